@@ -1,0 +1,22 @@
+#!/bin/sh
+# run_check.sh - `make check`: every CPU-side stage, then one closing line
+# "N passed, N failed" summed over all stages (the line CI reads).
+make=${1:-make}
+rm -f build/check-summary.txt build/asan/check-summary.txt
+status=0
+for target in check-core check-kernels check-asan check-fuzz; do
+    echo "== make $target"
+    $make --no-print-directory "$target" || { echo "== $target FAILED"; status=1; }
+done
+total_p=0
+total_f=0
+for f in build/check-summary.txt build/asan/check-summary.txt; do
+    [ -f "$f" ] || continue
+    while read -r stage p n; do
+        total_p=$((total_p + p))
+        total_f=$((total_f + n))
+    done < "$f"
+done
+[ $status -eq 0 ] || [ $total_f -gt 0 ] || total_f=1
+echo "check: $total_p passed, $total_f failed"
+exit $status
