@@ -8,6 +8,7 @@
 #include "lexer.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,8 @@ static int lex_float(dgk_lexer *lx, dgk_token *t, cursor tok, cursor cur)
     errno = 0;
     t->v.f = strtod(copy, NULL);
     if (isinf(t->v.f)) {
-        dgk_error(lx->diags, t->loc, "float literal '%s' is out of range (larger than %g)", copy, 3.4e38);
+        dgk_error(lx->diags, t->loc, "float literal '%.40s%s' is out of range (larger than %g)", copy,
+                  t->len > 40 ? "..." : "", DBL_MAX);
         t->v.f = 0;
     }
     return TK_FLOAT;
@@ -132,8 +134,8 @@ static int lex_bad_number(dgk_lexer *lx, dgk_token *t, cursor tok, cursor cur)
 {
     make(lx, t, TK_INT, tok, cur);
     dgk_error(lx->diags, t->loc,
-              "malformed number '%.*s' (expected decimal 128, hex 0x80, 1_000, or a float 1.5, 1e-3)",
-              t->len > 64 ? 64 : t->len, t->text);
+              "malformed number '%.*s%s' (expected decimal 128, hex 0x80, 1_000, or a float 1.5, 1e-3)",
+              t->len > 40 ? 40 : t->len, t->text, t->len > 40 ? "..." : "");
     return TK_INT;
 }
 
