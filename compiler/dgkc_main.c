@@ -1,0 +1,295 @@
+/* dgkc_main.c - the dgkc command: a thin main over libdgkc (include/dgkc.h).
+ * Reads one .dgk file (or stdin for "-"), runs the stage a subcommand asks for,
+ * prints dumps on stdout and diagnostics on stderr.
+ * Exit status: 0 ok, 1 the source has errors, 2 usage error (bad option, missing or
+ * unreadable file). Subcommands and options each come from one table: adding one is
+ * a row and a handler. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dgkc.h"
+
+enum { EXIT_OK = 0, EXIT_USER = 1, EXIT_USAGE = 2 };
+
+/* Sources larger than this are refused before reading them whole. */
+#define MAX_FILE_BYTES ((size_t)256 << 20)
+
+typedef struct define_arg {
+    const char *arg; /* NAME=VALUE as given */
+} define_arg;
+
+/* Everything the command line said. */
+typedef struct opts {
+    const char *file;
+    define_arg defines[64];
+    int ndefines;
+    int dump_tokens, dump_ast;
+    int help, version;
+} opts;
+
+/* ---------------------------------------------------------------- options */
+
+typedef struct option {
+    const char *name;     /* "-D", "--dump-ast" */
+    const char *argname;  /* NULL: takes no argument */
+    int (*set)(opts *o, const char *arg);
+    const char *help;
+} option;
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("dgkc: error: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs(" (see dgkc --help)\n", stderr);
+    return EXIT_USAGE;
+}
+
+static int set_define(opts *o, const char *arg)
+{
+    if (!strchr(arg, '='))
+        return usage_error("-D %s: expected NAME=VALUE", arg);
+    if (o->ndefines == (int)(sizeof o->defines / sizeof o->defines[0]))
+        return usage_error("too many -D options (at most 64; last was %s)", arg);
+    o->defines[o->ndefines++].arg = arg;
+    return EXIT_OK;
+}
+
+static int set_dump_tokens(opts *o, const char *arg) { (void)arg; o->dump_tokens = 1; return EXIT_OK; }
+static int set_dump_ast(opts *o, const char *arg) { (void)arg; o->dump_ast = 1; return EXIT_OK; }
+static int set_help(opts *o, const char *arg) { (void)arg; o->help = 1; return EXIT_OK; }
+static int set_version(opts *o, const char *arg) { (void)arg; o->version = 1; return EXIT_OK; }
+
+static const option options[] = {
+    {"-D", "NAME=VALUE", set_define, "set a compile-time parameter or shape symbol (repeatable)"},
+    {"--dump-tokens", NULL, set_dump_tokens, "print the tokens of FILE"},
+    {"--dump-ast", NULL, set_dump_ast, "print the syntax tree of FILE"},
+    {"--help", NULL, set_help, "show this help"},
+    {"-h", NULL, set_help, NULL},
+    {"--version", NULL, set_version, "show the version"},
+};
+enum { NOPTIONS = sizeof options / sizeof options[0] };
+
+/* ---------------------------------------------------------------- input */
+
+/* Reads all of f into a malloc'd buffer (NUL-terminated). NULL with errno set on a
+ * read error, or errno = EFBIG past MAX_FILE_BYTES. */
+static char *read_all(FILE *f, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (ferror(f))
+            break;
+        if (feof(f)) {
+            buf[n] = '\0';
+            *len = n;
+            return buf;
+        }
+        if (cap > MAX_FILE_BYTES) {
+            errno = EFBIG;
+            break;
+        }
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger)
+            break;
+        buf = bigger;
+        cap *= 2;
+    }
+    int saved = errno ? errno : EIO;
+    free(buf);
+    errno = saved;
+    return NULL;
+}
+
+static char *read_source(const char *path, size_t *len)
+{
+    if (strcmp(path, "-") == 0)
+        return read_all(stdin, len);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    errno = 0;
+    char *text = read_all(f, len);
+    int saved = errno;
+    fclose(f);
+    errno = saved;
+    return text;
+}
+
+/* A unit for o->file with the -D options applied; NULL after printing why. */
+static dgkc_unit *open_unit(const opts *o, int *status)
+{
+    size_t len = 0;
+    char *text = read_source(o->file, &len);
+    if (!text) {
+        fprintf(stderr, "dgkc: error: cannot read '%s': %s\n", o->file, strerror(errno));
+        *status = EXIT_USAGE;
+        return NULL;
+    }
+    dgkc_unit *u = dgkc_unit_new(strcmp(o->file, "-") == 0 ? "<stdin>" : o->file, text, len);
+    free(text);
+    if (!u) {
+        fprintf(stderr, "dgkc: error: out of memory reading '%s'\n", o->file);
+        *status = EXIT_USER;
+        return NULL;
+    }
+    for (int i = 0; i < o->ndefines; i++) {
+        const char *arg = o->defines[i].arg, *eq = strchr(arg, '=');
+        char name[512];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+        if (dgkc_define(u, name, eq + 1) != DGKC_OK) {
+            dgkc_print_diagnostics(u, stderr);
+            dgkc_unit_free(u);
+            *status = EXIT_USAGE;
+            return NULL;
+        }
+    }
+    return u;
+}
+
+/* ---------------------------------------------------------------- subcommands */
+
+/* The dumps asked for; 0 if all of them succeeded. */
+static int run_dumps(const opts *o, dgkc_unit *u)
+{
+    int rc = DGKC_OK;
+    if (o->dump_tokens && dgkc_dump_tokens(u, stdout) != DGKC_OK)
+        rc = DGKC_EUSER;
+    if (o->dump_ast && dgkc_dump_ast(u, stdout) != DGKC_OK)
+        rc = DGKC_EUSER;
+    return rc;
+}
+
+static int finish(dgkc_unit *u, int rc)
+{
+    fflush(stdout);
+    dgkc_print_diagnostics(u, stderr);
+    dgkc_unit_free(u);
+    return rc == DGKC_OK ? EXIT_OK : EXIT_USER;
+}
+
+static int cmd_dump(const opts *o)
+{
+    int status = EXIT_OK;
+    dgkc_unit *u = open_unit(o, &status);
+    return u ? finish(u, run_dumps(o, u)) : status;
+}
+
+static int cmd_check(const opts *o)
+{
+    int status = EXIT_OK;
+    dgkc_unit *u = open_unit(o, &status);
+    if (!u)
+        return status;
+    int rc = run_dumps(o, u);
+    int rc2 = dgkc_check(u);
+    return finish(u, rc != DGKC_OK ? rc : rc2);
+}
+
+typedef struct command {
+    const char *name;
+    int (*run)(const opts *o);
+    const char *help;
+} command;
+
+static const command commands[] = {
+    {"check", cmd_check, "parse and check FILE; report its errors"},
+};
+enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+
+/* ---------------------------------------------------------------- main */
+
+static void print_help(FILE *out)
+{
+    fputs("usage: dgkc COMMAND [OPTIONS] FILE.dgk\n"
+          "       dgkc --dump-tokens|--dump-ast [OPTIONS] FILE.dgk\n"
+          "FILE may be '-' for standard input.\n\ncommands:\n", out);
+    for (int i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-24s %s\n", commands[i].name, commands[i].help);
+    fputs("\noptions:\n", out);
+    for (int i = 0; i < NOPTIONS; i++) {
+        char lhs[64];
+        if (!options[i].help)
+            continue;
+        snprintf(lhs, sizeof lhs, "%s%s%s", options[i].name, options[i].argname ? " " : "",
+                 options[i].argname ? options[i].argname : "");
+        fprintf(out, "  %-24s %s\n", lhs, options[i].help);
+    }
+    fputs("\nexit status: 0 ok, 1 errors in the source, 2 usage error\n", out);
+}
+
+/* One option at argv[*i]; *i moves past its argument. */
+static int parse_option(opts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    for (int k = 0; k < NOPTIONS; k++) {
+        const option *opt = &options[k];
+        size_t n = strlen(opt->name);
+        if (strncmp(a, opt->name, n) != 0)
+            continue;
+        if (!opt->argname && a[n] == '\0')
+            return opt->set(o, NULL);
+        if (opt->argname && a[n] != '\0' && n == 2) /* -DNAME=VALUE */
+            return opt->set(o, a + n);
+        if (opt->argname && a[n] == '\0') {
+            if (*i + 1 >= argc)
+                return usage_error("%s needs an argument", opt->name);
+            return opt->set(o, argv[++*i]);
+        }
+    }
+    return usage_error("unknown option '%s'", a);
+}
+
+static int parse_args(opts *o, int argc, char **argv, int first)
+{
+    for (int i = first; i < argc; i++) {
+        int rc;
+        if (argv[i][0] == '-' && argv[i][1] != '\0')
+            rc = parse_option(o, argc, argv, &i);
+        else if (o->file)
+            rc = usage_error("more than one input file ('%s')", argv[i]);
+        else
+            o->file = argv[i], rc = EXIT_OK;
+        if (rc != EXIT_OK)
+            return rc;
+    }
+    return EXIT_OK;
+}
+
+static const command *find_command(const char *name)
+{
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    opts o;
+    memset(&o, 0, sizeof o);
+    const command *cmd = argc > 1 ? find_command(argv[1]) : NULL;
+    if (argc > 1 && !cmd && argv[1][0] != '-')
+        return usage_error("unknown command '%s'", argv[1]);
+    int rc = parse_args(&o, argc, argv, cmd ? 2 : 1);
+    if (rc != EXIT_OK)
+        return rc;
+    if (o.help)
+        return print_help(stdout), EXIT_OK;
+    if (o.version)
+        return printf("dgkc %s\n", DGKC_VERSION), EXIT_OK;
+    if (!cmd && !o.dump_tokens && !o.dump_ast)
+        return usage_error("no command given%s", " (try: dgkc check FILE.dgk)");
+    if (!o.file)
+        return usage_error("no input file%s", "");
+    return cmd ? cmd->run(&o) : cmd_dump(&o);
+}
