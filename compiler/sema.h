@@ -214,4 +214,8 @@ typedef struct dgk_sema_kernel {
 /* Returns the number of errors found (0 = the module is well-formed). */
 int dgk_sema_check(dgk_module *m, const dgk_define *defines, dgk_diags *d, dgk_arena *a);
 
+/* Prints each kernel's dgk_sema_kernel facts as stable text (tests, debugging). */
+#include <stdio.h>
+void dgk_sema_print(const dgk_module *m, dgk_arena *a, FILE *out);
+
 #endif

@@ -202,8 +202,11 @@ int sema_ct_int(sema *s, dgk_expr *e, const char *what, int64_t lo, int64_t *out
         return 0;
     }
     if (*out < lo) {
-        dgk_error(s->d, e->loc, "%s must be at least %lld; `%s` is %lld", what, (long long)lo,
-                  dgk_expr_text(s->a, e), (long long)*out);
+        if (e->kind == DGK_EXPR_INT || e->kind == DGK_EXPR_UNARY)
+            dgk_error(s->d, e->loc, "%s must be at least %lld, not %lld", what, (long long)lo, (long long)*out);
+        else
+            dgk_error(s->d, e->loc, "%s must be at least %lld, not %lld (`%s`)", what, (long long)lo, (long long)*out,
+                      dgk_expr_text(s->a, e));
         return 0;
     }
     return 1;
@@ -337,7 +340,7 @@ static dgk_type *cond(sema *s, dgk_expr *e)
         return dgk_type_error();
     if (!dgk_type_is_scalar(c) || c->dtype != DGK_DT_BOOL) {
         dgk_error(s->d, e->u.cond.c->loc, "the condition of ?: must be a scalar bool, not %s%s", dgk_type_str(s->a, c),
-                  dgk_type_is_tile(c) ? " (for an elementwise choice use where(c, a, b))" : "");
+                  dgk_type_is_tile(c) ? " (for an elementwise choice use select(c, a, b))" : "");
         return dgk_type_error();
     }
     dgk_dtype dt;

@@ -175,9 +175,10 @@ dgk_type *sema_mma(sema *s, dgk_expr *call, dgk_type *ta, dgk_type *tb)
     dgk_dtype dt = ta->dtype;
     int ok = trace(s, a, 0, &m->a);
     ok &= trace(s, b, 1, &m->b);
-    if (ok && !transposable(dt) && !m->a.k_major)
+    int traced = ok;
+    if (traced && !transposable(dt) && !m->a.k_major)
         layout_error(s, a, 0, &m->a, dt), ok = 0;
-    if (ok && !transposable(dt) && !m->b.k_major)
+    if (traced && !transposable(dt) && !m->b.k_major)
         layout_error(s, b, 1, &m->b, dt), ok = 0;
     m->call = call;
     m->m = ta->ext[0].value;

@@ -75,6 +75,9 @@ dgk_sym *sema_declare(sema *s, dgk_sym_kind kind, const char *name, dgk_loc loc,
     dgk_sym *old = sema_lookup(s, name);
     if (old)
         report_clash(s, old, name, loc);
+    /* A name taken from a dtype or builtin stays unbound: later uses mean the dtype or
+     * builtin, so they should not fail again. */
+    int detached = old && (old->kind == DGK_SYM_DTYPE || old->kind == DGK_SYM_BUILTIN);
     dgk_sym *n = DGK_NEW(s->a, dgk_sym);
     if (!n)
         return NULL;
@@ -84,8 +87,10 @@ dgk_sym *sema_declare(sema *s, dgk_sym_kind kind, const char *name, dgk_loc loc,
     n->type = type ? type : dgk_type_error();
     n->index = -1;
     n->depth = s->depth;
-    n->next = s->scope;
-    s->scope = n;
+    if (!detached) {
+        n->next = s->scope;
+        s->scope = n;
+    }
     return n;
 }
 
