@@ -45,8 +45,8 @@ static void kernel(sema *s, dgk_kernel *k)
     sema_push(s);
     sema_ctparams(s);
     sema_params(s);
+    sema_constraints(s); /* before scales: a scale extent may rely on `where K % 128 == 0` */
     sema_scales_attrs(s);
-    sema_constraints(s);
     sema_body(s, k->body);
     sema_pop(s);
 }

@@ -51,8 +51,9 @@ static dgk_type *slice(sema *s, dgk_expr *e, dgk_sym *t)
     int64_t ext[2 * DGK_MAX_RANK];
     int axis = 0, rank = 0, ok = 1;
     if (count_axes(e->u.index.subs) != tt->rank) {
-        dgk_error(s->d, e->loc, "%s has rank %d but %d subscripts select axes (`new` adds an axis and does not "
-                  "count)", t->name, tt->rank, count_axes(e->u.index.subs));
+        int n = count_axes(e->u.index.subs);
+        dgk_error(s->d, e->loc, "%s has rank %d but %d subscript%s select%s axes (`new` adds an axis and does not "
+                  "count)", t->name, tt->rank, n, n == 1 ? "" : "s", n == 1 ? "s" : "");
         type_subs(s, e->u.index.subs);
         return dgk_type_error();
     }
@@ -128,8 +129,9 @@ static dgk_type *reshape(sema *s, dgk_expr *e, const dgk_type *bt)
             break;
     }
     if (axis != bt->rank) {
-        dgk_error(s->d, e->loc, "%s has %d axes but %d `:` subscripts are given (each `:` keeps one axis, `new` adds "
-                  "one)", dgk_type_str(s->a, bt), bt->rank, axis);
+        dgk_error(s->d, e->loc, "%s has %d ax%s but %d `:` subscript%s given (each `:` keeps one axis, `new` adds "
+                  "one)", dgk_type_str(s->a, bt), bt->rank, bt->rank == 1 ? "is" : "es", axis,
+                  axis == 1 ? " is" : "s are");
         return dgk_type_error();
     }
     if (rank > DGK_MAX_RANK) {

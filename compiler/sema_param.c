@@ -198,8 +198,8 @@ static void extent(sema *s, dgk_param *p, dgk_expr *e, int param, int axis, dgk_
     if (sema_const_int(s, e, &out->value)) {
         out->known = 1;
         if (out->value < 1)
-            dgk_error(s->d, e->loc, "extent %lld of %s (axis %d) must be positive", (long long)out->value, p->name.id,
-                      axis);
+            dgk_error(s->d, e->loc, "extent `%s` of %s (axis %d) is %lld; extents must be positive",
+                      dgk_expr_text(s->a, e), p->name.id, axis, (long long)out->value);
     }
 }
 
@@ -262,6 +262,33 @@ void sema_params(sema *s)
 
 /* ---- constraints ------------------------------------------------------------------ */
 
+/* "BM = 96, K = 100": the compile-time names in e with their values, for messages. */
+static void collect_values(sema *s, const dgk_expr *e, char *buf, size_t cap)
+{
+    int64_t v;
+    if (!e)
+        return;
+    if (e->kind == DGK_EXPR_NAME && sema_const_int(s, e, &v) && !strstr(buf, e->u.name.id)) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, cap - n, "%s%s = %lld", n ? ", " : "", e->u.name.id, (long long)v);
+    } else if (e->kind == DGK_EXPR_BINARY) {
+        collect_values(s, e->u.binary.l, buf, cap);
+        collect_values(s, e->u.binary.r, buf, cap);
+    } else if (e->kind == DGK_EXPR_UNARY) {
+        collect_values(s, e->u.unary.x, buf, cap);
+    } else if (e->kind == DGK_EXPR_CALL) {
+        for (const dgk_expr *a = e->u.call.args; a; a = a->next)
+            collect_values(s, a, buf, cap);
+    }
+}
+
+static const char *values_of(sema *s, const dgk_expr *e)
+{
+    char buf[256] = "";
+    collect_values(s, e, buf, sizeof buf);
+    return dgk_arena_strdup(s->a, buf[0] ? buf : "it is false");
+}
+
 void sema_constraints(sema *s)
 {
     for (dgk_expr *c = s->k->constraints; c; c = c->next) {
@@ -277,8 +304,7 @@ void sema_constraints(sema *s)
             continue;
         dgk_ct_value v;
         if (sema_const(s, c, &v) && v.kind == DGK_CT_BOOL && !v.i)
-            dgk_error(s->d, c->loc, "constraint `%s` does not hold for these compile-time values",
-                      dgk_expr_text(s->a, c));
+            dgk_error(s->d, c->loc, "constraint `%s` does not hold (%s)", dgk_expr_text(s->a, c), values_of(s, c));
     }
 }
 

@@ -55,10 +55,22 @@ typedef struct axis_ctx {
     int64_t extent;                 /* the tensor axis's extent when `:` is used */
 } axis_ctx;
 
+/* The text of start / b, simplified where start is x * c with c a multiple of b. */
 static const char *expected_point(sema *s, const dgk_expr *start, int64_t b)
 {
-    const char *t = start ? dgk_expr_text(s->a, start) : "0";
-    return b == 1 ? t : dgk_arena_printf(s->a, "(%s) / %lld", t, (long long)b);
+    int64_t c;
+    if (!start)
+        return "0";
+    if (b == 1)
+        return dgk_expr_text(s->a, start);
+    if (start->kind == DGK_EXPR_BINARY && start->u.binary.op == DGK_OP_MUL) {
+        const dgk_expr *l = start->u.binary.l, *r = start->u.binary.r;
+        const dgk_expr *x = sema_const_int(s, r, &c) ? l : sema_const_int(s, l, &c) ? r : NULL;
+        if (x && c % b == 0)
+            return c == b ? dgk_expr_text(s->a, x)
+                          : dgk_arena_printf(s->a, "%s * %lld", dgk_expr_text(s->a, x), (long long)(c / b));
+    }
+    return dgk_arena_printf(s->a, "(%s) / %lld", dgk_expr_text(s->a, start), (long long)b);
 }
 
 static int check_point(sema *s, const axis_ctx *c, const dgk_sub *ss, const dgk_expr *start, int64_t b)
@@ -80,8 +92,8 @@ static int check_range(sema *s, const axis_ctx *c, const dgk_sub *ss, const dgk_
         sema_aff_equal(sema_aff_of(s, ss->start), sema_aff_of(s, xs->start)))
         return 1;
     dgk_error(s->d, ss->loc, "this subscript of %s must be `%s` to take one scale per row of %s's tile", c->scale,
-              xs->kind == DGK_SUB_ALL ? ":" : dgk_arena_printf(s->a, "%s +: %lld", dgk_expr_text(s->a, xs->start),
-                                                              (long long)len), c->tensor);
+              xs->kind == DGK_SUB_ALL ? ":" : dgk_arena_printf(s->a, "%s +: %s", dgk_expr_text(s->a, xs->start),
+                                                              dgk_expr_text(s->a, xs->len)), c->tensor);
     return 0;
 }
 
@@ -117,8 +129,9 @@ static int check_indexing(sema *s, const dgk_sema_operand *op, const dgk_expr *s
     if (subs_by_axis(slice, ss) != r || r != xp->type->rank)
         return 0;
     int ok = 1;
-    for (int t = 0; t < r; t++) {
-        int sa = t < r - 2 || !sp->scales.mn_major ? t : (t == r - 2 ? r - 1 : r - 2);
+    /* in the scale slice's subscript order, so messages follow the source */
+    for (int sa = 0; sa < r; sa++) {
+        int t = sa < r - 2 || !sp->scales.mn_major ? sa : (sa == r - 2 ? r - 1 : r - 2);
         axis_ctx c = {sp->decl->name.id, xp->decl->name.id, 1, t == op->k_axis, xp->type->ext[t].value};
         if (t == r - 2)
             c.block = sp->scales.block_rows;
@@ -209,7 +222,7 @@ void sema_promote(sema *s, dgk_stmt *st)
         return;
     p->mma = m;
     int ok = 1;
-    for (int i = 0; i < n && ok; i++) {
+    for (int i = 0; i < n; i++) {
         if (i == mi)
             continue;
         if (!scale_slice(s, f[i])) {
@@ -218,7 +231,7 @@ void sema_promote(sema *s, dgk_stmt *st)
                       dgk_expr_text(s->a, f[i]));
             return;
         }
-        ok = add_scale(s, p, f[i], m); /* a third scale repeats an operand: reported there */
+        ok &= add_scale(s, p, f[i], m); /* a third scale repeats an operand: reported there */
     }
     if (ok)
         st->u.assign.promote = p;

@@ -32,7 +32,7 @@ static const struct mod_rule {
     const char *meaning;
 } mods[DGK_SMOD_COUNT] = {
     [DGK_SMOD_SWIZZLE] = {0, 1, 256, "the L2 swizzle group size in tiles"},
-    [DGK_SMOD_CLUSTER] = {0, 1, 2, "the thread-block cluster size (TMA multicast of the shared operand)"},
+    [DGK_SMOD_CLUSTER] = {0, 1, 2, "the thread-block cluster size, for TMA multicast"},
     [DGK_SMOD_GROUP_IDS] = {1, 0, 0, "one i32 group id per row, -1 for padding rows"},
     [DGK_SMOD_GROUP_OFFSETS] = {1, 0, 0, "i32 cumulative offsets, G + 1 of them"},
     [DGK_SMOD_MASKED] = {1, 0, 0, "i32 valid row count per group"},
