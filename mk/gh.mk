@@ -1,0 +1,84 @@
+# mk/gh.mk - the GPU GEMM harness (tests/gpu, see tests/gpu/README.md).
+#
+#   make gpu-harness        build dgk-gemm-check and dgk-bench into $(BUILD)/gpu with
+#                           nvcc + cc only (no re2c, lemon or check; nothing generated)
+#   make gpu-check-gemm     run dgk-gemm-check (needs a GPU)
+#   make bench-gemm         run dgk-bench (needs a GPU)
+#   make gpu-harness-host-check   the harness's host-only tests (no GPU needed)
+#
+# With OUT=DIR the run targets tee their logs into DIR (gemm-check.log, bench-gemm.log)
+# and dgk-bench writes DIR/bench-gemm.md and DIR/bench-gemm.csv; otherwise they go to
+# $(BUILD)/gpu/logs. Variables:
+#   DGK_LIBS        the dgk library and its link flags, once runners call it
+#                   (e.g. DGK_LIBS="build/lib/libdgk.a -ldl -lpthread"); empty for now
+#   GH_CHECK_FLAGS  extra dgk-gemm-check flags (e.g. --quick, --dtype bf16)
+#   GH_BENCH_FLAGS  extra dgk-bench flags
+#   GH_PREBUILT=1   run binaries carried in $(BUILD)/gpu without checking them against
+#                   the sources (a carried tree's timestamps mean nothing)
+#   GH_WERROR=      drop -Werror (for a host compiler that warns about new things)
+
+NVCC       ?= $(CUDA_HOME)/bin/nvcc
+GH_ARCH    ?= -gencode=arch=compute_90a,code=sm_90a
+GH_WERROR  ?= -Werror
+GH_DIR     := $(BUILD)/gpu
+GH_OBJDIR  := $(GH_DIR)/obj
+GH_LOGDIR   = $(if $(OUT),$(OUT),$(GH_DIR)/logs)
+
+GH_CU_SRC  := $(wildcard tests/gpu/harness_*.cu tests/gpu/runners_*.cu)
+GH_C_SRC   := $(wildcard tests/gpu/harness_*.c tests/gpu/runners_*.c)
+GH_HDRS    := $(wildcard tests/gpu/*.h tests/gpu/*.def)
+GH_OBJ     := $(patsubst tests/gpu/%.cu,$(GH_OBJDIR)/%.o,$(GH_CU_SRC)) \
+              $(patsubst tests/gpu/%.c,$(GH_OBJDIR)/%.o,$(GH_C_SRC))
+GH_LIB     := $(GH_DIR)/libgh.a
+GH_CHECK   := $(GH_DIR)/dgk-gemm-check
+GH_BENCH   := $(GH_DIR)/dgk-bench
+GH_HOST    := $(GH_DIR)/gh-host-check
+
+comma      := ,
+GH_INC     := -Itests/gpu -Iinclude -isystem $(CUDA_HOME)/include
+GH_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g \
+              $(WARN) $(GH_WERROR) $(GH_INC)
+GH_NVFLAGS := -std=c++17 -O2 -lineinfo $(GH_ARCH) $(GH_INC) \
+              $(if $(GH_WERROR),--Werror all-warnings) \
+              -Xcompiler -Wall,-Wextra$(if $(GH_WERROR),$(comma)-Werror)
+GH_LDLIBS  := $(DGK_LIBS) -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
+              -lcublasLt -lcudart -lstdc++ -lm -ldl -lpthread
+
+gpu-harness: $(GH_CHECK) $(GH_BENCH)
+
+$(GH_OBJDIR)/%.o: tests/gpu/%.cu $(GH_HDRS)
+	@mkdir -p $(dir $@)
+	$(NVCC) $(GH_NVFLAGS) -c -o $@ $<
+
+$(GH_OBJDIR)/%.o: tests/gpu/%.c $(GH_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GH_CFLAGS) -c -o $@ $<
+
+$(GH_LIB): $(GH_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(GH_DIR)/dgk-gemm-check: $(GH_OBJDIR)/check_main.o $(GH_OBJDIR)/check_selftest.o $(GH_LIB)
+	$(CC) -o $@ $^ $(GH_LDLIBS)
+
+$(GH_DIR)/dgk-bench: $(GH_OBJDIR)/bench_main.o $(GH_LIB)
+	$(CC) -o $@ $^ $(GH_LDLIBS)
+
+$(GH_HOST): $(GH_OBJDIR)/check_host.o $(GH_LIB)
+	$(CC) -o $@ $^ $(GH_LDLIBS)
+
+gpu-harness-host-check: $(GH_HOST)
+	$(GH_HOST)
+
+# Each run tees its log and exits with the program's status (no bash: plain sh).
+gpu-check-gemm: $(if $(GH_PREBUILT),,$(GH_CHECK))
+	@mkdir -p $(GH_LOGDIR)
+	@{ $(GH_CHECK) $(GH_CHECK_FLAGS); echo $$? > $(GH_LOGDIR)/gemm-check.rc; } 2>&1 \
+	  | tee $(GH_LOGDIR)/gemm-check.log; exit $$(cat $(GH_LOGDIR)/gemm-check.rc)
+
+bench-gemm: $(if $(GH_PREBUILT),,$(GH_BENCH))
+	@mkdir -p $(GH_LOGDIR)
+	@{ $(GH_BENCH) --md $(GH_LOGDIR)/bench-gemm.md --csv $(GH_LOGDIR)/bench-gemm.csv \
+	    $(GH_BENCH_FLAGS); echo $$? > $(GH_LOGDIR)/bench-gemm.rc; } 2>&1 \
+	  | tee $(GH_LOGDIR)/bench-gemm.log; exit $$(cat $(GH_LOGDIR)/bench-gemm.rc)
+
+.PHONY: gpu-harness gpu-check-gemm bench-gemm gpu-harness-host-check
