@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dgk.h"
 #include "dgkc.h"
 
 enum { EXIT_OK = 0, EXIT_USER = 1, EXIT_USAGE = 2 };
@@ -26,8 +27,12 @@ typedef struct opts {
     const char *file;
     define_arg defines[64];
     int ndefines;
-    int dump_tokens, dump_ast;
+    int dump_tokens, dump_ast, dump_ir, dump_plan;
     int help, version;
+    const char *arch;     /* --arch, default sm_90a */
+    const char *output;   /* -o */
+    const char *ptx;      /* --ptx */
+    int stats;            /* --stats */
 } opts;
 
 /* ---------------------------------------------------------------- options */
@@ -59,6 +64,12 @@ static int set_define(opts *o, const char *arg)
 
 static int set_dump_tokens(opts *o, const char *arg) { (void)arg; o->dump_tokens = 1; return EXIT_OK; }
 static int set_dump_ast(opts *o, const char *arg) { (void)arg; o->dump_ast = 1; return EXIT_OK; }
+static int set_dump_ir(opts *o, const char *arg) { (void)arg; o->dump_ir = 1; return EXIT_OK; }
+static int set_dump_plan(opts *o, const char *arg) { (void)arg; o->dump_plan = 1; return EXIT_OK; }
+static int set_arch(opts *o, const char *arg) { o->arch = arg; return EXIT_OK; }
+static int set_output(opts *o, const char *arg) { o->output = arg; return EXIT_OK; }
+static int set_ptx(opts *o, const char *arg) { o->ptx = arg; return EXIT_OK; }
+static int set_stats(opts *o, const char *arg) { (void)arg; o->stats = 1; return EXIT_OK; }
 static int set_help(opts *o, const char *arg) { (void)arg; o->help = 1; return EXIT_OK; }
 static int set_version(opts *o, const char *arg) { (void)arg; o->version = 1; return EXIT_OK; }
 
@@ -66,6 +77,12 @@ static const option options[] = {
     {"-D", "NAME=VALUE", set_define, "set a compile-time parameter or shape symbol (repeatable)"},
     {"--dump-tokens", NULL, set_dump_tokens, "print the tokens of FILE"},
     {"--dump-ast", NULL, set_dump_ast, "print the syntax tree of FILE"},
+    {"--dump-ir", NULL, set_dump_ir, "print the tile IR of FILE's kernels"},
+    {"--dump-plan", NULL, set_dump_plan, "print the planner's decisions for each kernel"},
+    {"--arch", "ARCH", set_arch, "target for emit/build/--dump-plan: sm_90a (default)"},
+    {"-o", "FILE", set_output, "emit: the .cu file (default stdout); build: the .cubin"},
+    {"--ptx", "FILE", set_ptx, "build: also write the PTX"},
+    {"--stats", NULL, set_stats, "build: print registers, shared memory, stack and spills per kernel"},
     {"--help", NULL, set_help, "show this help"},
     {"-h", NULL, set_help, NULL},
     {"--version", NULL, set_version, "show the version"},
@@ -166,6 +183,10 @@ static int run_dumps(const opts *o, dgkc_unit *u)
         rc = DGKC_EUSER;
     if (o->dump_ast && dgkc_dump_ast(u, stdout) != DGKC_OK)
         rc = DGKC_EUSER;
+    if (o->dump_ir && dgkc_dump_ir(u, stdout) != DGKC_OK)
+        rc = DGKC_EUSER;
+    if (o->dump_plan && dgkc_dump_plan(u, o->arch, stdout) != DGKC_OK)
+        rc = DGKC_EUSER;
     return rc;
 }
 
@@ -195,6 +216,98 @@ static int cmd_check(const opts *o)
     return finish(u, rc != DGKC_OK ? rc : rc2);
 }
 
+/* Writes `len` bytes to `path` ("-" = stdout); 0 after printing why it failed. */
+static int write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || (f != stdout && fclose(f) != 0)) {
+        fprintf(stderr, "dgkc: error: cannot write '%s': %s\n", path, strerror(errno));
+        return 0;
+    }
+    return 1;
+}
+
+static int cmd_emit(const opts *o)
+{
+    int status = EXIT_OK;
+    dgkc_unit *u = open_unit(o, &status);
+    if (!u)
+        return status;
+    const char *src;
+    size_t len;
+    int rc = run_dumps(o, u);
+    int rc2 = dgkc_emit(u, o->arch, &src, &len);
+    if (rc2 == DGKC_OK && !write_file(o->output ? o->output : "-", src, len))
+        rc2 = DGKC_EUSER;
+    return finish(u, rc != DGKC_OK ? rc : rc2);
+}
+
+static void print_stats(const dgk_binary *bin, const dgkc_unit *u)
+{
+    const dgk_report *r = dgk_binary_report(bin);
+    for (int i = 0; i < dgkc_kernel_count(u); i++) {
+        const dgk_func_report *f = dgk_report_find(r, dgkc_kernel_name(u, i));
+        if (!f)
+            continue;
+        printf("%s: %d registers, %d bytes smem (static), %d bytes stack, %d/%d bytes spill stores/loads%s\n",
+               f->name, f->registers, f->smem_bytes, f->stack_bytes, f->spill_store_bytes, f->spill_load_bytes,
+               f->wgmma_serialized ? ", wgmma SERIALIZED" : "");
+    }
+}
+
+/* Compiles the emitted CUDA C with NVRTC (through the runtime's cache; no GPU needed). */
+static int compile_unit(const opts *o, dgkc_unit *u, const char *src, dgk_output kind, dgk_binary **bin)
+{
+    dgk_header h;
+    if (dgkc_device_header(o->arch, &h.name, &h.text) != DGKC_OK)
+        return fprintf(stderr, "dgkc: error: no device header for %s\n", o->arch), 0;
+    dgk_program prog = {.source = src, .source_name = o->file, .headers = &h, .num_headers = 1,
+                        .kernel = dgkc_kernel_name(u, 0), .arch = dgk_arch_lookup(o->arch), .output = kind};
+    if (dgk_compile(&prog, bin, NULL) != DGK_OK)
+        return fprintf(stderr, "dgkc: error: %s\n", dgk_last_error()), 0;
+    return 1;
+}
+
+static int build_outputs(const opts *o, dgkc_unit *u, const char *src)
+{
+    dgk_binary *bin = NULL;
+    size_t size;
+    if (!compile_unit(o, u, src, DGK_OUTPUT_CUBIN, &bin))
+        return DGKC_EUSER;
+    const void *img = dgk_binary_image(bin, &size);
+    int ok = write_file(o->output, img, size);
+    if (ok && o->stats)
+        print_stats(bin, u);
+    dgk_binary_release(bin);
+    if (ok && o->ptx) {
+        ok = compile_unit(o, u, src, DGK_OUTPUT_PTX, &bin);
+        if (ok) {
+            img = dgk_binary_image(bin, &size);
+            ok = write_file(o->ptx, img, strlen(img));
+            dgk_binary_release(bin);
+        }
+    }
+    return ok ? DGKC_OK : DGKC_EUSER;
+}
+
+static int cmd_build(const opts *o)
+{
+    if (!o->output)
+        return usage_error("build needs -o FILE.cubin%s", "");
+    int status = EXIT_OK;
+    dgkc_unit *u = open_unit(o, &status);
+    if (!u)
+        return status;
+    const char *src;
+    int rc = run_dumps(o, u);
+    int rc2 = dgkc_emit(u, o->arch, &src, NULL);
+    if (rc2 == DGKC_OK && dgkc_kernel_count(u) == 0)
+        fprintf(stderr, "dgkc: error: %s has no kernel to build\n", o->file), rc2 = DGKC_EUSER;
+    if (rc2 == DGKC_OK)
+        rc2 = build_outputs(o, u, src);
+    return finish(u, rc != DGKC_OK ? rc : rc2);
+}
+
 typedef struct command {
     const char *name;
     int (*run)(const opts *o);
@@ -203,6 +316,8 @@ typedef struct command {
 
 static const command commands[] = {
     {"check", cmd_check, "parse and check FILE; report its errors"},
+    {"emit", cmd_emit, "write the CUDA C of FILE's kernels (-o FILE.cu, default stdout)"},
+    {"build", cmd_build, "compile FILE's kernels with NVRTC to a cubin (-o FILE.cubin [--ptx F] [--stats])"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -211,7 +326,7 @@ enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 static void print_help(FILE *out)
 {
     fputs("usage: dgkc COMMAND [OPTIONS] FILE.dgk\n"
-          "       dgkc --dump-tokens|--dump-ast [OPTIONS] FILE.dgk\n"
+          "       dgkc --dump-tokens|--dump-ast|--dump-ir|--dump-plan [OPTIONS] FILE.dgk\n"
           "FILE may be '-' for standard input.\n\ncommands:\n", out);
     for (int i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-24s %s\n", commands[i].name, commands[i].help);
@@ -287,7 +402,9 @@ int main(int argc, char **argv)
         return print_help(stdout), EXIT_OK;
     if (o.version)
         return printf("dgkc %s\n", DGKC_VERSION), EXIT_OK;
-    if (!cmd && !o.dump_tokens && !o.dump_ast)
+    if (!o.arch)
+        o.arch = "sm_90a";
+    if (!cmd && !o.dump_tokens && !o.dump_ast && !o.dump_ir && !o.dump_plan)
         return usage_error("no command given%s", " (try: dgkc check FILE.dgk)");
     if (!o.file)
         return usage_error("no input file%s", "");

@@ -28,6 +28,7 @@
 
 #include "../dsl/ast.h"
 #include "diag.h"
+#include "schedule.h"
 #include "types.h"
 
 /* One -D NAME=VALUE, in command-line order. */
@@ -120,20 +121,6 @@ typedef struct dgk_sema_param {
     dgk_sema_scales scales;
 } dgk_sema_param;
 
-/* Schedule kinds: X(ID, spelling). The rules for each are a table in sema_sched.c. */
-#define DGK_SCHED_KINDS(X)                                            \
-    X(GRID, "grid")                                                   \
-    X(PERSISTENT, "persistent")                                       \
-    X(M_GROUPED_CONTIGUOUS, "m_grouped_contiguous")                   \
-    X(M_GROUPED_MASKED, "m_grouped_masked")                           \
-    X(K_GROUPED, "k_grouped")
-
-typedef enum dgk_sched_kind {
-#define X(id, s) DGK_SCHED_##id,
-    DGK_SCHED_KINDS(X)
-#undef X
-    DGK_SCHED_COUNT
-} dgk_sched_kind;
 
 /* Schedule modifiers: X(ID, spelling). */
 #define DGK_SCHED_MODS(X)                                             \
@@ -150,7 +137,6 @@ typedef enum dgk_sched_mod_kind {
     DGK_SMOD_COUNT
 } dgk_sched_mod_kind;
 
-const char *dgk_sched_kind_name(dgk_sched_kind k);
 const char *dgk_sched_mod_name(dgk_sched_mod_kind k);
 
 typedef struct dgk_sema_sched {

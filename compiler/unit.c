@@ -37,6 +37,7 @@ void dgkc_unit_free(dgkc_unit *u)
 {
     if (!u)
         return;
+    dgk_strbuf_free(&u->cuda);
     dgk_arena_free(&u->arena);
     free(u);
 }

@@ -9,7 +9,10 @@
 #include "../include/dgkc.h"
 #include "arena.h"
 #include "diag.h"
+#include "ir.h"
+#include "plan.h"
 #include "sema.h"
+#include "strbuf.h"
 
 /* How far a stage got. A stage runs at most once per unit. */
 typedef enum dgkc_stage {
@@ -28,6 +31,14 @@ struct dgkc_unit {
     dgkc_stage parsed;        /* lex + parse */
     dgkc_stage checked;       /* sema */
     int tokens_dumped;        /* dgkc_dump_tokens ran: its lexical errors are in diags */
+    /* back half (unit_lower.c) */
+    dgk_ir_module ir;         /* set by dgkc_lower */
+    dgkc_stage lowered;
+    dgk_plan **plans;         /* one per IR kernel, set by dgkc_plan */
+    int target;               /* dgk_target the plans are for */
+    dgkc_stage planned;
+    dgk_strbuf cuda;          /* the emitted CUDA C of every kernel, set by dgkc_emit */
+    dgkc_stage emitted;
 };
 
 #endif

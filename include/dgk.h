@@ -260,10 +260,10 @@ typedef enum dgk_tma_dtype {
 } dgk_tma_dtype;
 
 typedef enum dgk_tma_swizzle {
-    DGK_SWIZZLE_NONE = 0,
-    DGK_SWIZZLE_32B,
-    DGK_SWIZZLE_64B,
-    DGK_SWIZZLE_128B
+    DGK_TMA_SWIZZLE_NONE = 0,
+    DGK_TMA_SWIZZLE_32B,
+    DGK_TMA_SWIZZLE_64B,
+    DGK_TMA_SWIZZLE_128B
 } dgk_tma_swizzle;
 
 /* A tiled view of a global tensor. Dimension 0 is the contiguous (innermost) one. */

@@ -37,6 +37,25 @@ int dgkc_define(dgkc_unit *u, const char *name, const char *value);
 int dgkc_parse(dgkc_unit *u);  /* lex + parse -> AST */
 int dgkc_check(dgkc_unit *u);  /* + sema */
 
+/* The back half. `arch` is "sm_90a" (the only target with a backend so far). */
+int dgkc_lower(dgkc_unit *u);                    /* + tile IR */
+int dgkc_plan(dgkc_unit *u, const char *arch);   /* + planning passes */
+/* + the CUDA C of every kernel as one translation unit that includes the target's
+ * device header by name (dgkc_device_header). *src stays owned by the unit. */
+int dgkc_emit(dgkc_unit *u, const char *arch, const char **src, size_t *len);
+/* The device header generated code includes: its #include name and its text. */
+int dgkc_device_header(const char *arch, const char **name, const char **text);
+
+/* Kernels of a planned unit, in source order. */
+int dgkc_kernel_count(const dgkc_unit *u);
+const char *dgkc_kernel_name(const dgkc_unit *u, int i);
+/* The plan (compiler/plan.h) of kernel i; NULL before dgkc_plan succeeded. */
+const struct dgk_plan *dgkc_kernel_plan(const dgkc_unit *u, int i);
+
+/* --dump-ir / --dump-plan: run the stage and print its result to `out`. */
+int dgkc_dump_ir(dgkc_unit *u, FILE *out);
+int dgkc_dump_plan(dgkc_unit *u, const char *arch, FILE *out);
+
 /* --dump-tokens / --dump-ast: run the stage and print its result to `out`. */
 int dgkc_dump_tokens(dgkc_unit *u, FILE *out);
 int dgkc_dump_ast(dgkc_unit *u, FILE *out);

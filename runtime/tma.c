@@ -82,7 +82,7 @@ static dgk_status check_box_row(const dgk_tma_desc *d, uint32_t esize)
     if (row % 16 != 0)
         return dgk_fail(DGK_EALIGN, "dgk_tma_encode: desc->box[0] = %u elements = %u bytes is not a multiple of 16 bytes",
                         d->box[0], row);
-    if ((unsigned)d->swizzle > DGK_SWIZZLE_128B)
+    if ((unsigned)d->swizzle > DGK_TMA_SWIZZLE_128B)
         return dgk_fail(DGK_EINVAL, "dgk_tma_encode: desc->swizzle = %d is not a dgk_tma_swizzle", (int)d->swizzle);
     uint32_t span = swizzle_span[d->swizzle];
     if (span && row > span)

@@ -141,7 +141,7 @@ static dgk_tma_desc good_desc(void)
     dgk_tma_desc d = {
         .dtype = DGK_TMA_F32, .rank = 2, .base = fake_base(),
         .shape = {256, 128}, .strides = {1, 256}, .box = {32, 64},
-        .swizzle = DGK_SWIZZLE_128B, .l2_promotion = 256,
+        .swizzle = DGK_TMA_SWIZZLE_128B, .l2_promotion = 256,
     };
     return d;
 }
@@ -169,7 +169,7 @@ static void t_box0(dgk_tma_desc *d) { d->box[1] = 0; }
 static void t_box_big(dgk_tma_desc *d) { d->box[1] = 257; }
 static void t_box_row(dgk_tma_desc *d) { d->box[0] = 6; }
 static void t_swizzle_span(dgk_tma_desc *d) { d->box[0] = 64; }
-static void t_swizzle_32(dgk_tma_desc *d) { d->swizzle = DGK_SWIZZLE_32B; }
+static void t_swizzle_32(dgk_tma_desc *d) { d->swizzle = DGK_TMA_SWIZZLE_32B; }
 static void t_swizzle_bad(dgk_tma_desc *d) { d->swizzle = (dgk_tma_swizzle)9; }
 static void t_estride(dgk_tma_desc *d) { d->elem_strides[0] = 9; }
 static void t_l2(dgk_tma_desc *d) { d->l2_promotion = 100; }
