@@ -101,13 +101,13 @@ typedef struct dgk_kernel_arg {
  * TILES: one CTA per output tile (num_tiles rounded up to the cluster size). */
 typedef enum dgk_grid_policy { DGK_GRID_PERSISTENT = 0, DGK_GRID_TILES = 1 } dgk_grid_policy;
 
-typedef struct dgk_launch {
+typedef struct dgk_plan_launch {
     int threads;          /* per CTA */
     int smem_bytes;       /* dynamic shared memory; > 48 KiB needs cuFuncSetAttribute */
     int cluster[3];       /* cluster dims, {1,1,1} for none; the grid is 1-D along x */
     dgk_grid_policy grid;
     int pdl;              /* launched with programmatic dependent launch */
-} dgk_launch;
+} dgk_plan_launch;
 
 /* ---- mainloop -------------------------------------------------------------------- */
 
@@ -279,7 +279,7 @@ typedef struct dgk_plan {
 
     dgk_kernel_arg *args;      /* the kernel ABI, in parameter order */
     int nargs;
-    dgk_launch launch;
+    dgk_plan_launch launch;
 } dgk_plan;
 
 /* Printable names from the tables above (static inline: the header needs no .c). */

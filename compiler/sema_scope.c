@@ -1,4 +1,4 @@
-/* sema_scope.c - symbols and scopes. The global names (dtypes from dtypes.def, builtins
+/* sema_scope.c - symbols and scopes. The global names (dtypes from dgk_dtypes.def, builtins
  * from builtins.def) are made once per check; each kernel pushes a scope for its
  * parameters, its body and every nested block. A name may be declared once among all
  * visible scopes: a kernel is small, and a shadowed name in a kernel is a bug more often

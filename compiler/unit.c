@@ -38,6 +38,8 @@ void dgkc_unit_free(dgkc_unit *u)
     if (!u)
         return;
     dgk_strbuf_free(&u->cuda);
+    for (int i = 0; u->kernel_cuda && i < u->ir.nkernels; i++)
+        dgk_strbuf_free(&u->kernel_cuda[i]);
     dgk_arena_free(&u->arena);
     free(u);
 }

@@ -34,9 +34,10 @@ struct dgkc_unit {
     /* back half (unit_lower.c) */
     dgk_ir_module ir;         /* set by dgkc_lower */
     dgkc_stage lowered;
-    dgk_plan **plans;         /* one per IR kernel, set by dgkc_plan */
+    dgk_plan **plans;         /* one per IR kernel, set by dgkc_plan_kernel */
+    dgkc_stage *plan_state;   /* per kernel */
+    dgk_strbuf *kernel_cuda;  /* per kernel, set by dgkc_emit_kernel */
     int target;               /* dgk_target the plans are for */
-    dgkc_stage planned;
     dgk_strbuf cuda;          /* the emitted CUDA C of every kernel, set by dgkc_emit */
     dgkc_stage emitted;
 };

@@ -292,8 +292,54 @@ typedef struct dgk_tensor_map {
  * context). */
 dgk_status dgk_tma_encode(const dgk_tma_desc *desc, dgk_tensor_map *out);
 
+/* ==== tensors and .dgk kernels ===========================================================
+ * A program compiles its own .dgk kernels at run time: dgk_op_create runs the compiler
+ * (check, tile IR, planning, CUDA C), compiles through the cache and loads the result;
+ * dgk_op_launch binds tensors to the kernel's parameters, checks every declared extent
+ * and `where` constraint, builds the TMA descriptors and launches. */
+
+/* Element types, numbered as the dtype table (dgk_dtypes.def) lists them. */
+typedef enum dgk_dtype_id {
+    DGK_DTYPE_NONE = 0,
+#define X(id, name, bits, cls, ctype, sm90, sm100) DGK_DTYPE_##id,
+#include "dgk_dtypes.def"
+#undef X
+    DGK_DTYPE_COUNT
+} dgk_dtype_id;
+
+enum { DGK_MAX_RANK = 4 };
+
+/* A device tensor. Strides are in elements; the last axis must be contiguous (stride
+ * 1). All strides 0 means dense row-major. */
+typedef struct dgk_tensor {
+    void *data;
+    dgk_dtype_id dtype;
+    int rank;
+    int64_t shape[DGK_MAX_RANK];
+    int64_t stride[DGK_MAX_RANK];
+} dgk_tensor;
+
+/* A dense row-major tensor of rank 1..4 with extents shape[0..rank). */
+dgk_tensor dgk_tensor_make(void *data, dgk_dtype_id dtype, int rank, const int64_t *shape);
+
+typedef struct dgk_op dgk_op;
+
+/* Compiles kernel `kernel` of the .dgk source `source` (named `source_name` in
+ * diagnostics) with the -D definitions ("NAME=VALUE"), for the context's device.
+ * A source error is DGK_ECOMPILE with the compiler's diagnostics in dgk_last_error().
+ * The op belongs to the context and is freed with it. */
+dgk_status dgk_op_create(dgk_context *ctx, const char *source_name, const char *source, const char *kernel,
+                         const char *const *defines, int num_defines, dgk_op **out);
+/* params[p]: the tensor bound to runtime parameter p (declaration order), or NULL for a
+ * scalar or a parameter the kernel does not use; scalars[p]: the value of scalar
+ * parameter p (may be NULL if there are none). */
+dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const double *scalars, int num_params,
+                         void *stream);
+/* The generated CUDA C (for reading and debugging). */
+const char *dgk_op_cuda(const dgk_op *op);
+
 /* ==== stock library (stdlib) ============================================================
- * The GEMM / grouped GEMM / MQA-logits entry points go here. */
+ * The GEMM / grouped GEMM / MQA-logits entry points. */
 
 #ifdef __cplusplus
 }

@@ -100,6 +100,7 @@ void dgk_destroy(dgk_context *ctx)
         dgk_kernels_free(ctx);
         ctx->cu->cuDevicePrimaryCtxRelease(ctx->dev);
     }
+    dgk_ops_free(ctx);
     dgk_memo_free(ctx);
     dgk_arena_free(&ctx->arena);
     pthread_mutex_destroy(&ctx->lock);

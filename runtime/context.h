@@ -51,6 +51,7 @@ struct dgk_context {
     dgk_kernel *kernels;
     _Atomic(memo_table *) memo;
     dgk_arena arena;
+    struct dgk_op *ops;         /* .dgk kernels compiled on this context (op.c) */
 };
 
 /* launch.c: every check dgk_launch makes before it calls the driver. */
@@ -59,5 +60,7 @@ dgk_status dgk_launch_check(const dgk_kernel *k, const dgk_launch_cfg *c, void *
 void dgk_memo_free(dgk_context *ctx);
 /* module.c */
 void dgk_kernels_free(dgk_context *ctx);
+/* op.c */
+void dgk_ops_free(dgk_context *ctx);
 
 #endif
