@@ -47,7 +47,9 @@ PARSER_C  := $(GEN)/parser.c
 PARSER_H  := $(GEN)/parser.h
 DEVHDR_SRC := $(wildcard backend/*/device.cuh)
 DEVHDR_C  := $(patsubst backend/%/device.cuh,$(GEN)/devhdr_%.c,$(DEVHDR_SRC))
-GEN_C     := $(LEXER_C) $(PARSER_C) $(DEVHDR_C)
+STDLIB_DGK := $(wildcard stdlib/*.dgk)
+STDLIB_C  := $(patsubst stdlib/%.dgk,$(GEN)/stdlib_%.c,$(STDLIB_DGK))
+GEN_C     := $(LEXER_C) $(PARSER_C) $(DEVHDR_C) $(STDLIB_C)
 
 ifneq ($(NO_REGEN),1)
 $(LEXER_C): dsl/lexer.re $(PARSER_H) | $(GEN)
@@ -69,6 +71,10 @@ $(BUILD)/tools/embed: tools/embed.c | $(BUILD)/tools
 
 $(GEN)/devhdr_%.c: backend/%/device.cuh $(BUILD)/tools/embed | $(GEN)
 	$(BUILD)/tools/embed dgk_devhdr_$* $< $@
+
+# The stock kernels ship inside libdgk as strings: dgk_stdlib_<name> (stdlib/source.h).
+$(GEN)/stdlib_%.c: stdlib/%.dgk $(BUILD)/tools/embed | $(GEN)
+	$(BUILD)/tools/embed dgk_stdlib_$* $< $@
 
 # --- libraries ---------------------------------------------------------------------
 DGKC_MAIN := compiler/dgkc_main.c

@@ -339,7 +339,21 @@ dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const doub
 const char *dgk_op_cuda(const dgk_op *op);
 
 /* ==== stock library (stdlib) ============================================================
- * The GEMM / grouped GEMM / MQA-logits entry points. */
+ * The GEMM / grouped GEMM / MQA-logits entry points. Each validates its tensors, picks
+ * a tile for the shape (memoized), compiles the stock .dgk kernel on first use and
+ * launches it on `stream` (a CUstream; NULL for the default stream). */
+
+/* D = A @ B (+ C), BF16 inputs, FP32 accumulation, D (and C) bf16 or f32 [M, N].
+ * Layouts as DeepGEMM names them: nt A [M, K], B [N, K]; nn A [M, K], B [K, N];
+ * tn A [K, M], B [K, N]; tt A [K, M], B [N, K]. c may be NULL. */
+dgk_status dgk_gemm_bf16_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b, const dgk_tensor *c,
+                            const dgk_tensor *d, void *stream);
+dgk_status dgk_gemm_bf16_nn(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b, const dgk_tensor *c,
+                            const dgk_tensor *d, void *stream);
+dgk_status dgk_gemm_bf16_tn(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b, const dgk_tensor *c,
+                            const dgk_tensor *d, void *stream);
+dgk_status dgk_gemm_bf16_tt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b, const dgk_tensor *c,
+                            const dgk_tensor *d, void *stream);
 
 #ifdef __cplusplus
 }

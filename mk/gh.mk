@@ -41,6 +41,7 @@ GH_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g \
 GH_NVFLAGS := -std=c++17 -O2 -lineinfo $(GH_ARCH) $(GH_INC) \
               $(if $(GH_WERROR),--Werror all-warnings) \
               -Xcompiler -Wall,-Wextra$(if $(GH_WERROR),$(comma)-Werror)
+DGK_LIBS   ?= $(LIBDGK) -lnvrtc
 GH_LDLIBS  := $(DGK_LIBS) -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
               -lcublasLt -lcudart -lstdc++ -lm -ldl -lpthread
 
