@@ -31,6 +31,11 @@ static dgk_status check_entry(const dgk_program *p, const dgk_binary *b)
     const dgk_func_report *f = dgk_report_find(&b->report, p->kernel);
     if (p->output == DGK_OUTPUT_PTX ? ptx_has_entry(b->image, p->kernel) : f && f->is_entry)
         return DGK_OK;
+    if (p->output == DGK_OUTPUT_CUBIN && b->report.num_funcs == 0)
+        return dgk_fail(DGK_ECOMPILE,
+                        "dgk_compile: the compiler's log for kernel %s has no ptxas report, so its "
+                        "registers and spills are unknown (log: \"%.300s\")",
+                        p->kernel, b->log);
     char list[512] = "";
     for (int i = 0; i < b->report.num_funcs; i++)
         if (b->funcs[i].is_entry && strlen(list) + strlen(b->funcs[i].name) + 3 < sizeof list)

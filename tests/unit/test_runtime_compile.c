@@ -343,7 +343,7 @@ START_TEST(test_print_compile)
 {
     setenv("DGK_PRINT_COMPILE", "1", 1);
     const char *out = capture_stderr(compile_twice_then_disk);
-    ck_assert_ptr_nonnull(strstr(out, "dgk: nvrtc -arch=sm_90a --ptxas-options=-v dgk_kernel.cu (kernel dgk_test_add"));
+    ck_assert_ptr_nonnull(strstr(out, "dgk: nvrtc -arch=sm_90a --no-cache --ptxas-options=-v dgk_kernel.cu (kernel dgk_test_add"));
     ck_assert_ptr_nonnull(strstr(out, "dgk: compiled dgk_test_add for sm_90a in "));
     ck_assert_ptr_nonnull(strstr(out, " registers, "));
     ck_assert_ptr_nonnull(strstr(out, "dgk: memory hit dgk_test_add (sm_90a)"));
