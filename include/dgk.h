@@ -118,7 +118,8 @@ typedef enum dgk_output {
     DGK_OUTPUT_PTX = 1      /* PTX text, NUL-terminated (JIT-compiled by the driver at load) */
 } dgk_output;
 
-/* What to compile. Everything here goes into the cache key. */
+/* What to compile. Everything but `kernel` goes into the cache key: a module is compiled
+ * and cached once for all the kernels it defines. */
 typedef struct dgk_program {
     const char *source;            /* CUDA C, NUL-terminated */
     const char *source_name;       /* how compiler messages name it; NULL: "dgk_kernel.cu" */

@@ -1,7 +1,7 @@
 /* compile.c - dgk_compile: the cache in front of the compilers. A request is checked,
  * keyed (program.c), then served from memory (cache_mem.c), else from disk
- * (cache_disk.c), else compiled (nvrtc.c, or nvcc.c under DGK_USE_NVCC), checked for its
- * entry, dumped (dump.c) and stored in both layers. DGK_PRINT_COMPILE reports each step
+ * (cache_disk.c), else compiled (nvrtc.c, or nvcc.c under DGK_USE_NVCC), dumped (dump.c)
+ * and stored in both layers; whichever way it came, it must define the requested kernel. DGK_PRINT_COMPILE reports each step
  * on stderr: the one place the runtime prints, because the user asked. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +31,11 @@ static dgk_status check_entry(const dgk_program *p, const dgk_binary *b)
     const dgk_func_report *f = dgk_report_find(&b->report, p->kernel);
     if (p->output == DGK_OUTPUT_PTX ? ptx_has_entry(b->image, p->kernel) : f && f->is_entry)
         return DGK_OK;
+    if (p->output == DGK_OUTPUT_CUBIN && b->report.num_funcs == 0)
+        return dgk_fail(DGK_ECOMPILE,
+                        "dgk_compile: the compiler's log for kernel %s has no ptxas report, so its "
+                        "registers and spills are unknown (log: \"%.300s\")",
+                        p->kernel, b->log);
     char list[512] = "";
     for (int i = 0; i < b->report.num_funcs; i++)
         if (b->funcs[i].is_entry && strlen(list) + strlen(b->funcs[i].name) + 3 < sizeof list)
@@ -39,6 +44,19 @@ static dgk_status check_entry(const dgk_program *p, const dgk_binary *b)
                     "dgk_compile: prog->kernel \"%s\" is not an entry of the compiled module "
                     "(entries: %s); declare it extern \"C\" __global__",
                     p->kernel, list[0] ? list : p->output == DGK_OUTPUT_PTX ? "see the PTX" : "none");
+}
+
+/* Hands `b` to the caller if it has the program's kernel; a module is cached whole, so
+ * a request for a kernel it lacks is answered here, whatever the binary's origin. */
+static dgk_status checked(const dgk_program *p, dgk_binary *b, dgk_binary **out)
+{
+    dgk_status s = check_entry(p, b);
+    if (s != DGK_OK) {
+        dgk_binary_release(b);
+        return s;
+    }
+    *out = b;
+    return DGK_OK;
 }
 
 static void print_compiled(const dgk_program *p, const dgk_build *b)
@@ -83,8 +101,6 @@ static dgk_status build(const dgk_program *p, const uint8_t key[16], const dgk_e
                                 : dgk_nvrtc_compile(p, key, env, b);
     if (s == DGK_OK && env->print_compile)
         print_compiled(p, b);
-    if (s == DGK_OK)
-        s = check_entry(p, b->bin);
     if (s == DGK_OK && env->dump_dir)
         s = dgk_dump(env, p, b);
     if (s == DGK_OK && !env->disable_cache && !env->nvcc[0])
@@ -109,8 +125,7 @@ dgk_status dgk_compile_keyed(const dgk_program *p, const uint8_t key[16], const 
             fprintf(stderr, "dgk: memory hit %s (%s)\n", p->kernel, dgk_arch_name(p->arch));
         dgk_stat_add(DGK_STAT_MEM_HITS);
         set_origin(origin, DGK_ORIGIN_MEMORY);
-        *out = b;
-        return DGK_OK;
+        return checked(p, b, out);
     }
     dgk_status s = lookup && !env->nvcc[0] ? from_disk(p, key, env, &b) : DGK_OK;
     if (s != DGK_OK)
@@ -123,10 +138,9 @@ dgk_status dgk_compile_keyed(const dgk_program *p, const uint8_t key[16], const 
         return s;
     }
     free(bd.ptx);
-    *out = env->disable_cache ? bd.bin : dgk_mem_put(bd.bin);
-    if (!env->disable_cache)
-        dgk_binary_release(bd.bin);
-    return DGK_OK;
+    b = env->disable_cache ? dgk_binary_retain(bd.bin) : dgk_mem_put(bd.bin);
+    dgk_binary_release(bd.bin);
+    return checked(p, b, out);
 }
 
 dgk_status dgk_compile(const dgk_program *prog, dgk_binary **out, dgk_origin *origin)

@@ -1,8 +1,7 @@
 /* cuda_api.c - opens the CUDA driver (DGK_CUDA_DRIVER, default libcuda.so.1) once per
- * process and fills the dgk_cuda_api table. cuGetProcAddress_v2 and cuDriverGetVersion
- * come from dlsym; everything else from cuGetProcAddress at the ABI version of the
- * cuda.h we compiled against (capped at the driver's), which is what each field's type
- * describes. No driver is an error status, never a crash. */
+ * process and fills the dgk_cuda_api table: cuGetProcAddress_v2 and cuDriverGetVersion
+ * come from dlsym, every row from cuGetProcAddress at the row's version. No driver, or
+ * one too old for a row, is an error status, never a crash. */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -14,14 +13,22 @@
 
 typedef struct entry {
     const char *name;   /* the base name cuGetProcAddress wants: "cuMemAlloc" */
+    int version;        /* the ABI: cuGetProcAddress returns the variant current then */
     size_t offset;
 } entry;
 
 static const entry entries[] = {
-#define X(fn) {#fn, offsetof(dgk_cuda_api, fn)},
+#define X(fn, version) {#fn, version, offsetof(dgk_cuda_api, fn)},
     DGK_CUDA_FUNCS(X)
 #undef X
 };
+
+/* Each row's signature is the one <cuda.h> declares for the plain name. */
+#define X(fn, version)                                                                  \
+    _Static_assert(__builtin_types_compatible_p(PFN_##fn##_v##version, __typeof__(&fn)), \
+                   #fn " at version " #version " is not the signature cuda.h declares");
+DGK_CUDA_FUNCS(X)
+#undef X
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static dgk_cuda_api api;
@@ -32,16 +39,19 @@ typedef CUresult (*get_proc_fn)(const char *, void **, int, cuuint64_t,
                                 CUdriverProcAddressQueryResult *);
 typedef CUresult (*version_fn)(int *);
 
-static dgk_status fill(get_proc_fn get_proc, int version)
+static dgk_status fill(get_proc_fn get_proc, int driver_version)
 {
     for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
         void *fn = NULL;
         CUdriverProcAddressQueryResult q = CU_GET_PROC_ADDRESS_SUCCESS;
-        CUresult r = get_proc(entries[i].name, &fn, version, CU_GET_PROC_ADDRESS_DEFAULT, &q);
+        CUresult r = entries[i].version > driver_version
+                         ? CUDA_ERROR_NOT_SUPPORTED
+                         : get_proc(entries[i].name, &fn, entries[i].version,
+                                    CU_GET_PROC_ADDRESS_DEFAULT, &q);
         if (r != CUDA_SUCCESS || !fn || q != CU_GET_PROC_ADDRESS_SUCCESS) {
             snprintf(load_message, sizeof load_message,
-                     "no CUDA driver: %s lacks %s (driver too old for CUDA %d?)",
-                     dgk_env_driver_path(), entries[i].name, version);
+                     "no CUDA driver: %s (CUDA %d) lacks %s of CUDA %d",
+                     dgk_env_driver_path(), driver_version, entries[i].name, entries[i].version);
             return DGK_ENODRIVER;
         }
         memcpy((char *)&api + entries[i].offset, &fn, sizeof fn);
@@ -68,7 +78,7 @@ static dgk_status load(void)
         dlclose(lib);
         return DGK_ENODRIVER;
     }
-    return fill(get_proc, v < CUDA_VERSION ? v : CUDA_VERSION);
+    return fill(get_proc, v);
 }
 
 static void init(void)

@@ -2,17 +2,17 @@
  * binary comes through the cache (compile.c); cuModuleLoadData loads it, the entry's
  * attributes (static smem, thread limit, parameter count) are read once here so that
  * dgk_launch can check a launch without asking the driver. The context keeps every
- * kernel it loaded, keyed like the cache, so asking again is a table lookup. */
+ * kernel it loaded, by cache key and kernel name, so asking again is a table lookup. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "context.h"
 
-static dgk_kernel *find(dgk_context *ctx, const uint8_t key[16])
+static dgk_kernel *find(dgk_context *ctx, const uint8_t key[16], const char *name)
 {
     for (dgk_kernel *k = ctx->kernels; k; k = k->next)
-        if (memcmp(k->key, key, 16) == 0)
+        if (memcmp(k->key, key, 16) == 0 && strcmp(k->name, name) == 0)
             return k;
     return NULL;
 }
@@ -123,7 +123,7 @@ static dgk_kernel *new_kernel(dgk_context *ctx, const dgk_program *p, const uint
 static dgk_kernel *publish(dgk_context *ctx, dgk_kernel *k)
 {
     pthread_mutex_lock(&ctx->lock);
-    dgk_kernel *old = find(ctx, k->key);
+    dgk_kernel *old = find(ctx, k->key, k->name);
     if (!old) {
         k->next = ctx->kernels;
         ctx->kernels = k;
@@ -144,7 +144,7 @@ dgk_status dgk_kernel_get(dgk_context *ctx, const dgk_program *p, dgk_kernel **o
     dgk_env_read(&env);
     dgk_program_key(p, dgk_compiler_id(&env), key);
     pthread_mutex_lock(&ctx->lock);
-    *out = find(ctx, key);
+    *out = find(ctx, key, p->kernel);
     pthread_mutex_unlock(&ctx->lock);
     if (*out)
         return DGK_OK;

@@ -31,11 +31,13 @@ static const char *source_name(const dgk_program *p)
     return p->source_name ? p->source_name : "dgk_kernel.cu";
 }
 
-/* -arch=sm_90a for a cubin with ptxas's report; -arch=compute_90a for PTX. Returns the
- * option vector (malloc'd; the program's options follow ours) and its length. */
+/* -arch=sm_90a for a cubin with ptxas's report; -arch=compute_90a for PTX. --no-cache:
+ * NVRTC (12.9+) keeps its own cache of ptxas results, and a compile it answers from
+ * there prints no -v report; we have our cache, and every compile must report. Returns
+ * the option vector (malloc'd; the program's options follow ours) and its length. */
 static const char **options(const dgk_program *p, char arch[32], int *n)
 {
-    const char **o = malloc(((size_t)p->num_options + 2) * sizeof *o);
+    const char **o = malloc(((size_t)p->num_options + 3) * sizeof *o);
     if (!o)
         return NULL;
     const char *name = dgk_arch_name(p->arch);
@@ -45,6 +47,7 @@ static const char **options(const dgk_program *p, char arch[32], int *n)
         snprintf(arch, 32, "-arch=%s", name);
     int k = 0;
     o[k++] = arch;
+    o[k++] = "--no-cache";
     if (p->output == DGK_OUTPUT_CUBIN)
         o[k++] = "--ptxas-options=-v";
     for (int i = 0; i < p->num_options; i++)

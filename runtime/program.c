@@ -1,6 +1,7 @@
 /* program.c - a dgk_program (what to compile) checked field by field, and its cache key:
  * XXH3-128 over the source, every header (name and text), the target, the output kind,
- * the options, the kernel name and the compiler's identity. The key names the memory
+ * the options and the compiler's identity. The kernel name is not in it: one module
+ * serves every kernel it defines, and compile.c checks the entry on each request. The key names the memory
  * and disk cache entries and the loaded-kernel table; it is computed on the slow path
  * (a compile request), never on a launch. */
 #include <ctype.h>
@@ -13,7 +14,7 @@
 #include "rt.h"
 
 /* Bumped when anything about how a key maps to a binary changes. */
-#define KEY_DOMAIN "dgk-program-key-1"
+#define KEY_DOMAIN "dgk-program-key-2"
 
 static int is_ident(const char *s)
 {
@@ -107,7 +108,6 @@ void dgk_program_key(const dgk_program *p, const char *compiler, uint8_t key[16]
     text(&st, compiler);
     text(&st, dgk_arch_name(p->arch));
     text(&st, p->output == DGK_OUTPUT_PTX ? "ptx" : "cubin");
-    text(&st, p->kernel);
     text(&st, p->source_name ? p->source_name : "");
     text(&st, p->source);
     field(&st, &p->num_headers, sizeof p->num_headers);

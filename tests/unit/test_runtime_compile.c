@@ -183,7 +183,22 @@ START_TEST(test_kernel_not_an_entry)
     ck_assert_ptr_null(b);
     ck_msg_has("prog->kernel \"mangled\" is not an entry of the compiled module (entries: _Z7mangledPi)");
     ck_msg_has("extern \"C\"");
-    ck_assert_uint_eq(rt_stats().disk_writes, 0);
+    /* The module compiled and is cached whole: another of its kernels needs no compile. */
+    p.kernel = "_Z7mangledPi";
+    dgk_origin o;
+    ck_assert_int_eq(dgk_compile(&p, &b, &o), DGK_OK);
+    ck_assert_int_eq(o, DGK_ORIGIN_MEMORY);
+    ck_assert_uint_eq(rt_stats().nvrtc_compiles, 1);
+    dgk_binary_release(b);
+    /* PTX output is checked for the entry too. */
+    p.kernel = "mangled";
+    p.output = DGK_OUTPUT_PTX;
+    ck_assert_int_eq(dgk_compile(&p, &b, NULL), DGK_ENOTFOUND);
+    ck_msg_has("(entries: see the PTX)");
+    p.kernel = "_Z7mangledPi";
+    ck_assert_int_eq(dgk_compile(&p, &b, &o), DGK_OK);
+    ck_assert_int_eq(o, DGK_ORIGIN_MEMORY);
+    dgk_binary_release(b);
 }
 END_TEST
 
@@ -208,7 +223,6 @@ static dgk_program key_base(void)
 
 static void k_source(dgk_program *p) { p->source = "// other\n"; }
 static void k_name(dgk_program *p) { p->source_name = "other.cu"; }
-static void k_kernel(dgk_program *p) { p->kernel = "other"; }
 static void k_arch(dgk_program *p) { p->arch = DGK_ARCH_SM100A; }
 static void k_output(dgk_program *p) { p->output = DGK_OUTPUT_PTX; }
 static void k_htext(dgk_program *p) { p->headers = hdr_b; }
@@ -218,7 +232,7 @@ static void k_opt(dgk_program *p) { p->options = opt_b; }
 static void k_more_opts(dgk_program *p) { p->options = opt_ab; p->num_options = 2; }
 
 static void (*const key_mutations[])(dgk_program *) = {
-    k_source, k_name, k_kernel, k_arch, k_output, k_htext, k_hname, k_nohdr, k_opt, k_more_opts,
+    k_source, k_name, k_arch, k_output, k_htext, k_hname, k_nohdr, k_opt, k_more_opts,
 };
 enum { NMUT = sizeof key_mutations / sizeof key_mutations[0] };
 
@@ -240,7 +254,12 @@ START_TEST(test_key_sensitivity)
             ck_assert_str_ne(paths[i], paths[j]);
         ck_assert_str_ne(paths[i], paths[NMUT]);
     }
-    /* The compiler is part of the key: nvcc results never alias NVRTC's. */
+    /* The kernel name is not: one module serves all its kernels. */
+    p = key_base();
+    p.kernel = "another_kernel";
+    ck_assert_int_eq(dgk_cache_path(&p, again, sizeof again), DGK_OK);
+    ck_assert_str_eq(again, paths[NMUT]);
+    /* The compiler is: nvcc results never alias NVRTC's. */
     setenv("DGK_USE_NVCC", "1", 1);
     p = key_base();
     ck_assert_int_eq(dgk_cache_path(&p, again, sizeof again), DGK_OK);
@@ -324,7 +343,7 @@ START_TEST(test_print_compile)
 {
     setenv("DGK_PRINT_COMPILE", "1", 1);
     const char *out = capture_stderr(compile_twice_then_disk);
-    ck_assert_ptr_nonnull(strstr(out, "dgk: nvrtc -arch=sm_90a --ptxas-options=-v dgk_kernel.cu (kernel dgk_test_add"));
+    ck_assert_ptr_nonnull(strstr(out, "dgk: nvrtc -arch=sm_90a --no-cache --ptxas-options=-v dgk_kernel.cu (kernel dgk_test_add"));
     ck_assert_ptr_nonnull(strstr(out, "dgk: compiled dgk_test_add for sm_90a in "));
     ck_assert_ptr_nonnull(strstr(out, " registers, "));
     ck_assert_ptr_nonnull(strstr(out, "dgk: memory hit dgk_test_add (sm_90a)"));
