@@ -111,6 +111,8 @@ static int bind_shapes(env *e, const int *ranks, const int64_t (*ext)[DGKC_MAX_R
     for (int i = 0; i < info->nshapes && i < 64; i++) {
         const dgk_sema_shape *sh = &info->shapes[i];
         const dgk_sema_param *p = &info->params[sh->param];
+        if (ranks[sh->param] < 0)
+            return fail(msg, size, "%s: the tensor that gives %s its value is missing (NULL)", p->sym->name, sh->name);
         if (ranks[sh->param] != p->type->rank)
             return fail(msg, size, "%s: expected a rank-%d tensor, got rank %d", p->sym->name, p->type->rank, ranks[sh->param]);
         e->shape[i] = ext[sh->param][sh->axis];
@@ -124,8 +126,8 @@ static int bind_shapes(env *e, const int *ranks, const int64_t (*ext)[DGKC_MAX_R
 static int check_tensor(env *e, int pi, const int *ranks, const int64_t (*ext)[DGKC_MAX_RANK], char *msg, size_t size)
 {
     const dgk_sema_param *p = &e->info->params[pi];
-    if (!p->is_tensor)
-        return DGKC_OK;
+    if (!p->is_tensor || ranks[pi] < 0)
+        return DGKC_OK; /* absent: the kernel does not read it (the launcher checks) */
     if (ranks[pi] != p->type->rank)
         return fail(msg, size, "%s: expected a rank-%d tensor, got rank %d", p->sym->name, p->type->rank, ranks[pi]);
     for (int a = 0; a < p->type->rank; a++) {

@@ -237,17 +237,21 @@ static int check_out_dtype(planner *pl, const dgk_ir_op *st, dgk_dtype dt)
     return 0;
 }
 
-/* The TMA store box: the widest divisor of BN whose row fits one 128-byte swizzle
- * span (rows of a multiple of 16 bytes, as TMA requires), swizzled by the smallest span
- * that holds it. */
+/* The TMA store box: one whole swizzle span per row (128, 64 or 32 bytes) when such a
+ * box divides BN, else unswizzled rows of 16 bytes. */
 static void choose_out_box(dgk_plan *p, int out_bytes)
 {
-    int cols = p->bn;
-    while (cols * out_bytes > 128 || (cols * out_bytes) % 16 || p->bn % cols)
-        cols--;
-    int bytes = cols * out_bytes;
-    p->epi.out_box_cols = cols;
-    p->epi.out_swizzle = bytes > 64 ? DGK_SWIZZLE_128B : bytes > 32 ? DGK_SWIZZLE_64B : DGK_SWIZZLE_32B;
+    static const dgk_swizzle spans[] = {DGK_SWIZZLE_128B, DGK_SWIZZLE_64B, DGK_SWIZZLE_32B};
+    for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++) {
+        int cols = (int)spans[i] / out_bytes;
+        if (p->bn % cols == 0) {
+            p->epi.out_box_cols = cols;
+            p->epi.out_swizzle = spans[i];
+            return;
+        }
+    }
+    p->epi.out_box_cols = 16 / out_bytes;
+    p->epi.out_swizzle = DGK_SWIZZLE_NONE;
 }
 
 int plan_epilogue(planner *pl)

@@ -66,7 +66,8 @@ const char *dgkc_kernel_name(const dgkc_unit *u, int i);
 const struct dgk_plan *dgkc_kernel_plan(const dgkc_unit *u, int i);
 
 /* Checks one launch of kernel `kernel` (source order): ranks[p] and extents[p][axis]
- * of each runtime parameter p (scalars: rank 0). Binds the shape symbols, then checks
+ * of each runtime parameter p (scalars: rank 0; -1: a tensor not given, which is fine
+ * unless it is the one that binds a shape symbol). Binds the shape symbols, then checks
  * every declared extent and `where` constraint. Allocates nothing; on failure returns
  * DGKC_EUSER and writes a message naming the parameter and axis into msg. */
 enum { DGKC_MAX_RANK = 8 };

@@ -194,7 +194,7 @@ static dgk_status encode_map(const dgk_kernel_arg *a, const dgk_tensor *t, dgk_t
 /* Checks the tensors against the declaration (dtypes here, extents in libdgkc). */
 static dgk_status check_params(const dgk_op *op, const dgk_tensor *const *params, int n)
 {
-    int ranks[MAX_PARAMS] = {0};
+    int ranks[MAX_PARAMS];
     int64_t ext[MAX_PARAMS][DGKC_MAX_RANK];
     char msg[256];
     memset(ext, 0, sizeof ext);
@@ -203,6 +203,7 @@ static dgk_status check_params(const dgk_op *op, const dgk_tensor *const *params
     for (int p = 0; p < n; p++) {
         const dgk_tensor *t = params[p];
         int want = dgkc_kernel_param_dtype(op->unit, op->index, p);
+        ranks[p] = t ? 0 : -1;
         if (!t)
             continue;
         if ((int)t->dtype != want)
