@@ -4,6 +4,7 @@
  * "N" is [K, N]. N and K are compiled into the kernel, M stays a runtime value; the
  * memo makes a repeated shape a lookup plus a launch. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime/rt.h"
@@ -36,6 +37,7 @@ static dgk_status make_op(dgk_context *ctx, const layout *l, const gemm_shape *s
     dgk_device_props props;
     dgk_device_props_get(ctx, &props);
     gemm_config c = gemm_heuristic(s, props.sm_count);
+    gemm_tile_override(&c);
     char d[5][48];
     snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
     snprintf(d[1], sizeof d[1], "BN=%d", c.bn);

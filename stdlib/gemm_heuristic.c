@@ -3,6 +3,9 @@
  * Candidates respect what the SM90 planner accepts: BM in {64, 128, 256}; BN a multiple
  * of 16 from 32 up to 256 (of 64 when B is MN-major); the accumulator (twice it for FP8
  * promotion) within a consumer thread's registers. */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "stock.h"
 
 static const int bm_candidates[] = {64, 128, 256};
@@ -82,4 +85,12 @@ gemm_config gemm_heuristic(const gemm_shape *s, int sm_count)
         }
     }
     return best;
+}
+
+void gemm_tile_override(gemm_config *c)
+{
+    const char *e = getenv("DGK_GEMM_TILE");
+    int bm, bn;
+    if (e && sscanf(e, "%dx%d", &bm, &bn) == 2)
+        *c = (gemm_config){bm, bn};
 }

@@ -37,6 +37,9 @@ typedef struct gemm_config {
 /* Picks BM and BN: fewest waves over the SMs, then the fullest last wave, then the
  * largest tile (least operand traffic). */
 gemm_config gemm_heuristic(const gemm_shape *s, int sm_count);
+/* DGK_GEMM_TILE=BMxBN replaces the heuristic's choice (for tuning and debugging; the
+ * compiler still rejects a tile that cannot take the fast path). Read on the slow path. */
+void gemm_tile_override(gemm_config *c);
 
 /* The launch memo entry of a stock GEMM: the exact key it was made for, and its op. */
 typedef struct gemm_memo {
