@@ -232,12 +232,15 @@ unary(A) ::= MINUS(O) unary(X).                { A = dgk_pb_unary(ps, DGK_OP_NEG
 unary(A) ::= BANG(O) unary(X).                 { A = dgk_pb_unary(ps, DGK_OP_NOT, &O, X); }
 unary(A) ::= TILDE(O) unary(X).                { A = dgk_pb_unary(ps, DGK_OP_BNOT, &O, X); }
 
-/* postfix -> primary { "[" subs "]" | "(" [ exprs ] ")" | "^T" } */
+/* postfix -> primary { "[" subs "]" | "(" [ exprs ] ")" | "^T" } | "where" "(" [ exprs ] ")" */
 %type postfix {dgk_xp}
 postfix(A) ::= primary(X).                                 { A = X; }
 postfix(A) ::= postfix(B) LBRACKET(O) subs(S) RBRACKET.    { A = dgk_pb_index(ps, &O, B, S); }
 postfix(A) ::= postfix(F) LPAREN(O) args(X) RPAREN.        { A = dgk_pb_call(ps, &O, F, X); }
 postfix(A) ::= postfix(X) TRANSPOSE(O).                    { A = dgk_pb_transpose(ps, &O, X); }
+/* `where` is a keyword (kernel constraints) and also the builtin where(c, a, b). */
+postfix(A) ::= WHERE(W) LPAREN(O) args(X) RPAREN.
+    { A = dgk_pb_call(ps, &O, dgk_pb_leaf(ps, DGK_EXPR_NAME, &W), X); }
 
 /* primary -> INT | FLOAT | "true" | "false" | IDENT | "(" expr ")" */
 %type primary {dgk_xp}

@@ -292,6 +292,7 @@ START_TEST(literals_and_calls)
     ck_sx("mma(a, b^T,)", "(call mma a (T b))");
     ck_sx("zeros(f32[BM, BN])", "(call zeros (idx f32 BM BN))");
     ck_sx("inf", "inf");
+    ck_sx("where(c && d, a, -b) + 1", "(+ (call where (&& c d) a (- b)) 1)"); /* keyword as builtin */
 }
 END_TEST
 
