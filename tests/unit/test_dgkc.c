@@ -107,6 +107,8 @@ START_TEST(usage_errors)
         {"check -D 1X=3 good.dgk", "'1X' is not a name"},
         {"check -D BM=1.5 good.dgk", "the value must be an integer, true, false or a dtype name"},
         {"check -D BM=99999999999999999999 good.dgk", "does not fit in 64 bits"},
+        {"check -D BM=9223372036854775808 good.dgk", "does not fit in 64 bits"},
+        {"check -D BM=1_ good.dgk", "the value must be an integer"},
         {"check missing.dgk", "cannot read 'missing.dgk': No such file or directory"},
         {"check .", "cannot read '.': Is a directory"},
     };
@@ -147,7 +149,7 @@ END_TEST
 START_TEST(defines)
 {
     file("good.dgk", good, strlen(good));
-    ck_assert_int_eq(run("check -D BM=128 -DN=0x40 -D USE=true -D T=bf16 -D X=-1 good.dgk", NULL), 0);
+    ck_assert_int_eq(run("check -D BM=128 -DN=0x40 -D USE=true -D T=bf16 -D X=-1 -D Y=-9223372036854775808 -D Z=1_000 good.dgk", NULL), 0);
     ck_assert_str_eq(err, "");
 }
 END_TEST
