@@ -35,13 +35,13 @@ static int take_class(char *expected, const int *set, int n, const int *need, in
 /* Appends ", expected A, B or C" to buf when the list is short enough to help. */
 static void describe_expected(char *expected, char *buf, size_t size)
 {
-    const char *names[64];
+    const char *names[256 + 4]; /* every token kind, plus the four group names */
     int n = 0;
     static const int stmt_need[] = {TK_VAR, TK_IF, TK_IDENT};
     static const int expr_need[] = {TK_INT, TK_IDENT, TK_LPAREN};
     static const int op_need[] = {TK_PLUS, TK_STAR};
     int want_stmt = take_class(expected, stmt_start, COUNT(stmt_start), stmt_need, COUNT(stmt_need));
-    if (want_stmt)
+    if (want_stmt) /* a statement can be an expression: "a statement" covers those too */
         take_class(expected, expr_start, COUNT(expr_start), expr_start, 0);
     int want_expr = take_class(expected, expr_start, COUNT(expr_start), expr_need, COUNT(expr_need));
     int want_op = take_class(expected, operators, COUNT(operators), op_need, COUNT(op_need));
@@ -52,7 +52,7 @@ static void describe_expected(char *expected, char *buf, size_t size)
         has_other |= expected[k];
     if (expected[TK_EOF] && (has_other || want_stmt || want_expr || want_op || want_assign))
         expected[TK_EOF] = 0; /* "or end of file" only helps when it is the only way out */
-    for (int k = 0; k < ntok && k < 256 && n < 64; k++)
+    for (int k = 0; k < ntok && k < 256; k++)
         if (expected[k])
             names[n++] = dgk_token_expected(k);
     if (want_stmt)
