@@ -54,7 +54,7 @@ START_TEST(source_copy)
     ck_assert_uint_eq(u->src.len, 8);
     ck_assert_int_eq(dgkc_parse(u), DGKC_EUSER);
     char *r = render(u);
-    ck_assert_str_eq(r, "a.dgk:1:9: error: unexpected end of file, expected '('\n"
+    ck_assert_str_eq(r, "a.dgk:1:9: error: unexpected end of file, expected '<' or '('\n"
                         "    kernel k\n"
                         "            ^\n");
     free(r);
