@@ -129,9 +129,11 @@ static int track_nesting(dgk_pstate *ps, const dgk_token *t)
  * empty argument list, after which only ')' is expected). */
 static void note_expected(dgk_pstate *ps, void *parser, int kind)
 {
-    ps->expected_valid = !dgk_parser_accepts(parser, kind);
-    if (ps->expected_valid)
-        dgk_parser_expected(parser, ps->expected);
+    ps->expected_valid = 0;
+    if (dgk_parser_recovering(parser) || dgk_parser_accepts(parser, kind))
+        return; /* no error, or one that is skipped without a report */
+    dgk_parser_expected(parser, ps->expected);
+    ps->expected_valid = 1;
 }
 
 /* A statement that ends without its ';' at the end of a line or before a '}': say so
@@ -139,7 +141,7 @@ static void note_expected(dgk_pstate *ps, void *parser, int kind)
  * Called when `t` is a syntax error; returns whether a ';' was fed. */
 static int insert_missing_semi(dgk_pstate *ps, void *parser, const dgk_token *t)
 {
-    if (ps->tok.kind < 0 || dgk_parser_recovering(parser))
+    if (ps->tok.kind < 0)
         return 0;
     if (t->loc.line == ps->tok.loc.line && t->kind != TK_RBRACE)
         return 0;
