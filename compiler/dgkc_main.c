@@ -18,14 +18,10 @@ enum { EXIT_OK = 0, EXIT_USER = 1, EXIT_USAGE = 2 };
 /* Sources larger than this are refused before reading them whole. */
 #define MAX_FILE_BYTES ((size_t)256 << 20)
 
-typedef struct define_arg {
-    const char *arg; /* NAME=VALUE as given */
-} define_arg;
-
 /* Everything the command line said. */
 typedef struct opts {
     const char *file;
-    define_arg defines[64];
+    const char **defines; /* each -D's NAME=VALUE, in order (room for argc) */
     int ndefines;
     int dump_tokens, dump_ast, dump_ir, dump_plan;
     int help, version;
@@ -56,9 +52,7 @@ static int set_define(opts *o, const char *arg)
 {
     if (!strchr(arg, '='))
         return usage_error("-D %s: expected NAME=VALUE", arg);
-    if (o->ndefines == (int)(sizeof o->defines / sizeof o->defines[0]))
-        return usage_error("too many -D options (at most 64; last was %s)", arg);
-    o->defines[o->ndefines++].arg = arg;
+    o->defines[o->ndefines++] = arg;
     return EXIT_OK;
 }
 
@@ -160,7 +154,7 @@ static dgkc_unit *open_unit(const opts *o, int *status)
         return NULL;
     }
     for (int i = 0; i < o->ndefines; i++) {
-        const char *arg = o->defines[i].arg, *eq = strchr(arg, '=');
+        const char *arg = o->defines[i], *eq = strchr(arg, '=');
         char name[512];
         snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
         if (dgkc_define(u, name, eq + 1) != DGKC_OK) {
@@ -388,25 +382,36 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
+/* Parses the command line into o and runs what it asks for. */
+static int run(opts *o, int argc, char **argv)
+{
+    const command *cmd = argc > 1 ? find_command(argv[1]) : NULL;
+    if (argc > 1 && !cmd && argv[1][0] != '-')
+        return usage_error("unknown command '%s'", argv[1]);
+    int rc = parse_args(o, argc, argv, cmd ? 2 : 1);
+    if (rc != EXIT_OK)
+        return rc;
+    if (o->help)
+        return print_help(stdout), EXIT_OK;
+    if (o->version)
+        return printf("dgkc %s\n", DGKC_VERSION), EXIT_OK;
+    if (!o->arch)
+        o->arch = "sm_90a";
+    if (!cmd && !o->dump_tokens && !o->dump_ast && !o->dump_ir && !o->dump_plan)
+        return usage_error("no command given%s", " (try: dgkc check FILE.dgk)");
+    if (!o->file)
+        return usage_error("no input file%s", "");
+    return cmd ? cmd->run(o) : cmd_dump(o);
+}
+
 int main(int argc, char **argv)
 {
     opts o;
     memset(&o, 0, sizeof o);
-    const command *cmd = argc > 1 ? find_command(argv[1]) : NULL;
-    if (argc > 1 && !cmd && argv[1][0] != '-')
-        return usage_error("unknown command '%s'", argv[1]);
-    int rc = parse_args(&o, argc, argv, cmd ? 2 : 1);
-    if (rc != EXIT_OK)
-        return rc;
-    if (o.help)
-        return print_help(stdout), EXIT_OK;
-    if (o.version)
-        return printf("dgkc %s\n", DGKC_VERSION), EXIT_OK;
-    if (!o.arch)
-        o.arch = "sm_90a";
-    if (!cmd && !o.dump_tokens && !o.dump_ast && !o.dump_ir && !o.dump_plan)
-        return usage_error("no command given%s", " (try: dgkc check FILE.dgk)");
-    if (!o.file)
-        return usage_error("no input file%s", "");
-    return cmd ? cmd->run(&o) : cmd_dump(&o);
+    o.defines = calloc((size_t)argc, sizeof *o.defines);
+    if (!o.defines)
+        return fputs("dgkc: error: out of memory\n", stderr), EXIT_USER;
+    int rc = run(&o, argc, argv);
+    free(o.defines);
+    return rc;
 }

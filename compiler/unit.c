@@ -56,30 +56,30 @@ static int is_identifier(const char *s)
     return 1;
 }
 
-/* An integer that fits in 64-bit signed: [-]decimal or [-]0x hex, '_' separators. */
+/* 1 if s is an integer that fits in 64-bit signed: [-]decimal or [-]0x hex, with '_'
+ * between digits; -1 if it is one but too large; 0 if it is not one. */
 static int is_integer(const char *s)
 {
+    uint64_t limit = (UINT64_C(1) << 63) - 1, v = 0;
     if (*s == '-')
-        s++;
-    int base = 10;
+        s++, limit++;
+    int base = 10, digits = 0, too_large = 0;
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
         base = 16, s += 2;
-    uint64_t v = 0;
-    int digits = 0;
     for (; *s; s++) {
-        if (*s == '_' && digits)
+        unsigned char c = (unsigned char)*s;
+        if (c == '_' && digits && s[1] && s[1] != '_')
             continue;
-        if (!(base == 16 ? isxdigit((unsigned char)*s) : isdigit((unsigned char)*s)))
+        if (!(base == 16 ? isxdigit(c) : isdigit(c)))
             return 0;
-        uint64_t d = (uint64_t)(isdigit((unsigned char)*s) ? *s - '0' : (*s | 0x20) - 'a' + 10);
-        if (v > (UINT64_C(1) << 63) / (uint64_t)base)
-            return -1;
-        v = v * (uint64_t)base + d;
-        if (v > (UINT64_C(1) << 63))
-            return -1;
+        uint64_t d = (uint64_t)(isdigit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+        if (v > (limit - d) / (uint64_t)base)
+            too_large = 1;
+        else
+            v = v * (uint64_t)base + d;
         digits++;
     }
-    return digits > 0;
+    return digits == 0 ? 0 : too_large ? -1 : 1;
 }
 
 static dgk_loc no_loc(void)
@@ -148,7 +148,7 @@ int dgkc_parse(dgkc_unit *u)
         return DGKC_EARG;
     if (u->parsed == DGKC_STAGE_NOT_RUN) {
         int errors = run_parse(u);
-        u->parsed = errors || u->diags.nerrors ? DGKC_STAGE_FAILED : DGKC_STAGE_OK;
+        u->parsed = errors ? DGKC_STAGE_FAILED : DGKC_STAGE_OK;
         if (u->arena.failed)
             return DGKC_ENOMEM;
     }
@@ -156,7 +156,7 @@ int dgkc_parse(dgkc_unit *u)
 }
 
 /* Sema runs only on a module that parsed cleanly: error recovery leaves holes that
- * would only produce follow-on errors. */
+ * would only produce follow-on errors. A bad -D (already reported) fails the check. */
 int dgkc_check(dgkc_unit *u)
 {
     int rc = dgkc_parse(u);
@@ -173,7 +173,9 @@ int dgkc_check(dgkc_unit *u)
 
 static void print_token(const dgk_token *t, FILE *out)
 {
-    fprintf(out, "%d:%d %s %.*s", t->loc.line, t->loc.col, dgk_token_id(t->kind), t->len, t->text);
+    fprintf(out, "%d:%d %s", t->loc.line, t->loc.col, dgk_token_id(t->kind));
+    if (t->len > 0)
+        fprintf(out, " %.*s", t->len, t->text);
     if (t->kind == TK_INT)
         fprintf(out, " = %llu", (unsigned long long)t->v.i);
     else if (t->kind == TK_FLOAT)
@@ -194,7 +196,7 @@ int dgkc_dump_tokens(dgkc_unit *u, FILE *out)
     while (dgk_lex(&lx, &t) != TK_EOF)
         print_token(&t, out);
     print_token(&t, out);
-    int failed = ld->nerrors > before || (ld != &u->diags && u->parsed == DGKC_STAGE_FAILED);
+    int failed = ld->nerrors > before; /* counted even when the report is thrown away */
     u->tokens_dumped = 1;
     dgk_arena_free(&q.arena);
     return failed ? DGKC_EUSER : DGKC_OK;

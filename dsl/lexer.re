@@ -139,22 +139,20 @@ static int lex_bad_number(dgk_lexer *lx, dgk_token *t, cursor tok, cursor cur)
     return TK_INT;
 }
 
-/* End of file sits just past the last line's text, not on the empty line after its
- * final newline, so "unexpected end of file" points at something visible. */
+/* End of file sits just past the last non-blank byte, not on the empty lines after
+ * it, so "unexpected end of file" points at something visible. */
 static int end_of_file(dgk_lexer *lx, dgk_token *t, cursor tok)
 {
     make(lx, t, TK_EOF, tok, tok);
     lx->done = 1;
-    const char *text = lx->src->text, *end = lx->line_start;
-    if (lx->line == 1 || (const char *)tok != end)
-        return TK_EOF;
-    end--; /* the '\n' */
-    if (end > text && end[-1] == '\r')
-        end--;
+    const char *text = lx->src->text, *end = (const char *)tok;
+    int line = lx->line;
+    while (end > text && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+        line -= *--end == '\n';
     const char *start = end;
     while (start > text && start[-1] != '\n')
         start--;
-    t->loc = dgk_loc_make(lx->src, lx->line - 1, (int)(end - start) + 1);
+    t->loc = dgk_loc_make(lx->src, line, (int)(end - start) + 1);
     return TK_EOF;
 }
 

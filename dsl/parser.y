@@ -31,10 +31,13 @@ static void expected_tokens(void *parser, char *expected);
 #define resync(parser) ((parser)->yyerrcnt = -1)
 }
 
+/* The driver (parse.c) saw this error coming and noted what the parser would have
+ * taken before any of this token's default reductions ran, which is the precise list;
+ * computing it here, after them, is the fallback. */
 %syntax_error {
-    char expected[256];
-    expected_tokens(yypParser, expected);
-    dgk_pb_syntax_error(ps, &TOKEN, expected);
+    if (!ps->expected_valid)
+        expected_tokens(yypParser, ps->expected);
+    dgk_pb_syntax_error(ps, &TOKEN, ps->expected);
 }
 
 %stack_overflow {
@@ -232,12 +235,15 @@ unary(A) ::= MINUS(O) unary(X).                { A = dgk_pb_unary(ps, DGK_OP_NEG
 unary(A) ::= BANG(O) unary(X).                 { A = dgk_pb_unary(ps, DGK_OP_NOT, &O, X); }
 unary(A) ::= TILDE(O) unary(X).                { A = dgk_pb_unary(ps, DGK_OP_BNOT, &O, X); }
 
-/* postfix -> primary { "[" subs "]" | "(" [ exprs ] ")" | "^T" } */
+/* postfix -> primary { "[" subs "]" | "(" [ exprs ] ")" | "^T" } | "where" "(" [ exprs ] ")" */
 %type postfix {dgk_xp}
 postfix(A) ::= primary(X).                                 { A = X; }
 postfix(A) ::= postfix(B) LBRACKET(O) subs(S) RBRACKET.    { A = dgk_pb_index(ps, &O, B, S); }
 postfix(A) ::= postfix(F) LPAREN(O) args(X) RPAREN.        { A = dgk_pb_call(ps, &O, F, X); }
 postfix(A) ::= postfix(X) TRANSPOSE(O).                    { A = dgk_pb_transpose(ps, &O, X); }
+/* `where` is a keyword (kernel constraints) and also the builtin where(c, a, b). */
+postfix(A) ::= WHERE(W) LPAREN(O) args(X) RPAREN.
+    { A = dgk_pb_call(ps, &O, dgk_pb_leaf(ps, DGK_EXPR_NAME, &W), X); }
 
 /* primary -> INT | FLOAT | "true" | "false" | IDENT | "(" expr ")" */
 %type primary {dgk_xp}
@@ -299,6 +305,11 @@ int dgk_parser_accepts(void *parser, int kind)
 int dgk_parser_recovering(void *parser)
 {
     return ((yyParser *)parser)->yyerrcnt >= 0;
+}
+
+void dgk_parser_expected(void *parser, char *expected)
+{
+    expected_tokens(parser, expected);
 }
 
 /* expected[k] = 1 for each terminal k the parser could take now (k < 256). */

@@ -227,7 +227,7 @@ END_TEST
 START_TEST(eof_location)
 {
     fixture *f = lex("ab\ncd \n");
-    ck_tok(f, 2, TK_EOF, 2, 4);
+    ck_tok(f, 2, TK_EOF, 2, 3); /* trailing blanks skipped */
     fx_free(f);
     f = lex("ab");
     ck_tok(f, 1, TK_EOF, 1, 3);

@@ -292,6 +292,7 @@ START_TEST(literals_and_calls)
     ck_sx("mma(a, b^T,)", "(call mma a (T b))");
     ck_sx("zeros(f32[BM, BN])", "(call zeros (idx f32 BM BN))");
     ck_sx("inf", "inf");
+    ck_sx("where(c && d, a, -b) + 1", "(+ (call where (&& c d) a (- b)) 1)"); /* keyword as builtin */
 }
 END_TEST
 
@@ -345,10 +346,11 @@ START_TEST(expected_lists)
         {"kernel k() { x = (1 + 2; }", 24, "unexpected ';', expected ')' or an operator"},
         {"kernel k() { y = 3 4; }", 20, "unexpected integer literal '4', expected ';' or an operator"},
         {"kernel k() { ) }", 14, "unexpected ')', expected '}' or a statement"},
-        {"kernel k(A: f32[M) {}", 18, "unexpected ')', expected ']'"},
+        {"kernel k(A: f32[M) {}", 18, "unexpected ')', expected ',', ']' or an operator"},
         {"foo", 1, "unexpected identifier 'foo', expected 'kernel'"},
         {"kernel 3() {}", 8, "unexpected integer literal '3', expected an identifier"},
         {"kernel k() { schedule grid (a) (i); }", 32, "unexpected '(', expected an identifier or '->'"},
+        {"kernel k() { let y = f(,); }", 24, "unexpected ',', expected ')' or an expression"},
         {"kernel k() { pipeline p in 0 to 4 {} }", 30, "unexpected identifier 'to', expected '..' or an operator"},
         {"kernel k() { x[] = 1; }", 16, "unexpected ']', expected ':', 'new' or an expression"},
         {"kernel k() { z }", 15, "expected ';' after statement"},
