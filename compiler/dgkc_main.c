@@ -17,14 +17,10 @@ enum { EXIT_OK = 0, EXIT_USER = 1, EXIT_USAGE = 2 };
 /* Sources larger than this are refused before reading them whole. */
 #define MAX_FILE_BYTES ((size_t)256 << 20)
 
-typedef struct define_arg {
-    const char *arg; /* NAME=VALUE as given */
-} define_arg;
-
 /* Everything the command line said. */
 typedef struct opts {
     const char *file;
-    define_arg defines[64];
+    const char **defines; /* each -D's NAME=VALUE, in order (room for argc) */
     int ndefines;
     int dump_tokens, dump_ast;
     int help, version;
@@ -51,9 +47,7 @@ static int set_define(opts *o, const char *arg)
 {
     if (!strchr(arg, '='))
         return usage_error("-D %s: expected NAME=VALUE", arg);
-    if (o->ndefines == (int)(sizeof o->defines / sizeof o->defines[0]))
-        return usage_error("too many -D options (at most 64; last was %s)", arg);
-    o->defines[o->ndefines++].arg = arg;
+    o->defines[o->ndefines++] = arg;
     return EXIT_OK;
 }
 
@@ -143,7 +137,7 @@ static dgkc_unit *open_unit(const opts *o, int *status)
         return NULL;
     }
     for (int i = 0; i < o->ndefines; i++) {
-        const char *arg = o->defines[i].arg, *eq = strchr(arg, '=');
+        const char *arg = o->defines[i], *eq = strchr(arg, '=');
         char name[512];
         snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
         if (dgkc_define(u, name, eq + 1) != DGKC_OK) {
@@ -277,6 +271,9 @@ int main(int argc, char **argv)
 {
     opts o;
     memset(&o, 0, sizeof o);
+    o.defines = calloc((size_t)argc, sizeof *o.defines);
+    if (!o.defines)
+        return fputs("dgkc: error: out of memory\n", stderr), EXIT_USER;
     const command *cmd = argc > 1 ? find_command(argv[1]) : NULL;
     if (argc > 1 && !cmd && argv[1][0] != '-')
         return usage_error("unknown command '%s'", argv[1]);

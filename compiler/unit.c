@@ -53,30 +53,30 @@ static int is_identifier(const char *s)
     return 1;
 }
 
-/* An integer that fits in 64-bit signed: [-]decimal or [-]0x hex, '_' separators. */
+/* 1 if s is an integer that fits in 64-bit signed: [-]decimal or [-]0x hex, with '_'
+ * between digits; -1 if it is one but too large; 0 if it is not one. */
 static int is_integer(const char *s)
 {
+    uint64_t limit = (UINT64_C(1) << 63) - 1, v = 0;
     if (*s == '-')
-        s++;
-    int base = 10;
+        s++, limit++;
+    int base = 10, digits = 0, too_large = 0;
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
         base = 16, s += 2;
-    uint64_t v = 0;
-    int digits = 0;
     for (; *s; s++) {
-        if (*s == '_' && digits)
+        unsigned char c = (unsigned char)*s;
+        if (c == '_' && digits && s[1] && s[1] != '_')
             continue;
-        if (!(base == 16 ? isxdigit((unsigned char)*s) : isdigit((unsigned char)*s)))
+        if (!(base == 16 ? isxdigit(c) : isdigit(c)))
             return 0;
-        uint64_t d = (uint64_t)(isdigit((unsigned char)*s) ? *s - '0' : (*s | 0x20) - 'a' + 10);
-        if (v > (UINT64_C(1) << 63) / (uint64_t)base)
-            return -1;
-        v = v * (uint64_t)base + d;
-        if (v > (UINT64_C(1) << 63))
-            return -1;
+        uint64_t d = (uint64_t)(isdigit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+        if (v > (limit - d) / (uint64_t)base)
+            too_large = 1;
+        else
+            v = v * (uint64_t)base + d;
         digits++;
     }
-    return digits > 0;
+    return digits == 0 ? 0 : too_large ? -1 : 1;
 }
 
 static dgk_loc no_loc(void)

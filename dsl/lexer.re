@@ -8,6 +8,7 @@
 #include "lexer.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,8 @@ static int lex_float(dgk_lexer *lx, dgk_token *t, cursor tok, cursor cur)
     errno = 0;
     t->v.f = strtod(copy, NULL);
     if (isinf(t->v.f)) {
-        dgk_error(lx->diags, t->loc, "float literal '%s' is out of range (larger than %g)", copy, 3.4e38);
+        dgk_error(lx->diags, t->loc, "float literal '%.40s%s' is out of range (larger than %g)", copy,
+                  t->len > 40 ? "..." : "", DBL_MAX);
         t->v.f = 0;
     }
     return TK_FLOAT;
@@ -132,27 +134,25 @@ static int lex_bad_number(dgk_lexer *lx, dgk_token *t, cursor tok, cursor cur)
 {
     make(lx, t, TK_INT, tok, cur);
     dgk_error(lx->diags, t->loc,
-              "malformed number '%.*s' (expected decimal 128, hex 0x80, 1_000, or a float 1.5, 1e-3)",
-              t->len > 64 ? 64 : t->len, t->text);
+              "malformed number '%.*s%s' (expected decimal 128, hex 0x80, 1_000, or a float 1.5, 1e-3)",
+              t->len > 40 ? 40 : t->len, t->text, t->len > 40 ? "..." : "");
     return TK_INT;
 }
 
-/* End of file sits just past the last line's text, not on the empty line after its
- * final newline, so "unexpected end of file" points at something visible. */
+/* End of file sits just past the last non-blank byte, not on the empty lines after
+ * it, so "unexpected end of file" points at something visible. */
 static int end_of_file(dgk_lexer *lx, dgk_token *t, cursor tok)
 {
     make(lx, t, TK_EOF, tok, tok);
     lx->done = 1;
-    const char *text = lx->src->text, *end = lx->line_start;
-    if (lx->line == 1 || (const char *)tok != end)
-        return TK_EOF;
-    end--; /* the '\n' */
-    if (end > text && end[-1] == '\r')
-        end--;
+    const char *text = lx->src->text, *end = (const char *)tok;
+    int line = lx->line;
+    while (end > text && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+        line -= *--end == '\n';
     const char *start = end;
     while (start > text && start[-1] != '\n')
         start--;
-    t->loc = dgk_loc_make(lx->src, lx->line - 1, (int)(end - start) + 1);
+    t->loc = dgk_loc_make(lx->src, line, (int)(end - start) + 1);
     return TK_EOF;
 }
 

@@ -11,7 +11,7 @@
 
 /* Token sets that syntax errors name as one thing ("expected an expression"). */
 static const int expr_start[] = {TK_INT, TK_FLOAT, TK_IDENT, TK_TRUE, TK_FALSE,
-                                 TK_LPAREN, TK_MINUS, TK_BANG, TK_TILDE};
+                                 TK_LPAREN, TK_MINUS, TK_BANG, TK_TILDE, TK_WHERE};
 static const int stmt_start[] = {TK_VAR, TK_LET, TK_SCHEDULE, TK_PIPELINE, TK_FOR, TK_IF, TK_RETURN};
 static const int assign_ops[] = {TK_ASSIGN, TK_PLUSEQ, TK_MINUSEQ, TK_STAREQ, TK_MAXEQ};
 static const int operators[] = {TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH, TK_PERCENT, TK_SHL, TK_SHR,
@@ -83,6 +83,8 @@ static void describe_token(const dgk_token *t, char *buf, size_t size)
 void dgk_pb_syntax_error(dgk_pstate *ps, const dgk_token *t, const char *expected_in)
 {
     char expected[256], msg[512];
+    if (ps->lex_error)
+        return; /* the lexical error just reported explains this one */
     memcpy(expected, expected_in, sizeof expected);
     describe_token(t, msg, sizeof msg);
     describe_expected(expected, msg, sizeof msg);
@@ -179,7 +181,9 @@ int dgk_parse_with(const dgk_source *src, dgk_arena *a, dgk_diags *d, dgk_diags 
     dgk_lexer_init(&lx, src, lexd, a);
     while (d->nerrors <= d->limit) {
         dgk_token t;
+        int lex_errors = lexd->nerrors;
         int kind = dgk_lex(&lx, &t);
+        ps->lex_error = lexd->nerrors > lex_errors;
         if (!track_nesting(ps, &t))
             break;
         insert_missing_semi(ps, parser, &t);

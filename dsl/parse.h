@@ -14,8 +14,8 @@
  * brackets ( [ { at once, and expression trees at most this deep. */
 enum { DGK_MAX_NESTING = 256 };
 
-/* Parses src into *out (never NULL afterwards unless out of memory; holds the kernels
- * parsed so far even when there are errors). Returns the number of errors reported
+/* Parses src into *out (NULL afterwards only when out of memory or the source is over
+ * DGK_MAX_SOURCE; holds the kernels parsed so far even when there are errors). Returns the number of errors reported
  * (lexical + syntax); the AST is complete and well-formed only when it is 0. */
 int dgk_parse(const dgk_source *src, dgk_arena *a, dgk_diags *d, dgk_module **out);
 /* The same, with the lexer's errors going to `lexd` (a scratch list when they were

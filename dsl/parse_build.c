@@ -74,8 +74,10 @@ dgk_xp dgk_pb_leaf(dgk_pstate *ps, dgk_expr_kind kind, const dgk_token *t)
         x.e->u.f.value = t->v.f;
     else if (kind == DGK_EXPR_BOOL)
         x.e->u.b.value = t->kind == TK_TRUE;
-    else
+    else if (t->kind == TK_IDENT)
         x.e->u.name.id = t->v.id ? t->v.id : "";
+    else /* a keyword used as a name: `where` of where(c, a, b) */
+        x.e->u.name.id = dgk_arena_strndup(ps->arena, t->text, (size_t)t->len);
     return x;
 }
 

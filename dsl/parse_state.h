@@ -22,6 +22,7 @@ typedef struct dgk_pstate {
     dgk_loc open[DGK_MAX_NESTING];  /* where each open bracket is */
     int open_kind[DGK_MAX_NESTING];
     int fatal;               /* stop parsing: nesting limit or out of memory */
+    int lex_error;           /* the lexer reported an error reading `tok` or just before */
 } dgk_pstate;
 
 /* Nonterminal values. Expressions carry their tree depth so the parser can refuse

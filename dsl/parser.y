@@ -5,8 +5,8 @@
  *
  * Error recovery uses Lemon's `error` symbol: a bad statement is skipped up to its ';'
  * (or over a { } block), a bad kernel header up to the kernel's body, junk between
- * kernels up to the next `kernel`. Lemon reports again only after three good tokens,
- * so one mistake gives one message. */
+ * kernels up to the next `kernel`. Once a skipped statement ends, the next error is
+ * reported again; within the skipped text nothing is (one mistake, one message). */
 
 %name dgk_parser
 %token_prefix TK_
@@ -23,6 +23,12 @@
 #include "dsl/parse_state.h"
 
 static void expected_tokens(void *parser, char *expected);
+
+/* Called where error recovery has found its footing again (a bad statement skipped up
+ * to its ';' or over its block): report the next error at once. Lemon's default is to
+ * stay quiet until three more tokens are shifted, which hides an error on the very
+ * next line. */
+#define resync(parser) ((parser)->yyerrcnt = -1)
 }
 
 %syntax_error {
@@ -61,9 +67,13 @@ kernels ::= kernels kernel.
 kernels ::= kernels error.
 
 /* kernel -> "kernel" IDENT [ "<" ctparams ">" ] "(" [ params ] ")" [ "where" exprs ] block */
-kernel ::= KERNEL(K) IDENT(N) ctparams_opt(C) LPAREN params_opt(P) RPAREN where_opt(W) block(B).
+kernel ::= kernel_kw(K) IDENT(N) ctparams_opt(C) LPAREN params_opt(P) RPAREN where_opt(W) block(B).
     { dgk_pb_kernel(ps, &K, &N, C, P, W, B); }
-kernel ::= KERNEL error block.
+kernel ::= kernel_kw error rblock.
+
+/* A new kernel is a fresh start: report its errors even right after junk. */
+%type kernel_kw {dgk_token}
+kernel_kw(A) ::= KERNEL(K).                    { A = K; resync(yypParser); }
 
 %type ctparams_opt {dgk_clist}
 ctparams_opt(A) ::= .                          { memset(&A, 0, sizeof A); }
@@ -114,7 +124,12 @@ where_opt(A) ::= WHERE exprs(L).               { A = L; }
 
 %type block {dgk_slist}
 block(A) ::= LBRACE stmts(L) RBRACE.           { A = L; }
-block(A) ::= LBRACE stmts(L) error RBRACE.     { A = L; }
+block(A) ::= LBRACE stmts(L) error RBRACE.     { A = L; resync(yypParser); }
+
+/* A block entered right after a syntax error was skipped: errors inside it are
+ * reported from its '{' on. */
+rblock ::= rblock_open stmts RBRACE.
+rblock_open ::= LBRACE.                        { resync(yypParser); }
 
 %type stmts {dgk_slist}
 stmts(A) ::= .                                 { memset(&A, 0, sizeof A); }
@@ -135,8 +150,8 @@ stmt(A) ::= FOR(K) IDENT(V) IN expr(L) DOTDOT expr(H) block(B).
 stmt(A) ::= ifstmt(S).                             { A = S; }
 stmt(A) ::= RETURN(K) SEMI.                        { dgk_xp none = {0, 0}; A = dgk_pb_simple(ps, DGK_STMT_RETURN, K.loc, none); }
 stmt(A) ::= expr(E) SEMI.                          { A = dgk_pb_simple(ps, DGK_STMT_EXPR, E.e->loc, E); }
-stmt(A) ::= error SEMI.                            { A = NULL; }
-stmt(A) ::= error block.                           { A = NULL; }
+stmt(A) ::= error SEMI.                            { A = NULL; resync(yypParser); }
+stmt(A) ::= error rblock.                          { A = NULL; }
 
 /* if-stmt -> "if" expr block [ "else" ( block | if-stmt ) ] */
 %type ifstmt {dgk_stmt *}
@@ -217,12 +232,15 @@ unary(A) ::= MINUS(O) unary(X).                { A = dgk_pb_unary(ps, DGK_OP_NEG
 unary(A) ::= BANG(O) unary(X).                 { A = dgk_pb_unary(ps, DGK_OP_NOT, &O, X); }
 unary(A) ::= TILDE(O) unary(X).                { A = dgk_pb_unary(ps, DGK_OP_BNOT, &O, X); }
 
-/* postfix -> primary { "[" subs "]" | "(" [ exprs ] ")" | "^T" } */
+/* postfix -> primary { "[" subs "]" | "(" [ exprs ] ")" | "^T" } | "where" "(" [ exprs ] ")" */
 %type postfix {dgk_xp}
 postfix(A) ::= primary(X).                                 { A = X; }
 postfix(A) ::= postfix(B) LBRACKET(O) subs(S) RBRACKET.    { A = dgk_pb_index(ps, &O, B, S); }
 postfix(A) ::= postfix(F) LPAREN(O) args(X) RPAREN.        { A = dgk_pb_call(ps, &O, F, X); }
 postfix(A) ::= postfix(X) TRANSPOSE(O).                    { A = dgk_pb_transpose(ps, &O, X); }
+/* `where` is a keyword (kernel constraints) and also the builtin where(c, a, b). */
+postfix(A) ::= WHERE(W) LPAREN(O) args(X) RPAREN.
+    { A = dgk_pb_call(ps, &O, dgk_pb_leaf(ps, DGK_EXPR_NAME, &W), X); }
 
 /* primary -> INT | FLOAT | "true" | "false" | IDENT | "(" expr ")" */
 %type primary {dgk_xp}

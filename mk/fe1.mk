@@ -6,12 +6,17 @@
 # grep -Eq 'conflicts\.* *[1-9]'), this repeats the rule with the corrected check.
 # Lemon itself also exits non-zero on any conflict. Make warns that the recipe is
 # overridden; that is expected.
+# Two more fixes here: the rule is a grouped target (&:) so `make -j` runs lemon once,
+# not once per output at the same time (they raced, leaving a torn parser.c); and both
+# outputs are touched, since lemon leaves an unchanged parser.h alone, which made
+# every make regenerate the parser.
 ifneq ($(NO_REGEN),1)
 ifneq ($(FE1_LEMON_FIXED),1)
-$(PARSER_C) $(PARSER_H): dsl/parser.y | $(GEN)
+$(PARSER_C) $(PARSER_H) &: dsl/parser.y | $(GEN)
 	cp dsl/parser.y $(GEN)/parser.y
 	lemon -q -s -T$(firstword $(wildcard /usr/share/lemon/lempar.c /usr/share/lemon/lempar.c.gz) lempar.c) $(GEN)/parser.y > $(GEN)/lemon.log || \
 	  { cat $(GEN)/lemon.log; rm -f $(PARSER_C) $(PARSER_H); exit 1; }
 	@if grep -Eq 'conflicts\.* *[1-9]' $(GEN)/lemon.log; then cat $(GEN)/lemon.log; rm -f $(PARSER_C) $(PARSER_H); exit 1; fi
+	@touch $(PARSER_C) $(PARSER_H)
 endif
 endif
