@@ -340,7 +340,7 @@ static dgk_type *cond(sema *s, dgk_expr *e)
         return dgk_type_error();
     if (!dgk_type_is_scalar(c) || c->dtype != DGK_DT_BOOL) {
         dgk_error(s->d, e->u.cond.c->loc, "the condition of ?: must be a scalar bool, not %s%s", dgk_type_str(s->a, c),
-                  dgk_type_is_tile(c) ? " (for an elementwise choice use select(c, a, b))" : "");
+                  dgk_type_is_tile(c) ? " (for an elementwise choice use where(c, a, b))" : "");
         return dgk_type_error();
     }
     dgk_dtype dt;

@@ -202,7 +202,7 @@ START_TEST(test_expression_types)
         {"    let x = zeros(f32[BM])[:, new] + zeros(f32[BN])[new, :];\n", "x", "f32[128, 64]"},
         {"    let x = sum(zeros(f32[BM, BN]), 0);\n", "x", "f32[64]"},
         {"    let x = iota(BN) < 3;\n", "x", "bool[64]"},
-        {"    let x = select(iota(BN) < 3, zeros(f32[BN]), -inf);\n", "x", "f32[64]"},
+        {"    let x = where(iota(BN) < 3, zeros(f32[BN]), -inf);\n", "x", "f32[64]"},
         {"    var x = 1;\n", "x", "i32"},
         {"    var x = 3000000000;\n", "x", "i64"},
         {"    var x = 1.5;\n", "x", "f32"},
