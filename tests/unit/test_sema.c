@@ -445,6 +445,49 @@ START_TEST(test_shipped_dgk_files_check_clean)
 }
 END_TEST
 
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(1 << 20);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Every ```dgk block of the manual names its file on its first line (`// FILE`), is a
+ * verbatim part of that file, and checks clean on its own. */
+START_TEST(test_spec_examples_are_files_and_check)
+{
+    char *spec = slurp("dsl/SPEC.md");
+    ck_assert_ptr_nonnull(spec);
+    int blocks = 0;
+    for (char *p = strstr(spec, "\n```dgk\n"); p; p = strstr(p, "\n```dgk\n")) {
+        char *from = p + 8, *end = strstr(from, "\n```\n");
+        ck_assert_ptr_nonnull(end);
+        char *start = strndup(from, (size_t)(end + 1 - from));
+        char path[256];
+        ck_assert_msg(sscanf(start, "// %255s", path) == 1, "a dgk block in SPEC.md does not name its file");
+        char *body = strchr(start, '\n') + 1, *file = slurp(path);
+        ck_assert_msg(file && strstr(file, body), "SPEC.md block for %s is not text of that file", path);
+        free(file);
+        int rc;
+        dgkc_unit *u = check(start, NULL, &rc);
+        char *d = diags(u);
+        ck_assert_msg(rc == DGKC_OK, "SPEC.md block from %s does not check:\n%s", path, d);
+        free(d);
+        dgkc_unit_free(u);
+        free(start);
+        blocks++;
+        p = end + 1;
+    }
+    ck_assert_int_ge(blocks, 16);
+    free(spec);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("sema");
@@ -475,6 +518,7 @@ static Suite *make_suite(void)
     tc = tcase_create("files");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_shipped_dgk_files_check_clean);
+    tcase_add_test(tc, test_spec_examples_are_files_and_check);
     suite_add_tcase(s, tc);
     return s;
 }
