@@ -403,7 +403,82 @@ START_TEST(test_errors_reported_in_every_kernel)
 }
 END_TEST
 
-/* ---- every .dgk the project ships checks clean ---------------------------------- */
+/* ---- every shipped .dgk checks clean, fully annotated ----------------------------- */
+
+/* Counts expressions without a (non-error) type and names without a symbol. */
+static int untyped_expr(const dgk_expr *e);
+
+static int untyped_list(const dgk_expr *e)
+{
+    int n = 0;
+    for (; e; e = e->next)
+        n += untyped_expr(e);
+    return n;
+}
+
+static int untyped_expr(const dgk_expr *e)
+{
+    if (!e)
+        return 0;
+    int n = !e->type || e->type->kind == DGK_TYPE_ERROR;
+    switch (e->kind) {
+    case DGK_EXPR_NAME: return n + !e->u.name.sym;
+    case DGK_EXPR_UNARY: return n + untyped_expr(e->u.unary.x);
+    case DGK_EXPR_BINARY: return n + untyped_expr(e->u.binary.l) + untyped_expr(e->u.binary.r);
+    case DGK_EXPR_CALL: return n + untyped_expr(e->u.call.callee) + untyped_list(e->u.call.args);
+    case DGK_EXPR_INDEX:
+        n += untyped_expr(e->u.index.base);
+        for (const dgk_sub *sub = e->u.index.subs; sub; sub = sub->next)
+            n += untyped_expr(sub->start) + untyped_expr(sub->len);
+        return n;
+    case DGK_EXPR_TRANSPOSE: return n + untyped_expr(e->u.transpose.x);
+    case DGK_EXPR_COND: return n + untyped_expr(e->u.cond.c) + untyped_expr(e->u.cond.a) + untyped_expr(e->u.cond.b);
+    default: return n;
+    }
+}
+
+static int untyped_stmts(const dgk_stmt *st)
+{
+    int n = 0;
+    for (; st; st = st->next) {
+        switch (st->kind) {
+        case DGK_STMT_VAR: case DGK_STMT_LET:
+            n += untyped_expr(st->u.var.value) + !st->u.var.name.sym;
+            break;
+        case DGK_STMT_ASSIGN: n += untyped_expr(st->u.assign.target) + untyped_expr(st->u.assign.value); break;
+        case DGK_STMT_SCHEDULE:
+            n += untyped_list(st->u.schedule.extents);
+            for (const dgk_sched_mod *m = st->u.schedule.mods; m; m = m->next)
+                n += untyped_expr(m->value);
+            for (const dgk_ident *v = st->u.schedule.vars; v; v = v->next)
+                n += !v->sym;
+            break;
+        case DGK_STMT_PIPELINE: case DGK_STMT_FOR:
+            n += untyped_expr(st->u.loop.lo) + untyped_expr(st->u.loop.hi) + untyped_expr(st->u.loop.stages);
+            n += !st->u.loop.var.sym + untyped_stmts(st->u.loop.body);
+            break;
+        case DGK_STMT_IF:
+            n += untyped_expr(st->u.if_.cond) + untyped_stmts(st->u.if_.then_body) + untyped_stmts(st->u.if_.else_body);
+            break;
+        case DGK_STMT_EXPR: n += untyped_expr(st->u.expr.e); break;
+        default: break;
+        }
+    }
+    return n;
+}
+
+static int untyped_kernel(const dgk_kernel *k)
+{
+    int n = untyped_list(k->constraints) + untyped_stmts(k->body);
+    for (const dgk_ctparam *c = k->ctparams; c; c = c->next)
+        n += untyped_expr(c->deflt) + !c->name.sym;
+    for (const dgk_param *p = k->params; p; p = p->next) {
+        n += untyped_expr(p->elem) + untyped_list(p->dims) + !p->name.sym;
+        for (const dgk_attr *a = p->attrs; a; a = a->next)
+            n += untyped_list(a->args);
+    }
+    return n;
+}
 
 static int check_file(const char *path)
 {
@@ -421,8 +496,12 @@ static int check_file(const char *path)
         free(d);
     }
     int kernels = 0;
-    for (const dgk_kernel *k = rc == DGKC_OK ? u->module->kernels : NULL; k; k = k->next)
-        kernels += k->info && k->info->sched.stmt != NULL;
+    for (const dgk_kernel *k = rc == DGKC_OK ? u->module->kernels : NULL; k; k = k->next) {
+        int missing = untyped_kernel(k);
+        if (missing)
+            fprintf(stderr, "%s: kernel %s has %d untyped expressions or unresolved names\n", path, k->name.id, missing);
+        kernels += k->info && k->info->sched.stmt != NULL && !missing;
+    }
     dgkc_unit_free(u);
     return rc == DGKC_OK && kernels > 0;
 }
