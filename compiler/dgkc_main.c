@@ -267,6 +267,26 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
+/* Parses the command line into o and runs what it asks for. */
+static int run(opts *o, int argc, char **argv)
+{
+    const command *cmd = argc > 1 ? find_command(argv[1]) : NULL;
+    if (argc > 1 && !cmd && argv[1][0] != '-')
+        return usage_error("unknown command '%s'", argv[1]);
+    int rc = parse_args(o, argc, argv, cmd ? 2 : 1);
+    if (rc != EXIT_OK)
+        return rc;
+    if (o->help)
+        return print_help(stdout), EXIT_OK;
+    if (o->version)
+        return printf("dgkc %s\n", DGKC_VERSION), EXIT_OK;
+    if (!cmd && !o->dump_tokens && !o->dump_ast)
+        return usage_error("no command given%s", " (try: dgkc check FILE.dgk)");
+    if (!o->file)
+        return usage_error("no input file%s", "");
+    return cmd ? cmd->run(o) : cmd_dump(o);
+}
+
 int main(int argc, char **argv)
 {
     opts o;
@@ -274,19 +294,7 @@ int main(int argc, char **argv)
     o.defines = calloc((size_t)argc, sizeof *o.defines);
     if (!o.defines)
         return fputs("dgkc: error: out of memory\n", stderr), EXIT_USER;
-    const command *cmd = argc > 1 ? find_command(argv[1]) : NULL;
-    if (argc > 1 && !cmd && argv[1][0] != '-')
-        return usage_error("unknown command '%s'", argv[1]);
-    int rc = parse_args(&o, argc, argv, cmd ? 2 : 1);
-    if (rc != EXIT_OK)
-        return rc;
-    if (o.help)
-        return print_help(stdout), EXIT_OK;
-    if (o.version)
-        return printf("dgkc %s\n", DGKC_VERSION), EXIT_OK;
-    if (!cmd && !o.dump_tokens && !o.dump_ast)
-        return usage_error("no command given%s", " (try: dgkc check FILE.dgk)");
-    if (!o.file)
-        return usage_error("no input file%s", "");
-    return cmd ? cmd->run(&o) : cmd_dump(&o);
+    int rc = run(&o, argc, argv);
+    free(o.defines);
+    return rc;
 }

@@ -145,7 +145,7 @@ int dgkc_parse(dgkc_unit *u)
         return DGKC_EARG;
     if (u->parsed == DGKC_STAGE_NOT_RUN) {
         int errors = run_parse(u);
-        u->parsed = errors || u->diags.nerrors ? DGKC_STAGE_FAILED : DGKC_STAGE_OK;
+        u->parsed = errors ? DGKC_STAGE_FAILED : DGKC_STAGE_OK;
         if (u->arena.failed)
             return DGKC_ENOMEM;
     }
@@ -153,7 +153,7 @@ int dgkc_parse(dgkc_unit *u)
 }
 
 /* Sema runs only on a module that parsed cleanly: error recovery leaves holes that
- * would only produce follow-on errors. */
+ * would only produce follow-on errors. A bad -D (already reported) fails the check. */
 int dgkc_check(dgkc_unit *u)
 {
     int rc = dgkc_parse(u);
@@ -170,7 +170,9 @@ int dgkc_check(dgkc_unit *u)
 
 static void print_token(const dgk_token *t, FILE *out)
 {
-    fprintf(out, "%d:%d %s %.*s", t->loc.line, t->loc.col, dgk_token_id(t->kind), t->len, t->text);
+    fprintf(out, "%d:%d %s", t->loc.line, t->loc.col, dgk_token_id(t->kind));
+    if (t->len > 0)
+        fprintf(out, " %.*s", t->len, t->text);
     if (t->kind == TK_INT)
         fprintf(out, " = %llu", (unsigned long long)t->v.i);
     else if (t->kind == TK_FLOAT)
@@ -191,7 +193,7 @@ int dgkc_dump_tokens(dgkc_unit *u, FILE *out)
     while (dgk_lex(&lx, &t) != TK_EOF)
         print_token(&t, out);
     print_token(&t, out);
-    int failed = ld->nerrors > before || (ld != &u->diags && u->parsed == DGKC_STAGE_FAILED);
+    int failed = ld->nerrors > before; /* counted even when the report is thrown away */
     u->tokens_dumped = 1;
     dgk_arena_free(&q.arena);
     return failed ? DGKC_EUSER : DGKC_OK;

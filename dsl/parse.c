@@ -35,13 +35,13 @@ static int take_class(char *expected, const int *set, int n, const int *need, in
 /* Appends ", expected A, B or C" to buf when the list is short enough to help. */
 static void describe_expected(char *expected, char *buf, size_t size)
 {
-    const char *names[64];
+    const char *names[256 + 4]; /* every token kind, plus the four group names */
     int n = 0;
     static const int stmt_need[] = {TK_VAR, TK_IF, TK_IDENT};
     static const int expr_need[] = {TK_INT, TK_IDENT, TK_LPAREN};
     static const int op_need[] = {TK_PLUS, TK_STAR};
     int want_stmt = take_class(expected, stmt_start, COUNT(stmt_start), stmt_need, COUNT(stmt_need));
-    if (want_stmt)
+    if (want_stmt) /* a statement can be an expression: "a statement" covers those too */
         take_class(expected, expr_start, COUNT(expr_start), expr_start, 0);
     int want_expr = take_class(expected, expr_start, COUNT(expr_start), expr_need, COUNT(expr_need));
     int want_op = take_class(expected, operators, COUNT(operators), op_need, COUNT(op_need));
@@ -52,7 +52,7 @@ static void describe_expected(char *expected, char *buf, size_t size)
         has_other |= expected[k];
     if (expected[TK_EOF] && (has_other || want_stmt || want_expr || want_op || want_assign))
         expected[TK_EOF] = 0; /* "or end of file" only helps when it is the only way out */
-    for (int k = 0; k < ntok && k < 256 && n < 64; k++)
+    for (int k = 0; k < ntok && k < 256; k++)
         if (expected[k])
             names[n++] = dgk_token_expected(k);
     if (want_stmt)
@@ -123,16 +123,28 @@ static int track_nesting(dgk_pstate *ps, const dgk_token *t)
     return 1;
 }
 
+/* When token `kind` is a syntax error, notes what the parser would have taken instead.
+ * This must happen before the token is fed: Lemon's default reductions for it would
+ * leave the parser in a state that knows less (after `f(`, a ',' first reduces the
+ * empty argument list, after which only ')' is expected). */
+static void note_expected(dgk_pstate *ps, void *parser, int kind)
+{
+    ps->expected_valid = !dgk_parser_accepts(parser, kind);
+    if (ps->expected_valid)
+        dgk_parser_expected(parser, ps->expected);
+}
+
 /* A statement that ends without its ';' at the end of a line or before a '}': say so
- * where the ';' belongs and feed the parser one, so the next statement parses. */
-static void insert_missing_semi(dgk_pstate *ps, void *parser, const dgk_token *t)
+ * where the ';' belongs and feed the parser one, so the next statement parses.
+ * Called when `t` is a syntax error; returns whether a ';' was fed. */
+static int insert_missing_semi(dgk_pstate *ps, void *parser, const dgk_token *t)
 {
     if (ps->tok.kind < 0 || dgk_parser_recovering(parser))
-        return;
+        return 0;
     if (t->loc.line == ps->tok.loc.line && t->kind != TK_RBRACE)
-        return;
-    if (dgk_parser_accepts(parser, t->kind) || !dgk_parser_accepts(parser, TK_SEMI))
-        return;
+        return 0;
+    if (!ps->expected[TK_SEMI])
+        return 0;
     dgk_token semi = ps->tok;
     semi.kind = TK_SEMI;
     semi.loc.col += semi.len;
@@ -140,6 +152,7 @@ static void insert_missing_semi(dgk_pstate *ps, void *parser, const dgk_token *t
     semi.len = 0;
     dgk_error(ps->diags, semi.loc, "expected ';' after statement");
     dgk_parser(parser, TK_SEMI, semi);
+    return 1;
 }
 
 static void init_state(dgk_pstate *ps, const dgk_source *src, dgk_arena *a, dgk_diags *d, dgk_module *m)
@@ -186,7 +199,9 @@ int dgk_parse_with(const dgk_source *src, dgk_arena *a, dgk_diags *d, dgk_diags 
         ps->lex_error = lexd->nerrors > lex_errors;
         if (!track_nesting(ps, &t))
             break;
-        insert_missing_semi(ps, parser, &t);
+        note_expected(ps, parser, kind);
+        if (ps->expected_valid && insert_missing_semi(ps, parser, &t))
+            note_expected(ps, parser, kind);
         ps->prev = ps->tok;
         ps->tok = t;
         dgk_parser(parser, kind, t);

@@ -10,18 +10,21 @@
 #include "parse_state.h"
 
 /* Zeroed memory from the arena. Out of memory stops the parse; the caller still gets
- * a writable (scratch) object so the grammar's actions need no NULL checks. */
+ * a writable object (the parse state's scratch space, thrown away with the failed
+ * parse) so the grammar's actions need no NULL checks. */
 static void *alloc(dgk_pstate *ps, size_t size)
 {
-    static _Alignas(16) unsigned char scratch[256];
+    _Static_assert(sizeof(dgk_stmt) <= sizeof ps->scratch && sizeof(dgk_kernel) <= sizeof ps->scratch &&
+                       sizeof(dgk_param) <= sizeof ps->scratch && sizeof(dgk_expr) <= sizeof ps->scratch,
+                   "scratch must hold any AST node");
     void *p = dgk_arena_alloc(ps->arena, size);
     if (p)
         return p;
     if (!ps->fatal)
         dgk_error(ps->diags, ps->tok.loc, "out of memory while parsing");
     ps->fatal = 1;
-    memset(scratch, 0, sizeof scratch);
-    return scratch;
+    memset(ps->scratch, 0, sizeof ps->scratch);
+    return ps->scratch;
 }
 
 static dgk_expr *expr_node(dgk_pstate *ps, dgk_expr_kind kind, dgk_loc loc)

@@ -23,6 +23,9 @@ typedef struct dgk_pstate {
     int open_kind[DGK_MAX_NESTING];
     int fatal;               /* stop parsing: nesting limit or out of memory */
     int lex_error;           /* the lexer reported an error reading `tok` or just before */
+    char expected[256];      /* the tokens the parser would take instead of `tok` ... */
+    int expected_valid;      /* ... when `tok` is a syntax error */
+    _Alignas(16) unsigned char scratch[256]; /* stands in for nodes once out of memory */
 } dgk_pstate;
 
 /* Nonterminal values. Expressions carry their tree depth so the parser can refuse
@@ -87,6 +90,8 @@ void dgk_parserFree(void *p, void (*freeProc)(void *));
 int dgk_parser_ntokens(void);
 /* Whether the parser would take token `kind` now (after any reductions). */
 int dgk_parser_accepts(void *parser, int kind);
+/* expected[k] = 1 for each token kind it would take now (256 entries). */
+void dgk_parser_expected(void *parser, char *expected);
 /* Whether it is recovering from a syntax error (discarding tokens, not reporting). */
 int dgk_parser_recovering(void *parser);
 

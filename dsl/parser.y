@@ -31,10 +31,13 @@ static void expected_tokens(void *parser, char *expected);
 #define resync(parser) ((parser)->yyerrcnt = -1)
 }
 
+/* The driver (parse.c) saw this error coming and noted what the parser would have
+ * taken before any of this token's default reductions ran, which is the precise list;
+ * computing it here, after them, is the fallback. */
 %syntax_error {
-    char expected[256];
-    expected_tokens(yypParser, expected);
-    dgk_pb_syntax_error(ps, &TOKEN, expected);
+    if (!ps->expected_valid)
+        expected_tokens(yypParser, ps->expected);
+    dgk_pb_syntax_error(ps, &TOKEN, ps->expected);
 }
 
 %stack_overflow {
@@ -302,6 +305,11 @@ int dgk_parser_accepts(void *parser, int kind)
 int dgk_parser_recovering(void *parser)
 {
     return ((yyParser *)parser)->yyerrcnt >= 0;
+}
+
+void dgk_parser_expected(void *parser, char *expected)
+{
+    expected_tokens(parser, expected);
 }
 
 /* expected[k] = 1 for each terminal k the parser could take now (k < 256). */

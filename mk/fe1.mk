@@ -20,3 +20,7 @@ $(PARSER_C) $(PARSER_H) &: dsl/parser.y | $(GEN)
 	@touch $(PARSER_C) $(PARSER_H)
 endif
 endif
+
+# The top-level Makefile's first rule is the generated lexer, so a bare `make` builds
+# only build/gen/lexer.c; its header says `make` builds the libraries and dgkc.
+.DEFAULT_GOAL := all

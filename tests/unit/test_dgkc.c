@@ -74,7 +74,12 @@ static int run(const char *args, const char *in)
 
 #define ck_has(buf, s) ck_assert_msg(strstr((buf), (s)) != NULL, "'%s' not in:\n%s", (s), (buf))
 
-static const char good[] = "kernel k<BM = 64>(A : f32[M]) {\n  schedule grid (1) -> (i);\n}\n";
+/* Valid to the checker too (SPEC sections 3-8), and declares every name the -D tests
+ * set, since -D of an undeclared name is an error. */
+static const char good[] = "kernel k<BM = 64, USE = false, T: dtype = f32, X = 0, Y = 0, Z = 1>(A : f32[M, N]) {\n"
+                           "  schedule grid (cdiv(M, BM)) -> (i);\n"
+                           "  A[i*BM +: BM, 0 +: 8] = zeros(f32[BM, 8]);\n"
+                           "}\n";
 
 /* ---------------------------------------------------------------- status codes */
 
@@ -163,7 +168,7 @@ START_TEST(dumps)
     ck_assert_int_eq(run("--dump-tokens good.dgk", NULL), 0);
     ck_has(out, "1:1 KERNEL kernel\n1:8 IDENT k\n1:9 LT <\n");
     ck_has(out, "1:15 INT 64 = 64\n");
-    ck_has(out, "3:2 EOF \n");
+    ck_has(out, "4:2 EOF\n");
     ck_assert_int_eq(run("--dump-ast good.dgk", NULL), 0);
     ck_has(out, "module\n  kernel k @1:1\n    ctparam BM int (implied) @1:10\n");
     ck_assert_int_eq(run("check --dump-ast --dump-tokens good.dgk", NULL), 0);
