@@ -20,6 +20,8 @@
  *       sched       the schedule: kind, extents, modifiers, bound variables;
  *       pipeline    the pipeline statement (or NULL);
  *       mmas        every mma call with each operand's tensor and layout;
+ *   - `where` constraints stay in kernel->constraints (typed); those that sema could
+ *     decide held, the rest are for the launch-time check;
  *   - an ASSIGN statement of the FP8 promotion form `acc += mma(a, b) * sa * sb`
  *     inside a pipeline has `u.assign.promote` set (struct dgk_sema_promote);
  *     the scale operands' indexing has been checked against their block shape.
