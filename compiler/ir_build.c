@@ -260,7 +260,7 @@ static int lower_call(irb *b, const dgk_expr *e)
     dgk_builtin_rule rule = dgk_builtin_info_of(bi)->rule;
     dgk_ir_opcode opc = bi == DGK_BI_MMA ? DGK_IR_MMA
                       : rule == DGK_BR_REDUCE ? DGK_IR_REDUCE
-                      : bi == DGK_BI_SELECT ? DGK_IR_SELECT
+                      : bi == DGK_BI_WHERE ? DGK_IR_SELECT
                       : (e->type && e->type->rank == 0) ? DGK_IR_SCALAR : DGK_IR_EW;
     if (opc == DGK_IR_REDUCE)
         n = 1; /* the axis is a compile-time constant, kept in .axis */

@@ -21,7 +21,7 @@ static const struct { int fn; dgk_epi_opcode op; } builtin_ops[] = {
     {DGK_BI_LOG, DGK_EPI_LOG},   {DGK_BI_SQRT, DGK_EPI_SQRT},     {DGK_BI_RSQRT, DGK_EPI_RSQRT},
     {DGK_BI_RELU, DGK_EPI_RELU}, {DGK_BI_SILU, DGK_EPI_SILU},     {DGK_BI_SIGMOID, DGK_EPI_SIGMOID},
     {DGK_BI_TANH, DGK_EPI_TANH}, {DGK_BI_GELU, DGK_EPI_GELU},     {DGK_BI_MIN, DGK_EPI_MIN},
-    {DGK_BI_MAX, DGK_EPI_MAX},   {DGK_BI_CLAMP, DGK_EPI_CLAMP},   {DGK_BI_SELECT, DGK_EPI_WHERE},
+    {DGK_BI_MAX, DGK_EPI_MAX},   {DGK_BI_CLAMP, DGK_EPI_CLAMP},   {DGK_BI_WHERE, DGK_EPI_WHERE},
 };
 
 static const struct { dgk_op op; int arity; dgk_epi_opcode epi; } operator_ops[] = {

@@ -6,7 +6,10 @@
  *
  * What the IR builder may rely on after dgk_sema_check() returns 0:
  *   - every dgk_expr has `type` set (compiler/types.h); no type is DGK_TYPE_ERROR;
- *   - every NAME expression and every declaring dgk_ident has `sym` set;
+ *     a call's callee NAME carries the call's type;
+ *   - every NAME expression has `sym` set, and so has every dgk_ident that declares a
+ *     name: compile-time parameters, parameters, locals, loop and schedule variables
+ *     (tests/unit/test_sema.c walks every shipped kernel to hold this);
  *   - every kernel has `info` (struct dgk_sema_kernel below) with
  *       ctparams[]  each compile-time parameter's final value (after -D), or
  *                   `known == 0` for an int parameter bound from a tensor extent;
@@ -17,6 +20,8 @@
  *       sched       the schedule: kind, extents, modifiers, bound variables;
  *       pipeline    the pipeline statement (or NULL);
  *       mmas        every mma call with each operand's tensor and layout;
+ *   - `where` constraints stay in kernel->constraints (typed); those that sema could
+ *     decide held, the rest are for the launch-time check;
  *   - an ASSIGN statement of the FP8 promotion form `acc += mma(a, b) * sa * sb`
  *     inside a pipeline has `u.assign.promote` set (struct dgk_sema_promote);
  *     the scale operands' indexing has been checked against their block shape.

@@ -122,17 +122,17 @@ static dgk_type *rule_iota(sema *s, call *c)
     return dgk_type_tile(s->a, DGK_DT_I32, 1, &n);
 }
 
-static dgk_type *rule_select(sema *s, call *c)
+static dgk_type *rule_where(sema *s, call *c)
 {
     dgk_type *cond = sema_value(s, c->arg[0], "where");
     dgk_type *ab = common(s, c, 1, 2);
     if (dgk_type_is_error(cond) || dgk_type_is_error(ab))
         return dgk_type_error();
     if (cond->dtype != DGK_DT_BOOL) {
-        dgk_error(s->d, c->arg[0]->loc, "the condition of select must be bool, not %s", dgk_type_str(s->a, cond));
+        dgk_error(s->d, c->arg[0]->loc, "the condition of where must be bool, not %s", dgk_type_str(s->a, cond));
         return dgk_type_error();
     }
-    return sema_broadcast(s, c->e->loc, cond, ab, ab->dtype, ab->weak, "arguments of select");
+    return sema_broadcast(s, c->e->loc, cond, ab, ab->dtype, ab->weak, "arguments of where");
 }
 
 static dgk_type *rule_reduce(sema *s, call *c)
@@ -183,7 +183,7 @@ static dgk_type *by_rule(sema *s, call *c, dgk_builtin b)
     case DGK_BR_BINARY: return common(s, c, 0, 2);
     case DGK_BR_NUMERIC: return numeric_arg(s, c, 0);
     case DGK_BR_FLOAT: return rule_float(s, c);
-    case DGK_BR_SELECT: return rule_select(s, c);
+    case DGK_BR_WHERE: return rule_where(s, c);
     case DGK_BR_CLAMP: return common(s, c, 0, 3);
     case DGK_BR_REDUCE: return rule_reduce(s, c);
     case DGK_BR_KRANGE: return rule_krange(s, c);

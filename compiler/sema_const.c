@@ -183,10 +183,11 @@ int sema_const_int(sema *s, const dgk_expr *e, int64_t *out)
 
 /* ---- -D NAME=VALUE -------------------------------------------------------------- */
 
-/* Decimal or 0x hex, optional leading '-', '_' separators as in source. */
+/* Decimal or 0x hex, optional leading '-', '_' separators as in source; the full
+ * int64 range (-9223372036854775808 included). */
 static int parse_int(const char *p, int64_t *out)
 {
-    char digits[64];
+    char digits[72];
     size_t n = 0;
     int neg = *p == '-';
     p += neg;
@@ -196,13 +197,16 @@ static int parse_int(const char *p, int64_t *out)
     if (*p || n == 0)
         return 0;
     digits[n] = '\0';
-    int base = n > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X') ? 16 : 10;
+    int hex = n > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
+    const char *d = hex ? digits + 2 : digits;
+    if (!(hex ? (*d >= '0' && *d <= '9') || (*d | 0x20) >= 'a' : *d >= '0' && *d <= '9'))
+        return 0;
     char *end;
     errno = 0;
-    long long v = strtoll(base == 16 ? digits + 2 : digits, &end, base);
-    if (*end || errno || end == digits || (base == 10 && !(digits[0] >= '0' && digits[0] <= '9')))
+    unsigned long long v = strtoull(d, &end, hex ? 16 : 10);
+    if (*end || errno || v > (unsigned long long)INT64_MAX + (unsigned)neg)
         return 0;
-    *out = neg ? -v : v;
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
     return 1;
 }
 

@@ -214,11 +214,23 @@ int sema_ct_int(sema *s, dgk_expr *e, const char *what, int64_t lo, int64_t *out
 
 /* ---- leaves --------------------------------------------------------------------- */
 
+/* A hint for a name used before its declaration in the kernel's signature. */
+static const char *declared_later(sema *s, const char *id)
+{
+    for (const dgk_ctparam *c = s->k ? s->k->ctparams : NULL; c; c = c->next)
+        if (strcmp(c->name.id, id) == 0)
+            return " (it is a compile-time parameter declared later; a default may use only earlier ones)";
+    for (const dgk_param *p = s->k ? s->k->params : NULL; p; p = p->next)
+        if (strcmp(p->name.id, id) == 0)
+            return " (it is a parameter declared later)";
+    return "";
+}
+
 static dgk_type *name(sema *s, dgk_expr *e)
 {
     dgk_sym *y = e->u.name.sym ? e->u.name.sym : sema_lookup(s, e->u.name.id);
     if (!y) {
-        dgk_error(s->d, e->loc, "unknown name '%s'", e->u.name.id);
+        dgk_error(s->d, e->loc, "unknown name '%s'%s", e->u.name.id, declared_later(s, e->u.name.id));
         return dgk_type_error();
     }
     e->u.name.sym = y;
@@ -340,7 +352,7 @@ static dgk_type *cond(sema *s, dgk_expr *e)
         return dgk_type_error();
     if (!dgk_type_is_scalar(c) || c->dtype != DGK_DT_BOOL) {
         dgk_error(s->d, e->u.cond.c->loc, "the condition of ?: must be a scalar bool, not %s%s", dgk_type_str(s->a, c),
-                  dgk_type_is_tile(c) ? " (for an elementwise choice use select(c, a, b))" : "");
+                  dgk_type_is_tile(c) ? " (for an elementwise choice use where(c, a, b))" : "");
         return dgk_type_error();
     }
     dgk_dtype dt;

@@ -210,7 +210,7 @@ static void if_stmt(sema *s, dgk_stmt *st)
     dgk_type *c = sema_value(s, st->u.if_.cond, "an if condition");
     if (!dgk_type_is_error(c) && (!dgk_type_is_scalar(c) || c->dtype != DGK_DT_BOOL))
         dgk_error(s->d, st->u.if_.cond->loc, "an if condition must be a scalar bool, not %s%s", dgk_type_str(s->a, c),
-                  dgk_type_is_tile(c) ? " (for an elementwise choice use select(c, a, b))" : "");
+                  dgk_type_is_tile(c) ? " (for an elementwise choice use where(c, a, b))" : "");
     sema_block(s, st->u.if_.then_body);
     if (st->u.if_.else_body)
         sema_block(s, st->u.if_.else_body);

@@ -105,7 +105,7 @@ START_TEST(stages)
     ck_assert_int_eq(dgkc_dump_ast(u, null), DGKC_EUSER);
     fclose(null);
     dgkc_unit_free(u);
-    src = "kernel k() { }";
+    src = "kernel k(D : f32[M]) { schedule grid (M) -> (i); }"; /* sema wants a schedule */
     u = dgkc_unit_new("s.dgk", src, strlen(src));
     ck_assert_int_eq(dgkc_check(u), DGKC_OK);
     ck_assert_int_eq(u->checked, DGKC_STAGE_OK);
