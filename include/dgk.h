@@ -356,6 +356,13 @@ dgk_status dgk_gemm_bf16_tn(dgk_context *ctx, const dgk_tensor *a, const dgk_ten
 dgk_status dgk_gemm_bf16_tt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b, const dgk_tensor *c,
                             const dgk_tensor *d, void *stream);
 
+/* D = (A * SA) @ (B * SB)^T, DeepSeek's fine-grained FP8: A e4m3 [M, K] with f32 scales
+ * SA [cdiv(K, 128), M] (one per token and 128 of K, stored MN-major; its row stride may
+ * be padded to a multiple of 4), B e4m3 [N, K] with f32 scales SB [cdiv(N, 128),
+ * cdiv(K, 128)] (one per 128x128 block); D bf16 or f32 [M, N]. K % 128 == 0. */
+dgk_status dgk_gemm_fp8_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa, const dgk_tensor *b,
+                           const dgk_tensor *sb, const dgk_tensor *d, void *stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,10 +3,6 @@
  * them (first letter A, second B): A "N" is [M, K], "T" is [K, M]; B "T" is [N, K],
  * "N" is [K, N]. N and K are compiled into the kernel, M stays a runtime value; the
  * memo makes a repeated shape a lookup plus a launch. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "runtime/rt.h"
 #include "source.h"
 #include "stock.h"
@@ -31,30 +27,6 @@ static int problem(const layout *l, const dgk_tensor *a, const dgk_tensor *b, in
     return 1;
 }
 
-static dgk_status make_op(dgk_context *ctx, const layout *l, const gemm_shape *s, int has_c, dgk_dtype_id td,
-                          dgk_op **op)
-{
-    dgk_device_props props;
-    dgk_device_props_get(ctx, &props);
-    gemm_config c = gemm_heuristic(s, props.sm_count);
-    gemm_tile_override(&c);
-    char d[5][48];
-    snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
-    snprintf(d[1], sizeof d[1], "BN=%d", c.bn);
-    snprintf(d[2], sizeof d[2], "TD=%s", td == DGK_DTYPE_F32 ? "f32" : "bf16");
-    snprintf(d[3], sizeof d[3], "HAS_C=%s", has_c ? "true" : "false");
-    snprintf(d[4], sizeof d[4], "N=%lld", (long long)s->n);
-    char kd[48];
-    snprintf(kd, sizeof kd, "K=%lld", (long long)s->k);
-    const char *defines[6] = {d[0], d[1], d[2], d[3], d[4], kd};
-    return stock_op(ctx, &l->kernel, defines, 6, op);
-}
-
-static uint64_t memo_id(const layout *l, int64_t n, int64_t k, uint32_t flags)
-{
-    return (uint64_t)(uintptr_t)l ^ ((uint64_t)n * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)k << 32) ^ flags;
-}
-
 static dgk_status gemm(const layout *l, dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
                        const dgk_tensor *c, const dgk_tensor *d, void *stream)
 {
@@ -68,23 +40,12 @@ static dgk_status gemm(const layout *l, dgk_context *ctx, const dgk_tensor *a, c
     if (c && c->dtype != d->dtype)
         return dgk_fail(DGK_EDTYPE, "dgk_gemm_bf16_%s: c must have d's dtype", l->name);
     dgk_dtype_id td = d->dtype;
-    uint32_t flags = (uint32_t)td << 1 | (c != NULL);
-    uint64_t id = memo_id(l, n, k, flags);
-    gemm_memo *e = dgk_memo_get(ctx, id, (uint64_t)m);
+    gemm_shape s = {m, n, k, 2, td == DGK_DTYPE_F32 ? 4 : 2, l->b_n, 0};
+    const char *extra[2] = {td == DGK_DTYPE_F32 ? "TD=f32" : "TD=bf16", c ? "HAS_C=true" : "HAS_C=false"};
     dgk_op *op;
-    if (e && e->m == m && e->n == n && e->k == k && e->flags == flags) {
-        op = e->op;
-    } else {
-        gemm_shape s = {m, n, k, 2, td == DGK_DTYPE_F32 ? 4 : 2, l->b_n, 0};
-        dgk_status st = make_op(ctx, l, &s, c != NULL, td, &op);
-        if (st != DGK_OK)
-            return st;
-        gemm_memo *ne = dgk_context_alloc(ctx, sizeof *ne);
-        if (ne) {
-            *ne = (gemm_memo){m, n, k, flags, op};
-            dgk_memo_put(ctx, id, (uint64_t)m, ne, NULL);
-        }
-    }
+    dgk_status st = stock_gemm_op(ctx, &l->kernel, &s, (uint32_t)td << 1 | (c != NULL), extra, 2, &op);
+    if (st != DGK_OK)
+        return st;
     const dgk_tensor *params[4] = {a, b, c, d};
     return dgk_op_launch(op, params, NULL, 4, stream);
 }

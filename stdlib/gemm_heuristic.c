@@ -41,8 +41,8 @@ static int valid(const gemm_shape *s, int bm, int bn)
         return 0; /* one consumer warpgroup: ptxas spills past this with an f32 epilogue */
     if (!fits_smem(s, bm, bn))
         return 0;
-    if (s->fp8 && bm == 256)
-        return 0;
+    if (s->fp8 && (bm == 256 || 128 % bn))
+        return 0; /* an FP8 N tile lies inside one 128-wide B scale block */
     return fits_registers(s, bm, bn);
 }
 

@@ -41,11 +41,11 @@ gemm_config gemm_heuristic(const gemm_shape *s, int sm_count);
  * compiler still rejects a tile that cannot take the fast path). Read on the slow path. */
 void gemm_tile_override(gemm_config *c);
 
-/* The launch memo entry of a stock GEMM: the exact key it was made for, and its op. */
-typedef struct gemm_memo {
-    int64_t m, n, k;
-    uint32_t flags;
-    dgk_op *op;
-} gemm_memo;
+/* The op of stock GEMM kernel `k` for shape `s`: from the context's memo when this
+ * exact (kernel, M, N, K, flags) was seen, else the heuristic's tile (or DGK_GEMM_TILE),
+ * with N and K compiled in plus the `extra` definitions (which `flags` must
+ * distinguish), compiled on first use. */
+dgk_status stock_gemm_op(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, uint32_t flags,
+                         const char *const *extra, int nextra, dgk_op **op);
 
 #endif

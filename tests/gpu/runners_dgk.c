@@ -51,3 +51,22 @@ BF16_RUNNER(nt, 0, 0)
 BF16_RUNNER(nn, 0, 1)
 BF16_RUNNER(tn, 1, 1)
 BF16_RUNNER(tt, 1, 0)
+
+/* FP8 with DeepSeek's block scales: SA [K/128, M] padded to sa_ld, SB [N/128, K/128]. */
+int gh_dgk_fp8_nt(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
+int gh_dgk_fp8_nt(const gh_problem *p, const gh_buffers *b, cudaStream_t s)
+{
+    dgk_context *ctx = context();
+    if (!ctx)
+        return GH_ERROR;
+    dgk_dtype_id od = p->out == GH_F32 ? DGK_DTYPE_F32 : DGK_DTYPE_BF16;
+    int64_t kb = p->k / 128, nb = (p->n + 127) / 128;
+    dgk_tensor A = mat(b->a, DGK_DTYPE_E4M3, p->m, p->k, b->lda), B = mat(b->b, DGK_DTYPE_E4M3, p->n, p->k, b->ldb);
+    dgk_tensor SA = mat(b->sa, DGK_DTYPE_F32, kb, p->m, b->sa_ld), SB = mat(b->sb, DGK_DTYPE_F32, nb, kb, b->sb_ld);
+    dgk_tensor D = mat(b->d, od, p->m, p->n, p->n);
+    if (dgk_gemm_fp8_nt(ctx, &A, &SA, &B, &SB, &D, s) != DGK_OK) {
+        gh_set_error("%s", dgk_last_error());
+        return GH_ERROR;
+    }
+    return GH_OK;
+}
