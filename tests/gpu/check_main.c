@@ -23,16 +23,25 @@ static const char usage[] =
     "  --no-self-test           skip the harness self-tests\n"
     "  --list                   list the registered runners and exit\n";
 
+/* The FAIL lines again at the end, so a truncated log tail still shows them. */
+#define MAX_RECALL 40
+static char recall[MAX_RECALL][320];
+static int nrecall;
+
 void check_report(check_tally *t, check_result r, const char *what, const char *fmt, ...)
 {
     static const char *const tag[] = {"PASS", "FAIL", "SKIP"};
+    char line[320];
+    int len = snprintf(line, sizeof line, "%s  %-50s ", tag[r], what);
     va_list ap;
-    printf("%s  %-52s ", tag[r], what);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    if (len >= 0 && (size_t)len < sizeof line)
+        vsnprintf(line + len, sizeof line - (size_t)len, fmt, ap);
     va_end(ap);
-    printf("\n");
+    printf("%s\n", line);
     fflush(stdout);
+    if (r == CHECK_FAIL && nrecall < MAX_RECALL)
+        memcpy(recall[nrecall++], line, sizeof line);
     if (r == CHECK_PASS)
         t->passed++;
     else if (r == CHECK_FAIL)
@@ -177,6 +186,10 @@ int main(int argc, char **argv)
         st.t.failed++;
     }
     gh_cublaslt_release();
+    if (nrecall)
+        printf("\nfailures%s:\n", st.t.failed > nrecall ? " (first 40)" : "");
+    for (int i = 0; i < nrecall; i++)
+        printf("%s\n", recall[i]);
     printf("gemm-check: %d passed, %d failed (%d skipped; %.1f s)\n", st.t.passed, st.t.failed,
            st.t.skipped, now_s() - t0);
     return st.t.failed ? 1 : 0;
