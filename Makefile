@@ -11,6 +11,8 @@
 # joins its library, a new tests/unit/test_*.c becomes a test binary, without editing
 # this file.
 
+.DEFAULT_GOAL := all
+
 CC        ?= cc
 BUILD     ?= build
 CUDA_HOME ?= /usr/local/cuda
@@ -56,7 +58,7 @@ $(PARSER_C) $(PARSER_H): dsl/parser.y | $(GEN)
 	cp dsl/parser.y $(GEN)/parser.y
 	lemon -q -s -T$(firstword $(wildcard /usr/share/lemon/lempar.c /usr/share/lemon/lempar.c.gz) lempar.c) $(GEN)/parser.y > $(GEN)/lemon.log || \
 	  { cat $(GEN)/lemon.log; rm -f $(PARSER_C) $(PARSER_H); exit 1; }
-	@if grep -q conflict $(GEN)/lemon.log; then cat $(GEN)/lemon.log; rm -f $(PARSER_C) $(PARSER_H); exit 1; fi
+	@if grep -Eq 'conflicts\.* *[1-9]' $(GEN)/lemon.log; then cat $(GEN)/lemon.log; rm -f $(PARSER_C) $(PARSER_H); exit 1; fi
 endif
 
 $(BUILD)/tools/embed: tools/embed.c | $(BUILD)/tools
