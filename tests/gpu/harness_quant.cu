@@ -44,7 +44,7 @@ __device__ static float warp_max(float v)
     return v;
 }
 
-/* Quantizes 4 consecutive BF16 values (8 bytes at src) with scale s into 4 bytes. */
+/* Quantizes 4 values with scale s into 4 consecutive e4m3 bytes at dst. */
 __device__ static void quant4(const float *v, float s, unsigned char *dst)
 {
     unsigned packed = 0;
@@ -54,13 +54,15 @@ __device__ static void quant4(const float *v, float s, unsigned char *dst)
     *(unsigned *)dst = packed;
 }
 
+/* 4 consecutive BF16 values (8 bytes at src) as floats; the halves of each 32-bit
+ * word are widened by bit placement (element 2j low, 2j+1 high), not by punning. */
 __device__ static void load4(const __nv_bfloat16 *src, float *v)
 {
     uint2 raw = *(const uint2 *)src;
-    const __nv_bfloat16 *h = (const __nv_bfloat16 *)&raw;
-#pragma unroll
-    for (int j = 0; j < 4; j++)
-        v[j] = __bfloat162float(h[j]);
+    v[0] = __uint_as_float(raw.x << 16);
+    v[1] = __uint_as_float(raw.x & 0xffff0000u);
+    v[2] = __uint_as_float(raw.y << 16);
+    v[3] = __uint_as_float(raw.y & 0xffff0000u);
 }
 
 /* One warp per (row m, 128-block kb), walking the scale array [K/128][ld] so that the
