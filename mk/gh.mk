@@ -5,6 +5,8 @@
 #   make gpu-check-gemm     run dgk-gemm-check (needs a GPU)
 #   make bench-gemm         run dgk-bench (needs a GPU)
 #   make gpu-harness-host-check   the harness's host-only tests (no GPU needed)
+#   make gpu-harness-emu-check    the harness run on the CPU: self-tests, the tiny
+#                           shapes with CPU runners, planted faults (no GPU; minutes)
 #
 # With OUT=DIR the run targets tee their logs into DIR (gemm-check.log, bench-gemm.log)
 # and dgk-bench writes DIR/bench-gemm.md and DIR/bench-gemm.csv; otherwise they go to
@@ -82,3 +84,49 @@ bench-gemm: $(if $(GH_PREBUILT),,$(GH_BENCH))
 	  | tee $(GH_LOGDIR)/bench-gemm.log; exit $$(cat $(GH_LOGDIR)/bench-gemm.rc)
 
 .PHONY: gpu-harness gpu-check-gemm bench-gemm gpu-harness-host-check
+
+# --- the harness on the CPU (no GPU): tests/gpu/emu ------------------------------------
+# The harness .cu files built by the host C++ compiler against emu/emu.h, run on the
+# self-tests and the tiny shape set with CPU runners that must pass, then with planted
+# faults that must fail every case; and a short dgk-bench run. A few minutes of CPU.
+GH_EMU_DIR  := $(GH_DIR)/emu
+GH_EMU_CXX  := $(CXX) -std=c++17 -O2 -g -DGH_EMU -Wall -Wextra -Wno-unused-parameter -Wno-unknown-pragmas \
+               $(GH_WERROR) $(GH_INC)
+GH_EMU_OBJ  := $(patsubst tests/gpu/%.cu,$(GH_EMU_DIR)/%.o,$(wildcard tests/gpu/harness_*.cu)) \
+               $(patsubst tests/gpu/%.c,$(GH_EMU_DIR)/%.o,$(wildcard tests/gpu/harness_*.c)) \
+               $(GH_EMU_DIR)/emu_rt.o $(GH_EMU_DIR)/emu_runners.o
+GH_EMU_HDRS := $(GH_HDRS) $(wildcard tests/gpu/emu/*.h tests/gpu/emu/*.def)
+GH_EMU_GOOD := emu-cpu-bf16,emu-cpu-fp8-block,emu-cpu-fp8-ue8m0,emu-cpu-fp8-tensor
+GH_EMU_BAD  := emu-fault-last-row,emu-fault-claims-f32,emu-fault-b-scale
+
+$(GH_EMU_DIR)/%.o: tests/gpu/%.cu $(GH_EMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(GH_EMU_CXX) -x c++ -c -o $@ $<
+
+$(GH_EMU_DIR)/%.o: tests/gpu/emu/%.cpp $(GH_EMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(GH_EMU_CXX) -c -o $@ $<
+
+$(GH_EMU_DIR)/%.o: tests/gpu/%.c $(GH_EMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GH_CFLAGS) -DGH_EMU -c -o $@ $<
+
+$(GH_EMU_DIR)/dgk-gemm-check: $(GH_EMU_DIR)/check_main.o $(GH_EMU_DIR)/check_selftest.o $(GH_EMU_OBJ)
+	$(CXX) -o $@ $^ -lm
+
+$(GH_EMU_DIR)/dgk-bench: $(GH_EMU_DIR)/bench_main.o $(GH_EMU_OBJ)
+	$(CXX) -o $@ $^ -lm
+
+gpu-harness-emu-check: $(GH_EMU_DIR)/dgk-gemm-check $(GH_EMU_DIR)/dgk-bench
+	$(GH_EMU_DIR)/dgk-gemm-check --shapes tiny --runner $(GH_EMU_GOOD) > $(GH_EMU_DIR)/good.log || \
+	  { cat $(GH_EMU_DIR)/good.log; exit 1; }
+	@tail -1 $(GH_EMU_DIR)/good.log
+	@$(GH_EMU_DIR)/dgk-gemm-check --shapes tiny --no-self-test --runner $(GH_EMU_BAD) \
+	  > $(GH_EMU_DIR)/faults.log; tail -1 $(GH_EMU_DIR)/faults.log; \
+	  grep -Eq '^gemm-check: 0 passed, [1-9][0-9]* failed' $(GH_EMU_DIR)/faults.log || \
+	  { echo "a planted fault passed a case: see $(GH_EMU_DIR)/faults.log"; exit 1; }
+	$(GH_EMU_DIR)/dgk-bench --shapes tiny --dtype bf16 --runner emu-cpu-bf16 --warmup 1 \
+	  --reps 2 --md $(GH_EMU_DIR)/bench.md --csv $(GH_EMU_DIR)/bench.csv > $(GH_EMU_DIR)/bench.log
+	@tail -2 $(GH_EMU_DIR)/bench.log
+
+.PHONY: gpu-harness-emu-check

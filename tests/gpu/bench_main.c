@@ -253,8 +253,10 @@ static void md_row(const section *x, FILE *md, int si, int ri)
     }
     fprintf(md, " %.2f | %.1f | %.1f |", c->tm.median_us, c->tflops, c->gbps);
     for (int bi = 0; bi < x->nrun; bi++)
-        if (x->run[bi]->kind == GH_BASELINE)
+        if (x->run[bi]->kind == GH_BASELINE && ratio(x, si, bi, ri) > 0)
             fprintf(md, " %.3f |", ratio(x, si, bi, ri));
+        else if (x->run[bi]->kind == GH_BASELINE)
+            fprintf(md, " - |");
     fprintf(md, " %.1e |\n", c->diff);
 }
 

@@ -5,6 +5,7 @@
  * tensor (cuBLASLt's classic FP8). Scale layouts are documented in harness.h; the
  * dequantizers here are their inverse for the self-test. */
 #include "harness.h"
+#include "harness_dev.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -200,8 +201,8 @@ extern "C" int gh_quant_1x128(const void *a16, int m, int k, void *q, float *sa,
     }
     int64_t warps = sa_ld * (k / 128);
     unsigned blocks = (unsigned)gh_cdiv(warps * 32, 256);
-    quant_1x128_k<<<blocks, 256, 0, s>>>((const __nv_bfloat16 *)a16, m, k,
-                                         (unsigned char *)q, sa, sa_ld, ue8m0);
+    GH_LAUNCH(quant_1x128_k, blocks, 256, s, (const __nv_bfloat16 *)a16, m, k,
+              (unsigned char *)q, sa, sa_ld, ue8m0);
     GH_CUDA(cudaGetLastError());
     return GH_OK;
 }
@@ -216,8 +217,8 @@ extern "C" int gh_quant_128x128(const void *b16, int n, int k, void *q, float *s
         return GH_ERROR;
     }
     dim3 grid((unsigned)(k / 128), (unsigned)gh_cdiv(n, 128));
-    quant_128x128_k<<<grid, 256, 0, s>>>((const __nv_bfloat16 *)b16, n, k,
-                                         (unsigned char *)q, sb, sb_ld, ue8m0);
+    GH_LAUNCH(quant_128x128_k, grid, 256, s, (const __nv_bfloat16 *)b16, n, k,
+              (unsigned char *)q, sb, sb_ld, ue8m0);
     GH_CUDA(cudaGetLastError());
     return GH_OK;
 }
@@ -230,9 +231,9 @@ extern "C" int gh_quant_tensor(const void *x16, size_t n, void *q, float *scale,
     int rc = GH_OK;
     cudaError_t e = cudaMemsetAsync(amax, 0, sizeof *amax, s);
     if (e == cudaSuccess) {
-        amax_k<<<grid_for(n), 256, 0, s>>>((const __nv_bfloat16 *)x16, n, amax);
-        quant_tensor_k<<<grid_for(n), 256, 0, s>>>((const __nv_bfloat16 *)x16, n, amax,
-                                                   (unsigned char *)q, scale);
+        GH_LAUNCH(amax_k, grid_for(n), 256, s, (const __nv_bfloat16 *)x16, n, amax);
+        GH_LAUNCH(quant_tensor_k, grid_for(n), 256, s, (const __nv_bfloat16 *)x16, n, amax,
+                  (unsigned char *)q, scale);
         e = cudaGetLastError();
     }
     if (e == cudaSuccess)
@@ -248,15 +249,15 @@ extern "C" int gh_quant_tensor(const void *x16, size_t n, void *q, float *scale,
 extern "C" int gh_dequant(const void *q, int rows, int k, const float *scale, int64_t ld,
                           int kind, float *x, cudaStream_t s)
 {
-    dequant_k<<<grid_for((size_t)rows * k), 256, 0, s>>>((const unsigned char *)q, rows, k,
-                                                         scale, ld, kind, x);
+    GH_LAUNCH(dequant_k, grid_for((size_t)rows * k), 256, s, (const unsigned char *)q, rows, k,
+              scale, ld, kind, x);
     GH_CUDA(cudaGetLastError());
     return GH_OK;
 }
 
 extern "C" int gh_bf16_to_f32(const void *x16, size_t n, float *x, cudaStream_t s)
 {
-    bf16_to_f32_k<<<grid_for(n), 256, 0, s>>>((const __nv_bfloat16 *)x16, n, x);
+    GH_LAUNCH(bf16_to_f32_k, grid_for(n), 256, s, (const __nv_bfloat16 *)x16, n, x);
     GH_CUDA(cudaGetLastError());
     return GH_OK;
 }

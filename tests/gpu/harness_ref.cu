@@ -7,6 +7,7 @@
  * 1e-5 bar even for K = 16384. Speed: 64x64 tiles through shared memory, 4x4 outputs
  * per thread, ~1e13 FLOP/s on an H100, enough to check 4096x129280x7168 in a second. */
 #include "harness.h"
+#include "harness_dev.h"
 
 #include <cuda_bf16.h>
 
@@ -136,7 +137,7 @@ extern "C" int gh_ref_gemm(const gh_problem *p, const void *a16, const void *b16
         return GH_ERROR;
     }
     dim3 grid((unsigned)gh_cdiv(p->n, RT), (unsigned)gh_cdiv(p->m, RT));
-    ref_gemm_k<<<grid, RTHREADS, 0, s>>>(r);
+    GH_LAUNCH(ref_gemm_k, grid, RTHREADS, s, r);
     GH_CUDA(cudaGetLastError());
     return GH_OK;
 }
