@@ -43,6 +43,7 @@ GH_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g \
 GH_NVFLAGS := -std=c++17 -O2 -lineinfo $(GH_ARCH) $(GH_INC) \
               $(if $(GH_WERROR),--Werror all-warnings) \
               -Xcompiler -Wall,-Wextra$(if $(GH_WERROR),$(comma)-Werror)
+DGK_LIBS   ?= $(LIBDGK) -lnvrtc
 GH_LDLIBS  := $(DGK_LIBS) -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
               -lcublasLt -lcudart -lstdc++ -lm -ldl -lpthread
 
@@ -59,14 +60,17 @@ $(GH_OBJDIR)/%.o: tests/gpu/%.c $(GH_HDRS)
 $(GH_LIB): $(GH_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(GH_DIR)/dgk-gemm-check: $(GH_OBJDIR)/check_main.o $(GH_OBJDIR)/check_selftest.o $(GH_LIB)
-	$(CC) -o $@ $^ $(GH_LDLIBS)
+# Libraries named in DGK_LIBS are prerequisites too, so make builds libdgk.a first.
+GH_DGK_DEPS := $(filter %.a,$(DGK_LIBS))
 
-$(GH_DIR)/dgk-bench: $(GH_OBJDIR)/bench_main.o $(GH_LIB)
-	$(CC) -o $@ $^ $(GH_LDLIBS)
+$(GH_DIR)/dgk-gemm-check: $(GH_OBJDIR)/check_main.o $(GH_OBJDIR)/check_selftest.o $(GH_LIB) $(GH_DGK_DEPS)
+	$(CC) -o $@ $(filter %.o %.a,$^) $(GH_LDLIBS)
 
-$(GH_HOST): $(GH_OBJDIR)/check_host.o $(GH_LIB)
-	$(CC) -o $@ $^ $(GH_LDLIBS)
+$(GH_DIR)/dgk-bench: $(GH_OBJDIR)/bench_main.o $(GH_LIB) $(GH_DGK_DEPS)
+	$(CC) -o $@ $(filter %.o %.a,$^) $(GH_LDLIBS)
+
+$(GH_HOST): $(GH_OBJDIR)/check_host.o $(GH_LIB) $(GH_DGK_DEPS)
+	$(CC) -o $@ $(filter %.o %.a,$^) $(GH_LDLIBS)
 
 gpu-harness-host-check: $(GH_HOST)
 	$(GH_HOST)

@@ -1,0 +1,313 @@
+/* emit_check.c - validates a plan before the SM90 emitter writes anything: every limit
+ * of the hardware path (wgmma shapes, TMA boxes, register and shared-memory budgets) and
+ * every cross-reference (kernel parameter indices and kinds). A plan that fails is a
+ * planner bug or a configuration the SM90 fast path cannot take; either way the error
+ * names the field, the value, and what would be valid, at the source location that set
+ * it. There is no fallback path. */
+#include <ctype.h>
+#include <string.h>
+
+#include "emit_internal.h"
+
+typedef struct checker {
+    const dgk_plan *p;
+    dgk_diags *d;
+    int errors;
+} checker;
+
+#define FAIL(c, loc, ...) (dgk_error((c)->d, (loc), __VA_ARGS__), (c)->errors++)
+
+static int is_ident(const char *s)
+{
+    if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return 0;
+    return 1;
+}
+
+/* Identifiers the generated code declares at kernel or namespace scope; a kernel
+ * parameter with one of these names would collide. */
+static const char *const reserved[] = {
+    "BM", "BN", "BK", "STAGES", "CONSUMERS", "WG_ROWS", "WG_M64", "PRODUCER_REGS", "CONSUMER_REGS", "INST_N",
+    "N_INSTS", "K_STEPS", "CLUSTER", "CLUSTER_M", "CLUSTER_N", "CLUSTER_MASK", "GROUP", "SMEM_A", "SMEM_B", "SMEM_SA",
+    "SMEM_D", "SMEM_BAR", "SA_STAGE_BYTES", "STAGE_TX_BYTES", "EMPTY_ARRIVALS", "D_BOX_COLS", "D_ROW_BYTES",
+    "D_BOX_BYTES", "D_BOXES", "D_SWIZZLE", "smem", "smem_a", "smem_b", "smem_sa", "smem_d", "full_bar", "empty_bar",
+    "warpgroup", "consumer", "warp", "lane", "cta_rank", "k_blocks", "acc", "tmp", "stage", "phase", "tile", "tiles",
+    "m_block", "n_block", "kb", "bar", "desc_a0", "desc_b0", "desc_a", "desc_b", "row0", "col0", "staging",
+    "staging_addr", "sa", "sa_addr", "sb_rows", "sb_row", "sb_lo_ptr", "sb_hi_ptr", "sb_lo_next", "sb_hi_next",
+    "sb_split", "sb_lo", "sb_hi", "mi", "ni", "ks", "i", "c", "r", "sr", "sc", "box", "acc_t",
+};
+
+static int is_reserved(const char *s)
+{
+    if (strncmp(s, "A_", 2) == 0 || strncmp(s, "B_", 2) == 0 || strncmp(s, "dgk_", 4) == 0 ||
+        strncmp(s, "s_", 2) == 0 || (s[0] == 'x' && isdigit((unsigned char)s[1])) ||
+        (s[0] == 'v' && isdigit((unsigned char)s[1])))
+        return 1;
+    for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
+        if (strcmp(s, reserved[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static void check_args(checker *c)
+{
+    const dgk_plan *p = c->p;
+    for (int i = 0; i < p->nargs; i++) {
+        const dgk_kernel_arg *a = &p->args[i];
+        if (!is_ident(a->name))
+            FAIL(c, a->loc, "kernel parameter %d has no valid C name", i);
+        else if (is_reserved(a->name))
+            FAIL(c, a->loc, "kernel parameter name '%s' collides with a name the SM90 emitter generates; rename it", a->name);
+        for (int j = 0; j < i; j++)
+            if (a->name && p->args[j].name && strcmp(a->name, p->args[j].name) == 0)
+                FAIL(c, a->loc, "two kernel parameters are named '%s'", a->name);
+        if ((a->kind == DGK_ARG_PTR || a->kind == DGK_ARG_SCALAR) && !dgk_sm90_ctype(a->dtype))
+            FAIL(c, a->loc, "kernel parameter '%s' has dtype %s, which SM90 kernels cannot take", a->name,
+                 dgk_dtype_name(a->dtype));
+    }
+}
+
+static int arg_is(const checker *c, int i, dgk_arg_kind kind)
+{
+    return i >= 0 && i < c->p->nargs && c->p->args[i].kind == kind;
+}
+
+static void need_arg(checker *c, int i, dgk_arg_kind kind, dgk_loc loc, const char *what)
+{
+    if (!arg_is(c, i, kind))
+        FAIL(c, loc, "%s must be a %s kernel parameter (plan names parameter %d)", what, dgk_arg_kind_name(kind), i);
+}
+
+static void check_dim(checker *c, const dgk_plan_dim *d, const char *name)
+{
+    if (d->arg >= 0)
+        need_arg(c, d->arg, DGK_ARG_SHAPE, c->p->loc, name);
+    else if (d->value <= 0 || d->value > 0x7fffffff)
+        FAIL(c, c->p->loc, "extent %s = %lld is not a positive 32-bit value", name, (long long)d->value);
+}
+
+static void check_regs(checker *c)
+{
+    const dgk_plan *p = c->p;
+    int prod = p->producer_regs, cons = p->consumer_regs;
+    if (prod % 8 || prod < 24 || prod > 256 || cons % 8 || cons < 24 || cons > 256)
+        FAIL(c, p->loc, "setmaxnreg budgets %d (producer) and %d (consumer) must be multiples of 8 in [24, 256]", prod,
+             cons);
+    else if (128 * prod + 128 * p->consumer_wgs * cons > 65536)
+        FAIL(c, p->loc, "register budgets exceed the SM's 65536: 128 x %d + %d x 128 x %d", prod, p->consumer_wgs, cons);
+    if (p->launch.threads != 128 * (1 + p->consumer_wgs))
+        FAIL(c, p->loc, "launch.threads = %d, but 1 producer + %d consumer warpgroups need %d", p->launch.threads,
+             p->consumer_wgs, 128 * (1 + p->consumer_wgs));
+}
+
+static void check_tile(checker *c)
+{
+    const dgk_plan *p = c->p;
+    if (p->consumer_wgs < 1 || p->consumer_wgs > 2)
+        FAIL(c, p->loc, "consumer_wgs = %d; SM90 kernels use 1 or 2 consumer warpgroups", p->consumer_wgs);
+    else if (p->wg_rows * p->consumer_wgs != p->bm || (p->wg_rows != 64 && p->wg_rows != 128))
+        FAIL(c, p->tile_loc, "BM = %d splits into %d consumer warpgroups of %d rows; each must own 64 or 128 rows",
+             p->bm, p->consumer_wgs, p->wg_rows);
+    if (p->bn < 8 || p->bn > 256 || p->bn % 8)
+        FAIL(c, p->tile_loc, "BN = %d is not a multiple of 8 in [8, 256] (wgmma N)", p->bn);
+    if (p->stages < 1 || p->stages > 32)
+        FAIL(c, p->stages_loc, "stages = %d is outside [1, 32]", p->stages);
+}
+
+static void check_mma(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_mma *m = &p->mma;
+    int bits = dgk_dtype_bits(p->a.dtype);
+    const char *at = dgk_sm90_ptx_type(p->a.dtype), *bt = dgk_sm90_ptx_type(p->b.dtype);
+    int ok16 = bits == 16 && p->a.dtype == p->b.dtype && (p->a.dtype == DGK_DT_BF16 || p->a.dtype == DGK_DT_F16);
+    int ok8 = bits == 8 && dgk_dtype_bits(p->b.dtype) == 8 && at && bt && (at[1] == '4' || at[1] == '5') &&
+              (bt[1] == '4' || bt[1] == '5');
+    if (!ok16 && !ok8) {
+        FAIL(c, m->loc, "wgmma operands %s x %s are not lowered on SM90 (bf16 x bf16, f16 x f16, or e4m3/e5m2 pairs)",
+             dgk_dtype_name(p->a.dtype), dgk_dtype_name(p->b.dtype));
+        return;
+    }
+    if (m->inst_m != 64 || m->inst_k != 256 / bits)
+        FAIL(c, m->loc, "wgmma shape m%dk%d; %d-bit operands need m64k%d", m->inst_m, m->inst_k, bits, 256 / bits);
+    if (m->inst_n < 8 || m->inst_n > 256 || m->inst_n % 8 || m->n_insts * m->inst_n != p->bn)
+        FAIL(c, m->loc, "wgmma N = %d x %d instructions does not cover BN = %d with N a multiple of 8 <= 256",
+             m->inst_n, m->n_insts, p->bn);
+    if (m->inst_k > 0 && m->k_steps * m->inst_k != p->bk)
+        FAIL(c, m->loc, "K_STEPS = %d wgmma of k%d do not cover BK = %d", m->k_steps, m->inst_k, p->bk);
+    if (ok8 && (p->a.major != DGK_MAJOR_K || p->b.major != DGK_MAJOR_K))
+        FAIL(c, (p->a.major != DGK_MAJOR_K ? p->a : p->b).loc,
+             "FP8 operand %s is MN-major; wgmma on SM90 takes 8-bit operands K-major only",
+             p->a.major != DGK_MAJOR_K ? "A" : "B");
+}
+
+static void check_operand(checker *c, const dgk_plan_operand *o, const char *name, int rows)
+{
+    const dgk_plan *p = c->p;
+    need_arg(c, o->arg, DGK_ARG_TMA, o->loc, name);
+    if (!arg_is(c, o->arg, DGK_ARG_TMA))
+        return;
+    const dgk_tma_info *t = &p->args[o->arg].tma;
+    int elt = dgk_dtype_bits(o->dtype) / 8, span = (int)o->swizzle;
+    if (o->grouped || t->rank != 2)
+        FAIL(c, o->loc, "operand %s: grouped (3-D) operands are not lowered yet on SM90", name);
+    if (o->rows != rows || o->cols != p->bk)
+        FAIL(c, o->loc, "operand %s tile is %dx%d; the plan's tile needs %dx%d", name, o->rows, o->cols, rows, p->bk);
+    if (span != 32 && span != 64 && span != 128) {
+        FAIL(c, o->loc, "operand %s needs a 32B, 64B or 128B swizzle for wgmma, not %d", name, span);
+        return;
+    }
+    int inner = o->major == DGK_MAJOR_K ? p->bk : span / elt;
+    if (t->box[0] != inner || t->box[0] * elt != span || t->swizzle != o->swizzle)
+        FAIL(c, o->loc, "operand %s: TMA box inner extent %d (%d bytes, swizzle %d) must be one %d-byte swizzle span",
+             name, t->box[0], t->box[0] * elt, (int)t->swizzle, span);
+    int outer = o->major == DGK_MAJOR_K ? t->box[1] : p->bk;
+    if (o->major == DGK_MAJOR_K && (outer < 8 || outer > 256 || outer % 8 || rows % outer))
+        FAIL(c, o->loc, "operand %s: TMA box of %d rows must be a multiple of 8 dividing %d", name, outer, rows);
+    if (o->major == DGK_MAJOR_MN && t->box[1] != p->bk)
+        FAIL(c, o->loc, "operand %s is MN-major: its TMA box must be {%d, BK = %d}", name, inner, p->bk);
+}
+
+static void check_cluster(checker *c)
+{
+    const dgk_plan *p = c->p;
+    int n = p->cluster_m * p->cluster_n;
+    if (p->cluster_m < 1 || p->cluster_n < 1 || (p->cluster_m > 1 && p->cluster_n > 1) || n > 4)
+        FAIL(c, p->sched.loc, "cluster %dx%d: SM90 kernels use up to 4 CTAs along one axis", p->cluster_m, p->cluster_n);
+    if (p->a.multicast && p->cluster_n < 2)
+        FAIL(c, p->a.loc, "A is multicast, but only CTAs of a cluster along N share A (cluster_n = %d)", p->cluster_n);
+    if (p->b.multicast && p->cluster_m < 2)
+        FAIL(c, p->b.loc, "B is multicast, but only CTAs of a cluster along M share B (cluster_m = %d)", p->cluster_m);
+    if (p->launch.cluster[0] != n || p->launch.cluster[1] != 1 || p->launch.cluster[2] != 1)
+        FAIL(c, p->loc, "launch.cluster must be {%d, 1, 1}: the grid is 1-D", n);
+}
+
+static void check_sched(checker *c)
+{
+    const dgk_plan_sched *s = &c->p->sched;
+    if (s->kind != DGK_SCHED_GRID && s->kind != DGK_SCHED_PERSISTENT)
+        FAIL(c, s->loc, "schedule %s is not lowered on SM90 yet (grid and persistent are)", dgk_sched_kind_name(s->kind));
+    if (s->group < 0 || s->group_axis < 0 || s->group_axis > 1)
+        FAIL(c, s->loc, "L2 grouping %d along axis %d: group >= 0 and axis 0 (M) or 1 (N)", s->group, s->group_axis);
+}
+
+static void check_fp8(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_fp8 *f = &p->fp8;
+    if (!f->enabled)
+        return;
+    if (dgk_dtype_bits(p->a.dtype) != 8)
+        FAIL(c, f->loc, "FP8 promotion needs 8-bit operands, not %s", dgk_dtype_name(p->a.dtype));
+    if (f->block_k != 128 || f->block_n != 128 || p->bk != 128)
+        FAIL(c, f->loc, "FP8 promotion is lowered for 128-wide scale blocks with BK = 128 (have %d, %d, BK %d)",
+             f->block_k, f->block_n, p->bk);
+    need_arg(c, f->sa_arg, DGK_ARG_TMA, f->loc, "the A scale tensor");
+    need_arg(c, f->sb_arg, DGK_ARG_PTR, f->loc, "the B scale tensor");
+    if (f->sb_stride_arg >= 0)
+        need_arg(c, f->sb_stride_arg, DGK_ARG_STRIDE, f->loc, "the B scale stride");
+    if (arg_is(c, f->sa_arg, DGK_ARG_TMA)) {
+        const dgk_tma_info *t = &p->args[f->sa_arg].tma;
+        if (t->box[0] != p->bm || t->box[1] != 1 || t->swizzle != DGK_SWIZZLE_NONE)
+            FAIL(c, f->loc, "the A scales' TMA box must be {BM = %d, 1} without swizzle", p->bm);
+    }
+    /* a tile starts at a multiple of gcd(BN, 128) past a scale-block boundary */
+    int low = p->bn & -p->bn;
+    int span = p->bn + 128 - (low < 128 ? low : 128);
+    if (!f->sb_straddle && 128 % p->bn)
+        FAIL(c, f->loc, "BN = %d does not divide 128, so tiles straddle B scale blocks: set sb_straddle", p->bn);
+    if (f->sb_straddle && span > 256)
+        FAIL(c, f->loc, "BN = %d tiles can cover three 128-column B scale blocks; at most two are supported", p->bn);
+}
+
+static int out_dtype_ok(dgk_dtype t)
+{
+    return t == DGK_DT_BF16 || t == DGK_DT_F16 || t == DGK_DT_F32 || t == DGK_DT_E4M3 || t == DGK_DT_E5M2;
+}
+
+static void check_epi_ops(checker *c)
+{
+    const dgk_plan_epilogue *ep = &c->p->epi;
+    if (ep->nops < 1 || !ep->ops) {
+        FAIL(c, ep->loc, "the epilogue program is empty (it needs at least the accumulator)");
+        return;
+    }
+    for (int i = 0; i < ep->nops; i++) {
+        const dgk_epi_op *op = &ep->ops[i];
+        int n = dgk_epi_op_arity(op->op);
+        if ((unsigned)op->op >= DGK_EPI_COUNT)
+            FAIL(c, op->loc, "epilogue op %d has an unknown opcode %d", i, (int)op->op);
+        else if ((n > 0 && (op->a < 0 || op->a >= i)) || (n > 1 && (op->b < 0 || op->b >= i)) ||
+                 (n > 2 && (op->c < 0 || op->c >= i)))
+            FAIL(c, op->loc, "epilogue op %d (%s) uses a value not defined before it", i, dgk_epi_op_name(op->op));
+        if (op->op == DGK_EPI_SCALAR)
+            need_arg(c, op->arg, DGK_ARG_SCALAR, op->loc, "an epilogue scalar");
+        if (op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL || op->op == DGK_EPI_TILE)
+            need_arg(c, op->arg, DGK_ARG_PTR, op->loc, "an epilogue tensor read");
+        if (op->op == DGK_EPI_TILE)
+            need_arg(c, op->arg2, DGK_ARG_STRIDE, op->loc, "the row stride of an epilogue tile read");
+    }
+}
+
+static void check_epilogue(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_epilogue *ep = &p->epi;
+    check_epi_ops(c);
+    need_arg(c, ep->out_arg, DGK_ARG_TMA, ep->loc, "the output tensor");
+    if (!out_dtype_ok(ep->out_dtype))
+        FAIL(c, ep->loc, "output dtype %s is not stored by SM90 kernels (bf16, f16, f32, e4m3, e5m2)",
+             dgk_dtype_name(ep->out_dtype));
+    if (ep->accumulate && ep->out_dtype != DGK_DT_F32 && ep->out_dtype != DGK_DT_BF16)
+        FAIL(c, ep->loc, "accumulating into %s: TMA reduce-add takes f32 or bf16 outputs", dgk_dtype_name(ep->out_dtype));
+    int elt = dgk_dtype_bits(ep->out_dtype) / 8, cols = ep->out_box_cols, sw = (int)ep->out_swizzle;
+    if (cols <= 0 || p->bn % cols || p->mma.inst_n % 8 || (sw && cols * elt != sw) || (!sw && (cols * elt) % 16))
+        FAIL(c, ep->loc, "output box of %d columns must divide BN = %d and be one swizzle span (%d bytes) or, "
+             "unswizzled, a multiple of 16 bytes", cols, p->bn, sw);
+    if (arg_is(c, ep->out_arg, DGK_ARG_TMA)) {
+        const dgk_tma_info *t = &p->args[ep->out_arg].tma;
+        if (t->box[0] != cols || t->box[1] != p->wg_rows || t->swizzle != ep->out_swizzle)
+            FAIL(c, ep->loc, "the output's TMA box must be {%d, WG_ROWS = %d} with swizzle %d", cols, p->wg_rows, sw);
+    }
+}
+
+static void check_smem(checker *c)
+{
+    const dgk_plan *p = c->p;
+    dgk_plan copy = *p;
+    if (dgk_sm90_plan_smem(&copy) < 0 || memcmp(&copy.smem, &p->smem, sizeof p->smem) != 0)
+        FAIL(c, p->loc, "the plan's shared-memory layout is stale: call dgk_sm90_plan_smem after the last change");
+    else if (p->smem.total > DGK_SM90_SMEM_MAX || p->launch.smem_bytes != p->smem.total)
+        FAIL(c, p->stages_loc, "%d stages need %d bytes of shared memory; an SM90 CTA has at most %d", p->stages,
+             p->smem.total, DGK_SM90_SMEM_MAX);
+}
+
+int dgk_sm90_check(const dgk_plan *p, dgk_diags *d)
+{
+    checker c = {p, d, 0};
+    if (p->target != DGK_TARGET_SM90A)
+        FAIL(&c, p->loc, "plan for another target given to the SM90 emitter");
+    if (!is_ident(p->name))
+        FAIL(&c, p->loc, "kernel name is not a C identifier");
+    check_args(&c);
+    check_dim(&c, &p->m, "M");
+    check_dim(&c, &p->n, "N");
+    check_dim(&c, &p->k, "K");
+    check_tile(&c);
+    check_regs(&c);
+    check_mma(&c);
+    if (c.errors)
+        return c.errors;
+    check_operand(&c, &p->a, "A", p->bm);
+    check_operand(&c, &p->b, "B", p->bn);
+    check_cluster(&c);
+    check_sched(&c);
+    check_fp8(&c);
+    check_epilogue(&c);
+    if (!c.errors)
+        check_smem(&c);
+    return c.errors;
+}

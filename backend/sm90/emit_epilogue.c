@@ -1,0 +1,247 @@
+/* emit_epilogue.c - the epilogue: the plan's elementwise SSA program as one inline
+ * function of (accumulator element, row, column), and per tile the store path:
+ * registers -> shared-memory staging laid out exactly as the output's TMA boxes
+ * (swizzled; stmatrix for 16-bit outputs, st.shared otherwise) -> one TMA store (or
+ * reduce-add) per box, issued by one thread per consumer warpgroup. The staging buffer
+ * is reused only after the previous tile's store has read it (bulk wait_group.read), so
+ * the store overlaps the next tile's mainloop. Tile edges are clipped by TMA. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "emit_internal.h"
+
+/* Expression templates for the pure math ops: $a $b $c are the operands. */
+static const char *const op_fmt[DGK_EPI_COUNT] = {
+    [DGK_EPI_NEG] = "-$a",           [DGK_EPI_ABS] = "fabsf($a)",     [DGK_EPI_EXP] = "dgk_exp($a)",
+    [DGK_EPI_EXP2] = "dgk_ex2($a)",  [DGK_EPI_LOG] = "__logf($a)",    [DGK_EPI_SQRT] = "sqrtf($a)",
+    [DGK_EPI_RSQRT] = "rsqrtf($a)",  [DGK_EPI_RELU] = "dgk_relu($a)", [DGK_EPI_SILU] = "dgk_silu($a)",
+    [DGK_EPI_SIGMOID] = "dgk_sigmoid($a)", [DGK_EPI_TANH] = "dgk_tanh($a)", [DGK_EPI_GELU] = "dgk_gelu($a)",
+    [DGK_EPI_ADD] = "$a + $b",       [DGK_EPI_SUB] = "$a - $b",       [DGK_EPI_MUL] = "$a * $b",
+    [DGK_EPI_DIV] = "$a / $b",       [DGK_EPI_MIN] = "fminf($a, $b)", [DGK_EPI_MAX] = "fmaxf($a, $b)",
+    [DGK_EPI_CLAMP] = "fminf(fmaxf($a, $b), $c)", [DGK_EPI_WHERE] = "$a != 0.0f ? $b : $c",
+};
+
+/* Rounding through a narrow format, by target dtype (CAST). */
+static const char *const round_fn[DGK_DT_COUNT] = {
+    [DGK_DT_BF16] = "dgk_round_bf16", [DGK_DT_F16] = "dgk_round_f16",
+    [DGK_DT_E4M3] = "dgk_round_e4m3", [DGK_DT_E5M2] = "dgk_round_e5m2",
+};
+
+/* Writes `fmt` with $a/$b/$c replaced by v<a>, v<b>, v<c>. */
+static void expand(dgk_strbuf *out, const char *fmt, const dgk_epi_op *op)
+{
+    for (const char *s = fmt; *s; s++) {
+        if (s[0] == '$' && (s[1] == 'a' || s[1] == 'b' || s[1] == 'c')) {
+            int v = s[1] == 'a' ? op->a : s[1] == 'b' ? op->b : op->c;
+            dgk_strbuf_printf(out, "v%d", v);
+            s++;
+        } else {
+            dgk_strbuf_putn(out, s, 1);
+        }
+    }
+}
+
+/* A float literal that reads back exactly; inf and nan spelled by bit pattern. */
+static void emit_const(dgk_strbuf *out, double x)
+{
+    float f = (float)x;
+    if (isnan(f))
+        dgk_strbuf_puts(out, "__int_as_float(0x7fffffff)");
+    else if (isinf(f))
+        dgk_strbuf_puts(out, f > 0 ? "__int_as_float(0x7f800000)" : "__int_as_float(0xff800000)");
+    else {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.9g", (double)f);
+        dgk_strbuf_puts(out, buf);
+        if (!strpbrk(buf, ".e"))
+            dgk_strbuf_puts(out, ".0");
+        dgk_strbuf_puts(out, "f");
+    }
+}
+
+/* The right-hand side of op i. */
+static void emit_rhs(dgk_sm90_ctx *e, const dgk_epi_op *op)
+{
+    dgk_strbuf *out = e->out;
+    const dgk_kernel_arg *args = e->p->args;
+    switch (op->op) {
+    case DGK_EPI_ACC: dgk_strbuf_puts(out, "acc"); break;
+    case DGK_EPI_CONST: emit_const(out, op->imm); break;
+    case DGK_EPI_SCALAR: dgk_strbuf_printf(out, "(float)%s", args[op->arg].name); break;
+    case DGK_EPI_ROW: dgk_strbuf_printf(out, "row < M ? dgk_load_f32(%s + row) : 0.0f", args[op->arg].name); break;
+    case DGK_EPI_COL: dgk_strbuf_printf(out, "col < N ? dgk_load_f32(%s + col) : 0.0f", args[op->arg].name); break;
+    case DGK_EPI_TILE:
+        dgk_strbuf_printf(out, "row < M && col < N ? dgk_load_f32(%s + (long long)row * %s + col) : 0.0f",
+                          args[op->arg].name, args[op->arg2].name);
+        break;
+    case DGK_EPI_CAST:
+        if (round_fn[op->dtype])
+            dgk_strbuf_printf(out, "%s(v%d)", round_fn[op->dtype], op->a);
+        else
+            dgk_strbuf_printf(out, "v%d", op->a);
+        break;
+    default: expand(out, op_fmt[op->op], op); break;
+    }
+}
+
+/* The kernel parameters the program reads, in ABI order (a bitmap over args). */
+static int uses_arg(const dgk_plan_epilogue *ep, int arg)
+{
+    for (int i = 0; i < ep->nops; i++) {
+        const dgk_epi_op *op = &ep->ops[i];
+        int loads = op->op == DGK_EPI_SCALAR || op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL || op->op == DGK_EPI_TILE;
+        if (loads && (op->arg == arg || (op->op == DGK_EPI_TILE && op->arg2 == arg)))
+            return 1;
+    }
+    return 0;
+}
+
+static void emit_fn_params(dgk_sm90_ctx *e)
+{
+    const dgk_plan *p = e->p;
+    for (int i = 0; i < p->nargs; i++) {
+        const dgk_kernel_arg *a = &p->args[i];
+        if (!uses_arg(&p->epi, i))
+            continue;
+        if (a->kind == DGK_ARG_PTR)
+            dgk_strbuf_printf(e->out, ", const %s *__restrict__ %s", dgk_sm90_ctype(a->dtype), a->name);
+        else if (a->kind == DGK_ARG_STRIDE)
+            dgk_strbuf_printf(e->out, ", long long %s", a->name);
+        else
+            dgk_strbuf_printf(e->out, ", %s %s", dgk_sm90_ctype(a->dtype), a->name);
+    }
+}
+
+void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e)
+{
+    const dgk_plan_epilogue *ep = &e->p->epi;
+    dgk_sm90_loc(e, ep->loc, "epilogue, per accumulator element at global (row, col)");
+    dgk_sm90_raw(e, "static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int M, int N");
+    emit_fn_params(e);
+    dgk_sm90_raw(e, ")\n{\n");
+    e->indent++;
+    dgk_sm90_line(e, "(void)row; (void)col; (void)M; (void)N;");
+    for (int i = 0; i < ep->nops; i++) {
+        const dgk_epi_op *op = &ep->ops[i];
+        dgk_sm90_loc(e, op->loc, dgk_epi_op_name(op->op));
+        dgk_sm90_start(e, "const float v%d = ", i);
+        emit_rhs(e, op);
+        dgk_sm90_raw(e, ";\n");
+    }
+    dgk_sm90_line(e, "return v%d;", ep->nops - 1);
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "%s", "");
+    dgk_sm90_line(e, "// byte offset of this warpgroup's tile element (r, c) in its staging boxes (TMA's swizzled layout)");
+    dgk_sm90_open(e, "static __device__ __forceinline__ dgk_u32 staging_offset(int r, int c)");
+    dgk_sm90_line(e, "const dgk_u32 off = (dgk_u32)(r * D_ROW_BYTES + (c %% D_BOX_COLS) * %d);", e->out_elt_bytes);
+    dgk_sm90_line(e, "return (dgk_u32)(c / D_BOX_COLS * D_BOX_BYTES) + dgk_swizzle_offset(off, D_SWIZZLE);");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "%s", "");
+}
+
+/* ---- per tile ---------------------------------------------------------------------- */
+
+/* The call of epilogue_value for value acc[mi][ni][i + K] at local (r + dr, c + dc). */
+static void emit_value(dgk_sm90_ctx *e, int k, int dr, int dc)
+{
+    char m[32], n[32];
+    const dgk_plan *p = e->p;
+    dgk_sm90_start(e, "const float x%d = epilogue_value(acc[mi][ni][i + %d], row0 + r + %d, col0 + c + %d, %s, %s", k, k,
+                   dr, dc, dgk_sm90_dim(e, &p->m, m, sizeof m), dgk_sm90_dim(e, &p->n, n, sizeof n));
+    for (int i = 0; i < p->nargs; i++)
+        if (uses_arg(&p->epi, i))
+            dgk_strbuf_printf(e->out, ", %s", p->args[i].name);
+    dgk_sm90_raw(e, ");\n");
+}
+
+static int use_stmatrix(const dgk_sm90_ctx *e)
+{
+    return e->out_elt_bytes == 2 && e->p->mma.inst_n % 16 == 0 && e->p->epi.out_box_cols % 16 == 0;
+}
+
+/* 16 columns per step: eight values, one stmatrix.x4 of four 8x8 matrices (rows r and
+ * r + 8, columns c and c + 8). Lane l gives the address of row l % 8 of matrix l / 8. */
+static void emit_store_stmatrix(dgk_sm90_ctx *e)
+{
+    const char *pack = e->p->epi.out_dtype == DGK_DT_F16 ? "dgk_pack_f16x2" : "dgk_pack_bf16x2";
+    dgk_sm90_open(e, "for (int i = 0; i < INST_N / 2; i += 8)");
+    dgk_sm90_line(e, "const int c = ni * INST_N + 2 * i + 2 * (lane %% 4);");
+    emit_value(e, 0, 0, 0);
+    emit_value(e, 1, 0, 1);
+    emit_value(e, 2, 8, 0);
+    emit_value(e, 3, 8, 1);
+    emit_value(e, 4, 0, 8);
+    emit_value(e, 5, 0, 9);
+    emit_value(e, 6, 8, 8);
+    emit_value(e, 7, 8, 9);
+    dgk_sm90_line(e, "const int sr = mi * 64 + warp * 16 + (lane / 8 %% 2) * 8 + lane %% 8;");
+    dgk_sm90_line(e, "const int sc = ni * INST_N + 2 * i + (lane / 16) * 8;");
+    dgk_sm90_line(e, "dgk_stmatrix_x4(staging_addr + staging_offset(sr, sc), %s(x0, x1), %s(x2, x3), %s(x4, x5), %s(x6, x7));",
+                  pack, pack, pack, pack);
+    dgk_sm90_close(e, NULL);
+}
+
+/* 8 columns per step: this thread's pair in rows r and r + 8. */
+static void emit_store_pairs(dgk_sm90_ctx *e)
+{
+    static const char *const store[DGK_DT_COUNT] = {
+        [DGK_DT_F32] = "dgk_st_shared_v2f32(staging_addr + staging_offset(%s, c), x%d, x%d);",
+        [DGK_DT_BF16] = "dgk_st_shared_b32(staging_addr + staging_offset(%s, c), dgk_pack_bf16x2(x%d, x%d));",
+        [DGK_DT_F16] = "dgk_st_shared_b32(staging_addr + staging_offset(%s, c), dgk_pack_f16x2(x%d, x%d));",
+        [DGK_DT_E4M3] = "dgk_st_shared_b16(staging_addr + staging_offset(%s, c), dgk_pack_e4m3x2(x%d, x%d));",
+        [DGK_DT_E5M2] = "dgk_st_shared_b16(staging_addr + staging_offset(%s, c), dgk_pack_e5m2x2(x%d, x%d));",
+    };
+    const char *fmt = store[e->p->epi.out_dtype];
+    dgk_sm90_open(e, "for (int i = 0; i < INST_N / 2; i += 4)");
+    dgk_sm90_line(e, "const int c = ni * INST_N + 2 * i + 2 * (lane %% 4);");
+    emit_value(e, 0, 0, 0);
+    emit_value(e, 1, 0, 1);
+    emit_value(e, 2, 8, 0);
+    emit_value(e, 3, 8, 1);
+    dgk_sm90_line(e, fmt, "r", 0, 1);
+    dgk_sm90_line(e, fmt, "r + 8", 2, 3);
+    dgk_sm90_close(e, NULL);
+}
+
+static void emit_tma_stores(dgk_sm90_ctx *e)
+{
+    const dgk_plan_epilogue *ep = &e->p->epi;
+    const char *fn = ep->accumulate ? "dgk_tma_reduce_add_2d" : "dgk_tma_store_2d";
+    dgk_sm90_open(e, "if (threadIdx.x %% 128 == 0)");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_line(e, "for (int box = 0; box < D_BOXES; ++box)");
+    dgk_sm90_line(e, "    %s(&%s, staging + box * D_BOX_BYTES, col0 + box * D_BOX_COLS, row0);", fn,
+                  e->p->args[ep->out_arg].name);
+    dgk_sm90_line(e, "dgk_tma_store_commit();");
+    dgk_sm90_close(e, NULL);
+}
+
+void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e)
+{
+    const dgk_plan_epilogue *ep = &e->p->epi;
+    dgk_sm90_loc(e, ep->loc, ep->accumulate ? "store: D += epilogue(acc)" : "store: D = epilogue(acc)");
+    dgk_sm90_line(e, "const int row0 = m_block * BM + consumer * WG_ROWS;  // this warpgroup's first row");
+    dgk_sm90_line(e, "const int col0 = n_block * BN;");
+    dgk_sm90_line(e, "dgk_u8 *const staging = smem_d + consumer * (D_BOXES * D_BOX_BYTES);");
+    dgk_sm90_line(e, "const dgk_u32 staging_addr = dgk_smem_u32(staging);");
+    dgk_sm90_line(e, "// the previous tile's TMA store has finished reading the staging buffer");
+    dgk_sm90_line(e, "if (threadIdx.x %% 128 == 0) dgk_tma_store_wait_read<0>();");
+    dgk_sm90_line(e, "dgk_named_barrier_sync(1 + consumer, 128);");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
+    dgk_sm90_line(e, "const int r = mi * 64 + warp * 16 + lane / 4;");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
+    dgk_sm90_line(e, "#pragma unroll");
+    if (use_stmatrix(e))
+        emit_store_stmatrix(e);
+    else
+        emit_store_pairs(e);
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "// make the staging writes visible to the TMA engine, then one thread stores");
+    dgk_sm90_line(e, "dgk_fence_proxy_async_smem();");
+    dgk_sm90_line(e, "dgk_named_barrier_sync(1 + consumer, 128);");
+    emit_tma_stores(e);
+}

@@ -1,0 +1,85 @@
+/* emit_internal.h - what the SM90 emitter's files share: the emission context (plan,
+ * output, diagnostics, indentation) and the facts each part derives from the plan by
+ * plain arithmetic (chunk counts, byte strides), computed once in emit.c.
+ * Every emit_*.c file writes one part of the generated kernel:
+ *   emit_check.c     plan validation (errors name the plan field and the source)
+ *   emit_smem.c      shared-memory layout (dgk_sm90_plan_smem) and its carve-up in code
+ *   emit_wgmma.c     the m64nNkK wgmma wrappers the kernel uses
+ *   emit_sched.c     tile order (persistent loop, L2 grouping, cluster ranks)
+ *   emit_producer.c  the TMA producer warpgroup
+ *   emit_consumer.c  the wgmma mainloop of the consumer warpgroups
+ *   emit_fp8.c       FP8 promotion (per-128-K scaling on CUDA cores)
+ *   emit_epilogue.c  the elementwise epilogue and the staged TMA store
+ *   emit.c           the file and kernel skeleton; dgk_sm90_emit */
+#ifndef DGK_SM90_EMIT_INTERNAL_H
+#define DGK_SM90_EMIT_INTERNAL_H
+
+#include "sm90.h"
+
+/* How one mma operand's stage tile is cut into TMA boxes ("chunks") along its M/N axis. */
+typedef struct dgk_sm90_opnd {
+    const dgk_plan_operand *op;
+    const dgk_kernel_arg *arg;
+    const char *name;      /* "A" or "B", for generated identifiers */
+    int elt_bytes;
+    int chunk_rows;        /* M/N rows per TMA box */
+    int chunks;            /* boxes per stage */
+    int chunk_bytes;       /* smem bytes per box */
+    int stage_bytes;       /* chunks * chunk_bytes */
+    int lbo, sbo;          /* wgmma descriptor strides */
+    int kstep_bytes;       /* descriptor advance per wgmma K step */
+    int m64_bytes;         /* descriptor advance per 64 rows (A) / 8 rows (B, K-major) */
+} dgk_sm90_opnd;
+
+typedef struct dgk_sm90_ctx {
+    const dgk_plan *p;
+    dgk_strbuf *out;
+    dgk_diags *d;
+    int indent;
+    dgk_sm90_opnd a, b;
+    int cluster;           /* CTAs per cluster (cluster_m * cluster_n) */
+    int wg_m64;            /* m64 row blocks per consumer warpgroup */
+    int out_elt_bytes;
+    int out_row_bytes;     /* bytes per staging row (one TMA box row) */
+    int out_box_bytes;     /* bytes per staging box (wg_rows rows) */
+    int out_boxes;         /* boxes per consumer warpgroup: BN / out_box_cols */
+} dgk_sm90_ctx;
+
+/* Output helpers: one indented line; a `// file:LINE` comment for a source location
+ * (nothing for a synthetic one); raw text. */
+void dgk_sm90_line(dgk_sm90_ctx *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dgk_sm90_loc(dgk_sm90_ctx *e, dgk_loc loc, const char *what);
+void dgk_sm90_raw(dgk_sm90_ctx *e, const char *s);
+/* Starts an indented line without ending it (finish it with dgk_sm90_raw). */
+void dgk_sm90_start(dgk_sm90_ctx *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Opens/closes a brace block: `line {` ... `}` with indentation. */
+void dgk_sm90_open(dgk_sm90_ctx *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dgk_sm90_close(dgk_sm90_ctx *e, const char *tail);
+
+/* The C storage type the device header uses for a dtype ("float", "dgk_bf16", ...). */
+const char *dgk_sm90_ctype(dgk_dtype t);
+/* The PTX type suffix wgmma takes for an operand dtype ("bf16", "e4m3", ...). */
+const char *dgk_sm90_ptx_type(dgk_dtype t);
+
+/* Parts, in the order emit.c calls them. Each returns nothing: validation happened
+ * first (dgk_sm90_check), so these only write text. */
+int dgk_sm90_check(const dgk_plan *p, dgk_diags *d);
+void dgk_sm90_derive(dgk_sm90_ctx *e);
+void dgk_sm90_emit_wgmma(dgk_sm90_ctx *e);
+void dgk_sm90_emit_constants(dgk_sm90_ctx *e);
+void dgk_sm90_emit_sched(dgk_sm90_ctx *e);
+void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e);
+void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e);
+void dgk_sm90_emit_signature(dgk_sm90_ctx *e);
+void dgk_sm90_emit_smem_carve(dgk_sm90_ctx *e);
+void dgk_sm90_emit_producer(dgk_sm90_ctx *e);
+void dgk_sm90_emit_consumer(dgk_sm90_ctx *e);
+void dgk_sm90_emit_consumer_helpers(dgk_sm90_ctx *e);
+void dgk_sm90_emit_fp8_setup(dgk_sm90_ctx *e);
+void dgk_sm90_emit_fp8_kblock(dgk_sm90_ctx *e);
+void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
+
+/* Expression text for problem extents M, N, K (a constant or the parameter's name). */
+const char *dgk_sm90_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *dim, char *buf, int n);
+
+#endif

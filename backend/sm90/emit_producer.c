@@ -1,0 +1,82 @@
+/* emit_producer.c - the producer warpgroup (warpgroup 0). It gives most of its registers
+ * to the consumers (setmaxnreg.dec), and one elected thread of its first warp walks the
+ * tile sequence issuing, per K block: wait until the stage is free (empty barrier),
+ * announce the bytes to expect (arrive.expect_tx on the full barrier), then the TMA loads
+ * of the A and B tiles (and the FP8 A scales) into that stage. The other threads idle
+ * until the end of the kernel. Multicast operands are split into chunks that the CTAs of
+ * the cluster load in turn, each chunk landing in every CTA. */
+#include <stdio.h>
+
+#include "emit_internal.h"
+
+/* Loads of one operand's stage tile, chunk by chunk. K-major boxes are {BK, rows},
+ * MN-major boxes {rows, BK} (coordinates innermost first). */
+static void emit_operand_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const char *smem, const char *block,
+                               const char *tile_rows)
+{
+    char rows[96], at[128];
+    int mc = o->op->multicast && e->cluster > 1;
+    int one = o->chunks == 1 && !mc;
+    snprintf(rows, sizeof rows, one ? "%s * %s" : "%s * %s + c * %s_CHUNK_ROWS", block, tile_rows, o->name);
+    snprintf(at, sizeof at, one ? "%s + stage * %s_STAGE_BYTES" : "%s + stage * %s_STAGE_BYTES + c * %s_CHUNK_BYTES",
+             smem, o->name, o->name);
+    const char *k = "kb * BK";
+    const char *c0 = o->op->major == DGK_MAJOR_K ? k : rows, *c1 = o->op->major == DGK_MAJOR_K ? rows : k;
+    dgk_sm90_loc(e, o->op->loc, mc ? "operand tile, multicast to the cluster" : "operand tile");
+    if (mc) {
+        dgk_sm90_line(e, "for (int c = (int)cta_rank; c < %s_CHUNKS; c += CLUSTER)", o->name);
+        dgk_sm90_line(e, "    dgk_tma_load_2d_mc(%s, &%s, bar, %s, %s, CLUSTER_MASK);", at, o->arg->name, c0, c1);
+    } else if (one) {
+        dgk_sm90_line(e, "dgk_tma_load_2d(%s, &%s, bar, %s, %s);", at, o->arg->name, c0, c1);
+    } else {
+        dgk_sm90_line(e, "for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
+        dgk_sm90_line(e, "    dgk_tma_load_2d(%s, &%s, bar, %s, %s);", at, o->arg->name, c0, c1);
+    }
+}
+
+static void emit_prefetch_descs(dgk_sm90_ctx *e)
+{
+    for (int i = 0; i < e->p->nargs; i++)
+        if (e->p->args[i].kind == DGK_ARG_TMA)
+            dgk_sm90_line(e, "dgk_tma_prefetch_desc(&%s);", e->p->args[i].name);
+}
+
+static void emit_kblock(dgk_sm90_ctx *e)
+{
+    const dgk_plan *p = e->p;
+    dgk_sm90_loc(e, p->stages_loc, "pipeline stage: wait until free, then fill");
+    dgk_sm90_line(e, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);");
+    dgk_sm90_line(e, "dgk_u64 *const bar = &full_bar[stage];");
+    dgk_sm90_line(e, "dgk_mbar_arrive_expect_tx(bar, STAGE_TX_BYTES);");
+    emit_operand_loads(e, &e->a, "smem_a", "m_block", "BM");
+    emit_operand_loads(e, &e->b, "smem_b", "n_block", "BN");
+    if (p->fp8.enabled) {
+        dgk_sm90_loc(e, p->fp8.loc, "A scales of this K block: BM f32 values");
+        dgk_sm90_line(e, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, kb);",
+                      p->args[p->fp8.sa_arg].name);
+    }
+    dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
+}
+
+void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
+{
+    char kb[32];
+    dgk_sm90_line(e, "// producer: one thread issues every TMA load");
+    dgk_sm90_line(e, "dgk_setmaxnreg_dec<PRODUCER_REGS>();");
+    dgk_sm90_open(e, "if (dgk_warp_id() == 0 && dgk_elect_one())");
+    emit_prefetch_descs(e);
+    dgk_sm90_line(e, "const dgk_u32 cta_rank = %s;", e->cluster > 1 ? "dgk_cluster_rank()" : "0");
+    if (e->cluster > 1)
+        dgk_sm90_line(e, "constexpr dgk_u16 CLUSTER_MASK = (1u << CLUSTER) - 1;");
+    dgk_sm90_line(e, "const int k_blocks = (%s + BK - 1) / BK;", dgk_sm90_dim(e, &e->p->k, kb, sizeof kb));
+    dgk_sm90_line(e, "int stage = 0;");
+    dgk_sm90_line(e, "dgk_u32 phase = 0;");
+    dgk_sm90_emit_tile_loop_open(e);
+    dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
+    emit_kblock(e);
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_close(e, NULL);
+    if (e->cluster == 1)
+        dgk_sm90_line(e, "(void)cta_rank;");
+    dgk_sm90_close(e, NULL);
+}

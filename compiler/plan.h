@@ -1,0 +1,316 @@
+/* plan.h - the kernel plan: every decision the planning passes made about one kernel,
+ * in the form a backend emitter consumes without re-deriving anything.
+ *
+ * Producer: the planning passes (compiler/plan_*.c), from the tile IR of a checked kernel.
+ * Consumers: the backend emitters (backend/sm90/emit_*.c write CUDA C from it), the
+ * runtime (builds TMA descriptors and launches from `abi` and `launch`), and
+ * `dgkc --dump-plan`.
+ *
+ * Conventions
+ * - Everything is allocated from the compilation's arena; arrays are pointer + count.
+ * - Every field that came from user source carries a dgk_loc (the construct that caused
+ *   it), so the emitter can write `// file.dgk:LINE` comments and report errors there.
+ *   Planner-invented facts (stage buffers, barrier counts) carry no loc.
+ * - Tensor extents that are runtime values are kernel parameters (DGK_ARG_SHAPE); a
+ *   dgk_plan_dim says whether an extent is a compile-time constant or which parameter.
+ * - Shapes in TMA terms are innermost first (dimension 0 is the contiguous one), the
+ *   order cuTensorMapEncodeTiled takes. A tensor declared `T : bf16[R, C]` (row-major,
+ *   C contiguous) has descriptor dims {C, R}; `T : e4m3[G, N, K]` has {K, N, G}.
+ *
+ * This is version 1 of the contract between the planner and the emitters. Change it only
+ * additively (new fields default to zero = the old behaviour). */
+#ifndef DGK_PLAN_H
+#define DGK_PLAN_H
+
+#include <stdint.h>
+
+#include "../dsl/dtype.h"
+#include "../dsl/loc.h"
+#include "schedule.h"
+
+/* ---- small vocabulary ------------------------------------------------------------ */
+
+/* Which target the plan is for; planning decisions are target-parameterized. */
+typedef enum dgk_target { DGK_TARGET_SM90A = 0, DGK_TARGET_SM100A = 1 } dgk_target;
+
+/* Operand majorness, in the wgmma/tcgen05 sense. K-major: the reduction axis is
+ * contiguous in memory (A[M, K] row-major, B[N, K] row-major). MN-major: the M (or N)
+ * axis is contiguous (A stored [K, M], B stored [K, N]); wgmma takes it with the
+ * transpose bit set, which it supports for 16-bit dtypes only. */
+typedef enum dgk_major { DGK_MAJOR_K = 0, DGK_MAJOR_MN = 1 } dgk_major;
+
+/* Shared-memory swizzle of a TMA box. The value is the swizzle span in bytes (0 = none);
+ * the TMA box's inner extent in bytes must not exceed it. Tiles read by wgmma use 128. */
+typedef enum dgk_swizzle {
+    DGK_SWIZZLE_NONE = 0,
+    DGK_SWIZZLE_32B = 32,
+    DGK_SWIZZLE_64B = 64,
+    DGK_SWIZZLE_128B = 128,
+} dgk_swizzle;
+
+/* A problem extent (M, N, K): a compile-time constant (arg < 0, value > 0), or read
+ * at run time from kernel parameter `arg` (a DGK_ARG_SHAPE). */
+typedef struct dgk_plan_dim {
+    int64_t value;
+    int arg;
+} dgk_plan_dim;
+
+/* ---- kernel ABI: the parameters of the emitted __global__ function, in order ------ */
+
+/* X(ID, name)
+ *   TMA     a `const __grid_constant__` 128-byte tensor map of tensor parameter `param`
+ *           (the runtime encodes it with cuTensorMapEncodeTiled from `tma`)
+ *   PTR     a raw device pointer to tensor parameter `param`'s first element
+ *   SHAPE   an int32 shape symbol (`sym`, e.g. "M") bound at launch
+ *   STRIDE  an int64 element stride of axis `axis` of tensor parameter `param`
+ *   SCALAR  a runtime scalar parameter `param`, passed as its dtype's C type */
+#define DGK_ARG_KINDS(X) X(TMA, "tma") X(PTR, "ptr") X(SHAPE, "shape") X(STRIDE, "stride") X(SCALAR, "scalar")
+
+typedef enum dgk_arg_kind {
+#define X(id, s) DGK_ARG_##id,
+    DGK_ARG_KINDS(X)
+#undef X
+    DGK_ARG_COUNT
+} dgk_arg_kind;
+
+/* What cuTensorMapEncodeTiled needs beyond the tensor itself. The descriptor covers the
+ * whole tensor as stored (dims = the tensor's axes reversed, strides from the tensor);
+ * out-of-bounds elements read as zero and are dropped on store. */
+typedef struct dgk_tma_info {
+    int rank;            /* descriptor rank = tensor rank (1..5) */
+    int box[5];          /* box extents in elements, innermost first; box[i] <= 256 */
+    dgk_swizzle swizzle;
+    int l2_promotion;    /* bytes: 0, 64, 128 or 256 (CU_TENSOR_MAP_L2_PROMOTION_*) */
+} dgk_tma_info;
+
+typedef struct dgk_kernel_arg {
+    dgk_arg_kind kind;
+    const char *name;    /* C identifier in the emitted kernel, unique: "tma_A", "ptr_bias", "M" */
+    int param;           /* index of the source kernel's runtime parameter (tensor or scalar), -1 for SHAPE */
+    const char *sym;     /* SHAPE: the shape symbol's name */
+    int axis;            /* STRIDE: which axis of tensor `param` */
+    dgk_dtype dtype;     /* element dtype (TMA, PTR), scalar dtype (SCALAR), i32 (SHAPE), i64 (STRIDE) */
+    dgk_tma_info tma;    /* TMA only */
+    dgk_loc loc;         /* the parameter's declaration */
+} dgk_kernel_arg;
+
+/* ---- launch facts ---------------------------------------------------------------- */
+
+/* PERSISTENT: one CTA per SM (the SM count rounded down to a multiple of the cluster
+ * size, and at most the number of tiles rounded up to it); CTAs loop over tiles.
+ * TILES: one CTA per output tile (num_tiles rounded up to the cluster size). */
+typedef enum dgk_grid_policy { DGK_GRID_PERSISTENT = 0, DGK_GRID_TILES = 1 } dgk_grid_policy;
+
+typedef struct dgk_plan_launch {
+    int threads;          /* per CTA */
+    int smem_bytes;       /* dynamic shared memory; > 48 KiB needs cuFuncSetAttribute */
+    int cluster[3];       /* cluster dims, {1,1,1} for none; the grid is 1-D along x */
+    dgk_grid_policy grid;
+    int pdl;              /* launched with programmatic dependent launch */
+} dgk_plan_launch;
+
+/* ---- mainloop -------------------------------------------------------------------- */
+
+/* An mma operand as the pipeline loads it: one tile of `rows` x `cols` per stage, in
+ * source orientation (A: BM x BK, B: BN x BK; rows are M/N, cols are K), loaded by TMA
+ * through kernel parameter `arg` (a DGK_ARG_TMA whose box and swizzle are set). */
+typedef struct dgk_plan_operand {
+    dgk_dtype dtype;
+    dgk_major major;
+    int arg;              /* ABI index of the tensor map */
+    int grouped;          /* the tensor is 3-D [G, rows, K] (or [G, K, rows] MN-major); 0 = 2-D */
+    int rows, cols;       /* tile extents per stage (M or N, K) */
+    dgk_swizzle swizzle;  /* 128B for wgmma operands */
+    int multicast;        /* loaded once per cluster and multicast to its peers */
+    dgk_loc loc;          /* the tile expression in the mma */
+} dgk_plan_operand;
+
+/* FP8 fine-grained promotion (`acc += mma(a, b) * sa * sb`): each BK = 128 block of K is
+ * accumulated into a temporary by wgmma and promoted on CUDA cores as
+ *     acc[r][c] += tmp[r][c] * SA[k, m0 + r] * SB[(n0 + c) / 128, k]
+ * SA: f32 [K/128, M], M contiguous (MN-major), one row of BM values loaded by TMA into
+ *     each stage (kernel param `sa_arg`, a TMA with box {BM, 1}).
+ * SB: f32 [cdiv(N, 128), K/128], read from global (kernel param `sb_arg`, a PTR); a BN
+ *     tile may straddle two 128-column scale blocks when 128 % BN != 0 (BN = 112, 144,
+ *     160, ...): `sb_straddle` says the emitter must select per column. */
+typedef struct dgk_plan_fp8 {
+    int enabled;
+    int sa_arg;           /* DGK_ARG_TMA over SA */
+    int sb_arg;           /* DGK_ARG_PTR to SB */
+    int sb_stride_arg;    /* DGK_ARG_STRIDE of SB's axis 0 (elements between scale rows), or -1 when sb_stride is constant */
+    int64_t sb_stride;    /* when constant: usually K / 128 */
+    int block_k;          /* 128 */
+    int block_n;          /* 128 */
+    int sb_straddle;      /* a tile can cover two SB blocks */
+    dgk_loc loc;          /* the `acc += mma(...) * sa * sb` statement */
+} dgk_plan_fp8;
+
+/* The wgmma instruction: m{inst_m}n{inst_n}k{inst_k}, operand dtypes from a and b (they
+ * may differ for fp8: e4m3 x e5m2), f32 accumulators. */
+typedef struct dgk_plan_mma {
+    int inst_m;           /* 64 */
+    int inst_n;           /* N of one wgmma: a multiple of 8 (16 for some sparse forms), <= 256 */
+    int inst_k;           /* 16 for 16-bit, 32 for 8-bit */
+    int n_insts;          /* wgmma per m64 row block per K step: BN / inst_n */
+    int k_steps;          /* K steps per stage: BK / inst_k */
+    dgk_loc loc;          /* the mma call */
+} dgk_plan_mma;
+
+/* ---- schedule -------------------------------------------------------------------- */
+
+/* Schedule kinds: the language's table (schedule.h). Only GRID and PERSISTENT are
+ * lowered in version 1. */
+
+/* Tile order for L2 reuse: tiles are walked in groups of `group` consecutive blocks
+ * along `group_axis` (0 = M blocks, 1 = N blocks); inside a group the grouped axis
+ * varies fastest. group <= 1 means plain row-major order over (m block, n block). */
+typedef struct dgk_plan_sched {
+    dgk_sched_kind kind;
+    int group;
+    int group_axis;
+    dgk_loc loc;          /* the schedule statement */
+} dgk_plan_sched;
+
+/* ---- epilogue: a small elementwise SSA program per accumulator element ------------ */
+
+/* X(ID, name, arity). Values are f32 in registers; loads convert from their tensor's
+ * dtype. An op's operands (a, b, c) index earlier ops of the same program.
+ *   ACC      the accumulator element
+ *   CONST    the immediate `imm`
+ *   SCALAR   kernel parameter `arg` (a DGK_ARG_SCALAR), converted to f32
+ *   ROW      vec[row] of a 1-D tensor (PTR `arg`, `dtype`), the per-row vector (length M)
+ *   COL      vec[col], the per-column vector (length N), e.g. a bias
+ *   TILE     T[row, col] of a 2-D tensor (PTR `arg`, row stride from STRIDE `arg2`):
+ *            a residual or C
+ *   CAST     round to `dtype` and back to f32
+ *   WHERE    a != 0 ? b : c
+ * Rows/columns past the tensor's extent read as 0. */
+#define DGK_EPI_OPS(X)                                                              \
+    X(ACC, "acc", 0) X(CONST, "const", 0) X(SCALAR, "scalar", 0)                    \
+    X(ROW, "row", 0) X(COL, "col", 0) X(TILE, "tile", 0)                            \
+    X(NEG, "neg", 1) X(ABS, "abs", 1) X(EXP, "exp", 1) X(EXP2, "exp2", 1)           \
+    X(LOG, "log", 1) X(SQRT, "sqrt", 1) X(RSQRT, "rsqrt", 1) X(RELU, "relu", 1)     \
+    X(SILU, "silu", 1) X(SIGMOID, "sigmoid", 1) X(TANH, "tanh", 1) X(GELU, "gelu", 1) \
+    X(CAST, "cast", 1)                                                              \
+    X(ADD, "add", 2) X(SUB, "sub", 2) X(MUL, "mul", 2) X(DIV, "div", 2)             \
+    X(MIN, "min", 2) X(MAX, "max", 2)                                               \
+    X(CLAMP, "clamp", 3) X(WHERE, "where", 3)
+
+typedef enum dgk_epi_opcode {
+#define X(id, s, n) DGK_EPI_##id,
+    DGK_EPI_OPS(X)
+#undef X
+    DGK_EPI_COUNT
+} dgk_epi_opcode;
+
+typedef struct dgk_epi_op {
+    dgk_epi_opcode op;
+    int a, b, c;          /* operand op indices (by arity) */
+    double imm;           /* CONST */
+    int arg, arg2;        /* SCALAR/ROW/COL/TILE: kernel params */
+    dgk_dtype dtype;      /* ROW/COL/TILE: element dtype of the tensor; CAST: target */
+    dgk_loc loc;
+} dgk_epi_op;
+
+/* The program's last op is the value stored: D[row, col] = dtype(value), or with
+ * `accumulate` D[row, col] += value (the `T[...] += e` form; a TMA reduce-add, so D
+ * must be f32 or bf16). D is written by TMA through kernel param `out_arg`, whose box is
+ * {out_box_cols, rows per consumer warpgroup} with `out_swizzle`; the emitter stages the
+ * tile through shared memory in that layout. */
+typedef struct dgk_plan_epilogue {
+    dgk_epi_op *ops;
+    int nops;
+    int out_arg;          /* DGK_ARG_TMA of the output tensor */
+    dgk_dtype out_dtype;  /* bf16, f16, f32, e4m3 */
+    int accumulate;
+    int out_box_cols;     /* divides BN */
+    dgk_swizzle out_swizzle;
+    dgk_loc loc;          /* the store statement */
+} dgk_plan_epilogue;
+
+/* ---- shared memory ----------------------------------------------------------------- */
+
+/* Byte offsets from the 1024-aligned dynamic shared memory base; filled by the target's
+ * layout function (dgk_sm90_plan_smem) from the rest of the plan. Stage s of operand A
+ * lives at a_off + s * a_stage_bytes, and so on. */
+typedef struct dgk_plan_smem {
+    int a_off, a_stage_bytes;
+    int b_off, b_stage_bytes;
+    int sa_off, sa_stage_bytes;   /* FP8 A scales; 0 bytes when not FP8 */
+    int epi_off, epi_bytes;       /* output staging for the TMA store (whole BM x BN tile) */
+    int bar_off;                  /* full[stages], then empty[stages], 8 bytes each */
+    int total;                    /* == launch.smem_bytes */
+} dgk_plan_smem;
+
+/* ---- the plan ---------------------------------------------------------------------- */
+
+typedef struct dgk_plan {
+    dgk_target target;
+    const char *name;          /* the emitted kernel's name (a C identifier) */
+    dgk_loc loc;               /* the `kernel` declaration */
+
+    dgk_plan_dim m, n, k;      /* problem extents (K-loop runs over k / bk blocks) */
+
+    /* tile and pipeline */
+    int bm, bn, bk;
+    int stages;
+    dgk_loc tile_loc;          /* where BM/BN/BK were set (the compile-time parameters) */
+    dgk_loc stages_loc;        /* the pipeline statement */
+
+    /* warp roles: warpgroup 0 is the producer, 1..consumer_wgs the consumers. The
+     * consumers split BM: consumer w owns rows [w * wg_rows, (w + 1) * wg_rows), as
+     * wg_rows / 64 wgmma row blocks (m64 each). */
+    int consumer_wgs;          /* 1 or 2 */
+    int wg_rows;               /* BM / consumer_wgs, a multiple of 64 */
+    int producer_regs;         /* setmaxnreg.dec target, e.g. 40 */
+    int consumer_regs;         /* setmaxnreg.inc target, e.g. 232 */
+
+    dgk_plan_mma mma;
+    dgk_plan_operand a, b;
+    dgk_plan_fp8 fp8;
+
+    /* cluster: cluster_m CTAs along M (they share B: multicast B), or cluster_n CTAs
+     * along N (they share A: multicast A); at most one of them is > 1. */
+    int cluster_m, cluster_n;
+
+    dgk_plan_sched sched;
+    dgk_plan_epilogue epi;
+    dgk_plan_smem smem;
+
+    dgk_kernel_arg *args;      /* the kernel ABI, in parameter order */
+    int nargs;
+    dgk_plan_launch launch;
+} dgk_plan;
+
+/* Printable names from the tables above (static inline: the header needs no .c). */
+static inline const char *dgk_arg_kind_name(dgk_arg_kind k)
+{
+    static const char *const names[] = {
+#define X(id, s) s,
+        DGK_ARG_KINDS(X)
+#undef X
+    };
+    return (unsigned)k < DGK_ARG_COUNT ? names[k] : "?";
+}
+
+static inline const char *dgk_epi_op_name(dgk_epi_opcode op)
+{
+    static const char *const names[] = {
+#define X(id, s, n) s,
+        DGK_EPI_OPS(X)
+#undef X
+    };
+    return (unsigned)op < DGK_EPI_COUNT ? names[op] : "?";
+}
+
+static inline int dgk_epi_op_arity(dgk_epi_opcode op)
+{
+    static const int arity[] = {
+#define X(id, s, n) n,
+        DGK_EPI_OPS(X)
+#undef X
+    };
+    return (unsigned)op < DGK_EPI_COUNT ? arity[op] : 0;
+}
+
+#endif
