@@ -11,8 +11,8 @@
 # With OUT=DIR the run targets tee their logs into DIR (gemm-check.log, bench-gemm.log)
 # and dgk-bench writes DIR/bench-gemm.md and DIR/bench-gemm.csv; otherwise they go to
 # $(BUILD)/gpu/logs. Variables:
-#   DGK_LIBS        the dgk library and its link flags, once runners call it
-#                   (e.g. DGK_LIBS="build/lib/libdgk.a -ldl -lpthread"); empty for now
+#   DGK_LIBS        the dgk library and its link flags (default: $(LIBDGK) -lnvrtc);
+#                   the archive must exist already (make, or a carried build/)
 #   GH_CHECK_FLAGS  extra dgk-gemm-check flags (e.g. --quick, --dtype bf16)
 #   GH_BENCH_FLAGS  extra dgk-bench flags
 #   GH_PREBUILT=1   run binaries carried in $(BUILD)/gpu without checking them against
@@ -60,17 +60,24 @@ $(GH_OBJDIR)/%.o: tests/gpu/%.c $(GH_HDRS)
 $(GH_LIB): $(GH_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-# Libraries named in DGK_LIBS are prerequisites too, so make builds libdgk.a first.
-GH_DGK_DEPS := $(filter %.a,$(DGK_LIBS))
+# The archives in DGK_LIBS are deliberately not prerequisites (as in mk/rt.mk): on
+# the GPU machine nothing may try to regenerate the lexer or parser. Build libdgk
+# first with `make` where the tools are, or carry build/.
+GH_DGK_ARCHIVES := $(filter %.a,$(DGK_LIBS))
+define gh_link
+	@for a in $(GH_DGK_ARCHIVES); do test -f $$a || \
+	  { echo "$$a is missing: run make first, or carry the build/ directory"; exit 1; }; done
+	$(CC) -o $@ $^ $(GH_LDLIBS)
+endef
 
-$(GH_DIR)/dgk-gemm-check: $(GH_OBJDIR)/check_main.o $(GH_OBJDIR)/check_selftest.o $(GH_LIB) $(GH_DGK_DEPS)
-	$(CC) -o $@ $(filter %.o %.a,$^) $(GH_LDLIBS)
+$(GH_DIR)/dgk-gemm-check: $(GH_OBJDIR)/check_main.o $(GH_OBJDIR)/check_selftest.o $(GH_LIB)
+	$(gh_link)
 
-$(GH_DIR)/dgk-bench: $(GH_OBJDIR)/bench_main.o $(GH_LIB) $(GH_DGK_DEPS)
-	$(CC) -o $@ $(filter %.o %.a,$^) $(GH_LDLIBS)
+$(GH_DIR)/dgk-bench: $(GH_OBJDIR)/bench_main.o $(GH_LIB)
+	$(gh_link)
 
-$(GH_HOST): $(GH_OBJDIR)/check_host.o $(GH_LIB) $(GH_DGK_DEPS)
-	$(CC) -o $@ $(filter %.o %.a,$^) $(GH_LDLIBS)
+$(GH_HOST): $(GH_OBJDIR)/check_host.o $(GH_LIB)
+	$(gh_link)
 
 gpu-harness-host-check: $(GH_HOST)
 	$(GH_HOST)
