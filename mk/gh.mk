@@ -5,12 +5,14 @@
 #   make gpu-check-gemm     run dgk-gemm-check (needs a GPU)
 #   make bench-gemm         run dgk-bench (needs a GPU)
 #   make gpu-harness-host-check   the harness's host-only tests (no GPU needed)
+#   make gpu-harness-emu-check    the harness run on the CPU: self-tests, the tiny
+#                           shapes with CPU runners, planted faults (no GPU; minutes)
 #
 # With OUT=DIR the run targets tee their logs into DIR (gemm-check.log, bench-gemm.log)
 # and dgk-bench writes DIR/bench-gemm.md and DIR/bench-gemm.csv; otherwise they go to
 # $(BUILD)/gpu/logs. Variables:
-#   DGK_LIBS        the dgk library and its link flags, once runners call it
-#                   (e.g. DGK_LIBS="build/lib/libdgk.a -ldl -lpthread"); empty for now
+#   DGK_LIBS        the dgk library and its link flags (default: $(LIBDGK) -lnvrtc);
+#                   the archive must exist already (make, or a carried build/)
 #   GH_CHECK_FLAGS  extra dgk-gemm-check flags (e.g. --quick, --dtype bf16)
 #   GH_BENCH_FLAGS  extra dgk-bench flags
 #   GH_PREBUILT=1   run binaries carried in $(BUILD)/gpu without checking them against
@@ -58,14 +60,24 @@ $(GH_OBJDIR)/%.o: tests/gpu/%.c $(GH_HDRS)
 $(GH_LIB): $(GH_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(GH_DIR)/dgk-gemm-check: $(GH_OBJDIR)/check_main.o $(GH_OBJDIR)/check_selftest.o $(GH_LIB)
+# The archives in DGK_LIBS are deliberately not prerequisites (as in mk/rt.mk): on
+# the GPU machine nothing may try to regenerate the lexer or parser. Build libdgk
+# first with `make` where the tools are, or carry build/.
+GH_DGK_ARCHIVES := $(filter %.a,$(DGK_LIBS))
+define gh_link
+	@for a in $(GH_DGK_ARCHIVES); do test -f $$a || \
+	  { echo "$$a is missing: run make first, or carry the build/ directory"; exit 1; }; done
 	$(CC) -o $@ $^ $(GH_LDLIBS)
+endef
+
+$(GH_DIR)/dgk-gemm-check: $(GH_OBJDIR)/check_main.o $(GH_OBJDIR)/check_selftest.o $(GH_LIB)
+	$(gh_link)
 
 $(GH_DIR)/dgk-bench: $(GH_OBJDIR)/bench_main.o $(GH_LIB)
-	$(CC) -o $@ $^ $(GH_LDLIBS)
+	$(gh_link)
 
 $(GH_HOST): $(GH_OBJDIR)/check_host.o $(GH_LIB)
-	$(CC) -o $@ $^ $(GH_LDLIBS)
+	$(gh_link)
 
 gpu-harness-host-check: $(GH_HOST)
 	$(GH_HOST)
@@ -83,3 +95,49 @@ bench-gemm: $(if $(GH_PREBUILT),,$(GH_BENCH))
 	  | tee $(GH_LOGDIR)/bench-gemm.log; exit $$(cat $(GH_LOGDIR)/bench-gemm.rc)
 
 .PHONY: gpu-harness gpu-check-gemm bench-gemm gpu-harness-host-check
+
+# --- the harness on the CPU (no GPU): tests/gpu/emu ------------------------------------
+# The harness .cu files built by the host C++ compiler against emu/emu.h, run on the
+# self-tests and the tiny shape set with CPU runners that must pass, then with planted
+# faults that must fail every case; and a short dgk-bench run. A few minutes of CPU.
+GH_EMU_DIR  := $(GH_DIR)/emu
+GH_EMU_CXX  := $(CXX) -std=c++17 -O2 -g -DGH_EMU -Wall -Wextra -Wno-unused-parameter -Wno-unknown-pragmas \
+               $(GH_WERROR) $(GH_INC)
+GH_EMU_OBJ  := $(patsubst tests/gpu/%.cu,$(GH_EMU_DIR)/%.o,$(wildcard tests/gpu/harness_*.cu)) \
+               $(patsubst tests/gpu/%.c,$(GH_EMU_DIR)/%.o,$(wildcard tests/gpu/harness_*.c)) \
+               $(GH_EMU_DIR)/emu_rt.o $(GH_EMU_DIR)/emu_runners.o
+GH_EMU_HDRS := $(GH_HDRS) $(wildcard tests/gpu/emu/*.h tests/gpu/emu/*.def)
+GH_EMU_GOOD := emu-cpu-bf16,emu-cpu-fp8-block,emu-cpu-fp8-ue8m0,emu-cpu-fp8-tensor
+GH_EMU_BAD  := emu-fault-last-row,emu-fault-claims-f32,emu-fault-b-scale
+
+$(GH_EMU_DIR)/%.o: tests/gpu/%.cu $(GH_EMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(GH_EMU_CXX) -x c++ -c -o $@ $<
+
+$(GH_EMU_DIR)/%.o: tests/gpu/emu/%.cpp $(GH_EMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(GH_EMU_CXX) -c -o $@ $<
+
+$(GH_EMU_DIR)/%.o: tests/gpu/%.c $(GH_EMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GH_CFLAGS) -DGH_EMU -c -o $@ $<
+
+$(GH_EMU_DIR)/dgk-gemm-check: $(GH_EMU_DIR)/check_main.o $(GH_EMU_DIR)/check_selftest.o $(GH_EMU_OBJ)
+	$(CXX) -o $@ $^ -lm
+
+$(GH_EMU_DIR)/dgk-bench: $(GH_EMU_DIR)/bench_main.o $(GH_EMU_OBJ)
+	$(CXX) -o $@ $^ -lm
+
+gpu-harness-emu-check: $(GH_EMU_DIR)/dgk-gemm-check $(GH_EMU_DIR)/dgk-bench
+	$(GH_EMU_DIR)/dgk-gemm-check --shapes tiny --runner $(GH_EMU_GOOD) > $(GH_EMU_DIR)/good.log || \
+	  { cat $(GH_EMU_DIR)/good.log; exit 1; }
+	@tail -1 $(GH_EMU_DIR)/good.log
+	@$(GH_EMU_DIR)/dgk-gemm-check --shapes tiny --no-self-test --runner $(GH_EMU_BAD) \
+	  > $(GH_EMU_DIR)/faults.log; tail -1 $(GH_EMU_DIR)/faults.log; \
+	  grep -Eq '^gemm-check: 0 passed, [1-9][0-9]* failed' $(GH_EMU_DIR)/faults.log || \
+	  { echo "a planted fault passed a case: see $(GH_EMU_DIR)/faults.log"; exit 1; }
+	$(GH_EMU_DIR)/dgk-bench --shapes tiny --dtype bf16 --runner emu-cpu-bf16 --warmup 1 \
+	  --reps 2 --md $(GH_EMU_DIR)/bench.md --csv $(GH_EMU_DIR)/bench.csv > $(GH_EMU_DIR)/bench.log
+	@tail -2 $(GH_EMU_DIR)/bench.log
+
+.PHONY: gpu-harness-emu-check

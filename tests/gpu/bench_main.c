@@ -10,6 +10,7 @@
 #include "harness.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@ static const char usage[] =
     "usage: dgk-bench [options]\n"
     "  --dtype bf16|fp8|all     input dtypes (default all)\n"
     "  --layout NT|NN|TN|TT|all layouts (default NT; FP8 is NT only)\n"
-    "  --shapes quick|full      shape set (default full; --quick = --shapes quick)\n"
+    "  --shapes tiny|quick|full shape set (default full; --quick = --shapes quick)\n"
     "  --runner NAME[,NAME]     runners to time besides the cuBLASLt baselines\n"
     "                           (default all; --list shows them)\n"
     "  --warmup N --reps N      runs before / timed runs per point (default 5 / 30)\n"
@@ -58,6 +59,25 @@ typedef struct bench {
 } bench;
 
 static section sec; /* large: static storage, one section at a time */
+
+/* The geometric means of every section, printed again at the very end so that the
+ * tail of a long log still has them. */
+static char summary[16384];
+static size_t summary_len;
+
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    if (summary_len < sizeof summary) {
+        va_start(ap, fmt);
+        int n = vsnprintf(summary + summary_len, sizeof summary - summary_len, fmt, ap);
+        va_end(ap);
+        summary_len += n > 0 ? (size_t)n : 0;
+    }
+}
 
 /* --- choosing runners ---------------------------------------------------------------- */
 
@@ -176,71 +196,82 @@ static double geomean(const section *x, int bi, int ri, int *count)
     return *count ? exp(logs / *count) : 0.0;
 }
 
-static void print_geomeans(const section *x, FILE *md)
+/* Geometric means to stdout (and the closing summary). */
+static void say_geomeans(const section *x)
 {
-    printf("geometric mean of ratios (%s %s):\n", gh_dtype_name(x->in), gh_layout_name(x->layout));
-    if (md) {
-        fprintf(md, "\nGeometric mean of (baseline time / runner time) over the shapes both ran:\n\n| runner |");
-        for (int bi = 0; bi < x->nrun; bi++)
+    say("geometric mean of ratios (%s %s):\n", gh_dtype_name(x->in), gh_layout_name(x->layout));
+    for (int ri = 0; ri < x->nrun; ri++) {
+        say("  %-22s", x->run[ri]->name);
+        for (int bi = 0; bi < x->nrun; bi++) {
+            int n;
+            double g = x->run[bi]->kind == GH_BASELINE ? geomean(x, bi, ri, &n) : 0.0;
             if (x->run[bi]->kind == GH_BASELINE)
-                fprintf(md, " vs %s |", x->run[bi]->name);
-        fprintf(md, "\n|:--|");
-        for (int bi = 0; bi < x->nrun; bi++)
-            if (x->run[bi]->kind == GH_BASELINE)
-                fprintf(md, "--:|");
+                say("  vs %s: %.3f (%d shapes)", x->run[bi]->name, g, n);
+        }
+        say("\n");
+    }
+}
+
+static void md_baseline_columns(const section *x, FILE *md, const char *fmt)
+{
+    for (int bi = 0; bi < x->nrun; bi++)
+        if (x->run[bi]->kind == GH_BASELINE)
+            fprintf(md, fmt, x->run[bi]->name);
+}
+
+static void md_geomeans(const section *x, FILE *md)
+{
+    fprintf(md, "\nGeometric mean of (baseline time / runner time) over the shapes both ran "
+                "(shape count in parentheses):\n\n| runner |");
+    md_baseline_columns(x, md, " vs %s |");
+    fprintf(md, "\n|:--|");
+    md_baseline_columns(x, md, "--:|");
+    fprintf(md, "\n");
+    for (int ri = 0; ri < x->nrun; ri++) {
+        fprintf(md, "| %s |", x->run[ri]->name);
+        for (int bi = 0; bi < x->nrun; bi++) {
+            int n;
+            if (x->run[bi]->kind == GH_BASELINE) {
+                double g = geomean(x, bi, ri, &n);
+                fprintf(md, " %.3f (%d) |", g, n);
+            }
+        }
         fprintf(md, "\n");
     }
-    for (int ri = 0; ri < x->nrun; ri++) {
-        printf("  %-22s", x->run[ri]->name);
-        if (md)
-            fprintf(md, "| %s |", x->run[ri]->name);
-        for (int bi = 0; bi < x->nrun; bi++) {
-            if (x->run[bi]->kind != GH_BASELINE)
-                continue;
-            int n;
-            double g = geomean(x, bi, ri, &n);
-            printf("  vs %s: %.3f (%d shapes)", x->run[bi]->name, g, n);
-            if (md)
-                fprintf(md, " %.3f (%d) |", g, n);
-        }
-        printf("\n");
-        if (md)
-            fprintf(md, "\n");
+}
+
+static void md_row(const section *x, FILE *md, int si, int ri)
+{
+    const gh_shape *sh = &x->shapes[si];
+    const cell *c = &x->cells[si][ri];
+    fprintf(md, "| %d | %d | %d | %s |", sh->m, sh->n, sh->k, x->run[ri]->name);
+    if (c->state != CELL_TIMED) {
+        fprintf(md, " %s | | |", c->note);
+        md_baseline_columns(x, md, " |");
+        fprintf(md, " |\n");
+        return;
     }
+    fprintf(md, " %.2f | %.1f | %.1f |", c->tm.median_us, c->tflops, c->gbps);
+    for (int bi = 0; bi < x->nrun; bi++)
+        if (x->run[bi]->kind == GH_BASELINE && ratio(x, si, bi, ri) > 0)
+            fprintf(md, " %.3f |", ratio(x, si, bi, ri));
+        else if (x->run[bi]->kind == GH_BASELINE)
+            fprintf(md, " - |");
+    fprintf(md, " %.1e |\n", c->diff);
 }
 
 static void md_section(const section *x, FILE *md)
 {
     fprintf(md, "\n## %s %s (bf16 out)\n\n| M | N | K | runner | us | TFLOPS | GB/s |",
             gh_dtype_name(x->in), gh_layout_name(x->layout));
-    for (int bi = 0; bi < x->nrun; bi++)
-        if (x->run[bi]->kind == GH_BASELINE)
-            fprintf(md, " vs %s |", x->run[bi]->name);
+    md_baseline_columns(x, md, " vs %s |");
     fprintf(md, " diff |\n|--:|--:|--:|:--|--:|--:|--:|");
-    for (int bi = 0; bi < x->nrun; bi++)
-        if (x->run[bi]->kind == GH_BASELINE)
-            fprintf(md, "--:|");
+    md_baseline_columns(x, md, "--:|");
     fprintf(md, "--:|\n");
     for (int si = 0; si < x->nshapes; si++)
-        for (int ri = 0; ri < x->nrun; ri++) {
-            const gh_shape *sh = &x->shapes[si];
-            const cell *c = &x->cells[si][ri];
-            fprintf(md, "| %d | %d | %d | %s |", sh->m, sh->n, sh->k, x->run[ri]->name);
-            if (c->state != CELL_TIMED) {
-                fprintf(md, " %s | | |", c->note);
-                for (int bi = 0; bi < x->nrun; bi++)
-                    if (x->run[bi]->kind == GH_BASELINE)
-                        fprintf(md, " |");
-                fprintf(md, " |\n");
-                continue;
-            }
-            fprintf(md, " %.2f | %.1f | %.1f |", c->tm.median_us, c->tflops, c->gbps);
-            for (int bi = 0; bi < x->nrun; bi++)
-                if (x->run[bi]->kind == GH_BASELINE)
-                    fprintf(md, " %.3f |", ratio(x, si, bi, ri));
-            fprintf(md, " %.1e |\n", c->diff);
-        }
-    print_geomeans(x, md);
+        for (int ri = 0; ri < x->nrun; ri++)
+            md_row(x, md, si, ri);
+    md_geomeans(x, md);
 }
 
 static void csv_section(const section *x, FILE *csv)
@@ -301,7 +332,7 @@ static int bench_section(bench *b, gh_dtype in, gh_layout layout)
     int rc = GH_OK;
     for (int si = 0; rc == GH_OK && si < x->nshapes; si++)
         rc = bench_shape(b, x, si);
-    print_geomeans(x, NULL);
+    say_geomeans(x);
     if (b->md)
         md_section(x, b->md);
     if (b->csv)
@@ -400,6 +431,8 @@ int main(int argc, char **argv)
     int rc = start(&b);
     if (rc == GH_OK)
         rc = run_all(&b);
+    if (summary_len)
+        printf("\n== summary (card: %s)\n%s", b.card, summary);
     if (rc != GH_OK)
         printf("FATAL  %s\n", gh_error());
     if (b.md)

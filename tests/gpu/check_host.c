@@ -115,6 +115,10 @@ static void test_shapes(void)
             all &= has_shape(v, n, ms[i], nk[j][0], nk[j][1], GH_NT, GH_BF16, 0);
     expect(n == 28 && all, "bench full = DeepGEMM's 4 M x 7 (N,K), NT, bf16 out");
     expect(gh_shapes_bench("quick", v, GH_MAX_SHAPES) == 6, "bench quick has 6 shapes");
+    expect(gh_shapes_bench("tiny", v, GH_MAX_SHAPES) == 12, "bench tiny has 12 shapes");
+    expect(gh_shapes_check("tiny", GH_BF16, v, GH_MAX_SHAPES) == 24 &&
+               gh_shapes_check("tiny", GH_E4M3, v, GH_MAX_SHAPES) == 18,
+           "check tiny has 24 bf16 / 18 fp8 cases");
     expect(gh_shapes_bench("nope", v, GH_MAX_SHAPES) == -1, "unknown shape set is an error");
     n = gh_shapes_check("full", GH_BF16, v, GH_MAX_SHAPES);
     expect(n == 72, "check full bf16 has 72 cases");

@@ -17,22 +17,31 @@ static const char usage[] =
     "usage: dgk-gemm-check [options]\n"
     "  --dtype bf16|fp8|all     input dtypes to check (default all)\n"
     "  --layout NT|NN|TN|TT|all only this layout (default all)\n"
-    "  --shapes quick|full      shape set (default full; --quick = --shapes quick)\n"
+    "  --shapes tiny|quick|full shape set (default full; --quick = --shapes quick)\n"
     "  --runner NAME[,NAME]     only these runners (default all; --list shows them)\n"
     "  --seed N                 reproduce a run (default: fresh, printed)\n"
     "  --no-self-test           skip the harness self-tests\n"
     "  --list                   list the registered runners and exit\n";
 
+/* The FAIL lines again at the end, so a truncated log tail still shows them. */
+#define MAX_RECALL 40
+static char recall[MAX_RECALL][320];
+static int nrecall;
+
 void check_report(check_tally *t, check_result r, const char *what, const char *fmt, ...)
 {
     static const char *const tag[] = {"PASS", "FAIL", "SKIP"};
+    char line[320];
+    int len = snprintf(line, sizeof line, "%s  %-50s ", tag[r], what);
     va_list ap;
-    printf("%s  %-52s ", tag[r], what);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    if (len >= 0 && (size_t)len < sizeof line)
+        vsnprintf(line + len, sizeof line - (size_t)len, fmt, ap);
     va_end(ap);
-    printf("\n");
+    printf("%s\n", line);
     fflush(stdout);
+    if (r == CHECK_FAIL && nrecall < MAX_RECALL)
+        memcpy(recall[nrecall++], line, sizeof line);
     if (r == CHECK_PASS)
         t->passed++;
     else if (r == CHECK_FAIL)
@@ -144,8 +153,8 @@ static void header(const gh_opts *o)
     printf("dgk-gemm-check  %s\n", dev);
     printf("  %s, %s, seed 0x%016llx (--seed to reproduce), shapes %s\n", lt, date,
            (unsigned long long)o->seed, o->shapes);
-    printf("  bars: bf16 diff < 1e-5; fp8 diff < 1e-3 against the BF16 product of the "
-           "unquantized inputs\n");
+    printf("  every output element is compared (no sampling); bars: bf16 diff < 1e-5, fp8 "
+           "diff < 1e-3 against the BF16 product of the unquantized inputs\n");
 }
 
 int main(int argc, char **argv)
@@ -177,6 +186,10 @@ int main(int argc, char **argv)
         st.t.failed++;
     }
     gh_cublaslt_release();
+    if (nrecall)
+        printf("\nfailures%s:\n", st.t.failed > nrecall ? " (first 40)" : "");
+    for (int i = 0; i < nrecall; i++)
+        printf("%s\n", recall[i]);
     printf("gemm-check: %d passed, %d failed (%d skipped; %.1f s)\n", st.t.passed, st.t.failed,
            st.t.skipped, now_s() - t0);
     return st.t.failed ? 1 : 0;

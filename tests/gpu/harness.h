@@ -367,11 +367,13 @@ typedef struct gh_shape {
 } gh_shape;
 
 /* DeepGEMM's dense shapes for the benchmark: M in {1,64,128,4096} x 7 (N,K), NT, BF16
- * out ("full"), or a 6-shape subset ("quick"). Returns the count (<= max), or -1 for
- * an unknown set name. */
+ * out ("full"), a 6-shape subset ("quick"), or 12 small edge-case shapes ("tiny").
+ * Returns the count (<= max), or -1 for an unknown set name. */
 int gh_shapes_bench(const char *set, gh_shape *out, int max);
 /* The correctness set for an input dtype: the bench shapes, (N,K) = (256,7168) and
- * (129280,7168) with f32 out, C addends, and (BF16) M=4096 in NN/TN/TT. */
+ * (129280,7168) with f32 out, C addends, and (BF16) M=4096 in NN/TN/TT ("full"); a
+ * subset ("quick"); or small edge cases in the same categories ("tiny": M = 1, 7, 65,
+ * 130; N = 264..520, not multiples of 64; K = 128..384). */
 int gh_shapes_check(const char *set, gh_dtype in, gh_shape *out, int max);
 #define GH_MAX_SHAPES 256
 
@@ -380,7 +382,7 @@ int gh_shapes_check(const char *set, gh_dtype in, gh_shape *out, int max);
 typedef struct gh_opts {
     int want_in[GH_DTYPE_COUNT]; /* --dtype bf16|fp8|all: input dtypes to run */
     unsigned layouts;            /* --layout: bits 1 << gh_layout; 0 = the program's default */
-    const char *shapes;          /* --shapes quick|full */
+    const char *shapes;          /* --shapes tiny|quick|full */
     const char *runners;         /* --runner NAME[,NAME...]: NULL = all */
     uint64_t seed;               /* --seed N (default: fresh) */
     const char *csv, *md;        /* --csv FILE, --md FILE */

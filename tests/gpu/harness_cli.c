@@ -71,8 +71,8 @@ static int parse_seed(gh_opts *o, const char *v)
 
 static int parse_shapes(gh_opts *o, const char *v)
 {
-    if (strcmp(v, "quick") && strcmp(v, "full")) {
-        gh_set_error("--shapes %s: expected quick or full", v);
+    if (strcmp(v, "tiny") && strcmp(v, "quick") && strcmp(v, "full")) {
+        gh_set_error("--shapes %s: expected tiny, quick or full", v);
         return -1;
     }
     o->shapes = v;

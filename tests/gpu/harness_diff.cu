@@ -5,6 +5,7 @@
  * precision. Per-block partial sums are added on the host in block order, so the
  * result does not depend on atomic ordering. */
 #include "harness.h"
+#include "harness_dev.h"
 
 #include <cuda_bf16.h>
 #include <math.h>
@@ -31,10 +32,10 @@ static unsigned grid_for(size_t n, size_t cap)
 extern "C" int gh_poison(void *p, gh_dtype t, size_t n, cudaStream_t s)
 {
     if (t == GH_BF16)
-        poison_k<<<grid_for(n, 8192), 256, 0, s>>>((unsigned short *)p, n,
-                                                   (unsigned short)POISON_BF16);
+        GH_LAUNCH(poison_k, grid_for(n, 8192), 256, s, (unsigned short *)p, n,
+                  (unsigned short)POISON_BF16);
     else if (t == GH_F32)
-        poison_k<<<grid_for(n, 8192), 256, 0, s>>>((unsigned *)p, n, (unsigned)POISON_F32);
+        GH_LAUNCH(poison_k, grid_for(n, 8192), 256, s, (unsigned *)p, n, (unsigned)POISON_F32);
     else {
         gh_set_error("gh_poison: outputs are bf16 or f32, not %s", gh_dtype_name(t));
         return GH_ERROR;
@@ -150,9 +151,9 @@ extern "C" int gh_compare_ref(const void *d, gh_dtype t, const float *ref, size_
     GH_TRY(scratch());
     GH_CUDA(cudaMemcpyAsync(d_cnt, cnt, sizeof cnt, cudaMemcpyHostToDevice, s));
     if (t == GH_BF16)
-        compare_k<out_bf16><<<blocks, CMP_THREADS, 0, s>>>(d, ref, n, d_part, d_cnt);
+        GH_LAUNCH(compare_k<out_bf16>, blocks, CMP_THREADS, s, d, ref, n, d_part, d_cnt);
     else if (t == GH_F32)
-        compare_k<out_f32><<<blocks, CMP_THREADS, 0, s>>>(d, ref, n, d_part, d_cnt);
+        GH_LAUNCH(compare_k<out_f32>, blocks, CMP_THREADS, s, d, ref, n, d_part, d_cnt);
     else {
         gh_set_error("gh_compare_ref: outputs are bf16 or f32, not %s", gh_dtype_name(t));
         return GH_ERROR;

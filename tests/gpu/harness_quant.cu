@@ -5,6 +5,7 @@
  * tensor (cuBLASLt's classic FP8). Scale layouts are documented in harness.h; the
  * dequantizers here are their inverse for the self-test. */
 #include "harness.h"
+#include "harness_dev.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -44,7 +45,7 @@ __device__ static float warp_max(float v)
     return v;
 }
 
-/* Quantizes 4 consecutive BF16 values (8 bytes at src) with scale s into 4 bytes. */
+/* Quantizes 4 values with scale s into 4 consecutive e4m3 bytes at dst. */
 __device__ static void quant4(const float *v, float s, unsigned char *dst)
 {
     unsigned packed = 0;
@@ -54,13 +55,15 @@ __device__ static void quant4(const float *v, float s, unsigned char *dst)
     *(unsigned *)dst = packed;
 }
 
+/* 4 consecutive BF16 values (8 bytes at src) as floats; the halves of each 32-bit
+ * word are widened by bit placement (element 2j low, 2j+1 high), not by punning. */
 __device__ static void load4(const __nv_bfloat16 *src, float *v)
 {
     uint2 raw = *(const uint2 *)src;
-    const __nv_bfloat16 *h = (const __nv_bfloat16 *)&raw;
-#pragma unroll
-    for (int j = 0; j < 4; j++)
-        v[j] = __bfloat162float(h[j]);
+    v[0] = __uint_as_float(raw.x << 16);
+    v[1] = __uint_as_float(raw.x & 0xffff0000u);
+    v[2] = __uint_as_float(raw.y << 16);
+    v[3] = __uint_as_float(raw.y & 0xffff0000u);
 }
 
 /* One warp per (row m, 128-block kb), walking the scale array [K/128][ld] so that the
@@ -198,8 +201,8 @@ extern "C" int gh_quant_1x128(const void *a16, int m, int k, void *q, float *sa,
     }
     int64_t warps = sa_ld * (k / 128);
     unsigned blocks = (unsigned)gh_cdiv(warps * 32, 256);
-    quant_1x128_k<<<blocks, 256, 0, s>>>((const __nv_bfloat16 *)a16, m, k,
-                                         (unsigned char *)q, sa, sa_ld, ue8m0);
+    GH_LAUNCH(quant_1x128_k, blocks, 256, s, (const __nv_bfloat16 *)a16, m, k,
+              (unsigned char *)q, sa, sa_ld, ue8m0);
     GH_CUDA(cudaGetLastError());
     return GH_OK;
 }
@@ -214,8 +217,8 @@ extern "C" int gh_quant_128x128(const void *b16, int n, int k, void *q, float *s
         return GH_ERROR;
     }
     dim3 grid((unsigned)(k / 128), (unsigned)gh_cdiv(n, 128));
-    quant_128x128_k<<<grid, 256, 0, s>>>((const __nv_bfloat16 *)b16, n, k,
-                                         (unsigned char *)q, sb, sb_ld, ue8m0);
+    GH_LAUNCH(quant_128x128_k, grid, 256, s, (const __nv_bfloat16 *)b16, n, k,
+              (unsigned char *)q, sb, sb_ld, ue8m0);
     GH_CUDA(cudaGetLastError());
     return GH_OK;
 }
@@ -228,9 +231,9 @@ extern "C" int gh_quant_tensor(const void *x16, size_t n, void *q, float *scale,
     int rc = GH_OK;
     cudaError_t e = cudaMemsetAsync(amax, 0, sizeof *amax, s);
     if (e == cudaSuccess) {
-        amax_k<<<grid_for(n), 256, 0, s>>>((const __nv_bfloat16 *)x16, n, amax);
-        quant_tensor_k<<<grid_for(n), 256, 0, s>>>((const __nv_bfloat16 *)x16, n, amax,
-                                                   (unsigned char *)q, scale);
+        GH_LAUNCH(amax_k, grid_for(n), 256, s, (const __nv_bfloat16 *)x16, n, amax);
+        GH_LAUNCH(quant_tensor_k, grid_for(n), 256, s, (const __nv_bfloat16 *)x16, n, amax,
+                  (unsigned char *)q, scale);
         e = cudaGetLastError();
     }
     if (e == cudaSuccess)
@@ -246,15 +249,15 @@ extern "C" int gh_quant_tensor(const void *x16, size_t n, void *q, float *scale,
 extern "C" int gh_dequant(const void *q, int rows, int k, const float *scale, int64_t ld,
                           int kind, float *x, cudaStream_t s)
 {
-    dequant_k<<<grid_for((size_t)rows * k), 256, 0, s>>>((const unsigned char *)q, rows, k,
-                                                         scale, ld, kind, x);
+    GH_LAUNCH(dequant_k, grid_for((size_t)rows * k), 256, s, (const unsigned char *)q, rows, k,
+              scale, ld, kind, x);
     GH_CUDA(cudaGetLastError());
     return GH_OK;
 }
 
 extern "C" int gh_bf16_to_f32(const void *x16, size_t n, float *x, cudaStream_t s)
 {
-    bf16_to_f32_k<<<grid_for(n), 256, 0, s>>>((const __nv_bfloat16 *)x16, n, x);
+    GH_LAUNCH(bf16_to_f32_k, grid_for(n), 256, s, (const __nv_bfloat16 *)x16, n, x);
     GH_CUDA(cudaGetLastError());
     return GH_OK;
 }

@@ -3,6 +3,7 @@
  * seed a report prints, whatever the launch shape. Values are normal-ish (Box-Muller
  * on a 64-bit hash), never zero: zeros hide unwritten outputs and wrong indexing. */
 #include "harness.h"
+#include "harness_dev.h"
 
 #include <cuda_bf16.h>
 #include <time.h>
@@ -53,9 +54,9 @@ static unsigned grid_for(size_t n)
 extern "C" int gh_fill_random(void *p, gh_dtype t, size_t n, uint64_t seed, cudaStream_t s)
 {
     if (t == GH_BF16)
-        fill_random_k<<<grid_for(n), 256, 0, s>>>((__nv_bfloat16 *)p, n, seed);
+        GH_LAUNCH(fill_random_k, grid_for(n), 256, s, (__nv_bfloat16 *)p, n, seed);
     else if (t == GH_F32)
-        fill_random_k<<<grid_for(n), 256, 0, s>>>((float *)p, n, seed);
+        GH_LAUNCH(fill_random_k, grid_for(n), 256, s, (float *)p, n, seed);
     else {
         gh_set_error("gh_fill_random: dtype %s is not drawn directly (quantize BF16)",
                      gh_dtype_name(t));

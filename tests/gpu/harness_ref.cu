@@ -7,6 +7,7 @@
  * 1e-5 bar even for K = 16384. Speed: 64x64 tiles through shared memory, 4x4 outputs
  * per thread, ~1e13 FLOP/s on an H100, enough to check 4096x129280x7168 in a second. */
 #include "harness.h"
+#include "harness_dev.h"
 
 #include <cuda_bf16.h>
 
@@ -24,6 +25,11 @@ typedef struct ref_args {
     int c_type; /* 0: none, 1: bf16, 2: f32 */
 } ref_args;
 
+/* BF16 halves of a 32-bit word (little-endian: element 2j low, 2j+1 high), widened
+ * by bit placement: no type punning of local objects. */
+__device__ static inline float bf16_lo(unsigned w) { return __uint_as_float(w << 16); }
+__device__ static inline float bf16_hi(unsigned w) { return __uint_as_float(w & 0xffff0000u); }
+
 /* Loads the RT x RK tile of X (rows r0.., depth k0..) into s[kk][r] as f32; X is
  * [R,K] (kmajor) or [K,R], with leading dimension ld. Out-of-range elements are 0.
  * Thread t owns row r0 + t%64, so the shared stores of a warp hit 32 banks; in the
@@ -37,10 +43,12 @@ __device__ static void load_tile(float (*s)[RT], const __nv_bfloat16 *x, int64_t
         const __nv_bfloat16 *src = x + (int64_t)r * ld + k;
         if (r < rows && k + 8 <= depth && ld % 8 == 0) {
             uint4 v = *(const uint4 *)src;
-            const __nv_bfloat16 *h = (const __nv_bfloat16 *)&v;
+            unsigned w[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
-            for (int i = 0; i < 8; i++)
-                s[kk0 + i][rr] = __bfloat162float(h[i]);
+            for (int i = 0; i < 4; i++) {
+                s[kk0 + 2 * i][rr] = bf16_lo(w[i]);
+                s[kk0 + 2 * i + 1][rr] = bf16_hi(w[i]);
+            }
             return;
         }
 #pragma unroll
@@ -78,9 +86,8 @@ __global__ void __launch_bounds__(RTHREADS) ref_gemm_k(ref_args p)
         float part[4][4] = {};
 #pragma unroll
         for (int kk = 0; kk < RK; kk++) {
-            float4 av = *(const float4 *)&as[kk][ty * 4];
-            float4 bv = *(const float4 *)&bs[kk][tx * 4];
-            float a4[4] = {av.x, av.y, av.z, av.w}, b4[4] = {bv.x, bv.y, bv.z, bv.w};
+            /* 4 consecutive, 16-byte aligned floats each: one LDS.128 apiece. */
+            const float *a4 = &as[kk][ty * 4], *b4 = &bs[kk][tx * 4];
 #pragma unroll
             for (int i = 0; i < 4; i++)
 #pragma unroll
@@ -130,7 +137,7 @@ extern "C" int gh_ref_gemm(const gh_problem *p, const void *a16, const void *b16
         return GH_ERROR;
     }
     dim3 grid((unsigned)gh_cdiv(p->n, RT), (unsigned)gh_cdiv(p->m, RT));
-    ref_gemm_k<<<grid, RTHREADS, 0, s>>>(r);
+    GH_LAUNCH(ref_gemm_k, grid, RTHREADS, s, r);
     GH_CUDA(cudaGetLastError());
     return GH_OK;
 }
