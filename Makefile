@@ -141,8 +141,11 @@ check-fuzz:
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # Every stdlib kernel and example through NVRTC for the GPU targets, with PTX/ptxas checks.
-check-kernels: all
+check-kernels: all $(BUILD)/tests/kernel_configs
 	@BUILD=$(BUILD) sh tests/kernels/run.sh
+
+$(BUILD)/tests/kernel_configs: tests/kernels/configs.c $(LIBDGK) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(LIBDGK) $(SANLD) $(LDLIBS)
 
 check: all
 	@sh tests/run_check.sh "$(MAKE)"

@@ -29,6 +29,7 @@ typedef struct opts {
     const char *output;   /* -o */
     const char *ptx;      /* --ptx */
     int stats;            /* --stats */
+    const char *kernel;   /* --kernel: emit/build only this one */
 } opts;
 
 /* ---------------------------------------------------------------- options */
@@ -63,6 +64,7 @@ static int set_dump_plan(opts *o, const char *arg) { (void)arg; o->dump_plan = 1
 static int set_arch(opts *o, const char *arg) { o->arch = arg; return EXIT_OK; }
 static int set_output(opts *o, const char *arg) { o->output = arg; return EXIT_OK; }
 static int set_ptx(opts *o, const char *arg) { o->ptx = arg; return EXIT_OK; }
+static int set_kernel(opts *o, const char *arg) { o->kernel = arg; return EXIT_OK; }
 static int set_stats(opts *o, const char *arg) { (void)arg; o->stats = 1; return EXIT_OK; }
 static int set_help(opts *o, const char *arg) { (void)arg; o->help = 1; return EXIT_OK; }
 static int set_version(opts *o, const char *arg) { (void)arg; o->version = 1; return EXIT_OK; }
@@ -76,6 +78,7 @@ static const option options[] = {
     {"--arch", "ARCH", set_arch, "target for emit/build/--dump-plan: sm_90a (default)"},
     {"-o", "FILE", set_output, "emit: the .cu file (default stdout); build: the .cubin"},
     {"--ptx", "FILE", set_ptx, "build: also write the PTX"},
+    {"--kernel", "NAME", set_kernel, "emit/build: only kernel NAME of FILE (default: every kernel)"},
     {"--stats", NULL, set_stats, "build: print registers, shared memory, stack and spills per kernel"},
     {"--help", NULL, set_help, "show this help"},
     {"-h", NULL, set_help, NULL},
@@ -221,25 +224,47 @@ static int write_file(const char *path, const void *data, size_t len)
     return 1;
 }
 
+/* The CUDA C of every kernel, or of --kernel NAME only; *first names a kernel in it. */
+static int emit_selected(const opts *o, dgkc_unit *u, const char **src, size_t *len, const char **first)
+{
+    if (!o->kernel) {
+        int rc = dgkc_emit(u, o->arch, src, len);
+        *first = dgkc_kernel_name(u, 0);
+        return rc;
+    }
+    int rc = dgkc_lower(u);
+    if (rc != DGKC_OK)
+        return rc;
+    int i = dgkc_kernel_index(u, o->kernel);
+    if (i < 0) {
+        fprintf(stderr, "dgkc: error: %s has no kernel named '%s'\n", o->file, o->kernel);
+        return DGKC_EUSER;
+    }
+    *first = o->kernel;
+    return dgkc_emit_kernel(u, o->arch, i, src, len);
+}
+
 static int cmd_emit(const opts *o)
 {
     int status = EXIT_OK;
     dgkc_unit *u = open_unit(o, &status);
     if (!u)
         return status;
-    const char *src;
+    const char *src, *first;
     size_t len;
     int rc = run_dumps(o, u);
-    int rc2 = dgkc_emit(u, o->arch, &src, &len);
+    int rc2 = emit_selected(o, u, &src, &len, &first);
     if (rc2 == DGKC_OK && !write_file(o->output ? o->output : "-", src, len))
         rc2 = DGKC_EUSER;
     return finish(u, rc != DGKC_OK ? rc : rc2);
 }
 
-static void print_stats(const dgk_binary *bin, const dgkc_unit *u)
+static void print_stats(const dgk_binary *bin, const dgkc_unit *u, const char *only)
 {
     const dgk_report *r = dgk_binary_report(bin);
     for (int i = 0; i < dgkc_kernel_count(u); i++) {
+        if (only && strcmp(only, dgkc_kernel_name(u, i)) != 0)
+            continue;
         const dgk_func_report *f = dgk_report_find(r, dgkc_kernel_name(u, i));
         if (!f)
             continue;
@@ -250,31 +275,31 @@ static void print_stats(const dgk_binary *bin, const dgkc_unit *u)
 }
 
 /* Compiles the emitted CUDA C with NVRTC (through the runtime's cache; no GPU needed). */
-static int compile_unit(const opts *o, dgkc_unit *u, const char *src, dgk_output kind, dgk_binary **bin)
+static int compile_unit(const opts *o, const char *kernel, const char *src, dgk_output kind, dgk_binary **bin)
 {
     dgk_header h;
     if (dgkc_device_header(o->arch, &h.name, &h.text) != DGKC_OK)
         return fprintf(stderr, "dgkc: error: no device header for %s\n", o->arch), 0;
     dgk_program prog = {.source = src, .source_name = o->file, .headers = &h, .num_headers = 1,
-                        .kernel = dgkc_kernel_name(u, 0), .arch = dgk_arch_lookup(o->arch), .output = kind};
+                        .kernel = kernel, .arch = dgk_arch_lookup(o->arch), .output = kind};
     if (dgk_compile(&prog, bin, NULL) != DGK_OK)
         return fprintf(stderr, "dgkc: error: %s\n", dgk_last_error()), 0;
     return 1;
 }
 
-static int build_outputs(const opts *o, dgkc_unit *u, const char *src)
+static int build_outputs(const opts *o, dgkc_unit *u, const char *kernel, const char *src)
 {
     dgk_binary *bin = NULL;
     size_t size;
-    if (!compile_unit(o, u, src, DGK_OUTPUT_CUBIN, &bin))
+    if (!compile_unit(o, kernel, src, DGK_OUTPUT_CUBIN, &bin))
         return DGKC_EUSER;
     const void *img = dgk_binary_image(bin, &size);
     int ok = write_file(o->output, img, size);
     if (ok && o->stats)
-        print_stats(bin, u);
+        print_stats(bin, u, o->kernel);
     dgk_binary_release(bin);
     if (ok && o->ptx) {
-        ok = compile_unit(o, u, src, DGK_OUTPUT_PTX, &bin);
+        ok = compile_unit(o, kernel, src, DGK_OUTPUT_PTX, &bin);
         if (ok) {
             img = dgk_binary_image(bin, &size);
             ok = write_file(o->ptx, img, strlen(img));
@@ -292,13 +317,13 @@ static int cmd_build(const opts *o)
     dgkc_unit *u = open_unit(o, &status);
     if (!u)
         return status;
-    const char *src;
+    const char *src, *first = NULL;
     int rc = run_dumps(o, u);
-    int rc2 = dgkc_emit(u, o->arch, &src, NULL);
-    if (rc2 == DGKC_OK && dgkc_kernel_count(u) == 0)
+    int rc2 = emit_selected(o, u, &src, NULL, &first);
+    if (rc2 == DGKC_OK && !first)
         fprintf(stderr, "dgkc: error: %s has no kernel to build\n", o->file), rc2 = DGKC_EUSER;
     if (rc2 == DGKC_OK)
-        rc2 = build_outputs(o, u, src);
+        rc2 = build_outputs(o, u, first, src);
     return finish(u, rc != DGKC_OK ? rc : rc2);
 }
 

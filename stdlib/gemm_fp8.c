@@ -40,7 +40,7 @@ dgk_status dgk_gemm_fp8_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tens
     if (st != DGK_OK)
         return st;
     dgk_dtype_id td = d->dtype;
-    gemm_shape s = {a->shape[0], b->shape[0], a->shape[1], 1, td == DGK_DTYPE_F32 ? 4 : 2, 0, 1};
+    gemm_shape s = {a->shape[0], b->shape[0], a->shape[1], 1, td == DGK_DTYPE_F32 ? 4 : 2, 0, 1, 0};
     const char *extra[1] = {td == DGK_DTYPE_F32 ? "TD=f32" : "TD=bf16"};
     dgk_op *op;
     st = stock_gemm_op(ctx, &fp8_nt, &s, (uint32_t)td, extra, 1, &op);

@@ -17,10 +17,15 @@ static const gemm_config candidates[] = {
     {64, 32}, {64, 64}, {64, 128}, {128, 64}, {128, 128}, {128, 192}, {128, 256}, {256, 128},
 };
 
+/* Accumulator registers per consumer thread (twice for FP8 promotion) must leave room
+ * for addressing, and for C's values when the epilogue adds C: ptxas spills a 128-register
+ * accumulator with C (seen in `make check-kernels`). */
 static int fits_registers(const gemm_shape *s, int bm, int bn)
 {
     int wg_rows = bm == 64 ? 64 : bm / 2;
     int acc = wg_rows * bn / 128 * (s->fp8 ? 2 : 1);
+    if (s->has_c && acc > 96)
+        return 0;
     return acc <= (bm == 64 ? 240 : 232) - 48;
 }
 
@@ -67,14 +72,23 @@ static double cost(const gemm_shape *s, int bm, int bn, int sms)
     return (total > hbm ? total : hbm) * 1e6;
 }
 
+int gemm_candidates(const gemm_shape *s, gemm_config *out, int max)
+{
+    int n = 0;
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0] && n < max; i++)
+        if (valid(s, candidates[i].bm, candidates[i].bn))
+            out[n++] = candidates[i];
+    return n;
+}
+
 gemm_config gemm_heuristic(const gemm_shape *s, int sm_count)
 {
-    gemm_config best = {128, 128};
+    gemm_config best = {128, 128}, cands[16];
     double best_cost = 0;
-    int have = 0;
-    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
-        gemm_config c = candidates[i];
-        if ((c.bm > 64 && s->m <= 64) || !valid(s, c.bm, c.bn))
+    int have = 0, n = gemm_candidates(s, cands, 16);
+    for (int i = 0; i < n; i++) {
+        gemm_config c = cands[i];
+        if (c.bm > 64 && s->m <= 64)
             continue;
         double t = cost(s, c.bm, c.bn, sm_count);
         if (!have || t < best_cost || (t == best_cost && c.bm * c.bn > best.bm * best.bn)) {

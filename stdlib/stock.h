@@ -28,6 +28,7 @@ typedef struct gemm_shape {
     int in_bytes, out_bytes;     /* element sizes of A/B and of D */
     int b_mn_major;              /* B stored [K, N]: BN must be a multiple of 64 */
     int fp8;                     /* promoted FP8 mainloop: twice the accumulator registers */
+    int has_c;                   /* the epilogue also reads C: fewer registers to spare */
 } gemm_shape;
 
 typedef struct gemm_config {
@@ -37,6 +38,9 @@ typedef struct gemm_config {
 /* Picks BM and BN: fewest waves over the SMs, then the fullest last wave, then the
  * largest tile (least operand traffic). */
 gemm_config gemm_heuristic(const gemm_shape *s, int sm_count);
+/* Every tile the heuristic may pick for shapes like `s` (its M, N, K are not read):
+ * what `make check-kernels` compiles. Returns how many were written (at most max). */
+int gemm_candidates(const gemm_shape *s, gemm_config *out, int max);
 /* DGK_GEMM_TILE=BMxBN replaces the heuristic's choice (for tuning and debugging; the
  * compiler still rejects a tile that cannot take the fast path). Read on the slow path. */
 void gemm_tile_override(gemm_config *c);
