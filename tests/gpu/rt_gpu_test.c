@@ -220,7 +220,7 @@ static void test_tma_cluster(dgk_context *ctx, dgk_tma_swizzle swizzle)
                       .swizzle = swizzle};
     dgk_tensor_map tmap;
     TRY(name, dgk_tma_encode(&d, &tmap));
-    int rows = ROWS, cols = COLS, swz = swizzle != DGK_SWIZZLE_NONE;
+    int rows = ROWS, cols = COLS, swz = swizzle != DGK_TMA_SWIZZLE_NONE;
     void *args[] = {&tmap, &out, &info, &rows, &cols, &swz};
     dgk_launch_cfg cfg = {.grid = {(uint32_t)gx, (uint32_t)gy}, .block = {128},
                           .cluster = {2, 1, 1}, .smem_bytes = SMEM};
@@ -375,8 +375,8 @@ static int run_tests(void)
         result(1, "device_props", NULL);
     else
         result(0, "device_props", "this test needs an sm_90a device with more than 48 KB opt-in smem");
-    test_tma_cluster(ctx, DGK_SWIZZLE_NONE);
-    test_tma_cluster(ctx, DGK_SWIZZLE_128B);
+    test_tma_cluster(ctx, DGK_TMA_SWIZZLE_NONE);
+    test_tma_cluster(ctx, DGK_TMA_SWIZZLE_128B);
     test_pdl(ctx, 0);
     test_pdl(ctx, 1);
     test_gpu_errors(ctx);
