@@ -30,12 +30,13 @@ void dgk_sm90_emit_fp8_setup(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "            acc[mi][ni][i] = 0.0f;");
     dgk_sm90_line(e, "const int sb_rows = (%s + 127) / 128;", dgk_sm90_dim(e, &e->p->n, nb, sizeof nb));
     dgk_sm90_line(e, "const int sb_row = min(n_block * BN / 128, sb_rows - 1);");
-    dgk_sm90_line(e, "const float *const sb_lo_ptr = %s + (long long)sb_row * %s;", sbp, sb_stride(e, sb, sizeof sb));
+    const char *stride = sb_stride(e, sb, sizeof sb); /* the buffer, or the argument's name */
+    dgk_sm90_line(e, "const float *const sb_lo_ptr = %s + (long long)sb_row * %s;", sbp, stride);
     dgk_sm90_line(e, "float sb_lo_next = dgk_load_f32(sb_lo_ptr);");
     if (f->sb_straddle) {
         dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
         dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
-        dgk_sm90_line(e, "const float *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s;", sbp, sb);
+        dgk_sm90_line(e, "const float *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s;", sbp, stride);
         dgk_sm90_line(e, "float sb_hi_next = dgk_load_f32(sb_hi_ptr);");
     }
 }

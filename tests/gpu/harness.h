@@ -82,8 +82,8 @@ typedef enum gh_dtype {
 #define GH_LAYOUTS(X) \
     X(GH_NT, "NT", 1, 1) \
     X(GH_NN, "NN", 1, 0) \
-    X(GH_TN, "TN", 0, 1) \
-    X(GH_TT, "TT", 0, 0)
+    X(GH_TN, "TN", 0, 0) \
+    X(GH_TT, "TT", 0, 1)
 typedef enum gh_layout {
 #define X(id, name, a_kmajor, b_kmajor) id,
     GH_LAYOUTS(X)
