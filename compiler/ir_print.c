@@ -92,8 +92,15 @@ static void print_kernel(const dgk_ir_kernel *k, FILE *out)
         if (t->rank == 0)
             continue;
         fprintf(out, "  tensor %s : %s[", t->name, dgk_dtype_name(t->dtype));
-        for (int a = 0; a < t->rank; a++)
-            fprintf(out, a ? ", %lld" : "%lld", (long long)t->ext[a]);
+        for (int a = 0; a < t->rank; a++) {
+            const dgk_expr *e = t->ext_expr[a];
+            if (a)
+                fputs(", ", out);
+            if (t->ext[a] >= 0)
+                fprintf(out, "%lld", (long long)t->ext[a]);
+            else /* symbolic: a shape symbol's name, or `?` for an expression of them */
+                fputs(e && e->kind == DGK_EXPR_NAME ? e->u.name.id : "?", out);
+        }
         fprintf(out, "]%s\n", t->written ? " (written)" : "");
     }
     for (int r = 0; r < DGK_IR_NREGIONS; r++) {

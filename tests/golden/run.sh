@@ -1,9 +1,11 @@
 #!/bin/sh
-# run.sh - golden tests for the front end.
+# run.sh - golden tests of the compiler, stage by stage.
 #   sh tests/golden/run.sh PATH/TO/dgkc [--update]
 # For every tests/golden/err/*.dgk: `dgkc check FILE` -> its stderr plus a last line
 # "[exit N]" must equal FILE.err. For every tests/golden/ast/*.dgk: `dgkc --dump-ast
-# FILE` -> stdout must equal FILE.ast (and the exit status must be 0). Paths are given
+# FILE` -> stdout must equal FILE.ast (and the exit status must be 0). The back half the
+# same way: lower/*.dgk `dgkc emit` diagnostics (.err), ir/*.dgk `--dump-ir` (.ir),
+# plan/*.dgk `--dump-plan` (.plan), emit/*.dgk the generated CUDA C (.cu). Paths are given
 # relative to the repository root, so the files hold no machine-specific paths.
 # --update rewrites the expected files (review the diff before committing).
 # Appends "golden PASSED FAILED" to $BUILD/check-summary.txt (BUILD defaults to the
@@ -53,6 +55,30 @@ for f in tests/golden/ast/*.dgk; do
     if [ $rc -ne 0 ]; then cat "$tmp/err" >>"$tmp/out"; echo "[exit $rc]" >>"$tmp/out"; fi
     compare "$f" "${f%.dgk}.ast" "$tmp/out"
 done
+
+# dump_case DIR EXT ARGS...: stdout of `dgkc ARGS FILE` (plus stderr and the exit
+# status when it fails) must equal FILE.EXT.
+dump_case() {
+    dir=$1 ext=$2
+    shift 2
+    for f in tests/golden/$dir/*.dgk; do
+        [ -f "$f" ] || continue
+        "$dgkc" "$@" "$f" >"$tmp/out" 2>"$tmp/err"
+        rc=$?
+        if [ $rc -ne 0 ]; then cat "$tmp/err" >>"$tmp/out"; echo "[exit $rc]" >>"$tmp/out"; fi
+        compare "$f" "${f%.dgk}.$ext" "$tmp/out"
+    done
+}
+
+for f in tests/golden/lower/*.dgk; do
+    [ -f "$f" ] || continue
+    "$dgkc" emit "$f" -o /dev/null 2>"$tmp/out"
+    echo "[exit $?]" >>"$tmp/out"
+    compare "$f" "${f%.dgk}.err" "$tmp/out"
+done
+dump_case ir ir --dump-ir
+dump_case plan plan --dump-plan
+dump_case emit cu emit
 
 mkdir -p "$build"
 echo "golden $passed $failed" >>"$build/check-summary.txt"
