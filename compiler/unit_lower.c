@@ -130,8 +130,9 @@ int dgkc_emit(dgkc_unit *u, const char *arch, const char **src, size_t *len)
 
 int dgkc_kernel_index(const dgkc_unit *u, const char *name)
 {
-    for (int i = 0; u && name && i < u->ir.nkernels; i++)
-        if (strcmp(u->ir.kernels[i].name, name) == 0)
+    int i = 0;
+    for (const dgk_kernel *k = u && u->module && name ? u->module->kernels : NULL; k; k = k->next, i++)
+        if (strcmp(k->name.id, name) == 0)
             return i;
     return -1;
 }
@@ -146,14 +147,27 @@ int dgkc_device_header(const char *arch, const char **name, const char **text)
     return DGKC_OK;
 }
 
+/* Kernels are counted and named from the AST, so these work once the unit parsed. */
+static const dgk_kernel *kernel_at(const dgkc_unit *u, int i)
+{
+    const dgk_kernel *k = u && u->module ? u->module->kernels : NULL;
+    for (; k && i > 0; i--)
+        k = k->next;
+    return i == 0 ? k : NULL;
+}
+
 int dgkc_kernel_count(const dgkc_unit *u)
 {
-    return u ? u->ir.nkernels : 0;
+    int n = 0;
+    for (const dgk_kernel *k = u && u->module ? u->module->kernels : NULL; k; k = k->next)
+        n++;
+    return n;
 }
 
 const char *dgkc_kernel_name(const dgkc_unit *u, int i)
 {
-    return u && i >= 0 && i < u->ir.nkernels ? u->ir.kernels[i].name : NULL;
+    const dgk_kernel *k = i >= 0 ? kernel_at(u, i) : NULL;
+    return k ? k->name.id : NULL;
 }
 
 const struct dgk_plan *dgkc_kernel_plan(const dgkc_unit *u, int i)
@@ -182,10 +196,8 @@ int dgkc_dump_plan(dgkc_unit *u, const char *arch, FILE *out)
 
 static const dgk_sema_kernel *kernel_info(const dgkc_unit *u, int i)
 {
-    const dgk_kernel *k = u && u->module && u->checked == DGKC_STAGE_OK ? u->module->kernels : NULL;
-    for (; k && i > 0; i--)
-        k = k->next;
-    return k && i == 0 ? k->info : NULL;
+    const dgk_kernel *k = u && u->checked == DGKC_STAGE_OK && i >= 0 ? kernel_at(u, i) : NULL;
+    return k ? k->info : NULL;
 }
 
 int dgkc_kernel_param_count(const dgkc_unit *u, int i)

@@ -1,0 +1,217 @@
+/* test_launch.c - what libdgkc and the stdlib decide for a launch, without a GPU:
+ * dgkc_check_launch (declared extents, shape symbols, `where` constraints), per-kernel
+ * planning and emission (a kernel the backend cannot lower does not take its file's other
+ * kernels down), the plan's kernel ABI, and the stock GEMM tile heuristic. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "compiler/plan.h"
+#include "dgkc.h"
+#include "stdlib/stock.h"
+
+static const char fp8_src[] =
+    "kernel f<BM = 128, BN = 128>(\n"
+    "    A : e4m3[M, K], SA : f32[cdiv(K, 128), M] scales(A, 1, 128),\n"
+    "    B : e4m3[N, K], SB : f32[cdiv(N, 128), cdiv(K, 128)] scales(B, 128, 128), D : bf16[M, N])\n"
+    "  where K % 128 == 0\n"
+    "{\n"
+    "    schedule persistent (cdiv(M, BM), cdiv(N, BN)) -> (i, j);\n"
+    "    var acc = zeros(f32[BM, BN]);\n"
+    "    pipeline k in 0 .. cdiv(K, 128) {\n"
+    "        acc += mma(A[i*BM +: BM, k*128 +: 128], B[j*BN +: BN, k*128 +: 128]^T)\n"
+    "               * SA[k, i*BM +: BM][:, new] * SB[j*BN / 128, k];\n"
+    "    }\n"
+    "    D[i*BM +: BM, j*BN +: BN] = bf16(acc);\n"
+    "}\n";
+
+static dgkc_unit *checked(const char *src)
+{
+    dgkc_unit *u = dgkc_unit_new("t.dgk", src, strlen(src));
+    ck_assert_ptr_nonnull(u);
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    return u;
+}
+
+/* ranks/extents of (A, SA, B, SB, D) for M x N x K */
+static void shapes(int64_t m, int64_t n, int64_t k, int *ranks, int64_t (*ext)[DGKC_MAX_RANK])
+{
+    int64_t e[5][2] = {{m, k}, {(k + 127) / 128, m}, {n, k}, {(n + 127) / 128, (k + 127) / 128}, {m, n}};
+    for (int p = 0; p < 5; p++) {
+        ranks[p] = 2;
+        ext[p][0] = e[p][0];
+        ext[p][1] = e[p][1];
+    }
+}
+
+START_TEST(launch_good_shapes)
+{
+    dgkc_unit *u = checked(fp8_src);
+    int ranks[5];
+    int64_t ext[5][DGKC_MAX_RANK];
+    char msg[256] = "";
+    shapes(4096, 7168, 2048, ranks, ext);
+    ck_assert_int_eq(dgkc_check_launch(u, 0, ranks, (const int64_t(*)[DGKC_MAX_RANK])ext, msg, sizeof msg), DGKC_OK);
+    shapes(1, 576, 128, ranks, ext);
+    ck_assert_int_eq(dgkc_check_launch(u, 0, ranks, (const int64_t(*)[DGKC_MAX_RANK])ext, msg, sizeof msg), DGKC_OK);
+    dgkc_unit_free(u);
+}
+END_TEST
+
+START_TEST(launch_bad_shapes)
+{
+    dgkc_unit *u = checked(fp8_src);
+    int ranks[5];
+    int64_t ext[5][DGKC_MAX_RANK];
+    char msg[256] = "";
+    shapes(256, 256, 1024, ranks, ext);
+    ext[2][1] = 512; /* B's K disagrees with A's */
+    ck_assert_int_eq(dgkc_check_launch(u, 0, ranks, (const int64_t(*)[DGKC_MAX_RANK])ext, msg, sizeof msg), DGKC_EUSER);
+    ck_assert_msg(strstr(msg, "B: extent 1 is 512") != NULL, "%s", msg);
+    shapes(256, 256, 1000, ranks, ext); /* K % 128 != 0 */
+    ck_assert_int_eq(dgkc_check_launch(u, 0, ranks, (const int64_t(*)[DGKC_MAX_RANK])ext, msg, sizeof msg), DGKC_EUSER);
+    ck_assert_msg(strstr(msg, "constraint") != NULL, "%s", msg);
+    shapes(256, 256, 1024, ranks, ext);
+    ext[1][1] = 255; /* SA has the wrong number of rows of M */
+    ck_assert_int_eq(dgkc_check_launch(u, 0, ranks, (const int64_t(*)[DGKC_MAX_RANK])ext, msg, sizeof msg), DGKC_EUSER);
+    ck_assert_msg(strstr(msg, "SA") != NULL, "%s", msg);
+    shapes(256, 256, 1024, ranks, ext);
+    ranks[0] = -1; /* A, which binds M and K, missing */
+    ck_assert_int_eq(dgkc_check_launch(u, 0, ranks, (const int64_t(*)[DGKC_MAX_RANK])ext, msg, sizeof msg), DGKC_EUSER);
+    ck_assert_msg(strstr(msg, "missing") != NULL, "%s", msg);
+    dgkc_unit_free(u);
+}
+END_TEST
+
+START_TEST(launch_specialized)
+{
+    dgkc_unit *u = dgkc_unit_new("t.dgk", fp8_src, strlen(fp8_src));
+    ck_assert_int_eq(dgkc_define(u, "K", "2048"), DGKC_OK);
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    int ranks[5];
+    int64_t ext[5][DGKC_MAX_RANK];
+    char msg[256] = "";
+    shapes(128, 128, 4096, ranks, ext);
+    ck_assert_int_eq(dgkc_check_launch(u, 0, ranks, (const int64_t(*)[DGKC_MAX_RANK])ext, msg, sizeof msg), DGKC_EUSER);
+    ck_assert_msg(strstr(msg, "compiled for K = 2048") != NULL, "%s", msg);
+    dgkc_unit_free(u);
+}
+END_TEST
+
+START_TEST(plan_abi_of_fp8)
+{
+    dgkc_unit *u = checked(fp8_src);
+    ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", 0), DGKC_OK);
+    const dgk_plan *p = dgkc_kernel_plan(u, 0);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(p->fp8.enabled, 1);
+    ck_assert_int_eq(p->bk, 128);
+    ck_assert_int_eq(p->mma.inst_k, 32);
+    ck_assert_int_eq(p->a.major, DGK_MAJOR_K);
+    ck_assert_int_eq(p->args[p->a.arg].kind, DGK_ARG_TMA);
+    ck_assert_int_eq(p->args[p->fp8.sa_arg].kind, DGK_ARG_TMA);
+    ck_assert_int_eq(p->args[p->fp8.sb_arg].kind, DGK_ARG_PTR);
+    ck_assert_int_eq(p->args[p->fp8.sa_arg].tma.box[0], 128);
+    ck_assert_int_le(p->launch.smem_bytes, 232448);
+    ck_assert_int_eq(p->launch.threads, 384);
+    ck_assert_int_eq(p->m.arg >= 0, 1);
+    ck_assert_str_eq(p->args[p->m.arg].sym, "M");
+    dgkc_unit_free(u);
+}
+END_TEST
+
+/* One kernel the backend cannot lower does not stop its neighbour. */
+START_TEST(emit_per_kernel)
+{
+    const char *src =
+        "kernel bad(X : f32[M, N], Y : f32[M, N]) {\n"
+        "    schedule grid (cdiv(M, 128), cdiv(N, 128)) -> (i, j);\n"
+        "    Y[i*128 +: 128, j*128 +: 128] = X[i*128 +: 128, j*128 +: 128];\n"
+        "}\n"
+        "kernel good(A : bf16[M, K], B : bf16[N, K], D : f32[M, N]) {\n"
+        "    schedule grid (cdiv(M, 64), cdiv(N, 64)) -> (i, j);\n"
+        "    var acc = zeros(f32[64, 64]);\n"
+        "    pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*64 +: 64, k*64 +: 64], B[j*64 +: 64, k*64 +: 64]^T); }\n"
+        "    D[i*64 +: 64, j*64 +: 64] = acc;\n"
+        "}\n";
+    dgkc_unit *u = checked(src);
+    const char *cu = NULL;
+    ck_assert_int_eq(dgkc_kernel_index(u, "good"), 1);
+    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", 1, &cu, NULL), DGKC_OK);
+    ck_assert_ptr_nonnull(strstr(cu, "__global__ void __launch_bounds__(256, 1)"));
+    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", 0, &cu, NULL), DGKC_EUSER);
+    ck_assert_int_eq(dgkc_emit(u, "sm_90a", &cu, NULL), DGKC_EUSER);
+    ck_assert_int_eq(dgkc_plan_kernel(u, "sm_42", 1), DGKC_EARG);
+    dgkc_unit_free(u);
+}
+END_TEST
+
+START_TEST(heuristic_choices)
+{
+    /* the choices the H200 sweep measured best or near it (tests/gpu/results/) */
+    gemm_shape big = {4096, 4096, 7168, 2, 2, 0, 0, 0}, small = {64, 7168, 16384, 2, 2, 0, 0, 0};
+    gemm_config c = gemm_heuristic(&big, 132);
+    ck_assert_int_eq(c.bm, 128);
+    ck_assert_int_eq(c.bn, 256);
+    c = gemm_heuristic(&small, 132);
+    ck_assert_int_eq(c.bm, 64);
+    ck_assert_int_eq(c.bn, 128);
+}
+END_TEST
+
+START_TEST(heuristic_candidates_respect_layout)
+{
+    gemm_config c[16];
+    gemm_shape mn = {4096, 4096, 7168, 2, 2, 1, 0, 0}, f8 = {4096, 4096, 7168, 1, 2, 0, 1, 0},
+               with_c = {4096, 4096, 7168, 2, 2, 0, 0, 1};
+    int n = gemm_candidates(&mn, c, 16);
+    ck_assert_int_gt(n, 0);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(c[i].bn % 64, 0);
+    n = gemm_candidates(&f8, c, 16);
+    ck_assert_int_gt(n, 0);
+    for (int i = 0; i < n; i++) {
+        ck_assert_int_eq(128 % c[i].bn, 0);
+        ck_assert_int_lt(c[i].bm, 256);
+    }
+    n = gemm_candidates(&with_c, c, 16);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_le((c[i].bm == 64 ? 64 : c[i].bm / 2) * c[i].bn / 128, 96);
+}
+END_TEST
+
+START_TEST(heuristic_override)
+{
+    gemm_config c = {128, 128};
+    setenv("DGK_GEMM_TILE", "64x32", 1);
+    gemm_tile_override(&c);
+    ck_assert_int_eq(c.bm, 64);
+    ck_assert_int_eq(c.bn, 32);
+    setenv("DGK_GEMM_TILE", "junk", 1);
+    gemm_tile_override(&c);
+    ck_assert_int_eq(c.bm, 64);
+    unsetenv("DGK_GEMM_TILE");
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("launch");
+    TCase *t = tcase_create("check_launch");
+    tcase_add_test(t, launch_good_shapes);
+    tcase_add_test(t, launch_bad_shapes);
+    tcase_add_test(t, launch_specialized);
+    suite_add_tcase(s, t);
+    t = tcase_create("plan");
+    tcase_add_test(t, plan_abi_of_fp8);
+    tcase_add_test(t, emit_per_kernel);
+    suite_add_tcase(s, t);
+    t = tcase_create("heuristic");
+    tcase_add_test(t, heuristic_choices);
+    tcase_add_test(t, heuristic_candidates_respect_layout);
+    tcase_add_test(t, heuristic_override);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+DGK_CHECK_MAIN(make_suite)
