@@ -26,6 +26,7 @@
 
 #include "../dsl/dtype.h"
 #include "../dsl/loc.h"
+#include "schedule.h"
 
 /* ---- small vocabulary ------------------------------------------------------------ */
 
@@ -100,13 +101,13 @@ typedef struct dgk_kernel_arg {
  * TILES: one CTA per output tile (num_tiles rounded up to the cluster size). */
 typedef enum dgk_grid_policy { DGK_GRID_PERSISTENT = 0, DGK_GRID_TILES = 1 } dgk_grid_policy;
 
-typedef struct dgk_launch {
+typedef struct dgk_plan_launch {
     int threads;          /* per CTA */
     int smem_bytes;       /* dynamic shared memory; > 48 KiB needs cuFuncSetAttribute */
     int cluster[3];       /* cluster dims, {1,1,1} for none; the grid is 1-D along x */
     dgk_grid_policy grid;
     int pdl;              /* launched with programmatic dependent launch */
-} dgk_launch;
+} dgk_plan_launch;
 
 /* ---- mainloop -------------------------------------------------------------------- */
 
@@ -161,19 +162,8 @@ typedef struct dgk_plan_mma {
 
 /* ---- schedule -------------------------------------------------------------------- */
 
-/* X(ID, name). Only GRID and PERSISTENT are lowered in version 1; the grouped kinds
- * are reserved so plans and dumps can name them. */
-#define DGK_SCHED_KINDS(X)                                                          \
-    X(GRID, "grid") X(PERSISTENT, "persistent")                                     \
-    X(M_GROUPED_CONTIGUOUS, "m_grouped_contiguous") X(M_GROUPED_MASKED, "m_grouped_masked") \
-    X(K_GROUPED, "k_grouped")
-
-typedef enum dgk_sched_kind {
-#define X(id, s) DGK_SCHED_##id,
-    DGK_SCHED_KINDS(X)
-#undef X
-    DGK_SCHED_COUNT
-} dgk_sched_kind;
+/* Schedule kinds: the language's table (schedule.h). Only GRID and PERSISTENT are
+ * lowered in version 1. */
 
 /* Tile order for L2 reuse: tiles are walked in groups of `group` consecutive blocks
  * along `group_axis` (0 = M blocks, 1 = N blocks); inside a group the grouped axis
@@ -293,7 +283,7 @@ typedef struct dgk_plan {
 
     dgk_kernel_arg *args;      /* the kernel ABI, in parameter order */
     int nargs;
-    dgk_launch launch;
+    dgk_plan_launch launch;
 } dgk_plan;
 
 /* Printable names from the tables above (static inline: the header needs no .c). */
@@ -305,16 +295,6 @@ static inline const char *dgk_arg_kind_name(dgk_arg_kind k)
 #undef X
     };
     return (unsigned)k < DGK_ARG_COUNT ? names[k] : "?";
-}
-
-static inline const char *dgk_sched_kind_name(dgk_sched_kind k)
-{
-    static const char *const names[] = {
-#define X(id, s) s,
-        DGK_SCHED_KINDS(X)
-#undef X
-    };
-    return (unsigned)k < DGK_SCHED_COUNT ? names[k] : "?";
 }
 
 static inline const char *dgk_epi_op_name(dgk_epi_opcode op)

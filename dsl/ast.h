@@ -135,7 +135,10 @@ struct dgk_stmt {
     dgk_stmt *next;
     union {
         struct { dgk_ident name; dgk_expr *value; } var;     /* VAR and LET */
-        struct { dgk_expr *target; dgk_op op; dgk_expr *value; } assign;
+        struct {
+            dgk_expr *target; dgk_op op; dgk_expr *value;
+            struct dgk_sema_promote *promote; /* set by sema: the FP8 promotion form */
+        } assign;
         struct {
             dgk_ident kind;          /* grid, persistent, m_grouped_contiguous, ... */
             dgk_expr *extents; int nextents;
@@ -201,6 +204,7 @@ typedef struct dgk_kernel {
     dgk_expr *constraints;   /* `where c1, c2` */
     dgk_stmt *body;
     struct dgk_kernel *next;
+    struct dgk_sema_kernel *info; /* set by sema (compiler/sema.h) */
 } dgk_kernel;
 
 typedef struct dgk_module {

@@ -1,4 +1,4 @@
-/* dtype.c - lookups over the dtype table generated from dtypes.def. */
+/* dtype.c - lookups over the dtype table generated from include/dgk_dtypes.def. */
 #include "dtype.h"
 
 #include <string.h>
@@ -7,7 +7,7 @@ static const dgk_dtype_info table[DGK_DT_COUNT] = {
     [DGK_DT_NONE] = {"none", 0, DGK_DTC_FLOAT, "void", DGK_SM90_NONE, DGK_SM100_NONE},
 #define X(id, name, bits, cls, ctype, sm90, sm100) \
     [DGK_DT_##id] = {name, bits, DGK_DTC_##cls, ctype, DGK_SM90_##sm90, DGK_SM100_##sm100},
-#include "dtypes.def"
+#include "../include/dgk_dtypes.def"
 #undef X
 };
 

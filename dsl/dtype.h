@@ -1,4 +1,4 @@
-/* dtype.h - the dtype table (dtypes.def) as an enum plus lookups. */
+/* dtype.h - the dtype table (include/dgk_dtypes.def) as an enum plus lookups. */
 #ifndef DGK_DTYPE_H
 #define DGK_DTYPE_H
 
@@ -7,7 +7,7 @@
 typedef enum dgk_dtype {
     DGK_DT_NONE = 0,
 #define X(id, name, bits, cls, ctype, sm90, sm100) DGK_DT_##id,
-#include "dtypes.def"
+#include "../include/dgk_dtypes.def"
 #undef X
     DGK_DT_COUNT
 } dgk_dtype;

@@ -1,0 +1,127 @@
+/* plan.c - runs the planning passes over one tile-IR kernel, in dependency order:
+ * mainloop match (operands, wgmma shape, FP8) -> warp roles -> epilogue -> schedule and
+ * cluster -> stages (shared-memory budget) -> kernel ABI and launch facts. */
+#include "planner.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "plan_int.h"
+
+void plan_error(planner *pl, dgk_loc loc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dgk_vreport(pl->d, DGK_SEV_ERROR, loc, fmt, ap);
+    va_end(ap);
+    pl->nerr++;
+}
+
+static int check_shape(planner *pl)
+{
+    const dgk_ir_kernel *k = pl->k;
+    if (!k->sched_kind || (strcmp(k->sched_kind, "grid") && strcmp(k->sched_kind, "persistent"))) {
+        plan_error(pl, k->sched_loc.src ? k->sched_loc : k->loc,
+                   "schedule %s is not lowered on sm90 yet (grid and persistent are)", k->sched_kind ? k->sched_kind : "(none)");
+        return 0;
+    }
+    if (!k->has_pipeline) {
+        plan_error(pl, k->loc, "kernel %s has no pipeline: the sm90 backend lowers GEMM-shaped kernels (a pipelined K loop feeding mma)", k->name);
+        return 0;
+    }
+    plan_aff lo = plan_affine(k, k->pipe_lo);
+    if (!lo.ok || lo.c0 || lo.kvar || lo.coord[0] || lo.coord[1] || lo.coord[2]) {
+        plan_error(pl, k->pipe_loc, "an sm90 pipeline starts at 0 (`pipeline k in 0 .. K / BK`)");
+        return 0;
+    }
+    return 1;
+}
+
+static int plan_operand_args(planner *pl)
+{
+    dgk_plan *p = pl->p;
+    dgk_plan_operand *ops[2] = {&p->a, &p->b};
+    int loads[2] = {pl->a_load, pl->b_load};
+    for (int i = 0; i < 2; i++) {
+        dgk_plan_operand *o = ops[i];
+        int share = o->multicast ? (i == 0 ? p->cluster_n : p->cluster_m) : 1;
+        dgk_tma_info tma = {.rank = 2, .swizzle = DGK_SWIZZLE_128B, .l2_promotion = 256};
+        if (o->major == DGK_MAJOR_K) {
+            tma.box[0] = o->cols;
+            tma.box[1] = o->rows / share;
+        } else {
+            tma.box[0] = 64; /* one 128-byte span of M/N; the producer issues rows/64 loads */
+            tma.box[1] = o->cols;
+        }
+        o->arg = plan_arg_tensor(pl, DGK_ARG_TMA, pl->k->ops[loads[i]].tensor, tma);
+    }
+    if (p->fp8.enabled) {
+        int sa = pl->k->ops[pl->sa_load].tensor, sb = pl->k->ops[pl->sb_load].tensor;
+        p->fp8.sa_arg = plan_arg_tensor(pl, DGK_ARG_TMA, sa, (dgk_tma_info){.rank = 2, .box = {p->bm, 1}});
+        p->fp8.sb_arg = plan_arg_tensor(pl, DGK_ARG_PTR, sb, (dgk_tma_info){0});
+        p->fp8.sb_stride_arg = plan_arg_stride(pl, sb, 0);
+    }
+    return !pl->nerr;
+}
+
+static int plan_dims(planner *pl)
+{
+    dgk_plan *p = pl->p;
+    int ta = pl->k->ops[pl->a_load].tensor, tb = pl->k->ops[pl->b_load].tensor;
+    return plan_arg_shape(pl, ta, pl->m_axis_a, &p->m) && plan_arg_shape(pl, tb, pl->n_axis_b, &p->n) &&
+           plan_arg_shape(pl, ta, pl->k_axis_a, &p->k);
+}
+
+/* Persistent schedules walk tiles in L2-friendly groups (8 M blocks unless `swizzle`
+ * says otherwise); a cluster of 2 along M shares (multicasts) the B tile. */
+static void plan_schedule(planner *pl)
+{
+    dgk_plan *p = pl->p;
+    const dgk_ir_kernel *k = pl->k;
+    int persistent = strcmp(k->sched_kind, "persistent") == 0;
+    p->sched.kind = persistent ? DGK_SCHED_PERSISTENT : DGK_SCHED_GRID;
+    p->sched.group = k->sched_swizzle ? k->sched_swizzle : (persistent ? 8 : 1);
+    p->sched.group_axis = 0;
+    p->sched.loc = k->sched_loc;
+    p->cluster_m = k->sched_cluster > 1 ? k->sched_cluster : 1;
+    p->cluster_n = 1;
+    p->b.multicast = p->cluster_m > 1;
+}
+
+static void plan_init(planner *pl, const dgk_ir_kernel *k, dgk_plan *p)
+{
+    pl->k = k;
+    pl->p = p;
+    pl->sa_load = pl->sb_load = -1;
+    p->target = DGK_TARGET_SM90A;
+    p->name = k->name;
+    p->loc = k->loc;
+    p->stages_loc = k->pipe_loc;
+    p->tile_loc = k->loc;
+    p->fp8.sb_stride_arg = -1;
+}
+
+int dgk_plan_kernel(const dgk_ir_kernel *k, dgk_target target, dgk_diags *d, dgk_arena *a, dgk_plan **out)
+{
+    planner pl;
+    memset(&pl, 0, sizeof pl);
+    pl.a = a;
+    pl.d = d;
+    *out = NULL;
+    if (target != DGK_TARGET_SM90A) {
+        dgk_error(d, k->loc, "kernel %s: only the sm_90a target has a backend so far", k->name);
+        return 1;
+    }
+    dgk_plan *p = DGK_NEW(a, dgk_plan);
+    if (!p)
+        return 1;
+    plan_init(&pl, k, p);
+    if (check_shape(&pl) && plan_mainloop(&pl)) {
+        plan_schedule(&pl);
+        if (plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) && plan_stages(&pl))
+            plan_abi_finish(&pl);
+    }
+    if (!pl.nerr)
+        *out = p;
+    return pl.nerr;
+}

@@ -1,0 +1,115 @@
+/* plan_affine.c - reads an IR scalar index expression as an affine form
+ *     c0 + sum(coord[i] * schedule variable i) + kvar * pipeline variable
+ * so the planner can prove that a tile starts where the generated kernel will load it
+ * (`i*BM`, `k*BK`). Anything else (a shape symbol, a product of two variables, a
+ * division) makes the form not ok, and the planner reports that tile. */
+#include "plan_int.h"
+
+#include <string.h>
+
+static plan_aff fail(void)
+{
+    plan_aff f;
+    memset(&f, 0, sizeof f);
+    return f;
+}
+
+static int is_const(const plan_aff *f)
+{
+    return f->ok && !f->kvar && !f->coord[0] && !f->coord[1] && !f->coord[2];
+}
+
+static plan_aff scale(plan_aff f, int64_t c)
+{
+    f.c0 *= c;
+    f.kvar *= c;
+    for (int i = 0; i < 3; i++)
+        f.coord[i] *= c;
+    return f;
+}
+
+static plan_aff add(plan_aff x, plan_aff y, int64_t sign)
+{
+    if (!x.ok || !y.ok)
+        return fail();
+    x.c0 += sign * y.c0;
+    x.kvar += sign * y.kvar;
+    for (int i = 0; i < 3; i++)
+        x.coord[i] += sign * y.coord[i];
+    return x;
+}
+
+static plan_aff binary(const dgk_ir_kernel *k, const dgk_ir_op *op)
+{
+    plan_aff l = plan_affine(k, op->args[0]), r = plan_affine(k, op->args[1]);
+    if (!l.ok || !r.ok)
+        return fail();
+    switch (op->op) {
+    case DGK_OP_ADD:
+        return add(l, r, 1);
+    case DGK_OP_SUB:
+        return add(l, r, -1);
+    case DGK_OP_MUL:
+        if (is_const(&l))
+            return scale(r, l.c0);
+        if (is_const(&r))
+            return scale(l, r.c0);
+        return fail();
+    case DGK_OP_DIV:
+        /* constant folding only: (c0) / c */
+        if (is_const(&l) && is_const(&r) && r.c0 != 0) {
+            l.c0 /= r.c0;
+            return l;
+        }
+        return fail();
+    default:
+        return fail();
+    }
+}
+
+plan_aff plan_affine(const dgk_ir_kernel *k, int id)
+{
+    plan_aff f = fail();
+    if (id < 0 || id >= k->nops)
+        return f;
+    const dgk_ir_op *op = &k->ops[id];
+    switch (op->opcode) {
+    case DGK_IR_CONST:
+        if (op->is_float)
+            return f;
+        f.ok = 1;
+        f.c0 = op->imm;
+        return f;
+    case DGK_IR_TILE_COORD:
+        if (op->axis < 0 || op->axis >= 3)
+            return f;
+        f.ok = 1;
+        f.coord[op->axis] = 1;
+        return f;
+    case DGK_IR_LOOP_VAR:
+        f.ok = 1;
+        f.kvar = 1;
+        return f;
+    case DGK_IR_SCALAR:
+        if (op->fn >= 0 || op->nargs != 2)
+            return f;
+        return binary(k, op);
+    default:
+        return f;
+    }
+}
+
+int plan_aff_single_coord(const plan_aff *f, int64_t coef)
+{
+    if (!f->ok || f->c0 || f->kvar)
+        return -1;
+    int found = -1;
+    for (int i = 0; i < 3; i++) {
+        if (!f->coord[i])
+            continue;
+        if (found >= 0 || f->coord[i] != coef)
+            return -1;
+        found = i;
+    }
+    return found;
+}

@@ -1,0 +1,289 @@
+/* plan_epilogue.c - the epilogue: finds the one tile store after the pipeline, checks
+ * that it writes the block the mainloop computed (D[m block * BM +: BM, n block * BN +:
+ * BN]), and turns the stored expression into the plan's per-element program
+ * (dgk_epi_op list). Builtins and operators map through tables; tensor reads become
+ * ROW/COL vectors or a TILE of a same-shaped tensor (bias, residual, C). */
+#include "plan_int.h"
+
+#include <string.h>
+
+#include "builtins.h"
+
+typedef struct epi_ctx {
+    planner *pl;
+    int *memo;               /* IR op id -> epilogue op index + 1 (0 = not yet) */
+    dgk_epi_op *ops;
+    int nops, cap;
+} epi_ctx;
+
+static const struct { int fn; dgk_epi_opcode op; } builtin_ops[] = {
+    {DGK_BI_ABS, DGK_EPI_ABS},   {DGK_BI_EXP, DGK_EPI_EXP},       {DGK_BI_EXP2, DGK_EPI_EXP2},
+    {DGK_BI_LOG, DGK_EPI_LOG},   {DGK_BI_SQRT, DGK_EPI_SQRT},     {DGK_BI_RSQRT, DGK_EPI_RSQRT},
+    {DGK_BI_RELU, DGK_EPI_RELU}, {DGK_BI_SILU, DGK_EPI_SILU},     {DGK_BI_SIGMOID, DGK_EPI_SIGMOID},
+    {DGK_BI_TANH, DGK_EPI_TANH}, {DGK_BI_GELU, DGK_EPI_GELU},     {DGK_BI_MIN, DGK_EPI_MIN},
+    {DGK_BI_MAX, DGK_EPI_MAX},   {DGK_BI_CLAMP, DGK_EPI_CLAMP},   {DGK_BI_WHERE, DGK_EPI_WHERE},
+};
+
+static const struct { dgk_op op; int arity; dgk_epi_opcode epi; } operator_ops[] = {
+    {DGK_OP_ADD, 2, DGK_EPI_ADD}, {DGK_OP_SUB, 2, DGK_EPI_SUB}, {DGK_OP_MUL, 2, DGK_EPI_MUL},
+    {DGK_OP_DIV, 2, DGK_EPI_DIV}, {DGK_OP_NEG, 1, DGK_EPI_NEG}, {DGK_OP_SUB, 1, DGK_EPI_NEG},
+};
+
+static const dgk_ir_op *OPK(const epi_ctx *c, int id)
+{
+    return &c->pl->k->ops[id];
+}
+
+static int push(epi_ctx *c, dgk_epi_op op)
+{
+    if (c->nops == c->cap) {
+        int cap = c->cap ? c->cap * 2 : 16;
+        dgk_epi_op *n = DGK_NEW_ARRAY(c->pl->a, dgk_epi_op, cap);
+        if (!n)
+            return -1;
+        if (c->nops)
+            memcpy(n, c->ops, sizeof *n * (size_t)c->nops);
+        c->ops = n;
+        c->cap = cap;
+    }
+    c->ops[c->nops] = op;
+    return c->nops++;
+}
+
+static int lower_epi(epi_ctx *c, int id);
+
+/* A tensor read in the epilogue: a vector along N (COL) or M (ROW), or a BM x BN tile. */
+static int lower_read(epi_ctx *c, int id)
+{
+    planner *pl = c->pl;
+    int t, ld = id;
+    while (OPK(c, ld)->opcode == DGK_IR_RESHAPE || OPK(c, ld)->opcode == DGK_IR_TRANSPOSE)
+        ld = OPK(c, ld)->args[0];
+    const dgk_ir_op *L = OPK(c, ld), *top = OPK(c, id);
+    (void)t;
+    dgk_epi_op e = {.loc = L->loc, .a = -1, .b = -1, .c = -1};
+    e.dtype = pl->k->tensors[L->tensor].dtype;
+    int ax = -1, n = 0;
+    for (int i = 0; i < L->nargs; i++)
+        if (L->ext[i])
+            ax = i, n++;
+    plan_aff f = ax >= 0 ? plan_affine(pl->k, L->args[ax]) : (plan_aff){0};
+    if (n == 1) {
+        /* a vector: its axis in the broadcast result says row or column */
+        int col = top->type.rank == 1 || (top->type.rank == 2 && top->type.ext[0] == 1);
+        int coord = plan_aff_single_coord(&f, col ? pl->p->bn : pl->p->bm);
+        if (coord != (col ? pl->n_coord : pl->m_coord)) {
+            plan_error(pl, L->loc, "an epilogue %s vector must start at the tile's %s (a schedule variable times %d)",
+                       col ? "column" : "row", col ? "first column" : "first row", col ? pl->p->bn : pl->p->bm);
+            return -1;
+        }
+        e.op = col ? DGK_EPI_COL : DGK_EPI_ROW;
+        e.arg = plan_arg_tensor(pl, DGK_ARG_PTR, L->tensor, (dgk_tma_info){0});
+        return push(c, e);
+    }
+    if (n == 2 && L->nargs == 2) {
+        plan_aff fr = plan_affine(pl->k, L->args[0]);
+        if (plan_aff_single_coord(&fr, pl->p->bm) != pl->m_coord || plan_aff_single_coord(&f, pl->p->bn) != pl->n_coord) {
+            plan_error(pl, L->loc, "an epilogue tile must be the output tile's block: [m * %d +: %d, n * %d +: %d]",
+                       pl->p->bm, pl->p->bm, pl->p->bn, pl->p->bn);
+            return -1;
+        }
+        e.op = DGK_EPI_TILE;
+        e.arg = plan_arg_tensor(pl, DGK_ARG_PTR, L->tensor, (dgk_tma_info){0});
+        e.arg2 = plan_arg_stride(pl, L->tensor, 0);
+        return push(c, e);
+    }
+    plan_error(pl, L->loc, "this tensor read is not lowered in an sm90 epilogue (vectors along M or N and BM x BN tiles are)");
+    return -1;
+}
+
+static int lower_fn(epi_ctx *c, const dgk_ir_op *op, dgk_epi_op *e)
+{
+    for (size_t i = 0; i < sizeof builtin_ops / sizeof builtin_ops[0]; i++)
+        if (builtin_ops[i].fn == op->fn) {
+            e->op = builtin_ops[i].op;
+            return 1;
+        }
+    plan_error(c->pl, op->loc, "builtin %s is not lowered in an sm90 epilogue", dgk_builtin_info_of((dgk_builtin)op->fn)->name);
+    return 0;
+}
+
+static int lower_operator(epi_ctx *c, const dgk_ir_op *op, dgk_epi_op *e)
+{
+    for (size_t i = 0; i < sizeof operator_ops / sizeof operator_ops[0]; i++)
+        if (operator_ops[i].op == op->op && operator_ops[i].arity == op->nargs) {
+            e->op = operator_ops[i].epi;
+            return 1;
+        }
+    plan_error(c->pl, op->loc, "operator %s is not lowered in an sm90 epilogue", dgk_op_spelling(op->op));
+    return 0;
+}
+
+/* Elementwise ops and casts: operands first, then the op. */
+static int lower_compute(epi_ctx *c, int id)
+{
+    const dgk_ir_op *op = OPK(c, id);
+    dgk_epi_op e = {.loc = op->loc, .a = -1, .b = -1, .c = -1};
+    int xs[3] = {-1, -1, -1};
+    for (int i = 0; i < op->nargs && i < 3; i++)
+        if ((xs[i] = lower_epi(c, op->args[i])) < 0)
+            return -1;
+    e.a = xs[0];
+    e.b = xs[1];
+    e.c = xs[2];
+    if (op->opcode == DGK_IR_CAST) {
+        e.op = DGK_EPI_CAST;
+        e.dtype = op->type.dtype;
+    } else if (op->opcode == DGK_IR_SELECT) {
+        e.op = DGK_EPI_WHERE;
+    } else if (!(op->fn >= 0 ? lower_fn(c, op, &e) : lower_operator(c, op, &e))) {
+        return -1;
+    }
+    return push(c, e);
+}
+
+static int lower_epi_uncached(epi_ctx *c, int id)
+{
+    planner *pl = c->pl;
+    const dgk_ir_op *op = OPK(c, id);
+    dgk_epi_op e = {.loc = op->loc, .a = -1, .b = -1, .c = -1};
+    switch (op->opcode) {
+    case DGK_IR_ACC_INIT:
+        if (id != pl->acc)
+            break;
+        e.op = DGK_EPI_ACC;
+        return push(c, e);
+    case DGK_IR_CONST:
+        e.op = DGK_EPI_CONST;
+        e.imm = op->is_float ? op->fimm : (double)op->imm;
+        return push(c, e);
+    case DGK_IR_PARAM:
+        e.op = DGK_EPI_SCALAR;
+        e.arg = plan_arg_scalar(pl, op->param);
+        return push(c, e);
+    case DGK_IR_LOAD_TILE:
+    case DGK_IR_RESHAPE:
+    case DGK_IR_TRANSPOSE:
+        return lower_read(c, id);
+    case DGK_IR_EW:
+    case DGK_IR_CAST:
+    case DGK_IR_SELECT:
+        return lower_compute(c, id);
+    default:
+        break;
+    }
+    plan_error(pl, op->loc, "this value (%s) is not lowered in an sm90 epilogue", dgk_ir_opcode_name(op->opcode));
+    return -1;
+}
+
+static int lower_epi(epi_ctx *c, int id)
+{
+    if (c->memo[id])
+        return c->memo[id] - 1;
+    int r = lower_epi_uncached(c, id);
+    if (r >= 0)
+        c->memo[id] = r + 1;
+    return r;
+}
+
+/* The single tile STORE of the epilogue region. */
+static int find_store(planner *pl)
+{
+    int found = -1;
+    for (int i = 0; i < pl->k->nops; i++) {
+        const dgk_ir_op *op = &pl->k->ops[i];
+        if (op->region != DGK_IR_EPILOGUE || op->opcode != DGK_IR_STORE)
+            continue;
+        if (found >= 0) {
+            plan_error(pl, op->loc, "sm90 epilogues store one output tile; this is a second store");
+            return -1;
+        }
+        found = i;
+    }
+    if (found < 0)
+        plan_error(pl, pl->k->loc, "kernel %s stores no output tile after its pipeline", pl->k->name);
+    return found;
+}
+
+static int check_store_target(planner *pl, const dgk_ir_op *st)
+{
+    const dgk_ir_tensor *d = &pl->k->tensors[st->tensor];
+    if (d->rank != 2 || st->nargs != 3) {
+        plan_error(pl, st->loc, "the output `%s` must be a 2-D tensor stored as a whole tile", d->name);
+        return 0;
+    }
+    plan_aff fr = plan_affine(pl->k, st->args[0]), fc = plan_affine(pl->k, st->args[1]);
+    if (plan_aff_single_coord(&fr, pl->p->bm) != pl->m_coord || plan_aff_single_coord(&fc, pl->p->bn) != pl->n_coord) {
+        plan_error(pl, st->loc, "the store must write the tile the mainloop computed: `%s[m * %d +: %d, n * %d +: %d]` with the schedule variables of A and B",
+                   d->name, pl->p->bm, pl->p->bm, pl->p->bn, pl->p->bn);
+        return 0;
+    }
+    const dgk_ir_type *vt = &pl->k->ops[st->args[2]].type;
+    if (vt->rank != 2 || vt->ext[0] != pl->p->bm || vt->ext[1] != pl->p->bn) {
+        plan_error(pl, st->loc, "the stored tile must be %d x %d (the accumulator's shape)", pl->p->bm, pl->p->bn);
+        return 0;
+    }
+    return 1;
+}
+
+static const dgk_dtype out_dtypes[] = {DGK_DT_BF16, DGK_DT_F16, DGK_DT_F32};
+
+static int check_out_dtype(planner *pl, const dgk_ir_op *st, dgk_dtype dt)
+{
+    for (size_t i = 0; i < sizeof out_dtypes / sizeof out_dtypes[0]; i++)
+        if (out_dtypes[i] == dt)
+            return 1;
+    plan_error(pl, st->loc, "sm90 epilogues store bf16, f16 or f32 tiles; `%s` is %s", pl->k->tensors[st->tensor].name, dgk_dtype_name(dt));
+    return 0;
+}
+
+/* The TMA store box: one whole swizzle span per row (128, 64 or 32 bytes) when such a
+ * box divides BN, else unswizzled rows of 16 bytes. */
+static void choose_out_box(dgk_plan *p, int out_bytes)
+{
+    static const dgk_swizzle spans[] = {DGK_SWIZZLE_128B, DGK_SWIZZLE_64B, DGK_SWIZZLE_32B};
+    for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++) {
+        int cols = (int)spans[i] / out_bytes;
+        if (p->bn % cols == 0) {
+            p->epi.out_box_cols = cols;
+            p->epi.out_swizzle = spans[i];
+            return;
+        }
+    }
+    p->epi.out_box_cols = 16 / out_bytes;
+    p->epi.out_swizzle = DGK_SWIZZLE_NONE;
+}
+
+int plan_epilogue(planner *pl)
+{
+    dgk_plan *p = pl->p;
+    if ((pl->store = find_store(pl)) < 0)
+        return 0;
+    const dgk_ir_op *st = &pl->k->ops[pl->store];
+    if (!check_store_target(pl, st))
+        return 0;
+    const dgk_ir_tensor *d = &pl->k->tensors[st->tensor];
+    if (!check_out_dtype(pl, st, d->dtype))
+        return 0;
+    epi_ctx c = {.pl = pl};
+    c.memo = DGK_NEW_ARRAY(pl->a, int, pl->k->nops);
+    if (!c.memo || lower_epi(&c, st->args[2]) < 0)
+        return 0;
+    p->epi.ops = c.ops;
+    p->epi.nops = c.nops;
+    p->epi.out_dtype = d->dtype;
+    p->epi.accumulate = st->op == DGK_OP_ADD_ASSIGN;
+    if (st->op != DGK_OP_ASSIGN && st->op != DGK_OP_ADD_ASSIGN) {
+        plan_error(pl, st->loc, "an output tile is written with `=` or accumulated with `+=`; `%s` is not lowered", dgk_op_spelling(st->op));
+        return 0;
+    }
+    if (p->epi.accumulate && d->dtype != DGK_DT_F32 && d->dtype != DGK_DT_BF16) {
+        plan_error(pl, st->loc, "`+=` into an output needs f32 or bf16 (TMA reduce-add); `%s` is %s", d->name, dgk_dtype_name(d->dtype));
+        return 0;
+    }
+    p->epi.loc = st->loc;
+    choose_out_box(p, dgk_dtype_bits(d->dtype) / 8);
+    dgk_tma_info tma = {.rank = 2, .box = {p->epi.out_box_cols, p->wg_rows}, .swizzle = p->epi.out_swizzle};
+    p->epi.out_arg = plan_arg_tensor(pl, DGK_ARG_TMA, st->tensor, tma);
+    return p->epi.out_arg >= 0;
+}

@@ -1,0 +1,64 @@
+/* plan_int.h - what the planning passes share. Not for use outside compiler/plan_*.c.
+ *
+ *   plan.c           driver: IR kernel -> dgk_plan, pass order
+ *   plan_affine.c    index expressions of the IR as c0 + sum(coef * coord) + ck * k
+ *   plan_mainloop.c  the pipeline body: mma operands, their layout, FP8 promotion
+ *   plan_epilogue.c  the epilogue: stored value -> elementwise program, output store
+ *   plan_pipeline.c  stages from the shared-memory budget, warp roles, registers
+ *   plan_abi.c       kernel parameters and launch facts
+ *   plan_print.c     dgkc --dump-plan */
+#ifndef DGK_PLAN_INT_H
+#define DGK_PLAN_INT_H
+
+#include "ir.h"
+#include "plan.h"
+
+typedef struct planner {
+    dgk_arena *a;
+    dgk_diags *d;
+    const dgk_ir_kernel *k;
+    dgk_plan *p;
+    int nerr;
+    /* facts found while matching, used by later passes */
+    int acc;                 /* op id of the accumulator (ACC_INIT) */
+    int mma;                 /* op id of the mma */
+    int update;              /* op id of the ACC_UPDATE in the mainloop */
+    int a_load, b_load;      /* LOAD_TILE ops of the operands */
+    int sa_load, sb_load;    /* scale loads (FP8 promotion), -1 if none */
+    int m_coord, n_coord;    /* schedule variable index that walks M / N blocks */
+    int m_axis_a, k_axis_a;  /* tensor axes of A holding M and K */
+    int n_axis_b, k_axis_b;
+    int store;               /* the epilogue's STORE */
+    int tensor_arg[64];      /* ABI arg index per tensor param (first one made), -1 */
+    int shape_arg[64];       /* ABI arg per (tensor * 4 + axis) shape symbol, -1 */
+} planner;
+
+void plan_error(planner *pl, dgk_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* plan_affine.c */
+typedef struct plan_aff {
+    int ok;                  /* representable */
+    int64_t c0;              /* constant term */
+    int64_t coord[3];        /* coefficient of each schedule variable */
+    int64_t kvar;            /* coefficient of the pipeline variable */
+} plan_aff;
+
+plan_aff plan_affine(const dgk_ir_kernel *k, int op);
+/* The start is exactly coef * (one schedule variable) (returns its index, or -1). */
+int plan_aff_single_coord(const plan_aff *f, int64_t coef);
+
+/* plan_mainloop.c */
+int plan_mainloop(planner *pl);
+/* plan_epilogue.c */
+int plan_epilogue(planner *pl);
+/* plan_pipeline.c */
+int plan_roles(planner *pl);
+int plan_stages(planner *pl);
+/* plan_abi.c */
+int plan_arg_tensor(planner *pl, dgk_arg_kind kind, int tensor, dgk_tma_info tma);
+int plan_arg_shape(planner *pl, int tensor, int axis, dgk_plan_dim *dim);
+int plan_arg_scalar(planner *pl, int param);
+int plan_arg_stride(planner *pl, int tensor, int axis);
+int plan_abi_finish(planner *pl);
+
+#endif

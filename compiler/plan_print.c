@@ -1,0 +1,86 @@
+/* plan_print.c - dgkc --dump-plan: every decision of a plan, one per line, so a
+ * developer sees what the planner chose and can compare plans as text. */
+#include "planner.h"
+
+static const char *major_name(dgk_major m)
+{
+    return m == DGK_MAJOR_K ? "K-major" : "MN-major";
+}
+
+static void print_dim(const char *name, const dgk_plan_dim *d, const dgk_plan *p, FILE *out)
+{
+    if (d->arg >= 0)
+        fprintf(out, " %s=%s", name, p->args[d->arg].name);
+    else
+        fprintf(out, " %s=%lld", name, (long long)d->value);
+}
+
+static void print_operand(const char *name, const dgk_plan_operand *o, const dgk_plan *p, FILE *out)
+{
+    fprintf(out, "  operand %s: %s %s tile %dx%d swizzle %dB via %s%s\n", name, dgk_dtype_name(o->dtype), major_name(o->major),
+            o->rows, o->cols, (int)o->swizzle, p->args[o->arg].name, o->multicast ? " multicast" : "");
+}
+
+static void print_args(const dgk_plan *p, FILE *out)
+{
+    for (int i = 0; i < p->nargs; i++) {
+        const dgk_kernel_arg *a = &p->args[i];
+        fprintf(out, "  arg %d: %s %s %s", i, dgk_arg_kind_name(a->kind), a->name, dgk_dtype_name(a->dtype));
+        if (a->kind == DGK_ARG_TMA) {
+            fprintf(out, " box [");
+            for (int r = 0; r < a->tma.rank; r++)
+                fprintf(out, r ? ", %d" : "%d", a->tma.box[r]);
+            fprintf(out, "] swizzle %dB", (int)a->tma.swizzle);
+        }
+        fputc('\n', out);
+    }
+}
+
+static void print_epilogue(const dgk_plan *p, FILE *out)
+{
+    fprintf(out, "  epilogue: %s %s, TMA box %d cols swizzle %dB\n", p->epi.accumulate ? "+=" : "=",
+            dgk_dtype_name(p->epi.out_dtype), p->epi.out_box_cols, (int)p->epi.out_swizzle);
+    for (int i = 0; i < p->epi.nops; i++) {
+        const dgk_epi_op *e = &p->epi.ops[i];
+        fprintf(out, "    e%d = %s", i, dgk_epi_op_name(e->op));
+        int n = dgk_epi_op_arity(e->op);
+        int xs[3] = {e->a, e->b, e->c};
+        for (int j = 0; j < n; j++)
+            fprintf(out, " e%d", xs[j]);
+        if (e->op == DGK_EPI_CONST)
+            fprintf(out, " %g", e->imm);
+        if (e->op == DGK_EPI_CAST)
+            fprintf(out, " %s", dgk_dtype_name(e->dtype));
+        if (e->op == DGK_EPI_SCALAR || e->op == DGK_EPI_ROW || e->op == DGK_EPI_COL || e->op == DGK_EPI_TILE)
+            fprintf(out, " %s", p->args[e->arg].name);
+        fputc('\n', out);
+    }
+}
+
+void dgk_plan_print(const dgk_plan *p, FILE *out)
+{
+    fprintf(out, "plan %s (sm_90a)\n", p->name);
+    fprintf(out, "  problem:");
+    print_dim("M", &p->m, p, out);
+    print_dim("N", &p->n, p, out);
+    print_dim("K", &p->k, p, out);
+    fprintf(out, "\n  tile: BM=%d BN=%d BK=%d stages=%d\n", p->bm, p->bn, p->bk, p->stages);
+    fprintf(out, "  warps: producer wg (%d regs), %d consumer wg x %d rows (%d regs)\n", p->producer_regs,
+            p->consumer_wgs, p->wg_rows, p->consumer_regs);
+    fprintf(out, "  wgmma: m%dn%dk%d x %d per k-step, %d k-steps per stage\n", p->mma.inst_m, p->mma.inst_n,
+            p->mma.inst_k, p->mma.n_insts, p->mma.k_steps);
+    print_operand("A", &p->a, p, out);
+    print_operand("B", &p->b, p, out);
+    if (p->fp8.enabled)
+        fprintf(out, "  fp8 promotion: SA via %s, SB via %s%s\n", p->args[p->fp8.sa_arg].name, p->args[p->fp8.sb_arg].name,
+                p->fp8.sb_straddle ? " (tile may straddle two B scale blocks)" : "");
+    fprintf(out, "  schedule: %s, L2 group %d along %s; cluster %dx%d\n", dgk_sched_kind_name(p->sched.kind), p->sched.group,
+            p->sched.group_axis ? "N" : "M", p->cluster_m, p->cluster_n);
+    print_epilogue(p, out);
+    fprintf(out, "  smem: A@%d+%d/stage B@%d+%d/stage SA@%d+%d/stage epi@%d (%d) bar@%d total %d\n", p->smem.a_off,
+            p->smem.a_stage_bytes, p->smem.b_off, p->smem.b_stage_bytes, p->smem.sa_off, p->smem.sa_stage_bytes,
+            p->smem.epi_off, p->smem.epi_bytes, p->smem.bar_off, p->smem.total);
+    fprintf(out, "  launch: %d threads, %d bytes smem, cluster %d, grid %s\n", p->launch.threads, p->launch.smem_bytes,
+            p->launch.cluster[0], p->launch.grid == DGK_GRID_PERSISTENT ? "persistent" : "tiles");
+    print_args(p, out);
+}

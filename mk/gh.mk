@@ -1,0 +1,143 @@
+# mk/gh.mk - the GPU GEMM harness (tests/gpu, see tests/gpu/README.md).
+#
+#   make gpu-harness        build dgk-gemm-check and dgk-bench into $(BUILD)/gpu with
+#                           nvcc + cc only (no re2c, lemon or check; nothing generated)
+#   make gpu-check-gemm     run dgk-gemm-check (needs a GPU)
+#   make bench-gemm         run dgk-bench (needs a GPU)
+#   make gpu-harness-host-check   the harness's host-only tests (no GPU needed)
+#   make gpu-harness-emu-check    the harness run on the CPU: self-tests, the tiny
+#                           shapes with CPU runners, planted faults (no GPU; minutes)
+#
+# With OUT=DIR the run targets tee their logs into DIR (gemm-check.log, bench-gemm.log)
+# and dgk-bench writes DIR/bench-gemm.md and DIR/bench-gemm.csv; otherwise they go to
+# $(BUILD)/gpu/logs. Variables:
+#   DGK_LIBS        the dgk library and its link flags (default: $(LIBDGK) -lnvrtc);
+#                   the archive must exist already (make, or a carried build/)
+#   GH_CHECK_FLAGS  extra dgk-gemm-check flags (e.g. --quick, --dtype bf16)
+#   GH_BENCH_FLAGS  extra dgk-bench flags
+#   GH_PREBUILT=1   run binaries carried in $(BUILD)/gpu without checking them against
+#                   the sources (a carried tree's timestamps mean nothing)
+#   GH_WERROR=      drop -Werror (for a host compiler that warns about new things)
+
+NVCC       ?= $(CUDA_HOME)/bin/nvcc
+GH_ARCH    ?= -gencode=arch=compute_90a,code=sm_90a
+GH_WERROR  ?= -Werror
+GH_DIR     := $(BUILD)/gpu
+GH_OBJDIR  := $(GH_DIR)/obj
+GH_LOGDIR   = $(if $(OUT),$(OUT),$(GH_DIR)/logs)
+
+GH_CU_SRC  := $(wildcard tests/gpu/harness_*.cu tests/gpu/runners_*.cu)
+GH_C_SRC   := $(wildcard tests/gpu/harness_*.c tests/gpu/runners_*.c)
+GH_HDRS    := $(wildcard tests/gpu/*.h tests/gpu/*.def)
+GH_OBJ     := $(patsubst tests/gpu/%.cu,$(GH_OBJDIR)/%.o,$(GH_CU_SRC)) \
+              $(patsubst tests/gpu/%.c,$(GH_OBJDIR)/%.o,$(GH_C_SRC))
+GH_LIB     := $(GH_DIR)/libgh.a
+GH_CHECK   := $(GH_DIR)/dgk-gemm-check
+GH_BENCH   := $(GH_DIR)/dgk-bench
+GH_HOST    := $(GH_DIR)/gh-host-check
+
+comma      := ,
+GH_INC     := -Itests/gpu -Iinclude -isystem $(CUDA_HOME)/include
+GH_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g \
+              $(WARN) $(GH_WERROR) $(GH_INC)
+GH_NVFLAGS := -std=c++17 -O2 -lineinfo $(GH_ARCH) $(GH_INC) \
+              $(if $(GH_WERROR),--Werror all-warnings) \
+              -Xcompiler -Wall,-Wextra$(if $(GH_WERROR),$(comma)-Werror)
+DGK_LIBS   ?= $(LIBDGK) -lnvrtc
+GH_LDLIBS  := $(DGK_LIBS) -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 \
+              -lcublasLt -lcudart -lstdc++ -lm -ldl -lpthread
+
+gpu-harness: $(GH_CHECK) $(GH_BENCH)
+
+$(GH_OBJDIR)/%.o: tests/gpu/%.cu $(GH_HDRS)
+	@mkdir -p $(dir $@)
+	$(NVCC) $(GH_NVFLAGS) -c -o $@ $<
+
+$(GH_OBJDIR)/%.o: tests/gpu/%.c $(GH_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GH_CFLAGS) -c -o $@ $<
+
+$(GH_LIB): $(GH_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# The archives in DGK_LIBS are deliberately not prerequisites (as in mk/rt.mk): on
+# the GPU machine nothing may try to regenerate the lexer or parser. Build libdgk
+# first with `make` where the tools are, or carry build/.
+GH_DGK_ARCHIVES := $(filter %.a,$(DGK_LIBS))
+define gh_link
+	@for a in $(GH_DGK_ARCHIVES); do test -f $$a || \
+	  { echo "$$a is missing: run make first, or carry the build/ directory"; exit 1; }; done
+	$(CC) -o $@ $^ $(GH_LDLIBS)
+endef
+
+$(GH_DIR)/dgk-gemm-check: $(GH_OBJDIR)/check_main.o $(GH_OBJDIR)/check_selftest.o $(GH_LIB)
+	$(gh_link)
+
+$(GH_DIR)/dgk-bench: $(GH_OBJDIR)/bench_main.o $(GH_LIB)
+	$(gh_link)
+
+$(GH_HOST): $(GH_OBJDIR)/check_host.o $(GH_LIB)
+	$(gh_link)
+
+gpu-harness-host-check: $(GH_HOST)
+	$(GH_HOST)
+
+# Each run tees its log and exits with the program's status (no bash: plain sh).
+gpu-check-gemm: $(if $(GH_PREBUILT),,$(GH_CHECK))
+	@mkdir -p $(GH_LOGDIR)
+	@{ $(GH_CHECK) $(GH_CHECK_FLAGS); echo $$? > $(GH_LOGDIR)/gemm-check.rc; } 2>&1 \
+	  | tee $(GH_LOGDIR)/gemm-check.log; exit $$(cat $(GH_LOGDIR)/gemm-check.rc)
+
+bench-gemm: $(if $(GH_PREBUILT),,$(GH_BENCH))
+	@mkdir -p $(GH_LOGDIR)
+	@{ $(GH_BENCH) --md $(GH_LOGDIR)/bench-gemm.md --csv $(GH_LOGDIR)/bench-gemm.csv \
+	    $(GH_BENCH_FLAGS); echo $$? > $(GH_LOGDIR)/bench-gemm.rc; } 2>&1 \
+	  | tee $(GH_LOGDIR)/bench-gemm.log; exit $$(cat $(GH_LOGDIR)/bench-gemm.rc)
+
+.PHONY: gpu-harness gpu-check-gemm bench-gemm gpu-harness-host-check
+
+# --- the harness on the CPU (no GPU): tests/gpu/emu ------------------------------------
+# The harness .cu files built by the host C++ compiler against emu/emu.h, run on the
+# self-tests and the tiny shape set with CPU runners that must pass, then with planted
+# faults that must fail every case; and a short dgk-bench run. A few minutes of CPU.
+GH_EMU_DIR  := $(GH_DIR)/emu
+GH_EMU_CXX  := $(CXX) -std=c++17 -O2 -g -DGH_EMU -Wall -Wextra -Wno-unused-parameter -Wno-unknown-pragmas \
+               $(GH_WERROR) $(GH_INC)
+GH_EMU_OBJ  := $(patsubst tests/gpu/%.cu,$(GH_EMU_DIR)/%.o,$(wildcard tests/gpu/harness_*.cu)) \
+               $(patsubst tests/gpu/%.c,$(GH_EMU_DIR)/%.o,$(wildcard tests/gpu/harness_*.c)) \
+               $(GH_EMU_DIR)/emu_rt.o $(GH_EMU_DIR)/emu_runners.o
+GH_EMU_HDRS := $(GH_HDRS) $(wildcard tests/gpu/emu/*.h tests/gpu/emu/*.def)
+GH_EMU_GOOD := emu-cpu-bf16,emu-cpu-fp8-block,emu-cpu-fp8-ue8m0,emu-cpu-fp8-tensor
+GH_EMU_BAD  := emu-fault-last-row,emu-fault-claims-f32,emu-fault-b-scale
+
+$(GH_EMU_DIR)/%.o: tests/gpu/%.cu $(GH_EMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(GH_EMU_CXX) -x c++ -c -o $@ $<
+
+$(GH_EMU_DIR)/%.o: tests/gpu/emu/%.cpp $(GH_EMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(GH_EMU_CXX) -c -o $@ $<
+
+$(GH_EMU_DIR)/%.o: tests/gpu/%.c $(GH_EMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GH_CFLAGS) -DGH_EMU -c -o $@ $<
+
+$(GH_EMU_DIR)/dgk-gemm-check: $(GH_EMU_DIR)/check_main.o $(GH_EMU_DIR)/check_selftest.o $(GH_EMU_OBJ)
+	$(CXX) -o $@ $^ -lm
+
+$(GH_EMU_DIR)/dgk-bench: $(GH_EMU_DIR)/bench_main.o $(GH_EMU_OBJ)
+	$(CXX) -o $@ $^ -lm
+
+gpu-harness-emu-check: $(GH_EMU_DIR)/dgk-gemm-check $(GH_EMU_DIR)/dgk-bench
+	$(GH_EMU_DIR)/dgk-gemm-check --shapes tiny --runner $(GH_EMU_GOOD) > $(GH_EMU_DIR)/good.log || \
+	  { cat $(GH_EMU_DIR)/good.log; exit 1; }
+	@tail -1 $(GH_EMU_DIR)/good.log
+	@$(GH_EMU_DIR)/dgk-gemm-check --shapes tiny --no-self-test --runner $(GH_EMU_BAD) \
+	  > $(GH_EMU_DIR)/faults.log; tail -1 $(GH_EMU_DIR)/faults.log; \
+	  grep -Eq '^gemm-check: 0 passed, [1-9][0-9]* failed' $(GH_EMU_DIR)/faults.log || \
+	  { echo "a planted fault passed a case: see $(GH_EMU_DIR)/faults.log"; exit 1; }
+	$(GH_EMU_DIR)/dgk-bench --shapes tiny --dtype bf16 --runner emu-cpu-bf16 --warmup 1 \
+	  --reps 2 --md $(GH_EMU_DIR)/bench.md --csv $(GH_EMU_DIR)/bench.csv > $(GH_EMU_DIR)/bench.log
+	@tail -2 $(GH_EMU_DIR)/bench.log
+
+.PHONY: gpu-harness-emu-check

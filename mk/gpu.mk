@@ -1,0 +1,13 @@
+# mk/gpu.mk - the GPU suites in one command each (tests/gpu/run_all.sh). Build the
+# programs where re2c/lemon/check are (make all gpu-programs), carry build/ to the GPU
+# machine, then: make gpu-check bench (logs in $(OUT), else build/gpu-logs).
+
+gpu-programs: gpu-harness $(BUILD)/gpu/rt_gpu_test $(BUILD)/gpu/rt_bench
+
+gpu-check:
+	@BUILD=$(BUILD) sh tests/gpu/run_all.sh check
+
+bench:
+	@BUILD=$(BUILD) sh tests/gpu/run_all.sh bench
+
+.PHONY: gpu-programs gpu-check bench

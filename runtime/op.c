@@ -1,0 +1,306 @@
+/* op.c - .dgk kernels at run time (dgk_op_create / dgk_op_launch in dgk.h).
+ * Create: the compiler library turns the source into a plan and CUDA C for one kernel
+ * (libdgkc), module.c compiles it through the cache and loads it. Launch: binds the
+ * caller's tensors to the plan's kernel ABI (compiler/plan.h) — TMA descriptors, raw
+ * pointers, shape symbols, strides, scalars — after dgkc_check_launch has checked every
+ * declared extent and constraint, then launches with the plan's block, shared memory
+ * and cluster shape. The launch path allocates nothing and formats no text unless it
+ * fails. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/plan.h"
+#include "context.h"
+#include "dgkc.h"
+
+enum { MAX_PARAMS = 32, MAX_ARGS = 32 };
+
+struct dgk_op {
+    dgk_context *ctx;
+    dgkc_unit *unit;
+    int index;                 /* the kernel within the unit */
+    const dgk_plan *plan;
+    dgk_kernel *fn;
+    const char *cuda;
+    int nparams;
+    struct dgk_op *next;
+};
+
+/* One launch's argument values; tensor maps first for their 64-byte alignment. */
+typedef struct arg_storage {
+    dgk_tensor_map maps[MAX_ARGS];
+    union {
+        void *ptr;
+        int32_t i32;
+        int64_t i64;
+        float f32;
+    } v[MAX_ARGS];
+    void *argv[MAX_ARGS];
+} arg_storage;
+
+void dgk_ops_free(dgk_context *ctx)
+{
+    dgk_op *op = ctx->ops;
+    while (op) {
+        dgk_op *next = op->next;
+        dgkc_unit_free(op->unit);
+        free(op);
+        op = next;
+    }
+    ctx->ops = NULL;
+}
+
+/* The unit's diagnostics as the error message (the user's source errors). */
+static dgk_status fail_with_diagnostics(dgkc_unit *u, const char *kernel)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        dgkc_print_diagnostics(u, f);
+        fclose(f);
+    }
+    dgk_status s = dgk_fail(DGK_ECOMPILE, "dgk_op_create: kernel %s:\n%s", kernel, text ? text : "(no diagnostics)");
+    free(text);
+    return s;
+}
+
+static dgk_status compile_unit(dgk_context *ctx, dgkc_unit *u, const char *kernel, int *index, const char **src)
+{
+    const char *arch = dgk_arch_name(ctx->props.arch);
+    if (dgkc_check(u) != DGKC_OK || dgkc_lower(u) != DGKC_OK)
+        return fail_with_diagnostics(u, kernel);
+    *index = dgkc_kernel_index(u, kernel);
+    if (*index < 0)
+        return dgk_fail(DGK_ENOTFOUND, "dgk_op_create: the source has no kernel named '%s'", kernel);
+    if (dgkc_emit_kernel(u, arch, *index, src, NULL) != DGKC_OK)
+        return fail_with_diagnostics(u, kernel);
+    return DGK_OK;
+}
+
+static dgk_status load(dgk_op *op, const char *kernel)
+{
+    dgk_header h;
+    const char *arch = dgk_arch_name(op->ctx->props.arch);
+    if (dgkc_device_header(arch, &h.name, &h.text) != DGKC_OK)
+        return dgk_fail(DGK_EARCH, "dgk_op_create: no backend for %s (device %s)", arch, op->ctx->props.name);
+    dgk_program prog = {.source = op->cuda, .source_name = kernel, .headers = &h, .num_headers = 1,
+                        .kernel = kernel, .arch = op->ctx->props.arch, .output = DGK_OUTPUT_CUBIN};
+    return dgk_kernel_get(op->ctx, &prog, &op->fn);
+}
+
+static dgk_status create(dgk_context *ctx, dgkc_unit *u, const char *kernel, const char *const *defines, int n,
+                         dgk_op *op)
+{
+    for (int i = 0; i < n; i++) {
+        const char *eq = defines[i] ? strchr(defines[i], '=') : NULL;
+        char name[256];
+        if (!eq || eq - defines[i] >= (long)sizeof name)
+            return dgk_fail(DGK_EINVAL, "dgk_op_create: defines[%d] = '%s' is not NAME=VALUE", i, defines[i] ? defines[i] : "(null)");
+        snprintf(name, sizeof name, "%.*s", (int)(eq - defines[i]), defines[i]);
+        if (dgkc_define(u, name, eq + 1) != DGKC_OK)
+            return fail_with_diagnostics(u, kernel);
+    }
+    op->ctx = ctx;
+    op->unit = u;
+    dgk_status s = compile_unit(ctx, u, kernel, &op->index, &op->cuda);
+    if (s != DGK_OK)
+        return s;
+    op->plan = dgkc_kernel_plan(u, op->index);
+    op->nparams = dgkc_kernel_param_count(u, op->index);
+    return load(op, kernel);
+}
+
+dgk_status dgk_op_create(dgk_context *ctx, const char *source_name, const char *source, const char *kernel,
+                         const char *const *defines, int num_defines, dgk_op **out)
+{
+    if (!ctx || !source || !kernel || !out || (num_defines && !defines) || num_defines < 0)
+        return dgk_fail(DGK_EINVAL, "dgk_op_create: %s is NULL or negative",
+                        !ctx ? "ctx" : !source ? "source" : !kernel ? "kernel" : !out ? "out" : "defines/num_defines");
+    *out = NULL;
+    if (ctx->props.arch != DGK_ARCH_SM90A)
+        return dgk_fail(DGK_EARCH, "dgk_op_create: device %s (sm_%d%d) has no dgk backend yet; sm_90a has",
+                        ctx->props.name, ctx->props.cc_major, ctx->props.cc_minor);
+    dgk_op *op = calloc(1, sizeof *op);
+    dgkc_unit *u = dgkc_unit_new(source_name ? source_name : "<source>", source, strlen(source));
+    if (!op || !u) {
+        free(op);
+        dgkc_unit_free(u);
+        return dgk_fail(DGK_ENOMEM, "dgk_op_create: out of memory");
+    }
+    dgk_status s = create(ctx, u, kernel, defines, num_defines, op);
+    if (s != DGK_OK) {
+        dgkc_unit_free(u);
+        free(op);
+        return s;
+    }
+    pthread_mutex_lock(&ctx->lock);
+    op->next = ctx->ops;
+    ctx->ops = op;
+    pthread_mutex_unlock(&ctx->lock);
+    *out = op;
+    return DGK_OK;
+}
+
+const char *dgk_op_cuda(const dgk_op *op)
+{
+    return op ? op->cuda : NULL;
+}
+
+/* ---- launch --------------------------------------------------------------------- */
+
+static const dgk_tma_dtype tma_dtypes[DGK_DTYPE_COUNT] = {
+    [DGK_DTYPE_F32] = DGK_TMA_F32, [DGK_DTYPE_TF32] = DGK_TMA_F32, [DGK_DTYPE_BF16] = DGK_TMA_BF16,
+    [DGK_DTYPE_F16] = DGK_TMA_F16, [DGK_DTYPE_E4M3] = DGK_TMA_U8,  [DGK_DTYPE_E5M2] = DGK_TMA_U8,
+    [DGK_DTYPE_UE8M0] = DGK_TMA_U8, [DGK_DTYPE_I8] = DGK_TMA_U8,   [DGK_DTYPE_I32] = DGK_TMA_I32,
+    [DGK_DTYPE_U32] = DGK_TMA_U32, [DGK_DTYPE_I64] = DGK_TMA_I64,
+};
+
+static const dgk_tma_swizzle tma_swizzles[] = {
+    [DGK_SWIZZLE_NONE] = DGK_TMA_SWIZZLE_NONE, [DGK_SWIZZLE_32B] = DGK_TMA_SWIZZLE_32B,
+    [DGK_SWIZZLE_64B] = DGK_TMA_SWIZZLE_64B,   [DGK_SWIZZLE_128B] = DGK_TMA_SWIZZLE_128B,
+};
+
+static int64_t stride_of(const dgk_tensor *t, int axis)
+{
+    if (t->stride[t->rank - 1] != 0)
+        return t->stride[axis];
+    int64_t s = 1; /* dense row-major */
+    for (int a = t->rank - 1; a > axis; a--)
+        s *= t->shape[a];
+    return s;
+}
+
+static dgk_status encode_map(const dgk_kernel_arg *a, const dgk_tensor *t, dgk_tensor_map *out)
+{
+    dgk_tma_desc d;
+    memset(&d, 0, sizeof d);
+    d.dtype = tma_dtypes[t->dtype];
+    d.rank = t->rank;
+    d.base = t->data;
+    for (int i = 0; i < t->rank; i++) {
+        int axis = t->rank - 1 - i; /* TMA dimension 0 is the innermost axis */
+        d.shape[i] = (uint64_t)t->shape[axis];
+        d.strides[i] = (uint64_t)stride_of(t, axis);
+        d.box[i] = i < a->tma.rank ? (uint32_t)a->tma.box[i] : 1;
+    }
+    d.swizzle = tma_swizzles[a->tma.swizzle];
+    d.l2_promotion = (uint32_t)a->tma.l2_promotion;
+    dgk_status s = dgk_tma_encode(&d, out);
+    return s == DGK_OK ? s : dgk_fail_prefix(s, a->name);
+}
+
+/* Checks the tensors against the declaration (dtypes here, extents in libdgkc). */
+static dgk_status check_params(const dgk_op *op, const dgk_tensor *const *params, int n)
+{
+    int ranks[MAX_PARAMS];
+    int64_t ext[MAX_PARAMS][DGKC_MAX_RANK];
+    char msg[256];
+    memset(ext, 0, sizeof ext);
+    if (n != op->nparams || n > MAX_PARAMS)
+        return dgk_fail(DGK_EINVAL, "dgk_op_launch: kernel %s takes %d parameters, got %d", op->plan->name, op->nparams, n);
+    for (int p = 0; p < n; p++) {
+        const dgk_tensor *t = params[p];
+        int want = dgkc_kernel_param_dtype(op->unit, op->index, p);
+        ranks[p] = t ? 0 : -1;
+        if (!t)
+            continue;
+        if ((int)t->dtype != want)
+            return dgk_fail(DGK_EDTYPE, "dgk_op_launch: parameter %d of %s is %s, got dtype %d", p, op->plan->name,
+                            dgkc_dtype_name(want), (int)t->dtype);
+        if (t->rank < 1 || t->rank > DGK_MAX_RANK || !t->data)
+            return dgk_fail(DGK_EINVAL, "dgk_op_launch: parameter %d: %s", p, t->data ? "rank must be 1..4" : "data is NULL");
+        ranks[p] = t->rank;
+        memcpy(ext[p], t->shape, sizeof(int64_t) * (size_t)t->rank);
+    }
+    if (dgkc_check_launch(op->unit, op->index, ranks, (const int64_t(*)[DGKC_MAX_RANK])ext, msg, sizeof msg) != DGKC_OK)
+        return dgk_fail(DGK_ESHAPE, "dgk_op_launch: %s", msg);
+    return DGK_OK;
+}
+
+static dgk_status bind_arg(const dgk_kernel_arg *a, const dgk_tensor *const *params, const double *scalars,
+                           arg_storage *st, int i)
+{
+    const dgk_tensor *t = a->kind == DGK_ARG_SCALAR ? NULL : params[a->param];
+    if (a->kind != DGK_ARG_SCALAR && !t)
+        return dgk_fail(DGK_EINVAL, "dgk_op_launch: the kernel reads parameter %d (%s), which is NULL", a->param, a->name);
+    switch (a->kind) {
+    case DGK_ARG_TMA:
+        st->argv[i] = &st->maps[i];
+        return encode_map(a, t, &st->maps[i]);
+    case DGK_ARG_PTR: st->v[i].ptr = t->data; break;
+    case DGK_ARG_SHAPE: st->v[i].i32 = (int32_t)t->shape[a->axis]; break;
+    case DGK_ARG_STRIDE: st->v[i].i64 = stride_of(t, a->axis); break;
+    case DGK_ARG_SCALAR:
+        if (!scalars)
+            return dgk_fail(DGK_EINVAL, "dgk_op_launch: scalar parameter %s needs `scalars`", a->name);
+        if (a->dtype == DGK_DT_F32)
+            st->v[i].f32 = (float)scalars[a->param];
+        else if (a->dtype == DGK_DT_I64)
+            st->v[i].i64 = (int64_t)scalars[a->param];
+        else
+            st->v[i].i32 = (int32_t)scalars[a->param];
+        break;
+    default: return dgk_fail(DGK_EINVAL, "dgk_op_launch: unknown argument kind");
+    }
+    st->argv[i] = &st->v[i];
+    return DGK_OK;
+}
+
+static int64_t dim_value(const dgk_plan_dim *d, const dgk_plan *p, const dgk_tensor *const *params)
+{
+    if (d->arg < 0)
+        return d->value;
+    const dgk_kernel_arg *a = &p->args[d->arg];
+    return params[a->param]->shape[a->axis];
+}
+
+/* Persistent: one CTA per SM, whole clusters, no more than there are tiles. */
+static uint32_t grid_size(const dgk_op *op, const dgk_tensor *const *params)
+{
+    const dgk_plan *p = op->plan;
+    int64_t m = dim_value(&p->m, p, params), n = dim_value(&p->n, p, params);
+    int64_t tiles = ((m + p->bm - 1) / p->bm) * ((n + p->bn - 1) / p->bn);
+    int64_t cl = p->launch.cluster[0] > 0 ? p->launch.cluster[0] : 1;
+    tiles = (tiles + cl - 1) / cl * cl;
+    if (p->launch.grid == DGK_GRID_TILES)
+        return (uint32_t)tiles;
+    int64_t sms = op->ctx->props.sm_count / cl * cl;
+    return (uint32_t)(tiles < sms ? tiles : sms);
+}
+
+dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const double *scalars, int num_params, void *stream)
+{
+    if (!op || (num_params && !params))
+        return dgk_fail(DGK_EINVAL, "dgk_op_launch: %s is NULL", op ? "params" : "op");
+    dgk_status s = check_params(op, params, num_params);
+    if (s != DGK_OK)
+        return s;
+    const dgk_plan *p = op->plan;
+    uint32_t grid = grid_size(op, params);
+    if (grid == 0)
+        return DGK_OK; /* an empty problem: nothing to compute */
+    arg_storage st;
+    for (int i = 0; i < p->nargs && s == DGK_OK; i++)
+        s = bind_arg(&p->args[i], params, scalars, &st, i);
+    if (s != DGK_OK)
+        return s;
+    dgk_launch_cfg cfg = {.grid = {grid, 1, 1}, .block = {(uint32_t)p->launch.threads, 1, 1},
+                          .smem_bytes = (uint32_t)p->launch.smem_bytes, .stream = stream, .pdl = p->launch.pdl};
+    if (p->launch.cluster[0] > 1)
+        cfg.cluster[0] = (uint32_t)p->launch.cluster[0], cfg.cluster[1] = cfg.cluster[2] = 1;
+    return dgk_launch(op->fn, &cfg, st.argv);
+}
+
+dgk_tensor dgk_tensor_make(void *data, dgk_dtype_id dtype, int rank, const int64_t *shape)
+{
+    dgk_tensor t;
+    memset(&t, 0, sizeof t);
+    t.data = data;
+    t.dtype = dtype;
+    t.rank = rank > 0 && rank <= DGK_MAX_RANK && shape ? rank : 0;
+    for (int i = 0; i < t.rank; i++)
+        t.shape[i] = shape[i];
+    return t;
+}

@@ -1,0 +1,109 @@
+/* gemm_heuristic.c - picks the tile of a stock GEMM from the problem shape and the SM
+ * count; the compiler then sizes the pipeline (stages) and warp roles for that tile.
+ * A small cost model, fitted to a tile sweep of the BF16 NT kernel on an H200
+ * (tests/gpu/sweep_tiles.sh, tests/gpu/results/): each CTA spends per 128-byte K block
+ * the longest of loading its A and B rows (~80 GB/s per SM from L2), its wgmma work
+ * (~6.5 dense BF16 TFLOPS per SM) and a fixed ~0.15 us of pipeline overhead; tiles run
+ * in whole waves over the SMs; no tile choice beats reading every operand once from
+ * HBM (~3 TB/s). Ties go to the larger tile. Within 4% of the sweep's best per shape
+ * (geometric mean over DeepGEMM's dense shapes). Candidates are tiles the planner
+ * accepts with zero spills. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "stock.h"
+
+static const gemm_config candidates[] = {
+    {64, 32}, {64, 64}, {64, 128}, {128, 64}, {128, 128}, {128, 192}, {128, 256}, {256, 128},
+};
+
+/* Accumulator registers per consumer thread (twice for FP8 promotion) must leave room
+ * for addressing, and for C's values when the epilogue adds C: ptxas spills a 128-register
+ * accumulator with C (seen in `make check-kernels`). */
+static int fits_registers(const gemm_shape *s, int bm, int bn)
+{
+    int wg_rows = bm == 64 ? 64 : bm / 2;
+    int acc = wg_rows * bn / 128 * (s->fp8 ? 2 : 1);
+    if (s->has_c && acc > 96)
+        return 0;
+    return acc <= (bm == 64 ? 240 : 232) - 48;
+}
+
+/* Three stages of operands plus the whole output tile staged for the TMA store must fit
+ * the 227 KB a CTA may use (the planner then fits as many stages as it can). */
+static int fits_smem(const gemm_shape *s, int bm, int bn)
+{
+    int bk = 128 / s->in_bytes;
+    int64_t stage = (int64_t)(bm + bn) * bk * s->in_bytes + (s->fp8 ? bm * 4 : 0);
+    return 3 * stage + (int64_t)bm * bn * s->out_bytes + 1024 <= 232448;
+}
+
+static int valid(const gemm_shape *s, int bm, int bn)
+{
+    if (s->b_mn_major && bn % 64)
+        return 0;
+    if (bm == 64 && bn > 192)
+        return 0; /* one consumer warpgroup: ptxas spills past this with an f32 epilogue */
+    if (!fits_smem(s, bm, bn))
+        return 0;
+    if (s->fp8 && (bm == 256 || 128 % bn))
+        return 0; /* an FP8 N tile lies inside one 128-wide B scale block */
+    return fits_registers(s, bm, bn);
+}
+
+/* Estimated microseconds for the whole GEMM with tile bm x bn. */
+static double cost(const gemm_shape *s, int bm, int bn, int sms)
+{
+    int64_t tiles = ((s->m + bm - 1) / bm) * ((s->n + bn - 1) / bn);
+    int64_t waves = (tiles + sms - 1) / sms;
+    int kb_k = 128 / s->in_bytes;
+    int64_t kblocks = (s->k + kb_k - 1) / kb_k;
+    double bytes = (double)(bm + bn) * 128.0, flops = 2.0 * bm * bn * kb_k;
+    double t = bytes / 80e9, tf = flops / (6.5e12 * 2 / s->in_bytes);
+    if (tf > t)
+        t = tf;
+    if (t < 0.15e-6)
+        t = 0.15e-6;
+    if (bn < 64)
+        t += 0.08e-6; /* narrow wgmma: A re-read from shared memory per instruction */
+    double total = (double)waves * (double)kblocks * t;
+    double hbm = ((double)s->m * s->k + (double)s->n * s->k) * s->in_bytes / 3.0e12 +
+                 (double)s->m * s->n * s->out_bytes / 3.0e12;
+    return (total > hbm ? total : hbm) * 1e6;
+}
+
+int gemm_candidates(const gemm_shape *s, gemm_config *out, int max)
+{
+    int n = 0;
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0] && n < max; i++)
+        if (valid(s, candidates[i].bm, candidates[i].bn))
+            out[n++] = candidates[i];
+    return n;
+}
+
+gemm_config gemm_heuristic(const gemm_shape *s, int sm_count)
+{
+    gemm_config best = {128, 128}, cands[16];
+    double best_cost = 0;
+    int have = 0, n = gemm_candidates(s, cands, 16);
+    for (int i = 0; i < n; i++) {
+        gemm_config c = cands[i];
+        if (c.bm > 64 && s->m <= 64)
+            continue;
+        double t = cost(s, c.bm, c.bn, sm_count);
+        if (!have || t < best_cost || (t == best_cost && c.bm * c.bn > best.bm * best.bn)) {
+            best = c;
+            best_cost = t;
+            have = 1;
+        }
+    }
+    return best;
+}
+
+void gemm_tile_override(gemm_config *c)
+{
+    const char *e = getenv("DGK_GEMM_TILE");
+    int bm, bn;
+    if (e && sscanf(e, "%dx%d", &bm, &bn) == 2)
+        *c = (gemm_config){bm, bn};
+}

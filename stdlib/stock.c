@@ -1,0 +1,111 @@
+/* stock.c - the op cache of the stock library: (stock kernel, -D list) -> compiled op,
+ * kept in the context's memo so a second request neither compiles nor allocates. The
+ * key is a hash of the definitions; the entry keeps the full text and is compared, so
+ * a hash collision costs a compile, never a wrong kernel. */
+#include <stdio.h>
+#include <string.h>
+
+#include "stock.h"
+
+typedef struct op_entry {
+    char key[512];
+    dgk_op *op;
+} op_entry;
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+static int join(const char *const *defines, int n, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(buf + used, size - used, "%s;", defines[i]);
+        if (w < 0 || (size_t)w >= size - used)
+            return 0;
+        used += (size_t)w;
+    }
+    return 1;
+}
+
+dgk_status stock_op(dgk_context *ctx, const stock_kernel *k, const char *const *defines, int n, dgk_op **out)
+{
+    char key[512];
+    if (!join(defines, n, key, sizeof key))
+        return DGK_EINVAL;
+    uint64_t id = (uint64_t)(uintptr_t)k, cls = fnv1a(key);
+    op_entry *e = dgk_memo_get(ctx, id, cls);
+    if (e && strcmp(e->key, key) == 0)
+        return (*out = e->op), DGK_OK;
+    dgk_status s = dgk_op_create(ctx, k->source_name, k->source, k->kernel, defines, n, out);
+    if (s != DGK_OK || e)
+        return s;
+    e = dgk_context_alloc(ctx, sizeof *e);
+    if (!e)
+        return DGK_OK; /* the op works; it just is not remembered */
+    memcpy(e->key, key, sizeof key);
+    e->op = *out;
+    void *stored;
+    if (dgk_memo_put(ctx, id, cls, e, &stored) == DGK_OK && stored != e)
+        *out = ((op_entry *)stored)->op; /* another thread was first: use its op */
+    return DGK_OK;
+}
+
+/* ---- GEMM ops by shape ------------------------------------------------------------ */
+
+/* The launch memo entry of a stock GEMM: the exact key it was made for, and its op. */
+typedef struct gemm_memo {
+    const stock_kernel *kernel;
+    int64_t m, n, k;
+    uint32_t flags;
+    dgk_op *op;
+} gemm_memo;
+
+static uint64_t memo_id(const stock_kernel *k, int64_t n, int64_t kk, uint32_t flags)
+{
+    return (uint64_t)(uintptr_t)k ^ ((uint64_t)n * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)kk << 32) ^ flags;
+}
+
+static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, const char *const *extra,
+                              int nextra, dgk_op **op)
+{
+    dgk_device_props props;
+    dgk_device_props_get(ctx, &props);
+    gemm_config c = gemm_heuristic(s, props.sm_count);
+    gemm_tile_override(&c);
+    char d[4][48];
+    const char *defines[STOCK_MAX_DEFINES];
+    snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
+    snprintf(d[1], sizeof d[1], "BN=%d", c.bn);
+    snprintf(d[2], sizeof d[2], "N=%lld", (long long)s->n);
+    snprintf(d[3], sizeof d[3], "K=%lld", (long long)s->k);
+    int n = 0;
+    for (int i = 0; i < 4; i++)
+        defines[n++] = d[i];
+    for (int i = 0; i < nextra && n < STOCK_MAX_DEFINES; i++)
+        defines[n++] = extra[i];
+    return stock_op(ctx, k, defines, n, op);
+}
+
+dgk_status stock_gemm_op(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, uint32_t flags,
+                         const char *const *extra, int nextra, dgk_op **op)
+{
+    uint64_t id = memo_id(k, s->n, s->k, flags);
+    gemm_memo *e = dgk_memo_get(ctx, id, (uint64_t)s->m);
+    if (e && e->kernel == k && e->m == s->m && e->n == s->n && e->k == s->k && e->flags == flags)
+        return (*op = e->op), DGK_OK;
+    dgk_status st = compile_for(ctx, k, s, extra, nextra, op);
+    if (st != DGK_OK || e)
+        return st;
+    e = dgk_context_alloc(ctx, sizeof *e);
+    if (e) {
+        *e = (gemm_memo){k, s->m, s->n, s->k, flags, *op};
+        dgk_memo_put(ctx, id, (uint64_t)s->m, e, NULL);
+    }
+    return DGK_OK;
+}

@@ -1,0 +1,55 @@
+/* stock.h - what the stock entry points share: the op cache and the tile heuristic.
+ * An entry point (gemm_bf16.c, ...) validates its arguments, looks its launch up in the
+ * context's memo (no work on a hit), and otherwise picks a tile configuration with the
+ * heuristic and gets the op for it from the op cache, compiling it on first use. */
+#ifndef DGK_STDLIB_STOCK_H
+#define DGK_STDLIB_STOCK_H
+
+#include <stdint.h>
+
+#include "dgk.h"
+
+/* One stock kernel: which embedded source and which kernel in it. */
+typedef struct stock_kernel {
+    const char *source_name;     /* "stdlib/gemm_bf16.dgk", for diagnostics */
+    const char *source;
+    const char *kernel;
+} stock_kernel;
+
+enum { STOCK_MAX_DEFINES = 12 };
+
+/* The op for `k` compiled with `defines` (at most STOCK_MAX_DEFINES), from the cache or
+ * compiled now. Thread-safe. */
+dgk_status stock_op(dgk_context *ctx, const stock_kernel *k, const char *const *defines, int n, dgk_op **out);
+
+/* A GEMM tile configuration and the shape facts the heuristic reads. */
+typedef struct gemm_shape {
+    int64_t m, n, k;
+    int in_bytes, out_bytes;     /* element sizes of A/B and of D */
+    int b_mn_major;              /* B stored [K, N]: BN must be a multiple of 64 */
+    int fp8;                     /* promoted FP8 mainloop: twice the accumulator registers */
+    int has_c;                   /* the epilogue also reads C: fewer registers to spare */
+} gemm_shape;
+
+typedef struct gemm_config {
+    int bm, bn;
+} gemm_config;
+
+/* Picks BM and BN: fewest waves over the SMs, then the fullest last wave, then the
+ * largest tile (least operand traffic). */
+gemm_config gemm_heuristic(const gemm_shape *s, int sm_count);
+/* Every tile the heuristic may pick for shapes like `s` (its M, N, K are not read):
+ * what `make check-kernels` compiles. Returns how many were written (at most max). */
+int gemm_candidates(const gemm_shape *s, gemm_config *out, int max);
+/* DGK_GEMM_TILE=BMxBN replaces the heuristic's choice (for tuning and debugging; the
+ * compiler still rejects a tile that cannot take the fast path). Read on the slow path. */
+void gemm_tile_override(gemm_config *c);
+
+/* The op of stock GEMM kernel `k` for shape `s`: from the context's memo when this
+ * exact (kernel, M, N, K, flags) was seen, else the heuristic's tile (or DGK_GEMM_TILE),
+ * with N and K compiled in plus the `extra` definitions (which `flags` must
+ * distinguish), compiled on first use. */
+dgk_status stock_gemm_op(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, uint32_t flags,
+                         const char *const *extra, int nextra, dgk_op **op);
+
+#endif

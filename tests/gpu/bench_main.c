@@ -1,0 +1,445 @@
+/* bench_main.c - dgk-bench: GEMM speed of every registered runner against the
+ * cuBLASLt baselines measured in the same process on the same card, on DeepGEMM's
+ * dense shapes. Per (shape, runner): the result is first verified against the
+ * reference (a wrong result is reported, never timed), then timed as harness_time.c
+ * describes (median of --reps runs, L2 flushed before each). Prints one line per
+ * (shape, runner) with time, TFLOPS, GB/s and the ratio to each baseline of its dtype
+ * (baseline time / runner time: > 1 is faster), then the geometric mean of the
+ * ratios; --md and --csv write the same numbers under a header naming the card, the
+ * CUDA and driver versions and the date. */
+#include "harness.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: dgk-bench [options]\n"
+    "  --dtype bf16|fp8|all     input dtypes (default all)\n"
+    "  --layout NT|NN|TN|TT|all layouts (default NT; FP8 is NT only)\n"
+    "  --shapes tiny|quick|full shape set (default full; --quick = --shapes quick)\n"
+    "  --runner NAME[,NAME]     runners to time besides the cuBLASLt baselines\n"
+    "                           (default all; --list shows them)\n"
+    "  --warmup N --reps N      runs before / timed runs per point (default 5 / 30)\n"
+    "  --csv FILE --md FILE     also write the results as CSV / a markdown report\n"
+    "  --seed N                 input seed (default fresh)\n"
+    "  --no-verify              time without checking results first\n"
+    "  --list                   list the registered runners and exit\n";
+
+#define MAX_RUN 16
+
+enum { CELL_EMPTY, CELL_TIMED, CELL_FAILED };
+
+typedef struct cell {
+    int state;
+    gh_timing tm;
+    double tflops, gbps, diff;
+    char note[160];
+} cell;
+
+typedef struct section {
+    gh_dtype in;
+    gh_layout layout;
+    int nshapes, nrun;
+    gh_shape shapes[GH_MAX_SHAPES];
+    const gh_runner *run[MAX_RUN];
+    cell cells[GH_MAX_SHAPES][MAX_RUN];
+} section;
+
+typedef struct bench {
+    const gh_opts *o;
+    gh_timer timer;
+    cudaStream_t s;
+    FILE *md, *csv;
+    char card[512];
+    int case_no;
+    int dead;
+} bench;
+
+static section sec; /* large: static storage, one section at a time */
+
+/* The geometric means of every section, printed again at the very end so that the
+ * tail of a long log still has them. */
+static char summary[16384];
+static size_t summary_len;
+
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    if (summary_len < sizeof summary) {
+        va_start(ap, fmt);
+        int n = vsnprintf(summary + summary_len, sizeof summary - summary_len, fmt, ap);
+        va_end(ap);
+        summary_len += n > 0 ? (size_t)n : 0;
+    }
+}
+
+/* --- choosing runners ---------------------------------------------------------------- */
+
+static void pick_runners(bench *b, section *x)
+{
+    gh_problem p = {64, 256, 256, x->layout, x->in, GH_BF16, GH_RECIPE_NONE, 0};
+    x->nrun = 0;
+    for (int i = 0; i < gh_runner_count && x->nrun < MAX_RUN; i++) {
+        const gh_runner *r = &gh_runners[i];
+        int wanted = r->kind == GH_BASELINE || gh_name_in_list(b->o->runners, r->name);
+        if (wanted && gh_runner_applies(r, &p))
+            x->run[x->nrun++] = r;
+    }
+}
+
+static double ratio(const section *x, int shape, int base, int run)
+{
+    const cell *cb = &x->cells[shape][base], *cr = &x->cells[shape][run];
+    if (cb->state != CELL_TIMED || cr->state != CELL_TIMED)
+        return 0.0;
+    return cb->tm.median_us / cr->tm.median_us;
+}
+
+/* --- one point ------------------------------------------------------------------------- */
+
+static void fail_cell(cell *c, const char *what, const char *why)
+{
+    c->state = CELL_FAILED;
+    snprintf(c->note, sizeof c->note, "%s: %s", what, why);
+}
+
+static int verify(bench *b, gh_case *gc, const gh_runner *r, cell *c)
+{
+    gh_verdict v;
+    GH_TRY(gh_case_run(gc, r, &v, b->s));
+    c->diff = v.cmp.diff;
+    if (v.status != GH_OK)
+        fail_cell(c, v.status == GH_UNSUPPORTED ? "unsupported" : "error", gh_error());
+    else if (!v.pass) {
+        char why[96];
+        snprintf(why, sizeof why, "diff %.2e (bar %.0e), unwritten %zu, non-finite %zu",
+                 v.cmp.diff, v.bar, v.cmp.unwritten, v.cmp.nonfinite);
+        fail_cell(c, "WRONG", why);
+    }
+    return GH_OK;
+}
+
+static int measure(bench *b, gh_case *gc, const gh_runner *r, cell *c)
+{
+    gh_problem p = gh_case_problem(gc, r);
+    gh_buffers buf;
+    if (b->o->verify) {
+        GH_TRY(verify(b, gc, r, c));
+        if (c->state == CELL_FAILED)
+            return GH_OK;
+    }
+    GH_TRY(gh_case_buffers(gc, p.recipe, &buf, b->s));
+    int rc = gh_time_runner(&b->timer, r, &p, &buf, b->s, &c->tm);
+    if (rc != GH_OK) {
+        fail_cell(c, rc == GH_UNSUPPORTED ? "unsupported" : "error", gh_error());
+        return GH_OK;
+    }
+    c->state = CELL_TIMED;
+    c->tflops = gh_problem_flops(&p) / (c->tm.median_us * 1e-6) / 1e12;
+    c->gbps = gh_problem_bytes(&p) / (c->tm.median_us * 1e-6) / 1e9;
+    return GH_OK;
+}
+
+/* --- printing -------------------------------------------------------------------------- */
+
+static void print_point(const section *x, int si, int ri)
+{
+    const gh_shape *sh = &x->shapes[si];
+    const cell *c = &x->cells[si][ri];
+    printf("%6d %6d %6d  %-22s ", sh->m, sh->n, sh->k, x->run[ri]->name);
+    if (c->state != CELL_TIMED) {
+        printf("%s\n", c->note);
+        fflush(stdout);
+        return;
+    }
+    printf("%10.2f %9.1f %9.1f", c->tm.median_us, c->tflops, c->gbps);
+    for (int bi = 0; bi < x->nrun; bi++)
+        if (x->run[bi]->kind == GH_BASELINE && ratio(x, si, bi, ri) > 0)
+            printf("  x%.3f", ratio(x, si, bi, ri));
+        else if (x->run[bi]->kind == GH_BASELINE)
+            printf("  %6s", "-");
+    printf("   [%.1f..%.1f]", c->tm.min_us, c->tm.max_us);
+    if (c->diff > 0)
+        printf(" diff %.1e", c->diff);
+    printf("\n");
+    fflush(stdout);
+}
+
+static void print_section_head(const section *x)
+{
+    printf("\n== %s %s, %s out: median us, TFLOPS, GB/s, ratio = baseline time / runner time "
+           "(vs", gh_dtype_name(x->in), gh_layout_name(x->layout), "bf16");
+    for (int bi = 0; bi < x->nrun; bi++)
+        if (x->run[bi]->kind == GH_BASELINE)
+            printf(" %s", x->run[bi]->name);
+    printf("), [min..max] us\n");
+    printf("%6s %6s %6s  %-22s %10s %9s %9s\n", "M", "N", "K", "runner", "us", "TFLOPS", "GB/s");
+}
+
+static double geomean(const section *x, int bi, int ri, int *count)
+{
+    double logs = 0;
+    *count = 0;
+    for (int si = 0; si < x->nshapes; si++) {
+        double r = ratio(x, si, bi, ri);
+        if (r > 0) {
+            logs += log(r);
+            (*count)++;
+        }
+    }
+    return *count ? exp(logs / *count) : 0.0;
+}
+
+/* Geometric means to stdout (and the closing summary). */
+static void say_geomeans(const section *x)
+{
+    say("geometric mean of ratios (%s %s):\n", gh_dtype_name(x->in), gh_layout_name(x->layout));
+    for (int ri = 0; ri < x->nrun; ri++) {
+        say("  %-22s", x->run[ri]->name);
+        for (int bi = 0; bi < x->nrun; bi++) {
+            int n;
+            double g = x->run[bi]->kind == GH_BASELINE ? geomean(x, bi, ri, &n) : 0.0;
+            if (x->run[bi]->kind == GH_BASELINE)
+                say("  vs %s: %.3f (%d shapes)", x->run[bi]->name, g, n);
+        }
+        say("\n");
+    }
+}
+
+static void md_baseline_columns(const section *x, FILE *md, const char *fmt)
+{
+    for (int bi = 0; bi < x->nrun; bi++)
+        if (x->run[bi]->kind == GH_BASELINE)
+            fprintf(md, fmt, x->run[bi]->name);
+}
+
+static void md_geomeans(const section *x, FILE *md)
+{
+    fprintf(md, "\nGeometric mean of (baseline time / runner time) over the shapes both ran "
+                "(shape count in parentheses):\n\n| runner |");
+    md_baseline_columns(x, md, " vs %s |");
+    fprintf(md, "\n|:--|");
+    md_baseline_columns(x, md, "--:|");
+    fprintf(md, "\n");
+    for (int ri = 0; ri < x->nrun; ri++) {
+        fprintf(md, "| %s |", x->run[ri]->name);
+        for (int bi = 0; bi < x->nrun; bi++) {
+            int n;
+            if (x->run[bi]->kind == GH_BASELINE) {
+                double g = geomean(x, bi, ri, &n);
+                fprintf(md, " %.3f (%d) |", g, n);
+            }
+        }
+        fprintf(md, "\n");
+    }
+}
+
+static void md_row(const section *x, FILE *md, int si, int ri)
+{
+    const gh_shape *sh = &x->shapes[si];
+    const cell *c = &x->cells[si][ri];
+    fprintf(md, "| %d | %d | %d | %s |", sh->m, sh->n, sh->k, x->run[ri]->name);
+    if (c->state != CELL_TIMED) {
+        fprintf(md, " %s | | |", c->note);
+        md_baseline_columns(x, md, " |");
+        fprintf(md, " |\n");
+        return;
+    }
+    fprintf(md, " %.2f | %.1f | %.1f |", c->tm.median_us, c->tflops, c->gbps);
+    for (int bi = 0; bi < x->nrun; bi++)
+        if (x->run[bi]->kind == GH_BASELINE && ratio(x, si, bi, ri) > 0)
+            fprintf(md, " %.3f |", ratio(x, si, bi, ri));
+        else if (x->run[bi]->kind == GH_BASELINE)
+            fprintf(md, " - |");
+    fprintf(md, " %.1e |\n", c->diff);
+}
+
+static void md_section(const section *x, FILE *md)
+{
+    fprintf(md, "\n## %s %s (bf16 out)\n\n| M | N | K | runner | us | TFLOPS | GB/s |",
+            gh_dtype_name(x->in), gh_layout_name(x->layout));
+    md_baseline_columns(x, md, " vs %s |");
+    fprintf(md, " diff |\n|--:|--:|--:|:--|--:|--:|--:|");
+    md_baseline_columns(x, md, "--:|");
+    fprintf(md, "--:|\n");
+    for (int si = 0; si < x->nshapes; si++)
+        for (int ri = 0; ri < x->nrun; ri++)
+            md_row(x, md, si, ri);
+    md_geomeans(x, md);
+}
+
+static void csv_section(const section *x, FILE *csv)
+{
+    for (int si = 0; si < x->nshapes; si++)
+        for (int ri = 0; ri < x->nrun; ri++) {
+            const gh_shape *sh = &x->shapes[si];
+            const cell *c = &x->cells[si][ri];
+            fprintf(csv, "%s,%s,bf16,%d,%d,%d,%s,%s,", gh_dtype_name(x->in),
+                    gh_layout_name(x->layout), sh->m, sh->n, sh->k, x->run[ri]->name,
+                    x->run[ri]->kind == GH_BASELINE ? "baseline" : "under-test");
+            if (c->state == CELL_TIMED)
+                fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.3e,ok\n", c->tm.median_us, c->tm.min_us,
+                        c->tm.max_us, c->tflops, c->gbps, c->diff);
+            else
+                fprintf(csv, ",,,,,,\"%s\"\n", c->note);
+        }
+}
+
+/* --- sections ------------------------------------------------------------------------- */
+
+static int bench_shape(bench *b, section *x, int si)
+{
+    const gh_shape *sh = &x->shapes[si];
+    gh_problem p = {sh->m, sh->n, sh->k, x->layout, x->in, sh->out, GH_RECIPE_NONE, sh->has_c};
+    gh_case gc;
+    int rc = gh_case_setup(&gc, &p, gh_seed_mix(b->o->seed, (uint64_t)b->case_no++), b->s);
+    for (int ri = 0; ri < x->nrun; ri++) {
+        cell *c = &x->cells[si][ri];
+        memset(c, 0, sizeof *c);
+        if (rc == GH_OK)
+            rc = measure(b, &gc, x->run[ri], c);
+        if (rc != GH_OK)
+            fail_cell(c, "harness", gh_error());
+    }
+    for (int ri = 0; ri < x->nrun; ri++)
+        print_point(x, si, ri);
+    gh_case_free(&gc);
+    if (rc != GH_OK && cudaDeviceSynchronize() != cudaSuccess)
+        b->dead = 1;
+    return b->dead ? GH_ERROR : GH_OK;
+}
+
+static int bench_section(bench *b, gh_dtype in, gh_layout layout)
+{
+    section *x = &sec;
+    gh_shape all[GH_MAX_SHAPES];
+    int n = gh_shapes_bench(b->o->shapes, all, GH_MAX_SHAPES);
+    memset(x, 0, sizeof *x);
+    x->in = in;
+    x->layout = layout;
+    for (int i = 0; i < n; i++) {
+        x->shapes[x->nshapes] = all[i];
+        x->shapes[x->nshapes++].layout = layout;
+    }
+    pick_runners(b, x);
+    print_section_head(x);
+    int rc = GH_OK;
+    for (int si = 0; rc == GH_OK && si < x->nshapes; si++)
+        rc = bench_shape(b, x, si);
+    say_geomeans(x);
+    if (b->md)
+        md_section(x, b->md);
+    if (b->csv)
+        csv_section(x, b->csv);
+    return rc;
+}
+
+/* --- setup ------------------------------------------------------------------------------- */
+
+static void md_header(const bench *b, FILE *md)
+{
+    char lt[64], date[64];
+    gh_cublaslt_version(lt, sizeof lt);
+    gh_now_str(date, sizeof date);
+    fprintf(md, "# dgk GEMM benchmark\n\n");
+    fprintf(md, "- Card: %s\n- %s\n- Date: %s\n- Seed: 0x%016llx, shapes %s\n", b->card, lt,
+            date, (unsigned long long)b->o->seed, b->o->shapes);
+    fprintf(md, "- Method: CUDA events around each runner call; before each of %d timed runs "
+                "(after %d warm-up runs) a %zu MB memset flushes L2; the median is reported. "
+                "TFLOPS = 2MNK / t. GB/s = bytes of A, B (and scales), D once each / t. "
+                "Ratio = baseline time / runner time (> 1: faster than the baseline). %s\n",
+            b->o->reps, b->o->warmup, b->timer.flush_bytes >> 20,
+            b->o->verify ? "Every result was verified against the reference before timing."
+                         : "Results were NOT verified (--no-verify).");
+}
+
+static int open_outputs(bench *b)
+{
+    if (b->o->md && !(b->md = fopen(b->o->md, "w"))) {
+        gh_set_error("cannot write %s", b->o->md);
+        return GH_ERROR;
+    }
+    if (b->o->csv && !(b->csv = fopen(b->o->csv, "w"))) {
+        gh_set_error("cannot write %s", b->o->csv);
+        return GH_ERROR;
+    }
+    if (b->md)
+        md_header(b, b->md);
+    if (b->csv)
+        fprintf(b->csv, "dtype,layout,out,m,n,k,runner,kind,median_us,min_us,max_us,tflops,gbps,diff,status\n");
+    return GH_OK;
+}
+
+static int start(bench *b)
+{
+    gh_device d;
+    char lt[64], date[64];
+    GH_TRY(gh_device_info(&d));
+    gh_device_str(&d, b->card, sizeof b->card);
+    GH_CUDA(cudaStreamCreate(&b->s));
+    GH_TRY(gh_timer_init(&b->timer, d.l2_bytes, b->o->warmup, b->o->reps));
+    gh_cublaslt_version(lt, sizeof lt);
+    gh_now_str(date, sizeof date);
+    printf("dgk-bench  %s\n  %s, %s, seed 0x%016llx, shapes %s, %d warm-up + %d timed runs, "
+           "L2 flush %zu MB\n", b->card, lt, date, (unsigned long long)b->o->seed, b->o->shapes,
+           b->o->warmup, b->o->reps, b->timer.flush_bytes >> 20);
+    return open_outputs(b);
+}
+
+static int run_all(bench *b)
+{
+    for (int in = 0; in < GH_DTYPE_COUNT; in++) {
+        if (!b->o->want_in[in])
+            continue;
+        for (int l = 0; l < GH_LAYOUT_COUNT; l++) {
+            unsigned want = b->o->layouts ? b->o->layouts : 1u << GH_NT;
+            if (!(want & (1u << l)))
+                continue;
+            if (in == GH_E4M3 && l != GH_NT) {
+                printf("\n== fp8 %s: skipped (SM90 FP8 operands are K-major: NT only)\n",
+                       gh_layout_name((gh_layout)l));
+                continue;
+            }
+            GH_TRY(bench_section(b, (gh_dtype)in, (gh_layout)l));
+        }
+    }
+    return GH_OK;
+}
+
+int main(int argc, char **argv)
+{
+    gh_opts o;
+    bench b;
+    gh_opts_default(&o);
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(usage, stdout), 0;
+    if (gh_opts_parse(&o, argc, argv) != 0) {
+        fprintf(stderr, "dgk-bench: %s\n%s", gh_error(), usage);
+        return 2;
+    }
+    if (o.list)
+        return gh_runners_print(stdout), 0;
+    memset(&b, 0, sizeof b);
+    b.o = &o;
+    int rc = start(&b);
+    if (rc == GH_OK)
+        rc = run_all(&b);
+    if (summary_len)
+        printf("\n== summary (card: %s)\n%s", b.card, summary);
+    if (rc != GH_OK)
+        printf("FATAL  %s\n", gh_error());
+    if (b.md)
+        fclose(b.md);
+    if (b.csv)
+        fclose(b.csv);
+    gh_cublaslt_release();
+    gh_timer_free(&b.timer);
+    return rc == GH_OK ? 0 : 1;
+}

@@ -1,0 +1,216 @@
+/* check_host.c - gh-host-check: the harness's pure host logic tested without a GPU
+ * (make gpu-harness-host-check). Above all the cuBLASLt layout mapping: a CPU
+ * emulation of cuBLAS's column-major D = op(A) op(B), fed the operands as
+ * gh_lt_map_of describes them, must equal our row-major product in every layout.
+ * Also the shape sets (DeepGEMM's list, counts), the registry's claims, flag parsing,
+ * names and problem arithmetic. Prints one line per failed check and a summary;
+ * exits non-zero on any failure. */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+
+static void expect(int ok, const char *what)
+{
+    if (ok)
+        passed++;
+    else {
+        failed++;
+        printf("FAIL  %s\n", what);
+    }
+}
+
+/* --- cuBLASLt layout mapping --------------------------------------------------------- */
+
+/* Our definition: D[m][n] = sum_k A(m,k) B(k,n) with the layout's storage. */
+static long ours(const gh_problem *p, const long *a, const long *b, int m, int n)
+{
+    int ak = gh_layout_a_kmajor(p->layout), bk = gh_layout_b_kmajor(p->layout);
+    long acc = 0;
+    for (int k = 0; k < p->k; k++)
+        acc += a[ak ? m * p->k + k : k * p->m + m] * b[bk ? n * p->k + k : k * p->n + n];
+    return acc;
+}
+
+/* cuBLAS's definition: column-major D(i,j) = sum_l op(A)(i,l) op(B)(l,j), A stored
+ * rows_a x cols_a with lda, op = transpose when trans. */
+static long blas(const gh_lt_map *m, const long *A, const long *B, int i, int j)
+{
+    long acc = 0;
+    for (int l = 0; l < m->k; l++) {
+        long x = m->trans_a ? A[l + i * m->lda] : A[i + l * m->lda];
+        long y = m->trans_b ? B[j + l * m->ldb] : B[l + j * m->ldb];
+        acc += x * y;
+    }
+    return acc;
+}
+
+static int map_consistent(const gh_lt_map *m)
+{
+    int64_t opa_rows = m->trans_a ? m->cols_a : m->rows_a, opa_cols = m->trans_a ? m->rows_a : m->cols_a;
+    int64_t opb_rows = m->trans_b ? m->cols_b : m->rows_b, opb_cols = m->trans_b ? m->rows_b : m->cols_b;
+    return opa_rows == m->m && opa_cols == m->k && opb_rows == m->k && opb_cols == m->n &&
+           m->lda >= m->rows_a && m->ldb >= m->rows_b && m->ldd >= m->m;
+}
+
+static void test_lt_map_layout(gh_layout l, int M, int N, int K)
+{
+    gh_problem p = {M, N, K, l, GH_BF16, GH_BF16, GH_RECIPE_NONE, 0};
+    gh_lt_map m;
+    long *a = malloc(sizeof(long) * M * K), *b = malloc(sizeof(long) * N * K);
+    char what[96];
+    for (int i = 0; i < M * K; i++)
+        a[i] = (i * 7 + 3) % 11 - 5;
+    for (int i = 0; i < N * K; i++)
+        b[i] = (i * 5 + 1) % 13 - 6;
+    gh_lt_map_of(&p, &m);
+    snprintf(what, sizeof what, "lt map %s %dx%dx%d: shapes consistent", gh_layout_name(l), M, N, K);
+    expect(map_consistent(&m), what);
+    int ok = 1;
+    /* cuBLAS's A is our B, its B our A; D(i = n, j = m) lands at d[m * ldd + n]. */
+    for (int mm = 0; mm < M; mm++)
+        for (int nn = 0; nn < N; nn++)
+            ok &= ours(&p, a, b, mm, nn) == blas(&m, b, a, nn, mm);
+    snprintf(what, sizeof what, "lt map %s %dx%dx%d: product equals ours", gh_layout_name(l), M, N, K);
+    expect(ok && m.ldd == N, what);
+    free(a);
+    free(b);
+}
+
+static void test_lt_map(void)
+{
+    for (int l = 0; l < GH_LAYOUT_COUNT; l++) {
+        test_lt_map_layout((gh_layout)l, 3, 5, 7);
+        test_lt_map_layout((gh_layout)l, 8, 2, 4);
+    }
+    gh_problem p = {64, 2112, 7168, GH_NT, GH_E4M3, GH_BF16, GH_RECIPE_BLOCK, 0};
+    gh_lt_map m;
+    gh_lt_map_of(&p, &m);
+    expect(m.trans_a == 1 && m.trans_b == 0, "lt map NT is cuBLAS TN (what FP8 requires)");
+}
+
+/* --- shapes ----------------------------------------------------------------------------- */
+
+static int has_shape(const gh_shape *v, int n, int m, int nn, int k, gh_layout l, gh_dtype out, int c)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i].m == m && v[i].n == nn && v[i].k == k && v[i].layout == l && v[i].out == out &&
+            v[i].has_c == c)
+            return 1;
+    return 0;
+}
+
+static void test_shapes(void)
+{
+    static gh_shape v[GH_MAX_SHAPES];
+    static const int ms[] = {1, 64, 128, 4096};
+    static const int nk[][2] = {{2112, 7168}, {576, 7168}, {24576, 1536}, {32768, 512},
+                                {7168, 16384}, {4096, 7168}, {7168, 2048}};
+    int n = gh_shapes_bench("full", v, GH_MAX_SHAPES), all = 1;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 7; j++)
+            all &= has_shape(v, n, ms[i], nk[j][0], nk[j][1], GH_NT, GH_BF16, 0);
+    expect(n == 28 && all, "bench full = DeepGEMM's 4 M x 7 (N,K), NT, bf16 out");
+    expect(gh_shapes_bench("quick", v, GH_MAX_SHAPES) == 6, "bench quick has 6 shapes");
+    expect(gh_shapes_bench("tiny", v, GH_MAX_SHAPES) == 12, "bench tiny has 12 shapes");
+    expect(gh_shapes_check("tiny", GH_BF16, v, GH_MAX_SHAPES) == 24 &&
+               gh_shapes_check("tiny", GH_E4M3, v, GH_MAX_SHAPES) == 18,
+           "check tiny has 24 bf16 / 18 fp8 cases");
+    expect(gh_shapes_bench("nope", v, GH_MAX_SHAPES) == -1, "unknown shape set is an error");
+    n = gh_shapes_check("full", GH_BF16, v, GH_MAX_SHAPES);
+    expect(n == 72, "check full bf16 has 72 cases");
+    expect(has_shape(v, n, 4096, 129280, 7168, GH_NT, GH_F32, 0) &&
+               has_shape(v, n, 4096, 129280, 7168, GH_NT, GH_F32, 1) &&
+               has_shape(v, n, 1, 256, 7168, GH_NT, GH_F32, 0) &&
+               has_shape(v, n, 4096, 7168, 16384, GH_TT, GH_BF16, 0) &&
+               has_shape(v, n, 128, 7168, 2048, GH_NT, GH_BF16, 1),
+           "check full bf16 has f32-out, C, and TT cases");
+    n = gh_shapes_check("full", GH_E4M3, v, GH_MAX_SHAPES);
+    int nt_only = 1;
+    for (int i = 0; i < n; i++)
+        nt_only &= v[i].layout == GH_NT;
+    expect(n == 45 && nt_only, "check full fp8 has 45 cases, all NT");
+    n = gh_shapes_check("full", GH_BF16, v, 10);
+    expect(n == 10, "a shape list is cut at max");
+}
+
+/* --- registry, options, names ------------------------------------------------------------- */
+
+static void test_registry(void)
+{
+    gh_problem bf = {128, 256, 512, GH_TN, GH_BF16, GH_F32, GH_RECIPE_NONE, 1};
+    gh_problem f8 = {128, 256, 512, GH_NT, GH_E4M3, GH_BF16, GH_RECIPE_NONE, 0};
+    const gh_runner *lt16 = gh_runner_find("cublaslt-bf16");
+    const gh_runner *blk = gh_runner_find("cublaslt-fp8-block");
+    int unique = 1;
+    for (int i = 0; i < gh_runner_count; i++)
+        for (int j = i + 1; j < gh_runner_count; j++)
+            unique &= strcmp(gh_runners[i].name, gh_runners[j].name) != 0;
+    expect(unique, "runner names are unique");
+    expect(lt16 && blk && gh_runner_find("cublaslt-fp8-tensor"), "the three baselines are registered");
+    expect(lt16 && gh_runner_applies(lt16, &bf) && !gh_runner_applies(lt16, &f8),
+           "cublaslt-bf16 takes bf16 in any layout, not fp8");
+    expect(blk && gh_runner_applies(blk, &f8) && blk->recipe == GH_RECIPE_BLOCK,
+           "cublaslt-fp8-block takes fp8 NT with block scales");
+    f8.layout = GH_NN;
+    expect(blk && !gh_runner_applies(blk, &f8), "FP8 runners do not claim NN");
+}
+
+static void test_opts(void)
+{
+    gh_opts o;
+    char *ok[] = {"x", "--dtype", "fp8", "--layout", "tt", "--runner", "a,bb", "--seed", "0x10",
+                  "--quick", "--reps", "7"};
+    char *bad1[] = {"x", "--dtype", "fp16"};
+    char *bad2[] = {"x", "--frobnicate"};
+    char *all[] = {"x", "--layout", "all"};
+    gh_opts_default(&o);
+    expect(gh_opts_parse(&o, 12, ok) == 0 && !o.want_in[GH_BF16] && o.want_in[GH_E4M3] &&
+               o.layouts == 1u << GH_TT && o.seed == 16 && o.reps == 7 &&
+               strcmp(o.shapes, "quick") == 0,
+           "flags parse");
+    expect(gh_name_in_list(o.runners, "bb") && gh_name_in_list(o.runners, "a") &&
+               !gh_name_in_list(o.runners, "b") && gh_name_in_list(NULL, "zz"),
+           "--runner lists match whole names");
+    gh_opts_default(&o);
+    expect(gh_opts_parse(&o, 3, bad1) == -1 && gh_opts_parse(&o, 2, bad2) == -1,
+           "bad flags are errors");
+    gh_opts_default(&o);
+    expect(gh_opts_parse(&o, 3, all) == 0 && o.layouts == 0xfu, "--layout all");
+}
+
+static void test_names(void)
+{
+    gh_problem p = {4096, 7168, 16384, GH_NT, GH_E4M3, GH_BF16, GH_RECIPE_BLOCK, 0};
+    double bytes = 4096.0 * 16384 + 7168.0 * 16384 + 2.0 * 4096 * 7168 +
+                   4.0 * (128.0 * 4096 + 56.0 * 128);
+    char s[128];
+    expect(gh_layout_parse("nt") == GH_NT && gh_layout_parse("TN") == GH_TN &&
+               gh_layout_parse("NX") == -1,
+           "layout names parse");
+    expect(gh_problem_bytes(&p) == bytes, "problem bytes = A + B + scales + D");
+    expect(gh_problem_flops(&p) == 2.0 * 4096 * 7168 * 16384, "problem flops = 2MNK");
+    expect(gh_diff_bar(&p) == 1e-3, "fp8 bar is 1e-3");
+    p.in = GH_BF16;
+    expect(gh_diff_bar(&p) == 1e-5, "bf16 bar is 1e-5");
+    p.has_c = 1;
+    gh_problem_str(&p, s, sizeof s);
+    expect(strcmp(s, "bf16 NT M=4096 N=7168 K=16384 out=bf16 +C") == 0, "problem string");
+    double v[] = {5, 1, 4, 2, 3};
+    expect(gh_median(v, 5) == 3 && v[0] == 1 && v[4] == 5, "median (sorts)");
+    expect(gh_align(333, 4) == 336 && gh_cdiv(2112, 128) == 17, "align / cdiv");
+}
+
+int main(void)
+{
+    test_lt_map();
+    test_shapes();
+    test_registry();
+    test_opts();
+    test_names();
+    printf("gh-host-check: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

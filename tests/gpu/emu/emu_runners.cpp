@@ -1,0 +1,88 @@
+/* emu_runners.cpp - the emulation's runners (rows in emu_runners.def): a plain CPU
+ * GEMM that reads the buffers exactly as harness.h documents them (layouts, FP8
+ * scales and their leading dimensions), and faulty variants of it. Under emulation
+ * device memory is host memory, so they compute in place. */
+#include "harness.h"
+#include "harness_dev.h"
+
+static float bf16_at(const void *p, size_t i)
+{
+    return __bfloat162float(((const __nv_bfloat16 *)p)[i]);
+}
+
+static float e4m3_at(const void *p, size_t i)
+{
+    __half_raw h = __nv_cvt_fp8_to_halfraw(((const __nv_fp8_storage_t *)p)[i], __NV_E4M3);
+    return __half2float(__half(h));
+}
+
+static double dot_bf16(const gh_problem *p, const gh_buffers *b, int m, int n)
+{
+    int ak = gh_layout_a_kmajor(p->layout), bk = gh_layout_b_kmajor(p->layout);
+    double acc = 0;
+    for (int k = 0; k < p->k; k++)
+        acc += (double)bf16_at(b->a, ak ? (size_t)m * b->lda + k : (size_t)k * b->lda + m) *
+               bf16_at(b->b, bk ? (size_t)n * b->ldb + k : (size_t)k * b->ldb + n);
+    return acc;
+}
+
+/* Per 128-wide K block: the e4m3 partial sum times the A and B scales. */
+static double dot_fp8(const gh_problem *p, const gh_buffers *b, int m, int n, int b_scale)
+{
+    double acc = 0;
+    for (int kb = 0; kb < p->k / 128; kb++) {
+        double part = 0;
+        for (int k = kb * 128; k < kb * 128 + 128; k++)
+            part += (double)e4m3_at(b->a, (size_t)m * b->lda + k) *
+                    e4m3_at(b->b, (size_t)n * b->ldb + k);
+        if (p->recipe == GH_RECIPE_TENSOR)
+            acc += part * b->sa[0] * (b_scale ? b->sb[0] : 1.0f);
+        else
+            acc += part * b->sa[kb * b->sa_ld + m] *
+                   (b_scale ? b->sb[(n / 128) * b->sb_ld + kb] : 1.0f);
+    }
+    return acc;
+}
+
+static void store(const gh_problem *p, const gh_buffers *b, int m, int n, double v)
+{
+    size_t i = (size_t)m * p->n + n;
+    if (p->has_c)
+        v += p->out == GH_F32 ? ((const float *)b->c)[i] : bf16_at(b->c, i);
+    if (p->out == GH_F32)
+        ((float *)b->d)[i] = (float)v;
+    else
+        ((__nv_bfloat16 *)b->d)[i] = __float2bfloat16_rn((float)v);
+}
+
+static int cpu_gemm(const gh_problem *p, const gh_buffers *b, int rows, int b_scale)
+{
+    for (int m = 0; m < rows; m++)
+        for (int n = 0; n < p->n; n++)
+            store(p, b, m, n, p->in == GH_BF16 ? dot_bf16(p, b, m, n) : dot_fp8(p, b, m, n, b_scale));
+    return GH_OK;
+}
+
+extern "C" int gh_emu_cpu(const gh_problem *p, const gh_buffers *b, cudaStream_t)
+{
+    return cpu_gemm(p, b, p->m, 1);
+}
+
+/* Leaves the last row of D unwritten. */
+extern "C" int gh_emu_fault_last_row(const gh_problem *p, const gh_buffers *b, cudaStream_t)
+{
+    return cpu_gemm(p, b, p->m - 1, 1);
+}
+
+/* Claims f32 output, then refuses it. */
+extern "C" int gh_emu_fault_claims_f32(const gh_problem *, const gh_buffers *, cudaStream_t)
+{
+    gh_set_error("emu-fault-claims-f32: no f32 output after all");
+    return GH_UNSUPPORTED;
+}
+
+/* Forgets the B scales. */
+extern "C" int gh_emu_fault_b_scale(const gh_problem *p, const gh_buffers *b, cudaStream_t)
+{
+    return cpu_gemm(p, b, p->m, 0);
+}

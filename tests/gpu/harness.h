@@ -1,0 +1,411 @@
+/* harness.h - the GPU GEMM test and benchmark harness ("gh"): problem and buffer
+ * descriptions, the runner plug-in interface and registry, and the helpers that
+ * dgk-gemm-check (check_main.cu) and dgk-bench (bench_main.cu) are built from.
+ *
+ * Data flow: a gh_case (harness_case.cu) draws fresh random BF16 inputs on the GPU,
+ * computes an independent reference product (harness_ref.cu) and, for FP8, quantizes
+ * the inputs with the runner's scale recipe (harness_quant.cu). A runner (a row of
+ * runners.def: a cuBLASLt baseline or a dgk entry point) writes D into a poisoned
+ * buffer; harness_diff.cu checks that every element was written and computes
+ * DeepGEMM's diff metric against the reference; harness_time.cu times runners with
+ * CUDA events and L2 flushed between runs.
+ *
+ * Everything here is C-callable (runners may be written in C); device code lives in
+ * the .cu files. Functions return GH_OK, GH_UNSUPPORTED or GH_ERROR and leave a
+ * message for gh_error(); nothing here prints or exits. */
+#ifndef GH_HARNESS_H
+#define GH_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cuda_runtime_api.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* --- status and errors ---------------------------------------------------------- */
+
+enum {
+    GH_OK = 0,
+    GH_UNSUPPORTED = 1, /* this runner cannot compute this problem (message says why) */
+    GH_ERROR = 2,       /* a CUDA/cuBLASLt/library call failed (message says which) */
+};
+
+/* The last error message (one per process; the harness is single-threaded). */
+void gh_set_error(const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+const char *gh_error(void);
+
+/* Checks a CUDA runtime call; on failure records "file:line: call: reason" and
+ * returns GH_ERROR from the calling function. */
+#define GH_CUDA(call)                                                             \
+    do {                                                                          \
+        cudaError_t gh_e_ = (call);                                               \
+        if (gh_e_ != cudaSuccess) {                                               \
+            gh_set_error("%s:%d: %s: %s", __FILE__, __LINE__, #call,              \
+                         cudaGetErrorString(gh_e_));                              \
+            return GH_ERROR;                                                      \
+        }                                                                         \
+    } while (0)
+
+/* Propagates a non-OK gh status. */
+#define GH_TRY(call)                                                              \
+    do {                                                                          \
+        int gh_s_ = (call);                                                       \
+        if (gh_s_ != GH_OK)                                                       \
+            return gh_s_;                                                         \
+    } while (0)
+
+/* --- problems -------------------------------------------------------------------- */
+
+/* Element types of A/B (GH_BF16, GH_E4M3) and of C/D (GH_BF16, GH_F32). */
+#define GH_DTYPES(X) \
+    X(GH_BF16, "bf16", 2) \
+    X(GH_F32,  "f32",  4) \
+    X(GH_E4M3, "fp8",  1)
+typedef enum gh_dtype {
+#define X(id, name, bytes) id,
+    GH_DTYPES(X)
+#undef X
+    GH_DTYPE_COUNT
+} gh_dtype;
+
+/* DeepGEMM's layout names: the first letter is A, the second B.
+ *   A "N": [M,K] K-major        A "T": [K,M] M-major
+ *   B "T": [N,K] K-major        B "N": [K,N] N-major
+ * D (and C) are always [M,N] row-major. */
+#define GH_LAYOUTS(X) \
+    X(GH_NT, "NT", 1, 1) \
+    X(GH_NN, "NN", 1, 0) \
+    X(GH_TN, "TN", 0, 0) \
+    X(GH_TT, "TT", 0, 1)
+typedef enum gh_layout {
+#define X(id, name, a_kmajor, b_kmajor) id,
+    GH_LAYOUTS(X)
+#undef X
+    GH_LAYOUT_COUNT
+} gh_layout;
+
+/* FP8 scale recipes (the quantized A/B and their scales):
+ *   tensor: one f32 scale for all of A and one for all of B;
+ *   block:  A per token 1x128 (f32, stored MN-major [K/128][align(M,4)]),
+ *           B per block 128x128 (f32, stored [cdiv(N,128)][K/128]);
+ *   block-ue8m0: as block, each scale rounded up to a power of two (still stored
+ *           as f32; packing into ue8m0 bytes is an SM100 concern). */
+#define GH_RECIPES(X) \
+    X(GH_RECIPE_NONE,        "none") \
+    X(GH_RECIPE_TENSOR,      "tensor") \
+    X(GH_RECIPE_BLOCK,       "1x128/128x128") \
+    X(GH_RECIPE_BLOCK_UE8M0, "1x128/128x128-ue8m0")
+typedef enum gh_recipe {
+#define X(id, name) id,
+    GH_RECIPES(X)
+#undef X
+    GH_RECIPE_COUNT
+} gh_recipe;
+
+typedef struct gh_problem {
+    int m, n, k;
+    gh_layout layout;
+    gh_dtype in;       /* A and B: GH_BF16 or GH_E4M3 */
+    gh_dtype out;      /* D and C: GH_BF16 or GH_F32 */
+    gh_recipe recipe;  /* GH_RECIPE_NONE for BF16 inputs */
+    int has_c;         /* D = A*B + C, else D = A*B */
+} gh_problem;
+
+/* Device buffers for one problem. All pointers come from cudaMalloc (256-byte
+ * aligned) and are dense: the leading dimensions are the ones the layout implies. */
+typedef struct gh_buffers {
+    const void *a;     int64_t lda;   /* A "N": [M,K], lda = K;  A "T": [K,M], lda = M */
+    const void *b;     int64_t ldb;   /* B "T": [N,K], ldb = K;  B "N": [K,N], ldb = N */
+    const float *sa;   int64_t sa_ld; /* FP8 A scales; block: [K/128][sa_ld], sa_ld =
+                                         align(M,4), padding entries are NaN; tensor: 1 */
+    const float *sb;   int64_t sb_ld; /* FP8 B scales; block: [cdiv(N,128)][sb_ld],
+                                         sb_ld = K/128; tensor: 1 */
+    const void *c;                    /* [M,N] in the out dtype, NULL unless has_c */
+    void *d;                          /* [M,N] in the out dtype */
+    uint64_t gen;                     /* changes whenever the contents of a, b, sa, sb
+                                         or c change: runners may cache data derived
+                                         from them keyed on (pointers, gen) */
+} gh_buffers;
+
+/* --- runners --------------------------------------------------------------------- */
+
+/* Enqueues D = A*B (+ C) on stream s. Returns GH_OK, GH_UNSUPPORTED (with
+ * gh_set_error saying why) or GH_ERROR. Must not synchronize more than it needs. */
+typedef int (*gh_runner_fn)(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
+
+typedef enum gh_kind { GH_BASELINE, GH_UNDER_TEST } gh_kind;
+
+/* What a runner claims to handle, beyond its input dtype and recipe. A case outside
+ * the claim is not run. Inside it, GH_UNSUPPORTED from a baseline is a SKIP (cuBLASLt
+ * has no algorithm), from a runner under test a FAIL (it claimed the case). */
+enum {
+    GH_CAP_NT = 1u << GH_NT,
+    GH_CAP_NN = 1u << GH_NN,
+    GH_CAP_TN = 1u << GH_TN,
+    GH_CAP_TT = 1u << GH_TT,
+    GH_CAP_LAYOUTS = GH_CAP_NT | GH_CAP_NN | GH_CAP_TN | GH_CAP_TT,
+    GH_CAP_OUT_BF16 = 1u << 4,
+    GH_CAP_OUT_F32 = 1u << 5,
+    GH_CAP_WITH_C = 1u << 6,
+    GH_CAP_ALL = GH_CAP_LAYOUTS | GH_CAP_OUT_BF16 | GH_CAP_OUT_F32 | GH_CAP_WITH_C,
+};
+
+typedef struct gh_runner {
+    const char *name;
+    gh_kind kind;
+    gh_dtype in;       /* GH_BF16 or GH_E4M3 */
+    gh_recipe recipe;  /* the quantization it consumes (GH_RECIPE_NONE for BF16) */
+    unsigned caps;     /* GH_CAP_* */
+    gh_runner_fn fn;
+} gh_runner;
+
+/* The registry: every row of runners.def, in order. */
+extern const gh_runner gh_runners[];
+extern const int gh_runner_count;
+
+const gh_runner *gh_runner_find(const char *name);
+/* One line per runner (name, kind, dtype, recipe, caps), for --list. */
+void gh_runners_print(FILE *out);
+/* 1 if the problem (dtype, layout, out dtype, C) is inside the runner's claim. */
+int gh_runner_applies(const gh_runner *r, const gh_problem *p);
+
+/* cuBLASLt baselines (harness_cublaslt.cu). Handle and 32 MiB workspace are created
+ * on first use; gh_cublaslt_release frees them. */
+int gh_cublaslt_bf16(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
+int gh_cublaslt_fp8_tensor(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
+int gh_cublaslt_fp8_block(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
+void gh_cublaslt_release(void);
+/* "cuBLASLt 13.0.0.19" style, for report headers. */
+void gh_cublaslt_version(char *buf, size_t len);
+
+/* How a problem maps onto cuBLASLt, which is column-major: our row-major D [M,N] is
+ * cuBLAS's column-major N x M matrix, so cuBLAS computes D = op(A') op(B') with
+ * A' = our B (m = N) and B' = our A (n = M). Each operand is described as cuBLAS
+ * sees it stored (rows x cols, column-major, leading dimension). Pure arithmetic,
+ * tested on the host. */
+typedef struct gh_lt_map {
+    int trans_a, trans_b;               /* 1: CUBLAS_OP_T */
+    int64_t m, n, k;                    /* N, M, K */
+    int64_t rows_a, cols_a, lda;        /* A' = our B */
+    int64_t rows_b, cols_b, ldb;        /* B' = our A */
+    int64_t ldd;                        /* D and C: N x M, ld N */
+} gh_lt_map;
+void gh_lt_map_of(const gh_problem *p, gh_lt_map *m);
+
+/* --- names and sizes ---------------------------------------------------------------- */
+
+const char *gh_dtype_name(gh_dtype t);
+size_t gh_dtype_bytes(gh_dtype t);
+const char *gh_layout_name(gh_layout l);
+int gh_layout_a_kmajor(gh_layout l);
+int gh_layout_b_kmajor(gh_layout l);
+/* -1 when no layout has that name (case-insensitive). */
+int gh_layout_parse(const char *s);
+const char *gh_recipe_name(gh_recipe r);
+/* "bf16 NT M=4096 N=7168 K=16384 out=bf16 +C" */
+void gh_problem_str(const gh_problem *p, char *buf, size_t len);
+/* Bytes moved once each: A + B (+ their scales) + D (+ C). */
+double gh_problem_bytes(const gh_problem *p);
+double gh_problem_flops(const gh_problem *p);
+/* The diff bar: 1e-5 for BF16 inputs, 1e-3 for FP8. */
+double gh_diff_bar(const gh_problem *p);
+int64_t gh_align(int64_t x, int64_t to);
+int64_t gh_cdiv(int64_t x, int64_t y);
+
+/* --- device ------------------------------------------------------------------------ */
+
+typedef struct gh_device {
+    char name[256];
+    int sms, cc_major, cc_minor;
+    size_t l2_bytes, mem_bytes;
+    int runtime_version, driver_version; /* 13000 = 13.0 */
+    char driver[64];                     /* "580.159.04" from /proc, or "unknown" */
+} gh_device;
+
+int gh_device_info(gh_device *d);
+/* "NVIDIA H100 80GB HBM3, 132 SMs, 50 MB L2, CUDA runtime 13.0, driver 580.159.04 (CUDA 13.0)" */
+void gh_device_str(const gh_device *d, char *buf, size_t len);
+/* ISO date and time of now (UTC), for report headers. */
+void gh_now_str(char *buf, size_t len);
+
+int gh_malloc(void **p, size_t bytes);
+void gh_free(void *p);
+
+/* --- random inputs (harness_rand.cu) ------------------------------------------------ */
+
+/* A seed that differs from run to run (time, pid). */
+uint64_t gh_fresh_seed(void);
+/* Derives an independent stream seed from a seed and a label. */
+uint64_t gh_seed_mix(uint64_t seed, uint64_t label);
+/* Fills n elements (GH_BF16 or GH_F32) with normal-ish values (mean 0, sd 1) from a
+ * counter-based generator: element i depends only on (seed, i). Never zero. */
+int gh_fill_random(void *p, gh_dtype t, size_t n, uint64_t seed, cudaStream_t s);
+
+/* --- poisoning and comparison (harness_diff.cu) ----------------------------------------- */
+
+/* Fills n elements (GH_BF16 or GH_F32) with a NaN bit pattern no arithmetic produces
+ * (bf16 0x7fa5, f32 0x7fa5a5a5), so an element left as poison was never written. */
+int gh_poison(void *p, gh_dtype t, size_t n, cudaStream_t s);
+
+typedef struct gh_compare {
+    size_t unwritten;   /* elements still holding the poison pattern */
+    size_t nonfinite;   /* other NaN/Inf elements */
+    int64_t first_bad;  /* index of the first unwritten or non-finite element, or -1 */
+    double diff;        /* DeepGEMM: 1 - 2*sum(x*y) / sum(x*x + y*y), over finite elements */
+    double max_abs;     /* max |x - y| over finite elements */
+    double ref_rms;     /* sqrt(mean(y*y)): the scale max_abs compares to */
+} gh_compare;
+
+/* Compares n elements of d (GH_BF16 or GH_F32) with the f32 reference, in double
+ * precision on the GPU; synchronizes s and fills *r. */
+int gh_compare_ref(const void *d, gh_dtype t, const float *ref, size_t n, gh_compare *r,
+                   cudaStream_t s);
+
+/* --- reference GEMM (harness_ref.cu) --------------------------------------------------- */
+
+/* ref[M,N] (f32, row-major) = A*B (+ C) from BF16 A and B in p->layout (leading
+ * dimensions as gh_buffers describes), C (if p->has_c) in p->out. CUDA cores only:
+ * FP32 products of BF16 values are exact; 32-long partial sums in FP32, the rest in
+ * double. Independent of every tensor-core path under test. */
+int gh_ref_gemm(const gh_problem *p, const void *a16, const void *b16, const void *c,
+                float *ref, cudaStream_t s);
+
+/* --- FP8 quantization (harness_quant.cu) ----------------------------------------------- */
+
+/* Per token: a16 [M,K] BF16 K-major -> q [M,K] e4m3, sa [K/128][sa_ld] f32 MN-major
+ * with sa_ld >= M (entries m >= M set to NaN). scale = max(amax, 1e-4) / 448 per
+ * 128-element row block; ue8m0 rounds each scale up to a power of two. K % 128 == 0. */
+int gh_quant_1x128(const void *a16, int m, int k, void *q, float *sa, int64_t sa_ld,
+                   int ue8m0, cudaStream_t s);
+/* Per block: b16 [N,K] BF16 K-major -> q [N,K] e4m3, sb [cdiv(N,128)][sb_ld] f32 with
+ * sb_ld >= K/128, one scale per 128x128 block (a partial last block of rows uses only
+ * its rows). K % 128 == 0. */
+int gh_quant_128x128(const void *b16, int n, int k, void *q, float *sb, int64_t sb_ld,
+                     int ue8m0, cudaStream_t s);
+/* Per tensor: x16 (n BF16) -> q (n e4m3), *scale (device f32) = max(amax,1e-4)/448. */
+int gh_quant_tensor(const void *x16, size_t n, void *q, float *scale, cudaStream_t s);
+/* Inverse maps for the self-test: f32 x [rows, K] = q * scale, with the scale layouts
+ * above (kind 0: 1x128 with ld; 1: 128x128 with ld; 2: tensor). */
+int gh_dequant(const void *q, int rows, int k, const float *scale, int64_t ld, int kind,
+               float *x, cudaStream_t s);
+/* f32 copy of n BF16 elements (the self-test's reference side). */
+int gh_bf16_to_f32(const void *x16, size_t n, float *x, cudaStream_t s);
+
+/* --- timing (harness_time.cu) --------------------------------------------------------- */
+
+typedef struct gh_timer {
+    void *flush;          /* written before every timed run to evict L2 */
+    size_t flush_bytes;   /* max(256 MiB, 4 x L2) */
+    int warmup, reps;
+    cudaEvent_t *ev;      /* 2 * reps events */
+} gh_timer;
+
+typedef struct gh_timing {
+    double median_us, min_us, max_us;
+} gh_timing;
+
+int gh_timer_init(gh_timer *t, size_t l2_bytes, int warmup, int reps);
+void gh_timer_free(gh_timer *t);
+/* Runs the runner `warmup` times, then `reps` times each after an L2 flush with CUDA
+ * events around the runner alone; the median of the reps. */
+int gh_time_runner(gh_timer *t, const gh_runner *r, const gh_problem *p,
+                   const gh_buffers *b, cudaStream_t s, gh_timing *out);
+
+/* --- cases (harness_case.cu) ---------------------------------------------------------- */
+
+typedef struct gh_quant_set {
+    void *a8, *b8;
+    float *sa, *sb;
+    int64_t sa_ld, sb_ld;
+    int ready;
+} gh_quant_set;
+
+typedef struct gh_case {
+    gh_problem p;         /* recipe is per runner; p.recipe is unused */
+    uint64_t seed;
+    void *a16, *b16;      /* unquantized BF16 inputs in p.layout */
+    void *c, *d;          /* C (NULL unless has_c) and D in p.out */
+    float *ref;           /* [M,N] reference */
+    gh_quant_set q[GH_RECIPE_COUNT];
+    uint64_t gen;
+} gh_case;
+
+typedef struct gh_verdict {
+    int status;           /* the runner's return code */
+    int pass;             /* status OK, every element written and finite, diff < bar */
+    gh_compare cmp;
+    double bar;
+} gh_verdict;
+
+/* Allocates the case's buffers, draws A, B (and C) from `seed` and computes the
+ * reference. GH_UNSUPPORTED if the problem itself is invalid (FP8 not NT, K % 128). */
+int gh_case_setup(gh_case *c, const gh_problem *p, uint64_t seed, cudaStream_t s);
+/* Buffers for a runner consuming `recipe` (quantizing on first use). */
+int gh_case_buffers(gh_case *c, gh_recipe recipe, gh_buffers *b, cudaStream_t s);
+/* The problem as the runner sees it (recipe set). */
+gh_problem gh_case_problem(const gh_case *c, const gh_runner *r);
+/* Poisons D, runs the runner once, synchronizes and compares with the reference.
+ * Returns GH_ERROR only when the harness itself (or the CUDA context) failed; a
+ * runner's failure is reported in v. */
+int gh_case_run(gh_case *c, const gh_runner *r, gh_verdict *v, cudaStream_t s);
+void gh_case_free(gh_case *c);
+
+/* --- shape sets (harness_shapes.cu) --------------------------------------------------- */
+
+typedef struct gh_shape {
+    int m, n, k;
+    gh_layout layout;
+    gh_dtype out;
+    int has_c;
+} gh_shape;
+
+/* DeepGEMM's dense shapes for the benchmark: M in {1,64,128,4096} x 7 (N,K), NT, BF16
+ * out ("full"), a 6-shape subset ("quick"), or 12 small edge-case shapes ("tiny").
+ * Returns the count (<= max), or -1 for an unknown set name. */
+int gh_shapes_bench(const char *set, gh_shape *out, int max);
+/* The correctness set for an input dtype: the bench shapes, (N,K) = (256,7168) and
+ * (129280,7168) with f32 out, C addends, and (BF16) M=4096 in NN/TN/TT ("full"); a
+ * subset ("quick"); or small edge cases in the same categories ("tiny": M = 1, 7, 65,
+ * 130; N = 264..520, not multiples of 64; K = 128..384). */
+int gh_shapes_check(const char *set, gh_dtype in, gh_shape *out, int max);
+#define GH_MAX_SHAPES 256
+
+/* --- command line (harness_cli.c), shared by the two programs ------------------------ */
+
+typedef struct gh_opts {
+    int want_in[GH_DTYPE_COUNT]; /* --dtype bf16|fp8|all: input dtypes to run */
+    unsigned layouts;            /* --layout: bits 1 << gh_layout; 0 = the program's default */
+    const char *shapes;          /* --shapes tiny|quick|full */
+    const char *runners;         /* --runner NAME[,NAME...]: NULL = all */
+    uint64_t seed;               /* --seed N (default: fresh) */
+    const char *csv, *md;        /* --csv FILE, --md FILE */
+    int warmup, reps;            /* --warmup N, --reps N */
+    int verify;                  /* --no-verify clears */
+    int self_test;               /* --no-self-test clears */
+    int list;                    /* --list */
+} gh_opts;
+
+/* Defaults: all dtypes, layouts 0, shapes "full", fresh seed, 5 warm-up + 30 reps,
+ * verify and self-test on. */
+void gh_opts_default(gh_opts *o);
+/* Parses argv; returns 0, or -1 after gh_set_error for an unknown or malformed flag. */
+int gh_opts_parse(gh_opts *o, int argc, char **argv);
+/* 1 if `name` is in the comma-separated list (NULL list: everything). */
+int gh_name_in_list(const char *list, const char *name);
+
+/* --- misc ------------------------------------------------------------------------------ */
+
+/* Median of n doubles (sorts v in place). */
+double gh_median(double *v, int n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,154 @@
+/* harness_case.c - one GEMM case: fresh random BF16 inputs (and C) drawn from the
+ * case's seed, the reference product of those unquantized inputs, FP8 quantizations
+ * made on demand per scale recipe, and the run-and-verify step shared by the check and
+ * the benchmark (poison D, run, every element written and finite, diff < bar). */
+#include "harness.h"
+
+#include <string.h>
+
+static size_t elems(int64_t r, int64_t c) { return (size_t)r * (size_t)c; }
+
+static int valid_problem(const gh_problem *p)
+{
+    if (p->m <= 0 || p->n <= 0 || p->k <= 0) {
+        gh_set_error("bad problem size M=%d N=%d K=%d", p->m, p->n, p->k);
+        return GH_ERROR;
+    }
+    if (p->in == GH_E4M3 && p->layout != GH_NT) {
+        gh_set_error("FP8 inputs must be K-major (NT) on SM90, not %s", gh_layout_name(p->layout));
+        return GH_UNSUPPORTED;
+    }
+    if (p->in == GH_E4M3 && p->k % 128) {
+        gh_set_error("FP8 needs K %% 128 == 0 (scale blocks), K = %d", p->k);
+        return GH_UNSUPPORTED;
+    }
+    return GH_OK;
+}
+
+int gh_case_setup(gh_case *c, const gh_problem *p, uint64_t seed, cudaStream_t s)
+{
+    memset(c, 0, sizeof *c);
+    c->p = *p;
+    c->p.recipe = GH_RECIPE_NONE;
+    c->seed = seed;
+    GH_TRY(valid_problem(p));
+    size_t na = elems(p->m, p->k), nb = elems(p->n, p->k), nd = elems(p->m, p->n);
+    size_t ob = gh_dtype_bytes(p->out);
+    GH_TRY(gh_malloc(&c->a16, 2 * na));
+    GH_TRY(gh_malloc(&c->b16, 2 * nb));
+    GH_TRY(gh_malloc(&c->d, ob * nd));
+    GH_TRY(gh_malloc((void **)&c->ref, sizeof(float) * nd));
+    GH_TRY(gh_fill_random(c->a16, GH_BF16, na, gh_seed_mix(seed, 1), s));
+    GH_TRY(gh_fill_random(c->b16, GH_BF16, nb, gh_seed_mix(seed, 2), s));
+    if (p->has_c) {
+        GH_TRY(gh_malloc(&c->c, ob * nd));
+        GH_TRY(gh_fill_random(c->c, p->out, nd, gh_seed_mix(seed, 3), s));
+    }
+    GH_TRY(gh_ref_gemm(&c->p, c->a16, c->b16, c->c, c->ref, s));
+    c->gen = seed;
+    return GH_OK;
+}
+
+static int quantize(gh_case *c, gh_recipe r, cudaStream_t s)
+{
+    gh_quant_set *q = &c->q[r];
+    const gh_problem *p = &c->p;
+    size_t na = elems(p->m, p->k), nb = elems(p->n, p->k);
+    GH_TRY(gh_malloc(&q->a8, na));
+    GH_TRY(gh_malloc(&q->b8, nb));
+    if (r == GH_RECIPE_TENSOR) {
+        q->sa_ld = q->sb_ld = 1;
+        GH_TRY(gh_malloc((void **)&q->sa, sizeof(float)));
+        GH_TRY(gh_malloc((void **)&q->sb, sizeof(float)));
+        GH_TRY(gh_quant_tensor(c->a16, na, q->a8, q->sa, s));
+        GH_TRY(gh_quant_tensor(c->b16, nb, q->b8, q->sb, s));
+    } else {
+        int ue8m0 = r == GH_RECIPE_BLOCK_UE8M0;
+        q->sa_ld = gh_align(p->m, 4);
+        q->sb_ld = p->k / 128;
+        GH_TRY(gh_malloc((void **)&q->sa, sizeof(float) * elems(q->sa_ld, p->k / 128)));
+        GH_TRY(gh_malloc((void **)&q->sb, sizeof(float) * elems(gh_cdiv(p->n, 128), q->sb_ld)));
+        GH_TRY(gh_quant_1x128(c->a16, p->m, p->k, q->a8, q->sa, q->sa_ld, ue8m0, s));
+        GH_TRY(gh_quant_128x128(c->b16, p->n, p->k, q->b8, q->sb, q->sb_ld, ue8m0, s));
+    }
+    q->ready = 1;
+    return GH_OK;
+}
+
+int gh_case_buffers(gh_case *c, gh_recipe recipe, gh_buffers *b, cudaStream_t s)
+{
+    const gh_problem *p = &c->p;
+    memset(b, 0, sizeof *b);
+    b->lda = gh_layout_a_kmajor(p->layout) ? p->k : p->m;
+    b->ldb = gh_layout_b_kmajor(p->layout) ? p->k : p->n;
+    b->c = c->c;
+    b->d = c->d;
+    b->gen = c->gen;
+    if (p->in == GH_BF16) {
+        b->a = c->a16;
+        b->b = c->b16;
+        return GH_OK;
+    }
+    if (recipe == GH_RECIPE_NONE) {
+        gh_set_error("an FP8 runner must name its scale recipe");
+        return GH_ERROR;
+    }
+    if (!c->q[recipe].ready)
+        GH_TRY(quantize(c, recipe, s));
+    const gh_quant_set *q = &c->q[recipe];
+    b->a = q->a8;
+    b->b = q->b8;
+    b->sa = q->sa;
+    b->sb = q->sb;
+    b->sa_ld = q->sa_ld;
+    b->sb_ld = q->sb_ld;
+    return GH_OK;
+}
+
+gh_problem gh_case_problem(const gh_case *c, const gh_runner *r)
+{
+    gh_problem p = c->p;
+    p.recipe = p.in == GH_BF16 ? GH_RECIPE_NONE : r->recipe;
+    return p;
+}
+
+int gh_case_run(gh_case *c, const gh_runner *r, gh_verdict *v, cudaStream_t s)
+{
+    gh_problem p = gh_case_problem(c, r);
+    gh_buffers b;
+    size_t nd = elems(p.m, p.n);
+    memset(v, 0, sizeof *v);
+    v->bar = gh_diff_bar(&p);
+    GH_TRY(gh_case_buffers(c, p.recipe, &b, s));
+    GH_TRY(gh_poison(c->d, p.out, nd, s));
+    v->status = r->fn(&p, &b, s);
+    if (v->status != GH_OK)
+        return GH_OK;
+    cudaError_t e = cudaGetLastError();
+    if (e == cudaSuccess)
+        e = cudaStreamSynchronize(s);
+    if (e != cudaSuccess) {
+        v->status = GH_ERROR;
+        gh_set_error("%s: %s", r->name, cudaGetErrorString(e));
+        return GH_OK;
+    }
+    GH_TRY(gh_compare_ref(c->d, p.out, c->ref, nd, &v->cmp, s));
+    v->pass = v->cmp.unwritten == 0 && v->cmp.nonfinite == 0 && v->cmp.diff < v->bar;
+    return GH_OK;
+}
+
+void gh_case_free(gh_case *c)
+{
+    gh_free(c->a16);
+    gh_free(c->b16);
+    gh_free(c->c);
+    gh_free(c->d);
+    gh_free(c->ref);
+    for (int r = 0; r < GH_RECIPE_COUNT; r++) {
+        gh_free(c->q[r].a8);
+        gh_free(c->q[r].b8);
+        gh_free(c->q[r].sa);
+        gh_free(c->q[r].sb);
+    }
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# run_all.sh check|bench|all - the GPU suites (`make gpu-check`, `make bench`) from
+# prebuilt programs (make all gpu-programs, then carry build/ to the GPU machine).
+#   check: the runtime's GPU test (TMA, mbarrier, cluster, PDL), then dgk-gemm-check on
+#          DeepGEMM's dense shapes: BF16 in all four layouts, FP8 block-scaled NT. Each
+#          layout runs in its own process, so one crash cannot hide the others.
+#   bench: the runtime's timings, then dgk-bench for BF16 NT and FP8 NT against cuBLASLt.
+# Logs land in $OUT (else build/gpu-logs); kernels compile into a fresh cache, and
+# DGK_PRINT_COMPILE records each cold NVRTC compile with its time in compile.log.
+what=${1:-all}
+build=${BUILD:-build}
+out=${OUT:-$build/gpu-logs}
+mkdir -p "$out"
+export DGK_CACHE_DIR="${DGK_CACHE_DIR:-$(mktemp -d)}"
+status=0
+run() { # LOG CMD...: run, append to LOG, remember a failure
+    log=$1; shift
+    echo "== $*" >> "$out/$log"
+    "$@" >> "$out/$log" 2>> "$out/compile.log" || { status=1; echo "FAILED: $*" >> "$out/$log"; }
+}
+check() {
+    run check.log "$build/gpu/rt_gpu_test"
+    for layout in NT NN TN TT; do
+        run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype bf16 --layout "$layout" --no-self-test
+    done
+    run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype fp8
+    grep -E "^(FAIL|FATAL)|gemm-check:|PASS.*rt_|FAIL.*rt_" "$out/check.log" | tail -40
+}
+bench() {
+    run bench.log "$build/gpu/rt_bench"
+    run bench.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --md "$out/bench-bf16.md" --csv "$out/bench-bf16.csv"
+    run bench.log "$build/gpu/dgk-bench" --dtype fp8 --md "$out/bench-fp8.md" --csv "$out/bench-fp8.csv"
+    grep -A4 "geometric mean" "$out/bench.log" | tail -12
+}
+case $what in
+check) check ;;
+bench) bench ;;
+all) check; bench ;;
+*) echo "usage: run_all.sh check|bench|all" >&2; exit 2 ;;
+esac
+exit $status

@@ -1,0 +1,25 @@
+#!/bin/sh
+# check_one.sh INDEX FILE KERNEL DEFINES... - one configuration of tests/kernels/run.sh:
+# build it with dgkc (NVRTC, sm_90a), then check its PTX and ptxas report. Prints one
+# line starting with "ok" or "FAIL".
+i=$1 file=$2 kernel=$3
+shift 3
+out=$WORK/k$i
+if ! "$DGKC" build --kernel "$kernel" "$@" "$file" -o "$out.cubin" --ptx "$out.ptx" --stats > "$out.stats" 2> "$out.err"; then
+    echo "FAIL $kernel $*: dgkc build failed"
+    sed 's/^/    /' "$out.err" | head -8
+    exit 1
+fi
+for insn in wgmma.mma_async cp.async.bulk.tensor mbarrier setmaxnreg; do
+    grep -q "$insn" "$out.ptx" || { echo "FAIL $kernel $*: no $insn in the PTX"; exit 1; }
+done
+case $kernel in
+*fp8*) grep -q "wgmma.mma_async.*e4m3" "$out.ptx" || { echo "FAIL $kernel $*: its wgmma is not e4m3"; exit 1; } ;;
+esac
+grep -q " 0 bytes stack, 0/0 bytes spill" "$out.stats" || { echo "FAIL $kernel $*: $(cat "$out.stats")"; exit 1; }
+if grep -q SERIALIZED "$out.stats"; then
+    echo "FAIL $kernel $*: ptxas serialized its wgmma"
+    exit 1
+fi
+echo "ok   $kernel $* ($(sed 's/^[^:]*: //; s/, 0 bytes smem.*//' "$out.stats"))"
+rm -f "$out.cubin" "$out.ptx"

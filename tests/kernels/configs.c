@@ -1,0 +1,43 @@
+/* configs.c - prints every configuration the stock GEMM entry points can compile, one
+ * `dgkc build` argument list per line (file, kernel, -D definitions), for
+ * tests/kernels/run.sh. The tiles come from the heuristic's own candidate list
+ * (gemm_candidates), so a tile added there is compiled and checked in CI. */
+#include <stdio.h>
+
+#include "stdlib/stock.h"
+
+typedef struct stock_form {
+    const char *file, *kernel;
+    int in_bytes, b_mn_major, fp8, has_c_param;
+} stock_form;
+
+static const stock_form forms[] = {
+    {"stdlib/gemm_bf16.dgk", "gemm_bf16_nt", 2, 0, 0, 1},
+    {"stdlib/gemm_bf16.dgk", "gemm_bf16_nn", 2, 1, 0, 1},
+    {"stdlib/gemm_bf16.dgk", "gemm_bf16_tn", 2, 1, 0, 1},
+    {"stdlib/gemm_bf16.dgk", "gemm_bf16_tt", 2, 0, 0, 1},
+    {"stdlib/gemm_fp8.dgk", "gemm_fp8_nt", 1, 0, 1, 0},
+};
+
+static void print_form(const stock_form *f, int out_bytes, int has_c)
+{
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c};
+    gemm_config c[16];
+    int n = gemm_candidates(&s, c, 16);
+    for (int i = 0; i < n; i++) {
+        printf("%s %s -D BM=%d -D BN=%d -D TD=%s -D N=4096 -D K=7168", f->file, f->kernel, c[i].bm, c[i].bn,
+               out_bytes == 4 ? "f32" : "bf16");
+        if (f->has_c_param)
+            printf(" -D HAS_C=%s", has_c ? "true" : "false");
+        putchar('\n');
+    }
+}
+
+int main(void)
+{
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        for (int out = 2; out <= 4; out += 2)
+            for (int c = 0; c <= forms[i].has_c_param; c++)
+                print_form(&forms[i], out, c);
+    return 0;
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# run.sh - `make check-kernels`: every configuration the stock entry points can pick
+# (tests/kernels/configs.c) is compiled by NVRTC for sm_90a through `dgkc build`, then
+#   - the PTX must hold wgmma.mma_async (with .e4m3 for FP8), cp.async.bulk.tensor,
+#     mbarrier and setmaxnreg;
+#   - ptxas must report 0 spill bytes, no stack frame and no wgmma serialization.
+# Examples (examples/*.dgk) build the same way when the backend lowers them; one it does
+# not lower yet must be refused with a diagnostic (exit 1), never crash the compiler.
+# Appends "kernels PASSED FAILED" to $BUILD/check-summary.txt.
+build=${BUILD:-build}
+dgkc=$build/bin/dgkc
+configs=$build/tests/kernel_configs
+work=$build/kernels
+mkdir -p "$work"
+jobs=${JOBS:-2}
+
+# An example either builds (checked like a stock kernel) or is refused with diagnostics.
+check_example() {
+    file=$1
+    "$dgkc" build "$file" -o "$work/ex.cubin" > "$work/ex.out" 2> "$work/ex.err"
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        echo "ok   $file (builds)"; return 0
+    fi
+    if [ $rc -eq 1 ] && grep -q "error:" "$work/ex.err"; then
+        echo "ok   $file (not lowered yet: $(grep -m1 'error:' "$work/ex.err" | sed 's/.*error: //' | cut -c1-90))"; return 0
+    fi
+    echo "FAIL $file: dgkc exited $rc without a diagnostic"; return 1
+}
+
+"$configs" > "$work/configs.txt" || { echo "kernel_configs failed"; exit 1; }
+n=0
+: > "$work/results.txt"
+while read -r line; do
+    n=$((n + 1))
+    echo "$n $line"
+done < "$work/configs.txt" > "$work/numbered.txt"
+DGKC=$dgkc WORK=$work xargs -P "$jobs" -L 1 sh tests/kernels/check_one.sh < "$work/numbered.txt" > "$work/results.txt"
+for f in examples/*.dgk; do check_example "$f"; done >> "$work/results.txt"
+cat "$work/results.txt"
+passed=$(grep -c '^ok' "$work/results.txt")
+failed=$(grep -c '^FAIL' "$work/results.txt")
+echo "kernels $passed $failed" >> "$build/check-summary.txt"
+echo "kernels: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
