@@ -3,18 +3,19 @@
 #   make bk-sm90-run     build $(BUILD)/gpu/bk-sm90-run: emits the sample and bench GEMM
 #                        plans, compiles them with NVRTC and runs/times them on the GPU
 #                        against a reference kernel and cuBLAS (tests/gpu/README-bk.md).
-#                        Needs only gcc and the CUDA toolkit (no re2c, lemon or check).
+#                        Needs gcc and the CUDA toolkit; without re2c/lemon, carry
+#                        $(BUILD)/gen and use NO_REGEN=1.
 #   make golden-update-emit   rewrite tests/golden/emit/NAME.cu from the emitter (review the diff!)
 
 BK_RUN     := $(BUILD)/gpu/bk-sm90-run
-BK_RUN_SRC := tests/gpu/bk_sm90_run.c compiler/arena.c compiler/diag.c compiler/strbuf.c dsl/dtype.c \
-              $(wildcard backend/sm90/*.c)
 
 bk-sm90-run: $(BK_RUN)
 
-$(BK_RUN): $(BK_RUN_SRC) $(GEN)/devhdr_sm90.c $(wildcard backend/sm90/*.h tests/unit/sm90_*.h compiler/*.h dsl/*.h)
+# Links libdgkc (the emitter and what it shares with the compiler). On a machine without
+# re2c/lemon, carry $(BUILD)/gen and build with NO_REGEN=1.
+$(BK_RUN): tests/gpu/bk_sm90_run.c $(LIBDGKC) $(wildcard tests/unit/sm90_*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(WARN) -Werror -o $@ $(BK_RUN_SRC) $(GEN)/devhdr_sm90.c \
+	$(CC) $(BASEFLAGS) $(WARN) -Werror -o $@ tests/gpu/bk_sm90_run.c $(LIBDGKC) \
 	  -L$(CUDA_LIBDIR) -L$(CUDA_LIBDIR)/stubs -Wl,-rpath,$(CUDA_LIBDIR) -lcublas -lcuda -lnvrtc -lm
 
 golden-update-emit: $(BUILD)/tests/test_sm90_emit
