@@ -143,6 +143,10 @@ typedef struct dgk_plan_fp8 {
     int block_n;          /* 128 */
     int sb_straddle;      /* a tile can cover two SB blocks */
     dgk_loc loc;          /* the `acc += mma(...) * sa * sb` statement */
+    /* (added after v1) two temporaries: K block kb is promoted while the wgmmas of block
+     * kb + 1 run, so the tensor cores never wait for the CUDA cores. Costs a third
+     * accumulator-sized register set per thread (3 x BN/2 x wg_rows/64 floats). */
+    int overlap;
 } dgk_plan_fp8;
 
 /* The wgmma instruction: m{inst_m}n{inst_n}k{inst_k}, operand dtypes from a and b (they

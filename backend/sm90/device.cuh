@@ -107,12 +107,15 @@ DGK_DEV void dgk_mbar_arrive_expect_tx(dgk_u64 *bar, dgk_u32 bytes)
 }
 
 /* 9.7.13.15.13 mbarrier.arrive on the same barrier in cluster peer `cta` (9.7.9.18 mapa
- * translates our shared address into the peer's window). */
+ * translates our shared address into the peer's window). The default .release.cta
+ * semantics suffice for releasing a pipeline stage (the wgmma reads are complete once
+ * wgmma.wait_group returned); .release.cluster would fence every arrive at cluster scope,
+ * which measured twice as slow for a whole GEMM. */
 DGK_DEV void dgk_mbar_arrive_cluster(dgk_u64 *bar, dgk_u32 cta)
 {
     asm volatile("{\n\t.reg .b32 remote;\n\t"
                  "mapa.shared::cluster.u32 remote, %0, %1;\n\t"
-                 "mbarrier.arrive.release.cluster.shared::cluster.b64 _, [remote];\n\t}"
+                 "mbarrier.arrive.shared::cluster.b64 _, [remote];\n\t}"
                  ::"r"(dgk_smem_u32(bar)), "r"(cta) : "memory");
 }
 
@@ -176,6 +179,16 @@ DGK_DEV void dgk_pdl_wait(void)
 DGK_DEV void dgk_pdl_launch_dependents(void)
 {
     asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+}
+
+/* A value the optimizer cannot see through. Loop bounds that are compile-time constants
+ * (K specialized at compile time) would otherwise invite NVVM to unroll a whole K loop,
+ * wgmma and all, which overrides `#pragma unroll 1` and costs I-cache and compile time. */
+DGK_DEV int dgk_opaque(int x)
+{
+    int y;
+    asm("mov.b32 %0, %1;" : "=r"(y) : "r"(x));
+    return y;
 }
 
 /* ---- registers ------------------------------------------------------------------------ */

@@ -1,15 +1,14 @@
 /* emit_consumer.c - the consumer warpgroups' mainloop. Each consumer raises its register
  * budget (setmaxnreg.inc), then per tile and per K block: wait for the stage's full
  * barrier, issue every wgmma of the stage back to back (K_STEPS x its m64 row blocks x
- * N_INSTS) and commit them as one group. BF16/F16: keep that group in flight (wait<1>)
- * and release the previous stage, whose group is now done. FP8 with promotion: the
- * stage accumulates into a temporary, which emit_fp8.c scales into the accumulators.
- * Then the epilogue (emit_epilogue.c). A stage is released by one arrive per consumer
- * warp on its empty barrier in every CTA of the cluster. */
+ * N_INSTS, the namespace helper mma_stage) and commit them as one group. BF16/F16: keep
+ * that group in flight (wait<1>) and release the previous stage, whose group is now
+ * done. FP8 with promotion: emit_fp8.c. Then the epilogue (emit_epilogue.c). A stage is
+ * released by one arrive per consumer warp on its empty barrier in every CTA of the
+ * cluster. */
 #include "emit_internal.h"
 
-/* Namespace helpers: release_stage and the accumulator fences. */
-void dgk_sm90_emit_consumer_helpers(dgk_sm90_ctx *e)
+static void emit_release_helper(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// one arrive per consumer warp on a stage's empty barrier, in every CTA of the cluster");
     dgk_sm90_open(e, "static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane)");
@@ -18,27 +17,31 @@ void dgk_sm90_emit_consumer_helpers(dgk_sm90_ctx *e)
     else
         dgk_sm90_line(e, "if (lane == 0) dgk_mbar_arrive(bar);");
     dgk_sm90_close(e, NULL);
+}
+
+static void emit_fence_helper(dgk_sm90_ctx *e)
+{
     dgk_sm90_line(e, "// keeps the compiler from moving accumulator accesses across wgmma fences and waits");
-    dgk_sm90_open(e, "static __device__ __forceinline__ void fence_acc(float (&acc)[WG_M64][N_INSTS][INST_N / 2])");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void fence_acc(float (&t)[WG_M64][N_INSTS][INST_N / 2])");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_line(e, "for (int mi = 0; mi < WG_M64; ++mi)");
     dgk_sm90_line(e, "    #pragma unroll");
     dgk_sm90_line(e, "    for (int ni = 0; ni < N_INSTS; ++ni)");
     dgk_sm90_line(e, "        #pragma unroll");
     dgk_sm90_line(e, "        for (int i = 0; i < INST_N / 2; ++i)");
-    dgk_sm90_line(e, "            dgk_reg_fence(acc[mi][ni][i]);");
+    dgk_sm90_line(e, "            dgk_reg_fence(t[mi][ni][i]);");
     dgk_sm90_close(e, NULL);
-    dgk_sm90_line(e, "%s", "");
 }
 
-/* The wgmmas of one stage into `dst`; `first` is the scale-d expression for K step ks. */
-static void emit_stage_mma(dgk_sm90_ctx *e, const char *dst, const char *scale_d)
+/* mma_stage: the whole stage as one wgmma group into t. The first K step adds to t only
+ * when `accumulate` (a tile's first stage, and every FP8 temporary, start from zero). */
+static void emit_mma_stage_helper(dgk_sm90_ctx *e)
 {
     const dgk_plan *p = e->p;
-    dgk_sm90_loc(e, p->mma.loc, "mma: every wgmma of the stage, then one commit");
-    dgk_sm90_line(e, "const dgk_u64 desc_a = dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES);");
-    dgk_sm90_line(e, "const dgk_u64 desc_b = dgk_wgmma_desc_add(desc_b0, stage * B_STAGE_BYTES);");
-    dgk_sm90_line(e, "fence_acc(%s);", dst);
+    dgk_sm90_loc(e, p->mma.loc, "mma: every wgmma of a stage, then one commit");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void mma_stage(float (&t)[WG_M64][N_INSTS][INST_N / 2], "
+                     "dgk_u64 desc_a, dgk_u64 desc_b, int accumulate)");
+    dgk_sm90_line(e, "fence_acc(t);");
     dgk_sm90_line(e, "dgk_wgmma_fence();");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int ks = 0; ks < K_STEPS; ++ks)");
@@ -46,32 +49,48 @@ static void emit_stage_mma(dgk_sm90_ctx *e, const char *dst, const char *scale_d
     dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_line(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
-    dgk_sm90_line(e, "    wgmma_m64n%dk%d(%s[mi][ni], dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES + mi * A_M64_BYTES),",
-                  p->mma.inst_n, p->mma.inst_k, dst);
-    dgk_sm90_line(e, "                    dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES + ni * B_INST_BYTES), %s);",
-                  scale_d);
+    dgk_sm90_line(e, "    wgmma_m64n%dk%d(t[mi][ni], dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES + mi * A_M64_BYTES),",
+                  p->mma.inst_n, p->mma.inst_k);
+    dgk_sm90_line(e, "                    dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES + ni * B_INST_BYTES), "
+                     "ks > 0 || accumulate);");
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "dgk_wgmma_commit();");
-    dgk_sm90_line(e, "fence_acc(%s);", dst);
+    dgk_sm90_line(e, "fence_acc(t);");
+    dgk_sm90_close(e, NULL);
 }
 
-static void emit_kblock_16bit(dgk_sm90_ctx *e)
+void dgk_sm90_emit_consumer_helpers(dgk_sm90_ctx *e)
+{
+    emit_release_helper(e);
+    emit_fence_helper(e);
+    emit_mma_stage_helper(e);
+    if (e->p->fp8.enabled)
+        dgk_sm90_emit_fp8_helpers(e);
+    dgk_sm90_line(e, "%s", "");
+}
+
+/* `mma_stage(DST, ...)` on the stage `stage` after waiting for it to fill. */
+void dgk_sm90_emit_issue(dgk_sm90_ctx *e, const char *dst, const char *accumulate)
 {
     dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
-    emit_stage_mma(e, "acc", "kb > 0 || ks > 0");
+    dgk_sm90_line(e, "mma_stage(%s, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES),", dst);
+    dgk_sm90_line(e, "          dgk_wgmma_desc_add(desc_b0, stage * B_STAGE_BYTES), %s);", accumulate);
+}
+
+static void emit_kloop_16bit(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
+    dgk_sm90_emit_issue(e, "acc", "kb > 0");
     dgk_sm90_line(e, "// this stage's group stays in flight; the previous stage's group is done: release it");
     dgk_sm90_line(e, "dgk_wgmma_wait<1>();");
     dgk_sm90_line(e, "if (kb > 0) release_stage(&empty_bar[stage == 0 ? STAGES - 1 : stage - 1], lane);");
     dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
-}
-
-static void emit_kblock_fp8(dgk_sm90_ctx *e)
-{
-    dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
-    emit_stage_mma(e, "tmp", "ks > 0");
-    dgk_sm90_emit_fp8_kblock(e);
-    dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
+    dgk_sm90_line(e, "fence_acc(acc);");
+    dgk_sm90_line(e, "release_stage(&empty_bar[stage == 0 ? STAGES - 1 : stage - 1], lane);");
 }
 
 static void emit_consumer_setup(dgk_sm90_ctx *e)
@@ -83,10 +102,10 @@ static void emit_consumer_setup(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "const int warp = dgk_warp_id() %% 4;  // rows [16 * warp, +16) of each m64 block");
     dgk_sm90_line(e, "const int lane = dgk_lane_id();");
     dgk_sm90_line(e, "const dgk_u32 cta_rank = %s;", e->cluster > 1 ? "dgk_cluster_rank()" : "0");
-    dgk_sm90_line(e, "const int k_blocks = (%s + BK - 1) / BK;", dgk_sm90_dim(e, &e->p->k, kb, sizeof kb));
+    dgk_sm90_line(e, "const int k_blocks = dgk_opaque((%s + BK - 1) / BK);  // K blocks per tile", dgk_sm90_dim(e, &e->p->k, kb, sizeof kb));
     dgk_sm90_line(e, "float acc[WG_M64][N_INSTS][INST_N / 2];");
     if (e->p->fp8.enabled)
-        dgk_sm90_line(e, "float tmp[WG_M64][N_INSTS][INST_N / 2];  // one K block's product before scaling");
+        dgk_sm90_emit_fp8_decls(e);
     dgk_sm90_line(e, "// descriptors of stage 0 at this consumer's rows of A");
     dgk_sm90_line(e, "const dgk_u64 desc_a0 = dgk_wgmma_desc(dgk_smem_u32(smem_a) + consumer * A_WG_BYTES, A_LBO, A_SBO, %d);",
                   (int)e->p->a.swizzle);
@@ -102,18 +121,9 @@ void dgk_sm90_emit_consumer(dgk_sm90_ctx *e)
     emit_consumer_setup(e);
     dgk_sm90_emit_tile_loop_open(e);
     if (fp8)
-        dgk_sm90_emit_fp8_setup(e);
-    dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
-    if (fp8)
-        emit_kblock_fp8(e);
+        dgk_sm90_emit_fp8_kloop(e);
     else
-        emit_kblock_16bit(e);
-    dgk_sm90_close(e, NULL);
-    if (!fp8) {
-        dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
-        dgk_sm90_line(e, "fence_acc(acc);");
-        dgk_sm90_line(e, "release_stage(&empty_bar[stage == 0 ? STAGES - 1 : stage - 1], lane);");
-    }
+        emit_kloop_16bit(e);
     dgk_sm90_emit_epilogue(e);
     dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "// the last TMA store has read its staging before the CTA's shared memory goes away");

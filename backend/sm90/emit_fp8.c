@@ -1,74 +1,36 @@
 /* emit_fp8.c - FP8 fine-grained promotion (`acc += mma(a, b) * sa * sb`). Each 128-wide
- * K block is multiplied into `tmp` by wgmma; after it completes, each thread scales its
- * tmp values by SA (one f32 per row, loaded by TMA into the stage with the operands)
- * times SB (one f32 per 128x128 block of B, read from global one K block ahead) and adds
- * them into `acc` on the CUDA cores. A tile whose BN does not divide 128 can straddle two
- * SB blocks; the boundary always falls on a multiple of 8 columns (BN and the tile start
- * are multiples of 8), so each 8-column accumulator group picks one of two scales. */
+ * K block is multiplied into a temporary by wgmma; once that completes, each thread
+ * scales its values by SA (one f32 per row, loaded by TMA into the stage with the
+ * operands) times SB (one f32 per 128x128 block of B, read from global one K block
+ * ahead) and adds them into `acc` on the CUDA cores. With plan->fp8.overlap, two
+ * temporaries alternate: block kb is promoted while block kb + 1's wgmmas run, so the
+ * tensor cores do not idle during promotion. A tile whose BN does not divide 128 can
+ * straddle two SB blocks; the boundary always falls on a multiple of 8 columns (BN and
+ * the tile start are multiples of 8), so each 8-column accumulator group picks one of two
+ * scales. */
+#include <stdio.h>
+
 #include "emit_internal.h"
 
-static const char *sb_stride(const dgk_sm90_ctx *e, char *buf, int n)
+static void emit_read_sa_helper(dgk_sm90_ctx *e)
 {
-    const dgk_plan_fp8 *f = &e->p->fp8;
-    dgk_plan_dim d = {f->sb_stride, f->sb_stride_arg};
-    return dgk_sm90_dim(e, &d, buf, n);
-}
-
-/* Per tile: zero the accumulators, find this tile's SB rows, load the first K block's. */
-void dgk_sm90_emit_fp8_setup(dgk_sm90_ctx *e)
-{
-    const dgk_plan_fp8 *f = &e->p->fp8;
-    char nb[32], sb[32];
-    const char *sbp = e->p->args[f->sb_arg].name;
-    dgk_sm90_loc(e, f->loc, "FP8 promotion: acc += (A x B) * SA[row] * SB[col / 128]");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_line(e, "for (int mi = 0; mi < WG_M64; ++mi)");
-    dgk_sm90_line(e, "    #pragma unroll");
-    dgk_sm90_line(e, "    for (int ni = 0; ni < N_INSTS; ++ni)");
-    dgk_sm90_line(e, "        #pragma unroll");
-    dgk_sm90_line(e, "        for (int i = 0; i < INST_N / 2; ++i)");
-    dgk_sm90_line(e, "            acc[mi][ni][i] = 0.0f;");
-    dgk_sm90_line(e, "const int sb_rows = (%s + 127) / 128;", dgk_sm90_dim(e, &e->p->n, nb, sizeof nb));
-    dgk_sm90_line(e, "const int sb_row = min(n_block * BN / 128, sb_rows - 1);");
-    const char *stride = sb_stride(e, sb, sizeof sb); /* the buffer, or the argument's name */
-    dgk_sm90_line(e, "const float *const sb_lo_ptr = %s + (long long)sb_row * %s;", sbp, stride);
-    dgk_sm90_line(e, "float sb_lo_next = dgk_load_f32(sb_lo_ptr);");
-    if (f->sb_straddle) {
-        dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
-        dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
-        dgk_sm90_line(e, "const float *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s;", sbp, stride);
-        dgk_sm90_line(e, "float sb_hi_next = dgk_load_f32(sb_hi_ptr);");
-    }
-}
-
-/* This thread's A scales: rows lane/4 and lane/4 + 8 of each of its 16-row slices. */
-static void emit_read_sa(dgk_sm90_ctx *e)
-{
-    dgk_sm90_line(e, "// this thread's rows' A scales, read before the stage is released");
-    dgk_sm90_line(e, "const dgk_u32 sa_addr = dgk_smem_u32(smem_sa + stage * SA_STAGE_BYTES) + 4 * (consumer * WG_ROWS + warp * 16 + lane / 4);");
-    dgk_sm90_line(e, "float sa[WG_M64][2];");
+    dgk_sm90_line(e, "// this thread's A scales in a stage: rows lane/4 and lane/4 + 8 of each 16-row slice");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void read_sa(float (&sa)[WG_M64][2], dgk_u32 addr)");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
-    dgk_sm90_line(e, "sa[mi][0] = dgk_ld_shared_f32(sa_addr + 4 * (mi * 64));");
-    dgk_sm90_line(e, "sa[mi][1] = dgk_ld_shared_f32(sa_addr + 4 * (mi * 64 + 8));");
+    dgk_sm90_line(e, "sa[mi][0] = dgk_ld_shared_f32(addr + 4 * (mi * 64));");
+    dgk_sm90_line(e, "sa[mi][1] = dgk_ld_shared_f32(addr + 4 * (mi * 64 + 8));");
+    dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
 }
 
-static void emit_sb_step(dgk_sm90_ctx *e, int straddle)
+static void emit_promote_helper(dgk_sm90_ctx *e, int straddle)
 {
-    dgk_sm90_line(e, "// this K block's B scale(s); fetch the next block's now, used one K block later");
-    dgk_sm90_line(e, "const float sb_lo = sb_lo_next;");
-    if (straddle)
-        dgk_sm90_line(e, "const float sb_hi = sb_hi_next;");
-    dgk_sm90_open(e, "if (kb + 1 < k_blocks)");
-    dgk_sm90_line(e, "sb_lo_next = dgk_load_f32(sb_lo_ptr + kb + 1);");
-    if (straddle)
-        dgk_sm90_line(e, "sb_hi_next = dgk_load_f32(sb_hi_ptr + kb + 1);");
-    dgk_sm90_close(e, NULL);
-}
-
-static void emit_promote(dgk_sm90_ctx *e, int straddle)
-{
+    dgk_sm90_loc(e, e->p->fp8.loc, straddle ? "promotion: acc += t * SA[row] * (column < sb_split ? sb_lo : sb_hi)"
+                                            : "promotion: acc += t * SA[row] * sb");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void promote(float (&acc)[WG_M64][N_INSTS][INST_N / 2], "
+                     "float (&t)[WG_M64][N_INSTS][INST_N / 2], const float (&sa)[WG_M64][2], float sb_lo%s)",
+                  straddle ? ", float sb_hi, int sb_split" : "");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
     dgk_sm90_line(e, "const float s_lo0 = sa[mi][0] * sb_lo, s_lo1 = sa[mi][1] * sb_lo;");
@@ -85,23 +47,158 @@ static void emit_promote(dgk_sm90_ctx *e, int straddle)
     } else {
         dgk_sm90_line(e, "const float s0 = s_lo0, s1 = s_lo1;");
     }
-    dgk_sm90_line(e, "acc[mi][ni][i + 0] += tmp[mi][ni][i + 0] * s0;");
-    dgk_sm90_line(e, "acc[mi][ni][i + 1] += tmp[mi][ni][i + 1] * s0;");
-    dgk_sm90_line(e, "acc[mi][ni][i + 2] += tmp[mi][ni][i + 2] * s1;");
-    dgk_sm90_line(e, "acc[mi][ni][i + 3] += tmp[mi][ni][i + 3] * s1;");
+    dgk_sm90_line(e, "acc[mi][ni][i + 0] += t[mi][ni][i + 0] * s0;");
+    dgk_sm90_line(e, "acc[mi][ni][i + 1] += t[mi][ni][i + 1] * s0;");
+    dgk_sm90_line(e, "acc[mi][ni][i + 2] += t[mi][ni][i + 2] * s1;");
+    dgk_sm90_line(e, "acc[mi][ni][i + 3] += t[mi][ni][i + 3] * s1;");
+    dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
 }
 
-/* After the stage's wgmmas were committed into tmp. */
-void dgk_sm90_emit_fp8_kblock(dgk_sm90_ctx *e)
+void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e)
+{
+    emit_read_sa_helper(e);
+    emit_promote_helper(e, e->p->fp8.sb_straddle);
+}
+
+void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "// one K block's product before scaling%s", e->p->fp8.overlap ? ", two alternating" : "");
+    dgk_sm90_line(e, "float tmp0[WG_M64][N_INSTS][INST_N / 2], sa0[WG_M64][2];");
+    if (e->p->fp8.overlap)
+        dgk_sm90_line(e, "float tmp1[WG_M64][N_INSTS][INST_N / 2], sa1[WG_M64][2];");
+    dgk_sm90_line(e, "const dgk_u32 sa_base = dgk_smem_u32(smem_sa) + 4 * (consumer * WG_ROWS + warp * 16 + lane / 4);");
+}
+
+static const char *sb_stride(const dgk_sm90_ctx *e, char *buf, int n)
+{
+    const dgk_plan_fp8 *f = &e->p->fp8;
+    dgk_plan_dim d = {f->sb_stride, f->sb_stride_arg};
+    return dgk_sm90_dim(e, &d, buf, n);
+}
+
+/* Per tile: zero the accumulators, find this tile's SB rows, load the first K block's. */
+static void emit_tile_setup(dgk_sm90_ctx *e)
+{
+    const dgk_plan_fp8 *f = &e->p->fp8;
+    char nb[32], sbuf[32];
+    const char *sbp = e->p->args[f->sb_arg].name, *stride = sb_stride(e, sbuf, sizeof sbuf);
+    dgk_sm90_loc(e, f->loc, "FP8 promotion: acc += (A x B) * SA[row] * SB[col / 128] per 128-wide K block");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_line(e, "for (int mi = 0; mi < WG_M64; ++mi)");
+    dgk_sm90_line(e, "    #pragma unroll");
+    dgk_sm90_line(e, "    for (int ni = 0; ni < N_INSTS; ++ni)");
+    dgk_sm90_line(e, "        #pragma unroll");
+    dgk_sm90_line(e, "        for (int i = 0; i < INST_N / 2; ++i)");
+    dgk_sm90_line(e, "            acc[mi][ni][i] = 0.0f;");
+    dgk_sm90_line(e, "const int sb_rows = (%s + 127) / 128;", dgk_sm90_dim(e, &e->p->n, nb, sizeof nb));
+    dgk_sm90_line(e, "const int sb_row = min(n_block * BN / 128, sb_rows - 1);");
+    dgk_sm90_line(e, "const float *const sb_lo_ptr = %s + (long long)sb_row * %s;", sbp, stride);
+    dgk_sm90_line(e, "float sb_lo_next = dgk_load_f32(sb_lo_ptr);");
+    if (f->sb_straddle) {
+        dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
+        dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
+        dgk_sm90_line(e, "const float *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s;", sbp,
+                      stride);
+        dgk_sm90_line(e, "float sb_hi_next = dgk_load_f32(sb_hi_ptr);");
+    }
+}
+
+/* Issue K block `stage` into tmpN and read its A scales (before the stage is released). */
+static void emit_issue_block(dgk_sm90_ctx *e, int n)
+{
+    char dst[8];
+    snprintf(dst, sizeof dst, "tmp%d", n);
+    dgk_sm90_emit_issue(e, dst, "0");
+    dgk_sm90_line(e, "read_sa(sa%d, sa_base + stage * SA_STAGE_BYTES);", n);
+}
+
+/* The B scale(s) of K block `kb`; the next block's are fetched now, used one block later. */
+static void emit_promote_block(dgk_sm90_ctx *e, int n, const char *kb)
 {
     int straddle = e->p->fp8.sb_straddle;
-    emit_read_sa(e);
+    dgk_sm90_line(e, "fence_acc(tmp%d);", n);
+    dgk_sm90_line(e, "{");
+    e->indent++;
+    dgk_sm90_line(e, "const float sb_lo = sb_lo_next;");
+    if (straddle)
+        dgk_sm90_line(e, "const float sb_hi = sb_hi_next;");
+    dgk_sm90_open(e, "if (%s + 1 < k_blocks)", kb);
+    dgk_sm90_line(e, "sb_lo_next = dgk_load_f32(sb_lo_ptr + %s + 1);", kb);
+    if (straddle)
+        dgk_sm90_line(e, "sb_hi_next = dgk_load_f32(sb_hi_ptr + %s + 1);", kb);
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "promote(acc, tmp%d, sa%d, sb_lo%s);", n, n, straddle ? ", sb_hi, sb_split" : "");
+    dgk_sm90_close(e, NULL);
+}
+
+static void emit_advance(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
+}
+
+/* One temporary: issue, wait for it, release the stage, promote. */
+static void emit_kloop_serial(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
+    emit_issue_block(e, 0);
     dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
-    dgk_sm90_line(e, "fence_acc(tmp);");
     dgk_sm90_line(e, "release_stage(&empty_bar[stage], lane);");
-    emit_sb_step(e, straddle);
-    emit_promote(e, straddle);
+    emit_advance(e);
+    emit_promote_block(e, 0, "kb");
+    dgk_sm90_close(e, NULL);
+}
+
+/* Issue the next block into tmpN, then wait until the older block (tmpO) is done and
+ * release its stage. */
+static void emit_issue_next(dgk_sm90_ctx *e, int n, int older)
+{
+    emit_issue_block(e, n);
+    dgk_sm90_line(e, "held%d = stage;", n);
+    emit_advance(e);
+    dgk_sm90_line(e, "dgk_wgmma_wait<1>();  // every group but tmp%d's is done", n);
+    dgk_sm90_line(e, "release_stage(&empty_bar[held%d], lane);", older);
+}
+
+/* Two temporaries. The steady-state loop takes two blocks per trip with no branch around
+ * a wgmma (ptxas serializes wgmma it cannot follow through branches); the tail handles
+ * the last one or two blocks. */
+static void emit_kloop_overlap(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "int held0, held1;  // the stage each temporary's block was read from");
+    emit_issue_block(e, 0);
+    dgk_sm90_line(e, "held0 = stage;");
+    emit_advance(e);
+    dgk_sm90_line(e, "int kb = 0;");
+    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_open(e, "for (; kb + 2 < k_blocks; kb += 2)");
+    emit_issue_next(e, 1, 0);
+    emit_promote_block(e, 0, "kb");
+    emit_issue_next(e, 0, 1);
+    emit_promote_block(e, 1, "(kb + 1)");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_open(e, "if (kb + 1 < k_blocks)");
+    emit_issue_next(e, 1, 0);
+    emit_promote_block(e, 0, "kb");
+    dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
+    dgk_sm90_line(e, "release_stage(&empty_bar[held1], lane);");
+    emit_promote_block(e, 1, "(kb + 1)");
+    dgk_sm90_close(e, " else {");
+    e->indent++;
+    dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
+    dgk_sm90_line(e, "release_stage(&empty_bar[held0], lane);");
+    emit_promote_block(e, 0, "kb");
+    dgk_sm90_close(e, NULL);
+}
+
+void dgk_sm90_emit_fp8_kloop(dgk_sm90_ctx *e)
+{
+    emit_tile_setup(e);
+    if (e->p->fp8.overlap)
+        emit_kloop_overlap(e);
+    else
+        emit_kloop_serial(e);
 }

@@ -75,8 +75,10 @@ void dgk_sm90_emit_smem_carve(dgk_sm90_ctx *e);
 void dgk_sm90_emit_producer(dgk_sm90_ctx *e);
 void dgk_sm90_emit_consumer(dgk_sm90_ctx *e);
 void dgk_sm90_emit_consumer_helpers(dgk_sm90_ctx *e);
-void dgk_sm90_emit_fp8_setup(dgk_sm90_ctx *e);
-void dgk_sm90_emit_fp8_kblock(dgk_sm90_ctx *e);
+void dgk_sm90_emit_issue(dgk_sm90_ctx *e, const char *dst, const char *accumulate);
+void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e);
+void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e);
+void dgk_sm90_emit_fp8_kloop(dgk_sm90_ctx *e);
 void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
 
 /* Expression text for problem extents M, N, K (a constant or the parameter's name). */

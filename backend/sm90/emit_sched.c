@@ -62,6 +62,7 @@ void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e)
     char mb[32], nb[32];
     const char *m = dgk_sm90_dim(e, &e->p->m, mb, sizeof mb), *n = dgk_sm90_dim(e, &e->p->n, nb, sizeof nb);
     dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s);", m, n);
+    dgk_sm90_line(e, "#pragma unroll 1");
     dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER)");
     dgk_sm90_line(e, "int m_block, n_block;");
     dgk_sm90_line(e, "tile_coords(tile, %s, %s, cta_rank, m_block, n_block);", m, n);

@@ -24,6 +24,8 @@ typedef struct sm90_cfg {
     int persistent, group;     /* schedule */
     int n, k;                  /* > 0: specialized at compile time; 0: runtime */
     int accumulate;            /* D += result */
+    int no_multicast;          /* a cluster whose CTAs each load their own tiles (experiments) */
+    int fp8_overlap;           /* FP8: promote block kb while block kb + 1 multiplies */
 } sm90_cfg;
 
 /* A small .dgk text whose lines the plan's locations point at. */
@@ -40,12 +42,12 @@ static const char sm90_fixture_src_text[] =
 
 static const dgk_source sm90_fixture_src = {"gemm.dgk", sm90_fixture_src_text, sizeof sm90_fixture_src_text - 1};
 
-static dgk_loc sm90_at(int line, int col)
+static inline dgk_loc sm90_at(int line, int col)
 {
     return dgk_loc_make(&sm90_fixture_src, line, col);
 }
 
-static int sm90_add_arg(dgk_plan *p, dgk_arg_kind kind, const char *name, dgk_dtype dt, int param)
+static inline int sm90_add_arg(dgk_plan *p, dgk_arg_kind kind, const char *name, dgk_dtype dt, int param)
 {
     dgk_kernel_arg *a = &p->args[p->nargs];
     a->kind = kind;
@@ -56,7 +58,7 @@ static int sm90_add_arg(dgk_plan *p, dgk_arg_kind kind, const char *name, dgk_dt
     return p->nargs++;
 }
 
-static void sm90_tma(dgk_plan *p, int arg, int b0, int b1, dgk_swizzle sw)
+static inline void sm90_tma(dgk_plan *p, int arg, int b0, int b1, dgk_swizzle sw)
 {
     dgk_tma_info *t = &p->args[arg].tma;
     t->rank = 2;
@@ -66,7 +68,7 @@ static void sm90_tma(dgk_plan *p, int arg, int b0, int b1, dgk_swizzle sw)
     t->l2_promotion = 256;
 }
 
-static void sm90_operand(dgk_plan *p, dgk_plan_operand *o, dgk_dtype dt, dgk_major mj, int rows, int share)
+static inline void sm90_operand(dgk_plan *p, dgk_plan_operand *o, dgk_dtype dt, dgk_major mj, int rows, int share)
 {
     int elt = dgk_dtype_bits(dt) / 8;
     o->dtype = dt;
@@ -82,7 +84,7 @@ static void sm90_operand(dgk_plan *p, dgk_plan_operand *o, dgk_dtype dt, dgk_maj
 }
 
 /* The widest swizzled output box that divides BN. */
-static void sm90_out_box(dgk_plan *p, int elt)
+static inline void sm90_out_box(dgk_plan *p, int elt)
 {
     static const int spans[] = {128, 64, 32};
     for (int i = 0; i < 3; i++) {
@@ -96,7 +98,7 @@ static void sm90_out_box(dgk_plan *p, int elt)
     p->epi.out_swizzle = DGK_SWIZZLE_NONE;
 }
 
-static void sm90_epilogue(dgk_plan *p, const sm90_cfg *c, int bias_arg)
+static inline void sm90_epilogue(dgk_plan *p, const sm90_cfg *c, int bias_arg)
 {
     dgk_epi_op *ops = p->epi.ops;
     ops[0] = (dgk_epi_op){.op = DGK_EPI_ACC, .loc = sm90_at(8, 50)};
@@ -114,7 +116,7 @@ static void sm90_epilogue(dgk_plan *p, const sm90_cfg *c, int bias_arg)
     sm90_tma(p, p->epi.out_arg, p->epi.out_box_cols, p->wg_rows, p->epi.out_swizzle);
 }
 
-static void sm90_mainloop(dgk_plan *p, const sm90_cfg *c)
+static inline void sm90_mainloop(dgk_plan *p, const sm90_cfg *c)
 {
     int bits = dgk_dtype_bits(c->ab);
     p->bm = c->bm;
@@ -133,7 +135,7 @@ static void sm90_mainloop(dgk_plan *p, const sm90_cfg *c)
 }
 
 /* The plan for `c`, allocated from `a`; NULL only when out of memory. */
-static dgk_plan *sm90_build_plan(dgk_arena *a, const sm90_cfg *c)
+static inline dgk_plan *sm90_build_plan(dgk_arena *a, const sm90_cfg *c)
 {
     dgk_plan *p = DGK_NEW(a, dgk_plan);
     p->args = DGK_NEW_ARRAY(a, dgk_kernel_arg, 16);
@@ -148,10 +150,10 @@ static dgk_plan *sm90_build_plan(dgk_arena *a, const sm90_cfg *c)
     p->a.loc = sm90_at(6, 20);
     p->b.arg = sm90_add_arg(p, DGK_ARG_TMA, "tma_B", c->ab, 1);
     p->b.loc = sm90_at(6, 47);
-    sm90_operand(p, &p->a, c->ab, c->a_major, c->bm, c->cluster_n);
-    sm90_operand(p, &p->b, c->ab, c->b_major, c->bn, c->cluster_m);
+    sm90_operand(p, &p->a, c->ab, c->a_major, c->bm, c->no_multicast ? 1 : c->cluster_n);
+    sm90_operand(p, &p->b, c->ab, c->b_major, c->bn, c->no_multicast ? 1 : c->cluster_m);
     if (c->fp8_promote) {
-        p->fp8 = (dgk_plan_fp8){1, 0, 0, -1, 0, 128, 128, 128 % c->bn != 0, sm90_at(6, 9)};
+        p->fp8 = (dgk_plan_fp8){1, 0, 0, -1, 0, 128, 128, 128 % c->bn != 0, sm90_at(6, 9), c->fp8_overlap};
         p->fp8.sa_arg = sm90_add_arg(p, DGK_ARG_TMA, "tma_SA", DGK_DT_F32, 4);
         sm90_tma(p, p->fp8.sa_arg, c->bm, 1, DGK_SWIZZLE_NONE);
         p->fp8.sb_arg = sm90_add_arg(p, DGK_ARG_PTR, "ptr_SB", DGK_DT_F32, 5);

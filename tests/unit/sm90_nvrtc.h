@@ -23,14 +23,14 @@ typedef struct sm90_build {
     char why[512];        /* the first failed expectation, "" if all held */
 } sm90_build;
 
-static void sm90_build_free(sm90_build *b)
+static inline void sm90_build_free(sm90_build *b)
 {
     free(b->log);
     free(b->ptx);
     memset(b, 0, sizeof *b);
 }
 
-static char *sm90_nvrtc_log(nvrtcProgram prog)
+static inline char *sm90_nvrtc_log(nvrtcProgram prog)
 {
     size_t n = 0;
     nvrtcGetProgramLogSize(prog, &n);
@@ -40,7 +40,7 @@ static char *sm90_nvrtc_log(nvrtcProgram prog)
     return log;
 }
 
-static char *sm90_nvrtc_ptx(nvrtcProgram prog)
+static inline char *sm90_nvrtc_ptx(nvrtcProgram prog)
 {
     size_t n = 0;
     if (nvrtcGetPTXSize(prog, &n) != NVRTC_SUCCESS)
@@ -53,7 +53,7 @@ static char *sm90_nvrtc_ptx(nvrtcProgram prog)
 
 /* NVRTC as the runtime calls it: -arch=sm_90a with ptxas's report, the device header
  * handed over by name. */
-static void sm90_compile(const char *src, const char *name, sm90_build *b)
+static inline void sm90_compile(const char *src, const char *name, sm90_build *b)
 {
     nvrtcProgram prog;
     const char *hdr_text[] = {dgk_devhdr_sm90};
@@ -74,14 +74,14 @@ static void sm90_compile(const char *src, const char *name, sm90_build *b)
         b->registers = atoi(used + 5);
 }
 
-static void sm90_expect(sm90_build *b, int cond, const char *what)
+static inline void sm90_expect(sm90_build *b, int cond, const char *what)
 {
     if (!cond && !b->why[0])
         snprintf(b->why, sizeof b->why, "%s", what);
 }
 
 /* Checks the compiled kernel of plan `p`; b->why says what failed. */
-static void sm90_verify(const dgk_plan *p, sm90_build *b)
+static inline void sm90_verify(const dgk_plan *p, sm90_build *b)
 {
     const char *log = b->log ? b->log : "";
     const char *ptx = b->ptx ? b->ptx : "";
@@ -102,7 +102,7 @@ static void sm90_verify(const dgk_plan *p, sm90_build *b)
 }
 
 /* Emits and compiles `c`; returns 1 when every expectation held. */
-static int sm90_emit_and_verify(const sm90_cfg *c, sm90_build *b, FILE *report)
+static inline int sm90_emit_and_verify(const sm90_cfg *c, sm90_build *b, FILE *report)
 {
     dgk_arena a;
     dgk_diags d;
