@@ -76,14 +76,31 @@ static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane) {
     if (lane == 0) dgk_mbar_arrive(bar);
 }
 // keeps the compiler from moving accumulator accesses across wgmma fences and waits
-static __device__ __forceinline__ void fence_acc(float (&acc)[WG_M64][N_INSTS][INST_N / 2]) {
+static __device__ __forceinline__ void fence_acc(float (&t)[WG_M64][N_INSTS][INST_N / 2]) {
     #pragma unroll
     for (int mi = 0; mi < WG_M64; ++mi)
         #pragma unroll
         for (int ni = 0; ni < N_INSTS; ++ni)
             #pragma unroll
             for (int i = 0; i < INST_N / 2; ++i)
-                dgk_reg_fence(acc[mi][ni][i]);
+                dgk_reg_fence(t[mi][ni][i]);
+}
+// tests/golden/emit/gemm_small.dgk:7: mma: every wgmma of a stage, then one commit
+static __device__ __forceinline__ void mma_stage(float (&t)[WG_M64][N_INSTS][INST_N / 2], dgk_u64 desc_a, dgk_u64 desc_b, int accumulate) {
+    fence_acc(t);
+    dgk_wgmma_fence();
+    #pragma unroll
+    for (int ks = 0; ks < K_STEPS; ++ks) {
+        #pragma unroll
+        for (int mi = 0; mi < WG_M64; ++mi) {
+            #pragma unroll
+            for (int ni = 0; ni < N_INSTS; ++ni)
+                wgmma_m64n64k16(t[mi][ni], dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES + mi * A_M64_BYTES),
+                                dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES + ni * B_INST_BYTES), ks > 0 || accumulate);
+        }
+    }
+    dgk_wgmma_commit();
+    fence_acc(t);
 }
 
 // tests/golden/emit/gemm_small.dgk:9: epilogue, per accumulator element at global (row, col)
@@ -138,13 +155,15 @@ gemm_small(
             dgk_tma_prefetch_desc(&tma_B);
             dgk_tma_prefetch_desc(&tma_D);
             const dgk_u32 cta_rank = 0;
-            const int k_blocks = (K + BK - 1) / BK;
+            const int k_blocks = dgk_opaque((K + BK - 1) / BK);  // K blocks per tile
             int stage = 0;
             dgk_u32 phase = 0;
             const int tiles = cluster_tiles(M, N);
+            #pragma unroll 1
             for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER) {
                 int m_block, n_block;
                 tile_coords(tile, M, N, cta_rank, m_block, n_block);
+                #pragma unroll 1
                 for (int kb = 0; kb < k_blocks; ++kb) {
                     // tests/golden/emit/gemm_small.dgk:6: pipeline stage: wait until free, then fill
                     dgk_mbar_wait(&empty_bar[stage], phase ^ 1);
@@ -166,7 +185,7 @@ gemm_small(
         const int warp = dgk_warp_id() % 4;  // rows [16 * warp, +16) of each m64 block
         const int lane = dgk_lane_id();
         const dgk_u32 cta_rank = 0;
-        const int k_blocks = (K + BK - 1) / BK;
+        const int k_blocks = dgk_opaque((K + BK - 1) / BK);  // K blocks per tile
         float acc[WG_M64][N_INSTS][INST_N / 2];
         // descriptors of stage 0 at this consumer's rows of A
         const dgk_u64 desc_a0 = dgk_wgmma_desc(dgk_smem_u32(smem_a) + consumer * A_WG_BYTES, A_LBO, A_SBO, 128);
@@ -174,28 +193,15 @@ gemm_small(
         int stage = 0;
         dgk_u32 phase = 0;
         const int tiles = cluster_tiles(M, N);
+        #pragma unroll 1
         for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER) {
             int m_block, n_block;
             tile_coords(tile, M, N, cta_rank, m_block, n_block);
+            #pragma unroll 1
             for (int kb = 0; kb < k_blocks; ++kb) {
                 dgk_mbar_wait(&full_bar[stage], phase);
-                // tests/golden/emit/gemm_small.dgk:7: mma: every wgmma of the stage, then one commit
-                const dgk_u64 desc_a = dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES);
-                const dgk_u64 desc_b = dgk_wgmma_desc_add(desc_b0, stage * B_STAGE_BYTES);
-                fence_acc(acc);
-                dgk_wgmma_fence();
-                #pragma unroll
-                for (int ks = 0; ks < K_STEPS; ++ks) {
-                    #pragma unroll
-                    for (int mi = 0; mi < WG_M64; ++mi) {
-                        #pragma unroll
-                        for (int ni = 0; ni < N_INSTS; ++ni)
-                            wgmma_m64n64k16(acc[mi][ni], dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES + mi * A_M64_BYTES),
-                                            dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES + ni * B_INST_BYTES), kb > 0 || ks > 0);
-                    }
-                }
-                dgk_wgmma_commit();
-                fence_acc(acc);
+                mma_stage(acc, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES),
+                          dgk_wgmma_desc_add(desc_b0, stage * B_STAGE_BYTES), kb > 0);
                 // this stage's group stays in flight; the previous stage's group is done: release it
                 dgk_wgmma_wait<1>();
                 if (kb > 0) release_stage(&empty_bar[stage == 0 ? STAGES - 1 : stage - 1], lane);
