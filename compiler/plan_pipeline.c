@@ -10,7 +10,7 @@
 
 #include "../backend/sm90/sm90.h"
 
-enum { PRODUCER_REGS = 40, MAX_STAGES = 8, MIN_STAGES = 2, REG_RESERVE = 48 };
+enum { PRODUCER_REGS = 40, MAX_STAGES = 8, MIN_STAGES = 2, REG_RESERVE = 48, OVERLAP_RESERVE = 32 };
 
 int plan_roles(planner *pl)
 {
@@ -27,6 +27,10 @@ int plan_roles(planner *pl)
     left = left > 240 ? 240 : left - left % 8;
     p->consumer_regs = left;
     int acc = p->wg_rows * p->bn / 128 * (p->fp8.enabled ? 2 : 1);
+    /* FP8: a second temporary lets block k be promoted while block k+1's wgmma runs,
+     * when the registers hold three accumulator-sized arrays */
+    if (p->fp8.enabled && acc / 2 * 3 + OVERLAP_RESERVE <= p->consumer_regs)
+        p->fp8.overlap = 1;
     if (acc + REG_RESERVE > p->consumer_regs) {
         plan_error(pl, p->b.loc,
                    "a %d x %d %s tile needs %d accumulator registers per consumer thread, more than the %d a thread has with %d consumer warpgroups (%d kept for addressing); use a smaller BN or BM",

@@ -14,7 +14,7 @@
 #include "stock.h"
 
 static const gemm_config candidates[] = {
-    {64, 32}, {64, 64}, {64, 128}, {128, 64}, {128, 128}, {128, 192}, {128, 256}, {256, 128},
+    {64, 32}, {64, 64}, {64, 128}, {128, 64}, {128, 128}, {128, 176}, {128, 192}, {128, 256}, {256, 128},
 };
 
 /* Accumulator registers per consumer thread (twice for FP8 promotion) must leave room
