@@ -129,6 +129,7 @@ check-golden: $(DGKC)
 
 golden-update: $(DGKC)
 	@sh tests/golden/run.sh $(DGKC) --update
+	@$(MAKE) --no-print-directory golden-update-emit
 
 # The fast half of `make check`, also run under the sanitizers.
 check-core: check-unit check-golden

@@ -2,8 +2,9 @@
  * count; the compiler then sizes the pipeline (stages) and warp roles for that tile.
  * A small cost model, fitted to a tile sweep of the BF16 NT kernel on an H200
  * (tests/gpu/sweep_tiles.sh, tests/gpu/results/): each CTA spends per 128-byte K block
- * the longest of loading its A and B rows (~80 GB/s per SM from L2), its wgmma work
- * (~6.5 dense BF16 TFLOPS per SM) and a fixed ~0.15 us of pipeline overhead; tiles run
+ * the longest of loading its A and B rows (~80 GB/s per SM from L2, ~7 TB/s for all
+ * active CTAs together), its wgmma work (~6.5 dense BF16 TFLOPS per SM) and a fixed
+ * ~0.15 us of pipeline overhead; tiles run
  * in whole waves over the SMs; no tile choice beats reading every operand once from
  * HBM (~3 TB/s). Ties go to the larger tile. Within 4% of the sweep's best per shape
  * (geometric mean over DeepGEMM's dense shapes). Candidates are tiles the planner
@@ -55,11 +56,13 @@ static int valid(const gemm_shape *s, int bm, int bn)
 static double cost(const gemm_shape *s, int bm, int bn, int sms)
 {
     int64_t tiles = ((s->m + bm - 1) / bm) * ((s->n + bn - 1) / bn);
-    int64_t waves = (tiles + sms - 1) / sms;
+    int64_t waves = (tiles + sms - 1) / sms, active = tiles < sms ? tiles : sms;
     int kb_k = 128 / s->in_bytes;
     int64_t kblocks = (s->k + kb_k - 1) / kb_k;
     double bytes = (double)(bm + bn) * 128.0, flops = 2.0 * bm * bn * kb_k;
-    double t = bytes / 80e9, tf = flops / (6.5e12 * 2 / s->in_bytes);
+    double t = bytes / 80e9, tl2 = active * bytes / 7e12, tf = flops / (6.5e12 * 2 / s->in_bytes);
+    if (tl2 > t)
+        t = tl2;
     if (tf > t)
         t = tf;
     if (t < 0.15e-6)

@@ -80,7 +80,6 @@ void dgk_sm90_emit_issue(dgk_sm90_ctx *e, const char *dst, const char *accumulat
 
 static void emit_kloop_16bit(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "#pragma unroll 1");
     dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
     dgk_sm90_emit_issue(e, "acc", "kb > 0");
     dgk_sm90_line(e, "// this stage's group stays in flight; the previous stage's group is done: release it");
@@ -102,7 +101,7 @@ static void emit_consumer_setup(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "const int warp = dgk_warp_id() %% 4;  // rows [16 * warp, +16) of each m64 block");
     dgk_sm90_line(e, "const int lane = dgk_lane_id();");
     dgk_sm90_line(e, "const dgk_u32 cta_rank = %s;", e->cluster > 1 ? "dgk_cluster_rank()" : "0");
-    dgk_sm90_line(e, "const int k_blocks = dgk_opaque((%s + BK - 1) / BK);  // K blocks per tile", dgk_sm90_dim(e, &e->p->k, kb, sizeof kb));
+    dgk_sm90_emit_kblocks(e, kb, sizeof kb);
     dgk_sm90_line(e, "float acc[WG_M64][N_INSTS][INST_N / 2];");
     if (e->p->fp8.enabled)
         dgk_sm90_emit_fp8_decls(e);

@@ -82,6 +82,7 @@ void dgk_sm90_emit_fp8_kloop(dgk_sm90_ctx *e);
 void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
 
 /* Expression text for problem extents M, N, K (a constant or the parameter's name). */
+void dgk_sm90_emit_kblocks(dgk_sm90_ctx *e, char *buf, int n);
 const char *dgk_sm90_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *dim, char *buf, int n);
 
 #endif

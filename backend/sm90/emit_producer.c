@@ -68,11 +68,12 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "const dgk_u32 cta_rank = %s;", e->cluster > 1 ? "dgk_cluster_rank()" : "0");
     if (e->cluster > 1)
         dgk_sm90_line(e, "constexpr dgk_u16 CLUSTER_MASK = (1u << CLUSTER) - 1;");
-    dgk_sm90_line(e, "const int k_blocks = dgk_opaque((%s + BK - 1) / BK);  // K blocks per tile", dgk_sm90_dim(e, &e->p->k, kb, sizeof kb));
+    dgk_sm90_emit_kblocks(e, kb, sizeof kb);
     dgk_sm90_line(e, "int stage = 0;");
     dgk_sm90_line(e, "dgk_u32 phase = 0;");
     dgk_sm90_emit_tile_loop_open(e);
-    dgk_sm90_line(e, "#pragma unroll 1");
+    if (e->p->fp8.enabled)
+        dgk_sm90_line(e, "#pragma unroll 1");
     dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
     emit_kblock(e);
     dgk_sm90_close(e, NULL);

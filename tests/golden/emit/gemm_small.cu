@@ -155,7 +155,7 @@ gemm_small(
             dgk_tma_prefetch_desc(&tma_B);
             dgk_tma_prefetch_desc(&tma_D);
             const dgk_u32 cta_rank = 0;
-            const int k_blocks = dgk_opaque((K + BK - 1) / BK);  // K blocks per tile
+            const int k_blocks = (K + BK - 1) / BK;  // K blocks per tile
             int stage = 0;
             dgk_u32 phase = 0;
             const int tiles = cluster_tiles(M, N);
@@ -163,7 +163,6 @@ gemm_small(
             for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER) {
                 int m_block, n_block;
                 tile_coords(tile, M, N, cta_rank, m_block, n_block);
-                #pragma unroll 1
                 for (int kb = 0; kb < k_blocks; ++kb) {
                     // tests/golden/emit/gemm_small.dgk:6: pipeline stage: wait until free, then fill
                     dgk_mbar_wait(&empty_bar[stage], phase ^ 1);
@@ -185,7 +184,7 @@ gemm_small(
         const int warp = dgk_warp_id() % 4;  // rows [16 * warp, +16) of each m64 block
         const int lane = dgk_lane_id();
         const dgk_u32 cta_rank = 0;
-        const int k_blocks = dgk_opaque((K + BK - 1) / BK);  // K blocks per tile
+        const int k_blocks = (K + BK - 1) / BK;  // K blocks per tile
         float acc[WG_M64][N_INSTS][INST_N / 2];
         // descriptors of stage 0 at this consumer's rows of A
         const dgk_u64 desc_a0 = dgk_wgmma_desc(dgk_smem_u32(smem_a) + consumer * A_WG_BYTES, A_LBO, A_SBO, 128);
@@ -197,7 +196,6 @@ gemm_small(
         for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER) {
             int m_block, n_block;
             tile_coords(tile, M, N, cta_rank, m_block, n_block);
-            #pragma unroll 1
             for (int kb = 0; kb < k_blocks; ++kb) {
                 dgk_mbar_wait(&full_bar[stage], phase);
                 mma_stage(acc, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES),
