@@ -207,12 +207,13 @@ static void emit_store_pairs(dgk_sm90_ctx *e)
 static void emit_tma_stores(dgk_sm90_ctx *e)
 {
     const dgk_plan_epilogue *ep = &e->p->epi;
-    const char *fn = ep->accumulate ? "dgk_tma_reduce_add_2d" : "dgk_tma_store_2d";
+    const char *fn = ep->accumulate ? (ep->out_grouped ? "dgk_tma_reduce_add_3d" : "dgk_tma_reduce_add_2d")
+                                    : (ep->out_grouped ? "dgk_tma_store_3d" : "dgk_tma_store_2d");
     dgk_sm90_open(e, "if (threadIdx.x %% 128 == 0)");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_line(e, "for (int box = 0; box < D_BOXES; ++box)");
-    dgk_sm90_line(e, "    %s(&%s, staging + box * D_BOX_BYTES, col0 + box * D_BOX_COLS, row0);", fn,
-                  e->p->args[ep->out_arg].name);
+    dgk_sm90_line(e, "    %s(&%s, staging + box * D_BOX_BYTES, col0 + box * D_BOX_COLS, row0%s);", fn,
+                  e->p->args[ep->out_arg].name, ep->out_grouped ? ", group" : "");
     dgk_sm90_line(e, "dgk_tma_store_commit();");
     dgk_sm90_close(e, NULL);
 }

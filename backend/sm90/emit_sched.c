@@ -29,6 +29,46 @@ static void emit_coords_body(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "n_block = nu * CLUSTER_N%s;", e->p->cluster_n > 1 ? " + (int)rank" : "");
 }
 
+int dgk_sm90_grouped(const dgk_plan *p)
+{
+    return p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS || p->sched.kind == DGK_SCHED_M_GROUPED_MASKED;
+}
+
+/* Grouped schedules (clusters of 1). Contiguous: the dense tile order over the stacked
+ * rows; the tile's group is its first row's, padding (< 0) is skipped. Masked: G groups
+ * of the dense order over (rows per group, N) one after the other, so the L2 grouping
+ * stays inside a group; a tile past the group's valid rows is skipped. Producer and
+ * consumers both call tile_coords, so they agree on which tiles exist. */
+static void emit_grouped_sched(dgk_sm90_ctx *e)
+{
+    int masked = e->p->sched.kind == DGK_SCHED_M_GROUPED_MASKED;
+    dgk_sm90_line(e, "// tiles of one block each (grouped schedules use no clusters)%s", masked ? ", G groups of them" : "");
+    dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N%s)", masked ? ", int G" : "");
+    dgk_sm90_line(e, "return %s((M + BM - 1) / BM) * ((N + BN - 1) / BN);", masked ? "G * " : "");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "// the blocks and group of tile `tile`; false when the tile is empty (%s)",
+                  masked ? "its rows are past the group's valid rows" : "its rows are padding, group id < 0");
+    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ %s, "
+                     "dgk_u32 rank, int &m_block, int &n_block, int &group)", masked ? "masked_m" : "group_ids");
+    if (masked) {
+        dgk_sm90_line(e, "const int group_tiles = cluster_tiles(M, N, 1);");
+        dgk_sm90_line(e, "group = tile / group_tiles;");
+        dgk_sm90_line(e, "tile -= group * group_tiles;");
+    }
+    emit_coords_body(e);
+    dgk_sm90_line(e, "(void)rank;");
+    if (e->p->sched.group <= 1)
+        dgk_sm90_line(e, "(void)M;");
+    if (masked) {
+        dgk_sm90_line(e, "return m_block * BM < __ldg(masked_m + group);");
+    } else {
+        dgk_sm90_line(e, "group = __ldg(group_ids + m_block * BM);  // all BM rows of a block share a group");
+        dgk_sm90_line(e, "return group >= 0;");
+    }
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "%s", "");
+}
+
 void dgk_sm90_emit_sched(dgk_sm90_ctx *e)
 {
     const dgk_plan *p = e->p;
@@ -39,6 +79,10 @@ void dgk_sm90_emit_sched(dgk_sm90_ctx *e)
     dgk_sm90_loc(e, s->loc, what);
     dgk_sm90_line(e, "enum { CLUSTER_M = %d, CLUSTER_N = %d, GROUP = %d };", p->cluster_m, p->cluster_n,
                   s->group > 1 ? s->group : 1);
+    if (dgk_sm90_grouped(p)) {
+        emit_grouped_sched(e);
+        return;
+    }
     dgk_sm90_line(e, "// tiles of CLUSTER_M x CLUSTER_N blocks, one per cluster");
     dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N)");
     dgk_sm90_line(e, "return ((M + BM * CLUSTER_M - 1) / (BM * CLUSTER_M)) * ((N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N));");
@@ -59,8 +103,21 @@ void dgk_sm90_emit_sched(dgk_sm90_ctx *e)
  * persistent (a multiple of CLUSTER CTAs, striding) or one cluster per tile (one pass). */
 void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e)
 {
-    char mb[32], nb[32];
-    const char *m = dgk_sm90_dim(e, &e->p->m, mb, sizeof mb), *n = dgk_sm90_dim(e, &e->p->n, nb, sizeof nb);
+    char mb[32], nb[32], gb[32];
+    const dgk_plan *p = e->p;
+    const char *m = dgk_sm90_dim(e, &p->m, mb, sizeof mb), *n = dgk_sm90_dim(e, &p->n, nb, sizeof nb);
+    if (dgk_sm90_grouped(p)) {
+        int masked = p->sched.kind == DGK_SCHED_M_GROUPED_MASKED;
+        const char *g = masked ? dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb) : "";
+        dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s%s%s);", m, n, masked ? ", " : "", g);
+        dgk_sm90_line(e, "#pragma unroll 1");
+        dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
+        dgk_sm90_line(e, "int m_block, n_block, group;");
+        dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, cta_rank, m_block, n_block, group))", m, n,
+                      p->args[p->sched.group_arg].name);
+        dgk_sm90_line(e, "    continue;  // an empty tile: no loads, no mma, no store");
+        return;
+    }
     dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s);", m, n);
     dgk_sm90_line(e, "#pragma unroll 1");
     dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER)");
