@@ -251,6 +251,14 @@ typedef struct dgk_plan_epilogue {
     /* (added after v1) D is [G, M, N]: its TMA box is {cols, rows, 1}, stored at the
      * tile's group (M_GROUPED_MASKED) */
     int out_grouped;
+    /* (added after v1) M_GROUPED_CONTIGUOUS: rows whose group id is not the tile's (the
+     * group's padding, after its last row) stay untouched. A consumer warpgroup whose rows
+     * are not all the group's (the group ends inside them) copies its staged tile to D
+     * element by element through out_ptr_arg (PTR to D) and out_stride_arg (STRIDE of D's
+     * axis 0), skipping those rows; every other tile takes the TMA store. */
+    int out_guard_rows;
+    int out_ptr_arg;
+    int out_stride_arg;
 } dgk_plan_epilogue;
 
 /* ---- shared memory ----------------------------------------------------------------- */

@@ -66,7 +66,8 @@ int plan_group_point(planner *pl, int idx, dgk_loc loc, const char *tensor)
     return 0;
 }
 
-/* The group tensor as a raw pointer; for masked schedules also G, its length. */
+/* The group tensor as a raw pointer; for masked schedules also G, its length; for
+ * contiguous ones D as a pointer and row stride (partial blocks skip padding rows). */
 int plan_group_args(planner *pl)
 {
     dgk_plan *p = pl->p;
@@ -82,5 +83,10 @@ int plan_group_args(planner *pl)
     p->sched.groups.arg = -1;
     if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
         return plan_arg_shape(pl, k->sched_tensor, 0, &p->sched.groups);
-    return p->sched.group_arg >= 0;
+    /* contiguous: the padding rows of a group's last block are not stored */
+    int d = k->ops[pl->store].tensor;
+    p->epi.out_guard_rows = 1;
+    p->epi.out_ptr_arg = plan_arg_tensor(pl, DGK_ARG_PTR, d, (dgk_tma_info){0});
+    p->epi.out_stride_arg = plan_arg_stride(pl, d, 0);
+    return p->sched.group_arg >= 0 && p->epi.out_ptr_arg >= 0 && p->epi.out_stride_arg >= 0;
 }

@@ -66,6 +66,9 @@ static void print_groups(const dgk_plan *p, FILE *out)
         print_dim("G", &p->sched.groups, p, out);
     fprintf(out, "; grouped:%s%s%s%s%s\n", p->a.grouped ? " A" : "", p->b.grouped ? " B" : "", p->fp8.sa_grouped ? " SA" : "",
             p->fp8.sb_grouped ? " SB" : "", p->epi.out_grouped ? " D" : "");
+    if (p->epi.out_guard_rows)
+        fprintf(out, "  padding rows kept: partial blocks stored row by row via %s, %s\n", p->args[p->epi.out_ptr_arg].name,
+                p->args[p->epi.out_stride_arg].name);
 }
 
 void dgk_plan_print(const dgk_plan *p, FILE *out)

@@ -37,7 +37,7 @@ static const char *const reserved[] = {
     "warpgroup", "consumer", "warp", "lane", "cta_rank", "k_blocks", "acc", "tmp", "stage", "phase", "tile", "tiles",
     "m_block", "n_block", "kb", "bar", "desc_a0", "desc_b0", "desc_a", "desc_b", "row0", "col0", "staging",
     "staging_addr", "sa", "sa_addr", "sb_rows", "sb_row", "sb_lo_ptr", "sb_hi_ptr", "sb_lo_next", "sb_hi_next",
-    "sb_split", "sb_lo", "sb_hi", "mi", "ni", "ks", "i", "c", "r", "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles",
+    "sb_split", "sb_lo", "sb_hi", "mi", "ni", "ks", "i", "c", "r", "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row", "col",
 };
 
 static int is_reserved(const char *s)
@@ -200,6 +200,12 @@ static void check_groups(checker *c)
         check_dim(c, &s->groups, "G");
     if (p->cluster_m * p->cluster_n != 1)
         FAIL(c, s->loc, "grouped schedules run without clusters (cluster %dx%d)", p->cluster_m, p->cluster_n);
+    if (p->epi.out_guard_rows) {
+        need_arg(c, p->epi.out_ptr_arg, DGK_ARG_PTR, p->epi.loc, "the output as a pointer (padding rows)");
+        need_arg(c, p->epi.out_stride_arg, DGK_ARG_STRIDE, p->epi.loc, "the output's row stride (padding rows)");
+        if (s->kind != DGK_SCHED_M_GROUPED_CONTIGUOUS || p->epi.accumulate)
+            FAIL(c, p->epi.loc, "padding rows are kept only by m_grouped_contiguous stores with `=`");
+    }
     if (p->epi.out_grouped && s->kind != DGK_SCHED_M_GROUPED_MASKED)
         FAIL(c, p->epi.loc, "a grouped (3-D) output needs the m_grouped_masked schedule");
 }

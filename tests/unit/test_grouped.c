@@ -221,6 +221,11 @@ START_TEST(contiguous_plan_and_code)
     HAS(cu, "dgk_tma_load_2d(smem_a + stage * A_STAGE_BYTES, &tma_A, bar, kb * BK, m_block * BM);");
     HAS(cu, "const float *const sb_group = ptr_SB + (long long)group * stride_SB_0;");
     HAS(cu, "dgk_tma_store_2d(&tma_D");
+    /* a group's padding rows inside its last block are not stored */
+    ck_assert(p->epi.out_guard_rows);
+    ck_assert_str_eq(p->args[p->epi.out_ptr_arg].name, "ptr_D");
+    HAS(cu, "if (last >= row0 && __ldg(ptr_GID + last) != group)");
+    HAS(cu, "if (row < M && col < 4096 && __ldg(ptr_GID + row) == group)");
     dgkc_unit_free(u);
 }
 END_TEST
@@ -234,7 +239,7 @@ START_TEST(masked_plan_and_code)
     ck_assert_str_eq(p->args[p->sched.group_arg].name, "ptr_MASK");
     ck_assert_int_ge(p->sched.groups.arg, 0);
     ck_assert_str_eq(p->args[p->sched.groups.arg].sym, "G");
-    ck_assert(p->a.grouped && p->b.grouped && p->epi.out_grouped);
+    ck_assert(p->a.grouped && p->b.grouped && p->epi.out_grouped && !p->epi.out_guard_rows);
     ck_assert_int_eq(p->args[p->epi.out_arg].tma.rank, 3);
     HAS(cu, "return G * ((M + BM - 1) / BM) * ((N + BN - 1) / BN);");
     HAS(cu, "return m_block * BM < __ldg(masked_m + group);");
