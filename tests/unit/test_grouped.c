@@ -241,9 +241,11 @@ START_TEST(masked_plan_and_code)
     ck_assert_str_eq(p->args[p->sched.groups.arg].sym, "G");
     ck_assert(p->a.grouped && p->b.grouped && p->epi.out_grouped && !p->epi.out_guard_rows);
     ck_assert_int_eq(p->args[p->epi.out_arg].tma.rank, 3);
-    HAS(cu, "return G * ((M + BM - 1) / BM) * ((N + BN - 1) / BN);");
-    HAS(cu, "return m_block * BM < __ldg(masked_m + group);");
-    HAS(cu, "const int tiles = cluster_tiles(MMAX, 4096, G);");
+    /* only tiles with valid rows are numbered: a group contributes cdiv(masked_m[g], BM) row blocks */
+    HAS(cu, "const int rows = min(max(__ldg(masked_m + cur.group), 0), M);");
+    HAS(cu, "if (tile < cur.first + m_units * n_units)");
+    HAS(cu, "if (!tile_coords(tile, MMAX, 4096, G, ptr_MASK, cursor, m_block, n_block, group))");
+    HAS(cu, "break;  // past the last tile with valid rows");
     HAS(cu, "dgk_tma_load_3d(smem_a + stage * A_STAGE_BYTES, &tma_A, bar, kb * BK, m_block * BM, group);");
     HAS(cu, "dgk_tma_store_3d(&tma_D, staging + box * D_BOX_BYTES, col0 + box * D_BOX_COLS, row0, group);");
     dgkc_unit_free(u);
