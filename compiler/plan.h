@@ -184,9 +184,11 @@ typedef struct dgk_plan_sched {
      *                         group is group_tensor[m_block * BM] (i32[M], the group of each
      *                         row; each group's rows start at a multiple of BM); a tile whose
      *                         group is < 0 (padding) is skipped.
-     *   M_GROUPED_MASKED      tiles over (G, cdiv(M, BM), cdiv(N, BN)), M being the rows per
-     *                         group; L2 grouping inside each group; a tile whose first row is
-     *                         past group_tensor[g] (i32[G], valid rows) is skipped.
+     *   M_GROUPED_MASKED      M is the rows per group; group_tensor (i32[G]) holds each
+     *                         group's valid rows. Only tiles with valid rows are numbered,
+     *                         group after group (cdiv(valid, BM) x cdiv(N, BN) each, L2
+     *                         grouping inside a group); the launch grid assumes all
+     *                         G x cdiv(M, BM) x cdiv(N, BN) tiles may be valid.
      * Grouped operands / scales / outputs (operand.grouped, fp8.sa_grouped/sb_grouped,
      * epi.out_grouped) take the group as their leading (outermost) coordinate. */
     int group_arg;        /* DGK_ARG_PTR to the group tensor (group ids or masked counts) */

@@ -4,7 +4,9 @@
  * Tiles are counted per cluster: the CTAs of a cluster take neighbouring blocks along the
  * cluster's axis (the ones that share the multicast operand). For L2 reuse, cluster tiles
  * are walked in groups of GROUP along one axis, the grouped axis varying fastest, so
- * CTAs running at the same time share operand tiles in L2. */
+ * CTAs running at the same time share operand tiles in L2. The m-grouped schedules
+ * (clusters of 1) add the tile's group: contiguous reads it per tile from the group ids
+ * and skips padding; masked numbers only the tiles with valid rows. */
 #include <stdio.h>
 
 #include "emit_internal.h"
