@@ -114,6 +114,8 @@ typedef struct dgk_ir_kernel {
     int nsched;
     int sched_swizzle;       /* 0 = none */
     int sched_cluster;       /* 0 = compiler's choice */
+    int sched_tensor;        /* the group_ids / group_offsets / masked tensor, -1 if none */
+    int sched_offsets;       /* sched_tensor was given as group_offsets */
     /* pipeline */
     int has_pipeline;
     dgk_loc pipe_loc;

@@ -503,6 +503,12 @@ static void lower_schedule(irb *b, const dgk_stmt *s)
         k->sched_extents[i] = lower(b, sc->extents[i]);
     k->sched_swizzle = sc->mods[DGK_SMOD_SWIZZLE].given ? (int)sc->mods[DGK_SMOD_SWIZZLE].value : 0;
     k->sched_cluster = sc->mods[DGK_SMOD_CLUSTER].given ? (int)sc->mods[DGK_SMOD_CLUSTER].value : 0;
+    k->sched_tensor = -1;
+    for (int m = DGK_SMOD_GROUP_IDS; m <= DGK_SMOD_MASKED; m++)
+        if (sc->mods[m].given) {
+            k->sched_tensor = sc->mods[m].param;
+            k->sched_offsets = m == DGK_SMOD_GROUP_OFFSETS;
+        }
     const dgk_ident *v = s->u.schedule.vars;
     for (int i = 0; i < sc->nvars; i++, v = v ? v->next : NULL) {
         int id = emit(b, DGK_IR_TILE_COORD, v ? v->loc : s->loc);

@@ -20,11 +20,14 @@ void plan_error(planner *pl, dgk_loc loc, const char *fmt, ...)
 static int check_shape(planner *pl)
 {
     const dgk_ir_kernel *k = pl->k;
-    if (!k->sched_kind || (strcmp(k->sched_kind, "grid") && strcmp(k->sched_kind, "persistent"))) {
+    if (!plan_sched_kind(k->sched_kind, &pl->p->sched.kind, &pl->g_coord)) {
         plan_error(pl, k->sched_loc.src ? k->sched_loc : k->loc,
-                   "schedule %s is not lowered on sm90 yet (grid and persistent are)", k->sched_kind ? k->sched_kind : "(none)");
+                   "schedule %s is not lowered on sm90 yet (grid, persistent, m_grouped_contiguous and m_grouped_masked are)",
+                   k->sched_kind ? k->sched_kind : "(none)");
         return 0;
     }
+    if (!plan_group_check(pl))
+        return 0;
     if (!k->has_pipeline) {
         plan_error(pl, k->loc, "kernel %s has no pipeline: the sm90 backend lowers GEMM-shaped kernels (a pipelined K loop feeding mma)", k->name);
         return 0;
@@ -45,7 +48,7 @@ static int plan_operand_args(planner *pl)
     for (int i = 0; i < 2; i++) {
         dgk_plan_operand *o = ops[i];
         int share = o->multicast ? (i == 0 ? p->cluster_n : p->cluster_m) : 1;
-        dgk_tma_info tma = {.rank = 2, .swizzle = DGK_SWIZZLE_128B, .l2_promotion = 256};
+        dgk_tma_info tma = {.rank = o->grouped ? 3 : 2, .swizzle = DGK_SWIZZLE_128B, .l2_promotion = 256};
         if (o->major == DGK_MAJOR_K) {
             tma.box[0] = o->cols;
             tma.box[1] = o->rows / share;
@@ -53,13 +56,17 @@ static int plan_operand_args(planner *pl)
             tma.box[0] = 64; /* one 128-byte span of M/N; the producer issues rows/64 loads */
             tma.box[1] = o->cols;
         }
+        tma.box[2] = o->grouped; /* one group per box */
         o->arg = plan_arg_tensor(pl, DGK_ARG_TMA, pl->k->ops[loads[i]].tensor, tma);
     }
     if (p->fp8.enabled) {
         int sa = pl->k->ops[pl->sa_load].tensor, sb = pl->k->ops[pl->sb_load].tensor;
-        p->fp8.sa_arg = plan_arg_tensor(pl, DGK_ARG_TMA, sa, (dgk_tma_info){.rank = 2, .box = {p->bm, 1}});
+        int sag = p->fp8.sa_grouped, sbg = p->fp8.sb_grouped;
+        p->fp8.sa_arg = plan_arg_tensor(pl, DGK_ARG_TMA, sa, (dgk_tma_info){.rank = 2 + sag, .box = {p->bm, 1, sag}});
         p->fp8.sb_arg = plan_arg_tensor(pl, DGK_ARG_PTR, sb, (dgk_tma_info){0});
-        p->fp8.sb_stride_arg = plan_arg_stride(pl, sb, 0);
+        p->fp8.sb_stride_arg = plan_arg_stride(pl, sb, sbg);
+        if (sbg)
+            p->fp8.sb_group_stride_arg = plan_arg_stride(pl, sb, 0);
     }
     return !pl->nerr;
 }
@@ -72,14 +79,14 @@ static int plan_dims(planner *pl)
            plan_arg_shape(pl, ta, pl->k_axis_a, &p->k);
 }
 
-/* Persistent schedules walk tiles in L2-friendly groups (8 M blocks unless `swizzle`
- * says otherwise); a cluster of 2 along M shares (multicasts) the B tile. */
+/* Persistent (and m-grouped) schedules walk tiles in L2-friendly groups (8 M blocks
+ * unless `swizzle` says otherwise); a cluster of 2 along M shares (multicasts) the B
+ * tile. The kind was set by check_shape. */
 static void plan_schedule(planner *pl)
 {
     dgk_plan *p = pl->p;
     const dgk_ir_kernel *k = pl->k;
-    int persistent = strcmp(k->sched_kind, "persistent") == 0;
-    p->sched.kind = persistent ? DGK_SCHED_PERSISTENT : DGK_SCHED_GRID;
+    int persistent = p->sched.kind != DGK_SCHED_GRID;
     p->sched.group = k->sched_swizzle ? k->sched_swizzle : (persistent ? 8 : 1);
     p->sched.group_axis = 0;
     p->sched.loc = k->sched_loc;
@@ -93,6 +100,7 @@ static void plan_init(planner *pl, const dgk_ir_kernel *k, dgk_plan *p)
     pl->k = k;
     pl->p = p;
     pl->sa_load = pl->sb_load = -1;
+    pl->g_coord = -1;
     p->target = DGK_TARGET_SM90A;
     p->name = k->name;
     p->loc = k->loc;
@@ -118,7 +126,8 @@ int dgk_plan_kernel(const dgk_ir_kernel *k, dgk_target target, dgk_diags *d, dgk
     plan_init(&pl, k, p);
     if (check_shape(&pl) && plan_mainloop(&pl)) {
         plan_schedule(&pl);
-        if (plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) && plan_stages(&pl))
+        if (plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) &&
+            plan_group_args(&pl) && plan_stages(&pl))
             plan_abi_finish(&pl);
     }
     if (!pl.nerr)

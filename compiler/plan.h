@@ -147,6 +147,12 @@ typedef struct dgk_plan_fp8 {
      * kb + 1 run, so the tensor cores never wait for the CUDA cores. Costs a third
      * accumulator-sized register set per thread (3 x BN/2 x wg_rows/64 floats). */
     int overlap;
+    /* (added after v1) grouped kernels: SA is [G, K/128, M] (a 3-D TMA, box {BM, 1, 1},
+     * loaded at the tile's group), and SB is [G, cdiv(N, 128), K/128]: `sb_stride_arg`
+     * is then the stride of its axis 1 and `sb_group_stride_arg` that of axis 0. */
+    int sa_grouped;
+    int sb_grouped;
+    int sb_group_stride_arg;  /* DGK_ARG_STRIDE of SB's axis 0 when sb_grouped */
 } dgk_plan_fp8;
 
 /* The wgmma instruction: m{inst_m}n{inst_n}k{inst_k}, operand dtypes from a and b (they
@@ -162,8 +168,8 @@ typedef struct dgk_plan_mma {
 
 /* ---- schedule -------------------------------------------------------------------- */
 
-/* Schedule kinds: the language's table (schedule.h). Only GRID and PERSISTENT are
- * lowered in version 1. */
+/* Schedule kinds: the language's table (schedule.h). GRID and PERSISTENT are lowered in
+ * version 1; M_GROUPED_CONTIGUOUS and M_GROUPED_MASKED were added after it. */
 
 /* Tile order for L2 reuse: tiles are walked in groups of `group` consecutive blocks
  * along `group_axis` (0 = M blocks, 1 = N blocks); inside a group the grouped axis
@@ -173,6 +179,20 @@ typedef struct dgk_plan_sched {
     int group;
     int group_axis;
     dgk_loc loc;          /* the schedule statement */
+    /* (added after v1) the m-grouped kinds; unused (zero) for GRID and PERSISTENT.
+     *   M_GROUPED_CONTIGUOUS  tiles as PERSISTENT over (cdiv(M, BM), cdiv(N, BN)); a tile's
+     *                         group is group_tensor[m_block * BM] (i32[M], the group of each
+     *                         row; each group's rows start at a multiple of BM); a tile whose
+     *                         group is < 0 (padding) is skipped.
+     *   M_GROUPED_MASKED      M is the rows per group; group_tensor (i32[G]) holds each
+     *                         group's valid rows. Only tiles with valid rows are numbered,
+     *                         group after group (cdiv(valid, BM) x cdiv(N, BN) each, L2
+     *                         grouping inside a group); the launch grid assumes all
+     *                         G x cdiv(M, BM) x cdiv(N, BN) tiles may be valid.
+     * Grouped operands / scales / outputs (operand.grouped, fp8.sa_grouped/sb_grouped,
+     * epi.out_grouped) take the group as their leading (outermost) coordinate. */
+    int group_arg;        /* DGK_ARG_PTR to the group tensor (group ids or masked counts) */
+    dgk_plan_dim groups;  /* G, the group count (M_GROUPED_MASKED) */
 } dgk_plan_sched;
 
 /* ---- epilogue: a small elementwise SSA program per accumulator element ------------ */
@@ -230,6 +250,17 @@ typedef struct dgk_plan_epilogue {
     int out_box_cols;     /* divides BN */
     dgk_swizzle out_swizzle;
     dgk_loc loc;          /* the store statement */
+    /* (added after v1) D is [G, M, N]: its TMA box is {cols, rows, 1}, stored at the
+     * tile's group (M_GROUPED_MASKED) */
+    int out_grouped;
+    /* (added after v1) M_GROUPED_CONTIGUOUS: rows whose group id is not the tile's (the
+     * group's padding, after its last row) stay untouched. A consumer warpgroup whose rows
+     * are not all the group's (the group ends inside them) copies its staged tile to D
+     * element by element through out_ptr_arg (PTR to D) and out_stride_arg (STRIDE of D's
+     * axis 0), skipping those rows; every other tile takes the TMA store. */
+    int out_guard_rows;
+    int out_ptr_arg;
+    int out_stride_arg;
 } dgk_plan_epilogue;
 
 /* ---- shared memory ----------------------------------------------------------------- */

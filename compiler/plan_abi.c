@@ -92,6 +92,6 @@ int plan_abi_finish(planner *pl)
     p->launch.smem_bytes = p->smem.total;
     p->launch.cluster[0] = p->cluster_m * p->cluster_n;
     p->launch.cluster[1] = p->launch.cluster[2] = 1;
-    p->launch.grid = p->sched.kind == DGK_SCHED_PERSISTENT ? DGK_GRID_PERSISTENT : DGK_GRID_TILES;
+    p->launch.grid = p->sched.kind == DGK_SCHED_GRID ? DGK_GRID_TILES : DGK_GRID_PERSISTENT;
     return !pl->a->failed;
 }

@@ -207,17 +207,21 @@ static int find_store(planner *pl)
 static int check_store_target(planner *pl, const dgk_ir_op *st)
 {
     const dgk_ir_tensor *d = &pl->k->tensors[st->tensor];
-    if (d->rank != 2 || st->nargs != 3) {
-        plan_error(pl, st->loc, "the output `%s` must be a 2-D tensor stored as a whole tile", d->name);
+    int g = d->rank == 3; /* [G, M, N]: a leading group subscript */
+    if ((d->rank != 2 && d->rank != 3) || st->nargs != d->rank + 1) {
+        plan_error(pl, st->loc, "the output `%s` must be a 2-D tensor (or 3-D with a leading group axis) stored as a whole tile", d->name);
         return 0;
     }
-    plan_aff fr = plan_affine(pl->k, st->args[0]), fc = plan_affine(pl->k, st->args[1]);
+    if (g && !plan_group_point(pl, st->args[0], st->loc, d->name))
+        return 0;
+    pl->p->epi.out_grouped = g;
+    plan_aff fr = plan_affine(pl->k, st->args[g]), fc = plan_affine(pl->k, st->args[g + 1]);
     if (plan_aff_single_coord(&fr, pl->p->bm) != pl->m_coord || plan_aff_single_coord(&fc, pl->p->bn) != pl->n_coord) {
         plan_error(pl, st->loc, "the store must write the tile the mainloop computed: `%s[m * %d +: %d, n * %d +: %d]` with the schedule variables of A and B",
                    d->name, pl->p->bm, pl->p->bm, pl->p->bn, pl->p->bn);
         return 0;
     }
-    const dgk_ir_type *vt = &pl->k->ops[st->args[2]].type;
+    const dgk_ir_type *vt = &pl->k->ops[st->args[g + 2]].type;
     if (vt->rank != 2 || vt->ext[0] != pl->p->bm || vt->ext[1] != pl->p->bn) {
         plan_error(pl, st->loc, "the stored tile must be %d x %d (the accumulator's shape)", pl->p->bm, pl->p->bn);
         return 0;
@@ -266,7 +270,7 @@ int plan_epilogue(planner *pl)
         return 0;
     epi_ctx c = {.pl = pl};
     c.memo = DGK_NEW_ARRAY(pl->a, int, pl->k->nops);
-    if (!c.memo || lower_epi(&c, st->args[2]) < 0)
+    if (!c.memo || lower_epi(&c, st->args[st->nargs - 1]) < 0)
         return 0;
     p->epi.ops = c.ops;
     p->epi.nops = c.nops;
@@ -282,7 +286,8 @@ int plan_epilogue(planner *pl)
     }
     p->epi.loc = st->loc;
     choose_out_box(p, dgk_dtype_bits(d->dtype) / 8);
-    dgk_tma_info tma = {.rank = 2, .box = {p->epi.out_box_cols, p->wg_rows}, .swizzle = p->epi.out_swizzle};
+    int g = p->epi.out_grouped;
+    dgk_tma_info tma = {.rank = 2 + g, .box = {p->epi.out_box_cols, p->wg_rows, g}, .swizzle = p->epi.out_swizzle};
     p->epi.out_arg = plan_arg_tensor(pl, DGK_ARG_TMA, st->tensor, tma);
     return p->epi.out_arg >= 0;
 }

@@ -5,6 +5,7 @@
  *   plan_mainloop.c  the pipeline body: mma operands, their layout, FP8 promotion
  *   plan_epilogue.c  the epilogue: stored value -> elementwise program, output store
  *   plan_pipeline.c  stages from the shared-memory budget, warp roles, registers
+ *   plan_group.c     the m-grouped schedules: group variable, group subscripts, group args
  *   plan_abi.c       kernel parameters and launch facts
  *   plan_print.c     dgkc --dump-plan */
 #ifndef DGK_PLAN_INT_H
@@ -29,6 +30,7 @@ typedef struct planner {
     int m_axis_a, k_axis_a;  /* tensor axes of A holding M and K */
     int n_axis_b, k_axis_b;
     int store;               /* the epilogue's STORE */
+    int g_coord;             /* schedule variable naming the group (grouped schedules), else -1 */
 } planner;
 
 void plan_error(planner *pl, dgk_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -52,6 +54,11 @@ int plan_epilogue(planner *pl);
 /* plan_pipeline.c */
 int plan_roles(planner *pl);
 int plan_stages(planner *pl);
+/* plan_group.c */
+int plan_sched_kind(const char *name, dgk_sched_kind *kind, int *g_coord);
+int plan_group_check(planner *pl);
+int plan_group_point(planner *pl, int idx, dgk_loc loc, const char *tensor);
+int plan_group_args(planner *pl);
 /* plan_abi.c */
 int plan_arg_tensor(planner *pl, dgk_arg_kind kind, int tensor, dgk_tma_info tma);
 int plan_arg_shape(planner *pl, int tensor, int axis, dgk_plan_dim *dim);

@@ -124,10 +124,12 @@ static int match_operand(planner *pl, int which, int id, dgk_plan_operand *o)
                    which ? "N" : "M", name, o->rows);
         return 0;
     }
-    if (o->grouped) {
-        plan_error(pl, L->loc, "3-D (grouped) operands are lowered with the grouped schedules, which sm90 does not support yet");
+    if (L->nargs > 3) {
+        plan_error(pl, L->loc, "mma operand %s has %d axes; sm90 takes 2-D operands or 3-D ones [group, rows, cols]", name, L->nargs);
         return 0;
     }
+    if (o->grouped && !plan_group_point(pl, L->args[0], L->loc, ten->name))
+        return 0;
     *(which ? &pl->n_coord : &pl->m_coord) = coord;
     *(which ? &pl->n_axis_b : &pl->m_axis_a) = mn_axis;
     *(which ? &pl->k_axis_b : &pl->k_axis_a) = k_axis;
@@ -172,6 +174,29 @@ static int match_scales(planner *pl, const int *fs, int nf)
     return 1;
 }
 
+/* Grouped scales: a 3-D SA ([G, K/128, M]) or SB ([G, cdiv(N, 128), K/128]) is read at
+ * the tile's group, and only where its operand is grouped the same way. */
+static int check_scale_groups(planner *pl)
+{
+    const dgk_ir_op *la = OPK(pl, pl->sa_load), *lb = OPK(pl, pl->sb_load);
+    const dgk_ir_tensor *sa = &pl->k->tensors[la->tensor], *sb = &pl->k->tensors[lb->tensor];
+    dgk_plan_fp8 *f = &pl->p->fp8;
+    f->sa_grouped = la->nargs == 3;
+    f->sb_grouped = lb->nargs == 3;
+    if (la->nargs > 3 || lb->nargs > 3) {
+        plan_error(pl, (la->nargs > 3 ? la : lb)->loc, "scale tensors are 2-D, or 3-D with a leading group axis");
+        return 0;
+    }
+    if (f->sa_grouped != pl->p->a.grouped || f->sb_grouped != pl->p->b.grouped) {
+        const dgk_ir_tensor *t = f->sa_grouped != pl->p->a.grouped ? sa : sb;
+        plan_error(pl, t->loc, "`%s` must have a leading group axis exactly when its operand has one", t->name);
+        return 0;
+    }
+    if (f->sa_grouped && !plan_group_point(pl, la->args[0], la->loc, sa->name))
+        return 0;
+    return !f->sb_grouped || plan_group_point(pl, lb->args[0], lb->loc, sb->name);
+}
+
 /* SA must be [K/128, M] (MN-major, one TMA row per stage); SB [cdiv(N,128), K/128]. */
 static int check_scale_layouts(planner *pl)
 {
@@ -189,7 +214,7 @@ static int check_scale_layouts(planner *pl)
         plan_error(pl, OPK(pl, pl->sb_load)->loc, "B's scale must be read as one element per K block: `%s[j * BN / 128, k]`", sb->name);
         return 0;
     }
-    return 1;
+    return check_scale_groups(pl);
 }
 
 static void fill_mma(planner *pl)

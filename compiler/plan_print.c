@@ -57,6 +57,20 @@ static void print_epilogue(const dgk_plan *p, FILE *out)
     }
 }
 
+/* Grouped kernels only (dense plans print as they always did). */
+static void print_groups(const dgk_plan *p, FILE *out)
+{
+    fprintf(out, "  groups: %s via %s", p->sched.kind == DGK_SCHED_M_GROUPED_MASKED ? "valid rows per group" : "group id per row",
+            p->args[p->sched.group_arg].name);
+    if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
+        print_dim("G", &p->sched.groups, p, out);
+    fprintf(out, "; grouped:%s%s%s%s%s\n", p->a.grouped ? " A" : "", p->b.grouped ? " B" : "", p->fp8.sa_grouped ? " SA" : "",
+            p->fp8.sb_grouped ? " SB" : "", p->epi.out_grouped ? " D" : "");
+    if (p->epi.out_guard_rows)
+        fprintf(out, "  padding rows kept: partial blocks stored row by row via %s, %s\n", p->args[p->epi.out_ptr_arg].name,
+                p->args[p->epi.out_stride_arg].name);
+}
+
 void dgk_plan_print(const dgk_plan *p, FILE *out)
 {
     fprintf(out, "plan %s (sm_90a)\n", p->name);
@@ -77,6 +91,8 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
                 p->fp8.overlap ? ", overlapped with the next block's wgmma" : "");
     fprintf(out, "  schedule: %s, L2 group %d along %s; cluster %dx%d\n", dgk_sched_kind_name(p->sched.kind), p->sched.group,
             p->sched.group_axis ? "N" : "M", p->cluster_m, p->cluster_n);
+    if (p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS || p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
+        print_groups(p, out);
     print_epilogue(p, out);
     fprintf(out, "  smem: A@%d+%d/stage B@%d+%d/stage SA@%d+%d/stage epi@%d (%d) bar@%d total %d\n", p->smem.a_off,
             p->smem.a_stage_bytes, p->smem.b_off, p->smem.b_stage_bytes, p->smem.sa_off, p->smem.sa_stage_bytes,

@@ -363,6 +363,33 @@ dgk_status dgk_gemm_bf16_tt(dgk_context *ctx, const dgk_tensor *a, const dgk_ten
 dgk_status dgk_gemm_fp8_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa, const dgk_tensor *b,
                            const dgk_tensor *sb, const dgk_tensor *d, void *stream);
 
+/* M-grouped GEMMs for Mixture-of-Experts (DeepGEMM's m-grouped kernels), D bf16, B holds
+ * one [N, K] matrix per group (expert): b [G, N, K], bf16 or e4m3.
+ * Contiguous: the rows of all groups stacked in a [M, K] and d [M, N]; group_ids i32 [M]
+ * gives each row's group, -1 for padding rows (their rows of d are left untouched). Each
+ * group's rows start at a multiple of dgk_m_grouped_alignment(); the kernel reads the
+ * group of each 128-row block from its first row, on the device.
+ * Masked: a [G, MMAX, K], d [G, MMAX, N]; masked_m i32 [G] holds each group's valid row
+ * count, read on the device (so the call can be captured in a CUDA graph); blocks of rows
+ * past it are skipped. expected_m (> 0) is the expected valid rows per group, a hint for
+ * the tile choice.
+ * FP8 scales (f32): contiguous sa [cdiv(K, 128), M] (row stride may be padded to a
+ * multiple of 4), masked sa [G, cdiv(K, 128), MMAX]; sb [G, cdiv(N, 128), cdiv(K, 128)].
+ * FP8 needs K % 128 == 0. */
+dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                                 const dgk_tensor *d, const dgk_tensor *group_ids, void *stream);
+dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
+                                                const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
+                                                const dgk_tensor *group_ids, void *stream);
+dgk_status dgk_m_grouped_gemm_bf16_nt_masked(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                             const dgk_tensor *d, const dgk_tensor *masked_m, int expected_m,
+                                             void *stream);
+dgk_status dgk_m_grouped_gemm_fp8_nt_masked(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
+                                            const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
+                                            const dgk_tensor *masked_m, int expected_m, void *stream);
+/* The row alignment of each group in the contiguous layout (the kernels' BM): 128. */
+int dgk_m_grouped_alignment(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -86,12 +86,17 @@ int gemm_candidates(const gemm_shape *s, gemm_config *out, int max)
 
 gemm_config gemm_heuristic(const gemm_shape *s, int sm_count)
 {
-    gemm_config best = {128, 128}, cands[16];
+    return gemm_heuristic_bm(s, sm_count, 0);
+}
+
+gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
+{
+    gemm_config best = {bm ? bm : 128, 128}, cands[16];
     double best_cost = 0;
     int have = 0, n = gemm_candidates(s, cands, 16);
     for (int i = 0; i < n; i++) {
         gemm_config c = cands[i];
-        if (c.bm > 64 && s->m <= 64)
+        if (bm ? c.bm != bm : c.bm > 64 && s->m <= 64)
             continue;
         double t = cost(s, c.bm, c.bn, sm_count);
         if (!have || t < best_cost || (t == best_cost && c.bm * c.bn > best.bm * best.bn)) {

@@ -5,5 +5,7 @@
 
 extern const char dgk_stdlib_gemm_bf16[];
 extern const char dgk_stdlib_gemm_fp8[];
+extern const char dgk_stdlib_grouped_bf16[];
+extern const char dgk_stdlib_grouped_fp8[];
 
 #endif

@@ -71,13 +71,15 @@ static uint64_t memo_id(const stock_kernel *k, int64_t n, int64_t kk, uint32_t f
     return (uint64_t)(uintptr_t)k ^ ((uint64_t)n * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)kk << 32) ^ flags;
 }
 
-static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, const char *const *extra,
-                              int nextra, dgk_op **op)
+static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, int bm,
+                              const char *const *extra, int nextra, dgk_op **op)
 {
     dgk_device_props props;
     dgk_device_props_get(ctx, &props);
-    gemm_config c = gemm_heuristic(s, props.sm_count);
+    gemm_config c = gemm_heuristic_bm(s, props.sm_count, bm);
     gemm_tile_override(&c);
+    if (bm)
+        c.bm = bm;
     char d[4][48];
     const char *defines[STOCK_MAX_DEFINES];
     snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
@@ -95,11 +97,17 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
 dgk_status stock_gemm_op(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, uint32_t flags,
                          const char *const *extra, int nextra, dgk_op **op)
 {
+    return stock_gemm_op_bm(ctx, k, s, 0, flags, extra, nextra, op);
+}
+
+dgk_status stock_gemm_op_bm(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, int bm, uint32_t flags,
+                            const char *const *extra, int nextra, dgk_op **op)
+{
     uint64_t id = memo_id(k, s->n, s->k, flags);
     gemm_memo *e = dgk_memo_get(ctx, id, (uint64_t)s->m);
     if (e && e->kernel == k && e->m == s->m && e->n == s->n && e->k == s->k && e->flags == flags)
         return (*op = e->op), DGK_OK;
-    dgk_status st = compile_for(ctx, k, s, extra, nextra, op);
+    dgk_status st = compile_for(ctx, k, s, bm, extra, nextra, op);
     if (st != DGK_OK || e)
         return st;
     e = dgk_context_alloc(ctx, sizeof *e);

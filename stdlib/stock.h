@@ -38,6 +38,9 @@ typedef struct gemm_config {
 /* Picks BM and BN: fewest waves over the SMs, then the fullest last wave, then the
  * largest tile (least operand traffic). */
 gemm_config gemm_heuristic(const gemm_shape *s, int sm_count);
+/* The same with BM fixed to `bm` (0: any), e.g. the m-grouped contiguous kernels, whose
+ * BM is the alignment of the groups' rows. */
+gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm);
 /* Every tile the heuristic may pick for shapes like `s` (its M, N, K are not read):
  * what `make check-kernels` compiles. Returns how many were written (at most max). */
 int gemm_candidates(const gemm_shape *s, gemm_config *out, int max);
@@ -51,5 +54,10 @@ void gemm_tile_override(gemm_config *c);
  * distinguish), compiled on first use. */
 dgk_status stock_gemm_op(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, uint32_t flags,
                          const char *const *extra, int nextra, dgk_op **op);
+
+/* stock_gemm_op with BM fixed to `bm` (0: the heuristic's choice; DGK_GEMM_TILE cannot
+ * change a fixed BM). `flags` must distinguish calls with different `bm`. */
+dgk_status stock_gemm_op_bm(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, int bm, uint32_t flags,
+                            const char *const *extra, int nextra, dgk_op **op);
 
 #endif

@@ -37,7 +37,7 @@ static const char *const reserved[] = {
     "warpgroup", "consumer", "warp", "lane", "cta_rank", "k_blocks", "acc", "tmp", "stage", "phase", "tile", "tiles",
     "m_block", "n_block", "kb", "bar", "desc_a0", "desc_b0", "desc_a", "desc_b", "row0", "col0", "staging",
     "staging_addr", "sa", "sa_addr", "sb_rows", "sb_row", "sb_lo_ptr", "sb_hi_ptr", "sb_lo_next", "sb_hi_next",
-    "sb_split", "sb_lo", "sb_hi", "mi", "ni", "ks", "i", "c", "r", "sr", "sc", "box", "acc_t",
+    "sb_split", "sb_lo", "sb_hi", "mi", "ni", "ks", "i", "c", "r", "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row", "col", "group_cursor", "cursor",
 };
 
 static int is_reserved(const char *s)
@@ -152,8 +152,10 @@ static void check_operand(checker *c, const dgk_plan_operand *o, const char *nam
         return;
     const dgk_tma_info *t = &p->args[o->arg].tma;
     int elt = dgk_dtype_bits(o->dtype) / 8, span = (int)o->swizzle;
-    if (o->grouped || t->rank != 2)
-        FAIL(c, o->loc, "operand %s: grouped (3-D) operands are not lowered yet on SM90", name);
+    if (o->grouped && !dgk_sm90_grouped(p))
+        FAIL(c, o->loc, "operand %s is grouped (3-D), which needs an m-grouped schedule", name);
+    if (t->rank != 2 + (o->grouped != 0) || (o->grouped && t->box[2] != 1))
+        FAIL(c, o->loc, "operand %s: its TMA map must be %s", name, o->grouped ? "3-D with box {.., .., 1}" : "2-D");
     if (o->rows != rows || o->cols != p->bk)
         FAIL(c, o->loc, "operand %s tile is %dx%d; the plan's tile needs %dx%d", name, o->rows, o->cols, rows, p->bk);
     if (span != 32 && span != 64 && span != 128) {
@@ -185,11 +187,37 @@ static void check_cluster(checker *c)
         FAIL(c, p->loc, "launch.cluster must be {%d, 1, 1}: the grid is 1-D", n);
 }
 
+/* Grouped schedules: the group tensor is an i32 pointer, masked ones know G, and no
+ * cluster (tiles of one cluster could belong to different groups). */
+static void check_groups(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_sched *s = &p->sched;
+    need_arg(c, s->group_arg, DGK_ARG_PTR, s->loc, "the group tensor");
+    if (arg_is(c, s->group_arg, DGK_ARG_PTR) && p->args[s->group_arg].dtype != DGK_DT_I32)
+        FAIL(c, s->loc, "the group tensor must be i32, not %s", dgk_dtype_name(p->args[s->group_arg].dtype));
+    if (s->kind == DGK_SCHED_M_GROUPED_MASKED)
+        check_dim(c, &s->groups, "G");
+    if (p->cluster_m * p->cluster_n != 1)
+        FAIL(c, s->loc, "grouped schedules run without clusters (cluster %dx%d)", p->cluster_m, p->cluster_n);
+    if (p->epi.out_guard_rows) {
+        need_arg(c, p->epi.out_ptr_arg, DGK_ARG_PTR, p->epi.loc, "the output as a pointer (padding rows)");
+        need_arg(c, p->epi.out_stride_arg, DGK_ARG_STRIDE, p->epi.loc, "the output's row stride (padding rows)");
+        if (s->kind != DGK_SCHED_M_GROUPED_CONTIGUOUS || p->epi.accumulate)
+            FAIL(c, p->epi.loc, "padding rows are kept only by m_grouped_contiguous stores with `=`");
+    }
+    if (p->epi.out_grouped && s->kind != DGK_SCHED_M_GROUPED_MASKED)
+        FAIL(c, p->epi.loc, "a grouped (3-D) output needs the m_grouped_masked schedule");
+}
+
 static void check_sched(checker *c)
 {
     const dgk_plan_sched *s = &c->p->sched;
-    if (s->kind != DGK_SCHED_GRID && s->kind != DGK_SCHED_PERSISTENT)
-        FAIL(c, s->loc, "schedule %s is not lowered on SM90 yet (grid and persistent are)", dgk_sched_kind_name(s->kind));
+    if (s->kind != DGK_SCHED_GRID && s->kind != DGK_SCHED_PERSISTENT && !dgk_sm90_grouped(c->p))
+        FAIL(c, s->loc, "schedule %s is not lowered on SM90 yet (grid, persistent and the m-grouped ones are)",
+             dgk_sched_kind_name(s->kind));
+    if (dgk_sm90_grouped(c->p))
+        check_groups(c);
     if (s->group < 0 || s->group_axis < 0 || s->group_axis > 1)
         FAIL(c, s->loc, "L2 grouping %d along axis %d: group >= 0 and axis 0 (M) or 1 (N)", s->group, s->group_axis);
 }
@@ -211,9 +239,14 @@ static void check_fp8(checker *c)
         need_arg(c, f->sb_stride_arg, DGK_ARG_STRIDE, f->loc, "the B scale stride");
     if (arg_is(c, f->sa_arg, DGK_ARG_TMA)) {
         const dgk_tma_info *t = &p->args[f->sa_arg].tma;
-        if (t->box[0] != p->bm || t->box[1] != 1 || t->swizzle != DGK_SWIZZLE_NONE)
-            FAIL(c, f->loc, "the A scales' TMA box must be {BM = %d, 1} without swizzle", p->bm);
+        if (t->box[0] != p->bm || t->box[1] != 1 || t->swizzle != DGK_SWIZZLE_NONE ||
+            t->rank != 2 + (f->sa_grouped != 0) || (f->sa_grouped && t->box[2] != 1))
+            FAIL(c, f->loc, "the A scales' TMA box must be {BM = %d, 1%s} without swizzle", p->bm, f->sa_grouped ? ", 1" : "");
     }
+    if ((f->sa_grouped && !p->a.grouped) || (f->sb_grouped && !p->b.grouped))
+        FAIL(c, f->loc, "grouped scales need their operand grouped");
+    if (f->sb_grouped)
+        need_arg(c, f->sb_group_stride_arg, DGK_ARG_STRIDE, f->loc, "the B scales' group stride");
     /* a tile starts at a multiple of gcd(BN, 128) past a scale-block boundary */
     int low = p->bn & -p->bn;
     int span = p->bn + 128 - (low < 128 ? low : 128);
@@ -269,7 +302,8 @@ static void check_epilogue(checker *c)
              "unswizzled, a multiple of 16 bytes", cols, p->bn, sw);
     if (arg_is(c, ep->out_arg, DGK_ARG_TMA)) {
         const dgk_tma_info *t = &p->args[ep->out_arg].tma;
-        if (t->box[0] != cols || t->box[1] != p->wg_rows || t->swizzle != ep->out_swizzle)
+        if (t->box[0] != cols || t->box[1] != p->wg_rows || t->swizzle != ep->out_swizzle ||
+            t->rank != 2 + (ep->out_grouped != 0) || (ep->out_grouped && t->box[2] != 1))
             FAIL(c, ep->loc, "the output's TMA box must be {%d, WG_ROWS = %d} with swizzle %d", cols, p->wg_rows, sw);
     }
 }

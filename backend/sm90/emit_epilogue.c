@@ -204,17 +204,58 @@ static void emit_store_pairs(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
+static void emit_tma_store_body(dgk_sm90_ctx *e);
+
+/* m_grouped_contiguous, a warpgroup whose rows end the group (its padding follows in
+ * the same block): every thread copies staged elements of the group's rows to D. */
+static void emit_guarded_copy(dgk_sm90_ctx *e)
+{
+    const dgk_plan *p = e->p;
+    char mb[32], nb[32];
+    const char *m = dgk_sm90_dim(e, &p->m, mb, sizeof mb), *n = dgk_sm90_dim(e, &p->n, nb, sizeof nb);
+    const char *ty = dgk_sm90_ctype(p->epi.out_dtype);
+    dgk_sm90_line(e, "// the group ends inside these rows: store its rows only, the padding after it stays untouched");
+    dgk_sm90_line(e, "%s *const out = const_cast<%s *>(%s);  // D is written, never read, here", ty, ty,
+                  p->args[p->epi.out_ptr_arg].name);
+    dgk_sm90_open(e, "for (int idx = threadIdx.x %% 128; idx < WG_ROWS * BN; idx += 128)");
+    dgk_sm90_line(e, "const int r = idx / BN, c = idx %% BN, row = row0 + r, col = col0 + c;");
+    dgk_sm90_line(e, "if (row < %s && col < %s && __ldg(%s + row) == group)", m, n, p->args[p->sched.group_arg].name);
+    dgk_sm90_line(e, "    out[(long long)row * %s + col] = *reinterpret_cast<const %s *>(staging + staging_offset(r, c));",
+                  p->args[p->epi.out_stride_arg].name, ty);
+    dgk_sm90_close(e, NULL);
+}
+
 static void emit_tma_stores(dgk_sm90_ctx *e)
 {
     const dgk_plan_epilogue *ep = &e->p->epi;
-    const char *fn = ep->accumulate ? "dgk_tma_reduce_add_2d" : "dgk_tma_store_2d";
+    if (ep->out_guard_rows) {
+        char mb[32];
+        dgk_sm90_line(e, "const int last = min(row0 + WG_ROWS, %s) - 1;  // this warpgroup's last row in D",
+                      dgk_sm90_dim(e, &e->p->m, mb, sizeof mb));
+        dgk_sm90_open(e, "if (last >= row0 && __ldg(%s + last) != group)", e->p->args[e->p->sched.group_arg].name);
+        emit_guarded_copy(e);
+        dgk_sm90_close(e, " else if (threadIdx.x % 128 == 0) {");
+        e->indent++;
+        emit_tma_store_body(e);
+        dgk_sm90_close(e, NULL);
+        return;
+    }
     dgk_sm90_open(e, "if (threadIdx.x %% 128 == 0)");
+    emit_tma_store_body(e);
+    dgk_sm90_close(e, NULL);
+}
+
+/* One thread: a TMA store (or reduce-add) per staging box, then the bulk-group commit. */
+static void emit_tma_store_body(dgk_sm90_ctx *e)
+{
+    const dgk_plan_epilogue *ep = &e->p->epi;
+    const char *fn = ep->accumulate ? (ep->out_grouped ? "dgk_tma_reduce_add_3d" : "dgk_tma_reduce_add_2d")
+                                    : (ep->out_grouped ? "dgk_tma_store_3d" : "dgk_tma_store_2d");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_line(e, "for (int box = 0; box < D_BOXES; ++box)");
-    dgk_sm90_line(e, "    %s(&%s, staging + box * D_BOX_BYTES, col0 + box * D_BOX_COLS, row0);", fn,
-                  e->p->args[ep->out_arg].name);
+    dgk_sm90_line(e, "    %s(&%s, staging + box * D_BOX_BYTES, col0 + box * D_BOX_COLS, row0%s);", fn,
+                  e->p->args[ep->out_arg].name, ep->out_grouped ? ", group" : "");
     dgk_sm90_line(e, "dgk_tma_store_commit();");
-    dgk_sm90_close(e, NULL);
 }
 
 void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e)

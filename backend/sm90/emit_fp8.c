@@ -95,6 +95,11 @@ static void emit_tile_setup(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "            acc[mi][ni][i] = 0.0f;");
     dgk_sm90_line(e, "const int sb_rows = (%s + 127) / 128;", dgk_sm90_dim(e, &e->p->n, nb, sizeof nb));
     dgk_sm90_line(e, "const int sb_row = min(n_block * BN / 128, sb_rows - 1);");
+    if (f->sb_grouped) {
+        dgk_sm90_line(e, "// this tile's group's B scales");
+        dgk_sm90_line(e, "const float *const sb_group = %s + (long long)group * %s;", sbp, e->p->args[f->sb_group_stride_arg].name);
+        sbp = "sb_group";
+    }
     dgk_sm90_line(e, "const float *const sb_lo_ptr = %s + (long long)sb_row * %s;", sbp, stride);
     dgk_sm90_line(e, "float sb_lo_next = dgk_load_f32(sb_lo_ptr);");
     if (f->sb_straddle) {

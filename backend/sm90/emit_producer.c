@@ -26,6 +26,11 @@ static void emit_operand_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const ch
     if (mc) {
         dgk_sm90_line(e, "for (int c = (int)cta_rank; c < %s_CHUNKS; c += CLUSTER)", o->name);
         dgk_sm90_line(e, "    dgk_tma_load_2d_mc(%s, &%s, bar, %s, %s, CLUSTER_MASK);", at, o->arg->name, c0, c1);
+    } else if (o->op->grouped) {
+        /* [G, rows, K] (or [G, K, rows]): the tile's group is the outermost coordinate */
+        if (!one)
+            dgk_sm90_line(e, "for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
+        dgk_sm90_line(e, "%sdgk_tma_load_3d(%s, &%s, bar, %s, %s, group);", one ? "" : "    ", at, o->arg->name, c0, c1);
     } else if (one) {
         dgk_sm90_line(e, "dgk_tma_load_2d(%s, &%s, bar, %s, %s);", at, o->arg->name, c0, c1);
     } else {
@@ -52,8 +57,12 @@ static void emit_kblock(dgk_sm90_ctx *e)
     emit_operand_loads(e, &e->b, "smem_b", "n_block", "BN");
     if (p->fp8.enabled) {
         dgk_sm90_loc(e, p->fp8.loc, "A scales of this K block: BM f32 values");
-        dgk_sm90_line(e, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, kb);",
-                      p->args[p->fp8.sa_arg].name);
+        if (p->fp8.sa_grouped)
+            dgk_sm90_line(e, "dgk_tma_load_3d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, kb, group);",
+                          p->args[p->fp8.sa_arg].name);
+        else
+            dgk_sm90_line(e, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, kb);",
+                          p->args[p->fp8.sa_arg].name);
     }
     dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
 }

@@ -4,7 +4,9 @@
  * Tiles are counted per cluster: the CTAs of a cluster take neighbouring blocks along the
  * cluster's axis (the ones that share the multicast operand). For L2 reuse, cluster tiles
  * are walked in groups of GROUP along one axis, the grouped axis varying fastest, so
- * CTAs running at the same time share operand tiles in L2. */
+ * CTAs running at the same time share operand tiles in L2. The m-grouped schedules
+ * (clusters of 1) add the tile's group: contiguous reads it per tile from the group ids
+ * and skips padding; masked numbers only the tiles with valid rows. */
 #include <stdio.h>
 
 #include "emit_internal.h"
@@ -29,6 +31,80 @@ static void emit_coords_body(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "n_block = nu * CLUSTER_N%s;", e->p->cluster_n > 1 ? " + (int)rank" : "");
 }
 
+int dgk_sm90_grouped(const dgk_plan *p)
+{
+    return p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS || p->sched.kind == DGK_SCHED_M_GROUPED_MASKED;
+}
+
+/* Contiguous (a cluster of 1): the dense tile order over the stacked rows; the tile's
+ * group is its first row's, and a tile of padding (group < 0) is skipped. */
+static void emit_contiguous_sched(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "// tiles of one block each (grouped schedules use no clusters)");
+    dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N)");
+    dgk_sm90_line(e, "return ((M + BM - 1) / BM) * ((N + BN - 1) / BN);");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "// the blocks and group of tile `tile`; false when its rows are padding (group id < 0)");
+    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
+                     "group_ids, dgk_u32 rank, int &m_block, int &n_block, int &group)");
+    emit_coords_body(e);
+    dgk_sm90_line(e, "(void)rank;");
+    if (e->p->sched.group <= 1)
+        dgk_sm90_line(e, "(void)M;");
+    dgk_sm90_line(e, "group = __ldg(group_ids + m_block * BM);  // all BM rows of a block share a group");
+    dgk_sm90_line(e, "return group >= 0;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "%s", "");
+}
+
+/* Masked: only tiles with valid rows are numbered, group after group (cdiv(masked_m[g],
+ * BM) row blocks each, the dense L2 order inside a group), so the CTAs share the work
+ * evenly and never visit an empty tile. A CTA's tiles only increase, so a cursor (the
+ * group reached and its first tile) makes the walk over masked_m O(G) per CTA. */
+static void emit_masked_sched(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "// where a CTA's walk over the groups has got to");
+    dgk_sm90_line(e, "struct group_cursor { int group, first; };");
+    dgk_sm90_line(e, "// the blocks and group of valid tile `tile` (tiles only increase); false past the last one");
+    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, int G, const int "
+                     "*__restrict__ masked_m, group_cursor &cur, int &m_block, int &n_block, int &group)");
+    dgk_sm90_line(e, "const int n_units = (N + BN - 1) / BN;");
+    dgk_sm90_open(e, "for (; cur.group < G; ++cur.group)");
+    dgk_sm90_line(e, "const int rows = min(max(__ldg(masked_m + cur.group), 0), M);");
+    dgk_sm90_line(e, "const int m_units = (rows + BM - 1) / BM;");
+    dgk_sm90_open(e, "if (tile < cur.first + m_units * n_units)");
+    dgk_sm90_line(e, "const int t = tile - cur.first;");
+    if (e->p->sched.group > 1) {
+        dgk_sm90_line(e, "const int per_group = GROUP * n_units;");
+        dgk_sm90_line(e, "const int first = t / per_group * GROUP;");
+        dgk_sm90_line(e, "const int size = min(m_units - first, GROUP);");
+        dgk_sm90_line(e, "const int in_group = t %% per_group;");
+        dgk_sm90_line(e, "m_block = first + in_group %% size;");
+        dgk_sm90_line(e, "n_block = in_group / size;");
+    } else {
+        dgk_sm90_line(e, "m_block = t / n_units;");
+        dgk_sm90_line(e, "n_block = t %% n_units;");
+    }
+    dgk_sm90_line(e, "group = cur.group;");
+    dgk_sm90_line(e, "return true;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "cur.first += m_units * n_units;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "return false;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "%s", "");
+}
+
+/* Grouped schedules: producer and consumers call the same tile_coords, so they agree on
+ * which tiles exist. */
+static void emit_grouped_sched(dgk_sm90_ctx *e)
+{
+    if (e->p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
+        emit_masked_sched(e);
+    else
+        emit_contiguous_sched(e);
+}
+
 void dgk_sm90_emit_sched(dgk_sm90_ctx *e)
 {
     const dgk_plan *p = e->p;
@@ -39,6 +115,10 @@ void dgk_sm90_emit_sched(dgk_sm90_ctx *e)
     dgk_sm90_loc(e, s->loc, what);
     dgk_sm90_line(e, "enum { CLUSTER_M = %d, CLUSTER_N = %d, GROUP = %d };", p->cluster_m, p->cluster_n,
                   s->group > 1 ? s->group : 1);
+    if (dgk_sm90_grouped(p)) {
+        emit_grouped_sched(e);
+        return;
+    }
     dgk_sm90_line(e, "// tiles of CLUSTER_M x CLUSTER_N blocks, one per cluster");
     dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N)");
     dgk_sm90_line(e, "return ((M + BM * CLUSTER_M - 1) / (BM * CLUSTER_M)) * ((N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N));");
@@ -59,8 +139,29 @@ void dgk_sm90_emit_sched(dgk_sm90_ctx *e)
  * persistent (a multiple of CLUSTER CTAs, striding) or one cluster per tile (one pass). */
 void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e)
 {
-    char mb[32], nb[32];
-    const char *m = dgk_sm90_dim(e, &e->p->m, mb, sizeof mb), *n = dgk_sm90_dim(e, &e->p->n, nb, sizeof nb);
+    char mb[32], nb[32], gb[32];
+    const dgk_plan *p = e->p;
+    const char *m = dgk_sm90_dim(e, &p->m, mb, sizeof mb), *n = dgk_sm90_dim(e, &p->n, nb, sizeof nb);
+    if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED) {
+        dgk_sm90_line(e, "group_cursor cursor = {0, 0};");
+        dgk_sm90_line(e, "#pragma unroll 1");
+        dgk_sm90_open(e, "for (int tile = blockIdx.x;; tile += gridDim.x)");
+        dgk_sm90_line(e, "int m_block, n_block, group;");
+        dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, cursor, m_block, n_block, group))", m, n,
+                      dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb), p->args[p->sched.group_arg].name);
+        dgk_sm90_line(e, "    break;  // past the last tile with valid rows");
+        return;
+    }
+    if (dgk_sm90_grouped(p)) {
+        dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s);", m, n);
+        dgk_sm90_line(e, "#pragma unroll 1");
+        dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
+        dgk_sm90_line(e, "int m_block, n_block, group;");
+        dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, cta_rank, m_block, n_block, group))", m, n,
+                      p->args[p->sched.group_arg].name);
+        dgk_sm90_line(e, "    continue;  // a block of padding rows: no loads, no mma, no store");
+        return;
+    }
     dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s);", m, n);
     dgk_sm90_line(e, "#pragma unroll 1");
     dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER)");

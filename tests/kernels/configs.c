@@ -33,11 +33,37 @@ static void print_form(const stock_form *f, int out_bytes, int has_c)
     }
 }
 
+/* The m-grouped kernels (stdlib/grouped.c): bf16 output, no C; contiguous ones with
+ * BM = 128 only (the groups' row alignment), masked ones with any candidate tile. */
+typedef struct grouped_form {
+    const char *file, *kernel;
+    int in_bytes, fp8, bm;       /* bm: the fixed BM, 0 = any */
+} grouped_form;
+
+static const grouped_form grouped[] = {
+    {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_contiguous", 2, 0, 128},
+    {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_masked", 2, 0, 0},
+    {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous", 1, 1, 128},
+    {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_masked", 1, 1, 0},
+};
+
+static void print_grouped(const grouped_form *f)
+{
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0};
+    gemm_config c[16];
+    int n = gemm_candidates(&s, c, 16);
+    for (int i = 0; i < n; i++)
+        if (!f->bm || c[i].bm == f->bm)
+            printf("%s %s -D BM=%d -D BN=%d -D N=4096 -D K=7168\n", f->file, f->kernel, c[i].bm, c[i].bn);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         for (int out = 2; out <= 4; out += 2)
             for (int c = 0; c <= forms[i].has_c_param; c++)
                 print_form(&forms[i], out, c);
+    for (size_t i = 0; i < sizeof grouped / sizeof grouped[0]; i++)
+        print_grouped(&grouped[i]);
     return 0;
 }

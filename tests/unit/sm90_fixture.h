@@ -153,7 +153,7 @@ static inline dgk_plan *sm90_build_plan(dgk_arena *a, const sm90_cfg *c)
     sm90_operand(p, &p->a, c->ab, c->a_major, c->bm, c->no_multicast ? 1 : c->cluster_n);
     sm90_operand(p, &p->b, c->ab, c->b_major, c->bn, c->no_multicast ? 1 : c->cluster_m);
     if (c->fp8_promote) {
-        p->fp8 = (dgk_plan_fp8){1, 0, 0, -1, 0, 128, 128, 128 % c->bn != 0, sm90_at(6, 9), c->fp8_overlap};
+        p->fp8 = (dgk_plan_fp8){1, 0, 0, -1, 0, 128, 128, 128 % c->bn != 0, sm90_at(6, 9), c->fp8_overlap, 0, 0, 0};
         p->fp8.sa_arg = sm90_add_arg(p, DGK_ARG_TMA, "tma_SA", DGK_DT_F32, 4);
         sm90_tma(p, p->fp8.sa_arg, c->bm, 1, DGK_SWIZZLE_NONE);
         p->fp8.sb_arg = sm90_add_arg(p, DGK_ARG_PTR, "ptr_SB", DGK_DT_F32, 5);
@@ -169,7 +169,7 @@ static inline dgk_plan *sm90_build_plan(dgk_arena *a, const sm90_cfg *c)
             p->fp8.sb_stride_arg = sm90_add_arg(p, DGK_ARG_STRIDE, "SB_stride", DGK_DT_I64, 5);
     }
     sm90_epilogue(p, c, bias);
-    p->sched = (dgk_plan_sched){c->persistent ? DGK_SCHED_PERSISTENT : DGK_SCHED_GRID, c->group, 0, sm90_at(3, 5)};
+    p->sched = (dgk_plan_sched){c->persistent ? DGK_SCHED_PERSISTENT : DGK_SCHED_GRID, c->group, 0, sm90_at(3, 5), 0, {0, 0}};
     p->launch = (dgk_plan_launch){128 * (1 + c->wgs), 0, {c->cluster_m * c->cluster_n, 1, 1},
                              c->persistent ? DGK_GRID_PERSISTENT : DGK_GRID_TILES, 0};
     dgk_sm90_plan_smem(p);

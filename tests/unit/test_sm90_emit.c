@@ -268,7 +268,7 @@ START_TEST(rejects_what_the_fast_path_cannot_take)
     expect_error("bf16_nt_128x256", bad_bn, "BN = 100 is not a multiple of 8");
     expect_error("bf16_nt_128x256", stale_smem, "layout is stale");
     expect_error("bf16_nt_128x256", bad_regs, "register budgets exceed");
-    expect_error("bf16_nt_128x256", grouped_sched, "schedule m_grouped_masked is not lowered");
+    expect_error("bf16_nt_128x256", grouped_sched, "the group tensor");
     expect_error("bf16_nt_128x256", reserved_name, "collides with a name the SM90 emitter generates");
 }
 END_TEST

@@ -1,0 +1,178 @@
+/* grouped.c - the m-grouped MoE GEMM entry points (dgk.h, stock library section):
+ * dgk_m_grouped_gemm_{bf16,fp8}_nt_{contiguous,masked}, kernels from
+ * stdlib/grouped_bf16.dgk and stdlib/grouped_fp8.dgk. Each checks its tensors (dtypes,
+ * ranks, consistent extents) before it touches the context, so a bad call fails the same
+ * way with or without a GPU, then gets the op from the stock cache (N and K compiled in,
+ * BM = 128 for contiguous: the groups' row alignment) and launches it. Group ids and
+ * masked counts stay on the device: the kernels read them there. */
+#include <stdio.h>
+
+#include "runtime/rt.h"
+#include "source.h"
+#include "stock.h"
+
+enum { ALIGN_M = 128 };
+
+static const stock_kernel kernels[2][2] = {
+    {{"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_contiguous"},
+     {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_masked"}},
+    {{"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous"},
+     {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked"}},
+};
+
+/* One call's tensors and the problem extents read from them. */
+typedef struct call {
+    const char *fn;
+    int fp8, masked;
+    const dgk_tensor *a, *sa, *b, *sb, *d, *groups;
+    const char *groups_name;     /* "group_ids" or "masked_m" */
+    int64_t g, m, n, k;          /* m: all rows (contiguous) or rows per group (masked) */
+} call;
+
+static dgk_status want(const call *c, const dgk_tensor *t, const char *name, dgk_dtype_id dt, const char *dt_name,
+                       int rank, const char *layout)
+{
+    if (t->dtype != dt)
+        return dgk_fail(DGK_EDTYPE, "%s: %s must be %s", c->fn, name, dt_name);
+    if (t->rank != rank)
+        return dgk_fail(DGK_ESHAPE, "%s: %s must be %d-D %s, not %d-D", c->fn, name, rank, layout, t->rank);
+    return DGK_OK;
+}
+
+/* Extents of `t` against the layout's; names the first that differs. */
+static dgk_status extents(const call *c, const dgk_tensor *t, const char *name, const char *layout, const int64_t *e)
+{
+    for (int i = 0; i < t->rank; i++)
+        if (t->shape[i] != e[i])
+            return dgk_fail(DGK_ESHAPE, "%s: %s must be %s: its extent %d is %lld, expected %lld", c->fn, name, layout, i,
+                            (long long)t->shape[i], (long long)e[i]);
+    return DGK_OK;
+}
+
+static dgk_status check_null(const call *c)
+{
+    const dgk_tensor *ts[6] = {c->a, c->b, c->d, c->groups, c->sa, c->sb};
+    const char *names[6] = {"a", "b", "d", c->groups_name, "sa", "sb"};
+    for (int i = 0; i < (c->fp8 ? 6 : 4); i++)
+        if (!ts[i])
+            return dgk_fail(DGK_EINVAL, "%s: %s is NULL", c->fn, names[i]);
+    return DGK_OK;
+}
+
+static dgk_status check_dtypes(const call *c)
+{
+    dgk_dtype_id in = c->fp8 ? DGK_DTYPE_E4M3 : DGK_DTYPE_BF16;
+    const char *in_name = c->fp8 ? "e4m3" : "bf16";
+    int r = c->masked ? 3 : 2;
+    dgk_status s;
+    if ((s = want(c, c->a, "a", in, in_name, r, c->masked ? "[G, MMAX, K]" : "[M, K]")) ||
+        (s = want(c, c->b, "b", in, in_name, 3, "[G, N, K]")) ||
+        (s = want(c, c->d, "d", DGK_DTYPE_BF16, "bf16", r, c->masked ? "[G, MMAX, N]" : "[M, N]")) ||
+        (s = want(c, c->groups, c->groups_name, DGK_DTYPE_I32, "i32", 1, c->masked ? "[G]" : "[M]")))
+        return s;
+    if (!c->fp8)
+        return DGK_OK;
+    if ((s = want(c, c->sa, "sa", DGK_DTYPE_F32, "f32", r, c->masked ? "[G, cdiv(K, 128), MMAX]" : "[cdiv(K, 128), M]")))
+        return s;
+    return want(c, c->sb, "sb", DGK_DTYPE_F32, "f32", 3, "[G, cdiv(N, 128), cdiv(K, 128)]");
+}
+
+/* G, M, N, K from a and b; every other tensor must agree. */
+static dgk_status check_extents(call *c)
+{
+    const int64_t *as = c->a->shape;
+    c->g = c->b->shape[0];
+    c->n = c->b->shape[1];
+    c->m = as[c->masked];
+    c->k = as[1 + c->masked];
+    int64_t kb = (c->k + 127) / 128, nb = (c->n + 127) / 128;
+    int64_t a3[3] = {c->g, c->m, c->k}, b3[3] = {c->g, c->n, c->k}, d3[3] = {c->g, c->m, c->n};
+    int64_t sa3[3] = {c->g, kb, c->m}, sb3[3] = {c->g, nb, kb}, groups[1] = {c->masked ? c->g : c->m};
+    dgk_status s;
+    if ((c->masked && (s = extents(c, c->a, "a", "[G, MMAX, K] with G = b's extent 0", a3))) ||
+        (s = extents(c, c->b, "b", "[G, N, K] with a's K", b3)) ||
+        (s = extents(c, c->d, "d", c->masked ? "[G, MMAX, N]" : "[M, N]", c->masked ? d3 : d3 + 1)) ||
+        (s = extents(c, c->groups, c->groups_name, c->masked ? "[G]" : "[M]", groups)))
+        return s;
+    if (!c->fp8)
+        return DGK_OK;
+    if (c->k % 128)
+        return dgk_fail(DGK_ESHAPE, "%s: K = %lld is not a multiple of 128 (one scale per 128 of K)", c->fn,
+                        (long long)c->k);
+    if ((s = extents(c, c->sa, "sa", c->masked ? "[G, cdiv(K, 128), MMAX]" : "[cdiv(K, 128), M]", c->masked ? sa3 : sa3 + 1)))
+        return s;
+    return extents(c, c->sb, "sb", "[G, cdiv(N, 128), cdiv(K, 128)]", sb3);
+}
+
+static dgk_status check(call *c)
+{
+    dgk_status s;
+    if ((s = check_null(c)) || (s = check_dtypes(c)))
+        return s;
+    return check_extents(c);
+}
+
+/* Validates, then compiles (first use) and launches. `expected_m` is 0 for contiguous. */
+static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
+{
+    dgk_status s = check(c);
+    if (s != DGK_OK)
+        return s;
+    if (c->masked && expected_m <= 0)
+        return dgk_fail(DGK_EINVAL, "%s: expected_m = %d must be positive (the expected valid rows per group)", c->fn,
+                        expected_m);
+    if (!ctx)
+        return dgk_fail(DGK_EINVAL, "%s: ctx is NULL", c->fn);
+    int64_t m = c->masked ? (int64_t)expected_m * c->g : c->m;
+    gemm_shape shape = {m, c->n, c->k, c->fp8 ? 1 : 2, 2, 0, c->fp8, 0};
+    dgk_op *op;
+    s = stock_gemm_op_bm(ctx, &kernels[c->fp8][c->masked], &shape, c->masked ? 0 : ALIGN_M, 0, NULL, 0, &op);
+    if (s != DGK_OK)
+        return s;
+    if (c->fp8) {
+        const dgk_tensor *params[6] = {c->a, c->sa, c->b, c->sb, c->groups, c->d};
+        return dgk_op_launch(op, params, NULL, 6, stream);
+    }
+    const dgk_tensor *params[4] = {c->a, c->b, c->groups, c->d};
+    return dgk_op_launch(op, params, NULL, 4, stream);
+}
+
+int dgk_m_grouped_alignment(void)
+{
+    return ALIGN_M;
+}
+
+dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                                 const dgk_tensor *d, const dgk_tensor *group_ids, void *stream)
+{
+    call c = {.fn = "dgk_m_grouped_gemm_bf16_nt_contiguous", .a = a, .b = b, .d = d, .groups = group_ids,
+              .groups_name = "group_ids"};
+    return run(ctx, &c, 0, stream);
+}
+
+dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
+                                                const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
+                                                const dgk_tensor *group_ids, void *stream)
+{
+    call c = {.fn = "dgk_m_grouped_gemm_fp8_nt_contiguous", .fp8 = 1, .a = a, .sa = sa, .b = b, .sb = sb, .d = d,
+              .groups = group_ids, .groups_name = "group_ids"};
+    return run(ctx, &c, 0, stream);
+}
+
+dgk_status dgk_m_grouped_gemm_bf16_nt_masked(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                             const dgk_tensor *d, const dgk_tensor *masked_m, int expected_m,
+                                             void *stream)
+{
+    call c = {.fn = "dgk_m_grouped_gemm_bf16_nt_masked", .masked = 1, .a = a, .b = b, .d = d, .groups = masked_m,
+              .groups_name = "masked_m"};
+    return run(ctx, &c, expected_m, stream);
+}
+
+dgk_status dgk_m_grouped_gemm_fp8_nt_masked(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
+                                            const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
+                                            const dgk_tensor *masked_m, int expected_m, void *stream)
+{
+    call c = {.fn = "dgk_m_grouped_gemm_fp8_nt_masked", .fp8 = 1, .masked = 1, .a = a, .sa = sa, .b = b, .sb = sb,
+              .d = d, .groups = masked_m, .groups_name = "masked_m"};
+    return run(ctx, &c, expected_m, stream);
+}

@@ -1,0 +1,271 @@
+/* test_grouped.c - the m-grouped MoE GEMMs without a GPU: the argument checks of the
+ * four stock entry points (each failure names the argument; a consistent call gets as far
+ * as the NULL context, so every check ran and passed), and the compiler's lowering of the
+ * stock grouped kernels (plan facts, and the generated scheduler / 3-D TMA code). */
+#include <string.h>
+
+#include "compiler/plan.h"
+#include "dgk.h"
+#include "dgkc.h"
+#include "stdlib/source.h"
+#include "check_main.h"
+
+#define ck_msg_has(s) ck_assert_msg(strstr(dgk_last_error(), (s)) != NULL, \
+                                    "message \"%s\" lacks \"%s\"", dgk_last_error(), (s))
+
+enum { G = 4, MT = 512, MMAX = 256, N = 512, K = 256 };
+
+static char mem[16];
+
+static dgk_tensor t1(dgk_dtype_id dt, int64_t a)
+{
+    return dgk_tensor_make(mem, dt, 1, (int64_t[]){a});
+}
+
+static dgk_tensor t2(dgk_dtype_id dt, int64_t a, int64_t b)
+{
+    return dgk_tensor_make(mem, dt, 2, (int64_t[]){a, b});
+}
+
+static dgk_tensor t3(dgk_dtype_id dt, int64_t a, int64_t b, int64_t c)
+{
+    return dgk_tensor_make(mem, dt, 3, (int64_t[]){a, b, c});
+}
+
+/* Consistent tensors for each layout; a test breaks one of them. */
+typedef struct args {
+    dgk_tensor a, sa, b, sb, d, ids;
+} args;
+
+static args contiguous(dgk_dtype_id in)
+{
+    args x = {t2(in, MT, K), t2(DGK_DTYPE_F32, K / 128, MT), t3(in, G, N, K), t3(DGK_DTYPE_F32, G, N / 128, K / 128),
+              t2(DGK_DTYPE_BF16, MT, N), t1(DGK_DTYPE_I32, MT)};
+    return x;
+}
+
+static args masked(dgk_dtype_id in)
+{
+    args x = {t3(in, G, MMAX, K), t3(DGK_DTYPE_F32, G, K / 128, MMAX), t3(in, G, N, K),
+              t3(DGK_DTYPE_F32, G, N / 128, K / 128), t3(DGK_DTYPE_BF16, G, MMAX, N), t1(DGK_DTYPE_I32, G)};
+    return x;
+}
+
+static dgk_status bf16_c(const args *x)
+{
+    return dgk_m_grouped_gemm_bf16_nt_contiguous(NULL, &x->a, &x->b, &x->d, &x->ids, NULL);
+}
+
+static dgk_status fp8_c(const args *x)
+{
+    return dgk_m_grouped_gemm_fp8_nt_contiguous(NULL, &x->a, &x->sa, &x->b, &x->sb, &x->d, &x->ids, NULL);
+}
+
+static dgk_status bf16_m(const args *x, int expected)
+{
+    return dgk_m_grouped_gemm_bf16_nt_masked(NULL, &x->a, &x->b, &x->d, &x->ids, expected, NULL);
+}
+
+static dgk_status fp8_m(const args *x, int expected)
+{
+    return dgk_m_grouped_gemm_fp8_nt_masked(NULL, &x->a, &x->sa, &x->b, &x->sb, &x->d, &x->ids, expected, NULL);
+}
+
+START_TEST(consistent_calls_reach_the_context_check)
+{
+    args c16 = contiguous(DGK_DTYPE_BF16), c8 = contiguous(DGK_DTYPE_E4M3);
+    args m16 = masked(DGK_DTYPE_BF16), m8 = masked(DGK_DTYPE_E4M3);
+    ck_assert_int_eq(bf16_c(&c16), DGK_EINVAL);
+    ck_msg_has("dgk_m_grouped_gemm_bf16_nt_contiguous: ctx is NULL");
+    ck_assert_int_eq(fp8_c(&c8), DGK_EINVAL);
+    ck_msg_has("dgk_m_grouped_gemm_fp8_nt_contiguous: ctx is NULL");
+    ck_assert_int_eq(bf16_m(&m16, 64), DGK_EINVAL);
+    ck_msg_has("dgk_m_grouped_gemm_bf16_nt_masked: ctx is NULL");
+    ck_assert_int_eq(fp8_m(&m8, 64), DGK_EINVAL);
+    ck_msg_has("dgk_m_grouped_gemm_fp8_nt_masked: ctx is NULL");
+    ck_assert_int_eq(dgk_m_grouped_alignment(), 128);
+}
+END_TEST
+
+START_TEST(null_tensors_are_named)
+{
+    args x = contiguous(DGK_DTYPE_E4M3);
+    ck_assert_int_eq(dgk_m_grouped_gemm_fp8_nt_contiguous(NULL, &x.a, NULL, &x.b, &x.sb, &x.d, &x.ids, NULL), DGK_EINVAL);
+    ck_msg_has("sa is NULL");
+    ck_assert_int_eq(dgk_m_grouped_gemm_fp8_nt_contiguous(NULL, &x.a, &x.sa, &x.b, &x.sb, &x.d, NULL, NULL), DGK_EINVAL);
+    ck_msg_has("group_ids is NULL");
+    args m = masked(DGK_DTYPE_BF16);
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nt_masked(NULL, &m.a, &m.b, &m.d, NULL, 8, NULL), DGK_EINVAL);
+    ck_msg_has("masked_m is NULL");
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nt_masked(NULL, &m.a, NULL, &m.d, &m.ids, 8, NULL), DGK_EINVAL);
+    ck_msg_has("b is NULL");
+}
+END_TEST
+
+START_TEST(dtypes_and_ranks_are_named)
+{
+    args x = contiguous(DGK_DTYPE_BF16);
+    x.a.dtype = DGK_DTYPE_E4M3;
+    ck_assert_int_eq(bf16_c(&x), DGK_EDTYPE);
+    ck_msg_has("a must be bf16");
+    x = contiguous(DGK_DTYPE_BF16);
+    x.ids.dtype = DGK_DTYPE_I64;
+    ck_assert_int_eq(bf16_c(&x), DGK_EDTYPE);
+    ck_msg_has("group_ids must be i32");
+    x = contiguous(DGK_DTYPE_BF16);
+    x.b = t2(DGK_DTYPE_BF16, N, K);
+    ck_assert_int_eq(bf16_c(&x), DGK_ESHAPE);
+    ck_msg_has("b must be 3-D [G, N, K]");
+    x = contiguous(DGK_DTYPE_E4M3);
+    x.d.dtype = DGK_DTYPE_F32;
+    ck_assert_int_eq(fp8_c(&x), DGK_EDTYPE);
+    ck_msg_has("d must be bf16");
+    x = contiguous(DGK_DTYPE_E4M3);
+    x.sb = t2(DGK_DTYPE_F32, N / 128, K / 128);
+    ck_assert_int_eq(fp8_c(&x), DGK_ESHAPE);
+    ck_msg_has("sb must be 3-D");
+    args m = masked(DGK_DTYPE_E4M3);
+    m.a = t2(DGK_DTYPE_E4M3, MMAX, K);
+    ck_assert_int_eq(fp8_m(&m, 8), DGK_ESHAPE);
+    ck_msg_has("a must be 3-D [G, MMAX, K]");
+    m = masked(DGK_DTYPE_E4M3);
+    m.sa.dtype = DGK_DTYPE_BF16;
+    ck_assert_int_eq(fp8_m(&m, 8), DGK_EDTYPE);
+    ck_msg_has("sa must be f32");
+}
+END_TEST
+
+START_TEST(extents_must_agree)
+{
+    args x = contiguous(DGK_DTYPE_BF16);
+    x.d = t2(DGK_DTYPE_BF16, MT, N + 8);
+    ck_assert_int_eq(bf16_c(&x), DGK_ESHAPE);
+    ck_msg_has("d must be [M, N]");
+    x = contiguous(DGK_DTYPE_BF16);
+    x.ids = t1(DGK_DTYPE_I32, MT - 1);
+    ck_assert_int_eq(bf16_c(&x), DGK_ESHAPE);
+    ck_msg_has("group_ids must be [M]");
+    x = contiguous(DGK_DTYPE_BF16);
+    x.b = t3(DGK_DTYPE_BF16, G, N, K + 64);
+    ck_assert_int_eq(bf16_c(&x), DGK_ESHAPE);
+    ck_msg_has("b must be [G, N, K]");
+    x = contiguous(DGK_DTYPE_E4M3);
+    x.a = t2(DGK_DTYPE_E4M3, MT, 192);
+    x.b = t3(DGK_DTYPE_E4M3, G, N, 192);
+    ck_assert_int_eq(fp8_c(&x), DGK_ESHAPE);
+    ck_msg_has("K = 192 is not a multiple of 128");
+    x = contiguous(DGK_DTYPE_E4M3);
+    x.sa = t2(DGK_DTYPE_F32, K / 128, MT / 2);
+    ck_assert_int_eq(fp8_c(&x), DGK_ESHAPE);
+    ck_msg_has("sa must be [cdiv(K, 128), M]");
+    args m = masked(DGK_DTYPE_BF16);
+    m.ids = t1(DGK_DTYPE_I32, G + 1);
+    ck_assert_int_eq(bf16_m(&m, 8), DGK_ESHAPE);
+    ck_msg_has("masked_m must be [G]");
+    m = masked(DGK_DTYPE_BF16);
+    m.d = t3(DGK_DTYPE_BF16, G, MMAX / 2, N);
+    ck_assert_int_eq(bf16_m(&m, 8), DGK_ESHAPE);
+    ck_msg_has("d must be [G, MMAX, N]");
+    m = masked(DGK_DTYPE_E4M3);
+    m.sb = t3(DGK_DTYPE_F32, G - 1, N / 128, K / 128);
+    ck_assert_int_eq(fp8_m(&m, 8), DGK_ESHAPE);
+    ck_msg_has("sb must be [G, cdiv(N, 128), cdiv(K, 128)]");
+    m = masked(DGK_DTYPE_BF16);
+    ck_assert_int_eq(bf16_m(&m, 0), DGK_EINVAL);
+    ck_msg_has("expected_m = 0 must be positive");
+}
+END_TEST
+
+/* ---- the compiler side ---- */
+
+static dgkc_unit *lower(const char *name, const char *src)
+{
+    dgkc_unit *u = dgkc_unit_new(name, src, strlen(src));
+    ck_assert_ptr_nonnull(u);
+    ck_assert_int_eq(dgkc_define(u, "N", "4096"), DGKC_OK);
+    ck_assert_int_eq(dgkc_define(u, "K", "7168"), DGKC_OK);
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
+    return u;
+}
+
+static const char *emit(dgkc_unit *u, const char *kernel, const dgk_plan **plan)
+{
+    const char *src = NULL;
+    int i = dgkc_kernel_index(u, kernel);
+    ck_assert_int_ge(i, 0);
+    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", i, &src, NULL), DGKC_OK);
+    *plan = dgkc_kernel_plan(u, i);
+    ck_assert_ptr_nonnull(*plan);
+    return src;
+}
+
+#define HAS(text, s) ck_assert_msg(strstr((text), (s)) != NULL, "generated code lacks \"%s\"", (s))
+
+START_TEST(contiguous_plan_and_code)
+{
+    dgkc_unit *u = lower("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8);
+    const dgk_plan *p;
+    const char *cu = emit(u, "m_grouped_fp8_nt_contiguous", &p);
+    ck_assert_int_eq(p->sched.kind, DGK_SCHED_M_GROUPED_CONTIGUOUS);
+    ck_assert_int_eq(p->args[p->sched.group_arg].kind, DGK_ARG_PTR);
+    ck_assert_str_eq(p->args[p->sched.group_arg].name, "ptr_GID");
+    ck_assert(!p->a.grouped && p->b.grouped && !p->fp8.sa_grouped && p->fp8.sb_grouped && !p->epi.out_grouped);
+    ck_assert_int_eq(p->args[p->b.arg].tma.rank, 3);
+    ck_assert_int_eq(p->cluster_m * p->cluster_n, 1);
+    ck_assert_int_eq(p->launch.grid, DGK_GRID_PERSISTENT);
+    HAS(cu, "group = __ldg(group_ids + m_block * BM);");
+    HAS(cu, "return group >= 0;");
+    HAS(cu, "if (!tile_coords(tile, M, 4096, ptr_GID, cta_rank, m_block, n_block, group))");
+    HAS(cu, "dgk_tma_load_3d(smem_b + stage * B_STAGE_BYTES, &tma_B, bar, kb * BK, n_block * BN, group);");
+    HAS(cu, "dgk_tma_load_2d(smem_a + stage * A_STAGE_BYTES, &tma_A, bar, kb * BK, m_block * BM);");
+    HAS(cu, "const float *const sb_group = ptr_SB + (long long)group * stride_SB_0;");
+    HAS(cu, "dgk_tma_store_2d(&tma_D");
+    /* a group's padding rows inside its last block are not stored */
+    ck_assert(p->epi.out_guard_rows);
+    ck_assert_str_eq(p->args[p->epi.out_ptr_arg].name, "ptr_D");
+    HAS(cu, "if (last >= row0 && __ldg(ptr_GID + last) != group)");
+    HAS(cu, "if (row < M && col < 4096 && __ldg(ptr_GID + row) == group)");
+    dgkc_unit_free(u);
+}
+END_TEST
+
+START_TEST(masked_plan_and_code)
+{
+    dgkc_unit *u = lower("stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16);
+    const dgk_plan *p;
+    const char *cu = emit(u, "m_grouped_bf16_nt_masked", &p);
+    ck_assert_int_eq(p->sched.kind, DGK_SCHED_M_GROUPED_MASKED);
+    ck_assert_str_eq(p->args[p->sched.group_arg].name, "ptr_MASK");
+    ck_assert_int_ge(p->sched.groups.arg, 0);
+    ck_assert_str_eq(p->args[p->sched.groups.arg].sym, "G");
+    ck_assert(p->a.grouped && p->b.grouped && p->epi.out_grouped && !p->epi.out_guard_rows);
+    ck_assert_int_eq(p->args[p->epi.out_arg].tma.rank, 3);
+    /* only tiles with valid rows are numbered: a group contributes cdiv(masked_m[g], BM) row blocks */
+    HAS(cu, "const int rows = min(max(__ldg(masked_m + cur.group), 0), M);");
+    HAS(cu, "if (tile < cur.first + m_units * n_units)");
+    HAS(cu, "if (!tile_coords(tile, MMAX, 4096, G, ptr_MASK, cursor, m_block, n_block, group))");
+    HAS(cu, "break;  // past the last tile with valid rows");
+    HAS(cu, "dgk_tma_load_3d(smem_a + stage * A_STAGE_BYTES, &tma_A, bar, kb * BK, m_block * BM, group);");
+    HAS(cu, "dgk_tma_store_3d(&tma_D, staging + box * D_BOX_BYTES, col0 + box * D_BOX_COLS, row0, group);");
+    dgkc_unit_free(u);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("grouped");
+    TCase *tc = tcase_create("entry_points");
+    tcase_add_test(tc, consistent_calls_reach_the_context_check);
+    tcase_add_test(tc, null_tensors_are_named);
+    tcase_add_test(tc, dtypes_and_ranks_are_named);
+    tcase_add_test(tc, extents_must_agree);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("lowering");
+    tcase_add_test(tc, contiguous_plan_and_code);
+    tcase_add_test(tc, masked_plan_and_code);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+DGK_CHECK_MAIN(make_suite)
