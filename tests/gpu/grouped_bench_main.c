@@ -124,9 +124,20 @@ static int measure(bench *b, gg_case *c, const gg_runner *r, point *pt)
 
 /* --- printing -------------------------------------------------------------------------- */
 
+/* contig: nominal rows per group; masked: expected rows "/" max_m. */
+static void rows_cell(const gg_spec *s, char *buf, size_t len)
+{
+    if (s->mode == GG_MASKED)
+        snprintf(buf, len, "%d/%d", s->rows, s->max_m);
+    else
+        snprintf(buf, len, "%d", s->rows);
+}
+
 static void spec_cols(const gg_spec *s, char *buf, size_t len)
 {
-    snprintf(buf, len, "%-6s %3d %5d %5d %5d", gg_mode_name(s->mode), s->groups, s->rows, s->n, s->k);
+    char rows[32];
+    rows_cell(s, rows, sizeof rows);
+    snprintf(buf, len, "%-6s %3d %9s %5d %5d", gg_mode_name(s->mode), s->groups, rows, s->n, s->k);
 }
 
 static void print_point(bench *b, const gg_spec *s, const gg_runner *r, const point *pt)
@@ -152,7 +163,9 @@ static void print_point(bench *b, const gg_spec *s, const gg_runner *r, const po
 
 static void md_point(FILE *md, const gg_spec *s, const gg_runner *r, const point *pt)
 {
-    fprintf(md, "| %s | %d | %d | %d | %d | %lld | %s |", gg_mode_name(s->mode), s->groups, s->rows,
+    char rows[32];
+    rows_cell(s, rows, sizeof rows);
+    fprintf(md, "| %s | %d | %s | %d | %d | %lld | %s |", gg_mode_name(s->mode), s->groups, rows,
             s->n, s->k, (long long)pt->valid_rows, r->name);
     if (!pt->timed) {
         fprintf(md, " %s | | | | | |\n", pt->note);
@@ -212,7 +225,7 @@ static int run_all(bench *b)
 {
     static gg_spec specs[GG_MAX_SPECS];
     int n = gg_specs_bench(b->o->shapes, b->modes, specs, GG_MAX_SPECS);
-    printf("\n%-6s %3s %5s %5s %5s %7s  %-24s %10s %8s %8s  %6s  %6s\n", "layout", "G", "rows",
+    printf("\n%-6s %3s %9s %5s %5s %7s  %-24s %10s %8s %8s  %6s  %6s\n", "layout", "G", "rows",
            "N", "K", "valid", "runner", "us", "TFLOPS", "GB/s", "DG TF", "vs DG");
     for (int i = 0; i < n; i++)
         GH_TRY(bench_spec(b, &specs[i]));
@@ -239,9 +252,10 @@ static void md_header(const bench *b, FILE *md)
                 "DeepGEMM's FP8 grouped GEMM measured on an NVIDIA H100 80GB HBM3 on 2026-11-25 "
                 "with the profiler's kernel time (shared/DESIGN.md), not in this run: compare "
                 "with care (different timer; FP8 only; rows are drawn per run).\n");
-    fprintf(md, "- rows: contig = nominal rows per group (each drawn 0.7-1.3x, padded to %d); "
-                "masked = expected rows per group (max %s).\n\n",
-            gg_alignment(), "4096");
+    fprintf(md, "- rows: contig = nominal rows per group (each drawn 0.7-1.3x, padded to %d "
+                "rows); masked = expected rows per group / max_m (masked_m drawn 0.7-1.3x of "
+                "the expected). valid rows = the rows that count (drawn from the seed).\n\n",
+            gg_alignment());
     fprintf(md, "| layout | G | rows | N | K | valid rows | runner | us | TFLOPS | GB/s | "
                 "DeepGEMM TF | ours / DeepGEMM | diff |\n");
     fprintf(md, "|:--|--:|--:|--:|--:|--:|:--|--:|--:|--:|--:|--:|--:|\n");
