@@ -188,6 +188,18 @@ bench-grouped: $(if $(GH_PREBUILT),,$(GG_BENCH))
 	    $(GG_BENCH_FLAGS); echo $$? > $(GH_LOGDIR)/bench-grouped.rc; } 2>&1 \
 	  | tee $(GH_LOGDIR)/bench-grouped.log; exit $$(cat $(GH_LOGDIR)/bench-grouped.rc)
 
+# The grouped harness's host logic (specs, drawn sizes, DeepGEMM's numbers, --mode):
+# no GPU, no dgk grouped symbols needed; part of gpu-harness-host-check.
+GG_HOST     := $(GH_DIR)/gg-host-check
+
+$(GG_HOST): $(GH_OBJDIR)/grouped_host_check.o $(GH_OBJDIR)/grouped_shapes.o $(GH_LIB)
+	$(gh_link)
+
+gpu-harness-grouped-host-check: $(GG_HOST)
+	$(GG_HOST)
+
+gpu-harness-host-check: gpu-harness-grouped-host-check
+
 # Under the CPU emulation: the naive grouped runner stands in for dgk (emu/emu_grouped.def);
 # the self-tests (planted faults must FAIL) and the tiny specs must pass; a short bench.
 GG_EMU_OBJ  := $(patsubst %,$(GH_EMU_DIR)/%.o,$(GG_COMMON))
@@ -208,4 +220,5 @@ gpu-harness-emu-grouped-check: $(GH_EMU_DIR)/dgk-grouped-check $(GH_EMU_DIR)/dgk
 
 gpu-harness-emu-check: gpu-harness-emu-grouped-check
 
-.PHONY: gg-not-linked gpu-check-grouped bench-grouped gpu-harness-emu-grouped-check
+.PHONY: gg-not-linked gpu-check-grouped bench-grouped gpu-harness-emu-grouped-check \
+        gpu-harness-grouped-host-check

@@ -308,20 +308,3 @@ void gg_case_free(gg_case *c)
         gh_free(bufs[i]);
     memset(c, 0, sizeof *c);
 }
-
-/* --- work counted ------------------------------------------------------------------------ */
-
-double gg_problem_flops(const gg_problem *p)
-{
-    return 2.0 * (double)p->valid_rows * p->n * (double)p->k;
-}
-
-double gg_problem_bytes(const gg_problem *p)
-{
-    double ib = (double)gh_dtype_bytes(p->in), kb = p->k / 128, nblk = (double)gh_cdiv(p->n, 128);
-    double a = (double)p->valid_rows * p->k * ib, b = (double)p->groups * p->n * p->k * ib;
-    double d = 2.0 * (double)p->valid_rows * p->n;
-    double meta = 4.0 * (p->mode == GG_CONTIG ? (double)p->m_rows : p->groups);
-    double scales = p->in == GH_E4M3 ? 4.0 * ((double)p->valid_rows * kb + p->groups * nblk * kb) : 0;
-    return a + b + d + meta + scales;
-}

@@ -3,8 +3,8 @@
  * 32x192, 6x1024, 32x20 and 6x20 expected rows; (N, K) in {(6144, 7168), (7168,
  * 3072), (4096, 4096), (4096, 2048)}), the edge cases (empty group, one 128-row
  * block, all padding, masked counts 0 and max_m), the per-group row counts drawn from
- * a seed, DeepGEMM's measured TFLOPS from shared/DESIGN.md, and the --mode flag.
- * Pure host C. */
+ * a seed, the work a grouped problem counts (valid rows only), DeepGEMM's measured
+ * TFLOPS from shared/DESIGN.md, and the --mode flag. Pure host C. */
 #include "grouped.h"
 
 #include <math.h>
@@ -154,6 +154,23 @@ double gg_deepgemm_tflops(const gg_spec *s, gh_dtype in)
             anchors[i].rows == s->rows && anchors[i].n == s->n && anchors[i].k == s->k)
             return anchors[i].tflops;
     return 0.0;
+}
+
+/* --- work counted ------------------------------------------------------------------------ */
+
+double gg_problem_flops(const gg_problem *p)
+{
+    return 2.0 * (double)p->valid_rows * p->n * (double)p->k;
+}
+
+double gg_problem_bytes(const gg_problem *p)
+{
+    double ib = (double)gh_dtype_bytes(p->in), kb = p->k / 128, nblk = (double)gh_cdiv(p->n, 128);
+    double a = (double)p->valid_rows * p->k * ib, b = (double)p->groups * p->n * p->k * ib;
+    double d = 2.0 * (double)p->valid_rows * p->n;
+    double meta = 4.0 * (p->mode == GG_CONTIG ? (double)p->m_rows : p->groups);
+    double scales = p->in == GH_E4M3 ? 4.0 * ((double)p->valid_rows * kb + p->groups * nblk * kb) : 0;
+    return a + b + d + meta + scales;
 }
 
 /* --- --mode ------------------------------------------------------------------------------ */

@@ -27,7 +27,7 @@ grouped() { # LOG PROGRAM ARGS...: run a grouped program, or say why it is skipp
     if [ -x "$build/gpu/$prog" ]; then
         run "$log" env DGK_PRINT_COMPILE=1 "$build/gpu/$prog" "$@"
     else
-        echo "SKIP  $prog: not built ($build/gpu/$prog missing: libdgk lacks the grouped entry points; merge branch grp, make, make gpu-harness)" | tee -a "$out/$log"
+        echo "SKIP  $prog: not built ($build/gpu/$prog missing: libdgk lacks the grouped entry points; merge branch grp, make, make gpu-harness)" >> "$out/$log"
     fi
 }
 check() {
@@ -44,7 +44,7 @@ bench() {
     run bench.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --md "$out/bench-bf16.md" --csv "$out/bench-bf16.csv"
     run bench.log "$build/gpu/dgk-bench" --dtype fp8 --md "$out/bench-fp8.md" --csv "$out/bench-fp8.csv"
     grouped bench.log dgk-grouped-bench --md "$out/bench-grouped.md" --csv "$out/bench-grouped.csv"
-    grep -A4 "geometric mean" "$out/bench.log" | tail -14
+    grep -E -A4 "geometric mean|^SKIP  dgk-grouped" "$out/bench.log" | tail -16
 }
 case $what in
 check) check ;;
