@@ -25,8 +25,6 @@ typedef struct irb {
     dgk_ir_region region;
     binding *binds;
     int nbinds, capbinds;
-    int loop_var;            /* op id of the pipeline variable, -1 outside */
-    const dgk_sym *loop_sym;
     int nerr;
 } irb;
 
@@ -505,8 +503,9 @@ static void lower_schedule(irb *b, const dgk_stmt *s)
         k->sched_extents[i] = lower(b, sc->extents[i]);
     k->sched_swizzle = sc->mods[DGK_SMOD_SWIZZLE].given ? (int)sc->mods[DGK_SMOD_SWIZZLE].value : 0;
     k->sched_cluster = sc->mods[DGK_SMOD_CLUSTER].given ? (int)sc->mods[DGK_SMOD_CLUSTER].value : 0;
-    for (int i = 0; i < sc->nvars; i++) {
-        int id = emit(b, DGK_IR_TILE_COORD, s->u.schedule.vars ? s->loc : s->loc);
+    const dgk_ident *v = s->u.schedule.vars;
+    for (int i = 0; i < sc->nvars; i++, v = v ? v->next : NULL) {
+        int id = emit(b, DGK_IR_TILE_COORD, v ? v->loc : s->loc);
         if (id < 0)
             return;
         OP(b, id)->axis = i;
@@ -629,7 +628,7 @@ static void build_tensors(irb *b)
 
 static int build_kernel(const dgk_kernel *kn, dgk_ir_kernel *k, dgk_diags *d, dgk_arena *a)
 {
-    irb b = {.a = a, .d = d, .k = k, .info = kn->info, .region = DGK_IR_PROLOGUE, .loop_var = -1};
+    irb b = {.a = a, .d = d, .k = k, .info = kn->info, .region = DGK_IR_PROLOGUE};
     k->name = kn->name.id;
     k->loc = kn->name.loc;
     k->ast = kn;

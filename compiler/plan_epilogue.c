@@ -56,11 +56,10 @@ static int lower_epi(epi_ctx *c, int id);
 static int lower_read(epi_ctx *c, int id)
 {
     planner *pl = c->pl;
-    int t, ld = id;
+    int ld = id;
     while (OPK(c, ld)->opcode == DGK_IR_RESHAPE || OPK(c, ld)->opcode == DGK_IR_TRANSPOSE)
         ld = OPK(c, ld)->args[0];
     const dgk_ir_op *L = OPK(c, ld), *top = OPK(c, id);
-    (void)t;
     dgk_epi_op e = {.loc = L->loc, .a = -1, .b = -1, .c = -1};
     e.dtype = pl->k->tensors[L->tensor].dtype;
     int ax = -1, n = 0;

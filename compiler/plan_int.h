@@ -29,8 +29,6 @@ typedef struct planner {
     int m_axis_a, k_axis_a;  /* tensor axes of A holding M and K */
     int n_axis_b, k_axis_b;
     int store;               /* the epilogue's STORE */
-    int tensor_arg[64];      /* ABI arg index per tensor param (first one made), -1 */
-    int shape_arg[64];       /* ABI arg per (tensor * 4 + axis) shape symbol, -1 */
 } planner;
 
 void plan_error(planner *pl, dgk_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -93,7 +93,6 @@ static int match_operand(planner *pl, int which, int id, dgk_plan_operand *o)
 {
     int t, r, c;
     int ld = strip_to_load(pl, id, &t);
-    const dgk_ir_op *mma = OPK(pl, pl->mma);
     const char *name = which ? "B" : "A";
     if (ld < 0 || OPK(pl, ld)->opcode != DGK_IR_LOAD_TILE) {
         plan_error(pl, OPK(pl, id)->loc, "mma operand %s must be a tile slice of a tensor parameter (optionally ^T) on sm90", name);
@@ -133,7 +132,6 @@ static int match_operand(planner *pl, int which, int id, dgk_plan_operand *o)
     *(which ? &pl->n_axis_b : &pl->m_axis_a) = mn_axis;
     *(which ? &pl->k_axis_b : &pl->k_axis_a) = k_axis;
     *(which ? &pl->b_load : &pl->a_load) = ld;
-    (void)mma;
     return 1;
 }
 

@@ -2,7 +2,12 @@
 # programs where re2c/lemon/check are (make all gpu-programs), carry build/ to the GPU
 # machine, then: make gpu-check bench (logs in $(OUT), else build/gpu-logs).
 
-gpu-programs: gpu-harness $(BUILD)/gpu/rt_gpu_test $(BUILD)/gpu/rt_bench
+gpu-programs: gpu-harness $(BUILD)/gpu/rt_gpu_test $(BUILD)/gpu/rt_bench $(BUILD)/gpu/stock_overhead
+
+# Host cost of a stock GEMM call on a hot memo (links libdgk and cudart).
+$(BUILD)/gpu/stock_overhead: tests/gpu/stock_overhead.c $(LIBDGK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBDGK) -lcudart $(LDLIBS)
 
 gpu-check:
 	@BUILD=$(BUILD) sh tests/gpu/run_all.sh check

@@ -102,8 +102,8 @@ const char *dgk_sm90_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *dim, char *b
 
 /* `const int k_blocks = ...;`. With K compiled in, NVVM unrolls an FP8 K loop (promotion
  * included) completely — hundreds of wgmma and 20-30 s compiles — so its bound is hidden
- * behind dgk_opaque; a 16-bit K loop keeps the constant, as the emitter's first version
- * (faster at K = 16384 on an H100, tests/gpu/results/) did. */
+ * behind dgk_opaque. A 16-bit K loop is not unrolled that way, so it keeps the plain
+ * bound (both forms timed the same at K = 16384 on an H100, tests/gpu/results/). */
 void dgk_sm90_emit_kblocks(dgk_sm90_ctx *e, char *buf, int n)
 {
     const char *k = dgk_sm90_dim(e, &e->p->k, buf, n);

@@ -41,6 +41,7 @@ check() {
 }
 bench() {
     run bench.log "$build/gpu/rt_bench"
+    run bench.log "$build/gpu/stock_overhead"
     run bench.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --md "$out/bench-bf16.md" --csv "$out/bench-bf16.csv"
     run bench.log "$build/gpu/dgk-bench" --dtype fp8 --md "$out/bench-fp8.md" --csv "$out/bench-fp8.csv"
     grouped bench.log dgk-grouped-bench --md "$out/bench-grouped.md" --csv "$out/bench-grouped.csv"
