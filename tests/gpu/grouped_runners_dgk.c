@@ -67,11 +67,12 @@ static dgk_tensor weight_scales(const gg_problem *p, const gg_buffers *b)
     return dense(b->sb, DGK_DTYPE_F32, 3, p->groups, gh_cdiv(p->n, 128), p->k / 128);
 }
 
-static int done(dgk_status st, const char *entry)
+/* The library's message already names the entry point. */
+static int done(dgk_status st)
 {
     if (st == DGK_OK)
         return GH_OK;
-    gh_set_error("%s: %s", entry, dgk_last_error());
+    gh_set_error("%s", dgk_last_error());
     return GH_ERROR;
 }
 
@@ -86,8 +87,7 @@ int gg_dgk_bf16_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
     dgk_tensor A = dense(b->a, DGK_DTYPE_BF16, 2, p->m_rows, p->k, 0), B = weights(p, b);
     dgk_tensor D = dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
     dgk_tensor ids = dense(b->group_ids, DGK_DTYPE_I32, 1, p->m_rows, 0, 0);
-    return done(dgk_m_grouped_gemm_bf16_nt_contiguous(ctx, &A, &B, &D, &ids, s),
-                "dgk_m_grouped_gemm_bf16_nt_contiguous");
+    return done(dgk_m_grouped_gemm_bf16_nt_contiguous(ctx, &A, &B, &D, &ids, s));
 }
 
 int gg_dgk_fp8_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s);
@@ -101,8 +101,7 @@ int gg_dgk_fp8_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
     dgk_tensor D = dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
     dgk_tensor ids = dense(b->group_ids, DGK_DTYPE_I32, 1, p->m_rows, 0, 0);
     SA.stride[0] = b->sa_ld;
-    return done(dgk_m_grouped_gemm_fp8_nt_contiguous(ctx, &A, &SA, &B, &SB, &D, &ids, s),
-                "dgk_m_grouped_gemm_fp8_nt_contiguous");
+    return done(dgk_m_grouped_gemm_fp8_nt_contiguous(ctx, &A, &SA, &B, &SB, &D, &ids, s));
 }
 
 /* Masked: A [G, max_m, K], D [G, max_m, N], masked_m [G], SA [G, K/128, max_m]. */
@@ -115,8 +114,7 @@ int gg_dgk_bf16_masked(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
     dgk_tensor A = dense(b->a, DGK_DTYPE_BF16, 3, p->groups, p->m_rows, p->k), B = weights(p, b);
     dgk_tensor D = dense(b->d, DGK_DTYPE_BF16, 3, p->groups, p->m_rows, p->n);
     dgk_tensor mm = dense(b->masked_m, DGK_DTYPE_I32, 1, p->groups, 0, 0);
-    return done(dgk_m_grouped_gemm_bf16_nt_masked(ctx, &A, &B, &D, &mm, p->expected_m, s),
-                "dgk_m_grouped_gemm_bf16_nt_masked");
+    return done(dgk_m_grouped_gemm_bf16_nt_masked(ctx, &A, &B, &D, &mm, p->expected_m, s));
 }
 
 int gg_dgk_fp8_masked(const gg_problem *p, const gg_buffers *b, cudaStream_t s);
@@ -130,6 +128,5 @@ int gg_dgk_fp8_masked(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
     dgk_tensor SB = weight_scales(p, b);
     dgk_tensor D = dense(b->d, DGK_DTYPE_BF16, 3, p->groups, p->m_rows, p->n);
     dgk_tensor mm = dense(b->masked_m, DGK_DTYPE_I32, 1, p->groups, 0, 0);
-    return done(dgk_m_grouped_gemm_fp8_nt_masked(ctx, &A, &SA, &B, &SB, &D, &mm, p->expected_m, s),
-                "dgk_m_grouped_gemm_fp8_nt_masked");
+    return done(dgk_m_grouped_gemm_fp8_nt_masked(ctx, &A, &SA, &B, &SB, &D, &mm, p->expected_m, s));
 }
