@@ -141,3 +141,84 @@ gpu-harness-emu-check: $(GH_EMU_DIR)/dgk-gemm-check $(GH_EMU_DIR)/dgk-bench
 	@tail -2 $(GH_EMU_DIR)/bench.log
 
 .PHONY: gpu-harness-emu-check
+
+# --- grouped (MoE) GEMMs: dgk-grouped-check, dgk-grouped-bench (tests/gpu/grouped*) ----
+# Their own programs, outside libgh.a, so the dense programs link whether or not the
+# library has dgk's grouped entry points yet (branch grp). gpu-harness compiles the
+# grouped sources always (-Werror) and links the two programs when $(LIBDGK) defines
+# dgk_m_grouped_gemm_*; otherwise it says so. The run targets always try to link.
+#   make gpu-check-grouped   run dgk-grouped-check (GG_CHECK_FLAGS), log grouped-check.log
+#   make bench-grouped       run dgk-grouped-bench (GG_BENCH_FLAGS), bench-grouped.{log,md,csv}
+GG_COMMON   := grouped_case grouped_shapes grouped_registry grouped_selftest
+GG_OBJ      := $(patsubst %,$(GH_OBJDIR)/%.o,$(GG_COMMON) grouped_runners_dgk)
+GG_CHECK    := $(GH_DIR)/dgk-grouped-check
+GG_BENCH    := $(GH_DIR)/dgk-grouped-bench
+GG_SYMBOLS  := dgk_m_grouped_gemm_bf16_nt_contiguous dgk_m_grouped_gemm_fp8_nt_contiguous \
+               dgk_m_grouped_gemm_bf16_nt_masked dgk_m_grouped_gemm_fp8_nt_masked \
+               dgk_m_grouped_alignment
+# How many of GG_SYMBOLS the dgk archives define (no archive, e.g. a shared DGK_LIBS: assume all).
+GG_DEFINED  := $(if $(GH_DGK_ARCHIVES),$(shell nm -g --defined-only $(GH_DGK_ARCHIVES) 2>/dev/null \
+                 | awk '{print $$NF}' | grep -cxF -e $(subst $(eval) , -e ,$(strip $(GG_SYMBOLS)))),5)
+
+$(GG_CHECK): $(GH_OBJDIR)/grouped_check_main.o $(GG_OBJ) $(GH_LIB)
+	$(gh_link)
+
+$(GG_BENCH): $(GH_OBJDIR)/grouped_bench_main.o $(GG_OBJ) $(GH_LIB)
+	$(gh_link)
+
+ifeq ($(GG_DEFINED),5)
+gpu-harness: $(GG_CHECK) $(GG_BENCH)
+else
+gpu-harness: $(GG_OBJ) $(GH_OBJDIR)/grouped_check_main.o $(GH_OBJDIR)/grouped_bench_main.o gg-not-linked
+endif
+
+gg-not-linked:
+	@echo "note: $(or $(GH_DGK_ARCHIVES),the dgk library) defines $(GG_DEFINED) of the 5 grouped entry points"
+	@echo "      ($(GG_SYMBOLS)):"
+	@echo "      dgk-grouped-check and dgk-grouped-bench are compiled but not linked (merge branch grp, run make)"
+
+gpu-check-grouped: $(if $(GH_PREBUILT),,$(GG_CHECK))
+	@mkdir -p $(GH_LOGDIR)
+	@{ $(GG_CHECK) $(GG_CHECK_FLAGS); echo $$? > $(GH_LOGDIR)/grouped-check.rc; } 2>&1 \
+	  | tee $(GH_LOGDIR)/grouped-check.log; exit $$(cat $(GH_LOGDIR)/grouped-check.rc)
+
+bench-grouped: $(if $(GH_PREBUILT),,$(GG_BENCH))
+	@mkdir -p $(GH_LOGDIR)
+	@{ $(GG_BENCH) --md $(GH_LOGDIR)/bench-grouped.md --csv $(GH_LOGDIR)/bench-grouped.csv \
+	    $(GG_BENCH_FLAGS); echo $$? > $(GH_LOGDIR)/bench-grouped.rc; } 2>&1 \
+	  | tee $(GH_LOGDIR)/bench-grouped.log; exit $$(cat $(GH_LOGDIR)/bench-grouped.rc)
+
+# The grouped harness's host logic (specs, drawn sizes, DeepGEMM's numbers, --mode):
+# no GPU, no dgk grouped symbols needed; part of gpu-harness-host-check.
+GG_HOST     := $(GH_DIR)/gg-host-check
+
+$(GG_HOST): $(GH_OBJDIR)/grouped_host_check.o $(GH_OBJDIR)/grouped_shapes.o $(GH_LIB)
+	$(gh_link)
+
+gpu-harness-grouped-host-check: $(GG_HOST)
+	$(GG_HOST)
+
+gpu-harness-host-check: gpu-harness-grouped-host-check
+
+# Under the CPU emulation: the naive grouped runner stands in for dgk (emu/emu_grouped.def);
+# the self-tests (planted faults must FAIL) and the tiny specs must pass; a short bench.
+GG_EMU_OBJ  := $(patsubst %,$(GH_EMU_DIR)/%.o,$(GG_COMMON))
+
+$(GH_EMU_DIR)/dgk-grouped-check: $(GH_EMU_DIR)/grouped_check_main.o $(GG_EMU_OBJ) $(GH_EMU_OBJ)
+	$(CXX) -o $@ $^ -lm
+
+$(GH_EMU_DIR)/dgk-grouped-bench: $(GH_EMU_DIR)/grouped_bench_main.o $(GG_EMU_OBJ) $(GH_EMU_OBJ)
+	$(CXX) -o $@ $^ -lm
+
+gpu-harness-emu-grouped-check: $(GH_EMU_DIR)/dgk-grouped-check $(GH_EMU_DIR)/dgk-grouped-bench
+	$(GH_EMU_DIR)/dgk-grouped-check --shapes tiny > $(GH_EMU_DIR)/grouped.log || \
+	  { cat $(GH_EMU_DIR)/grouped.log; exit 1; }
+	@tail -1 $(GH_EMU_DIR)/grouped.log
+	$(GH_EMU_DIR)/dgk-grouped-bench --shapes tiny --warmup 1 --reps 2 \
+	  --md $(GH_EMU_DIR)/bench-grouped.md --csv $(GH_EMU_DIR)/bench-grouped.csv > $(GH_EMU_DIR)/bench-grouped.log
+	@tail -2 $(GH_EMU_DIR)/bench-grouped.log
+
+gpu-harness-emu-check: gpu-harness-emu-grouped-check
+
+.PHONY: gg-not-linked gpu-check-grouped bench-grouped gpu-harness-emu-grouped-check \
+        gpu-harness-grouped-host-check

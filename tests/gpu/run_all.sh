@@ -4,7 +4,11 @@
 #   check: the runtime's GPU test (TMA, mbarrier, cluster, PDL), then dgk-gemm-check on
 #          DeepGEMM's dense shapes: BF16 in all four layouts, FP8 block-scaled NT. Each
 #          layout runs in its own process, so one crash cannot hide the others.
-#   bench: the runtime's timings, then dgk-bench for BF16 NT and FP8 NT against cuBLASLt.
+#          Then dgk-grouped-check (grouped MoE GEMMs, contiguous and masked, BF16 and FP8).
+#   bench: the runtime's timings, then dgk-bench for BF16 NT and FP8 NT against cuBLASLt,
+#          then dgk-grouped-bench (DeepGEMM's grouped shapes, DeepGEMM's numbers beside).
+# The grouped programs exist only once libdgk has the grouped entry points (mk/gh.mk
+# links them then); where they were not built the step says so and is skipped.
 # Logs land in $OUT (else build/gpu-logs); kernels compile into a fresh cache, and
 # DGK_PRINT_COMPILE records each cold NVRTC compile with its time in compile.log.
 what=${1:-all}
@@ -18,20 +22,30 @@ run() { # LOG CMD...: run, append to LOG, remember a failure
     echo "== $*" >> "$out/$log"
     "$@" >> "$out/$log" 2>> "$out/compile.log" || { status=1; echo "FAILED: $*" >> "$out/$log"; }
 }
+grouped() { # LOG PROGRAM ARGS...: run a grouped program, or say why it is skipped
+    log=$1; prog=$2; shift 2
+    if [ -x "$build/gpu/$prog" ]; then
+        run "$log" env DGK_PRINT_COMPILE=1 "$build/gpu/$prog" "$@"
+    else
+        echo "SKIP  $prog: not built ($build/gpu/$prog missing: libdgk lacks the grouped entry points; merge branch grp, make, make gpu-harness)" >> "$out/$log"
+    fi
+}
 check() {
     run check.log "$build/gpu/rt_gpu_test"
     for layout in NT NN TN TT; do
         run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype bf16 --layout "$layout" --no-self-test
     done
     run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype fp8
-    grep -E "^(FAIL|FATAL)|gemm-check:|PASS.*rt_|FAIL.*rt_" "$out/check.log" | tail -40
+    grouped check.log dgk-grouped-check
+    grep -E "^(FAIL|FATAL|SKIP  dgk-grouped)|gemm-check:|grouped-check:|PASS.*rt_|FAIL.*rt_" "$out/check.log" | tail -40
 }
 bench() {
     run bench.log "$build/gpu/rt_bench"
     run bench.log "$build/gpu/stock_overhead"
     run bench.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --md "$out/bench-bf16.md" --csv "$out/bench-bf16.csv"
     run bench.log "$build/gpu/dgk-bench" --dtype fp8 --md "$out/bench-fp8.md" --csv "$out/bench-fp8.csv"
-    grep -A4 "geometric mean" "$out/bench.log" | tail -12
+    grouped bench.log dgk-grouped-bench --md "$out/bench-grouped.md" --csv "$out/bench-grouped.csv"
+    grep -E -A4 "geometric mean|^SKIP  dgk-grouped" "$out/bench.log" | tail -16
 }
 case $what in
 check) check ;;

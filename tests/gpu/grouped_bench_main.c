@@ -1,0 +1,343 @@
+/* grouped_bench_main.c - dgk-grouped-bench: speed of the grouped (MoE) GEMM runners
+ * on DeepGEMM's grouped shapes. Per (spec, runner): the result is first verified as
+ * dgk-grouped-check does (a wrong result is reported, never timed), then timed like
+ * dgk-bench (harness_time.c's L2 flush before each run, CUDA events around the runner
+ * alone, median of --reps). TFLOPS count valid rows only (2 * sum(valid rows) * N *
+ * K); GB/s count valid rows of A and D, every group's B, scales and group metadata
+ * once each. There is no cuBLASLt grouped baseline: DeepGEMM's FP8 numbers measured
+ * on an H100 (shared/DESIGN.md "Performance anchors") are printed beside ours. --md
+ * and --csv write the same numbers under a header naming the card and the date. */
+#include "grouped.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: dgk-grouped-bench [options]\n"
+    "  --mode contig|masked|all grouped layouts (default all)\n"
+    "  --dtype bf16|fp8|all     input dtypes (default all)\n"
+    "  --shapes tiny|quick|full spec set (default full; --quick = --shapes quick)\n"
+    "  --runner NAME[,NAME]     only these runners (default all; --list shows them)\n"
+    "  --warmup N --reps N      runs before / timed runs per point (default 5 / 30)\n"
+    "  --csv FILE --md FILE     also write the results as CSV / a markdown report\n"
+    "  --seed N                 input seed (default fresh)\n"
+    "  --no-verify              time without checking results first\n"
+    "  --list                   list the registered runners and exit\n";
+
+typedef struct point {
+    int timed;
+    gh_timing tm;
+    double tflops, gbps, diff, deepgemm;
+    int64_t valid_rows;
+    char note[200];
+} point;
+
+typedef struct bench {
+    const gh_opts *o;
+    unsigned modes;
+    gh_timer timer;
+    cudaStream_t s;
+    FILE *md, *csv;
+    char card[512];
+    int case_no, dead;
+    double log_ratio; /* sum of log(ours / DeepGEMM) over the points that have both */
+    int nratio;
+} bench;
+
+/* --- timing ---------------------------------------------------------------------------- */
+
+static int run_once(const gg_runner *r, const gg_problem *p, const gg_buffers *b, cudaStream_t s)
+{
+    GH_TRY(r->fn(p, b, s));
+    GH_CUDA(cudaGetLastError());
+    return GH_OK;
+}
+
+/* harness_time.c's method on a grouped runner. */
+static int time_runner(gh_timer *t, const gg_runner *r, const gg_problem *p, const gg_buffers *b,
+                       cudaStream_t s, gh_timing *out)
+{
+    double us[1024];
+    int reps = t->reps < 1024 ? t->reps : 1024;
+    for (int i = 0; i < t->warmup; i++)
+        GH_TRY(run_once(r, p, b, s));
+    for (int i = 0; i < reps; i++) {
+        GH_CUDA(cudaMemsetAsync(t->flush, i & 0xff, t->flush_bytes, s));
+        GH_CUDA(cudaEventRecord(t->ev[2 * i], s));
+        GH_TRY(run_once(r, p, b, s));
+        GH_CUDA(cudaEventRecord(t->ev[2 * i + 1], s));
+    }
+    GH_CUDA(cudaStreamSynchronize(s));
+    for (int i = 0; i < reps; i++) {
+        float ms = 0;
+        GH_CUDA(cudaEventElapsedTime(&ms, t->ev[2 * i], t->ev[2 * i + 1]));
+        us[i] = 1000.0 * ms;
+    }
+    out->median_us = gh_median(us, reps);
+    out->min_us = us[0];
+    out->max_us = us[reps - 1];
+    return GH_OK;
+}
+
+/* --- one point ------------------------------------------------------------------------- */
+
+static int verify(bench *b, gg_case *c, const gg_runner *r, point *pt)
+{
+    gg_verdict v;
+    GH_TRY(gg_case_run(c, r, &v, b->s));
+    pt->diff = v.diff;
+    if (v.status != GH_OK)
+        snprintf(pt->note, sizeof pt->note, "error: %s", gh_error());
+    else if (!v.pass)
+        snprintf(pt->note, sizeof pt->note,
+                 "WRONG: diff %.2e (bar %.0e), unwritten %zu, non-finite %zu, padding written %zu",
+                 v.diff, v.bar, v.unwritten, v.nonfinite, v.padding_touched);
+    return v.status == GH_OK && v.pass ? GH_OK : GH_UNSUPPORTED;
+}
+
+static int measure(bench *b, gg_case *c, const gg_runner *r, point *pt)
+{
+    gg_problem p;
+    gg_buffers buf;
+    memset(pt, 0, sizeof *pt);
+    pt->deepgemm = gg_deepgemm_tflops(&c->spec, r->in);
+    pt->valid_rows = c->valid_rows;
+    if (b->o->verify) {
+        int v = verify(b, c, r, pt);
+        if (v != GH_OK)
+            return v == GH_UNSUPPORTED ? GH_OK : v;
+    }
+    GH_TRY(gg_case_buffers(c, r->in, &p, &buf, b->s));
+    int rc = time_runner(&b->timer, r, &p, &buf, b->s, &pt->tm);
+    if (rc != GH_OK) {
+        snprintf(pt->note, sizeof pt->note, "error: %s", gh_error());
+        return GH_OK;
+    }
+    pt->timed = 1;
+    pt->tflops = gg_problem_flops(&p) / (pt->tm.median_us * 1e-6) / 1e12;
+    pt->gbps = gg_problem_bytes(&p) / (pt->tm.median_us * 1e-6) / 1e9;
+    return GH_OK;
+}
+
+/* --- printing -------------------------------------------------------------------------- */
+
+/* contig: nominal rows per group; masked: expected rows "/" max_m. */
+static void rows_cell(const gg_spec *s, char *buf, size_t len)
+{
+    if (s->mode == GG_MASKED)
+        snprintf(buf, len, "%d/%d", s->rows, s->max_m);
+    else
+        snprintf(buf, len, "%d", s->rows);
+}
+
+static void spec_cols(const gg_spec *s, char *buf, size_t len)
+{
+    char rows[32];
+    rows_cell(s, rows, sizeof rows);
+    snprintf(buf, len, "%-6s %3d %9s %5d %5d", gg_mode_name(s->mode), s->groups, rows, s->n, s->k);
+}
+
+static void print_point(bench *b, const gg_spec *s, const gg_runner *r, const point *pt)
+{
+    char cols[64];
+    spec_cols(s, cols, sizeof cols);
+    printf("%s %7lld  %-24s ", cols, (long long)pt->valid_rows, r->name);
+    if (!pt->timed) {
+        printf("%s\n", pt->note);
+        fflush(stdout);
+        return;
+    }
+    printf("%10.2f %8.1f %8.1f", pt->tm.median_us, pt->tflops, pt->gbps);
+    if (pt->deepgemm > 0) {
+        printf("  %6.0f  x%.3f", pt->deepgemm, pt->tflops / pt->deepgemm);
+        b->log_ratio += log(pt->tflops / pt->deepgemm);
+        b->nratio++;
+    } else
+        printf("  %6s  %6s", "-", "-");
+    printf("   [%.1f..%.1f] diff %.1e\n", pt->tm.min_us, pt->tm.max_us, pt->diff);
+    fflush(stdout);
+}
+
+static void md_point(FILE *md, const gg_spec *s, const gg_runner *r, const point *pt)
+{
+    char rows[32];
+    rows_cell(s, rows, sizeof rows);
+    fprintf(md, "| %s | %d | %s | %d | %d | %lld | %s |", gg_mode_name(s->mode), s->groups, rows,
+            s->n, s->k, (long long)pt->valid_rows, r->name);
+    if (!pt->timed) {
+        fprintf(md, " %s | | | | | |\n", pt->note);
+        return;
+    }
+    fprintf(md, " %.2f | %.1f | %.1f |", pt->tm.median_us, pt->tflops, pt->gbps);
+    if (pt->deepgemm > 0)
+        fprintf(md, " %.0f | %.3f |", pt->deepgemm, pt->tflops / pt->deepgemm);
+    else
+        fprintf(md, " - | - |");
+    fprintf(md, " %.1e |\n", pt->diff);
+}
+
+static void csv_point(FILE *csv, const gg_spec *s, const gg_runner *r, const point *pt)
+{
+    fprintf(csv, "%s,%d,%d,%d,%d,%d,%lld,%s,%s,", gg_mode_name(s->mode), s->groups, s->rows,
+            s->max_m, s->n, s->k, (long long)pt->valid_rows, gh_dtype_name(r->in), r->name);
+    if (pt->timed)
+        fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.0f,%.3e,ok\n", pt->tm.median_us, pt->tm.min_us,
+                pt->tm.max_us, pt->tflops, pt->gbps, pt->deepgemm, pt->diff);
+    else
+        fprintf(csv, ",,,,,%.0f,,\"%s\"\n", pt->deepgemm, pt->note);
+}
+
+/* --- specs ------------------------------------------------------------------------------- */
+
+static int bench_spec(bench *b, const gg_spec *s)
+{
+    gg_case c;
+    int rc = GH_OK, setup = 0;
+    for (int i = 0; rc == GH_OK && i < gg_runner_count; i++) {
+        const gg_runner *r = &gg_runners[i];
+        if (r->mode != s->mode || !b->o->want_in[r->in] || !gh_name_in_list(b->o->runners, r->name))
+            continue;
+        if (!setup++)
+            rc = gg_case_setup(&c, s, gh_seed_mix(b->o->seed, (uint64_t)b->case_no++), b->s);
+        point pt;
+        memset(&pt, 0, sizeof pt);
+        if (rc == GH_OK)
+            rc = measure(b, &c, r, &pt);
+        if (rc != GH_OK)
+            snprintf(pt.note, sizeof pt.note, "harness: %s", gh_error());
+        print_point(b, s, r, &pt);
+        if (b->md)
+            md_point(b->md, s, r, &pt);
+        if (b->csv)
+            csv_point(b->csv, s, r, &pt);
+    }
+    if (setup)
+        gg_case_free(&c);
+    if (rc != GH_OK && cudaDeviceSynchronize() != cudaSuccess)
+        b->dead = 1;
+    return b->dead ? GH_ERROR : GH_OK;
+}
+
+static int run_all(bench *b)
+{
+    static gg_spec specs[GG_MAX_SPECS];
+    int n = gg_specs_bench(b->o->shapes, b->modes, specs, GG_MAX_SPECS);
+    printf("\n%-6s %3s %9s %5s %5s %7s  %-24s %10s %8s %8s  %6s  %6s\n", "layout", "G", "rows",
+           "N", "K", "valid", "runner", "us", "TFLOPS", "GB/s", "DG TF", "vs DG");
+    for (int i = 0; i < n; i++)
+        GH_TRY(bench_spec(b, &specs[i]));
+    return GH_OK;
+}
+
+/* --- setup ------------------------------------------------------------------------------- */
+
+static void md_header(const bench *b, FILE *md)
+{
+    char date[64];
+    gh_now_str(date, sizeof date);
+    fprintf(md, "# dgk grouped GEMM benchmark\n\n");
+    fprintf(md, "- Card: %s\n- Date: %s\n- Seed: 0x%016llx, shapes %s\n", b->card, date,
+            (unsigned long long)b->o->seed, b->o->shapes);
+    fprintf(md, "- Method: CUDA events around each runner call; before each of %d timed runs "
+                "(after %d warm-up runs) a %zu MB memset flushes L2; the median is reported. "
+                "TFLOPS = 2 x (valid rows) x N x K / t; GB/s = valid rows of A and D, all of B, "
+                "scales and group metadata once each / t. %s\n",
+            b->o->reps, b->o->warmup, b->timer.flush_bytes >> 20,
+            b->o->verify ? "Every result was verified against the reference before timing."
+                         : "Results were NOT verified (--no-verify).");
+    fprintf(md, "- Reference: no cuBLASLt grouped baseline exists here; \"DeepGEMM TF\" is "
+                "DeepGEMM's FP8 grouped GEMM measured on an NVIDIA H100 80GB HBM3 on 2026-11-25 "
+                "with the profiler's kernel time (shared/DESIGN.md), not in this run: compare "
+                "with care (different timer; FP8 only; rows are drawn per run).\n");
+    fprintf(md, "- rows: contig = nominal rows per group (each drawn 0.7-1.3x, padded to %d "
+                "rows); masked = expected rows per group / max_m (masked_m drawn 0.7-1.3x of "
+                "the expected). valid rows = the rows that count (drawn from the seed).\n\n",
+            gg_alignment());
+    fprintf(md, "| layout | G | rows | N | K | valid rows | runner | us | TFLOPS | GB/s | "
+                "DeepGEMM TF | ours / DeepGEMM | diff |\n");
+    fprintf(md, "|:--|--:|--:|--:|--:|--:|:--|--:|--:|--:|--:|--:|--:|\n");
+}
+
+static int open_outputs(bench *b)
+{
+    if (b->o->md && !(b->md = fopen(b->o->md, "w"))) {
+        gh_set_error("cannot write %s", b->o->md);
+        return GH_ERROR;
+    }
+    if (b->o->csv && !(b->csv = fopen(b->o->csv, "w"))) {
+        gh_set_error("cannot write %s", b->o->csv);
+        return GH_ERROR;
+    }
+    if (b->md)
+        md_header(b, b->md);
+    if (b->csv)
+        fprintf(b->csv, "layout,groups,rows,max_m,n,k,valid_rows,dtype,runner,median_us,min_us,"
+                        "max_us,tflops,gbps,deepgemm_tflops,diff,status\n");
+    return GH_OK;
+}
+
+static int start(bench *b)
+{
+    gh_device d;
+    char date[64];
+    GH_TRY(gh_device_info(&d));
+    gh_device_str(&d, b->card, sizeof b->card);
+    GH_CUDA(cudaStreamCreate(&b->s));
+    if (b->o->reps > 1024) {
+        gh_set_error("--reps %d: at most 1024", b->o->reps);
+        return GH_ERROR;
+    }
+    GH_TRY(gh_timer_init(&b->timer, d.l2_bytes, b->o->warmup, b->o->reps));
+    gh_now_str(date, sizeof date);
+    printf("dgk-grouped-bench  %s\n  %s, seed 0x%016llx, shapes %s, %d warm-up + %d timed runs, "
+           "L2 flush %zu MB; DG TF = DeepGEMM FP8 on an H100 (shared/DESIGN.md, not this run)\n",
+           b->card, date, (unsigned long long)b->o->seed, b->o->shapes, b->o->warmup, b->o->reps,
+           b->timer.flush_bytes >> 20);
+    return open_outputs(b);
+}
+
+static void summary(const bench *b)
+{
+    char line[160];
+    if (b->nratio)
+        snprintf(line, sizeof line, "geometric mean of ours / DeepGEMM TFLOPS: %.3f (%d points; "
+                 "DeepGEMM's numbers from DESIGN.md)", exp(b->log_ratio / b->nratio), b->nratio);
+    else
+        snprintf(line, sizeof line, "no point with a DeepGEMM number was timed");
+    printf("\n== summary (card: %s)\n%s\n", b->card, line);
+    if (b->md)
+        fprintf(b->md, "\n%s.\n", line);
+}
+
+int main(int argc, char **argv)
+{
+    gh_opts o;
+    bench b;
+    memset(&b, 0, sizeof b);
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(usage, stdout), 0;
+    gh_opts_default(&o);
+    if (gg_take_mode(&argc, argv, &b.modes) != 0 || gh_opts_parse(&o, argc, argv) != 0) {
+        fprintf(stderr, "dgk-grouped-bench: %s\n%s", gh_error(), usage);
+        return 2;
+    }
+    if (o.list)
+        return gg_runners_print(stdout), 0;
+    b.o = &o;
+    int rc = start(&b);
+    if (rc == GH_OK)
+        rc = run_all(&b);
+    summary(&b);
+    if (rc != GH_OK)
+        printf("FATAL  %s\n", gh_error());
+    if (b.md)
+        fclose(b.md);
+    if (b.csv)
+        fclose(b.csv);
+    gh_timer_free(&b.timer);
+    return rc == GH_OK ? 0 : 1;
+}
