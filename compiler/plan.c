@@ -63,6 +63,11 @@ static int plan_operand_args(planner *pl)
         int sa = pl->k->ops[pl->sa_load].tensor, sb = pl->k->ops[pl->sb_load].tensor;
         int sag = p->fp8.sa_grouped, sbg = p->fp8.sb_grouped;
         p->fp8.sa_arg = plan_arg_tensor(pl, DGK_ARG_TMA, sa, (dgk_tma_info){.rank = 2 + sag, .box = {p->bm, 1, sag}});
+        if (p->fp8.sb_per_column) {
+            /* one row of BN scales per stage, like SA's */
+            p->fp8.sb_arg = plan_arg_tensor(pl, DGK_ARG_TMA, sb, (dgk_tma_info){.rank = 2, .box = {p->bn, 1}});
+            return !pl->nerr;
+        }
         p->fp8.sb_arg = plan_arg_tensor(pl, DGK_ARG_PTR, sb, (dgk_tma_info){0});
         p->fp8.sb_stride_arg = plan_arg_stride(pl, sb, sbg);
         if (sbg)

@@ -153,6 +153,12 @@ typedef struct dgk_plan_fp8 {
     int sa_grouped;
     int sb_grouped;
     int sb_group_stride_arg;  /* DGK_ARG_STRIDE of SB's axis 0 when sb_grouped */
+    /* (added after v1) B scaled 1x128 like A (the weight-gradient form): SB is f32
+     * [K/128, N], N contiguous, read as `SB[k, j*BN +: BN]`; one row of BN values is
+     * loaded by TMA into each stage (`sb_arg` is then a DGK_ARG_TMA with box {BN, 1},
+     * sb_stride_arg is -1, block_n is 1) and the promotion reads each thread's columns
+     * from the stage:  acc[r][c] += tmp[r][c] * SA[k, m0 + r] * SB[k, n0 + c]. */
+    int sb_per_column;
 } dgk_plan_fp8;
 
 /* The wgmma instruction: m{inst_m}n{inst_n}k{inst_k}, operand dtypes from a and b (they
@@ -275,6 +281,9 @@ typedef struct dgk_plan_smem {
     int epi_off, epi_bytes;       /* output staging for the TMA store (whole BM x BN tile) */
     int bar_off;                  /* full[stages], then empty[stages], 8 bytes each */
     int total;                    /* == launch.smem_bytes */
+    /* (added after v1) FP8 B scales per column (fp8.sb_per_column): BN f32 per stage,
+     * after the A scales; 0 bytes otherwise */
+    int sb_off, sb_stage_bytes;
 } dgk_plan_smem;
 
 /* ---- the plan ---------------------------------------------------------------------- */

@@ -197,7 +197,36 @@ static int check_scale_groups(planner *pl)
     return !f->sb_grouped || plan_group_point(pl, lb->args[0], lb->loc, sb->name);
 }
 
-/* SA must be [K/128, M] (MN-major, one TMA row per stage); SB [cdiv(N,128), K/128]. */
+/* SB scaled 1x128 and stored [K/128, N] (the weight-gradient form): the slice must be
+ * the tile's BN columns of K block k, `SB[k, j*BN +: BN]`, which the producer loads by
+ * TMA into each stage beside A's scales. */
+static int check_sb_per_column(planner *pl, const dgk_ir_tensor *sb)
+{
+    const dgk_ir_op *L = OPK(pl, pl->sb_load);
+    const dgk_plan *p = pl->p;
+    if (L->nargs != 2 || L->opcode != DGK_IR_LOAD_TILE || L->ext[0] || L->ext[1] != p->bn) {
+        plan_error(pl, L->loc, "B's 1x128 scales must be read as the tile's columns of one K block: `%s[k, j * BN +: BN]` (2-D, not grouped)", sb->name);
+        return 0;
+    }
+    plan_aff fk = plan_affine(pl->k, L->args[0]), fn = plan_affine(pl->k, L->args[1]);
+    if (!fk.ok || fk.c0 || fk.kvar != 1 || fk.coord[0] || fk.coord[1] || fk.coord[2]) {
+        plan_error(pl, L->loc, "the K index of B's scales must be the pipeline variable: `%s[k, j * BN +: BN]`", sb->name);
+        return 0;
+    }
+    if (plan_aff_single_coord(&fn, p->bn) != pl->n_coord) {
+        plan_error(pl, L->loc, "the N start of B's scales must be the B tile's: `%s[k, j * %d +: %d]`", sb->name, p->bn, p->bn);
+        return 0;
+    }
+    if (p->b.grouped) {
+        plan_error(pl, L->loc, "1x128 B scales are lowered for 2-D (not grouped) operands only");
+        return 0;
+    }
+    pl->p->fp8.sb_per_column = 1;
+    return 1;
+}
+
+/* SA must be [K/128, M] (MN-major, one TMA row per stage); SB [cdiv(N,128), K/128], or
+ * [K/128, N] scaled 1x128. */
 static int check_scale_layouts(planner *pl)
 {
     const dgk_ir_tensor *sa = &pl->k->tensors[OPK(pl, pl->sa_load)->tensor];
@@ -206,8 +235,10 @@ static int check_scale_layouts(planner *pl)
         plan_error(pl, sa->loc, "sm90 reads A's scales as f32, one per 1x128 block, stored MN-major: declare `%s : f32[cdiv(K, 128), M] scales(A, 1, 128)`", sa->name);
         return 0;
     }
+    if (sb->scale_mn_major && sb->scale_block[0] == 1 && sb->scale_block[1] == 128 && sb->dtype == DGK_DT_F32)
+        return check_sb_per_column(pl, sb);
     if (sb->scale_mn_major || sb->scale_block[0] != 128 || sb->scale_block[1] != 128 || sb->dtype != DGK_DT_F32) {
-        plan_error(pl, sb->loc, "sm90 reads B's scales as f32, one per 128x128 block, K-major: declare `%s : f32[cdiv(N, 128), cdiv(K, 128)] scales(B, 128, 128)`", sb->name);
+        plan_error(pl, sb->loc, "sm90 reads B's scales as f32, one per 128x128 block, K-major (`%s : f32[cdiv(N, 128), cdiv(K, 128)] scales(B, 128, 128)`), or one per 1x128 block, MN-major (`%s : f32[cdiv(K, 128), N] scales(B, 1, 128)`)", sb->name, sb->name);
         return 0;
     }
     if (OPK(pl, pl->sb_load)->opcode != DGK_IR_LOAD_SCALAR) {
@@ -324,8 +355,8 @@ int plan_mainloop(planner *pl)
             return 0;
         p->fp8.enabled = 1;
         p->fp8.block_k = 128;
-        p->fp8.block_n = 128;
-        p->fp8.sb_straddle = 128 % p->bn != 0;
+        p->fp8.block_n = p->fp8.sb_per_column ? 1 : 128;
+        p->fp8.sb_straddle = !p->fp8.sb_per_column && 128 % p->bn != 0;
         p->fp8.loc = up->loc;
     } else if (is_fp8(p->a.dtype)) {
         plan_error(pl, up->loc, "FP8 mma without scales is not lowered on sm90 yet; write `acc += mma(a, b) * sa * sb`");

@@ -86,8 +86,9 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
     print_operand("A", &p->a, p, out);
     print_operand("B", &p->b, p, out);
     if (p->fp8.enabled)
-        fprintf(out, "  fp8 promotion: SA via %s, SB via %s%s%s\n", p->args[p->fp8.sa_arg].name, p->args[p->fp8.sb_arg].name,
+        fprintf(out, "  fp8 promotion: SA via %s, SB via %s%s%s%s\n", p->args[p->fp8.sa_arg].name, p->args[p->fp8.sb_arg].name,
                 p->fp8.sb_straddle ? " (tile may straddle two B scale blocks)" : "",
+                p->fp8.sb_per_column ? " (one B scale per column and K block, staged with A's)" : "",
                 p->fp8.overlap ? ", overlapped with the next block's wgmma" : "");
     fprintf(out, "  schedule: %s, L2 group %d along %s; cluster %dx%d\n", dgk_sched_kind_name(p->sched.kind), p->sched.group,
             p->sched.group_axis ? "N" : "M", p->cluster_m, p->cluster_n);
@@ -97,6 +98,8 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
     fprintf(out, "  smem: A@%d+%d/stage B@%d+%d/stage SA@%d+%d/stage epi@%d (%d) bar@%d total %d\n", p->smem.a_off,
             p->smem.a_stage_bytes, p->smem.b_off, p->smem.b_stage_bytes, p->smem.sa_off, p->smem.sa_stage_bytes,
             p->smem.epi_off, p->smem.epi_bytes, p->smem.bar_off, p->smem.total);
+    if (p->smem.sb_stage_bytes)
+        fprintf(out, "  smem: SB@%d+%d/stage\n", p->smem.sb_off, p->smem.sb_stage_bytes);
     fprintf(out, "  launch: %d threads, %d bytes smem, cluster %d, grid %s\n", p->launch.threads, p->launch.smem_bytes,
             p->launch.cluster[0], p->launch.grid == DGK_GRID_PERSISTENT ? "persistent" : "tiles");
     print_args(p, out);

@@ -37,7 +37,7 @@ static const char *const reserved[] = {
     "warpgroup", "consumer", "warp", "lane", "cta_rank", "k_blocks", "acc", "tmp", "stage", "phase", "tile", "tiles",
     "m_block", "n_block", "kb", "bar", "desc_a0", "desc_b0", "desc_a", "desc_b", "row0", "col0", "staging",
     "staging_addr", "sa", "sa_addr", "sb_rows", "sb_row", "sb_lo_ptr", "sb_hi_ptr", "sb_lo_next", "sb_hi_next",
-    "sb_split", "sb_lo", "sb_hi", "mi", "ni", "ks", "i", "c", "r", "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row", "col", "group_cursor", "cursor",
+    "sb_split", "sb_lo", "sb_hi", "SMEM_SB", "SB_STAGE_BYTES", "smem_sb", "sb_base", "mi", "ni", "ks", "i", "c", "r", "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row", "col", "group_cursor", "cursor",
 };
 
 static int is_reserved(const char *s)
@@ -222,6 +222,23 @@ static void check_sched(checker *c)
         FAIL(c, s->loc, "L2 grouping %d along axis %d: group >= 0 and axis 0 (M) or 1 (N)", s->group, s->group_axis);
 }
 
+/* B scaled 1x128 ([K/128, N]): a TMA row of BN values per stage, 2-D operands only. */
+static void check_sb_per_column(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_fp8 *f = &p->fp8;
+    need_arg(c, f->sb_arg, DGK_ARG_TMA, f->loc, "the B scale tensor");
+    if (arg_is(c, f->sb_arg, DGK_ARG_TMA)) {
+        const dgk_tma_info *t = &p->args[f->sb_arg].tma;
+        if (t->box[0] != p->bn || t->box[1] != 1 || t->swizzle != DGK_SWIZZLE_NONE || t->rank != 2)
+            FAIL(c, f->loc, "the B scales' TMA box must be {BN = %d, 1} without swizzle", p->bn);
+    }
+    if (f->sb_grouped || f->sb_straddle || p->b.grouped)
+        FAIL(c, f->loc, "1x128 B scales are read per column of 2-D operands (no grouping, no straddle)");
+    if (p->smem.sb_stage_bytes < p->bn * 4)
+        FAIL(c, f->loc, "the B scale stage holds %d bytes, less than BN = %d f32 values", p->smem.sb_stage_bytes, p->bn);
+}
+
 static void check_fp8(checker *c)
 {
     const dgk_plan *p = c->p;
@@ -230,10 +247,14 @@ static void check_fp8(checker *c)
         return;
     if (dgk_dtype_bits(p->a.dtype) != 8)
         FAIL(c, f->loc, "FP8 promotion needs 8-bit operands, not %s", dgk_dtype_name(p->a.dtype));
-    if (f->block_k != 128 || f->block_n != 128 || p->bk != 128)
+    if (f->block_k != 128 || f->block_n != (f->sb_per_column ? 1 : 128) || p->bk != 128)
         FAIL(c, f->loc, "FP8 promotion is lowered for 128-wide scale blocks with BK = 128 (have %d, %d, BK %d)",
              f->block_k, f->block_n, p->bk);
     need_arg(c, f->sa_arg, DGK_ARG_TMA, f->loc, "the A scale tensor");
+    if (f->sb_per_column) {
+        check_sb_per_column(c);
+        return;
+    }
     need_arg(c, f->sb_arg, DGK_ARG_PTR, f->loc, "the B scale tensor");
     if (f->sb_stride_arg >= 0)
         need_arg(c, f->sb_stride_arg, DGK_ARG_STRIDE, f->loc, "the B scale stride");

@@ -7,7 +7,10 @@
  * tensor cores do not idle during promotion. A tile whose BN does not divide 128 can
  * straddle two SB blocks; the boundary always falls on a multiple of 8 columns (BN and
  * the tile start are multiples of 8), so each 8-column accumulator group picks one of two
- * scales. */
+ * scales. With plan->fp8.sb_per_column (B scaled 1x128, the weight gradient), SB is a row
+ * of BN values per K block that the producer loads into each stage beside SA's; each
+ * thread reads its two columns of every 8-column group from the stage while promoting,
+ * so a stage is released only after the promotion of its block. */
 #include <stdio.h>
 
 #include "emit_internal.h"
@@ -57,10 +60,40 @@ static void emit_promote_helper(dgk_sm90_ctx *e, int straddle)
     dgk_sm90_close(e, NULL);
 }
 
+/* Per-column B scales: the accumulator fragment's values i..i+3 of an 8-column group are
+ * rows (r, r, r + 8, r + 8) and columns (c, c + 1, c, c + 1), c = group * 8 + (lane % 4) * 2;
+ * sb_addr already points at column (lane % 4) * 2 of the stage's SB row. */
+static void emit_promote_columns_helper(dgk_sm90_ctx *e)
+{
+    dgk_sm90_loc(e, e->p->fp8.loc, "promotion: acc += t * SA[row] * SB[col], SB read from the stage");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void promote(float (&acc)[WG_M64][N_INSTS][INST_N / 2], "
+                     "float (&t)[WG_M64][N_INSTS][INST_N / 2], const float (&sa)[WG_M64][2], dgk_u32 sb_addr)");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int i = 0; i < INST_N / 2; i += 4)");
+    dgk_sm90_line(e, "// the 8-column group of values i..i+3 starts at tile column ni * INST_N + 2 * i");
+    dgk_sm90_line(e, "const float sb0 = dgk_ld_shared_f32(sb_addr + 4 * (ni * INST_N + 2 * i));");
+    dgk_sm90_line(e, "const float sb1 = dgk_ld_shared_f32(sb_addr + 4 * (ni * INST_N + 2 * i + 1));");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
+    dgk_sm90_line(e, "acc[mi][ni][i + 0] += t[mi][ni][i + 0] * (sa[mi][0] * sb0);");
+    dgk_sm90_line(e, "acc[mi][ni][i + 1] += t[mi][ni][i + 1] * (sa[mi][0] * sb1);");
+    dgk_sm90_line(e, "acc[mi][ni][i + 2] += t[mi][ni][i + 2] * (sa[mi][1] * sb0);");
+    dgk_sm90_line(e, "acc[mi][ni][i + 3] += t[mi][ni][i + 3] * (sa[mi][1] * sb1);");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_close(e, NULL);
+}
+
 void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e)
 {
     emit_read_sa_helper(e);
-    emit_promote_helper(e, e->p->fp8.sb_straddle);
+    if (e->p->fp8.sb_per_column)
+        emit_promote_columns_helper(e);
+    else
+        emit_promote_helper(e, e->p->fp8.sb_straddle);
 }
 
 void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e)
@@ -70,6 +103,8 @@ void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e)
     if (e->p->fp8.overlap)
         dgk_sm90_line(e, "float tmp1[WG_M64][N_INSTS][INST_N / 2], sa1[WG_M64][2];");
     dgk_sm90_line(e, "const dgk_u32 sa_base = dgk_smem_u32(smem_sa) + 4 * (consumer * WG_ROWS + warp * 16 + lane / 4);");
+    if (e->p->fp8.sb_per_column)
+        dgk_sm90_line(e, "const dgk_u32 sb_base = dgk_smem_u32(smem_sb) + 4 * (2 * (lane %% 4));  // this thread's first column");
 }
 
 static const char *sb_stride(const dgk_sm90_ctx *e, char *buf, int n)
@@ -85,7 +120,8 @@ static void emit_tile_setup(dgk_sm90_ctx *e)
     const dgk_plan_fp8 *f = &e->p->fp8;
     char nb[32], sbuf[32];
     const char *sbp = e->p->args[f->sb_arg].name, *stride = sb_stride(e, sbuf, sizeof sbuf);
-    dgk_sm90_loc(e, f->loc, "FP8 promotion: acc += (A x B) * SA[row] * SB[col / 128] per 128-wide K block");
+    dgk_sm90_loc(e, f->loc, f->sb_per_column ? "FP8 promotion: acc += (A x B) * SA[row] * SB[col] per 128-wide K block"
+                                             : "FP8 promotion: acc += (A x B) * SA[row] * SB[col / 128] per 128-wide K block");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_line(e, "for (int mi = 0; mi < WG_M64; ++mi)");
     dgk_sm90_line(e, "    #pragma unroll");
@@ -93,6 +129,8 @@ static void emit_tile_setup(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "        #pragma unroll");
     dgk_sm90_line(e, "        for (int i = 0; i < INST_N / 2; ++i)");
     dgk_sm90_line(e, "            acc[mi][ni][i] = 0.0f;");
+    if (f->sb_per_column)
+        return;
     dgk_sm90_line(e, "const int sb_rows = (%s + 127) / 128;", dgk_sm90_dim(e, &e->p->n, nb, sizeof nb));
     dgk_sm90_line(e, "const int sb_row = min(n_block * BN / 128, sb_rows - 1);");
     if (f->sb_grouped) {
@@ -139,6 +177,15 @@ static void emit_promote_block(dgk_sm90_ctx *e, int n, const char *kb)
     dgk_sm90_close(e, NULL);
 }
 
+/* Per-column B scales: promote K block `n` from the stage `held` it was read from, then
+ * release that stage (its SB row is read during the promotion). */
+static void emit_promote_held(dgk_sm90_ctx *e, int n, const char *held)
+{
+    dgk_sm90_line(e, "fence_acc(tmp%d);", n);
+    dgk_sm90_line(e, "promote(acc, tmp%d, sa%d, sb_base + %s * SB_STAGE_BYTES);", n, n, held);
+    dgk_sm90_line(e, "release_stage(&empty_bar[%s], lane);", held);
+}
+
 static void emit_advance(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
@@ -151,9 +198,14 @@ static void emit_kloop_serial(dgk_sm90_ctx *e)
     dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
     emit_issue_block(e, 0);
     dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
-    dgk_sm90_line(e, "release_stage(&empty_bar[stage], lane);");
-    emit_advance(e);
-    emit_promote_block(e, 0, "kb");
+    if (e->p->fp8.sb_per_column) {
+        emit_promote_held(e, 0, "stage");
+        emit_advance(e);
+    } else {
+        dgk_sm90_line(e, "release_stage(&empty_bar[stage], lane);");
+        emit_advance(e);
+        emit_promote_block(e, 0, "kb");
+    }
     dgk_sm90_close(e, NULL);
 }
 
@@ -165,7 +217,20 @@ static void emit_issue_next(dgk_sm90_ctx *e, int n, int older)
     dgk_sm90_line(e, "held%d = stage;", n);
     emit_advance(e);
     dgk_sm90_line(e, "dgk_wgmma_wait<1>();  // every group but tmp%d's is done", n);
-    dgk_sm90_line(e, "release_stage(&empty_bar[held%d], lane);", older);
+    if (!e->p->fp8.sb_per_column)
+        dgk_sm90_line(e, "release_stage(&empty_bar[held%d], lane);", older);
+}
+
+/* Promote the older block (temporary n, K block kb): per column from its held stage
+ * (released after), else with the SB values fetched from global. */
+static void emit_promote_older(dgk_sm90_ctx *e, int n, const char *kb)
+{
+    char held[8];
+    snprintf(held, sizeof held, "held%d", n);
+    if (e->p->fp8.sb_per_column)
+        emit_promote_held(e, n, held);
+    else
+        emit_promote_block(e, n, kb);
 }
 
 /* Two temporaries. The steady-state loop takes two blocks per trip with no branch around
@@ -180,22 +245,25 @@ static void emit_kloop_overlap(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "int kb = 0;");
     dgk_sm90_line(e, "#pragma unroll 1");
     dgk_sm90_open(e, "for (; kb + 2 < k_blocks; kb += 2)");
+    int pc = e->p->fp8.sb_per_column;
     emit_issue_next(e, 1, 0);
-    emit_promote_block(e, 0, "kb");
+    emit_promote_older(e, 0, "kb");
     emit_issue_next(e, 0, 1);
-    emit_promote_block(e, 1, "(kb + 1)");
+    emit_promote_older(e, 1, "(kb + 1)");
     dgk_sm90_close(e, NULL);
     dgk_sm90_open(e, "if (kb + 1 < k_blocks)");
     emit_issue_next(e, 1, 0);
-    emit_promote_block(e, 0, "kb");
+    emit_promote_older(e, 0, "kb");
     dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
-    dgk_sm90_line(e, "release_stage(&empty_bar[held1], lane);");
-    emit_promote_block(e, 1, "(kb + 1)");
+    if (!pc)
+        dgk_sm90_line(e, "release_stage(&empty_bar[held1], lane);");
+    emit_promote_older(e, 1, "(kb + 1)");
     dgk_sm90_close(e, " else {");
     e->indent++;
     dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
-    dgk_sm90_line(e, "release_stage(&empty_bar[held0], lane);");
-    emit_promote_block(e, 0, "kb");
+    if (!pc)
+        dgk_sm90_line(e, "release_stage(&empty_bar[held0], lane);");
+    emit_promote_older(e, 0, "kb");
     dgk_sm90_close(e, NULL);
 }
 

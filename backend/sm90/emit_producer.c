@@ -64,6 +64,11 @@ static void emit_kblock(dgk_sm90_ctx *e)
             dgk_sm90_line(e, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, kb);",
                           p->args[p->fp8.sa_arg].name);
     }
+    if (p->fp8.sb_per_column) {
+        dgk_sm90_loc(e, p->fp8.loc, "B scales of this K block: BN f32 values");
+        dgk_sm90_line(e, "dgk_tma_load_2d(smem_sb + stage * SB_STAGE_BYTES, &%s, bar, n_block * BN, kb);",
+                      p->args[p->fp8.sb_arg].name);
+    }
     dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
 }
 

@@ -27,6 +27,11 @@ static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
         s->sa_stage_bytes = align_up(p->bm * 4, 128);
         off += p->stages * s->sa_stage_bytes;
     }
+    if (p->fp8.enabled && p->fp8.sb_per_column) {
+        s->sb_off = off;
+        s->sb_stage_bytes = align_up(p->bn * 4, 128);
+        off += p->stages * s->sb_stage_bytes;
+    }
     s->epi_off = align_up(off, 1024);
     s->epi_bytes = p->consumer_wgs * e->out_boxes * e->out_box_bytes;
     s->bar_off = align_up(s->epi_off + s->epi_bytes, 8);
@@ -99,9 +104,13 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "enum { SMEM_A = %d, SMEM_B = %d, SMEM_SA = %d, SMEM_D = %d, SMEM_BAR = %d };", s->a_off,
                   s->b_off, s->sa_off, s->epi_off, s->bar_off);
     dgk_sm90_line(e, "enum { SA_STAGE_BYTES = %d };", s->sa_stage_bytes);
+    if (p->fp8.sb_per_column)
+        dgk_sm90_line(e, "enum { SMEM_SB = %d, SB_STAGE_BYTES = %d };  // B scales: BN f32 per stage", s->sb_off,
+                      s->sb_stage_bytes);
     dgk_sm90_line(e, "// bytes TMA delivers into one stage of one CTA (multicast chunks from peers included)");
     dgk_sm90_line(e, "enum { STAGE_TX_BYTES = %d };",
-                  e->a.stage_bytes + e->b.stage_bytes + (p->fp8.enabled ? p->bm * 4 : 0));
+                  e->a.stage_bytes + e->b.stage_bytes + (p->fp8.enabled ? p->bm * 4 : 0) +
+                      (p->fp8.sb_per_column ? p->bn * 4 : 0));
     dgk_sm90_line(e, "// a stage is free once every consumer warp of every CTA in the cluster released it");
     dgk_sm90_line(e, "enum { EMPTY_ARRIVALS = 4 * CONSUMERS * CLUSTER };");
     dgk_sm90_loc(e, p->epi.loc, "output staging: per consumer, D_BOXES TMA boxes of WG_ROWS x D_BOX_COLS");
@@ -160,6 +169,8 @@ void dgk_sm90_emit_smem_carve(dgk_sm90_ctx *e)
                   (int)e->p->b.swizzle);
     if (e->p->fp8.enabled)
         dgk_sm90_line(e, "dgk_u8 *const smem_sa = smem + SMEM_SA;  // STAGES x BM f32 A scales");
+    if (e->p->fp8.sb_per_column)
+        dgk_sm90_line(e, "dgk_u8 *const smem_sb = smem + SMEM_SB;  // STAGES x BN f32 B scales");
     dgk_sm90_line(e, "dgk_u8 *const smem_d = smem + SMEM_D;    // CONSUMERS x D_BOXES x D_BOX_BYTES output staging");
     dgk_sm90_line(e, "dgk_u64 *const full_bar = (dgk_u64 *)(smem + SMEM_BAR);  // stage filled by TMA");
     dgk_sm90_line(e, "dgk_u64 *const empty_bar = full_bar + STAGES;            // stage released by consumers");
