@@ -363,6 +363,14 @@ dgk_status dgk_gemm_bf16_tt(dgk_context *ctx, const dgk_tensor *a, const dgk_ten
 dgk_status dgk_gemm_fp8_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa, const dgk_tensor *b,
                            const dgk_tensor *sb, const dgk_tensor *d, void *stream);
 
+/* D += (A * SA) @ (B * SB)^T, DeepGEMM's FP8 weight gradient: A e4m3 [M, K] with f32
+ * scales SA [cdiv(K, 128), M] and B e4m3 [N, K] with f32 scales SB [cdiv(K, 128), N]
+ * (both 1x128: one per row of A / of B and 128 of K, stored MN-major; row strides may be
+ * padded to a multiple of 4); D f32 [M, N], accumulated into (its contents are the
+ * addend). K % 128 == 0. */
+dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa, const dgk_tensor *b,
+                                 const dgk_tensor *sb, const dgk_tensor *d, void *stream);
+
 /* M-grouped GEMMs for Mixture-of-Experts (DeepGEMM's m-grouped kernels), D bf16, B holds
  * one [N, K] matrix per group (expert): b [G, N, K], bf16 or e4m3.
  * Contiguous: the rows of all groups stacked in a [M, K] and d [M, N]; group_ids i32 [M]

@@ -1,15 +1,21 @@
-/* gemm_fp8.c - the FP8 GEMM entry point dgk_gemm_fp8_nt: D = (A * SA) @ (B * SB)^T
+/* gemm_fp8.c - the dense FP8 GEMM entry points. dgk_gemm_fp8_nt: D = (A * SA) @ (B * SB)^T
  * with DeepSeek's fine-grained scales (A per token and 128 of K, B per 128x128 block),
  * e4m3 inputs, FP32 accumulation with per-K-block promotion, bf16 or f32 output; the
  * kernel is gemm_fp8_nt in stdlib/gemm_fp8.dgk. SM90 FP8 wgmma reads K-major operands
  * only, so this is NT: A [M, K], B [N, K]. Scales are f32: SA [cdiv(K, 128), M] with a
  * row stride that may be padded (TMA needs 16-byte rows: M rounded up to 4), SB
- * [cdiv(N, 128), cdiv(K, 128)]. */
+ * [cdiv(N, 128), cdiv(K, 128)].
+ * dgk_gemm_fp8_wgrad_nt (DeepGEMM's weight gradient, kernel gemm_fp8_wgrad): D += (A * SA)
+ * @ (B * SB)^T with both operands scaled 1x128 (SB [cdiv(K, 128), N], one scale per
+ * column and 128 of K), D f32, accumulated in place by TMA reduce-add. */
+#include <stdio.h>
+
 #include "runtime/rt.h"
 #include "source.h"
 #include "stock.h"
 
 static const stock_kernel fp8_nt = {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_nt"};
+static const stock_kernel fp8_wgrad = {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_wgrad"};
 
 static dgk_status check(const dgk_tensor *a, const dgk_tensor *sa, const dgk_tensor *b, const dgk_tensor *sb,
                         const dgk_tensor *d)
@@ -44,6 +50,96 @@ dgk_status dgk_gemm_fp8_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tens
     const char *extra[1] = {td == DGK_DTYPE_F32 ? "TD=f32" : "TD=bf16"};
     dgk_op *op;
     st = stock_gemm_op(ctx, &fp8_nt, &s, (uint32_t)td, extra, 1, &op);
+    if (st != DGK_OK)
+        return st;
+    const dgk_tensor *params[5] = {a, sa, b, sb, d};
+    return dgk_op_launch(op, params, NULL, 5, stream);
+}
+
+/* ---- weight gradient ----------------------------------------------------------------- */
+
+enum { SMEM_MAX = 232448, MAX_STAGES = 8 };
+
+static int align_up(int x, int a)
+{
+    return (x + a - 1) / a * a;
+}
+
+/* The shared memory of an sm90 wgrad tile with `stages` stages, laid out as the planner
+ * does (backend/sm90/emit_smem.c): A and B stages, the A and B scale rows, the whole
+ * f32 output tile staged for the TMA reduce-add, then the barriers. */
+static int wgrad_smem(int bm, int bn, int stages)
+{
+    int stage = bm * 128 + bn * 128 + align_up(bm * 4, 128) + align_up(bn * 4, 128);
+    int epi = align_up(stages * stage, 1024);
+    return align_up(epi + bm * bn * 4, 8) + 16 * stages;
+}
+
+int gemm_fp8_wgrad_stages(void)
+{
+    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0};
+    gemm_config c[16];
+    int n = gemm_candidates(&s, c, 16), best = MAX_STAGES;
+    for (int i = 0; i < n; i++) {
+        int st = MAX_STAGES;
+        while (st > 2 && wgrad_smem(c[i].bm, c[i].bn, st) > SMEM_MAX)
+            st--;
+        best = st < best ? st : best;
+    }
+    return best;
+}
+
+static int shape_is(const dgk_tensor *t, int64_t r, int64_t c)
+{
+    return t->shape[0] == r && t->shape[1] == c;
+}
+
+static dgk_status check_wgrad(const dgk_tensor *a, const dgk_tensor *sa, const dgk_tensor *b, const dgk_tensor *sb,
+                              const dgk_tensor *d)
+{
+    const char *fn = "dgk_gemm_fp8_wgrad_nt";
+    if (!a || !sa || !b || !sb || !d)
+        return dgk_fail(DGK_EINVAL, "%s: %s is NULL", fn, !a ? "a" : !sa ? "sa" : !b ? "b" : !sb ? "sb" : "d");
+    if (a->rank != 2 || sa->rank != 2 || b->rank != 2 || sb->rank != 2 || d->rank != 2)
+        return dgk_fail(DGK_ESHAPE, "%s: a, sa, b, sb and d must be 2-D tensors", fn);
+    if (a->dtype != DGK_DTYPE_E4M3 || b->dtype != DGK_DTYPE_E4M3)
+        return dgk_fail(DGK_EDTYPE, "%s: a and b must be e4m3", fn);
+    if (sa->dtype != DGK_DTYPE_F32 || sb->dtype != DGK_DTYPE_F32)
+        return dgk_fail(DGK_EDTYPE, "%s: sa and sb must be f32 (ue8m0 scales are an SM100 format)", fn);
+    if (d->dtype != DGK_DTYPE_F32)
+        return dgk_fail(DGK_EDTYPE, "%s: d must be f32 (the gradient is accumulated into it)", fn);
+    int64_t m = a->shape[0], n = b->shape[0], k = a->shape[1];
+    if (k % 128)
+        return dgk_fail(DGK_ESHAPE, "%s: K = %lld is not a multiple of 128 (one scale per 128 of K)", fn, (long long)k);
+    if (b->shape[1] != k)
+        return dgk_fail(DGK_ESHAPE, "%s: b is [%lld, %lld]; it must be [N, K] with K = %lld like a", fn,
+                        (long long)b->shape[0], (long long)b->shape[1], (long long)k);
+    if (!shape_is(d, m, n))
+        return dgk_fail(DGK_ESHAPE, "%s: d is [%lld, %lld]; it must be [M, N] = [%lld, %lld]", fn, (long long)d->shape[0],
+                        (long long)d->shape[1], (long long)m, (long long)n);
+    if (!shape_is(sa, k / 128, m))
+        return dgk_fail(DGK_ESHAPE, "%s: sa is [%lld, %lld]; it must be [K / 128, M] = [%lld, %lld]", fn,
+                        (long long)sa->shape[0], (long long)sa->shape[1], (long long)(k / 128), (long long)m);
+    if (!shape_is(sb, k / 128, n))
+        return dgk_fail(DGK_ESHAPE, "%s: sb is [%lld, %lld]; it must be [K / 128, N] = [%lld, %lld] (one scale per column and 128 of K)",
+                        fn, (long long)sb->shape[0], (long long)sb->shape[1], (long long)(k / 128), (long long)n);
+    return DGK_OK;
+}
+
+dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa, const dgk_tensor *b,
+                                 const dgk_tensor *sb, const dgk_tensor *d, void *stream)
+{
+    dgk_status st = check_wgrad(a, sa, b, sb, d);
+    if (st != DGK_OK)
+        return st;
+    if (!ctx)
+        return dgk_fail(DGK_EINVAL, "dgk_gemm_fp8_wgrad_nt: ctx is NULL");
+    gemm_shape s = {a->shape[0], b->shape[0], a->shape[1], 1, 4, 0, 1, 0};
+    char stages[32];
+    snprintf(stages, sizeof stages, "STAGES=%d", gemm_fp8_wgrad_stages());
+    const char *extra[1] = {stages};
+    dgk_op *op;
+    st = stock_gemm_op(ctx, &fp8_wgrad, &s, 0, extra, 1, &op);
     if (st != DGK_OK)
         return st;
     const dgk_tensor *params[5] = {a, sa, b, sb, d};

@@ -57,6 +57,18 @@ static void print_grouped(const grouped_form *f)
             printf("%s %s -D BM=%d -D BN=%d -D N=4096 -D K=7168\n", f->file, f->kernel, c[i].bm, c[i].bn);
 }
 
+/* The FP8 weight gradient (dgk_gemm_fp8_wgrad_nt): f32 D accumulated into, every FP8
+ * candidate tile, with the stage count the entry point passes. */
+static void print_wgrad(void)
+{
+    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0};
+    gemm_config c[16];
+    int n = gemm_candidates(&s, c, 16);
+    for (int i = 0; i < n; i++)
+        printf("stdlib/gemm_fp8.dgk gemm_fp8_wgrad -D BM=%d -D BN=%d -D STAGES=%d -D N=4096 -D K=7168\n", c[i].bm,
+               c[i].bn, gemm_fp8_wgrad_stages());
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
@@ -65,5 +77,6 @@ int main(void)
                 print_form(&forms[i], out, c);
     for (size_t i = 0; i < sizeof grouped / sizeof grouped[0]; i++)
         print_grouped(&grouped[i]);
+    print_wgrad();
     return 0;
 }

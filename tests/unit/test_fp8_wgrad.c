@@ -1,0 +1,209 @@
+/* test_fp8_wgrad.c - the FP8 weight-gradient GEMM (dgk_gemm_fp8_wgrad_nt, kernel
+ * gemm_fp8_wgrad in stdlib/gemm_fp8.dgk) without a GPU: the entry point's argument
+ * checks (each failure names the argument; a consistent call gets as far as the NULL
+ * context, so every check ran and passed), the stage count it compiles with, and the
+ * compiler's lowering of the stock kernel for every candidate tile (B scales per column
+ * by TMA into each stage, promotion reading them from the stage, f32 TMA reduce-add). */
+#include <stdio.h>
+#include <string.h>
+
+#include "compiler/plan.h"
+#include "dgk.h"
+#include "dgkc.h"
+#include "stdlib/source.h"
+#include "stdlib/stock.h"
+#include "check_main.h"
+
+#define ck_msg_has(s) ck_assert_msg(strstr(dgk_last_error(), (s)) != NULL, \
+                                    "message \"%s\" lacks \"%s\"", dgk_last_error(), (s))
+
+enum { M = 256, N = 384, K = 512 };
+
+static char mem[16];
+
+static dgk_tensor t2(dgk_dtype_id dt, int64_t a, int64_t b)
+{
+    return dgk_tensor_make(mem, dt, 2, (int64_t[]){a, b});
+}
+
+typedef struct args {
+    dgk_tensor a, sa, b, sb, d;
+} args;
+
+static args consistent(void)
+{
+    return (args){t2(DGK_DTYPE_E4M3, M, K), t2(DGK_DTYPE_F32, K / 128, M), t2(DGK_DTYPE_E4M3, N, K),
+                  t2(DGK_DTYPE_F32, K / 128, N), t2(DGK_DTYPE_F32, M, N)};
+}
+
+static dgk_status call(const args *x)
+{
+    return dgk_gemm_fp8_wgrad_nt(NULL, &x->a, &x->sa, &x->b, &x->sb, &x->d, NULL);
+}
+
+START_TEST(consistent_call_reaches_the_context_check)
+{
+    args x = consistent();
+    ck_assert_int_eq(call(&x), DGK_EINVAL);
+    ck_msg_has("dgk_gemm_fp8_wgrad_nt: ctx is NULL");
+    /* a padded SA row stride (M rounded up to 4) is fine: only extents are checked */
+    x.sa.stride[0] = M + 4;
+    ck_assert_int_eq(call(&x), DGK_EINVAL);
+    ck_msg_has("ctx is NULL");
+}
+END_TEST
+
+START_TEST(null_tensors_are_named)
+{
+    args x = consistent();
+    ck_assert_int_eq(dgk_gemm_fp8_wgrad_nt(NULL, &x.a, &x.sa, &x.b, NULL, &x.d, NULL), DGK_EINVAL);
+    ck_msg_has("dgk_gemm_fp8_wgrad_nt: sb is NULL");
+    ck_assert_int_eq(dgk_gemm_fp8_wgrad_nt(NULL, &x.a, NULL, &x.b, &x.sb, &x.d, NULL), DGK_EINVAL);
+    ck_msg_has("sa is NULL");
+    ck_assert_int_eq(dgk_gemm_fp8_wgrad_nt(NULL, &x.a, &x.sa, &x.b, &x.sb, NULL, NULL), DGK_EINVAL);
+    ck_msg_has("d is NULL");
+}
+END_TEST
+
+START_TEST(dtypes_and_ranks_are_named)
+{
+    args x = consistent();
+    x.d = t2(DGK_DTYPE_BF16, M, N);
+    ck_assert_int_eq(call(&x), DGK_EDTYPE);
+    ck_msg_has("d must be f32 (the gradient is accumulated into it)");
+    x = consistent();
+    x.b = t2(DGK_DTYPE_BF16, N, K);
+    ck_assert_int_eq(call(&x), DGK_EDTYPE);
+    ck_msg_has("a and b must be e4m3");
+    x = consistent();
+    x.sb = t2(DGK_DTYPE_BF16, K / 128, N);
+    ck_assert_int_eq(call(&x), DGK_EDTYPE);
+    ck_msg_has("sa and sb must be f32");
+    x = consistent();
+    x.sb = dgk_tensor_make(mem, DGK_DTYPE_F32, 1, (int64_t[]){N});
+    ck_assert_int_eq(call(&x), DGK_ESHAPE);
+    ck_msg_has("a, sa, b, sb and d must be 2-D tensors");
+}
+END_TEST
+
+START_TEST(extents_must_agree)
+{
+    args x = consistent();
+    x.a = t2(DGK_DTYPE_E4M3, M, K + 64);
+    ck_assert_int_eq(call(&x), DGK_ESHAPE);
+    ck_msg_has("K = 576 is not a multiple of 128");
+    x = consistent();
+    x.b = t2(DGK_DTYPE_E4M3, N, K / 2);
+    ck_assert_int_eq(call(&x), DGK_ESHAPE);
+    ck_msg_has("b is [384, 256]; it must be [N, K] with K = 512 like a");
+    x = consistent();
+    x.d = t2(DGK_DTYPE_F32, M, N + 8);
+    ck_assert_int_eq(call(&x), DGK_ESHAPE);
+    ck_msg_has("d is [256, 392]; it must be [M, N] = [256, 384]");
+    x = consistent();
+    x.sa = t2(DGK_DTYPE_F32, M, K / 128);
+    ck_assert_int_eq(call(&x), DGK_ESHAPE);
+    ck_msg_has("sa is [256, 4]; it must be [K / 128, M] = [4, 256]");
+    /* the dense FP8 GEMM's B scale layout ([N / 128, K / 128]) is not the wgrad one */
+    x = consistent();
+    x.sb = t2(DGK_DTYPE_F32, N / 128, K / 128);
+    ck_assert_int_eq(call(&x), DGK_ESHAPE);
+    ck_msg_has("sb is [3, 4]; it must be [K / 128, N] = [4, 384]");
+}
+END_TEST
+
+/* ---- the compiler side ---- */
+
+static dgkc_unit *lower(int bm, int bn, int stages)
+{
+    char v[3][16];
+    snprintf(v[0], sizeof v[0], "%d", bm);
+    snprintf(v[1], sizeof v[1], "%d", bn);
+    snprintf(v[2], sizeof v[2], "%d", stages);
+    dgkc_unit *u = dgkc_unit_new("stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, strlen(dgk_stdlib_gemm_fp8));
+    ck_assert_ptr_nonnull(u);
+    ck_assert_int_eq(dgkc_define(u, "BM", v[0]), DGKC_OK);
+    ck_assert_int_eq(dgkc_define(u, "BN", v[1]), DGKC_OK);
+    ck_assert_int_eq(dgkc_define(u, "STAGES", v[2]), DGKC_OK);
+    ck_assert_int_eq(dgkc_define(u, "N", "4096"), DGKC_OK);
+    ck_assert_int_eq(dgkc_define(u, "K", "7168"), DGKC_OK);
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
+    return u;
+}
+
+#define HAS(text, s) ck_assert_msg(strstr((text), (s)) != NULL, "generated code lacks \"%s\"", (s))
+
+/* Every tile the entry point can pick lowers with the stage count it passes; one stage
+ * more does not fit the largest (so the count is the tight one). */
+START_TEST(every_candidate_lowers)
+{
+    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0};
+    gemm_config c[16];
+    int n = gemm_candidates(&s, c, 16), stages = gemm_fp8_wgrad_stages();
+    ck_assert_int_ge(n, 3);
+    ck_assert_int_eq(stages, 4);
+    for (int i = 0; i < n; i++) {
+        dgkc_unit *u = lower(c[i].bm, c[i].bn, stages);
+        int k = dgkc_kernel_index(u, "gemm_fp8_wgrad");
+        ck_assert_int_ge(k, 0);
+        ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", k), DGKC_OK);
+        const dgk_plan *p = dgkc_kernel_plan(u, k);
+        ck_assert(p->fp8.enabled && p->fp8.sb_per_column && !p->fp8.sb_straddle && p->epi.accumulate);
+        ck_assert_int_le(p->smem.total, 232448);
+        dgkc_unit_free(u);
+    }
+    dgkc_unit *u = lower(128, 128, stages + 1);
+    ck_assert_int_ne(dgkc_plan_kernel(u, "sm_90a", dgkc_kernel_index(u, "gemm_fp8_wgrad")), DGKC_OK);
+    dgkc_unit_free(u);
+}
+END_TEST
+
+START_TEST(plan_and_code)
+{
+    dgkc_unit *u = lower(128, 128, 4);
+    int k = dgkc_kernel_index(u, "gemm_fp8_wgrad");
+    const char *cu = NULL;
+    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", k, &cu, NULL), DGKC_OK);
+    const dgk_plan *p = dgkc_kernel_plan(u, k);
+    const dgk_kernel_arg *sb = &p->args[p->fp8.sb_arg];
+    ck_assert_int_eq(sb->kind, DGK_ARG_TMA);
+    ck_assert_str_eq(sb->name, "tma_SB");
+    ck_assert_int_eq(sb->tma.box[0], 128);
+    ck_assert_int_eq(sb->tma.box[1], 1);
+    ck_assert_int_eq(p->fp8.sb_stride_arg, -1);
+    ck_assert_int_eq(p->fp8.block_n, 1);
+    ck_assert_int_eq(p->smem.sb_stage_bytes, 512);
+    ck_assert_int_eq(p->smem.sb_off, p->smem.sa_off + 4 * p->smem.sa_stage_bytes);
+    ck_assert_int_eq(p->epi.out_dtype, DGK_DT_F32);
+    HAS(cu, "dgk_tma_load_2d(smem_sb + stage * SB_STAGE_BYTES, &tma_SB, bar, n_block * BN, kb);");
+    HAS(cu, "STAGE_TX_BYTES = 33792");
+    HAS(cu, "const dgk_u32 sb_base = dgk_smem_u32(smem_sb) + 4 * (2 * (lane % 4));");
+    HAS(cu, "acc[mi][ni][i + 3] += t[mi][ni][i + 3] * (sa[mi][1] * sb1);");
+    /* a stage is released after its block's promotion has read its B scales */
+    HAS(cu, "promote(acc, tmp0, sa0, sb_base + held0 * SB_STAGE_BYTES);\n"
+            "                release_stage(&empty_bar[held0], lane);");
+    HAS(cu, "dgk_tma_reduce_add_2d(");
+    ck_assert_ptr_null(strstr(cu, "ptr_SB"));
+    dgkc_unit_free(u);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("fp8_wgrad");
+    TCase *tc = tcase_create("entry_point");
+    tcase_add_test(tc, consistent_call_reaches_the_context_check);
+    tcase_add_test(tc, null_tensors_are_named);
+    tcase_add_test(tc, dtypes_and_ranks_are_named);
+    tcase_add_test(tc, extents_must_agree);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("lowering");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, every_candidate_lowers);
+    tcase_add_test(tc, plan_and_code);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+DGK_CHECK_MAIN(make_suite)
