@@ -135,6 +135,19 @@ static void test_shapes(void)
     expect(n == 45 && nt_only, "check full fp8 has 45 cases, all NT");
     n = gh_shapes_check("full", GH_BF16, v, 10);
     expect(n == 10, "a shape list is cut at max");
+    n = gh_shapes_accumulate("full", v, GH_MAX_SHAPES);
+    all = 1;
+    for (int i = 0; i < n; i++)
+        all &= v[i].layout == GH_NT && v[i].out == GH_F32 && v[i].has_c;
+    expect(n == 36 && all && has_shape(v, n, 1, 2112, 7168, GH_NT, GH_F32, 1) &&
+               has_shape(v, n, 4096, 129280, 7168, GH_NT, GH_F32, 1),
+           "accumulate full = 4 M x 9 (N,K), NT, f32 out, +C");
+    expect(gh_shapes_accumulate("quick", v, GH_MAX_SHAPES) == 6 &&
+               gh_shapes_accumulate("tiny", v, GH_MAX_SHAPES) == 16 &&
+               gh_shapes_accumulate("nope", v, GH_MAX_SHAPES) == -1,
+           "accumulate quick 6, tiny 16, unknown set an error");
+    expect(gh_unchanged_allowed(1000) == 8 && gh_unchanged_allowed(4096ull * 129280) == 60,
+           "unchanged elements allowed: 8 + n / 1e7");
 }
 
 /* --- registry, options, names ------------------------------------------------------------- */
@@ -157,6 +170,17 @@ static void test_registry(void)
            "cublaslt-fp8-block takes fp8 NT with block scales");
     f8.layout = GH_NN;
     expect(blk && !gh_runner_applies(blk, &f8), "FP8 runners do not claim NN");
+#ifndef GH_EMU
+    const gh_runner *wg = gh_runner_find("dgk-fp8-wgrad");
+    gh_problem acc = {128, 256, 512, GH_NT, GH_E4M3, GH_F32, GH_RECIPE_NONE, 1};
+    expect(wg && wg->recipe == GH_RECIPE_WGRAD && (wg->caps & GH_CAP_ACCUMULATE) && gh_runner_applies(wg, &acc),
+           "dgk-fp8-wgrad accumulates f32 from C with 1x128/1x128 scales");
+    acc.has_c = 0;
+    expect(wg && !gh_runner_applies(wg, &acc), "an accumulating runner needs C (D's start)");
+    acc.has_c = 1;
+    acc.out = GH_BF16;
+    expect(wg && !gh_runner_applies(wg, &acc), "an accumulating runner needs f32 out");
+#endif
 }
 
 static void test_opts(void)
@@ -193,6 +217,11 @@ static void test_names(void)
            "layout names parse");
     expect(gh_problem_bytes(&p) == bytes, "problem bytes = A + B + scales + D");
     expect(gh_problem_flops(&p) == 2.0 * 4096 * 7168 * 16384, "problem flops = 2MNK");
+    p.recipe = GH_RECIPE_WGRAD;
+    expect(gh_problem_bytes(&p) == 4096.0 * 16384 + 7168.0 * 16384 + 2.0 * 4096 * 7168 + 4.0 * 128 * (4096 + 7168),
+           "wgrad scale bytes = 4 (K/128) (M + N)");
+    expect(strcmp(gh_recipe_name(GH_RECIPE_WGRAD), "1x128/1x128") == 0, "wgrad recipe name");
+    p.recipe = GH_RECIPE_BLOCK;
     expect(gh_diff_bar(&p) == 1e-3, "fp8 bar is 1e-3");
     p.in = GH_BF16;
     expect(gh_diff_bar(&p) == 1e-5, "bf16 bar is 1e-5");

@@ -3,6 +3,8 @@
  * draws fresh random inputs from the run's seed, poisons D, runs the runner once, and
  * requires every element written and finite and diff < 1e-5 (BF16) or < 1e-3 (FP8,
  * against the BF16 product of the unquantized inputs, so quantization error counts).
+ * Accumulating runners (D += A*B, the FP8 weight gradient) run on their own shapes
+ * (f32 out, D starting as C) and must change every element.
  * One PASS/FAIL/SKIP line per (case, runner); the last line is "N passed, M failed";
  * the exit status is non-zero on any failure. */
 #include "check.h"
@@ -98,13 +100,15 @@ typedef struct run_state {
     int dead;  /* the CUDA context is lost */
 } run_state;
 
-/* All applicable, selected runners on one shape. */
-static int check_shape(run_state *st, const gh_problem *p)
+/* All applicable, selected runners on one shape: the accumulating ones on their own
+ * shape set (`accumulate`), the others on the dense sets. */
+static int check_shape(run_state *st, const gh_problem *p, int accumulate)
 {
     const gh_runner *use[64];
     int n = 0;
     for (int i = 0; i < gh_runner_count && n < 64; i++)
-        if (gh_runner_applies(&gh_runners[i], p) && gh_name_in_list(st->o->runners, gh_runners[i].name))
+        if (gh_runner_applies(&gh_runners[i], p) && gh_name_in_list(st->o->runners, gh_runners[i].name) &&
+            !(gh_runners[i].caps & GH_CAP_ACCUMULATE) == !accumulate)
             use[n++] = &gh_runners[i];
     if (n == 0)
         return GH_OK;
@@ -126,18 +130,27 @@ static int check_shape(run_state *st, const gh_problem *p)
     return st->dead ? GH_ERROR : GH_OK;
 }
 
-static int check_dtype(run_state *st, gh_dtype in)
+static int check_set(run_state *st, gh_dtype in, const gh_shape *shapes, int n, int accumulate)
 {
-    static gh_shape shapes[GH_MAX_SHAPES];
-    int n = gh_shapes_check(st->o->shapes, in, shapes, GH_MAX_SHAPES);
     for (int i = 0; i < n; i++) {
         const gh_shape *sh = &shapes[i];
         if (st->o->layouts && !(st->o->layouts & (1u << sh->layout)))
             continue;
         gh_problem p = {sh->m, sh->n, sh->k, sh->layout, in, sh->out, GH_RECIPE_NONE, sh->has_c};
-        GH_TRY(check_shape(st, &p));
+        GH_TRY(check_shape(st, &p, accumulate));
     }
     return GH_OK;
+}
+
+static int check_dtype(run_state *st, gh_dtype in)
+{
+    static gh_shape shapes[GH_MAX_SHAPES];
+    int n = gh_shapes_check(st->o->shapes, in, shapes, GH_MAX_SHAPES);
+    GH_TRY(check_set(st, in, shapes, n, 0));
+    if (in != GH_E4M3)
+        return GH_OK;
+    n = gh_shapes_accumulate(st->o->shapes, shapes, GH_MAX_SHAPES);
+    return check_set(st, in, shapes, n, 1);
 }
 
 static void header(const gh_opts *o)

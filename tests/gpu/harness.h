@@ -96,12 +96,15 @@ typedef enum gh_layout {
  *   block:  A per token 1x128 (f32, stored MN-major [K/128][align(M,4)]),
  *           B per block 128x128 (f32, stored [cdiv(N,128)][K/128]);
  *   block-ue8m0: as block, each scale rounded up to a power of two (still stored
- *           as f32; packing into ue8m0 bytes is an SM100 concern). */
+ *           as f32; packing into ue8m0 bytes is an SM100 concern);
+ *   wgrad:  A and B both per row 1x128 (DeepGEMM's weight gradient): SA as in block,
+ *           SB f32 stored MN-major [K/128][align(N,4)], one per column of D and 128 of K. */
 #define GH_RECIPES(X) \
     X(GH_RECIPE_NONE,        "none") \
     X(GH_RECIPE_TENSOR,      "tensor") \
     X(GH_RECIPE_BLOCK,       "1x128/128x128") \
-    X(GH_RECIPE_BLOCK_UE8M0, "1x128/128x128-ue8m0")
+    X(GH_RECIPE_BLOCK_UE8M0, "1x128/128x128-ue8m0") \
+    X(GH_RECIPE_WGRAD,       "1x128/1x128")
 typedef enum gh_recipe {
 #define X(id, name) id,
     GH_RECIPES(X)
@@ -126,7 +129,8 @@ typedef struct gh_buffers {
     const float *sa;   int64_t sa_ld; /* FP8 A scales; block: [K/128][sa_ld], sa_ld =
                                          align(M,4), padding entries are NaN; tensor: 1 */
     const float *sb;   int64_t sb_ld; /* FP8 B scales; block: [cdiv(N,128)][sb_ld],
-                                         sb_ld = K/128; tensor: 1 */
+                                         sb_ld = K/128; wgrad: [K/128][sb_ld], sb_ld =
+                                         align(N,4); tensor: 1 */
     const void *c;                    /* [M,N] in the out dtype, NULL unless has_c */
     void *d;                          /* [M,N] in the out dtype */
     uint64_t gen;                     /* changes whenever the contents of a, b, sa, sb
@@ -155,6 +159,12 @@ enum {
     GH_CAP_OUT_F32 = 1u << 5,
     GH_CAP_WITH_C = 1u << 6,
     GH_CAP_ALL = GH_CAP_LAYOUTS | GH_CAP_OUT_BF16 | GH_CAP_OUT_F32 | GH_CAP_WITH_C,
+    /* The runner accumulates, D += A*B (the FP8 weight gradient): it runs only on cases
+     * with C, whose D starts as a copy of C instead of poison (the reference is A*B + C),
+     * and an element still bit-equal to C afterwards counts as unwritten (beyond the few
+     * that A*B rounds away: see gh_unchanged_allowed). dgk-gemm-check runs these runners
+     * on their own shape set (gh_shapes_accumulate) and no others on it. */
+    GH_CAP_ACCUMULATE = 1u << 7,
 };
 
 typedef struct gh_runner {
@@ -261,12 +271,22 @@ typedef struct gh_compare {
     double diff;        /* DeepGEMM: 1 - 2*sum(x*y) / sum(x*x + y*y), over finite elements */
     double max_abs;     /* max |x - y| over finite elements */
     double ref_rms;     /* sqrt(mean(y*y)): the scale max_abs compares to */
+    size_t unchanged;   /* accumulating runners: elements bit-equal to C (D's start) */
 } gh_compare;
 
 /* Compares n elements of d (GH_BF16 or GH_F32) with the f32 reference, in double
  * precision on the GPU; synchronizes s and fills *r. */
 int gh_compare_ref(const void *d, gh_dtype t, const float *ref, size_t n, gh_compare *r,
                    cudaStream_t s);
+
+/* Counts the n f32 elements of d bit-equal to c's (an accumulating runner's D and its
+ * starting value); *first is the first such index or -1. Synchronizes s. */
+int gh_count_unchanged(const float *d, const float *c, size_t n, size_t *count, int64_t *first,
+                       cudaStream_t s);
+/* How many unchanged elements a correct accumulation may leave by chance: C + A*B rounds
+ * to C when |A*B| is below half an ulp of C, about once in 10^9 elements for the random
+ * inputs here; a skipped tile leaves thousands. 8 + n / 10^7. */
+size_t gh_unchanged_allowed(size_t n);
 
 /* --- reference GEMM (harness_ref.cu) --------------------------------------------------- */
 
@@ -375,6 +395,10 @@ int gh_shapes_bench(const char *set, gh_shape *out, int max);
  * subset ("quick"); or small edge cases in the same categories ("tiny": M = 1, 7, 65,
  * 130; N = 264..520, not multiples of 64; K = 128..384). */
 int gh_shapes_check(const char *set, gh_dtype in, gh_shape *out, int max);
+/* The accumulating runners' set (FP8 weight gradient): DeepGEMM's dense (N,K) with
+ * M in {1,64,128,4096}, NT, f32 out, +C as D's starting value ("full", 36 cases); a
+ * 6-shape subset ("quick"); the tiny shapes the same way ("tiny", 16). */
+int gh_shapes_accumulate(const char *set, gh_shape *out, int max);
 #define GH_MAX_SHAPES 256
 
 /* --- command line (harness_cli.c), shared by the two programs ------------------------ */

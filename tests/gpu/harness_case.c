@@ -1,7 +1,8 @@
 /* harness_case.c - one GEMM case: fresh random BF16 inputs (and C) drawn from the
  * case's seed, the reference product of those unquantized inputs, FP8 quantizations
  * made on demand per scale recipe, and the run-and-verify step shared by the check and
- * the benchmark (poison D, run, every element written and finite, diff < bar). */
+ * the benchmark (poison D, run, every element written and finite, diff < bar; for an
+ * accumulating runner D starts as C and every element must have changed). */
 #include "harness.h"
 
 #include <string.h>
@@ -62,6 +63,14 @@ static int quantize(gh_case *c, gh_recipe r, cudaStream_t s)
         GH_TRY(gh_malloc((void **)&q->sb, sizeof(float)));
         GH_TRY(gh_quant_tensor(c->a16, na, q->a8, q->sa, s));
         GH_TRY(gh_quant_tensor(c->b16, nb, q->b8, q->sb, s));
+    } else if (r == GH_RECIPE_WGRAD) {
+        /* both operands per row and 128 of K; SB MN-major [K/128][align(N,4)] */
+        q->sa_ld = gh_align(p->m, 4);
+        q->sb_ld = gh_align(p->n, 4);
+        GH_TRY(gh_malloc((void **)&q->sa, sizeof(float) * elems(q->sa_ld, p->k / 128)));
+        GH_TRY(gh_malloc((void **)&q->sb, sizeof(float) * elems(q->sb_ld, p->k / 128)));
+        GH_TRY(gh_quant_1x128(c->a16, p->m, p->k, q->a8, q->sa, q->sa_ld, 0, s));
+        GH_TRY(gh_quant_1x128(c->b16, p->n, p->k, q->b8, q->sb, q->sb_ld, 0, s));
     } else {
         int ue8m0 = r == GH_RECIPE_BLOCK_UE8M0;
         q->sa_ld = gh_align(p->m, 4);
@@ -112,15 +121,43 @@ gh_problem gh_case_problem(const gh_case *c, const gh_runner *r)
     return p;
 }
 
+/* D's starting value: poison, or for an accumulating runner a copy of C. */
+static int start_d(gh_case *c, const gh_problem *p, int accumulate, cudaStream_t s)
+{
+    size_t nd = elems(p->m, p->n);
+    if (!accumulate)
+        return gh_poison(c->d, p->out, nd, s);
+    if (!c->c || p->out != GH_F32) {
+        gh_set_error("an accumulating runner needs a case with C and f32 output");
+        return GH_ERROR;
+    }
+    GH_CUDA(cudaMemcpyAsync(c->d, c->c, sizeof(float) * nd, cudaMemcpyDeviceToDevice, s));
+    return GH_OK;
+}
+
+/* Accumulating runners: elements still equal to C were never added to. */
+static int check_changed(const gh_case *c, size_t nd, gh_compare *m, cudaStream_t s)
+{
+    int64_t first;
+    GH_TRY(gh_count_unchanged((const float *)c->d, (const float *)c->c, nd, &m->unchanged, &first, s));
+    if (m->unchanged <= gh_unchanged_allowed(nd))
+        return GH_OK;
+    m->unwritten += m->unchanged;
+    if (m->first_bad < 0 || first < m->first_bad)
+        m->first_bad = first;
+    return GH_OK;
+}
+
 int gh_case_run(gh_case *c, const gh_runner *r, gh_verdict *v, cudaStream_t s)
 {
     gh_problem p = gh_case_problem(c, r);
     gh_buffers b;
     size_t nd = elems(p.m, p.n);
+    int accumulate = (r->caps & GH_CAP_ACCUMULATE) != 0;
     memset(v, 0, sizeof *v);
     v->bar = gh_diff_bar(&p);
     GH_TRY(gh_case_buffers(c, p.recipe, &b, s));
-    GH_TRY(gh_poison(c->d, p.out, nd, s));
+    GH_TRY(start_d(c, &p, accumulate, s));
     v->status = r->fn(&p, &b, s);
     if (v->status != GH_OK)
         return GH_OK;
@@ -133,6 +170,8 @@ int gh_case_run(gh_case *c, const gh_runner *r, gh_verdict *v, cudaStream_t s)
         return GH_OK;
     }
     GH_TRY(gh_compare_ref(c->d, p.out, c->ref, nd, &v->cmp, s));
+    if (accumulate)
+        GH_TRY(check_changed(c, nd, &v->cmp, s));
     v->pass = v->cmp.unwritten == 0 && v->cmp.nonfinite == 0 && v->cmp.diff < v->bar;
     return GH_OK;
 }

@@ -142,6 +142,44 @@ static void finish(const double *part, unsigned blocks, const unsigned long long
     r->ref_rms = n ? sqrt(syy / (double)n) : 0.0;
 }
 
+/* cnt: [0] elements of d bit-equal to c's, [1] the first one's index (atomicMin). */
+__global__ void __launch_bounds__(CMP_THREADS)
+unchanged_k(const unsigned *d, const unsigned *c, size_t n, unsigned long long *cnt)
+{
+    unsigned long long same = 0, first = ~0ull;
+    size_t stride = (size_t)gridDim.x * blockDim.x;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride)
+        if (d[i] == c[i]) {
+            first = same ? first : (unsigned long long)i;
+            same++;
+        }
+    if (same) {
+        atomicAdd(&cnt[0], same);
+        atomicMin(&cnt[1], first);
+    }
+}
+
+extern "C" int gh_count_unchanged(const float *d, const float *c, size_t n, size_t *count,
+                                  int64_t *first, cudaStream_t s)
+{
+    unsigned long long cnt[2] = {0, ~0ull};
+    GH_TRY(scratch());
+    GH_CUDA(cudaMemcpyAsync(d_cnt, cnt, sizeof cnt, cudaMemcpyHostToDevice, s));
+    GH_LAUNCH(unchanged_k, grid_for(n, CMP_MAX_BLOCKS), CMP_THREADS, s, (const unsigned *)d,
+              (const unsigned *)c, n, d_cnt);
+    GH_CUDA(cudaGetLastError());
+    GH_CUDA(cudaMemcpyAsync(cnt, d_cnt, sizeof cnt, cudaMemcpyDeviceToHost, s));
+    GH_CUDA(cudaStreamSynchronize(s));
+    *count = (size_t)cnt[0];
+    *first = cnt[1] == ~0ull ? -1 : (int64_t)cnt[1];
+    return GH_OK;
+}
+
+extern "C" size_t gh_unchanged_allowed(size_t n)
+{
+    return 8 + n / 10000000;
+}
+
 extern "C" int gh_compare_ref(const void *d, gh_dtype t, const float *ref, size_t n,
                               gh_compare *r, cudaStream_t s)
 {

@@ -43,5 +43,7 @@ int gh_runner_applies(const gh_runner *r, const gh_problem *p)
         return 0;
     if (!(r->caps & (1u << p->layout)) || !(r->caps & out_cap))
         return 0;
+    if ((r->caps & GH_CAP_ACCUMULATE) && (!p->has_c || p->out != GH_F32))
+        return 0; /* D += A*B starts from C, in f32 */
     return !p->has_c || (r->caps & GH_CAP_WITH_C);
 }

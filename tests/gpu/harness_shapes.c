@@ -139,6 +139,40 @@ static void check_full(list *l, gh_dtype in)
         push_grid(l, m4096, 1, (gh_layout)layout);
 }
 
+/* The accumulating runners' cases (D += A*B from C, f32): a quick subset. */
+static const gh_shape accumulate_quick[] = {
+    {1, 576, 7168, GH_NT, GH_F32, 1},
+    {64, 24576, 1536, GH_NT, GH_F32, 1},
+    {128, 2112, 7168, GH_NT, GH_F32, 1},
+    {4096, 256, 7168, GH_NT, GH_F32, 1},
+    {4096, 2112, 7168, GH_NT, GH_F32, 1},
+    {4096, 7168, 16384, GH_NT, GH_F32, 1},
+};
+
+int gh_shapes_accumulate(const char *set, gh_shape *out, int max)
+{
+    list l = {out, 0, max};
+    if (strcmp(set, "tiny") == 0) {
+        for (int i = 0; i < COUNT(m_tiny); i++) {
+            for (int j = 0; j < COUNT(nk_tiny); j++)
+                push(&l, m_tiny[i], nk_tiny[j], GH_NT, GH_F32, 1);
+            push(&l, m_tiny[i], nk_tiny_f32[0], GH_NT, GH_F32, 1);
+        }
+    } else if (strcmp(set, "quick") == 0) {
+        push_table(&l, accumulate_quick, COUNT(accumulate_quick));
+    } else if (strcmp(set, "full") == 0) {
+        for (int i = 0; i < COUNT(m_list); i++) {
+            for (int j = 0; j < COUNT(nk_main); j++)
+                push(&l, m_list[i], nk_main[j], GH_NT, GH_F32, 1);
+            for (int j = 0; j < COUNT(nk_f32); j++)
+                push(&l, m_list[i], nk_f32[j], GH_NT, GH_F32, 1);
+        }
+    } else {
+        return -1;
+    }
+    return finish(&l);
+}
+
 int gh_shapes_check(const char *set, gh_dtype in, gh_shape *out, int max)
 {
     list l = {out, 0, max};

@@ -82,6 +82,8 @@ static double scale_bytes(const gh_problem *p)
     case GH_RECIPE_BLOCK:
     case GH_RECIPE_BLOCK_UE8M0:
         return 4.0 * ((double)(p->k / 128) * p->m + (double)gh_cdiv(p->n, 128) * (p->k / 128));
+    case GH_RECIPE_WGRAD:
+        return 4.0 * (double)(p->k / 128) * ((double)p->m + p->n);
     default:
         return 0.0;
     }

@@ -70,3 +70,26 @@ int gh_dgk_fp8_nt(const gh_problem *p, const gh_buffers *b, cudaStream_t s)
     }
     return GH_OK;
 }
+
+/* FP8 weight gradient: A and B both scaled 1x128, SA [K/128, M] and SB [K/128, N] (rows
+ * padded to sa_ld / sb_ld); D f32 [M, N] += A*B (the harness starts D as a copy of C). */
+int gh_dgk_fp8_wgrad(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
+int gh_dgk_fp8_wgrad(const gh_problem *p, const gh_buffers *b, cudaStream_t s)
+{
+    dgk_context *ctx = context();
+    if (!ctx)
+        return GH_ERROR;
+    if (p->out != GH_F32) {
+        gh_set_error("dgk_gemm_fp8_wgrad_nt accumulates into f32 only");
+        return GH_UNSUPPORTED;
+    }
+    int64_t kb = p->k / 128;
+    dgk_tensor A = mat(b->a, DGK_DTYPE_E4M3, p->m, p->k, b->lda), B = mat(b->b, DGK_DTYPE_E4M3, p->n, p->k, b->ldb);
+    dgk_tensor SA = mat(b->sa, DGK_DTYPE_F32, kb, p->m, b->sa_ld), SB = mat(b->sb, DGK_DTYPE_F32, kb, p->n, b->sb_ld);
+    dgk_tensor D = mat(b->d, DGK_DTYPE_F32, p->m, p->n, p->n);
+    if (dgk_gemm_fp8_wgrad_nt(ctx, &A, &SA, &B, &SB, &D, s) != DGK_OK) {
+        gh_set_error("%s", dgk_last_error());
+        return GH_ERROR;
+    }
+    return GH_OK;
+}
