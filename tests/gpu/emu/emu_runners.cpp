@@ -37,6 +37,8 @@ static double dot_fp8(const gh_problem *p, const gh_buffers *b, int m, int n, in
                     e4m3_at(b->b, (size_t)n * b->ldb + k);
         if (p->recipe == GH_RECIPE_TENSOR)
             acc += part * b->sa[0] * (b_scale ? b->sb[0] : 1.0f);
+        else if (p->recipe == GH_RECIPE_WGRAD) /* SB [K/128][sb_ld], one per column */
+            acc += part * b->sa[kb * b->sa_ld + m] * (b_scale ? b->sb[kb * b->sb_ld + n] : 1.0f);
         else
             acc += part * b->sa[kb * b->sa_ld + m] *
                    (b_scale ? b->sb[(n / 128) * b->sb_ld + kb] : 1.0f);
@@ -85,4 +87,24 @@ extern "C" int gh_emu_fault_claims_f32(const gh_problem *, const gh_buffers *, c
 extern "C" int gh_emu_fault_b_scale(const gh_problem *p, const gh_buffers *b, cudaStream_t)
 {
     return cpu_gemm(p, b, p->m, 0);
+}
+
+/* The weight gradient: D (f32, starting as C) += A*B for the first `rows` rows. */
+static int cpu_wgrad(const gh_problem *p, const gh_buffers *b, int rows)
+{
+    for (int m = 0; m < rows; m++)
+        for (int n = 0; n < p->n; n++)
+            ((float *)b->d)[(size_t)m * p->n + n] += (float)dot_fp8(p, b, m, n, 1);
+    return GH_OK;
+}
+
+extern "C" int gh_emu_cpu_wgrad(const gh_problem *p, const gh_buffers *b, cudaStream_t)
+{
+    return cpu_wgrad(p, b, p->m);
+}
+
+/* Accumulates into every row but the last (which keeps C: unchanged, not poisoned). */
+extern "C" int gh_emu_fault_wgrad_row(const gh_problem *p, const gh_buffers *b, cudaStream_t)
+{
+    return cpu_wgrad(p, b, p->m - 1);
 }
