@@ -113,8 +113,6 @@ $(DGKC): $(OBJ)/$(DGKC_MAIN:.c=.o) $(LIBDGK) | $(BUILD)/bin
 # --- tests ------------------------------------------------------------------------
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-GPU_SRC    := $(wildcard tests/gpu/*.c)
-TOOL_BINS  :=
 
 tests-build: $(UNIT_BINS)
 
