@@ -1,8 +1,10 @@
 /* emit_fp8.c - FP8 fine-grained promotion (`acc += mma(a, b) * sa * sb`). Each 128-wide
  * K block is multiplied into a temporary by wgmma; once that completes, each thread
  * scales its values by SA (one f32 per row, loaded by TMA into the stage with the
- * operands) times SB (one f32 per 128x128 block of B, read from global SB_AHEAD K
- * blocks ahead) and adds them into `acc` on the CUDA cores. With plan->fp8.overlap, two
+ * operands) times SB (one f32 per 128x128 block of B, read from global ahead of use:
+ * one K block with one temporary, two with two, each temporary owning a register slot
+ * so no load result is ever copied: copying a register whose load is in flight waits for
+ * the load, which profiling showed as stalls) and adds them into `acc` on the CUDA cores. With plan->fp8.overlap, two
  * temporaries alternate: block kb is promoted while block kb + 1's wgmmas run, so the
  * tensor cores do not idle during promotion. A tile whose BN does not divide 128 can
  * straddle two SB blocks; the boundary always falls on a multiple of 8 columns (BN and
@@ -124,11 +126,6 @@ static void emit_promote_columns_helper(dgk_sm90_ctx *e)
 
 void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e)
 {
-    if (!e->p->fp8.sb_per_column) {
-        dgk_sm90_line(e, "// B scales are read from global this many K blocks before their promotion: one block's");
-        dgk_sm90_line(e, "// wgmmas take less time than an L2 read while TMA streams the operands");
-        dgk_sm90_line(e, "enum { SB_AHEAD = 4 };");
-    }
     emit_read_sa_helper(e);
     if (e->p->fp8.sb_per_column)
         emit_promote_columns_helper(e);
@@ -192,14 +189,13 @@ static void emit_tile_setup(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "const float *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s;", sbp,
                       stride);
     }
-    dgk_sm90_line(e, "// the B scales of the next SB_AHEAD K blocks, oldest first");
-    dgk_sm90_line(e, "float sb_lo_q[SB_AHEAD]%s;", f->sb_straddle ? ", sb_hi_q[SB_AHEAD]" : "");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_open(e, "for (int q = 0; q < SB_AHEAD; ++q)");
-    dgk_sm90_line(e, "sb_lo_q[q] = q < k_blocks ? dgk_load_f32(sb_lo_ptr + q) : 0.0f;");
-    if (f->sb_straddle)
-        dgk_sm90_line(e, "sb_hi_q[q] = q < k_blocks ? dgk_load_f32(sb_hi_ptr + q) : 0.0f;");
-    dgk_sm90_close(e, NULL);
+    /* slot n holds the B scale(s) of the next K block that temporary n will hold */
+    int slots = f->overlap ? 2 : 1;
+    for (int n = 0; n < slots; n++) {
+        dgk_sm90_line(e, "float sb_lo_q%d = %d < k_blocks ? dgk_load_f32(sb_lo_ptr + %d) : 0.0f;", n, n, n);
+        if (f->sb_straddle)
+            dgk_sm90_line(e, "float sb_hi_q%d = %d < k_blocks ? dgk_load_f32(sb_hi_ptr + %d) : 0.0f;", n, n, n);
+    }
 }
 
 /* Issue K block `stage` into tmpN and read its A scales (before the stage is released). */
@@ -211,26 +207,25 @@ static void emit_issue_block(dgk_sm90_ctx *e, int n)
     dgk_sm90_line(e, "read_sa(sa%d, sa_base + stage * SA_STAGE_BYTES);", n);
 }
 
-/* Opens a scope holding the B scale(s) of K block `kb` (sb_lo, sb_hi) from the front of
- * the queue; block kb + SB_AHEAD's are fetched now into its back. */
-static void emit_take_sb(dgk_sm90_ctx *e, const char *kb)
+/* The promotion's B-scale arguments from slot n. */
+static const char *sb_args(const dgk_sm90_ctx *e, int n)
 {
-    int straddle = e->p->fp8.sb_straddle;
-    dgk_sm90_line(e, "{");
-    e->indent++;
-    dgk_sm90_line(e, "const float sb_lo = sb_lo_q[0];");
-    if (straddle)
-        dgk_sm90_line(e, "const float sb_hi = sb_hi_q[0];");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_open(e, "for (int q = 0; q + 1 < SB_AHEAD; ++q)");
-    dgk_sm90_line(e, "sb_lo_q[q] = sb_lo_q[q + 1];");
-    if (straddle)
-        dgk_sm90_line(e, "sb_hi_q[q] = sb_hi_q[q + 1];");
-    dgk_sm90_close(e, NULL);
-    dgk_sm90_open(e, "if (%s + SB_AHEAD < k_blocks)", kb);
-    dgk_sm90_line(e, "sb_lo_q[SB_AHEAD - 1] = dgk_load_f32(sb_lo_ptr + %s + SB_AHEAD);", kb);
-    if (straddle)
-        dgk_sm90_line(e, "sb_hi_q[SB_AHEAD - 1] = dgk_load_f32(sb_hi_ptr + %s + SB_AHEAD);", kb);
+    static const char *const plain[2] = {"sb_lo_q0", "sb_lo_q1"};
+    static const char *const split[2] = {"sb_lo_q0, sb_hi_q0, sb_split", "sb_lo_q1, sb_hi_q1, sb_split"};
+    return e->p->fp8.sb_straddle ? split[n] : plain[n];
+}
+
+/* After slot n's values were used: refill it with the block that temporary n holds next,
+ * `ahead` blocks after kb. The load goes after the promotion so that it may reuse the
+ * slot's register: a load into a register still to be read would need a copy, and a copy
+ * of a register whose load is in flight waits for the load. */
+static void emit_refill_sb(dgk_sm90_ctx *e, int n, const char *kb)
+{
+    int ahead = e->p->fp8.overlap ? 2 : 1;
+    dgk_sm90_open(e, "if (%s + %d < k_blocks)", kb, ahead);
+    dgk_sm90_line(e, "sb_lo_q%d = dgk_load_f32(sb_lo_ptr + %s + %d);", n, kb, ahead);
+    if (e->p->fp8.sb_straddle)
+        dgk_sm90_line(e, "sb_hi_q%d = dgk_load_f32(sb_hi_ptr + %s + %d);", n, kb, ahead);
     dgk_sm90_close(e, NULL);
 }
 
@@ -238,9 +233,8 @@ static void emit_take_sb(dgk_sm90_ctx *e, const char *kb)
 static void emit_promote_block(dgk_sm90_ctx *e, int n, const char *kb)
 {
     dgk_sm90_line(e, "fence_acc(tmp%d);", n);
-    emit_take_sb(e, kb);
-    dgk_sm90_line(e, "promote(acc, tmp%d, sa%d, sb_lo%s);", n, n, e->p->fp8.sb_straddle ? ", sb_hi, sb_split" : "");
-    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "promote(acc, tmp%d, sa%d, %s);", n, n, sb_args(e, n));
+    emit_refill_sb(e, n, kb);
 }
 
 /* Per-column B scales: promote K block `n` from the stage `held` it was read from, then
@@ -341,7 +335,6 @@ static void emit_kloop_per_m64(dgk_sm90_ctx *e)
     dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
     dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
     dgk_sm90_line(e, "read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);");
-    emit_take_sb(e, "kb");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
     dgk_sm90_line(e, "mma_m64(tmp0, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES + mi * A_M64_BYTES),");
@@ -349,10 +342,9 @@ static void emit_kloop_per_m64(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
     dgk_sm90_line(e, "if (mi == WG_M64 - 1) release_stage(&empty_bar[stage], lane);");
     dgk_sm90_line(e, "fence_frag(tmp0);");
-    dgk_sm90_line(e, "promote_m64(acc[mi], tmp0, sa0[mi][0], sa0[mi][1], sb_lo%s);",
-                  e->p->fp8.sb_straddle ? ", sb_hi, sb_split" : "");
+    dgk_sm90_line(e, "promote_m64(acc[mi], tmp0, sa0[mi][0], sa0[mi][1], %s);", sb_args(e, 0));
     dgk_sm90_close(e, NULL);
-    dgk_sm90_close(e, NULL);
+    emit_refill_sb(e, 0, "kb");
     emit_advance(e);
     dgk_sm90_close(e, NULL);
 }

@@ -145,7 +145,7 @@ START_TEST(fp8_promotion_and_straddle)
     ck_assert_ptr_nonnull(strstr(odd, "STAGE_TX_BYTES = 31232"));   /* 16384 A + 14336 B + 512 SA */
     /* overlapped promotion: two temporaries, a branch-free steady state, then the tail */
     ck_assert_ptr_nonnull(strstr(odd, "for (; kb + 2 < k_blocks; kb += 2)"));
-    ck_assert_int_eq(count(odd, "promote(acc, tmp1, sa1, sb_lo, sb_hi, sb_split);"), 2);
+    ck_assert_int_eq(count(odd, "promote(acc, tmp1, sa1, sb_lo_q1, sb_hi_q1, sb_split);"), 2);
     ck_assert_ptr_null(strstr(even, "tmp1["));
     ck_assert_ptr_null(strstr(plain, "tmp0["));
     ck_assert_ptr_nonnull(strstr(plain, "dgk_wgmma_wait<1>();"));

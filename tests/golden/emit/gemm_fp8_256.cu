@@ -110,9 +110,6 @@ static __device__ __forceinline__ void mma_stage(float (&t)[WG_M64][N_INSTS][INS
     dgk_wgmma_commit();
     fence_acc(t);
 }
-// B scales are read from global this many K blocks before their promotion: one block's
-// wgmmas take less time than an L2 read while TMA streams the operands
-enum { SB_AHEAD = 4 };
 // this thread's A scales in a stage: rows lane/4 and lane/4 + 8 of each 16-row slice
 static __device__ __forceinline__ void read_sa(float (&sa)[WG_M64][2], dgk_u32 addr) {
     #pragma unroll
@@ -281,34 +278,22 @@ gemm_fp8_256(
             const int sb_rows = (N + 127) / 128;
             const int sb_row = min(n_block * BN / 128, sb_rows - 1);
             const float *const sb_lo_ptr = ptr_SB + (long long)sb_row * stride_SB_0;
-            // the B scales of the next SB_AHEAD K blocks, oldest first
-            float sb_lo_q[SB_AHEAD];
-            #pragma unroll
-            for (int q = 0; q < SB_AHEAD; ++q) {
-                sb_lo_q[q] = q < k_blocks ? dgk_load_f32(sb_lo_ptr + q) : 0.0f;
-            }
+            float sb_lo_q0 = 0 < k_blocks ? dgk_load_f32(sb_lo_ptr + 0) : 0.0f;
             #pragma unroll 1
             for (int kb = 0; kb < k_blocks; ++kb) {
                 dgk_mbar_wait(&full_bar[stage], phase);
                 read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);
-                {
-                    const float sb_lo = sb_lo_q[0];
-                    #pragma unroll
-                    for (int q = 0; q + 1 < SB_AHEAD; ++q) {
-                        sb_lo_q[q] = sb_lo_q[q + 1];
-                    }
-                    if (kb + SB_AHEAD < k_blocks) {
-                        sb_lo_q[SB_AHEAD - 1] = dgk_load_f32(sb_lo_ptr + kb + SB_AHEAD);
-                    }
-                    #pragma unroll
-                    for (int mi = 0; mi < WG_M64; ++mi) {
-                        mma_m64(tmp0, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES + mi * A_M64_BYTES),
-                                dgk_wgmma_desc_add(desc_b0, stage * B_STAGE_BYTES));
-                        dgk_wgmma_wait<0>();
-                        if (mi == WG_M64 - 1) release_stage(&empty_bar[stage], lane);
-                        fence_frag(tmp0);
-                        promote_m64(acc[mi], tmp0, sa0[mi][0], sa0[mi][1], sb_lo);
-                    }
+                #pragma unroll
+                for (int mi = 0; mi < WG_M64; ++mi) {
+                    mma_m64(tmp0, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES + mi * A_M64_BYTES),
+                            dgk_wgmma_desc_add(desc_b0, stage * B_STAGE_BYTES));
+                    dgk_wgmma_wait<0>();
+                    if (mi == WG_M64 - 1) release_stage(&empty_bar[stage], lane);
+                    fence_frag(tmp0);
+                    promote_m64(acc[mi], tmp0, sa0[mi][0], sa0[mi][1], sb_lo_q0);
+                }
+                if (kb + 1 < k_blocks) {
+                    sb_lo_q0 = dgk_load_f32(sb_lo_ptr + kb + 1);
                 }
                 if (++stage == STAGES) { stage = 0; phase ^= 1; }
             }
