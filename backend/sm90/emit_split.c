@@ -7,8 +7,9 @@
  * counter back to 0 (so the next launch, or a CUDA graph replay, needs no memset), sums
  * slots 0, 1, ..., splits - 1 in that order into its accumulators (its own slot read
  * back too, so the order, and the bits of the result, never depend on which unit came
- * last) and runs the normal epilogue; the others go on to their next unit. Nobody waits
- * for anybody, so no unit needs another to be resident.
+ * last) and stores the tile through the normal epilogue; the others skip the store and
+ * go on to their next unit. Nobody waits for anybody, so no unit needs another to be
+ * resident.
  *
  * Memory ordering (PTX ISA 8.x memory consistency model):
  *   writer: each thread's partial stores -> its fence.acq_rel.gpu -> warpgroup barrier
@@ -53,22 +54,28 @@ static void emit_store_helper(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
-/* Slot 0 is assigned, the others added in slice order: the same additions in the same
- * order whichever unit sums them. */
+/* Slot 0 is loaded, the others added in slice order: the same additions in the same
+ * order whichever unit sums them. (Slot 0 peeled off the loop: a select between "load"
+ * and "add" in one loop made ptxas spill the 128-register accumulator of 128 x 256.) */
 static void emit_sum_helper(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// acc = slot 0 + slot 1 + ... + slot splits-1, added in that order");
     dgk_sm90_open(e, "static __device__ __forceinline__ void sum_partials(float (&acc)[WG_M64][N_INSTS][INST_N / 2], "
                      "const float *part, int splits)");
+    open_quads(e);
+    dgk_sm90_line(e, "dgk_ld_global_cg_f32x4(part + 4 * (q * 128), acc[mi][ni][i], acc[mi][ni][i + 1], acc[mi][ni][i + 2], "
+                     "acc[mi][ni][i + 3]);");
+    dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "#pragma unroll 1");
-    dgk_sm90_open(e, "for (int s = 0; s < splits; ++s, part += BM * BN)");
+    dgk_sm90_open(e, "for (int s = 1; s < splits; ++s)");
+    dgk_sm90_line(e, "part += BM * BN;");
     open_quads(e);
     dgk_sm90_line(e, "float x0, x1, x2, x3;");
     dgk_sm90_line(e, "dgk_ld_global_cg_f32x4(part + 4 * (q * 128), x0, x1, x2, x3);");
-    dgk_sm90_line(e, "acc[mi][ni][i + 0] = s == 0 ? x0 : acc[mi][ni][i + 0] + x0;");
-    dgk_sm90_line(e, "acc[mi][ni][i + 1] = s == 0 ? x1 : acc[mi][ni][i + 1] + x1;");
-    dgk_sm90_line(e, "acc[mi][ni][i + 2] = s == 0 ? x2 : acc[mi][ni][i + 2] + x2;");
-    dgk_sm90_line(e, "acc[mi][ni][i + 3] = s == 0 ? x3 : acc[mi][ni][i + 3] + x3;");
+    dgk_sm90_line(e, "acc[mi][ni][i + 0] += x0;");
+    dgk_sm90_line(e, "acc[mi][ni][i + 1] += x1;");
+    dgk_sm90_line(e, "acc[mi][ni][i + 2] += x2;");
+    dgk_sm90_line(e, "acc[mi][ni][i + 3] += x3;");
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
@@ -103,23 +110,26 @@ void dgk_sm90_emit_split_helpers(dgk_sm90_ctx *e)
     emit_arrive_helper(e);
 }
 
-/* Per unit, after the mainloop: publish the partial; only the tile's last unit goes on
- * to the epilogue, with the sum of all of them. */
+/* Per unit, after the mainloop: publish the partial; the tile's last unit sums them all.
+ * Every unit then runs the epilogue, but only the last one stores (`store_tile`, read by
+ * emit_epilogue.c): the epilogue is register math and a staging write, and branching
+ * around all of it (a `continue`) made ptxas spill accumulators (BF16 128 x 192 with C). */
 void dgk_sm90_emit_split_reduce(dgk_sm90_ctx *e)
 {
     const dgk_plan *p = e->p;
     if (!dgk_sm90_split(p))
         return;
     dgk_sm90_loc(e, p->split.loc, "split-K: publish this slice's partial; the tile's last unit sums them in slice order");
+    dgk_sm90_line(e, "bool store_tile = true;  // split-K: only the tile's last unit stores it");
     dgk_sm90_open(e, "if (splits > 1)");
     dgk_sm90_line(e, "const long long ws_block = (long long)tile * CLUSTER + (int)cta_rank;  // this CTA's output block");
     dgk_sm90_line(e, "float *const part = %s + ws_block * (SPLIT * BM * BN) + consumer * (WG_ROWS * BN) + "
                      "4 * (threadIdx.x %% 128);",
                   p->args[p->split.ws_arg].name);
     dgk_sm90_line(e, "store_partial(acc, part + (long long)slice * (BM * BN));");
-    dgk_sm90_line(e, "if (!arrive_last(%s + ws_block * CONSUMERS + consumer, splits, consumer))",
+    dgk_sm90_line(e, "store_tile = arrive_last(%s + ws_block * CONSUMERS + consumer, splits, consumer);",
                   p->args[p->split.counters_arg].name);
-    dgk_sm90_line(e, "    continue;  // a later unit of this tile sums and stores it");
-    dgk_sm90_line(e, "sum_partials(acc, part, splits);");
+    dgk_sm90_line(e, "if (store_tile)");
+    dgk_sm90_line(e, "    sum_partials(acc, part, splits);  // else a later unit of this tile sums and stores it");
     dgk_sm90_close(e, NULL);
 }

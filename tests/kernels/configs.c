@@ -19,7 +19,9 @@ static const stock_form forms[] = {
     {"stdlib/gemm_fp8.dgk", "gemm_fp8_nt", 1, 0, 1, 0},
 };
 
-static void print_form(const stock_form *f, int out_bytes, int has_c)
+/* Every candidate tile; with split > 1 also as split-K (-D SPLIT), which the heuristic
+ * may pick with any candidate tile (its reduction must fit the registers too). */
+static void print_form(const stock_form *f, int out_bytes, int has_c, int split)
 {
     gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c, 0};
     gemm_config c[16];
@@ -29,6 +31,8 @@ static void print_form(const stock_form *f, int out_bytes, int has_c)
                out_bytes == 4 ? "f32" : "bf16");
         if (f->has_c_param)
             printf(" -D HAS_C=%s", has_c ? "true" : "false");
+        if (split > 1)
+            printf(" -D SPLIT=%d", split);
         putchar('\n');
     }
 }
@@ -74,7 +78,12 @@ int main(void)
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         for (int out = 2; out <= 4; out += 2)
             for (int c = 0; c <= forms[i].has_c_param; c++)
-                print_form(&forms[i], out, c);
+                print_form(&forms[i], out, c, 1);
+    /* split-K: every layout and tile with bf16 output; the NT forms with every output and C */
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        for (int out = 2; out <= (i == 0 || forms[i].fp8 ? 4 : 2); out += 2)
+            for (int c = 0; c <= (i == 0 ? 1 : 0); c++)
+                print_form(&forms[i], out, c, forms[i].fp8 ? 4 : 3);
     for (size_t i = 0; i < sizeof grouped / sizeof grouped[0]; i++)
         print_grouped(&grouped[i]);
     print_wgrad();
