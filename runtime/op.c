@@ -293,6 +293,24 @@ static dgk_status bind_workspace(dgk_op *op, const dgk_tensor *const *params, vo
                               (size_t)dgk_plan_split_counter_bytes(p, m, n), (CUstream)stream, &st->ws[0], &st->ws[1]);
 }
 
+/* Binds the plan's arguments (the split-K buffers first) and launches. */
+static dgk_status bind_and_launch(dgk_op *op, const dgk_tensor *const *params, const double *scalars, void *stream,
+                                  uint32_t grid)
+{
+    const dgk_plan *p = op->plan;
+    arg_storage st;
+    dgk_status s = p->split.slices > 1 ? bind_workspace(op, params, stream, &st) : DGK_OK;
+    for (int i = 0; i < p->nargs && s == DGK_OK; i++)
+        s = bind_arg(&p->args[i], params, scalars, &st, i);
+    if (s != DGK_OK)
+        return s;
+    dgk_launch_cfg cfg = {.grid = {grid, 1, 1}, .block = {(uint32_t)p->launch.threads, 1, 1},
+                          .smem_bytes = (uint32_t)p->launch.smem_bytes, .stream = stream, .pdl = p->launch.pdl};
+    if (p->launch.cluster[0] > 1)
+        cfg.cluster[0] = (uint32_t)p->launch.cluster[0], cfg.cluster[1] = cfg.cluster[2] = 1;
+    return dgk_launch(op->fn, &cfg, st.argv);
+}
+
 dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const double *scalars, int num_params, void *stream)
 {
     if (!op || (num_params && !params))
@@ -304,18 +322,13 @@ dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const doub
     uint32_t grid = grid_size(op, params);
     if (grid == 0)
         return DGK_OK; /* an empty problem: nothing to compute */
-    arg_storage st;
-    if (p->split.slices > 1 && (s = bind_workspace(op, params, stream, &st)) != DGK_OK)
-        return s;
-    for (int i = 0; i < p->nargs && s == DGK_OK; i++)
-        s = bind_arg(&p->args[i], params, scalars, &st, i);
-    if (s != DGK_OK)
-        return s;
-    dgk_launch_cfg cfg = {.grid = {grid, 1, 1}, .block = {(uint32_t)p->launch.threads, 1, 1},
-                          .smem_bytes = (uint32_t)p->launch.smem_bytes, .stream = stream, .pdl = p->launch.pdl};
-    if (p->launch.cluster[0] > 1)
-        cfg.cluster[0] = (uint32_t)p->launch.cluster[0], cfg.cluster[1] = cfg.cluster[2] = 1;
-    return dgk_launch(op->fn, &cfg, st.argv);
+    if (p->split.slices < 2)
+        return bind_and_launch(op, params, scalars, stream, grid);
+    /* split-K: the buffers stay as bound until the kernel is queued */
+    dgk_workspace_lock(&op->ws);
+    s = bind_and_launch(op, params, scalars, stream, grid);
+    dgk_workspace_unlock(&op->ws);
+    return s;
 }
 
 dgk_tensor dgk_tensor_make(void *data, dgk_dtype_id dtype, int rank, const int64_t *shape)

@@ -1,8 +1,10 @@
 /* workspace.c - the split-K buffers of one op (workspace.h): bound per launch by op.c,
  * which takes the sizes from the plan (dgk_plan_split_*_bytes); the memory comes from
- * the driver table. The launch path takes one uncontended lock and does nothing else
- * unless the stream changed or a buffer must grow. */
+ * the driver table. A launch takes one uncontended lock (op.c holds it until the kernel
+ * is queued) and does nothing else unless the stream changed or a buffer must grow. */
 #include "workspace.h"
+
+#include <stdlib.h>
 
 #include "rt.h"
 
@@ -10,8 +12,20 @@ void dgk_workspace_init(dgk_workspace *w)
 {
     pthread_mutex_init(&w->lock, NULL);
     w->partials = w->counters = (dgk_buffer){0, 0};
+    w->retired = NULL;
+    w->nretired = 0;
     w->stream = NULL;
     w->used = 0;
+}
+
+void dgk_workspace_lock(dgk_workspace *w)
+{
+    pthread_mutex_lock(&w->lock);
+}
+
+void dgk_workspace_unlock(dgk_workspace *w)
+{
+    pthread_mutex_unlock(&w->lock);
 }
 
 /* The last launch's stream has finished with the buffers. */
@@ -26,15 +40,21 @@ static dgk_status drain(dgk_workspace *w, const dgk_cuda_api *cu)
     return DGK_OK;
 }
 
+/* Keeps an outgrown buffer until the op is freed: a launch still queued, or a captured
+ * CUDA graph, may use it (freeing would need a device-wide wait, and graphs would break). */
+static dgk_status retire(dgk_workspace *w, CUdeviceptr p)
+{
+    CUdeviceptr *r = realloc(w->retired, sizeof *r * (size_t)(w->nretired + 1));
+    if (!r)
+        return dgk_fail(DGK_ENOMEM, "dgk_op_launch: out of memory growing the split-K workspace");
+    r[w->nretired++] = p;
+    w->retired = r;
+    return DGK_OK;
+}
+
 /* Replaces `b` by a buffer of `need` bytes; zeroed on `stream` when `zero`. */
 static dgk_status grow(dgk_workspace *w, const dgk_cuda_api *cu, dgk_buffer *b, size_t need, int zero, CUstream stream)
 {
-    dgk_status s = drain(w, cu);
-    if (s != DGK_OK)
-        return s;
-    if (b->ptr)
-        cu->cuMemFree(b->ptr);
-    *b = (dgk_buffer){0, 0};
     CUdeviceptr p = 0;
     CUresult r = cu->cuMemAlloc(&p, need);
     if (r != CUDA_SUCCESS)
@@ -42,6 +62,11 @@ static dgk_status grow(dgk_workspace *w, const dgk_cuda_api *cu, dgk_buffer *b, 
     if (zero && (r = cu->cuMemsetD8Async(p, 0, need, stream)) != CUDA_SUCCESS) {
         cu->cuMemFree(p);
         return dgk_cuda_fail(cu, r, "dgk_op_launch: zeroing the split-K counters (cuMemsetD8Async)");
+    }
+    dgk_status s = b->ptr ? retire(w, b->ptr) : DGK_OK;
+    if (s != DGK_OK) {
+        cu->cuMemFree(p);
+        return s;
     }
     *b = (dgk_buffer){p, need};
     return DGK_OK;
@@ -67,11 +92,9 @@ static dgk_status bind_locked(dgk_workspace *w, const dgk_cuda_api *cu, size_t p
 dgk_status dgk_workspace_bind(dgk_workspace *w, const dgk_cuda_api *cu, size_t partial_bytes, size_t counter_bytes,
                               CUstream stream, CUdeviceptr *partials, CUdeviceptr *counters)
 {
-    pthread_mutex_lock(&w->lock);
     dgk_status s = bind_locked(w, cu, partial_bytes, counter_bytes, stream);
     *partials = w->partials.ptr;
     *counters = w->counters.ptr;
-    pthread_mutex_unlock(&w->lock);
     return s;
 }
 
@@ -81,6 +104,11 @@ void dgk_workspace_free(dgk_workspace *w, const dgk_cuda_api *cu)
         cu->cuMemFree(w->partials.ptr);
     if (cu && w->counters.ptr)
         cu->cuMemFree(w->counters.ptr);
+    for (int i = 0; cu && i < w->nretired; i++)
+        cu->cuMemFree(w->retired[i]);
+    free(w->retired);
+    w->retired = NULL;
+    w->nretired = 0;
     w->partials = w->counters = (dgk_buffer){0, 0};
     w->used = 0;
     pthread_mutex_destroy(&w->lock);

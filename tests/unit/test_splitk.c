@@ -365,19 +365,18 @@ START_TEST(workspace_first_bind_allocates_and_zeroes_counters)
 }
 END_TEST
 
-START_TEST(workspace_grows_after_waiting)
+START_TEST(workspace_grows_keeping_the_old)
 {
     dgk_cuda_api cu = fake_api();
     dgk_workspace w;
     dgk_workspace_init(&w);
     CUdeviceptr part, cnt, part2, cnt2;
     ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &part, &cnt), DGK_OK);
-    /* more partials: wait for the stream that used the old buffer, free it, allocate */
+    /* more partials: a new buffer; the old one stays allocated (a queued launch or a
+     * captured graph may use it), and nothing waits */
     ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 8192, 16, S1, &part2, &cnt2), DGK_OK);
-    ck_assert_int_eq(fk.syncs, 1);
-    ck_assert(fk.synced[0] == S1);
-    ck_assert_int_eq(fk.frees, 1);
-    ck_assert(fk.freed[0] == part);
+    ck_assert_int_eq(fk.syncs, 0);
+    ck_assert_int_eq(fk.frees, 0);
     ck_assert(part2 != part && cnt2 == cnt);
     ck_assert_int_eq(fk.memsets, 1); /* partials are never zeroed */
     /* more counters: a new zeroed counter buffer */
@@ -387,7 +386,14 @@ START_TEST(workspace_grows_after_waiting)
     ck_assert_int_eq(fk.memsets, 2);
     ck_assert(fk.memset_ptr == cnt3);
     ck_assert_int_eq(fk.memset_bytes, 64);
+    ck_assert_int_eq(fk.frees, 0);
+    /* freeing the op frees all four: current and outgrown */
     dgk_workspace_free(&w, &cu);
+    ck_assert_int_eq(fk.frees, 4);
+    int seen = 0;
+    for (int i = 0; i < 4; i++)
+        seen += fk.freed[i] == part || fk.freed[i] == cnt || fk.freed[i] == part3 || fk.freed[i] == cnt3;
+    ck_assert_int_eq(seen, 4);
 }
 END_TEST
 
@@ -525,7 +531,7 @@ static Suite *make_suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("workspace");
     tcase_add_test(t, workspace_first_bind_allocates_and_zeroes_counters);
-    tcase_add_test(t, workspace_grows_after_waiting);
+    tcase_add_test(t, workspace_grows_keeping_the_old);
     tcase_add_test(t, workspace_stream_change_waits);
     tcase_add_test(t, workspace_alloc_failure_is_an_error);
     suite_add_tcase(s, t);
