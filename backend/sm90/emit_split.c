@@ -29,17 +29,23 @@ int dgk_sm90_split(const dgk_plan *p)
     return p->split.slices > 1;
 }
 
-/* The loop over this thread's accumulator values, four at a time; q is the quad's index
- * in the thread's fragment. */
+/* The loops over this thread's accumulator values, four at a time; q is the quad's index
+ * in the thread's fragment. close_quads ends them. */
 static void open_quads(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_line(e, "for (int mi = 0; mi < WG_M64; ++mi)");
-    dgk_sm90_line(e, "    #pragma unroll");
-    dgk_sm90_line(e, "    for (int ni = 0; ni < N_INSTS; ++ni)");
-    dgk_sm90_line(e, "        #pragma unroll");
-    dgk_sm90_open(e, "        for (int i = 0; i < INST_N / 2; i += 4)");
+    dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int i = 0; i < INST_N / 2; i += 4)");
     dgk_sm90_line(e, "const int q = (mi * N_INSTS + ni) * (INST_N / 8) + i / 4;");
+}
+
+static void close_quads(dgk_sm90_ctx *e)
+{
+    for (int i = 0; i < 3; i++)
+        dgk_sm90_close(e, NULL);
 }
 
 static void emit_store_helper(dgk_sm90_ctx *e)
@@ -50,7 +56,7 @@ static void emit_store_helper(dgk_sm90_ctx *e)
     open_quads(e);
     dgk_sm90_line(e, "dgk_st_global_cg_f32x4(part + 4 * (q * 128), acc[mi][ni][i], acc[mi][ni][i + 1], acc[mi][ni][i + 2], "
                      "acc[mi][ni][i + 3]);");
-    dgk_sm90_close(e, NULL);
+    close_quads(e);
     dgk_sm90_close(e, NULL);
 }
 
@@ -65,7 +71,7 @@ static void emit_sum_helper(dgk_sm90_ctx *e)
     open_quads(e);
     dgk_sm90_line(e, "dgk_ld_global_cg_f32x4(part + 4 * (q * 128), acc[mi][ni][i], acc[mi][ni][i + 1], acc[mi][ni][i + 2], "
                      "acc[mi][ni][i + 3]);");
-    dgk_sm90_close(e, NULL);
+    close_quads(e);
     dgk_sm90_line(e, "#pragma unroll 1");
     dgk_sm90_open(e, "for (int s = 1; s < splits; ++s)");
     dgk_sm90_line(e, "part += BM * BN;");
@@ -76,7 +82,7 @@ static void emit_sum_helper(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "acc[mi][ni][i + 1] += x1;");
     dgk_sm90_line(e, "acc[mi][ni][i + 2] += x2;");
     dgk_sm90_line(e, "acc[mi][ni][i + 3] += x3;");
-    dgk_sm90_close(e, NULL);
+    close_quads(e);
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
 }

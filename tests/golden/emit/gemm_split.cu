@@ -110,42 +110,48 @@ static __device__ __forceinline__ void mma_stage(float (&t)[WG_M64][N_INSTS][INS
 // this thread's accumulators to its workspace slot; `part` already points at the thread's first quad
 static __device__ __forceinline__ void store_partial(const float (&acc)[WG_M64][N_INSTS][INST_N / 2], float *part) {
     #pragma unroll
-    for (int mi = 0; mi < WG_M64; ++mi)
+    for (int mi = 0; mi < WG_M64; ++mi) {
         #pragma unroll
-        for (int ni = 0; ni < N_INSTS; ++ni)
+        for (int ni = 0; ni < N_INSTS; ++ni) {
             #pragma unroll
             for (int i = 0; i < INST_N / 2; i += 4) {
-        const int q = (mi * N_INSTS + ni) * (INST_N / 8) + i / 4;
-        dgk_st_global_cg_f32x4(part + 4 * (q * 128), acc[mi][ni][i], acc[mi][ni][i + 1], acc[mi][ni][i + 2], acc[mi][ni][i + 3]);
+                const int q = (mi * N_INSTS + ni) * (INST_N / 8) + i / 4;
+                dgk_st_global_cg_f32x4(part + 4 * (q * 128), acc[mi][ni][i], acc[mi][ni][i + 1], acc[mi][ni][i + 2], acc[mi][ni][i + 3]);
+            }
+        }
     }
 }
 // acc = slot 0 + slot 1 + ... + slot splits-1, added in that order
 static __device__ __forceinline__ void sum_partials(float (&acc)[WG_M64][N_INSTS][INST_N / 2], const float *part, int splits) {
     #pragma unroll
-    for (int mi = 0; mi < WG_M64; ++mi)
+    for (int mi = 0; mi < WG_M64; ++mi) {
         #pragma unroll
-        for (int ni = 0; ni < N_INSTS; ++ni)
+        for (int ni = 0; ni < N_INSTS; ++ni) {
             #pragma unroll
             for (int i = 0; i < INST_N / 2; i += 4) {
-        const int q = (mi * N_INSTS + ni) * (INST_N / 8) + i / 4;
-        dgk_ld_global_cg_f32x4(part + 4 * (q * 128), acc[mi][ni][i], acc[mi][ni][i + 1], acc[mi][ni][i + 2], acc[mi][ni][i + 3]);
+                const int q = (mi * N_INSTS + ni) * (INST_N / 8) + i / 4;
+                dgk_ld_global_cg_f32x4(part + 4 * (q * 128), acc[mi][ni][i], acc[mi][ni][i + 1], acc[mi][ni][i + 2], acc[mi][ni][i + 3]);
+            }
+        }
     }
     #pragma unroll 1
     for (int s = 1; s < splits; ++s) {
         part += BM * BN;
         #pragma unroll
-        for (int mi = 0; mi < WG_M64; ++mi)
+        for (int mi = 0; mi < WG_M64; ++mi) {
             #pragma unroll
-            for (int ni = 0; ni < N_INSTS; ++ni)
+            for (int ni = 0; ni < N_INSTS; ++ni) {
                 #pragma unroll
                 for (int i = 0; i < INST_N / 2; i += 4) {
-            const int q = (mi * N_INSTS + ni) * (INST_N / 8) + i / 4;
-            float x0, x1, x2, x3;
-            dgk_ld_global_cg_f32x4(part + 4 * (q * 128), x0, x1, x2, x3);
-            acc[mi][ni][i + 0] += x0;
-            acc[mi][ni][i + 1] += x1;
-            acc[mi][ni][i + 2] += x2;
-            acc[mi][ni][i + 3] += x3;
+                    const int q = (mi * N_INSTS + ni) * (INST_N / 8) + i / 4;
+                    float x0, x1, x2, x3;
+                    dgk_ld_global_cg_f32x4(part + 4 * (q * 128), x0, x1, x2, x3);
+                    acc[mi][ni][i + 0] += x0;
+                    acc[mi][ni][i + 1] += x1;
+                    acc[mi][ni][i + 2] += x2;
+                    acc[mi][ni][i + 3] += x3;
+                }
+            }
         }
     }
 }
