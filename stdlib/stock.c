@@ -81,7 +81,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     gemm_split_override(&c);
     if (bm)
         c.bm = bm;
-    char d[5][48];
+    char d[6][48];
     const char *defines[STOCK_MAX_DEFINES];
     snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
     snprintf(d[1], sizeof d[1], "BN=%d", c.bn);
@@ -89,9 +89,15 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     snprintf(d[3], sizeof d[3], "K=%lld", (long long)s->k);
     /* only kernels with split_k SPLIT take it; SPLIT=1 is the plain kernel (no define) */
     snprintf(d[4], sizeof d[4], "SPLIT=%d", c.split);
-    int n = 0, nd = s->can_split && c.split != 1 ? 5 : 4;
-    for (int i = 0; i < nd; i++)
+    /* grouped kernels (bm fixed) have no CLUSTER parameter: their tiles may not share B */
+    snprintf(d[5], sizeof d[5], "CLUSTER=%d", c.cluster);
+    int n = 0;
+    for (int i = 0; i < 4; i++)
         defines[n++] = d[i];
+    if (s->can_split && c.split != 1)
+        defines[n++] = d[4];
+    if (!bm && c.cluster > 1)
+        defines[n++] = d[5];
     for (int i = 0; i < nextra && n < STOCK_MAX_DEFINES; i++)
         defines[n++] = extra[i];
     return stock_op(ctx, k, defines, n, op);

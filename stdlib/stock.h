@@ -35,6 +35,7 @@ typedef struct gemm_shape {
 typedef struct gemm_config {
     int bm, bn;
     int split;                   /* K slices per tile (-D SPLIT); 0 or 1: none */
+    int cluster;                 /* CTAs per cluster along M sharing B by multicast (0 or 1: none) */
 } gemm_config;
 
 /* Picks BM and BN from a cost model (gemm_heuristic.c), and, for a kernel that can
@@ -46,8 +47,9 @@ gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm);
 /* Every tile the heuristic may pick for shapes like `s` (its M, N, K are not read):
  * what `make check-kernels` compiles. Returns how many were written (at most max). */
 int gemm_candidates(const gemm_shape *s, gemm_config *out, int max);
-/* DGK_GEMM_TILE=BMxBN replaces the heuristic's choice (for tuning and debugging; the
- * compiler still rejects a tile that cannot take the fast path). Read on the slow path. */
+/* DGK_GEMM_TILE=BMxBN and DGK_GEMM_CLUSTER=C replace the heuristic's choice (for tuning
+ * and debugging; the compiler still rejects a tile that cannot take the fast path). Read
+ * on the slow path. */
 void gemm_tile_override(gemm_config *c);
 /* DGK_GEMM_SPLIT=S (1..16) replaces the heuristic's K slices per tile, for kernels that
  * can split K (others ignore it: they have no split_k). Read on the slow path. */

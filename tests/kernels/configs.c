@@ -79,6 +79,11 @@ int main(void)
         for (int out = 2; out <= 4; out += 2)
             for (int c = 0; c <= forms[i].has_c_param; c++)
                 print_form(&forms[i], out, c, 1);
+    /* split-K with a cluster of 2 (DGK_GEMM_CLUSTER=2 DGK_GEMM_SPLIT=S): both CTAs of a
+     * cluster run the same K slice, B multicast */
+    printf("stdlib/gemm_bf16.dgk gemm_bf16_nt -D BM=128 -D BN=128 -D TD=bf16 -D N=4096 -D K=7168 -D HAS_C=true "
+           "-D CLUSTER=2 -D SPLIT=3\n");
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=128 -D TD=bf16 -D N=4096 -D K=7168 -D CLUSTER=2 -D SPLIT=4\n");
     /* split-K: every layout and tile with bf16 output; the NT forms with every output and C */
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         for (int out = 2; out <= (i == 0 || forms[i].fp8 ? 4 : 2); out += 2)

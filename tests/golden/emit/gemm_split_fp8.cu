@@ -114,22 +114,24 @@ static __device__ __forceinline__ void read_sa(float (&sa)[WG_M64][2], dgk_u32 a
     }
 }
 // tests/golden/emit/gemm_split_fp8.dgk:11: promotion: acc += t * SA[row] * sb
-static __device__ __forceinline__ void promote(float (&acc)[WG_M64][N_INSTS][INST_N / 2], float (&t)[WG_M64][N_INSTS][INST_N / 2], const float (&sa)[WG_M64][2], float sb_lo) {
+static __device__ __forceinline__ void promote_m64(float (&acc)[N_INSTS][INST_N / 2], float (&t)[N_INSTS][INST_N / 2], float sa_r0, float sa_r8, float sb_lo) {
+    const float s_lo0 = sa_r0 * sb_lo, s_lo1 = sa_r8 * sb_lo;
     #pragma unroll
-    for (int mi = 0; mi < WG_M64; ++mi) {
-        const float s_lo0 = sa[mi][0] * sb_lo, s_lo1 = sa[mi][1] * sb_lo;
+    for (int ni = 0; ni < N_INSTS; ++ni) {
         #pragma unroll
-        for (int ni = 0; ni < N_INSTS; ++ni) {
-            #pragma unroll
-            for (int i = 0; i < INST_N / 2; i += 4) {
-                const float s0 = s_lo0, s1 = s_lo1;
-                acc[mi][ni][i + 0] += t[mi][ni][i + 0] * s0;
-                acc[mi][ni][i + 1] += t[mi][ni][i + 1] * s0;
-                acc[mi][ni][i + 2] += t[mi][ni][i + 2] * s1;
-                acc[mi][ni][i + 3] += t[mi][ni][i + 3] * s1;
-            }
+        for (int i = 0; i < INST_N / 2; i += 4) {
+            const float s0 = s_lo0, s1 = s_lo1;
+            acc[ni][i + 0] += t[ni][i + 0] * s0;
+            acc[ni][i + 1] += t[ni][i + 1] * s0;
+            acc[ni][i + 2] += t[ni][i + 2] * s1;
+            acc[ni][i + 3] += t[ni][i + 3] * s1;
         }
     }
+}
+static __device__ __forceinline__ void promote(float (&acc)[WG_M64][N_INSTS][INST_N / 2], float (&t)[WG_M64][N_INSTS][INST_N / 2], const float (&sa)[WG_M64][2], float sb_lo) {
+    #pragma unroll
+    for (int mi = 0; mi < WG_M64; ++mi)
+        promote_m64(acc[mi], t[mi], sa[mi][0], sa[mi][1], sb_lo);
 }
 
 // tests/golden/emit/gemm_split_fp8.dgk:8: split-K: partial sums through the workspace
@@ -324,7 +326,8 @@ gemm_split_fp8(
             const int sb_rows = (N + 127) / 128;
             const int sb_row = min(n_block * BN / 128, sb_rows - 1);
             const float *const sb_lo_ptr = ptr_SB + (long long)sb_row * stride_SB_0 + k_first;
-            float sb_lo_next = dgk_load_f32(sb_lo_ptr);
+            float sb_lo_q0 = 0 < k_blocks ? dgk_load_f32(sb_lo_ptr + 0) : 0.0f;
+            float sb_lo_q1 = 1 < k_blocks ? dgk_load_f32(sb_lo_ptr + 1) : 0.0f;
             int held0, held1;  // the stage each temporary's block was read from
             dgk_mbar_wait(&full_bar[stage], phase);
             mma_stage(tmp0, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES),
@@ -344,12 +347,9 @@ gemm_split_fp8(
                 dgk_wgmma_wait<1>();  // every group but tmp1's is done
                 release_stage(&empty_bar[held0], lane);
                 fence_acc(tmp0);
-                {
-                    const float sb_lo = sb_lo_next;
-                    if (kb + 1 < k_blocks) {
-                        sb_lo_next = dgk_load_f32(sb_lo_ptr + kb + 1);
-                    }
-                    promote(acc, tmp0, sa0, sb_lo);
+                promote(acc, tmp0, sa0, sb_lo_q0);
+                if (kb + 2 < k_blocks) {
+                    sb_lo_q0 = dgk_load_f32(sb_lo_ptr + kb + 2);
                 }
                 dgk_mbar_wait(&full_bar[stage], phase);
                 mma_stage(tmp0, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES),
@@ -360,12 +360,9 @@ gemm_split_fp8(
                 dgk_wgmma_wait<1>();  // every group but tmp0's is done
                 release_stage(&empty_bar[held1], lane);
                 fence_acc(tmp1);
-                {
-                    const float sb_lo = sb_lo_next;
-                    if ((kb + 1) + 1 < k_blocks) {
-                        sb_lo_next = dgk_load_f32(sb_lo_ptr + (kb + 1) + 1);
-                    }
-                    promote(acc, tmp1, sa1, sb_lo);
+                promote(acc, tmp1, sa1, sb_lo_q1);
+                if ((kb + 1) + 2 < k_blocks) {
+                    sb_lo_q1 = dgk_load_f32(sb_lo_ptr + (kb + 1) + 2);
                 }
             }
             if (kb + 1 < k_blocks) {
@@ -378,33 +375,24 @@ gemm_split_fp8(
                 dgk_wgmma_wait<1>();  // every group but tmp1's is done
                 release_stage(&empty_bar[held0], lane);
                 fence_acc(tmp0);
-                {
-                    const float sb_lo = sb_lo_next;
-                    if (kb + 1 < k_blocks) {
-                        sb_lo_next = dgk_load_f32(sb_lo_ptr + kb + 1);
-                    }
-                    promote(acc, tmp0, sa0, sb_lo);
+                promote(acc, tmp0, sa0, sb_lo_q0);
+                if (kb + 2 < k_blocks) {
+                    sb_lo_q0 = dgk_load_f32(sb_lo_ptr + kb + 2);
                 }
                 dgk_wgmma_wait<0>();
                 release_stage(&empty_bar[held1], lane);
                 fence_acc(tmp1);
-                {
-                    const float sb_lo = sb_lo_next;
-                    if ((kb + 1) + 1 < k_blocks) {
-                        sb_lo_next = dgk_load_f32(sb_lo_ptr + (kb + 1) + 1);
-                    }
-                    promote(acc, tmp1, sa1, sb_lo);
+                promote(acc, tmp1, sa1, sb_lo_q1);
+                if ((kb + 1) + 2 < k_blocks) {
+                    sb_lo_q1 = dgk_load_f32(sb_lo_ptr + (kb + 1) + 2);
                 }
             } else {
                 dgk_wgmma_wait<0>();
                 release_stage(&empty_bar[held0], lane);
                 fence_acc(tmp0);
-                {
-                    const float sb_lo = sb_lo_next;
-                    if (kb + 1 < k_blocks) {
-                        sb_lo_next = dgk_load_f32(sb_lo_ptr + kb + 1);
-                    }
-                    promote(acc, tmp0, sa0, sb_lo);
+                promote(acc, tmp0, sa0, sb_lo_q0);
+                if (kb + 2 < k_blocks) {
+                    sb_lo_q0 = dgk_load_f32(sb_lo_ptr + kb + 2);
                 }
             }
             // tests/golden/emit/gemm_split_fp8.dgk:8: split-K: publish this slice's partial; the tile's last unit sums them in slice order
