@@ -3,12 +3,13 @@
  * after promotion) to its workspace slot [block][slice], in accumulator-fragment order
  * (16-byte stores, a warpgroup's 128 threads side by side, so every store instruction
  * writes 2 KiB contiguously) in the partial-sum buffer, then counts itself in on the
- * block's counter for that warpgroup (the counter buffer, plan.h dgk_plan_split). The warpgroup that sees the count reach splits - 1 is the last: it sets the
- * counter back to 0 (so the next launch, or a CUDA graph replay, needs no memset), sums
- * slots 0, 1, ..., splits - 1 in that order into its accumulators (its own slot read
- * back too, so the order, and the bits of the result, never depend on which unit came
- * last) and stores the tile through the normal epilogue; the others skip the store and
- * go on to their next unit. Nobody waits for anybody, so no unit needs another to be
+ * block's counter for that warpgroup (the counter buffer, plan.h dgk_plan_split). The
+ * warpgroup that sees the count reach splits - 1 is the last: it sets the counter back
+ * to 0 (so the next launch, or a CUDA graph replay, needs no memset), sums slots 0, 1,
+ * ..., splits - 1 in that order into its accumulators (its own slot read back too, so
+ * the order, and the bits of the result, never depend on which unit came last) and
+ * stores the tile through the normal epilogue; the others skip the store and go on to
+ * their next unit. Nobody waits for anybody, so no unit needs another to be
  * resident.
  *
  * Memory ordering (PTX ISA 8.x memory consistency model):
