@@ -116,6 +116,8 @@ typedef struct dgk_ir_kernel {
     int sched_cluster;       /* 0 = compiler's choice */
     int sched_tensor;        /* the group_ids / group_offsets / masked tensor, -1 if none */
     int sched_offsets;       /* sched_tensor was given as group_offsets */
+    int sched_split;         /* split_k S: K slices per output tile; 0 = not given */
+    dgk_loc sched_split_loc; /* the split_k modifier (the schedule when not given) */
     /* pipeline */
     int has_pipeline;
     dgk_loc pipe_loc;

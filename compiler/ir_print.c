@@ -84,6 +84,8 @@ static void print_kernel(const dgk_ir_kernel *k, FILE *out)
     fprintf(out, "kernel %s  schedule %s", k->name, k->sched_kind ? k->sched_kind : "(none)");
     if (k->sched_swizzle)
         fprintf(out, " swizzle %d", k->sched_swizzle);
+    if (k->sched_split)
+        fprintf(out, " split_k %d", k->sched_split);
     if (k->has_pipeline)
         fprintf(out, "  pipeline %%%d .. %%%d stages %d", k->pipe_lo, k->pipe_hi, k->pipe_stages);
     fputc('\n', out);

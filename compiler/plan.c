@@ -1,6 +1,6 @@
 /* plan.c - runs the planning passes over one tile-IR kernel, in dependency order:
  * mainloop match (operands, wgmma shape, FP8) -> warp roles -> epilogue -> schedule and
- * cluster -> stages (shared-memory budget) -> kernel ABI and launch facts. */
+ * cluster -> split-K -> stages (shared-memory budget) -> kernel ABI and launch facts. */
 #include "planner.h"
 
 #include <stdarg.h>
@@ -132,7 +132,7 @@ int dgk_plan_kernel(const dgk_ir_kernel *k, dgk_target target, dgk_diags *d, dgk
     if (check_shape(&pl) && plan_mainloop(&pl)) {
         plan_schedule(&pl);
         if (plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) &&
-            plan_group_args(&pl) && plan_stages(&pl))
+            plan_group_args(&pl) && plan_split(&pl) && plan_stages(&pl))
             plan_abi_finish(&pl);
     }
     if (!pl.nerr)

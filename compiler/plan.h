@@ -63,8 +63,14 @@ typedef struct dgk_plan_dim {
  *   PTR     a raw device pointer to tensor parameter `param`'s first element
  *   SHAPE   an int32 shape symbol (`sym`, e.g. "M") bound at launch
  *   STRIDE  an int64 element stride of axis `axis` of tensor parameter `param`
- *   SCALAR  a runtime scalar parameter `param`, passed as its dtype's C type */
-#define DGK_ARG_KINDS(X) X(TMA, "tma") X(PTR, "ptr") X(SHAPE, "shape") X(STRIDE, "stride") X(SCALAR, "scalar")
+ *   SCALAR  a runtime scalar parameter `param`, passed as its dtype's C type
+ *   WORKSPACE (added after v1) a device buffer the runtime owns and binds itself (param
+ *           -1), for split-K (dgk_plan_split): `axis` 0 the f32 partial sums
+ *           (dgk_plan_split_partial_bytes), `axis` 1 the i32 arrival counters
+ *           (dgk_plan_split_counter_bytes; all zero between launches) */
+#define DGK_ARG_KINDS(X)                                                                                  \
+    X(TMA, "tma") X(PTR, "ptr") X(SHAPE, "shape") X(STRIDE, "stride") X(SCALAR, "scalar")                \
+    X(WORKSPACE, "workspace")
 
 typedef enum dgk_arg_kind {
 #define X(id, s) DGK_ARG_##id,
@@ -206,6 +212,31 @@ typedef struct dgk_plan_sched {
     dgk_plan_dim groups;  /* G, the group count (M_GROUPED_MASKED) */
 } dgk_plan_sched;
 
+/* (added after v1) split-K, `split_k S` on a persistent schedule. Each output block's K
+ * blocks are cut into `splits` = min(S, K blocks) contiguous slices of balanced length
+ * (slice s: K blocks [s * KB / splits, (s + 1) * KB / splits)), so no slice is empty; a
+ * (tile, slice) pair is one work unit of the persistent loop, the slices of a tile
+ * numbered next to each other. Per unit, each consumer warpgroup writes its FP32
+ * accumulators (after FP8 promotion) to the workspace slot [block][slice], then counts
+ * itself in on the block's counter for that warpgroup; the warpgroup that arrives last
+ * sums slots 0, 1, ..., splits - 1 in that fixed order (bitwise the same run to run),
+ * sets the counter back to 0 and runs the epilogue; the others go on to their next unit.
+ * Two runtime-owned buffers; blocks = cluster tiles x CLUSTER (m blocks rounded up to
+ * the cluster, times n blocks):
+ *     partials  f32 [blocks][S][BM * BN], in accumulator-fragment order (the emitter's
+ *               choice); never needs clearing
+ *     counters  i32 [blocks][consumer_wgs], all zero between launches: the runtime zeroes
+ *               the buffer when it allocates it, each kernel sets back the ones it used.
+ *               A separate buffer, so a launch with fewer blocks never leaves partial
+ *               sums where a later, larger launch expects zero counters.
+ * slices 0 or 1: no split (no workspace arguments). */
+typedef struct dgk_plan_split {
+    int slices;           /* S, 2..16; 0 = no split */
+    int ws_arg;           /* DGK_ARG_WORKSPACE axis 0: the partial sums (f32) */
+    int counters_arg;     /* DGK_ARG_WORKSPACE axis 1: the counters (i32) */
+    dgk_loc loc;          /* the split_k modifier */
+} dgk_plan_split;
+
 /* ---- epilogue: a small elementwise SSA program per accumulator element ------------ */
 
 /* X(ID, name, arity). Values are f32 in registers; loads convert from their tensor's
@@ -329,7 +360,38 @@ typedef struct dgk_plan {
     dgk_kernel_arg *args;      /* the kernel ABI, in parameter order */
     int nargs;
     dgk_plan_launch launch;
+
+    dgk_plan_split split;      /* (added after v1) */
 } dgk_plan;
+
+/* Output blocks a split-K launch of M x N counts in the workspace: m blocks rounded up
+ * to the cluster, times n blocks (every CTA of a cluster tile has its own slot). */
+static inline int64_t dgk_plan_split_blocks(const dgk_plan *p, int64_t m, int64_t n)
+{
+    int64_t cm = p->cluster_m > 0 ? p->cluster_m : 1, cn = p->cluster_n > 0 ? p->cluster_n : 1;
+    return (m + p->bm * cm - 1) / (p->bm * cm) * cm * ((n + p->bn * cn - 1) / (p->bn * cn) * cn);
+}
+
+/* Bytes of the two split-K buffers a launch of M x N needs (0 without split-K). */
+static inline int64_t dgk_plan_split_partial_bytes(const dgk_plan *p, int64_t m, int64_t n)
+{
+    return p->split.slices < 2 ? 0 : dgk_plan_split_blocks(p, m, n) * p->split.slices * p->bm * p->bn * 4;
+}
+
+static inline int64_t dgk_plan_split_counter_bytes(const dgk_plan *p, int64_t m, int64_t n)
+{
+    return p->split.slices < 2 ? 0 : dgk_plan_split_blocks(p, m, n) * p->consumer_wgs * 4;
+}
+
+/* K slices per tile of a launch with K (the kernel's `splits`): S, but at most the K
+ * blocks, so no slice is empty; 1 without split-K. */
+static inline int64_t dgk_plan_split_slices(const dgk_plan *p, int64_t k)
+{
+    int64_t kb = (k + p->bk - 1) / p->bk;
+    if (p->split.slices < 2 || kb <= 1)
+        return 1;
+    return kb < p->split.slices ? kb : p->split.slices;
+}
 
 /* Printable names from the tables above (static inline: the header needs no .c). */
 static inline const char *dgk_arg_kind_name(dgk_arg_kind k)

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-static const char *const kind_prefix[] = {"tma_", "ptr_", "", "stride_", ""};
+static const char *const kind_prefix[] = {"tma_", "ptr_", "", "stride_", "", ""};
 
 static int new_arg(planner *pl, dgk_kernel_arg arg)
 {
@@ -58,6 +58,18 @@ int plan_arg_scalar(planner *pl, int param)
         return i;
     const dgk_ir_tensor *t = &pl->k->tensors[param];
     dgk_kernel_arg a = {.kind = DGK_ARG_SCALAR, .param = param, .dtype = t->dtype, .name = t->name, .loc = t->loc};
+    return new_arg(pl, a);
+}
+
+/* A split-K workspace buffer (axis 0: partial sums, 1: counters), bound by the runtime,
+ * not by a source parameter. */
+int plan_arg_workspace(planner *pl, int axis, dgk_loc loc)
+{
+    for (int i = 0; i < pl->p->nargs; i++)
+        if (pl->p->args[i].kind == DGK_ARG_WORKSPACE && pl->p->args[i].axis == axis)
+            return i;
+    dgk_kernel_arg a = {.kind = DGK_ARG_WORKSPACE, .param = -1, .axis = axis, .loc = loc,
+                        .dtype = axis ? DGK_DT_I32 : DGK_DT_F32, .name = axis ? "split_counters" : "split_partials"};
     return new_arg(pl, a);
 }
 

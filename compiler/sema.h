@@ -133,7 +133,8 @@ typedef struct dgk_sema_param {
     X(CLUSTER, "cluster")                                             \
     X(GROUP_IDS, "group_ids")                                         \
     X(GROUP_OFFSETS, "group_offsets")                                 \
-    X(MASKED, "masked")
+    X(MASKED, "masked")                                               \
+    X(SPLIT_K, "split_k")
 
 typedef enum dgk_sched_mod_kind {
 #define X(id, s) DGK_SMOD_##id,
@@ -149,7 +150,7 @@ typedef struct dgk_sema_sched {
     dgk_sched_kind kind;
     int nextents;
     const dgk_expr *extents[3];
-    /* Per modifier: given or not; constant modifiers (swizzle, cluster) have `value`,
+    /* Per modifier: given or not; constant modifiers (swizzle, cluster, split_k) have `value`,
      * tensor modifiers (group_ids, group_offsets, masked) have `param`. */
     struct {
         int given;

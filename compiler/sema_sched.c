@@ -18,7 +18,8 @@ static const struct kind_rule {
     const char *binds;          /* what the variables are, for messages */
 } kinds[DGK_SCHED_COUNT] = {
     [DGK_SCHED_GRID] = {1, 3, 0, 0, 0, "one tile index per extent"},
-    [DGK_SCHED_PERSISTENT] = {1, 3, TUNING, 0, 0, "one tile index per extent"},
+    /* split_k: only the plain persistent schedule spreads one tile's K over CTAs */
+    [DGK_SCHED_PERSISTENT] = {1, 3, TUNING | M(SPLIT_K), 0, 0, "one tile index per extent"},
     [DGK_SCHED_M_GROUPED_CONTIGUOUS] = {2, 2, TUNING | M(GROUP_IDS) | M(GROUP_OFFSETS), M(GROUP_IDS) | M(GROUP_OFFSETS),
                                         3, "(i, j, g): row block, column block, group"},
     [DGK_SCHED_M_GROUPED_MASKED] = {3, 3, TUNING | M(MASKED), M(MASKED), 3, "(g, i, j): group, row block, column block"},
@@ -36,6 +37,7 @@ static const struct mod_rule {
     [DGK_SMOD_GROUP_IDS] = {1, 0, 0, "one i32 group id per row, -1 for padding rows"},
     [DGK_SMOD_GROUP_OFFSETS] = {1, 0, 0, "i32 cumulative offsets, G + 1 of them"},
     [DGK_SMOD_MASKED] = {1, 0, 0, "i32 valid row count per group"},
+    [DGK_SMOD_SPLIT_K] = {0, 1, 16, "the number of K slices per output tile"},
 };
 
 static const char *const kind_names[] = {

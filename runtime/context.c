@@ -97,6 +97,7 @@ void dgk_destroy(dgk_context *ctx)
         return;
     if (ctx->cuctx) {
         ctx->cu->cuCtxSetCurrent(ctx->cuctx);
+        dgk_ops_free(ctx); /* their split-K buffers go back while the context lives */
         dgk_kernels_free(ctx);
         ctx->cu->cuDevicePrimaryCtxRelease(ctx->dev);
     }

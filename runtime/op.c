@@ -5,7 +5,8 @@
  * pointers, shape symbols, strides, scalars — after dgkc_check_launch has checked every
  * declared extent and constraint, then launches with the plan's block, shared memory
  * and cluster shape. The launch path allocates nothing and formats no text unless it
- * fails. */
+ * fails, with one exception: a split-K kernel's workspace (workspace.c) is allocated
+ * by the first launch that needs it and grown by a larger one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "compiler/plan.h"
 #include "context.h"
 #include "dgkc.h"
+#include "workspace.h"
 
 enum { MAX_PARAMS = 32, MAX_ARGS = 32 };
 
@@ -24,6 +26,7 @@ struct dgk_op {
     dgk_kernel *fn;
     const char *cuda;
     int nparams;
+    dgk_workspace ws;          /* split-K buffers (plan->split); unused otherwise */
     struct dgk_op *next;
 };
 
@@ -37,6 +40,7 @@ typedef struct arg_storage {
         float f32;
     } v[MAX_ARGS];
     void *argv[MAX_ARGS];
+    CUdeviceptr ws[2];         /* split-K partial sums, counters (DGK_ARG_WORKSPACE axis 0, 1) */
 } arg_storage;
 
 void dgk_ops_free(dgk_context *ctx)
@@ -44,6 +48,7 @@ void dgk_ops_free(dgk_context *ctx)
     dgk_op *op = ctx->ops;
     while (op) {
         dgk_op *next = op->next;
+        dgk_workspace_free(&op->ws, ctx->cu);
         dgkc_unit_free(op->unit);
         free(op);
         op = next;
@@ -129,8 +134,10 @@ dgk_status dgk_op_create(dgk_context *ctx, const char *source_name, const char *
         dgkc_unit_free(u);
         return dgk_fail(DGK_ENOMEM, "dgk_op_create: out of memory");
     }
+    dgk_workspace_init(&op->ws);
     dgk_status s = create(ctx, u, kernel, defines, num_defines, op);
     if (s != DGK_OK) {
+        dgk_workspace_free(&op->ws, NULL);
         dgkc_unit_free(u);
         free(op);
         return s;
@@ -222,8 +229,9 @@ static dgk_status check_params(const dgk_op *op, const dgk_tensor *const *params
 static dgk_status bind_arg(const dgk_kernel_arg *a, const dgk_tensor *const *params, const double *scalars,
                            arg_storage *st, int i)
 {
-    const dgk_tensor *t = a->kind == DGK_ARG_SCALAR ? NULL : params[a->param];
-    if (a->kind != DGK_ARG_SCALAR && !t)
+    int own = a->kind == DGK_ARG_SCALAR || a->kind == DGK_ARG_WORKSPACE; /* not a tensor parameter */
+    const dgk_tensor *t = own ? NULL : params[a->param];
+    if (!own && !t)
         return dgk_fail(DGK_EINVAL, "dgk_op_launch: the kernel reads parameter %d (%s), which is NULL", a->param, a->name);
     switch (a->kind) {
     case DGK_ARG_TMA:
@@ -232,6 +240,7 @@ static dgk_status bind_arg(const dgk_kernel_arg *a, const dgk_tensor *const *par
     case DGK_ARG_PTR: st->v[i].ptr = t->data; break;
     case DGK_ARG_SHAPE: st->v[i].i32 = (int32_t)t->shape[a->axis]; break;
     case DGK_ARG_STRIDE: st->v[i].i64 = stride_of(t, a->axis); break;
+    case DGK_ARG_WORKSPACE: st->v[i].ptr = (void *)(uintptr_t)st->ws[a->axis ? 1 : 0]; break;
     case DGK_ARG_SCALAR:
         if (!scalars)
             return dgk_fail(DGK_EINVAL, "dgk_op_launch: scalar parameter %s needs `scalars`", a->name);
@@ -256,8 +265,9 @@ static int64_t dim_value(const dgk_plan_dim *d, const dgk_plan *p, const dgk_ten
     return params[a->param]->shape[a->axis];
 }
 
-/* Persistent: one CTA per SM, whole clusters, no more than there are tiles (grouped
- * schedules count every tile, empty ones included: the device skips those). */
+/* Persistent: one CTA per SM, whole clusters, no more than there are work units (tiles,
+ * times the K slices per tile with split-K; grouped schedules count every tile, empty
+ * ones included: the device skips those). */
 static uint32_t grid_size(const dgk_op *op, const dgk_tensor *const *params)
 {
     const dgk_plan *p = op->plan;
@@ -265,12 +275,40 @@ static uint32_t grid_size(const dgk_op *op, const dgk_tensor *const *params)
     int64_t tiles = ((m + p->bm - 1) / p->bm) * ((n + p->bn - 1) / p->bn);
     if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
         tiles *= dim_value(&p->sched.groups, p, params); /* M is the rows per group */
+    tiles *= dgk_plan_split_slices(p, dim_value(&p->k, p, params));
     int64_t cl = p->launch.cluster[0] > 0 ? p->launch.cluster[0] : 1;
     tiles = (tiles + cl - 1) / cl * cl;
     if (p->launch.grid == DGK_GRID_TILES)
         return (uint32_t)tiles;
     int64_t sms = op->ctx->props.sm_count / cl * cl;
     return (uint32_t)(tiles < sms ? tiles : sms);
+}
+
+/* Split-K: the op's partial-sum and counter buffers, big enough for this launch. */
+static dgk_status bind_workspace(dgk_op *op, const dgk_tensor *const *params, void *stream, arg_storage *st)
+{
+    const dgk_plan *p = op->plan;
+    int64_t m = dim_value(&p->m, p, params), n = dim_value(&p->n, p, params);
+    return dgk_workspace_bind(&op->ws, op->ctx->cu, (size_t)dgk_plan_split_partial_bytes(p, m, n),
+                              (size_t)dgk_plan_split_counter_bytes(p, m, n), (CUstream)stream, &st->ws[0], &st->ws[1]);
+}
+
+/* Binds the plan's arguments (the split-K buffers first) and launches. */
+static dgk_status bind_and_launch(dgk_op *op, const dgk_tensor *const *params, const double *scalars, void *stream,
+                                  uint32_t grid)
+{
+    const dgk_plan *p = op->plan;
+    arg_storage st;
+    dgk_status s = p->split.slices > 1 ? bind_workspace(op, params, stream, &st) : DGK_OK;
+    for (int i = 0; i < p->nargs && s == DGK_OK; i++)
+        s = bind_arg(&p->args[i], params, scalars, &st, i);
+    if (s != DGK_OK)
+        return s;
+    dgk_launch_cfg cfg = {.grid = {grid, 1, 1}, .block = {(uint32_t)p->launch.threads, 1, 1},
+                          .smem_bytes = (uint32_t)p->launch.smem_bytes, .stream = stream, .pdl = p->launch.pdl};
+    if (p->launch.cluster[0] > 1)
+        cfg.cluster[0] = (uint32_t)p->launch.cluster[0], cfg.cluster[1] = cfg.cluster[2] = 1;
+    return dgk_launch(op->fn, &cfg, st.argv);
 }
 
 dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const double *scalars, int num_params, void *stream)
@@ -284,16 +322,13 @@ dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const doub
     uint32_t grid = grid_size(op, params);
     if (grid == 0)
         return DGK_OK; /* an empty problem: nothing to compute */
-    arg_storage st;
-    for (int i = 0; i < p->nargs && s == DGK_OK; i++)
-        s = bind_arg(&p->args[i], params, scalars, &st, i);
-    if (s != DGK_OK)
-        return s;
-    dgk_launch_cfg cfg = {.grid = {grid, 1, 1}, .block = {(uint32_t)p->launch.threads, 1, 1},
-                          .smem_bytes = (uint32_t)p->launch.smem_bytes, .stream = stream, .pdl = p->launch.pdl};
-    if (p->launch.cluster[0] > 1)
-        cfg.cluster[0] = (uint32_t)p->launch.cluster[0], cfg.cluster[1] = cfg.cluster[2] = 1;
-    return dgk_launch(op->fn, &cfg, st.argv);
+    if (p->split.slices < 2)
+        return bind_and_launch(op, params, scalars, stream, grid);
+    /* split-K: the buffers stay as bound until the kernel is queued */
+    dgk_workspace_lock(&op->ws);
+    s = bind_and_launch(op, params, scalars, stream, grid);
+    dgk_workspace_unlock(&op->ws);
+    return s;
 }
 
 dgk_tensor dgk_tensor_make(void *data, dgk_dtype_id dtype, int rank, const int64_t *shape)

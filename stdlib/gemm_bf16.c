@@ -40,7 +40,7 @@ static dgk_status gemm(const layout *l, dgk_context *ctx, const dgk_tensor *a, c
     if (c && c->dtype != d->dtype)
         return dgk_fail(DGK_EDTYPE, "dgk_gemm_bf16_%s: c must have d's dtype", l->name);
     dgk_dtype_id td = d->dtype;
-    gemm_shape s = {m, n, k, 2, td == DGK_DTYPE_F32 ? 4 : 2, l->b_n, 0, c != NULL};
+    gemm_shape s = {m, n, k, 2, td == DGK_DTYPE_F32 ? 4 : 2, l->b_n, 0, c != NULL, 1};
     const char *extra[2] = {td == DGK_DTYPE_F32 ? "TD=f32" : "TD=bf16", c ? "HAS_C=true" : "HAS_C=false"};
     dgk_op *op;
     dgk_status st = stock_gemm_op(ctx, &l->kernel, &s, (uint32_t)td << 1 | (c != NULL), extra, 2, &op);

@@ -46,7 +46,7 @@ dgk_status dgk_gemm_fp8_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tens
     if (st != DGK_OK)
         return st;
     dgk_dtype_id td = d->dtype;
-    gemm_shape s = {a->shape[0], b->shape[0], a->shape[1], 1, td == DGK_DTYPE_F32 ? 4 : 2, 0, 1, 0};
+    gemm_shape s = {a->shape[0], b->shape[0], a->shape[1], 1, td == DGK_DTYPE_F32 ? 4 : 2, 0, 1, 0, 1};
     const char *extra[1] = {td == DGK_DTYPE_F32 ? "TD=f32" : "TD=bf16"};
     dgk_op *op;
     st = stock_gemm_op(ctx, &fp8_nt, &s, (uint32_t)td, extra, 1, &op);
@@ -77,7 +77,7 @@ static int wgrad_smem(int bm, int bn, int stages)
 
 int gemm_fp8_wgrad_stages(void)
 {
-    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0};
+    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16), best = MAX_STAGES;
     for (int i = 0; i < n; i++) {
@@ -134,7 +134,7 @@ dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dg
         return st;
     if (!ctx)
         return dgk_fail(DGK_EINVAL, "dgk_gemm_fp8_wgrad_nt: ctx is NULL");
-    gemm_shape s = {a->shape[0], b->shape[0], a->shape[1], 1, 4, 0, 1, 0};
+    gemm_shape s = {a->shape[0], b->shape[0], a->shape[1], 1, 4, 0, 1, 0, 0};
     char stages[32];
     snprintf(stages, sizeof stages, "STAGES=%d", gemm_fp8_wgrad_stages());
     const char *extra[1] = {stages};

@@ -8,7 +8,15 @@
  * in whole waves over the SMs; no tile choice beats reading every operand once from
  * HBM (~3 TB/s). Ties go to the larger tile. Within 4% of the sweep's best per shape
  * (geometric mean over DeepGEMM's dense shapes). Candidates are tiles the planner
- * accepts with zero spills. */
+ * accepts with zero spills.
+ * Split-K (kernels with `split_k SPLIT`): a tile grid smaller than the SMs leaves SMs
+ * idle, so such tiles are also costed with their K cut into S slices (a unit of work is
+ * BM x BN x K/S); each unit writes its BM x BN f32 partial and the last one of a tile
+ * reads all S back (at the same ~80 GB/s per SM, ~2.5 TB/s for all SMs together, and
+ * ~0.5 us of L2 latency per slice, read one slice after another), plus ~1 us for the
+ * fences and the counter. Split-K is picked only when it beats the best unsplit tile by
+ * 15% (the model's margin of error: at 10% it also split 128 x 7168 x 16384, where the
+ * unsplit kernel already matches cuBLAS); shapes that fill the SMs keep their tile. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,7 +30,8 @@
 #define FP8_L2_BYTES_S 10.4e12
 
 static const gemm_config candidates[] = {
-    {64, 32, 1}, {64, 64, 1}, {64, 128, 1}, {128, 64, 1}, {128, 128, 1}, {128, 176, 1}, {128, 192, 1}, {128, 256, 1}, {256, 128, 1},
+    {64, 32, 1, 1},   {64, 64, 1, 1},   {64, 128, 1, 1},  {128, 64, 1, 1},  {128, 128, 1, 1},
+    {128, 176, 1, 1}, {128, 192, 1, 1}, {128, 256, 1, 1}, {256, 128, 1, 1},
 };
 
 /* Accumulator registers per consumer thread must leave room for addressing, and for C's
@@ -63,13 +72,40 @@ static int valid(const gemm_shape *s, int bm, int bn)
     return fits_registers(s, bm, bn);
 }
 
-/* Estimated microseconds for the whole GEMM with tile bm x bn. */
-static double cost(const gemm_shape *s, int bm, int bn, int sms)
+static int64_t tile_count(const gemm_shape *s, int bm, int bn)
 {
-    int64_t tiles = ((s->m + bm - 1) / bm) * ((s->n + bn - 1) / bn);
+    return ((s->m + bm - 1) / bm) * ((s->n + bn - 1) / bn);
+}
+
+static int64_t k_blocks(const gemm_shape *s)
+{
+    int kb_k = 128 / s->in_bytes;
+    return (s->k + kb_k - 1) / kb_k;
+}
+
+/* Seconds a unit spends on split-K beyond its mainloop (its partial write), plus the
+ * tail of the last unit of a tile (reading all `split` partials, one slice after
+ * another, and the fences and counter). */
+static double split_tail(int bm, int bn, int split)
+{
+    double slot = (double)bm * bn * 4.0 / 80e9;
+    return slot + split * (slot > 0.5e-6 ? slot : 0.5e-6) + 1e-6;
+}
+
+/* Seconds of workspace traffic for all SMs together: each partial written and read. */
+static double split_traffic(int bm, int bn, int64_t units)
+{
+    return 2.0 * (double)units * bm * bn * 4.0 / 2.5e12;
+}
+
+/* Estimated microseconds for the whole GEMM with tile bm x bn, K cut into `split` slices
+ * per tile (1: none). */
+static double cost(const gemm_shape *s, int bm, int bn, int split, int sms)
+{
+    int64_t tiles = tile_count(s, bm, bn) * split;
     int64_t waves = (tiles + sms - 1) / sms, active = tiles < sms ? tiles : sms;
     int kb_k = 128 / s->in_bytes;
-    int64_t kblocks = (s->k + kb_k - 1) / kb_k;
+    int64_t kblocks = (k_blocks(s) + split - 1) / split;
     double bytes = (double)(bm + bn) * 128.0, flops = 2.0 * bm * bn * kb_k;
     double t = bytes / 80e9, tl2 = active * bytes / (s->fp8 ? FP8_L2_BYTES_S : 7e12);
     double tf = flops / (s->fp8 ? FP8_TFLOPS_SM : 6.5e12);
@@ -84,6 +120,10 @@ static double cost(const gemm_shape *s, int bm, int bn, int sms)
     double total = (double)waves * (double)kblocks * t;
     double hbm = ((double)s->m * s->k + (double)s->n * s->k) * s->in_bytes / 3.0e12 +
                  (double)s->m * s->n * s->out_bytes / 3.0e12;
+    if (split > 1) {
+        total += split_tail(bm, bn, split);
+        hbm += split_traffic(bm, bn, tiles);
+    }
     return (total > hbm ? total : hbm) * 1e6;
 }
 
@@ -101,22 +141,45 @@ gemm_config gemm_heuristic(const gemm_shape *s, int sm_count)
     return gemm_heuristic_bm(s, sm_count, 0);
 }
 
-gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
+/* The best tile with K cut into `split` slices when split > 1 (only tiles that leave
+ * SMs idle, and at most one slice per K block), or unsplit when split == 1. Returns the
+ * cost, or -1 when no candidate qualifies. */
+static double best_tile(const gemm_shape *s, int sms, int bm, int split, gemm_config *best)
 {
-    gemm_config best = {bm ? bm : 128, 128, 1}, cands[16];
-    double best_cost = 0;
-    int have = 0, n = gemm_candidates(s, cands, 16);
+    gemm_config cands[16];
+    double best_cost = -1;
+    int n = gemm_candidates(s, cands, 16);
     for (int i = 0; i < n; i++) {
         gemm_config c = cands[i];
         if (bm ? c.bm != bm : c.bm > 64 && c.bm / 2 >= s->m) /* half the tile or more would be empty */
             continue;
-        double t = cost(s, c.bm, c.bn, sm_count);
-        if (!have || t < best_cost || (t == best_cost && c.bm * c.bn > best.bm * best.bn)) {
-            best = c;
+        if (split > 1 && (tile_count(s, c.bm, c.bn) >= sms || split > k_blocks(s)))
+            continue;
+        double t = cost(s, c.bm, c.bn, split, sms);
+        if (best_cost < 0 || t < best_cost || (t == best_cost && c.bm * c.bn > best->bm * best->bn)) {
+            *best = (gemm_config){c.bm, c.bn, split, 1};
             best_cost = t;
-            have = 1;
         }
     }
+    return best_cost;
+}
+
+gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
+{
+    gemm_config best = {bm ? bm : 128, 128, 1, 1};
+    double best_cost = best_tile(s, sm_count, bm, 1, &best);
+    gemm_config split_best = best;
+    double split_cost_us = -1;
+    for (int split = 2; s->can_split && split <= 16; split++) {
+        gemm_config c;
+        double t = best_tile(s, sm_count, bm, split, &c);
+        if (t >= 0 && (split_cost_us < 0 || t < split_cost_us)) {
+            split_best = c;
+            split_cost_us = t;
+        }
+    }
+    if (best_cost >= 0 && split_cost_us >= 0 && split_cost_us < 0.85 * best_cost)
+        return split_best;
     return best;
 }
 
@@ -124,8 +187,18 @@ void gemm_tile_override(gemm_config *c)
 {
     const char *e = getenv("DGK_GEMM_TILE"), *cl = getenv("DGK_GEMM_CLUSTER");
     int bm, bn, cluster;
-    if (e && sscanf(e, "%dx%d", &bm, &bn) == 2)
-        c->bm = bm, c->bn = bn;
+    if (e && sscanf(e, "%dx%d", &bm, &bn) == 2) {
+        c->bm = bm;
+        c->bn = bn;
+    }
     if (cl && sscanf(cl, "%d", &cluster) == 1)
         c->cluster = cluster;
+}
+
+void gemm_split_override(gemm_config *c)
+{
+    const char *e = getenv("DGK_GEMM_SPLIT");
+    int split;
+    if (e && sscanf(e, "%d", &split) == 1)
+        c->split = split; /* out of 1..16: the compiler's error says so */
 }

@@ -78,19 +78,26 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     dgk_device_props_get(ctx, &props);
     gemm_config c = gemm_heuristic_bm(s, props.sm_count, bm);
     gemm_tile_override(&c);
+    gemm_split_override(&c);
     if (bm)
         c.bm = bm;
-    char d[5][48];
+    char d[6][48];
     const char *defines[STOCK_MAX_DEFINES];
     snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
     snprintf(d[1], sizeof d[1], "BN=%d", c.bn);
     snprintf(d[2], sizeof d[2], "N=%lld", (long long)s->n);
     snprintf(d[3], sizeof d[3], "K=%lld", (long long)s->k);
-    snprintf(d[4], sizeof d[4], "CLUSTER=%d", c.cluster);
+    /* only kernels with split_k SPLIT take it; SPLIT=1 is the plain kernel (no define) */
+    snprintf(d[4], sizeof d[4], "SPLIT=%d", c.split);
     /* grouped kernels (bm fixed) have no CLUSTER parameter: their tiles may not share B */
-    int n = 0, nd = !bm && c.cluster > 1 ? 5 : 4;
-    for (int i = 0; i < nd; i++)
+    snprintf(d[5], sizeof d[5], "CLUSTER=%d", c.cluster);
+    int n = 0;
+    for (int i = 0; i < 4; i++)
         defines[n++] = d[i];
+    if (s->can_split && c.split != 1)
+        defines[n++] = d[4];
+    if (!bm && c.cluster > 1)
+        defines[n++] = d[5];
     for (int i = 0; i < nextra && n < STOCK_MAX_DEFINES; i++)
         defines[n++] = extra[i];
     return stock_op(ctx, k, defines, n, op);

@@ -29,15 +29,17 @@ typedef struct gemm_shape {
     int b_mn_major;              /* B stored [K, N]: BN must be a multiple of 64 */
     int fp8;                     /* promoted FP8 mainloop: twice the accumulator registers */
     int has_c;                   /* the epilogue also reads C: fewer registers to spare */
+    int can_split;               /* the kernel takes -D SPLIT (split_k SPLIT): split-K may be picked */
 } gemm_shape;
 
 typedef struct gemm_config {
     int bm, bn;
+    int split;                   /* K slices per tile (-D SPLIT); 0 or 1: none */
     int cluster;                 /* CTAs per cluster along M sharing B by multicast (0 or 1: none) */
 } gemm_config;
 
-/* Picks BM and BN: fewest waves over the SMs, then the fullest last wave, then the
- * largest tile (least operand traffic). */
+/* Picks BM and BN from a cost model (gemm_heuristic.c), and, for a kernel that can
+ * split K (s->can_split) and a tile that leaves SMs idle, the K slices per tile. */
 gemm_config gemm_heuristic(const gemm_shape *s, int sm_count);
 /* The same with BM fixed to `bm` (0: any), e.g. the m-grouped contiguous kernels, whose
  * BM is the alignment of the groups' rows. */
@@ -49,6 +51,9 @@ int gemm_candidates(const gemm_shape *s, gemm_config *out, int max);
  * and debugging; the compiler still rejects a tile that cannot take the fast path). Read
  * on the slow path. */
 void gemm_tile_override(gemm_config *c);
+/* DGK_GEMM_SPLIT=S (1..16) replaces the heuristic's K slices per tile, for kernels that
+ * can split K (others ignore it: they have no split_k). Read on the slow path. */
+void gemm_split_override(gemm_config *c);
 
 /* The op of stock GEMM kernel `k` for shape `s`: from the context's memo when this
  * exact (kernel, M, N, K, flags) was seen, else the heuristic's tile (or DGK_GEMM_TILE),

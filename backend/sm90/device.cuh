@@ -191,6 +191,63 @@ DGK_DEV int dgk_opaque(int x)
     return y;
 }
 
+/* ---- split-K: partial sums in global memory, arrival counters ------------------------- */
+/* Units of one tile run on different SMs; each writes its FP32 partial to a workspace
+ * slot, then counts itself in on the tile's counter; the one that sees the count reach
+ * the slice count sums the slots (emit_split.c says who does what). */
+
+/* 9.7.9.10 st.global.cg: a 16-byte store cached in L2 only; another SM reads it. */
+DGK_DEV void dgk_st_global_cg_f32x4(float *p, float a, float b, float c, float d)
+{
+    asm volatile("st.global.cg.v4.f32 [%0], {%1, %2, %3, %4};" ::"l"(p), "f"(a), "f"(b), "f"(c), "f"(d) : "memory");
+}
+
+/* 9.7.9.8 ld.global.cg: a 16-byte load from L2, never from this SM's L1 (which is not
+ * kept coherent with other SMs' stores). volatile + "memory": not hoisted above the
+ * barrier after which the data is known to be complete. */
+DGK_DEV void dgk_ld_global_cg_f32x4(const float *p, float &a, float &b, float &c, float &d)
+{
+    asm volatile("ld.global.cg.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(a), "=f"(b), "=f"(c), "=f"(d) : "l"(p) : "memory");
+}
+
+/* 9.7.13.4 fence.acq_rel.gpu (what __threadfence is): this thread's earlier memory
+ * accesses are ordered before its later ones for every thread of the GPU. */
+DGK_DEV void dgk_fence_acq_rel_gpu(void)
+{
+    asm volatile("fence.acq_rel.gpu;" ::: "memory");
+}
+
+/* 9.7.13.5 atom.acq_rel.gpu.add: returns the old value. As a release it publishes what
+ * this thread's CTA barrier ordered before it; as an acquire it sees everything the
+ * earlier arrivers released. */
+DGK_DEV int dgk_atom_add_acq_rel_gpu(int *p, int v)
+{
+    int old;
+    asm volatile("atom.acq_rel.gpu.global.add.s32 %0, [%1], %2;" : "=r"(old) : "l"(p), "r"(v) : "memory");
+    return old;
+}
+
+/* 9.7.9.8 st.relaxed.gpu: a counter reset nobody in this launch reads again. */
+DGK_DEV void dgk_st_relaxed_gpu_s32(int *p, int v)
+{
+    asm volatile("st.relaxed.gpu.global.s32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
+}
+
+/* 9.7.13.1 bar.red.or.pred over named barrier `id` of `count` threads: a barrier that
+ * also returns whether any participant passed true (one thread's decision, broadcast). */
+DGK_DEV bool dgk_named_barrier_or(int id, int count, bool pred)
+{
+    dgk_u32 any;
+    asm volatile("{\n\t.reg .pred p, q;\n\t"
+                 "setp.ne.u32 p, %1, 0;\n\t"
+                 "bar.red.or.pred q, %2, %3, p;\n\t"
+                 "selp.u32 %0, 1, 0, q;\n\t}"
+                 : "=r"(any)
+                 : "r"((dgk_u32)pred), "r"(id), "r"(count)
+                 : "memory");
+    return any != 0;
+}
+
 /* ---- registers ------------------------------------------------------------------------ */
 
 /* 9.7.17.1 setmaxnreg: raise (consumers) or lower (producer) this warpgroup's register

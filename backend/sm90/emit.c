@@ -100,17 +100,21 @@ const char *dgk_sm90_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *dim, char *b
     return buf;
 }
 
-/* `const int k_blocks = ...;`. With K compiled in, NVVM unrolls an FP8 K loop (promotion
+/* `const int k_blocks = ...;` (split-K: `k_total` and the slice count `splits`; the
+ * tile loop sets k_blocks per unit). With K compiled in, NVVM unrolls an FP8 K loop (promotion
  * included) completely — hundreds of wgmma and 20-30 s compiles — so its bound is hidden
  * behind dgk_opaque. A 16-bit K loop is not unrolled that way, so it keeps the plain
  * bound (both forms timed the same at K = 16384 on an H100, tests/gpu/results/). */
 void dgk_sm90_emit_kblocks(dgk_sm90_ctx *e, char *buf, int n)
 {
     const char *k = dgk_sm90_dim(e, &e->p->k, buf, n);
+    const char *name = dgk_sm90_split(e->p) ? "k_total" : "k_blocks";
     if (e->p->fp8.enabled)
-        dgk_sm90_line(e, "const int k_blocks = dgk_opaque((%s + BK - 1) / BK);  // K blocks per tile", k);
+        dgk_sm90_line(e, "const int %s = dgk_opaque((%s + BK - 1) / BK);  // K blocks per tile", name, k);
     else
-        dgk_sm90_line(e, "const int k_blocks = (%s + BK - 1) / BK;  // K blocks per tile", k);
+        dgk_sm90_line(e, "const int %s = (%s + BK - 1) / BK;  // K blocks per tile", name, k);
+    if (dgk_sm90_split(e->p))
+        dgk_sm90_line(e, "const int splits = min(SPLIT, max(k_total, 1));  // K slices per tile: none of them empty");
 }
 
 /* ---- derived facts ----------------------------------------------------------------- */
@@ -170,6 +174,9 @@ static void emit_banner(dgk_sm90_ctx *e)
                   p->a.major == DGK_MAJOR_K ? "K" : "M", p->b.major == DGK_MAJOR_K ? "K" : "N", p->cluster_m,
                   p->cluster_n, p->a.multicast ? " (A multicast)" : p->b.multicast ? " (B multicast)" : "",
                   dgk_sched_kind_name(p->sched.kind), p->fp8.enabled ? ", FP8 promotion per 128-wide K block" : "");
+    if (dgk_sm90_split(p))
+        dgk_sm90_line(e, "// Split-K: up to %d K slices per tile, summed through the workspace in slice order.",
+                      p->split.slices);
     dgk_sm90_line(e, "#include \"" DGK_SM90_HEADER_NAME "\"");
     dgk_sm90_line(e, "%s", "");
 }
@@ -184,6 +191,7 @@ static void emit_namespace(dgk_sm90_ctx *e)
     dgk_sm90_emit_wgmma(e);
     dgk_sm90_emit_sched(e);
     dgk_sm90_emit_consumer_helpers(e);
+    dgk_sm90_emit_split_helpers(e);
     dgk_sm90_emit_epilogue_fn(e);
     dgk_sm90_line(e, "} // namespace %s_impl", e->p->name);
     dgk_sm90_line(e, "%s", "");

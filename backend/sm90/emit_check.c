@@ -38,6 +38,8 @@ static const char *const reserved[] = {
     "m_block", "n_block", "kb", "bar", "desc_a0", "desc_b0", "desc_a", "desc_b", "row0", "col0", "staging",
     "staging_addr", "sa", "sa_addr", "sb_rows", "sb_row", "sb_lo_ptr", "sb_hi_ptr", "sb_lo_next", "sb_hi_next",
     "sb_split", "sb_lo", "sb_hi", "SMEM_SB", "SB_STAGE_BYTES", "smem_sb", "sb_base", "mi", "ni", "ks", "i", "c", "r", "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row", "col", "group_cursor", "cursor",
+    "SPLIT", "splits", "k_total", "k_first", "unit", "units", "slice", "part", "ws_block",
+    "store_partial", "sum_partials", "arrive_last",
 };
 
 static int is_reserved(const char *s)
@@ -329,6 +331,23 @@ static void check_epilogue(checker *c)
     }
 }
 
+/* Split-K: a persistent plain schedule, a store (not a reduce-add), the workspace bound. */
+static void check_split(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_split *s = &p->split;
+    if (s->slices == 0 || s->slices == 1)
+        return;
+    if (s->slices < 0 || s->slices > 16)
+        FAIL(c, s->loc, "split_k %d: the slice count must be 1 to 16", s->slices);
+    if (p->sched.kind != DGK_SCHED_PERSISTENT)
+        FAIL(c, s->loc, "split_k needs the persistent schedule, not %s", dgk_sched_kind_name(p->sched.kind));
+    if (p->epi.accumulate)
+        FAIL(c, s->loc, "split_k cannot feed an accumulating store (`D += ...`)");
+    need_arg(c, s->ws_arg, DGK_ARG_WORKSPACE, s->loc, "the split-K partial sums");
+    need_arg(c, s->counters_arg, DGK_ARG_WORKSPACE, s->loc, "the split-K counters");
+}
+
 static void check_smem(checker *c)
 {
     const dgk_plan *p = c->p;
@@ -362,6 +381,7 @@ int dgk_sm90_check(const dgk_plan *p, dgk_diags *d)
     check_sched(&c);
     check_fp8(&c);
     check_epilogue(&c);
+    check_split(&c);
     if (!c.errors)
         check_smem(&c);
     return c.errors;

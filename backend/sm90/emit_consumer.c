@@ -119,10 +119,13 @@ void dgk_sm90_emit_consumer(dgk_sm90_ctx *e)
     int fp8 = e->p->fp8.enabled;
     emit_consumer_setup(e);
     dgk_sm90_emit_tile_loop_open(e);
+    if (dgk_sm90_split(e->p) && !fp8)
+        dgk_sm90_line(e, "(void)k_first;  // the 16-bit mainloop counts its blocks from 0");
     if (fp8)
         dgk_sm90_emit_fp8_kloop(e);
     else
         emit_kloop_16bit(e);
+    dgk_sm90_emit_split_reduce(e);
     dgk_sm90_emit_epilogue(e);
     dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "// the last TMA store has read its staging before the CTA's shared memory goes away");

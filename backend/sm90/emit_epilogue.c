@@ -240,7 +240,8 @@ static void emit_tma_stores(dgk_sm90_ctx *e)
         dgk_sm90_close(e, NULL);
         return;
     }
-    dgk_sm90_open(e, "if (threadIdx.x %% 128 == 0)");
+    /* split-K: a unit that is not its tile's last stores nothing (emit_split.c) */
+    dgk_sm90_open(e, dgk_sm90_split(e->p) ? "if (store_tile && threadIdx.x %% 128 == 0)" : "if (threadIdx.x %% 128 == 0)");
     emit_tma_store_body(e);
     dgk_sm90_close(e, NULL);
 }

@@ -182,12 +182,13 @@ static void emit_tile_setup(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "const float *const sb_group = %s + (long long)group * %s;", sbp, e->p->args[f->sb_group_stride_arg].name);
         sbp = "sb_group";
     }
-    dgk_sm90_line(e, "const float *const sb_lo_ptr = %s + (long long)sb_row * %s;", sbp, stride);
+    const char *first = dgk_sm90_split(e->p) ? " + k_first" : "";  /* split-K: kb counts from the slice's start */
+    dgk_sm90_line(e, "const float *const sb_lo_ptr = %s + (long long)sb_row * %s%s;", sbp, stride, first);
     if (f->sb_straddle) {
         dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
         dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
-        dgk_sm90_line(e, "const float *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s;", sbp,
-                      stride);
+        dgk_sm90_line(e, "const float *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s%s;", sbp,
+                      stride, first);
     }
     /* slot n holds the B scale(s) of the next K block that temporary n will hold */
     int slots = f->overlap ? 2 : 1;

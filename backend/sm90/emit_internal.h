@@ -10,6 +10,7 @@
  *   emit_consumer.c  the wgmma mainloop of the consumer warpgroups
  *   emit_fp8.c       FP8 promotion (per-128-K scaling on CUDA cores)
  *   emit_epilogue.c  the elementwise epilogue and the staged TMA store
+ *   emit_split.c     split-K: partial sums through the workspace, the last unit reduces
  *   emit.c           the file and kernel skeleton; dgk_sm90_emit */
 #ifndef DGK_SM90_EMIT_INTERNAL_H
 #define DGK_SM90_EMIT_INTERNAL_H
@@ -80,6 +81,11 @@ void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e);
 void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e);
 void dgk_sm90_emit_fp8_kloop(dgk_sm90_ctx *e);
 void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
+
+/* emit_split.c: split-K (all do nothing without plan->split). */
+int dgk_sm90_split(const dgk_plan *p);
+void dgk_sm90_emit_split_helpers(dgk_sm90_ctx *e);
+void dgk_sm90_emit_split_reduce(dgk_sm90_ctx *e);
 
 /* The plan's schedule is one of the m-grouped kinds (group tensor, 3-D operands). */
 int dgk_sm90_grouped(const dgk_plan *p);

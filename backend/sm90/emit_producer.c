@@ -88,7 +88,10 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     dgk_sm90_emit_tile_loop_open(e);
     if (e->p->fp8.enabled)
         dgk_sm90_line(e, "#pragma unroll 1");
-    dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
+    if (dgk_sm90_split(e->p))
+        dgk_sm90_open(e, "for (int kb = k_first; kb < k_first + k_blocks; ++kb)");
+    else
+        dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
     emit_kblock(e);
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);

@@ -135,6 +135,22 @@ void dgk_sm90_emit_sched(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "%s", "");
 }
 
+/* Split-K: the loop is over (tile, K slice) units, a tile's slices numbered next to each
+ * other (they run at about the same time, so the last one finds the others' partials in
+ * L2); the unit's K blocks are [k_first, k_first + k_blocks), slices balanced to within
+ * one block. Needs k_total and splits (dgk_sm90_emit_kblocks). */
+static void emit_split_loop_open(dgk_sm90_ctx *e, const char *m, const char *n)
+{
+    dgk_sm90_line(e, "const int units = cluster_tiles(%s, %s) * splits;  // (tile, K slice) work units", m, n);
+    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_open(e, "for (int unit = blockIdx.x / CLUSTER; unit < units; unit += gridDim.x / CLUSTER)");
+    dgk_sm90_line(e, "const int tile = unit / splits, slice = unit %% splits;");
+    dgk_sm90_line(e, "int m_block, n_block;");
+    dgk_sm90_line(e, "tile_coords(tile, %s, %s, cta_rank, m_block, n_block);", m, n);
+    dgk_sm90_line(e, "const int k_first = slice * k_total / splits;");
+    dgk_sm90_line(e, "const int k_blocks = (slice + 1) * k_total / splits - k_first;  // this slice's K blocks");
+}
+
 /* `for (tile ...) {` over this CTA's cluster tiles, with m_block/n_block set. The grid is
  * persistent (a multiple of CLUSTER CTAs, striding) or one cluster per tile (one pass). */
 void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e)
@@ -160,6 +176,10 @@ void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, cta_rank, m_block, n_block, group))", m, n,
                       p->args[p->sched.group_arg].name);
         dgk_sm90_line(e, "    continue;  // a block of padding rows: no loads, no mma, no store");
+        return;
+    }
+    if (dgk_sm90_split(p)) {
+        emit_split_loop_open(e, m, n);
         return;
     }
     dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s);", m, n);

@@ -95,6 +95,10 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "enum { INST_N = %d, N_INSTS = %d, K_STEPS = %d };", p->mma.inst_n, p->mma.n_insts,
                   p->mma.k_steps);
     dgk_sm90_line(e, "enum { CLUSTER = %d };", e->cluster);
+    if (dgk_sm90_split(p)) {
+        dgk_sm90_loc(e, p->split.loc, "split_k: K slices per tile (at most; never more than the K blocks)");
+        dgk_sm90_line(e, "enum { SPLIT = %d };", p->split.slices);
+    }
     emit_operand_constants(e, &e->a, s->a_stage_bytes);
     dgk_sm90_line(e, "enum { A_M64_BYTES = %d };  // 64 rows of A", row_offset(&e->a, 64));
     dgk_sm90_line(e, "enum { A_WG_BYTES = %d };   // WG_ROWS rows of A", row_offset(&e->a, p->wg_rows));
@@ -136,6 +140,10 @@ static void emit_param(dgk_sm90_ctx *e, const dgk_kernel_arg *a, int last)
         break;
     case DGK_ARG_STRIDE:
         dgk_sm90_line(e, "long long %s%s", a->name, sep);
+        break;
+    case DGK_ARG_WORKSPACE:
+        dgk_sm90_line(e, "%s *const %s%s  // split-K %s, bound by the runtime", dgk_sm90_ctype(a->dtype), a->name, sep,
+                      a->axis ? "arrival counters" : "partial sums");
         break;
     default:
         dgk_sm90_line(e, "%s %s%s", dgk_sm90_ctype(a->dtype), a->name, sep);

@@ -85,6 +85,10 @@ static void report_verdict(check_tally *t, const gh_runner *r, const gh_case *c,
                      "%-20s unwritten %zu, non-finite %zu (first at row %lld col %lld), diff %.2e",
                      r->name, m->unwritten, m->nonfinite, (long long)(m->first_bad / c->p.n),
                      (long long)(m->first_bad % c->p.n), m->diff);
+    } else if (m->repeat_differ) {
+        check_report(t, CHECK_FAIL, what,
+                     "%-20s not deterministic: %zu words of D differ between two runs on the same inputs (diff %.2e)",
+                     r->name, m->repeat_differ, m->diff);
     } else {
         check_report(t, v->pass ? CHECK_PASS : CHECK_FAIL, what,
                      "%-20s diff %.2e %s %.0e  max|err| %.3g (ref rms %.3g)", r->name, m->diff,

@@ -272,6 +272,8 @@ typedef struct gh_compare {
     double max_abs;     /* max |x - y| over finite elements */
     double ref_rms;     /* sqrt(mean(y*y)): the scale max_abs compares to */
     size_t unchanged;   /* accumulating runners: elements bit-equal to C (D's start) */
+    size_t repeat_differ; /* under-test runners: 4-byte words of D that differ when the runner
+                             runs again on the same inputs (must be 0: deterministic) */
 } gh_compare;
 
 /* Compares n elements of d (GH_BF16 or GH_F32) with the f32 reference, in double
@@ -371,7 +373,9 @@ int gh_case_setup(gh_case *c, const gh_problem *p, uint64_t seed, cudaStream_t s
 int gh_case_buffers(gh_case *c, gh_recipe recipe, gh_buffers *b, cudaStream_t s);
 /* The problem as the runner sees it (recipe set). */
 gh_problem gh_case_problem(const gh_case *c, const gh_runner *r);
-/* Poisons D, runs the runner once, synchronizes and compares with the reference.
+/* Poisons D, runs the runner once, synchronizes and compares with the reference; an
+ * under-test runner that passes (and does not accumulate) runs a second time on the same
+ * inputs and must give the same bits (cmp.repeat_differ).
  * Returns GH_ERROR only when the harness itself (or the CUDA context) failed; a
  * runner's failure is reported in v. */
 int gh_case_run(gh_case *c, const gh_runner *r, gh_verdict *v, cudaStream_t s);

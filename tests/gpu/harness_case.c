@@ -2,7 +2,8 @@
  * case's seed, the reference product of those unquantized inputs, FP8 quantizations
  * made on demand per scale recipe, and the run-and-verify step shared by the check and
  * the benchmark (poison D, run, every element written and finite, diff < bar; for an
- * accumulating runner D starts as C and every element must have changed). */
+ * accumulating runner D starts as C and every element must have changed; an under-test
+ * runner runs twice and must give the same bits). */
 #include "harness.h"
 
 #include <string.h>
@@ -148,6 +149,50 @@ static int check_changed(const gh_case *c, size_t nd, gh_compare *m, cudaStream_
     return GH_OK;
 }
 
+/* The second run of check_repeat into a poisoned D; `first` holds the first run's D.
+ * Counts the 4-byte words that differ (and a last partial word, compared on the host). */
+static int repeat_into(gh_case *c, const gh_runner *r, const gh_problem *p, const gh_buffers *b, const void *first,
+                       size_t bytes, gh_verdict *v, cudaStream_t s)
+{
+    size_t same = 0, words = bytes / 4, tail = bytes % 4;
+    int64_t at;
+    GH_TRY(gh_poison(c->d, p->out, elems(p->m, p->n), s));
+    v->status = r->fn(p, b, s);
+    if (v->status != GH_OK)
+        return GH_OK;
+    GH_CUDA(cudaGetLastError());
+    GH_CUDA(cudaStreamSynchronize(s));
+    GH_TRY(gh_count_unchanged((const float *)c->d, (const float *)first, words, &same, &at, s));
+    v->cmp.repeat_differ = words - same;
+    if (tail) {
+        unsigned char x[4] = {0}, y[4] = {0};
+        GH_CUDA(cudaMemcpy(x, (const char *)c->d + 4 * words, tail, cudaMemcpyDeviceToHost));
+        GH_CUDA(cudaMemcpy(y, (const char *)first + 4 * words, tail, cudaMemcpyDeviceToHost));
+        v->cmp.repeat_differ += memcmp(x, y, tail) != 0;
+    }
+    return GH_OK;
+}
+
+/* Under-test runners must be deterministic: split-K adds its K slices in a fixed order,
+ * whichever CTA finishes last; an order that depended on timing would show up here as
+ * differing bits. Cheap next to the reference GEMM. */
+static int check_repeat(gh_case *c, const gh_runner *r, const gh_problem *p, const gh_buffers *b, gh_verdict *v,
+                        cudaStream_t s)
+{
+    size_t bytes = gh_dtype_bytes(p->out) * elems(p->m, p->n);
+    void *first = NULL;
+    GH_TRY(gh_malloc(&first, bytes));
+    int rc = GH_OK;
+    if (cudaMemcpyAsync(first, c->d, bytes, cudaMemcpyDeviceToDevice, s) != cudaSuccess) {
+        gh_set_error("copying D for the repeat run: %s", cudaGetErrorString(cudaGetLastError()));
+        rc = GH_ERROR;
+    }
+    if (rc == GH_OK)
+        rc = repeat_into(c, r, p, b, first, bytes, v, s);
+    gh_free(first);
+    return rc;
+}
+
 int gh_case_run(gh_case *c, const gh_runner *r, gh_verdict *v, cudaStream_t s)
 {
     gh_problem p = gh_case_problem(c, r);
@@ -173,6 +218,10 @@ int gh_case_run(gh_case *c, const gh_runner *r, gh_verdict *v, cudaStream_t s)
     if (accumulate)
         GH_TRY(check_changed(c, nd, &v->cmp, s));
     v->pass = v->cmp.unwritten == 0 && v->cmp.nonfinite == 0 && v->cmp.diff < v->bar;
+    if (v->pass && !accumulate && r->kind == GH_UNDER_TEST) {
+        GH_TRY(check_repeat(c, r, &p, &b, v, s));
+        v->pass = v->status == GH_OK && v->cmp.repeat_differ == 0;
+    }
     return GH_OK;
 }
 

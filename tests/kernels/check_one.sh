@@ -16,6 +16,13 @@ done
 case $kernel in
 *fp8*) grep -q "wgmma.mma_async.*e4m3" "$out.ptx" || { echo "FAIL $kernel $*: its wgmma is not e4m3"; exit 1; } ;;
 esac
+# split-K: the counter's acquire-release RMW and the barrier that broadcasts "last"
+case " $* " in
+*" SPLIT="*)
+    for insn in atom.acq_rel.gpu.global.add bar.red.or.pred ld.global.cg.v4.f32 st.global.cg.v4.f32; do
+        grep -q "$insn" "$out.ptx" || { echo "FAIL $kernel $*: split-K without $insn in the PTX"; exit 1; }
+    done ;;
+esac
 grep -q " 0 bytes stack, 0/0 bytes spill" "$out.stats" || { echo "FAIL $kernel $*: $(cat "$out.stats")"; exit 1; }
 if grep -q SERIALIZED "$out.stats"; then
     echo "FAIL $kernel $*: ptxas serialized its wgmma"

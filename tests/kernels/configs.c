@@ -19,9 +19,11 @@ static const stock_form forms[] = {
     {"stdlib/gemm_fp8.dgk", "gemm_fp8_nt", 1, 0, 1, 0},
 };
 
-static void print_form(const stock_form *f, int out_bytes, int has_c)
+/* Every candidate tile; with split > 1 also as split-K (-D SPLIT), which the heuristic
+ * may pick with any candidate tile (its reduction must fit the registers too). */
+static void print_form(const stock_form *f, int out_bytes, int has_c, int split)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c};
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++) {
@@ -29,6 +31,8 @@ static void print_form(const stock_form *f, int out_bytes, int has_c)
                out_bytes == 4 ? "f32" : "bf16");
         if (f->has_c_param)
             printf(" -D HAS_C=%s", has_c ? "true" : "false");
+        if (split > 1)
+            printf(" -D SPLIT=%d", split);
         putchar('\n');
     }
 }
@@ -49,7 +53,7 @@ static const grouped_form grouped[] = {
 
 static void print_grouped(const grouped_form *f)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0};
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
@@ -61,7 +65,7 @@ static void print_grouped(const grouped_form *f)
  * candidate tile, with the stage count the entry point passes. */
 static void print_wgrad(void)
 {
-    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0};
+    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
@@ -74,7 +78,17 @@ int main(void)
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         for (int out = 2; out <= 4; out += 2)
             for (int c = 0; c <= forms[i].has_c_param; c++)
-                print_form(&forms[i], out, c);
+                print_form(&forms[i], out, c, 1);
+    /* split-K with a cluster of 2 (DGK_GEMM_CLUSTER=2 DGK_GEMM_SPLIT=S): both CTAs of a
+     * cluster run the same K slice, B multicast */
+    printf("stdlib/gemm_bf16.dgk gemm_bf16_nt -D BM=128 -D BN=128 -D TD=bf16 -D N=4096 -D K=7168 -D HAS_C=true "
+           "-D CLUSTER=2 -D SPLIT=3\n");
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=128 -D TD=bf16 -D N=4096 -D K=7168 -D CLUSTER=2 -D SPLIT=4\n");
+    /* split-K: every layout and tile with bf16 output; the NT forms with every output and C */
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        for (int out = 2; out <= (i == 0 || forms[i].fp8 ? 4 : 2); out += 2)
+            for (int c = 0; c <= (i == 0 ? 1 : 0); c++)
+                print_form(&forms[i], out, c, forms[i].fp8 ? 4 : 3);
     for (size_t i = 0; i < sizeof grouped / sizeof grouped[0]; i++)
         print_grouped(&grouped[i]);
     print_wgrad();

@@ -138,7 +138,7 @@ static dgkc_unit *lower(int bm, int bn, int stages)
  * more does not fit the largest (so the count is the tight one). */
 START_TEST(every_candidate_lowers)
 {
-    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0};
+    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16), stages = gemm_fp8_wgrad_stages();
     ck_assert_int_ge(n, 3);

@@ -149,7 +149,7 @@ END_TEST
 START_TEST(heuristic_choices)
 {
     /* the choices the H200 sweep measured best or near it (tests/gpu/results/) */
-    gemm_shape big = {4096, 4096, 7168, 2, 2, 0, 0, 0}, small = {64, 7168, 16384, 2, 2, 0, 0, 0};
+    gemm_shape big = {4096, 4096, 7168, 2, 2, 0, 0, 0, 0}, small = {64, 7168, 16384, 2, 2, 0, 0, 0, 0};
     gemm_config c = gemm_heuristic(&big, 132);
     ck_assert_int_eq(c.bm, 128);
     ck_assert_int_eq(c.bn, 256);
@@ -168,7 +168,7 @@ START_TEST(heuristic_fp8_tiles)
     static const int64_t nk[][2] = {{2112, 7168}, {576, 7168}, {24576, 1536}, {32768, 512},
                                     {7168, 16384}, {4096, 7168}, {7168, 2048}};
     for (int j = 0; j < 7; j++) {
-        gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0};
+        gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0};
         gemm_config c = gemm_heuristic(&big, 132);
         ck_assert_int_eq(c.bm, j == 0 || j == 2 || j == 3 ? 128 : 256);
         ck_assert_int_eq(c.bn, 128);
@@ -180,8 +180,8 @@ END_TEST
 START_TEST(heuristic_candidates_respect_layout)
 {
     gemm_config c[16];
-    gemm_shape mn = {4096, 4096, 7168, 2, 2, 1, 0, 0}, f8 = {4096, 4096, 7168, 1, 2, 0, 1, 0},
-               with_c = {4096, 4096, 7168, 2, 2, 0, 0, 1};
+    gemm_shape mn = {4096, 4096, 7168, 2, 2, 1, 0, 0, 0}, f8 = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0},
+               with_c = {4096, 4096, 7168, 2, 2, 0, 0, 1, 0};
     int n = gemm_candidates(&mn, c, 16);
     ck_assert_int_gt(n, 0);
     for (int i = 0; i < n; i++)
@@ -210,7 +210,7 @@ END_TEST
 
 START_TEST(heuristic_override)
 {
-    gemm_config c = {128, 128, 1};
+    gemm_config c = {128, 128, 1, 1};
     setenv("DGK_GEMM_TILE", "64x32", 1);
     gemm_tile_override(&c);
     ck_assert_int_eq(c.bm, 64);

@@ -108,3 +108,15 @@ extern "C" int gh_emu_fault_wgrad_row(const gh_problem *p, const gh_buffers *b, 
 {
     return cpu_wgrad(p, b, p->m - 1);
 }
+
+/* Right to within the bar, but not the same bits twice: every second call flips the
+ * lowest bit of D's first element (what an order of additions that depends on timing,
+ * e.g. a split-K reduction in arrival order, would do). The repeat check must catch it. */
+extern "C" int gh_emu_fault_nondeterministic(const gh_problem *p, const gh_buffers *b, cudaStream_t)
+{
+    static unsigned calls;
+    cpu_gemm(p, b, p->m, 1);
+    if (calls++ % 2)
+        ((unsigned char *)b->d)[0] ^= 1; /* little-endian: the lowest mantissa bit */
+    return GH_OK;
+}

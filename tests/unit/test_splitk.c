@@ -1,0 +1,546 @@
+/* test_splitk.c - split-K (`split_k S`, SPEC.md sections 6 and 10) without a GPU: what
+ * the checker and planner accept and refuse, the plan's workspace arguments and sizes,
+ * the emitted reduction (and that split_k 1 is the plain kernel byte for byte), the
+ * runtime's workspace buffers against a fake driver table (allocation, zeroing, growth,
+ * stream changes, errors), and which of DeepGEMM's shapes the stock heuristic splits on
+ * 132 SMs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "compiler/plan.h"
+#include "dgkc.h"
+#include "runtime/workspace.h"
+#include "stdlib/stock.h"
+
+/* A BF16 NT GEMM; %s is the schedule's modifiers. */
+static const char bf16_fmt[] =
+    "kernel g<BM = 64, BN = 96>(A : bf16[M, K], B : bf16[N, K], D : bf16[M, N])\n"
+    "{\n"
+    "    schedule persistent (cdiv(M, BM), cdiv(N, BN)) swizzle 8%s -> (i, j);\n"
+    "    var acc = zeros(f32[BM, BN]);\n"
+    "    pipeline k in 0 .. cdiv(K, 64) {\n"
+    "        acc += mma(A[i*BM +: BM, k*64 +: 64], B[j*BN +: BN, k*64 +: 64]^T);\n"
+    "    }\n"
+    "    D[i*BM +: BM, j*BN +: BN] = bf16(acc);\n"
+    "}\n";
+
+static const char fp8_src[] =
+    "kernel f<BM = 128, BN = 128, SPLIT = 1>(\n"
+    "    A : e4m3[M, K], SA : f32[cdiv(K, 128), M] scales(A, 1, 128),\n"
+    "    B : e4m3[N, K], SB : f32[cdiv(N, 128), cdiv(K, 128)] scales(B, 128, 128), D : bf16[M, N])\n"
+    "{\n"
+    "    schedule persistent (cdiv(M, BM), cdiv(N, BN)) split_k SPLIT -> (i, j);\n"
+    "    var acc = zeros(f32[BM, BN]);\n"
+    "    pipeline k in 0 .. cdiv(K, 128) {\n"
+    "        acc += mma(A[i*BM +: BM, k*128 +: 128], B[j*BN +: BN, k*128 +: 128]^T)\n"
+    "               * SA[k, i*BM +: BM][:, new] * SB[j*BN / 128, k];\n"
+    "    }\n"
+    "    D[i*BM +: BM, j*BN +: BN] = bf16(acc);\n"
+    "}\n";
+
+static char src_buf[4096];
+
+static dgkc_unit *unit_with(const char *mods)
+{
+    snprintf(src_buf, sizeof src_buf, bf16_fmt, mods);
+    dgkc_unit *u = dgkc_unit_new("t.dgk", src_buf, strlen(src_buf));
+    ck_assert_ptr_nonnull(u);
+    return u;
+}
+
+static const dgk_plan *planned(dgkc_unit *u)
+{
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
+    ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", 0), DGKC_OK);
+    const dgk_plan *p = dgkc_kernel_plan(u, 0);
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+static char *diagnostics(const dgkc_unit *u)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    dgkc_print_diagnostics(u, f);
+    fclose(f);
+    return text;
+}
+
+/* ---- checker and planner ------------------------------------------------------------ */
+
+START_TEST(plan_has_workspace_args)
+{
+    dgkc_unit *u = unit_with(" split_k 4");
+    const dgk_plan *p = planned(u);
+    ck_assert_int_eq(p->split.slices, 4);
+    ck_assert_int_eq(p->nargs >= 2, 1);
+    /* the two buffers come last: the source's parameters keep their positions */
+    const dgk_kernel_arg *ws = &p->args[p->split.ws_arg], *cnt = &p->args[p->split.counters_arg];
+    ck_assert_int_eq(p->split.ws_arg, p->nargs - 2);
+    ck_assert_int_eq(p->split.counters_arg, p->nargs - 1);
+    ck_assert_int_eq(ws->kind, DGK_ARG_WORKSPACE);
+    ck_assert_int_eq(cnt->kind, DGK_ARG_WORKSPACE);
+    ck_assert_int_eq(ws->axis, 0);
+    ck_assert_int_eq(cnt->axis, 1);
+    ck_assert_int_eq(ws->dtype, DGK_DT_F32);
+    ck_assert_int_eq(cnt->dtype, DGK_DT_I32);
+    ck_assert_int_eq(ws->param, -1);
+    ck_assert_int_eq(dgkc_kernel_param_count(u, 0), 3);
+    ck_assert_int_eq(p->sched.kind, DGK_SCHED_PERSISTENT);
+    dgkc_unit_free(u);
+}
+END_TEST
+
+START_TEST(plan_no_split_no_workspace)
+{
+    const char *mods[] = {"", " split_k 1"};
+    for (int i = 0; i < 2; i++) {
+        dgkc_unit *u = unit_with(mods[i]);
+        const dgk_plan *p = planned(u);
+        ck_assert_int_eq(p->split.slices, 0);
+        for (int a = 0; a < p->nargs; a++)
+            ck_assert_int_ne(p->args[a].kind, DGK_ARG_WORKSPACE);
+        ck_assert_int_eq(dgk_plan_split_partial_bytes(p, 4096, 576), 0);
+        ck_assert_int_eq(dgk_plan_split_counter_bytes(p, 4096, 576), 0);
+        ck_assert_int_eq(dgk_plan_split_slices(p, 7168), 1);
+        dgkc_unit_free(u);
+    }
+}
+END_TEST
+
+/* blocks x S x BM x BN f32 and blocks x consumer warpgroups i32; blocks rounded up to
+ * the cluster along M. */
+START_TEST(plan_workspace_sizes)
+{
+    dgkc_unit *u = unit_with(" split_k 4");
+    const dgk_plan *p = planned(u);
+    ck_assert_int_eq(p->bm, 64);
+    ck_assert_int_eq(p->bn, 96);
+    ck_assert_int_eq(p->consumer_wgs, 1);
+    /* M = 64, N = 576: 1 x 6 blocks */
+    ck_assert_int_eq(dgk_plan_split_blocks(p, 64, 576), 6);
+    ck_assert_int_eq(dgk_plan_split_partial_bytes(p, 64, 576), 6LL * 4 * 64 * 96 * 4);
+    ck_assert_int_eq(dgk_plan_split_counter_bytes(p, 64, 576), 6 * 4);
+    /* M = 65: 2 x 6 */
+    ck_assert_int_eq(dgk_plan_split_partial_bytes(p, 65, 576), 12LL * 4 * 64 * 96 * 4);
+    /* slices: never more than the K blocks (BK = 64) */
+    ck_assert_int_eq(dgk_plan_split_slices(p, 7168), 4);
+    ck_assert_int_eq(dgk_plan_split_slices(p, 192), 3);
+    ck_assert_int_eq(dgk_plan_split_slices(p, 64), 1);
+    ck_assert_int_eq(dgk_plan_split_slices(p, 0), 1);
+    dgkc_unit_free(u);
+
+    u = unit_with(" cluster 2 split_k 3");
+    p = planned(u);
+    ck_assert_int_eq(p->cluster_m, 2);
+    /* M = 100: cdiv(100, 128) = 1 cluster row = 2 blocks along M, times 6 */
+    ck_assert_int_eq(dgk_plan_split_blocks(p, 100, 576), 12);
+    ck_assert_int_eq(dgk_plan_split_counter_bytes(p, 100, 576), 12 * 4);
+    dgkc_unit_free(u);
+}
+END_TEST
+
+START_TEST(plan_rejects_accumulate)
+{
+    const char *src = "kernel g<BM = 128, BN = 128>(A : bf16[M, K], B : bf16[N, K], D : f32[M, N])\n"
+                      "{\n"
+                      "    schedule persistent (cdiv(M, BM), cdiv(N, BN)) split_k 2 -> (i, j);\n"
+                      "    var acc = zeros(f32[BM, BN]);\n"
+                      "    pipeline k in 0 .. cdiv(K, 64) {\n"
+                      "        acc += mma(A[i*BM +: BM, k*64 +: 64], B[j*BN +: BN, k*64 +: 64]^T);\n"
+                      "    }\n"
+                      "    D[i*BM +: BM, j*BN +: BN] += acc;\n"
+                      "}\n";
+    dgkc_unit *u = dgkc_unit_new("t.dgk", src, strlen(src));
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
+    ck_assert_int_ne(dgkc_plan_kernel(u, "sm_90a", 0), DGKC_OK);
+    char *d = diagnostics(u);
+    ck_assert_ptr_nonnull(strstr(d, "t.dgk:3:52: error: split_k 2 with an accumulating store"));
+    free(d);
+    dgkc_unit_free(u);
+}
+END_TEST
+
+START_TEST(sema_rejects_grouped_and_range)
+{
+    const char *srcs[] = {
+        "kernel a(D : f32[M], O : i32[M]) { schedule m_grouped_masked (M, M, M) masked O split_k 2 -> (g, i, j); D[i] = 0.0; }",
+        "kernel a(D : f32[M]) { schedule grid (M) split_k 2 -> (i); D[i] = 0.0; }",
+        "kernel a(D : f32[M]) { schedule persistent (M) split_k 17 -> (i); D[i] = 0.0; }",
+    };
+    const char *want[] = {"no modifier 'split_k' for schedule m_grouped_masked", "no modifier 'split_k' for schedule grid",
+                          "must be at most 16, not 17"};
+    for (int i = 0; i < 3; i++) {
+        dgkc_unit *u = dgkc_unit_new("t.dgk", srcs[i], strlen(srcs[i]));
+        ck_assert_int_ne(dgkc_check(u), DGKC_OK);
+        char *d = diagnostics(u);
+        ck_assert_msg(strstr(d, want[i]) != NULL, "%s", d);
+        free(d);
+        dgkc_unit_free(u);
+    }
+}
+END_TEST
+
+/* ---- emitted code ------------------------------------------------------------------- */
+
+static char *emit_with(const char *mods)
+{
+    dgkc_unit *u = unit_with(mods);
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    const char *cu = NULL;
+    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", 0, &cu, NULL), DGKC_OK);
+    char *copy = strdup(cu);
+    dgkc_unit_free(u);
+    return copy;
+}
+
+/* a and b are found, a before b */
+static void before(const char *a, const char *b)
+{
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_msg(a < b, "out of order: '%.40s' after '%.40s'", a, b);
+}
+
+START_TEST(emit_split_1_is_plain)
+{
+    char *plain = emit_with(""), *one = emit_with(" split_k 1");
+    ck_assert_str_eq(plain, one);
+    ck_assert_ptr_null(strstr(plain, "split"));
+    free(plain);
+    free(one);
+}
+END_TEST
+
+START_TEST(emit_split_reduction)
+{
+    char *cu = emit_with(" split_k 5");
+    const char *must[] = {
+        "enum { SPLIT = 5 };",
+        "const int splits = min(SPLIT, max(k_total, 1));",
+        "const int tile = unit / splits, slice = unit % splits;",
+        "for (int kb = k_first; kb < k_first + k_blocks; ++kb)",
+        "store_partial(acc, part + (long long)slice * (BM * BN));",
+        "store_tile = arrive_last(split_counters + ws_block * CONSUMERS + consumer, splits, consumer);",
+        "sum_partials(acc, part, splits);",
+        "if (store_tile && threadIdx.x % 128 == 0)",
+        "dgk_atom_add_acq_rel_gpu(counter, 1) == splits - 1",
+        "dgk_st_relaxed_gpu_s32(counter, 0);",
+        "float *const split_partials,",
+        "int *const split_counters)",
+    };
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+        ck_assert_msg(strstr(cu, must[i]) != NULL, "missing: %s", must[i]);
+    /* the release side comes before the count, the reduction after it, the store last */
+    before(strstr(cu, "store_partial(acc, part"), strstr(cu, "store_tile = arrive_last("));
+    before(strstr(cu, "store_tile = arrive_last("), strstr(cu, "sum_partials(acc, part, splits);"));
+    before(strstr(cu, "sum_partials(acc, part, splits);"), strstr(cu, "store: D = epilogue(acc)"));
+    before(strstr(cu, "store: D = epilogue(acc)"), strstr(cu, "if (store_tile && threadIdx.x % 128 == 0)"));
+    const char *arrive = strstr(cu, "bool arrive_last(");
+    ck_assert_ptr_nonnull(arrive);
+    before(strstr(arrive, "dgk_fence_acq_rel_gpu();"), strstr(arrive, "dgk_atom_add_acq_rel_gpu"));
+    before(strstr(arrive, "dgk_named_barrier_sync(1 + consumer, 128);"), strstr(arrive, "dgk_atom_add_acq_rel_gpu"));
+    free(cu);
+}
+END_TEST
+
+START_TEST(emit_split_fp8_offsets_scales)
+{
+    dgkc_unit *u = dgkc_unit_new("f.dgk", fp8_src, strlen(fp8_src));
+    ck_assert_int_eq(dgkc_define(u, "SPLIT", "3"), DGKC_OK);
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    const char *cu = NULL;
+    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", 0, &cu, NULL), DGKC_OK);
+    ck_assert_ptr_nonnull(strstr(cu, "const float *const sb_lo_ptr = ptr_SB + (long long)sb_row * stride_SB_0 + k_first;"));
+    ck_assert_ptr_nonnull(strstr(cu, "const int k_total = dgk_opaque((K + BK - 1) / BK);"));
+    ck_assert_ptr_nonnull(strstr(cu, "sum_partials(acc, part, splits);"));
+    dgkc_unit_free(u);
+}
+END_TEST
+
+/* ---- runtime workspace, against a fake driver ----------------------------------------- */
+
+static struct fake {
+    int allocs, frees, memsets, syncs, fail_alloc;
+    CUdeviceptr next, freed[8];
+    size_t alloc_bytes[8], memset_bytes;
+    CUdeviceptr memset_ptr;
+    CUstream memset_stream, synced[8];
+} fk;
+
+static CUresult f_alloc(CUdeviceptr *p, size_t n)
+{
+    if (fk.fail_alloc)
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    fk.alloc_bytes[fk.allocs++ % 8] = n;
+    *p = fk.next;
+    fk.next += 0x100000;
+    return CUDA_SUCCESS;
+}
+
+static CUresult f_free(CUdeviceptr p)
+{
+    fk.freed[fk.frees++ % 8] = p;
+    return CUDA_SUCCESS;
+}
+
+static CUresult f_memset(CUdeviceptr p, unsigned char v, size_t n, CUstream s)
+{
+    ck_assert_int_eq(v, 0);
+    fk.memsets++;
+    fk.memset_ptr = p;
+    fk.memset_bytes = n;
+    fk.memset_stream = s;
+    return CUDA_SUCCESS;
+}
+
+static CUresult f_sync(CUstream s)
+{
+    fk.synced[fk.syncs++ % 8] = s;
+    return CUDA_SUCCESS;
+}
+
+static CUresult f_err_name(CUresult r, const char **s)
+{
+    *s = r == CUDA_ERROR_OUT_OF_MEMORY ? "CUDA_ERROR_OUT_OF_MEMORY" : "CUDA_ERROR";
+    return CUDA_SUCCESS;
+}
+
+static CUresult f_err_string(CUresult r, const char **s)
+{
+    (void)r;
+    *s = "fake";
+    return CUDA_SUCCESS;
+}
+
+static dgk_cuda_api fake_api(void)
+{
+    dgk_cuda_api cu;
+    memset(&cu, 0, sizeof cu);
+    memset(&fk, 0, sizeof fk);
+    fk.next = 0x1000000;
+    cu.cuMemAlloc = f_alloc;
+    cu.cuMemFree = f_free;
+    cu.cuMemsetD8Async = f_memset;
+    cu.cuStreamSynchronize = f_sync;
+    cu.cuGetErrorName = f_err_name;
+    cu.cuGetErrorString = f_err_string;
+    return cu;
+}
+
+#define S1 ((CUstream)0x11)
+#define S2 ((CUstream)0x22)
+
+START_TEST(workspace_first_bind_allocates_and_zeroes_counters)
+{
+    dgk_cuda_api cu = fake_api();
+    dgk_workspace w;
+    dgk_workspace_init(&w);
+    CUdeviceptr part = 0, cnt = 0;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 1 << 20, 96, S1, &part, &cnt), DGK_OK);
+    ck_assert_int_eq(fk.allocs, 2);
+    ck_assert_int_eq(fk.alloc_bytes[0], 1 << 20);
+    ck_assert_int_eq(fk.alloc_bytes[1], 96);
+    ck_assert(part != 0 && cnt != 0 && part != cnt);
+    /* only the counters are zeroed, on the launch's stream */
+    ck_assert_int_eq(fk.memsets, 1);
+    ck_assert(fk.memset_ptr == cnt);
+    ck_assert_int_eq(fk.memset_bytes, 96);
+    ck_assert(fk.memset_stream == S1);
+    ck_assert_int_eq(fk.syncs, 0);
+    /* the same or a smaller launch on the same stream: nothing to do */
+    CUdeviceptr part2, cnt2;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 1000, 8, S1, &part2, &cnt2), DGK_OK);
+    ck_assert(part2 == part && cnt2 == cnt);
+    ck_assert_int_eq(fk.allocs, 2);
+    ck_assert_int_eq(fk.memsets, 1);
+    ck_assert_int_eq(fk.syncs, 0);
+    dgk_workspace_free(&w, &cu);
+    ck_assert_int_eq(fk.frees, 2);
+}
+END_TEST
+
+START_TEST(workspace_grows_keeping_the_old)
+{
+    dgk_cuda_api cu = fake_api();
+    dgk_workspace w;
+    dgk_workspace_init(&w);
+    CUdeviceptr part, cnt, part2, cnt2;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &part, &cnt), DGK_OK);
+    /* more partials: a new buffer; the old one stays allocated (a queued launch or a
+     * captured graph may use it), and nothing waits */
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 8192, 16, S1, &part2, &cnt2), DGK_OK);
+    ck_assert_int_eq(fk.syncs, 0);
+    ck_assert_int_eq(fk.frees, 0);
+    ck_assert(part2 != part && cnt2 == cnt);
+    ck_assert_int_eq(fk.memsets, 1); /* partials are never zeroed */
+    /* more counters: a new zeroed counter buffer */
+    CUdeviceptr part3, cnt3;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 8192, 64, S1, &part3, &cnt3), DGK_OK);
+    ck_assert(part3 == part2 && cnt3 != cnt);
+    ck_assert_int_eq(fk.memsets, 2);
+    ck_assert(fk.memset_ptr == cnt3);
+    ck_assert_int_eq(fk.memset_bytes, 64);
+    ck_assert_int_eq(fk.frees, 0);
+    /* freeing the op frees all four: current and outgrown */
+    dgk_workspace_free(&w, &cu);
+    ck_assert_int_eq(fk.frees, 4);
+    int seen = 0;
+    for (int i = 0; i < 4; i++)
+        seen += fk.freed[i] == part || fk.freed[i] == cnt || fk.freed[i] == part3 || fk.freed[i] == cnt3;
+    ck_assert_int_eq(seen, 4);
+}
+END_TEST
+
+START_TEST(workspace_stream_change_waits)
+{
+    dgk_cuda_api cu = fake_api();
+    dgk_workspace w;
+    dgk_workspace_init(&w);
+    CUdeviceptr part, cnt;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &part, &cnt), DGK_OK);
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &part, &cnt), DGK_OK);
+    ck_assert_int_eq(fk.syncs, 1);
+    ck_assert(fk.synced[0] == S1);
+    /* back and forth: each change waits for the other stream, staying put does not */
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &part, &cnt), DGK_OK);
+    ck_assert_int_eq(fk.syncs, 1);
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &part, &cnt), DGK_OK);
+    ck_assert_int_eq(fk.syncs, 2);
+    ck_assert(fk.synced[1] == S2);
+    ck_assert_int_eq(fk.allocs, 2);
+    dgk_workspace_free(&w, &cu);
+}
+END_TEST
+
+START_TEST(workspace_alloc_failure_is_an_error)
+{
+    dgk_cuda_api cu = fake_api();
+    fk.fail_alloc = 1;
+    dgk_workspace w;
+    dgk_workspace_init(&w);
+    CUdeviceptr part = 1, cnt = 1;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &part, &cnt), DGK_ECUDA);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "cuMemAlloc"));
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "CUDA_ERROR_OUT_OF_MEMORY"));
+    ck_assert(part == 0);
+    /* it recovers once memory is there */
+    fk.fail_alloc = 0;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &part, &cnt), DGK_OK);
+    ck_assert(part != 0 && cnt != 0);
+    dgk_workspace_free(&w, &cu);
+}
+END_TEST
+
+/* ---- the stock heuristic on 132 SMs ---------------------------------------------------- */
+
+typedef struct pick {
+    int64_t m, n, k;
+    int fp8;
+    int split;      /* > 1: must split (any S >= 2); 1: must not */
+} pick;
+
+static const pick picks[] = {
+    /* few tiles: split */
+    {1, 2112, 7168, 0, 2},   {64, 2112, 7168, 0, 2},  {64, 576, 7168, 0, 2},   {128, 2112, 7168, 0, 2},
+    {128, 576, 7168, 0, 2},  {1, 2112, 7168, 1, 2},   {64, 2112, 7168, 1, 2},  {64, 576, 7168, 1, 2},
+    {128, 576, 7168, 1, 2},
+    /* the SMs are busy already (or K is short): no split */
+    {64, 7168, 16384, 0, 1}, {128, 24576, 1536, 0, 1}, {128, 7168, 16384, 0, 1}, {4096, 2112, 7168, 0, 1},
+    {4096, 24576, 1536, 0, 1}, {4096, 32768, 512, 0, 1}, {4096, 7168, 16384, 0, 1}, {4096, 4096, 7168, 0, 1},
+    {4096, 7168, 2048, 0, 1},  {64, 7168, 16384, 1, 1},  {128, 24576, 1536, 1, 1}, {4096, 2112, 7168, 1, 1},
+    {4096, 7168, 16384, 1, 1}, {4096, 4096, 7168, 1, 1}, {4096, 7168, 2048, 1, 1}, {1, 7168, 2048, 0, 1},
+};
+
+START_TEST(heuristic_splits_few_tile_shapes)
+{
+    for (size_t i = 0; i < sizeof picks / sizeof picks[0]; i++) {
+        const pick *t = &picks[i];
+        gemm_shape s = {t->m, t->n, t->k, t->fp8 ? 1 : 2, 2, 0, t->fp8, 0, 1};
+        gemm_shape plain = s;
+        plain.can_split = 0;
+        gemm_config c = gemm_heuristic(&s, 132), c0 = gemm_heuristic(&plain, 132);
+        ck_assert_int_eq(c0.split, 1);
+        if (t->split > 1) {
+            ck_assert_msg(c.split >= 2 && c.split <= 16, "%lld x %lld x %lld %s: split %d", (long long)t->m,
+                          (long long)t->n, (long long)t->k, t->fp8 ? "fp8" : "bf16", c.split);
+            /* the split tile leaves SMs idle, and no slice is empty */
+            int64_t tiles = ((t->m + c.bm - 1) / c.bm) * ((t->n + c.bn - 1) / c.bn);
+            ck_assert_int_lt(tiles, 132);
+            ck_assert_int_le(c.split, (t->k + (t->fp8 ? 128 : 64) - 1) / (t->fp8 ? 128 : 64));
+        } else {
+            /* unsplit shapes keep exactly the tile of the heuristic without split-K */
+            ck_assert_msg(c.split == 1, "%lld x %lld x %lld %s: split %d", (long long)t->m, (long long)t->n,
+                          (long long)t->k, t->fp8 ? "fp8" : "bf16", c.split);
+            ck_assert_int_eq(c.bm, c0.bm);
+            ck_assert_int_eq(c.bn, c0.bn);
+        }
+    }
+}
+END_TEST
+
+/* Kernels that cannot split (grouped, weight gradient) never get a split. */
+START_TEST(heuristic_no_split_without_split_k)
+{
+    gemm_shape s = {64, 576, 7168, 2, 2, 0, 0, 0, 0};
+    ck_assert_int_eq(gemm_heuristic(&s, 132).split, 1);
+    ck_assert_int_eq(gemm_heuristic_bm(&s, 132, 128).split, 1);
+}
+END_TEST
+
+START_TEST(heuristic_split_override)
+{
+    gemm_config c = {128, 128, 1, 1};
+    setenv("DGK_GEMM_SPLIT", "3", 1);
+    gemm_split_override(&c);
+    ck_assert_int_eq(c.split, 3);
+    ck_assert_int_eq(c.bm, 128);
+    setenv("DGK_GEMM_SPLIT", "junk", 1);
+    gemm_split_override(&c);
+    ck_assert_int_eq(c.split, 3);
+    unsetenv("DGK_GEMM_SPLIT");
+    gemm_split_override(&c);
+    ck_assert_int_eq(c.split, 3);
+    /* DGK_GEMM_TILE leaves the split alone */
+    setenv("DGK_GEMM_TILE", "64x64", 1);
+    gemm_tile_override(&c);
+    ck_assert_int_eq(c.split, 3);
+    ck_assert_int_eq(c.bn, 64);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("splitk");
+    TCase *t = tcase_create("plan");
+    tcase_add_test(t, plan_has_workspace_args);
+    tcase_add_test(t, plan_no_split_no_workspace);
+    tcase_add_test(t, plan_workspace_sizes);
+    tcase_add_test(t, plan_rejects_accumulate);
+    tcase_add_test(t, sema_rejects_grouped_and_range);
+    suite_add_tcase(s, t);
+    t = tcase_create("emit");
+    tcase_add_test(t, emit_split_1_is_plain);
+    tcase_add_test(t, emit_split_reduction);
+    tcase_add_test(t, emit_split_fp8_offsets_scales);
+    suite_add_tcase(s, t);
+    t = tcase_create("workspace");
+    tcase_add_test(t, workspace_first_bind_allocates_and_zeroes_counters);
+    tcase_add_test(t, workspace_grows_keeping_the_old);
+    tcase_add_test(t, workspace_stream_change_waits);
+    tcase_add_test(t, workspace_alloc_failure_is_an_error);
+    suite_add_tcase(s, t);
+    t = tcase_create("heuristic");
+    tcase_add_test(t, heuristic_splits_few_tile_shapes);
+    tcase_add_test(t, heuristic_no_split_without_split_k);
+    tcase_add_test(t, heuristic_split_override);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+DGK_CHECK_MAIN(make_suite)
