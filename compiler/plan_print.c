@@ -60,9 +60,13 @@ static void print_epilogue(const dgk_plan *p, FILE *out)
 /* Grouped kernels only (dense plans print as they always did). */
 static void print_groups(const dgk_plan *p, FILE *out)
 {
-    fprintf(out, "  groups: %s via %s", p->sched.kind == DGK_SCHED_M_GROUPED_MASKED ? "valid rows per group" : "group id per row",
+    dgk_sched_kind k = p->sched.kind;
+    fprintf(out, "  groups: %s via %s",
+            k == DGK_SCHED_M_GROUPED_MASKED ? "valid rows per group"
+            : k == DGK_SCHED_K_GROUPED      ? "K offsets per group (pipeline over offsets[g] / BK .. offsets[g + 1] / BK)"
+                                            : "group id per row",
             p->args[p->sched.group_arg].name);
-    if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
+    if (k == DGK_SCHED_M_GROUPED_MASKED || k == DGK_SCHED_K_GROUPED)
         print_dim("G", &p->sched.groups, p, out);
     fprintf(out, "; grouped:%s%s%s%s%s\n", p->a.grouped ? " A" : "", p->b.grouped ? " B" : "", p->fp8.sa_grouped ? " SA" : "",
             p->fp8.sb_grouped ? " SB" : "", p->epi.out_grouped ? " D" : "");
@@ -92,7 +96,8 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
                 p->fp8.overlap ? ", overlapped with the next block's wgmma" : "");
     fprintf(out, "  schedule: %s, L2 group %d along %s; cluster %dx%d\n", dgk_sched_kind_name(p->sched.kind), p->sched.group,
             p->sched.group_axis ? "N" : "M", p->cluster_m, p->cluster_n);
-    if (p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS || p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
+    if (p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS || p->sched.kind == DGK_SCHED_M_GROUPED_MASKED ||
+        p->sched.kind == DGK_SCHED_K_GROUPED)
         print_groups(p, out);
     print_epilogue(p, out);
     fprintf(out, "  smem: A@%d+%d/stage B@%d+%d/stage SA@%d+%d/stage epi@%d (%d) bar@%d total %d\n", p->smem.a_off,

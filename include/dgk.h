@@ -398,6 +398,26 @@ dgk_status dgk_m_grouped_gemm_fp8_nt_masked(dgk_context *ctx, const dgk_tensor *
 /* The row alignment of each group in the contiguous layout (the kernels' BM): 128. */
 int dgk_m_grouped_alignment(void);
 
+/* K-grouped FP8 weight gradient for Mixture-of-Experts (DeepGEMM's
+ * k_grouped_fp8_gemm_nt_contiguous): the tokens of all groups stacked along K; group g
+ * owns K indices offsets[g] .. offsets[g + 1] - 1 and D[g] += (A_g * SA_g) @ (B_g * SB_g)^T.
+ * a e4m3 [M, K], b e4m3 [N, K] (K = the stacked total), scales f32 sa [K / 128, M] and
+ * sb [K / 128, N] (both 1x128, MN-major, as dgk_gemm_fp8_wgrad_nt's; row strides may be
+ * padded to a multiple of 4); d f32 [G, M, N], accumulated into (its contents are the
+ * addend; an empty group's D[g] is not touched).
+ * Group sizes are given twice: ks (host, num_groups = G entries) and offsets (device,
+ * i32 [G + 1]: 0, ks[0], ks[0] + ks[1], ..., K). Every ks[g] must be a multiple of
+ * dgk_k_grouped_alignment() (128) and they must add up to K; the host copy is checked
+ * here and picks the tile, the kernel reads the device offsets. The grid depends only on
+ * G, M and N, so a captured CUDA graph may be replayed with other device offsets that
+ * keep those rules (the host copy is not read again). */
+dgk_status dgk_k_grouped_fp8_gemm_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
+                                                const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
+                                                const int *ks, int num_groups, const dgk_tensor *offsets,
+                                                void *stream);
+/* The K alignment of each group in the k-grouped layout: 128. */
+int dgk_k_grouped_alignment(void);
+
 #ifdef __cplusplus
 }
 #endif

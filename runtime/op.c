@@ -263,8 +263,8 @@ static uint32_t grid_size(const dgk_op *op, const dgk_tensor *const *params)
     const dgk_plan *p = op->plan;
     int64_t m = dim_value(&p->m, p, params), n = dim_value(&p->n, p, params);
     int64_t tiles = ((m + p->bm - 1) / p->bm) * ((n + p->bn - 1) / p->bn);
-    if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
-        tiles *= dim_value(&p->sched.groups, p, params); /* M is the rows per group */
+    if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED || p->sched.kind == DGK_SCHED_K_GROUPED)
+        tiles *= dim_value(&p->sched.groups, p, params); /* masked: M is the rows per group; k: D is [G, M, N] */
     int64_t cl = p->launch.cluster[0] > 0 ? p->launch.cluster[0] : 1;
     tiles = (tiles + cl - 1) / cl * cl;
     if (p->launch.grid == DGK_GRID_TILES)

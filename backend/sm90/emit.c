@@ -100,12 +100,16 @@ const char *dgk_sm90_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *dim, char *b
     return buf;
 }
 
-/* `const int k_blocks = ...;`. With K compiled in, NVVM unrolls an FP8 K loop (promotion
+/* `const int k_blocks = ...;` (k_grouped: set per tile by tile_coords). With K compiled in, NVVM unrolls an FP8 K loop (promotion
  * included) completely — hundreds of wgmma and 20-30 s compiles — so its bound is hidden
  * behind dgk_opaque. A 16-bit K loop is not unrolled that way, so it keeps the plain
  * bound (both forms timed the same at K = 16384 on an H100, tests/gpu/results/). */
 void dgk_sm90_emit_kblocks(dgk_sm90_ctx *e, char *buf, int n)
 {
+    if (e->p->sched.kind == DGK_SCHED_K_GROUPED) {
+        dgk_sm90_line(e, "// K blocks per tile: its group's, k_first .. k_first + k_blocks (tile_coords)");
+        return;
+    }
     const char *k = dgk_sm90_dim(e, &e->p->k, buf, n);
     if (e->p->fp8.enabled)
         dgk_sm90_line(e, "const int k_blocks = dgk_opaque((%s + BK - 1) / BK);  // K blocks per tile", k);

@@ -138,13 +138,15 @@ static void emit_tile_setup(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "const float *const sb_group = %s + (long long)group * %s;", sbp, e->p->args[f->sb_group_stride_arg].name);
         sbp = "sb_group";
     }
-    dgk_sm90_line(e, "const float *const sb_lo_ptr = %s + (long long)sb_row * %s;", sbp, stride);
+    /* k_grouped: the tile's K blocks start at block k_first of the stacked K */
+    const char *k0 = e->p->sched.kind == DGK_SCHED_K_GROUPED ? " + k_first" : "";
+    dgk_sm90_line(e, "const float *const sb_lo_ptr = %s + (long long)sb_row * %s%s;", sbp, stride, k0);
     dgk_sm90_line(e, "float sb_lo_next = dgk_load_f32(sb_lo_ptr);");
     if (f->sb_straddle) {
         dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
         dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
-        dgk_sm90_line(e, "const float *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s;", sbp,
-                      stride);
+        dgk_sm90_line(e, "const float *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s%s;", sbp,
+                      stride, k0);
         dgk_sm90_line(e, "float sb_hi_next = dgk_load_f32(sb_hi_ptr);");
     }
 }

@@ -4,9 +4,10 @@
  * Tiles are counted per cluster: the CTAs of a cluster take neighbouring blocks along the
  * cluster's axis (the ones that share the multicast operand). For L2 reuse, cluster tiles
  * are walked in groups of GROUP along one axis, the grouped axis varying fastest, so
- * CTAs running at the same time share operand tiles in L2. The m-grouped schedules
+ * CTAs running at the same time share operand tiles in L2. The grouped schedules
  * (clusters of 1) add the tile's group: contiguous reads it per tile from the group ids
- * and skips padding; masked numbers only the tiles with valid rows. */
+ * and skips padding; masked numbers only the tiles with valid rows; k-grouped numbers the
+ * tiles group after group and gives each tile its group's K blocks. */
 #include <stdio.h>
 
 #include "emit_internal.h"
@@ -33,7 +34,8 @@ static void emit_coords_body(dgk_sm90_ctx *e)
 
 int dgk_sm90_grouped(const dgk_plan *p)
 {
-    return p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS || p->sched.kind == DGK_SCHED_M_GROUPED_MASKED;
+    return p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS || p->sched.kind == DGK_SCHED_M_GROUPED_MASKED ||
+           p->sched.kind == DGK_SCHED_K_GROUPED;
 }
 
 /* Contiguous (a cluster of 1): the dense tile order over the stacked rows; the tile's
@@ -57,6 +59,47 @@ static void emit_contiguous_sched(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "%s", "");
 }
 
+/* m_block, n_block of tile `t` of one group's m_units x n_units tiles, in the dense L2
+ * order (GROUP M blocks at a time). */
+static void emit_group_order(dgk_sm90_ctx *e)
+{
+    if (e->p->sched.group > 1) {
+        dgk_sm90_line(e, "const int per_group = GROUP * n_units;");
+        dgk_sm90_line(e, "const int first = t / per_group * GROUP;");
+        dgk_sm90_line(e, "const int size = min(m_units - first, GROUP);");
+        dgk_sm90_line(e, "const int in_group = t %% per_group;");
+        dgk_sm90_line(e, "m_block = first + in_group %% size;");
+        dgk_sm90_line(e, "n_block = in_group / size;");
+    } else {
+        dgk_sm90_line(e, "m_block = t / n_units;");
+        dgk_sm90_line(e, "n_block = t %% n_units;");
+    }
+}
+
+/* K-grouped: every group has the same m_units x n_units output tiles (D[g] is [M, N]);
+ * they are numbered group after group, so the CTAs running together share the group's
+ * operand columns in L2. A tile's K blocks are its group's, OFFS[g] / BK ..
+ * OFFS[g + 1] / BK; an empty group's tiles are skipped (D[g] += 0 needs no store). */
+static void emit_k_grouped_sched(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "// tiles: G groups of row blocks x column blocks (grouped schedules use no clusters)");
+    dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N, int G)");
+    dgk_sm90_line(e, "return G * ((M + BM - 1) / BM) * ((N + BN - 1) / BN);");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "// the blocks, group and K blocks of tile `tile`; false when the group's K range is empty");
+    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
+                     "offsets, int &m_block, int &n_block, int &group, int &k_first, int &k_blocks)");
+    dgk_sm90_line(e, "const int m_units = (M + BM - 1) / BM, n_units = (N + BN - 1) / BN;");
+    dgk_sm90_line(e, "group = tile / (m_units * n_units);");
+    dgk_sm90_line(e, "const int t = tile - group * (m_units * n_units);");
+    emit_group_order(e);
+    dgk_sm90_line(e, "k_first = __ldg(offsets + group) / BK;  // the offsets are multiples of BK");
+    dgk_sm90_line(e, "k_blocks = __ldg(offsets + group + 1) / BK - k_first;");
+    dgk_sm90_line(e, "return k_blocks > 0;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "%s", "");
+}
+
 /* Masked: only tiles with valid rows are numbered, group after group (cdiv(masked_m[g],
  * BM) row blocks each, the dense L2 order inside a group), so the CTAs share the work
  * evenly and never visit an empty tile. A CTA's tiles only increase, so a cursor (the
@@ -74,17 +117,7 @@ static void emit_masked_sched(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "const int m_units = (rows + BM - 1) / BM;");
     dgk_sm90_open(e, "if (tile < cur.first + m_units * n_units)");
     dgk_sm90_line(e, "const int t = tile - cur.first;");
-    if (e->p->sched.group > 1) {
-        dgk_sm90_line(e, "const int per_group = GROUP * n_units;");
-        dgk_sm90_line(e, "const int first = t / per_group * GROUP;");
-        dgk_sm90_line(e, "const int size = min(m_units - first, GROUP);");
-        dgk_sm90_line(e, "const int in_group = t %% per_group;");
-        dgk_sm90_line(e, "m_block = first + in_group %% size;");
-        dgk_sm90_line(e, "n_block = in_group / size;");
-    } else {
-        dgk_sm90_line(e, "m_block = t / n_units;");
-        dgk_sm90_line(e, "n_block = t %% n_units;");
-    }
+    emit_group_order(e);
     dgk_sm90_line(e, "group = cur.group;");
     dgk_sm90_line(e, "return true;");
     dgk_sm90_close(e, NULL);
@@ -101,6 +134,8 @@ static void emit_grouped_sched(dgk_sm90_ctx *e)
 {
     if (e->p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
         emit_masked_sched(e);
+    else if (e->p->sched.kind == DGK_SCHED_K_GROUPED)
+        emit_k_grouped_sched(e);
     else
         emit_contiguous_sched(e);
 }
@@ -150,6 +185,17 @@ void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, cursor, m_block, n_block, group))", m, n,
                       dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb), p->args[p->sched.group_arg].name);
         dgk_sm90_line(e, "    break;  // past the last tile with valid rows");
+        return;
+    }
+    if (p->sched.kind == DGK_SCHED_K_GROUPED) {
+        dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s, %s);", m, n,
+                      dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb));
+        dgk_sm90_line(e, "#pragma unroll 1");
+        dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
+        dgk_sm90_line(e, "int m_block, n_block, group, k_first, k_blocks;");
+        dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, m_block, n_block, group, k_first, k_blocks))", m, n,
+                      p->args[p->sched.group_arg].name);
+        dgk_sm90_line(e, "    continue;  // an empty group: no loads, no mma, no store (D[g] += 0)");
         return;
     }
     if (dgk_sm90_grouped(p)) {
