@@ -134,7 +134,11 @@ int plan_group_args(planner *pl)
         return plan_arg_shape(pl, k->sched_tensor, 0, &p->sched.groups);
     if (p->sched.kind == DGK_SCHED_K_GROUPED)
         return check_krange(pl) && sched_groups(pl);
-    /* contiguous: the padding rows of a group's last block are not stored */
+    /* contiguous: G from the grouped operand B [G, N, K], for the debug builds' check of
+     * the group ids (-1 or 0 .. G - 1); the padding rows of a group's last block are not
+     * stored */
+    if (p->b.grouped && !plan_arg_shape(pl, k->ops[pl->b_load].tensor, 0, &p->sched.groups))
+        return 0;
     int d = k->ops[pl->store].tensor;
     p->epi.out_guard_rows = 1;
     p->epi.out_ptr_arg = plan_arg_tensor(pl, DGK_ARG_PTR, d, (dgk_tma_info){0});

@@ -66,8 +66,10 @@ static void print_groups(const dgk_plan *p, FILE *out)
             : k == DGK_SCHED_K_GROUPED      ? "K offsets per group (pipeline over offsets[g] / BK .. offsets[g + 1] / BK)"
                                             : "group id per row",
             p->args[p->sched.group_arg].name);
-    if (k == DGK_SCHED_M_GROUPED_MASKED || k == DGK_SCHED_K_GROUPED)
+    if (p->sched.groups.arg >= 0 || p->sched.groups.value > 0)
         print_dim("G", &p->sched.groups, p, out);
+    if (k == DGK_SCHED_M_GROUPED_CONTIGUOUS && (p->sched.groups.arg >= 0 || p->sched.groups.value > 0))
+        fprintf(out, " (ids checked against it in DGK_DEBUG builds)");
     fprintf(out, "; grouped:%s%s%s%s%s\n", p->a.grouped ? " A" : "", p->b.grouped ? " B" : "", p->fp8.sa_grouped ? " SA" : "",
             p->fp8.sb_grouped ? " SB" : "", p->epi.out_grouped ? " D" : "");
     if (p->epi.out_guard_rows)

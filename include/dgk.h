@@ -339,6 +339,19 @@ dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const doub
 /* The generated CUDA C (for reading and debugging). */
 const char *dgk_op_cuda(const dgk_op *op);
 
+/* Debug builds. With DGK_DEBUG=1 in the environment when an op is created, its kernel is
+ * compiled with -DDGK_DEBUG=1, which turns on the generated code's device-side checks
+ * (today: the group ids of m_grouped_contiguous, see runtime/README.md); release builds
+ * compile them out. A check that fails records one 64-bit word in the module (the
+ * smallest wins: the first offending row), never writes anywhere else.
+ * dgk_op_is_debug: whether `op` is such a build. dgk_op_debug_word: synchronizes
+ * `stream`, reads the word into *word and resets it; DGK_DEBUG_NONE when nothing was
+ * recorded (and always for a release build, without synchronizing). Not for a stream
+ * that is being captured into a CUDA graph. */
+#define DGK_DEBUG_NONE 0xffffffffffffffffull
+int dgk_op_is_debug(const dgk_op *op);
+dgk_status dgk_op_debug_word(dgk_op *op, void *stream, uint64_t *word);
+
 /* ==== stock library (stdlib) ============================================================
  * The GEMM / grouped GEMM / MQA-logits entry points. Each validates its tensors, picks
  * a tile for the shape (memoized), compiles the stock .dgk kernel on first use and

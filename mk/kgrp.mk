@@ -4,6 +4,7 @@
 #   make dgk-k-grouped          build $(BUILD)/gpu/dgk-k-grouped (part of gpu-programs)
 #   make gpu-check-k-grouped    correctness, DeepGEMM's k-grouped shapes + edges (KG_CHECK_FLAGS)
 #   make bench-k-grouped        timings as a markdown table (KG_BENCH_FLAGS)
+#   make gpu-check-grouped-debug  dgk-grouped-debug (below)
 # Logs go to $(OUT) when given, else $(BUILD)/gpu/logs (as mk/gh.mk's run targets).
 KG_PROG := $(GH_DIR)/dgk-k-grouped
 
@@ -25,3 +26,20 @@ bench-k-grouped: $(if $(GH_PREBUILT),,$(KG_PROG))
 	  | tee $(GH_LOGDIR)/bench-k-grouped.log; exit $$(cat $(GH_LOGDIR)/bench-k-grouped.rc)
 
 .PHONY: dgk-k-grouped gpu-check-k-grouped bench-k-grouped
+
+# The debug build's group-id check of the m-grouped contiguous GEMMs (DGK_DEBUG=1, set by
+# the program itself): planted bad ids must be reported, valid ones pass, no wild write.
+#   make gpu-check-grouped-debug
+KG_DEBUG := $(GH_DIR)/dgk-grouped-debug
+
+$(KG_DEBUG): $(GH_OBJDIR)/grouped_debug_main.o $(GH_LIB)
+	$(gh_link)
+
+gpu-programs: $(KG_DEBUG)
+
+gpu-check-grouped-debug: $(if $(GH_PREBUILT),,$(KG_DEBUG))
+	@mkdir -p $(GH_LOGDIR)
+	@{ $(KG_DEBUG); echo $$? > $(GH_LOGDIR)/grouped-debug.rc; } 2>&1 \
+	  | tee $(GH_LOGDIR)/grouped-debug.log; exit $$(cat $(GH_LOGDIR)/grouped-debug.rc)
+
+.PHONY: gpu-check-grouped-debug

@@ -4,7 +4,9 @@
  * ranks, consistent extents) before it touches the context, so a bad call fails the same
  * way with or without a GPU, then gets the op from the stock cache (N and K compiled in,
  * BM = 128 for contiguous: the groups' row alignment) and launches it. Group ids and
- * masked counts stay on the device: the kernels read them there. */
+ * masked counts stay on the device: the kernels read them there. In a debug build
+ * (DGK_DEBUG=1, runtime/README.md) the contiguous kernels also check every group id and
+ * the entry point waits for the kernel and reports the first bad one. */
 #include <stdio.h>
 
 #include "runtime/rt.h"
@@ -112,6 +114,18 @@ static dgk_status check(call *c)
     return check_extents(c);
 }
 
+/* Debug builds (DGK_DEBUG=1 when the op was made): the kernel recorded the first group
+ * id outside -1 .. G - 1; wait for it and report it. Release builds return at once. */
+static dgk_status check_ids(const call *c, dgk_op *op, void *stream)
+{
+    uint64_t w;
+    dgk_status s = dgk_op_debug_word(op, stream, &w);
+    if (s != DGK_OK || w == DGK_DEBUG_NONE)
+        return s;
+    return dgk_fail(DGK_EINVAL, "%s: group_ids[%lld] = %d is out of range: each row's group is -1 (padding) or 0 .. %lld (b holds G = %lld groups) [DGK_DEBUG check]",
+                    c->fn, (long long)(w >> 32), (int)(uint32_t)w, (long long)c->g - 1, (long long)c->g);
+}
+
 /* Validates, then compiles (first use) and launches. `expected_m` is 0 for contiguous. */
 static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
 {
@@ -131,10 +145,12 @@ static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
         return s;
     if (c->fp8) {
         const dgk_tensor *params[6] = {c->a, c->sa, c->b, c->sb, c->groups, c->d};
-        return dgk_op_launch(op, params, NULL, 6, stream);
+        s = dgk_op_launch(op, params, NULL, 6, stream);
+        return s != DGK_OK || c->masked || !dgk_op_is_debug(op) ? s : check_ids(c, op, stream);
     }
     const dgk_tensor *params[4] = {c->a, c->b, c->groups, c->d};
-    return dgk_op_launch(op, params, NULL, 4, stream);
+    s = dgk_op_launch(op, params, NULL, 4, stream);
+    return s != DGK_OK || c->masked || !dgk_op_is_debug(op) ? s : check_ids(c, op, stream);
 }
 
 int dgk_m_grouped_alignment(void)

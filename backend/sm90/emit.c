@@ -176,6 +176,7 @@ static void emit_banner(dgk_sm90_ctx *e)
                   dgk_sched_kind_name(p->sched.kind), p->fp8.enabled ? ", FP8 promotion per 128-wide K block" : "");
     dgk_sm90_line(e, "#include \"" DGK_SM90_HEADER_NAME "\"");
     dgk_sm90_line(e, "%s", "");
+    dgk_sm90_emit_debug_word(e);
 }
 
 /* The namespace that keeps this kernel's constants and helpers apart from other kernels
@@ -227,6 +228,7 @@ static void emit_kernel(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "using namespace %s_impl;", p->name);
     dgk_sm90_emit_smem_carve(e);
     emit_barrier_init(e);
+    dgk_sm90_emit_debug_check(e);
     dgk_sm90_line(e, "%s", "");
     dgk_sm90_line(e, "const int warpgroup = dgk_warpgroup_id();");
     dgk_sm90_open(e, "if (warpgroup == 0)");

@@ -81,8 +81,13 @@ void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e);
 void dgk_sm90_emit_fp8_kloop(dgk_sm90_ctx *e);
 void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
 
-/* The plan's schedule is one of the m-grouped kinds (group tensor, 3-D operands). */
+/* The plan's schedule is one of the grouped kinds (group tensor, 3-D operands). */
 int dgk_sm90_grouped(const dgk_plan *p);
+/* Debug builds (-DDGK_DEBUG=1) check this kernel's group ids: its module-scope word
+ * (before the namespace) and the check in the kernel body (emit_sched.c). */
+int dgk_sm90_debug_ids(const dgk_plan *p);
+void dgk_sm90_emit_debug_word(dgk_sm90_ctx *e);
+void dgk_sm90_emit_debug_check(dgk_sm90_ctx *e);
 
 /* Expression text for problem extents M, N, K (a constant or the parameter's name). */
 void dgk_sm90_emit_kblocks(dgk_sm90_ctx *e, char *buf, int n);

@@ -5,7 +5,8 @@
 #          DeepGEMM's dense shapes: BF16 in all four layouts, FP8 block-scaled NT. Each
 #          layout runs in its own process, so one crash cannot hide the others.
 #          Then dgk-grouped-check (grouped MoE GEMMs, contiguous and masked, BF16 and FP8)
-#          and dgk-k-grouped (the K-grouped FP8 weight gradient).
+#          and dgk-k-grouped (the K-grouped FP8 weight gradient), dgk-grouped-debug (the
+#          DGK_DEBUG=1 group-id check).
 #   bench: the runtime's timings, then dgk-bench for BF16 NT and FP8 NT against cuBLASLt,
 #          then dgk-grouped-bench (DeepGEMM's grouped shapes, DeepGEMM's numbers beside).
 # The grouped programs exist only once libdgk has the grouped entry points (mk/gh.mk
@@ -39,7 +40,8 @@ check() {
     run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype fp8
     grouped check.log dgk-grouped-check
     grouped check.log dgk-k-grouped
-    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|grouped-check:|PASS.*rt_|FAIL.*rt_" "$out/check.log" | tail -40
+    grouped check.log dgk-grouped-debug
+    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|grouped-check:|grouped-debug:|PASS.*rt_|FAIL.*rt_" "$out/check.log" | tail -40
 }
 bench() {
     run bench.log "$build/gpu/rt_bench"

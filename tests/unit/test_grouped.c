@@ -1,7 +1,9 @@
 /* test_grouped.c - the m-grouped MoE GEMMs without a GPU: the argument checks of the
  * four stock entry points (each failure names the argument; a consistent call gets as far
  * as the NULL context, so every check ran and passed), and the compiler's lowering of the
- * stock grouped kernels (plan facts, and the generated scheduler / 3-D TMA code). */
+ * stock grouped kernels (plan facts, and the generated scheduler / 3-D TMA code, the debug
+ * build's group-id check through NVRTC). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "compiler/plan.h"
@@ -252,6 +254,48 @@ START_TEST(masked_plan_and_code)
 }
 END_TEST
 
+/* PTX of `cu` compiled by NVRTC (no GPU), with -DDGK_DEBUG=1 or without. */
+static char *ptx_of(const char *cu, const char *kernel, int debug)
+{
+    dgk_header h;
+    ck_assert_int_eq(dgkc_device_header("sm_90a", &h.name, &h.text), DGKC_OK);
+    const char *const opts[1] = {"-DDGK_DEBUG=1"};
+    dgk_program prog = {.source = cu, .headers = &h, .num_headers = 1, .kernel = kernel, .arch = DGK_ARCH_SM90A,
+                        .output = DGK_OUTPUT_PTX, .options = debug ? opts : NULL, .num_options = debug};
+    dgk_binary *bin;
+    ck_assert_msg(dgk_compile(&prog, &bin, NULL) == DGK_OK, "%s", dgk_last_error());
+    size_t n;
+    const char *img = dgk_binary_image(bin, &n);
+    char *copy = strdup(img);
+    dgk_binary_release(bin);
+    return copy;
+}
+
+/* Debug builds check every group id against B's G and record the first bad one in the
+ * module's dgk_debug_word; release builds compile the check out. */
+START_TEST(debug_build_checks_group_ids)
+{
+    setenv("DGK_DISABLE_CACHE", "1", 1);
+    dgkc_unit *u = lower("stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16);
+    const dgk_plan *p;
+    const char *cu = emit(u, "m_grouped_bf16_nt_contiguous", &p);
+    ck_assert_str_eq(p->args[p->sched.groups.arg].sym, "G");
+    HAS(cu, "extern \"C\" __device__ dgk_u64 dgk_debug_word = 0xffffffffffffffffull;");
+    HAS(cu, "if (id < -1 || id >= groups)");
+    HAS(cu, "debug_check_group_ids(ptr_GID, M, G);");
+    char *dbg = ptx_of(cu, "m_grouped_bf16_nt_contiguous", 1), *rel = ptx_of(cu, "m_grouped_bf16_nt_contiguous", 0);
+    ck_assert_msg(strstr(dbg, "red.global.min.u64") && strstr(dbg, "dgk_debug_word"), "debug PTX lacks the check");
+    ck_assert_msg(!strstr(rel, "red.global.min.u64") && !strstr(rel, "dgk_debug_word"), "release PTX has the check");
+    ck_assert(strstr(dbg, "wgmma.mma_async") && strstr(rel, "wgmma.mma_async"));
+    free(dbg);
+    free(rel);
+    /* masked kernels have no group ids to check */
+    cu = emit(u, "m_grouped_bf16_nt_masked", &p);
+    ck_assert_ptr_null(strstr(cu, "DGK_DEBUG"));
+    dgkc_unit_free(u);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("grouped");
@@ -264,6 +308,8 @@ static Suite *make_suite(void)
     tc = tcase_create("lowering");
     tcase_add_test(tc, contiguous_plan_and_code);
     tcase_add_test(tc, masked_plan_and_code);
+    tcase_add_test(tc, debug_build_checks_group_ids);
+    tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
 }
