@@ -204,8 +204,14 @@ typedef struct dgk_plan_sched {
      * epi.out_grouped) take the group as their leading (outermost) coordinate. */
     int group_arg;        /* DGK_ARG_PTR to the group tensor (group ids, masked counts, K offsets) */
     dgk_plan_dim groups;  /* G, the group count (M_GROUPED_MASKED, K_GROUPED; M_GROUPED_CONTIGUOUS:
-                             B's leading extent, which debug builds check the ids against;
-                             {0, -1} when B is not grouped) */
+                             B's leading extent, which debug builds check the ids against and
+                             the offsets form searches; {0, -1} when B is not grouped) */
+    /* (added after v1) M_GROUPED_CONTIGUOUS with `group_offsets T`: group_tensor is i32
+     * [G + 1], group g's rows are align(T[g], BM) .. T[g + 1] - 1; a block's group is the
+     * last whose aligned start is <= its first row (binary search), the block is skipped
+     * when that row is >= T[g + 1]; rows from T[g + 1] to the next aligned start, and rows
+     * past T[G], are padding (the partial block's store stops at T[g + 1]). */
+    int offsets;
 } dgk_plan_sched;
 
 /* ---- epilogue: a small elementwise SSA program per accumulator element ------------ */

@@ -43,10 +43,7 @@ int plan_group_check(planner *pl)
                    k->sched_cluster);
         return 0;
     }
-    if (k->sched_offsets && pl->p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS) {
-        plan_error(pl, k->sched_loc, "m_grouped_contiguous with group_offsets is not lowered on sm90 yet; give each row's group with `group_ids T`");
-        return 0;
-    }
+    pl->p->sched.offsets = k->sched_offsets && pl->p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS;
     if (k->sched_tensor < 0 || k->sched_tensor >= k->ntensors) {
         plan_error(pl, k->sched_loc, "a grouped schedule needs its group tensor (`group_ids T`, `masked T` or `group_offsets T`)");
         return 0;
@@ -135,10 +132,14 @@ int plan_group_args(planner *pl)
     if (p->sched.kind == DGK_SCHED_K_GROUPED)
         return check_krange(pl) && sched_groups(pl);
     /* contiguous: G from the grouped operand B [G, N, K], for the debug builds' check of
-     * the group ids (-1 or 0 .. G - 1); the padding rows of a group's last block are not
-     * stored */
+     * the group ids (-1 or 0 .. G - 1) and the offsets form's search; the padding rows of
+     * a group's last block are not stored */
     if (p->b.grouped && !plan_arg_shape(pl, k->ops[pl->b_load].tensor, 0, &p->sched.groups))
         return 0;
+    if (p->sched.offsets && !p->b.grouped) {
+        plan_error(pl, k->sched_loc, "m_grouped_contiguous with group_offsets finds a block's group among G groups, which it takes from B: slice B as `B[g, ...]` from a [G, N, K] tensor");
+        return 0;
+    }
     int d = k->ops[pl->store].tensor;
     p->epi.out_guard_rows = 1;
     p->epi.out_ptr_arg = plan_arg_tensor(pl, DGK_ARG_PTR, d, (dgk_tma_info){0});

@@ -64,11 +64,12 @@ static void print_groups(const dgk_plan *p, FILE *out)
     fprintf(out, "  groups: %s via %s",
             k == DGK_SCHED_M_GROUPED_MASKED ? "valid rows per group"
             : k == DGK_SCHED_K_GROUPED      ? "K offsets per group (pipeline over offsets[g] / BK .. offsets[g + 1] / BK)"
+            : p->sched.offsets              ? "row offsets (group g: rows align(offsets[g], BM) .. offsets[g + 1] - 1)"
                                             : "group id per row",
             p->args[p->sched.group_arg].name);
     if (p->sched.groups.arg >= 0 || p->sched.groups.value > 0)
         print_dim("G", &p->sched.groups, p, out);
-    if (k == DGK_SCHED_M_GROUPED_CONTIGUOUS && (p->sched.groups.arg >= 0 || p->sched.groups.value > 0))
+    if (k == DGK_SCHED_M_GROUPED_CONTIGUOUS && !p->sched.offsets && (p->sched.groups.arg >= 0 || p->sched.groups.value > 0))
         fprintf(out, " (ids checked against it in DGK_DEBUG builds)");
     fprintf(out, "; grouped:%s%s%s%s%s\n", p->a.grouped ? " A" : "", p->b.grouped ? " B" : "", p->fp8.sa_grouped ? " SA" : "",
             p->fp8.sb_grouped ? " SB" : "", p->epi.out_grouped ? " D" : "");

@@ -408,6 +408,19 @@ dgk_status dgk_m_grouped_gemm_bf16_nt_masked(dgk_context *ctx, const dgk_tensor 
 dgk_status dgk_m_grouped_gemm_fp8_nt_masked(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
                                             const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
                                             const dgk_tensor *masked_m, int expected_m, void *stream);
+/* Contiguous with offsets instead of group ids (DeepGEMM's "psum" layout with a leading 0):
+ * offsets i32 [G + 1] on the device; group g's rows are align(offsets[g], A) ..
+ * offsets[g + 1] - 1 with A = dgk_m_grouped_alignment(), i.e. offsets[g + 1] is one past
+ * group g's last row and the next group starts at the next multiple of A. Rows from
+ * offsets[g + 1] up to that start, and rows at or past offsets[G], are padding: their rows
+ * of d are left untouched. offsets must not decrease; nothing reads them on the host (the
+ * grid depends only on M, N: the call can be captured in a CUDA graph); rows past M are
+ * never read or written whatever the offsets say. Other tensors as the group-id form. */
+dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                                         const dgk_tensor *d, const dgk_tensor *offsets, void *stream);
+dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous_offsets(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
+                                                        const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
+                                                        const dgk_tensor *offsets, void *stream);
 /* The row alignment of each group in the contiguous layout (the kernels' BM): 128. */
 int dgk_m_grouped_alignment(void);
 

@@ -42,7 +42,8 @@ int dgk_sm90_grouped(const dgk_plan *p)
  * check every group id; release builds compile this out. */
 int dgk_sm90_debug_ids(const dgk_plan *p)
 {
-    return p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS && (p->sched.groups.arg >= 0 || p->sched.groups.value > 0);
+    return p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS && !p->sched.offsets &&
+           (p->sched.groups.arg >= 0 || p->sched.groups.value > 0);
 }
 
 /* The word dgk_op_debug_word reads: (row << 32) | id of the first bad id, all ones if none. */
@@ -87,12 +88,44 @@ void dgk_sm90_emit_debug_check(dgk_sm90_ctx *e)
 
 /* Contiguous (a cluster of 1): the dense tile order over the stacked rows; the tile's
  * group is its first row's, and a tile of padding (group < 0) is skipped. */
+/* The group_offsets form: group g's rows are align(offsets[g], BM) .. offsets[g + 1] - 1,
+ * so the groups' aligned starts only increase and a block's group is the last one whose
+ * start is at or before the block's first row (a binary search over G + 1 offsets; among
+ * groups starting at the same row the empty ones come first). The block is padding when
+ * its first row is at or past that group's end; `group_end` bounds the rows stored. */
+static void emit_offsets_coords(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "// the blocks, group and group end (one past its last row) of tile `tile`; false when the");
+    dgk_sm90_line(e, "// block's rows are padding (past its group's end, before group 0, or past offsets[G])");
+    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
+                     "offsets, int G, dgk_u32 rank, int &m_block, int &n_block, int &group, int &group_end)");
+    emit_coords_body(e);
+    dgk_sm90_line(e, "(void)rank;");
+    if (e->p->sched.group <= 1)
+        dgk_sm90_line(e, "(void)M;");
+    dgk_sm90_line(e, "const int row = m_block * BM;");
+    dgk_sm90_line(e, "int lo = 0, hi = G - 1;");
+    dgk_sm90_open(e, "while (lo < hi)");
+    dgk_sm90_line(e, "const int mid = (lo + hi + 1) / 2;");
+    dgk_sm90_line(e, "if ((__ldg(offsets + mid) + BM - 1) / BM * BM <= row) lo = mid; else hi = mid - 1;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "group = lo;");
+    dgk_sm90_line(e, "group_end = __ldg(offsets + lo + 1);");
+    dgk_sm90_line(e, "return row >= (__ldg(offsets + lo) + BM - 1) / BM * BM && row < group_end;");
+    dgk_sm90_close(e, NULL);
+}
+
 static void emit_contiguous_sched(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// tiles of one block each (grouped schedules use no clusters)");
     dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N)");
     dgk_sm90_line(e, "return ((M + BM - 1) / BM) * ((N + BN - 1) / BN);");
     dgk_sm90_close(e, NULL);
+    if (e->p->sched.offsets) {
+        emit_offsets_coords(e);
+        dgk_sm90_line(e, "%s", "");
+        return;
+    }
     dgk_sm90_line(e, "// the blocks and group of tile `tile`; false when its rows are padding (group id < 0)");
     dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
                      "group_ids, dgk_u32 rank, int &m_block, int &n_block, int &group)");
@@ -245,6 +278,16 @@ void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, m_block, n_block, group, k_first, k_blocks))", m, n,
                       p->args[p->sched.group_arg].name);
         dgk_sm90_line(e, "    continue;  // an empty group: no loads, no mma, no store (D[g] += 0)");
+        return;
+    }
+    if (p->sched.offsets) {
+        dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s);", m, n);
+        dgk_sm90_line(e, "#pragma unroll 1");
+        dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
+        dgk_sm90_line(e, "int m_block, n_block, group, group_end;");
+        dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, cta_rank, m_block, n_block, group, group_end))", m, n,
+                      p->args[p->sched.group_arg].name, dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb));
+        dgk_sm90_line(e, "    continue;  // a block of padding rows: no loads, no mma, no store");
         return;
     }
     if (dgk_sm90_grouped(p)) {

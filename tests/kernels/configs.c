@@ -42,8 +42,10 @@ typedef struct grouped_form {
 
 static const grouped_form grouped[] = {
     {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_contiguous", 2, 0, 128},
+    {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_contiguous_offsets", 2, 0, 128},
     {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_masked", 2, 0, 0},
     {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous", 1, 1, 128},
+    {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous_offsets", 1, 1, 128},
     {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_masked", 1, 1, 0},
 };
 

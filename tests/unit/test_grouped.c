@@ -178,6 +178,31 @@ START_TEST(extents_must_agree)
 }
 END_TEST
 
+/* The offsets form: offsets i32 [G + 1] in place of the group ids. */
+START_TEST(offsets_form_is_checked)
+{
+    args x = contiguous(DGK_DTYPE_BF16);
+    dgk_tensor offs = t1(DGK_DTYPE_I32, G + 1);
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(NULL, &x.a, &x.b, &x.d, &offs, NULL), DGK_EINVAL);
+    ck_msg_has("dgk_m_grouped_gemm_bf16_nt_contiguous_offsets: ctx is NULL");
+    args y = contiguous(DGK_DTYPE_E4M3);
+    ck_assert_int_eq(dgk_m_grouped_gemm_fp8_nt_contiguous_offsets(NULL, &y.a, &y.sa, &y.b, &y.sb, &y.d, &offs, NULL),
+                     DGK_EINVAL);
+    ck_msg_has("dgk_m_grouped_gemm_fp8_nt_contiguous_offsets: ctx is NULL");
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(NULL, &x.a, &x.b, &x.d, &x.ids, NULL), DGK_ESHAPE);
+    ck_msg_has("offsets must be [G + 1] with G = b's extent 0");
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(NULL, &x.a, &x.b, &x.d, NULL, NULL), DGK_EINVAL);
+    ck_msg_has("offsets is NULL");
+    offs.dtype = DGK_DTYPE_I64;
+    ck_assert_int_eq(dgk_m_grouped_gemm_fp8_nt_contiguous_offsets(NULL, &y.a, &y.sa, &y.b, &y.sb, &y.d, &offs, NULL),
+                     DGK_EDTYPE);
+    ck_msg_has("offsets must be i32");
+    offs = t2(DGK_DTYPE_I32, 1, G + 1);
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(NULL, &x.a, &x.b, &x.d, &offs, NULL), DGK_ESHAPE);
+    ck_msg_has("offsets must be 1-D [G + 1]");
+}
+END_TEST
+
 /* ---- the compiler side ---- */
 
 static dgkc_unit *lower(const char *name, const char *src)
@@ -228,6 +253,28 @@ START_TEST(contiguous_plan_and_code)
     ck_assert_str_eq(p->args[p->epi.out_ptr_arg].name, "ptr_D");
     HAS(cu, "if (last >= row0 && __ldg(ptr_GID + last) != group)");
     HAS(cu, "if (row < M && col < 4096 && __ldg(ptr_GID + row) == group)");
+    dgkc_unit_free(u);
+}
+END_TEST
+
+START_TEST(offsets_plan_and_code)
+{
+    dgkc_unit *u = lower("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8);
+    const dgk_plan *p;
+    const char *cu = emit(u, "m_grouped_fp8_nt_contiguous_offsets", &p);
+    ck_assert_int_eq(p->sched.kind, DGK_SCHED_M_GROUPED_CONTIGUOUS);
+    ck_assert(p->sched.offsets && p->epi.out_guard_rows);
+    ck_assert_str_eq(p->args[p->sched.group_arg].name, "ptr_OFFS");
+    ck_assert_str_eq(p->args[p->sched.groups.arg].sym, "G");
+    /* a block's group: the last whose aligned start is at or before its first row */
+    HAS(cu, "if ((__ldg(offsets + mid) + BM - 1) / BM * BM <= row) lo = mid; else hi = mid - 1;");
+    HAS(cu, "group_end = __ldg(offsets + lo + 1);");
+    HAS(cu, "return row >= (__ldg(offsets + lo) + BM - 1) / BM * BM && row < group_end;");
+    HAS(cu, "if (!tile_coords(tile, M, 4096, ptr_OFFS, G, cta_rank, m_block, n_block, group, group_end))");
+    /* the partial block stops at the group's end; no id reads, no debug id check */
+    HAS(cu, "if (last >= row0 && last >= group_end)");
+    HAS(cu, "if (row < M && col < 4096 && row < group_end)");
+    ck_assert_ptr_null(strstr(cu, "DGK_DEBUG"));
     dgkc_unit_free(u);
 }
 END_TEST
@@ -304,10 +351,12 @@ static Suite *make_suite(void)
     tcase_add_test(tc, null_tensors_are_named);
     tcase_add_test(tc, dtypes_and_ranks_are_named);
     tcase_add_test(tc, extents_must_agree);
+    tcase_add_test(tc, offsets_form_is_checked);
     suite_add_tcase(s, tc);
     tc = tcase_create("lowering");
     tcase_add_test(tc, contiguous_plan_and_code);
     tcase_add_test(tc, masked_plan_and_code);
+    tcase_add_test(tc, offsets_plan_and_code);
     tcase_add_test(tc, debug_build_checks_group_ids);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
