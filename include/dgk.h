@@ -341,7 +341,8 @@ const char *dgk_op_cuda(const dgk_op *op);
 
 /* Debug builds. With DGK_DEBUG=1 in the environment when an op is created, its kernel is
  * compiled with -DDGK_DEBUG=1, which turns on the generated code's device-side checks
- * (today: the group ids of m_grouped_contiguous, see runtime/README.md); release builds
+ * (today: the group ids of m_grouped_contiguous and the device offsets of the k-grouped
+ * kernel, see runtime/README.md); release builds
  * compile them out. A check that fails records one 64-bit word in the module (the
  * smallest wins: the first offending row), never writes anywhere else.
  * dgk_op_is_debug: whether `op` is such a build. dgk_op_debug_word: synchronizes

@@ -7,7 +7,8 @@
  * also gives the tile heuristic the number of non-empty groups, so nothing is read back
  * from the device) and the cumulative offsets on the device (i32 [G + 1]), which the
  * kernel reads per tile. The launch grid depends only on G, M and N, so the call can be
- * captured in a CUDA graph and replayed with other device offsets of the same kind. */
+ * captured in a CUDA graph and replayed with other device offsets of the same kind; a
+ * debug build (DGK_DEBUG=1) checks the device offsets too and reports a bad one. */
 #include <stdio.h>
 
 #include "runtime/rt.h"
@@ -153,6 +154,19 @@ static dgk_status get_op(dgk_context *ctx, const kcall *c, int busy, dgk_op **op
     return DGK_OK;
 }
 
+/* Debug builds (DGK_DEBUG=1 when the op was made): the kernel checked the device offsets
+ * (non-decreasing multiples of 128 within K); wait for it and report the first bad one.
+ * Release builds return at once. */
+static dgk_status check_offsets(const kcall *c, dgk_op *op, void *stream)
+{
+    uint64_t w;
+    dgk_status s = dgk_op_debug_word(op, stream, &w);
+    if (s != DGK_OK || w == DGK_DEBUG_NONE)
+        return s;
+    return dgk_fail(DGK_EINVAL, "%s: offsets[%lld] = %d on the device is invalid: the offsets must not decrease, be multiples of 128 and lie in 0 .. K = %lld [DGK_DEBUG check]",
+                    FN, (long long)(w >> 32), (int)(uint32_t)w, (long long)c->k);
+}
+
 int dgk_k_grouped_alignment(void)
 {
     return ALIGN_K;
@@ -178,5 +192,6 @@ dgk_status dgk_k_grouped_fp8_gemm_nt_contiguous(dgk_context *ctx, const dgk_tens
     if ((s = get_op(ctx, &c, busy, &op)) != DGK_OK)
         return s;
     const dgk_tensor *params[6] = {a, sa, b, sb, d, offsets};
-    return dgk_op_launch(op, params, NULL, 6, stream);
+    s = dgk_op_launch(op, params, NULL, 6, stream);
+    return s != DGK_OK || !dgk_op_is_debug(op) ? s : check_offsets(&c, op, stream);
 }

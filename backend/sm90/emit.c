@@ -188,6 +188,7 @@ static void emit_namespace(dgk_sm90_ctx *e)
     dgk_sm90_emit_constants(e);
     dgk_sm90_emit_wgmma(e);
     dgk_sm90_emit_sched(e);
+    dgk_sm90_emit_debug_helpers(e);
     dgk_sm90_emit_consumer_helpers(e);
     dgk_sm90_emit_epilogue_fn(e);
     dgk_sm90_line(e, "} // namespace %s_impl", e->p->name);

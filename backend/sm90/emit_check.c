@@ -37,7 +37,7 @@ static const char *const reserved[] = {
     "warpgroup", "consumer", "warp", "lane", "cta_rank", "k_blocks", "acc", "tmp", "stage", "phase", "tile", "tiles",
     "m_block", "n_block", "kb", "bar", "desc_a0", "desc_b0", "desc_a", "desc_b", "row0", "col0", "staging",
     "staging_addr", "sa", "sa_addr", "sb_rows", "sb_row", "sb_lo_ptr", "sb_hi_ptr", "sb_lo_next", "sb_hi_next",
-    "sb_split", "sb_lo", "sb_hi", "SMEM_SB", "SB_STAGE_BYTES", "smem_sb", "sb_base", "mi", "ni", "ks", "i", "c", "r", "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row", "col", "group_cursor", "cursor", "k_first", "offsets",
+    "sb_split", "sb_lo", "sb_hi", "SMEM_SB", "SB_STAGE_BYTES", "smem_sb", "sb_base", "mi", "ni", "ks", "i", "c", "r", "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row", "col", "group_cursor", "cursor", "k_first", "offsets", "group_end", "debug_check",
 };
 
 static int is_reserved(const char *s)

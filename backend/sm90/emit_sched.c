@@ -38,56 +38,6 @@ int dgk_sm90_grouped(const dgk_plan *p)
            p->sched.kind == DGK_SCHED_K_GROUPED;
 }
 
-/* Debug builds (-DDGK_DEBUG=1, runtime/README.md) of a contiguous kernel that knows G
- * check every group id; release builds compile this out. */
-int dgk_sm90_debug_ids(const dgk_plan *p)
-{
-    return p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS && !p->sched.offsets &&
-           (p->sched.groups.arg >= 0 || p->sched.groups.value > 0);
-}
-
-/* The word dgk_op_debug_word reads: (row << 32) | id of the first bad id, all ones if none. */
-void dgk_sm90_emit_debug_word(dgk_sm90_ctx *e)
-{
-    if (!dgk_sm90_debug_ids(e->p))
-        return;
-    dgk_sm90_line(e, "#ifdef DGK_DEBUG");
-    dgk_sm90_line(e, "// debug build: the first out-of-range group id as (row << 32) | id, all ones if none");
-    dgk_sm90_line(e, "extern \"C\" __device__ dgk_u64 dgk_debug_word = 0xffffffffffffffffull;");
-    dgk_sm90_line(e, "#endif");
-    dgk_sm90_line(e, "%s", "");
-}
-
-static void emit_debug_helper(dgk_sm90_ctx *e)
-{
-    dgk_sm90_line(e, "#ifdef DGK_DEBUG");
-    dgk_sm90_line(e, "// debug build: every id must be -1 (padding) or a group 0 .. G - 1; the lowest bad row wins");
-    dgk_sm90_open(e, "static __device__ __forceinline__ void debug_check_group_ids(const int *__restrict__ group_ids, "
-                     "int rows, int groups)");
-    dgk_sm90_open(e, "for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < rows; r += gridDim.x * blockDim.x)");
-    dgk_sm90_line(e, "const int id = __ldg(group_ids + r);");
-    dgk_sm90_line(e, "if (id < -1 || id >= groups)");
-    dgk_sm90_line(e, "    dgk_red_min_u64(&dgk_debug_word, ((dgk_u64)r << 32) | (unsigned)id);");
-    dgk_sm90_close(e, NULL);
-    dgk_sm90_close(e, NULL);
-    dgk_sm90_line(e, "#endif");
-}
-
-/* In the kernel, before the warp roles split: every thread takes a share of the ids. */
-void dgk_sm90_emit_debug_check(dgk_sm90_ctx *e)
-{
-    char mb[32], gb[32];
-    const dgk_plan *p = e->p;
-    if (!dgk_sm90_debug_ids(p))
-        return;
-    dgk_sm90_line(e, "#ifdef DGK_DEBUG");
-    dgk_sm90_line(e, "debug_check_group_ids(%s, %s, %s);", p->args[p->sched.group_arg].name,
-                  dgk_sm90_dim(e, &p->m, mb, sizeof mb), dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb));
-    dgk_sm90_line(e, "#endif");
-}
-
-/* Contiguous (a cluster of 1): the dense tile order over the stacked rows; the tile's
- * group is its first row's, and a tile of padding (group < 0) is skipped. */
 /* The group_offsets form: group g's rows are align(offsets[g], BM) .. offsets[g + 1] - 1,
  * so the groups' aligned starts only increase and a block's group is the last one whose
  * start is at or before the block's first row (a binary search over G + 1 offsets; among
@@ -136,8 +86,6 @@ static void emit_contiguous_sched(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "group = __ldg(group_ids + m_block * BM);  // all BM rows of a block share a group");
     dgk_sm90_line(e, "return group >= 0;");
     dgk_sm90_close(e, NULL);
-    if (dgk_sm90_debug_ids(e->p))
-        emit_debug_helper(e);
     dgk_sm90_line(e, "%s", "");
 }
 

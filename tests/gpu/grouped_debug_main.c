@@ -5,7 +5,9 @@
  *   2. planted bad ids, row 130 = -4 and row 300 = 9: DGK_EINVAL naming the lowest,
  *      "group_ids[130] = -4", for BF16 and for FP8;
  *   3. a bad id on a block's first row, row 384 = 4 (= G): "group_ids[384] = 4";
- *   4. valid ids again: DGK_OK (the recorded word was reset).
+ *   4. valid ids again: DGK_OK (the recorded word was reset);
+ *   5. the K-grouped weight gradient with device offsets {0, 128, 200, 384} (host ks fine):
+ *      "offsets[2] = 200" reported; valid offsets before and after: DGK_OK.
  * After every call the guard region after D must still hold its poison (never a wild
  * write, with bad ids either). Exit status 0 when all of that held. */
 #include <stdio.h>
@@ -142,8 +144,58 @@ static int expect_good(dbg *x, int fp8, const char *what)
     return GH_OK;
 }
 
+/* K-grouped: the device offsets are checked in debug builds even though the host copy
+ * ks passed its checks (a captured graph may be replayed with other offsets). G = 3,
+ * M = N = 256, ks = {128, 0, 256}; inputs are all ones (values do not matter here). */
+enum { KG = 3, KM = 256, KN = 256, KK = 384 };
+
+static int k_grouped_case(dbg *x, const int *offs, const char *needle, const char *what)
+{
+    static int ks[KG] = {128, 0, 256};
+    void *a, *b;
+    float *sa, *sb, *d;
+    int *o;
+    float ones[KK / 128 * KN];
+    for (size_t i = 0; i < sizeof ones / sizeof ones[0]; i++)
+        ones[i] = 1.0f;
+    GH_TRY(gh_malloc(&a, KM * KK));
+    GH_TRY(gh_malloc(&b, KN * KK));
+    GH_TRY(gh_malloc((void **)&sa, sizeof ones));
+    GH_TRY(gh_malloc((void **)&sb, sizeof ones));
+    GH_TRY(gh_malloc((void **)&d, (KG * KM * KN + GUARD) * 4));
+    GH_TRY(gh_malloc((void **)&o, (KG + 1) * 4));
+    GH_CUDA(cudaMemset(a, 0x38, KM * KK)); /* e4m3 1.0 */
+    GH_CUDA(cudaMemset(b, 0x38, KN * KK));
+    GH_CUDA(cudaMemcpy(sa, ones, sizeof ones, cudaMemcpyHostToDevice));
+    GH_CUDA(cudaMemcpy(sb, ones, sizeof ones, cudaMemcpyHostToDevice));
+    GH_CUDA(cudaMemcpy(o, offs, (KG + 1) * 4, cudaMemcpyHostToDevice));
+    GH_TRY(gh_poison(d, GH_F32, KG * KM * KN + GUARD, x->s));
+    GH_TRY(gh_fill_random(d, GH_F32, KG * KM * KN, 7, x->s));
+    dgk_tensor A = dense(a, DGK_DTYPE_E4M3, 2, KM, KK, 0), B = dense(b, DGK_DTYPE_E4M3, 2, KN, KK, 0);
+    dgk_tensor SA = dense(sa, DGK_DTYPE_F32, 2, KK / 128, KM, 0), SB = dense(sb, DGK_DTYPE_F32, 2, KK / 128, KN, 0);
+    dgk_tensor D = dense(d, DGK_DTYPE_F32, 3, KG, KM, KN), O = dense(o, DGK_DTYPE_I32, 1, KG + 1, 0, 0);
+    dgk_status st = dgk_k_grouped_fp8_gemm_nt_contiguous(x->ctx, &A, &SA, &B, &SB, &D, ks, KG, &O, x->s);
+    if (st == DGK_OK)
+        GH_CUDA(cudaStreamSynchronize(x->s));
+    char why[512];
+    snprintf(why, sizeof why, "status %s, message \"%s\" (wanted %s)", dgk_status_name(st),
+             st == DGK_OK ? "" : dgk_last_error(), needle ? needle : "DGK_OK");
+    verdict(x, what, needle ? st == DGK_EINVAL && strstr(dgk_last_error(), needle) != NULL : st == DGK_OK, why);
+    static unsigned guard[GUARD];
+    GH_CUDA(cudaMemcpy(guard, d + KG * KM * KN, sizeof guard, cudaMemcpyDeviceToHost));
+    int intact = 1;
+    for (int i = 0; i < GUARD; i++)
+        intact &= guard[i] == 0x7fa5a5a5u;
+    verdict(x, "  no write past D", intact, "the guard after D was written");
+    void *ps[] = {a, b, sa, sb, d, o};
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        gh_free(ps[i]);
+    return GH_OK;
+}
+
 static int run(dbg *x)
 {
+    static const int good[KG + 1] = {0, 128, 128, 384}, bad[KG + 1] = {0, 128, 200, 384};
     static const int rows2[2] = {300, 130}, ids2[2] = {9, -4};
     static const int rows3[1] = {384}, ids3[1] = {G};
     GH_TRY(setup(x));
@@ -153,6 +205,9 @@ static int run(dbg *x)
     GH_TRY(expect_good(x, 0, "bf16 valid ids after a reported error: DGK_OK"));
     GH_TRY(expect_good(x, 1, "fp8 valid ids: DGK_OK, D correct"));
     GH_TRY(expect_bad(x, 1, rows2, ids2, 2, "group_ids[130] = -4", "fp8 ids -4 (row 130) and 9 (row 300)"));
+    GH_TRY(k_grouped_case(x, good, NULL, "k-grouped valid device offsets: DGK_OK"));
+    GH_TRY(k_grouped_case(x, bad, "offsets[2] = 200", "k-grouped device offset 200 (not a multiple of 128) reported"));
+    GH_TRY(k_grouped_case(x, good, NULL, "k-grouped valid offsets after a reported error: DGK_OK"));
     return GH_OK;
 }
 

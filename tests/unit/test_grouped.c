@@ -329,7 +329,7 @@ START_TEST(debug_build_checks_group_ids)
     ck_assert_str_eq(p->args[p->sched.groups.arg].sym, "G");
     HAS(cu, "extern \"C\" __device__ dgk_u64 dgk_debug_word = 0xffffffffffffffffull;");
     HAS(cu, "if (id < -1 || id >= groups)");
-    HAS(cu, "debug_check_group_ids(ptr_GID, M, G);");
+    HAS(cu, "debug_check(ptr_GID, M, G);");
     char *dbg = ptx_of(cu, "m_grouped_bf16_nt_contiguous", 1), *rel = ptx_of(cu, "m_grouped_bf16_nt_contiguous", 0);
     ck_assert_msg(strstr(dbg, "red.min.u64") && strstr(dbg, "dgk_debug_word"), "debug PTX lacks the check");
     ck_assert_msg(!strstr(rel, "red.min.u64") && !strstr(rel, "dgk_debug_word"), "release PTX has the check");

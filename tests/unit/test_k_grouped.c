@@ -202,6 +202,9 @@ START_TEST(k_grouped_plan_and_code)
     HAS(cu, "dgk_tma_load_2d(smem_sb + stage * SB_STAGE_BYTES, &tma_SB, bar, n_block * BN, k_first + kb);");
     /* D[g] accumulated by a 3-D reduce-add */
     HAS(cu, "dgk_tma_reduce_add_3d(&tma_D, staging + box * D_BOX_BYTES, col0 + box * D_BOX_COLS, row0, group);");
+    /* debug builds check the device offsets */
+    HAS(cu, "if (o < 0 || o % BK != 0 || o > k || (g > 0 && o < __ldg(offsets + g - 1)))");
+    HAS(cu, "debug_check(ptr_OFFS, G, KT);");
     dgkc_unit_free(u);
 }
 END_TEST

@@ -3,6 +3,11 @@
 // A K-major, B K-major, cluster 1x1, k_grouped schedule, FP8 promotion per 128-wide K block.
 #include "dgk_sm90.cuh"
 
+#ifdef DGK_DEBUG
+// debug build: the first failed check as (index << 32) | value, all ones if none
+extern "C" __device__ dgk_u64 dgk_debug_word = 0xffffffffffffffffull;
+#endif
+
 namespace k_grouped_fp8_wgrad_impl {
 
 // tests/golden/emit/k_grouped_fp8.dgk:4: tile shape
@@ -81,6 +86,18 @@ static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const
     k_blocks = __ldg(offsets + group + 1) / BK - k_first;
     return k_blocks > 0;
 }
+
+#ifdef DGK_DEBUG
+// debug build: offsets[0 .. G] must not decrease, be multiples of BK and lie in 0 .. K;
+// the lowest bad index wins
+static __device__ __forceinline__ void debug_check(const int *__restrict__ offsets, int groups, int k) {
+    for (int g = blockIdx.x * blockDim.x + threadIdx.x; g <= groups; g += gridDim.x * blockDim.x) {
+        const int o = __ldg(offsets + g);
+        if (o < 0 || o % BK != 0 || o > k || (g > 0 && o < __ldg(offsets + g - 1)))
+            dgk_red_min_u64(&dgk_debug_word, ((dgk_u64)g << 32) | (unsigned)o);
+    }
+}
+#endif
 
 // one arrive per consumer warp on a stage's empty barrier, in every CTA of the cluster
 static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane) {
@@ -189,6 +206,9 @@ k_grouped_fp8_wgrad(
         dgk_fence_mbar_init();
     }
     __syncthreads();
+    #ifdef DGK_DEBUG
+    debug_check(ptr_OFFS, G, KT);
+    #endif
     
     const int warpgroup = dgk_warpgroup_id();
     if (warpgroup == 0) {
