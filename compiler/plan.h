@@ -159,6 +159,11 @@ typedef struct dgk_plan_fp8 {
      * sb_stride_arg is -1, block_n is 1) and the promotion reads each thread's columns
      * from the stage:  acc[r][c] += tmp[r][c] * SA[k, m0 + r] * SB[k, n0 + c]. */
     int sb_per_column;
+    /* (added after v2) warpgroups of 128 rows (BM = 256) whose accumulator leaves room for
+     * only half a temporary: each K block is multiplied and promoted one m64 row block at a
+     * time into a temporary of one m64 block (acc + acc / 2 registers); the other consumer
+     * warpgroup's wgmmas keep the tensor cores busy meanwhile. */
+    int per_m64;
 } dgk_plan_fp8;
 
 /* The wgmma instruction: m{inst_m}n{inst_n}k{inst_k}, operand dtypes from a and b (they
