@@ -16,6 +16,9 @@
  * CUDA graph, replayed after the device offsets changed to another partition of the same
  * K (the kernel reads them on the device; only the host copy is fixed at capture).
  *
+ * --bench times the call (L2 flushed, median) beside the same work as one dense
+ * dgk_gemm_fp8_wgrad_nt launch per group (its TFLOPS and our speedup over it).
+ *
  *   dgk-k-grouped [--shapes full|quick|tiny] [--bench] [--reps N] [--seed S]
  * Exit status 0 when every case passed (--bench: when every call succeeded). */
 #include <stdio.h>
@@ -317,39 +320,73 @@ static int check_one(const kg_ctx *x, const kg_spec *sp, uint64_t seed, int *fai
     return bad < 0 ? GH_ERROR : GH_OK;
 }
 
-/* Median time of the call over reps, L2 flushed before each (D keeps accumulating:
- * the values do not matter here). */
-static int bench_one(const kg_ctx *x, const kg_spec *sp, uint64_t seed, void *flush, size_t flush_bytes)
+/* The baseline: the same work as one dense dgk_gemm_fp8_wgrad_nt call per non-empty
+ * group, on the group's column slices of A/B (row stride K) and scale rows. */
+static int call_dense(const kg_ctx *x, const kg_case *c)
 {
-    kg_case c;
-    char desc[256];
+    int64_t m = c->sp.m, n = c->sp.n, off = 0;
+    for (int g = 0; g < c->sp.groups; off += c->ks[g], g++) {
+        if (c->ks[g] == 0)
+            continue;
+        dgk_tensor A = dense((const char *)c->a8 + off, DGK_DTYPE_E4M3, 2, m, c->ks[g], 0);
+        dgk_tensor B = dense((const char *)c->b8 + off, DGK_DTYPE_E4M3, 2, n, c->ks[g], 0);
+        dgk_tensor SA = dense(c->sa + off / 128 * c->sa_ld, DGK_DTYPE_F32, 2, c->ks[g] / 128, m, 0);
+        dgk_tensor SB = dense(c->sb + off / 128 * c->sb_ld, DGK_DTYPE_F32, 2, c->ks[g] / 128, n, 0);
+        dgk_tensor D = dense(c->d + g * c->mn, DGK_DTYPE_F32, 2, m, n, 0);
+        A.stride[0] = B.stride[0] = c->kt;
+        SA.stride[0] = c->sa_ld;
+        SB.stride[0] = c->sb_ld;
+        if (dgk_gemm_fp8_wgrad_nt(x->dgk, &A, &SA, &B, &SB, &D, x->s) != DGK_OK) {
+            gh_set_error("baseline dgk_gemm_fp8_wgrad_nt, group %d: %s", g, dgk_last_error());
+            return GH_ERROR;
+        }
+    }
+    return GH_OK;
+}
+
+typedef int (*kg_call)(const kg_ctx *x, const kg_case *c);
+
+/* Median ms of `fn` over reps, L2 flushed before each. */
+static int time_call(const kg_ctx *x, const kg_case *c, kg_call fn, void *flush, size_t flush_bytes, double *med)
+{
     double ms[64];
     int reps = x->reps < 64 ? x->reps : 64;
     cudaEvent_t e0, e1;
-    GH_TRY(case_setup(&c, sp, seed, x->s));
-    GH_TRY(upload_offsets(&c, x->s));
-    GH_TRY(reset_d(&c, x->s));
     GH_CUDA(cudaEventCreate(&e0));
     GH_CUDA(cudaEventCreate(&e1));
-    GH_TRY(call(x, &c)); /* compiles on first use */
+    GH_TRY(fn(x, c)); /* compiles on first use */
     for (int r = 0; r < reps; r++) {
         float t;
         GH_CUDA(cudaMemsetAsync(flush, r & 0xff, flush_bytes, x->s));
         GH_CUDA(cudaEventRecord(e0, x->s));
-        GH_TRY(call(x, &c));
+        GH_TRY(fn(x, c));
         GH_CUDA(cudaEventRecord(e1, x->s));
         GH_CUDA(cudaEventSynchronize(e1));
         GH_CUDA(cudaEventElapsedTime(&t, e0, e1));
         ms[r] = t;
     }
-    double med = gh_median(ms, reps);
-    double flops = 2.0 * sp->m * sp->n * (double)c.kt;
-    double bytes = (double)c.kt * (sp->m + sp->n) + 8.0 * sp->groups * c.mn;
-    spec_str(&c, desc, sizeof desc);
-    printf("| %d | %d | %d | %d | %lld | %.1f | %.0f | %.0f |\n", sp->groups, sp->m, sp->n, sp->expected_k,
-           (long long)c.kt, med * 1e3, flops / (med * 1e-3) / 1e12, bytes / (med * 1e-3) / 1e9);
+    *med = gh_median(ms, reps);
     cudaEventDestroy(e0);
     cudaEventDestroy(e1);
+    return GH_OK;
+}
+
+/* Median time of the call over reps, L2 flushed before each (D keeps accumulating:
+ * the values do not matter here), beside the per-group dense baseline. */
+static int bench_one(const kg_ctx *x, const kg_spec *sp, uint64_t seed, void *flush, size_t flush_bytes)
+{
+    kg_case c;
+    double med, base;
+    GH_TRY(case_setup(&c, sp, seed, x->s));
+    GH_TRY(upload_offsets(&c, x->s));
+    GH_TRY(reset_d(&c, x->s));
+    GH_TRY(time_call(x, &c, call, flush, flush_bytes, &med));
+    GH_TRY(time_call(x, &c, call_dense, flush, flush_bytes, &base));
+    double flops = 2.0 * sp->m * sp->n * (double)c.kt;
+    double bytes = (double)c.kt * (sp->m + sp->n) + 8.0 * sp->groups * c.mn;
+    printf("| %d | %d | %d | %d | %lld | %.1f | %.0f | %.0f | %.0f | %.2f |\n", sp->groups, sp->m, sp->n, sp->expected_k,
+           (long long)c.kt, med * 1e3, flops / (med * 1e-3) / 1e12, bytes / (med * 1e-3) / 1e9,
+           flops / (base * 1e-3) / 1e12, base / med);
     case_free(&c);
     return GH_OK;
 }
@@ -388,7 +425,8 @@ static int run(kg_ctx *x, const char *set, int bench)
     if (bench) {
         if (gh_malloc(&flush, flush_bytes) != GH_OK)
             return fprintf(stderr, "%s\n", gh_error()), 1;
-        printf("| groups | M | N | expected K | K total | us | TFLOPS | GB/s |\n|---|---|---|---|---|---|---|---|\n");
+        printf("| groups | M | N | expected K | K total | us | TFLOPS | GB/s | per-group wgrad TFLOPS | speedup |\n"
+               "|---|---|---|---|---|---|---|---|---|---|\n");
     }
     for (int i = 0; i < n; i++) {
         uint64_t seed = gh_seed_mix(x->seed, (uint64_t)i);
