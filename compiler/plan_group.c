@@ -113,7 +113,9 @@ static int sched_groups(planner *pl)
 }
 
 /* The group tensor as a raw pointer; for masked schedules also G, its length; for
- * contiguous ones D as a pointer and row stride (partial blocks skip padding rows). */
+ * k_grouped ones the pipeline range and G (the schedule's first extent); for contiguous
+ * ones G from B when B is grouped, and D as a pointer and row stride (partial blocks skip
+ * padding rows). */
 int plan_group_args(planner *pl)
 {
     dgk_plan *p = pl->p;
