@@ -227,6 +227,39 @@ static int lower_args(irb *b, const dgk_expr *args, int *out, int max)
     return n;
 }
 
+/* kbegin(g) / kend(g) under a k_grouped schedule: elements g and g + 1 of its
+ * group_offsets tensor, a scalar read from global memory like any `T[p]` (sema made sure
+ * the schedule is k_grouped, so the tensor is there). */
+static int lower_krange(irb *b, const dgk_expr *e, int end)
+{
+    int g = lower(b, e->u.call.args);
+    if (g < 0)
+        return -1;
+    if (b->k->sched_tensor < 0) {
+        err(b, e->loc, "internal: kbegin/kend without the schedule's group_offsets tensor", NULL);
+        return -1;
+    }
+    if (end) {
+        int one = const_int(b, e->loc, 1), sum = one < 0 ? -1 : emit(b, DGK_IR_SCALAR, e->loc);
+        if (sum < 0)
+            return -1;
+        OP(b, sum)->op = DGK_OP_ADD;
+        OP(b, sum)->args[0] = g;
+        OP(b, sum)->args[1] = one;
+        OP(b, sum)->nargs = 2;
+        OP(b, sum)->type.dtype = DGK_DT_I32;
+        g = sum;
+    }
+    int id = emit(b, DGK_IR_LOAD_SCALAR, e->loc);
+    if (id < 0)
+        return -1;
+    OP(b, id)->tensor = b->k->sched_tensor;
+    OP(b, id)->args[0] = g;
+    OP(b, id)->nargs = 1;
+    OP(b, id)->type.dtype = DGK_DT_I32;
+    return id;
+}
+
 static int lower_call(irb *b, const dgk_expr *e)
 {
     const dgk_sym *callee = e->u.call.callee->u.name.sym;
@@ -249,7 +282,9 @@ static int lower_call(irb *b, const dgk_expr *e)
             set_type(b, id, e->type);
         return id;
     }
-    if (bi == DGK_BI_KBEGIN || bi == DGK_BI_KEND || bi == DGK_BI_IOTA || bi == DGK_BI_FULL) {
+    if (bi == DGK_BI_KBEGIN || bi == DGK_BI_KEND)
+        return lower_krange(b, e, bi == DGK_BI_KEND);
+    if (bi == DGK_BI_IOTA || bi == DGK_BI_FULL) {
         err(b, e->loc, "not lowered to the tile IR yet: builtin ", dgk_builtin_info_of(bi)->name);
         return -1;
     }

@@ -22,7 +22,7 @@ static int check_shape(planner *pl)
     const dgk_ir_kernel *k = pl->k;
     if (!plan_sched_kind(k->sched_kind, &pl->p->sched.kind, &pl->g_coord)) {
         plan_error(pl, k->sched_loc.src ? k->sched_loc : k->loc,
-                   "schedule %s is not lowered on sm90 yet (grid, persistent, m_grouped_contiguous and m_grouped_masked are)",
+                   "schedule %s is not lowered on sm90 yet (grid, persistent, m_grouped_contiguous, m_grouped_masked and k_grouped are)",
                    k->sched_kind ? k->sched_kind : "(none)");
         return 0;
     }
@@ -32,6 +32,8 @@ static int check_shape(planner *pl)
         plan_error(pl, k->loc, "kernel %s has no pipeline: the sm90 backend lowers GEMM-shaped kernels (a pipelined K loop feeding mma)", k->name);
         return 0;
     }
+    if (pl->p->sched.kind == DGK_SCHED_K_GROUPED)
+        return 1; /* kbegin(g) / BK .. kend(g) / BK: plan_group_args checks it */
     plan_aff lo = plan_affine(k, k->pipe_lo);
     if (!lo.ok || lo.c0 || lo.kvar || lo.coord[0] || lo.coord[1] || lo.coord[2]) {
         plan_error(pl, k->pipe_loc, "an sm90 pipeline starts at 0 (`pipeline k in 0 .. K / BK`)");

@@ -186,7 +186,7 @@ typedef struct dgk_plan_mma {
 /* ---- schedule -------------------------------------------------------------------- */
 
 /* Schedule kinds: the language's table (schedule.h). GRID and PERSISTENT are lowered in
- * version 1; M_GROUPED_CONTIGUOUS and M_GROUPED_MASKED were added after it. */
+ * version 1; M_GROUPED_CONTIGUOUS, M_GROUPED_MASKED and K_GROUPED were added after it. */
 
 /* Tile order for L2 reuse: tiles are walked in groups of `group` consecutive blocks
  * along `group_axis` (0 = M blocks, 1 = N blocks); inside a group the grouped axis
@@ -196,7 +196,7 @@ typedef struct dgk_plan_sched {
     int group;
     int group_axis;
     dgk_loc loc;          /* the schedule statement */
-    /* (added after v1) the m-grouped kinds; unused (zero) for GRID and PERSISTENT.
+    /* (added after v1) the grouped kinds; unused (zero) for GRID and PERSISTENT.
      *   M_GROUPED_CONTIGUOUS  tiles as PERSISTENT over (cdiv(M, BM), cdiv(N, BN)); a tile's
      *                         group is group_tensor[m_block * BM] (i32[M], the group of each
      *                         row; each group's rows start at a multiple of BM); a tile whose
@@ -206,10 +206,23 @@ typedef struct dgk_plan_sched {
      *                         group after group (cdiv(valid, BM) x cdiv(N, BN) each, L2
      *                         grouping inside a group); the launch grid assumes all
      *                         G x cdiv(M, BM) x cdiv(N, BN) tiles may be valid.
+     *   K_GROUPED             tiles numbered group after group over (G, cdiv(M, BM),
+     *                         cdiv(N, BN)); group_tensor (i32[G + 1]) holds the cumulative K
+     *                         offsets (multiples of BK): tile (g, m, n) runs K blocks
+     *                         offsets[g] / BK .. offsets[g + 1] / BK - 1, loaded at that
+     *                         stacked K; a group with none is skipped.
      * Grouped operands / scales / outputs (operand.grouped, fp8.sa_grouped/sb_grouped,
      * epi.out_grouped) take the group as their leading (outermost) coordinate. */
-    int group_arg;        /* DGK_ARG_PTR to the group tensor (group ids or masked counts) */
-    dgk_plan_dim groups;  /* G, the group count (M_GROUPED_MASKED) */
+    int group_arg;        /* DGK_ARG_PTR to the group tensor (group ids, masked counts, K offsets) */
+    dgk_plan_dim groups;  /* G, the group count (M_GROUPED_MASKED, K_GROUPED; M_GROUPED_CONTIGUOUS:
+                             B's leading extent, which debug builds check the ids against and
+                             the offsets form searches; {0, -1} when B is not grouped) */
+    /* (added after v1) M_GROUPED_CONTIGUOUS with `group_offsets T`: group_tensor is i32
+     * [G + 1], group g's rows are align(T[g], BM) .. T[g + 1] - 1; a block's group is the
+     * last whose aligned start is <= its first row (binary search), the block is skipped
+     * when that row is >= T[g + 1]; rows from T[g + 1] to the next aligned start, and rows
+     * past T[G], are padding (the partial block's store stops at T[g + 1]). */
+    int offsets;
 } dgk_plan_sched;
 
 /* (added after v1) split-K, `split_k S` on a persistent schedule. Each output block's K

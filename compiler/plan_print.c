@@ -60,10 +60,17 @@ static void print_epilogue(const dgk_plan *p, FILE *out)
 /* Grouped kernels only (dense plans print as they always did). */
 static void print_groups(const dgk_plan *p, FILE *out)
 {
-    fprintf(out, "  groups: %s via %s", p->sched.kind == DGK_SCHED_M_GROUPED_MASKED ? "valid rows per group" : "group id per row",
+    dgk_sched_kind k = p->sched.kind;
+    fprintf(out, "  groups: %s via %s",
+            k == DGK_SCHED_M_GROUPED_MASKED ? "valid rows per group"
+            : k == DGK_SCHED_K_GROUPED      ? "K offsets per group (pipeline over offsets[g] / BK .. offsets[g + 1] / BK)"
+            : p->sched.offsets              ? "row offsets (group g: rows align(offsets[g], BM) .. offsets[g + 1] - 1)"
+                                            : "group id per row",
             p->args[p->sched.group_arg].name);
-    if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
+    if (p->sched.groups.arg >= 0 || p->sched.groups.value > 0)
         print_dim("G", &p->sched.groups, p, out);
+    if (k == DGK_SCHED_M_GROUPED_CONTIGUOUS && !p->sched.offsets && (p->sched.groups.arg >= 0 || p->sched.groups.value > 0))
+        fprintf(out, " (ids checked against it in DGK_DEBUG builds)");
     fprintf(out, "; grouped:%s%s%s%s%s\n", p->a.grouped ? " A" : "", p->b.grouped ? " B" : "", p->fp8.sa_grouped ? " SA" : "",
             p->fp8.sb_grouped ? " SB" : "", p->epi.out_grouped ? " D" : "");
     if (p->epi.out_guard_rows)
@@ -93,7 +100,8 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
                 p->fp8.per_m64 ? ", one m64 row block at a time" : "");
     fprintf(out, "  schedule: %s, L2 group %d along %s; cluster %dx%d\n", dgk_sched_kind_name(p->sched.kind), p->sched.group,
             p->sched.group_axis ? "N" : "M", p->cluster_m, p->cluster_n);
-    if (p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS || p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
+    if (p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS || p->sched.kind == DGK_SCHED_M_GROUPED_MASKED ||
+        p->sched.kind == DGK_SCHED_K_GROUPED)
         print_groups(p, out);
     if (p->split.slices > 1)
         fprintf(out, "  split-K: %d slices per tile (at most; never more than K blocks), partials via %s, counters via %s\n",

@@ -339,6 +339,20 @@ dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const doub
 /* The generated CUDA C (for reading and debugging). */
 const char *dgk_op_cuda(const dgk_op *op);
 
+/* Debug builds. With DGK_DEBUG=1 in the environment when an op is created, its kernel is
+ * compiled with -DDGK_DEBUG=1, which turns on the generated code's device-side checks
+ * (today: the group ids of m_grouped_contiguous and the device offsets of the k-grouped
+ * kernel, see runtime/README.md); release builds
+ * compile them out. A check that fails records one 64-bit word in the module (the
+ * smallest wins: the first offending row), never writes anywhere else.
+ * dgk_op_is_debug: whether `op` is such a build. dgk_op_debug_word: synchronizes
+ * `stream`, reads the word into *word and resets it; DGK_DEBUG_NONE when nothing was
+ * recorded (and always for a release build, without synchronizing). Not for a stream
+ * that is being captured into a CUDA graph. */
+#define DGK_DEBUG_NONE 0xffffffffffffffffull
+int dgk_op_is_debug(const dgk_op *op);
+dgk_status dgk_op_debug_word(dgk_op *op, void *stream, uint64_t *word);
+
 /* ==== stock library (stdlib) ============================================================
  * The GEMM / grouped GEMM / MQA-logits entry points. Each validates its tensors, picks
  * a tile for the shape (memoized), compiles the stock .dgk kernel on first use and
@@ -395,8 +409,41 @@ dgk_status dgk_m_grouped_gemm_bf16_nt_masked(dgk_context *ctx, const dgk_tensor 
 dgk_status dgk_m_grouped_gemm_fp8_nt_masked(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
                                             const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
                                             const dgk_tensor *masked_m, int expected_m, void *stream);
+/* Contiguous with offsets instead of group ids (DeepGEMM's "psum" layout with a leading 0):
+ * offsets i32 [G + 1] on the device; group g's rows are align(offsets[g], A) ..
+ * offsets[g + 1] - 1 with A = dgk_m_grouped_alignment(), i.e. offsets[g + 1] is one past
+ * group g's last row and the next group starts at the next multiple of A. Rows from
+ * offsets[g + 1] up to that start, and rows at or past offsets[G], are padding: their rows
+ * of d are left untouched. offsets must not decrease; nothing reads them on the host (the
+ * grid depends only on M, N: the call can be captured in a CUDA graph); rows past M are
+ * never read or written whatever the offsets say. Other tensors as the group-id form. */
+dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                                         const dgk_tensor *d, const dgk_tensor *offsets, void *stream);
+dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous_offsets(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
+                                                        const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
+                                                        const dgk_tensor *offsets, void *stream);
 /* The row alignment of each group in the contiguous layout (the kernels' BM): 128. */
 int dgk_m_grouped_alignment(void);
+
+/* K-grouped FP8 weight gradient for Mixture-of-Experts (DeepGEMM's
+ * k_grouped_fp8_gemm_nt_contiguous): the tokens of all groups stacked along K; group g
+ * owns K indices offsets[g] .. offsets[g + 1] - 1 and D[g] += (A_g * SA_g) @ (B_g * SB_g)^T.
+ * a e4m3 [M, K], b e4m3 [N, K] (K = the stacked total), scales f32 sa [K / 128, M] and
+ * sb [K / 128, N] (both 1x128, MN-major, as dgk_gemm_fp8_wgrad_nt's; row strides may be
+ * padded to a multiple of 4); d f32 [G, M, N], accumulated into (its contents are the
+ * addend; an empty group's D[g] is not touched).
+ * Group sizes are given twice: ks (host, num_groups = G entries) and offsets (device,
+ * i32 [G + 1]: 0, ks[0], ks[0] + ks[1], ..., K). Every ks[g] must be a multiple of
+ * dgk_k_grouped_alignment() (128) and they must add up to K; the host copy is checked
+ * here and picks the tile, the kernel reads the device offsets. The grid depends only on
+ * G, M and N, so a captured CUDA graph may be replayed with other device offsets that
+ * keep those rules (the host copy is not read again). */
+dgk_status dgk_k_grouped_fp8_gemm_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
+                                                const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
+                                                const int *ks, int num_groups, const dgk_tensor *offsets,
+                                                void *stream);
+/* The K alignment of each group in the k-grouped layout: 128. */
+int dgk_k_grouped_alignment(void);
 
 #ifdef __cplusplus
 }

@@ -155,10 +155,12 @@ GG_CHECK    := $(GH_DIR)/dgk-grouped-check
 GG_BENCH    := $(GH_DIR)/dgk-grouped-bench
 GG_SYMBOLS  := dgk_m_grouped_gemm_bf16_nt_contiguous dgk_m_grouped_gemm_fp8_nt_contiguous \
                dgk_m_grouped_gemm_bf16_nt_masked dgk_m_grouped_gemm_fp8_nt_masked \
+               dgk_m_grouped_gemm_bf16_nt_contiguous_offsets dgk_m_grouped_gemm_fp8_nt_contiguous_offsets \
                dgk_m_grouped_alignment
+GG_NSYMBOLS := $(words $(GG_SYMBOLS))
 # How many of GG_SYMBOLS the dgk archives define (no archive, e.g. a shared DGK_LIBS: assume all).
 GG_DEFINED  := $(if $(GH_DGK_ARCHIVES),$(shell nm -g --defined-only $(GH_DGK_ARCHIVES) 2>/dev/null \
-                 | awk '{print $$NF}' | grep -cxF -e $(subst $(eval) , -e ,$(strip $(GG_SYMBOLS)))),5)
+                 | awk '{print $$NF}' | grep -cxF -e $(subst $(eval) , -e ,$(strip $(GG_SYMBOLS)))),$(GG_NSYMBOLS))
 
 $(GG_CHECK): $(GH_OBJDIR)/grouped_check_main.o $(GG_OBJ) $(GH_LIB)
 	$(gh_link)
@@ -166,16 +168,16 @@ $(GG_CHECK): $(GH_OBJDIR)/grouped_check_main.o $(GG_OBJ) $(GH_LIB)
 $(GG_BENCH): $(GH_OBJDIR)/grouped_bench_main.o $(GG_OBJ) $(GH_LIB)
 	$(gh_link)
 
-ifeq ($(GG_DEFINED),5)
+ifeq ($(GG_DEFINED),$(GG_NSYMBOLS))
 gpu-harness: $(GG_CHECK) $(GG_BENCH)
 else
 gpu-harness: $(GG_OBJ) $(GH_OBJDIR)/grouped_check_main.o $(GH_OBJDIR)/grouped_bench_main.o gg-not-linked
 endif
 
 gg-not-linked:
-	@echo "note: $(or $(GH_DGK_ARCHIVES),the dgk library) defines $(GG_DEFINED) of the 5 grouped entry points"
+	@echo "note: $(or $(GH_DGK_ARCHIVES),the dgk library) defines $(GG_DEFINED) of the $(GG_NSYMBOLS) grouped entry points"
 	@echo "      ($(GG_SYMBOLS)):"
-	@echo "      dgk-grouped-check and dgk-grouped-bench are compiled but not linked (merge branch grp, run make)"
+	@echo "      dgk-grouped-check and dgk-grouped-bench are compiled but not linked (merge branches grp and kgrp, run make)"
 
 gpu-check-grouped: $(if $(GH_PREBUILT),,$(GG_CHECK))
 	@mkdir -p $(GH_LOGDIR)

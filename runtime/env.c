@@ -54,6 +54,7 @@ void dgk_env_read(dgk_env *e)
     e->dump_dir = dump && dump[0] ? dump : NULL;
     e->dump_sass = flag("DGK_DUMP_SASS");
     e->print_compile = flag("DGK_PRINT_COMPILE");
+    e->debug = flag("DGK_DEBUG");
     nvcc_path(e, e->nvcc, sizeof e->nvcc);
 }
 

@@ -27,6 +27,7 @@ struct dgk_op {
     const char *cuda;
     int nparams;
     dgk_workspace ws;          /* split-K buffers (plan->split); unused otherwise */
+    int debug;                 /* compiled with -DDGK_DEBUG=1 (DGK_DEBUG set at creation) */
     struct dgk_op *next;
 };
 
@@ -90,8 +91,15 @@ static dgk_status load(dgk_op *op, const char *kernel)
     const char *arch = dgk_arch_name(op->ctx->props.arch);
     if (dgkc_device_header(arch, &h.name, &h.text) != DGKC_OK)
         return dgk_fail(DGK_EARCH, "dgk_op_create: no backend for %s (device %s)", arch, op->ctx->props.name);
+    /* debug builds compile the generated code's `#ifdef DGK_DEBUG` checks in; the option
+     * is part of the cache key, so the two builds never share a binary */
+    static const char *const debug_opts[1] = {"-DDGK_DEBUG=1"};
     dgk_program prog = {.source = op->cuda, .source_name = kernel, .headers = &h, .num_headers = 1,
                         .kernel = kernel, .arch = op->ctx->props.arch, .output = DGK_OUTPUT_CUBIN};
+    if (op->debug) {
+        prog.options = debug_opts;
+        prog.num_options = 1;
+    }
     return dgk_kernel_get(op->ctx, &prog, &op->fn);
 }
 
@@ -107,8 +115,11 @@ static dgk_status create(dgk_context *ctx, dgkc_unit *u, const char *kernel, con
         if (dgkc_define(u, name, eq + 1) != DGKC_OK)
             return fail_with_diagnostics(u, kernel);
     }
+    dgk_env env;
+    dgk_env_read(&env);
     op->ctx = ctx;
     op->unit = u;
+    op->debug = env.debug;
     dgk_status s = compile_unit(ctx, u, kernel, &op->index, &op->cuda);
     if (s != DGK_OK)
         return s;
@@ -153,6 +164,40 @@ dgk_status dgk_op_create(dgk_context *ctx, const char *source_name, const char *
 const char *dgk_op_cuda(const dgk_op *op)
 {
     return op ? op->cuda : NULL;
+}
+
+int dgk_op_is_debug(const dgk_op *op)
+{
+    return op && op->debug;
+}
+
+/* The module's `dgk_debug_word` (generated code defines it only under DGK_DEBUG):
+ * synchronize, read it, and put back "nothing recorded" for the next launch. */
+dgk_status dgk_op_debug_word(dgk_op *op, void *stream, uint64_t *word)
+{
+    if (!op || !word)
+        return dgk_fail(DGK_EINVAL, "dgk_op_debug_word: %s is NULL", op ? "word" : "op");
+    *word = DGK_DEBUG_NONE;
+    if (!op->debug)
+        return DGK_OK;
+    const dgk_cuda_api *cu = op->fn->cu;
+    CUdeviceptr at;
+    size_t bytes;
+    CUresult r = cu->cuStreamSynchronize((CUstream)stream);
+    if (r != CUDA_SUCCESS)
+        return dgk_cuda_fail(cu, r, "dgk_op_debug_word: cuStreamSynchronize (the kernel failed, or the stream is being captured)");
+    r = cu->cuModuleGetGlobal(&at, &bytes, op->fn->module, "dgk_debug_word");
+    if (r == CUDA_ERROR_NOT_FOUND)
+        return DGK_OK; /* this kernel has no debug checks */
+    if (r != CUDA_SUCCESS || bytes != sizeof *word)
+        return r != CUDA_SUCCESS ? dgk_cuda_fail(cu, r, "dgk_op_debug_word: cuModuleGetGlobal")
+                                 : dgk_fail(DGK_ECUDA, "dgk_op_debug_word: dgk_debug_word is %zu bytes, not 8", bytes);
+    if ((r = cu->cuMemcpyDtoH(word, at, sizeof *word)) != CUDA_SUCCESS)
+        return dgk_cuda_fail(cu, r, "dgk_op_debug_word: cuMemcpyDtoH");
+    uint64_t none = DGK_DEBUG_NONE;
+    if (*word != none && (r = cu->cuMemcpyHtoD(at, &none, sizeof none)) != CUDA_SUCCESS)
+        return dgk_cuda_fail(cu, r, "dgk_op_debug_word: cuMemcpyHtoD");
+    return DGK_OK;
 }
 
 /* ---- launch --------------------------------------------------------------------- */
@@ -273,8 +318,8 @@ static uint32_t grid_size(const dgk_op *op, const dgk_tensor *const *params)
     const dgk_plan *p = op->plan;
     int64_t m = dim_value(&p->m, p, params), n = dim_value(&p->n, p, params);
     int64_t tiles = ((m + p->bm - 1) / p->bm) * ((n + p->bn - 1) / p->bn);
-    if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
-        tiles *= dim_value(&p->sched.groups, p, params); /* M is the rows per group */
+    if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED || p->sched.kind == DGK_SCHED_K_GROUPED)
+        tiles *= dim_value(&p->sched.groups, p, params); /* masked: M is the rows per group; k: D is [G, M, N] */
     tiles *= dgk_plan_split_slices(p, dim_value(&p->k, p, params));
     int64_t cl = p->launch.cluster[0] > 0 ? p->launch.cluster[0] : 1;
     tiles = (tiles + cl - 1) / cl * cl;

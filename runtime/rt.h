@@ -29,6 +29,7 @@ typedef struct dgk_env {
     int print_compile;      /* DGK_PRINT_COMPILE */
     char nvcc[1024];        /* DGK_USE_NVCC: the nvcc to run; "" for NVRTC */
     const char *cuda_home;  /* CUDA_HOME, else /usr/local/cuda */
+    int debug;              /* DGK_DEBUG: .dgk kernels built with -DDGK_DEBUG=1 (op.c) */
 } dgk_env;
 
 void dgk_env_read(dgk_env *e);

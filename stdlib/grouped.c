@@ -1,10 +1,12 @@
 /* grouped.c - the m-grouped MoE GEMM entry points (dgk.h, stock library section):
- * dgk_m_grouped_gemm_{bf16,fp8}_nt_{contiguous,masked}, kernels from
+ * dgk_m_grouped_gemm_{bf16,fp8}_nt_{contiguous,contiguous_offsets,masked}, kernels from
  * stdlib/grouped_bf16.dgk and stdlib/grouped_fp8.dgk. Each checks its tensors (dtypes,
  * ranks, consistent extents) before it touches the context, so a bad call fails the same
  * way with or without a GPU, then gets the op from the stock cache (N and K compiled in,
  * BM = 128 for contiguous: the groups' row alignment) and launches it. Group ids and
- * masked counts stay on the device: the kernels read them there. */
+ * masked counts stay on the device: the kernels read them there. In a debug build
+ * (DGK_DEBUG=1, runtime/README.md) the contiguous kernels also check every group id and
+ * the entry point waits for the kernel and reports the first bad one. */
 #include <stdio.h>
 
 #include "runtime/rt.h"
@@ -13,17 +15,21 @@
 
 enum { ALIGN_M = 128 };
 
-static const stock_kernel kernels[2][2] = {
+/* [fp8][form]: form 0 contiguous with group ids, 1 masked, 2 contiguous with offsets */
+static const stock_kernel kernels[2][3] = {
     {{"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_contiguous"},
-     {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_masked"}},
+     {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_masked"},
+     {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_contiguous_offsets"}},
     {{"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous"},
-     {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked"}},
+     {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked"},
+     {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous_offsets"}},
 };
 
 /* One call's tensors and the problem extents read from them. */
 typedef struct call {
     const char *fn;
     int fp8, masked;
+    int offsets;                 /* contiguous with offsets [G + 1] instead of group ids */
     const dgk_tensor *a, *sa, *b, *sb, *d, *groups;
     const char *groups_name;     /* "group_ids" or "masked_m" */
     int64_t g, m, n, k;          /* m: all rows (contiguous) or rows per group (masked) */
@@ -68,7 +74,7 @@ static dgk_status check_dtypes(const call *c)
     if ((s = want(c, c->a, "a", in, in_name, r, c->masked ? "[G, MMAX, K]" : "[M, K]")) ||
         (s = want(c, c->b, "b", in, in_name, 3, "[G, N, K]")) ||
         (s = want(c, c->d, "d", DGK_DTYPE_BF16, "bf16", r, c->masked ? "[G, MMAX, N]" : "[M, N]")) ||
-        (s = want(c, c->groups, c->groups_name, DGK_DTYPE_I32, "i32", 1, c->masked ? "[G]" : "[M]")))
+        (s = want(c, c->groups, c->groups_name, DGK_DTYPE_I32, "i32", 1, c->masked ? "[G]" : c->offsets ? "[G + 1]" : "[M]")))
         return s;
     if (!c->fp8)
         return DGK_OK;
@@ -87,12 +93,14 @@ static dgk_status check_extents(call *c)
     c->k = as[1 + c->masked];
     int64_t kb = (c->k + 127) / 128, nb = (c->n + 127) / 128;
     int64_t a3[3] = {c->g, c->m, c->k}, b3[3] = {c->g, c->n, c->k}, d3[3] = {c->g, c->m, c->n};
-    int64_t sa3[3] = {c->g, kb, c->m}, sb3[3] = {c->g, nb, kb}, groups[1] = {c->masked ? c->g : c->m};
+    int64_t sa3[3] = {c->g, kb, c->m}, sb3[3] = {c->g, nb, kb};
+    int64_t groups[1] = {c->masked ? c->g : c->offsets ? c->g + 1 : c->m};
+    const char *groups_layout = c->masked ? "[G]" : c->offsets ? "[G + 1] with G = b's extent 0" : "[M]";
     dgk_status s;
     if ((c->masked && (s = extents(c, c->a, "a", "[G, MMAX, K] with G = b's extent 0", a3))) ||
         (s = extents(c, c->b, "b", "[G, N, K] with a's K", b3)) ||
         (s = extents(c, c->d, "d", c->masked ? "[G, MMAX, N]" : "[M, N]", c->masked ? d3 : d3 + 1)) ||
-        (s = extents(c, c->groups, c->groups_name, c->masked ? "[G]" : "[M]", groups)))
+        (s = extents(c, c->groups, c->groups_name, groups_layout, groups)))
         return s;
     if (!c->fp8)
         return DGK_OK;
@@ -112,6 +120,18 @@ static dgk_status check(call *c)
     return check_extents(c);
 }
 
+/* Debug builds (DGK_DEBUG=1 when the op was made): the kernel recorded the first group
+ * id outside -1 .. G - 1; wait for it and report it. Release builds return at once. */
+static dgk_status check_ids(const call *c, dgk_op *op, void *stream)
+{
+    uint64_t w;
+    dgk_status s = dgk_op_debug_word(op, stream, &w);
+    if (s != DGK_OK || w == DGK_DEBUG_NONE)
+        return s;
+    return dgk_fail(DGK_EINVAL, "%s: group_ids[%lld] = %d is out of range: each row's group is -1 (padding) or 0 .. %lld (b holds G = %lld groups) [DGK_DEBUG check]",
+                    c->fn, (long long)(w >> 32), (int)(uint32_t)w, (long long)c->g - 1, (long long)c->g);
+}
+
 /* Validates, then compiles (first use) and launches. `expected_m` is 0 for contiguous. */
 static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
 {
@@ -126,15 +146,35 @@ static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
     int64_t m = c->masked ? (int64_t)expected_m * c->g : c->m;
     gemm_shape shape = {m, c->n, c->k, c->fp8 ? 1 : 2, 2, 0, c->fp8, 0, 0};
     dgk_op *op;
-    s = stock_gemm_op_bm(ctx, &kernels[c->fp8][c->masked], &shape, c->masked ? 0 : ALIGN_M, 0, NULL, 0, &op);
+    const stock_kernel *k = &kernels[c->fp8][c->offsets ? 2 : c->masked];
+    s = stock_gemm_op_bm(ctx, k, &shape, c->masked ? 0 : ALIGN_M, 0, NULL, 0, &op);
     if (s != DGK_OK)
         return s;
     if (c->fp8) {
         const dgk_tensor *params[6] = {c->a, c->sa, c->b, c->sb, c->groups, c->d};
-        return dgk_op_launch(op, params, NULL, 6, stream);
+        s = dgk_op_launch(op, params, NULL, 6, stream);
+        return s != DGK_OK || c->masked || c->offsets || !dgk_op_is_debug(op) ? s : check_ids(c, op, stream);
     }
     const dgk_tensor *params[4] = {c->a, c->b, c->groups, c->d};
-    return dgk_op_launch(op, params, NULL, 4, stream);
+    s = dgk_op_launch(op, params, NULL, 4, stream);
+    return s != DGK_OK || c->masked || c->offsets || !dgk_op_is_debug(op) ? s : check_ids(c, op, stream);
+}
+
+dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                                         const dgk_tensor *d, const dgk_tensor *offsets, void *stream)
+{
+    call c = {.fn = "dgk_m_grouped_gemm_bf16_nt_contiguous_offsets", .offsets = 1, .a = a, .b = b, .d = d,
+              .groups = offsets, .groups_name = "offsets"};
+    return run(ctx, &c, 0, stream);
+}
+
+dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous_offsets(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
+                                                        const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
+                                                        const dgk_tensor *offsets, void *stream)
+{
+    call c = {.fn = "dgk_m_grouped_gemm_fp8_nt_contiguous_offsets", .fp8 = 1, .offsets = 1, .a = a, .sa = sa, .b = b,
+              .sb = sb, .d = d, .groups = offsets, .groups_name = "offsets"};
+    return run(ctx, &c, 0, stream);
 }
 
 int dgk_m_grouped_alignment(void)

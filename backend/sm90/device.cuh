@@ -558,6 +558,14 @@ DGK_DEV float dgk_e5m2_to_f32(dgk_e5m2 x)
     return dgk_f16_to_f32(dgk_f16{(dgk_u16)(h2 & 0xffffu)});
 }
 
+/* Atomic minimum without a result (PTX ISA 9.7.13.6, red), generic addressing (p is a
+ * C++ pointer to a global variable): what a debug check records, the smallest value
+ * winning (e.g. (row << 32) | id: the first bad row). */
+DGK_DEV void dgk_red_min_u64(dgk_u64 *p, dgk_u64 v)
+{
+    asm volatile("red.min.u64 [%0], %1;" ::"l"(p), "l"(v) : "memory");
+}
+
 /* Loads of one element of a global tensor as f32, by storage type (read-only path). */
 DGK_DEV float dgk_load_f32(const float *p) { return __ldg(p); }
 DGK_DEV float dgk_load_f32(const dgk_bf16 *p) { return dgk_bf16_to_f32(dgk_bf16{__ldg((const unsigned short *)p)}); }

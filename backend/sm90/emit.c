@@ -101,12 +101,16 @@ const char *dgk_sm90_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *dim, char *b
 }
 
 /* `const int k_blocks = ...;` (split-K: `k_total` and the slice count `splits`; the
- * tile loop sets k_blocks per unit). With K compiled in, NVVM unrolls an FP8 K loop (promotion
+ * tile loop sets k_blocks per unit; k_grouped: set per tile by tile_coords). With K compiled in, NVVM unrolls an FP8 K loop (promotion
  * included) completely — hundreds of wgmma and 20-30 s compiles — so its bound is hidden
  * behind dgk_opaque. A 16-bit K loop is not unrolled that way, so it keeps the plain
  * bound (both forms timed the same at K = 16384 on an H100, tests/gpu/results/). */
 void dgk_sm90_emit_kblocks(dgk_sm90_ctx *e, char *buf, int n)
 {
+    if (e->p->sched.kind == DGK_SCHED_K_GROUPED) {
+        dgk_sm90_line(e, "// K blocks per tile: its group's, k_first .. k_first + k_blocks (tile_coords)");
+        return;
+    }
     const char *k = dgk_sm90_dim(e, &e->p->k, buf, n);
     const char *name = dgk_sm90_split(e->p) ? "k_total" : "k_blocks";
     if (e->p->fp8.enabled)
@@ -179,6 +183,7 @@ static void emit_banner(dgk_sm90_ctx *e)
                       p->split.slices);
     dgk_sm90_line(e, "#include \"" DGK_SM90_HEADER_NAME "\"");
     dgk_sm90_line(e, "%s", "");
+    dgk_sm90_emit_debug_word(e);
 }
 
 /* The namespace that keeps this kernel's constants and helpers apart from other kernels
@@ -190,6 +195,7 @@ static void emit_namespace(dgk_sm90_ctx *e)
     dgk_sm90_emit_constants(e);
     dgk_sm90_emit_wgmma(e);
     dgk_sm90_emit_sched(e);
+    dgk_sm90_emit_debug_helpers(e);
     dgk_sm90_emit_consumer_helpers(e);
     dgk_sm90_emit_split_helpers(e);
     dgk_sm90_emit_epilogue_fn(e);
@@ -231,6 +237,7 @@ static void emit_kernel(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "using namespace %s_impl;", p->name);
     dgk_sm90_emit_smem_carve(e);
     emit_barrier_init(e);
+    dgk_sm90_emit_debug_check(e);
     dgk_sm90_line(e, "%s", "");
     dgk_sm90_line(e, "const int warpgroup = dgk_warpgroup_id();");
     dgk_sm90_open(e, "if (warpgroup == 0)");

@@ -40,6 +40,7 @@ static const char *const reserved[] = {
     "sb_split", "sb_lo", "sb_hi", "SMEM_SB", "SB_STAGE_BYTES", "smem_sb", "sb_base", "mi", "ni", "ks", "i", "c", "r", "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row", "col", "group_cursor", "cursor",
     "SPLIT", "splits", "k_total", "k_first", "unit", "units", "slice", "part", "ws_block",
     "store_partial", "sum_partials", "arrive_last",
+    "offsets", "group_end", "debug_check",
 };
 
 static int is_reserved(const char *s)
@@ -189,7 +190,7 @@ static void check_cluster(checker *c)
         FAIL(c, p->loc, "launch.cluster must be {%d, 1, 1}: the grid is 1-D", n);
 }
 
-/* Grouped schedules: the group tensor is an i32 pointer, masked ones know G, and no
+/* Grouped schedules: the group tensor is an i32 pointer, masked and k-grouped ones know G, and no
  * cluster (tiles of one cluster could belong to different groups). */
 static void check_groups(checker *c)
 {
@@ -198,7 +199,7 @@ static void check_groups(checker *c)
     need_arg(c, s->group_arg, DGK_ARG_PTR, s->loc, "the group tensor");
     if (arg_is(c, s->group_arg, DGK_ARG_PTR) && p->args[s->group_arg].dtype != DGK_DT_I32)
         FAIL(c, s->loc, "the group tensor must be i32, not %s", dgk_dtype_name(p->args[s->group_arg].dtype));
-    if (s->kind == DGK_SCHED_M_GROUPED_MASKED)
+    if (s->kind == DGK_SCHED_M_GROUPED_MASKED || s->kind == DGK_SCHED_K_GROUPED)
         check_dim(c, &s->groups, "G");
     if (p->cluster_m * p->cluster_n != 1)
         FAIL(c, s->loc, "grouped schedules run without clusters (cluster %dx%d)", p->cluster_m, p->cluster_n);
@@ -208,15 +209,15 @@ static void check_groups(checker *c)
         if (s->kind != DGK_SCHED_M_GROUPED_CONTIGUOUS || p->epi.accumulate)
             FAIL(c, p->epi.loc, "padding rows are kept only by m_grouped_contiguous stores with `=`");
     }
-    if (p->epi.out_grouped && s->kind != DGK_SCHED_M_GROUPED_MASKED)
-        FAIL(c, p->epi.loc, "a grouped (3-D) output needs the m_grouped_masked schedule");
+    if (p->epi.out_grouped && s->kind != DGK_SCHED_M_GROUPED_MASKED && s->kind != DGK_SCHED_K_GROUPED)
+        FAIL(c, p->epi.loc, "a grouped (3-D) output needs the m_grouped_masked or k_grouped schedule");
 }
 
 static void check_sched(checker *c)
 {
     const dgk_plan_sched *s = &c->p->sched;
     if (s->kind != DGK_SCHED_GRID && s->kind != DGK_SCHED_PERSISTENT && !dgk_sm90_grouped(c->p))
-        FAIL(c, s->loc, "schedule %s is not lowered on SM90 yet (grid, persistent and the m-grouped ones are)",
+        FAIL(c, s->loc, "schedule %s is not lowered on SM90 yet (grid, persistent and the grouped ones are)",
              dgk_sched_kind_name(s->kind));
     if (dgk_sm90_grouped(c->p))
         check_groups(c);

@@ -207,7 +207,8 @@ static void emit_store_pairs(dgk_sm90_ctx *e)
 static void emit_tma_store_body(dgk_sm90_ctx *e);
 
 /* m_grouped_contiguous, a warpgroup whose rows end the group (its padding follows in
- * the same block): every thread copies staged elements of the group's rows to D. */
+ * the same block): every thread copies staged elements of the group's rows to D (rows
+ * whose id is the group's; with group_offsets, rows before the group's end). */
 static void emit_guarded_copy(dgk_sm90_ctx *e)
 {
     const dgk_plan *p = e->p;
@@ -219,7 +220,10 @@ static void emit_guarded_copy(dgk_sm90_ctx *e)
                   p->args[p->epi.out_ptr_arg].name);
     dgk_sm90_open(e, "for (int idx = threadIdx.x %% 128; idx < WG_ROWS * BN; idx += 128)");
     dgk_sm90_line(e, "const int r = idx / BN, c = idx %% BN, row = row0 + r, col = col0 + c;");
-    dgk_sm90_line(e, "if (row < %s && col < %s && __ldg(%s + row) == group)", m, n, p->args[p->sched.group_arg].name);
+    if (p->sched.offsets)
+        dgk_sm90_line(e, "if (row < %s && col < %s && row < group_end)", m, n);
+    else
+        dgk_sm90_line(e, "if (row < %s && col < %s && __ldg(%s + row) == group)", m, n, p->args[p->sched.group_arg].name);
     dgk_sm90_line(e, "    out[(long long)row * %s + col] = *reinterpret_cast<const %s *>(staging + staging_offset(r, c));",
                   p->args[p->epi.out_stride_arg].name, ty);
     dgk_sm90_close(e, NULL);
@@ -232,7 +236,10 @@ static void emit_tma_stores(dgk_sm90_ctx *e)
         char mb[32];
         dgk_sm90_line(e, "const int last = min(row0 + WG_ROWS, %s) - 1;  // this warpgroup's last row in D",
                       dgk_sm90_dim(e, &e->p->m, mb, sizeof mb));
-        dgk_sm90_open(e, "if (last >= row0 && __ldg(%s + last) != group)", e->p->args[e->p->sched.group_arg].name);
+        if (e->p->sched.offsets)
+            dgk_sm90_open(e, "if (last >= row0 && last >= group_end)");
+        else
+            dgk_sm90_open(e, "if (last >= row0 && __ldg(%s + last) != group)", e->p->args[e->p->sched.group_arg].name);
         emit_guarded_copy(e);
         dgk_sm90_close(e, " else if (threadIdx.x % 128 == 0) {");
         e->indent++;

@@ -182,7 +182,8 @@ static void emit_tile_setup(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "const float *const sb_group = %s + (long long)group * %s;", sbp, e->p->args[f->sb_group_stride_arg].name);
         sbp = "sb_group";
     }
-    const char *first = dgk_sm90_split(e->p) ? " + k_first" : "";  /* split-K: kb counts from the slice's start */
+    /* split-K: kb counts from the slice's start; k_grouped: from the tile's group's first block */
+    const char *first = dgk_sm90_split(e->p) || e->p->sched.kind == DGK_SCHED_K_GROUPED ? " + k_first" : "";
     dgk_sm90_line(e, "const float *const sb_lo_ptr = %s + (long long)sb_row * %s%s;", sbp, stride, first);
     if (f->sb_straddle) {
         dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");

@@ -11,6 +11,7 @@
  *   emit_fp8.c       FP8 promotion (per-128-K scaling on CUDA cores)
  *   emit_epilogue.c  the elementwise epilogue and the staged TMA store
  *   emit_split.c     split-K: partial sums through the workspace, the last unit reduces
+ *   emit_debug.c     debug builds' device-side checks of the group tensor
  *   emit.c           the file and kernel skeleton; dgk_sm90_emit */
 #ifndef DGK_SM90_EMIT_INTERNAL_H
 #define DGK_SM90_EMIT_INTERNAL_H
@@ -87,8 +88,14 @@ int dgk_sm90_split(const dgk_plan *p);
 void dgk_sm90_emit_split_helpers(dgk_sm90_ctx *e);
 void dgk_sm90_emit_split_reduce(dgk_sm90_ctx *e);
 
-/* The plan's schedule is one of the m-grouped kinds (group tensor, 3-D operands). */
+/* The plan's schedule is one of the grouped kinds (group tensor, 3-D operands). */
 int dgk_sm90_grouped(const dgk_plan *p);
+/* Debug builds (-DDGK_DEBUG=1) check this kernel's group tensor (emit_debug.c): the
+ * module-scope word (before the namespace), the helper (in it), the call in the body. */
+int dgk_sm90_debug_checks(const dgk_plan *p);
+void dgk_sm90_emit_debug_word(dgk_sm90_ctx *e);
+void dgk_sm90_emit_debug_helpers(dgk_sm90_ctx *e);
+void dgk_sm90_emit_debug_check(dgk_sm90_ctx *e);
 
 /* Expression text for problem extents M, N, K (a constant or the parameter's name). */
 void dgk_sm90_emit_kblocks(dgk_sm90_ctx *e, char *buf, int n);

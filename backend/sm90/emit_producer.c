@@ -20,7 +20,7 @@ static void emit_operand_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const ch
     snprintf(rows, sizeof rows, one ? "%s * %s" : "%s * %s + c * %s_CHUNK_ROWS", block, tile_rows, o->name);
     snprintf(at, sizeof at, one ? "%s + stage * %s_STAGE_BYTES" : "%s + stage * %s_STAGE_BYTES + c * %s_CHUNK_BYTES",
              smem, o->name, o->name);
-    const char *k = "kb * BK";
+    const char *k = e->p->sched.kind == DGK_SCHED_K_GROUPED ? "(k_first + kb) * BK" : "kb * BK";
     const char *c0 = o->op->major == DGK_MAJOR_K ? k : rows, *c1 = o->op->major == DGK_MAJOR_K ? rows : k;
     dgk_sm90_loc(e, o->op->loc, mc ? "operand tile, multicast to the cluster" : "operand tile");
     if (mc) {
@@ -49,6 +49,8 @@ static void emit_prefetch_descs(dgk_sm90_ctx *e)
 static void emit_kblock(dgk_sm90_ctx *e)
 {
     const dgk_plan *p = e->p;
+    /* k_grouped: K block kb of the tile's group is block k_first + kb of the stacked K */
+    const char *kb = p->sched.kind == DGK_SCHED_K_GROUPED ? "k_first + kb" : "kb";
     dgk_sm90_loc(e, p->stages_loc, "pipeline stage: wait until free, then fill");
     dgk_sm90_line(e, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);");
     dgk_sm90_line(e, "dgk_u64 *const bar = &full_bar[stage];");
@@ -58,16 +60,16 @@ static void emit_kblock(dgk_sm90_ctx *e)
     if (p->fp8.enabled) {
         dgk_sm90_loc(e, p->fp8.loc, "A scales of this K block: BM f32 values");
         if (p->fp8.sa_grouped)
-            dgk_sm90_line(e, "dgk_tma_load_3d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, kb, group);",
-                          p->args[p->fp8.sa_arg].name);
+            dgk_sm90_line(e, "dgk_tma_load_3d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s, group);",
+                          p->args[p->fp8.sa_arg].name, kb);
         else
-            dgk_sm90_line(e, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, kb);",
-                          p->args[p->fp8.sa_arg].name);
+            dgk_sm90_line(e, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s);",
+                          p->args[p->fp8.sa_arg].name, kb);
     }
     if (p->fp8.sb_per_column) {
         dgk_sm90_loc(e, p->fp8.loc, "B scales of this K block: BN f32 values");
-        dgk_sm90_line(e, "dgk_tma_load_2d(smem_sb + stage * SB_STAGE_BYTES, &%s, bar, n_block * BN, kb);",
-                      p->args[p->fp8.sb_arg].name);
+        dgk_sm90_line(e, "dgk_tma_load_2d(smem_sb + stage * SB_STAGE_BYTES, &%s, bar, n_block * BN, %s);",
+                      p->args[p->fp8.sb_arg].name, kb);
     }
     dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
 }

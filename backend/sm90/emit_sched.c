@@ -4,9 +4,10 @@
  * Tiles are counted per cluster: the CTAs of a cluster take neighbouring blocks along the
  * cluster's axis (the ones that share the multicast operand). For L2 reuse, cluster tiles
  * are walked in groups of GROUP along one axis, the grouped axis varying fastest, so
- * CTAs running at the same time share operand tiles in L2. The m-grouped schedules
+ * CTAs running at the same time share operand tiles in L2. The grouped schedules
  * (clusters of 1) add the tile's group: contiguous reads it per tile from the group ids
- * and skips padding; masked numbers only the tiles with valid rows. */
+ * and skips padding; masked numbers only the tiles with valid rows; k-grouped numbers the
+ * tiles group after group and gives each tile its group's K blocks. */
 #include <stdio.h>
 
 #include "emit_internal.h"
@@ -33,17 +34,48 @@ static void emit_coords_body(dgk_sm90_ctx *e)
 
 int dgk_sm90_grouped(const dgk_plan *p)
 {
-    return p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS || p->sched.kind == DGK_SCHED_M_GROUPED_MASKED;
+    return p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS || p->sched.kind == DGK_SCHED_M_GROUPED_MASKED ||
+           p->sched.kind == DGK_SCHED_K_GROUPED;
 }
 
-/* Contiguous (a cluster of 1): the dense tile order over the stacked rows; the tile's
- * group is its first row's, and a tile of padding (group < 0) is skipped. */
+/* The group_offsets form: group g's rows are align(offsets[g], BM) .. offsets[g + 1] - 1,
+ * so the groups' aligned starts only increase and a block's group is the last one whose
+ * start is at or before the block's first row (a binary search over G + 1 offsets; among
+ * groups starting at the same row the empty ones come first). The block is padding when
+ * its first row is at or past that group's end; `group_end` bounds the rows stored. */
+static void emit_offsets_coords(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "// the blocks, group and group end (one past its last row) of tile `tile`; false when the");
+    dgk_sm90_line(e, "// block's rows are padding (past its group's end, before group 0, or past offsets[G])");
+    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
+                     "offsets, int G, dgk_u32 rank, int &m_block, int &n_block, int &group, int &group_end)");
+    emit_coords_body(e);
+    dgk_sm90_line(e, "(void)rank;");
+    if (e->p->sched.group <= 1)
+        dgk_sm90_line(e, "(void)M;");
+    dgk_sm90_line(e, "const int row = m_block * BM;");
+    dgk_sm90_line(e, "int lo = 0, hi = G - 1;");
+    dgk_sm90_open(e, "while (lo < hi)");
+    dgk_sm90_line(e, "const int mid = (lo + hi + 1) / 2;");
+    dgk_sm90_line(e, "if ((__ldg(offsets + mid) + BM - 1) / BM * BM <= row) lo = mid; else hi = mid - 1;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "group = lo;");
+    dgk_sm90_line(e, "group_end = __ldg(offsets + lo + 1);");
+    dgk_sm90_line(e, "return row >= (__ldg(offsets + lo) + BM - 1) / BM * BM && row < group_end;");
+    dgk_sm90_close(e, NULL);
+}
+
 static void emit_contiguous_sched(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// tiles of one block each (grouped schedules use no clusters)");
     dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N)");
     dgk_sm90_line(e, "return ((M + BM - 1) / BM) * ((N + BN - 1) / BN);");
     dgk_sm90_close(e, NULL);
+    if (e->p->sched.offsets) {
+        emit_offsets_coords(e);
+        dgk_sm90_line(e, "%s", "");
+        return;
+    }
     dgk_sm90_line(e, "// the blocks and group of tile `tile`; false when its rows are padding (group id < 0)");
     dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
                      "group_ids, dgk_u32 rank, int &m_block, int &n_block, int &group)");
@@ -53,6 +85,47 @@ static void emit_contiguous_sched(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "(void)M;");
     dgk_sm90_line(e, "group = __ldg(group_ids + m_block * BM);  // all BM rows of a block share a group");
     dgk_sm90_line(e, "return group >= 0;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "%s", "");
+}
+
+/* m_block, n_block of tile `t` of one group's m_units x n_units tiles, in the dense L2
+ * order (GROUP M blocks at a time). */
+static void emit_group_order(dgk_sm90_ctx *e)
+{
+    if (e->p->sched.group > 1) {
+        dgk_sm90_line(e, "const int per_group = GROUP * n_units;");
+        dgk_sm90_line(e, "const int first = t / per_group * GROUP;");
+        dgk_sm90_line(e, "const int size = min(m_units - first, GROUP);");
+        dgk_sm90_line(e, "const int in_group = t %% per_group;");
+        dgk_sm90_line(e, "m_block = first + in_group %% size;");
+        dgk_sm90_line(e, "n_block = in_group / size;");
+    } else {
+        dgk_sm90_line(e, "m_block = t / n_units;");
+        dgk_sm90_line(e, "n_block = t %% n_units;");
+    }
+}
+
+/* K-grouped: every group has the same m_units x n_units output tiles (D[g] is [M, N]);
+ * they are numbered group after group, so the CTAs running together share the group's
+ * operand columns in L2. A tile's K blocks are its group's, OFFS[g] / BK ..
+ * OFFS[g + 1] / BK; an empty group's tiles are skipped (D[g] += 0 needs no store). */
+static void emit_k_grouped_sched(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "// tiles: G groups of row blocks x column blocks (grouped schedules use no clusters)");
+    dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N, int G)");
+    dgk_sm90_line(e, "return G * ((M + BM - 1) / BM) * ((N + BN - 1) / BN);");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "// the blocks, group and K blocks of tile `tile`; false when the group's K range is empty");
+    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
+                     "offsets, int &m_block, int &n_block, int &group, int &k_first, int &k_blocks)");
+    dgk_sm90_line(e, "const int m_units = (M + BM - 1) / BM, n_units = (N + BN - 1) / BN;");
+    dgk_sm90_line(e, "group = tile / (m_units * n_units);");
+    dgk_sm90_line(e, "const int t = tile - group * (m_units * n_units);");
+    emit_group_order(e);
+    dgk_sm90_line(e, "k_first = __ldg(offsets + group) / BK;  // the offsets are multiples of BK");
+    dgk_sm90_line(e, "k_blocks = __ldg(offsets + group + 1) / BK - k_first;");
+    dgk_sm90_line(e, "return k_blocks > 0;");
     dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "%s", "");
 }
@@ -74,17 +147,7 @@ static void emit_masked_sched(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "const int m_units = (rows + BM - 1) / BM;");
     dgk_sm90_open(e, "if (tile < cur.first + m_units * n_units)");
     dgk_sm90_line(e, "const int t = tile - cur.first;");
-    if (e->p->sched.group > 1) {
-        dgk_sm90_line(e, "const int per_group = GROUP * n_units;");
-        dgk_sm90_line(e, "const int first = t / per_group * GROUP;");
-        dgk_sm90_line(e, "const int size = min(m_units - first, GROUP);");
-        dgk_sm90_line(e, "const int in_group = t %% per_group;");
-        dgk_sm90_line(e, "m_block = first + in_group %% size;");
-        dgk_sm90_line(e, "n_block = in_group / size;");
-    } else {
-        dgk_sm90_line(e, "m_block = t / n_units;");
-        dgk_sm90_line(e, "n_block = t %% n_units;");
-    }
+    emit_group_order(e);
     dgk_sm90_line(e, "group = cur.group;");
     dgk_sm90_line(e, "return true;");
     dgk_sm90_close(e, NULL);
@@ -101,6 +164,8 @@ static void emit_grouped_sched(dgk_sm90_ctx *e)
 {
     if (e->p->sched.kind == DGK_SCHED_M_GROUPED_MASKED)
         emit_masked_sched(e);
+    else if (e->p->sched.kind == DGK_SCHED_K_GROUPED)
+        emit_k_grouped_sched(e);
     else
         emit_contiguous_sched(e);
 }
@@ -166,6 +231,27 @@ void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, cursor, m_block, n_block, group))", m, n,
                       dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb), p->args[p->sched.group_arg].name);
         dgk_sm90_line(e, "    break;  // past the last tile with valid rows");
+        return;
+    }
+    if (p->sched.kind == DGK_SCHED_K_GROUPED) {
+        dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s, %s);", m, n,
+                      dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb));
+        dgk_sm90_line(e, "#pragma unroll 1");
+        dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
+        dgk_sm90_line(e, "int m_block, n_block, group, k_first, k_blocks;");
+        dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, m_block, n_block, group, k_first, k_blocks))", m, n,
+                      p->args[p->sched.group_arg].name);
+        dgk_sm90_line(e, "    continue;  // an empty group: no loads, no mma, no store (D[g] += 0)");
+        return;
+    }
+    if (p->sched.offsets) {
+        dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s);", m, n);
+        dgk_sm90_line(e, "#pragma unroll 1");
+        dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
+        dgk_sm90_line(e, "int m_block, n_block, group, group_end;");
+        dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, cta_rank, m_block, n_block, group, group_end))", m, n,
+                      p->args[p->sched.group_arg].name, dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb));
+        dgk_sm90_line(e, "    continue;  // a block of padding rows: no loads, no mma, no store");
         return;
     }
     if (dgk_sm90_grouped(p)) {

@@ -82,6 +82,8 @@ typedef struct gg_buffers {
     int64_t sa_ld;
     void *d;
     const int *group_ids;  /* contig only */
+    const int *offsets;    /* contig only: the same layout as i32 [G + 1] offsets, group g's
+                              rows align(offsets[g], 128) .. offsets[g + 1] - 1 */
     const int *masked_m;   /* masked only */
 } gg_buffers;
 
@@ -121,6 +123,7 @@ typedef struct gg_case {
     int64_t m_rows;               /* rows of A and D in all (contig M_sum; masked G*max_m) */
     int64_t valid_rows;
     int *ids;                     /* device: contig group_ids [M_sum] */
+    int *offs;                    /* device: contig group offsets [G + 1] */
     int *masked_m;                /* device: masked_m [G] */
     void *a16, *b16, *d;
     float *ref;                   /* [m_rows, N]; valid rows only, the rest 0 */

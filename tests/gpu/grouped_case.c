@@ -1,7 +1,8 @@
 /* grouped_case.c - one grouped GEMM case: the groups laid out from the drawn row
  * counts (contiguous: each group padded to gg_alignment() rows marked -1 in
  * group_ids; masked: [G, max_m] with masked_m), fresh random BF16 inputs from the
- * case's seed, the reference product computed group by group with the harness's own
+ * case's seed (contiguous cases also get the layout as group offsets [G + 1]), the
+ * reference product computed group by group with the harness's own
  * reference GEMM (harness_ref.cu) on each group's slice, FP8 quantized per group on
  * first use (DeepSeek's recipe: A per token 1x128, B per 128x128 block of each
  * group's [N, K] matrix), and the run-and-verify step: D poisoned, the runner run
@@ -68,6 +69,17 @@ static int make_ids(gg_case *c)
     return rc;
 }
 
+/* The same layout as offsets [G + 1] (dgk's group_offsets form): group g's rows are
+ * align(offs[g]) .. offs[g + 1] - 1, so offs[g + 1] = off[g] + rows[g]; an all-padding
+ * case is all zeros (every row at or past offs[G]). */
+static int make_offsets(gg_case *c)
+{
+    int offs[GG_MAX_GROUPS + 1] = {0};
+    for (int g = 0; g < c->spec.groups; g++)
+        offs[g + 1] = c->spec.edge == GG_EDGE_ALL_PADDING ? 0 : (int)(c->off[g] + c->rows[g]);
+    return upload_ints(&c->offs, offs, (size_t)c->spec.groups + 1);
+}
+
 static const void *bf16_at(const void *base, int64_t row, int64_t ld)
 {
     return (const char *)base + 2 * (size_t)row * (size_t)ld;
@@ -96,8 +108,10 @@ int gg_case_setup(gg_case *c, const gg_spec *s, uint64_t seed, cudaStream_t st)
     GH_TRY(check_spec(s));
     gg_draw_rows(s, seed, c->rows);
     lay_out(c);
-    if (s->mode == GG_CONTIG)
+    if (s->mode == GG_CONTIG) {
         GH_TRY(make_ids(c));
+        GH_TRY(make_offsets(c));
+    }
     else
         GH_TRY(upload_ints(&c->masked_m, c->rows, (size_t)s->groups));
     size_t na = elems(c->m_rows, s->k), nb = elems((int64_t)s->groups * s->n, s->k);
@@ -177,6 +191,7 @@ int gg_case_buffers(gg_case *c, gh_dtype in, gg_problem *p, gg_buffers *b, cudaS
     p->valid_rows = c->valid_rows;
     b->d = c->d;
     b->group_ids = c->ids;
+    b->offsets = c->offs;
     b->masked_m = c->masked_m;
     if (in == GH_BF16) {
         b->a = c->a16;
@@ -303,7 +318,7 @@ int gg_case_run(gg_case *c, const gg_runner *r, gg_verdict *v, cudaStream_t st)
 
 void gg_case_free(gg_case *c)
 {
-    void *bufs[] = {c->ids, c->masked_m, c->a16, c->b16, c->d, c->ref, c->a8, c->b8, c->sa, c->sb};
+    void *bufs[] = {c->ids, c->offs, c->masked_m, c->a16, c->b16, c->d, c->ref, c->a8, c->b8, c->sa, c->sb};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         gh_free(bufs[i]);
     memset(c, 0, sizeof *c);

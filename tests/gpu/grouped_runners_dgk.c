@@ -22,6 +22,11 @@ dgk_status dgk_m_grouped_gemm_bf16_nt_masked(dgk_context *ctx, const dgk_tensor 
 dgk_status dgk_m_grouped_gemm_fp8_nt_masked(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
                                             const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
                                             const dgk_tensor *masked_m, int expected_m, void *stream);
+dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                                         const dgk_tensor *d, const dgk_tensor *offsets, void *stream);
+dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous_offsets(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
+                                                        const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
+                                                        const dgk_tensor *offsets, void *stream);
 int dgk_m_grouped_alignment(void);
 
 int gg_alignment(void)
@@ -102,6 +107,33 @@ int gg_dgk_fp8_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
     dgk_tensor ids = dense(b->group_ids, DGK_DTYPE_I32, 1, p->m_rows, 0, 0);
     SA.stride[0] = b->sa_ld;
     return done(dgk_m_grouped_gemm_fp8_nt_contiguous(ctx, &A, &SA, &B, &SB, &D, &ids, s));
+}
+
+/* Contiguous with the layout given as offsets [G + 1] instead of group ids. */
+int gg_dgk_bf16_contig_offsets(const gg_problem *p, const gg_buffers *b, cudaStream_t s);
+int gg_dgk_bf16_contig_offsets(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
+{
+    dgk_context *ctx = context();
+    if (!ctx)
+        return GH_ERROR;
+    dgk_tensor A = dense(b->a, DGK_DTYPE_BF16, 2, p->m_rows, p->k, 0), B = weights(p, b);
+    dgk_tensor D = dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
+    dgk_tensor offs = dense(b->offsets, DGK_DTYPE_I32, 1, p->groups + 1, 0, 0);
+    return done(dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(ctx, &A, &B, &D, &offs, s));
+}
+
+int gg_dgk_fp8_contig_offsets(const gg_problem *p, const gg_buffers *b, cudaStream_t s);
+int gg_dgk_fp8_contig_offsets(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
+{
+    dgk_context *ctx = context();
+    if (!ctx)
+        return GH_ERROR;
+    dgk_tensor A = dense(b->a, DGK_DTYPE_E4M3, 2, p->m_rows, p->k, 0), B = weights(p, b);
+    dgk_tensor SA = dense(b->sa, DGK_DTYPE_F32, 2, p->k / 128, p->m_rows, 0), SB = weight_scales(p, b);
+    dgk_tensor D = dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
+    dgk_tensor offs = dense(b->offsets, DGK_DTYPE_I32, 1, p->groups + 1, 0, 0);
+    SA.stride[0] = b->sa_ld;
+    return done(dgk_m_grouped_gemm_fp8_nt_contiguous_offsets(ctx, &A, &SA, &B, &SB, &D, &offs, s));
 }
 
 /* Masked: A [G, max_m, K], D [G, max_m, N], masked_m [G], SA [G, K/128, max_m]. */

@@ -1,6 +1,6 @@
 /* grouped_selftest.cu - a plain grouped GEMM on CUDA cores that reads the buffers
  * exactly as grouped.h documents them (group_ids / masked_m from device memory, FP8
- * scales in their layouts), with planted faults. dgk-grouped-check runs it first
+ * scales in their layouts; contiguous also from the group offsets), with planted faults. dgk-grouped-check runs it first
  * (grouped_selftest.def): the correct variants must PASS and each fault must FAIL, so
  * that a PASS of a dgk grouped kernel later means the verdict can see what it claims
  * to (unwritten rows, touched padding, a wrong group's weights, a forgotten scale).
@@ -27,6 +27,7 @@ typedef struct naive_args {
     int64_t sa_ld;
     __nv_bfloat16 *d;
     const int *ids, *masked_m;
+    const int *offs; /* contig: read the layout from the offsets [G + 1] instead of ids */
     int masked, fp8, groups, n, k, fault;
     int64_t m_rows, total_rows; /* rows per group (masked) or M_sum; rows of D */
 } naive_args;
@@ -41,11 +42,20 @@ __device__ static float in_at(const naive_args *p, const void *x, int64_t i)
 
 /* Group of a row and its index within the group's scale columns, or -1 for a row
  * that is not valid (contig padding, masked past masked_m). */
+/* The offsets form: group g's rows are align(offs[g], 128) .. offs[g + 1] - 1. */
+__device__ static int group_of_offsets(const naive_args *p, int64_t row)
+{
+    for (int g = 0; g < p->groups; g++)
+        if (row >= (p->offs[g] + 127) / 128 * 128 && row < p->offs[g + 1])
+            return g;
+    return -1;
+}
+
 __device__ static int group_of(const naive_args *p, int64_t row, int64_t *col)
 {
     if (!p->masked) {
         *col = row;
-        return p->ids[row];
+        return p->offs ? group_of_offsets(p, row) : p->ids[row];
     }
     int g = (int)(row / p->m_rows);
     *col = row % p->m_rows;
@@ -56,6 +66,8 @@ __device__ static int last_valid(const naive_args *p, int64_t row, int g)
 {
     if (p->masked)
         return row % p->m_rows == p->masked_m[g] - 1;
+    if (p->offs)
+        return row + 1 == p->offs[g + 1];
     return row + 1 == p->total_rows || p->ids[row + 1] != g;
 }
 
@@ -98,7 +110,7 @@ __global__ void naive_grouped_k(naive_args p)
     }
 }
 
-static int naive(const gg_problem *p, const gg_buffers *b, cudaStream_t s, int fault)
+static int naive(const gg_problem *p, const gg_buffers *b, cudaStream_t s, int fault, int offsets)
 {
     naive_args a;
     a.a = b->a;
@@ -109,6 +121,7 @@ static int naive(const gg_problem *p, const gg_buffers *b, cudaStream_t s, int f
     a.d = (__nv_bfloat16 *)b->d;
     a.ids = b->group_ids;
     a.masked_m = b->masked_m;
+    a.offs = offsets && p->mode == GG_CONTIG ? b->offsets : NULL;
     a.masked = p->mode == GG_MASKED;
     a.fp8 = p->in == GH_E4M3;
     a.groups = p->groups;
@@ -123,16 +136,18 @@ static int naive(const gg_problem *p, const gg_buffers *b, cudaStream_t s, int f
     return GH_OK;
 }
 
-#define NAIVE_RUNNER(fn, fault)                                                               \
+#define NAIVE_RUNNER(fn, fault, offsets)                                                      \
     extern "C" int fn(const gg_problem *p, const gg_buffers *b, cudaStream_t s)               \
     {                                                                                         \
-        return naive(p, b, s, fault);                                                         \
+        return naive(p, b, s, fault, offsets);                                                \
     }
-NAIVE_RUNNER(gg_naive, GG_FAULT_NONE)
-NAIVE_RUNNER(gg_fault_padding, GG_FAULT_PADDING)
-NAIVE_RUNNER(gg_fault_last_row, GG_FAULT_LAST_ROW)
-NAIVE_RUNNER(gg_fault_wrong_group, GG_FAULT_WRONG_GROUP)
-NAIVE_RUNNER(gg_fault_b_scale, GG_FAULT_B_SCALE)
+NAIVE_RUNNER(gg_naive, GG_FAULT_NONE, 0)
+NAIVE_RUNNER(gg_naive_offsets, GG_FAULT_NONE, 1)
+NAIVE_RUNNER(gg_fault_padding, GG_FAULT_PADDING, 0)
+NAIVE_RUNNER(gg_fault_padding_offsets, GG_FAULT_PADDING, 1)
+NAIVE_RUNNER(gg_fault_last_row, GG_FAULT_LAST_ROW, 0)
+NAIVE_RUNNER(gg_fault_wrong_group, GG_FAULT_WRONG_GROUP, 0)
+NAIVE_RUNNER(gg_fault_b_scale, GG_FAULT_B_SCALE, 0)
 
 #ifdef GH_EMU
 /* The emulation links no dgk, so no dgk_m_grouped_alignment(): DeepGEMM's 128. */

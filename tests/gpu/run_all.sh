@@ -4,7 +4,9 @@
 #   check: the runtime's GPU test (TMA, mbarrier, cluster, PDL), then dgk-gemm-check on
 #          DeepGEMM's dense shapes: BF16 in all four layouts, FP8 block-scaled NT. Each
 #          layout runs in its own process, so one crash cannot hide the others.
-#          Then dgk-grouped-check (grouped MoE GEMMs, contiguous and masked, BF16 and FP8).
+#          Then dgk-grouped-check (grouped MoE GEMMs, contiguous and masked, BF16 and FP8)
+#          and dgk-k-grouped (the K-grouped FP8 weight gradient), dgk-grouped-debug (the
+#          DGK_DEBUG=1 group-id check).
 #   bench: the runtime's timings, then dgk-bench for BF16 NT and FP8 NT against cuBLASLt,
 #          then dgk-grouped-bench (DeepGEMM's grouped shapes, DeepGEMM's numbers beside).
 # The grouped programs exist only once libdgk has the grouped entry points (mk/gh.mk
@@ -37,7 +39,9 @@ check() {
     done
     run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype fp8
     grouped check.log dgk-grouped-check
-    grep -E "^(FAIL|FATAL|SKIP  dgk-grouped)|gemm-check:|grouped-check:|PASS.*rt_|FAIL.*rt_" "$out/check.log" | tail -40
+    grouped check.log dgk-k-grouped
+    grouped check.log dgk-grouped-debug
+    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|grouped-check:|grouped-debug:|PASS.*rt_|FAIL.*rt_" "$out/check.log" | tail -40
 }
 bench() {
     run bench.log "$build/gpu/rt_bench"
@@ -45,7 +49,9 @@ bench() {
     run bench.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --md "$out/bench-bf16.md" --csv "$out/bench-bf16.csv"
     run bench.log "$build/gpu/dgk-bench" --dtype fp8 --md "$out/bench-fp8.md" --csv "$out/bench-fp8.csv"
     grouped bench.log dgk-grouped-bench --md "$out/bench-grouped.md" --csv "$out/bench-grouped.csv"
-    grep -E -A4 "geometric mean|^SKIP  dgk-grouped" "$out/bench.log" | tail -16
+    grouped bench.log dgk-k-grouped --bench
+    grep -E -A4 "geometric mean|^SKIP  dgk-(k-)?grouped" "$out/bench.log" | tail -16
+    grep -E "^\| [0-9]|k-grouped-bench:" "$out/bench.log" | tail -8
 }
 case $what in
 check) check ;;

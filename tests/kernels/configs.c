@@ -46,8 +46,10 @@ typedef struct grouped_form {
 
 static const grouped_form grouped[] = {
     {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_contiguous", 2, 0, 128},
+    {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_contiguous_offsets", 2, 0, 128},
     {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_masked", 2, 0, 0},
     {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous", 1, 1, 128},
+    {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous_offsets", 1, 1, 128},
     {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_masked", 1, 1, 0},
 };
 
@@ -73,6 +75,19 @@ static void print_wgrad(void)
                c[i].bn, gemm_fp8_wgrad_stages());
 }
 
+/* The K-grouped FP8 weight gradient (dgk_k_grouped_fp8_gemm_nt_contiguous, stdlib/k_grouped.c):
+ * every FP8 candidate tile with N compiled in (M and the stacked K stay runtime), the
+ * stage count the entry point passes. */
+static void print_k_grouped(void)
+{
+    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0};
+    gemm_config c[16];
+    int n = gemm_candidates(&s, c, 16);
+    for (int i = 0; i < n; i++)
+        printf("stdlib/k_grouped_fp8.dgk k_grouped_fp8_wgrad -D BM=%d -D BN=%d -D STAGES=%d -D N=7168\n", c[i].bm,
+               c[i].bn, gemm_fp8_wgrad_stages());
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
@@ -92,5 +107,6 @@ int main(void)
     for (size_t i = 0; i < sizeof grouped / sizeof grouped[0]; i++)
         print_grouped(&grouped[i]);
     print_wgrad();
+    print_k_grouped();
     return 0;
 }

@@ -1,7 +1,9 @@
 /* test_grouped.c - the m-grouped MoE GEMMs without a GPU: the argument checks of the
  * four stock entry points (each failure names the argument; a consistent call gets as far
  * as the NULL context, so every check ran and passed), and the compiler's lowering of the
- * stock grouped kernels (plan facts, and the generated scheduler / 3-D TMA code). */
+ * stock grouped kernels (plan facts, and the generated scheduler / 3-D TMA code, the debug
+ * build's group-id check through NVRTC). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "compiler/plan.h"
@@ -176,6 +178,31 @@ START_TEST(extents_must_agree)
 }
 END_TEST
 
+/* The offsets form: offsets i32 [G + 1] in place of the group ids. */
+START_TEST(offsets_form_is_checked)
+{
+    args x = contiguous(DGK_DTYPE_BF16);
+    dgk_tensor offs = t1(DGK_DTYPE_I32, G + 1);
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(NULL, &x.a, &x.b, &x.d, &offs, NULL), DGK_EINVAL);
+    ck_msg_has("dgk_m_grouped_gemm_bf16_nt_contiguous_offsets: ctx is NULL");
+    args y = contiguous(DGK_DTYPE_E4M3);
+    ck_assert_int_eq(dgk_m_grouped_gemm_fp8_nt_contiguous_offsets(NULL, &y.a, &y.sa, &y.b, &y.sb, &y.d, &offs, NULL),
+                     DGK_EINVAL);
+    ck_msg_has("dgk_m_grouped_gemm_fp8_nt_contiguous_offsets: ctx is NULL");
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(NULL, &x.a, &x.b, &x.d, &x.ids, NULL), DGK_ESHAPE);
+    ck_msg_has("offsets must be [G + 1] with G = b's extent 0");
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(NULL, &x.a, &x.b, &x.d, NULL, NULL), DGK_EINVAL);
+    ck_msg_has("offsets is NULL");
+    offs.dtype = DGK_DTYPE_I64;
+    ck_assert_int_eq(dgk_m_grouped_gemm_fp8_nt_contiguous_offsets(NULL, &y.a, &y.sa, &y.b, &y.sb, &y.d, &offs, NULL),
+                     DGK_EDTYPE);
+    ck_msg_has("offsets must be i32");
+    offs = t2(DGK_DTYPE_I32, 1, G + 1);
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(NULL, &x.a, &x.b, &x.d, &offs, NULL), DGK_ESHAPE);
+    ck_msg_has("offsets must be 1-D [G + 1]");
+}
+END_TEST
+
 /* ---- the compiler side ---- */
 
 static dgkc_unit *lower(const char *name, const char *src)
@@ -230,6 +257,28 @@ START_TEST(contiguous_plan_and_code)
 }
 END_TEST
 
+START_TEST(offsets_plan_and_code)
+{
+    dgkc_unit *u = lower("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8);
+    const dgk_plan *p;
+    const char *cu = emit(u, "m_grouped_fp8_nt_contiguous_offsets", &p);
+    ck_assert_int_eq(p->sched.kind, DGK_SCHED_M_GROUPED_CONTIGUOUS);
+    ck_assert(p->sched.offsets && p->epi.out_guard_rows);
+    ck_assert_str_eq(p->args[p->sched.group_arg].name, "ptr_OFFS");
+    ck_assert_str_eq(p->args[p->sched.groups.arg].sym, "G");
+    /* a block's group: the last whose aligned start is at or before its first row */
+    HAS(cu, "if ((__ldg(offsets + mid) + BM - 1) / BM * BM <= row) lo = mid; else hi = mid - 1;");
+    HAS(cu, "group_end = __ldg(offsets + lo + 1);");
+    HAS(cu, "return row >= (__ldg(offsets + lo) + BM - 1) / BM * BM && row < group_end;");
+    HAS(cu, "if (!tile_coords(tile, M, 4096, ptr_OFFS, G, cta_rank, m_block, n_block, group, group_end))");
+    /* the partial block stops at the group's end; no id reads, no debug id check */
+    HAS(cu, "if (last >= row0 && last >= group_end)");
+    HAS(cu, "if (row < M && col < 4096 && row < group_end)");
+    ck_assert_ptr_null(strstr(cu, "DGK_DEBUG"));
+    dgkc_unit_free(u);
+}
+END_TEST
+
 START_TEST(masked_plan_and_code)
 {
     dgkc_unit *u = lower("stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16);
@@ -252,6 +301,48 @@ START_TEST(masked_plan_and_code)
 }
 END_TEST
 
+/* PTX of `cu` compiled by NVRTC (no GPU), with -DDGK_DEBUG=1 or without. */
+static char *ptx_of(const char *cu, const char *kernel, int debug)
+{
+    dgk_header h;
+    ck_assert_int_eq(dgkc_device_header("sm_90a", &h.name, &h.text), DGKC_OK);
+    const char *const opts[1] = {"-DDGK_DEBUG=1"};
+    dgk_program prog = {.source = cu, .headers = &h, .num_headers = 1, .kernel = kernel, .arch = DGK_ARCH_SM90A,
+                        .output = DGK_OUTPUT_PTX, .options = debug ? opts : NULL, .num_options = debug};
+    dgk_binary *bin;
+    ck_assert_msg(dgk_compile(&prog, &bin, NULL) == DGK_OK, "%s", dgk_last_error());
+    size_t n;
+    const char *img = dgk_binary_image(bin, &n);
+    char *copy = strdup(img);
+    dgk_binary_release(bin);
+    return copy;
+}
+
+/* Debug builds check every group id against B's G and record the first bad one in the
+ * module's dgk_debug_word; release builds compile the check out. */
+START_TEST(debug_build_checks_group_ids)
+{
+    setenv("DGK_DISABLE_CACHE", "1", 1);
+    dgkc_unit *u = lower("stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16);
+    const dgk_plan *p;
+    const char *cu = emit(u, "m_grouped_bf16_nt_contiguous", &p);
+    ck_assert_str_eq(p->args[p->sched.groups.arg].sym, "G");
+    HAS(cu, "extern \"C\" __device__ dgk_u64 dgk_debug_word = 0xffffffffffffffffull;");
+    HAS(cu, "if (id < -1 || id >= groups)");
+    HAS(cu, "debug_check(ptr_GID, M, G);");
+    char *dbg = ptx_of(cu, "m_grouped_bf16_nt_contiguous", 1), *rel = ptx_of(cu, "m_grouped_bf16_nt_contiguous", 0);
+    ck_assert_msg(strstr(dbg, "red.min.u64") && strstr(dbg, "dgk_debug_word"), "debug PTX lacks the check");
+    ck_assert_msg(!strstr(rel, "red.min.u64") && !strstr(rel, "dgk_debug_word"), "release PTX has the check");
+    ck_assert(strstr(dbg, "wgmma.mma_async") && strstr(rel, "wgmma.mma_async"));
+    free(dbg);
+    free(rel);
+    /* masked kernels have no group ids to check */
+    cu = emit(u, "m_grouped_bf16_nt_masked", &p);
+    ck_assert_ptr_null(strstr(cu, "DGK_DEBUG"));
+    dgkc_unit_free(u);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("grouped");
@@ -260,10 +351,14 @@ static Suite *make_suite(void)
     tcase_add_test(tc, null_tensors_are_named);
     tcase_add_test(tc, dtypes_and_ranks_are_named);
     tcase_add_test(tc, extents_must_agree);
+    tcase_add_test(tc, offsets_form_is_checked);
     suite_add_tcase(s, tc);
     tc = tcase_create("lowering");
     tcase_add_test(tc, contiguous_plan_and_code);
     tcase_add_test(tc, masked_plan_and_code);
+    tcase_add_test(tc, offsets_plan_and_code);
+    tcase_add_test(tc, debug_build_checks_group_ids);
+    tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
 }
