@@ -159,6 +159,13 @@ typedef struct dgk_plan_fp8 {
      * sb_stride_arg is -1, block_n is 1) and the promotion reads each thread's columns
      * from the stage:  acc[r][c] += tmp[r][c] * SA[k, m0 + r] * SB[k, n0 + c]. */
     int sb_per_column;
+    /* (added after v1) UE8M0 scales: one byte e per scale, worth 2^(e - 127). SA's stage
+     * row is then BM bytes (its TMA box {BM, 1} of u8, so M's row stride must be a
+     * multiple of 16 bytes) and SB is read as bytes from global; both are widened to f32
+     * by placing e in the exponent field (e = 0 reads as 0, e = 255 as +inf). 0 = f32.
+     * sb_ue8m0 is never set with sb_per_column. */
+    int sa_ue8m0;
+    int sb_ue8m0;
 } dgk_plan_fp8;
 
 /* The wgmma instruction: m{inst_m}n{inst_n}k{inst_k}, operand dtypes from a and b (they
