@@ -1,6 +1,7 @@
 /* test_fp8_ue8m0.c - FP8 GEMM with UE8M0 (power-of-two byte) scales without a GPU: the
  * dgk_gemm_fp8_nt argument checks for both scale dtypes (scale shapes, SA's TMA row
- * alignment; a consistent call gets as far as the NULL context), and the lowering of
+ * alignment; a consistent call gets as far as the NULL context; the weight gradient's
+ * TMA-read scale rows too), and the lowering of
  * stock gemm_fp8_nt with -D TS=ue8m0 for every candidate tile: A scales staged as BM
  * bytes by TMA, B scales read as bytes, both widened with dgk_ue8m0_to_f32; and the
  * planner's refusal of UE8M0 1x128 B scales (the weight-gradient form). */
@@ -84,7 +85,7 @@ START_TEST(sa_rows_must_suit_tma)
     args x = consistent(DGK_DTYPE_UE8M0);
     x.sa = t2(DGK_DTYPE_UE8M0, K / 128, M);
     ck_assert_int_eq(call(&x), DGK_EALIGN);
-    ck_msg_has("sa's row stride is 200 elements = 200 bytes; TMA needs a multiple of 16 bytes: pad it to dgk_fp8_scale_stride(M, dtype) = 208");
+    ck_msg_has("sa's row stride is 200 elements = 200 bytes; TMA needs a multiple of 16 bytes: pad it to dgk_fp8_scale_stride(200, dtype) = 208");
     x = consistent(DGK_DTYPE_F32);
     x.sa.stride[0] = M + 2;
     ck_assert_int_eq(call(&x), DGK_EALIGN);
@@ -93,6 +94,25 @@ START_TEST(sa_rows_must_suit_tma)
     x.sa.data = mem + 8;
     ck_assert_int_eq(call(&x), DGK_EALIGN);
     ck_msg_has("not 16-byte aligned");
+}
+END_TEST
+
+/* The weight gradient's SA and SB are TMA rows too (f32: M, N padded to 4). */
+START_TEST(wgrad_scale_rows_must_suit_tma)
+{
+    enum { WM = 256, WN = 130 };
+    dgk_tensor a = t2(DGK_DTYPE_E4M3, WM, K), b = t2(DGK_DTYPE_E4M3, WN, K), d = t2(DGK_DTYPE_F32, WM, WN);
+    dgk_tensor sa = t2(DGK_DTYPE_F32, K / 128, WM), sb = t2(DGK_DTYPE_F32, K / 128, WN);
+    ck_assert_int_eq(dgk_gemm_fp8_wgrad_nt(NULL, &a, &sa, &b, &sb, &d, NULL), DGK_EALIGN);
+    ck_msg_has("dgk_gemm_fp8_wgrad_nt: sb's row stride is 130 elements = 520 bytes; TMA needs a multiple of 16 bytes: pad it to dgk_fp8_scale_stride(130, dtype) = 132");
+    sb.stride[0] = dgk_fp8_scale_stride(WN, DGK_DTYPE_F32);
+    sb.stride[1] = 1;
+    ck_assert_int_eq(dgk_gemm_fp8_wgrad_nt(NULL, &a, &sa, &b, &sb, &d, NULL), DGK_EINVAL);
+    ck_msg_has("ctx is NULL");
+    sa.stride[0] = WM + 1;
+    sa.stride[1] = 1;
+    ck_assert_int_eq(dgk_gemm_fp8_wgrad_nt(NULL, &a, &sa, &b, &sb, &d, NULL), DGK_EALIGN);
+    ck_msg_has("sa's row stride is 257 elements");
 }
 END_TEST
 
@@ -224,6 +244,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, scale_dtypes_must_match);
     tcase_add_test(tc, sa_rows_must_suit_tma);
     tcase_add_test(tc, scale_shapes_are_checked);
+    tcase_add_test(tc, wgrad_scale_rows_must_suit_tma);
     suite_add_tcase(s, tc);
     tc = tcase_create("lowering");
     tcase_set_timeout(tc, 60);
