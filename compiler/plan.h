@@ -159,7 +159,12 @@ typedef struct dgk_plan_fp8 {
      * sb_stride_arg is -1, block_n is 1) and the promotion reads each thread's columns
      * from the stage:  acc[r][c] += tmp[r][c] * SA[k, m0 + r] * SB[k, n0 + c]. */
     int sb_per_column;
-    /* (added after v1) UE8M0 scales: one byte e per scale, worth 2^(e - 127). SA's stage
+    /* (added after v2) warpgroups of 128 rows (BM = 256) whose accumulator leaves room for
+     * only half a temporary: each K block is multiplied and promoted one m64 row block at a
+     * time into a temporary of one m64 block (acc + acc / 2 registers); the other consumer
+     * warpgroup's wgmmas keep the tensor cores busy meanwhile. */
+    int per_m64;
+    /* (added after v2) UE8M0 scales: one byte e per scale, worth 2^(e - 127). SA's stage
      * row is then BM bytes (its TMA box {BM, 1} of u8, so M's row stride must be a
      * multiple of 16 bytes) and SB is read as bytes from global; both are widened to f32
      * by placing e in the exponent field (e = 0 reads as 0, e = 255 as +inf). 0 = f32.

@@ -3,7 +3,8 @@
  * is one consumer; BM = 128 and 256 split across two, 64 or 128 rows each.
  * Registers: 65536 per SM shared by 128 * (1 + consumers) threads; the producer drops
  * to PRODUCER_REGS so consumers can hold their accumulators (f32, BM/consumers * BN /
- * 128 per thread, twice that for FP8 promotion, which keeps a per-K-block temporary).
+ * 128 per thread, twice that for FP8 promotion, which keeps a per-K-block temporary, or
+ * 1.5 times with BM = 256, whose temporary holds one m64 row block at a time).
  * Stages: as many as the shared-memory budget holds, at most MAX_STAGES, or the
  * pipeline's `stages S` if it fits. */
 #include "plan_int.h"
@@ -31,7 +32,13 @@ int plan_roles(planner *pl)
      * when the registers hold three accumulator-sized arrays */
     if (p->fp8.enabled && acc / 2 * 3 + OVERLAP_RESERVE <= p->consumer_regs)
         p->fp8.overlap = 1;
-    if (acc + REG_RESERVE > p->consumer_regs) {
+    /* FP8 with 128-row warpgroups: a temporary of one m64 block, promoted block by block */
+    if (p->fp8.enabled && acc + REG_RESERVE > p->consumer_regs && p->wg_rows > 64 && !p->fp8.sb_per_column &&
+        acc / 2 + acc / 2 / (p->wg_rows / 64) + OVERLAP_RESERVE <= p->consumer_regs) {
+        p->fp8.per_m64 = 1;
+        acc = acc / 2 + acc / 2 / (p->wg_rows / 64);
+    }
+    if (acc + REG_RESERVE > p->consumer_regs && !p->fp8.per_m64) {
         plan_error(pl, p->b.loc,
                    "a %d x %d %s tile needs %d accumulator registers per consumer thread, more than the %d a thread has with %d consumer warpgroups (%d kept for addressing); use a smaller BN or BM",
                    p->bm, p->bn, p->fp8.enabled ? "FP8 (promoted)" : "", acc, p->consumer_regs, p->consumer_wgs, REG_RESERVE);

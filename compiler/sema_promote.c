@@ -97,7 +97,21 @@ static int check_range(sema *s, const axis_ctx *c, const dgk_sub *ss, const dgk_
     return 0;
 }
 
-/* One tensor axis of the operand (xs) against the scale slice's subscript (ss). */
+/* The largest divisor of `block` that every value of the tile start is a multiple of:
+ * the start then lies block - result or less past a block boundary. */
+static int64_t start_alignment(sema *s, const dgk_expr *start, int64_t block)
+{
+    sema_aff *f = start ? sema_aff_of(s, start) : sema_aff_const(s, 0);
+    for (int64_t g = block; g > 1; g--)
+        if (block % g == 0 && sema_aff_multiple_of(f, g))
+            return g;
+    return 1;
+}
+
+/* One tensor axis of the operand (xs) against the scale slice's subscript (ss). A tile
+ * whose length does not divide the block may straddle two blocks: the point subscript
+ * names the block of its first row/column, and the backend takes the next block's scale
+ * past the boundary (SPEC 7.6). */
 static int check_axis(sema *s, const axis_ctx *c, const dgk_sub *xs, const dgk_sub *ss)
 {
     if (xs->kind == DGK_SUB_POINT)
@@ -116,8 +130,19 @@ static int check_axis(sema *s, const axis_ctx *c, const dgk_sub *xs, const dgk_s
         return check_point(s, c, ss, start, c->block);
     if (c->block == 1)
         return check_range(s, c, ss, xs, len);
-    dgk_error(s->d, xs->loc, "a tile of %lld along this axis spans several of %s's %lld-wide scale blocks; use a tile "
-              "that divides %lld", (long long)len, c->scale, (long long)c->block, (long long)c->block);
+    int64_t g = start_alignment(s, start, c->block);
+    if (len % 8 == 0 && g >= 8 && c->block - g + len <= 2 * c->block)
+        return check_point(s, c, ss, start, c->block); /* straddles at most two blocks */
+    if (len % 8 || g < 8)
+        dgk_error(s->d, xs->loc, "a tile of %lld along this axis may straddle two of %s's %lld-wide scale blocks, "
+                  "which needs the tile's length and start to be multiples of 8 (each 8-column group of the "
+                  "accumulator takes one block's scale)", (long long)len, c->scale, (long long)c->block);
+    else
+        dgk_error(s->d, xs->loc, "a tile of %lld along this axis, starting up to %lld past a block boundary, can span "
+                  "three of %s's %lld-wide scale blocks; at most two are supported (a tile L starting at multiples "
+                  "of L straddles at most two when L - gcd(L, %lld) <= %lld)",
+                  (long long)len, (long long)(c->block - g), c->scale, (long long)c->block, (long long)c->block,
+                  (long long)c->block);
     return 0;
 }
 

@@ -80,14 +80,16 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     gemm_tile_override(&c);
     if (bm)
         c.bm = bm;
-    char d[4][48];
+    char d[5][48];
     const char *defines[STOCK_MAX_DEFINES];
     snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
     snprintf(d[1], sizeof d[1], "BN=%d", c.bn);
     snprintf(d[2], sizeof d[2], "N=%lld", (long long)s->n);
     snprintf(d[3], sizeof d[3], "K=%lld", (long long)s->k);
-    int n = 0;
-    for (int i = 0; i < 4; i++)
+    snprintf(d[4], sizeof d[4], "CLUSTER=%d", c.cluster);
+    /* grouped kernels (bm fixed) have no CLUSTER parameter: their tiles may not share B */
+    int n = 0, nd = !bm && c.cluster > 1 ? 5 : 4;
+    for (int i = 0; i < nd; i++)
         defines[n++] = d[i];
     for (int i = 0; i < nextra && n < STOCK_MAX_DEFINES; i++)
         defines[n++] = extra[i];

@@ -33,6 +33,7 @@ typedef struct gemm_shape {
 
 typedef struct gemm_config {
     int bm, bn;
+    int cluster;                 /* CTAs per cluster along M sharing B by multicast (0 or 1: none) */
 } gemm_config;
 
 /* Picks BM and BN: fewest waves over the SMs, then the fullest last wave, then the
@@ -44,8 +45,9 @@ gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm);
 /* Every tile the heuristic may pick for shapes like `s` (its M, N, K are not read):
  * what `make check-kernels` compiles. Returns how many were written (at most max). */
 int gemm_candidates(const gemm_shape *s, gemm_config *out, int max);
-/* DGK_GEMM_TILE=BMxBN replaces the heuristic's choice (for tuning and debugging; the
- * compiler still rejects a tile that cannot take the fast path). Read on the slow path. */
+/* DGK_GEMM_TILE=BMxBN and DGK_GEMM_CLUSTER=C replace the heuristic's choice (for tuning
+ * and debugging; the compiler still rejects a tile that cannot take the fast path). Read
+ * on the slow path. */
 void gemm_tile_override(gemm_config *c);
 
 /* The op of stock GEMM kernel `k` for shape `s`: from the context's memo when this

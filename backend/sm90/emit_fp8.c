@@ -1,8 +1,10 @@
 /* emit_fp8.c - FP8 fine-grained promotion (`acc += mma(a, b) * sa * sb`). Each 128-wide
  * K block is multiplied into a temporary by wgmma; once that completes, each thread
  * scales its values by SA (one f32 per row, loaded by TMA into the stage with the
- * operands) times SB (one f32 per 128x128 block of B, read from global one K block
- * ahead) and adds them into `acc` on the CUDA cores. With plan->fp8.overlap, two
+ * operands) times SB (one f32 per 128x128 block of B, read from global ahead of use:
+ * one K block with one temporary, two with two, each temporary owning a register slot
+ * so no load result is ever copied: copying a register whose load is in flight waits for
+ * the load, which profiling showed as stalls) and adds them into `acc` on the CUDA cores. With plan->fp8.overlap, two
  * temporaries alternate: block kb is promoted while block kb + 1's wgmmas run, so the
  * tensor cores do not idle during promotion. A tile whose BN does not divide 128 can
  * straddle two SB blocks; the boundary always falls on a multiple of 8 columns (BN and
@@ -37,18 +39,18 @@ static void emit_read_sa_helper(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
+/* promote_m64: one m64 row block's fragment (rows r and r + 8 of each 16-row slice, with
+ * A scales sa_r0 and sa_r8); promote: every row block of the warpgroup. */
 static void emit_promote_helper(dgk_sm90_ctx *e, int straddle)
 {
+    const char *sb_args = straddle ? ", float sb_hi, int sb_split" : "";
     dgk_sm90_loc(e, e->p->fp8.loc, straddle ? "promotion: acc += t * SA[row] * (column < sb_split ? sb_lo : sb_hi)"
                                             : "promotion: acc += t * SA[row] * sb");
-    dgk_sm90_open(e, "static __device__ __forceinline__ void promote(float (&acc)[WG_M64][N_INSTS][INST_N / 2], "
-                     "float (&t)[WG_M64][N_INSTS][INST_N / 2], const float (&sa)[WG_M64][2], float sb_lo%s)",
-                  straddle ? ", float sb_hi, int sb_split" : "");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
-    dgk_sm90_line(e, "const float s_lo0 = sa[mi][0] * sb_lo, s_lo1 = sa[mi][1] * sb_lo;");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void promote_m64(float (&acc)[N_INSTS][INST_N / 2], "
+                     "float (&t)[N_INSTS][INST_N / 2], float sa_r0, float sa_r8, float sb_lo%s)", sb_args);
+    dgk_sm90_line(e, "const float s_lo0 = sa_r0 * sb_lo, s_lo1 = sa_r8 * sb_lo;");
     if (straddle)
-        dgk_sm90_line(e, "const float s_hi0 = sa[mi][0] * sb_hi, s_hi1 = sa[mi][1] * sb_hi;");
+        dgk_sm90_line(e, "const float s_hi0 = sa_r0 * sb_hi, s_hi1 = sa_r8 * sb_hi;");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
     dgk_sm90_line(e, "#pragma unroll");
@@ -60,13 +62,48 @@ static void emit_promote_helper(dgk_sm90_ctx *e, int straddle)
     } else {
         dgk_sm90_line(e, "const float s0 = s_lo0, s1 = s_lo1;");
     }
-    dgk_sm90_line(e, "acc[mi][ni][i + 0] += t[mi][ni][i + 0] * s0;");
-    dgk_sm90_line(e, "acc[mi][ni][i + 1] += t[mi][ni][i + 1] * s0;");
-    dgk_sm90_line(e, "acc[mi][ni][i + 2] += t[mi][ni][i + 2] * s1;");
-    dgk_sm90_line(e, "acc[mi][ni][i + 3] += t[mi][ni][i + 3] * s1;");
+    dgk_sm90_line(e, "acc[ni][i + 0] += t[ni][i + 0] * s0;");
+    dgk_sm90_line(e, "acc[ni][i + 1] += t[ni][i + 1] * s0;");
+    dgk_sm90_line(e, "acc[ni][i + 2] += t[ni][i + 2] * s1;");
+    dgk_sm90_line(e, "acc[ni][i + 3] += t[ni][i + 3] * s1;");
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
+    dgk_sm90_open(e, "static __device__ __forceinline__ void promote(float (&acc)[WG_M64][N_INSTS][INST_N / 2], "
+                     "float (&t)[WG_M64][N_INSTS][INST_N / 2], const float (&sa)[WG_M64][2], float sb_lo%s)", sb_args);
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_line(e, "for (int mi = 0; mi < WG_M64; ++mi)");
+    dgk_sm90_line(e, "    promote_m64(acc[mi], t[mi], sa[mi][0], sa[mi][1], sb_lo%s);", straddle ? ", sb_hi, sb_split" : "");
+    dgk_sm90_close(e, NULL);
+}
+
+/* fp8.per_m64: the wgmmas of one m64 row block of a stage into a one-block temporary. */
+static void emit_mma_m64_helper(dgk_sm90_ctx *e)
+{
+    const dgk_plan *p = e->p;
+    dgk_sm90_line(e, "// keeps the compiler from moving a one-block temporary's accesses across wgmma fences and waits");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void fence_frag(float (&t)[N_INSTS][INST_N / 2])");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_line(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
+    dgk_sm90_line(e, "    #pragma unroll");
+    dgk_sm90_line(e, "    for (int i = 0; i < INST_N / 2; ++i)");
+    dgk_sm90_line(e, "        dgk_reg_fence(t[ni][i]);");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_loc(e, p->mma.loc, "mma of one m64 row block of a stage (desc_a at that block), then one commit");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void mma_m64(float (&t)[N_INSTS][INST_N / 2], dgk_u64 desc_a, "
+                     "dgk_u64 desc_b)");
+    dgk_sm90_line(e, "fence_frag(t);");
+    dgk_sm90_line(e, "dgk_wgmma_fence();");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int ks = 0; ks < K_STEPS; ++ks)");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_line(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
+    dgk_sm90_line(e, "    wgmma_m64n%dk%d(t[ni], dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES),", p->mma.inst_n,
+                  p->mma.inst_k);
+    dgk_sm90_line(e, "                    dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES + ni * B_INST_BYTES), ks > 0);");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "dgk_wgmma_commit();");
+    dgk_sm90_line(e, "fence_frag(t);");
     dgk_sm90_close(e, NULL);
 }
 
@@ -104,12 +141,19 @@ void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e)
         emit_promote_columns_helper(e);
     else
         emit_promote_helper(e, e->p->fp8.sb_straddle);
+    if (e->p->fp8.per_m64)
+        emit_mma_m64_helper(e);
 }
 
 void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "// one K block's product before scaling%s", e->p->fp8.overlap ? ", two alternating" : "");
-    dgk_sm90_line(e, "float tmp0[WG_M64][N_INSTS][INST_N / 2], sa0[WG_M64][2];");
+    if (e->p->fp8.per_m64) {
+        dgk_sm90_line(e, "// one m64 row block of one K block's product before scaling");
+        dgk_sm90_line(e, "float tmp0[N_INSTS][INST_N / 2], sa0[WG_M64][2];");
+    } else {
+        dgk_sm90_line(e, "// one K block's product before scaling%s", e->p->fp8.overlap ? ", two alternating" : "");
+        dgk_sm90_line(e, "float tmp0[WG_M64][N_INSTS][INST_N / 2], sa0[WG_M64][2];");
+    }
     if (e->p->fp8.overlap)
         dgk_sm90_line(e, "float tmp1[WG_M64][N_INSTS][INST_N / 2], sa1[WG_M64][2];");
     dgk_sm90_line(e, "const dgk_u32 sa_base = dgk_smem_u32(smem_sa) + %d * (consumer * WG_ROWS + warp * 16 + lane / 4);",
@@ -152,13 +196,18 @@ static void emit_tile_setup(dgk_sm90_ctx *e)
         sbp = "sb_group";
     }
     dgk_sm90_line(e, "const %s *const sb_lo_ptr = %s + (long long)sb_row * %s;", sbt, sbp, stride);
-    dgk_sm90_line(e, "float sb_lo_next = dgk_load_f32(sb_lo_ptr);");
     if (f->sb_straddle) {
         dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
         dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
         dgk_sm90_line(e, "const %s *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s;", sbt,
                       sbp, stride);
-        dgk_sm90_line(e, "float sb_hi_next = dgk_load_f32(sb_hi_ptr);");
+    }
+    /* slot n holds the B scale(s) of the next K block that temporary n will hold */
+    int slots = f->overlap ? 2 : 1;
+    for (int n = 0; n < slots; n++) {
+        dgk_sm90_line(e, "float sb_lo_q%d = %d < k_blocks ? dgk_load_f32(sb_lo_ptr + %d) : 0.0f;", n, n, n);
+        if (f->sb_straddle)
+            dgk_sm90_line(e, "float sb_hi_q%d = %d < k_blocks ? dgk_load_f32(sb_hi_ptr + %d) : 0.0f;", n, n, n);
     }
 }
 
@@ -171,23 +220,34 @@ static void emit_issue_block(dgk_sm90_ctx *e, int n)
     dgk_sm90_line(e, "read_sa(sa%d, sa_base + stage * SA_STAGE_BYTES);", n);
 }
 
-/* The B scale(s) of K block `kb`; the next block's are fetched now, used one block later. */
+/* The promotion's B-scale arguments from slot n. */
+static const char *sb_args(const dgk_sm90_ctx *e, int n)
+{
+    static const char *const plain[2] = {"sb_lo_q0", "sb_lo_q1"};
+    static const char *const split[2] = {"sb_lo_q0, sb_hi_q0, sb_split", "sb_lo_q1, sb_hi_q1, sb_split"};
+    return e->p->fp8.sb_straddle ? split[n] : plain[n];
+}
+
+/* After slot n's values were used: refill it with the block that temporary n holds next,
+ * `ahead` blocks after kb. The load goes after the promotion so that it may reuse the
+ * slot's register: a load into a register still to be read would need a copy, and a copy
+ * of a register whose load is in flight waits for the load. */
+static void emit_refill_sb(dgk_sm90_ctx *e, int n, const char *kb)
+{
+    int ahead = e->p->fp8.overlap ? 2 : 1;
+    dgk_sm90_open(e, "if (%s + %d < k_blocks)", kb, ahead);
+    dgk_sm90_line(e, "sb_lo_q%d = dgk_load_f32(sb_lo_ptr + %s + %d);", n, kb, ahead);
+    if (e->p->fp8.sb_straddle)
+        dgk_sm90_line(e, "sb_hi_q%d = dgk_load_f32(sb_hi_ptr + %s + %d);", n, kb, ahead);
+    dgk_sm90_close(e, NULL);
+}
+
+/* Promote temporary n, holding K block `kb`. */
 static void emit_promote_block(dgk_sm90_ctx *e, int n, const char *kb)
 {
-    int straddle = e->p->fp8.sb_straddle;
     dgk_sm90_line(e, "fence_acc(tmp%d);", n);
-    dgk_sm90_line(e, "{");
-    e->indent++;
-    dgk_sm90_line(e, "const float sb_lo = sb_lo_next;");
-    if (straddle)
-        dgk_sm90_line(e, "const float sb_hi = sb_hi_next;");
-    dgk_sm90_open(e, "if (%s + 1 < k_blocks)", kb);
-    dgk_sm90_line(e, "sb_lo_next = dgk_load_f32(sb_lo_ptr + %s + 1);", kb);
-    if (straddle)
-        dgk_sm90_line(e, "sb_hi_next = dgk_load_f32(sb_hi_ptr + %s + 1);", kb);
-    dgk_sm90_close(e, NULL);
-    dgk_sm90_line(e, "promote(acc, tmp%d, sa%d, sb_lo%s);", n, n, straddle ? ", sb_hi, sb_split" : "");
-    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "promote(acc, tmp%d, sa%d, %s);", n, n, sb_args(e, n));
+    emit_refill_sb(e, n, kb);
 }
 
 /* Per-column B scales: promote K block `n` from the stage `held` it was read from, then
@@ -280,10 +340,34 @@ static void emit_kloop_overlap(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
+/* fp8.per_m64: per K block, each m64 row block in turn is multiplied into the one-block
+ * temporary, waited for and promoted; the stage is released after the last block's wait. */
+static void emit_kloop_per_m64(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
+    dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
+    dgk_sm90_line(e, "read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
+    dgk_sm90_line(e, "mma_m64(tmp0, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES + mi * A_M64_BYTES),");
+    dgk_sm90_line(e, "        dgk_wgmma_desc_add(desc_b0, stage * B_STAGE_BYTES));");
+    dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
+    dgk_sm90_line(e, "if (mi == WG_M64 - 1) release_stage(&empty_bar[stage], lane);");
+    dgk_sm90_line(e, "fence_frag(tmp0);");
+    dgk_sm90_line(e, "promote_m64(acc[mi], tmp0, sa0[mi][0], sa0[mi][1], %s);", sb_args(e, 0));
+    dgk_sm90_close(e, NULL);
+    emit_refill_sb(e, 0, "kb");
+    emit_advance(e);
+    dgk_sm90_close(e, NULL);
+}
+
 void dgk_sm90_emit_fp8_kloop(dgk_sm90_ctx *e)
 {
     emit_tile_setup(e);
-    if (e->p->fp8.overlap)
+    if (e->p->fp8.per_m64)
+        emit_kloop_per_m64(e);
+    else if (e->p->fp8.overlap)
         emit_kloop_overlap(e);
     else
         emit_kloop_serial(e);

@@ -83,8 +83,9 @@ static int parse_seed(gh_opts *o, const char *v)
 
 static int parse_shapes(gh_opts *o, const char *v)
 {
-    if (strcmp(v, "tiny") && strcmp(v, "quick") && strcmp(v, "full")) {
-        gh_set_error("--shapes %s: expected tiny, quick or full", v);
+    gh_shape one;
+    if (strcmp(v, "tiny") && strcmp(v, "quick") && strcmp(v, "full") && strcmp(v, "large") && !gh_shape_parse(v, &one)) {
+        gh_set_error("--shapes %s: expected tiny, quick, large, full or one shape MxNxK", v);
         return -1;
     }
     o->shapes = v;

@@ -3,6 +3,7 @@
  * gh_shape lists. Pure host code. */
 #include "harness.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef struct nk { int n, k; } nk;
@@ -115,14 +116,28 @@ int gh_shapes_bench(const char *set, gh_shape *out, int max)
                 push(&l, m_tiny[i], nk_tiny[j], GH_NT, GH_BF16, 0);
     } else if (strcmp(set, "quick") == 0) {
         push_table(&l, bench_quick, COUNT(bench_quick));
-    } else if (strcmp(set, "full") == 0) {
-        for (int i = 0; i < COUNT(m_list); i++)
+    } else if (strcmp(set, "full") == 0 || strcmp(set, "large") == 0) {
+        /* large: the M = 4096 rows only, for tile sweeps */
+        for (int i = strcmp(set, "large") == 0 ? COUNT(m_list) - 1 : 0; i < COUNT(m_list); i++)
             for (int j = 0; j < COUNT(nk_main); j++)
                 push(&l, m_list[i], nk_main[j], GH_NT, GH_BF16, 0);
+    } else if (gh_shape_parse(set, &(gh_shape){0})) {
+        gh_shape one;
+        gh_shape_parse(set, &one);
+        push_table(&l, &one, 1);
     } else {
         return -1;
     }
     return finish(&l);
+}
+
+int gh_shape_parse(const char *text, gh_shape *out)
+{
+    int m, n, k, used = 0;
+    if (sscanf(text, "%dx%dx%d%n", &m, &n, &k, &used) != 3 || text[used] || m < 1 || n < 1 || k < 1)
+        return 0;
+    *out = (gh_shape){m, n, k, GH_NT, GH_BF16, 0};
+    return 1;
 }
 
 static void check_full(list *l, gh_dtype in)
@@ -211,6 +226,10 @@ int gh_shapes_check(const char *set, gh_dtype in, gh_shape *out, int max)
             push_table(&l, check_quick_bf16, COUNT(check_quick_bf16));
     } else if (strcmp(set, "full") == 0) {
         check_full(&l, in);
+    } else if (gh_shape_parse(set, &(gh_shape){0})) {
+        gh_shape one;
+        gh_shape_parse(set, &one);
+        push_table(&l, &one, 1);
     } else {
         return -1;
     }

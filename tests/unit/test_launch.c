@@ -159,6 +159,23 @@ START_TEST(heuristic_choices)
 }
 END_TEST
 
+/* FP8 picks on 132 SMs, from the 2026-11-26 H200 sweep: 256 x 128 wherever M = 4096
+ * except N = 2112 (three waves of 272 tiles lose to five of 544); never a tile at least
+ * half empty (M = 128 keeps BM <= 128). */
+START_TEST(heuristic_fp8_tiles)
+{
+    static const int64_t nk[][2] = {{2112, 7168}, {576, 7168}, {24576, 1536}, {32768, 512},
+                                    {7168, 16384}, {4096, 7168}, {7168, 2048}};
+    for (int j = 0; j < 7; j++) {
+        gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0};
+        gemm_config c = gemm_heuristic(&big, 132);
+        ck_assert_int_eq(c.bm, j == 0 ? 128 : 256);
+        ck_assert_int_eq(c.bn, 128);
+        ck_assert_int_le(gemm_heuristic(&m128, 132).bm, 128);
+    }
+}
+END_TEST
+
 START_TEST(heuristic_candidates_respect_layout)
 {
     gemm_config c[16];
@@ -170,10 +187,20 @@ START_TEST(heuristic_candidates_respect_layout)
         ck_assert_int_eq(c[i].bn % 64, 0);
     n = gemm_candidates(&f8, c, 16);
     ck_assert_int_gt(n, 0);
+    int bm256 = 0;
     for (int i = 0; i < n; i++) {
         ck_assert_int_eq(128 % c[i].bn, 0);
-        ck_assert_int_lt(c[i].bm, 256);
+        /* 128-row warpgroups promote one m64 block at a time: BN <= 128 fits */
+        bm256 += c[i].bm == 256;
+        ck_assert(c[i].bm < 256 || c[i].bn <= 128);
     }
+    ck_assert_int_eq(bm256, 1);
+    /* with an f32 output tile staged, 256 x 128 leaves no room for 3 stages */
+    gemm_shape f8_f32 = f8;
+    f8_f32.out_bytes = 4;
+    n = gemm_candidates(&f8_f32, c, 16);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_lt(c[i].bm, 256);
     n = gemm_candidates(&with_c, c, 16);
     for (int i = 0; i < n; i++)
         ck_assert_int_le((c[i].bm == 64 ? 64 : c[i].bm / 2) * c[i].bn / 128, 96);
@@ -182,15 +209,19 @@ END_TEST
 
 START_TEST(heuristic_override)
 {
-    gemm_config c = {128, 128};
+    gemm_config c = {128, 128, 1};
     setenv("DGK_GEMM_TILE", "64x32", 1);
     gemm_tile_override(&c);
     ck_assert_int_eq(c.bm, 64);
     ck_assert_int_eq(c.bn, 32);
+    ck_assert_int_eq(c.cluster, 1);
     setenv("DGK_GEMM_TILE", "junk", 1);
+    setenv("DGK_GEMM_CLUSTER", "2", 1);
     gemm_tile_override(&c);
     ck_assert_int_eq(c.bm, 64);
+    ck_assert_int_eq(c.cluster, 2);
     unsetenv("DGK_GEMM_TILE");
+    unsetenv("DGK_GEMM_CLUSTER");
 }
 END_TEST
 
@@ -208,6 +239,7 @@ static Suite *make_suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("heuristic");
     tcase_add_test(t, heuristic_choices);
+    tcase_add_test(t, heuristic_fp8_tiles);
     tcase_add_test(t, heuristic_candidates_respect_layout);
     tcase_add_test(t, heuristic_override);
     suite_add_tcase(s, t);
