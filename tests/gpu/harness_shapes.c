@@ -206,9 +206,13 @@ int gh_shapes_wgrad_bench(const char *set, gh_shape *out, int max)
         static const int pick[] = {0, 2, 4}; /* (2112, 7168), (24576, 1536), (7168, 16384) */
         for (int i = 0; i < COUNT(pick); i++)
             push(&l, nk_main[pick[i]].n, (nk){wgrad_tokens, nk_main[pick[i]].k}, GH_NT, GH_F32, 1);
-    } else if (strcmp(set, "full") == 0) {
+    } else if (strcmp(set, "full") == 0 || strcmp(set, "large") == 0) {
         for (int j = 0; j < COUNT(nk_main); j++)
             push(&l, nk_main[j].n, (nk){wgrad_tokens, nk_main[j].k}, GH_NT, GH_F32, 1);
+    } else if (gh_shape_parse(set, &(gh_shape){0})) {
+        gh_shape one;
+        gh_shape_parse(set, &one);
+        push(&l, one.m, (nk){one.n, one.k}, GH_NT, GH_F32, 1);
     } else {
         return -1;
     }
