@@ -21,7 +21,7 @@ static const char usage[] =
     "usage: dgk-bench [options]\n"
     "  --dtype bf16|fp8|all     input dtypes (default all)\n"
     "  --layout NT|NN|TN|TT|all layouts (default NT; FP8 is NT only)\n"
-    "  --shapes SET           tiny|quick|full|large or one shape MxNxK (default full; --quick = --shapes quick)\n"
+    "  --shapes SET           tiny|quick|full|large or shapes MxNxK[,...] (default full; --quick = --shapes quick)\n"
     "  --runner NAME[,NAME]     runners to time besides the cuBLASLt baselines\n"
     "                           (default all; --list shows them)\n"
     "  --warmup N --reps N      runs before / timed runs per point (default 5 / 30)\n"

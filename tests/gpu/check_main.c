@@ -19,7 +19,7 @@ static const char usage[] =
     "usage: dgk-gemm-check [options]\n"
     "  --dtype bf16|fp8|all     input dtypes to check (default all)\n"
     "  --layout NT|NN|TN|TT|all only this layout (default all)\n"
-    "  --shapes SET           tiny|quick|full or one shape MxNxK (default full; --quick = --shapes quick)\n"
+    "  --shapes SET           tiny|quick|full or shapes MxNxK[,...] (default full; --quick = --shapes quick)\n"
     "  --runner NAME[,NAME]     only these runners (default all; --list shows them)\n"
     "  --seed N                 reproduce a run (default: fresh, printed)\n"
     "  --no-self-test           skip the harness self-tests\n"

@@ -399,10 +399,11 @@ typedef struct gh_shape {
 
 /* DeepGEMM's dense shapes for the benchmark: M in {1,64,128,4096} x 7 (N,K), NT, BF16
  * out ("full"), its M = 4096 rows ("large", for tile sweeps), a 6-shape subset ("quick"),
- * 12 small edge-case shapes ("tiny"), or one shape written MxNxK (NT, BF16 out).
+ * 12 small edge-case shapes ("tiny"), or shapes written MxNxK[,MxNxK...] (NT, BF16 out).
  * Returns the count (<= max), or -1 for an unknown set name. */
 int gh_shapes_bench(const char *set, gh_shape *out, int max);
-/* One shape "MxNxK" (NT, BF16 out) into *out: 1, or 0 if `text` is not one. */
+/* The first shape of "MxNxK[,MxNxK...]" (NT, BF16 out) into *out: 1, or 0 if `text`
+ * is not such a list. */
 int gh_shape_parse(const char *text, gh_shape *out);
 /* The correctness set for an input dtype: the bench shapes, (N,K) = (256,7168) and
  * (129280,7168) with f32 out, C addends, and (BF16) M=4096 in NN/TN/TT ("full"); a

@@ -107,6 +107,8 @@ static void tiny(list *l, gh_dtype in)
     }
 }
 
+static int push_listed(list *l, const char *text);
+
 int gh_shapes_bench(const char *set, gh_shape *out, int max)
 {
     list l = {out, 0, max};
@@ -121,22 +123,34 @@ int gh_shapes_bench(const char *set, gh_shape *out, int max)
         for (int i = strcmp(set, "large") == 0 ? COUNT(m_list) - 1 : 0; i < COUNT(m_list); i++)
             for (int j = 0; j < COUNT(nk_main); j++)
                 push(&l, m_list[i], nk_main[j], GH_NT, GH_BF16, 0);
-    } else if (gh_shape_parse(set, &(gh_shape){0})) {
-        gh_shape one;
-        gh_shape_parse(set, &one);
-        push_table(&l, &one, 1);
-    } else {
+    } else if (push_listed(&l, set) < 0) {
         return -1;
     }
     return finish(&l);
 }
 
+/* "MxNxK[,MxNxK...]" into l; -1 if the text is not such a list. */
+static int push_listed(list *l, const char *text)
+{
+    int m, n, k, used = 0, count = 0;
+    for (const char *p = text;; p += used + 1) {
+        if (sscanf(p, "%dx%dx%d%n", &m, &n, &k, &used) != 3 || (p[used] && p[used] != ',') || m < 1 || n < 1 ||
+            k < 1)
+            return -1;
+        push(l, m, (nk){n, k}, GH_NT, GH_BF16, 0);
+        count++;
+        if (!p[used])
+            return count;
+    }
+}
+
 int gh_shape_parse(const char *text, gh_shape *out)
 {
-    int m, n, k, used = 0;
-    if (sscanf(text, "%dx%dx%d%n", &m, &n, &k, &used) != 3 || text[used] || m < 1 || n < 1 || k < 1)
+    gh_shape v[64];
+    list l = {v, 0, 64};
+    if (push_listed(&l, text) < 0)
         return 0;
-    *out = (gh_shape){m, n, k, GH_NT, GH_BF16, 0};
+    *out = v[0];
     return 1;
 }
 
@@ -230,11 +244,7 @@ int gh_shapes_check(const char *set, gh_dtype in, gh_shape *out, int max)
             push_table(&l, check_quick_bf16, COUNT(check_quick_bf16));
     } else if (strcmp(set, "full") == 0) {
         check_full(&l, in);
-    } else if (gh_shape_parse(set, &(gh_shape){0})) {
-        gh_shape one;
-        gh_shape_parse(set, &one);
-        push_table(&l, &one, 1);
-    } else {
+    } else if (push_listed(&l, set) < 0) {
         return -1;
     }
     return finish(&l);
