@@ -158,9 +158,10 @@ static void test_shapes(void)
     expect(gh_shapes_wgrad_bench("quick", v, GH_MAX_SHAPES) == 3 && has_shape(v, 3, 24576, 4096, 1536, GH_NT, GH_F32, 1) &&
                gh_shapes_wgrad_bench("tiny", v, GH_MAX_SHAPES) == 2 && gh_shapes_wgrad_bench("nope", v, GH_MAX_SHAPES) == -1,
            "wgrad bench quick 3, tiny 2, unknown set an error");
-    expect(gh_shapes_wgrad_bench("large", v, GH_MAX_SHAPES) == 7 && gh_shapes_wgrad_bench("256x512x1024", v, GH_MAX_SHAPES) == 1 &&
-               has_shape(v, 1, 256, 512, 1024, GH_NT, GH_F32, 1),
-           "wgrad bench large = full; one MxNxK shape as f32 +C");
+    expect(gh_shapes_wgrad_bench("large", v, GH_MAX_SHAPES) == 7 &&
+               gh_shapes_wgrad_bench("256x512x1024,128x64x256", v, GH_MAX_SHAPES) == 2 &&
+               has_shape(v, 2, 256, 512, 1024, GH_NT, GH_F32, 1) && has_shape(v, 2, 128, 64, 256, GH_NT, GH_F32, 1),
+           "wgrad bench large = full; listed MxNxK shapes as f32 +C");
 }
 
 /* --- registry, options, names ------------------------------------------------------------- */

@@ -417,7 +417,7 @@ int gh_shapes_accumulate(const char *set, gh_shape *out, int max);
 /* dgk-bench's weight-gradient section (accumulating runners, f32 D += A*B from C):
  * DeepGEMM's wgrad GEMMs, M = N_dense, N = 4096 tokens, K = K_dense for its 7 dense
  * (N, K) ("full", also "large": all are), 3 of them ("quick"), 2 small ragged shapes
- * ("tiny"), or one shape "MxNxK" (f32 out, +C). */
+ * ("tiny"), or the shapes "MxNxK[,MxNxK...]" (f32 out, +C). */
 int gh_shapes_wgrad_bench(const char *set, gh_shape *out, int max);
 #define GH_MAX_SHAPES 256
 

@@ -223,12 +223,12 @@ int gh_shapes_wgrad_bench(const char *set, gh_shape *out, int max)
     } else if (strcmp(set, "full") == 0 || strcmp(set, "large") == 0) {
         for (int j = 0; j < COUNT(nk_main); j++)
             push(&l, nk_main[j].n, (nk){wgrad_tokens, nk_main[j].k}, GH_NT, GH_F32, 1);
-    } else if (gh_shape_parse(set, &(gh_shape){0})) {
-        gh_shape one;
-        gh_shape_parse(set, &one);
-        push(&l, one.m, (nk){one.n, one.k}, GH_NT, GH_F32, 1);
-    } else {
+    } else if (push_listed(&l, set) < 0) {
         return -1;
+    }
+    for (int i = 0; i < finish(&l); i++) { /* listed shapes: the weight gradient's f32 D += A*B */
+        out[i].out = GH_F32;
+        out[i].has_c = 1;
     }
     return finish(&l);
 }
