@@ -170,6 +170,13 @@ typedef struct dgk_plan_fp8 {
      * time into a temporary of one m64 block (acc + acc / 2 registers); the other consumer
      * warpgroup's wgmmas keep the tensor cores busy meanwhile. */
     int per_m64;
+    /* (added after v2) UE8M0 scales: one byte e per scale, worth 2^(e - 127). SA's stage
+     * row is then BM bytes (its TMA box {BM, 1} of u8, so M's row stride must be a
+     * multiple of 16 bytes) and SB is read as bytes from global; both are widened to f32
+     * by placing e in the exponent field (e = 0 reads as 0, e = 255 as +inf). 0 = f32.
+     * sb_ue8m0 is never set with sb_per_column. */
+    int sa_ue8m0;
+    int sb_ue8m0;
 } dgk_plan_fp8;
 
 /* The wgmma instruction: m{inst_m}n{inst_n}k{inst_k}, operand dtypes from a and b (they

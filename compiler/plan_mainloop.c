@@ -225,20 +225,33 @@ static int check_sb_per_column(planner *pl, const dgk_ir_tensor *sb)
     return 1;
 }
 
+static int scale_dtype_ok(dgk_dtype t)
+{
+    return t == DGK_DT_F32 || t == DGK_DT_UE8M0;
+}
+
 /* SA must be [K/128, M] (MN-major, one TMA row per stage); SB [cdiv(N,128), K/128], or
- * [K/128, N] scaled 1x128. */
+ * [K/128, N] scaled 1x128. Either may hold f32 or UE8M0 (power-of-two byte) scales, except
+ * that 1x128 B scales are f32 only (their per-stage TMA row of BN bytes would need BN % 16
+ * == 0, and no caller needs them yet). */
 static int check_scale_layouts(planner *pl)
 {
     const dgk_ir_tensor *sa = &pl->k->tensors[OPK(pl, pl->sa_load)->tensor];
     const dgk_ir_tensor *sb = &pl->k->tensors[OPK(pl, pl->sb_load)->tensor];
-    if (!sa->scale_mn_major || sa->scale_block[0] != 1 || sa->scale_block[1] != 128 || sa->dtype != DGK_DT_F32) {
-        plan_error(pl, sa->loc, "sm90 reads A's scales as f32, one per 1x128 block, stored MN-major: declare `%s : f32[cdiv(K, 128), M] scales(A, 1, 128)`", sa->name);
+    if (!sa->scale_mn_major || sa->scale_block[0] != 1 || sa->scale_block[1] != 128 || !scale_dtype_ok(sa->dtype)) {
+        plan_error(pl, sa->loc, "sm90 reads A's scales as f32 or ue8m0, one per 1x128 block, stored MN-major: declare `%s : f32[cdiv(K, 128), M] scales(A, 1, 128)` (or ue8m0[...])", sa->name);
         return 0;
     }
+    pl->p->fp8.sa_ue8m0 = sa->dtype == DGK_DT_UE8M0;
+    pl->p->fp8.sb_ue8m0 = sb->dtype == DGK_DT_UE8M0;
     if (sb->scale_mn_major && sb->scale_block[0] == 1 && sb->scale_block[1] == 128 && sb->dtype == DGK_DT_F32)
         return check_sb_per_column(pl, sb);
-    if (sb->scale_mn_major || sb->scale_block[0] != 128 || sb->scale_block[1] != 128 || sb->dtype != DGK_DT_F32) {
-        plan_error(pl, sb->loc, "sm90 reads B's scales as f32, one per 128x128 block, K-major (`%s : f32[cdiv(N, 128), cdiv(K, 128)] scales(B, 128, 128)`), or one per 1x128 block, MN-major (`%s : f32[cdiv(K, 128), N] scales(B, 1, 128)`)", sb->name, sb->name);
+    if (sb->scale_mn_major && sb->scale_block[0] == 1 && sb->scale_block[1] == 128 && sb->dtype == DGK_DT_UE8M0) {
+        plan_error(pl, sb->loc, "1x128 B scales (`%s[k, j * BN +: BN]`) are lowered as f32 only on sm90: declare `%s : f32[cdiv(K, 128), N]`", sb->name, sb->name);
+        return 0;
+    }
+    if (sb->scale_mn_major || sb->scale_block[0] != 128 || sb->scale_block[1] != 128 || !scale_dtype_ok(sb->dtype)) {
+        plan_error(pl, sb->loc, "sm90 reads B's scales as f32 or ue8m0, one per 128x128 block, K-major (`%s : f32[cdiv(N, 128), cdiv(K, 128)] scales(B, 128, 128)`), or as f32, one per 1x128 block, MN-major (`%s : f32[cdiv(K, 128), N] scales(B, 1, 128)`)", sb->name, sb->name);
         return 0;
     }
     if (OPK(pl, pl->sb_load)->opcode != DGK_IR_LOAD_SCALAR) {

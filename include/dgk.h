@@ -370,10 +370,13 @@ dgk_status dgk_gemm_bf16_tn(dgk_context *ctx, const dgk_tensor *a, const dgk_ten
 dgk_status dgk_gemm_bf16_tt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b, const dgk_tensor *c,
                             const dgk_tensor *d, void *stream);
 
-/* D = (A * SA) @ (B * SB)^T, DeepSeek's fine-grained FP8: A e4m3 [M, K] with f32 scales
- * SA [cdiv(K, 128), M] (one per token and 128 of K, stored MN-major; its row stride may
- * be padded to a multiple of 4), B e4m3 [N, K] with f32 scales SB [cdiv(N, 128),
- * cdiv(K, 128)] (one per 128x128 block); D bf16 or f32 [M, N]. K % 128 == 0. */
+/* D = (A * SA) @ (B * SB)^T, DeepSeek's fine-grained FP8: A e4m3 [M, K] with scales
+ * SA [K / 128, M] (one per token and 128 of K, stored MN-major), B e4m3 [N, K] with
+ * scales SB [cdiv(N, 128), K / 128] (one per 128x128 block); D bf16 or f32 [M, N].
+ * K % 128 == 0. The scales are f32, or UE8M0 (DeepGEMM's power-of-two recipe: one byte e
+ * worth 2^(e - 127); e = 0 reads as 0 and e = 255 as +inf) when sa and sb are both
+ * DGK_DTYPE_UE8M0. SA is loaded by TMA: its data 16-byte aligned and its row stride a
+ * multiple of 16 bytes (M padded to dgk_fp8_scale_stride(M, dtype): 4 f32, 16 ue8m0). */
 dgk_status dgk_gemm_fp8_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa, const dgk_tensor *b,
                            const dgk_tensor *sb, const dgk_tensor *d, void *stream);
 
@@ -444,6 +447,58 @@ dgk_status dgk_k_grouped_fp8_gemm_nt_contiguous(dgk_context *ctx, const dgk_tens
                                                 void *stream);
 /* The K alignment of each group in the k-grouped layout: 128. */
 int dgk_k_grouped_alignment(void);
+
+/* ==== FP8 scale layouts and host quantization helpers ====================================
+ * The layout dgk_gemm_fp8_nt reads (stdlib/fp8_layout.c): A's scales MN-major, SA
+ * [cdiv(K, 128), ld] with ld = dgk_fp8_scale_stride(M, dtype) so each row is whole 16-byte
+ * units for TMA; B's [cdiv(N, 128), cdiv(K, 128)], any row stride.
+ * The dgk_host_ functions work on HOST memory in plain C (stdlib/fp8_host_cvt.c,
+ * fp8_host_quant.c): deterministic and bit-exact, for tests and data preparation. Device
+ * versions wait for dgk's elementwise (non-GEMM) kernel lowering. */
+
+/* The row stride, in elements, of an MN-major scale tensor with `mn` scales per K block
+ * (M for A): mn rounded up to 16 bytes (a multiple of 4 f32 or 16 ue8m0). 0 when mn < 1
+ * or dtype is neither DGK_DTYPE_F32 nor DGK_DTYPE_UE8M0. */
+int64_t dgk_fp8_scale_stride(int64_t mn, dgk_dtype_id dtype);
+/* Bytes of that tensor for a K extent `k`: cdiv(k, 128) * stride * element size (0 on bad
+ * arguments). */
+size_t dgk_fp8_scale_bytes(int64_t mn, int64_t k, dgk_dtype_id dtype);
+/* Scales in the natural per-token layout src [mn, kb] (row-major, row stride ld_src) to
+ * the MN-major layout dst [kb, ld_dst] the kernel reads; dst's padding [mn, ld_dst) of
+ * each row is zeroed. dtype f32 or ue8m0 (for both); ld_src >= kb, ld_dst >= mn (for
+ * dgk_gemm_fp8_nt: ld_dst = dgk_fp8_scale_stride(mn, dtype)). src and dst must not
+ * overlap. */
+dgk_status dgk_host_fp8_scales_to_mn_major(const void *src, int64_t mn, int64_t kb, int64_t ld_src,
+                                           dgk_dtype_id dtype, void *dst, int64_t ld_dst);
+
+/* e4m3 is OCP E4M3FN: sign, 4 exponent bits (bias 7), 3 mantissa bits, largest finite
+ * 448 (0x7e), no infinities, NaN = 0x7f / 0xff. f32 -> e4m3 rounds to nearest, ties to
+ * even; finite values above 448 and +-inf saturate to +-448 (PTX cvt .satfinite); NaN
+ * gives 0x7f; the sign of zero (and of values that round to zero) is kept. */
+uint8_t dgk_host_f32_to_e4m3(float x);
+float dgk_host_e4m3_to_f32(uint8_t q);
+/* UE8M0 byte e -> 2^(e - 127), decoded as the kernels do: e = 0 gives 0.0f (2^-127 is an
+ * f32 subnormal) and e = 255 (NaN in OCP MX) gives +inf. */
+float dgk_host_ue8m0_to_f32(uint8_t e);
+/* The UE8M0 byte of the smallest power of two >= s (1..254), for s a positive normal f32
+ * below 2^127; 0 (not a scale) for anything else. */
+uint8_t dgk_host_f32_to_ue8m0_ceil(float s);
+
+/* Quantize x f32 [rows, k] (row stride ldx) to e4m3 q [rows, k] (row stride ldq) as
+ * DeepSeek / DeepGEMM do: per block, scale = max(amax, 1e-4) / 448 in f32 (the clamp keeps
+ * all-zero blocks finite), or with sdtype ue8m0 that scale rounded up to a power of two;
+ * q = e4m3(x / scale). Inputs must be finite: a NaN or inf is DGK_EINVAL naming the
+ * element (outputs then partly written). A ragged last block (k % 128, rows % 128) is
+ * scaled over its own elements.
+ *   1x128 (per token, A and the weight gradient's operands): scales MN-major, s
+ *     [cdiv(k, 128), lds] with lds >= rows, padding [rows, lds) zeroed: the layout
+ *     dgk_gemm_fp8_nt reads when lds = dgk_fp8_scale_stride(rows, sdtype).
+ *   128x128 (per block, B): scales s [cdiv(rows, 128), lds] with lds >= cdiv(k, 128), the
+ *     padding zeroed: dgk_gemm_fp8_nt's SB. */
+dgk_status dgk_host_fp8_quant_1x128(const float *x, int64_t rows, int64_t k, int64_t ldx, uint8_t *q, int64_t ldq,
+                                    dgk_dtype_id sdtype, void *s, int64_t lds);
+dgk_status dgk_host_fp8_quant_128x128(const float *x, int64_t rows, int64_t k, int64_t ldx, uint8_t *q,
+                                      int64_t ldq, dgk_dtype_id sdtype, void *s, int64_t lds);
 
 #ifdef __cplusplus
 }

@@ -139,6 +139,11 @@ gpu-harness-emu-check: $(GH_EMU_DIR)/dgk-gemm-check $(GH_EMU_DIR)/dgk-bench
 	$(GH_EMU_DIR)/dgk-bench --shapes tiny --dtype bf16 --runner emu-cpu-bf16 --warmup 1 \
 	  --reps 2 --md $(GH_EMU_DIR)/bench.md --csv $(GH_EMU_DIR)/bench.csv > $(GH_EMU_DIR)/bench.log
 	@tail -2 $(GH_EMU_DIR)/bench.log
+	$(GH_EMU_DIR)/dgk-bench --shapes tiny --dtype fp8 --sections wgrad --runner emu-cpu-fp8-wgrad --warmup 1 \
+	  --reps 2 --md $(GH_EMU_DIR)/bench-wgrad.md > $(GH_EMU_DIR)/bench-wgrad.log
+	@grep -q 'emu-cpu-fp8-wgrad.*vs cublaslt-fp8-wgrad' $(GH_EMU_DIR)/bench-wgrad.log || \
+	  { cat $(GH_EMU_DIR)/bench-wgrad.log; echo "dgk-bench has no weight-gradient section"; exit 1; }
+	@tail -2 $(GH_EMU_DIR)/bench-wgrad.log
 
 .PHONY: gpu-harness-emu-check
 

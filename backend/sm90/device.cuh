@@ -26,6 +26,8 @@ struct dgk_bf16 { dgk_u16 bits; };
 struct dgk_f16 { dgk_u16 bits; };
 struct dgk_e4m3 { dgk_u8 bits; };
 struct dgk_e5m2 { dgk_u8 bits; };
+/* A UE8M0 scale: an unsigned 8-bit exponent e, worth 2^(e - 127) (no sign, no mantissa). */
+struct dgk_ue8m0 { dgk_u8 bits; };
 
 /* A CUtensorMap as the driver encodes it: 128 opaque bytes, 64-byte aligned. Kernels take
  * it as `const __grid_constant__ dgk_tensormap` so its address is a parameter-space address
@@ -500,6 +502,13 @@ DGK_DEV float dgk_ld_shared_f32(dgk_u32 addr)
     return v;
 }
 
+DGK_DEV dgk_u32 dgk_ld_shared_u8(dgk_u32 addr)
+{
+    dgk_u32 v;
+    asm volatile("ld.shared.u8 %0, [%1];" : "=r"(v) : "r"(addr) : "memory");
+    return v;
+}
+
 /* ---- conversions (9.7.9.21 cvt) --------------------------------------------------------- */
 
 /* Two f32 -> packed bf16x2 / f16x2, round to nearest even; `lo` lands in the low half. */
@@ -573,6 +582,14 @@ DGK_DEV float dgk_load_f32(const dgk_f16 *p) { return dgk_f16_to_f32(dgk_f16{__l
 DGK_DEV float dgk_load_f32(const dgk_e4m3 *p) { return dgk_e4m3_to_f32(dgk_e4m3{(dgk_u8)__ldg((const unsigned char *)p)}); }
 DGK_DEV float dgk_load_f32(const dgk_e5m2 *p) { return dgk_e5m2_to_f32(dgk_e5m2{(dgk_u8)__ldg((const unsigned char *)p)}); }
 DGK_DEV float dgk_load_f32(const int *p) { return (float)__ldg(p); }
+
+/* UE8M0 scale byte e -> 2^(e - 127), exactly, by writing e into the f32 exponent field
+ * (no conversion instruction). The two codes outside f32's normal range: e = 0 (2^-127,
+ * an f32 subnormal) reads as 0.0f, and e = 255 (NaN in OCP MX) as +inf, so a bad scale
+ * makes its outputs non-finite instead of quietly small. dgk_host_ue8m0_to_f32 (dgk.h)
+ * decodes the same way. */
+DGK_DEV float dgk_ue8m0_to_f32(dgk_u32 e) { return __uint_as_float(e << 23); }
+DGK_DEV float dgk_load_f32(const dgk_ue8m0 *p) { return dgk_ue8m0_to_f32(__ldg((const unsigned char *)p)); }
 
 /* Round through a narrow format and back (the epilogue's CAST op). */
 DGK_DEV float dgk_round_bf16(float x) { return dgk_bf16_to_f32(dgk_bf16{(dgk_u16)(dgk_pack_bf16x2(x, 0.0f) & 0xffffu)}); }

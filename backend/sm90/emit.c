@@ -74,7 +74,7 @@ void dgk_sm90_loc(dgk_sm90_ctx *e, dgk_loc loc, const char *what)
 static const char *const ctypes[DGK_DT_COUNT] = {
     [DGK_DT_F32] = "float",      [DGK_DT_BF16] = "dgk_bf16", [DGK_DT_F16] = "dgk_f16",
     [DGK_DT_E4M3] = "dgk_e4m3",  [DGK_DT_E5M2] = "dgk_e5m2", [DGK_DT_I32] = "int",
-    [DGK_DT_U32] = "unsigned int", [DGK_DT_I64] = "long long",
+    [DGK_DT_U32] = "unsigned int", [DGK_DT_I64] = "long long", [DGK_DT_UE8M0] = "dgk_ue8m0",
 };
 
 const char *dgk_sm90_ctype(dgk_dtype t)

@@ -242,6 +242,25 @@ static void check_sb_per_column(checker *c)
         FAIL(c, f->loc, "the B scale stage holds %d bytes, less than BN = %d f32 values", p->smem.sb_stage_bytes, p->bn);
 }
 
+/* The scale dtypes the plan says are those of the scale tensors' arguments; a UE8M0 A
+ * scale row of BM bytes is a legal TMA box (a multiple of 16 bytes). */
+static void check_scale_dtypes(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_fp8 *f = &p->fp8;
+    dgk_dtype sa = f->sa_ue8m0 ? DGK_DT_UE8M0 : DGK_DT_F32, sb = f->sb_ue8m0 ? DGK_DT_UE8M0 : DGK_DT_F32;
+    if (f->sa_arg >= 0 && f->sa_arg < p->nargs && p->args[f->sa_arg].dtype != sa)
+        FAIL(c, f->loc, "the A scale tensor is %s but the plan reads it as %s", dgk_dtype_name(p->args[f->sa_arg].dtype),
+             dgk_dtype_name(sa));
+    if (f->sb_arg >= 0 && f->sb_arg < p->nargs && p->args[f->sb_arg].dtype != sb)
+        FAIL(c, f->loc, "the B scale tensor is %s but the plan reads it as %s", dgk_dtype_name(p->args[f->sb_arg].dtype),
+             dgk_dtype_name(sb));
+    if (f->sb_ue8m0 && f->sb_per_column)
+        FAIL(c, f->loc, "1x128 B scales are lowered as f32 only");
+    if (f->sa_ue8m0 && p->bm % 16)
+        FAIL(c, f->loc, "BM = %d ue8m0 A scales are a TMA row of %d bytes, not a multiple of 16", p->bm, p->bm);
+}
+
 static void check_fp8(checker *c)
 {
     const dgk_plan *p = c->p;
@@ -254,6 +273,7 @@ static void check_fp8(checker *c)
         FAIL(c, f->loc, "FP8 promotion is lowered for 128-wide scale blocks with BK = 128 (have %d, %d, BK %d)",
              f->block_k, f->block_n, p->bk);
     need_arg(c, f->sa_arg, DGK_ARG_TMA, f->loc, "the A scale tensor");
+    check_scale_dtypes(c);
     if (f->sb_per_column) {
         check_sb_per_column(c);
         return;

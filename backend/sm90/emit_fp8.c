@@ -12,19 +12,29 @@
  * scales. With plan->fp8.sb_per_column (B scaled 1x128, the weight gradient), SB is a row
  * of BN values per K block that the producer loads into each stage beside SA's; each
  * thread reads its two columns of every 8-column group from the stage while promoting,
- * so a stage is released only after the promotion of its block. */
+ * so a stage is released only after the promotion of its block. UE8M0 scales (plan
+ * fp8.sa_ue8m0 / sb_ue8m0) are bytes in the stage or in global memory, widened to f32 by
+ * dgk_ue8m0_to_f32 where they are read; the promotion itself is the same. */
 #include <stdio.h>
 
 #include "emit_internal.h"
 
+/* UE8M0 A scales are bytes in the stage, widened to f32 as they are read. */
 static void emit_read_sa_helper(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "// this thread's A scales in a stage: rows lane/4 and lane/4 + 8 of each 16-row slice");
+    int ue = e->p->fp8.sa_ue8m0;
+    dgk_sm90_line(e, "// this thread's A scales in a stage: rows lane/4 and lane/4 + 8 of each 16-row slice%s",
+                  ue ? " (ue8m0 bytes)" : "");
     dgk_sm90_open(e, "static __device__ __forceinline__ void read_sa(float (&sa)[WG_M64][2], dgk_u32 addr)");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
-    dgk_sm90_line(e, "sa[mi][0] = dgk_ld_shared_f32(addr + 4 * (mi * 64));");
-    dgk_sm90_line(e, "sa[mi][1] = dgk_ld_shared_f32(addr + 4 * (mi * 64 + 8));");
+    if (ue) {
+        dgk_sm90_line(e, "sa[mi][0] = dgk_ue8m0_to_f32(dgk_ld_shared_u8(addr + (mi * 64)));");
+        dgk_sm90_line(e, "sa[mi][1] = dgk_ue8m0_to_f32(dgk_ld_shared_u8(addr + (mi * 64 + 8)));");
+    } else {
+        dgk_sm90_line(e, "sa[mi][0] = dgk_ld_shared_f32(addr + 4 * (mi * 64));");
+        dgk_sm90_line(e, "sa[mi][1] = dgk_ld_shared_f32(addr + 4 * (mi * 64 + 8));");
+    }
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
 }
@@ -146,7 +156,8 @@ void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e)
     }
     if (e->p->fp8.overlap)
         dgk_sm90_line(e, "float tmp1[WG_M64][N_INSTS][INST_N / 2], sa1[WG_M64][2];");
-    dgk_sm90_line(e, "const dgk_u32 sa_base = dgk_smem_u32(smem_sa) + 4 * (consumer * WG_ROWS + warp * 16 + lane / 4);");
+    dgk_sm90_line(e, "const dgk_u32 sa_base = dgk_smem_u32(smem_sa) + %d * (consumer * WG_ROWS + warp * 16 + lane / 4);",
+                  dgk_sm90_sa_bytes(e->p));
     if (e->p->fp8.sb_per_column)
         dgk_sm90_line(e, "const dgk_u32 sb_base = dgk_smem_u32(smem_sb) + 4 * (2 * (lane %% 4));  // this thread's first column");
 }
@@ -164,6 +175,7 @@ static void emit_tile_setup(dgk_sm90_ctx *e)
     const dgk_plan_fp8 *f = &e->p->fp8;
     char nb[32], sbuf[32];
     const char *sbp = e->p->args[f->sb_arg].name, *stride = sb_stride(e, sbuf, sizeof sbuf);
+    const char *sbt = dgk_sm90_ctype(e->p->args[f->sb_arg].dtype);  /* float, or dgk_ue8m0 bytes */
     dgk_sm90_loc(e, f->loc, f->sb_per_column ? "FP8 promotion: acc += (A x B) * SA[row] * SB[col] per 128-wide K block"
                                              : "FP8 promotion: acc += (A x B) * SA[row] * SB[col / 128] per 128-wide K block");
     dgk_sm90_line(e, "#pragma unroll");
@@ -179,17 +191,18 @@ static void emit_tile_setup(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "const int sb_row = min(n_block * BN / 128, sb_rows - 1);");
     if (f->sb_grouped) {
         dgk_sm90_line(e, "// this tile's group's B scales");
-        dgk_sm90_line(e, "const float *const sb_group = %s + (long long)group * %s;", sbp, e->p->args[f->sb_group_stride_arg].name);
+        dgk_sm90_line(e, "const %s *const sb_group = %s + (long long)group * %s;", sbt, sbp,
+                      e->p->args[f->sb_group_stride_arg].name);
         sbp = "sb_group";
     }
     /* split-K: kb counts from the slice's start; k_grouped: from the tile's group's first block */
     const char *first = dgk_sm90_split(e->p) || e->p->sched.kind == DGK_SCHED_K_GROUPED ? " + k_first" : "";
-    dgk_sm90_line(e, "const float *const sb_lo_ptr = %s + (long long)sb_row * %s%s;", sbp, stride, first);
+    dgk_sm90_line(e, "const %s *const sb_lo_ptr = %s + (long long)sb_row * %s%s;", sbt, sbp, stride, first);
     if (f->sb_straddle) {
         dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
         dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
-        dgk_sm90_line(e, "const float *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s%s;", sbp,
-                      stride, first);
+        dgk_sm90_line(e, "const %s *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s%s;", sbt,
+                      sbp, stride, first);
     }
     /* slot n holds the B scale(s) of the next K block that temporary n will hold */
     int slots = f->overlap ? 2 : 1;

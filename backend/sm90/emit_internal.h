@@ -97,6 +97,9 @@ void dgk_sm90_emit_debug_word(dgk_sm90_ctx *e);
 void dgk_sm90_emit_debug_helpers(dgk_sm90_ctx *e);
 void dgk_sm90_emit_debug_check(dgk_sm90_ctx *e);
 
+/* Bytes of one FP8 A scale in shared memory: 1 for UE8M0, 4 for f32 (plan fp8.sa_ue8m0). */
+int dgk_sm90_sa_bytes(const dgk_plan *p);
+
 /* Expression text for problem extents M, N, K (a constant or the parameter's name). */
 void dgk_sm90_emit_kblocks(dgk_sm90_ctx *e, char *buf, int n);
 const char *dgk_sm90_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *dim, char *buf, int n);

@@ -11,6 +11,11 @@ static int align_up(int x, int a)
     return (x + a - 1) / a * a;
 }
 
+int dgk_sm90_sa_bytes(const dgk_plan *p)
+{
+    return p->fp8.sa_ue8m0 ? 1 : 4;
+}
+
 /* Offsets, in order: A stages, B stages (1024-aligned: the 128B swizzle atom), FP8 A-scale
  * stages, output staging (1024-aligned: TMA store boxes are swizzled), barriers. */
 static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
@@ -24,7 +29,7 @@ static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
     int off = s->b_off + p->stages * s->b_stage_bytes;
     if (p->fp8.enabled) {
         s->sa_off = off;
-        s->sa_stage_bytes = align_up(p->bm * 4, 128);
+        s->sa_stage_bytes = align_up(p->bm * dgk_sm90_sa_bytes(p), 128);
         off += p->stages * s->sa_stage_bytes;
     }
     if (p->fp8.enabled && p->fp8.sb_per_column) {
@@ -113,7 +118,7 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
                       s->sb_stage_bytes);
     dgk_sm90_line(e, "// bytes TMA delivers into one stage of one CTA (multicast chunks from peers included)");
     dgk_sm90_line(e, "enum { STAGE_TX_BYTES = %d };",
-                  e->a.stage_bytes + e->b.stage_bytes + (p->fp8.enabled ? p->bm * 4 : 0) +
+                  e->a.stage_bytes + e->b.stage_bytes + (p->fp8.enabled ? p->bm * dgk_sm90_sa_bytes(p) : 0) +
                       (p->fp8.sb_per_column ? p->bn * 4 : 0));
     dgk_sm90_line(e, "// a stage is free once every consumer warp of every CTA in the cluster released it");
     dgk_sm90_line(e, "enum { EMPTY_ARRIVALS = 4 * CONSUMERS * CLUSTER };");
@@ -176,7 +181,8 @@ void dgk_sm90_emit_smem_carve(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_u8 *const smem_b = smem + SMEM_B;    // STAGES x B_STAGE_BYTES, %dB swizzle",
                   (int)e->p->b.swizzle);
     if (e->p->fp8.enabled)
-        dgk_sm90_line(e, "dgk_u8 *const smem_sa = smem + SMEM_SA;  // STAGES x BM f32 A scales");
+        dgk_sm90_line(e, "dgk_u8 *const smem_sa = smem + SMEM_SA;  // STAGES x BM %s A scales",
+                      e->p->fp8.sa_ue8m0 ? "ue8m0" : "f32");
     if (e->p->fp8.sb_per_column)
         dgk_sm90_line(e, "dgk_u8 *const smem_sb = smem + SMEM_SB;  // STAGES x BN f32 B scales");
     dgk_sm90_line(e, "dgk_u8 *const smem_d = smem + SMEM_D;    // CONSUMERS x D_BOXES x D_BOX_BYTES output staging");

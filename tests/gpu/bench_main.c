@@ -6,7 +6,9 @@
  * (shape, runner) with time, TFLOPS, GB/s and the ratio to each baseline of its dtype
  * (baseline time / runner time: > 1 is faster), then the geometric mean of the
  * ratios; --md and --csv write the same numbers under a header naming the card, the
- * CUDA and driver versions and the date. */
+ * CUDA and driver versions and the date. With FP8 NT a second section times the
+ * accumulating runners (the FP8 weight gradient, f32 D += A*B) on DeepGEMM's wgrad
+ * shapes against the cuBLASLt baselines that take an f32 D with a C addend. */
 #include "harness.h"
 
 #include <math.h>
@@ -24,6 +26,8 @@ static const char usage[] =
     "                           (default all; --list shows them)\n"
     "  --warmup N --reps N      runs before / timed runs per point (default 5 / 30)\n"
     "  --csv FILE --md FILE     also write the results as CSV / a markdown report\n"
+    "  --sections dense|wgrad|all  FP8 NT: dense GEMMs, the weight gradient (f32 D += A*B,\n"
+    "                           DeepGEMM's wgrad shapes), or both (default all)\n"
     "  --seed N                 input seed (default fresh)\n"
     "  --no-verify              time without checking results first\n"
     "  --list                   list the registered runners and exit\n";
@@ -42,6 +46,7 @@ typedef struct cell {
 typedef struct section {
     gh_dtype in;
     gh_layout layout;
+    int wgrad;  /* the weight-gradient section: f32 D += A*B (accumulating runners) */
     int nshapes, nrun;
     gh_shape shapes[GH_MAX_SHAPES];
     const gh_runner *run[MAX_RUN];
@@ -81,9 +86,18 @@ static void say(const char *fmt, ...)
 
 /* --- choosing runners ---------------------------------------------------------------- */
 
+/* What D is in a section, for headings and reports. */
+static const char *out_title(const section *x)
+{
+    return x->wgrad ? "f32 out, D += A*B (weight gradient)" : "bf16 out";
+}
+
+/* The runners whose claim covers the section's problems: BF16 output without C, or for
+ * the weight gradient f32 output with C (accumulating runners, and the baselines that
+ * compute D = A*B + C in f32). */
 static void pick_runners(bench *b, section *x)
 {
-    gh_problem p = {64, 256, 256, x->layout, x->in, GH_BF16, GH_RECIPE_NONE, 0};
+    gh_problem p = {64, 256, 256, x->layout, x->in, x->wgrad ? GH_F32 : GH_BF16, GH_RECIPE_NONE, x->wgrad};
     x->nrun = 0;
     for (int i = 0; i < gh_runner_count && x->nrun < MAX_RUN; i++) {
         const gh_runner *r = &gh_runners[i];
@@ -173,8 +187,8 @@ static void print_point(const section *x, int si, int ri)
 
 static void print_section_head(const section *x)
 {
-    printf("\n== %s %s, %s out: median us, TFLOPS, GB/s, ratio = baseline time / runner time "
-           "(vs", gh_dtype_name(x->in), gh_layout_name(x->layout), "bf16");
+    printf("\n== %s %s, %s: median us, TFLOPS, GB/s, ratio = baseline time / runner time "
+           "(vs", gh_dtype_name(x->in), gh_layout_name(x->layout), out_title(x));
     for (int bi = 0; bi < x->nrun; bi++)
         if (x->run[bi]->kind == GH_BASELINE)
             printf(" %s", x->run[bi]->name);
@@ -199,7 +213,8 @@ static double geomean(const section *x, int bi, int ri, int *count)
 /* Geometric means to stdout (and the closing summary). */
 static void say_geomeans(const section *x)
 {
-    say("geometric mean of ratios (%s %s):\n", gh_dtype_name(x->in), gh_layout_name(x->layout));
+    say("geometric mean of ratios (%s %s%s):\n", gh_dtype_name(x->in), gh_layout_name(x->layout),
+        x->wgrad ? " weight gradient" : "");
     for (int ri = 0; ri < x->nrun; ri++) {
         say("  %-22s", x->run[ri]->name);
         for (int bi = 0; bi < x->nrun; bi++) {
@@ -262,8 +277,8 @@ static void md_row(const section *x, FILE *md, int si, int ri)
 
 static void md_section(const section *x, FILE *md)
 {
-    fprintf(md, "\n## %s %s (bf16 out)\n\n| M | N | K | runner | us | TFLOPS | GB/s |",
-            gh_dtype_name(x->in), gh_layout_name(x->layout));
+    fprintf(md, "\n## %s %s (%s)\n\n| M | N | K | runner | us | TFLOPS | GB/s |",
+            gh_dtype_name(x->in), gh_layout_name(x->layout), out_title(x));
     md_baseline_columns(x, md, " vs %s |");
     fprintf(md, " diff |\n|--:|--:|--:|:--|--:|--:|--:|");
     md_baseline_columns(x, md, "--:|");
@@ -280,8 +295,8 @@ static void csv_section(const section *x, FILE *csv)
         for (int ri = 0; ri < x->nrun; ri++) {
             const gh_shape *sh = &x->shapes[si];
             const cell *c = &x->cells[si][ri];
-            fprintf(csv, "%s,%s,bf16,%d,%d,%d,%s,%s,", gh_dtype_name(x->in),
-                    gh_layout_name(x->layout), sh->m, sh->n, sh->k, x->run[ri]->name,
+            fprintf(csv, "%s,%s,%s,%d,%d,%d,%s,%s,", gh_dtype_name(x->in),
+                    gh_layout_name(x->layout), x->wgrad ? "f32+=" : "bf16", sh->m, sh->n, sh->k, x->run[ri]->name,
                     x->run[ri]->kind == GH_BASELINE ? "baseline" : "under-test");
             if (c->state == CELL_TIMED)
                 fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.3e,ok\n", c->tm.median_us, c->tm.min_us,
@@ -315,14 +330,16 @@ static int bench_shape(bench *b, section *x, int si)
     return b->dead ? GH_ERROR : GH_OK;
 }
 
-static int bench_section(bench *b, gh_dtype in, gh_layout layout)
+static int bench_section(bench *b, gh_dtype in, gh_layout layout, int wgrad)
 {
     section *x = &sec;
     gh_shape all[GH_MAX_SHAPES];
-    int n = gh_shapes_bench(b->o->shapes, all, GH_MAX_SHAPES);
+    int n = wgrad ? gh_shapes_wgrad_bench(b->o->shapes, all, GH_MAX_SHAPES)
+                  : gh_shapes_bench(b->o->shapes, all, GH_MAX_SHAPES);
     memset(x, 0, sizeof *x);
     x->in = in;
     x->layout = layout;
+    x->wgrad = wgrad;
     for (int i = 0; i < n; i++) {
         x->shapes[x->nshapes] = all[i];
         x->shapes[x->nshapes++].layout = layout;
@@ -406,7 +423,10 @@ static int run_all(bench *b)
                        gh_layout_name((gh_layout)l));
                 continue;
             }
-            GH_TRY(bench_section(b, (gh_dtype)in, (gh_layout)l));
+            if (in != GH_E4M3 || (b->o->sections & GH_SECTION_DENSE))
+                GH_TRY(bench_section(b, (gh_dtype)in, (gh_layout)l, 0));
+            if (in == GH_E4M3 && (b->o->sections & GH_SECTION_WGRAD))
+                GH_TRY(bench_section(b, (gh_dtype)in, (gh_layout)l, 1));
         }
     }
     return GH_OK;

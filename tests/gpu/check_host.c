@@ -148,6 +148,20 @@ static void test_shapes(void)
            "accumulate quick 6, tiny 16, unknown set an error");
     expect(gh_unchanged_allowed(1000) == 8 && gh_unchanged_allowed(4096ull * 129280) == 60,
            "unchanged elements allowed: 8 + n / 1e7");
+    n = gh_shapes_wgrad_bench("full", v, GH_MAX_SHAPES);
+    all = 1;
+    for (int i = 0; i < n; i++)
+        all &= v[i].layout == GH_NT && v[i].out == GH_F32 && v[i].has_c && v[i].n == 4096 && v[i].k % 128 == 0;
+    for (int j = 0; j < 7; j++)
+        all &= has_shape(v, n, nk[j][0], 4096, nk[j][1], GH_NT, GH_F32, 1);
+    expect(n == 7 && all, "wgrad bench full = DeepGEMM's wgrad GEMMs: M = N_dense, N = 4096, K = K_dense, f32 +C");
+    expect(gh_shapes_wgrad_bench("quick", v, GH_MAX_SHAPES) == 3 && has_shape(v, 3, 24576, 4096, 1536, GH_NT, GH_F32, 1) &&
+               gh_shapes_wgrad_bench("tiny", v, GH_MAX_SHAPES) == 2 && gh_shapes_wgrad_bench("nope", v, GH_MAX_SHAPES) == -1,
+           "wgrad bench quick 3, tiny 2, unknown set an error");
+    expect(gh_shapes_wgrad_bench("large", v, GH_MAX_SHAPES) == 7 &&
+               gh_shapes_wgrad_bench("256x512x1024,128x64x256", v, GH_MAX_SHAPES) == 2 &&
+               has_shape(v, 2, 256, 512, 1024, GH_NT, GH_F32, 1) && has_shape(v, 2, 128, 64, 256, GH_NT, GH_F32, 1),
+           "wgrad bench large = full; listed MxNxK shapes as f32 +C");
 }
 
 /* --- registry, options, names ------------------------------------------------------------- */
@@ -164,6 +178,11 @@ static void test_registry(void)
             unique &= strcmp(gh_runners[i].name, gh_runners[j].name) != 0;
     expect(unique, "runner names are unique");
     expect(lt16 && blk && gh_runner_find("cublaslt-fp8-tensor"), "the three baselines are registered");
+    const gh_runner *ltw = gh_runner_find("cublaslt-fp8-wgrad");
+    gh_problem wp = {128, 256, 512, GH_NT, GH_E4M3, GH_F32, GH_RECIPE_NONE, 1};
+    expect(ltw && ltw->kind == GH_BASELINE && ltw->recipe == GH_RECIPE_WGRAD && gh_runner_applies(ltw, &wp) &&
+               !gh_runner_applies(ltw, &f8),
+           "cublaslt-fp8-wgrad: a 1x128/1x128 f32-accumulating baseline, not a dense one");
     expect(lt16 && gh_runner_applies(lt16, &bf) && !gh_runner_applies(lt16, &f8),
            "cublaslt-bf16 takes bf16 in any layout, not fp8");
     expect(blk && gh_runner_applies(blk, &f8) && blk->recipe == GH_RECIPE_BLOCK,
@@ -180,6 +199,10 @@ static void test_registry(void)
     acc.has_c = 1;
     acc.out = GH_BF16;
     expect(wg && !gh_runner_applies(wg, &acc), "an accumulating runner needs f32 out");
+    const gh_runner *ue = gh_runner_find("dgk-fp8-ue8m0");
+    gh_problem dense = {128, 256, 512, GH_NT, GH_E4M3, GH_BF16, GH_RECIPE_NONE, 0};
+    expect(ue && ue->recipe == GH_RECIPE_BLOCK_UE8M0 && gh_runner_applies(ue, &dense) && !(ue->caps & GH_CAP_ACCUMULATE),
+           "dgk-fp8-ue8m0 takes the dense FP8 cases with power-of-two scales");
 #endif
 }
 
@@ -204,6 +227,12 @@ static void test_opts(void)
            "bad flags are errors");
     gh_opts_default(&o);
     expect(gh_opts_parse(&o, 3, all) == 0 && o.layouts == 0xfu, "--layout all");
+    char *sec[] = {"x", "--sections", "wgrad"};
+    char *sec_bad[] = {"x", "--sections", "both"};
+    gh_opts_default(&o);
+    expect(o.sections == (GH_SECTION_DENSE | GH_SECTION_WGRAD), "both bench sections by default");
+    expect(gh_opts_parse(&o, 3, sec) == 0 && o.sections == GH_SECTION_WGRAD, "--sections wgrad");
+    expect(gh_opts_parse(&o, 3, sec_bad) == -1, "--sections takes dense, wgrad or all");
 }
 
 static void test_names(void)

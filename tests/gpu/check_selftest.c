@@ -9,7 +9,10 @@
  *   quant:  FP8 quantize -> dequantize round trips under the bar for each recipe,
  *           scales recomputed on the host at their documented positions (MN-major A
  *           scales with NaN padding, [N/128][K/128] B scales incl. a partial block,
- *           powers of two for UE8M0). */
+ *           powers of two for UE8M0);
+ *   ue8m0:  f32 power-of-two scales to UE8M0 bytes (the dgk-fp8-ue8m0 runner's input):
+ *           the exponent field for powers of two, 0xff for anything else and for the
+ *           padding. */
 #include "check.h"
 
 #include <math.h>
@@ -384,10 +387,43 @@ static int selftest_quant(check_tally *t, uint64_t seed, cudaStream_t s)
     return rc;
 }
 
+/* --- ue8m0: byte scales from f32 powers of two -------------------------------------- */
+
+static int selftest_ue8m0(check_tally *t, cudaStream_t s)
+{
+    enum { ROWS = 2, COLS = 5, SLD = 6, DLD = 16 };
+    const float in[ROWS * SLD] = {1.0f, 0.5f, 1024.0f, 0x1p-22f, 0x1p-126f, NAN,
+                                  1.5f, 0.0f, -2.0f, INFINITY, 0x1p127f, 7.0f};
+    const unsigned char want[ROWS * COLS] = {127, 126, 137, 105, 1, 0xff, 0xff, 0xff, 0xff, 254};
+    unsigned char got[ROWS * DLD];
+    float *src = NULL;
+    void *dst = NULL;
+    GH_TRY(gh_malloc((void **)&src, sizeof in));
+    GH_TRY(gh_malloc(&dst, sizeof got));
+    CUDA_OR_FAIL(cudaMemcpy(src, in, sizeof in, cudaMemcpyHostToDevice));
+    GH_TRY(gh_scales_to_ue8m0(src, ROWS, COLS, SLD, dst, DLD, s));
+    CUDA_OR_FAIL(cudaStreamSynchronize(s));
+    GH_TRY(to_host(got, dst, sizeof got));
+    int bad = -1;
+    for (int i = 0; i < ROWS * DLD && bad < 0; i++) {
+        int r = i / DLD, c = i % DLD;
+        if (got[i] != (c < COLS ? want[r * COLS + c] : 0xff))
+            bad = i;
+    }
+    if (bad < 0)
+        check_report(t, CHECK_PASS, "self-test ue8m0 bytes", "exponent fields, 0xff for non-powers of two and padding");
+    else
+        check_report(t, CHECK_FAIL, "self-test ue8m0 bytes", "byte %d is 0x%02x", bad, got[bad]);
+    gh_free(src);
+    gh_free(dst);
+    return GH_OK;
+}
+
 int check_selftests(check_tally *t, uint64_t seed, cudaStream_t s)
 {
     GH_TRY(selftest_ref(t, seed, s));
     GH_TRY(selftest_diff(t, seed, s));
     GH_TRY(selftest_quant(t, seed, s));
+    GH_TRY(selftest_ue8m0(t, s));
     return GH_OK;
 }

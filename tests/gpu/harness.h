@@ -95,8 +95,9 @@ typedef enum gh_layout {
  *   tensor: one f32 scale for all of A and one for all of B;
  *   block:  A per token 1x128 (f32, stored MN-major [K/128][align(M,4)]),
  *           B per block 128x128 (f32, stored [cdiv(N,128)][K/128]);
- *   block-ue8m0: as block, each scale rounded up to a power of two (still stored
- *           as f32; packing into ue8m0 bytes is an SM100 concern);
+ *   block-ue8m0: as block, each scale rounded up to a power of two (stored as f32;
+ *           the dgk-fp8-ue8m0 runner repacks them into UE8M0 bytes with
+ *           gh_scales_to_ue8m0, A's rows padded to a multiple of 16 for TMA);
  *   wgrad:  A and B both per row 1x128 (DeepGEMM's weight gradient): SA as in block,
  *           SB f32 stored MN-major [K/128][align(N,4)], one per column of D and 128 of K. */
 #define GH_RECIPES(X) \
@@ -191,6 +192,9 @@ int gh_runner_applies(const gh_runner *r, const gh_problem *p);
 int gh_cublaslt_bf16(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
 int gh_cublaslt_fp8_tensor(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
 int gh_cublaslt_fp8_block(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
+/* The weight-gradient recipe (GH_RECIPE_WGRAD): both operands 1x128, D f32 += A*B in
+ * place (an accumulating runner: D starts as C). */
+int gh_cublaslt_fp8_wgrad(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
 void gh_cublaslt_release(void);
 /* "cuBLASLt 13.0.0.19" style, for report headers. */
 void gh_cublaslt_version(char *buf, size_t len);
@@ -317,6 +321,13 @@ int gh_quant_tensor(const void *x16, size_t n, void *q, float *scale, cudaStream
  * above (kind 0: 1x128 with ld; 1: 128x128 with ld; 2: tensor). */
 int gh_dequant(const void *q, int rows, int k, const float *scale, int64_t ld, int kind,
                float *x, cudaStream_t s);
+/* UE8M0 bytes (dgk's scale format: byte e worth 2^(e - 127)) from f32 power-of-two
+ * scales: src [rows][src_ld] -> dst [rows][dst_ld], columns [0, cols) converted, the
+ * padding [cols, dst_ld) and every non-power-of-two, NaN, zero or negative scale set to
+ * 0xff (read by dgk as +inf, so a kernel that uses one shows it). For the
+ * dgk-fp8-ue8m0 runner, whose kernel reads the 1x128/128x128-ue8m0 recipe as bytes. */
+int gh_scales_to_ue8m0(const float *src, int64_t rows, int64_t cols, int64_t src_ld, void *dst,
+                       int64_t dst_ld, cudaStream_t s);
 /* f32 copy of n BF16 elements (the self-test's reference side). */
 int gh_bf16_to_f32(const void *x16, size_t n, float *x, cudaStream_t s);
 
@@ -407,6 +418,11 @@ int gh_shapes_check(const char *set, gh_dtype in, gh_shape *out, int max);
  * M in {1,64,128,4096}, NT, f32 out, +C as D's starting value ("full", 36 cases); a
  * 6-shape subset ("quick"); the tiny shapes the same way ("tiny", 16). */
 int gh_shapes_accumulate(const char *set, gh_shape *out, int max);
+/* dgk-bench's weight-gradient section (accumulating runners, f32 D += A*B from C):
+ * DeepGEMM's wgrad GEMMs, M = N_dense, N = 4096 tokens, K = K_dense for its 7 dense
+ * (N, K) ("full", also "large": all are), 3 of them ("quick"), 2 small ragged shapes
+ * ("tiny"), or the shapes "MxNxK[,MxNxK...]" (f32 out, +C). */
+int gh_shapes_wgrad_bench(const char *set, gh_shape *out, int max);
 #define GH_MAX_SHAPES 256
 
 /* --- command line (harness_cli.c), shared by the two programs ------------------------ */
@@ -422,10 +438,14 @@ typedef struct gh_opts {
     int verify;                  /* --no-verify clears */
     int self_test;               /* --no-self-test clears */
     int list;                    /* --list */
+    unsigned sections;           /* dgk-bench --sections dense|wgrad|all: GH_SECTION_* bits
+                                    (FP8 NT: dense GEMMs, the weight gradient) */
 } gh_opts;
 
+enum { GH_SECTION_DENSE = 1u, GH_SECTION_WGRAD = 2u };
+
 /* Defaults: all dtypes, layouts 0, shapes "full", fresh seed, 5 warm-up + 30 reps,
- * verify and self-test on. */
+ * verify and self-test on, both bench sections. */
 void gh_opts_default(gh_opts *o);
 /* Parses argv; returns 0, or -1 after gh_set_error for an unknown or malformed flag. */
 int gh_opts_parse(gh_opts *o, int argc, char **argv);

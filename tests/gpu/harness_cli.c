@@ -16,6 +16,18 @@ void gh_opts_default(gh_opts *o)
     o->reps = 30;
     o->verify = 1;
     o->self_test = 1;
+    o->sections = GH_SECTION_DENSE | GH_SECTION_WGRAD;
+}
+
+static int parse_sections(gh_opts *o, const char *v)
+{
+    int dense = strcmp(v, "dense") == 0, wgrad = strcmp(v, "wgrad") == 0, all = strcmp(v, "all") == 0;
+    if (!dense && !wgrad && !all) {
+        gh_set_error("--sections %s: expected dense, wgrad or all", v);
+        return -1;
+    }
+    o->sections = (dense || all ? GH_SECTION_DENSE : 0u) | (wgrad || all ? GH_SECTION_WGRAD : 0u);
+    return 0;
 }
 
 static int parse_dtype(gh_opts *o, const char *v)
@@ -91,6 +103,8 @@ static int with_value(gh_opts *o, const char *flag, const char *v)
         return parse_shapes(o, v);
     if (strcmp(flag, "--seed") == 0)
         return parse_seed(o, v);
+    if (strcmp(flag, "--sections") == 0)
+        return parse_sections(o, v);
     if (strcmp(flag, "--warmup") == 0)
         return parse_int(flag, v, 0, &o->warmup);
     if (strcmp(flag, "--reps") == 0)

@@ -7,6 +7,9 @@
  *   cublaslt-fp8-block   e4m3 x e4m3 with DeepSeek's scales: the activations (our A)
  *                        1x128 (CUBLASLT_MATMUL_MATRIX_SCALE_VEC128_32F), the weights
  *                        (our B) 128x128 (..._BLK128x128_32F)
+ *   cublaslt-fp8-wgrad   the weight-gradient recipe: both operands 1x128 (VEC128_32F on
+ *                        each), f32 D += A*B (beta = 1 with C = D, in place); where the
+ *                        installed cuBLASLt has no algorithm for it the case is a SKIP
  *
  * Our row-major D [M,N] is cuBLAS's column-major N x M, so cuBLAS's A is our B and
  * its B our A (gh_lt_map_of). For FP8 cuBLASLt wants its A transposed and its B not
@@ -25,7 +28,7 @@
 
 #define WORKSPACE_BYTES ((size_t)32 << 20)
 
-typedef enum lt_kind { LT_BF16, LT_FP8_TENSOR, LT_FP8_BLOCK, LT_KIND_COUNT } lt_kind;
+typedef enum lt_kind { LT_BF16, LT_FP8_TENSOR, LT_FP8_BLOCK, LT_FP8_WGRAD, LT_KIND_COUNT } lt_kind;
 
 typedef struct lt_plan {
     int valid;
@@ -179,6 +182,29 @@ static int block_scales(lt_plan *pl, cudaStream_t s)
     return GH_OK;
 }
 
+/* Both 1x128 (VEC128): cuBLAS's B (our A) [K/128][M] and its A (our B) [K/128][N], each
+ * with leading dimension exactly M / N (ours are padded to a multiple of 4). */
+static int wgrad_scales(lt_plan *pl, cudaStream_t s)
+{
+    const gh_problem *p = &pl->p;
+    const gh_buffers *b = &pl->b;
+    int64_t kb = p->k / 128;
+    pl->scale_b = b->sa;
+    pl->scale_a = b->sb;
+    if (b->sa_ld != p->m) {
+        GH_TRY(repack(&pl->pack_b, p->m, b->sa, b->sa_ld, p->m, kb, s));
+        pl->scale_b = pl->pack_b;
+    }
+    if (b->sb_ld != p->n) {
+        GH_TRY(repack(&pl->pack_a, p->n, b->sb, b->sb_ld, p->n, kb, s));
+        pl->scale_a = pl->pack_a;
+    }
+    int32_t mode = CUBLASLT_MATMUL_MATRIX_SCALE_VEC128_32F;
+    GH_TRY(set_attr(pl->op, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, &mode, sizeof mode));
+    GH_TRY(set_attr(pl->op, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, &mode, sizeof mode));
+    return GH_OK;
+}
+
 static int make_desc(lt_plan *pl, lt_kind kind, const gh_lt_map *m, cudaStream_t s)
 {
     cublasOperation_t ta = m->trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -192,6 +218,8 @@ static int make_desc(lt_plan *pl, lt_kind kind, const gh_lt_map *m, cudaStream_t
     pl->scale_b = pl->b.sa;
     if (kind == LT_FP8_BLOCK)
         GH_TRY(block_scales(pl, s));
+    if (kind == LT_FP8_WGRAD)
+        GH_TRY(wgrad_scales(pl, s));
     GH_TRY(set_attr(pl->op, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &pl->scale_a,
                     sizeof pl->scale_a));
     GH_TRY(set_attr(pl->op, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &pl->scale_b,
@@ -240,7 +268,7 @@ static int plan_build(lt_plan *pl, lt_kind kind, const gh_problem *p, const gh_b
 static int check_problem(lt_kind kind, const gh_problem *p)
 {
     static const gh_recipe want[LT_KIND_COUNT] = {GH_RECIPE_NONE, GH_RECIPE_TENSOR,
-                                                  GH_RECIPE_BLOCK};
+                                                  GH_RECIPE_BLOCK, GH_RECIPE_WGRAD};
     if (p->recipe != want[kind] || (kind == LT_BF16) != (p->in == GH_BF16)) {
         gh_set_error("cuBLASLt runner given %s input with recipe %s",
                      gh_dtype_name(p->in), gh_recipe_name(p->recipe));
@@ -250,6 +278,10 @@ static int check_problem(lt_kind kind, const gh_problem *p)
         gh_set_error("cuBLASLt FP8 needs K-major A and B (NT), not %s",
                      gh_layout_name(p->layout));
         return GH_UNSUPPORTED;
+    }
+    if (kind == LT_FP8_WGRAD && (p->out != GH_F32 || !p->has_c)) {
+        gh_set_error("cublaslt-fp8-wgrad accumulates into an f32 D (needs a case with C)");
+        return GH_ERROR;
     }
     return GH_OK;
 }
@@ -270,7 +302,8 @@ static int run(lt_kind kind, const gh_problem *p, const gh_buffers *b, cudaStrea
             return rc;
         }
     }
-    const void *c = p->has_c ? b->c : b->d;
+    /* the weight gradient adds into D itself, as dgk_gemm_fp8_wgrad_nt does (D starts as C) */
+    const void *c = p->has_c && kind != LT_FP8_WGRAD ? b->c : b->d;
     LT(cublasLtMatmul(lt, pl->op, &alpha, b->b, pl->la, b->a, pl->lb, &beta, c, pl->lc, b->d,
                       pl->ld, &pl->algo, workspace, WORKSPACE_BYTES, s));
     return GH_OK;
@@ -289,4 +322,9 @@ int gh_cublaslt_fp8_tensor(const gh_problem *p, const gh_buffers *b, cudaStream_
 int gh_cublaslt_fp8_block(const gh_problem *p, const gh_buffers *b, cudaStream_t s)
 {
     return run(LT_FP8_BLOCK, p, b, s);
+}
+
+int gh_cublaslt_fp8_wgrad(const gh_problem *p, const gh_buffers *b, cudaStream_t s)
+{
+    return run(LT_FP8_WGRAD, p, b, s);
 }

@@ -169,6 +169,25 @@ __global__ void dequant_k(const unsigned char *q, int rows, int k, const float *
     }
 }
 
+/* A power-of-two f32 scale's exponent field is its UE8M0 byte (2^(e - 127)); anything
+ * else (NaN padding, a mantissa bit, zero, a sign) becomes 0xff, which dgk decodes as
+ * +inf, so a kernel that reads it produces non-finite output the check catches. */
+__device__ static unsigned char ue8m0_of(float s)
+{
+    unsigned b = __float_as_uint(s), e = b >> 23;
+    return (b & 0x807fffffu) || e == 0 || e == 0xff ? 0xff : (unsigned char)e;
+}
+
+__global__ void to_ue8m0_k(const float *src, int64_t rows, int64_t cols, int64_t src_ld,
+                           unsigned char *dst, int64_t dst_ld)
+{
+    int64_t n = rows * dst_ld, stride = (int64_t)gridDim.x * blockDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        int64_t r = i / dst_ld, c = i % dst_ld;
+        dst[i] = c < cols ? ue8m0_of(src[r * src_ld + c]) : 0xff;
+    }
+}
+
 __global__ void bf16_to_f32_k(const __nv_bfloat16 *x, size_t n, float *y)
 {
     size_t stride = (size_t)gridDim.x * blockDim.x;
@@ -251,6 +270,20 @@ extern "C" int gh_dequant(const void *q, int rows, int k, const float *scale, in
 {
     GH_LAUNCH(dequant_k, grid_for((size_t)rows * k), 256, s, (const unsigned char *)q, rows, k,
               scale, ld, kind, x);
+    GH_CUDA(cudaGetLastError());
+    return GH_OK;
+}
+
+extern "C" int gh_scales_to_ue8m0(const float *src, int64_t rows, int64_t cols, int64_t src_ld,
+                                  void *dst, int64_t dst_ld, cudaStream_t s)
+{
+    if (cols > src_ld || cols > dst_ld || rows < 1 || cols < 1) {
+        gh_set_error("gh_scales_to_ue8m0: %lld x %lld scales do not fit src_ld %lld / dst_ld %lld",
+                     (long long)rows, (long long)cols, (long long)src_ld, (long long)dst_ld);
+        return GH_ERROR;
+    }
+    GH_LAUNCH(to_ue8m0_k, grid_for((size_t)(rows * dst_ld)), 256, s, src, rows, cols, src_ld,
+              (unsigned char *)dst, dst_ld);
     GH_CUDA(cudaGetLastError());
     return GH_OK;
 }

@@ -202,6 +202,37 @@ int gh_shapes_accumulate(const char *set, gh_shape *out, int max)
     return finish(&l);
 }
 
+/* DeepGEMM's weight-gradient GEMMs (tests/generators.py, enumerate_normal, backward,
+ * SM90 FP8: 1D1D kernels, K-major, FP32 accumulated): for each dense (n, k) with m = 4096
+ * tokens, D [n, 4096] += A [n, k] . B [4096, k]^T. */
+static const int wgrad_tokens = 4096;
+static const gh_shape wgrad_tiny[] = {
+    {130, 264, 256, GH_NT, GH_F32, 1},
+    {392, 520, 384, GH_NT, GH_F32, 1},
+};
+
+int gh_shapes_wgrad_bench(const char *set, gh_shape *out, int max)
+{
+    list l = {out, 0, max};
+    if (strcmp(set, "tiny") == 0) {
+        push_table(&l, wgrad_tiny, COUNT(wgrad_tiny));
+    } else if (strcmp(set, "quick") == 0) {
+        static const int pick[] = {0, 2, 4}; /* (2112, 7168), (24576, 1536), (7168, 16384) */
+        for (int i = 0; i < COUNT(pick); i++)
+            push(&l, nk_main[pick[i]].n, (nk){wgrad_tokens, nk_main[pick[i]].k}, GH_NT, GH_F32, 1);
+    } else if (strcmp(set, "full") == 0 || strcmp(set, "large") == 0) {
+        for (int j = 0; j < COUNT(nk_main); j++)
+            push(&l, nk_main[j].n, (nk){wgrad_tokens, nk_main[j].k}, GH_NT, GH_F32, 1);
+    } else if (push_listed(&l, set) < 0) {
+        return -1;
+    }
+    for (int i = 0; i < finish(&l); i++) { /* listed shapes: the weight gradient's f32 D += A*B */
+        out[i].out = GH_F32;
+        out[i].has_c = 1;
+    }
+    return finish(&l);
+}
+
 int gh_shapes_check(const char *set, gh_dtype in, gh_shape *out, int max)
 {
     list l = {out, 0, max};

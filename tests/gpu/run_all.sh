@@ -9,6 +9,10 @@
 #          DGK_DEBUG=1 group-id check).
 #   bench: the runtime's timings, then dgk-bench for BF16 NT and FP8 NT against cuBLASLt,
 #          then dgk-grouped-bench (DeepGEMM's grouped shapes, DeepGEMM's numbers beside).
+#   check: (the FP8 run includes dgk-fp8-ue8m0, UE8M0 byte scales, and the weight
+#          gradient's accumulate set with dgk-fp8-wgrad and cublaslt-fp8-wgrad.)
+#   bench: (the FP8 run has two sections: dense GEMMs, then the weight gradient on
+#          DeepGEMM's wgrad shapes.)
 # The grouped programs exist only once libdgk has the grouped entry points (mk/gh.mk
 # links them then); where they were not built the step says so and is skipped.
 # Logs land in $OUT (else build/gpu-logs); kernels compile into a fresh cache, and
@@ -47,10 +51,10 @@ bench() {
     run bench.log "$build/gpu/rt_bench"
     run bench.log "$build/gpu/stock_overhead"
     run bench.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --md "$out/bench-bf16.md" --csv "$out/bench-bf16.csv"
-    run bench.log "$build/gpu/dgk-bench" --dtype fp8 --md "$out/bench-fp8.md" --csv "$out/bench-fp8.csv"
+    run bench.log "$build/gpu/dgk-bench" --dtype fp8 --sections all --md "$out/bench-fp8.md" --csv "$out/bench-fp8.csv"
     grouped bench.log dgk-grouped-bench --md "$out/bench-grouped.md" --csv "$out/bench-grouped.csv"
     grouped bench.log dgk-k-grouped --bench
-    grep -E -A4 "geometric mean|^SKIP  dgk-(k-)?grouped" "$out/bench.log" | tail -16
+    grep -E -A4 "geometric mean|^SKIP  dgk-(k-)?grouped" "$out/bench.log" | tail -24
     grep -E "^\| [0-9]|k-grouped-bench:" "$out/bench.log" | tail -8
 }
 case $what in

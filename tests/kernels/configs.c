@@ -80,12 +80,25 @@ static void print_wgrad(void)
  * stage count the entry point passes. */
 static void print_k_grouped(void)
 {
-    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0};
+    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
         printf("stdlib/k_grouped_fp8.dgk k_grouped_fp8_wgrad -D BM=%d -D BN=%d -D STAGES=%d -D N=7168\n", c[i].bm,
                c[i].bn, gemm_fp8_wgrad_stages());
+}
+
+/* dgk_gemm_fp8_nt with UE8M0 scales (-D TS=ue8m0): every FP8 candidate tile, both outputs. */
+static void print_ue8m0(void)
+{
+    for (int out = 2; out <= 4; out += 2) {
+        gemm_shape s = {4096, 4096, 7168, 1, out, 0, 1, 0, 0};
+        gemm_config c[16];
+        int n = gemm_candidates(&s, c, 16);
+        for (int i = 0; i < n; i++)
+            printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=%d -D BN=%d -D TD=%s -D TS=ue8m0 -D N=4096 -D K=7168\n",
+                   c[i].bm, c[i].bn, out == 4 ? "f32" : "bf16");
+    }
 }
 
 int main(void)
@@ -108,5 +121,6 @@ int main(void)
         print_grouped(&grouped[i]);
     print_wgrad();
     print_k_grouped();
+    print_ue8m0();
     return 0;
 }
