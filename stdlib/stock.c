@@ -89,14 +89,14 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     snprintf(d[3], sizeof d[3], "K=%lld", (long long)s->k);
     /* only kernels with split_k SPLIT take it; SPLIT=1 is the plain kernel (no define) */
     snprintf(d[4], sizeof d[4], "SPLIT=%d", c.split);
-    /* grouped kernels (bm fixed) have no CLUSTER parameter: their tiles may not share B */
+    /* only the dense kernels (those that can split) have CLUSTER: grouped tiles may not share B */
     snprintf(d[5], sizeof d[5], "CLUSTER=%d", c.cluster);
     int n = 0;
     for (int i = 0; i < 4; i++)
         defines[n++] = d[i];
     if (s->can_split && c.split != 1)
         defines[n++] = d[4];
-    if (!bm && c.cluster > 1)
+    if (s->can_split && c.cluster > 1)
         defines[n++] = d[5];
     for (int i = 0; i < nextra && n < STOCK_MAX_DEFINES; i++)
         defines[n++] = extra[i];

@@ -3,7 +3,8 @@
 # prebuilt programs (make all gpu-programs, then carry build/ to the GPU machine).
 #   check: the runtime's GPU test (TMA, mbarrier, cluster, PDL), then dgk-gemm-check on
 #          DeepGEMM's dense shapes: BF16 in all four layouts, FP8 block-scaled NT. Each
-#          layout runs in its own process, so one crash cannot hide the others.
+#          layout runs in its own process, so one crash cannot hide the others; then BF16
+#          NT and FP8 NT again with split-K forced (DGK_GEMM_SPLIT=3).
 #          Then dgk-grouped-check (grouped MoE GEMMs, contiguous and masked, BF16 and FP8)
 #          and dgk-k-grouped (the K-grouped FP8 weight gradient), dgk-grouped-debug (the
 #          DGK_DEBUG=1 group-id check).
@@ -42,6 +43,9 @@ check() {
         run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype bf16 --layout "$layout" --no-self-test
     done
     run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype fp8
+    # split-K forced on every shape (the heuristic splits only the few-tile ones)
+    run check.log env DGK_GEMM_SPLIT=3 "$build/gpu/dgk-gemm-check" --dtype bf16 --layout NT --no-self-test
+    run check.log env DGK_GEMM_SPLIT=3 "$build/gpu/dgk-gemm-check" --dtype fp8 --runner dgk-fp8-nt --no-self-test
     grouped check.log dgk-grouped-check
     grouped check.log dgk-k-grouped
     grouped check.log dgk-grouped-debug

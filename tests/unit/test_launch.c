@@ -155,14 +155,14 @@ START_TEST(heuristic_choices)
     ck_assert_int_eq(c.bn, 256);
     c = gemm_heuristic(&small, 132);
     ck_assert_int_eq(c.bm, 64);
-    ck_assert_int_eq(c.bn, 128);
+    ck_assert_int_eq(c.bn, 64);
 }
 END_TEST
 
-/* FP8 picks on 132 SMs, from the 2026-11-26 H200 sweeps: 128 x 128 and 256 x 128 run a
- * K block at nearly the same rate per output, so waves decide: 128 x 128 at N = 2112
- * (five waves of 544 tiles beat three of 272), 24576 x 1536 and 32768 x 512, 256 x 128
- * elsewhere at M = 4096; never a tile at least half empty (M = 128 keeps BM <= 128). */
+/* FP8 picks on 132 SMs at M = 4096, from the 2026-11-26 H200 sweeps (tools/
+ * fit_heuristic.py): 128 x 128, but 128 x 144 at N = 576 (exactly 4 column tiles, one wave
+ * of 128; the tile straddles scale blocks) and 256 x 128 at 32768 x 512; never a tile at
+ * least half empty (M = 128 keeps BM <= 128). */
 START_TEST(heuristic_fp8_tiles)
 {
     static const int64_t nk[][2] = {{2112, 7168}, {576, 7168}, {24576, 1536}, {32768, 512},
@@ -170,8 +170,8 @@ START_TEST(heuristic_fp8_tiles)
     for (int j = 0; j < 7; j++) {
         gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0};
         gemm_config c = gemm_heuristic(&big, 132);
-        ck_assert_int_eq(c.bm, j == 0 || j == 2 || j == 3 ? 128 : 256);
-        ck_assert_int_eq(c.bn, 128);
+        ck_assert_int_eq(c.bm, j == 3 ? 256 : 128);
+        ck_assert_int_eq(c.bn, j == 1 ? 144 : 128);
         ck_assert_int_le(gemm_heuristic(&m128, 132).bm, 128);
     }
 }
@@ -190,7 +190,8 @@ START_TEST(heuristic_candidates_respect_layout)
     ck_assert_int_gt(n, 0);
     int bm256 = 0;
     for (int i = 0; i < n; i++) {
-        ck_assert_int_eq(128 % c[i].bn, 0);
+        /* a B tile straddles at most two 128-wide scale blocks (144 and 160 do) */
+        ck_assert(128 % c[i].bn == 0 || c[i].bn == 144 || c[i].bn == 160);
         /* 128-row warpgroups promote one m64 block at a time: BN <= 128 fits */
         bm256 += c[i].bm == 256;
         ck_assert(c[i].bm < 256 || c[i].bn <= 128);
