@@ -175,9 +175,9 @@ extern "C" int gh_count_unchanged(const float *d, const float *c, size_t n, size
     return GH_OK;
 }
 
-extern "C" size_t gh_unchanged_allowed(size_t n)
+extern "C" size_t gh_unchanged_allowed(size_t n, int fp8_one_block)
 {
-    return 8 + n / 10000000;
+    return 8 + (fp8_one_block ? n / 20000 : n / 10000000);
 }
 
 extern "C" int gh_compare_ref(const void *d, gh_dtype t, const float *ref, size_t n,

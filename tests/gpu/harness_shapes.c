@@ -196,8 +196,11 @@ int gh_shapes_accumulate(const char *set, gh_shape *out, int max)
             for (int j = 0; j < COUNT(nk_f32); j++)
                 push(&l, m_list[i], nk_f32[j], GH_NT, GH_F32, 1);
         }
-    } else {
+    } else if (push_listed(&l, set) < 0) {
         return -1;
+    } else {
+        for (int i = 0; i < l.n && i < l.max; i++) /* listed shapes as accumulate cases: f32 += */
+            l.v[i].out = GH_F32, l.v[i].has_c = 1;
     }
     return finish(&l);
 }
