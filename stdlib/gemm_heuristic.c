@@ -187,16 +187,20 @@ gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
 {
     gemm_config best = {bm ? bm : 128, 128, 1, 1};
     double best_cost = best_tile(s, sm_count, bm, 1, &best);
-    gemm_config split_best = best;
-    double split_cost_us = -1;
+    gemm_config split_best = best, by_split[17];
+    double split_cost_us = -1, cost_of[17];
     for (int split = 2; s->can_split && split <= 16; split++) {
-        gemm_config c;
-        double t = best_tile(s, sm_count, bm, split, &c);
-        if (t >= 0 && (split_cost_us < 0 || t < split_cost_us)) {
-            split_best = c;
-            split_cost_us = t;
-        }
+        cost_of[split] = best_tile(s, sm_count, bm, split, &by_split[split]);
+        if (cost_of[split] >= 0 && (split_cost_us < 0 || cost_of[split] < split_cost_us))
+            split_cost_us = cost_of[split];
     }
+    /* the fewest slices within 5% of the best: each slice adds fixed costs the model prices
+     * from one card (the H200), and the H100 paid more for them (64 x 576 x 7168: 8 slices
+     * 0.88x of cuBLASLt) */
+    double least = split_cost_us;
+    for (int split = 16; s->can_split && least >= 0 && split >= 2; split--)
+        if (cost_of[split] >= 0 && cost_of[split] <= 1.05 * least)
+            split_best = by_split[split], split_cost_us = cost_of[split];
     if (best_cost >= 0 && split_cost_us >= 0 && split_cost_us < 0.9 * best_cost)
         return split_best;
     return best;
