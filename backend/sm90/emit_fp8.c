@@ -1,18 +1,21 @@
 /* emit_fp8.c - FP8 fine-grained promotion (`acc += mma(a, b) * sa * sb`). Each 128-wide
  * K block is multiplied into a temporary by wgmma; once that completes, each thread
- * scales its values by SA (one f32 per row, loaded by TMA into the stage with the
- * operands) times SB (one f32 per 128x128 block of B, read from global ahead of use:
- * one K block with one temporary, two with two, each temporary owning a register slot
- * so no load result is ever copied: copying a register whose load is in flight waits for
- * the load, which profiling showed as stalls) and adds them into `acc` on the CUDA cores. With plan->fp8.overlap, two
- * temporaries alternate: block kb is promoted while block kb + 1's wgmmas run, so the
- * tensor cores do not idle during promotion. A tile whose BN does not divide 128 can
- * straddle two SB blocks; the boundary always falls on a multiple of 8 columns (BN and
- * the tile start are multiples of 8), so each 8-column accumulator group picks one of two
- * scales. With plan->fp8.sb_per_column (B scaled 1x128, the weight gradient), SB is a row
- * of BN values per K block that the producer loads into each stage beside SA's; each
- * thread reads its two columns of every 8-column group from the stage while promoting,
- * so a stage is released only after the promotion of its block. UE8M0 scales (plan
+ * scales its values by SA (one per row, loaded by TMA into the stage with the operands)
+ * times SB (one per 128x128 block of B, read from global ahead of use: one K block with
+ * one temporary, two with two, each temporary owning a register slot so no load result
+ * is ever copied: copying a register whose load is in flight waits for the load, which
+ * profiling showed as stalls) and adds them into `acc` on the CUDA cores.
+ * With plan->fp8.overlap, two temporaries alternate: block kb is promoted while block
+ * kb + 1's wgmmas run, so the tensor cores do not idle during promotion. With
+ * plan->fp8.per_m64 (128-row warpgroups, BM = 256, whose doubled accumulator does not
+ * fit), the temporary holds one m64 row block: each is multiplied, waited for and
+ * promoted in turn. A tile whose BN does not divide 128 can straddle two SB blocks; the
+ * boundary always falls on a multiple of 8 columns (BN and the tile start are multiples
+ * of 8), so each 8-column accumulator group picks one of two scales. With
+ * plan->fp8.sb_per_column (B scaled 1x128, the weight gradient), SB is a row of BN
+ * values per K block that the producer loads into each stage beside SA's; each thread
+ * reads its two columns of every 8-column group from the stage while promoting, so a
+ * stage is released only after the promotion of its block. UE8M0 scales (plan
  * fp8.sa_ue8m0 / sb_ue8m0) are bytes in the stage or in global memory, widened to f32 by
  * dgk_ue8m0_to_f32 where they are read; the promotion itself is the same. */
 #include <stdio.h>
