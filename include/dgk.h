@@ -333,7 +333,10 @@ dgk_status dgk_op_create(dgk_context *ctx, const char *source_name, const char *
                          const char *const *defines, int num_defines, dgk_op **out);
 /* params[p]: the tensor bound to runtime parameter p (declaration order), or NULL for a
  * scalar or a parameter the kernel does not use; scalars[p]: the value of scalar
- * parameter p (may be NULL if there are none). */
+ * parameter p (may be NULL if there are none). A `split_k` kernel also gets the op's
+ * workspace, allocated by its first launch (run that one outside CUDA graph capture)
+ * and grown by larger ones; one op's split launches on different streams are serialized
+ * (runtime/README.md, "Split-K workspace"). */
 dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const double *scalars, int num_params,
                          void *stream);
 /* The generated CUDA C (for reading and debugging). */

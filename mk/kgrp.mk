@@ -27,8 +27,9 @@ bench-k-grouped: $(if $(GH_PREBUILT),,$(KG_PROG))
 
 .PHONY: dgk-k-grouped gpu-check-k-grouped bench-k-grouped
 
-# The debug build's group-id check of the m-grouped contiguous GEMMs (DGK_DEBUG=1, set by
-# the program itself): planted bad ids must be reported, valid ones pass, no wild write.
+# The debug build's device checks (DGK_DEBUG=1, set by the program itself): planted bad
+# group ids of the m-grouped contiguous GEMMs and bad k-grouped offsets must be reported,
+# valid ones pass, no wild write.
 #   make gpu-check-grouped-debug
 KG_DEBUG := $(GH_DIR)/dgk-grouped-debug
 

@@ -15,6 +15,7 @@ void dgk_workspace_init(dgk_workspace *w)
     w->retired = NULL;
     w->nretired = 0;
     w->stream = NULL;
+    w->thread = pthread_self();
     w->used = 0;
 }
 
@@ -28,14 +29,28 @@ void dgk_workspace_unlock(dgk_workspace *w)
     pthread_mutex_unlock(&w->lock);
 }
 
-/* The last launch's stream has finished with the buffers. */
+/* The handle CU_STREAM_PER_THREAD is one value for a different stream in each thread. */
+static int other_thread(const dgk_workspace *w)
+{
+    return w->stream == CU_STREAM_PER_THREAD && !pthread_equal(w->thread, pthread_self());
+}
+
+static int same_stream(const dgk_workspace *w, CUstream stream)
+{
+    return w->stream == stream && !other_thread(w);
+}
+
+/* The last launch's stream has finished with the buffers. Another thread's per-thread
+ * stream cannot be named from this one: wait for the whole context instead. */
 static dgk_status drain(dgk_workspace *w, const dgk_cuda_api *cu)
 {
     if (!w->used)
         return DGK_OK;
-    CUresult r = cu->cuStreamSynchronize(w->stream);
+    int ctx = other_thread(w);
+    CUresult r = ctx ? cu->cuCtxSynchronize() : cu->cuStreamSynchronize(w->stream);
     if (r != CUDA_SUCCESS)
-        return dgk_cuda_fail(cu, r, "dgk_op_launch: waiting for the previous stream of a split-K op (cuStreamSynchronize)");
+        return dgk_cuda_fail(cu, r, ctx ? "dgk_op_launch: waiting for another thread's per-thread stream of a split-K op (cuCtxSynchronize)"
+                                        : "dgk_op_launch: waiting for the previous stream of a split-K op (cuStreamSynchronize)");
     w->used = 0;
     return DGK_OK;
 }
@@ -76,7 +91,7 @@ static dgk_status bind_locked(dgk_workspace *w, const dgk_cuda_api *cu, size_t p
                               CUstream stream)
 {
     dgk_status s = DGK_OK;
-    if (w->used && w->stream != stream)
+    if (w->used && !same_stream(w, stream))
         s = drain(w, cu);
     if (s == DGK_OK && partial_bytes > w->partials.bytes)
         s = grow(w, cu, &w->partials, partial_bytes, 0, stream);
@@ -84,6 +99,7 @@ static dgk_status bind_locked(dgk_workspace *w, const dgk_cuda_api *cu, size_t p
         s = grow(w, cu, &w->counters, counter_bytes, 1, stream);
     if (s == DGK_OK) {
         w->stream = stream;
+        w->thread = pthread_self();
         w->used = 1;
     }
     return s;

@@ -23,12 +23,15 @@ typedef struct dgk_workspace {
     CUdeviceptr *retired;   /* outgrown buffers, kept until the op is freed (graphs may hold them) */
     int nretired;
     CUstream stream;    /* the stream of the last launch bound to it */
+    pthread_t thread;   /* the thread of that launch: CU_STREAM_PER_THREAD names a
+                         * different stream in each thread */
     int used;           /* some launch was bound to it since the last wait */
 } dgk_workspace;
 
 void dgk_workspace_init(dgk_workspace *w);
-/* Held from the bind until the launch that uses the buffers is queued, so that another
- * thread's larger launch cannot free them in between. */
+/* Held from the bind until the launch that uses the buffers is queued: another thread's
+ * bind then sees that launch on its stream (and waits for it when it switches streams),
+ * and never grows the buffers or changes the stream halfway through a bind. */
 void dgk_workspace_lock(dgk_workspace *w);
 void dgk_workspace_unlock(dgk_workspace *w);
 /* With the lock held: the buffers for a launch on `stream` that needs `partial_bytes`
@@ -36,6 +39,8 @@ void dgk_workspace_unlock(dgk_workspace *w);
  * not share them):
  * - a launch on another stream than the last one first waits for that stream
  *   (cuStreamSynchronize), so two streams never run one op's split-K kernels at once;
+ *   CU_STREAM_PER_THREAD from two threads is two streams, and the other thread's one
+ *   cannot be named here, so that switch waits for the whole context (cuCtxSynchronize);
  * - growing allocates a new buffer and keeps the old one until the op is freed (queued
  *   launches and captured CUDA graphs may still use it, and its counters are zero); a
  *   new counter buffer is zeroed by cuMemsetD8Async on `stream`, ordered before the

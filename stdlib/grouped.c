@@ -35,26 +35,6 @@ typedef struct call {
     int64_t g, m, n, k;          /* m: all rows (contiguous) or rows per group (masked) */
 } call;
 
-static dgk_status want(const call *c, const dgk_tensor *t, const char *name, dgk_dtype_id dt, const char *dt_name,
-                       int rank, const char *layout)
-{
-    if (t->dtype != dt)
-        return dgk_fail(DGK_EDTYPE, "%s: %s must be %s", c->fn, name, dt_name);
-    if (t->rank != rank)
-        return dgk_fail(DGK_ESHAPE, "%s: %s must be %d-D %s, not %d-D", c->fn, name, rank, layout, t->rank);
-    return DGK_OK;
-}
-
-/* Extents of `t` against the layout's; names the first that differs. */
-static dgk_status extents(const call *c, const dgk_tensor *t, const char *name, const char *layout, const int64_t *e)
-{
-    for (int i = 0; i < t->rank; i++)
-        if (t->shape[i] != e[i])
-            return dgk_fail(DGK_ESHAPE, "%s: %s must be %s: its extent %d is %lld, expected %lld", c->fn, name, layout, i,
-                            (long long)t->shape[i], (long long)e[i]);
-    return DGK_OK;
-}
-
 static dgk_status check_null(const call *c)
 {
     const dgk_tensor *ts[6] = {c->a, c->b, c->d, c->groups, c->sa, c->sb};
@@ -71,16 +51,16 @@ static dgk_status check_dtypes(const call *c)
     const char *in_name = c->fp8 ? "e4m3" : "bf16";
     int r = c->masked ? 3 : 2;
     dgk_status s;
-    if ((s = want(c, c->a, "a", in, in_name, r, c->masked ? "[G, MMAX, K]" : "[M, K]")) ||
-        (s = want(c, c->b, "b", in, in_name, 3, "[G, N, K]")) ||
-        (s = want(c, c->d, "d", DGK_DTYPE_BF16, "bf16", r, c->masked ? "[G, MMAX, N]" : "[M, N]")) ||
-        (s = want(c, c->groups, c->groups_name, DGK_DTYPE_I32, "i32", 1, c->masked ? "[G]" : c->offsets ? "[G + 1]" : "[M]")))
+    if ((s = stock_want(c->fn, c->a, "a", in, in_name, r, c->masked ? "[G, MMAX, K]" : "[M, K]")) ||
+        (s = stock_want(c->fn, c->b, "b", in, in_name, 3, "[G, N, K]")) ||
+        (s = stock_want(c->fn, c->d, "d", DGK_DTYPE_BF16, "bf16", r, c->masked ? "[G, MMAX, N]" : "[M, N]")) ||
+        (s = stock_want(c->fn, c->groups, c->groups_name, DGK_DTYPE_I32, "i32", 1, c->masked ? "[G]" : c->offsets ? "[G + 1]" : "[M]")))
         return s;
     if (!c->fp8)
         return DGK_OK;
-    if ((s = want(c, c->sa, "sa", DGK_DTYPE_F32, "f32", r, c->masked ? "[G, cdiv(K, 128), MMAX]" : "[cdiv(K, 128), M]")))
+    if ((s = stock_want(c->fn, c->sa, "sa", DGK_DTYPE_F32, "f32", r, c->masked ? "[G, cdiv(K, 128), MMAX]" : "[cdiv(K, 128), M]")))
         return s;
-    return want(c, c->sb, "sb", DGK_DTYPE_F32, "f32", 3, "[G, cdiv(N, 128), cdiv(K, 128)]");
+    return stock_want(c->fn, c->sb, "sb", DGK_DTYPE_F32, "f32", 3, "[G, cdiv(N, 128), cdiv(K, 128)]");
 }
 
 /* G, M, N, K from a and b; every other tensor must agree. */
@@ -97,19 +77,19 @@ static dgk_status check_extents(call *c)
     int64_t groups[1] = {c->masked ? c->g : c->offsets ? c->g + 1 : c->m};
     const char *groups_layout = c->masked ? "[G]" : c->offsets ? "[G + 1] with G = b's extent 0" : "[M]";
     dgk_status s;
-    if ((c->masked && (s = extents(c, c->a, "a", "[G, MMAX, K] with G = b's extent 0", a3))) ||
-        (s = extents(c, c->b, "b", "[G, N, K] with a's K", b3)) ||
-        (s = extents(c, c->d, "d", c->masked ? "[G, MMAX, N]" : "[M, N]", c->masked ? d3 : d3 + 1)) ||
-        (s = extents(c, c->groups, c->groups_name, groups_layout, groups)))
+    if ((c->masked && (s = stock_extents(c->fn, c->a, "a", "[G, MMAX, K] with G = b's extent 0", a3))) ||
+        (s = stock_extents(c->fn, c->b, "b", "[G, N, K] with a's K", b3)) ||
+        (s = stock_extents(c->fn, c->d, "d", c->masked ? "[G, MMAX, N]" : "[M, N]", c->masked ? d3 : d3 + 1)) ||
+        (s = stock_extents(c->fn, c->groups, c->groups_name, groups_layout, groups)))
         return s;
     if (!c->fp8)
         return DGK_OK;
     if (c->k % 128)
         return dgk_fail(DGK_ESHAPE, "%s: K = %lld is not a multiple of 128 (one scale per 128 of K)", c->fn,
                         (long long)c->k);
-    if ((s = extents(c, c->sa, "sa", c->masked ? "[G, cdiv(K, 128), MMAX]" : "[cdiv(K, 128), M]", c->masked ? sa3 : sa3 + 1)))
+    if ((s = stock_extents(c->fn, c->sa, "sa", c->masked ? "[G, cdiv(K, 128), MMAX]" : "[cdiv(K, 128), M]", c->masked ? sa3 : sa3 + 1)))
         return s;
-    return extents(c, c->sb, "sb", "[G, cdiv(N, 128), cdiv(K, 128)]", sb3);
+    return stock_extents(c->fn, c->sb, "sb", "[G, cdiv(N, 128), cdiv(K, 128)]", sb3);
 }
 
 static dgk_status check(call *c)

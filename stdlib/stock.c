@@ -1,10 +1,12 @@
 /* stock.c - the op cache of the stock library: (stock kernel, -D list) -> compiled op,
  * kept in the context's memo so a second request neither compiles nor allocates. The
  * key is a hash of the definitions; the entry keeps the full text and is compared, so
- * a hash collision costs a compile, never a wrong kernel. */
+ * a hash collision costs a compile, never a wrong kernel. Also the GEMM ops by shape
+ * (heuristic tile + op cache) and the tensor checks the entry points share. */
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime/rt.h"
 #include "stock.h"
 
 typedef struct op_entry {
@@ -37,7 +39,8 @@ dgk_status stock_op(dgk_context *ctx, const stock_kernel *k, const char *const *
 {
     char key[512];
     if (!join(defines, n, key, sizeof key))
-        return DGK_EINVAL;
+        return dgk_fail(DGK_EINVAL, "stock library: the definitions of %s need more than %zu bytes of cache key",
+                        k->kernel, sizeof key - 1);
     uint64_t id = (uint64_t)(uintptr_t)k, cls = fnv1a(key);
     op_entry *e = dgk_memo_get(ctx, id, cls);
     if (e && strcmp(e->key, key) == 0)
@@ -53,6 +56,27 @@ dgk_status stock_op(dgk_context *ctx, const stock_kernel *k, const char *const *
     void *stored;
     if (dgk_memo_put(ctx, id, cls, e, &stored) == DGK_OK && stored != e)
         *out = ((op_entry *)stored)->op; /* another thread was first: use its op */
+    return DGK_OK;
+}
+
+/* ---- argument checks ---------------------------------------------------------------- */
+
+dgk_status stock_want(const char *fn, const dgk_tensor *t, const char *name, dgk_dtype_id dt, const char *dt_name,
+                      int rank, const char *layout)
+{
+    if (t->dtype != dt)
+        return dgk_fail(DGK_EDTYPE, "%s: %s must be %s", fn, name, dt_name);
+    if (t->rank != rank)
+        return dgk_fail(DGK_ESHAPE, "%s: %s must be %d-D %s, not %d-D", fn, name, rank, layout, t->rank);
+    return DGK_OK;
+}
+
+dgk_status stock_extents(const char *fn, const dgk_tensor *t, const char *name, const char *layout, const int64_t *e)
+{
+    for (int i = 0; i < t->rank; i++)
+        if (t->shape[i] != e[i])
+            return dgk_fail(DGK_ESHAPE, "%s: %s must be %s: its extent %d is %lld, expected %lld", fn, name, layout, i,
+                            (long long)t->shape[i], (long long)e[i]);
     return DGK_OK;
 }
 
@@ -98,7 +122,10 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
         defines[n++] = d[4];
     if (s->can_split && c.cluster > 1)
         defines[n++] = d[5];
-    for (int i = 0; i < nextra && n < STOCK_MAX_DEFINES; i++)
+    if (n + nextra > STOCK_MAX_DEFINES) /* never drop one: the kernel would differ from the key */
+        return dgk_fail(DGK_EINVAL, "stock library: %s needs %d definitions, more than %d", k->kernel, n + nextra,
+                        STOCK_MAX_DEFINES);
+    for (int i = 0; i < nextra; i++)
         defines[n++] = extra[i];
     return stock_op(ctx, k, defines, n, op);
 }

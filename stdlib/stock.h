@@ -22,6 +22,13 @@ enum { STOCK_MAX_DEFINES = 12 };
  * compiled now. Thread-safe. */
 dgk_status stock_op(dgk_context *ctx, const stock_kernel *k, const char *const *defines, int n, dgk_op **out);
 
+/* Argument checks the grouped entry points share (fn names the entry point in the
+ * message): `t` has dtype `dt` and rank `rank` (its layout named for the message), and
+ * its extents are e[0 .. rank). */
+dgk_status stock_want(const char *fn, const dgk_tensor *t, const char *name, dgk_dtype_id dt, const char *dt_name,
+                      int rank, const char *layout);
+dgk_status stock_extents(const char *fn, const dgk_tensor *t, const char *name, const char *layout, const int64_t *e);
+
 /* A GEMM tile configuration and the shape facts the heuristic reads. */
 typedef struct gemm_shape {
     int64_t m, n, k;

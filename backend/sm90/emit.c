@@ -101,8 +101,8 @@ const char *dgk_sm90_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *dim, char *b
 }
 
 /* `const int k_blocks = ...;` (split-K: `k_total` and the slice count `splits`; the
- * tile loop sets k_blocks per unit; k_grouped: set per tile by tile_coords). With K compiled in, NVVM unrolls an FP8 K loop (promotion
- * included) completely — hundreds of wgmma and 20-30 s compiles — so its bound is hidden
+ * tile loop sets k_blocks per unit; k_grouped: set per tile by tile_coords). With K
+ * compiled in, NVVM unrolls an FP8 K loop (promotion included) completely — hundreds of wgmma and 20-30 s compiles — so its bound is hidden
  * behind dgk_opaque. A 16-bit K loop is not unrolled that way, so it keeps the plain
  * bound (both forms timed the same at K = 16384 on an H100, tests/gpu/results/). */
 void dgk_sm90_emit_kblocks(dgk_sm90_ctx *e, char *buf, int n)

@@ -36,17 +36,25 @@ static const char *const reserved[] = {
     "D_BOX_BYTES", "D_BOXES", "D_SWIZZLE", "smem", "smem_a", "smem_b", "smem_sa", "smem_d", "full_bar", "empty_bar",
     "warpgroup", "consumer", "warp", "lane", "cta_rank", "k_blocks", "acc", "tmp", "stage", "phase", "tile", "tiles",
     "m_block", "n_block", "kb", "bar", "desc_a0", "desc_b0", "desc_a", "desc_b", "row0", "col0", "staging",
-    "staging_addr", "sa", "sa_addr", "sb_rows", "sb_row", "sb_lo_ptr", "sb_hi_ptr", "sb_lo_next", "sb_hi_next",
-    "sb_split", "sb_lo", "sb_hi", "SMEM_SB", "SB_STAGE_BYTES", "smem_sb", "sb_base", "mi", "ni", "ks", "i", "c", "r", "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row", "col", "group_cursor", "cursor",
+    "staging_addr", "sa", "sa_addr", "sb_rows", "sb_row", "sb_lo_ptr", "sb_hi_ptr",
+    "sb_split", "sb_lo", "sb_hi", "SMEM_SB", "SB_STAGE_BYTES", "smem_sb", "sb_base", "mi", "ni", "ks", "i", "c", "r",
+    "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row",
+    "col", "group_cursor", "cursor",
     "SPLIT", "splits", "k_total", "k_first", "unit", "units", "slice", "part", "ws_block",
     "store_partial", "sum_partials", "arrive_last",
     "offsets", "group_end", "debug_check",
+    /* FP8 promotion's kernel-scope temporaries and B-scale register slots (emit_fp8.c) */
+    "tmp0", "tmp1", "sa0", "sa1", "sa_base", "held0", "held1", "sb_lo_q0", "sb_lo_q1", "sb_hi_q0", "sb_hi_q1",
+    "store_tile",
+    /* helpers at namespace scope: a parameter of that name would hide them in the kernel */
+    "cluster_tiles", "tile_coords", "staging_offset", "epilogue_value", "mma_stage", "mma_m64", "fence_frag",
+    "fence_acc", "promote", "promote_m64", "read_sa", "release_stage",
 };
 
 static int is_reserved(const char *s)
 {
     if (strncmp(s, "A_", 2) == 0 || strncmp(s, "B_", 2) == 0 || strncmp(s, "dgk_", 4) == 0 ||
-        strncmp(s, "s_", 2) == 0 || (s[0] == 'x' && isdigit((unsigned char)s[1])) ||
+        strncmp(s, "s_", 2) == 0 || strncmp(s, "wgmma_", 6) == 0 || (s[0] == 'x' && isdigit((unsigned char)s[1])) ||
         (s[0] == 'v' && isdigit((unsigned char)s[1])))
         return 1;
     for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)

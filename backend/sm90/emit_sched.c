@@ -216,61 +216,66 @@ static void emit_split_loop_open(dgk_sm90_ctx *e, const char *m, const char *n)
     dgk_sm90_line(e, "const int k_blocks = (slice + 1) * k_total / splits - k_first;  // this slice's K blocks");
 }
 
+/* The grouped schedules whose tiles are numbered up front (all but masked): `tiles`
+ * from cluster_tiles(cluster_args), then per tile the coordinates `decl` declares from
+ * tile_coords(coord_args), skipping tiles it refuses for the reason in `skip`. */
+static void emit_grouped_loop_open(dgk_sm90_ctx *e, const char *cluster_args, const char *decl,
+                                   const char *coord_args, const char *skip)
+{
+    dgk_sm90_line(e, "const int tiles = cluster_tiles(%s);", cluster_args);
+    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
+    dgk_sm90_line(e, "int m_block, n_block, %s;", decl);
+    dgk_sm90_line(e, "if (!tile_coords(tile, %s))", coord_args);
+    dgk_sm90_line(e, "    continue;  // %s", skip);
+}
+
+/* The masked schedule: tiles with valid rows only, found by a cursor that walks the
+ * groups; the loop ends after the last one. */
+static void emit_masked_loop_open(dgk_sm90_ctx *e, const char *m, const char *n)
+{
+    char gb[32];
+    const dgk_plan *p = e->p;
+    dgk_sm90_line(e, "group_cursor cursor = {0, 0};");
+    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_open(e, "for (int tile = blockIdx.x;; tile += gridDim.x)");
+    dgk_sm90_line(e, "int m_block, n_block, group;");
+    dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, cursor, m_block, n_block, group))", m, n,
+                  dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb), p->args[p->sched.group_arg].name);
+    dgk_sm90_line(e, "    break;  // past the last tile with valid rows");
+}
+
 /* `for (tile ...) {` over this CTA's cluster tiles, with m_block/n_block set. The grid is
  * persistent (a multiple of CLUSTER CTAs, striding) or one cluster per tile (one pass). */
 void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e)
 {
-    char mb[32], nb[32], gb[32];
+    char mb[32], nb[32], gb[32], ca[160], ta[320];
     const dgk_plan *p = e->p;
     const char *m = dgk_sm90_dim(e, &p->m, mb, sizeof mb), *n = dgk_sm90_dim(e, &p->n, nb, sizeof nb);
+    const char *gt = p->sched.group_arg >= 0 ? p->args[p->sched.group_arg].name : "";
+    snprintf(ca, sizeof ca, "%s, %s", m, n);
     if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED) {
-        dgk_sm90_line(e, "group_cursor cursor = {0, 0};");
-        dgk_sm90_line(e, "#pragma unroll 1");
-        dgk_sm90_open(e, "for (int tile = blockIdx.x;; tile += gridDim.x)");
-        dgk_sm90_line(e, "int m_block, n_block, group;");
-        dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, cursor, m_block, n_block, group))", m, n,
-                      dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb), p->args[p->sched.group_arg].name);
-        dgk_sm90_line(e, "    break;  // past the last tile with valid rows");
-        return;
-    }
-    if (p->sched.kind == DGK_SCHED_K_GROUPED) {
-        dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s, %s);", m, n,
-                      dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb));
-        dgk_sm90_line(e, "#pragma unroll 1");
-        dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
-        dgk_sm90_line(e, "int m_block, n_block, group, k_first, k_blocks;");
-        dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, m_block, n_block, group, k_first, k_blocks))", m, n,
-                      p->args[p->sched.group_arg].name);
-        dgk_sm90_line(e, "    continue;  // an empty group: no loads, no mma, no store (D[g] += 0)");
-        return;
-    }
-    if (p->sched.offsets) {
-        dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s);", m, n);
-        dgk_sm90_line(e, "#pragma unroll 1");
-        dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
-        dgk_sm90_line(e, "int m_block, n_block, group, group_end;");
-        dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, cta_rank, m_block, n_block, group, group_end))", m, n,
-                      p->args[p->sched.group_arg].name, dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb));
-        dgk_sm90_line(e, "    continue;  // a block of padding rows: no loads, no mma, no store");
-        return;
-    }
-    if (dgk_sm90_grouped(p)) {
-        dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s);", m, n);
-        dgk_sm90_line(e, "#pragma unroll 1");
-        dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
-        dgk_sm90_line(e, "int m_block, n_block, group;");
-        dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, cta_rank, m_block, n_block, group))", m, n,
-                      p->args[p->sched.group_arg].name);
-        dgk_sm90_line(e, "    continue;  // a block of padding rows: no loads, no mma, no store");
-        return;
-    }
-    if (dgk_sm90_split(p)) {
+        emit_masked_loop_open(e, m, n);
+    } else if (p->sched.kind == DGK_SCHED_K_GROUPED) {
+        const char *g = dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb);
+        snprintf(ca, sizeof ca, "%s, %s, %s", m, n, g);
+        snprintf(ta, sizeof ta, "%s, %s, %s, m_block, n_block, group, k_first, k_blocks", m, n, gt);
+        emit_grouped_loop_open(e, ca, "group, k_first, k_blocks", ta,
+                               "an empty group: no loads, no mma, no store (D[g] += 0)");
+    } else if (p->sched.offsets) {
+        snprintf(ta, sizeof ta, "%s, %s, %s, %s, cta_rank, m_block, n_block, group, group_end", m, n, gt,
+                 dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb));
+        emit_grouped_loop_open(e, ca, "group, group_end", ta, "a block of padding rows: no loads, no mma, no store");
+    } else if (dgk_sm90_grouped(p)) {
+        snprintf(ta, sizeof ta, "%s, %s, %s, cta_rank, m_block, n_block, group", m, n, gt);
+        emit_grouped_loop_open(e, ca, "group", ta, "a block of padding rows: no loads, no mma, no store");
+    } else if (dgk_sm90_split(p)) {
         emit_split_loop_open(e, m, n);
-        return;
+    } else {
+        dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s);", m, n);
+        dgk_sm90_line(e, "#pragma unroll 1");
+        dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER)");
+        dgk_sm90_line(e, "int m_block, n_block;");
+        dgk_sm90_line(e, "tile_coords(tile, %s, %s, cta_rank, m_block, n_block);", m, n);
     }
-    dgk_sm90_line(e, "const int tiles = cluster_tiles(%s, %s);", m, n);
-    dgk_sm90_line(e, "#pragma unroll 1");
-    dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER)");
-    dgk_sm90_line(e, "int m_block, n_block;");
-    dgk_sm90_line(e, "tile_coords(tile, %s, %s, cta_rank, m_block, n_block);", m, n);
 }

@@ -7,7 +7,7 @@
 #          NT and FP8 NT again with split-K forced (DGK_GEMM_SPLIT=3).
 #          Then dgk-grouped-check (grouped MoE GEMMs, contiguous and masked, BF16 and FP8)
 #          and dgk-k-grouped (the K-grouped FP8 weight gradient), dgk-grouped-debug (the
-#          DGK_DEBUG=1 group-id check).
+#          DGK_DEBUG=1 checks of group ids and k-grouped offsets).
 #   bench: the runtime's timings, then dgk-bench for BF16 NT and FP8 NT against cuBLASLt,
 #          then dgk-grouped-bench (DeepGEMM's grouped shapes, DeepGEMM's numbers beside).
 #   check: (the FP8 run includes dgk-fp8-ue8m0, UE8M0 byte scales, and the weight

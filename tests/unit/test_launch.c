@@ -146,6 +146,22 @@ START_TEST(emit_per_kernel)
 }
 END_TEST
 
+/* A definition list too long for the op cache's key is an error with a message, before
+ * the context is touched (none here), never a silently truncated key. */
+START_TEST(stock_op_key_overflow)
+{
+    static const stock_kernel k = {"stdlib/x.dgk", "", "x"};
+    char big[600];
+    memset(big, 'A', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    const char *defines[1] = {big};
+    dgk_op *op = NULL;
+    ck_assert_int_eq(stock_op(NULL, &k, defines, 1, &op), DGK_EINVAL);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "cache key"));
+    ck_assert_ptr_null(op);
+}
+END_TEST
+
 START_TEST(heuristic_choices)
 {
     /* the choices the H200 sweep measured best or near it (tests/gpu/results/) */
@@ -242,6 +258,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, emit_per_kernel);
     suite_add_tcase(s, t);
     t = tcase_create("heuristic");
+    tcase_add_test(t, stock_op_key_overflow);
     tcase_add_test(t, heuristic_choices);
     tcase_add_test(t, heuristic_fp8_tiles);
     tcase_add_test(t, heuristic_candidates_respect_layout);

@@ -251,6 +251,22 @@ static void reserved_name(dgk_plan *p)
     p->args[0].name = "BM";
 }
 
+/* names added with FP8 promotion's register slots and the namespace-scope helpers */
+static void reserved_slot(dgk_plan *p)
+{
+    p->args[0].name = "sb_lo_q0";
+}
+
+static void reserved_helper(dgk_plan *p)
+{
+    p->args[0].name = "promote";
+}
+
+static void reserved_wgmma(dgk_plan *p)
+{
+    p->args[0].name = "wgmma_m64n128k32";
+}
+
 static void expect_error(const char *cfg, tweak_fn t, const char *msg)
 {
     char *diag = NULL;
@@ -270,6 +286,9 @@ START_TEST(rejects_what_the_fast_path_cannot_take)
     expect_error("bf16_nt_128x256", bad_regs, "register budgets exceed");
     expect_error("bf16_nt_128x256", grouped_sched, "the group tensor");
     expect_error("bf16_nt_128x256", reserved_name, "collides with a name the SM90 emitter generates");
+    expect_error("fp8_nt_128x128", reserved_slot, "collides with a name the SM90 emitter generates");
+    expect_error("bf16_nt_128x256", reserved_helper, "collides with a name the SM90 emitter generates");
+    expect_error("bf16_nt_128x256", reserved_wgmma, "collides with a name the SM90 emitter generates");
 }
 END_TEST
 

@@ -4,6 +4,7 @@
  * runtime's workspace buffers against a fake driver table (allocation, zeroing, growth,
  * stream changes, errors), and which of DeepGEMM's shapes the stock heuristic splits on
  * 132 SMs. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,7 +267,7 @@ END_TEST
 /* ---- runtime workspace, against a fake driver ----------------------------------------- */
 
 static struct fake {
-    int allocs, frees, memsets, syncs, fail_alloc;
+    int allocs, frees, memsets, syncs, ctx_syncs, fail_alloc;
     CUdeviceptr next, freed[8];
     size_t alloc_bytes[8], memset_bytes;
     CUdeviceptr memset_ptr;
@@ -305,6 +306,12 @@ static CUresult f_sync(CUstream s)
     return CUDA_SUCCESS;
 }
 
+static CUresult f_ctx_sync(void)
+{
+    fk.ctx_syncs++;
+    return CUDA_SUCCESS;
+}
+
 static CUresult f_err_name(CUresult r, const char **s)
 {
     *s = r == CUDA_ERROR_OUT_OF_MEMORY ? "CUDA_ERROR_OUT_OF_MEMORY" : "CUDA_ERROR";
@@ -328,6 +335,7 @@ static dgk_cuda_api fake_api(void)
     cu.cuMemFree = f_free;
     cu.cuMemsetD8Async = f_memset;
     cu.cuStreamSynchronize = f_sync;
+    cu.cuCtxSynchronize = f_ctx_sync;
     cu.cuGetErrorName = f_err_name;
     cu.cuGetErrorString = f_err_string;
     return cu;
@@ -414,6 +422,52 @@ START_TEST(workspace_stream_change_waits)
     ck_assert_int_eq(fk.syncs, 2);
     ck_assert(fk.synced[1] == S2);
     ck_assert_int_eq(fk.allocs, 2);
+    dgk_workspace_free(&w, &cu);
+}
+END_TEST
+
+/* One bind from another thread, on the per-thread default stream. */
+typedef struct bind_job {
+    dgk_workspace *w;
+    const dgk_cuda_api *cu;
+    dgk_status s;
+} bind_job;
+
+static void *bind_per_thread(void *arg)
+{
+    bind_job *j = arg;
+    CUdeviceptr part, cnt;
+    j->s = dgk_workspace_bind(j->w, j->cu, 4096, 16, CU_STREAM_PER_THREAD, &part, &cnt);
+    return NULL;
+}
+
+START_TEST(workspace_per_thread_stream_is_per_thread)
+{
+    dgk_cuda_api cu = fake_api();
+    dgk_workspace w;
+    dgk_workspace_init(&w);
+    CUdeviceptr part, cnt;
+    /* the same handle from the same thread is the same stream: no wait */
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, CU_STREAM_PER_THREAD, &part, &cnt), DGK_OK);
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, CU_STREAM_PER_THREAD, &part, &cnt), DGK_OK);
+    ck_assert_int_eq(fk.syncs + fk.ctx_syncs, 0);
+    /* from another thread it is another stream, which that thread cannot name: the
+     * whole context is waited for */
+    bind_job j = {&w, &cu, DGK_EINVAL};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, bind_per_thread, &j), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    ck_assert_int_eq(j.s, DGK_OK);
+    ck_assert_int_eq(fk.ctx_syncs, 1);
+    ck_assert_int_eq(fk.syncs, 0);
+    /* back in this thread: the other thread's stream again, waited for the same way */
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, CU_STREAM_PER_THREAD, &part, &cnt), DGK_OK);
+    ck_assert_int_eq(fk.ctx_syncs, 2);
+    /* an ordinary stream after this thread's per-thread one: a stream wait suffices */
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &part, &cnt), DGK_OK);
+    ck_assert_int_eq(fk.ctx_syncs, 2);
+    ck_assert_int_eq(fk.syncs, 1);
+    ck_assert(fk.synced[0] == CU_STREAM_PER_THREAD);
     dgk_workspace_free(&w, &cu);
 }
 END_TEST
@@ -533,6 +587,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, workspace_first_bind_allocates_and_zeroes_counters);
     tcase_add_test(t, workspace_grows_keeping_the_old);
     tcase_add_test(t, workspace_stream_change_waits);
+    tcase_add_test(t, workspace_per_thread_stream_is_per_thread);
     tcase_add_test(t, workspace_alloc_failure_is_an_error);
     suite_add_tcase(s, t);
     t = tcase_create("heuristic");
