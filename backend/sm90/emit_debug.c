@@ -25,7 +25,10 @@ void dgk_sm90_emit_debug_word(dgk_sm90_ctx *e)
 {
     if (!dgk_sm90_debug_checks(e->p))
         return;
-    dgk_sm90_line(e, "#ifdef DGK_DEBUG");
+    /* one word per module: a file with several checked kernels (dgkc emit without
+     * --kernel) defines it once */
+    dgk_sm90_line(e, "#if defined(DGK_DEBUG) && !defined(DGK_DEBUG_WORD_DEFINED)");
+    dgk_sm90_line(e, "#define DGK_DEBUG_WORD_DEFINED");
     dgk_sm90_line(e, "// debug build: the first failed check as (index << 32) | value, all ones if none");
     dgk_sm90_line(e, "extern \"C\" __device__ dgk_u64 dgk_debug_word = 0xffffffffffffffffull;");
     dgk_sm90_line(e, "#endif");

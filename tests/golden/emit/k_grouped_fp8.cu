@@ -3,7 +3,8 @@
 // A K-major, B K-major, cluster 1x1, k_grouped schedule, FP8 promotion per 128-wide K block.
 #include "dgk_sm90.cuh"
 
-#ifdef DGK_DEBUG
+#if defined(DGK_DEBUG) && !defined(DGK_DEBUG_WORD_DEFINED)
+#define DGK_DEBUG_WORD_DEFINED
 // debug build: the first failed check as (index << 32) | value, all ones if none
 extern "C" __device__ dgk_u64 dgk_debug_word = 0xffffffffffffffffull;
 #endif
