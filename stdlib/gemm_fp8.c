@@ -19,31 +19,13 @@
 static const stock_kernel fp8_nt = {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_nt"};
 static const stock_kernel fp8_wgrad = {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_wgrad"};
 
-static int64_t stride0(const dgk_tensor *t)
-{
-    return t->stride[t->rank - 1] != 0 ? t->stride[0] : t->shape[1];
-}
-
-/* A scale tensor read by TMA one row per K block (SA, and the weight gradient's SB):
- * its row stride must be a multiple of 16 bytes (dgk_fp8_scale_stride gives the padded
- * stride for its scales per row). */
-static dgk_status tma_rows(const char *fn, const char *name, const dgk_tensor *t)
-{
-    int64_t es = t->dtype == DGK_DTYPE_UE8M0 ? 1 : 4, ld = stride0(t);
-    if (ld * es % 16 != 0)
-        return dgk_fail(DGK_EALIGN, "%s: %s's row stride is %lld elements = %lld bytes; TMA needs a multiple of 16 bytes: pad it to dgk_fp8_scale_stride(%lld, dtype) = %lld",
-                        fn, name, (long long)ld, (long long)(ld * es), (long long)t->shape[1],
-                        (long long)dgk_fp8_scale_stride(t->shape[1], t->dtype));
-    return DGK_OK;
-}
-
 /* SA [K / 128, M], MN-major, loaded by TMA: 16-byte rows from a 16-byte-aligned base. */
 static dgk_status check_sa(const char *fn, const dgk_tensor *sa, int64_t m, int64_t k)
 {
     if (sa->rank != 2 || sa->shape[0] != k / 128 || sa->shape[1] != m)
         return dgk_fail(DGK_ESHAPE, "%s: sa must be [K / 128, M] = [%lld, %lld] (MN-major: one scale per token and 128 of K)",
                         fn, (long long)(k / 128), (long long)m);
-    dgk_status st = tma_rows(fn, "sa", sa);
+    dgk_status st = stock_tma_rows(fn, "sa", sa);
     if (st != DGK_OK)
         return st;
     if ((uintptr_t)sa->data % 16 != 0)
@@ -160,8 +142,8 @@ static dgk_status check_wgrad(const dgk_tensor *a, const dgk_tensor *sa, const d
     if (!shape_is(sb, k / 128, n))
         return dgk_fail(DGK_ESHAPE, "%s: sb is [%lld, %lld]; it must be [K / 128, N] = [%lld, %lld] (one scale per column and 128 of K)",
                         fn, (long long)sb->shape[0], (long long)sb->shape[1], (long long)(k / 128), (long long)n);
-    dgk_status st = tma_rows(fn, "sa", sa);
-    return st != DGK_OK ? st : tma_rows(fn, "sb", sb);
+    dgk_status st = stock_tma_rows(fn, "sa", sa);
+    return st != DGK_OK ? st : stock_tma_rows(fn, "sb", sb);
 }
 
 dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa, const dgk_tensor *b,

@@ -70,7 +70,8 @@ static dgk_status check_extents(kcall *c)
     if ((s = stock_extents(FN, c->b, "b", "[N, K] with a's K", b2)) ||
         (s = stock_extents(FN, c->sa, "sa", "[K / 128, M]", sa2)) ||
         (s = stock_extents(FN, c->sb, "sb", "[K / 128, N] (one scale per column and 128 of K)", sb2)) ||
-        (s = stock_extents(FN, c->d, "d", "[G, M, N] with G = num_groups", d3)))
+        (s = stock_extents(FN, c->d, "d", "[G, M, N] with G = num_groups", d3)) ||
+        (s = stock_tma_rows(FN, "sa", c->sa)) || (s = stock_tma_rows(FN, "sb", c->sb)))
         return s;
     return stock_extents(FN, c->offsets, "offsets", "[G + 1] (the cumulative offsets 0, ks[0], ks[0] + ks[1], ...)", offs);
 }

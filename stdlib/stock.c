@@ -153,3 +153,21 @@ dgk_status stock_gemm_op_bm(dgk_context *ctx, const stock_kernel *k, const gemm_
     }
     return DGK_OK;
 }
+
+/* The row stride of a 2-D tensor in elements (a dense one's is its row length). */
+static int64_t row_stride(const dgk_tensor *t)
+{
+    return t->stride[t->rank - 1] != 0 ? t->stride[0] : t->shape[1];
+}
+
+dgk_status stock_tma_rows(const char *fn, const char *name, const dgk_tensor *t)
+{
+    int64_t es = t->dtype == DGK_DTYPE_UE8M0 ? 1 : 4, ld = row_stride(t);
+    if (ld * es % 16 != 0)
+        return dgk_fail(DGK_EALIGN,
+                        "%s: %s's row stride is %lld elements = %lld bytes; TMA needs a multiple of 16 bytes: pad it "
+                        "to dgk_fp8_scale_stride(%lld, dtype) = %lld",
+                        fn, name, (long long)ld, (long long)(ld * es), (long long)t->shape[1],
+                        (long long)dgk_fp8_scale_stride(t->shape[1], t->dtype));
+    return DGK_OK;
+}

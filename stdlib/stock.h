@@ -28,6 +28,10 @@ dgk_status stock_op(dgk_context *ctx, const stock_kernel *k, const char *const *
 dgk_status stock_want(const char *fn, const dgk_tensor *t, const char *name, dgk_dtype_id dt, const char *dt_name,
                       int rank, const char *layout);
 dgk_status stock_extents(const char *fn, const dgk_tensor *t, const char *name, const char *layout, const int64_t *e);
+/* A 2-D scale tensor read by TMA one row per K block (FP8 SA, 1x128 SB): its row stride
+ * must be a multiple of 16 bytes; the message gives the padded stride
+ * (dgk_fp8_scale_stride). */
+dgk_status stock_tma_rows(const char *fn, const char *name, const dgk_tensor *t);
 
 /* A GEMM tile configuration and the shape facts the heuristic reads. */
 typedef struct gemm_shape {

@@ -58,7 +58,8 @@ static void emit_kblock(dgk_sm90_ctx *e)
     emit_operand_loads(e, &e->a, "smem_a", "m_block", "BM");
     emit_operand_loads(e, &e->b, "smem_b", "n_block", "BN");
     if (p->fp8.enabled) {
-        dgk_sm90_loc(e, p->fp8.loc, "A scales of this K block: BM f32 values");
+        dgk_sm90_loc(e, p->fp8.loc, p->fp8.sa_ue8m0 ? "A scales of this K block: BM ue8m0 bytes"
+                                                     : "A scales of this K block: BM f32 values");
         if (p->fp8.sa_grouped)
             dgk_sm90_line(e, "dgk_tma_load_3d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s, group);",
                           p->args[p->fp8.sa_arg].name, kb);

@@ -117,6 +117,24 @@ START_TEST(dtypes_and_ranks_are_named)
 }
 END_TEST
 
+/* SA and SB are loaded by TMA one row per K block: 16-byte row strides, checked up front
+ * with the padded stride in the message (a dense [K / 128, 130] f32 row is 520 bytes). */
+START_TEST(scale_rows_must_suit_tma)
+{
+    args x = consistent();
+    int64_t stride[2] = {132, 1};
+    x.sa = t2(DGK_DTYPE_F32, KT / 128, 130);
+    x.a = t2(DGK_DTYPE_E4M3, 130, KT);
+    x.d = t3(DGK_DTYPE_F32, G, 130, N);
+    ck_assert_int_eq(call(&x), DGK_EALIGN);
+    ck_msg_has("sa's row stride is 130 elements = 520 bytes");
+    ck_msg_has("dgk_fp8_scale_stride(130, dtype) = 132");
+    memcpy(x.sa.stride, stride, sizeof stride);
+    ck_assert_int_eq(call(&x), DGK_EINVAL);
+    ck_msg_has("ctx is NULL");
+}
+END_TEST
+
 START_TEST(extents_must_agree)
 {
     args x = consistent();
@@ -217,6 +235,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, null_arguments_are_named);
     tcase_add_test(tc, dtypes_and_ranks_are_named);
     tcase_add_test(tc, extents_must_agree);
+    tcase_add_test(tc, scale_rows_must_suit_tma);
     tcase_add_test(tc, group_sizes_are_checked_on_the_host);
     suite_add_tcase(s, tc);
     tc = tcase_create("lowering");
