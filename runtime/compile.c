@@ -143,31 +143,34 @@ dgk_status dgk_compile_keyed(const dgk_program *p, const uint8_t key[16], const 
     return checked(p, b, out);
 }
 
+/* Validates `prog` (errors name `fn`), reads the environment and derives the cache key. */
+static dgk_status checked_key(const char *fn, const dgk_program *prog, dgk_env *env, uint8_t key[16])
+{
+    dgk_status s = dgk_program_check(fn, prog);
+    if (s != DGK_OK)
+        return s;
+    dgk_env_read(env);
+    dgk_program_key(prog, dgk_compiler_id(env), key);
+    return DGK_OK;
+}
+
 dgk_status dgk_compile(const dgk_program *prog, dgk_binary **out, dgk_origin *origin)
 {
     if (!out)
         return dgk_fail(DGK_EINVAL, "dgk_compile: out is NULL");
     *out = NULL;
-    dgk_status s = dgk_program_check("dgk_compile", prog);
-    if (s != DGK_OK)
-        return s;
     dgk_env env;
     uint8_t key[16];
-    dgk_env_read(&env);
-    dgk_program_key(prog, dgk_compiler_id(&env), key);
-    return dgk_compile_keyed(prog, key, &env, out, origin);
+    dgk_status s = checked_key("dgk_compile", prog, &env, key);
+    return s != DGK_OK ? s : dgk_compile_keyed(prog, key, &env, out, origin);
 }
 
 dgk_status dgk_cache_path(const dgk_program *prog, char *buf, size_t size)
 {
     if (!buf || size == 0)
         return dgk_fail(DGK_EINVAL, "dgk_cache_path: buf is NULL or size is 0");
-    dgk_status s = dgk_program_check("dgk_cache_path", prog);
-    if (s != DGK_OK)
-        return s;
     dgk_env env;
     uint8_t key[16];
-    dgk_env_read(&env);
-    dgk_program_key(prog, dgk_compiler_id(&env), key);
-    return dgk_disk_path(env.cache_dir, key, buf, size);
+    dgk_status s = checked_key("dgk_cache_path", prog, &env, key);
+    return s != DGK_OK ? s : dgk_disk_path(env.cache_dir, key, buf, size);
 }

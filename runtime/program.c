@@ -12,19 +12,10 @@
 #include <xxhash.h>
 
 #include "rt.h"
+#include "compiler/ident.h"
 
 /* Bumped when anything about how a key maps to a binary changes. */
 #define KEY_DOMAIN "dgk-program-key-2"
-
-static int is_ident(const char *s)
-{
-    if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
-        return 0;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && *s != '_')
-            return 0;
-    return 1;
-}
 
 /* Plain file names: they become files in DGK_DUMP_DIR and the nvcc work directory. */
 static int is_header_name(const char *s)
@@ -72,7 +63,7 @@ dgk_status dgk_program_check(const char *fn, const dgk_program *p)
         return dgk_fail(DGK_EINVAL, "%s: prog is NULL", fn);
     if (!p->source)
         return dgk_fail(DGK_EINVAL, "%s: prog->source is NULL", fn);
-    if (!is_ident(p->kernel))
+    if (!dgk_is_c_ident(p->kernel))
         return dgk_fail(DGK_EINVAL,
                         "%s: prog->kernel \"%s\" is not a C identifier (the kernel must be "
                         "an extern \"C\" __global__ function)",

@@ -11,6 +11,9 @@ here), and searches the constants by coordinate descent, minimizing the time los
 the model's pick per shape against the best measured configuration (M = 4096 shapes
 weigh 3x) plus a little of the squared log error. Prints the constants, the per-shape
 picks and the geometric means against cuBLASLt; copy the constants into the C table.
+The pick here is the plain argmin over the measured configurations; the C heuristic adds
+selection rules this does not model (split-K only below one wave of tiles and with 64x64
+to 128x128 tiles, the fewest slices within 5% of the best, a 10% margin over unsplit).
 """
 import collections, csv, glob, math, os, sys
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "emit_internal.h"
+#include "../../compiler/ident.h"
 
 typedef struct checker {
     const dgk_plan *p;
@@ -16,16 +17,6 @@ typedef struct checker {
 } checker;
 
 #define FAIL(c, loc, ...) (dgk_error((c)->d, (loc), __VA_ARGS__), (c)->errors++)
-
-static int is_ident(const char *s)
-{
-    if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
-        return 0;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && *s != '_')
-            return 0;
-    return 1;
-}
 
 /* Identifiers the generated code declares at kernel or namespace scope; a kernel
  * parameter with one of these names would collide. */
@@ -68,7 +59,7 @@ static void check_args(checker *c)
     const dgk_plan *p = c->p;
     for (int i = 0; i < p->nargs; i++) {
         const dgk_kernel_arg *a = &p->args[i];
-        if (!is_ident(a->name))
+        if (!dgk_is_c_ident(a->name))
             FAIL(c, a->loc, "kernel parameter %d has no valid C name", i);
         else if (is_reserved(a->name))
             FAIL(c, a->loc, "kernel parameter name '%s' collides with a name the SM90 emitter generates; rename it", a->name);
@@ -393,7 +384,7 @@ int dgk_sm90_check(const dgk_plan *p, dgk_diags *d)
     checker c = {p, d, 0};
     if (p->target != DGK_TARGET_SM90A)
         FAIL(&c, p->loc, "plan for another target given to the SM90 emitter");
-    if (!is_ident(p->name))
+    if (!dgk_is_c_ident(p->name))
         FAIL(&c, p->loc, "kernel name is not a C identifier");
     check_args(&c);
     check_dim(&c, &p->m, "M");
