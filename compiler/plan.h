@@ -136,9 +136,10 @@ typedef struct dgk_plan_operand {
  *     acc[r][c] += tmp[r][c] * SA[k, m0 + r] * SB[(n0 + c) / 128, k]
  * SA: f32 [K/128, M], M contiguous (MN-major), one row of BM values loaded by TMA into
  *     each stage (kernel param `sa_arg`, a TMA with box {BM, 1}).
- * SB: f32 [cdiv(N, 128), K/128], read from global (kernel param `sb_arg`, a PTR); a BN
- *     tile may straddle two 128-column scale blocks when 128 % BN != 0 (BN = 112, 144,
- *     160, ...): `sb_straddle` says the emitter must select per column. */
+ * SB: f32 [cdiv(N, 128), K/128] (kernel param `sb_arg`, a PTR); the producer copies the
+ *     tile's value(s) into each stage (cp.async). A BN tile may straddle two 128-column
+ *     scale blocks when 128 % BN != 0 (BN = 112, 144, 160, 192, ...): `sb_straddle` says
+ *     the emitter must select per column. */
 typedef struct dgk_plan_fp8 {
     int enabled;
     int sa_arg;           /* DGK_ARG_TMA over SA */
@@ -172,7 +173,8 @@ typedef struct dgk_plan_fp8 {
     int per_m64;
     /* (added after v2) UE8M0 scales: one byte e per scale, worth 2^(e - 127). SA's stage
      * row is then BM bytes (its TMA box {BM, 1} of u8, so M's row stride must be a
-     * multiple of 16 bytes) and SB is read as bytes from global; both are widened to f32
+     * multiple of 16 bytes) and SB's bytes are copied as the aligned 4-byte words holding
+     * them (cp.async copies 4 bytes at least); both are widened to f32
      * by placing e in the exponent field (e = 0 reads as 0, e = 255 as +inf). 0 = f32.
      * sb_ue8m0 is never set with sb_per_column. */
     int sa_ue8m0;

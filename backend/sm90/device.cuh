@@ -121,6 +121,31 @@ DGK_DEV void dgk_mbar_arrive_cluster(dgk_u64 *bar, dgk_u32 cta)
                  ::"r"(dgk_smem_u32(bar)), "r"(cta) : "memory");
 }
 
+/* cp.async (the non-bulk, Ampere form) of one 4-byte word global -> shared, not waited
+ * for here: a later dgk_cp_async_mbar_arrive by the same thread makes an mbarrier phase
+ * wait for it. `src` must be 4-byte aligned. Used for values too small for TMA (a box
+ * row must be 16 bytes), such as a tile's one or two FP8 B scales per K block. */
+DGK_DEV void dgk_cp_async_4(dgk_u32 dst, const void *src)
+{
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4;" ::"r"(dst), "l"(src) : "memory");
+}
+
+/* cp.async.mbarrier.arrive.noinc: an arrive on `bar` once every cp.async this thread
+ * issued before has landed. .noinc: the arrive is one of those the barrier was
+ * initialised to expect (it does not raise the pending count first). */
+DGK_DEV void dgk_cp_async_mbar_arrive(dgk_u64 *bar)
+{
+    asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];" ::"r"(dgk_smem_u32(bar)) : "memory");
+}
+
+/* The 4-byte aligned word holding byte `p` (a UE8M0 scale): what dgk_cp_async_4 can copy.
+ * It may reach up to 3 bytes past a tensor's last byte, memory that is still mapped:
+ * device memory is allocated in granules of 256 bytes or more. */
+DGK_DEV const void *dgk_word_of(const void *p)
+{
+    return (const void *)((dgk_u64)p & ~(dgk_u64)3);
+}
+
 /* 9.7.13.15.16 mbarrier.try_wait.parity, looped: returns once the phase with parity
  * `parity` has completed. try_wait suspends the thread for a while in hardware, so the
  * loop does not hammer shared memory. */
@@ -192,6 +217,13 @@ DGK_DEV int dgk_opaque(int x)
     asm("mov.b32 %0, %1;" : "=r"(y) : "r"(x));
     return y;
 }
+
+/* An int as a type, so that a generic lambda called with dgk_int_c<V>{} is compiled once
+ * per value with V a constant (decltype(arg)::value) inside. */
+template <int V>
+struct dgk_int_c {
+    static constexpr int value = V;
+};
 
 /* ---- split-K: partial sums in global memory, arrival counters ------------------------- */
 /* Units of one tile run on different SMs; each writes its FP32 partial to a workspace

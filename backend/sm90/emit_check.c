@@ -34,12 +34,12 @@ static const char *const reserved[] = {
     "SPLIT", "splits", "k_total", "k_first", "unit", "units", "slice", "part", "ws_block",
     "store_partial", "sum_partials", "arrive_last",
     "offsets", "group_end", "debug_check",
-    /* FP8 promotion's kernel-scope temporaries and B-scale register slots (emit_fp8.c) */
-    "tmp0", "tmp1", "sa0", "sa1", "sa_base", "held0", "held1", "sb_lo_q0", "sb_lo_q1", "sb_hi_q0", "sb_hi_q1",
+    /* FP8 promotion's kernel-scope temporaries and scale copies (emit_fp8.c, emit_fp8_sb.c) */
+    "tmp0", "tmp1", "sa0", "sa1", "sa_base", "held0", "held1", "sb0", "sb1", "sb_dst", "sb_lo_byte", "sb_hi_byte", "SB_SPLIT",
     "store_tile",
     /* helpers at namespace scope: a parameter of that name would hide them in the kernel */
     "cluster_tiles", "tile_coords", "staging_offset", "epilogue_value", "mma_stage", "mma_m64", "fence_frag",
-    "fence_acc", "promote", "promote_m64", "read_sa", "release_stage",
+    "fence_acc", "promote", "promote_m64", "read_sa", "read_sb", "release_stage",
 };
 
 static int is_reserved(const char *s)
@@ -297,6 +297,8 @@ static void check_fp8(checker *c)
         FAIL(c, f->loc, "BN = %d does not divide 128, so tiles straddle B scale blocks: set sb_straddle", p->bn);
     if (f->sb_straddle && span > 256)
         FAIL(c, f->loc, "BN = %d tiles can cover three 128-column B scale blocks; at most two are supported", p->bn);
+    if (p->smem.sb_stage_bytes < 8)
+        FAIL(c, f->loc, "the B scale stage holds %d bytes, less than a tile's two scale words", p->smem.sb_stage_bytes);
 }
 
 static int out_dtype_ok(dgk_dtype t)

@@ -2,10 +2,8 @@
  * K block is multiplied into a temporary by wgmma; once that completes, each thread
  * scales its values by SA (one f32 per row, loaded by TMA into the stage with the
  * operands) times SB and adds them into `acc` on the CUDA cores.
- * SB (one f32 per 128x128 block of B) is read from global ahead of use: one K block ahead
- * with one temporary, two with two. Each temporary owns a register slot, refilled after
- * its promotion, so no load result is ever copied (a copy of a register whose load is in
- * flight waits for the load: ncu showed those stalls).
+ * SB (one f32 per 128x128 block of B) comes through the stage too: the producer copies
+ * the tile's value(s) there (emit_fp8_sb.c), read with the A scales.
  * Temporaries: with plan->fp8.overlap two alternate, so block kb is promoted while block
  * kb + 1's wgmmas run and the tensor cores do not idle; with plan->fp8.per_m64 (BM = 256)
  * one temporary holds one m64 row block and each block is multiplied and promoted in turn;
@@ -141,6 +139,7 @@ static void emit_promote_columns_helper(dgk_sm90_ctx *e)
 void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e)
 {
     emit_read_sa_helper(e);
+    dgk_sm90_emit_sb_read_helper(e);
     if (e->p->fp8.sb_per_column)
         emit_promote_columns_helper(e);
     else
@@ -153,33 +152,26 @@ void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e)
 {
     if (e->p->fp8.per_m64) {
         dgk_sm90_line(e, "// one m64 row block of one K block's product before scaling");
-        dgk_sm90_line(e, "float tmp0[N_INSTS][INST_N / 2], sa0[WG_M64][2];");
+        dgk_sm90_line(e, "float tmp0[N_INSTS][INST_N / 2], sa0[WG_M64][2], sb0[2];");
     } else {
         dgk_sm90_line(e, "// one K block's product before scaling%s", e->p->fp8.overlap ? ", two alternating" : "");
-        dgk_sm90_line(e, "float tmp0[WG_M64][N_INSTS][INST_N / 2], sa0[WG_M64][2];");
+        dgk_sm90_line(e, "float tmp0[WG_M64][N_INSTS][INST_N / 2], sa0[WG_M64][2]%s;",
+                      e->p->fp8.sb_per_column ? "" : ", sb0[2]");
     }
     if (e->p->fp8.overlap)
-        dgk_sm90_line(e, "float tmp1[WG_M64][N_INSTS][INST_N / 2], sa1[WG_M64][2];");
+        dgk_sm90_line(e, "float tmp1[WG_M64][N_INSTS][INST_N / 2], sa1[WG_M64][2]%s;",
+                      e->p->fp8.sb_per_column ? "" : ", sb1[2]");
+
     dgk_sm90_line(e, "const dgk_u32 sa_base = dgk_smem_u32(smem_sa) + %d * (consumer * WG_ROWS + warp * 16 + lane / 4);",
                   dgk_sm90_sa_bytes(e->p));
     if (e->p->fp8.sb_per_column)
         dgk_sm90_line(e, "const dgk_u32 sb_base = dgk_smem_u32(smem_sb) + 4 * (2 * (lane %% 4));  // this thread's first column");
 }
 
-static const char *sb_stride(const dgk_sm90_ctx *e, char *buf, int n)
-{
-    const dgk_plan_fp8 *f = &e->p->fp8;
-    dgk_plan_dim d = {f->sb_stride, f->sb_stride_arg};
-    return dgk_sm90_dim(e, &d, buf, n);
-}
-
-/* Per tile: zero the accumulators, find this tile's SB rows, load the first K block's. */
+/* Per tile: zero the accumulators; where the tile's B scales split. */
 static void emit_tile_setup(dgk_sm90_ctx *e)
 {
     const dgk_plan_fp8 *f = &e->p->fp8;
-    char nb[32], sbuf[32];
-    const char *sbp = e->p->args[f->sb_arg].name, *stride = sb_stride(e, sbuf, sizeof sbuf);
-    const char *sbt = dgk_sm90_ctype(e->p->args[f->sb_arg].dtype);  /* float, or dgk_ue8m0 bytes */
     dgk_sm90_loc(e, f->loc, f->sb_per_column ? "FP8 promotion: acc += (A x B) * SA[row] * SB[col] per 128-wide K block"
                                              : "FP8 promotion: acc += (A x B) * SA[row] * SB[col / 128] per 128-wide K block");
     dgk_sm90_line(e, "#pragma unroll");
@@ -189,71 +181,24 @@ static void emit_tile_setup(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "        #pragma unroll");
     dgk_sm90_line(e, "        for (int i = 0; i < INST_N / 2; ++i)");
     dgk_sm90_line(e, "            acc[mi][ni][i] = 0.0f;");
-    if (f->sb_per_column)
-        return;
-    dgk_sm90_line(e, "const int sb_rows = (%s + 127) / 128;", dgk_sm90_dim(e, &e->p->n, nb, sizeof nb));
-    dgk_sm90_line(e, "const int sb_row = min(n_block * BN / 128, sb_rows - 1);");
-    if (f->sb_grouped) {
-        dgk_sm90_line(e, "// this tile's group's B scales");
-        dgk_sm90_line(e, "const %s *const sb_group = %s + (long long)group * %s;", sbt, sbp,
-                      e->p->args[f->sb_group_stride_arg].name);
-        sbp = "sb_group";
-    }
-    /* split-K: kb counts from the slice's start; k_grouped: from the tile's group's first block */
-    const char *first = dgk_sm90_split(e->p) || e->p->sched.kind == DGK_SCHED_K_GROUPED ? " + k_first" : "";
-    dgk_sm90_line(e, "const %s *const sb_lo_ptr = %s + (long long)sb_row * %s%s;", sbt, sbp, stride, first);
-    if (f->sb_straddle) {
-        dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
-        dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
-        dgk_sm90_line(e, "const %s *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s%s;", sbt,
-                      sbp, stride, first);
-    }
-    /* slot n holds the B scale(s) of the next K block that temporary n will hold */
-    int slots = f->overlap ? 2 : 1;
-    for (int n = 0; n < slots; n++) {
-        dgk_sm90_line(e, "float sb_lo_q%d = %d < k_blocks ? dgk_load_f32(sb_lo_ptr + %d) : 0.0f;", n, n, n);
-        if (f->sb_straddle)
-            dgk_sm90_line(e, "float sb_hi_q%d = %d < k_blocks ? dgk_load_f32(sb_hi_ptr + %d) : 0.0f;", n, n, n);
-    }
+    dgk_sm90_emit_sb_consumer_tile(e);
 }
 
-/* Issue K block `stage` into tmpN and read its A scales (before the stage is released). */
+/* Issue K block `stage` into tmpN and read its scales (before the stage is released). */
 static void emit_issue_block(dgk_sm90_ctx *e, int n)
 {
     char dst[8];
     snprintf(dst, sizeof dst, "tmp%d", n);
     dgk_sm90_emit_issue(e, dst, "0");
     dgk_sm90_line(e, "read_sa(sa%d, sa_base + stage * SA_STAGE_BYTES);", n);
+    dgk_sm90_emit_sb_read(e, n);
 }
 
-/* The promotion's B-scale arguments from slot n. */
-static const char *sb_args(const dgk_sm90_ctx *e, int n)
-{
-    static const char *const plain[2] = {"sb_lo_q0", "sb_lo_q1"};
-    static const char *const split[2] = {"sb_lo_q0, sb_hi_q0, sb_split", "sb_lo_q1, sb_hi_q1, sb_split"};
-    return e->p->fp8.sb_straddle ? split[n] : plain[n];
-}
-
-/* After slot n's values were used: refill it with the block that temporary n holds next,
- * `ahead` blocks after kb. The load goes after the promotion so that it may reuse the
- * slot's register: a load into a register still to be read would need a copy, and a copy
- * of a register whose load is in flight waits for the load. */
-static void emit_refill_sb(dgk_sm90_ctx *e, int n, const char *kb)
-{
-    int ahead = e->p->fp8.overlap ? 2 : 1;
-    dgk_sm90_open(e, "if (%s + %d < k_blocks)", kb, ahead);
-    dgk_sm90_line(e, "sb_lo_q%d = dgk_load_f32(sb_lo_ptr + %s + %d);", n, kb, ahead);
-    if (e->p->fp8.sb_straddle)
-        dgk_sm90_line(e, "sb_hi_q%d = dgk_load_f32(sb_hi_ptr + %s + %d);", n, kb, ahead);
-    dgk_sm90_close(e, NULL);
-}
-
-/* Promote temporary n, holding K block `kb`. */
-static void emit_promote_block(dgk_sm90_ctx *e, int n, const char *kb)
+/* Promote temporary n. */
+static void emit_promote_block(dgk_sm90_ctx *e, int n)
 {
     dgk_sm90_line(e, "fence_acc(tmp%d);", n);
-    dgk_sm90_line(e, "promote(acc, tmp%d, sa%d, %s);", n, n, sb_args(e, n));
-    emit_refill_sb(e, n, kb);
+    dgk_sm90_line(e, "promote(acc, tmp%d, sa%d, %s);", n, n, dgk_sm90_sb_args(e, n));
 }
 
 /* Per-column B scales: promote K block `n` from the stage `held` it was read from, then
@@ -283,7 +228,7 @@ static void emit_kloop_serial(dgk_sm90_ctx *e)
     } else {
         dgk_sm90_line(e, "release_stage(&empty_bar[stage], lane);");
         emit_advance(e);
-        emit_promote_block(e, 0, "kb");
+        emit_promote_block(e, 0);
     }
     dgk_sm90_close(e, NULL);
 }
@@ -300,16 +245,16 @@ static void emit_issue_next(dgk_sm90_ctx *e, int n, int older)
         dgk_sm90_line(e, "release_stage(&empty_bar[held%d], lane);", older);
 }
 
-/* Promote the older block (temporary n, K block kb): per column from its held stage
- * (released after), else with the SB values fetched from global. */
-static void emit_promote_older(dgk_sm90_ctx *e, int n, const char *kb)
+/* Promote the older block (temporary n): per column from its held stage (released
+ * after), else with the scales read when it was issued. */
+static void emit_promote_older(dgk_sm90_ctx *e, int n)
 {
     char held[8];
     snprintf(held, sizeof held, "held%d", n);
     if (e->p->fp8.sb_per_column)
         emit_promote_held(e, n, held);
     else
-        emit_promote_block(e, n, kb);
+        emit_promote_block(e, n);
 }
 
 /* Two temporaries. The steady-state loop takes two blocks per trip with no branch around
@@ -326,23 +271,23 @@ static void emit_kloop_overlap(dgk_sm90_ctx *e)
     dgk_sm90_open(e, "for (; kb + 2 < k_blocks; kb += 2)");
     int pc = e->p->fp8.sb_per_column;
     emit_issue_next(e, 1, 0);
-    emit_promote_older(e, 0, "kb");
+    emit_promote_older(e, 0);
     emit_issue_next(e, 0, 1);
-    emit_promote_older(e, 1, "(kb + 1)");
+    emit_promote_older(e, 1);
     dgk_sm90_close(e, NULL);
     dgk_sm90_open(e, "if (kb + 1 < k_blocks)");
     emit_issue_next(e, 1, 0);
-    emit_promote_older(e, 0, "kb");
+    emit_promote_older(e, 0);
     dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
     if (!pc)
         dgk_sm90_line(e, "release_stage(&empty_bar[held1], lane);");
-    emit_promote_older(e, 1, "(kb + 1)");
+    emit_promote_older(e, 1);
     dgk_sm90_close(e, " else {");
     e->indent++;
     dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
     if (!pc)
         dgk_sm90_line(e, "release_stage(&empty_bar[held0], lane);");
-    emit_promote_older(e, 0, "kb");
+    emit_promote_older(e, 0);
     dgk_sm90_close(e, NULL);
 }
 
@@ -354,6 +299,7 @@ static void emit_kloop_per_m64(dgk_sm90_ctx *e)
     dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
     dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
     dgk_sm90_line(e, "read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);");
+    dgk_sm90_emit_sb_read(e, 0);
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
     dgk_sm90_line(e, "mma_m64(tmp0, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES + mi * A_M64_BYTES),");
@@ -361,9 +307,8 @@ static void emit_kloop_per_m64(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
     dgk_sm90_line(e, "if (mi == WG_M64 - 1) release_stage(&empty_bar[stage], lane);");
     dgk_sm90_line(e, "fence_frag(tmp0);");
-    dgk_sm90_line(e, "promote_m64(acc[mi], tmp0, sa0[mi][0], sa0[mi][1], %s);", sb_args(e, 0));
+    dgk_sm90_line(e, "promote_m64(acc[mi], tmp0, sa0[mi][0], sa0[mi][1], %s);", dgk_sm90_sb_args(e, 0));
     dgk_sm90_close(e, NULL);
-    emit_refill_sb(e, 0, "kb");
     emit_advance(e);
     dgk_sm90_close(e, NULL);
 }
@@ -371,10 +316,7 @@ static void emit_kloop_per_m64(dgk_sm90_ctx *e)
 void dgk_sm90_emit_fp8_kloop(dgk_sm90_ctx *e)
 {
     emit_tile_setup(e);
-    if (e->p->fp8.per_m64)
-        emit_kloop_per_m64(e);
-    else if (e->p->fp8.overlap)
-        emit_kloop_overlap(e);
-    else
-        emit_kloop_serial(e);
+    dgk_sm90_emit_sb_split_loops(e, e->p->fp8.per_m64 ? emit_kloop_per_m64
+                                    : e->p->fp8.overlap ? emit_kloop_overlap
+                                                        : emit_kloop_serial);
 }

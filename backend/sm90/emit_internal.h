@@ -9,6 +9,7 @@
  *   emit_producer.c  the TMA producer warpgroup
  *   emit_consumer.c  the wgmma mainloop of the consumer warpgroups
  *   emit_fp8.c       FP8 promotion (per-128-K scaling on CUDA cores)
+ *   emit_fp8_sb.c    FP8 128x128-block B scales: the producer's copies, the consumers' reads
  *   emit_epilogue.c  the elementwise epilogue and the staged TMA store
  *   emit_split.c     split-K: partial sums through the workspace, the last unit reduces
  *   emit_debug.c     debug builds' device-side checks of the group tensor
@@ -82,6 +83,18 @@ void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e);
 void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e);
 void dgk_sm90_emit_fp8_kloop(dgk_sm90_ctx *e);
 void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
+
+/* emit_fp8_sb.c: B scales per 128x128 block staged through shared memory (each does
+ * nothing unless dgk_sm90_sb_staged). */
+int dgk_sm90_sb_staged(const dgk_plan *p);
+int dgk_sm90_full_arrivals(const dgk_plan *p);
+void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e);
+void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb);
+void dgk_sm90_emit_sb_read_helper(dgk_sm90_ctx *e);
+void dgk_sm90_emit_sb_consumer_tile(dgk_sm90_ctx *e);
+void dgk_sm90_emit_sb_read(dgk_sm90_ctx *e, int n);
+const char *dgk_sm90_sb_args(const dgk_sm90_ctx *e, int n);
+void dgk_sm90_emit_sb_split_loops(dgk_sm90_ctx *e, void (*loop)(dgk_sm90_ctx *));
 
 /* emit_split.c: split-K (all do nothing without plan->split). */
 int dgk_sm90_split(const dgk_plan *p);

@@ -2,7 +2,8 @@
  * to the consumers (setmaxnreg.dec), and one elected thread of its first warp walks the
  * tile sequence issuing, per K block: wait until the stage is free (empty barrier),
  * announce the bytes to expect (arrive.expect_tx on the full barrier), then the TMA loads
- * of the A and B tiles (and the FP8 A scales) into that stage. The other threads idle
+ * of the A and B tiles (and the FP8 scales: TMA, or cp.async for the few bytes of 128x128
+ * B scales) into that stage. The other threads idle
  * until the end of the kernel. Multicast operands are split into chunks that the CTAs of
  * the cluster load in turn, each chunk landing in every CTA. */
 #include <stdio.h>
@@ -67,6 +68,7 @@ static void emit_kblock(dgk_sm90_ctx *e)
             dgk_sm90_line(e, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s);",
                           p->args[p->fp8.sa_arg].name, kb);
     }
+    dgk_sm90_emit_sb_copy(e, kb);
     if (p->fp8.sb_per_column) {
         dgk_sm90_loc(e, p->fp8.loc, "B scales of this K block: BN f32 values");
         dgk_sm90_line(e, "dgk_tma_load_2d(smem_sb + stage * SB_STAGE_BYTES, &%s, bar, n_block * BN, %s);",
@@ -89,6 +91,7 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "int stage = 0;");
     dgk_sm90_line(e, "dgk_u32 phase = 0;");
     dgk_sm90_emit_tile_loop_open(e);
+    dgk_sm90_emit_sb_producer_tile(e);
     if (e->p->fp8.enabled)
         dgk_sm90_line(e, "#pragma unroll 1");
     if (dgk_sm90_split(e->p))

@@ -17,7 +17,7 @@ int dgk_sm90_sa_bytes(const dgk_plan *p)
 }
 
 /* Offsets, in order: A stages, B stages (1024-aligned: the 128B swizzle atom), FP8 A-scale
- * stages, output staging (1024-aligned: TMA store boxes are swizzled), barriers. */
+ * and B-scale stages, output staging (1024-aligned: TMA store boxes are swizzled), barriers. */
 static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
 {
     dgk_plan_smem *s = &p->smem;
@@ -32,9 +32,11 @@ static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
         s->sa_stage_bytes = align_up(p->bm * dgk_sm90_sa_bytes(p), 128);
         off += p->stages * s->sa_stage_bytes;
     }
-    if (p->fp8.enabled && p->fp8.sb_per_column) {
+    if (p->fp8.enabled) {
+        /* per column: a row of BN values; per 128x128 block: the tile's one or two values
+         * (a 16-byte slot, copied by the producer with cp.async) */
         s->sb_off = off;
-        s->sb_stage_bytes = align_up(p->bn * 4, 128);
+        s->sb_stage_bytes = p->fp8.sb_per_column ? align_up(p->bn * 4, 128) : 16;
         off += p->stages * s->sb_stage_bytes;
     }
     s->epi_off = align_up(off, 1024);
@@ -116,6 +118,9 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
     if (p->fp8.sb_per_column)
         dgk_sm90_line(e, "enum { SMEM_SB = %d, SB_STAGE_BYTES = %d };  // B scales: BN f32 per stage", s->sb_off,
                       s->sb_stage_bytes);
+    else if (p->fp8.enabled)
+        dgk_sm90_line(e, "enum { SMEM_SB = %d, SB_STAGE_BYTES = %d };  // B scales: the tile's %s per stage",
+                      s->sb_off, s->sb_stage_bytes, p->fp8.sb_straddle ? "two SB values (its two 128-column blocks)" : "SB value");
     dgk_sm90_line(e, "// bytes TMA delivers into one stage of one CTA (multicast chunks from peers included)");
     dgk_sm90_line(e, "enum { STAGE_TX_BYTES = %d };",
                   e->a.stage_bytes + e->b.stage_bytes + (p->fp8.enabled ? p->bm * dgk_sm90_sa_bytes(p) : 0) +
@@ -185,6 +190,8 @@ void dgk_sm90_emit_smem_carve(dgk_sm90_ctx *e)
                       e->p->fp8.sa_ue8m0 ? "ue8m0" : "f32");
     if (e->p->fp8.sb_per_column)
         dgk_sm90_line(e, "dgk_u8 *const smem_sb = smem + SMEM_SB;  // STAGES x BN f32 B scales");
+    else if (e->p->fp8.enabled)
+        dgk_sm90_line(e, "dgk_u8 *const smem_sb = smem + SMEM_SB;  // STAGES x SB_STAGE_BYTES: the tile's B scales");
     dgk_sm90_line(e, "dgk_u8 *const smem_d = smem + SMEM_D;    // CONSUMERS x D_BOXES x D_BOX_BYTES output staging");
     dgk_sm90_line(e, "dgk_u64 *const full_bar = (dgk_u64 *)(smem + SMEM_BAR);  // stage filled by TMA");
     dgk_sm90_line(e, "dgk_u64 *const empty_bar = full_bar + STAGES;            // stage released by consumers");

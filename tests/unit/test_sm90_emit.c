@@ -145,7 +145,21 @@ START_TEST(fp8_promotion_and_straddle)
     ck_assert_ptr_nonnull(strstr(odd, "STAGE_TX_BYTES = 31232"));   /* 16384 A + 14336 B + 512 SA */
     /* overlapped promotion: two temporaries, a branch-free steady state, then the tail */
     ck_assert_ptr_nonnull(strstr(odd, "for (; kb + 2 < k_blocks; kb += 2)"));
-    ck_assert_int_eq(count(odd, "promote(acc, tmp1, sa1, sb_lo_q1, sb_hi_q1, sb_split);"), 2);
+    /* the K loop once per value of sb_split (N = 7168: all 8 multiples of 16), each with
+     * the split a constant */
+    ck_assert_ptr_nonnull(strstr(odd, "switch (sb_split)"));
+    ck_assert_int_eq(count(odd, "constexpr int SB_SPLIT = "), 8);
+    ck_assert_ptr_nonnull(strstr(odd, "case 80: {"));
+    ck_assert_int_eq(count(odd, "promote(acc, tmp1, sa1, sb1[0], sb1[1], SB_SPLIT);"), 16);
+    /* B scales: the producer copies the tile's two values into the stage; the stage's
+     * full barrier expects that copy's arrive as well as the TMA one */
+    ck_assert_ptr_nonnull(strstr(odd, "dgk_cp_async_4(sb_dst, sb_lo_ptr + kb);"));
+    ck_assert_ptr_nonnull(strstr(odd, "dgk_cp_async_4(sb_dst + 4, sb_hi_ptr + kb);"));
+    ck_assert_ptr_nonnull(strstr(odd, "dgk_mbar_init(&full_bar[s], 2);"));
+    ck_assert_ptr_nonnull(strstr(even, "dgk_cp_async_mbar_arrive(bar);"));
+    ck_assert_ptr_null(strstr(even, "sb_dst + 4"));
+    ck_assert_int_eq(count(odd, "read_sb(sb1, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);"), 16);
+    ck_assert_ptr_null(strstr(odd, "dgk_load_f32(sb_"));
     ck_assert_ptr_null(strstr(even, "tmp1["));
     ck_assert_ptr_null(strstr(plain, "tmp0["));
     ck_assert_ptr_nonnull(strstr(plain, "dgk_wgmma_wait<1>();"));
@@ -254,7 +268,7 @@ static void reserved_name(dgk_plan *p)
 /* names added with FP8 promotion's register slots and the namespace-scope helpers */
 static void reserved_slot(dgk_plan *p)
 {
-    p->args[0].name = "sb_lo_q0";
+    p->args[0].name = "sb_lo_byte";
 }
 
 static void reserved_helper(dgk_plan *p)

@@ -257,7 +257,10 @@ START_TEST(emit_split_fp8_offsets_scales)
     ck_assert_int_eq(dgkc_check(u), DGKC_OK);
     const char *cu = NULL;
     ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", 0, &cu, NULL), DGKC_OK);
-    ck_assert_ptr_nonnull(strstr(cu, "const float *const sb_lo_ptr = ptr_SB + (long long)sb_row * stride_SB_0 + k_first;"));
+    /* the producer walks the slice's absolute K blocks, and copies their B scales */
+    ck_assert_ptr_nonnull(strstr(cu, "for (int kb = k_first; kb < k_first + k_blocks; ++kb)"));
+    ck_assert_ptr_nonnull(strstr(cu, "const float *const sb_lo_ptr = ptr_SB + (long long)sb_row * stride_SB_0;"));
+    ck_assert_ptr_nonnull(strstr(cu, "dgk_cp_async_4(sb_dst, sb_lo_ptr + kb);"));
     ck_assert_ptr_nonnull(strstr(cu, "const int k_total = dgk_opaque((K + BK - 1) / BK);"));
     ck_assert_ptr_nonnull(strstr(cu, "sum_partials(acc, part, splits);"));
     dgkc_unit_free(u);

@@ -25,8 +25,9 @@ enum { B_CHUNK_ROWS = 128, B_CHUNKS = 1, B_CHUNK_BYTES = 16384, B_STAGE_BYTES = 
 enum { B_LBO = 0, B_SBO = 1024, B_KSTEP_BYTES = 32 };
 enum { B_INST_BYTES = 16384 }; // INST_N rows of B
 // shared memory layout (bytes from the 1024-aligned base)
-enum { SMEM_A = 0, SMEM_B = 98304, SMEM_SA = 147456, SMEM_D = 150528, SMEM_BAR = 216064 };
+enum { SMEM_A = 0, SMEM_B = 98304, SMEM_SA = 147456, SMEM_D = 151552, SMEM_BAR = 217088 };
 enum { SA_STAGE_BYTES = 1024 };
+enum { SMEM_SB = 150528, SB_STAGE_BYTES = 16 };  // B scales: the tile's SB value per stage
 // bytes TMA delivers into one stage of one CTA (multicast chunks from peers included)
 enum { STAGE_TX_BYTES = 50176 };
 // a stage is free once every consumer warp of every CTA in the cluster released it
@@ -118,6 +119,11 @@ static __device__ __forceinline__ void read_sa(float (&sa)[WG_M64][2], dgk_u32 a
         sa[mi][1] = dgk_ld_shared_f32(addr + 4 * (mi * 64 + 8));
     }
 }
+// the tile's B scale in a stage, as sb[0] and sb[1]
+static __device__ __forceinline__ void read_sb(float (&sb)[2], dgk_u32 addr) {
+    sb[0] = dgk_ld_shared_f32(addr);
+    sb[1] = sb[0];
+}
 // tests/golden/emit/gemm_fp8_256.dgk:11: promotion: acc += t * SA[row] * sb
 static __device__ __forceinline__ void promote_m64(float (&acc)[N_INSTS][INST_N / 2], float (&t)[N_INSTS][INST_N / 2], float sa_r0, float sa_r8, float sb_lo) {
     const float s_lo0 = sa_r0 * sb_lo, s_lo1 = sa_r8 * sb_lo;
@@ -198,12 +204,13 @@ gemm_fp8_256(
     dgk_u8 *const smem_a = smem + SMEM_A;    // STAGES x A_STAGE_BYTES, 128B swizzle
     dgk_u8 *const smem_b = smem + SMEM_B;    // STAGES x B_STAGE_BYTES, 128B swizzle
     dgk_u8 *const smem_sa = smem + SMEM_SA;  // STAGES x BM f32 A scales
+    dgk_u8 *const smem_sb = smem + SMEM_SB;  // STAGES x SB_STAGE_BYTES: the tile's B scales
     dgk_u8 *const smem_d = smem + SMEM_D;    // CONSUMERS x D_BOXES x D_BOX_BYTES output staging
     dgk_u64 *const full_bar = (dgk_u64 *)(smem + SMEM_BAR);  // stage filled by TMA
     dgk_u64 *const empty_bar = full_bar + STAGES;            // stage released by consumers
     if (threadIdx.x == 0) {
         for (int s = 0; s < STAGES; ++s) {
-            dgk_mbar_init(&full_bar[s], 1);
+            dgk_mbar_init(&full_bar[s], 2);  // the producer's arrive.expect_tx, then its cp.async arrive
             dgk_mbar_init(&empty_bar[s], EMPTY_ARRIVALS);
         }
         dgk_fence_mbar_init();
@@ -228,6 +235,10 @@ gemm_fp8_256(
             for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER) {
                 int m_block, n_block;
                 tile_coords(tile, M, N, cta_rank, m_block, n_block);
+                // tests/golden/emit/gemm_fp8_256.dgk:11: this tile's B scale rows, copied into each stage
+                const int sb_rows = (N + 127) / 128;
+                const int sb_row = min(n_block * BN / 128, sb_rows - 1);
+                const float *const sb_lo_ptr = ptr_SB + (long long)sb_row * stride_SB_0;
                 #pragma unroll 1
                 for (int kb = 0; kb < k_blocks; ++kb) {
                     // tests/golden/emit/gemm_fp8_256.dgk:10: pipeline stage: wait until free, then fill
@@ -240,6 +251,10 @@ gemm_fp8_256(
                     dgk_tma_load_2d(smem_b + stage * B_STAGE_BYTES, &tma_B, bar, kb * BK, n_block * BN);
                     // tests/golden/emit/gemm_fp8_256.dgk:11: A scales of this K block: BM f32 values
                     dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &tma_SA, bar, m_block * BM, kb);
+                    // tests/golden/emit/gemm_fp8_256.dgk:11: B scale of this K block: the tile's SB value, by cp.async
+                    const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;
+                    dgk_cp_async_4(sb_dst, sb_lo_ptr + kb);
+                    dgk_cp_async_mbar_arrive(bar);  // the stage's second arrival: once the copies landed
                     if (++stage == STAGES) { stage = 0; phase ^= 1; }
                 }
             }
@@ -255,7 +270,7 @@ gemm_fp8_256(
         const int k_blocks = dgk_opaque((K + BK - 1) / BK);  // K blocks per tile
         float acc[WG_M64][N_INSTS][INST_N / 2];
         // one m64 row block of one K block's product before scaling
-        float tmp0[N_INSTS][INST_N / 2], sa0[WG_M64][2];
+        float tmp0[N_INSTS][INST_N / 2], sa0[WG_M64][2], sb0[2];
         const dgk_u32 sa_base = dgk_smem_u32(smem_sa) + 4 * (consumer * WG_ROWS + warp * 16 + lane / 4);
         // descriptors of stage 0 at this consumer's rows of A
         const dgk_u64 desc_a0 = dgk_wgmma_desc(dgk_smem_u32(smem_a) + consumer * A_WG_BYTES, A_LBO, A_SBO, 128);
@@ -275,14 +290,11 @@ gemm_fp8_256(
                     #pragma unroll
                     for (int i = 0; i < INST_N / 2; ++i)
                         acc[mi][ni][i] = 0.0f;
-            const int sb_rows = (N + 127) / 128;
-            const int sb_row = min(n_block * BN / 128, sb_rows - 1);
-            const float *const sb_lo_ptr = ptr_SB + (long long)sb_row * stride_SB_0;
-            float sb_lo_q0 = 0 < k_blocks ? dgk_load_f32(sb_lo_ptr + 0) : 0.0f;
             #pragma unroll 1
             for (int kb = 0; kb < k_blocks; ++kb) {
                 dgk_mbar_wait(&full_bar[stage], phase);
                 read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);
+                read_sb(sb0, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);
                 #pragma unroll
                 for (int mi = 0; mi < WG_M64; ++mi) {
                     mma_m64(tmp0, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES + mi * A_M64_BYTES),
@@ -290,10 +302,7 @@ gemm_fp8_256(
                     dgk_wgmma_wait<0>();
                     if (mi == WG_M64 - 1) release_stage(&empty_bar[stage], lane);
                     fence_frag(tmp0);
-                    promote_m64(acc[mi], tmp0, sa0[mi][0], sa0[mi][1], sb_lo_q0);
-                }
-                if (kb + 1 < k_blocks) {
-                    sb_lo_q0 = dgk_load_f32(sb_lo_ptr + kb + 1);
+                    promote_m64(acc[mi], tmp0, sa0[mi][0], sa0[mi][1], sb0[0]);
                 }
                 if (++stage == STAGES) { stage = 0; phase ^= 1; }
             }

@@ -1,0 +1,195 @@
+/* emit_fp8_sb.c - FP8 B scales per 128x128 block (`SB[j * BN / 128, k]`): how they reach
+ * the promotion. A tile needs one f32 per K block, two when it straddles two 128-column
+ * scale blocks (BN = 144, 160, 192, ...). They are too small for TMA (a box row is at
+ * least 16 bytes), so the producer thread copies them with cp.async into a 16-byte slot
+ * of the stage beside the A scales, and a cp.async arrive makes the stage's full barrier
+ * wait for them as it waits for the TMA bytes. The consumers then read them from shared
+ * memory with the A scales, before releasing the stage.
+ * Earlier the consumers loaded them from global one or two K blocks ahead; ncu showed the
+ * promotion stalling on those loads whenever the distance was one block (one temporary),
+ * which made straddling tiles slow.
+ * UE8M0 scales are bytes: the producer copies the aligned word holding the byte, and each
+ * consumer keeps the byte's offset in that word, which advances by one per K block (the
+ * blocks are read in K order). */
+#include <stdio.h>
+
+#include "emit_internal.h"
+
+int dgk_sm90_sb_staged(const dgk_plan *p)
+{
+    return p->fp8.enabled && !p->fp8.sb_per_column;
+}
+
+static const char *sb_stride(const dgk_sm90_ctx *e, char *buf, int n)
+{
+    const dgk_plan_fp8 *f = &e->p->fp8;
+    dgk_plan_dim d = {f->sb_stride, f->sb_stride_arg};
+    return dgk_sm90_dim(e, &d, buf, n);
+}
+
+/* The tile's SB rows (sb_lo_ptr, and sb_hi_ptr when straddling) at K block `first`. */
+static void emit_pointers(dgk_sm90_ctx *e, const char *first)
+{
+    const dgk_plan_fp8 *f = &e->p->fp8;
+    char nb[32], sbuf[32];
+    const char *sbp = e->p->args[f->sb_arg].name, *stride = sb_stride(e, sbuf, sizeof sbuf);
+    const char *sbt = dgk_sm90_ctype(e->p->args[f->sb_arg].dtype);  /* float, or dgk_ue8m0 bytes */
+    dgk_sm90_line(e, "const int sb_rows = (%s + 127) / 128;", dgk_sm90_dim(e, &e->p->n, nb, sizeof nb));
+    dgk_sm90_line(e, "const int sb_row = min(n_block * BN / 128, sb_rows - 1);");
+    if (f->sb_grouped) {
+        dgk_sm90_line(e, "// this tile's group's B scales");
+        dgk_sm90_line(e, "const %s *const sb_group = %s + (long long)group * %s;", sbt, sbp,
+                      e->p->args[f->sb_group_stride_arg].name);
+        sbp = "sb_group";
+    }
+    dgk_sm90_line(e, "const %s *const sb_lo_ptr = %s + (long long)sb_row * %s%s;", sbt, sbp, stride, first);
+    if (f->sb_straddle) {
+        dgk_sm90_line(e, "// the next 128-column block's row: the scales of the tile's columns past the boundary");
+        dgk_sm90_line(e, "const %s *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s%s;", sbt, sbp,
+                      stride, first);
+    }
+}
+
+void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e)
+{
+    if (!dgk_sm90_sb_staged(e->p))
+        return;
+    dgk_sm90_loc(e, e->p->fp8.loc, "this tile's B scale rows, copied into each stage");
+    emit_pointers(e, "");
+}
+
+/* In the producer, after the stage's TMA loads; `kb` is the absolute K block. */
+void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb)
+{
+    const dgk_plan_fp8 *f = &e->p->fp8;
+    if (!dgk_sm90_sb_staged(e->p))
+        return;
+    const char *w0 = f->sb_ue8m0 ? "dgk_word_of(" : "", *w1 = f->sb_ue8m0 ? ")" : "";
+    dgk_sm90_loc(e, f->loc, f->sb_straddle ? "B scales of this K block: the tile's two SB values, by cp.async"
+                                           : "B scale of this K block: the tile's SB value, by cp.async");
+    dgk_sm90_line(e, "const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;");
+    dgk_sm90_line(e, "dgk_cp_async_4(sb_dst, %ssb_lo_ptr + %s%s);", w0, kb, w1);
+    if (f->sb_straddle)
+        dgk_sm90_line(e, "dgk_cp_async_4(sb_dst + 4, %ssb_hi_ptr + %s%s);", w0, kb, w1);
+    dgk_sm90_line(e, "dgk_cp_async_mbar_arrive(bar);  // the stage's second arrival: once the copies landed");
+}
+
+/* The full barrier's arrivals per phase: the producer's arrive.expect_tx, and with staged
+ * B scales the cp.async arrive. */
+int dgk_sm90_full_arrivals(const dgk_plan *p)
+{
+    return dgk_sm90_sb_staged(p) ? 2 : 1;
+}
+
+void dgk_sm90_emit_sb_read_helper(dgk_sm90_ctx *e)
+{
+    const dgk_plan_fp8 *f = &e->p->fp8;
+    if (!dgk_sm90_sb_staged(e->p))
+        return;
+    const char *bytes = f->sb_ue8m0 ? ", int lo_byte, int hi_byte" : "";
+    if (f->sb_straddle)
+        dgk_sm90_line(e, "// the tile's B scales in a stage: sb[0] for columns before sb_split, sb[1] after%s",
+                      f->sb_ue8m0 ? " (ue8m0: the bytes at these offsets of the two words)" : "");
+    else
+        dgk_sm90_line(e, "// the tile's B scale in a stage, as sb[0] and sb[1]%s",
+                      f->sb_ue8m0 ? " (ue8m0: the byte at this offset of the word)" : "");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void read_sb(float (&sb)[2], dgk_u32 addr%s)", bytes);
+    if (f->sb_ue8m0)
+        dgk_sm90_line(e, "sb[0] = dgk_ue8m0_to_f32(dgk_ld_shared_u8(addr + lo_byte));");
+    else
+        dgk_sm90_line(e, "sb[0] = dgk_ld_shared_f32(addr);");
+    if (f->sb_straddle && f->sb_ue8m0)
+        dgk_sm90_line(e, "sb[1] = dgk_ue8m0_to_f32(dgk_ld_shared_u8(addr + 4 + hi_byte));");
+    else if (f->sb_straddle)
+        dgk_sm90_line(e, "sb[1] = dgk_ld_shared_f32(addr + 4);");
+    else
+        dgk_sm90_line(e, "sb[1] = sb[0];");
+    if (f->sb_ue8m0 && !f->sb_straddle)
+        dgk_sm90_line(e, "(void)hi_byte;");
+    dgk_sm90_close(e, NULL);
+}
+
+/* Per consumer tile: where the split falls, and for UE8M0 the bytes' offsets. */
+void dgk_sm90_emit_sb_consumer_tile(dgk_sm90_ctx *e)
+{
+    const dgk_plan_fp8 *f = &e->p->fp8;
+    if (!dgk_sm90_sb_staged(e->p))
+        return;
+    if (f->sb_straddle) {
+        dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
+        dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
+    }
+    if (!f->sb_ue8m0)
+        return;
+    /* split-K: kb counts from the slice's start; k_grouped: from the tile's group's first block */
+    const char *first = dgk_sm90_split(e->p) || e->p->sched.kind == DGK_SCHED_K_GROUPED ? " + k_first" : "";
+    emit_pointers(e, first);
+    dgk_sm90_line(e, "int sb_lo_byte = (int)((dgk_u64)sb_lo_ptr & 3);  // the first block's byte in its word");
+    dgk_sm90_line(e, "int sb_hi_byte = (int)((dgk_u64)%s & 3);", f->sb_straddle ? "sb_hi_ptr" : "sb_lo_ptr");
+}
+
+/* Read the B scales of the block in `stage` into sbN (next to read_sa). */
+void dgk_sm90_emit_sb_read(dgk_sm90_ctx *e, int n)
+{
+    if (!dgk_sm90_sb_staged(e->p))
+        return;
+    if (!e->p->fp8.sb_ue8m0) {
+        dgk_sm90_line(e, "read_sb(sb%d, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);", n);
+        return;
+    }
+    dgk_sm90_line(e, "read_sb(sb%d, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES, sb_lo_byte, sb_hi_byte);", n);
+    dgk_sm90_line(e, "sb_lo_byte = (sb_lo_byte + 1) & 3, sb_hi_byte = (sb_hi_byte + 1) & 3;");
+}
+
+/* The promotion's B-scale arguments from sbN; a straddling tile's split is the constant
+ * of the K loop's copy (dgk_sm90_emit_sb_split_open). */
+const char *dgk_sm90_sb_args(const dgk_sm90_ctx *e, int n)
+{
+    static const char *const plain[2] = {"sb0[0]", "sb1[0]"};
+    static const char *const split[2] = {"sb0[0], sb0[1], SB_SPLIT", "sb1[0], sb1[1], SB_SPLIT"};
+    return e->p->fp8.sb_straddle ? split[n] : plain[n];
+}
+
+/* A straddling tile selects one of two scales per 8-column group by comparing the group's
+ * column with sb_split. With sb_split a runtime value those compares and selects cost
+ * about as many instructions as the promotion's FFMAs (ncu, 128 x 192), and a promotion
+ * with one temporary is on the critical path. So the K loop is emitted once per value
+ * sb_split can take, under a switch, with SB_SPLIT a constant in each copy so that the
+ * selects fold away: the values 128 - (n_block * BN) % 128 of the tiles that exist when N
+ * is a compile-time constant (N = 576 with BN = 144: 4 of 8), else every multiple of
+ * gcd(BN, 128). (A generic lambda would say it once, but NVRTC rejects lambdas in device
+ * code without --extended-lambda.) */
+static int split_values(const dgk_plan *p, int *out, int max)
+{
+    int step = p->bn & -p->bn, n = 0;
+    step = step < 128 ? step : 128;
+    for (int off = 0; off < 128 && n < max; off += step) {
+        int occurs = p->n.arg >= 0;
+        for (int64_t nb = 0; !occurs && nb * p->bn < p->n.value; nb++)
+            occurs = nb * p->bn % 128 == off;
+        if (occurs)
+            out[n++] = 128 - off;
+    }
+    return n;
+}
+
+void dgk_sm90_emit_sb_split_loops(dgk_sm90_ctx *e, void (*loop)(dgk_sm90_ctx *))
+{
+    int v[128];
+    if (!e->p->fp8.sb_straddle || e->p->fp8.sb_per_column) {
+        loop(e);
+        return;
+    }
+    int n = split_values(e->p, v, 128);
+    dgk_sm90_line(e, "// one copy of the K loop per value of sb_split, SB_SPLIT its constant");
+    dgk_sm90_open(e, "switch (sb_split)");
+    for (int i = 0; i < n; i++) {
+        dgk_sm90_open(e, "case %d:", v[i]);
+        dgk_sm90_line(e, "constexpr int SB_SPLIT = %d;", v[i]);
+        loop(e);
+        dgk_sm90_line(e, "break;");
+        dgk_sm90_close(e, NULL);
+    }
+    dgk_sm90_line(e, "default: __trap();  // unreachable: every value the tiles give is listed");
+    dgk_sm90_close(e, NULL);
+}
