@@ -114,6 +114,7 @@ typedef struct dgk_ir_kernel {
     int nsched;
     int sched_swizzle;       /* 0 = none */
     int sched_cluster;       /* 0 = compiler's choice */
+    int sched_cluster_n;     /* `cluster_n`: CTAs along N sharing A (0 = none) */
     int sched_tensor;        /* the group_ids / group_offsets / masked tensor, -1 if none */
     int sched_offsets;       /* sched_tensor was given as group_offsets */
     int sched_split;         /* split_k S: K slices per output tile; 0 = not given */

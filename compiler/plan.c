@@ -88,7 +88,7 @@ static int plan_dims(planner *pl)
 
 /* Persistent (and m-grouped) schedules walk tiles in L2-friendly groups (8 M blocks
  * unless `swizzle` says otherwise); a cluster of 2 along M shares (multicasts) the B
- * tile. The kind was set by check_shape. */
+ * tile, one along N (`cluster_n`) the A tile. The kind was set by check_shape. */
 static void plan_schedule(planner *pl)
 {
     dgk_plan *p = pl->p;
@@ -98,8 +98,9 @@ static void plan_schedule(planner *pl)
     p->sched.group_axis = 0;
     p->sched.loc = k->sched_loc;
     p->cluster_m = k->sched_cluster > 1 ? k->sched_cluster : 1;
-    p->cluster_n = 1;
+    p->cluster_n = k->sched_cluster_n > 1 ? k->sched_cluster_n : 1;
     p->b.multicast = p->cluster_m > 1;
+    p->a.multicast = p->cluster_n > 1;
 }
 
 static void plan_init(planner *pl, const dgk_ir_kernel *k, dgk_plan *p)

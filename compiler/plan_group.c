@@ -38,9 +38,9 @@ int plan_group_check(planner *pl)
     const dgk_ir_kernel *k = pl->k;
     if (pl->g_coord < 0)
         return 1;
-    if (k->sched_cluster > 1) {
-        plan_error(pl, k->sched_loc, "grouped schedules run without clusters on sm90 (neighbouring tiles may belong to different groups, so no operand can be multicast); drop `cluster %d`",
-                   k->sched_cluster);
+    if (k->sched_cluster > 1 || k->sched_cluster_n > 1) {
+        plan_error(pl, k->sched_loc, "grouped schedules run without clusters on sm90 (neighbouring tiles may belong to different groups, so no operand can be multicast); drop `%s %d`",
+                   k->sched_cluster > 1 ? "cluster" : "cluster_n", k->sched_cluster > 1 ? k->sched_cluster : k->sched_cluster_n);
         return 0;
     }
     pl->p->sched.offsets = k->sched_offsets && pl->p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS;

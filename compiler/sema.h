@@ -131,6 +131,7 @@ typedef struct dgk_sema_param {
 #define DGK_SCHED_MODS(X)                                             \
     X(SWIZZLE, "swizzle")                                             \
     X(CLUSTER, "cluster")                                             \
+    X(CLUSTER_N, "cluster_n")                                         \
     X(GROUP_IDS, "group_ids")                                         \
     X(GROUP_OFFSETS, "group_offsets")                                 \
     X(MASKED, "masked")                                               \
@@ -150,7 +151,7 @@ typedef struct dgk_sema_sched {
     dgk_sched_kind kind;
     int nextents;
     const dgk_expr *extents[3];
-    /* Per modifier: given or not; constant modifiers (swizzle, cluster, split_k) have `value`,
+    /* Per modifier: given or not; constant modifiers (swizzle, cluster, cluster_n, split_k) have `value`,
      * tensor modifiers (group_ids, group_offsets, masked) have `param`. */
     struct {
         int given;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define M(x) (1u << DGK_SMOD_##x)
-#define TUNING (M(SWIZZLE) | M(CLUSTER))
+#define TUNING (M(SWIZZLE) | M(CLUSTER) | M(CLUSTER_N))
 
 static const struct kind_rule {
     int min_ext, max_ext;
@@ -33,7 +33,8 @@ static const struct mod_rule {
     const char *meaning;
 } mods[DGK_SMOD_COUNT] = {
     [DGK_SMOD_SWIZZLE] = {0, 1, 256, "the L2 swizzle group size in tiles"},
-    [DGK_SMOD_CLUSTER] = {0, 1, 2, "the thread-block cluster size, for TMA multicast"},
+    [DGK_SMOD_CLUSTER] = {0, 1, 2, "CTAs per cluster along M, sharing B's tile by TMA multicast"},
+    [DGK_SMOD_CLUSTER_N] = {0, 1, 2, "CTAs per cluster along N, sharing A's tile by TMA multicast"},
     [DGK_SMOD_GROUP_IDS] = {1, 0, 0, "one i32 group id per row, -1 for padding rows"},
     [DGK_SMOD_GROUP_OFFSETS] = {1, 0, 0, "i32 cumulative offsets, G + 1 of them"},
     [DGK_SMOD_MASKED] = {1, 0, 0, "i32 valid row count per group"},
@@ -198,6 +199,19 @@ static int placement(sema *s, dgk_stmt *st)
     return 1;
 }
 
+/* Clusters are pairs: along M (B shared) or along N (A shared), not both. */
+static void cluster_pair(sema *s)
+{
+    const dgk_sema_sched *sc = &s->info->sched;
+    if (sc->mods[DGK_SMOD_CLUSTER].given && sc->mods[DGK_SMOD_CLUSTER_N].given &&
+        sc->mods[DGK_SMOD_CLUSTER].value > 1 && sc->mods[DGK_SMOD_CLUSTER_N].value > 1) {
+        dgk_error(s->d, sc->mods[DGK_SMOD_CLUSTER_N].mod->name.loc,
+                  "cluster %lld and cluster_n %lld: a cluster is 2 CTAs along M (sharing B) or along N (sharing A), not both",
+                  (long long)sc->mods[DGK_SMOD_CLUSTER].value, (long long)sc->mods[DGK_SMOD_CLUSTER_N].value);
+        dgk_note(s->d, sc->mods[DGK_SMOD_CLUSTER].mod->name.loc, "cluster given here");
+    }
+}
+
 void sema_schedule(sema *s, dgk_stmt *st)
 {
     if (!placement(s, st))
@@ -218,6 +232,7 @@ void sema_schedule(sema *s, dgk_stmt *st)
             sema_expr(s, m->value);
     if (r)
         required(s, st, r, kind);
+    cluster_pair(s);
     vars(s, st, r, kind);
 }
 

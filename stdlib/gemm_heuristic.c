@@ -19,9 +19,9 @@
 #include "stock.h"
 
 static const gemm_config candidates[] = {
-    {64, 32, 1, 1},   {64, 64, 1, 1},   {64, 128, 1, 1},  {128, 64, 1, 1},  {128, 128, 1, 1},
-    {128, 144, 1, 1}, {128, 160, 1, 1}, {128, 176, 1, 1}, {128, 192, 1, 1}, {128, 256, 1, 1},
-    {256, 128, 1, 1},
+    {64, 32, 1, 1, 1},   {64, 64, 1, 1, 1},   {64, 128, 1, 1, 1},  {128, 64, 1, 1, 1},  {128, 128, 1, 1, 1},
+    {128, 144, 1, 1, 1}, {128, 160, 1, 1, 1}, {128, 176, 1, 1, 1}, {128, 192, 1, 1, 1}, {128, 256, 1, 1, 1},
+    {256, 128, 1, 1, 1},
 };
 
 /* Accumulator registers per consumer thread must leave room for addressing, and for C's
@@ -178,7 +178,7 @@ static double best_tile(const gemm_shape *s, int sms, int bm, int split, gemm_co
             continue; /* split-K was timed with tiles of 64 x 64 to 128 x 128 only */
         double t = cost(s, c.bm, c.bn, split, sms);
         if (best_cost < 0 || t < best_cost || (t == best_cost && c.bm * c.bn > best->bm * best->bn)) {
-            *best = (gemm_config){c.bm, c.bn, split, 1};
+            *best = (gemm_config){c.bm, c.bn, split, 1, 1};
             best_cost = t;
         }
     }
@@ -187,7 +187,7 @@ static double best_tile(const gemm_shape *s, int sms, int bm, int split, gemm_co
 
 gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
 {
-    gemm_config best = {bm ? bm : 128, 128, 1, 1};
+    gemm_config best = {bm ? bm : 128, 128, 1, 1, 1};
     double best_cost = best_tile(s, sm_count, bm, 1, &best);
     gemm_config split_best = best, by_split[17];
     double split_cost_us = -1, cost_of[17];
@@ -210,7 +210,7 @@ gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
 
 void gemm_tile_override(gemm_config *c)
 {
-    const char *e = getenv("DGK_GEMM_TILE"), *cl = getenv("DGK_GEMM_CLUSTER");
+    const char *e = getenv("DGK_GEMM_TILE"), *cl = getenv("DGK_GEMM_CLUSTER"), *cn = getenv("DGK_GEMM_CLUSTER_N");
     int bm, bn, cluster;
     if (e && sscanf(e, "%dx%d", &bm, &bn) == 2) {
         c->bm = bm;
@@ -218,6 +218,8 @@ void gemm_tile_override(gemm_config *c)
     }
     if (cl && sscanf(cl, "%d", &cluster) == 1)
         c->cluster = cluster;
+    if (cn && sscanf(cn, "%d", &cluster) == 1)
+        c->cluster_n = cluster;
 }
 
 void gemm_split_override(gemm_config *c)

@@ -105,7 +105,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     gemm_split_override(&c);
     if (bm)
         c.bm = bm;
-    char d[6][48];
+    char d[7][48];
     const char *defines[STOCK_MAX_DEFINES];
     snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
     snprintf(d[1], sizeof d[1], "BN=%d", c.bn);
@@ -115,6 +115,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     snprintf(d[4], sizeof d[4], "SPLIT=%d", c.split);
     /* only the dense kernels (those that can split) have CLUSTER: grouped tiles may not share B */
     snprintf(d[5], sizeof d[5], "CLUSTER=%d", c.cluster);
+    snprintf(d[6], sizeof d[6], "CLUSTER_N=%d", c.cluster_n);
     int n = 0;
     for (int i = 0; i < 4; i++)
         defines[n++] = d[i];
@@ -122,6 +123,8 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
         defines[n++] = d[4];
     if (s->can_split && c.cluster > 1)
         defines[n++] = d[5];
+    if (s->can_split && c.cluster_n > 1)
+        defines[n++] = d[6];
     if (n + nextra > STOCK_MAX_DEFINES) /* never drop one: the kernel would differ from the key */
         return dgk_fail(DGK_EINVAL, "stock library: %s needs %d definitions, more than %d", k->kernel, n + nextra,
                         STOCK_MAX_DEFINES);

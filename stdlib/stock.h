@@ -47,6 +47,7 @@ typedef struct gemm_config {
     int bm, bn;
     int split;                   /* K slices per tile (-D SPLIT); 0 or 1: none */
     int cluster;                 /* CTAs per cluster along M sharing B by multicast (0 or 1: none) */
+    int cluster_n;               /* CTAs per cluster along N sharing A by multicast (0 or 1: none) */
 } gemm_config;
 
 /* Picks BM and BN from a cost model (gemm_heuristic.c), and, for a kernel that can

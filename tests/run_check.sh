@@ -8,6 +8,11 @@ for target in check-core check-kernels check-asan check-fuzz; do
     echo "== make $target"
     $make --no-print-directory "$target" || { echo "== $target FAILED"; status=1; }
 done
+# the GPU harness's host-only logic (shape sets, options, cuBLASLt mapping): no GPU needed
+echo "== make gpu-harness-host-check"
+$make --no-print-directory gpu-harness-host-check > build/gh-host-check.log 2>&1 || { echo "== gpu-harness-host-check FAILED"; status=1; }
+tail -n 3 build/gh-host-check.log
+sed -n 's/^gh-host-check: \([0-9]*\) passed, \([0-9]*\) failed$/harness \1 \2/p' build/gh-host-check.log >> build/check-summary.txt
 total_p=0
 total_f=0
 for f in build/check-summary.txt build/asan/check-summary.txt; do

@@ -120,6 +120,9 @@ static void test_shapes(void)
                gh_shapes_check("tiny", GH_E4M3, v, GH_MAX_SHAPES) == 18,
            "check tiny has 24 bf16 / 18 fp8 cases");
     expect(gh_shapes_bench("nope", v, GH_MAX_SHAPES) == -1, "unknown shape set is an error");
+    n = gh_shapes_check("1x2112x7168,129x200x384", GH_BF16, v, GH_MAX_SHAPES);
+    expect(n == 8 && v[0].layout == GH_NT && v[2].layout == GH_TN && v[4].m == 129 && v[7].layout == GH_TT,
+           "listed shapes come in every layout (--layout and the runners pick)");
     n = gh_shapes_check("full", GH_BF16, v, GH_MAX_SHAPES);
     expect(n == 72, "check full bf16 has 72 cases");
     expect(has_shape(v, n, 4096, 129280, 7168, GH_NT, GH_F32, 0) &&

@@ -207,6 +207,11 @@ int main(int argc, char **argv)
         printf("\nfailures%s:\n", st.t.failed > nrecall ? " (first 40)" : "");
     for (int i = 0; i < nrecall; i++)
         printf("%s\n", recall[i]);
+    if (rc == GH_OK && st.t.passed + st.t.failed == 0) {
+        /* a selection that checks nothing must not read as a pass */
+        printf("FAIL   no case ran: no runner takes the selected dtype, layout and shapes\n");
+        st.t.failed++;
+    }
     printf("gemm-check: %d passed, %d failed (%d skipped; %.1f s)\n", st.t.passed, st.t.failed,
            st.t.skipped, now_s() - t0);
     return st.t.failed ? 1 : 0;

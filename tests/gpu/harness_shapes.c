@@ -107,7 +107,7 @@ static void tiny(list *l, gh_dtype in)
     }
 }
 
-static int push_listed(list *l, const char *text);
+static int push_listed(list *l, const char *text, int all_layouts);
 
 int gh_shapes_bench(const char *set, gh_shape *out, int max)
 {
@@ -123,21 +123,27 @@ int gh_shapes_bench(const char *set, gh_shape *out, int max)
         for (int i = strcmp(set, "large") == 0 ? COUNT(m_list) - 1 : 0; i < COUNT(m_list); i++)
             for (int j = 0; j < COUNT(nk_main); j++)
                 push(&l, m_list[i], nk_main[j], GH_NT, GH_BF16, 0);
-    } else if (push_listed(&l, set) < 0) {
+    } else if (push_listed(&l, set, 1) < 0) {
         return -1;
     }
     return finish(&l);
 }
 
-/* "MxNxK[,MxNxK...]" into l; -1 if the text is not such a list. */
-static int push_listed(list *l, const char *text)
+/* "MxNxK[,MxNxK...]" into l; -1 if the text is not such a list. With all_layouts each
+ * shape comes in every layout (--layout and the runners' capabilities pick; FP8 runs NT
+ * only), else in NT alone (the FP8 weight gradient's sets). */
+static int push_listed(list *l, const char *text, int all_layouts)
 {
-    int m, n, k, used = 0, count = 0;
+    static const gh_layout layouts[] = {GH_NT, GH_NN, GH_TN, GH_TT};
+    int m, n, k, used = 0, count = 0, nl = all_layouts ? 4 : 1;
     for (const char *p = text;; p += used + 1) {
         if (sscanf(p, "%dx%dx%d%n", &m, &n, &k, &used) != 3 || (p[used] && p[used] != ',') || m < 1 || n < 1 ||
             k < 1)
             return -1;
-        push(l, m, (nk){n, k}, GH_NT, GH_BF16, 0);
+        if (l->n + nl > l->max)
+            return -1; /* more shapes than a set holds */
+        for (int i = 0; i < nl; i++)
+            push(l, m, (nk){n, k}, layouts[i], GH_BF16, 0);
         count++;
         if (!p[used])
             return count;
@@ -148,7 +154,7 @@ int gh_shape_parse(const char *text, gh_shape *out)
 {
     gh_shape v[64];
     list l = {v, 0, 64};
-    if (push_listed(&l, text) < 0)
+    if (push_listed(&l, text, 0) < 0)
         return 0;
     *out = v[0];
     return 1;
@@ -196,7 +202,7 @@ int gh_shapes_accumulate(const char *set, gh_shape *out, int max)
             for (int j = 0; j < COUNT(nk_f32); j++)
                 push(&l, m_list[i], nk_f32[j], GH_NT, GH_F32, 1);
         }
-    } else if (push_listed(&l, set) < 0) {
+    } else if (push_listed(&l, set, 0) < 0) {
         return -1;
     } else {
         for (int i = 0; i < l.n && i < l.max; i++) /* listed shapes as accumulate cases: f32 += */
@@ -226,7 +232,7 @@ int gh_shapes_wgrad_bench(const char *set, gh_shape *out, int max)
     } else if (strcmp(set, "full") == 0 || strcmp(set, "large") == 0) {
         for (int j = 0; j < COUNT(nk_main); j++)
             push(&l, nk_main[j].n, (nk){wgrad_tokens, nk_main[j].k}, GH_NT, GH_F32, 1);
-    } else if (push_listed(&l, set) < 0) {
+    } else if (push_listed(&l, set, 0) < 0) {
         return -1;
     }
     for (int i = 0; i < finish(&l); i++) { /* listed shapes: the weight gradient's f32 D += A*B */
@@ -247,7 +253,7 @@ int gh_shapes_check(const char *set, gh_dtype in, gh_shape *out, int max)
             push_table(&l, check_quick_bf16, COUNT(check_quick_bf16));
     } else if (strcmp(set, "full") == 0) {
         check_full(&l, in);
-    } else if (push_listed(&l, set) < 0) {
+    } else if (push_listed(&l, set, 1) < 0) {
         return -1;
     }
     return finish(&l);

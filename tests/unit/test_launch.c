@@ -230,7 +230,7 @@ END_TEST
 
 START_TEST(heuristic_override)
 {
-    gemm_config c = {128, 128, 1, 1};
+    gemm_config c = {128, 128, 1, 1, 1};
     setenv("DGK_GEMM_TILE", "64x32", 1);
     gemm_tile_override(&c);
     ck_assert_int_eq(c.bm, 64);

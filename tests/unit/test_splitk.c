@@ -552,7 +552,7 @@ END_TEST
 
 START_TEST(heuristic_split_override)
 {
-    gemm_config c = {128, 128, 1, 1};
+    gemm_config c = {128, 128, 1, 1, 1};
     setenv("DGK_GEMM_SPLIT", "3", 1);
     gemm_split_override(&c);
     ck_assert_int_eq(c.split, 3);
