@@ -100,7 +100,9 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
 {
     dgk_device_props props;
     dgk_device_props_get(ctx, &props);
-    gemm_config c = gemm_heuristic_bm(s, props.sm_count, bm);
+    gemm_shape sk = *s;
+    sk.can_split = k->tunable; /* split-K and clusters are parameters of the tunable kernels only */
+    gemm_config c = gemm_heuristic_bm(&sk, props.sm_count, bm);
     gemm_tile_override(&c);
     gemm_split_override(&c);
     if (bm)
@@ -113,17 +115,18 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     snprintf(d[3], sizeof d[3], "K=%lld", (long long)s->k);
     /* only kernels with split_k SPLIT take it; SPLIT=1 is the plain kernel (no define) */
     snprintf(d[4], sizeof d[4], "SPLIT=%d", c.split);
-    /* only the dense kernels (those that can split) have CLUSTER: grouped tiles may not share B */
+    /* only the tunable (dense) kernels have SPLIT, CLUSTER and CLUSTER_N: grouped tiles may
+     * not share operands */
     snprintf(d[5], sizeof d[5], "CLUSTER=%d", c.cluster);
     snprintf(d[6], sizeof d[6], "CLUSTER_N=%d", c.cluster_n);
     int n = 0;
     for (int i = 0; i < 4; i++)
         defines[n++] = d[i];
-    if (s->can_split && c.split != 1)
+    if (k->tunable && c.split != 1)
         defines[n++] = d[4];
-    if (s->can_split && c.cluster > 1)
+    if (k->tunable && c.cluster > 1)
         defines[n++] = d[5];
-    if (s->can_split && c.cluster_n > 1)
+    if (k->tunable && c.cluster_n > 1)
         defines[n++] = d[6];
     if (n + nextra > STOCK_MAX_DEFINES) /* never drop one: the kernel would differ from the key */
         return dgk_fail(DGK_EINVAL, "stock library: %s needs %d definitions, more than %d", k->kernel, n + nextra,

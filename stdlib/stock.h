@@ -14,6 +14,8 @@ typedef struct stock_kernel {
     const char *source_name;     /* "stdlib/gemm_bf16.dgk", for diagnostics */
     const char *source;
     const char *kernel;
+    int tunable;                 /* the kernel has SPLIT, CLUSTER and CLUSTER_N parameters (the
+                                  * dense GEMMs): split-K and clusters may be picked or forced */
 } stock_kernel;
 
 enum { STOCK_MAX_DEFINES = 12 };
@@ -40,7 +42,7 @@ typedef struct gemm_shape {
     int b_mn_major;              /* B stored [K, N]: BN must be a multiple of 64 */
     int fp8;                     /* promoted FP8 mainloop: twice the accumulator registers */
     int has_c;                   /* the epilogue also reads C: fewer registers to spare */
-    int can_split;               /* the kernel takes -D SPLIT (split_k SPLIT): split-K may be picked */
+    int can_split;               /* split-K may be picked (stock ops: set from stock_kernel.tunable) */
 } gemm_shape;
 
 typedef struct gemm_config {

@@ -150,7 +150,7 @@ END_TEST
  * the context is touched (none here), never a silently truncated key. */
 START_TEST(stock_op_key_overflow)
 {
-    static const stock_kernel k = {"stdlib/x.dgk", "", "x"};
+    static const stock_kernel k = {"stdlib/x.dgk", "", "x", 0};
     char big[600];
     memset(big, 'A', sizeof big - 1);
     big[sizeof big - 1] = '\0';
