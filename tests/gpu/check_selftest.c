@@ -12,7 +12,10 @@
  *           powers of two for UE8M0);
  *   ue8m0:  f32 power-of-two scales to UE8M0 bytes (the dgk-fp8-ue8m0 runner's input):
  *           the exponent field for powers of two, 0xff for anything else and for the
- *           padding. */
+ *           padding;
+ *   recipe: the exact product of the quantized operands is within the FP8 bar of the
+ *           unquantized one, and a product with one K block's A scales 10% off, which
+ *           the unquantized bar alone lets through, is caught by the recipe bar. */
 #include "check.h"
 
 #include <math.h>
@@ -419,11 +422,80 @@ static int selftest_ue8m0(check_tally *t, cudaStream_t s)
     return GH_OK;
 }
 
+/* --- recipe: the exact-recipe reference and what it catches -------------------------- */
+
+/* A product whose A scales of K block 5 are 10% off (a kernel reading a wrong scale for
+ * one block): sa is [K/128][sa_ld], so that block's scales are one contiguous row. */
+static int selftest_recipe_fault(check_tally *t, gh_case *c, float *a, float *b, float *d, float *sa,
+                                 cudaStream_t s)
+{
+    const gh_problem *p = &c->p;
+    const gh_quant_set *q = &c->q[GH_RECIPE_BLOCK];
+    size_t row = (size_t)q->sa_ld, nsa = row * (size_t)(p->k / 128);
+    float *h = malloc(sizeof(float) * nsa);
+    gh_compare r, rq;
+    char what[96];
+    if (!h) {
+        gh_set_error("out of host memory");
+        return GH_ERROR;
+    }
+    int rc = to_host(h, q->sa, sizeof(float) * nsa);
+    for (size_t i = 0; rc == GH_OK && i < row; i++)
+        h[5 * row + i] *= 1.1f;
+    if (rc == GH_OK && cudaMemcpy(sa, h, sizeof(float) * nsa, cudaMemcpyHostToDevice) != cudaSuccess) {
+        gh_set_error("copying the altered scales: %s", cudaGetErrorString(cudaGetLastError()));
+        rc = GH_ERROR;
+    }
+    free(h);
+    GH_TRY(rc);
+    GH_TRY(gh_dequant(q->a8, p->m, p->k, sa, q->sa_ld, 0, a, s));
+    GH_TRY(gh_dequant(q->b8, p->n, p->k, q->sb, q->sb_ld, 1, b, s));
+    GH_TRY(gh_ref_gemm_f32(p, a, b, NULL, d, s));
+    GH_TRY(gh_compare_ref(d, GH_F32, c->ref, (size_t)p->m * p->n, &r, s));
+    GH_TRY(gh_compare_ref(d, GH_F32, q->ref_q, (size_t)p->m * p->n, &rq, s));
+    snprintf(what, sizeof what, "self-test recipe  one of %d K blocks' scales 10%% off", p->k / 128);
+    check_report(t, r.diff < 1e-3 && rq.diff >= gh_recipe_bar(GH_BF16) ? CHECK_PASS : CHECK_FAIL, what,
+                 "unquantized diff %.2e (< 1e-3: missed), recipe-exact diff %.2e (>= %.0e: caught)", r.diff,
+                 rq.diff, gh_recipe_bar(GH_BF16));
+    return GH_OK;
+}
+
+static int selftest_recipe(check_tally *t, uint64_t seed, cudaStream_t s)
+{
+    gh_problem p = {256, 512, 7168, GH_NT, GH_E4M3, GH_F32, GH_RECIPE_NONE, 0};
+    gh_case c;
+    float *a = NULL, *b = NULL, *d = NULL, *sa = NULL;
+    int rc = gh_case_setup(&c, &p, gh_seed_mix(seed, 500), s);
+    if (rc == GH_OK)
+        rc = gh_case_recipe_ref(&c, GH_RECIPE_BLOCK, s);
+    if (rc == GH_OK)
+        check_report(t, c.q[GH_RECIPE_BLOCK].recipe_diff < 1e-3 ? CHECK_PASS : CHECK_FAIL,
+                     "self-test recipe  quantized operands' exact product", "vs unquantized: diff %.2e (< 1e-3)",
+                     c.q[GH_RECIPE_BLOCK].recipe_diff);
+    if (rc == GH_OK)
+        rc = gh_malloc((void **)&a, sizeof(float) * p.m * p.k);
+    if (rc == GH_OK)
+        rc = gh_malloc((void **)&b, sizeof(float) * p.n * p.k);
+    if (rc == GH_OK)
+        rc = gh_malloc((void **)&d, sizeof(float) * p.m * p.n);
+    if (rc == GH_OK)
+        rc = gh_malloc((void **)&sa, sizeof(float) * c.q[GH_RECIPE_BLOCK].sa_ld * (p.k / 128));
+    if (rc == GH_OK)
+        rc = selftest_recipe_fault(t, &c, a, b, d, sa, s);
+    gh_free(sa);
+    gh_free(a);
+    gh_free(b);
+    gh_free(d);
+    gh_case_free(&c);
+    return rc;
+}
+
 int check_selftests(check_tally *t, uint64_t seed, cudaStream_t s)
 {
     GH_TRY(selftest_ref(t, seed, s));
     GH_TRY(selftest_diff(t, seed, s));
     GH_TRY(selftest_quant(t, seed, s));
     GH_TRY(selftest_ue8m0(t, s));
+    GH_TRY(selftest_recipe(t, seed, s));
     return GH_OK;
 }

@@ -305,6 +305,9 @@ size_t gh_unchanged_allowed(size_t n, int fp8_one_block);
  * double. Independent of every tensor-core path under test. */
 int gh_ref_gemm(const gh_problem *p, const void *a16, const void *b16, const void *c,
                 float *ref, cudaStream_t s);
+/* The same from f32 A [M,K] and B [N,K] (K-major; the FP8 operands dequantized). */
+int gh_ref_gemm_f32(const gh_problem *p, const float *a, const float *b, const void *c, float *ref,
+                    cudaStream_t s);
 
 /* --- FP8 quantization (harness_quant.cu) ----------------------------------------------- */
 
@@ -361,6 +364,11 @@ typedef struct gh_quant_set {
     float *sa, *sb;
     int64_t sa_ld, sb_ld;
     int ready;
+    /* the product of the quantized operands (dequantized to f32, summed in double, + C),
+     * made on first use, and its diff against the unquantized reference: what the recipe
+     * alone costs */
+    float *ref_q;
+    double recipe_diff;
 } gh_quant_set;
 
 typedef struct gh_case {
@@ -378,13 +386,28 @@ typedef struct gh_verdict {
     int pass;             /* status OK, every element written and finite, diff < bar */
     gh_compare cmp;
     double bar;
+    /* FP8 under-test runners: D against the quantized operands' exact product (diff_q <
+     * GH_RECIPE_BAR: the kernel computes the recipe, a dropped or doubled K block is
+     * ~1e-4), and recipe_diff, that product against the unquantized reference. When the
+     * recipe alone is at or over `bar` (a few outputs, an unlucky draw), diff >= bar is
+     * the inputs', not the kernel's, and the case passes on diff_q. */
+    int has_q;
+    double diff_q, bar_q, recipe_diff;
 } gh_verdict;
+
+/* The bar for D of an FP8 kernel against its quantized operands' exact product. Measured
+ * on an H100 (2026-11-26): ~7e-9 with an f32 D (FP8 wgmma sums each 128-deep block in
+ * reduced precision, promotion is FP32), ~1.4e-6 with a bf16 D (its rounding alone). A
+ * 10% scale error in one of 56 K blocks is ~1e-4, a dropped block ~1e-2. */
+double gh_recipe_bar(gh_dtype out);
 
 /* Allocates the case's buffers, draws A, B (and C) from `seed` and computes the
  * reference. GH_UNSUPPORTED if the problem itself is invalid (FP8 not NT, K % 128). */
 int gh_case_setup(gh_case *c, const gh_problem *p, uint64_t seed, cudaStream_t s);
 /* Buffers for a runner consuming `recipe` (quantizing on first use). */
 int gh_case_buffers(gh_case *c, gh_recipe recipe, gh_buffers *b, cudaStream_t s);
+/* c->q[recipe].ref_q and .recipe_diff (quantizing and computing on first use). */
+int gh_case_recipe_ref(gh_case *c, gh_recipe recipe, cudaStream_t s);
 /* The problem as the runner sees it (recipe set). */
 gh_problem gh_case_problem(const gh_case *c, const gh_runner *r);
 /* Poisons D, runs the runner once, synchronizes and compares with the reference; an

@@ -3,7 +3,8 @@
  * made on demand per scale recipe, and the run-and-verify step shared by the check and
  * the benchmark (poison D, run, every element written and finite, diff < bar; for an
  * accumulating runner D starts as C and every element must have changed; an under-test
- * runner runs twice and must give the same bits). */
+ * runner runs twice and must give the same bits; an FP8 under-test runner must also match
+ * the exact product of its quantized operands, GH_RECIPE_BAR). */
 #include "harness.h"
 
 #include <string.h>
@@ -83,6 +84,54 @@ static int quantize(gh_case *c, gh_recipe r, cudaStream_t s)
     }
     q->ready = 1;
     return GH_OK;
+}
+
+double gh_recipe_bar(gh_dtype out)
+{
+    return out == GH_F32 ? 1e-6 : 2e-5;
+}
+
+/* The dequant kinds of gh_dequant for a recipe's A and B scales: 0 per row and 128 of K,
+ * 1 per 128x128 block, 2 one per tensor. */
+static void dequant_kinds(gh_recipe r, int *ka, int *kb)
+{
+    *ka = r == GH_RECIPE_TENSOR ? 2 : 0;
+    *kb = r == GH_RECIPE_TENSOR ? 2 : r == GH_RECIPE_WGRAD ? 0 : 1;
+}
+
+/* q->ref_q and q->recipe_diff for a quantized recipe (see gh_quant_set). */
+static int recipe_reference(gh_case *c, gh_recipe r, cudaStream_t s)
+{
+    if (c->q[r].ref_q)
+        return GH_OK;
+    gh_quant_set *q = &c->q[r];
+    const gh_problem *p = &c->p;
+    size_t na = elems(p->m, p->k), nb = elems(p->n, p->k), nd = elems(p->m, p->n);
+    float *a = NULL, *b = NULL;
+    int ka, kb, rc = GH_OK;
+    dequant_kinds(r, &ka, &kb);
+    gh_problem pq = *p;
+    pq.layout = GH_NT;
+    GH_TRY(gh_malloc((void **)&q->ref_q, sizeof(float) * nd));
+    if ((rc = gh_malloc((void **)&a, sizeof(float) * na)) == GH_OK &&
+        (rc = gh_malloc((void **)&b, sizeof(float) * nb)) == GH_OK &&
+        (rc = gh_dequant(q->a8, p->m, p->k, q->sa, q->sa_ld, ka, a, s)) == GH_OK &&
+        (rc = gh_dequant(q->b8, p->n, p->k, q->sb, q->sb_ld, kb, b, s)) == GH_OK &&
+        (rc = gh_ref_gemm_f32(&pq, a, b, c->c, q->ref_q, s)) == GH_OK) {
+        gh_compare cmp;
+        rc = gh_compare_ref(q->ref_q, GH_F32, c->ref, nd, &cmp, s);
+        q->recipe_diff = cmp.diff;
+    }
+    gh_free(a);
+    gh_free(b);
+    return rc;
+}
+
+int gh_case_recipe_ref(gh_case *c, gh_recipe recipe, cudaStream_t s)
+{
+    gh_buffers b;
+    GH_TRY(gh_case_buffers(c, recipe, &b, s));
+    return recipe_reference(c, recipe, s);
 }
 
 int gh_case_buffers(gh_case *c, gh_recipe recipe, gh_buffers *b, cudaStream_t s)
@@ -218,6 +267,17 @@ int gh_case_run(gh_case *c, const gh_runner *r, gh_verdict *v, cudaStream_t s)
     if (accumulate)
         GH_TRY(check_changed(c, nd, &v->cmp, s));
     v->pass = v->cmp.unwritten == 0 && v->cmp.nonfinite == 0 && v->cmp.diff < v->bar;
+    if (p.in == GH_E4M3 && r->kind == GH_UNDER_TEST && v->cmp.unwritten == 0 && v->cmp.nonfinite == 0) {
+        gh_quant_set *q = &c->q[p.recipe];
+        gh_compare cq;
+        GH_TRY(recipe_reference(c, p.recipe, s));
+        GH_TRY(gh_compare_ref(c->d, p.out, q->ref_q, nd, &cq, s));
+        v->has_q = 1;
+        v->diff_q = cq.diff;
+        v->bar_q = gh_recipe_bar(p.out);
+        v->recipe_diff = q->recipe_diff;
+        v->pass = v->diff_q < v->bar_q && (v->cmp.diff < v->bar || v->recipe_diff >= v->bar);
+    }
     if (v->pass && !accumulate && r->kind == GH_UNDER_TEST) {
         GH_TRY(check_repeat(c, r, &p, &b, v, s));
         v->pass = v->status == GH_OK && v->cmp.repeat_differ == 0;
@@ -237,6 +297,7 @@ void gh_case_free(gh_case *c)
         gh_free(c->q[r].b8);
         gh_free(c->q[r].sa);
         gh_free(c->q[r].sb);
+        gh_free(c->q[r].ref_q);
     }
     memset(c, 0, sizeof *c);
 }
