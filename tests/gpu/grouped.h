@@ -131,6 +131,7 @@ typedef struct gg_case {
     float *sa, *sb;
     int64_t sa_ld;
     int quant_ready;
+    float *ref_q;                 /* FP8: the quantized operands' exact product, per group (like ref) */
 } gg_case;
 
 typedef struct gg_verdict {
@@ -144,6 +145,12 @@ typedef struct gg_verdict {
     int diff_group;
     double max_abs, ref_rms;  /* over the valid rows */
     double bar;
+    /* FP8: every group's rows against the quantized operands' exact product (the worst
+     * group's diff, bar gh_recipe_bar), and that product against the unquantized one in
+     * the group with the worst diff: at or over `bar` there, the draw's noise (see
+     * harness.h gh_verdict) */
+    int has_q;
+    double diff_q, bar_q, recipe_diff;
 } gg_verdict;
 
 int gg_case_setup(gg_case *c, const gg_spec *s, uint64_t seed, cudaStream_t st);

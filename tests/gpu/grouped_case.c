@@ -6,8 +6,9 @@
  * reference GEMM (harness_ref.cu) on each group's slice, FP8 quantized per group on
  * first use (DeepSeek's recipe: A per token 1x128, B per 128x128 block of each
  * group's [N, K] matrix), and the run-and-verify step: D poisoned, the runner run
- * once, every group's valid rows compared with DeepGEMM's diff metric, and the
- * contiguous layout's padding rows required to still hold the poison. */
+ * once, every group's valid rows compared with DeepGEMM's diff metric (FP8: also with
+ * the exact product of the quantized operands), and the contiguous layout's padding rows
+ * required to still hold the poison. */
 #include "grouped.h"
 
 #include <math.h>
@@ -208,6 +209,37 @@ int gg_case_buffers(gg_case *c, gh_dtype in, gg_problem *p, gg_buffers *b, cudaS
     return GH_OK;
 }
 
+/* ref_q rows of group g = the dequantized FP8 rows of g x dequantized B[g]^T (f32). */
+static int recipe_reference(gg_case *c, cudaStream_t st)
+{
+    const gg_spec *s = &c->spec;
+    int64_t kb = s->k / 128, nblk = gh_cdiv(s->n, 128);
+    size_t na = elems(c->m_rows, s->k), nb = elems((int64_t)s->groups * s->n, s->k);
+    float *a = NULL, *b = NULL;
+    int rc = GH_OK;
+    GH_TRY(gh_malloc((void **)&c->ref_q, sizeof(float) * elems(c->m_rows, s->n)));
+    GH_CUDA(cudaMemsetAsync(c->ref_q, 0, sizeof(float) * elems(c->m_rows, s->n), st));
+    if ((rc = gh_malloc((void **)&a, sizeof(float) * na)) == GH_OK)
+        rc = gh_malloc((void **)&b, sizeof(float) * nb);
+    if (rc == GH_OK && s->mode == GG_CONTIG)
+        rc = gh_dequant(c->a8, (int)c->m_rows, s->k, c->sa, c->sa_ld, 0, a, st);
+    for (int g = 0; rc == GH_OK && g < s->groups; g++) {
+        size_t brow = elems((int64_t)g * s->n, s->k), arow = elems(c->off[g], s->k);
+        if (s->mode == GG_MASKED)
+            rc = gh_dequant((const char *)c->a8 + arow, s->max_m, s->k, c->sa + elems((int64_t)g * kb, s->max_m),
+                            s->max_m, 0, a + arow, st);
+        if (rc == GH_OK)
+            rc = gh_dequant((const char *)c->b8 + brow, s->n, s->k, c->sb + elems((int64_t)g * nblk, kb), kb, 1,
+                            b + brow, st);
+        gh_problem p = {c->rows[g], s->n, s->k, GH_NT, GH_E4M3, GH_BF16, GH_RECIPE_NONE, 0};
+        if (rc == GH_OK && c->rows[g] > 0)
+            rc = gh_ref_gemm_f32(&p, a + arow, b + brow, NULL, c->ref_q + elems(c->off[g], s->n), st);
+    }
+    gh_free(a);
+    gh_free(b);
+    return rc;
+}
+
 /* --- verdict --------------------------------------------------------------------------- */
 
 static void *d_rows(const gg_case *c, int64_t row)
@@ -282,13 +314,42 @@ static int check_padding(gg_case *c, gg_verdict *v, cudaStream_t st)
     return GH_OK;
 }
 
-static int judge(gg_case *c, gg_verdict *v, cudaStream_t st)
+/* FP8: the worst group's diff against ref_q, and ref_q against ref in the group with the
+ * worst diff against ref. */
+static int compare_recipe(gg_case *c, gg_verdict *v, cudaStream_t st)
+{
+    int64_t n = c->spec.n;
+    if (!c->ref_q)
+        GH_TRY(recipe_reference(c, st));
+    v->has_q = 1;
+    v->bar_q = gh_recipe_bar(GH_BF16);
+    for (int g = 0; g < c->spec.groups; g++) {
+        if (c->rows[g] == 0)
+            continue;
+        gh_compare m;
+        size_t cnt = elems(c->rows[g], n), at = elems(c->off[g], n);
+        GH_TRY(gh_compare_ref(d_rows(c, c->off[g]), GH_BF16, c->ref_q + at, cnt, &m, st));
+        if (m.diff > v->diff_q)
+            v->diff_q = m.diff;
+        if (g == v->diff_group) {
+            GH_TRY(gh_compare_ref(c->ref_q + at, GH_F32, c->ref + at, cnt, &m, st));
+            v->recipe_diff = m.diff;
+        }
+    }
+    return GH_OK;
+}
+
+static int judge(gg_case *c, gg_verdict *v, int fp8, cudaStream_t st)
 {
     GH_TRY(compare_groups(c, v, st));
     if (c->spec.mode == GG_CONTIG)
         GH_TRY(check_padding(c, v, st));
-    v->pass = v->unwritten == 0 && v->nonfinite == 0 && v->padding_touched == 0 &&
-              v->diff < v->bar;
+    int written = v->unwritten == 0 && v->nonfinite == 0 && v->padding_touched == 0;
+    v->pass = written && v->diff < v->bar;
+    if (fp8 && written) {
+        GH_TRY(compare_recipe(c, v, st));
+        v->pass = v->diff_q < v->bar_q && (v->diff < v->bar || v->recipe_diff >= v->bar);
+    }
     return GH_OK;
 }
 
@@ -313,12 +374,12 @@ int gg_case_run(gg_case *c, const gg_runner *r, gg_verdict *v, cudaStream_t st)
         gh_set_error("%s: %s", r->name, cudaGetErrorString(e));
         return GH_OK;
     }
-    return judge(c, v, st);
+    return judge(c, v, r->in == GH_E4M3, st);
 }
 
 void gg_case_free(gg_case *c)
 {
-    void *bufs[] = {c->ids, c->offs, c->masked_m, c->a16, c->b16, c->d, c->ref, c->a8, c->b8, c->sa, c->sb};
+    void *bufs[] = {c->ids, c->offs, c->masked_m, c->a16, c->b16, c->d, c->ref, c->a8, c->b8, c->sa, c->sb, c->ref_q};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         gh_free(bufs[i]);
     memset(c, 0, sizeof *c);

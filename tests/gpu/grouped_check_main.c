@@ -42,7 +42,7 @@ static void report(tally *t, int result, const char *what, const char *fmt, ...)
 static void report(tally *t, int result, const char *what, const char *fmt, ...)
 {
     static const char *const tag[] = {"PASS", "FAIL", "SKIP"};
-    char line[400];
+    char line[600];
     int len = snprintf(line, sizeof line, "%s  %-52s ", tag[result], what);
     va_list ap;
     va_start(ap, fmt);
@@ -85,6 +85,11 @@ static void describe(const gg_case *c, const gg_verdict *v, char *buf, size_t le
     else if (v->padding_touched)
         snprintf(buf, len, "padding written: %zu elements (first in row %lld), diff %.2e",
                  v->padding_touched, (long long)v->first_touched_row, v->diff);
+    else if (v->has_q)
+        snprintf(buf, len, "diff %.2e %s %.0e (worst group %d)  max|err| %.3g (ref rms %.3g)  recipe-exact diff %.1e %s %.0e%s",
+                 v->diff, v->diff < v->bar ? "<" : ">=", v->bar, v->diff_group, v->max_abs, v->ref_rms, v->diff_q,
+                 v->diff_q < v->bar_q ? "<" : ">=", v->bar_q,
+                 v->diff >= v->bar && v->recipe_diff >= v->bar ? "  (the quantized inputs alone are at this diff)" : "");
     else
         snprintf(buf, len, "diff %.2e %s %.0e (worst group %d)  max|err| %.3g (ref rms %.3g)",
                  v->diff, v->diff < v->bar ? "<" : ">=", v->bar, v->diff_group, v->max_abs,
@@ -131,7 +136,7 @@ static int can_show(const gg_case *c, const gg_self *x)
 static int run_one(run_state *st, gg_case *c, const gg_runner *r, int must_pass, const char *what)
 {
     gg_verdict v;
-    char why[300];
+    char why[400];
     GH_TRY(gg_case_run(c, r, &v, st->s));
     describe(c, &v, why, sizeof why);
     int ok = must_pass ? v.pass : !v.pass && v.status == GH_OK;
