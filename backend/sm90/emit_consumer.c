@@ -19,17 +19,23 @@ static void emit_release_helper(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
+void dgk_sm90_emit_frag_loop(dgk_sm90_ctx *e, int with_mi, const char *stmt)
+{
+    static const char *const loops[3] = {"for (int mi = 0; mi < WG_M64; ++mi)", "for (int ni = 0; ni < N_INSTS; ++ni)",
+                                         "for (int i = 0; i < INST_N / 2; ++i)"};
+    int depth = 0;
+    for (int l = with_mi ? 0 : 1; l < 3; l++, depth++) {
+        dgk_sm90_line(e, "%*s#pragma unroll", 4 * depth, "");
+        dgk_sm90_line(e, "%*s%s", 4 * depth, "", loops[l]);
+    }
+    dgk_sm90_line(e, "%*s%s", 4 * depth, "", stmt);
+}
+
 static void emit_fence_helper(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// keeps the compiler from moving accumulator accesses across wgmma fences and waits");
     dgk_sm90_open(e, "static __device__ __forceinline__ void fence_acc(float (&t)[WG_M64][N_INSTS][INST_N / 2])");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_line(e, "for (int mi = 0; mi < WG_M64; ++mi)");
-    dgk_sm90_line(e, "    #pragma unroll");
-    dgk_sm90_line(e, "    for (int ni = 0; ni < N_INSTS; ++ni)");
-    dgk_sm90_line(e, "        #pragma unroll");
-    dgk_sm90_line(e, "        for (int i = 0; i < INST_N / 2; ++i)");
-    dgk_sm90_line(e, "            dgk_reg_fence(t[mi][ni][i]);");
+    dgk_sm90_emit_frag_loop(e, 1, "dgk_reg_fence(t[mi][ni][i]);");
     dgk_sm90_close(e, NULL);
 }
 

@@ -85,11 +85,7 @@ static void emit_mma_m64_helper(dgk_sm90_ctx *e)
     const dgk_plan *p = e->p;
     dgk_sm90_line(e, "// keeps the compiler from moving a one-block temporary's accesses across wgmma fences and waits");
     dgk_sm90_open(e, "static __device__ __forceinline__ void fence_frag(float (&t)[N_INSTS][INST_N / 2])");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_line(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
-    dgk_sm90_line(e, "    #pragma unroll");
-    dgk_sm90_line(e, "    for (int i = 0; i < INST_N / 2; ++i)");
-    dgk_sm90_line(e, "        dgk_reg_fence(t[ni][i]);");
+    dgk_sm90_emit_frag_loop(e, 0, "dgk_reg_fence(t[ni][i]);");
     dgk_sm90_close(e, NULL);
     dgk_sm90_loc(e, p->mma.loc, "mma of one m64 row block of a stage (desc_a at that block), then one commit");
     dgk_sm90_open(e, "static __device__ __forceinline__ void mma_m64(float (&t)[N_INSTS][INST_N / 2], dgk_u64 desc_a, "
@@ -174,13 +170,7 @@ static void emit_tile_setup(dgk_sm90_ctx *e)
     const dgk_plan_fp8 *f = &e->p->fp8;
     dgk_sm90_loc(e, f->loc, f->sb_per_column ? "FP8 promotion: acc += (A x B) * SA[row] * SB[col] per 128-wide K block"
                                              : "FP8 promotion: acc += (A x B) * SA[row] * SB[col / 128] per 128-wide K block");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_line(e, "for (int mi = 0; mi < WG_M64; ++mi)");
-    dgk_sm90_line(e, "    #pragma unroll");
-    dgk_sm90_line(e, "    for (int ni = 0; ni < N_INSTS; ++ni)");
-    dgk_sm90_line(e, "        #pragma unroll");
-    dgk_sm90_line(e, "        for (int i = 0; i < INST_N / 2; ++i)");
-    dgk_sm90_line(e, "            acc[mi][ni][i] = 0.0f;");
+    dgk_sm90_emit_frag_loop(e, 1, "acc[mi][ni][i] = 0.0f;");
     dgk_sm90_emit_sb_consumer_tile(e);
 }
 

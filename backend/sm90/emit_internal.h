@@ -79,6 +79,9 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e);
 void dgk_sm90_emit_consumer(dgk_sm90_ctx *e);
 void dgk_sm90_emit_consumer_helpers(dgk_sm90_ctx *e);
 void dgk_sm90_emit_issue(dgk_sm90_ctx *e, const char *dst, const char *accumulate);
+/* `stmt` once per accumulator-fragment element, in unrolled loops over mi (with_mi),
+ * ni and i (emit_consumer.c). */
+void dgk_sm90_emit_frag_loop(dgk_sm90_ctx *e, int with_mi, const char *stmt);
 void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e);
 void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e);
 void dgk_sm90_emit_fp8_kloop(dgk_sm90_ctx *e);
