@@ -173,8 +173,8 @@ typedef struct dgk_plan_fp8 {
     int per_m64;
     /* (added after v2) UE8M0 scales: one byte e per scale, worth 2^(e - 127). SA's stage
      * row is then BM bytes (its TMA box {BM, 1} of u8, so M's row stride must be a
-     * multiple of 16 bytes) and SB's bytes are copied as the aligned 4-byte words holding
-     * them (cp.async copies 4 bytes at least); both are widened to f32
+     * multiple of 16 bytes) and SB's bytes are loaded by the producer thread itself
+     * (cp.async copies 4 bytes at least, past the tensor's end); both are widened to f32
      * by placing e in the exponent field (e = 0 reads as 0, e = 255 as +inf). 0 = f32.
      * sb_ue8m0 is never set with sb_per_column. */
     int sa_ue8m0;

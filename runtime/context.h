@@ -19,7 +19,7 @@ struct dgk_kernel {
     CUfunction fn;
     dgk_binary *bin;
     dgk_func_report report;     /* the entry's report; zeros for PTX */
-    int num_params;
+    int takes_params;           /* the function has at least one parameter */
     int max_threads;            /* per block, for this function */
     int static_smem;
     int max_dyn_smem;           /* device opt-in limit minus static smem */

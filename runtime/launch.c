@@ -57,9 +57,8 @@ dgk_status dgk_launch_check(const dgk_kernel *k, const dgk_launch_cfg *c, void *
     static const uint32_t grid_limit[3] = {0x7fffffffu, MAX_GRID_YZ, MAX_GRID_YZ};
     if (!k || !c)
         return dgk_fail(DGK_EINVAL, "dgk_launch: %s is NULL", k ? "cfg" : "k");
-    if (!args && k->num_params > 0)
-        return dgk_fail(DGK_EINVAL, "dgk_launch: args is NULL, but kernel %s takes %d parameters",
-                        k->name, k->num_params);
+    if (!args && k->takes_params)
+        return dgk_fail(DGK_EINVAL, "dgk_launch: args is NULL, but kernel %s takes parameters", k->name);
     dgk_status s = check_dims("grid", c->grid, grid_limit);
     if (s == DGK_OK)
         s = check_block(k, c);

@@ -138,12 +138,11 @@ DGK_DEV void dgk_cp_async_mbar_arrive(dgk_u64 *bar)
     asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];" ::"r"(dgk_smem_u32(bar)) : "memory");
 }
 
-/* The 4-byte aligned word holding byte `p` (a UE8M0 scale): what dgk_cp_async_4 can copy.
- * It may reach up to 3 bytes past a tensor's last byte, memory that is still mapped:
- * device memory is allocated in granules of 256 bytes or more. */
-DGK_DEV const void *dgk_word_of(const void *p)
+/* One byte from global memory through the read-only path (a UE8M0 scale: cp.async
+ * copies 4 bytes at least, which could reach past the tensor). */
+DGK_DEV dgk_u32 dgk_ldg_u8(const void *p)
 {
-    return (const void *)((dgk_u64)p & ~(dgk_u64)3);
+    return __ldg((const unsigned char *)p);
 }
 
 /* 9.7.13.15.16 mbarrier.try_wait.parity, looped: returns once the phase with parity
@@ -520,6 +519,11 @@ DGK_DEV void dgk_st_shared_v2f32(dgk_u32 addr, float a, float b)
 DGK_DEV void dgk_st_shared_b32(dgk_u32 addr, dgk_u32 v)
 {
     asm volatile("st.shared.b32 [%0], %1;" ::"r"(addr), "r"(v) : "memory");
+}
+
+DGK_DEV void dgk_st_shared_u8(dgk_u32 addr, dgk_u32 v)
+{
+    asm volatile("st.shared.u8 [%0], %1;" ::"r"(addr), "r"(v) : "memory");
 }
 
 DGK_DEV void dgk_st_shared_b16(dgk_u32 addr, dgk_u16 v)

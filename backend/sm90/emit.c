@@ -204,7 +204,7 @@ static void emit_namespace(dgk_sm90_ctx *e)
 }
 
 /* Barrier setup: full barriers complete on the producer's one arrive plus the TMA bytes
- * (and, with FP8 128x128 B scales, its cp.async arrive once the scales landed);
+ * (and, with FP8 128x128 B scales, a second arrive once they are in the stage);
  * empty barriers on one arrive per consumer warp of every CTA in the cluster (each
  * consumer warp releases the stage in all CTAs whose producer writes into it). */
 static void emit_barrier_init(dgk_sm90_ctx *e)
@@ -212,7 +212,7 @@ static void emit_barrier_init(dgk_sm90_ctx *e)
     dgk_sm90_open(e, "if (threadIdx.x == 0)");
     dgk_sm90_open(e, "for (int s = 0; s < STAGES; ++s)");
     if (dgk_sm90_full_arrivals(e->p) == 2)
-        dgk_sm90_line(e, "dgk_mbar_init(&full_bar[s], 2);  // the producer's arrive.expect_tx, then its cp.async arrive");
+        dgk_sm90_line(e, "dgk_mbar_init(&full_bar[s], 2);  // the producer's arrive.expect_tx, then its B-scale arrive");
     else
         dgk_sm90_line(e, "dgk_mbar_init(&full_bar[s], 1);");
     dgk_sm90_line(e, "dgk_mbar_init(&empty_bar[s], EMPTY_ARRIVALS);");

@@ -8,9 +8,10 @@
  * Earlier the consumers loaded them from global one or two K blocks ahead; ncu showed the
  * promotion stalling on those loads whenever the distance was one block (one temporary),
  * which made straddling tiles slow.
- * UE8M0 scales are bytes: the producer copies the aligned word holding the byte, and each
- * consumer keeps the byte's offset in that word, which advances by one per K block (the
- * blocks are read in K order). */
+ * UE8M0 scales are bytes, which cp.async (4 bytes at least) cannot copy without reading
+ * past the tensor: the producer thread loads them itself, before it waits for the stage to
+ * be free (so the load's latency hides behind that wait), stores them into the slot and
+ * arrives on the full barrier in place of the cp.async arrive. */
 #include <stdio.h>
 
 #include "emit_internal.h"
@@ -27,8 +28,8 @@ static const char *sb_stride(const dgk_sm90_ctx *e, char *buf, int n)
     return dgk_sm90_dim(e, &d, buf, n);
 }
 
-/* The tile's SB rows (sb_lo_ptr, and sb_hi_ptr when straddling) at K block `first`. */
-static void emit_pointers(dgk_sm90_ctx *e, const char *first)
+/* The tile's SB rows (sb_lo_ptr, and sb_hi_ptr when straddling), at K block 0. */
+static void emit_pointers(dgk_sm90_ctx *e)
 {
     const dgk_plan_fp8 *f = &e->p->fp8;
     char nb[32], sbuf[32];
@@ -42,11 +43,11 @@ static void emit_pointers(dgk_sm90_ctx *e, const char *first)
                       e->p->args[f->sb_group_stride_arg].name);
         sbp = "sb_group";
     }
-    dgk_sm90_line(e, "const %s *const sb_lo_ptr = %s + (long long)sb_row * %s%s;", sbt, sbp, stride, first);
+    dgk_sm90_line(e, "const %s *const sb_lo_ptr = %s + (long long)sb_row * %s;", sbt, sbp, stride);
     if (f->sb_straddle) {
         dgk_sm90_line(e, "// the next 128-column block's row: the scales of the tile's columns past the boundary");
-        dgk_sm90_line(e, "const %s *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s%s;", sbt, sbp,
-                      stride, first);
+        dgk_sm90_line(e, "const %s *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s;", sbt, sbp,
+                      stride);
     }
 }
 
@@ -55,7 +56,19 @@ void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e)
     if (!dgk_sm90_sb_staged(e->p))
         return;
     dgk_sm90_loc(e, e->p->fp8.loc, "this tile's B scale rows, copied into each stage");
-    emit_pointers(e, "");
+    emit_pointers(e);
+}
+
+/* In the producer, before it waits for the stage: UE8M0 scale bytes are loaded here. */
+void dgk_sm90_emit_sb_prefetch(dgk_sm90_ctx *e, const char *kb)
+{
+    const dgk_plan_fp8 *f = &e->p->fp8;
+    if (!dgk_sm90_sb_staged(e->p) || !f->sb_ue8m0)
+        return;
+    dgk_sm90_loc(e, f->loc, "B scale bytes of this K block, loaded while the stage may still be in use");
+    dgk_sm90_line(e, "const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + %s);", kb);
+    if (f->sb_straddle)
+        dgk_sm90_line(e, "const dgk_u32 sb_hi_b = dgk_ldg_u8(sb_hi_ptr + %s);", kb);
 }
 
 /* In the producer, after the stage's TMA loads; `kb` is the absolute K block. */
@@ -64,18 +77,24 @@ void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb)
     const dgk_plan_fp8 *f = &e->p->fp8;
     if (!dgk_sm90_sb_staged(e->p))
         return;
-    const char *w0 = f->sb_ue8m0 ? "dgk_word_of(" : "", *w1 = f->sb_ue8m0 ? ")" : "";
-    dgk_sm90_loc(e, f->loc, f->sb_straddle ? "B scales of this K block: the tile's two SB values, by cp.async"
-                                           : "B scale of this K block: the tile's SB value, by cp.async");
+    dgk_sm90_loc(e, f->loc, f->sb_straddle ? "B scales of this K block: the tile's two SB values"
+                                           : "B scale of this K block: the tile's SB value");
     dgk_sm90_line(e, "const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;");
-    dgk_sm90_line(e, "dgk_cp_async_4(sb_dst, %ssb_lo_ptr + %s%s);", w0, kb, w1);
+    if (f->sb_ue8m0) {
+        dgk_sm90_line(e, "dgk_st_shared_u8(sb_dst, sb_lo_b);");
+        if (f->sb_straddle)
+            dgk_sm90_line(e, "dgk_st_shared_u8(sb_dst + 4, sb_hi_b);");
+        dgk_sm90_line(e, "dgk_mbar_arrive(bar);  // the stage's second arrival (release: the bytes are visible)");
+        return;
+    }
+    dgk_sm90_line(e, "dgk_cp_async_4(sb_dst, sb_lo_ptr + %s);", kb);
     if (f->sb_straddle)
-        dgk_sm90_line(e, "dgk_cp_async_4(sb_dst + 4, %ssb_hi_ptr + %s%s);", w0, kb, w1);
+        dgk_sm90_line(e, "dgk_cp_async_4(sb_dst + 4, sb_hi_ptr + %s);", kb);
     dgk_sm90_line(e, "dgk_cp_async_mbar_arrive(bar);  // the stage's second arrival: once the copies landed");
 }
 
 /* The full barrier's arrivals per phase: the producer's arrive.expect_tx, and with staged
- * B scales the cp.async arrive. */
+ * B scales the cp.async arrive (or, for UE8M0 bytes, a plain arrive after storing them). */
 int dgk_sm90_full_arrivals(const dgk_plan *p)
 {
     return dgk_sm90_sb_staged(p) ? 2 : 1;
@@ -86,59 +105,39 @@ void dgk_sm90_emit_sb_read_helper(dgk_sm90_ctx *e)
     const dgk_plan_fp8 *f = &e->p->fp8;
     if (!dgk_sm90_sb_staged(e->p))
         return;
-    const char *bytes = f->sb_ue8m0 ? ", int lo_byte, int hi_byte" : "";
     if (f->sb_straddle)
         dgk_sm90_line(e, "// the tile's B scales in a stage: sb[0] for columns before sb_split, sb[1] after%s",
-                      f->sb_ue8m0 ? " (ue8m0: the bytes at these offsets of the two words)" : "");
+                      f->sb_ue8m0 ? " (ue8m0 bytes)" : "");
     else
-        dgk_sm90_line(e, "// the tile's B scale in a stage, as sb[0] and sb[1]%s",
-                      f->sb_ue8m0 ? " (ue8m0: the byte at this offset of the word)" : "");
-    dgk_sm90_open(e, "static __device__ __forceinline__ void read_sb(float (&sb)[2], dgk_u32 addr%s)", bytes);
+        dgk_sm90_line(e, "// the tile's B scale in a stage, as sb[0] and sb[1]%s", f->sb_ue8m0 ? " (a ue8m0 byte)" : "");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void read_sb(float (&sb)[2], dgk_u32 addr)");
     if (f->sb_ue8m0)
-        dgk_sm90_line(e, "sb[0] = dgk_ue8m0_to_f32(dgk_ld_shared_u8(addr + lo_byte));");
+        dgk_sm90_line(e, "sb[0] = dgk_ue8m0_to_f32(dgk_ld_shared_u8(addr));");
     else
         dgk_sm90_line(e, "sb[0] = dgk_ld_shared_f32(addr);");
     if (f->sb_straddle && f->sb_ue8m0)
-        dgk_sm90_line(e, "sb[1] = dgk_ue8m0_to_f32(dgk_ld_shared_u8(addr + 4 + hi_byte));");
+        dgk_sm90_line(e, "sb[1] = dgk_ue8m0_to_f32(dgk_ld_shared_u8(addr + 4));");
     else if (f->sb_straddle)
         dgk_sm90_line(e, "sb[1] = dgk_ld_shared_f32(addr + 4);");
     else
         dgk_sm90_line(e, "sb[1] = sb[0];");
-    if (f->sb_ue8m0 && !f->sb_straddle)
-        dgk_sm90_line(e, "(void)hi_byte;");
     dgk_sm90_close(e, NULL);
 }
 
-/* Per consumer tile: where the split falls, and for UE8M0 the bytes' offsets. */
+/* Per consumer tile: where the split falls. */
 void dgk_sm90_emit_sb_consumer_tile(dgk_sm90_ctx *e)
 {
-    const dgk_plan_fp8 *f = &e->p->fp8;
-    if (!dgk_sm90_sb_staged(e->p))
+    if (!dgk_sm90_sb_staged(e->p) || !e->p->fp8.sb_straddle)
         return;
-    if (f->sb_straddle) {
-        dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
-        dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
-    }
-    if (!f->sb_ue8m0)
-        return;
-    /* split-K: kb counts from the slice's start; k_grouped: from the tile's group's first block */
-    const char *first = dgk_sm90_split(e->p) || e->p->sched.kind == DGK_SCHED_K_GROUPED ? " + k_first" : "";
-    emit_pointers(e, first);
-    dgk_sm90_line(e, "int sb_lo_byte = (int)((dgk_u64)sb_lo_ptr & 3);  // the first block's byte in its word");
-    dgk_sm90_line(e, "int sb_hi_byte = (int)((dgk_u64)%s & 3);", f->sb_straddle ? "sb_hi_ptr" : "sb_lo_ptr");
+    dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
+    dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
 }
 
 /* Read the B scales of the block in `stage` into sbN (next to read_sa). */
 void dgk_sm90_emit_sb_read(dgk_sm90_ctx *e, int n)
 {
-    if (!dgk_sm90_sb_staged(e->p))
-        return;
-    if (!e->p->fp8.sb_ue8m0) {
+    if (dgk_sm90_sb_staged(e->p))
         dgk_sm90_line(e, "read_sb(sb%d, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);", n);
-        return;
-    }
-    dgk_sm90_line(e, "read_sb(sb%d, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES, sb_lo_byte, sb_hi_byte);", n);
-    dgk_sm90_line(e, "sb_lo_byte = (sb_lo_byte + 1) & 3, sb_hi_byte = (sb_hi_byte + 1) & 3;");
 }
 
 /* The promotion's B-scale arguments from sbN; a straddling tile's split is the constant

@@ -92,6 +92,7 @@ void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
 int dgk_sm90_sb_staged(const dgk_plan *p);
 int dgk_sm90_full_arrivals(const dgk_plan *p);
 void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e);
+void dgk_sm90_emit_sb_prefetch(dgk_sm90_ctx *e, const char *kb);
 void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb);
 void dgk_sm90_emit_sb_read_helper(dgk_sm90_ctx *e);
 void dgk_sm90_emit_sb_consumer_tile(dgk_sm90_ctx *e);

@@ -52,6 +52,7 @@ static void emit_kblock(dgk_sm90_ctx *e)
     const dgk_plan *p = e->p;
     /* k_grouped: K block kb of the tile's group is block k_first + kb of the stacked K */
     const char *kb = p->sched.kind == DGK_SCHED_K_GROUPED ? "k_first + kb" : "kb";
+    dgk_sm90_emit_sb_prefetch(e, kb);
     dgk_sm90_loc(e, p->stages_loc, "pipeline stage: wait until free, then fill");
     dgk_sm90_line(e, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);");
     dgk_sm90_line(e, "dgk_u64 *const bar = &full_bar[stage];");

@@ -238,7 +238,7 @@ END_TEST
 
 static dgk_kernel fake_kernel(void)
 {
-    dgk_kernel k = {.name = "fake", .num_params = 2, .max_threads = 1024, .static_smem = 1024,
+    dgk_kernel k = {.name = "fake", .takes_params = 1, .max_threads = 1024, .static_smem = 1024,
                     .max_dyn_smem = 227 * 1024 - 1024, .cluster_launch = 1};
     return k;
 }
@@ -308,8 +308,8 @@ START_TEST(test_launch_good_and_null)
     ck_assert_int_eq(dgk_launch(&k, NULL, args), DGK_EINVAL);
     ck_msg_has("dgk_launch: cfg is NULL");
     ck_assert_int_eq(dgk_launch(&k, &cfg, NULL), DGK_EINVAL);
-    ck_msg_has("args is NULL, but kernel fake takes 2 parameters");
-    k.num_params = 0;
+    ck_msg_has("args is NULL, but kernel fake takes parameters");
+    k.takes_params = 0;
     ck_assert_int_eq(dgk_launch_check(&k, &cfg, NULL), DGK_OK);
     ck_assert_ptr_null(dgk_kernel_report(NULL));
 }

@@ -268,7 +268,7 @@ static void reserved_name(dgk_plan *p)
 /* names added with FP8 promotion's register slots and the namespace-scope helpers */
 static void reserved_slot(dgk_plan *p)
 {
-    p->args[0].name = "sb_lo_byte";
+    p->args[0].name = "sb_lo_b";
 }
 
 static void reserved_helper(dgk_plan *p)

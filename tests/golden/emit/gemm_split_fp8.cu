@@ -249,7 +249,7 @@ gemm_split_fp8(
     dgk_u64 *const empty_bar = full_bar + STAGES;            // stage released by consumers
     if (threadIdx.x == 0) {
         for (int s = 0; s < STAGES; ++s) {
-            dgk_mbar_init(&full_bar[s], 2);  // the producer's arrive.expect_tx, then its cp.async arrive
+            dgk_mbar_init(&full_bar[s], 2);  // the producer's arrive.expect_tx, then its B-scale arrive
             dgk_mbar_init(&empty_bar[s], EMPTY_ARRIVALS);
         }
         dgk_fence_mbar_init();
@@ -294,7 +294,7 @@ gemm_split_fp8(
                     dgk_tma_load_2d(smem_b + stage * B_STAGE_BYTES, &tma_B, bar, kb * BK, n_block * BN);
                     // tests/golden/emit/gemm_split_fp8.dgk:11: A scales of this K block: BM f32 values
                     dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &tma_SA, bar, m_block * BM, kb);
-                    // tests/golden/emit/gemm_split_fp8.dgk:11: B scale of this K block: the tile's SB value, by cp.async
+                    // tests/golden/emit/gemm_split_fp8.dgk:11: B scale of this K block: the tile's SB value
                     const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;
                     dgk_cp_async_4(sb_dst, sb_lo_ptr + kb);
                     dgk_cp_async_mbar_arrive(bar);  // the stage's second arrival: once the copies landed
