@@ -265,7 +265,7 @@ static void reserved_name(dgk_plan *p)
     p->args[0].name = "BM";
 }
 
-/* names added with FP8 promotion's register slots and the namespace-scope helpers */
+/* names added with FP8 promotion's scale copies and the namespace-scope helpers */
 static void reserved_slot(dgk_plan *p)
 {
     p->args[0].name = "sb_lo_b";
