@@ -217,13 +217,6 @@ DGK_DEV int dgk_opaque(int x)
     return y;
 }
 
-/* An int as a type, so that a generic lambda called with dgk_int_c<V>{} is compiled once
- * per value with V a constant (decltype(arg)::value) inside. */
-template <int V>
-struct dgk_int_c {
-    static constexpr int value = V;
-};
-
 /* ---- split-K: partial sums in global memory, arrival counters ------------------------- */
 /* Units of one tile run on different SMs; each writes its FP32 partial to a workspace
  * slot, then counts itself in on the tile's counter; the one that sees the count reach

@@ -91,7 +91,7 @@ static void report_verdict(check_tally *t, const gh_runner *r, const gh_case *c,
                      r->name, m->repeat_differ, m->diff);
     } else if (v->has_q) {
         /* FP8: the unquantized bar, and the exact product of the quantized operands */
-        int noise = m->diff >= v->bar && v->recipe_diff >= v->bar;
+        int noise = gh_recipe_noise(m->diff, v->bar, v->recipe_diff);
         check_report(t, v->pass ? CHECK_PASS : CHECK_FAIL, what,
                      "%-20s diff %.2e %s %.0e  max|err| %.3g (ref rms %.3g)  recipe-exact diff %.1e %s %.0e%s",
                      r->name, m->diff, m->diff < v->bar ? "<" : ">=", v->bar, m->max_abs, m->ref_rms, v->diff_q,

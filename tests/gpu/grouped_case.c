@@ -348,7 +348,7 @@ static int judge(gg_case *c, gg_verdict *v, int fp8, cudaStream_t st)
     v->pass = written && v->diff < v->bar;
     if (fp8 && written) {
         GH_TRY(compare_recipe(c, v, st));
-        v->pass = v->diff_q < v->bar_q && (v->diff < v->bar || v->recipe_diff >= v->bar);
+        v->pass = gh_recipe_pass(v->diff, v->bar, v->diff_q, v->bar_q, v->recipe_diff);
     }
     return GH_OK;
 }

@@ -89,7 +89,7 @@ static void describe(const gg_case *c, const gg_verdict *v, char *buf, size_t le
         snprintf(buf, len, "diff %.2e %s %.0e (worst group %d)  max|err| %.3g (ref rms %.3g)  recipe-exact diff %.1e %s %.0e%s",
                  v->diff, v->diff < v->bar ? "<" : ">=", v->bar, v->diff_group, v->max_abs, v->ref_rms, v->diff_q,
                  v->diff_q < v->bar_q ? "<" : ">=", v->bar_q,
-                 v->diff >= v->bar && v->recipe_diff >= v->bar ? "  (the quantized inputs alone are at this diff)" : "");
+                 gh_recipe_noise(v->diff, v->bar, v->recipe_diff) ? "  (the quantized inputs alone are at this diff)" : "");
     else
         snprintf(buf, len, "diff %.2e %s %.0e (worst group %d)  max|err| %.3g (ref rms %.3g)",
                  v->diff, v->diff < v->bar ? "<" : ">=", v->bar, v->diff_group, v->max_abs,

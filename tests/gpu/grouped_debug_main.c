@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dgk.h"
+#include "dgk_dense.h"
 #include "harness.h"
 
 enum { G = 4, ROWS = G * 128, N = 256, K = 256, GUARD = 1 << 16 };
@@ -28,19 +29,6 @@ typedef struct dbg {
     int host_ids[ROWS];
     int failed;
 } dbg;
-
-static dgk_tensor dense(const void *p, dgk_dtype_id dt, int rank, int64_t d0, int64_t d1, int64_t d2)
-{
-    int64_t ext[3] = {d0, d1, d2};
-    dgk_tensor t = {(void *)p, dt, rank, {0}, {0}};
-    int64_t stride = 1;
-    for (int i = rank - 1; i >= 0; i--) {
-        t.shape[i] = ext[i];
-        t.stride[i] = stride;
-        stride *= ext[i];
-    }
-    return t;
-}
 
 static int setup(dbg *x)
 {
@@ -83,13 +71,13 @@ static int plant(dbg *x, const int *rows, const int *ids, int n)
 
 static dgk_status call(dbg *x, int fp8)
 {
-    dgk_tensor A = dense(fp8 ? x->a8 : x->a16, fp8 ? DGK_DTYPE_E4M3 : DGK_DTYPE_BF16, 2, ROWS, K, 0);
-    dgk_tensor B = dense(fp8 ? x->b8 : x->b16, fp8 ? DGK_DTYPE_E4M3 : DGK_DTYPE_BF16, 3, G, N, K);
-    dgk_tensor D = dense(x->d, DGK_DTYPE_BF16, 2, ROWS, N, 0), I = dense(x->ids, DGK_DTYPE_I32, 1, ROWS, 0, 0);
+    dgk_tensor A = gh_dense(fp8 ? x->a8 : x->a16, fp8 ? DGK_DTYPE_E4M3 : DGK_DTYPE_BF16, 2, ROWS, K, 0);
+    dgk_tensor B = gh_dense(fp8 ? x->b8 : x->b16, fp8 ? DGK_DTYPE_E4M3 : DGK_DTYPE_BF16, 3, G, N, K);
+    dgk_tensor D = gh_dense(x->d, DGK_DTYPE_BF16, 2, ROWS, N, 0), I = gh_dense(x->ids, DGK_DTYPE_I32, 1, ROWS, 0, 0);
     if (!fp8)
         return dgk_m_grouped_gemm_bf16_nt_contiguous(x->ctx, &A, &B, &D, &I, x->s);
-    dgk_tensor SA = dense(x->sa, DGK_DTYPE_F32, 2, K / 128, ROWS, 0);
-    dgk_tensor SB = dense(x->sb, DGK_DTYPE_F32, 3, G, N / 128, K / 128);
+    dgk_tensor SA = gh_dense(x->sa, DGK_DTYPE_F32, 2, K / 128, ROWS, 0);
+    dgk_tensor SB = gh_dense(x->sb, DGK_DTYPE_F32, 3, G, N / 128, K / 128);
     return dgk_m_grouped_gemm_fp8_nt_contiguous(x->ctx, &A, &SA, &B, &SB, &D, &I, x->s);
 }
 
@@ -171,9 +159,9 @@ static int k_grouped_case(dbg *x, const int *offs, const char *needle, const cha
     GH_CUDA(cudaMemcpy(o, offs, (KG + 1) * 4, cudaMemcpyHostToDevice));
     GH_TRY(gh_poison(d, GH_F32, KG * KM * KN + GUARD, x->s));
     GH_TRY(gh_fill_random(d, GH_F32, KG * KM * KN, 7, x->s));
-    dgk_tensor A = dense(a, DGK_DTYPE_E4M3, 2, KM, KK, 0), B = dense(b, DGK_DTYPE_E4M3, 2, KN, KK, 0);
-    dgk_tensor SA = dense(sa, DGK_DTYPE_F32, 2, KK / 128, KM, 0), SB = dense(sb, DGK_DTYPE_F32, 2, KK / 128, KN, 0);
-    dgk_tensor D = dense(d, DGK_DTYPE_F32, 3, KG, KM, KN), O = dense(o, DGK_DTYPE_I32, 1, KG + 1, 0, 0);
+    dgk_tensor A = gh_dense(a, DGK_DTYPE_E4M3, 2, KM, KK, 0), B = gh_dense(b, DGK_DTYPE_E4M3, 2, KN, KK, 0);
+    dgk_tensor SA = gh_dense(sa, DGK_DTYPE_F32, 2, KK / 128, KM, 0), SB = gh_dense(sb, DGK_DTYPE_F32, 2, KK / 128, KN, 0);
+    dgk_tensor D = gh_dense(d, DGK_DTYPE_F32, 3, KG, KM, KN), O = gh_dense(o, DGK_DTYPE_I32, 1, KG + 1, 0, 0);
     dgk_status st = dgk_k_grouped_fp8_gemm_nt_contiguous(x->ctx, &A, &SA, &B, &SB, &D, ks, KG, &O, x->s);
     if (st == DGK_OK)
         GH_CUDA(cudaStreamSynchronize(x->s));

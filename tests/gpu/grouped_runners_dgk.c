@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "dgk.h"
+#include "dgk_dense.h"
 #include "grouped.h"
 
 /* The entry points, declared here as well so that this file compiles before the
@@ -42,20 +43,6 @@ static dgk_context *context(void)
     return ctx;
 }
 
-/* A dense tensor of rank 1..3 (row-major, the last axis contiguous). */
-static dgk_tensor dense(const void *p, dgk_dtype_id dt, int rank, int64_t d0, int64_t d1, int64_t d2)
-{
-    int64_t ext[3] = {d0, d1, d2};
-    dgk_tensor t = {(void *)p, dt, rank, {0}, {0}};
-    int64_t stride = 1;
-    for (int i = rank - 1; i >= 0; i--) {
-        t.shape[i] = ext[i];
-        t.stride[i] = stride;
-        stride *= ext[i];
-    }
-    return t;
-}
-
 static dgk_dtype_id in_type(const gg_problem *p)
 {
     return p->in == GH_E4M3 ? DGK_DTYPE_E4M3 : DGK_DTYPE_BF16;
@@ -64,12 +51,12 @@ static dgk_dtype_id in_type(const gg_problem *p)
 /* The operands both modes share in shape: B [G, N, K] and its scales [G, N/128, K/128]. */
 static dgk_tensor weights(const gg_problem *p, const gg_buffers *b)
 {
-    return dense(b->b, in_type(p), 3, p->groups, p->n, p->k);
+    return gh_dense(b->b, in_type(p), 3, p->groups, p->n, p->k);
 }
 
 static dgk_tensor weight_scales(const gg_problem *p, const gg_buffers *b)
 {
-    return dense(b->sb, DGK_DTYPE_F32, 3, p->groups, gh_cdiv(p->n, 128), p->k / 128);
+    return gh_dense(b->sb, DGK_DTYPE_F32, 3, p->groups, gh_cdiv(p->n, 128), p->k / 128);
 }
 
 /* The library's message already names the entry point. */
@@ -89,9 +76,9 @@ int gg_dgk_bf16_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
     dgk_context *ctx = context();
     if (!ctx)
         return GH_ERROR;
-    dgk_tensor A = dense(b->a, DGK_DTYPE_BF16, 2, p->m_rows, p->k, 0), B = weights(p, b);
-    dgk_tensor D = dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
-    dgk_tensor ids = dense(b->group_ids, DGK_DTYPE_I32, 1, p->m_rows, 0, 0);
+    dgk_tensor A = gh_dense(b->a, DGK_DTYPE_BF16, 2, p->m_rows, p->k, 0), B = weights(p, b);
+    dgk_tensor D = gh_dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
+    dgk_tensor ids = gh_dense(b->group_ids, DGK_DTYPE_I32, 1, p->m_rows, 0, 0);
     return done(dgk_m_grouped_gemm_bf16_nt_contiguous(ctx, &A, &B, &D, &ids, s));
 }
 
@@ -101,10 +88,10 @@ int gg_dgk_fp8_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
     dgk_context *ctx = context();
     if (!ctx)
         return GH_ERROR;
-    dgk_tensor A = dense(b->a, DGK_DTYPE_E4M3, 2, p->m_rows, p->k, 0), B = weights(p, b);
-    dgk_tensor SA = dense(b->sa, DGK_DTYPE_F32, 2, p->k / 128, p->m_rows, 0), SB = weight_scales(p, b);
-    dgk_tensor D = dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
-    dgk_tensor ids = dense(b->group_ids, DGK_DTYPE_I32, 1, p->m_rows, 0, 0);
+    dgk_tensor A = gh_dense(b->a, DGK_DTYPE_E4M3, 2, p->m_rows, p->k, 0), B = weights(p, b);
+    dgk_tensor SA = gh_dense(b->sa, DGK_DTYPE_F32, 2, p->k / 128, p->m_rows, 0), SB = weight_scales(p, b);
+    dgk_tensor D = gh_dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
+    dgk_tensor ids = gh_dense(b->group_ids, DGK_DTYPE_I32, 1, p->m_rows, 0, 0);
     SA.stride[0] = b->sa_ld;
     return done(dgk_m_grouped_gemm_fp8_nt_contiguous(ctx, &A, &SA, &B, &SB, &D, &ids, s));
 }
@@ -116,9 +103,9 @@ int gg_dgk_bf16_contig_offsets(const gg_problem *p, const gg_buffers *b, cudaStr
     dgk_context *ctx = context();
     if (!ctx)
         return GH_ERROR;
-    dgk_tensor A = dense(b->a, DGK_DTYPE_BF16, 2, p->m_rows, p->k, 0), B = weights(p, b);
-    dgk_tensor D = dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
-    dgk_tensor offs = dense(b->offsets, DGK_DTYPE_I32, 1, p->groups + 1, 0, 0);
+    dgk_tensor A = gh_dense(b->a, DGK_DTYPE_BF16, 2, p->m_rows, p->k, 0), B = weights(p, b);
+    dgk_tensor D = gh_dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
+    dgk_tensor offs = gh_dense(b->offsets, DGK_DTYPE_I32, 1, p->groups + 1, 0, 0);
     return done(dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(ctx, &A, &B, &D, &offs, s));
 }
 
@@ -128,10 +115,10 @@ int gg_dgk_fp8_contig_offsets(const gg_problem *p, const gg_buffers *b, cudaStre
     dgk_context *ctx = context();
     if (!ctx)
         return GH_ERROR;
-    dgk_tensor A = dense(b->a, DGK_DTYPE_E4M3, 2, p->m_rows, p->k, 0), B = weights(p, b);
-    dgk_tensor SA = dense(b->sa, DGK_DTYPE_F32, 2, p->k / 128, p->m_rows, 0), SB = weight_scales(p, b);
-    dgk_tensor D = dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
-    dgk_tensor offs = dense(b->offsets, DGK_DTYPE_I32, 1, p->groups + 1, 0, 0);
+    dgk_tensor A = gh_dense(b->a, DGK_DTYPE_E4M3, 2, p->m_rows, p->k, 0), B = weights(p, b);
+    dgk_tensor SA = gh_dense(b->sa, DGK_DTYPE_F32, 2, p->k / 128, p->m_rows, 0), SB = weight_scales(p, b);
+    dgk_tensor D = gh_dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
+    dgk_tensor offs = gh_dense(b->offsets, DGK_DTYPE_I32, 1, p->groups + 1, 0, 0);
     SA.stride[0] = b->sa_ld;
     return done(dgk_m_grouped_gemm_fp8_nt_contiguous_offsets(ctx, &A, &SA, &B, &SB, &D, &offs, s));
 }
@@ -143,9 +130,9 @@ int gg_dgk_bf16_masked(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
     dgk_context *ctx = context();
     if (!ctx)
         return GH_ERROR;
-    dgk_tensor A = dense(b->a, DGK_DTYPE_BF16, 3, p->groups, p->m_rows, p->k), B = weights(p, b);
-    dgk_tensor D = dense(b->d, DGK_DTYPE_BF16, 3, p->groups, p->m_rows, p->n);
-    dgk_tensor mm = dense(b->masked_m, DGK_DTYPE_I32, 1, p->groups, 0, 0);
+    dgk_tensor A = gh_dense(b->a, DGK_DTYPE_BF16, 3, p->groups, p->m_rows, p->k), B = weights(p, b);
+    dgk_tensor D = gh_dense(b->d, DGK_DTYPE_BF16, 3, p->groups, p->m_rows, p->n);
+    dgk_tensor mm = gh_dense(b->masked_m, DGK_DTYPE_I32, 1, p->groups, 0, 0);
     return done(dgk_m_grouped_gemm_bf16_nt_masked(ctx, &A, &B, &D, &mm, p->expected_m, s));
 }
 
@@ -155,10 +142,10 @@ int gg_dgk_fp8_masked(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
     dgk_context *ctx = context();
     if (!ctx)
         return GH_ERROR;
-    dgk_tensor A = dense(b->a, DGK_DTYPE_E4M3, 3, p->groups, p->m_rows, p->k), B = weights(p, b);
-    dgk_tensor SA = dense(b->sa, DGK_DTYPE_F32, 3, p->groups, p->k / 128, p->m_rows);
+    dgk_tensor A = gh_dense(b->a, DGK_DTYPE_E4M3, 3, p->groups, p->m_rows, p->k), B = weights(p, b);
+    dgk_tensor SA = gh_dense(b->sa, DGK_DTYPE_F32, 3, p->groups, p->k / 128, p->m_rows);
     dgk_tensor SB = weight_scales(p, b);
-    dgk_tensor D = dense(b->d, DGK_DTYPE_BF16, 3, p->groups, p->m_rows, p->n);
-    dgk_tensor mm = dense(b->masked_m, DGK_DTYPE_I32, 1, p->groups, 0, 0);
+    dgk_tensor D = gh_dense(b->d, DGK_DTYPE_BF16, 3, p->groups, p->m_rows, p->n);
+    dgk_tensor mm = gh_dense(b->masked_m, DGK_DTYPE_I32, 1, p->groups, 0, 0);
     return done(dgk_m_grouped_gemm_fp8_nt_masked(ctx, &A, &SA, &B, &SB, &D, &mm, p->expected_m, s));
 }

@@ -400,6 +400,12 @@ typedef struct gh_verdict {
  * reduced precision, promotion is FP32), ~1.4e-6 with a bf16 D (its rounding alone). A
  * 10% scale error in one of 56 K blocks is ~1e-4, a dropped block ~1e-2. */
 double gh_recipe_bar(gh_dtype out);
+/* Whether an unquantized diff at or over `bar` is the draw's, not the kernel's: the
+ * quantized inputs' exact product is over it too. */
+int gh_recipe_noise(double diff, double bar, double recipe_diff);
+/* The FP8 verdict for a D that is written and finite: within bar_q of the recipe-exact
+ * product, and within `bar` of the unquantized one unless that is the draw's noise. */
+int gh_recipe_pass(double diff, double bar, double diff_q, double bar_q, double recipe_diff);
 
 /* Allocates the case's buffers, draws A, B (and C) from `seed` and computes the
  * reference. GH_UNSUPPORTED if the problem itself is invalid (FP8 not NT, K % 128). */

@@ -91,6 +91,16 @@ double gh_recipe_bar(gh_dtype out)
     return out == GH_F32 ? 1e-6 : 2e-5;
 }
 
+int gh_recipe_noise(double diff, double bar, double recipe_diff)
+{
+    return diff >= bar && recipe_diff >= bar;
+}
+
+int gh_recipe_pass(double diff, double bar, double diff_q, double bar_q, double recipe_diff)
+{
+    return diff_q < bar_q && (diff < bar || gh_recipe_noise(diff, bar, recipe_diff));
+}
+
 /* The dequant kinds of gh_dequant for a recipe's A and B scales: 0 per row and 128 of K,
  * 1 per 128x128 block, 2 one per tensor. */
 static void dequant_kinds(gh_recipe r, int *ka, int *kb)
@@ -276,7 +286,7 @@ int gh_case_run(gh_case *c, const gh_runner *r, gh_verdict *v, cudaStream_t s)
         v->diff_q = cq.diff;
         v->bar_q = gh_recipe_bar(p.out);
         v->recipe_diff = q->recipe_diff;
-        v->pass = v->diff_q < v->bar_q && (v->cmp.diff < v->bar || v->recipe_diff >= v->bar);
+        v->pass = gh_recipe_pass(v->cmp.diff, v->bar, v->diff_q, v->bar_q, v->recipe_diff);
     }
     if (v->pass && !accumulate && r->kind == GH_UNDER_TEST) {
         GH_TRY(check_repeat(c, r, &p, &b, v, s));

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "dgk.h"
+#include "dgk_dense.h"
 #include "harness.h"
 
 enum { MAX_G = 16, GUARD = 1 << 16 };
@@ -177,26 +178,13 @@ static int upload_offsets(kg_case *c, cudaStream_t s)
     return GH_OK;
 }
 
-static dgk_tensor dense(const void *p, dgk_dtype_id dt, int rank, int64_t d0, int64_t d1, int64_t d2)
-{
-    int64_t ext[3] = {d0, d1, d2};
-    dgk_tensor t = {(void *)p, dt, rank, {0}, {0}};
-    int64_t stride = 1;
-    for (int i = rank - 1; i >= 0; i--) {
-        t.shape[i] = ext[i];
-        t.stride[i] = stride;
-        stride *= ext[i];
-    }
-    return t;
-}
-
 /* The call under test (D += ...), enqueued on s. */
 static int call(const kg_ctx *x, const kg_case *c)
 {
     int64_t m = c->sp.m, n = c->sp.n, kt = c->kt, g = c->sp.groups;
-    dgk_tensor A = dense(c->a8, DGK_DTYPE_E4M3, 2, m, kt, 0), B = dense(c->b8, DGK_DTYPE_E4M3, 2, n, kt, 0);
-    dgk_tensor SA = dense(c->sa, DGK_DTYPE_F32, 2, kt / 128, m, 0), SB = dense(c->sb, DGK_DTYPE_F32, 2, kt / 128, n, 0);
-    dgk_tensor D = dense(c->d, DGK_DTYPE_F32, 3, g, m, n), O = dense(c->offs, DGK_DTYPE_I32, 1, g + 1, 0, 0);
+    dgk_tensor A = gh_dense(c->a8, DGK_DTYPE_E4M3, 2, m, kt, 0), B = gh_dense(c->b8, DGK_DTYPE_E4M3, 2, n, kt, 0);
+    dgk_tensor SA = gh_dense(c->sa, DGK_DTYPE_F32, 2, kt / 128, m, 0), SB = gh_dense(c->sb, DGK_DTYPE_F32, 2, kt / 128, n, 0);
+    dgk_tensor D = gh_dense(c->d, DGK_DTYPE_F32, 3, g, m, n), O = gh_dense(c->offs, DGK_DTYPE_I32, 1, g + 1, 0, 0);
     SA.stride[0] = c->sa_ld;
     SB.stride[0] = c->sb_ld;
     if (dgk_k_grouped_fp8_gemm_nt_contiguous(x->dgk, &A, &SA, &B, &SB, &D, c->ks, (int)g, &O, x->s) != DGK_OK) {
@@ -328,11 +316,11 @@ static int call_dense(const kg_ctx *x, const kg_case *c)
     for (int g = 0; g < c->sp.groups; off += c->ks[g], g++) {
         if (c->ks[g] == 0)
             continue;
-        dgk_tensor A = dense((const char *)c->a8 + off, DGK_DTYPE_E4M3, 2, m, c->ks[g], 0);
-        dgk_tensor B = dense((const char *)c->b8 + off, DGK_DTYPE_E4M3, 2, n, c->ks[g], 0);
-        dgk_tensor SA = dense(c->sa + off / 128 * c->sa_ld, DGK_DTYPE_F32, 2, c->ks[g] / 128, m, 0);
-        dgk_tensor SB = dense(c->sb + off / 128 * c->sb_ld, DGK_DTYPE_F32, 2, c->ks[g] / 128, n, 0);
-        dgk_tensor D = dense(c->d + g * c->mn, DGK_DTYPE_F32, 2, m, n, 0);
+        dgk_tensor A = gh_dense((const char *)c->a8 + off, DGK_DTYPE_E4M3, 2, m, c->ks[g], 0);
+        dgk_tensor B = gh_dense((const char *)c->b8 + off, DGK_DTYPE_E4M3, 2, n, c->ks[g], 0);
+        dgk_tensor SA = gh_dense(c->sa + off / 128 * c->sa_ld, DGK_DTYPE_F32, 2, c->ks[g] / 128, m, 0);
+        dgk_tensor SB = gh_dense(c->sb + off / 128 * c->sb_ld, DGK_DTYPE_F32, 2, c->ks[g] / 128, n, 0);
+        dgk_tensor D = gh_dense(c->d + g * c->mn, DGK_DTYPE_F32, 2, m, n, 0);
         A.stride[0] = B.stride[0] = c->kt;
         SA.stride[0] = c->sa_ld;
         SB.stride[0] = c->sb_ld;
