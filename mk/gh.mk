@@ -137,7 +137,7 @@ gpu-harness-emu-check: $(GH_EMU_DIR)/dgk-gemm-check $(GH_EMU_DIR)/dgk-bench
 	  grep -Eq '^gemm-check: 0 passed, [1-9][0-9]* failed' $(GH_EMU_DIR)/faults.log || \
 	  { echo "a planted fault passed a case: see $(GH_EMU_DIR)/faults.log"; exit 1; }
 	$(GH_EMU_DIR)/dgk-bench --shapes tiny --dtype bf16 --runner emu-cpu-bf16 --warmup 1 \
-	  --reps 2 --md $(GH_EMU_DIR)/bench.md --csv $(GH_EMU_DIR)/bench.csv > $(GH_EMU_DIR)/bench.log
+	  --reps 2 --sustain 1 --md $(GH_EMU_DIR)/bench.md --csv $(GH_EMU_DIR)/bench.csv > $(GH_EMU_DIR)/bench.log
 	@tail -2 $(GH_EMU_DIR)/bench.log
 	$(GH_EMU_DIR)/dgk-bench --shapes tiny --dtype fp8 --sections wgrad --runner emu-cpu-fp8-wgrad --warmup 1 \
 	  --reps 2 --md $(GH_EMU_DIR)/bench-wgrad.md > $(GH_EMU_DIR)/bench-wgrad.log

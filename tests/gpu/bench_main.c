@@ -28,6 +28,10 @@ static const char usage[] =
     "  --csv FILE --md FILE     also write the results as CSV / a markdown report\n"
     "  --sections dense|wgrad|all  FP8 NT: dense GEMMs, the weight gradient (f32 D += A*B,\n"
     "                           DeepGEMM's wgrad shapes), or both (default all)\n"
+    "  --sustain MS             also run each point's runners back to back for about MS\n"
+    "                           each (in 3 alternating rounds, after as long untimed):\n"
+    "                           time per call warm, at the clock the card's power limit\n"
+    "                           allows, with energy, power and SM clock from NVML\n"
     "  --seed N                 input seed (default fresh)\n"
     "  --no-verify              time without checking results first\n"
     "  --list                   list the registered runners and exit\n";
@@ -39,6 +43,7 @@ enum { CELL_EMPTY, CELL_TIMED, CELL_FAILED };
 typedef struct cell {
     int state;
     gh_timing tm;
+    gh_sustained sus;   /* --sustain: the rounds together (calls 0: not run) */
     double tflops, gbps, diff;
     char note[160];
 } cell;
@@ -160,6 +165,36 @@ static int measure(bench *b, gh_case *gc, const gh_runner *r, cell *c)
     return GH_OK;
 }
 
+/* --sustain: every timed runner of the shape back to back, in rounds that alternate the
+ * runners so that a drift of the card's temperature reaches them all alike. */
+enum { SUSTAIN_ROUNDS = 3 };
+
+static int sustain_shape(bench *b, gh_case *gc, section *x, int si)
+{
+    for (int round = 0; round < SUSTAIN_ROUNDS; round++)
+        for (int ri = 0; ri < x->nrun; ri++) {
+            cell *c = &x->cells[si][ri];
+            gh_problem p = gh_case_problem(gc, x->run[ri]);
+            gh_buffers buf;
+            gh_sustained one;
+            if (c->state != CELL_TIMED)
+                continue;
+            GH_TRY(gh_case_buffers(gc, p.recipe, &buf, b->s));
+            GH_TRY(gh_sustain_runner(x->run[ri], &p, &buf, b->s, c->tm.median_us,
+                                     b->o->sustain_ms / SUSTAIN_ROUNDS, &one));
+            gh_sustained *t = &c->sus;
+            int n = t->calls + one.calls;
+            t->us = (t->us * t->calls + one.us * one.calls) / n;
+            t->mj = (t->mj * t->calls + one.mj * one.calls) / n;
+            t->watts = round ? (t->watts + one.watts) : one.watts;
+            t->mhz = round ? (t->mhz + one.mhz) : one.mhz;
+            t->calls = n;
+            if (round == SUSTAIN_ROUNDS - 1)
+                t->watts /= SUSTAIN_ROUNDS, t->mhz /= SUSTAIN_ROUNDS;
+        }
+    return GH_OK;
+}
+
 /* --- printing -------------------------------------------------------------------------- */
 
 static void print_point(const section *x, int si, int ri)
@@ -182,6 +217,26 @@ static void print_point(const section *x, int si, int ri)
     if (c->diff > 0)
         printf(" diff %.1e", c->diff);
     printf("\n");
+    fflush(stdout);
+}
+
+/* One --sustain line: time per call back to back, TFLOPS, the ratio to each baseline's
+ * sustained time, energy per call, mean power and SM clock. */
+static void print_sustained(const section *x, int si, int ri)
+{
+    const gh_shape *sh = &x->shapes[si];
+    const cell *c = &x->cells[si][ri];
+    if (!c->sus.calls)
+        return;
+    gh_problem p = {sh->m, sh->n, sh->k, x->layout, x->in, sh->out, GH_RECIPE_NONE, sh->has_c};
+    printf("%6d %6d %6d  %-22s %10.2f %9.1f %9s", sh->m, sh->n, sh->k, x->run[ri]->name, c->sus.us,
+           gh_problem_flops(&p) / (c->sus.us * 1e-6) / 1e12, "warm");
+    for (int bi = 0; bi < x->nrun; bi++)
+        if (x->run[bi]->kind == GH_BASELINE && x->cells[si][bi].sus.calls)
+            printf("  x%.3f", x->cells[si][bi].sus.us / c->sus.us);
+        else if (x->run[bi]->kind == GH_BASELINE)
+            printf("  %6s", "-");
+    printf("   %d calls, %.2f mJ/call, %.0f W, SM %.0f MHz\n", c->sus.calls, c->sus.mj, c->sus.watts, c->sus.mhz);
     fflush(stdout);
 }
 
@@ -322,8 +377,12 @@ static int bench_shape(bench *b, section *x, int si)
         if (rc != GH_OK)
             fail_cell(c, "harness", gh_error());
     }
+    if (rc == GH_OK && b->o->sustain_ms > 0)
+        rc = sustain_shape(b, &gc, x, si);
     for (int ri = 0; ri < x->nrun; ri++)
         print_point(x, si, ri);
+    for (int ri = 0; b->o->sustain_ms > 0 && ri < x->nrun; ri++)
+        print_sustained(x, si, ri);
     gh_case_free(&gc);
     if (rc != GH_OK && cudaDeviceSynchronize() != cudaSuccess)
         b->dead = 1;

@@ -123,6 +123,8 @@ static void test_shapes(void)
     n = gh_shapes_check("1x2112x7168,129x200x384", GH_BF16, v, GH_MAX_SHAPES);
     expect(n == 8 && v[0].layout == GH_NT && v[2].layout == GH_TN && v[4].m == 129 && v[7].layout == GH_TT,
            "listed shapes come in every layout (--layout and the runners pick)");
+    expect(gh_shapes_bench("4096x7168x16384,1x576x7168", v, GH_MAX_SHAPES) == 2 && v[1].m == 1,
+           "the bench times a listed shape once (its sections set the layout)");
     n = gh_shapes_check("full", GH_BF16, v, GH_MAX_SHAPES);
     expect(n == 72, "check full bf16 has 72 cases");
     expect(has_shape(v, n, 4096, 129280, 7168, GH_NT, GH_F32, 0) &&

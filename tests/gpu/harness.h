@@ -357,6 +357,19 @@ void gh_timer_free(gh_timer *t);
 int gh_time_runner(gh_timer *t, const gh_runner *r, const gh_problem *p,
                    const gh_buffers *b, cudaStream_t s, gh_timing *out);
 
+/* Sustained throughput (harness_sustain.c): the runner launched back to back for about
+ * `ms` (est_us: a time per call from the flushed timing, to size the batch), after as
+ * long again untimed to reach the clock that load settles at. Energy, power and clock
+ * come from NVML when it opens, else they are NaN. */
+typedef struct gh_sustained {
+    int calls;         /* calls in the timed batch */
+    double us;         /* mean time per call */
+    double mj, watts;  /* energy per call (mJ), mean power over the batch */
+    double mhz;        /* mean SM clock sampled every 2 ms during the batch */
+} gh_sustained;
+int gh_sustain_runner(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s,
+                      double est_us, double ms, gh_sustained *out);
+
 /* --- cases (harness_case.cu) ---------------------------------------------------------- */
 
 typedef struct gh_quant_set {
@@ -470,6 +483,8 @@ typedef struct gh_opts {
     int verify;                  /* --no-verify clears */
     int self_test;               /* --no-self-test clears */
     int list;                    /* --list */
+    double sustain_ms;           /* dgk-bench --sustain MS: also time each point back to back
+                                    for about MS per runner (0: off) */
     unsigned sections;           /* dgk-bench --sections dense|wgrad|all: GH_SECTION_* bits
                                     (FP8 NT: dense GEMMs, the weight gradient) */
 } gh_opts;

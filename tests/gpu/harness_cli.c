@@ -109,6 +109,13 @@ static int with_value(gh_opts *o, const char *flag, const char *v)
         return parse_int(flag, v, 0, &o->warmup);
     if (strcmp(flag, "--reps") == 0)
         return parse_int(flag, v, 1, &o->reps);
+    if (strcmp(flag, "--sustain") == 0) {
+        int ms;
+        if (parse_int(flag, v, 0, &ms))
+            return -1;
+        o->sustain_ms = ms;
+        return 0;
+    }
     if (strcmp(flag, "--runner") == 0)
         o->runners = v;
     else if (strcmp(flag, "--csv") == 0)

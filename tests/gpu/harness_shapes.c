@@ -123,7 +123,7 @@ int gh_shapes_bench(const char *set, gh_shape *out, int max)
         for (int i = strcmp(set, "large") == 0 ? COUNT(m_list) - 1 : 0; i < COUNT(m_list); i++)
             for (int j = 0; j < COUNT(nk_main); j++)
                 push(&l, m_list[i], nk_main[j], GH_NT, GH_BF16, 0);
-    } else if (push_listed(&l, set, 1) < 0) {
+    } else if (push_listed(&l, set, 0) < 0) {
         return -1;
     }
     return finish(&l);
@@ -131,7 +131,8 @@ int gh_shapes_bench(const char *set, gh_shape *out, int max)
 
 /* "MxNxK[,MxNxK...]" into l; -1 if the text is not such a list. With all_layouts each
  * shape comes in every layout (--layout and the runners' capabilities pick; FP8 runs NT
- * only), else in NT alone (the FP8 weight gradient's sets). */
+ * only), else in NT alone (the bench, whose sections set the layout, and the FP8 weight
+ * gradient's sets). */
 static int push_listed(list *l, const char *text, int all_layouts)
 {
     static const gh_layout layouts[] = {GH_NT, GH_NN, GH_TN, GH_TT};

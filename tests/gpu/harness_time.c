@@ -6,7 +6,9 @@
  * host enqueues the runner and launch gaps do not show up in the time. */
 #include "harness.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 int gh_timer_init(gh_timer *t, size_t l2_bytes, int warmup, int reps)
 {
@@ -38,6 +40,32 @@ void gh_timer_free(gh_timer *t)
     t->flush = NULL;
 }
 
+/* GH_TIME_TRACE=FILE appends one line per timed run: the host clock when the runs were
+ * collected (CLOCK_REALTIME, ms; lines up with `nvidia-smi --query-gpu=timestamp,...`
+ * logs), runner, shape, run index and its time. For telling clock or power changes on
+ * the card from the kernel's own spread. */
+static FILE *trace_file;
+static double trace_ms;
+
+static void trace_open(const gh_timer *t)
+{
+    const char *path = getenv("GH_TIME_TRACE");
+    struct timespec ts;
+    (void)t;
+    if (!path)
+        return;
+    if (!trace_file)
+        trace_file = fopen(path, "a");
+    clock_gettime(CLOCK_REALTIME, &ts);
+    trace_ms = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void trace_rep(const gh_runner *r, const gh_problem *p, int i, double us)
+{
+    if (trace_file)
+        fprintf(trace_file, "%.1f %s %dx%dx%d %d %.3f\n", trace_ms, r->name, p->m, p->n, p->k, i, us), fflush(trace_file);
+}
+
 static int run_once(const gh_runner *r, const gh_problem *p, const gh_buffers *b,
                     cudaStream_t s)
 {
@@ -65,6 +93,7 @@ int gh_time_runner(gh_timer *t, const gh_runner *r, const gh_problem *p,
         gh_set_error("gh_time_runner: out of host memory");
         return GH_ERROR;
     }
+    trace_open(t);
     for (int i = 0; i < t->reps; i++) {
         float ms = 0;
         cudaError_t e = cudaEventElapsedTime(&ms, t->ev[2 * i], t->ev[2 * i + 1]);
@@ -74,6 +103,7 @@ int gh_time_runner(gh_timer *t, const gh_runner *r, const gh_problem *p,
             return GH_ERROR;
         }
         us[i] = 1000.0 * ms;
+        trace_rep(r, p, i, us[i]);
     }
     out->median_us = gh_median(us, t->reps);
     out->min_us = us[0];

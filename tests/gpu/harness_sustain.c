@@ -1,0 +1,149 @@
+/* harness_sustain.c - sustained throughput: a runner launched back to back for a while,
+ * the way a training step runs its GEMMs, next to the one-call-after-an-L2-flush timing
+ * of harness_time.c. A large GEMM runs an H100 into its power limit within tens of ms;
+ * the SM clock then settles where the kernel's power draw allows, so two kernels with
+ * the same cycle count can run at different speeds warm (2026-11-26: BF16
+ * 4096x7168x16384, within 1% of cuBLASLt's cycles under ncu, 10% slower warm).
+ * Besides the mean time per call this reports, through NVML (opened with dlopen; when
+ * it is absent those fields are NaN), the energy per call and the mean power and SM
+ * clock while the batch ran: the numbers that tell a clock effect from the kernel's. */
+#include "harness.h"
+
+#include <dlfcn.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* --- NVML, resolved at run time ---------------------------------------------------------- */
+
+typedef struct nvml_api {
+    int ready;                /* 1: usable, -1: tried and failed */
+    void *dev;                /* nvmlDevice_t of the current CUDA device */
+    int (*energy)(void *dev, unsigned long long *mj);
+    int (*clock)(void *dev, int type, unsigned *mhz);
+} nvml_api;
+
+static nvml_api nv;
+
+enum { NVML_SUCCESS = 0, NVML_CLOCK_SM = 1 };
+
+/* The NVML device of the current CUDA device, found by PCI bus id (NVML's indices need
+ * not follow CUDA_VISIBLE_DEVICES). */
+static int nvml_open(void)
+{
+    if (nv.ready)
+        return nv.ready > 0;
+    nv.ready = -1;
+    void *h = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        return 0;
+    int (*init)(void) = (int (*)(void))dlsym(h, "nvmlInit_v2");
+    int (*by_bus)(const char *, void **) = (int (*)(const char *, void **))dlsym(h, "nvmlDeviceGetHandleByPciBusId_v2");
+    nv.energy = (int (*)(void *, unsigned long long *))dlsym(h, "nvmlDeviceGetTotalEnergyConsumption");
+    nv.clock = (int (*)(void *, int, unsigned *))dlsym(h, "nvmlDeviceGetClockInfo");
+    char bus[64];
+    int dev = 0;
+    if (!init || !by_bus || !nv.energy || !nv.clock || init() != NVML_SUCCESS)
+        return 0;
+    if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetPCIBusId(bus, sizeof bus, dev) != cudaSuccess)
+        return 0;
+    if (by_bus(bus, &nv.dev) != NVML_SUCCESS)
+        return 0;
+    nv.ready = 1;
+    return 1;
+}
+
+static double energy_mj(void)
+{
+    unsigned long long mj = 0;
+    return nv.ready > 0 && nv.energy(nv.dev, &mj) == NVML_SUCCESS ? (double)mj : NAN;
+}
+
+/* --- SM clock sampler: a thread reading NVML every 2 ms while the batch runs ------------- */
+
+typedef struct sampler {
+    pthread_t th;
+    volatile int stop;
+    double sum;
+    int n;
+} sampler;
+
+static void *sample_loop(void *arg)
+{
+    sampler *s = arg;
+    struct timespec pause = {0, 2000000};
+    while (!s->stop) {
+        unsigned mhz;
+        if (nv.clock(nv.dev, NVML_CLOCK_SM, &mhz) == NVML_SUCCESS)
+            s->sum += mhz, s->n++;
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+static int sampler_start(sampler *s)
+{
+    s->stop = 0;
+    s->sum = 0;
+    s->n = 0;
+    return nv.ready > 0 && pthread_create(&s->th, NULL, sample_loop, s) == 0;
+}
+
+static double sampler_stop(sampler *s, int started)
+{
+    if (!started)
+        return NAN;
+    s->stop = 1;
+    pthread_join(s->th, NULL);
+    return s->n ? s->sum / s->n : NAN;
+}
+
+/* --- the measurement ---------------------------------------------------------------------- */
+
+static int launch_n(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int rc = r->fn(p, b, s);
+        if (rc != GH_OK)
+            return rc;
+    }
+    GH_CUDA(cudaGetLastError());
+    return GH_OK;
+}
+
+int gh_sustain_runner(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s,
+                      double est_us, double ms, gh_sustained *out)
+{
+    int calls = (int)(ms * 1000.0 / (est_us > 1.0 ? est_us : 1.0));
+    cudaEvent_t ev[2] = {0, 0};
+    sampler smp;
+    calls = calls < 3 ? 3 : calls > 200000 ? 200000 : calls;
+    nvml_open();
+    /* warm: as long again, untimed, so the batch starts at the clock the load settles at */
+    GH_TRY(launch_n(r, p, b, s, calls));
+    GH_CUDA(cudaStreamSynchronize(s));
+    GH_CUDA(cudaEventCreate(&ev[0]));
+    GH_CUDA(cudaEventCreate(&ev[1]));
+    int sampling = sampler_start(&smp);
+    double e0 = energy_mj();
+    int rc = cudaEventRecord(ev[0], s) == cudaSuccess ? launch_n(r, p, b, s, calls) : GH_ERROR;
+    if (rc == GH_OK && (cudaEventRecord(ev[1], s) != cudaSuccess || cudaStreamSynchronize(s) != cudaSuccess))
+        rc = GH_ERROR;
+    double e1 = energy_mj();
+    out->mhz = sampler_stop(&smp, sampling);
+    float batch_ms = 0;
+    if (rc == GH_OK && cudaEventElapsedTime(&batch_ms, ev[0], ev[1]) != cudaSuccess)
+        rc = GH_ERROR;
+    cudaEventDestroy(ev[0]);
+    cudaEventDestroy(ev[1]);
+    if (rc != GH_OK) {
+        gh_set_error("sustained run of %s failed", r->name);
+        return rc;
+    }
+    out->calls = calls;
+    out->us = 1000.0 * batch_ms / calls;
+    out->mj = (e1 - e0) / calls;
+    out->watts = (e1 - e0) / batch_ms;
+    return GH_OK;
+}
