@@ -179,6 +179,14 @@ typedef struct dgk_plan_fp8 {
      * sb_ue8m0 is never set with sb_per_column. */
     int sa_ue8m0;
     int sb_ue8m0;
+    /* (added after v3) with one temporary (neither overlap nor sb_per_column) and BN a
+     * multiple of 16: the temporary is held as two pieces, each one m64 row block x one
+     * half of BN (a wgmma of N = BN / 2), and a K block is worked through piece by piece:
+     * the next piece's wgmmas are issued before the previous piece is promoted, so each
+     * warpgroup promotes while its own wgmmas run (except after the last piece). `pieces`
+     * is the number of pieces per K block, 2 per m64 block; 0 = not used. The registers
+     * are those of the one temporary. */
+    int pieces;
 } dgk_plan_fp8;
 
 /* The wgmma instruction: m{inst_m}n{inst_n}k{inst_k}, operand dtypes from a and b (they

@@ -42,6 +42,10 @@ int plan_roles(planner *pl)
         p->fp8.per_m64 = 1;
         acc = acc / 2 + acc / 2 / (p->wg_rows / 64);
     }
+    /* FP8 with one temporary: in two N-half pieces per m64 block (plan.h), promoting one
+     * while the next one's wgmmas run; the halves must be wgmma N's (multiples of 8) */
+    if (p->fp8.enabled && !p->fp8.overlap && !p->fp8.sb_per_column && p->bn % 16 == 0)
+        p->fp8.pieces = p->wg_rows / 64 * 2;
     int reserve = p->fp8.enabled && !p->fp8.per_m64 ? FP8_RESERVE : REG_RESERVE;
     if (acc + reserve > p->consumer_regs && !p->fp8.per_m64) {
         plan_error(pl, p->b.loc,

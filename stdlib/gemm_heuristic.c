@@ -91,7 +91,10 @@ static const struct cost_model {
     double sm_bytes_s;           /* L2 -> one SM */
     double l2_bytes_s, l2_bytes_s_fp8; /* L2 -> all active SMs together */
     double flops_s, flops_s_fp8; /* one SM's wgmma rate at BN = 256 */
-    double flops_s_fp8_serial;   /* FP8 with BN > 128 at BM <= 128: no overlapped promotion */
+    double flops_s_fp8_serial;   /* FP8 with BN > 128 at BM <= 128: one temporary (fitted when
+                                  * it was promoted whole; promoted in pieces since, ncu has
+                                  * 128 x 192 within 1.2% of 256 x 128's cycles, which this
+                                  * rate with bn_penalty already gave: not refitted) */
     double flops_s_fp8_m64;      /* FP8 at BM = 256: promoted one m64 block at a time (the
                                   * fit gave 10.2e12; an H100 sweep had 256 x 128 7-12% ahead
                                   * of 128 x 128 at 4096 x 7168 x 16384, so it is set to the

@@ -7,7 +7,14 @@
  * Temporaries: with plan->fp8.overlap two alternate, so block kb is promoted while block
  * kb + 1's wgmmas run and the tensor cores do not idle; with plan->fp8.per_m64 (BM = 256)
  * one temporary holds one m64 row block and each block is multiplied and promoted in turn;
- * otherwise one temporary holds the whole block.
+ * otherwise one temporary holds the whole block. With plan->fp8.pieces that one temporary
+ * is held as two pieces of m64 rows x BN/2 columns (a wgmma of half the N), and a K block
+ * is worked through piece by piece, each piece's wgmmas issued before the previous piece
+ * is promoted: the warpgroup's own wgmmas then run under its promotion (all but the last
+ * piece's), where the whole-temporary loops left the tensor cores to the other warpgroup.
+ * (Carrying the last piece into the next K block's trip would overlap that one too, but
+ * ptxas then serializes every wgmma, C7514: a wgmma in flight across the loop's back
+ * edge with its accumulator in a piece.)
  * A tile whose BN does not divide 128 can straddle two SB blocks; the boundary always falls
  * on a multiple of 8 columns (BN and the tile start are multiples of 8), so each 8-column
  * accumulator group picks one of two scales. With plan->fp8.sb_per_column (B scaled 1x128,
@@ -132,21 +139,75 @@ static void emit_promote_columns_helper(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
+/* fp8.pieces: a piece's wgmmas (K_STEPS of m64 x BN/2, one commit group) and its promotion
+ * into acc's values [h * INST_N / 4, +INST_N / 4), columns h * INST_N / 2 onwards. */
+static void emit_piece_helpers(dgk_sm90_ctx *e)
+{
+    const dgk_plan *p = e->p;
+    int straddle = p->fp8.sb_straddle;
+    dgk_sm90_line(e, "enum { B_PIECE_BYTES = B_INST_BYTES / 2 };  // INST_N / 2 rows of B");
+    dgk_sm90_line(e, "// keeps the compiler from moving a piece's accesses across wgmma fences and waits");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void fence_piece(float (&t)[INST_N / 4])");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_line(e, "for (int i = 0; i < INST_N / 4; ++i) dgk_reg_fence(t[i]);");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_loc(e, p->mma.loc, "mma of one piece of a stage (desc_a at its m64 block, desc_b at its half), then one commit");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void mma_piece(float (&t)[INST_N / 4], dgk_u64 desc_a, dgk_u64 desc_b)");
+    dgk_sm90_line(e, "fence_piece(t);");
+    dgk_sm90_line(e, "dgk_wgmma_fence();");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_line(e, "for (int ks = 0; ks < K_STEPS; ++ks)");
+    dgk_sm90_line(e, "    wgmma_m64n%dk%d(t, dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES), dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES), ks > 0);",
+                  p->mma.inst_n / 2, p->mma.inst_k);
+    dgk_sm90_line(e, "dgk_wgmma_commit();");
+    dgk_sm90_line(e, "fence_piece(t);");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_loc(e, p->fp8.loc, straddle ? "promotion of piece h: acc += t * SA[row] * (column < sb_split ? sb_lo : sb_hi)"
+                                         : "promotion of piece h: acc += t * SA[row] * sb");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void promote_piece(float (&acc)[N_INSTS][INST_N / 2], int h, "
+                     "float (&t)[INST_N / 4], float sa_r0, float sa_r8, float sb_lo%s)",
+                  straddle ? ", float sb_hi, int sb_split" : "");
+    dgk_sm90_line(e, "const float s_lo0 = sa_r0 * sb_lo, s_lo1 = sa_r8 * sb_lo;");
+    if (straddle)
+        dgk_sm90_line(e, "const float s_hi0 = sa_r0 * sb_hi, s_hi1 = sa_r8 * sb_hi;");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int i = 0; i < INST_N / 4; i += 4)");
+    if (straddle) {
+        dgk_sm90_line(e, "// the 8-column group of values i..i+3 starts at tile column h * INST_N / 2 + 2 * i");
+        dgk_sm90_line(e, "const bool lo = h * (INST_N / 2) + 2 * i < sb_split;");
+        dgk_sm90_line(e, "const float s0 = lo ? s_lo0 : s_hi0, s1 = lo ? s_lo1 : s_hi1;");
+    } else {
+        dgk_sm90_line(e, "const float s0 = s_lo0, s1 = s_lo1;");
+    }
+    dgk_sm90_line(e, "float *const a = &acc[0][h * (INST_N / 4) + i];");
+    dgk_sm90_line(e, "a[0] += t[i + 0] * s0;");
+    dgk_sm90_line(e, "a[1] += t[i + 1] * s0;");
+    dgk_sm90_line(e, "a[2] += t[i + 2] * s1;");
+    dgk_sm90_line(e, "a[3] += t[i + 3] * s1;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_close(e, NULL);
+}
+
 void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e)
 {
     emit_read_sa_helper(e);
     dgk_sm90_emit_sb_read_helper(e);
     if (e->p->fp8.sb_per_column)
         emit_promote_columns_helper(e);
+    else if (e->p->fp8.pieces)
+        emit_piece_helpers(e);
     else
         emit_promote_helper(e, e->p->fp8.sb_straddle);
-    if (e->p->fp8.per_m64)
+    if (e->p->fp8.per_m64 && !e->p->fp8.pieces)
         emit_mma_m64_helper(e);
 }
 
 void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e)
 {
-    if (e->p->fp8.per_m64) {
+    if (e->p->fp8.pieces) {
+        dgk_sm90_line(e, "// two pieces (m64 rows x BN/2) of one K block's product before scaling");
+        dgk_sm90_line(e, "float tq0[INST_N / 4], tq1[INST_N / 4], sa0[WG_M64][2], sb0[2];");
+    } else if (e->p->fp8.per_m64) {
         dgk_sm90_line(e, "// one m64 row block of one K block's product before scaling");
         dgk_sm90_line(e, "float tmp0[N_INSTS][INST_N / 2], sa0[WG_M64][2], sb0[2];");
     } else {
@@ -303,10 +364,46 @@ static void emit_kloop_per_m64(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
+/* fp8.pieces: per K block, piece u (m64 block u / 2, half u % 2) goes into tq[u % 2]; its
+ * wgmmas are issued, then the previous piece is waited for (wait_group 1) and promoted. The
+ * stage is released once the last piece's wgmmas are done, before that piece's promotion. */
+static void emit_promote_piece(dgk_sm90_ctx *e, int u)
+{
+    dgk_sm90_line(e, "fence_piece(tq%d);", u % 2);
+    dgk_sm90_line(e, "promote_piece(acc[%d], %d, tq%d, sa0[%d][0], sa0[%d][1], %s);", u / 2, u % 2, u % 2, u / 2, u / 2,
+                  dgk_sm90_sb_args(e, 0));
+}
+
+static void emit_kloop_pieces(dgk_sm90_ctx *e)
+{
+    int pieces = e->p->fp8.pieces;
+    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
+    dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
+    dgk_sm90_line(e, "read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);");
+    dgk_sm90_emit_sb_read(e, 0);
+    dgk_sm90_line(e, "const dgk_u64 da = dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES);");
+    dgk_sm90_line(e, "const dgk_u64 db = dgk_wgmma_desc_add(desc_b0, stage * B_STAGE_BYTES);");
+    for (int u = 0; u < pieces; u++) {
+        dgk_sm90_line(e, "mma_piece(tq%d, dgk_wgmma_desc_add(da, %d * A_M64_BYTES), dgk_wgmma_desc_add(db, %d * B_PIECE_BYTES));",
+                      u % 2, u / 2, u % 2);
+        if (u == 0)
+            continue;
+        dgk_sm90_line(e, "dgk_wgmma_wait<1>();  // every group but tq%d's is done", u % 2);
+        emit_promote_piece(e, u - 1);
+    }
+    dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
+    dgk_sm90_line(e, "release_stage(&empty_bar[stage], lane);");
+    emit_promote_piece(e, pieces - 1);
+    emit_advance(e);
+    dgk_sm90_close(e, NULL);
+}
+
 void dgk_sm90_emit_fp8_kloop(dgk_sm90_ctx *e)
 {
     emit_tile_setup(e);
-    dgk_sm90_emit_sb_split_loops(e, e->p->fp8.per_m64 ? emit_kloop_per_m64
+    dgk_sm90_emit_sb_split_loops(e, e->p->fp8.pieces    ? emit_kloop_pieces
+                                    : e->p->fp8.per_m64 ? emit_kloop_per_m64
                                     : e->p->fp8.overlap ? emit_kloop_overlap
                                                         : emit_kloop_serial);
 }
