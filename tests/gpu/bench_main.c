@@ -265,6 +265,43 @@ static double geomean(const section *x, int bi, int ri, int *count)
     return *count ? exp(logs / *count) : 0.0;
 }
 
+/* --sustain: the same over the sustained times (0 when the point ran none). */
+static double sus_ratio(const section *x, int shape, int base, int run)
+{
+    const cell *cb = &x->cells[shape][base], *cr = &x->cells[shape][run];
+    return cb->sus.calls && cr->sus.calls ? cb->sus.us / cr->sus.us : 0.0;
+}
+
+static double sus_geomean(const section *x, int bi, int ri, int *count)
+{
+    double logs = 0;
+    *count = 0;
+    for (int si = 0; si < x->nshapes; si++) {
+        double r = sus_ratio(x, si, bi, ri);
+        if (r > 0) {
+            logs += log(r);
+            (*count)++;
+        }
+    }
+    return *count ? exp(logs / *count) : 0.0;
+}
+
+static void say_sus_geomeans(const section *x)
+{
+    say("geometric mean of sustained (warm, back to back) ratios (%s %s):\n", gh_dtype_name(x->in),
+        gh_layout_name(x->layout));
+    for (int ri = 0; ri < x->nrun; ri++) {
+        say("  %-22s", x->run[ri]->name);
+        for (int bi = 0; bi < x->nrun; bi++) {
+            int n = 0;
+            double g = x->run[bi]->kind == GH_BASELINE ? sus_geomean(x, bi, ri, &n) : 0.0;
+            if (x->run[bi]->kind == GH_BASELINE)
+                say("  vs %s: %.3f (%d shapes)", x->run[bi]->name, g, n);
+        }
+        say("\n");
+    }
+}
+
 /* Geometric means to stdout (and the closing summary). */
 static void say_geomeans(const section *x)
 {
@@ -409,6 +446,8 @@ static int bench_section(bench *b, gh_dtype in, gh_layout layout, int wgrad)
     for (int si = 0; rc == GH_OK && si < x->nshapes; si++)
         rc = bench_shape(b, x, si);
     say_geomeans(x);
+    if (b->o->sustain_ms > 0)
+        say_sus_geomeans(x);
     if (b->md)
         md_section(x, b->md);
     if (b->csv)
