@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "compiler/regs.h"
 #include "stock.h"
 
 static const gemm_config candidates[] = {
@@ -24,22 +25,17 @@ static const gemm_config candidates[] = {
     {256, 128, 1, 1, 1},
 };
 
-/* Accumulator registers per consumer thread must leave room for addressing, and for C's
- * values when the epilogue adds C: ptxas spills a 128-register accumulator with C (seen
- * in `make check-kernels`). FP8 promotion adds a temporary: as large as the accumulator
- * with 64-row warpgroups, one m64 block of it (half) with 128-row ones (BM = 256), which
- * the planner then promotes block by block with a smaller reserve (plan_pipeline.c). */
+/* The planner's register rule (compiler/regs.c), plus one of the stock kernels': ptxas
+ * spills a 128-register accumulator when the epilogue also reads C (seen in
+ * `make check-kernels`). The weight gradient's per-column B scales (the FP8 kernel with
+ * C) take the rule's one-temporary branch; with C's limit of 96 that fits either way. */
 static int fits_registers(const gemm_shape *s, int bm, int bn)
 {
     int wg_rows = bm == 64 ? 64 : bm / 2;
-    int acc = wg_rows * bn / 128, budget = bm == 64 ? 240 : 232;
-    if (s->has_c && acc > 96)
+    dgk_regs_fit f;
+    if (s->has_c && wg_rows * bn / 128 > 96)
         return 0;
-    if (s->fp8 && wg_rows > 64)
-        return acc + bn / 2 <= budget - 32;
-    if (s->fp8) /* the promoted temporary; the scales come through shared memory */
-        return acc * 2 <= budget - 40;
-    return acc <= budget - 48;
+    return dgk_regs_fit_tile(bm == 64 ? 1 : 2, wg_rows, bn, s->fp8, 0, &f);
 }
 
 /* Three stages of operands plus the whole output tile staged for the TMA store must fit
