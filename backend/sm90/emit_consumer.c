@@ -5,11 +5,34 @@
  * that group in flight (wait<1>) and release the previous stage, whose group is now
  * done. FP8 with promotion: emit_fp8.c. Then the epilogue (emit_epilogue.c). A stage is
  * released by one arrive per consumer warp on its empty barrier in every CTA of the
- * cluster. */
+ * cluster; with FP8 promotion by one arrive per consumer thread (emit_release_helper). */
 #include "emit_internal.h"
+
+/* FP8 consumers read the stage's scales with ordinary shared loads, and an mbarrier
+ * arrive releases only the arriving thread's own earlier accesses (PTX memory model), so
+ * there every consumer thread arrives: with one arrive per warp, racecheck reported the
+ * producer's next write of the scale slot racing with the other lanes' reads (also with
+ * a __syncwarp() before the arrive); with one per thread, 0 hazards and no change in
+ * cycles (tests/gpu/results/2026-11-26-H100-pieces/). BF16 consumers read the stage
+ * only through wgmma. */
+int dgk_sm90_empty_arrivals_per_wg(const dgk_plan *p)
+{
+    return p->fp8.enabled ? 128 : 4;
+}
 
 static void emit_release_helper(dgk_sm90_ctx *e)
 {
+    if (dgk_sm90_empty_arrivals_per_wg(e->p) == 128) {
+        dgk_sm90_line(e, "// one arrive per consumer thread (its scale reads) on a stage's empty barrier, in every CTA of the cluster");
+        dgk_sm90_open(e, "static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane)");
+        dgk_sm90_line(e, "(void)lane;");
+        if (e->cluster > 1)
+            dgk_sm90_line(e, "for (dgk_u32 c = 0; c < CLUSTER; ++c) dgk_mbar_arrive_cluster(bar, c);");
+        else
+            dgk_sm90_line(e, "dgk_mbar_arrive(bar);");
+        dgk_sm90_close(e, NULL);
+        return;
+    }
     dgk_sm90_line(e, "// one arrive per consumer warp on a stage's empty barrier, in every CTA of the cluster");
     dgk_sm90_open(e, "static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane)");
     if (e->cluster > 1)
