@@ -239,6 +239,12 @@ static void test_opts(void)
     expect(o.sections == (GH_SECTION_DENSE | GH_SECTION_WGRAD), "both bench sections by default");
     expect(gh_opts_parse(&o, 3, sec) == 0 && o.sections == GH_SECTION_WGRAD, "--sections wgrad");
     expect(gh_opts_parse(&o, 3, sec_bad) == -1, "--sections takes dense, wgrad or all");
+    char *sus[] = {"x", "--sustain", "900"};
+    char *sus_bad[] = {"x", "--sustain", "long"};
+    gh_opts_default(&o);
+    expect(o.sustain_ms == 0, "no sustained timing by default");
+    expect(gh_opts_parse(&o, 3, sus) == 0 && o.sustain_ms == 900, "--sustain 900");
+    expect(gh_opts_parse(&o, 3, sus_bad) == -1, "--sustain takes milliseconds");
 }
 
 static void test_names(void)

@@ -193,6 +193,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "dgk-gemm-check: %s\n%s", gh_error(), usage);
         return 2;
     }
+    if (o.sustain_ms > 0) {
+        fprintf(stderr, "dgk-gemm-check: --sustain times runners; it is a dgk-bench option\n%s", usage);
+        return 2;
+    }
     if (o.list)
         return gh_runners_print(stdout), 0;
     run_state st = {&o, {0, 0, 0}, NULL, 0, 0};
