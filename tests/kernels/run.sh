@@ -3,7 +3,8 @@
 # (tests/kernels/configs.c) is compiled by NVRTC for sm_90a through `dgkc build`, then
 #   - the PTX must hold wgmma.mma_async (with .e4m3 for FP8), cp.async.bulk.tensor,
 #     mbarrier and setmaxnreg;
-#   - ptxas must report 0 spill bytes, no stack frame and no wgmma serialization.
+#   - ptxas must report 0 spill bytes, no stack frame, no wgmma serialization (C7514)
+#     and no wgmma wait it injected (C7517).
 # Examples (examples/*.dgk) build the same way when the backend lowers them; one it does
 # not lower yet must be refused with a diagnostic (exit 1), never crash the compiler.
 # Appends "kernels PASSED FAILED" to $BUILD/check-summary.txt.
