@@ -23,6 +23,9 @@ static const char usage[] =
     "  --runner NAME[,NAME]     only these runners (default all; --list shows them)\n"
     "  --warmup N --reps N      runs before / timed runs per point (default 5 / 30)\n"
     "  --csv FILE --md FILE     also write the results as CSV / a markdown report\n"
+    "  --sustain MS             also run each point back to back for about MS (after as\n"
+    "                           long untimed): time per call at the card's power limit,\n"
+    "                           with energy, power and SM clock from NVML\n"
     "  --seed N                 input seed (default fresh)\n"
     "  --no-verify              time without checking results first\n"
     "  --list                   list the registered runners and exit\n";
@@ -30,6 +33,8 @@ static const char usage[] =
 typedef struct point {
     int timed;
     gh_timing tm;
+    gh_sustained sus;  /* --sustain (calls 0: not run) */
+    double sus_tflops;
     double tflops, gbps, diff, deepgemm;
     int64_t valid_rows;
     char note[200];
@@ -82,6 +87,19 @@ static int time_runner(gh_timer *t, const gg_runner *r, const gg_problem *p, con
     return GH_OK;
 }
 
+/* A grouped runner on its problem, as gh_sustain's launch. */
+typedef struct grouped_call {
+    const gg_runner *r;
+    const gg_problem *p;
+    const gg_buffers *b;
+} grouped_call;
+
+static int grouped_launch(void *ctx, cudaStream_t s)
+{
+    const grouped_call *c = ctx;
+    return c->r->fn(c->p, c->b, s);
+}
+
 /* --- one point ------------------------------------------------------------------------- */
 
 static int verify(bench *b, gg_case *c, const gg_runner *r, point *pt)
@@ -119,6 +137,11 @@ static int measure(bench *b, gg_case *c, const gg_runner *r, point *pt)
     pt->timed = 1;
     pt->tflops = gg_problem_flops(&p) / (pt->tm.median_us * 1e-6) / 1e12;
     pt->gbps = gg_problem_bytes(&p) / (pt->tm.median_us * 1e-6) / 1e9;
+    if (b->o->sustain_ms > 0) {
+        grouped_call call = {r, &p, &buf};
+        GH_TRY(gh_sustain(grouped_launch, &call, b->s, pt->tm.median_us, b->o->sustain_ms, &pt->sus));
+        pt->sus_tflops = gg_problem_flops(&p) / (pt->sus.us * 1e-6) / 1e12;
+    }
     return GH_OK;
 }
 
@@ -158,6 +181,14 @@ static void print_point(bench *b, const gg_spec *s, const gg_runner *r, const po
     } else
         printf("  %6s  %6s", "-", "-");
     printf("   [%.1f..%.1f] diff %.1e\n", pt->tm.min_us, pt->tm.max_us, pt->diff);
+    if (pt->sus.calls) {
+        printf("%s %7lld  %-24s %10.2f %8.1f %8s", cols, (long long)pt->valid_rows, r->name, pt->sus.us, pt->sus_tflops,
+               "warm");
+        if (pt->deepgemm > 0)
+            printf("  %6.0f  x%.3f", pt->deepgemm, pt->sus_tflops / pt->deepgemm);
+        printf("   %d calls, %.2f mJ/call, %.0f W, SM %.0f MHz\n", pt->sus.calls, pt->sus.mj, pt->sus.watts,
+               pt->sus.mhz);
+    }
     fflush(stdout);
 }
 

@@ -369,6 +369,9 @@ typedef struct gh_sustained {
 } gh_sustained;
 int gh_sustain_runner(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s,
                       double est_us, double ms, gh_sustained *out);
+/* The same for any launch: `launch(ctx, s)` enqueues one call (GH_OK or an error). */
+typedef int (*gh_launch_fn)(void *ctx, cudaStream_t s);
+int gh_sustain(gh_launch_fn launch, void *ctx, cudaStream_t s, double est_us, double ms, gh_sustained *out);
 
 /* --- cases (harness_case.cu) ---------------------------------------------------------- */
 

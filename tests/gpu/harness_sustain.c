@@ -101,10 +101,10 @@ static double sampler_stop(sampler *s, int started)
 
 /* --- the measurement ---------------------------------------------------------------------- */
 
-static int launch_n(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s, int n)
+static int launch_n(gh_launch_fn launch, void *ctx, cudaStream_t s, int n)
 {
     for (int i = 0; i < n; i++) {
-        int rc = r->fn(p, b, s);
+        int rc = launch(ctx, s);
         if (rc != GH_OK)
             return rc;
     }
@@ -112,8 +112,7 @@ static int launch_n(const gh_runner *r, const gh_problem *p, const gh_buffers *b
     return GH_OK;
 }
 
-int gh_sustain_runner(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s,
-                      double est_us, double ms, gh_sustained *out)
+int gh_sustain(gh_launch_fn launch, void *ctx, cudaStream_t s, double est_us, double ms, gh_sustained *out)
 {
     int calls = (int)(ms * 1000.0 / (est_us > 1.0 ? est_us : 1.0));
     cudaEvent_t ev[2] = {0, 0};
@@ -121,13 +120,13 @@ int gh_sustain_runner(const gh_runner *r, const gh_problem *p, const gh_buffers 
     calls = calls < 3 ? 3 : calls > 200000 ? 200000 : calls;
     nvml_open();
     /* warm: as long again, untimed, so the batch starts at the clock the load settles at */
-    GH_TRY(launch_n(r, p, b, s, calls));
+    GH_TRY(launch_n(launch, ctx, s, calls));
     GH_CUDA(cudaStreamSynchronize(s));
     GH_CUDA(cudaEventCreate(&ev[0]));
     GH_CUDA(cudaEventCreate(&ev[1]));
     int sampling = sampler_start(&smp);
     double e0 = energy_mj();
-    int rc = cudaEventRecord(ev[0], s) == cudaSuccess ? launch_n(r, p, b, s, calls) : GH_ERROR;
+    int rc = cudaEventRecord(ev[0], s) == cudaSuccess ? launch_n(launch, ctx, s, calls) : GH_ERROR;
     if (rc == GH_OK && (cudaEventRecord(ev[1], s) != cudaSuccess || cudaStreamSynchronize(s) != cudaSuccess))
         rc = GH_ERROR;
     double e1 = energy_mj();
@@ -138,7 +137,7 @@ int gh_sustain_runner(const gh_runner *r, const gh_problem *p, const gh_buffers 
     cudaEventDestroy(ev[0]);
     cudaEventDestroy(ev[1]);
     if (rc != GH_OK) {
-        gh_set_error("sustained run of %s failed", r->name);
+        gh_set_error("sustained run failed");
         return rc;
     }
     out->calls = calls;
@@ -146,4 +145,27 @@ int gh_sustain_runner(const gh_runner *r, const gh_problem *p, const gh_buffers 
     out->mj = (e1 - e0) / calls;
     out->watts = (e1 - e0) / batch_ms;
     return GH_OK;
+}
+
+/* A dense runner on its problem, as gh_sustain's launch. */
+typedef struct dense_call {
+    const gh_runner *r;
+    const gh_problem *p;
+    const gh_buffers *b;
+} dense_call;
+
+static int dense_launch(void *ctx, cudaStream_t s)
+{
+    const dense_call *c = ctx;
+    return c->r->fn(c->p, c->b, s);
+}
+
+int gh_sustain_runner(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s,
+                      double est_us, double ms, gh_sustained *out)
+{
+    dense_call c = {r, p, b};
+    int rc = gh_sustain(dense_launch, &c, s, est_us, ms, out);
+    if (rc != GH_OK)
+        gh_set_error("sustained run of %s failed", r->name);
+    return rc;
 }
