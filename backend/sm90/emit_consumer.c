@@ -22,23 +22,17 @@ int dgk_sm90_empty_arrivals_per_wg(const dgk_plan *p)
 
 static void emit_release_helper(dgk_sm90_ctx *e)
 {
-    if (dgk_sm90_empty_arrivals_per_wg(e->p) == 128) {
-        dgk_sm90_line(e, "// one arrive per consumer thread (its scale reads) on a stage's empty barrier, in every CTA of the cluster");
-        dgk_sm90_open(e, "static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane)");
-        dgk_sm90_line(e, "(void)lane;");
-        if (e->cluster > 1)
-            dgk_sm90_line(e, "for (dgk_u32 c = 0; c < CLUSTER; ++c) dgk_mbar_arrive_cluster(bar, c);");
-        else
-            dgk_sm90_line(e, "dgk_mbar_arrive(bar);");
-        dgk_sm90_close(e, NULL);
-        return;
-    }
-    dgk_sm90_line(e, "// one arrive per consumer warp on a stage's empty barrier, in every CTA of the cluster");
+    int per_thread = dgk_sm90_empty_arrivals_per_wg(e->p) == 128;
+    dgk_sm90_line(e, "// one arrive per consumer %s on a stage's empty barrier, in every CTA of the cluster",
+                  per_thread ? "thread (its scale reads)" : "warp");
     dgk_sm90_open(e, "static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane)");
+    if (per_thread)
+        dgk_sm90_line(e, "(void)lane;");
     if (e->cluster > 1)
-        dgk_sm90_line(e, "if (lane < CLUSTER) dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);");
+        dgk_sm90_line(e, per_thread ? "for (dgk_u32 c = 0; c < CLUSTER; ++c) dgk_mbar_arrive_cluster(bar, c);"
+                                    : "if (lane < CLUSTER) dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);");
     else
-        dgk_sm90_line(e, "if (lane == 0) dgk_mbar_arrive(bar);");
+        dgk_sm90_line(e, per_thread ? "dgk_mbar_arrive(bar);" : "if (lane == 0) dgk_mbar_arrive(bar);");
     dgk_sm90_close(e, NULL);
 }
 

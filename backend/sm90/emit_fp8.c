@@ -48,6 +48,39 @@ static void emit_read_sa_helper(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
+/* The scales of rows r and r + 8 for the low (and, straddling, the high) B scale block. */
+static void emit_scale_products(dgk_sm90_ctx *e, int straddle)
+{
+    dgk_sm90_line(e, "const float s_lo0 = sa_r0 * sb_lo, s_lo1 = sa_r8 * sb_lo;");
+    if (straddle)
+        dgk_sm90_line(e, "const float s_hi0 = sa_r0 * sb_hi, s_hi1 = sa_r8 * sb_hi;");
+}
+
+/* One 8-column group of an accumulator fragment, values i..i+3 (rows r, r, r + 8, r + 8):
+ * its scales (picked by the group's tile column `col` when the tile straddles), then
+ * acc += t * scale. `pre` is a line before the FFMAs or NULL; `acc` and `t` are formats
+ * of the value with index 0..3. */
+static void emit_promote_group(dgk_sm90_ctx *e, int straddle, const char *col, const char *pre, const char *acc,
+                               const char *t)
+{
+    static const char *const scale[4] = {"s0", "s0", "s1", "s1"};
+    if (straddle) {
+        dgk_sm90_line(e, "// the 8-column group of values i..i+3 starts at tile column %s", col);
+        dgk_sm90_line(e, "const bool lo = %s < sb_split;", col);
+        dgk_sm90_line(e, "const float s0 = lo ? s_lo0 : s_hi0, s1 = lo ? s_lo1 : s_hi1;");
+    } else {
+        dgk_sm90_line(e, "const float s0 = s_lo0, s1 = s_lo1;");
+    }
+    if (pre)
+        dgk_sm90_line(e, "%s", pre);
+    for (int v = 0; v < 4; v++) {
+        char a[64], tv[64];
+        snprintf(a, sizeof a, acc, v);
+        snprintf(tv, sizeof tv, t, v);
+        dgk_sm90_line(e, "%s += %s * %s;", a, tv, scale[v]);
+    }
+}
+
 /* promote_m64: one m64 row block's fragment (rows r and r + 8 of each 16-row slice, with
  * A scales sa_r0 and sa_r8); promote: every row block of the warpgroup. */
 static void emit_promote_helper(dgk_sm90_ctx *e, int straddle)
@@ -57,24 +90,12 @@ static void emit_promote_helper(dgk_sm90_ctx *e, int straddle)
                                             : "promotion: acc += t * SA[row] * sb");
     dgk_sm90_open(e, "static __device__ __forceinline__ void promote_m64(float (&acc)[N_INSTS][INST_N / 2], "
                      "float (&t)[N_INSTS][INST_N / 2], float sa_r0, float sa_r8, float sb_lo%s)", sb_args);
-    dgk_sm90_line(e, "const float s_lo0 = sa_r0 * sb_lo, s_lo1 = sa_r8 * sb_lo;");
-    if (straddle)
-        dgk_sm90_line(e, "const float s_hi0 = sa_r0 * sb_hi, s_hi1 = sa_r8 * sb_hi;");
+    emit_scale_products(e, straddle);
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int i = 0; i < INST_N / 2; i += 4)");
-    if (straddle) {
-        dgk_sm90_line(e, "// the 8-column group of values i..i+3 starts at tile column ni * INST_N + 2 * i");
-        dgk_sm90_line(e, "const bool lo = ni * INST_N + 2 * i < sb_split;");
-        dgk_sm90_line(e, "const float s0 = lo ? s_lo0 : s_hi0, s1 = lo ? s_lo1 : s_hi1;");
-    } else {
-        dgk_sm90_line(e, "const float s0 = s_lo0, s1 = s_lo1;");
-    }
-    dgk_sm90_line(e, "acc[ni][i + 0] += t[ni][i + 0] * s0;");
-    dgk_sm90_line(e, "acc[ni][i + 1] += t[ni][i + 1] * s0;");
-    dgk_sm90_line(e, "acc[ni][i + 2] += t[ni][i + 2] * s1;");
-    dgk_sm90_line(e, "acc[ni][i + 3] += t[ni][i + 3] * s1;");
+    emit_promote_group(e, straddle, "ni * INST_N + 2 * i", NULL, "acc[ni][i + %d]", "t[ni][i + %d]");
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
@@ -167,23 +188,11 @@ static void emit_piece_helpers(dgk_sm90_ctx *e)
     dgk_sm90_open(e, "static __device__ __forceinline__ void promote_piece(float (&acc)[N_INSTS][INST_N / 2], int h, "
                      "float (&t)[INST_N / 4], float sa_r0, float sa_r8, float sb_lo%s)",
                   straddle ? ", float sb_hi, int sb_split" : "");
-    dgk_sm90_line(e, "const float s_lo0 = sa_r0 * sb_lo, s_lo1 = sa_r8 * sb_lo;");
-    if (straddle)
-        dgk_sm90_line(e, "const float s_hi0 = sa_r0 * sb_hi, s_hi1 = sa_r8 * sb_hi;");
+    emit_scale_products(e, straddle);
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int i = 0; i < INST_N / 4; i += 4)");
-    if (straddle) {
-        dgk_sm90_line(e, "// the 8-column group of values i..i+3 starts at tile column h * INST_N / 2 + 2 * i");
-        dgk_sm90_line(e, "const bool lo = h * (INST_N / 2) + 2 * i < sb_split;");
-        dgk_sm90_line(e, "const float s0 = lo ? s_lo0 : s_hi0, s1 = lo ? s_lo1 : s_hi1;");
-    } else {
-        dgk_sm90_line(e, "const float s0 = s_lo0, s1 = s_lo1;");
-    }
-    dgk_sm90_line(e, "float *const a = &acc[0][h * (INST_N / 4) + i];");
-    dgk_sm90_line(e, "a[0] += t[i + 0] * s0;");
-    dgk_sm90_line(e, "a[1] += t[i + 1] * s0;");
-    dgk_sm90_line(e, "a[2] += t[i + 2] * s1;");
-    dgk_sm90_line(e, "a[3] += t[i + 3] * s1;");
+    emit_promote_group(e, straddle, "h * (INST_N / 2) + 2 * i", "float *const a = &acc[0][h * (INST_N / 4) + i];",
+                       "a[%d]", "t[i + %d]");
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
 }

@@ -169,7 +169,7 @@ static int measure(bench *b, gh_case *gc, const gh_runner *r, cell *c)
  * runners so that a drift of the card's temperature reaches them all alike. */
 enum { SUSTAIN_ROUNDS = 3 };
 
-static int sustain_shape(bench *b, gh_case *gc, section *x, int si)
+static int sustain_rounds(bench *b, gh_case *gc, section *x, int si)
 {
     for (int round = 0; round < SUSTAIN_ROUNDS; round++)
         for (int ri = 0; ri < x->nrun; ri++) {
@@ -182,17 +182,31 @@ static int sustain_shape(bench *b, gh_case *gc, section *x, int si)
             GH_TRY(gh_case_buffers(gc, p.recipe, &buf, b->s));
             GH_TRY(gh_sustain_runner(x->run[ri], &p, &buf, b->s, c->tm.median_us,
                                      b->o->sustain_ms / SUSTAIN_ROUNDS, &one));
-            gh_sustained *t = &c->sus;
-            int n = t->calls + one.calls;
-            t->us = (t->us * t->calls + one.us * one.calls) / n;
-            t->mj = (t->mj * t->calls + one.mj * one.calls) / n;
-            t->watts = round ? (t->watts + one.watts) : one.watts;
-            t->mhz = round ? (t->mhz + one.mhz) : one.mhz;
-            t->calls = n;
-            if (round == SUSTAIN_ROUNDS - 1)
-                t->watts /= SUSTAIN_ROUNDS, t->mhz /= SUSTAIN_ROUNDS;
+            gh_sustained *t = &c->sus; /* sums over the rounds; sustain_shape takes the means */
+            t->calls += one.calls;
+            t->us += one.us * one.calls;
+            t->mj += one.mj * one.calls;
+            t->watts += one.watts;
+            t->mhz += one.mhz;
         }
     return GH_OK;
+}
+
+static int sustain_shape(bench *b, gh_case *gc, section *x, int si)
+{
+    int rc = sustain_rounds(b, gc, x, si);
+    for (int ri = 0; ri < x->nrun; ri++) {
+        gh_sustained *t = &x->cells[si][ri].sus;
+        if (rc != GH_OK || !t->calls) {
+            memset(t, 0, sizeof *t); /* nothing half-summed is printed */
+            continue;
+        }
+        t->us /= t->calls;
+        t->mj /= t->calls;
+        t->watts /= SUSTAIN_ROUNDS;
+        t->mhz /= SUSTAIN_ROUNDS;
+    }
+    return rc;
 }
 
 /* --- printing -------------------------------------------------------------------------- */
@@ -251,33 +265,21 @@ static void print_section_head(const section *x)
     printf("%6s %6s %6s  %-22s %10s %9s %9s\n", "M", "N", "K", "runner", "us", "TFLOPS", "GB/s");
 }
 
-static double geomean(const section *x, int bi, int ri, int *count)
-{
-    double logs = 0;
-    *count = 0;
-    for (int si = 0; si < x->nshapes; si++) {
-        double r = ratio(x, si, bi, ri);
-        if (r > 0) {
-            logs += log(r);
-            (*count)++;
-        }
-    }
-    return *count ? exp(logs / *count) : 0.0;
-}
-
-/* --sustain: the same over the sustained times (0 when the point ran none). */
+/* --sustain: the ratio of the sustained times (0 when the point ran none). */
 static double sus_ratio(const section *x, int shape, int base, int run)
 {
     const cell *cb = &x->cells[shape][base], *cr = &x->cells[shape][run];
     return cb->sus.calls && cr->sus.calls ? cb->sus.us / cr->sus.us : 0.0;
 }
 
-static double sus_geomean(const section *x, int bi, int ri, int *count)
+typedef double (*ratio_fn)(const section *x, int shape, int base, int run);
+
+static double geomean_of(const section *x, ratio_fn rf, int bi, int ri, int *count)
 {
     double logs = 0;
     *count = 0;
     for (int si = 0; si < x->nshapes; si++) {
-        double r = sus_ratio(x, si, bi, ri);
+        double r = rf(x, si, bi, ri);
         if (r > 0) {
             logs += log(r);
             (*count)++;
@@ -286,32 +288,21 @@ static double sus_geomean(const section *x, int bi, int ri, int *count)
     return *count ? exp(logs / *count) : 0.0;
 }
 
-static void say_sus_geomeans(const section *x)
+static double geomean(const section *x, int bi, int ri, int *count)
 {
-    say("geometric mean of sustained (warm, back to back) ratios (%s %s):\n", gh_dtype_name(x->in),
-        gh_layout_name(x->layout));
-    for (int ri = 0; ri < x->nrun; ri++) {
-        say("  %-22s", x->run[ri]->name);
-        for (int bi = 0; bi < x->nrun; bi++) {
-            int n = 0;
-            double g = x->run[bi]->kind == GH_BASELINE ? sus_geomean(x, bi, ri, &n) : 0.0;
-            if (x->run[bi]->kind == GH_BASELINE)
-                say("  vs %s: %.3f (%d shapes)", x->run[bi]->name, g, n);
-        }
-        say("\n");
-    }
+    return geomean_of(x, ratio, bi, ri, count);
 }
 
-/* Geometric means to stdout (and the closing summary). */
-static void say_geomeans(const section *x)
+/* Geometric means of `rf` per runner and baseline, to stdout (and the closing summary). */
+static void say_geomeans_of(const section *x, ratio_fn rf, const char *what)
 {
-    say("geometric mean of ratios (%s %s%s):\n", gh_dtype_name(x->in), gh_layout_name(x->layout),
+    say("geometric mean of %s (%s %s%s):\n", what, gh_dtype_name(x->in), gh_layout_name(x->layout),
         x->wgrad ? " weight gradient" : "");
     for (int ri = 0; ri < x->nrun; ri++) {
         say("  %-22s", x->run[ri]->name);
         for (int bi = 0; bi < x->nrun; bi++) {
-            int n;
-            double g = x->run[bi]->kind == GH_BASELINE ? geomean(x, bi, ri, &n) : 0.0;
+            int n = 0;
+            double g = x->run[bi]->kind == GH_BASELINE ? geomean_of(x, rf, bi, ri, &n) : 0.0;
             if (x->run[bi]->kind == GH_BASELINE)
                 say("  vs %s: %.3f (%d shapes)", x->run[bi]->name, g, n);
         }
@@ -445,9 +436,9 @@ static int bench_section(bench *b, gh_dtype in, gh_layout layout, int wgrad)
     int rc = GH_OK;
     for (int si = 0; rc == GH_OK && si < x->nshapes; si++)
         rc = bench_shape(b, x, si);
-    say_geomeans(x);
+    say_geomeans_of(x, ratio, "ratios");
     if (b->o->sustain_ms > 0)
-        say_sus_geomeans(x);
+        say_geomeans_of(x, sus_ratio, "sustained (warm, back to back) ratios");
     if (b->md)
         md_section(x, b->md);
     if (b->csv)
