@@ -86,6 +86,30 @@ static int plan_dims(planner *pl)
            plan_arg_shape(pl, ta, pl->k_axis_a, &p->k);
 }
 
+/* A K-major operand loaded as one box per stage (not multicast), whose row extent is a
+ * shape symbol, gets its box fit to that extent at launch (dgk_tma_info.fit_rows): a
+ * decode-sized M then moves only its own rows. Runs after plan_dims, so the symbol's
+ * SHAPE argument already exists. */
+static int plan_fit_rows(planner *pl)
+{
+    dgk_plan *p = pl->p;
+    dgk_plan_operand *ops[2] = {&p->a, &p->b};
+    int loads[2] = {pl->a_load, pl->b_load}, axes[2] = {pl->m_axis_a, pl->n_axis_b};
+    for (int i = 0; i < 2; i++) {
+        dgk_plan_operand *o = ops[i];
+        int tensor = pl->k->ops[loads[i]].tensor;
+        dgk_plan_dim rows;
+        if (o->major != DGK_MAJOR_K || o->multicast || pl->k->tensors[tensor].ext[axes[i]] > 0)
+            continue;
+        if (!plan_arg_shape(pl, tensor, axes[i], &rows))
+            return 0;
+        o->fit_rows = 1;
+        o->fit_rows_arg = rows.arg;
+        p->args[o->arg].tma.fit_rows = 1;
+    }
+    return 1;
+}
+
 /* Persistent (and m-grouped) schedules walk tiles in L2-friendly groups (8 M blocks
  * unless `swizzle` says otherwise); a cluster of 2 along M shares (multicasts) the B
  * tile, one along N (`cluster_n`) the A tile. The kind was set by check_shape. */
@@ -134,7 +158,7 @@ int dgk_plan_kernel(const dgk_ir_kernel *k, dgk_target target, dgk_diags *d, dgk
     plan_init(&pl, k, p);
     if (check_shape(&pl) && plan_mainloop(&pl)) {
         plan_schedule(&pl);
-        if (plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) &&
+        if (plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) && plan_fit_rows(&pl) &&
             plan_group_args(&pl) && plan_split(&pl) && plan_stages(&pl))
             plan_abi_finish(&pl);
     }

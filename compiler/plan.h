@@ -87,6 +87,11 @@ typedef struct dgk_tma_info {
     int box[5];          /* box extents in elements, innermost first; box[i] <= 256 */
     dgk_swizzle swizzle;
     int l2_promotion;    /* bytes: 0, 64, 128 or 256 (CU_TENSOR_MAP_L2_PROMOTION_*) */
+    /* (added after v1) the runtime shrinks box[1] to the tensor's extent along TMA
+     * dimension 1 when that is smaller (a GEMM with M below BM loads only the rows that
+     * exist; the kernel expects the bytes of min(box[1], extent) rows, see
+     * dgk_plan_operand.fit_rows_arg) */
+    int fit_rows;
 } dgk_tma_info;
 
 typedef struct dgk_kernel_arg {
@@ -129,6 +134,14 @@ typedef struct dgk_plan_operand {
     dgk_swizzle swizzle;  /* 128B for wgmma operands */
     int multicast;        /* loaded once per cluster and multicast to its peers */
     dgk_loc loc;          /* the tile expression in the mma */
+    /* (added after v1) fit_rows: the tensor's row extent (M or N) is known only at
+     * launch (the DGK_ARG_SHAPE `fit_rows_arg`) and the box is fit to it (tma.fit_rows):
+     * with fewer rows than the tile, a stage receives min(rows, extent) rows. The TMA unit moves a
+     * zero-filled out-of-bounds row like a real one, so a 1-row A in a 64-row box cost as
+     * much crossbar traffic as the B tile (ncu, 1x4096x7168 FP8: 59.8 MB delivered for
+     * 29.4 MB read). The rows past the extent keep what the stage held; each output row
+     * depends on its own A row only, and rows past M are never stored. */
+    int fit_rows, fit_rows_arg;
 } dgk_plan_operand;
 
 /* FP8 fine-grained promotion (`acc += mma(a, b) * sa * sb`): each BK = 128 block of K is

@@ -17,8 +17,11 @@ static void print_dim(const char *name, const dgk_plan_dim *d, const dgk_plan *p
 
 static void print_operand(const char *name, const dgk_plan_operand *o, const dgk_plan *p, FILE *out)
 {
-    fprintf(out, "  operand %s: %s %s tile %dx%d swizzle %dB via %s%s\n", name, dgk_dtype_name(o->dtype), major_name(o->major),
+    fprintf(out, "  operand %s: %s %s tile %dx%d swizzle %dB via %s%s", name, dgk_dtype_name(o->dtype), major_name(o->major),
             o->rows, o->cols, (int)o->swizzle, p->args[o->arg].name, o->multicast ? " multicast" : "");
+    if (o->fit_rows)
+        fprintf(out, ", rows fit to %s", p->args[o->fit_rows_arg].name);
+    fputc('\n', out);
 }
 
 static void print_args(const dgk_plan *p, FILE *out)
@@ -30,7 +33,7 @@ static void print_args(const dgk_plan *p, FILE *out)
             fprintf(out, " box [");
             for (int r = 0; r < a->tma.rank; r++)
                 fprintf(out, r ? ", %d" : "%d", a->tma.box[r]);
-            fprintf(out, "] swizzle %dB", (int)a->tma.swizzle);
+            fprintf(out, "] swizzle %dB%s", (int)a->tma.swizzle, a->tma.fit_rows ? " fit rows" : "");
         }
         fputc('\n', out);
     }

@@ -224,21 +224,29 @@ static int64_t stride_of(const dgk_tensor *t, int axis)
     return s;
 }
 
+void dgk_op_tma_desc(const dgk_kernel_arg *a, const dgk_tensor *t, dgk_tma_desc *d)
+{
+    memset(d, 0, sizeof *d);
+    d->dtype = tma_dtypes[t->dtype];
+    d->rank = t->rank;
+    d->base = t->data;
+    for (int i = 0; i < t->rank; i++) {
+        int axis = t->rank - 1 - i; /* TMA dimension 0 is the innermost axis */
+        d->shape[i] = (uint64_t)t->shape[axis];
+        d->strides[i] = (uint64_t)stride_of(t, axis);
+        d->box[i] = i < a->tma.rank ? (uint32_t)a->tma.box[i] : 1;
+    }
+    /* the kernel expects min(box rows, extent) rows per stage (dgk_tma_info.fit_rows) */
+    if (a->tma.fit_rows && t->rank >= 2 && d->shape[1] < d->box[1])
+        d->box[1] = (uint32_t)d->shape[1];
+    d->swizzle = tma_swizzles[a->tma.swizzle];
+    d->l2_promotion = (uint32_t)a->tma.l2_promotion;
+}
+
 static dgk_status encode_map(const dgk_kernel_arg *a, const dgk_tensor *t, dgk_tensor_map *out)
 {
     dgk_tma_desc d;
-    memset(&d, 0, sizeof d);
-    d.dtype = tma_dtypes[t->dtype];
-    d.rank = t->rank;
-    d.base = t->data;
-    for (int i = 0; i < t->rank; i++) {
-        int axis = t->rank - 1 - i; /* TMA dimension 0 is the innermost axis */
-        d.shape[i] = (uint64_t)t->shape[axis];
-        d.strides[i] = (uint64_t)stride_of(t, axis);
-        d.box[i] = i < a->tma.rank ? (uint32_t)a->tma.box[i] : 1;
-    }
-    d.swizzle = tma_swizzles[a->tma.swizzle];
-    d.l2_promotion = (uint32_t)a->tma.l2_promotion;
+    dgk_op_tma_desc(a, t, &d);
     dgk_status s = dgk_tma_encode(&d, out);
     return s == DGK_OK ? s : dgk_fail_prefix(s, a->name);
 }

@@ -122,6 +122,11 @@ dgk_status dgk_dump(const dgk_env *env, const dgk_program *p, const dgk_build *b
 /* ---- tma.c: every check dgk_tma_encode makes before it calls the driver. */
 dgk_status dgk_tma_check(const dgk_tma_desc *d);
 
+/* ---- op.c: the TMA description dgk_op_launch encodes for kernel argument `a` over
+ * tensor `t` (its box fit to the rows when the plan says so). */
+struct dgk_kernel_arg;
+void dgk_op_tma_desc(const struct dgk_kernel_arg *a, const dgk_tensor *t, dgk_tma_desc *d);
+
 /* ---- stats.c: the counters behind dgk_cache_stats_get. */
 typedef enum dgk_stat {
     DGK_STAT_COMPILES,

@@ -27,23 +27,42 @@ static int problem(const layout *l, const dgk_tensor *a, const dgk_tensor *b, in
     return 1;
 }
 
+/* TMA reads a tensor row by row from 16-byte-aligned row starts: a BF16 operand's rows
+ * must be a multiple of 8 elements. Checked here to name the extent to pad. */
+static dgk_status rows_aligned(const layout *l, const char *name, const dgk_tensor *t, const char *rows_of)
+{
+    int64_t row = t->stride[t->rank - 1] != 0 ? t->stride[0] : t->shape[1];
+    if (row % 8 == 0)
+        return DGK_OK;
+    return dgk_fail(DGK_EALIGN,
+                    "dgk_gemm_bf16_%s: %s is stored [%lld, %lld] with rows of %lld elements; TMA needs 16-byte rows, so %s must be a multiple of 8 (pad it)",
+                    l->name, name, (long long)t->shape[0], (long long)t->shape[1], (long long)row, rows_of);
+}
+
 static dgk_status gemm(const layout *l, dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
                        const dgk_tensor *c, const dgk_tensor *d, void *stream)
 {
     int64_t m, n, k;
-    if (!ctx || !a || !b || !d)
-        return dgk_fail(DGK_EINVAL, "dgk_gemm_bf16_%s: %s is NULL", l->name, !ctx ? "ctx" : !a ? "a" : !b ? "b" : "d");
+    if (!a || !b || !d)
+        return dgk_fail(DGK_EINVAL, "dgk_gemm_bf16_%s: %s is NULL", l->name, !a ? "a" : !b ? "b" : "d");
     if (!problem(l, a, b, &m, &n, &k) || d->rank != 2)
         return dgk_fail(DGK_ESHAPE, "dgk_gemm_bf16_%s: a, b and d must be 2-D tensors", l->name);
     if (d->dtype != DGK_DTYPE_BF16 && d->dtype != DGK_DTYPE_F32)
         return dgk_fail(DGK_EDTYPE, "dgk_gemm_bf16_%s: d must be bf16 or f32", l->name);
     if (c && c->dtype != d->dtype)
         return dgk_fail(DGK_EDTYPE, "dgk_gemm_bf16_%s: c must have d's dtype", l->name);
+    dgk_status st = rows_aligned(l, "a", a, l->a_t ? "M" : "K");
+    if (st == DGK_OK)
+        st = rows_aligned(l, "b", b, l->b_n ? "N" : "K");
+    if (st != DGK_OK)
+        return st;
+    if (!ctx)
+        return dgk_fail(DGK_EINVAL, "dgk_gemm_bf16_%s: ctx is NULL", l->name);
     dgk_dtype_id td = d->dtype;
     gemm_shape s = {m, n, k, 2, td == DGK_DTYPE_F32 ? 4 : 2, l->b_n, 0, c != NULL, 1};
     const char *extra[2] = {td == DGK_DTYPE_F32 ? "TD=f32" : "TD=bf16", c ? "HAS_C=true" : "HAS_C=false"};
     dgk_op *op;
-    dgk_status st = stock_gemm_op(ctx, &l->kernel, &s, (uint32_t)td << 1 | (c != NULL), extra, 2, &op);
+    st = stock_gemm_op(ctx, &l->kernel, &s, (uint32_t)td << 1 | (c != NULL), extra, 2, &op);
     if (st != DGK_OK)
         return st;
     const dgk_tensor *params[4] = {a, b, c, d};

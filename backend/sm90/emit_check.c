@@ -36,7 +36,7 @@ static const char *const reserved[] = {
     "offsets", "group_end", "debug_check",
     /* FP8 promotion's kernel-scope temporaries and scale copies (emit_fp8.c, emit_fp8_sb.c) */
     "tmp0", "tmp1", "sa0", "sa1", "sa_base", "held0", "held1", "sb0", "sb1", "sb_dst", "sb_lo_b", "sb_hi_b", "SB_SPLIT",
-    "store_tile", "tq0", "tq1", "da", "db",
+    "store_tile", "tq0", "tq1", "da", "db", "stage_tx",
     /* helpers at namespace scope: a parameter of that name would hide them in the kernel */
     "cluster_tiles", "tile_coords", "staging_offset", "epilogue_value", "mma_stage", "mma_m64", "fence_frag",
     "fence_acc", "promote", "promote_m64", "read_sa", "read_sb", "release_stage", "fence_piece", "mma_piece",

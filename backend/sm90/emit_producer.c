@@ -7,6 +7,7 @@
  * until the end of the kernel. Multicast operands are split into chunks that the CTAs of
  * the cluster load in turn, each chunk landing in every CTA. */
 #include <stdio.h>
+#include <string.h>
 
 #include "emit_internal.h"
 
@@ -47,6 +48,31 @@ static void emit_prefetch_descs(dgk_sm90_ctx *e)
             dgk_sm90_line(e, "dgk_tma_prefetch_desc(&%s);", e->p->args[i].name);
 }
 
+static int fits_rows(const dgk_plan *p)
+{
+    return p->a.fit_rows || p->b.fit_rows;
+}
+
+/* The bytes a stage receives when a box is fit to a short operand (plan_fit_rows): the
+ * runtime shrank the box to min(tile rows, extent) rows of BK elements each. */
+static void emit_stage_tx(dgk_sm90_ctx *e)
+{
+    const dgk_sm90_opnd *ops[2] = {&e->a, &e->b};
+    const char *tile[2] = {"BM", "BN"};
+    char expr[256] = "STAGE_TX_BYTES";
+    size_t len = strlen(expr);
+    if (!fits_rows(e->p))
+        return;
+    for (int i = 0; i < 2; i++) {
+        const dgk_plan_operand *o = ops[i]->op;
+        if (o->fit_rows && len < sizeof expr)
+            len += (size_t)snprintf(expr + len, sizeof expr - len, " - (dgk_u32)(%s - min(%s, %s)) * %d", tile[i], tile[i],
+                                    e->p->args[o->fit_rows_arg].name, o->cols * ops[i]->elt_bytes);
+    }
+    dgk_sm90_line(e, "// an operand with fewer rows than the tile: its box was fit to the rows that exist");
+    dgk_sm90_line(e, "const dgk_u32 stage_tx = %s;", expr);
+}
+
 static void emit_kblock(dgk_sm90_ctx *e)
 {
     const dgk_plan *p = e->p;
@@ -56,7 +82,7 @@ static void emit_kblock(dgk_sm90_ctx *e)
     dgk_sm90_loc(e, p->stages_loc, "pipeline stage: wait until free, then fill");
     dgk_sm90_line(e, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);");
     dgk_sm90_line(e, "dgk_u64 *const bar = &full_bar[stage];");
-    dgk_sm90_line(e, "dgk_mbar_arrive_expect_tx(bar, STAGE_TX_BYTES);");
+    dgk_sm90_line(e, "dgk_mbar_arrive_expect_tx(bar, %s);", fits_rows(e->p) ? "stage_tx" : "STAGE_TX_BYTES");
     emit_operand_loads(e, &e->a, "smem_a", "m_block", "BM");
     emit_operand_loads(e, &e->b, "smem_b", "n_block", "BN");
     if (p->fp8.enabled) {
@@ -89,6 +115,7 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     if (e->cluster > 1)
         dgk_sm90_line(e, "constexpr dgk_u16 CLUSTER_MASK = (1u << CLUSTER) - 1;");
     dgk_sm90_emit_kblocks(e, kb, sizeof kb);
+    emit_stage_tx(e);
     dgk_sm90_line(e, "int stage = 0;");
     dgk_sm90_line(e, "dgk_u32 phase = 0;");
     dgk_sm90_emit_tile_loop_open(e);

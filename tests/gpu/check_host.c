@@ -209,6 +209,13 @@ static void test_registry(void)
     gh_problem dense = {128, 256, 512, GH_NT, GH_E4M3, GH_BF16, GH_RECIPE_NONE, 0};
     expect(ue && ue->recipe == GH_RECIPE_BLOCK_UE8M0 && gh_runner_applies(ue, &dense) && !(ue->caps & GH_CAP_ACCUMULATE),
            "dgk-fp8-ue8m0 takes the dense FP8 cases with power-of-two scales");
+    const gh_runner *tn = gh_runner_find("dgk-bf16-tn");
+    gh_problem t7 = {7, 264, 256, GH_TN, GH_BF16, GH_BF16, GH_RECIPE_NONE, 0}, t8 = t7, n4 = t7;
+    t8.m = 8;
+    n4.m = 8, n4.n = 260;
+    expect(tn && !gh_runner_applies(tn, &t7) && gh_runner_applies(tn, &t8) && !gh_runner_applies(tn, &n4) &&
+               gh_runner_applies(lt16, &t7),
+           "dgk-bf16-tn claims only TMA-addressable rows (M, N multiples of 8), cuBLASLt any");
 #endif
 }
 

@@ -166,6 +166,10 @@ enum {
      * that A*B rounds away: see gh_unchanged_allowed). dgk-gemm-check runs these runners
      * on their own shape set (gh_shapes_accumulate) and no others on it. */
     GH_CAP_ACCUMULATE = 1u << 7,
+    /* The runner reads its operands by TMA, which needs 16-byte rows: an operand stored
+     * MN-major (A "T" [K, M], B "N" [K, N]) needs M (or N) to fill whole 16 bytes. The
+     * library refuses such a case with an error naming the extent; it is not claimed. */
+    GH_CAP_TMA_ROWS = 1u << 8,
 };
 
 typedef struct gh_runner {

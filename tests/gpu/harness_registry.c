@@ -36,6 +36,14 @@ void gh_runners_print(FILE *out)
     }
 }
 
+/* Every operand row a whole number of 16-byte units (K-major rows are K long). */
+static int tma_rows(const gh_problem *p)
+{
+    int esize = p->in == GH_E4M3 ? 1 : 2, unit = 16 / esize;
+    int a_row = gh_layout_a_kmajor(p->layout) ? p->k : p->m, b_row = gh_layout_b_kmajor(p->layout) ? p->k : p->n;
+    return a_row % unit == 0 && b_row % unit == 0;
+}
+
 int gh_runner_applies(const gh_runner *r, const gh_problem *p)
 {
     unsigned out_cap = p->out == GH_F32 ? GH_CAP_OUT_F32 : GH_CAP_OUT_BF16;
@@ -45,5 +53,7 @@ int gh_runner_applies(const gh_runner *r, const gh_problem *p)
         return 0;
     if ((r->caps & GH_CAP_ACCUMULATE) && (!p->has_c || p->out != GH_F32))
         return 0; /* D += A*B starts from C, in f32 */
+    if ((r->caps & GH_CAP_TMA_ROWS) && !tma_rows(p))
+        return 0;
     return !p->has_c || (r->caps & GH_CAP_WITH_C);
 }

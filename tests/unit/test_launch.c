@@ -8,6 +8,7 @@
 #include "check_main.h"
 #include "compiler/plan.h"
 #include "dgkc.h"
+#include "runtime/rt.h"
 #include "stdlib/stock.h"
 
 static const char fp8_src[] =
@@ -117,6 +118,74 @@ START_TEST(plan_abi_of_fp8)
     ck_assert_int_eq(p->m.arg >= 0, 1);
     ck_assert_str_eq(p->args[p->m.arg].sym, "M");
     dgkc_unit_free(u);
+}
+END_TEST
+
+/* A K-major operand with a row extent known only at launch gets its TMA box fit to it
+ * (a 1-row A moves one row per stage, not a 64- or 128-row box of zero fill); one shared
+ * by multicast keeps its box. The runtime's descriptor shrinks box[1] to the extent. */
+START_TEST(plan_fit_rows)
+{
+    dgkc_unit *u = checked(fp8_src);
+    ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", 0), DGKC_OK);
+    const dgk_plan *p = dgkc_kernel_plan(u, 0);
+    ck_assert(p->a.fit_rows && p->a.fit_rows_arg == p->m.arg);
+    ck_assert(p->b.fit_rows && p->b.fit_rows_arg == p->n.arg);
+    ck_assert_int_eq(p->args[p->a.arg].tma.fit_rows, 1);
+    ck_assert_int_eq(p->args[p->fp8.sa_arg].tma.fit_rows, 0);
+    static uint8_t buf[256];
+    int64_t a_shape[2][2] = {{1, 7168}, {4096, 7168}};
+    uint32_t want[2] = {1, 128};
+    for (int i = 0; i < 2; i++) {
+        dgk_tensor a = dgk_tensor_make(buf, DGK_DTYPE_E4M3, 2, a_shape[i]);
+        dgk_tma_desc d;
+        dgk_op_tma_desc(&p->args[p->a.arg], &a, &d);
+        ck_assert_uint_eq(d.box[0], 128);
+        ck_assert_uint_eq(d.box[1], want[i]);
+        ck_assert_uint_eq(d.shape[1], (uint64_t)a_shape[i][0]);
+    }
+    int64_t sa_shape[2] = {56, 4};
+    dgk_tensor sa = dgk_tensor_make(buf, DGK_DTYPE_F32, 2, sa_shape);
+    dgk_tma_desc d;
+    dgk_op_tma_desc(&p->args[p->fp8.sa_arg], &sa, &d);
+    ck_assert_uint_eq(d.box[0], 128); /* not fit: SA's box stays BM wide */
+    dgkc_unit_free(u);
+
+    const char *mc = strstr(fp8_src, "schedule persistent (cdiv(M, BM), cdiv(N, BN))");
+    ck_assert_ptr_nonnull(mc);
+    char src[2048];
+    int head = (int)(mc - fp8_src) + (int)strlen("schedule persistent (cdiv(M, BM), cdiv(N, BN))");
+    snprintf(src, sizeof src, "%.*s cluster_n 2%s", head, fp8_src, fp8_src + head);
+    u = checked(src);
+    ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", 0), DGKC_OK);
+    p = dgkc_kernel_plan(u, 0);
+    ck_assert_int_eq(p->a.multicast, 1);
+    ck_assert_int_eq(p->a.fit_rows, 0); /* multicast chunks: each CTA loads its share */
+    ck_assert_int_eq(p->args[p->a.arg].tma.fit_rows, 0);
+    ck_assert(p->b.fit_rows && p->b.fit_rows_arg == p->n.arg);
+    dgkc_unit_free(u);
+}
+END_TEST
+
+/* A BF16 operand stored with rows TMA cannot address (not a multiple of 16 bytes) is
+ * refused up front, naming the extent to pad; the same call with M padded gets as far as
+ * the missing context. */
+START_TEST(bf16_rows_must_align)
+{
+    static _Alignas(16) char mem[64];
+    dgk_tensor a = dgk_tensor_make(mem, DGK_DTYPE_BF16, 2, (int64_t[]){256, 7});
+    dgk_tensor b = dgk_tensor_make(mem, DGK_DTYPE_BF16, 2, (int64_t[]){256, 264}); /* tn: a [K, M], b [K, N] */
+    dgk_tensor d = dgk_tensor_make(mem, DGK_DTYPE_BF16, 2, (int64_t[]){7, 264});
+    ck_assert_int_eq(dgk_gemm_bf16_tn(NULL, &a, &b, NULL, &d, NULL), DGK_EALIGN);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "dgk_gemm_bf16_tn: a is stored [256, 7]"));
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "M must be a multiple of 8"));
+    b = dgk_tensor_make(mem, DGK_DTYPE_BF16, 2, (int64_t[]){256, 260});
+    a = dgk_tensor_make(mem, DGK_DTYPE_BF16, 2, (int64_t[]){256, 8});
+    ck_assert_int_eq(dgk_gemm_bf16_tn(NULL, &a, &b, NULL, &d, NULL), DGK_EALIGN);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "N must be a multiple of 8"));
+    b = dgk_tensor_make(mem, DGK_DTYPE_BF16, 2, (int64_t[]){256, 264});
+    ck_assert_int_eq(dgk_gemm_bf16_tn(NULL, &a, &b, NULL, &d, NULL), DGK_EINVAL);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "ctx is NULL"));
 }
 END_TEST
 
@@ -256,6 +325,8 @@ static Suite *make_suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("plan");
     tcase_add_test(t, plan_abi_of_fp8);
+    tcase_add_test(t, plan_fit_rows);
+    tcase_add_test(t, bf16_rows_must_align);
     tcase_add_test(t, emit_per_kernel);
     suite_add_tcase(s, t);
     t = tcase_create("heuristic");

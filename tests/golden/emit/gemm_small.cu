@@ -156,6 +156,8 @@ gemm_small(
             dgk_tma_prefetch_desc(&tma_D);
             const dgk_u32 cta_rank = 0;
             const int k_blocks = (K + BK - 1) / BK;  // K blocks per tile
+            // an operand with fewer rows than the tile: its box was fit to the rows that exist
+            const dgk_u32 stage_tx = STAGE_TX_BYTES - (dgk_u32)(BM - min(BM, M)) * 128 - (dgk_u32)(BN - min(BN, N)) * 128;
             int stage = 0;
             dgk_u32 phase = 0;
             const int tiles = cluster_tiles(M, N);
@@ -167,7 +169,7 @@ gemm_small(
                     // tests/golden/emit/gemm_small.dgk:6: pipeline stage: wait until free, then fill
                     dgk_mbar_wait(&empty_bar[stage], phase ^ 1);
                     dgk_u64 *const bar = &full_bar[stage];
-                    dgk_mbar_arrive_expect_tx(bar, STAGE_TX_BYTES);
+                    dgk_mbar_arrive_expect_tx(bar, stage_tx);
                     // tests/golden/emit/gemm_small.dgk:7: operand tile
                     dgk_tma_load_2d(smem_a + stage * A_STAGE_BYTES, &tma_A, bar, kb * BK, m_block * BM);
                     // tests/golden/emit/gemm_small.dgk:7: operand tile

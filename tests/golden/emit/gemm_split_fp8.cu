@@ -269,6 +269,8 @@ gemm_split_fp8(
             const dgk_u32 cta_rank = 0;
             const int k_total = dgk_opaque((K + BK - 1) / BK);  // K blocks per tile
             const int splits = min(SPLIT, max(k_total, 1));  // K slices per tile: none of them empty
+            // an operand with fewer rows than the tile: its box was fit to the rows that exist
+            const dgk_u32 stage_tx = STAGE_TX_BYTES - (dgk_u32)(BM - min(BM, M)) * 128 - (dgk_u32)(BN - min(BN, N)) * 128;
             int stage = 0;
             dgk_u32 phase = 0;
             const int units = cluster_tiles(M, N) * splits;  // (tile, K slice) work units
@@ -288,7 +290,7 @@ gemm_split_fp8(
                     // tests/golden/emit/gemm_split_fp8.dgk:10: pipeline stage: wait until free, then fill
                     dgk_mbar_wait(&empty_bar[stage], phase ^ 1);
                     dgk_u64 *const bar = &full_bar[stage];
-                    dgk_mbar_arrive_expect_tx(bar, STAGE_TX_BYTES);
+                    dgk_mbar_arrive_expect_tx(bar, stage_tx);
                     // tests/golden/emit/gemm_split_fp8.dgk:11: operand tile
                     dgk_tma_load_2d(smem_a + stage * A_STAGE_BYTES, &tma_A, bar, kb * BK, m_block * BM);
                     // tests/golden/emit/gemm_split_fp8.dgk:11: operand tile

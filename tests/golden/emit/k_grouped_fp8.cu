@@ -224,6 +224,8 @@ k_grouped_fp8_wgrad(
             dgk_tma_prefetch_desc(&tma_D);
             const dgk_u32 cta_rank = 0;
             // K blocks per tile: its group's, k_first .. k_first + k_blocks (tile_coords)
+            // an operand with fewer rows than the tile: its box was fit to the rows that exist
+            const dgk_u32 stage_tx = STAGE_TX_BYTES - (dgk_u32)(BM - min(BM, M)) * 128 - (dgk_u32)(BN - min(BN, N)) * 128;
             int stage = 0;
             dgk_u32 phase = 0;
             const int tiles = cluster_tiles(M, N, G);
@@ -237,7 +239,7 @@ k_grouped_fp8_wgrad(
                     // tests/golden/emit/k_grouped_fp8.dgk:12: pipeline stage: wait until free, then fill
                     dgk_mbar_wait(&empty_bar[stage], phase ^ 1);
                     dgk_u64 *const bar = &full_bar[stage];
-                    dgk_mbar_arrive_expect_tx(bar, STAGE_TX_BYTES);
+                    dgk_mbar_arrive_expect_tx(bar, stage_tx);
                     // tests/golden/emit/k_grouped_fp8.dgk:13: operand tile
                     dgk_tma_load_2d(smem_a + stage * A_STAGE_BYTES, &tma_A, bar, (k_first + kb) * BK, m_block * BM);
                     // tests/golden/emit/k_grouped_fp8.dgk:13: operand tile
