@@ -3,24 +3,29 @@
 sweeps (tests/gpu/sweep_tiles.sh CSVs). A tuning aid only: nothing builds or tests
 with it (plain Python 3, no packages).
 
-    python3 tools/fit_heuristic.py [RESULTS_DIR]   (default: the 2026-11-26 H200 sweeps)
+    python3 tools/fit_heuristic.py [--hold KEY,KEY...] [RESULTS_DIR ...]
 
-Reads every sweep-<dtype>-<BMxBN[cC][sS]>.csv below RESULTS_DIR (cluster sweeps are
-skipped), models each point's time as the C code does (cost() there mirrors model()
-here), and searches the constants by coordinate descent, minimizing the time lost by
-the model's pick per shape against the best measured configuration (M = 4096 shapes
-weigh 3x) plus a little of the squared log error. Prints the constants, the per-shape
-picks and the geometric means against cuBLASLt; copy the constants into the C table.
-The pick here is the plain argmin over the measured configurations; the C heuristic adds
-selection rules this does not model (split-K only below one wave of tiles and with 64x64
-to 128x128 tiles, the fewest slices within 5% of the best, a 10% margin over unsplit).
+Reads every sweep-<dtype>-<BMxBN[cC][sS]>.csv below each RESULTS_DIR (cluster sweeps
+are skipped; default: the H100 small-M sweep of 2026-11-26 and the H200 large-shape
+sweeps), models each point's time as the C code does (cost() there mirrors model()
+here) and picks per shape as the C code does (pick() mirrors gemm_heuristic_bm's rules:
+no tile at least half empty, split-K only below one wave of tiles with 64x64 to 128x128
+tiles, the fewest slices within 5% of the best split, taken only when 10% ahead of the
+best unsplit tile), among the measured configurations. It searches the constants not
+held (--hold) by coordinate descent, minimizing the time lost by the pick per shape
+against the best measured configuration, summed over the directories (M = 4096 shapes
+weigh 3x). Prints the constants, the per-shape picks and the time lost; copy the
+constants into the C table. The 2026-11-26 refit held the wgmma rates, bn_penalty and
+launch: flops_m64,flops_serial,flops,flops_fp8,bn_penalty,launch.
 """
 import collections, csv, glob, math, os, sys
 
 SMS = 132
-START = dict(flops_m64=12.2e12, bn_penalty=0.4536, flops_serial=9.8e12, sm_bytes=95.2e9, l2=9.8e12, l2_fp8=10.4e12,
-             flops=5.6e12, flops_fp8=12.2e12, floor=0.21e-6, narrow=0.08e-6, prologue=1e-6, split_fixed=2.4e-6,
-             write=80e9, read=67.2e9, hbm=5.1e12, launch=4.0)  # the constants in the C table now
+START = dict(flops_m64=12.2e12, bn_penalty=0.4536, flops_serial=9.8e12, sm_bytes=75.26e9, l2=9.8e12, l2_fp8=10.4e12,
+             flops=5.6e12, flops_fp8=12.2e12, floor=0.063e-6, narrow=0.08e-6, prologue=1e-6, split_fixed=3.36e-6,
+             write=8.4e9, read=47.04e9, hbm=2.699e12, launch=4.0)  # the constants in the C table now
+ROOTS = ['tests/gpu/results/2026-11-26-H100-small-m-fit', 'tests/gpu/results/2026-11-26-H200-heuristic/large',
+         'tests/gpu/results/2026-11-26-H200-heuristic/large-fp8']
 BASE = {'bf16': 'cublaslt-bf16', 'fp8': 'cublaslt-fp8-tensor'}
 
 
@@ -46,12 +51,13 @@ def load(root):
 
 
 def model(p, dtype, M, N, K, bm, bn, split):
+    """The C cost(): (microseconds, the estimate before the HBM floor)."""
     fp8 = dtype == 'fp8'
     inb = 1 if fp8 else 2
     units = math.ceil(M / bm) * math.ceil(N / bn) * split
     waves, active = math.ceil(units / SMS), min(units, SMS)
     kb = math.ceil(math.ceil(K / (128 // inb)) / split)
-    nbytes, flops = (bm + bn) * 128.0, 2.0 * bm * bn * (128 // inb)
+    nbytes, flops = (min(bm, M) + min(bn, N)) * 128.0, 2.0 * bm * bn * (128 // inb)
     rate = (p['flops'] if not fp8 else p['flops_m64'] if bm == 256 else p['flops_serial'] if bn > 128 else p['flops_fp8'])
     rate /= 1 + p['bn_penalty'] * (256.0 / bn - 1)
     t = max(nbytes / p['sm_bytes'], active * nbytes / (p['l2_fp8'] if fp8 else p['l2']), flops / rate, p['floor'])
@@ -63,7 +69,7 @@ def model(p, dtype, M, N, K, bm, bn, split):
         slot = bm * bn * 4.0
         unit += p['split_fixed'] + slot / p['write'] + (split - 1) * slot / p['read']
         hbm += 2.0 * units * slot
-    return max(waves * unit, hbm / p['hbm']) * 1e6 + p['launch']
+    return max(waves * unit, hbm / p['hbm']) * 1e6 + p['launch'], waves * unit * 1e6 + p['launch']
 
 
 def groups(points):
@@ -73,50 +79,83 @@ def groups(points):
     return g
 
 
+def pick(p, ds):
+    """gemm_heuristic_bm's choice among the measured configurations ds of one shape."""
+    dtype, M, N, K = ds[0][:4]
+    kblocks = math.ceil(K / (128 // (1 if dtype == 'fp8' else 2)))
+    half_empty = lambda d: d[4] > 64 and d[4] // 2 >= M
+
+    def best_of(cands):
+        best = None
+        for d in cands:
+            t = model(p, *d[:7])
+            if best is None or (t[0], t[1], -d[4] * d[5]) < (best[0][0], best[0][1], -best[1][4] * best[1][5]):
+                best = (t, d)
+        return best and (best[0][0], best[1])
+
+    unsplit = best_of(d for d in ds if d[6] == 1 and not half_empty(d))
+    by_split = {}
+    for s in range(2, 17):
+        b = best_of(d for d in ds if d[6] == s and not half_empty(d) and s <= kblocks and d[5] >= 64 and
+                    d[4] * d[5] <= 128 * 128 and math.ceil(M / d[4]) * math.ceil(N / d[5]) < SMS)
+        if b:
+            by_split[s] = b
+    if unsplit and by_split:
+        least = min(b[0] for b in by_split.values())
+        fewest = by_split[min(s for s, b in by_split.items() if b[0] <= 1.05 * least)]
+        if fewest[0] < 0.9 * unsplit[0]:
+            return fewest[1]
+    return (unsplit or best_of(ds))[1]
+
+
 def regret(p, g):
     tot = n = 0
     for k, ds in g.items():
-        pick = min(ds, key=lambda d: model(p, *d[:7]))
         w = 3 if k[1] == 4096 else 1
-        tot += w * math.log(pick[7] / min(d[7] for d in ds))
+        tot += w * math.log(pick(p, ds)[7] / min(d[7] for d in ds))
         n += w
     return tot / n
 
 
-def loss(p, points):
-    return sum(math.log(model(p, *d[:7]) / d[7]) ** 2 for d in points) / len(points)
-
-
-def fit(points):
-    g, p = groups(points), dict(START)
-    cur = regret(p, g) + 0.02 * loss(p, points)
-    for _ in range(5):
-        for key in list(p):
-            for f in (0.3, 0.5, 0.7, 0.85, 1.2, 1.4, 2.0, 3.0):
+def fit(sets, hold):
+    gs, p = [groups(s) for s in sets], dict(START)
+    objective = lambda q: sum(regret(q, g) for g in gs)
+    cur = objective(p)
+    for _ in range(4):
+        for key in [k for k in p if k not in hold]:
+            for f in (0.3, 0.5, 0.7, 0.85, 0.93, 1.08, 1.2, 1.4, 2.0, 3.0):
                 q = dict(p, **{key: p[key] * f})
-                o = regret(q, g) + 0.02 * loss(q, points)
+                o = objective(q)
                 if o < cur - 1e-9:
                     cur, p = o, q
     return p
 
 
+def lost(p, points):
+    """Per shape, the pick's time over the best measured one."""
+    return {k: pick(p, ds)[7] / min(d[7] for d in ds) for k, ds in sorted(groups(points).items())}
+
+
+def gmean_pct(v):
+    return 100 * (math.exp(sum(map(math.log, v)) / len(v)) - 1)
+
+
 def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else 'tests/gpu/results/2026-11-26-H200-heuristic'
-    points = load(root)
-    p = fit(points)
+    args, hold = sys.argv[1:], set()
+    if args[:1] == ['--hold']:
+        hold, args = set(args[1].split(',')), args[2:]
+    roots = args or ROOTS
+    sets = [load(r) for r in roots]
+    for r, s in zip(roots, sets):
+        print('%s: the current constants lose %.2f%%' % (r, gmean_pct(lost(START, s).values())))
+    p = fit(sets, hold)
     print('constants:', {k: float('%.4g' % v) for k, v in p.items()})
-    for dtype in ('bf16', 'fp8'):
-        ratios = []
-        for k, ds in sorted(groups(points).items()):
-            if k[0] != dtype:
-                continue
-            pick = min(ds, key=lambda d: model(p, *d[:7]))
-            best = min(ds, key=lambda d: d[7])
-            ratio = ds[0][8] / pick[7] if ds[0][8] else float('nan')
-            ratios.append(ratio)
-            print(k, 'pick', pick[4:7], 'best', best[4:7], 'lost %.2f' % (pick[7] / best[7]), 'vs cuBLASLt %.2f' % ratio)
-        good = [r for r in ratios if r == r]
-        print(dtype, 'geometric mean vs cuBLASLt: %.3f' % math.exp(sum(map(math.log, good)) / len(good)))
+    for r, s in zip(roots, sets):
+        by_shape = lost(p, s)
+        for k, ds in sorted(groups(s).items()):
+            pk, best = pick(p, ds), min(ds, key=lambda d: d[7])
+            print(k, 'pick', pk[4:7], 'best', best[4:7], 'lost %.3f' % by_shape[k])
+        print('%s: the fitted constants lose %.2f%%' % (r, gmean_pct(by_shape.values())))
 
 
 if __name__ == '__main__':

@@ -233,7 +233,9 @@ END_TEST
 
 START_TEST(heuristic_choices)
 {
-    /* the choices the H200 sweep measured best or near it (tests/gpu/results/) */
+    /* choices measured best or near it: 128 x 256 on the H200 sweep; 64 x 64 at
+     * 64x7168x16384 (94.7 us on the H100 small-M sweep, tests/gpu/results/
+     * 2026-11-26-H100-small-m-fit/, where 64 x 128 took 94.1) */
     gemm_shape big = {4096, 4096, 7168, 2, 2, 0, 0, 0, 0}, small = {64, 7168, 16384, 2, 2, 0, 0, 0, 0};
     gemm_config c = gemm_heuristic(&big, 132);
     ck_assert_int_eq(c.bm, 128);
