@@ -60,27 +60,10 @@ static void emit_fence_helper(dgk_sm90_ctx *e)
  * when `accumulate` (a tile's first stage, and every FP8 temporary, start from zero). */
 static void emit_mma_stage_helper(dgk_sm90_ctx *e)
 {
-    const dgk_plan *p = e->p;
-    dgk_sm90_loc(e, p->mma.loc, "mma: every wgmma of a stage, then one commit");
-    dgk_sm90_open(e, "static __device__ __forceinline__ void mma_stage(float (&t)[WG_M64][N_INSTS][INST_N / 2], "
-                     "dgk_u64 desc_a, dgk_u64 desc_b, int accumulate)");
-    dgk_sm90_line(e, "fence_acc(t);");
-    dgk_sm90_line(e, "dgk_wgmma_fence();");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_open(e, "for (int ks = 0; ks < K_STEPS; ++ks)");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_line(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
-    dgk_sm90_line(e, "    wgmma_m64n%dk%d(t[mi][ni], dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES + mi * A_M64_BYTES),",
-                  p->mma.inst_n, p->mma.inst_k);
-    dgk_sm90_line(e, "                    dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES + ni * B_INST_BYTES), "
-                     "ks > 0 || accumulate);");
-    dgk_sm90_close(e, NULL);
-    dgk_sm90_close(e, NULL);
-    dgk_sm90_line(e, "dgk_wgmma_commit();");
-    dgk_sm90_line(e, "fence_acc(t);");
-    dgk_sm90_close(e, NULL);
+    const dgk_sm90_wgmma_group g = {"mma_stage", "float (&t)[WG_M64][N_INSTS][INST_N / 2]", ", int accumulate",
+                                    "fence_acc", "ks > 0 || accumulate", 1, 1, e->p->mma.inst_n};
+    dgk_sm90_loc(e, e->p->mma.loc, "mma: every wgmma of a stage, then one commit");
+    dgk_sm90_emit_wgmma_group(e, &g);
 }
 
 void dgk_sm90_emit_consumer_helpers(dgk_sm90_ctx *e)

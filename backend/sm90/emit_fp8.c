@@ -115,22 +115,10 @@ static void emit_mma_m64_helper(dgk_sm90_ctx *e)
     dgk_sm90_open(e, "static __device__ __forceinline__ void fence_frag(float (&t)[N_INSTS][INST_N / 2])");
     dgk_sm90_emit_frag_loop(e, 0, "dgk_reg_fence(t[ni][i]);");
     dgk_sm90_close(e, NULL);
+    const dgk_sm90_wgmma_group g = {"mma_m64", "float (&t)[N_INSTS][INST_N / 2]", "", "fence_frag", "ks > 0", 0, 1,
+                                    p->mma.inst_n};
     dgk_sm90_loc(e, p->mma.loc, "mma of one m64 row block of a stage (desc_a at that block), then one commit");
-    dgk_sm90_open(e, "static __device__ __forceinline__ void mma_m64(float (&t)[N_INSTS][INST_N / 2], dgk_u64 desc_a, "
-                     "dgk_u64 desc_b)");
-    dgk_sm90_line(e, "fence_frag(t);");
-    dgk_sm90_line(e, "dgk_wgmma_fence();");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_open(e, "for (int ks = 0; ks < K_STEPS; ++ks)");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_line(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
-    dgk_sm90_line(e, "    wgmma_m64n%dk%d(t[ni], dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES),", p->mma.inst_n,
-                  p->mma.inst_k);
-    dgk_sm90_line(e, "                    dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES + ni * B_INST_BYTES), ks > 0);");
-    dgk_sm90_close(e, NULL);
-    dgk_sm90_line(e, "dgk_wgmma_commit();");
-    dgk_sm90_line(e, "fence_frag(t);");
-    dgk_sm90_close(e, NULL);
+    dgk_sm90_emit_wgmma_group(e, &g);
 }
 
 /* Per-column B scales: the accumulator fragment's values i..i+3 of an 8-column group are
@@ -172,17 +160,10 @@ static void emit_piece_helpers(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_line(e, "for (int i = 0; i < INST_N / 4; ++i) dgk_reg_fence(t[i]);");
     dgk_sm90_close(e, NULL);
+    const dgk_sm90_wgmma_group g = {"mma_piece", "float (&t)[INST_N / 4]", "", "fence_piece", "ks > 0", 0, 0,
+                                    p->mma.inst_n / 2};
     dgk_sm90_loc(e, p->mma.loc, "mma of one piece of a stage (desc_a at its m64 block, desc_b at its half), then one commit");
-    dgk_sm90_open(e, "static __device__ __forceinline__ void mma_piece(float (&t)[INST_N / 4], dgk_u64 desc_a, dgk_u64 desc_b)");
-    dgk_sm90_line(e, "fence_piece(t);");
-    dgk_sm90_line(e, "dgk_wgmma_fence();");
-    dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_line(e, "for (int ks = 0; ks < K_STEPS; ++ks)");
-    dgk_sm90_line(e, "    wgmma_m64n%dk%d(t, dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES), dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES), ks > 0);",
-                  p->mma.inst_n / 2, p->mma.inst_k);
-    dgk_sm90_line(e, "dgk_wgmma_commit();");
-    dgk_sm90_line(e, "fence_piece(t);");
-    dgk_sm90_close(e, NULL);
+    dgk_sm90_emit_wgmma_group(e, &g);
     dgk_sm90_loc(e, p->fp8.loc, straddle ? "promotion of piece h: acc += t * SA[row] * (column < sb_split ? sb_lo : sb_hi)"
                                          : "promotion of piece h: acc += t * SA[row] * sb");
     dgk_sm90_open(e, "static __device__ __forceinline__ void promote_piece(float (&acc)[N_INSTS][INST_N / 2], int h, "

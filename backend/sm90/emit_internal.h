@@ -82,6 +82,18 @@ void dgk_sm90_emit_issue(dgk_sm90_ctx *e, const char *dst, const char *accumulat
 /* `stmt` once per accumulator-fragment element, in unrolled loops over mi (with_mi),
  * ni and i (emit_consumer.c). */
 void dgk_sm90_emit_frag_loop(dgk_sm90_ctx *e, int with_mi, const char *stmt);
+
+/* emit_wgmma.c: a `__device__` helper issuing one wgmma commit group (see there). */
+typedef struct dgk_sm90_wgmma_group {
+    const char *name;        /* "mma_stage" */
+    const char *t_param;     /* the destination parameter, "float (&t)[N_INSTS][INST_N / 2]" */
+    const char *extra_param; /* "" or ", int accumulate" */
+    const char *fence;       /* the register-fence helper over t, "fence_acc" */
+    const char *scale_d;     /* the wgmma's accumulate predicate, "ks > 0" */
+    int over_mi, over_ni;    /* t indexed by m64 row block / by instruction */
+    int inst_n;              /* the instruction's N */
+} dgk_sm90_wgmma_group;
+void dgk_sm90_emit_wgmma_group(dgk_sm90_ctx *e, const dgk_sm90_wgmma_group *g);
 void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e);
 void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e);
 void dgk_sm90_emit_fp8_kloop(dgk_sm90_ctx *e);

@@ -63,3 +63,41 @@ void dgk_sm90_emit_wgmma(dgk_sm90_ctx *e)
     if (e->p->fp8.pieces)
         emit_wgmma_n(e, e->p->mma.inst_n / 2);
 }
+
+/* A helper that issues one wgmma commit group into t, between the fences that keep the
+ * compiler from moving t's accesses across it:
+ *     FENCE(t); wgmma.fence; for ks [for mi] [for ni] wgmma_m64nNkK(...); commit; FENCE(t)
+ * The descriptors advance by K step, by m64 row block (over_mi) and by instruction N range
+ * (over_ni); desc_b already points at the group's first B row. */
+void dgk_sm90_emit_wgmma_group(dgk_sm90_ctx *e, const dgk_sm90_wgmma_group *g)
+{
+    char t[32];
+    snprintf(t, sizeof t, "t%s%s", g->over_mi ? "[mi]" : "", g->over_ni ? "[ni]" : "");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void %s(%s, dgk_u64 desc_a, dgk_u64 desc_b%s)", g->name,
+                  g->t_param, g->extra_param);
+    dgk_sm90_line(e, "%s(t);", g->fence);
+    dgk_sm90_line(e, "dgk_wgmma_fence();");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int ks = 0; ks < K_STEPS; ++ks)");
+    if (g->over_mi) {
+        dgk_sm90_line(e, "#pragma unroll");
+        dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
+    }
+    if (g->over_ni) {
+        dgk_sm90_line(e, "#pragma unroll");
+        dgk_sm90_line(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
+        e->indent++;
+    }
+    dgk_sm90_line(e, "wgmma_m64n%dk%d(%s, dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES%s),", g->inst_n, e->p->mma.inst_k,
+                  t, g->over_mi ? " + mi * A_M64_BYTES" : "");
+    dgk_sm90_line(e, "                dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES%s), %s);",
+                  g->over_ni ? " + ni * B_INST_BYTES" : "", g->scale_d);
+    if (g->over_ni)
+        e->indent--;
+    if (g->over_mi)
+        dgk_sm90_close(e, NULL);
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "dgk_wgmma_commit();");
+    dgk_sm90_line(e, "%s(t);", g->fence);
+    dgk_sm90_close(e, NULL);
+}

@@ -252,6 +252,12 @@ static void test_opts(void)
     expect(o.sustain_ms == 0, "no sustained timing by default");
     expect(gh_opts_parse(&o, 3, sus) == 0 && o.sustain_ms == 900, "--sustain 900");
     expect(gh_opts_parse(&o, 3, sus_bad) == -1, "--sustain takes milliseconds");
+    char *checkish[] = {"x", "--dtype", "fp8", "--no-self-test"}, *benchish[] = {"x", "--dtype", "fp8", "--reps", "3", "--sections", "dense"};
+    gh_opts_default(&o);
+    expect(gh_opts_parse(&o, 4, checkish) == 0 && o.bench_only == NULL, "check flags are not bench-only");
+    gh_opts_default(&o);
+    expect(gh_opts_parse(&o, 7, benchish) == 0 && o.bench_only && strcmp(o.bench_only, "--reps") == 0,
+           "the first bench-only flag is recorded (the check programs refuse it)");
 }
 
 static void test_names(void)

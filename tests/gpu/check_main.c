@@ -193,8 +193,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "dgk-gemm-check: %s\n%s", gh_error(), usage);
         return 2;
     }
-    if (o.sustain_ms > 0) {
-        fprintf(stderr, "dgk-gemm-check: --sustain times runners; it is a dgk-bench option\n%s", usage);
+    if (o.bench_only) {
+        fprintf(stderr, "dgk-gemm-check: %s is a dgk-bench option\n%s", o.bench_only, usage);
         return 2;
     }
     if (o.list)

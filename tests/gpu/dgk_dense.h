@@ -5,6 +5,10 @@
 
 #include "dgk.h"
 
+/* The process's dgk context, made on first use on device 0 (runners_dgk.c); NULL with
+ * the harness error set when dgk_init failed. */
+dgk_context *gh_dgk_context(void);
+
 /* A dense tensor of rank 1..3 (row-major, the last axis contiguous), strides explicit so
  * that a caller may widen a leading stride afterwards (padded scale rows). */
 static inline dgk_tensor gh_dense(const void *p, dgk_dtype_id dt, int rank, int64_t d0, int64_t d1, int64_t d2)

@@ -231,8 +231,8 @@ static int parse(int argc, char **argv, gh_opts *o, unsigned *modes)
         fprintf(stderr, "dgk-grouped-check: %s\n%s", gh_error(), usage);
         return -1;
     }
-    if (o->sustain_ms > 0) {
-        fprintf(stderr, "dgk-grouped-check: --sustain times runners; it is a dgk-grouped-bench option\n%s", usage);
+    if (o->bench_only) {
+        fprintf(stderr, "dgk-grouped-check: %s is a dgk-grouped-bench option\n%s", o->bench_only, usage);
         return -1;
     }
     return 0;

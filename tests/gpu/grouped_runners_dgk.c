@@ -35,14 +35,6 @@ int gg_alignment(void)
     return dgk_m_grouped_alignment();
 }
 
-static dgk_context *context(void)
-{
-    static dgk_context *ctx;
-    if (!ctx && dgk_init(0, &ctx) != DGK_OK)
-        gh_set_error("dgk_init: %s", dgk_last_error());
-    return ctx;
-}
-
 static dgk_dtype_id in_type(const gg_problem *p)
 {
     return p->in == GH_E4M3 ? DGK_DTYPE_E4M3 : DGK_DTYPE_BF16;
@@ -73,7 +65,7 @@ static int done(dgk_status st)
 int gg_dgk_bf16_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s);
 int gg_dgk_bf16_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
 {
-    dgk_context *ctx = context();
+    dgk_context *ctx = gh_dgk_context();
     if (!ctx)
         return GH_ERROR;
     dgk_tensor A = gh_dense(b->a, DGK_DTYPE_BF16, 2, p->m_rows, p->k, 0), B = weights(p, b);
@@ -85,7 +77,7 @@ int gg_dgk_bf16_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
 int gg_dgk_fp8_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s);
 int gg_dgk_fp8_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
 {
-    dgk_context *ctx = context();
+    dgk_context *ctx = gh_dgk_context();
     if (!ctx)
         return GH_ERROR;
     dgk_tensor A = gh_dense(b->a, DGK_DTYPE_E4M3, 2, p->m_rows, p->k, 0), B = weights(p, b);
@@ -100,7 +92,7 @@ int gg_dgk_fp8_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
 int gg_dgk_bf16_contig_offsets(const gg_problem *p, const gg_buffers *b, cudaStream_t s);
 int gg_dgk_bf16_contig_offsets(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
 {
-    dgk_context *ctx = context();
+    dgk_context *ctx = gh_dgk_context();
     if (!ctx)
         return GH_ERROR;
     dgk_tensor A = gh_dense(b->a, DGK_DTYPE_BF16, 2, p->m_rows, p->k, 0), B = weights(p, b);
@@ -112,7 +104,7 @@ int gg_dgk_bf16_contig_offsets(const gg_problem *p, const gg_buffers *b, cudaStr
 int gg_dgk_fp8_contig_offsets(const gg_problem *p, const gg_buffers *b, cudaStream_t s);
 int gg_dgk_fp8_contig_offsets(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
 {
-    dgk_context *ctx = context();
+    dgk_context *ctx = gh_dgk_context();
     if (!ctx)
         return GH_ERROR;
     dgk_tensor A = gh_dense(b->a, DGK_DTYPE_E4M3, 2, p->m_rows, p->k, 0), B = weights(p, b);
@@ -127,7 +119,7 @@ int gg_dgk_fp8_contig_offsets(const gg_problem *p, const gg_buffers *b, cudaStre
 int gg_dgk_bf16_masked(const gg_problem *p, const gg_buffers *b, cudaStream_t s);
 int gg_dgk_bf16_masked(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
 {
-    dgk_context *ctx = context();
+    dgk_context *ctx = gh_dgk_context();
     if (!ctx)
         return GH_ERROR;
     dgk_tensor A = gh_dense(b->a, DGK_DTYPE_BF16, 3, p->groups, p->m_rows, p->k), B = weights(p, b);
@@ -139,7 +131,7 @@ int gg_dgk_bf16_masked(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
 int gg_dgk_fp8_masked(const gg_problem *p, const gg_buffers *b, cudaStream_t s);
 int gg_dgk_fp8_masked(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
 {
-    dgk_context *ctx = context();
+    dgk_context *ctx = gh_dgk_context();
     if (!ctx)
         return GH_ERROR;
     dgk_tensor A = gh_dense(b->a, DGK_DTYPE_E4M3, 3, p->groups, p->m_rows, p->k), B = weights(p, b);

@@ -494,6 +494,9 @@ typedef struct gh_opts {
                                     for about MS per runner (0: off) */
     unsigned sections;           /* dgk-bench --sections dense|wgrad|all: GH_SECTION_* bits
                                     (FP8 NT: dense GEMMs, the weight gradient) */
+    const char *bench_only;      /* the first flag given that only the benchmarks read
+                                    (--no-verify, --warmup, --reps, --csv, --md, --sections,
+                                    --sustain), else NULL: the check programs refuse it */
 } gh_opts;
 
 enum { GH_SECTION_DENSE = 1u, GH_SECTION_WGRAD = 2u };

@@ -129,10 +129,21 @@ static int with_value(gh_opts *o, const char *flag, const char *v)
     return 0;
 }
 
+/* Flags only the benchmarks read (they time runners); a check program refuses them. */
+static const char *const bench_flags[] = {"--no-verify", "--warmup", "--reps", "--csv", "--md", "--sections", "--sustain"};
+
+static void note_bench_flag(gh_opts *o, const char *f)
+{
+    for (size_t i = 0; i < sizeof bench_flags / sizeof *bench_flags && !o->bench_only; i++)
+        if (strcmp(f, bench_flags[i]) == 0)
+            o->bench_only = bench_flags[i];
+}
+
 int gh_opts_parse(gh_opts *o, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
+        note_bench_flag(o, f);
         if (strcmp(f, "--no-verify") == 0)
             o->verify = 0;
         else if (strcmp(f, "--no-self-test") == 0)

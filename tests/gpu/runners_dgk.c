@@ -6,9 +6,10 @@
 #include <string.h>
 
 #include "dgk.h"
+#include "dgk_dense.h"
 #include "harness.h"
 
-static dgk_context *context(void)
+dgk_context *gh_dgk_context(void)
 {
     static dgk_context *ctx;
     if (!ctx && dgk_init(0, &ctx) != DGK_OK)
@@ -28,7 +29,7 @@ typedef dgk_status (*bf16_entry)(dgk_context *, const dgk_tensor *, const dgk_te
 
 static int run_bf16(const gh_problem *p, const gh_buffers *b, cudaStream_t s, bf16_entry fn, int a_t, int b_n)
 {
-    dgk_context *ctx = context();
+    dgk_context *ctx = gh_dgk_context();
     if (!ctx)
         return GH_ERROR;
     dgk_dtype_id od = p->out == GH_F32 ? DGK_DTYPE_F32 : DGK_DTYPE_BF16;
@@ -57,7 +58,7 @@ BF16_RUNNER(tt, 1, 0)
 int gh_dgk_fp8_nt(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
 int gh_dgk_fp8_nt(const gh_problem *p, const gh_buffers *b, cudaStream_t s)
 {
-    dgk_context *ctx = context();
+    dgk_context *ctx = gh_dgk_context();
     if (!ctx)
         return GH_ERROR;
     dgk_dtype_id od = p->out == GH_F32 ? DGK_DTYPE_F32 : DGK_DTYPE_BF16;
@@ -105,7 +106,7 @@ int gh_dgk_fp8_ue8m0(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
 int gh_dgk_fp8_ue8m0(const gh_problem *p, const gh_buffers *b, cudaStream_t s)
 {
     static ue8m0_cache cache;
-    dgk_context *ctx = context();
+    dgk_context *ctx = gh_dgk_context();
     if (!ctx)
         return GH_ERROR;
     GH_TRY(ue8m0_scales(p, b, s, &cache));
@@ -127,7 +128,7 @@ int gh_dgk_fp8_ue8m0(const gh_problem *p, const gh_buffers *b, cudaStream_t s)
 int gh_dgk_fp8_wgrad(const gh_problem *p, const gh_buffers *b, cudaStream_t s);
 int gh_dgk_fp8_wgrad(const gh_problem *p, const gh_buffers *b, cudaStream_t s)
 {
-    dgk_context *ctx = context();
+    dgk_context *ctx = gh_dgk_context();
     if (!ctx)
         return GH_ERROR;
     if (p->out != GH_F32) {

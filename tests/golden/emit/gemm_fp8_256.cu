@@ -153,8 +153,10 @@ static __device__ __forceinline__ void mma_piece(float (&t)[INST_N / 4], dgk_u64
     fence_piece(t);
     dgk_wgmma_fence();
     #pragma unroll
-    for (int ks = 0; ks < K_STEPS; ++ks)
-        wgmma_m64n64k32(t, dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES), dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES), ks > 0);
+    for (int ks = 0; ks < K_STEPS; ++ks) {
+        wgmma_m64n64k32(t, dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES),
+                        dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES), ks > 0);
+    }
     dgk_wgmma_commit();
     fence_piece(t);
 }
