@@ -9,7 +9,7 @@ Reads every sweep-<dtype>-<BMxBN[cC][sS]>.csv below each RESULTS_DIR (cluster sw
 are skipped; default: the H100 small-M sweep of 2026-11-26 and the H200 large-shape
 sweeps), models each point's time as the C code does (cost() there mirrors model()
 here) and picks per shape as the C code does (pick() mirrors gemm_heuristic_bm's rules:
-no tile at least half empty, split-K only below one wave of tiles with 64x64 to 128x128
+no tile at least half empty, split-K only below one wave of tiles with 64x32 to 128x128
 tiles, the fewest slices within 5% of the best split, taken only when 10% ahead of the
 best unsplit tile), among the measured configurations. It searches the constants not
 held (--hold) by coordinate descent, minimizing the time lost by the pick per shape
@@ -96,7 +96,7 @@ def pick(p, ds):
     unsplit = best_of(d for d in ds if d[6] == 1 and not half_empty(d))
     by_split = {}
     for s in range(2, 17):
-        b = best_of(d for d in ds if d[6] == s and not half_empty(d) and s <= kblocks and d[5] >= 64 and
+        b = best_of(d for d in ds if d[6] == s and not half_empty(d) and s <= kblocks and d[5] >= 32 and
                     d[4] * d[5] <= 128 * 128 and math.ceil(M / d[4]) * math.ceil(N / d[5]) < SMS)
         if b:
             by_split[s] = b

@@ -547,6 +547,21 @@ START_TEST(heuristic_splits_few_tile_shapes)
 }
 END_TEST
 
+/* At N = 576 and M <= 64 the narrow 64 x 32 tile split six ways (18 column tiles x 6 = 108
+ * units, one wave) is taken: on the H100 it beat the 64 x 64 split 4-6% for FP8
+ * (tests/gpu/results/2026-11-26-H100-small-m-narrow/). */
+START_TEST(heuristic_splits_narrow_tiles)
+{
+    for (int64_t m = 1; m <= 64; m += 63) {
+        gemm_shape s = {m, 576, 7168, 1, 2, 0, 1, 0, 1};
+        gemm_config c = gemm_heuristic(&s, 132);
+        ck_assert_int_eq(c.bm, 64);
+        ck_assert_int_eq(c.bn, 32);
+        ck_assert_int_eq(c.split, 6);
+    }
+}
+END_TEST
+
 /* Kernels that cannot split (grouped, weight gradient) never get a split. */
 START_TEST(heuristic_no_split_without_split_k)
 {
@@ -601,6 +616,7 @@ static Suite *make_suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("heuristic");
     tcase_add_test(t, heuristic_splits_few_tile_shapes);
+    tcase_add_test(t, heuristic_splits_narrow_tiles);
     tcase_add_test(t, heuristic_no_split_without_split_k);
     tcase_add_test(t, heuristic_split_override);
     suite_add_tcase(s, t);
