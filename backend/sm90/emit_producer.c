@@ -69,7 +69,8 @@ static void emit_stage_tx(dgk_sm90_ctx *e)
             len += (size_t)snprintf(expr + len, sizeof expr - len, " - (dgk_u32)(%s - min(%s, %s)) * %d", tile[i], tile[i],
                                     e->p->args[o->fit_rows_arg].name, o->cols * ops[i]->elt_bytes);
     }
-    dgk_sm90_line(e, "// an operand with fewer rows than the tile: its box was fit to the rows that exist");
+    dgk_sm90_loc(e, e->p->a.fit_rows ? e->a.op->loc : e->b.op->loc,
+                 "an operand with fewer rows than the tile: its box was fit to the rows that exist");
     dgk_sm90_line(e, "const dgk_u32 stage_tx = %s;", expr);
 }
 

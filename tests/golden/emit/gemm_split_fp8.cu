@@ -269,7 +269,7 @@ gemm_split_fp8(
             const dgk_u32 cta_rank = 0;
             const int k_total = dgk_opaque((K + BK - 1) / BK);  // K blocks per tile
             const int splits = min(SPLIT, max(k_total, 1));  // K slices per tile: none of them empty
-            // an operand with fewer rows than the tile: its box was fit to the rows that exist
+            // tests/golden/emit/gemm_split_fp8.dgk:11: an operand with fewer rows than the tile: its box was fit to the rows that exist
             const dgk_u32 stage_tx = STAGE_TX_BYTES - (dgk_u32)(BM - min(BM, M)) * 128 - (dgk_u32)(BN - min(BN, N)) * 128;
             int stage = 0;
             dgk_u32 phase = 0;

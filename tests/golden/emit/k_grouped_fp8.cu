@@ -224,7 +224,7 @@ k_grouped_fp8_wgrad(
             dgk_tma_prefetch_desc(&tma_D);
             const dgk_u32 cta_rank = 0;
             // K blocks per tile: its group's, k_first .. k_first + k_blocks (tile_coords)
-            // an operand with fewer rows than the tile: its box was fit to the rows that exist
+            // tests/golden/emit/k_grouped_fp8.dgk:13: an operand with fewer rows than the tile: its box was fit to the rows that exist
             const dgk_u32 stage_tx = STAGE_TX_BYTES - (dgk_u32)(BM - min(BM, M)) * 128 - (dgk_u32)(BN - min(BN, N)) * 128;
             int stage = 0;
             dgk_u32 phase = 0;
