@@ -195,10 +195,11 @@ static double best_tile(const gemm_shape *s, int sms, int bm, int split, gemm_co
             continue;
         if (split > 1 && (tile_count(s, c.bm, c.bn) >= sms || split > k_blocks(s)))
             continue;
-        /* split-K was timed with tiles of 64 x 32 to 128 x 128 only (64 x 32 on the H100,
-         * tests/gpu/results/2026-11-26-H100-small-m-narrow/: picked at N = 576 and 256 with
-         * M <= 128, 3.4% faster there than the 64 x 64 splits it replaced) */
-        if (split > 1 && (c.bn < 32 || c.bm * c.bn > 128 * 128))
+        /* split-K was timed with tiles of 64 x 32 (the smallest candidate) to 128 x 128
+         * only (64 x 32 on the H100, tests/gpu/results/2026-11-26-H100-small-m-narrow/:
+         * picked at N = 576 and 256 with M <= 128, 3.4% faster there than the 64 x 64
+         * splits it replaced) */
+        if (split > 1 && c.bm * c.bn > 128 * 128)
             continue;
         double w, t = cost(s, c.bm, c.bn, split, sms, &w);
         if (best_cost < 0 || beats(t, w, c.bm * c.bn, best_cost, best_waves, best->bm * best->bn)) {

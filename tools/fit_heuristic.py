@@ -26,7 +26,6 @@ START = dict(flops_m64=12.2e12, bn_penalty=0.4536, flops_serial=9.8e12, sm_bytes
              write=8.4e9, read=47.04e9, hbm=2.699e12, launch=4.0)  # the constants in the C table now
 ROOTS = ['tests/gpu/results/2026-11-26-H100-small-m-fit', 'tests/gpu/results/2026-11-26-H200-heuristic/large',
          'tests/gpu/results/2026-11-26-H200-heuristic/large-fp8']
-BASE = {'bf16': 'cublaslt-bf16', 'fp8': 'cublaslt-fp8-tensor'}
 
 
 def spec(c):
@@ -36,17 +35,16 @@ def spec(c):
 
 
 def load(root):
-    points = []  # (dtype, M, N, K, bm, bn, split, us, cublas_us)
+    points = []  # (dtype, M, N, K, bm, bn, split, us)
     for f in sorted(glob.glob(os.path.join(root, '**', 'sweep-*.csv'), recursive=True)):
         dtype, c = os.path.basename(f)[6:-4].split('-', 1)
         if 'c2' in c:
             continue
         rows = list(csv.DictReader(l for l in open(f) if not l.startswith('#')))
-        base = {(int(r['m']), int(r['n']), int(r['k'])): float(r['median_us']) for r in rows if r['runner'] == BASE[dtype]}
         for r in rows:
             if r['runner'].startswith('dgk') and r.get('status', 'ok') == 'ok':
                 k = (int(r['m']), int(r['n']), int(r['k']))
-                points.append((dtype,) + k + spec(c) + (float(r['median_us']), base.get(k)))
+                points.append((dtype,) + k + spec(c) + (float(r['median_us']),))
     return points
 
 
@@ -96,7 +94,7 @@ def pick(p, ds):
     unsplit = best_of(d for d in ds if d[6] == 1 and not half_empty(d))
     by_split = {}
     for s in range(2, 17):
-        b = best_of(d for d in ds if d[6] == s and not half_empty(d) and s <= kblocks and d[5] >= 32 and
+        b = best_of(d for d in ds if d[6] == s and not half_empty(d) and s <= kblocks and
                     d[4] * d[5] <= 128 * 128 and math.ceil(M / d[4]) * math.ceil(N / d[5]) < SMS)
         if b:
             by_split[s] = b
