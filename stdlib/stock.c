@@ -105,9 +105,10 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     gemm_config c = gemm_heuristic_bm(&sk, props.sm_count, bm);
     gemm_tile_override(&c);
     gemm_split_override(&c);
+    gemm_swizzle_override(&c);
     if (bm)
         c.bm = bm;
-    char d[7][48];
+    char d[8][48];
     const char *defines[STOCK_MAX_DEFINES];
     snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
     snprintf(d[1], sizeof d[1], "BN=%d", c.bn);
@@ -119,6 +120,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
      * not share operands */
     snprintf(d[5], sizeof d[5], "CLUSTER=%d", c.cluster);
     snprintf(d[6], sizeof d[6], "CLUSTER_N=%d", c.cluster_n);
+    snprintf(d[7], sizeof d[7], "SWIZZLE=%d", c.swizzle); /* every stock GEMM kernel has it */
     int n = 0;
     for (int i = 0; i < 4; i++)
         defines[n++] = d[i];
@@ -128,6 +130,8 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
         defines[n++] = d[5];
     if (k->tunable && c.cluster_n > 1)
         defines[n++] = d[6];
+    if (c.swizzle > 0)
+        defines[n++] = d[7];
     if (n + nextra > STOCK_MAX_DEFINES) /* never drop one: the kernel would differ from the key */
         return dgk_fail(DGK_EINVAL, "stock library: %s needs %d definitions, more than %d", k->kernel, n + nextra,
                         STOCK_MAX_DEFINES);

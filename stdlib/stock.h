@@ -50,6 +50,8 @@ typedef struct gemm_config {
     int split;                   /* K slices per tile (-D SPLIT); 0 or 1: none */
     int cluster;                 /* CTAs per cluster along M sharing B by multicast (0 or 1: none) */
     int cluster_n;               /* CTAs per cluster along N sharing A by multicast (0 or 1: none) */
+    int swizzle;                 /* row blocks per L2 group of the tile walk (-D SWIZZLE; 0: the
+                                  * kernel's default) */
 } gemm_config;
 
 /* Picks BM and BN from a cost model (gemm_heuristic.c), and, for a kernel that can
@@ -65,6 +67,9 @@ int gemm_candidates(const gemm_shape *s, gemm_config *out, int max);
  * and debugging; the compiler still rejects a tile that cannot take the fast path). Read
  * on the slow path. */
 void gemm_tile_override(gemm_config *c);
+/* DGK_GEMM_SWIZZLE=G sets the row blocks per L2 group of the tile walk (every stock GEMM
+ * kernel has SWIZZLE; a value it cannot take is the compiler's error). For tuning. */
+void gemm_swizzle_override(gemm_config *c);
 /* DGK_GEMM_SPLIT=S (1..16) replaces the heuristic's K slices per tile, for kernels that
  * can split K (others ignore it: they have no split_k). Read on the slow path. */
 void gemm_split_override(gemm_config *c);

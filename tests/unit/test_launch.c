@@ -301,7 +301,7 @@ END_TEST
 
 START_TEST(heuristic_override)
 {
-    gemm_config c = {128, 128, 1, 1, 1};
+    gemm_config c = {128, 128, 1, 1, 1, 0};
     setenv("DGK_GEMM_TILE", "64x32", 1);
     gemm_tile_override(&c);
     ck_assert_int_eq(c.bm, 64);
@@ -314,6 +314,13 @@ START_TEST(heuristic_override)
     ck_assert_int_eq(c.cluster, 2);
     unsetenv("DGK_GEMM_TILE");
     unsetenv("DGK_GEMM_CLUSTER");
+    setenv("DGK_GEMM_SWIZZLE", "16", 1);
+    gemm_swizzle_override(&c);
+    ck_assert_int_eq(c.swizzle, 16);
+    setenv("DGK_GEMM_SWIZZLE", "junk", 1);
+    gemm_swizzle_override(&c);
+    ck_assert_int_eq(c.swizzle, 16);
+    unsetenv("DGK_GEMM_SWIZZLE");
 }
 END_TEST
 
