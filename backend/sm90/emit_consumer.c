@@ -20,19 +20,35 @@ int dgk_sm90_empty_arrivals_per_wg(const dgk_plan *p)
     return p->fp8.enabled ? 128 : 4;
 }
 
+/* The other CTAs of a cluster write this CTA's stage only through multicast operand tiles,
+ * which the consumers read only through wgmma: for them one arrive per warp suffices, as
+ * in BF16. One per thread there too (the first FP8 multicast kernels) sent 128 remote
+ * arrives per warpgroup per stage over the cluster network; cutting them changed no
+ * timing beyond the card's noise (tests/gpu/results/2026-11-26-H100-multicast-release/),
+ * racecheck 0 hazards. */
 static void emit_release_helper(dgk_sm90_ctx *e)
 {
     int per_thread = dgk_sm90_empty_arrivals_per_wg(e->p) == 128;
-    dgk_sm90_line(e, "// one arrive per consumer %s on a stage's empty barrier, in every CTA of the cluster",
-                  per_thread ? "thread (its scale reads)" : "warp");
-    dgk_sm90_open(e, "static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane)");
-    if (per_thread)
-        dgk_sm90_line(e, "(void)lane;");
-    if (e->cluster > 1)
-        dgk_sm90_line(e, per_thread ? "for (dgk_u32 c = 0; c < CLUSTER; ++c) dgk_mbar_arrive_cluster(bar, c);"
-                                    : "if (lane < CLUSTER) dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);");
+    if (per_thread && e->cluster > 1)
+        dgk_sm90_line(e, "// a stage's empty barrier: one arrive per consumer thread in this CTA (its scale reads), one");
     else
-        dgk_sm90_line(e, per_thread ? "dgk_mbar_arrive(bar);" : "if (lane == 0) dgk_mbar_arrive(bar);");
+        dgk_sm90_line(e, "// one arrive per consumer %s on a stage's empty barrier, in every CTA of the cluster",
+                      per_thread ? "thread (its scale reads)" : "warp");
+    if (per_thread && e->cluster > 1)
+        dgk_sm90_line(e, "// per consumer warp in the other CTAs of the cluster (their multicast tiles, read by wgmma only)");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane)");
+    if (per_thread && e->cluster > 1) {
+        dgk_sm90_line(e, "dgk_mbar_arrive(bar);");
+        dgk_sm90_line(e, "const dgk_u32 rank = dgk_cluster_rank();");
+        dgk_sm90_line(e, "if ((dgk_u32)lane < CLUSTER && (dgk_u32)lane != rank) dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);");
+    } else if (per_thread) {
+        dgk_sm90_line(e, "(void)lane;");
+        dgk_sm90_line(e, "dgk_mbar_arrive(bar);");
+    } else if (e->cluster > 1) {
+        dgk_sm90_line(e, "if (lane < CLUSTER) dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);");
+    } else {
+        dgk_sm90_line(e, "if (lane == 0) dgk_mbar_arrive(bar);");
+    }
     dgk_sm90_close(e, NULL);
 }
 

@@ -159,6 +159,13 @@ START_TEST(fp8_promotion_and_straddle)
     ck_assert_ptr_nonnull(strstr(even, "dgk_cp_async_mbar_arrive(bar);"));
     ck_assert_ptr_null(strstr(even, "sb_dst + 4"));
     ck_assert_int_eq(count(odd, "read_sb(sb1, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);"), 16);
+    /* FP8 with multicast: every consumer thread releases its own CTA's stage (its scale
+     * reads), one lane per warp each peer's (multicast tiles, read only by wgmma) */
+    ck_assert_ptr_nonnull(strstr(odd, "enum { EMPTY_ARRIVALS = 128 * CONSUMERS + 4 * CONSUMERS * (CLUSTER - 1) };"));
+    ck_assert_ptr_nonnull(strstr(odd, "    dgk_mbar_arrive(bar);\n    const dgk_u32 rank = dgk_cluster_rank();\n"
+                                      "    if ((dgk_u32)lane < CLUSTER && (dgk_u32)lane != rank) "
+                                      "dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);"));
+    ck_assert_ptr_nonnull(strstr(even, "enum { EMPTY_ARRIVALS = 128 * CONSUMERS * CLUSTER };"));
     ck_assert_ptr_null(strstr(odd, "dgk_load_f32(sb_"));
     ck_assert_ptr_null(strstr(even, "tmp1["));
     ck_assert_ptr_null(strstr(plain, "tmp0["));
