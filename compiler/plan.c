@@ -103,7 +103,6 @@ static int plan_fit_rows(planner *pl)
             continue;
         if (!plan_arg_shape(pl, tensor, axes[i], &rows))
             return 0;
-        o->fit_rows = 1;
         o->fit_rows_arg = rows.arg;
         p->args[o->arg].tma.fit_rows = 1;
     }

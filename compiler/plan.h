@@ -134,14 +134,15 @@ typedef struct dgk_plan_operand {
     dgk_swizzle swizzle;  /* 128B for wgmma operands */
     int multicast;        /* loaded once per cluster and multicast to its peers */
     dgk_loc loc;          /* the tile expression in the mma */
-    /* (added after v1) fit_rows: the tensor's row extent (M or N) is known only at
-     * launch (the DGK_ARG_SHAPE `fit_rows_arg`) and the box is fit to it (tma.fit_rows):
-     * with fewer rows than the tile, a stage receives min(rows, extent) rows. The TMA unit moves a
-     * zero-filled out-of-bounds row like a real one, so a 1-row A in a 64-row box cost as
-     * much crossbar traffic as the B tile (ncu, 1x4096x7168 FP8: 59.8 MB delivered for
-     * 29.4 MB read). The rows past the extent keep what the stage held; each output row
-     * depends on its own A row only, and rows past M are never stored. */
-    int fit_rows, fit_rows_arg;
+    /* (added after v1) when the operand's tensor argument has tma.fit_rows (see
+     * dgk_plan_fits_rows), its row extent (M or N) is known only at launch, as the
+     * DGK_ARG_SHAPE `fit_rows_arg`, and the box is fit to it: with fewer rows than the
+     * tile, a stage receives min(rows, extent) rows. The TMA unit moves a zero-filled
+     * out-of-bounds row like a real one, so a 1-row A in a 64-row box cost as much
+     * crossbar traffic as the B tile (ncu, 1x4096x7168 FP8: 59.8 MB delivered for 29.4 MB
+     * read). The rows past the extent keep what the stage held; each output row depends
+     * on its own A row only, and rows past M are never stored. Read only when fit. */
+    int fit_rows_arg;
 } dgk_plan_operand;
 
 /* FP8 fine-grained promotion (`acc += mma(a, b) * sa * sb`): each BK = 128 block of K is
@@ -409,6 +410,13 @@ typedef struct dgk_plan {
 
 /* Output blocks a split-K launch of M x N counts in the workspace: m blocks rounded up
  * to the cluster, times n blocks (every CTA of a cluster tile has its own slot). */
+/* Whether operand `o`'s box is fit to its row extent at launch (plan_fit_rows; the flag
+ * lives on its tensor argument, which the runtime reads). */
+static inline int dgk_plan_fits_rows(const dgk_plan *p, const dgk_plan_operand *o)
+{
+    return p->args[o->arg].tma.fit_rows;
+}
+
 static inline int64_t dgk_plan_split_blocks(const dgk_plan *p, int64_t m, int64_t n)
 {
     int64_t cm = p->cluster_m > 0 ? p->cluster_m : 1, cn = p->cluster_n > 0 ? p->cluster_n : 1;

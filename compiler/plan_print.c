@@ -19,7 +19,7 @@ static void print_operand(const char *name, const dgk_plan_operand *o, const dgk
 {
     fprintf(out, "  operand %s: %s %s tile %dx%d swizzle %dB via %s%s", name, dgk_dtype_name(o->dtype), major_name(o->major),
             o->rows, o->cols, (int)o->swizzle, p->args[o->arg].name, o->multicast ? " multicast" : "");
-    if (o->fit_rows)
+    if (dgk_plan_fits_rows(p, o))
         fprintf(out, ", rows fit to %s", p->args[o->fit_rows_arg].name);
     fputc('\n', out);
 }

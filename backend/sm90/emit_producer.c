@@ -50,7 +50,7 @@ static void emit_prefetch_descs(dgk_sm90_ctx *e)
 
 static int fits_rows(const dgk_plan *p)
 {
-    return p->a.fit_rows || p->b.fit_rows;
+    return dgk_plan_fits_rows(p, &p->a) || dgk_plan_fits_rows(p, &p->b);
 }
 
 /* The bytes a stage receives when a box is fit to a short operand (plan_fit_rows): the
@@ -65,11 +65,11 @@ static void emit_stage_tx(dgk_sm90_ctx *e)
         return;
     for (int i = 0; i < 2; i++) {
         const dgk_plan_operand *o = ops[i]->op;
-        if (o->fit_rows && len < sizeof expr)
+        if (dgk_plan_fits_rows(e->p, o) && len < sizeof expr)
             len += (size_t)snprintf(expr + len, sizeof expr - len, " - (dgk_u32)(%s - min(%s, %s)) * %d", tile[i], tile[i],
                                     e->p->args[o->fit_rows_arg].name, o->cols * ops[i]->elt_bytes);
     }
-    dgk_sm90_loc(e, e->p->a.fit_rows ? e->a.op->loc : e->b.op->loc,
+    dgk_sm90_loc(e, dgk_plan_fits_rows(e->p, &e->p->a) ? e->a.op->loc : e->b.op->loc,
                  "an operand with fewer rows than the tile: its box was fit to the rows that exist");
     dgk_sm90_line(e, "const dgk_u32 stage_tx = %s;", expr);
 }

@@ -129,8 +129,8 @@ START_TEST(plan_fit_rows)
     dgkc_unit *u = checked(fp8_src);
     ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", 0), DGKC_OK);
     const dgk_plan *p = dgkc_kernel_plan(u, 0);
-    ck_assert(p->a.fit_rows && p->a.fit_rows_arg == p->m.arg);
-    ck_assert(p->b.fit_rows && p->b.fit_rows_arg == p->n.arg);
+    ck_assert(dgk_plan_fits_rows(p, &p->a) && p->a.fit_rows_arg == p->m.arg);
+    ck_assert(dgk_plan_fits_rows(p, &p->b) && p->b.fit_rows_arg == p->n.arg);
     ck_assert_int_eq(p->args[p->a.arg].tma.fit_rows, 1);
     ck_assert_int_eq(p->args[p->fp8.sa_arg].tma.fit_rows, 0);
     static uint8_t buf[256];
@@ -160,9 +160,9 @@ START_TEST(plan_fit_rows)
     ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", 0), DGKC_OK);
     p = dgkc_kernel_plan(u, 0);
     ck_assert_int_eq(p->a.multicast, 1);
-    ck_assert_int_eq(p->a.fit_rows, 0); /* multicast chunks: each CTA loads its share */
+    ck_assert_int_eq(dgk_plan_fits_rows(p, &p->a), 0); /* multicast chunks: each CTA loads its share */
     ck_assert_int_eq(p->args[p->a.arg].tma.fit_rows, 0);
-    ck_assert(p->b.fit_rows && p->b.fit_rows_arg == p->n.arg);
+    ck_assert(dgk_plan_fits_rows(p, &p->b) && p->b.fit_rows_arg == p->n.arg);
     dgkc_unit_free(u);
 }
 END_TEST
