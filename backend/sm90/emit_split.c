@@ -63,7 +63,10 @@ static void emit_store_helper(dgk_sm90_ctx *e)
 
 /* Slot 0 is loaded, the others added in slice order: the same additions in the same
  * order whichever unit sums them. (Slot 0 peeled off the loop: a select between "load"
- * and "add" in one loop made ptxas spill the 128-register accumulator of 128 x 256.) */
+ * and "add" in one loop made ptxas spill the 128-register accumulator of 128 x 256.)
+ * The slice loop is unrolled by 4 so that the loads of four slots go out before their
+ * adds: rolled, every slot cost the last unit one more L2 round trip, in series, on the
+ * few-tile shapes split-K is for. The adds keep their order (no reassociation). */
 static void emit_sum_helper(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// acc = slot 0 + slot 1 + ... + slot splits-1, added in that order");
@@ -73,7 +76,7 @@ static void emit_sum_helper(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_ld_global_cg_f32x4(part + 4 * (q * 128), acc[mi][ni][i], acc[mi][ni][i + 1], acc[mi][ni][i + 2], "
                      "acc[mi][ni][i + 3]);");
     close_quads(e);
-    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_line(e, "#pragma unroll 4");
     dgk_sm90_open(e, "for (int s = 1; s < splits; ++s)");
     dgk_sm90_line(e, "part += BM * BN;");
     open_quads(e);

@@ -134,7 +134,7 @@ static __device__ __forceinline__ void sum_partials(float (&acc)[WG_M64][N_INSTS
             }
         }
     }
-    #pragma unroll 1
+    #pragma unroll 4
     for (int s = 1; s < splits; ++s) {
         part += BM * BN;
         #pragma unroll
