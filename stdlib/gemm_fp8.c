@@ -77,37 +77,6 @@ dgk_status dgk_gemm_fp8_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tens
 
 /* ---- weight gradient ----------------------------------------------------------------- */
 
-enum { SMEM_MAX = 232448, MAX_STAGES = 8 };
-
-static int align_up(int x, int a)
-{
-    return (x + a - 1) / a * a;
-}
-
-/* The shared memory of an sm90 wgrad tile with `stages` stages, laid out as the planner
- * does (backend/sm90/emit_smem.c): A and B stages, the A and B scale rows, the whole
- * f32 output tile staged for the TMA reduce-add, then the barriers. */
-static int wgrad_smem(int bm, int bn, int stages)
-{
-    int stage = bm * 128 + bn * 128 + align_up(bm * 4, 128) + align_up(bn * 4, 128);
-    int epi = align_up(stages * stage, 1024);
-    return align_up(epi + bm * bn * 4, 8) + 16 * stages;
-}
-
-int gemm_fp8_wgrad_stages(void)
-{
-    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0};
-    gemm_config c[16];
-    int n = gemm_candidates(&s, c, 16), best = MAX_STAGES;
-    for (int i = 0; i < n; i++) {
-        int st = MAX_STAGES;
-        while (st > 2 && wgrad_smem(c[i].bm, c[i].bn, st) > SMEM_MAX)
-            st--;
-        best = st < best ? st : best;
-    }
-    return best;
-}
-
 static int shape_is(const dgk_tensor *t, int64_t r, int64_t c)
 {
     return t->shape[0] == r && t->shape[1] == c;
@@ -155,11 +124,8 @@ dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dg
     if (!ctx)
         return dgk_fail(DGK_EINVAL, "dgk_gemm_fp8_wgrad_nt: ctx is NULL");
     gemm_shape s = {a->shape[0], b->shape[0], a->shape[1], 1, 4, 0, 1, 0, 0};
-    char stages[32];
-    snprintf(stages, sizeof stages, "STAGES=%d", gemm_fp8_wgrad_stages());
-    const char *extra[1] = {stages};
     dgk_op *op;
-    st = stock_gemm_op(ctx, &fp8_wgrad, &s, 0, extra, 1, &op);
+    st = stock_gemm_op(ctx, &fp8_wgrad, &s, 0, NULL, 0, &op);
     if (st != DGK_OK)
         return st;
     const dgk_tensor *params[5] = {a, sa, b, sb, d};

@@ -112,13 +112,12 @@ static dgk_status compile_op(dgk_context *ctx, const kcall *c, int busy, dgk_op 
     gemm_shape s = {c->m * (busy > 0 ? busy : 1), c->n, per_group, 1, 4, 0, 1, 0, 0};
     gemm_config cfg = gemm_heuristic(&s, props.sm_count);
     gemm_tile_override(&cfg);
-    char d[4][48];
+    char d[3][48];
     snprintf(d[0], sizeof d[0], "BM=%d", cfg.bm);
     snprintf(d[1], sizeof d[1], "BN=%d", cfg.bn);
     snprintf(d[2], sizeof d[2], "N=%lld", (long long)c->n);
-    snprintf(d[3], sizeof d[3], "STAGES=%d", gemm_fp8_wgrad_stages());
-    const char *defines[4] = {d[0], d[1], d[2], d[3]};
-    return stock_op(ctx, &k_grouped_fp8, defines, 4, op);
+    const char *defines[3] = {d[0], d[1], d[2]};
+    return stock_op(ctx, &k_grouped_fp8, defines, 3, op);
 }
 
 static dgk_status get_op(dgk_context *ctx, const kcall *c, int busy, dgk_op **op)

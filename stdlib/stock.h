@@ -86,9 +86,5 @@ dgk_status stock_gemm_op(dgk_context *ctx, const stock_kernel *k, const gemm_sha
 dgk_status stock_gemm_op_bm(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, int bm, uint32_t flags,
                             const char *const *extra, int nextra, dgk_op **op);
 
-/* The pipeline depth of the FP8 weight-gradient kernel (gemm_fp8_wgrad, -D STAGES): the
- * most stages that every FP8 candidate tile fits in shared memory with its f32 output
- * tile staged (4: 128 x 128 needs 64 KiB of staging). */
-int gemm_fp8_wgrad_stages(void);
 
 #endif

@@ -64,28 +64,25 @@ static void print_grouped(const grouped_form *f)
 }
 
 /* The FP8 weight gradient (dgk_gemm_fp8_wgrad_nt): f32 D accumulated into, every FP8
- * candidate tile, with the stage count the entry point passes. */
+ * candidate tile (the planner fits the stages). */
 static void print_wgrad(void)
 {
     gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
-        printf("stdlib/gemm_fp8.dgk gemm_fp8_wgrad -D BM=%d -D BN=%d -D STAGES=%d -D N=4096 -D K=7168\n", c[i].bm,
-               c[i].bn, gemm_fp8_wgrad_stages());
+        printf("stdlib/gemm_fp8.dgk gemm_fp8_wgrad -D BM=%d -D BN=%d -D N=4096 -D K=7168\n", c[i].bm, c[i].bn);
 }
 
 /* The K-grouped FP8 weight gradient (dgk_k_grouped_fp8_gemm_nt_contiguous, stdlib/k_grouped.c):
- * every FP8 candidate tile with N compiled in (M and the stacked K stay runtime), the
- * stage count the entry point passes. */
+ * every FP8 candidate tile with N compiled in (M and the stacked K stay runtime). */
 static void print_k_grouped(void)
 {
     gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
-        printf("stdlib/k_grouped_fp8.dgk k_grouped_fp8_wgrad -D BM=%d -D BN=%d -D STAGES=%d -D N=7168\n", c[i].bm,
-               c[i].bn, gemm_fp8_wgrad_stages());
+        printf("stdlib/k_grouped_fp8.dgk k_grouped_fp8_wgrad -D BM=%d -D BN=%d -D N=7168\n", c[i].bm, c[i].bn);
 }
 
 /* dgk_gemm_fp8_nt with UE8M0 scales (-D TS=ue8m0): every FP8 candidate tile, both outputs. */
