@@ -66,7 +66,12 @@ static void emit_store_helper(dgk_sm90_ctx *e)
  * and "add" in one loop made ptxas spill the 128-register accumulator of 128 x 256.)
  * The slice loop is unrolled by 4 so that the loads of four slots go out before their
  * adds: rolled, every slot cost the last unit one more L2 round trip, in series, on the
- * few-tile shapes split-K is for. The adds keep their order (no reassociation). */
+ * few-tile shapes split-K is for (2.5-5% of the whole GEMM on the H100,
+ * tests/gpu/results/2026-11-26-H100-split-sum/). The adds keep their order (no
+ * reassociation). Only for accumulators of up to 64 registers a thread (tiles up to
+ * 128 x 128, all the heuristic splits): with 88-128 (128 x 176 with C, 256 x 128,
+ * 128 x 256) ptxas spilled (`make check-kernels`, split-K forced). */
+enum { SUM_UNROLL_MAX_ACC = 64 };
 static void emit_sum_helper(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// acc = slot 0 + slot 1 + ... + slot splits-1, added in that order");
@@ -76,7 +81,8 @@ static void emit_sum_helper(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_ld_global_cg_f32x4(part + 4 * (q * 128), acc[mi][ni][i], acc[mi][ni][i + 1], acc[mi][ni][i + 2], "
                      "acc[mi][ni][i + 3]);");
     close_quads(e);
-    dgk_sm90_line(e, "#pragma unroll 4");
+    int acc = e->p->wg_rows * e->p->bn / 128; /* accumulator registers per thread */
+    dgk_sm90_line(e, "#pragma unroll %d", acc <= SUM_UNROLL_MAX_ACC ? 4 : 1);
     dgk_sm90_open(e, "for (int s = 1; s < splits; ++s)");
     dgk_sm90_line(e, "part += BM * BN;");
     open_quads(e);
