@@ -408,8 +408,6 @@ typedef struct dgk_plan {
     dgk_plan_split split;      /* (added after v1) */
 } dgk_plan;
 
-/* Output blocks a split-K launch of M x N counts in the workspace: m blocks rounded up
- * to the cluster, times n blocks (every CTA of a cluster tile has its own slot). */
 /* Whether operand `o`'s box is fit to its row extent at launch (plan_fit_rows; the flag
  * lives on its tensor argument, which the runtime reads). */
 static inline int dgk_plan_fits_rows(const dgk_plan *p, const dgk_plan_operand *o)
@@ -417,6 +415,8 @@ static inline int dgk_plan_fits_rows(const dgk_plan *p, const dgk_plan_operand *
     return p->args[o->arg].tma.fit_rows;
 }
 
+/* Output blocks a split-K launch of M x N counts in the workspace: m blocks rounded up
+ * to the cluster, times n blocks (every CTA of a cluster tile has its own slot). */
 static inline int64_t dgk_plan_split_blocks(const dgk_plan *p, int64_t m, int64_t n)
 {
     int64_t cm = p->cluster_m > 0 ? p->cluster_m : 1, cn = p->cluster_n > 0 ? p->cluster_n : 1;

@@ -84,10 +84,10 @@ static int64_t k_blocks(const gemm_shape *s)
  * points, DeepGEMM's dense shapes, tests/gpu/results/2026-11-26-H200-heuristic/); then,
  * once short operands moved only their rows and small tiles got up to 16 stages, the
  * memory and split-K terms on that H200's large shapes plus an H100 small-M sweep; last
- * (sm_bytes_s, l2_bytes_s_fp8, narrow, split_write_bytes_s) on an H100 small-M sweep that
- * adds 64 x 32 tiles unsplit and in 2-8 slices (tests/gpu/results/2026-11-26-H100-small-m-32/),
- * the wgmma rates and the HBM floor held (freed, the fit drives the floor to 0.8 TB/s,
- * which no card has). The fit minimizes the time lost by this file's pick per shape
+ * every constant but the wgmma rates and the HBM floor, on an H100 small-M sweep that
+ * adds 64 x 32 tiles unsplit and in 2-8 slices (tests/gpu/results/2026-11-26-H100-small-m-32/);
+ * the fit moved sm_bytes_s, l2_bytes_s_fp8, narrow and split_write_bytes_s. (Freed, the
+ * HBM floor went to 0.8 TB/s, which no card has.) The fit minimizes the time lost by this file's pick per shape
  * against the best measured configuration: 0.74% on that sweep (1.99% with the constants
  * before), 0.28% and 0.44% on the H200 large-shape sweeps (unchanged). */
 static const struct cost_model {

@@ -112,12 +112,14 @@ static dgk_status compile_op(dgk_context *ctx, const kcall *c, int busy, dgk_op 
     gemm_shape s = {c->m * (busy > 0 ? busy : 1), c->n, per_group, 1, 4, 0, 1, 0, 0};
     gemm_config cfg = gemm_heuristic(&s, props.sm_count);
     gemm_tile_override(&cfg);
-    char d[3][48];
+    gemm_swizzle_override(&cfg);
+    char d[4][48];
     snprintf(d[0], sizeof d[0], "BM=%d", cfg.bm);
     snprintf(d[1], sizeof d[1], "BN=%d", cfg.bn);
     snprintf(d[2], sizeof d[2], "N=%lld", (long long)c->n);
-    const char *defines[3] = {d[0], d[1], d[2]};
-    return stock_op(ctx, &k_grouped_fp8, defines, 3, op);
+    snprintf(d[3], sizeof d[3], "SWIZZLE=%d", cfg.swizzle);
+    const char *defines[4] = {d[0], d[1], d[2], d[3]};
+    return stock_op(ctx, &k_grouped_fp8, defines, cfg.swizzle ? 4 : 3, op);
 }
 
 static dgk_status get_op(dgk_context *ctx, const kcall *c, int busy, dgk_op **op)

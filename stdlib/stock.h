@@ -67,12 +67,13 @@ int gemm_candidates(const gemm_shape *s, gemm_config *out, int max);
  * and debugging; the compiler still rejects a tile that cannot take the fast path). Read
  * on the slow path. */
 void gemm_tile_override(gemm_config *c);
-/* DGK_GEMM_SWIZZLE=G sets the row blocks per L2 group of the tile walk (every stock GEMM
- * kernel has SWIZZLE; a value it cannot take is the compiler's error). For tuning. */
-void gemm_swizzle_override(gemm_config *c);
 /* DGK_GEMM_SPLIT=S (1..16) replaces the heuristic's K slices per tile, for kernels that
  * can split K (others ignore it: they have no split_k). Read on the slow path. */
 void gemm_split_override(gemm_config *c);
+/* DGK_GEMM_SWIZZLE=G sets the row blocks per L2 group of the tile walk (every stock GEMM
+ * kernel has SWIZZLE; 0 keeps the kernel's default, a value it cannot take is the
+ * compiler's error). For tuning. */
+void gemm_swizzle_override(gemm_config *c);
 
 /* The op of stock GEMM kernel `k` for shape `s`: from the context's memo when this
  * exact (kernel, M, N, K, flags) was seen, else the heuristic's tile (or DGK_GEMM_TILE),
@@ -85,6 +86,5 @@ dgk_status stock_gemm_op(dgk_context *ctx, const stock_kernel *k, const gemm_sha
  * change a fixed BM). `flags` must distinguish calls with different `bm`. */
 dgk_status stock_gemm_op_bm(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, int bm, uint32_t flags,
                             const char *const *extra, int nextra, dgk_op **op);
-
 
 #endif

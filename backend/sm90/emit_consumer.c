@@ -5,50 +5,58 @@
  * that group in flight (wait<1>) and release the previous stage, whose group is now
  * done. FP8 with promotion: emit_fp8.c. Then the epilogue (emit_epilogue.c). A stage is
  * released by one arrive per consumer warp on its empty barrier in every CTA of the
- * cluster; with FP8 promotion by one arrive per consumer thread (emit_release_helper). */
+ * cluster; with FP8 promotion by one arrive per consumer thread on its own CTA's and one
+ * per warp on the other CTAs' (emit_release_helper, dgk_sm90_empty_arrivals). */
 #include "emit_internal.h"
 
-/* FP8 consumers read the stage's scales with ordinary shared loads, and an mbarrier
- * arrive releases only the arriving thread's own earlier accesses (PTX memory model), so
- * there every consumer thread arrives: with one arrive per warp, racecheck reported the
- * producer's next write of the scale slot racing with the other lanes' reads (also with
- * a __syncwarp() before the arrive); with one per thread, 0 hazards and no change in
- * cycles (tests/gpu/results/2026-11-26-H100-pieces/). BF16 consumers read the stage
- * only through wgmma. */
-int dgk_sm90_empty_arrivals_per_wg(const dgk_plan *p)
+/* How consumers release a stage. FP8 consumers read the stage's scales with ordinary
+ * shared loads, and an mbarrier arrive releases only the arriving thread's own earlier
+ * accesses (PTX memory model), so there every consumer thread arrives on its own CTA's
+ * barrier: with one arrive per warp, racecheck reported the producer's next write of the
+ * scale slot racing with the other lanes' reads (also with a __syncwarp() before the
+ * arrive); with one per thread, 0 hazards and no change in cycles
+ * (tests/gpu/results/2026-11-26-H100-pieces/). BF16 consumers read the stage only
+ * through wgmma: one arrive per warp. The other CTAs of a cluster write this CTA's stage
+ * only through multicast operand tiles, which the consumers read only through wgmma, so
+ * FP8 releases them per warp too. (One per thread there as well, the first FP8 multicast
+ * kernels, sent 128 remote arrives per warpgroup per stage; cutting them changed no
+ * timing beyond the card's noise, racecheck 0 hazards:
+ * tests/gpu/results/2026-11-26-H100-multicast-release/.) Indexed [per thread][cluster]. */
+static const struct release_policy {
+    const char *who;           /* the count's comment */
+    const char *count;         /* EMPTY_ARRIVALS */
+    const char *body[3];       /* release_stage(bar, lane), NULL-terminated */
+} policies[2][2] = {
+    {{"every consumer warp of this CTA", "4 * CONSUMERS", {"if (lane == 0) dgk_mbar_arrive(bar);", NULL}},
+     {"every consumer warp of every CTA in the cluster", "4 * CONSUMERS * CLUSTER",
+      {"if (lane < CLUSTER) dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);", NULL}}},
+    {{"every consumer thread of this CTA (its scale reads)", "128 * CONSUMERS",
+      {"(void)lane;", "dgk_mbar_arrive(bar);", NULL}},
+     {"every consumer thread of this CTA (its scale reads) and every consumer warp of the other CTAs in the cluster",
+      "128 * CONSUMERS + 4 * CONSUMERS * (CLUSTER - 1)",
+      {"dgk_mbar_arrive(bar);", "const dgk_u32 rank = dgk_cluster_rank();",
+       "if ((dgk_u32)lane < CLUSTER && (dgk_u32)lane != rank) dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);"}}},
+};
+
+static const struct release_policy *release_policy(const dgk_sm90_ctx *e)
 {
-    return p->fp8.enabled ? 128 : 4;
+    return &policies[e->p->fp8.enabled][e->cluster > 1];
 }
 
-/* The other CTAs of a cluster write this CTA's stage only through multicast operand tiles,
- * which the consumers read only through wgmma: for them one arrive per warp suffices, as
- * in BF16. One per thread there too (the first FP8 multicast kernels) sent 128 remote
- * arrives per warpgroup per stage over the cluster network; cutting them changed no
- * timing beyond the card's noise (tests/gpu/results/2026-11-26-H100-multicast-release/),
- * racecheck 0 hazards. */
+void dgk_sm90_emit_empty_arrivals(dgk_sm90_ctx *e)
+{
+    const struct release_policy *r = release_policy(e);
+    dgk_sm90_line(e, "// a stage is free once %s released it", r->who);
+    dgk_sm90_line(e, "enum { EMPTY_ARRIVALS = %s };", r->count);
+}
+
 static void emit_release_helper(dgk_sm90_ctx *e)
 {
-    int per_thread = dgk_sm90_empty_arrivals_per_wg(e->p) == 128;
-    if (per_thread && e->cluster > 1)
-        dgk_sm90_line(e, "// a stage's empty barrier: one arrive per consumer thread in this CTA (its scale reads), one");
-    else
-        dgk_sm90_line(e, "// one arrive per consumer %s on a stage's empty barrier, in every CTA of the cluster",
-                      per_thread ? "thread (its scale reads)" : "warp");
-    if (per_thread && e->cluster > 1)
-        dgk_sm90_line(e, "// per consumer warp in the other CTAs of the cluster (their multicast tiles, read by wgmma only)");
+    const struct release_policy *r = release_policy(e);
+    dgk_sm90_line(e, "// releases a stage: its empty barrier expects %s", r->who);
     dgk_sm90_open(e, "static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane)");
-    if (per_thread && e->cluster > 1) {
-        dgk_sm90_line(e, "dgk_mbar_arrive(bar);");
-        dgk_sm90_line(e, "const dgk_u32 rank = dgk_cluster_rank();");
-        dgk_sm90_line(e, "if ((dgk_u32)lane < CLUSTER && (dgk_u32)lane != rank) dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);");
-    } else if (per_thread) {
-        dgk_sm90_line(e, "(void)lane;");
-        dgk_sm90_line(e, "dgk_mbar_arrive(bar);");
-    } else if (e->cluster > 1) {
-        dgk_sm90_line(e, "if (lane < CLUSTER) dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);");
-    } else {
-        dgk_sm90_line(e, "if (lane == 0) dgk_mbar_arrive(bar);");
-    }
+    for (int i = 0; i < 3 && r->body[i]; i++)
+        dgk_sm90_line(e, "%s", r->body[i]);
     dgk_sm90_close(e, NULL);
 }
 

@@ -103,9 +103,9 @@ void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
  * nothing unless dgk_sm90_sb_staged). */
 int dgk_sm90_sb_staged(const dgk_plan *p);
 int dgk_sm90_full_arrivals(const dgk_plan *p);
-/* Arrivals per consumer warpgroup that release a stage (emit_consumer.c): 4 (one per
- * warp), or 128 (one per thread) where consumers read the stage with shared loads. */
-int dgk_sm90_empty_arrivals_per_wg(const dgk_plan *p);
+/* The EMPTY_ARRIVALS constant and its comment: how many arrivals release a stage
+ * (emit_consumer.c, which also emits release_stage to match). */
+void dgk_sm90_emit_empty_arrivals(dgk_sm90_ctx *e);
 void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e);
 void dgk_sm90_emit_sb_prefetch(dgk_sm90_ctx *e, const char *kb);
 void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb);

@@ -125,15 +125,7 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "enum { STAGE_TX_BYTES = %d };",
                   e->a.stage_bytes + e->b.stage_bytes + (p->fp8.enabled ? p->bm * dgk_sm90_sa_bytes(p) : 0) +
                       (p->fp8.sb_per_column ? p->bn * 4 : 0));
-    if (dgk_sm90_empty_arrivals_per_wg(p) == 128 && e->cluster > 1) {
-        dgk_sm90_line(e, "// a stage is free once every consumer thread of this CTA and every consumer warp of the");
-        dgk_sm90_line(e, "// other CTAs in the cluster released it (emit_consumer.c, release_stage)");
-        dgk_sm90_line(e, "enum { EMPTY_ARRIVALS = 128 * CONSUMERS + 4 * CONSUMERS * (CLUSTER - 1) };");
-    } else {
-        dgk_sm90_line(e, "// a stage is free once every consumer %s of every CTA in the cluster released it",
-                      dgk_sm90_empty_arrivals_per_wg(p) == 128 ? "thread" : "warp");
-        dgk_sm90_line(e, "enum { EMPTY_ARRIVALS = %d * CONSUMERS * CLUSTER };", dgk_sm90_empty_arrivals_per_wg(e->p));
-    }
+    dgk_sm90_emit_empty_arrivals(e);
     dgk_sm90_loc(e, p->epi.loc, "output staging: per consumer, D_BOXES TMA boxes of WG_ROWS x D_BOX_COLS");
     dgk_sm90_line(e, "enum { D_BOX_COLS = %d, D_ROW_BYTES = %d, D_BOX_BYTES = %d, D_BOXES = %d, D_SWIZZLE = %d };",
                   p->epi.out_box_cols, e->out_row_bytes, e->out_box_bytes, e->out_boxes, (int)p->epi.out_swizzle);

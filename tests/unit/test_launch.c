@@ -9,6 +9,7 @@
 #include "compiler/plan.h"
 #include "dgkc.h"
 #include "runtime/rt.h"
+#include "stdlib/source.h"
 #include "stdlib/stock.h"
 
 static const char fp8_src[] =
@@ -324,6 +325,32 @@ START_TEST(heuristic_override)
 }
 END_TEST
 
+/* DGK_GEMM_SWIZZLE reaches every stock GEMM kernel as -D SWIZZLE (stock.c, k_grouped.c),
+ * and a -D no kernel of a file takes is an error: every kernel of every stock GEMM
+ * source takes it, and its schedule walks that many row blocks per L2 group. */
+START_TEST(stock_kernels_take_swizzle)
+{
+    static const struct { const char *name, *src; } files[] = {
+        {"stdlib/gemm_bf16.dgk", dgk_stdlib_gemm_bf16},     {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8},
+        {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16}, {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8},
+        {"stdlib/k_grouped_fp8.dgk", dgk_stdlib_k_grouped_fp8},
+    };
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        dgkc_unit *u = dgkc_unit_new(files[f].name, files[f].src, strlen(files[f].src));
+        ck_assert_ptr_nonnull(u);
+        ck_assert_int_eq(dgkc_define(u, "SWIZZLE", "4"), DGKC_OK);
+        ck_assert_msg(dgkc_check(u) == DGKC_OK && dgkc_lower(u) == DGKC_OK, "%s", files[f].name);
+        int n = dgkc_kernel_count(u);
+        ck_assert_int_ge(n, 1);
+        for (int k = 0; k < n; k++) {
+            ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", k), DGKC_OK);
+            ck_assert_int_eq(dgkc_kernel_plan(u, k)->sched.group, 4);
+        }
+        dgkc_unit_free(u);
+    }
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("launch");
@@ -344,6 +371,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, heuristic_fp8_tiles);
     tcase_add_test(t, heuristic_candidates_respect_layout);
     tcase_add_test(t, heuristic_override);
+    tcase_add_test(t, stock_kernels_take_swizzle);
     suite_add_tcase(s, t);
     return s;
 }

@@ -250,6 +250,28 @@ START_TEST(emit_split_reduction)
 }
 END_TEST
 
+/* The last unit's slot loads are unrolled for small accumulators (the tiles the heuristic
+ * splits) and rolled for big ones, where ptxas spilled with split-K forced. */
+START_TEST(emit_split_sum_unroll)
+{
+    char *small = emit_with(" split_k 3");
+    const char *sum = strstr(small, "void sum_partials(");
+    ck_assert_ptr_nonnull(sum);
+    ck_assert_ptr_nonnull(strstr(sum, "#pragma unroll 4\n    for (int s = 1; s < splits; ++s)"));
+    free(small);
+    dgkc_unit *u = unit_with(" split_k 3");
+    ck_assert_int_eq(dgkc_define(u, "BM", "128"), DGKC_OK);
+    ck_assert_int_eq(dgkc_define(u, "BN", "256"), DGKC_OK); /* 128 accumulator registers a thread */
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    const char *cu = NULL;
+    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", 0, &cu, NULL), DGKC_OK);
+    sum = strstr(cu, "void sum_partials(");
+    ck_assert_ptr_nonnull(sum);
+    ck_assert_ptr_nonnull(strstr(sum, "#pragma unroll 1\n    for (int s = 1; s < splits; ++s)"));
+    dgkc_unit_free(u);
+}
+END_TEST
+
 START_TEST(emit_split_fp8_offsets_scales)
 {
     dgkc_unit *u = dgkc_unit_new("f.dgk", fp8_src, strlen(fp8_src));
@@ -566,6 +588,21 @@ START_TEST(heuristic_splits_narrow_tiles)
 }
 END_TEST
 
+/* FP8 with M <= 64 at N = 2112 and 4096: 64 x 32 unsplit, the best of the H100 sweep at
+ * N = 2112 (64x2112x7168: 14.0-14.3 us, 64 x 64 in 4 slices 16.1-16.3,
+ * tests/gpu/results/2026-11-26-H100-small-m-32/). */
+START_TEST(heuristic_narrow_unsplit)
+{
+    for (int64_t m = 1; m <= 64; m += 63)
+        for (int64_t n = 2112; n <= 4096; n += 4096 - 2112) {
+            gemm_shape s = {m, n, 7168, 1, 2, 0, 1, 0, 1};
+            gemm_config c = gemm_heuristic(&s, 132);
+            ck_assert_msg(c.bm == 64 && c.bn == 32 && c.split == 1, "%lld x %lld: %d x %d split %d", (long long)m,
+                          (long long)n, c.bm, c.bn, c.split);
+        }
+}
+END_TEST
+
 /* Kernels that cannot split (grouped, weight gradient) never get a split. */
 START_TEST(heuristic_no_split_without_split_k)
 {
@@ -610,6 +647,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, emit_split_1_is_plain);
     tcase_add_test(t, emit_split_reduction);
     tcase_add_test(t, emit_split_fp8_offsets_scales);
+    tcase_add_test(t, emit_split_sum_unroll);
     suite_add_tcase(s, t);
     t = tcase_create("workspace");
     tcase_add_test(t, workspace_first_bind_allocates_and_zeroes_counters);
@@ -621,6 +659,7 @@ static Suite *make_suite(void)
     t = tcase_create("heuristic");
     tcase_add_test(t, heuristic_splits_few_tile_shapes);
     tcase_add_test(t, heuristic_splits_narrow_tiles);
+    tcase_add_test(t, heuristic_narrow_unsplit);
     tcase_add_test(t, heuristic_no_split_without_split_k);
     tcase_add_test(t, heuristic_split_override);
     suite_add_tcase(s, t);

@@ -30,8 +30,8 @@ enum { SA_STAGE_BYTES = 1024 };
 enum { SMEM_SB = 150528, SB_STAGE_BYTES = 16 };  // B scales: the tile's SB value per stage
 // bytes TMA delivers into one stage of one CTA (multicast chunks from peers included)
 enum { STAGE_TX_BYTES = 50176 };
-// a stage is free once every consumer thread of every CTA in the cluster released it
-enum { EMPTY_ARRIVALS = 128 * CONSUMERS * CLUSTER };
+// a stage is free once every consumer thread of this CTA (its scale reads) released it
+enum { EMPTY_ARRIVALS = 128 * CONSUMERS };
 // tests/golden/emit/gemm_fp8_256.dgk:14: output staging: per consumer, D_BOXES TMA boxes of WG_ROWS x D_BOX_COLS
 enum { D_BOX_COLS = 64, D_ROW_BYTES = 128, D_BOX_BYTES = 16384, D_BOXES = 2, D_SWIZZLE = 128 };
 
@@ -97,7 +97,7 @@ static __device__ __forceinline__ void tile_coords(int tile, int M, int N, dgk_u
     (void)rank;
 }
 
-// one arrive per consumer thread (its scale reads) on a stage's empty barrier, in every CTA of the cluster
+// releases a stage: its empty barrier expects every consumer thread of this CTA (its scale reads)
 static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane) {
     (void)lane;
     dgk_mbar_arrive(bar);

@@ -30,8 +30,8 @@ enum { SA_STAGE_BYTES = 512 };
 enum { SMEM_SB = 133120, SB_STAGE_BYTES = 512 };  // B scales: BN f32 per stage
 // bytes TMA delivers into one stage of one CTA (multicast chunks from peers included)
 enum { STAGE_TX_BYTES = 33792 };
-// a stage is free once every consumer thread of every CTA in the cluster released it
-enum { EMPTY_ARRIVALS = 128 * CONSUMERS * CLUSTER };
+// a stage is free once every consumer thread of this CTA (its scale reads) released it
+enum { EMPTY_ARRIVALS = 128 * CONSUMERS };
 // tests/golden/emit/gemm_fp8_wgrad.dgk:14: output staging: per consumer, D_BOXES TMA boxes of WG_ROWS x D_BOX_COLS
 enum { D_BOX_COLS = 32, D_ROW_BYTES = 128, D_BOX_BYTES = 8192, D_BOXES = 4, D_SWIZZLE = 128 };
 
@@ -80,7 +80,7 @@ static __device__ __forceinline__ void tile_coords(int tile, int M, int N, dgk_u
     (void)rank;
 }
 
-// one arrive per consumer thread (its scale reads) on a stage's empty barrier, in every CTA of the cluster
+// releases a stage: its empty barrier expects every consumer thread of this CTA (its scale reads)
 static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane) {
     (void)lane;
     dgk_mbar_arrive(bar);

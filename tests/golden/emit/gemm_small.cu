@@ -29,8 +29,8 @@ enum { SMEM_A = 0, SMEM_B = 24576, SMEM_SA = 0, SMEM_D = 49152, SMEM_BAR = 65536
 enum { SA_STAGE_BYTES = 0 };
 // bytes TMA delivers into one stage of one CTA (multicast chunks from peers included)
 enum { STAGE_TX_BYTES = 16384 };
-// a stage is free once every consumer warp of every CTA in the cluster released it
-enum { EMPTY_ARRIVALS = 4 * CONSUMERS * CLUSTER };
+// a stage is free once every consumer warp of this CTA released it
+enum { EMPTY_ARRIVALS = 4 * CONSUMERS };
 // tests/golden/emit/gemm_small.dgk:9: output staging: per consumer, D_BOXES TMA boxes of WG_ROWS x D_BOX_COLS
 enum { D_BOX_COLS = 32, D_ROW_BYTES = 128, D_BOX_BYTES = 8192, D_BOXES = 2, D_SWIZZLE = 128 };
 
@@ -71,7 +71,7 @@ static __device__ __forceinline__ void tile_coords(int tile, int M, int N, dgk_u
     (void)rank;
 }
 
-// one arrive per consumer warp on a stage's empty barrier, in every CTA of the cluster
+// releases a stage: its empty barrier expects every consumer warp of this CTA
 static __device__ __forceinline__ void release_stage(dgk_u64 *bar, int lane) {
     if (lane == 0) dgk_mbar_arrive(bar);
 }
