@@ -166,6 +166,13 @@ START_TEST(fp8_promotion_and_straddle)
                                       "    if ((dgk_u32)lane < CLUSTER && (dgk_u32)lane != rank) "
                                       "dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);"));
     ck_assert_ptr_nonnull(strstr(even, "enum { EMPTY_ARRIVALS = 128 * CONSUMERS };"));
+    /* the same along M (B multicast): one row of the release table for either axis */
+    char *mcb = emit_cfg(sample("fp8_nt_128x128_mcB"), NULL, NULL);
+    ck_assert_ptr_nonnull(strstr(mcb, "dgk_tma_load_2d_mc(smem_b +"));
+    ck_assert_ptr_nonnull(strstr(mcb, "enum { EMPTY_ARRIVALS = 128 * CONSUMERS + 4 * CONSUMERS * (CLUSTER - 1) };"));
+    ck_assert_ptr_nonnull(strstr(mcb, "if ((dgk_u32)lane < CLUSTER && (dgk_u32)lane != rank) "
+                                      "dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);"));
+    free(mcb);
     ck_assert_ptr_null(strstr(odd, "dgk_load_f32(sb_"));
     ck_assert_ptr_null(strstr(even, "tmp1["));
     ck_assert_ptr_null(strstr(plain, "tmp0["));
