@@ -116,8 +116,10 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 tests-build: $(UNIT_BINS)
 
+# -MMD: a test also rebuilds when a header it includes changes (tests/unit/sm90_configs.h
+# once changed without test_sm90_nvrtc being rebuilt, so it ran one sample short)
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/check_main.h $(LIBDGK) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIBDGK) $(CHECK_LIBS) $(SANLD) $(LDLIBS)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -MT $@ -MF $@.d -o $@ $< $(LIBDGK) $(CHECK_LIBS) $(SANLD) $(LDLIBS)
 
 check-unit: $(UNIT_BINS) $(DGKC)
 	@BUILD=$(BUILD) sh tests/run_unit.sh $(UNIT_BINS)
@@ -166,6 +168,7 @@ $(BUILD)/lib $(BUILD)/bin $(BUILD)/tests $(BUILD)/tools $(GEN) $(OBJ):
 	@mkdir -p $@
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+-include $(wildcard $(BUILD)/tests/*.d)
 
 # Each area keeps its extra targets in its own fragment (mk/runtime.mk, mk/gpu.mk, ...).
 -include $(sort $(wildcard mk/*.mk))
