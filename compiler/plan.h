@@ -193,7 +193,7 @@ typedef struct dgk_plan_fp8 {
      * sb_ue8m0 is never set with sb_per_column. */
     int sa_ue8m0;
     int sb_ue8m0;
-    /* (added after v3) with one temporary (neither overlap nor sb_per_column) and BN a
+    /* (added after v3) with one temporary (none of overlap, per_m64, sb_per_column) and BN a
      * multiple of 16: the temporary is held as two pieces, each one m64 row block x one
      * half of BN (a wgmma of N = BN / 2), and a K block is worked through piece by piece:
      * the next piece's wgmmas are issued before the previous piece is promoted, so each

@@ -34,8 +34,12 @@ int dgk_regs_fit_tile(int consumer_wgs, int wg_rows, int bn, int fp8, int sb_per
     } else if (fp8) {
         f.reserve = FP8_RESERVE;
     }
-    /* one temporary: in two N-half pieces per m64 block, whose halves are wgmma N's */
-    if (fp8 && !f.overlap && !sb_per_column && bn % 16 == 0)
+    /* one temporary of the whole block: in two N-half pieces per m64 block, whose halves
+     * are wgmma N's. Not for per_m64 (BM = 256): there the halves' wgmmas read each A
+     * row block twice, shared memory ran at 88% of its wavefronts against 68% with whole
+     * m64 x BN wgmmas, and the m64 loop took 1-2% fewer cycles (ncu, 256 x 128,
+     * tests/gpu/results/2026-11-26-H100-fp8-m64/) */
+    if (fp8 && !f.overlap && !f.per_m64 && !sb_per_column && bn % 16 == 0)
         f.pieces = wg_rows / 64 * 2;
     *out = f;
     return f.acc + f.reserve <= f.consumer_regs;

@@ -6,7 +6,8 @@
  * the tile's value(s) there (emit_fp8_sb.c), read with the A scales.
  * Temporaries: with plan->fp8.overlap two alternate, so block kb is promoted while block
  * kb + 1's wgmmas run and the tensor cores do not idle; with plan->fp8.per_m64 (BM = 256)
- * one temporary holds one m64 row block and each block is multiplied and promoted in turn;
+ * one temporary holds one m64 row block and each block is multiplied and promoted in turn
+ * (with wgmmas of the whole BN, while the other warpgroup's keep the tensor cores busy);
  * otherwise one temporary holds the whole block. With plan->fp8.pieces that one temporary
  * is held as two pieces of m64 rows x BN/2 columns (a wgmma of half the N), and a K block
  * is worked through piece by piece, each piece's wgmmas issued before the previous piece
@@ -339,12 +340,17 @@ static void emit_kloop_per_m64(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "#pragma unroll 1");
     dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
     dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
-    dgk_sm90_line(e, "read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);");
-    dgk_sm90_emit_sb_read(e, 0);
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
     dgk_sm90_line(e, "mma_m64(tmp0, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES + mi * A_M64_BYTES),");
     dgk_sm90_line(e, "        dgk_wgmma_desc_add(desc_b0, stage * B_STAGE_BYTES));");
+    /* the scales are read under the first m64 block's wgmmas: ptxas hoists their first
+     * use up to the loads, and ahead of the wgmmas that stall held the issue back
+     * (ncu: 1% more cycles at 256 x 128) */
+    dgk_sm90_open(e, "if (mi == 0)");
+    dgk_sm90_line(e, "read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);");
+    dgk_sm90_emit_sb_read(e, 0);
+    dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
     dgk_sm90_line(e, "if (mi == WG_M64 - 1) release_stage(&empty_bar[stage], lane);");
     dgk_sm90_line(e, "fence_frag(tmp0);");

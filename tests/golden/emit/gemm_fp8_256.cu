@@ -60,23 +60,6 @@ static __device__ __forceinline__ void wgmma_m64n128k32(float (&d)[64], dgk_u64 
         : "l"(desc_a), "l"(desc_b), "r"(scale_d));
 }
 
-// D (32 f32 per thread) += A (e4m3, K-major) * B (e4m3, K-major); PTX 9.7.15.5 wgmma.mma_async
-static __device__ __forceinline__ void wgmma_m64n64k32(float (&d)[32], dgk_u64 desc_a, dgk_u64 desc_b, int scale_d) {
-    asm volatile(
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n64k32.f32.e4m3.e4m3 "
-        "{%0, %1, %2, %3, %4, %5, %6, %7, "
-        "%8, %9, %10, %11, %12, %13, %14, %15, "
-        "%16, %17, %18, %19, %20, %21, %22, %23, "
-        "%24, %25, %26, %27, %28, %29, %30, %31}, "
-        "%32, %33, p, 1, 1;\n}\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
-          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
-          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
-          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
-        : "l"(desc_a), "l"(desc_b), "r"(scale_d));
-}
-
 // tests/golden/emit/gemm_fp8_256.dgk:8: persistent schedule, L2 groups of 8 M blocks
 enum { CLUSTER_M = 1, CLUSTER_N = 1, GROUP = 8 };
 // tiles of CLUSTER_M x CLUSTER_N blocks, one per cluster
@@ -142,36 +125,47 @@ static __device__ __forceinline__ void read_sb(float (&sb)[2], dgk_u32 addr) {
     sb[0] = dgk_ld_shared_f32(addr);
     sb[1] = sb[0];
 }
-enum { B_PIECE_BYTES = B_INST_BYTES / 2 };  // INST_N / 2 rows of B
-// keeps the compiler from moving a piece's accesses across wgmma fences and waits
-static __device__ __forceinline__ void fence_piece(float (&t)[INST_N / 4]) {
+// tests/golden/emit/gemm_fp8_256.dgk:11: promotion: acc += t * SA[row] * sb
+static __device__ __forceinline__ void promote_m64(float (&acc)[N_INSTS][INST_N / 2], float (&t)[N_INSTS][INST_N / 2], float sa_r0, float sa_r8, float sb_lo) {
+    const float s_lo0 = sa_r0 * sb_lo, s_lo1 = sa_r8 * sb_lo;
     #pragma unroll
-    for (int i = 0; i < INST_N / 4; ++i) dgk_reg_fence(t[i]);
+    for (int ni = 0; ni < N_INSTS; ++ni) {
+        #pragma unroll
+        for (int i = 0; i < INST_N / 2; i += 4) {
+            const float s0 = s_lo0, s1 = s_lo1;
+            acc[ni][i + 0] += t[ni][i + 0] * s0;
+            acc[ni][i + 1] += t[ni][i + 1] * s0;
+            acc[ni][i + 2] += t[ni][i + 2] * s1;
+            acc[ni][i + 3] += t[ni][i + 3] * s1;
+        }
+    }
 }
-// tests/golden/emit/gemm_fp8_256.dgk:11: mma of one piece of a stage (desc_a at its m64 block, desc_b at its half), then one commit
-static __device__ __forceinline__ void mma_piece(float (&t)[INST_N / 4], dgk_u64 desc_a, dgk_u64 desc_b) {
-    fence_piece(t);
+static __device__ __forceinline__ void promote(float (&acc)[WG_M64][N_INSTS][INST_N / 2], float (&t)[WG_M64][N_INSTS][INST_N / 2], const float (&sa)[WG_M64][2], float sb_lo) {
+    #pragma unroll
+    for (int mi = 0; mi < WG_M64; ++mi)
+        promote_m64(acc[mi], t[mi], sa[mi][0], sa[mi][1], sb_lo);
+}
+// keeps the compiler from moving a one-block temporary's accesses across wgmma fences and waits
+static __device__ __forceinline__ void fence_frag(float (&t)[N_INSTS][INST_N / 2]) {
+    #pragma unroll
+    for (int ni = 0; ni < N_INSTS; ++ni)
+        #pragma unroll
+        for (int i = 0; i < INST_N / 2; ++i)
+            dgk_reg_fence(t[ni][i]);
+}
+// tests/golden/emit/gemm_fp8_256.dgk:11: mma of one m64 row block of a stage (desc_a at that block), then one commit
+static __device__ __forceinline__ void mma_m64(float (&t)[N_INSTS][INST_N / 2], dgk_u64 desc_a, dgk_u64 desc_b) {
+    fence_frag(t);
     dgk_wgmma_fence();
     #pragma unroll
     for (int ks = 0; ks < K_STEPS; ++ks) {
-        wgmma_m64n64k32(t, dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES),
-                        dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES), ks > 0);
+        #pragma unroll
+        for (int ni = 0; ni < N_INSTS; ++ni)
+            wgmma_m64n128k32(t[ni], dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES),
+                            dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES + ni * B_INST_BYTES), ks > 0);
     }
     dgk_wgmma_commit();
-    fence_piece(t);
-}
-// tests/golden/emit/gemm_fp8_256.dgk:11: promotion of piece h: acc += t * SA[row] * sb
-static __device__ __forceinline__ void promote_piece(float (&acc)[N_INSTS][INST_N / 2], int h, float (&t)[INST_N / 4], float sa_r0, float sa_r8, float sb_lo) {
-    const float s_lo0 = sa_r0 * sb_lo, s_lo1 = sa_r8 * sb_lo;
-    #pragma unroll
-    for (int i = 0; i < INST_N / 4; i += 4) {
-        const float s0 = s_lo0, s1 = s_lo1;
-        float *const a = &acc[0][h * (INST_N / 4) + i];
-        a[0] += t[i + 0] * s0;
-        a[1] += t[i + 1] * s0;
-        a[2] += t[i + 2] * s1;
-        a[3] += t[i + 3] * s1;
-    }
+    fence_frag(t);
 }
 
 // tests/golden/emit/gemm_fp8_256.dgk:14: epilogue, per accumulator element at global (row, col)
@@ -278,8 +272,8 @@ gemm_fp8_256(
         const dgk_u32 cta_rank = 0;
         const int k_blocks = dgk_opaque((K + BK - 1) / BK);  // K blocks per tile
         float acc[WG_M64][N_INSTS][INST_N / 2];
-        // two pieces (m64 rows x BN/2) of one K block's product before scaling
-        float tq0[INST_N / 4], tq1[INST_N / 4], sa0[WG_M64][2], sb0[2];
+        // one m64 row block of one K block's product before scaling
+        float tmp0[N_INSTS][INST_N / 2], sa0[WG_M64][2], sb0[2];
         const dgk_u32 sa_base = dgk_smem_u32(smem_sa) + 4 * (consumer * WG_ROWS + warp * 16 + lane / 4);
         // descriptors of stage 0 at this consumer's rows of A
         const dgk_u64 desc_a0 = dgk_wgmma_desc(dgk_smem_u32(smem_a) + consumer * A_WG_BYTES, A_LBO, A_SBO, 128);
@@ -302,27 +296,19 @@ gemm_fp8_256(
             #pragma unroll 1
             for (int kb = 0; kb < k_blocks; ++kb) {
                 dgk_mbar_wait(&full_bar[stage], phase);
-                read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);
-                read_sb(sb0, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);
-                const dgk_u64 da = dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES);
-                const dgk_u64 db = dgk_wgmma_desc_add(desc_b0, stage * B_STAGE_BYTES);
-                mma_piece(tq0, dgk_wgmma_desc_add(da, 0 * A_M64_BYTES), dgk_wgmma_desc_add(db, 0 * B_PIECE_BYTES));
-                mma_piece(tq1, dgk_wgmma_desc_add(da, 0 * A_M64_BYTES), dgk_wgmma_desc_add(db, 1 * B_PIECE_BYTES));
-                dgk_wgmma_wait<1>();  // every group but tq1's is done
-                fence_piece(tq0);
-                promote_piece(acc[0], 0, tq0, sa0[0][0], sa0[0][1], sb0[0]);
-                mma_piece(tq0, dgk_wgmma_desc_add(da, 1 * A_M64_BYTES), dgk_wgmma_desc_add(db, 0 * B_PIECE_BYTES));
-                dgk_wgmma_wait<1>();  // every group but tq0's is done
-                fence_piece(tq1);
-                promote_piece(acc[0], 1, tq1, sa0[0][0], sa0[0][1], sb0[0]);
-                mma_piece(tq1, dgk_wgmma_desc_add(da, 1 * A_M64_BYTES), dgk_wgmma_desc_add(db, 1 * B_PIECE_BYTES));
-                dgk_wgmma_wait<1>();  // every group but tq1's is done
-                fence_piece(tq0);
-                promote_piece(acc[1], 0, tq0, sa0[1][0], sa0[1][1], sb0[0]);
-                dgk_wgmma_wait<0>();
-                release_stage(&empty_bar[stage], lane);
-                fence_piece(tq1);
-                promote_piece(acc[1], 1, tq1, sa0[1][0], sa0[1][1], sb0[0]);
+                #pragma unroll
+                for (int mi = 0; mi < WG_M64; ++mi) {
+                    mma_m64(tmp0, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES + mi * A_M64_BYTES),
+                            dgk_wgmma_desc_add(desc_b0, stage * B_STAGE_BYTES));
+                    if (mi == 0) {
+                        read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);
+                        read_sb(sb0, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);
+                    }
+                    dgk_wgmma_wait<0>();
+                    if (mi == WG_M64 - 1) release_stage(&empty_bar[stage], lane);
+                    fence_frag(tmp0);
+                    promote_m64(acc[mi], tmp0, sa0[mi][0], sa0[mi][1], sb0[0]);
+                }
                 if (++stage == STAGES) { stage = 0; phase ^= 1; }
             }
             // tests/golden/emit/gemm_fp8_256.dgk:14: store: D = epilogue(acc)
