@@ -1,8 +1,9 @@
 /* bench_main.c - dgk-bench: GEMM speed of every registered runner against the
  * cuBLASLt baselines measured in the same process on the same card, on DeepGEMM's
  * dense shapes. Per (shape, runner): the result is first verified against the
- * reference (a wrong result is reported, never timed), then timed as harness_time.c
- * describes (median of --reps runs, L2 flushed before each). Prints one line per
+ * reference (a wrong result is reported, never timed); then the shape's runners are
+ * timed together as harness_time.c describes (median of --reps runs, L2 flushed before
+ * each, the runners' runs interleaved). Prints one line per
  * (shape, runner) with time, TFLOPS, GB/s and the ratio to each baseline of its dtype
  * (baseline time / runner time: > 1 is faster), then the geometric mean of the
  * ratios; --md and --csv write the same numbers under a header naming the card, the
@@ -144,24 +145,37 @@ static int verify(bench *b, gh_case *gc, const gh_runner *r, cell *c)
     return GH_OK;
 }
 
-static int measure(bench *b, gh_case *gc, const gh_runner *r, cell *c)
+/* Times every runner of the shape that was not failed by its check, interleaved
+ * (gh_time_runners): run i of each, then run i + 1 of each. */
+static int measure_shape(bench *b, gh_case *gc, section *x, int si)
 {
-    gh_problem p = gh_case_problem(gc, r);
-    gh_buffers buf;
-    if (b->o->verify) {
-        GH_TRY(verify(b, gc, r, c));
-        if (c->state == CELL_FAILED)
-            return GH_OK;
+    const gh_runner *r[MAX_RUN];
+    gh_problem p[MAX_RUN];
+    gh_buffers buf[MAX_RUN];
+    gh_timing tm[MAX_RUN];
+    int at[MAX_RUN], n = 0;
+    for (int ri = 0; ri < x->nrun; ri++) {
+        if (x->cells[si][ri].state == CELL_FAILED)
+            continue;
+        r[n] = x->run[ri];
+        p[n] = gh_case_problem(gc, r[n]);
+        GH_TRY(gh_case_buffers(gc, p[n].recipe, &buf[n], b->s));
+        at[n++] = ri;
     }
-    GH_TRY(gh_case_buffers(gc, p.recipe, &buf, b->s));
-    int rc = gh_time_runner(&b->timer, r, &p, &buf, b->s, &c->tm);
-    if (rc != GH_OK) {
-        fail_cell(c, rc == GH_UNSUPPORTED ? "unsupported" : "error", gh_error());
+    if (!n)
         return GH_OK;
+    GH_TRY(gh_time_runners(&b->timer, n, r, p, buf, b->s, tm));
+    for (int j = 0; j < n; j++) {
+        cell *c = &x->cells[si][at[j]];
+        if (tm[j].rc != GH_OK) {
+            fail_cell(c, tm[j].rc == GH_UNSUPPORTED ? "unsupported" : "error", tm[j].why);
+            continue;
+        }
+        c->state = CELL_TIMED;
+        c->tm = tm[j];
+        c->tflops = gh_problem_flops(&p[j]) / (c->tm.median_us * 1e-6) / 1e12;
+        c->gbps = gh_problem_bytes(&p[j]) / (c->tm.median_us * 1e-6) / 1e9;
     }
-    c->state = CELL_TIMED;
-    c->tflops = gh_problem_flops(&p) / (c->tm.median_us * 1e-6) / 1e12;
-    c->gbps = gh_problem_bytes(&p) / (c->tm.median_us * 1e-6) / 1e9;
     return GH_OK;
 }
 
@@ -400,11 +414,14 @@ static int bench_shape(bench *b, section *x, int si)
     for (int ri = 0; ri < x->nrun; ri++) {
         cell *c = &x->cells[si][ri];
         memset(c, 0, sizeof *c);
-        if (rc == GH_OK)
-            rc = measure(b, &gc, x->run[ri], c);
-        if (rc != GH_OK)
-            fail_cell(c, "harness", gh_error());
+        if (rc == GH_OK && b->o->verify)
+            rc = verify(b, &gc, x->run[ri], c);
     }
+    if (rc == GH_OK)
+        rc = measure_shape(b, &gc, x, si);
+    for (int ri = 0; rc != GH_OK && ri < x->nrun; ri++)
+        if (x->cells[si][ri].state != CELL_FAILED)
+            fail_cell(&x->cells[si][ri], "harness", gh_error());
     if (rc == GH_OK && b->o->sustain_ms > 0)
         rc = sustain_shape(b, &gc, x, si);
     for (int ri = 0; ri < x->nrun; ri++)
@@ -457,7 +474,8 @@ static void md_header(const bench *b, FILE *md)
     fprintf(md, "- Card: %s\n- %s\n- Date: %s\n- Seed: 0x%016llx, shapes %s\n", b->card, lt,
             date, (unsigned long long)b->o->seed, b->o->shapes);
     fprintf(md, "- Method: CUDA events around each runner call; before each of %d timed runs "
-                "(after %d warm-up runs) a %zu MB memset flushes L2; the median is reported. "
+                "(after %d warm-up runs) a %zu MB memset flushes L2; the runners of a shape take "
+                "their runs in turn (run i of each, round i starting with runner i mod n); the median is reported. "
                 "TFLOPS = 2MNK / t. GB/s = bytes of A, B (and scales), D once each / t. "
                 "Ratio = baseline time / runner time (> 1: faster than the baseline). %s\n",
             b->o->reps, b->o->warmup, b->timer.flush_bytes >> 20,
@@ -493,7 +511,7 @@ static int start(bench *b)
     gh_cublaslt_version(lt, sizeof lt);
     gh_now_str(date, sizeof date);
     printf("dgk-bench  %s\n  %s, %s, seed 0x%016llx, shapes %s, %d warm-up + %d timed runs, "
-           "L2 flush %zu MB\n", b->card, lt, date, (unsigned long long)b->o->seed, b->o->shapes,
+           "interleaved across runners, L2 flush %zu MB\n", b->card, lt, date, (unsigned long long)b->o->seed, b->o->shapes,
            b->o->warmup, b->o->reps, b->timer.flush_bytes >> 20);
     return open_outputs(b);
 }

@@ -343,23 +343,33 @@ int gh_bf16_to_f32(const void *x16, size_t n, float *x, cudaStream_t s);
 
 /* --- timing (harness_time.cu) --------------------------------------------------------- */
 
+enum { GH_TIMER_MAX_RUNNERS = 16 };  /* runners timed together by gh_time_runners */
+
 typedef struct gh_timer {
     void *flush;          /* written before every timed run to evict L2 */
     size_t flush_bytes;   /* max(256 MiB, 4 x L2) */
     int warmup, reps;
-    cudaEvent_t *ev;      /* 2 * reps events */
+    int nev;
+    cudaEvent_t *ev;      /* 2 * reps * GH_TIMER_MAX_RUNNERS events */
 } gh_timer;
 
 typedef struct gh_timing {
     double median_us, min_us, max_us;
+    int rc;             /* gh_time_runners: the runner's status (GH_OK: timed) */
+    char why[160];      /* when rc != GH_OK: gh_error() as the runner failed */
 } gh_timing;
 
 int gh_timer_init(gh_timer *t, size_t l2_bytes, int warmup, int reps);
 void gh_timer_free(gh_timer *t);
-/* Runs the runner `warmup` times, then `reps` times each after an L2 flush with CUDA
- * events around the runner alone; the median of the reps. */
-int gh_time_runner(gh_timer *t, const gh_runner *r, const gh_problem *p,
-                   const gh_buffers *b, cudaStream_t s, gh_timing *out);
+/* Times n runners of one problem (p[j], b[j]: runner j's view of it): each runs
+ * `warmup` times, then `reps` rounds run each of them once (round i starting with runner
+ * i mod n) after an L2 flush, with CUDA
+ * events around the runner call alone, so that a drift of the card's clock reaches all
+ * of them alike; out[j] holds the median of runner j's runs, or its failure (out[j].rc,
+ * .why: a runner that fails is dropped and the others keep their runs). Returns GH_ERROR
+ * only when the harness itself fails. */
+int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_problem *p, const gh_buffers *b,
+                    cudaStream_t s, gh_timing *out);
 
 /* Sustained throughput (harness_sustain.c): the runner launched back to back for about
  * `ms` (est_us: a time per call from the flushed timing, to size the batch), after as

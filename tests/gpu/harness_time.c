@@ -3,11 +3,19 @@
  * buffer larger than L2 so every run reads its inputs from HBM, with CUDA events
  * around the runner call alone; the median is reported with min and max for spread.
  * The flush is enqueued before the start event, so it keeps the GPU busy while the
- * host enqueues the runner and launch gaps do not show up in the time. */
+ * host enqueues the runner and launch gaps do not show up in the time.
+ * Several runners of one problem are timed interleaved (run i of each, then run i + 1
+ * of each, each round starting one runner later): an H100 at its power limit lowers its
+ * clock over milliseconds, and timed one after the other the runner that came second
+ * inherited the clock the first had driven down (BF16 4096x7168x16384: all 30 runs of
+ * ours at 1351-1355 us right after cuBLASLt's at 1181-1299,
+ * tests/gpu/results/2026-11-26-H100-suite-656d0a4/; interleaved, the two medians came
+ * within 0.4%, tests/gpu/results/2026-11-26-H100-interleaved/). */
 #include "harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int gh_timer_init(gh_timer *t, size_t l2_bytes, int warmup, int reps)
@@ -17,13 +25,14 @@ int gh_timer_init(gh_timer *t, size_t l2_bytes, int warmup, int reps)
         t->flush_bytes = 4 * l2_bytes;
     t->warmup = warmup;
     t->reps = reps;
-    t->ev = calloc((size_t)2 * reps, sizeof(cudaEvent_t));
+    t->nev = 2 * reps * GH_TIMER_MAX_RUNNERS;
+    t->ev = calloc((size_t)t->nev, sizeof(cudaEvent_t));
     if (!t->ev) {
         gh_set_error("gh_timer_init: out of host memory");
         return GH_ERROR;
     }
     GH_TRY(gh_malloc(&t->flush, t->flush_bytes));
-    for (int i = 0; i < 2 * reps; i++)
+    for (int i = 0; i < t->nev; i++)
         GH_CUDA(cudaEventCreate(&t->ev[i]));
     return GH_OK;
 }
@@ -31,7 +40,7 @@ int gh_timer_init(gh_timer *t, size_t l2_bytes, int warmup, int reps)
 void gh_timer_free(gh_timer *t)
 {
     if (t->ev)
-        for (int i = 0; i < 2 * t->reps; i++)
+        for (int i = 0; i < t->nev; i++)
             if (t->ev[i])
                 cudaEventDestroy(t->ev[i]);
     free(t->ev);
@@ -76,27 +85,17 @@ static int run_once(const gh_runner *r, const gh_problem *p, const gh_buffers *b
     return GH_OK;
 }
 
-int gh_time_runner(gh_timer *t, const gh_runner *r, const gh_problem *p,
-                              const gh_buffers *b, cudaStream_t s, gh_timing *out)
+/* The median, min and max of runner j's timed runs (events 2 * (i * n + j) and + 1). */
+static int collect(gh_timer *t, int n, int j, const gh_runner *r, const gh_problem *p, gh_timing *out)
 {
-    for (int i = 0; i < t->warmup; i++)
-        GH_TRY(run_once(r, p, b, s));
-    for (int i = 0; i < t->reps; i++) {
-        GH_CUDA(cudaMemsetAsync(t->flush, i & 0xff, t->flush_bytes, s));
-        GH_CUDA(cudaEventRecord(t->ev[2 * i], s));
-        GH_TRY(run_once(r, p, b, s));
-        GH_CUDA(cudaEventRecord(t->ev[2 * i + 1], s));
-    }
-    GH_CUDA(cudaStreamSynchronize(s));
     double *us = malloc(sizeof(double) * (size_t)t->reps);
     if (!us) {
-        gh_set_error("gh_time_runner: out of host memory");
+        gh_set_error("gh_time_runners: out of host memory");
         return GH_ERROR;
     }
-    trace_open(t);
     for (int i = 0; i < t->reps; i++) {
         float ms = 0;
-        cudaError_t e = cudaEventElapsedTime(&ms, t->ev[2 * i], t->ev[2 * i + 1]);
+        cudaError_t e = cudaEventElapsedTime(&ms, t->ev[2 * (i * n + j)], t->ev[2 * (i * n + j) + 1]);
         if (e != cudaSuccess) {
             free(us);
             gh_set_error("cudaEventElapsedTime: %s", cudaGetErrorString(e));
@@ -109,5 +108,49 @@ int gh_time_runner(gh_timer *t, const gh_runner *r, const gh_problem *p,
     out->min_us = us[0];
     out->max_us = us[t->reps - 1];
     free(us);
+    return GH_OK;
+}
+
+/* Runs runner j once (its warm-up or a timed run); a failure is kept in out->rc / why. */
+static void run_kept(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s, gh_timing *out)
+{
+    out->rc = run_once(r, p, b, s);
+    if (out->rc != GH_OK)
+        snprintf(out->why, sizeof out->why, "%s", gh_error());
+}
+
+int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_problem *p, const gh_buffers *b,
+                    cudaStream_t s, gh_timing *out)
+{
+    if (n < 1 || n > GH_TIMER_MAX_RUNNERS) {
+        gh_set_error("gh_time_runners: %d runners (1 .. %d)", n, GH_TIMER_MAX_RUNNERS);
+        return GH_ERROR;
+    }
+    int live = 0;
+    for (int j = 0; j < n; j++) {
+        memset(&out[j], 0, sizeof out[j]);
+        for (int i = 0; i < t->warmup && out[j].rc == GH_OK; i++)
+            run_kept(r[j], &p[j], &b[j], s, &out[j]);
+        live += out[j].rc == GH_OK;
+    }
+    /* round i starts with runner i mod n, so no runner always follows the same one (the
+     * clock a run gets depends on the power the runs before it drew); a runner that
+     * fails while timed drops out and the others keep their runs */
+    for (int i = 0; i < t->reps && live; i++)
+        for (int jj = 0; jj < n; jj++) {
+            const int j = (i + jj) % n;
+            if (out[j].rc != GH_OK)
+                continue;
+            GH_CUDA(cudaMemsetAsync(t->flush, i & 0xff, t->flush_bytes, s));
+            GH_CUDA(cudaEventRecord(t->ev[2 * (i * n + j)], s));
+            run_kept(r[j], &p[j], &b[j], s, &out[j]);
+            GH_CUDA(cudaEventRecord(t->ev[2 * (i * n + j) + 1], s));
+            live -= out[j].rc != GH_OK;
+        }
+    GH_CUDA(cudaStreamSynchronize(s));
+    trace_open(t);
+    for (int j = 0; j < n; j++)
+        if (out[j].rc == GH_OK)
+            GH_TRY(collect(t, n, j, r[j], &p[j], &out[j]));
     return GH_OK;
 }
