@@ -33,8 +33,9 @@ int plan_roles(planner *pl)
     p->fp8.pieces = f.pieces;
     if (!fits) {
         plan_error(pl, p->b.loc,
-                   "a %d x %d %s tile needs %d accumulator registers per consumer thread, more than the %d a thread has with %d consumer warpgroups (%d kept for addressing); use a smaller BN or BM",
-                   p->bm, p->bn, p->fp8.enabled ? "FP8 (promoted)" : "", f.acc, p->consumer_regs, p->consumer_wgs, f.reserve);
+                   "a %d x %d %stile needs %d accumulator registers per consumer thread, more than the %d a thread has with %d consumer warpgroup%s (%d kept for addressing); use a smaller BN or BM",
+                   p->bm, p->bn, p->fp8.enabled ? "FP8 (promoted) " : "", f.acc, p->consumer_regs, p->consumer_wgs,
+                   p->consumer_wgs == 1 ? "" : "s", f.reserve);
         return 0;
     }
     p->launch.threads = 128 * (1 + p->consumer_wgs);

@@ -60,10 +60,14 @@ static int valid(const gemm_shape *s, int bm, int bn)
         return 0; /* one consumer warpgroup: ptxas spills past this with an f32 epilogue */
     if (!fits_smem(s, bm, bn))
         return 0;
-    /* an FP8 N tile may straddle two 128-wide B scale blocks, not three (SPEC 7.6); with an
-     * f32 output staged such a tile would cost the weight gradient a stage, for no shape
-     * that needs it */
-    if (s->fp8 && 128 % bn && (s->out_bytes > 2 || bn - gcd(bn, 128) > 128))
+    /* a block-scaled FP8 N tile may straddle two 128-wide B scale blocks, not three (SPEC
+     * 7.6; the weight gradients' sources share BN with a block-scaled kernel, so that
+     * holds for them too), and with an f32 output staged beside it such a tile keeps 3
+     * stages, not 4 (not timed for the dense f32 output: left out there). B scaled per
+     * column (the weight gradients) takes such tiles: 128 x 160 runs 576 x 4096 x 7168
+     * 19% faster than 64 x 128 (one wave), 128 x 192 2112 x 4096 x 7168 3% faster
+     * (tests/gpu/results/2026-11-26-H100-wgrad-tiles/). */
+    if (s->fp8 && 128 % bn && ((s->out_bytes > 2 && !s->sb_per_column) || bn - gcd(bn, 128) > 128))
         return 0;
     return fits_registers(s, bm, bn);
 }

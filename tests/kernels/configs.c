@@ -23,7 +23,7 @@ static const stock_form forms[] = {
  * may pick with any candidate tile (its reduction must fit the registers too). */
 static void print_form(const stock_form *f, int out_bytes, int has_c, int split)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c, 0};
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++) {
@@ -55,7 +55,7 @@ static const grouped_form grouped[] = {
 
 static void print_grouped(const grouped_form *f)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
@@ -67,7 +67,7 @@ static void print_grouped(const grouped_form *f)
  * candidate tile (the planner fits the stages). */
 static void print_wgrad(void)
 {
-    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0, 1};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
@@ -78,7 +78,7 @@ static void print_wgrad(void)
  * every FP8 candidate tile with N compiled in (M and the stacked K stay runtime). */
 static void print_k_grouped(void)
 {
-    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0, 0};
+    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0, 0, 1};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
@@ -89,7 +89,7 @@ static void print_k_grouped(void)
 static void print_ue8m0(void)
 {
     for (int out = 2; out <= 4; out += 2) {
-        gemm_shape s = {4096, 4096, 7168, 1, out, 0, 1, 0, 0};
+        gemm_shape s = {4096, 4096, 7168, 1, out, 0, 1, 0, 0, 0};
         gemm_config c[16];
         int n = gemm_candidates(&s, c, 16);
         for (int i = 0; i < n; i++)

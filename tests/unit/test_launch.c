@@ -237,7 +237,7 @@ START_TEST(heuristic_choices)
     /* choices measured best or near it: 128 x 256 on the H200 sweep; 64 x 64 at
      * 64x7168x16384 (94.7 us on the H100 small-M sweep, tests/gpu/results/
      * 2026-11-26-H100-small-m-fit/, where 64 x 128 took 94.1) */
-    gemm_shape big = {4096, 4096, 7168, 2, 2, 0, 0, 0, 0}, small = {64, 7168, 16384, 2, 2, 0, 0, 0, 0};
+    gemm_shape big = {4096, 4096, 7168, 2, 2, 0, 0, 0, 0, 0}, small = {64, 7168, 16384, 2, 2, 0, 0, 0, 0, 0};
     gemm_config c = gemm_heuristic(&big, 132);
     ck_assert_int_eq(c.bm, 128);
     ck_assert_int_eq(c.bn, 256);
@@ -259,7 +259,7 @@ START_TEST(heuristic_fp8_tiles)
     static const int64_t nk[][2] = {{2112, 7168}, {576, 7168}, {24576, 1536}, {32768, 512},
                                     {7168, 16384}, {4096, 7168}, {7168, 2048}};
     for (int j = 0; j < 7; j++) {
-        gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0};
+        gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0};
         gemm_config c = gemm_heuristic(&big, 132);
         ck_assert_int_eq(c.bm, j <= 1 ? 128 : 256);
         ck_assert_int_eq(c.bn, j == 0 ? 192 : j == 1 ? 144 : 128);
@@ -271,8 +271,8 @@ END_TEST
 START_TEST(heuristic_candidates_respect_layout)
 {
     gemm_config c[16];
-    gemm_shape mn = {4096, 4096, 7168, 2, 2, 1, 0, 0, 0}, f8 = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0},
-               with_c = {4096, 4096, 7168, 2, 2, 0, 0, 1, 0};
+    gemm_shape mn = {4096, 4096, 7168, 2, 2, 1, 0, 0, 0, 0}, f8 = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0, 0},
+               with_c = {4096, 4096, 7168, 2, 2, 0, 0, 1, 0, 0};
     int n = gemm_candidates(&mn, c, 16);
     ck_assert_int_gt(n, 0);
     for (int i = 0; i < n; i++)
