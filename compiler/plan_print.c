@@ -102,7 +102,7 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
                                      : " (copied into each stage by cp.async)",
                 p->fp8.sa_ue8m0 ? ", SA ue8m0 bytes" : "", p->fp8.sb_ue8m0 ? ", SB ue8m0 bytes" : "",
                 p->fp8.overlap ? ", overlapped with the next block's wgmma" : "",
-                p->fp8.per_m64 && !p->fp8.pieces ? ", one m64 row block at a time" : "",
+                p->fp8.per_m64 ? ", one m64 row block at a time" : "",
                 p->fp8.pieces ? ", in pieces of m64 x BN/2, each promoted while the next one's wgmma runs" : "");
     fprintf(out, "  schedule: %s, L2 group %d along %s; cluster %dx%d\n", dgk_sched_kind_name(p->sched.kind), p->sched.group,
             p->sched.group_axis ? "N" : "M", p->cluster_m, p->cluster_n);

@@ -25,25 +25,28 @@ static const gemm_config candidates[] = {
     {256, 128, 1, 1, 1, 0},
 };
 
-/* The planner's register rule (compiler/regs.c), plus one of the stock kernels': ptxas
- * spills a 128-register accumulator when the epilogue also reads C (seen in
- * `make check-kernels`). The weight gradient's per-column B scales (the FP8 kernel with
- * C) take the rule's one-temporary branch; with C's limit of 96 that fits either way. */
+/* The planner's register rule (compiler/regs.c), with the kernel's B-scale form (per
+ * column: no per-m64 temporary, no pieces), plus one of the stock kernels': ptxas spills
+ * a 128-register accumulator when the epilogue also reads C (seen in
+ * `make check-kernels`). */
 static int fits_registers(const gemm_shape *s, int bm, int bn)
 {
     int wg_rows = bm == 64 ? 64 : bm / 2;
     dgk_regs_fit f;
     if (s->has_c && wg_rows * bn / 128 > 96)
         return 0;
-    return dgk_regs_fit_tile(bm == 64 ? 1 : 2, wg_rows, bn, s->fp8, 0, &f);
+    return dgk_regs_fit_tile(bm == 64 ? 1 : 2, wg_rows, bn, s->fp8, s->sb_per_column, &f);
 }
 
-/* Three stages of operands plus the whole output tile staged for the TMA store must fit
- * the 227 KB a CTA may use (the planner then fits as many stages as it can). */
+/* Three stages of operands (and their scale rows: A's, and B's when per column, 128-byte
+ * aligned as the planner lays them out) plus the whole output tile staged for the TMA
+ * store must fit the 227 KB a CTA may use (the planner then fits as many stages as it
+ * can). */
 static int fits_smem(const gemm_shape *s, int bm, int bn)
 {
     int bk = 128 / s->in_bytes;
-    int64_t stage = (int64_t)(bm + bn) * bk * s->in_bytes + (s->fp8 ? bm * 4 : 0);
+    int64_t stage = (int64_t)(bm + bn) * bk * s->in_bytes + (s->fp8 ? bm * 4 : 0) +
+                    (s->sb_per_column ? (bn * 4 + 127) / 128 * 128 : 0);
     return 3 * stage + (int64_t)bm * bn * s->out_bytes + 1024 <= 232448;
 }
 
@@ -99,9 +102,11 @@ static const struct cost_model {
     double l2_bytes_s, l2_bytes_s_fp8; /* L2 -> all active SMs together */
     double flops_s, flops_s_fp8; /* one SM's wgmma rate at BN = 256 */
     double flops_s_fp8_serial;   /* FP8 with BN > 128 at BM <= 128: one temporary (fitted when
-                                  * it was promoted whole; promoted in pieces since, ncu has
-                                  * 128 x 192 within 1.2% of 256 x 128's cycles, which this
-                                  * rate with bn_penalty already gave: not refitted) */
+                                  * it was promoted whole; the block-scaled kernels promote it
+                                  * in pieces since, and ncu had 128 x 192 within 1.2% of the
+                                  * 256 x 128 of that day, which this rate with bn_penalty
+                                  * already gave: not refitted; the weight gradients still
+                                  * promote it whole) */
     double flops_s_fp8_m64;      /* FP8 at BM = 256: promoted one m64 block at a time (the
                                   * fit gave 10.2e12; an H100 sweep had 256 x 128 7-12% ahead
                                   * of 128 x 128 at 4096 x 7168 x 16384, so it is set to the

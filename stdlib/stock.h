@@ -43,8 +43,10 @@ typedef struct gemm_shape {
     int fp8;                     /* promoted FP8 mainloop: twice the accumulator registers */
     int has_c;                   /* the epilogue also reads C: fewer registers to spare */
     int can_split;               /* split-K may be picked (stock ops: set from stock_kernel.tunable) */
-    int sb_per_column;           /* FP8 B scaled per column (1x128, the weight gradients): any BN,
-                                  * no 128-wide scale block to straddle */
+    int sb_per_column;           /* FP8 B scaled per column (1x128, the weight gradients): a BN
+                                  * that does not divide 128 has no scale block to straddle (the
+                                  * heuristic still keeps BN within two 128-column blocks: the
+                                  * sources share BN with a block-scaled kernel) */
 } gemm_shape;
 
 typedef struct gemm_config {

@@ -189,7 +189,7 @@ void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e)
         emit_piece_helpers(e);
     else
         emit_promote_helper(e, e->p->fp8.sb_straddle);
-    if (e->p->fp8.per_m64 && !e->p->fp8.pieces)
+    if (e->p->fp8.per_m64)
         emit_mma_m64_helper(e);
 }
 

@@ -1,8 +1,9 @@
 /* grouped_bench_main.c - dgk-grouped-bench: speed of the grouped (MoE) GEMM runners
  * on DeepGEMM's grouped shapes. Per (spec, runner): the result is first verified as
- * dgk-grouped-check does (a wrong result is reported, never timed), then timed like
- * dgk-bench (harness_time.c's L2 flush before each run, CUDA events around the runner
- * alone, median of --reps). TFLOPS count valid rows only (2 * sum(valid rows) * N *
+ * dgk-grouped-check does (a wrong result is reported, never timed), then timed with
+ * harness_time.c's method (L2 flush before each run, CUDA events around the runner
+ * alone, median of --reps), one runner after the other: with no baseline in the process
+ * there is no ratio for dgk-bench's interleaving to protect. TFLOPS count valid rows only (2 * sum(valid rows) * N *
  * K); GB/s count valid rows of A and D, every group's B, scales and group metadata
  * once each. There is no cuBLASLt grouped baseline: DeepGEMM's FP8 numbers measured
  * on an H100 (shared/DESIGN.md "Performance anchors") are printed beside ours. --md

@@ -349,7 +349,7 @@ typedef struct gh_timer {
     void *flush;          /* written before every timed run to evict L2 */
     size_t flush_bytes;   /* max(256 MiB, 4 x L2) */
     int warmup, reps;
-    int nev;
+    int nev;              /* events in ev */
     cudaEvent_t *ev;      /* 2 * reps * GH_TIMER_MAX_RUNNERS events */
 } gh_timer;
 
@@ -363,11 +363,11 @@ int gh_timer_init(gh_timer *t, size_t l2_bytes, int warmup, int reps);
 void gh_timer_free(gh_timer *t);
 /* Times n runners of one problem (p[j], b[j]: runner j's view of it): each runs
  * `warmup` times, then `reps` rounds run each of them once (round i starting with runner
- * i mod n) after an L2 flush, with CUDA
- * events around the runner call alone, so that a drift of the card's clock reaches all
- * of them alike; out[j] holds the median of runner j's runs, or its failure (out[j].rc,
- * .why: a runner that fails is dropped and the others keep their runs). Returns GH_ERROR
- * only when the harness itself fails. */
+ * i mod n), each run after an L2 flush with CUDA events around the runner call alone, so
+ * that a drift of the card's clock reaches all of them alike; out[j] holds the median of
+ * runner j's runs, or its failure (out[j].rc, .why: a runner that fails is dropped and
+ * the others keep their runs). Returns GH_ERROR only when the harness itself fails (the
+ * caller then marks every runner of the problem failed). */
 int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_problem *p, const gh_buffers *b,
                     cudaStream_t s, gh_timing *out);
 

@@ -3,12 +3,15 @@
  * checks (each failure names the argument; a consistent call gets as far as the NULL
  * context, so every check ran and passed), the stage count it compiles with, and the
  * compiler's lowering of the stock kernel for every candidate tile (B scales per column
- * by TMA into each stage, promotion reading them from the stage, f32 TMA reduce-add). */
+ * by TMA into each stage, promotion reading them from the stage, f32 TMA reduce-add),
+ * the error for a tile whose accumulators do not fit, the heuristic's wide tiles, and
+ * the register rule's FP8 forms (compiler/regs.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compiler/plan.h"
+#include "compiler/regs.h"
 #include "dgk.h"
 #include "dgkc.h"
 #include "stdlib/source.h"
@@ -234,6 +237,25 @@ START_TEST(heuristic_wide_tiles)
 }
 END_TEST
 
+/* The register rule's FP8 forms: 128-row warpgroups at BN = 128 promote one m64 block at
+ * a time, without pieces (both N halves' wgmmas would read A twice); at BN = 80 the whole
+ * temporary fits and goes in 4 pieces; per-column B scales never take pieces. */
+START_TEST(register_rule_forms)
+{
+    dgk_regs_fit f;
+    ck_assert(dgk_regs_fit_tile(2, 128, 128, 1, 0, &f));
+    ck_assert(f.per_m64 && !f.pieces && !f.overlap);
+    ck_assert(dgk_regs_fit_tile(2, 128, 80, 1, 0, &f));
+    ck_assert(!f.per_m64 && f.pieces == 4);
+    ck_assert(dgk_regs_fit_tile(2, 64, 192, 1, 0, &f));
+    ck_assert(!f.per_m64 && f.pieces == 2);
+    ck_assert(dgk_regs_fit_tile(2, 64, 160, 1, 1, &f));
+    ck_assert(!f.per_m64 && !f.pieces && !f.overlap);
+    ck_assert(dgk_regs_fit_tile(2, 64, 128, 1, 1, &f));
+    ck_assert(f.overlap && !f.pieces);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("fp8_wgrad");
@@ -242,7 +264,10 @@ static Suite *make_suite(void)
     tcase_add_test(tc, null_tensors_are_named);
     tcase_add_test(tc, dtypes_and_ranks_are_named);
     tcase_add_test(tc, extents_must_agree);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("heuristic");
     tcase_add_test(tc, heuristic_wide_tiles);
+    tcase_add_test(tc, register_rule_forms);
     suite_add_tcase(s, tc);
     tc = tcase_create("lowering");
     tcase_set_timeout(tc, 60);
