@@ -144,6 +144,17 @@ gpu-harness-emu-check: $(GH_EMU_DIR)/dgk-gemm-check $(GH_EMU_DIR)/dgk-bench
 	@grep -q 'emu-cpu-fp8-wgrad.*vs cublaslt-fp8-wgrad' $(GH_EMU_DIR)/bench-wgrad.log || \
 	  { cat $(GH_EMU_DIR)/bench-wgrad.log; echo "dgk-bench has no weight-gradient section"; exit 1; }
 	@tail -2 $(GH_EMU_DIR)/bench-wgrad.log
+	@# interleaved timing: a runner failing mid-run (its 4th call) is reported for that shape
+	@# only, and the runner timed beside it keeps every shape's numbers
+	$(GH_EMU_DIR)/dgk-bench --shapes tiny --dtype bf16 --runner emu-cpu-bf16,emu-fault-fails-once --no-verify \
+	  --warmup 1 --reps 3 > $(GH_EMU_DIR)/bench-interleave.log
+	@log=$(GH_EMU_DIR)/bench-interleave.log; \
+	  n=$$(grep -cE '^ +[0-9]+ +[0-9]+ +[0-9]+  emu-cpu-bf16 +[0-9]' $$log); \
+	  f=$$(grep -cE 'emu-fault-fails-once +error: emu-fault-fails-once: planted failure' $$log); \
+	  t=$$(grep -cE '^ +[0-9]+ +[0-9]+ +[0-9]+  emu-fault-fails-once +[0-9]' $$log); \
+	  [ "$$n" -gt 1 ] && [ "$$f" -eq 1 ] && [ "$$t" -eq $$((n - 1)) ] || \
+	  { cat $$log; echo "dgk-bench: a runner failing mid-run was not reported once beside the others' timings"; exit 1; }; \
+	  echo "dgk-bench interleaved: $$n shapes timed, the planted failure reported once"
 
 .PHONY: gpu-harness-emu-check
 

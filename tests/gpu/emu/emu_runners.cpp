@@ -109,6 +109,19 @@ extern "C" int gh_emu_fault_wgrad_row(const gh_problem *p, const gh_buffers *b, 
     return cpu_wgrad(p, b, p->m - 1);
 }
 
+/* Right, but its 4th call fails (an error, not a wrong result): with --no-verify, 1
+ * warm-up and 3 timed runs, dgk-bench must report it for the first shape only, keep the
+ * other runners' timings of that shape, and time it on the later shapes. */
+extern "C" int gh_emu_fault_fails_once(const gh_problem *p, const gh_buffers *b, cudaStream_t)
+{
+    static unsigned calls;
+    if (++calls == 4) {
+        gh_set_error("emu-fault-fails-once: planted failure on call 4");
+        return GH_ERROR;
+    }
+    return cpu_gemm(p, b, p->m, 1);
+}
+
 /* Right to within the bar, but not the same bits twice: every second call flips the
  * lowest bit of D's first element (what an order of additions that depends on timing,
  * e.g. a split-K reduction in arrival order, would do). The repeat check must catch it. */
