@@ -59,7 +59,8 @@ static dgk_status gemm(const layout *l, dgk_context *ctx, const dgk_tensor *a, c
     if (!ctx)
         return dgk_fail(DGK_EINVAL, "dgk_gemm_bf16_%s: ctx is NULL", l->name);
     dgk_dtype_id td = d->dtype;
-    gemm_shape s = {m, n, k, 2, td == DGK_DTYPE_F32 ? 4 : 2, l->b_n, 0, c != NULL, 1, 0};
+    gemm_shape s = {.m = m, .n = n, .k = k, .in_bytes = 2, .out_bytes = td == DGK_DTYPE_F32 ? 4 : 2,
+                    .b_mn_major = l->b_n, .has_c = c != NULL, .can_split = 1};
     const char *extra[2] = {td == DGK_DTYPE_F32 ? "TD=f32" : "TD=bf16", c ? "HAS_C=true" : "HAS_C=false"};
     dgk_op *op;
     st = stock_gemm_op(ctx, &l->kernel, &s, (uint32_t)td << 1 | (c != NULL), extra, 2, &op);

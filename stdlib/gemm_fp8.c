@@ -65,7 +65,8 @@ dgk_status dgk_gemm_fp8_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tens
     if (!ctx)
         return dgk_fail(DGK_EINVAL, "dgk_gemm_fp8_nt: ctx is NULL");
     dgk_dtype_id td = d->dtype, ts = sa->dtype;
-    gemm_shape s = {a->shape[0], b->shape[0], a->shape[1], 1, td == DGK_DTYPE_F32 ? 4 : 2, 0, 1, 0, 1, 0};
+    gemm_shape s = {.m = a->shape[0], .n = b->shape[0], .k = a->shape[1], .in_bytes = 1,
+                    .out_bytes = td == DGK_DTYPE_F32 ? 4 : 2, .fp8 = 1, .can_split = 1};
     const char *extra[2] = {td == DGK_DTYPE_F32 ? "TD=f32" : "TD=bf16", ts == DGK_DTYPE_UE8M0 ? "TS=ue8m0" : "TS=f32"};
     dgk_op *op;
     st = stock_gemm_op(ctx, &fp8_nt, &s, (uint32_t)td | (uint32_t)ts << 8, extra, 2, &op);
@@ -123,7 +124,8 @@ dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dg
         return st;
     if (!ctx)
         return dgk_fail(DGK_EINVAL, "dgk_gemm_fp8_wgrad_nt: ctx is NULL");
-    gemm_shape s = {a->shape[0], b->shape[0], a->shape[1], 1, 4, 0, 1, 0, 0, 1};
+    gemm_shape s = {.m = a->shape[0], .n = b->shape[0], .k = a->shape[1], .in_bytes = 1, .out_bytes = 4, .fp8 = 1,
+                    .sb_per_column = 1};
     dgk_op *op;
     st = stock_gemm_op(ctx, &fp8_wgrad, &s, 0, NULL, 0, &op);
     if (st != DGK_OK)

@@ -124,7 +124,7 @@ static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
     if (!ctx)
         return dgk_fail(DGK_EINVAL, "%s: ctx is NULL", c->fn);
     int64_t m = c->masked ? (int64_t)expected_m * c->g : c->m;
-    gemm_shape shape = {m, c->n, c->k, c->fp8 ? 1 : 2, 2, 0, c->fp8, 0, 0, 0};
+    gemm_shape shape = {.m = m, .n = c->n, .k = c->k, .in_bytes = c->fp8 ? 1 : 2, .out_bytes = 2, .fp8 = c->fp8};
     dgk_op *op;
     const stock_kernel *k = &kernels[c->fp8][c->offsets ? 2 : c->masked];
     s = stock_gemm_op_bm(ctx, k, &shape, c->masked ? 0 : ALIGN_M, 0, NULL, 0, &op);

@@ -109,7 +109,8 @@ static dgk_status compile_op(dgk_context *ctx, const kcall *c, int busy, dgk_op 
     dgk_device_props props;
     dgk_device_props_get(ctx, &props);
     int64_t per_group = c->k / (busy > 0 ? busy : 1);
-    gemm_shape s = {c->m * (busy > 0 ? busy : 1), c->n, per_group, 1, 4, 0, 1, 0, 0, 1};
+    gemm_shape s = {.m = c->m * (busy > 0 ? busy : 1), .n = c->n, .k = per_group, .in_bytes = 1, .out_bytes = 4,
+                    .fp8 = 1, .sb_per_column = 1};
     gemm_config cfg = gemm_heuristic(&s, props.sm_count);
     gemm_tile_override(&cfg);
     gemm_swizzle_override(&cfg);
