@@ -146,7 +146,7 @@ static int verify(bench *b, gh_case *gc, const gh_runner *r, cell *c)
 }
 
 /* Times every runner of the shape that was not failed by its check, interleaved
- * (gh_time_runners): run i of each, then run i + 1 of each. */
+ * (gh_time_runners: run i of each, round i starting with runner i mod n). */
 static int measure_shape(bench *b, gh_case *gc, section *x, int si)
 {
     const gh_runner *r[MAX_RUN];
