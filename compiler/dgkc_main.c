@@ -78,7 +78,7 @@ static const option options[] = {
     {"--arch", "ARCH", set_arch, "target for emit/build/--dump-plan: sm_90a (default)"},
     {"-o", "FILE", set_output, "emit: the .cu file (default stdout); build: the .cubin"},
     {"--ptx", "FILE", set_ptx, "build: also write the PTX"},
-    {"--kernel", "NAME", set_kernel, "emit/build: only kernel NAME of FILE (default: every kernel)"},
+    {"--kernel", "NAME", set_kernel, "emit/build/--dump-plan: only kernel NAME of FILE (default: every kernel)"},
     {"--stats", NULL, set_stats, "build: print registers, shared memory, stack and spills per kernel"},
     {"--help", NULL, set_help, "show this help"},
     {"-h", NULL, set_help, NULL},
@@ -172,6 +172,23 @@ static dgkc_unit *open_unit(const opts *o, int *status)
 
 /* ---------------------------------------------------------------- subcommands */
 
+/* --dump-plan of --kernel NAME only (a plan error of another kernel in the file is not
+ * this one's); every kernel without --kernel. */
+static int dump_plan(const opts *o, dgkc_unit *u)
+{
+    if (!o->kernel)
+        return dgkc_dump_plan(u, o->arch, -1, stdout);
+    int rc = dgkc_lower(u);
+    if (rc != DGKC_OK)
+        return rc;
+    int i = dgkc_kernel_index(u, o->kernel);
+    if (i < 0) {
+        fprintf(stderr, "dgkc: error: %s has no kernel named '%s'\n", o->file, o->kernel);
+        return DGKC_EUSER;
+    }
+    return dgkc_dump_plan(u, o->arch, i, stdout);
+}
+
 /* The dumps asked for; 0 if all of them succeeded. */
 static int run_dumps(const opts *o, dgkc_unit *u)
 {
@@ -182,7 +199,7 @@ static int run_dumps(const opts *o, dgkc_unit *u)
         rc = DGKC_EUSER;
     if (o->dump_ir && dgkc_dump_ir(u, stdout) != DGKC_OK)
         rc = DGKC_EUSER;
-    if (o->dump_plan && dgkc_dump_plan(u, o->arch, stdout) != DGKC_OK)
+    if (o->dump_plan && dump_plan(o, u) != DGKC_OK)
         rc = DGKC_EUSER;
     return rc;
 }

@@ -185,11 +185,11 @@ int dgkc_dump_ir(dgkc_unit *u, FILE *out)
     return rc;
 }
 
-int dgkc_dump_plan(dgkc_unit *u, const char *arch, FILE *out)
+int dgkc_dump_plan(dgkc_unit *u, const char *arch, int kernel, FILE *out)
 {
-    int rc = dgkc_plan(u, arch);
+    int rc = kernel < 0 ? dgkc_plan(u, arch) : dgkc_plan_kernel(u, arch, kernel);
     for (int i = 0; u->plans && i < u->ir.nkernels; i++)
-        if (u->plan_state[i] == DGKC_STAGE_OK)
+        if ((kernel < 0 || i == kernel) && u->plan_state[i] == DGKC_STAGE_OK)
             dgk_plan_print(u->plans[i], out);
     return rc;
 }

@@ -213,12 +213,42 @@ START_TEST(binary_and_big_files)
 }
 END_TEST
 
+/* --kernel narrows --dump-plan to one kernel: another kernel's plan error in the same
+ * file is not reported, and a name the file lacks is. */
+START_TEST(dump_plan_one_kernel)
+{
+    static const char two[] =
+        "kernel g<BM = 128, BN = 128>(A : bf16[M, K], B : bf16[N, K], D : bf16[M, N]) {\n"
+        "    schedule persistent (cdiv(M, BM), cdiv(N, BN)) -> (i, j);\n"
+        "    var acc = zeros(f32[BM, BN]);\n"
+        "    pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*BM +: BM, k*64 +: 64], B[j*BN +: BN, k*64 +: 64]^T); }\n"
+        "    D[i*BM +: BM, j*BN +: BN] = bf16(acc);\n"
+        "}\n"
+        "kernel h<BM = 256, BN = 256>(A : bf16[M, K], B : bf16[N, K], D : bf16[M, N]) {\n"
+        "    schedule persistent (cdiv(M, BM), cdiv(N, BN)) -> (i, j);\n"
+        "    var acc = zeros(f32[BM, BN]);\n"
+        "    pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*BM +: BM, k*64 +: 64], B[j*BN +: BN, k*64 +: 64]^T); }\n"
+        "    D[i*BM +: BM, j*BN +: BN] = bf16(acc);\n"
+        "}\n";
+    file("two.dgk", two, strlen(two));
+    ck_assert_int_eq(run("--dump-plan two.dgk", NULL), 1);
+    ck_has(out, "plan g (sm_90a)\n");
+    ck_has(err, "two.dgk:10:");
+    ck_assert_int_eq(run("--dump-plan --kernel g two.dgk", NULL), 0);
+    ck_has(out, "plan g (sm_90a)\n");
+    ck_assert_ptr_null(strstr(out, "plan h"));
+    ck_assert_str_eq(err, "");
+    ck_assert_int_eq(run("--dump-plan --kernel nope two.dgk", NULL), 1);
+    ck_has(err, "dgkc: error: two.dgk has no kernel named 'nope'");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("dgkc");
     struct { const char *name; const TTest *tests[8]; } cases[] = {
         {"status", {check_ok_and_errors, usage_errors, unreadable_file, help_and_version}},
-        {"features", {defines, dumps, stdin_input, binary_and_big_files}},
+        {"features", {defines, dumps, dump_plan_one_kernel, stdin_input, binary_and_big_files}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
