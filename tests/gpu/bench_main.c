@@ -9,7 +9,9 @@
  * ratios; --md and --csv write the same numbers under a header naming the card, the
  * CUDA and driver versions and the date. With FP8 NT a second section times the
  * accumulating runners (the FP8 weight gradient, f32 D += A*B) on DeepGEMM's wgrad
- * shapes against the cuBLASLt baselines that take an f32 D with a C addend. */
+ * shapes against the cuBLASLt baselines that take an f32 D with a C addend.
+ * --kernel-time adds each point's kernel time from CUPTI (harness_ktime.c), its ratios,
+ * and the ratio to DeepGEMM's table in DESIGN.md, which was taken with that timer. */
 #include "harness.h"
 
 #include <math.h>
@@ -33,6 +35,10 @@ static const char usage[] =
     "                           each (in 3 alternating rounds, after as long untimed):\n"
     "                           time per call warm, at the clock the card's power limit\n"
     "                           allows, with energy, power and SM clock from NVML\n"
+    "  --kernel-time            also each run's kernel time from CUPTI (the GPU time of\n"
+    "                           the kernels it launched, what a profiler reports), its\n"
+    "                           ratios, and the ratio to DeepGEMM's table in DESIGN.md\n"
+    "                           (taken with the profiler's kernel time)\n"
     "  --seed N                 input seed (default fresh)\n"
     "  --no-verify              time without checking results first\n"
     "  --list                   list the registered runners and exit\n";
@@ -46,6 +52,7 @@ typedef struct cell {
     gh_timing tm;
     gh_sustained sus;   /* --sustain: the rounds together (calls 0: not run) */
     double tflops, gbps, diff;
+    double ktflops;     /* --kernel-time: TFLOPS by kernel time */
     char note[160];
 } cell;
 
@@ -121,6 +128,25 @@ static double ratio(const section *x, int shape, int base, int run)
     return cb->tm.median_us / cr->tm.median_us;
 }
 
+/* --kernel-time: the ratio of the kernel times (0 when either has none). */
+static double kratio(const section *x, int shape, int base, int run)
+{
+    const cell *cb = &x->cells[shape][base], *cr = &x->cells[shape][run];
+    if (cb->state != CELL_TIMED || cr->state != CELL_TIMED || cb->tm.kernel_us <= 0 || cr->tm.kernel_us <= 0)
+        return 0.0;
+    return cb->tm.kernel_us / cr->tm.kernel_us;
+}
+
+/* --kernel-time: kernel-time TFLOPS over DeepGEMM's number for the shape in DESIGN.md's
+ * table (0 when the table has none; BF16 output only, as the table was taken). */
+static double deepgemm_ratio(const section *x, int shape, int run)
+{
+    const gh_shape *sh = &x->shapes[shape];
+    const cell *c = &x->cells[shape][run];
+    double dg = x->wgrad || x->layout != GH_NT ? 0.0 : gh_deepgemm_tflops(x->in, sh->m, sh->n, sh->k);
+    return c->state == CELL_TIMED && c->ktflops > 0 && dg > 0 ? c->ktflops / dg : 0.0;
+}
+
 /* --- one point ------------------------------------------------------------------------- */
 
 static void fail_cell(cell *c, const char *what, const char *why)
@@ -175,6 +201,8 @@ static int measure_shape(bench *b, gh_case *gc, section *x, int si)
         c->tm = tm[j];
         c->tflops = gh_problem_flops(&p[j]) / (c->tm.median_us * 1e-6) / 1e12;
         c->gbps = gh_problem_bytes(&p[j]) / (c->tm.median_us * 1e-6) / 1e9;
+        if (c->tm.kernel_us > 0)
+            c->ktflops = gh_problem_flops(&p[j]) / (c->tm.kernel_us * 1e-6) / 1e12;
     }
     return GH_OK;
 }
@@ -245,6 +273,19 @@ static void print_point(const section *x, int si, int ri)
     if (c->diff > 0)
         printf(" diff %.1e", c->diff);
     printf("\n");
+    if (c->tm.kernel_us > 0) {
+        printf("%20s  %-22s %10.2f %9.1f %9s", "", "  kernel time", c->tm.kernel_us, c->ktflops, "");
+        for (int bi = 0; bi < x->nrun; bi++)
+            if (x->run[bi]->kind == GH_BASELINE && kratio(x, si, bi, ri) > 0)
+                printf("  x%.3f", kratio(x, si, bi, ri));
+            else if (x->run[bi]->kind == GH_BASELINE)
+                printf("  %6s", "-");
+        printf("   %d kernel%s", c->tm.kernels, c->tm.kernels == 1 ? "" : "s");
+        if (x->run[ri]->kind != GH_BASELINE && deepgemm_ratio(x, si, ri) > 0)
+            printf(", x%.3f of DeepGEMM's table (%.0f TFLOPS)", deepgemm_ratio(x, si, ri),
+                   gh_deepgemm_tflops(x->in, sh->m, sh->n, sh->k));
+        printf("\n");
+    }
     fflush(stdout);
 }
 
@@ -324,6 +365,21 @@ static void say_geomeans_of(const section *x, ratio_fn rf, const char *what)
     }
 }
 
+/* --kernel-time: per runner under test, the geometric mean of deepgemm_ratio. */
+static void say_deepgemm_geomeans(const section *x)
+{
+    for (int ri = 0; ri < x->nrun; ri++) {
+        double logs = 0;
+        int n = 0;
+        for (int si = 0; si < x->nshapes; si++)
+            if (deepgemm_ratio(x, si, ri) > 0)
+                logs += log(deepgemm_ratio(x, si, ri)), n++;
+        if (n && x->run[ri]->kind != GH_BASELINE)
+            say("  %-22s  kernel-time TFLOPS / DeepGEMM's table (DESIGN.md, another run): %.3f (%d shapes)\n",
+                x->run[ri]->name, exp(logs / n), n);
+    }
+}
+
 static void md_baseline_columns(const section *x, FILE *md, const char *fmt)
 {
     for (int bi = 0; bi < x->nrun; bi++)
@@ -386,6 +442,35 @@ static void md_section(const section *x, FILE *md)
     md_geomeans(x, md);
 }
 
+/* --kernel-time: the section's kernel times as their own table. */
+static void md_kernel_section(const section *x, FILE *md)
+{
+    fprintf(md, "\nKernel time (CUPTI: the GPU time of the kernels a run launched, median of the same runs):\n\n"
+                "| M | N | K | runner | kernel us | TFLOPS |");
+    md_baseline_columns(x, md, " vs %s |");
+    fprintf(md, " vs DeepGEMM's table |\n|--:|--:|--:|:--|--:|--:|");
+    md_baseline_columns(x, md, "--:|");
+    fprintf(md, "--:|\n");
+    for (int si = 0; si < x->nshapes; si++)
+        for (int ri = 0; ri < x->nrun; ri++) {
+            const gh_shape *sh = &x->shapes[si];
+            const cell *c = &x->cells[si][ri];
+            if (c->state != CELL_TIMED || c->tm.kernel_us <= 0)
+                continue;
+            fprintf(md, "| %d | %d | %d | %s | %.2f | %.1f |", sh->m, sh->n, sh->k, x->run[ri]->name, c->tm.kernel_us,
+                    c->ktflops);
+            for (int bi = 0; bi < x->nrun; bi++)
+                if (x->run[bi]->kind == GH_BASELINE && kratio(x, si, bi, ri) > 0)
+                    fprintf(md, " %.3f |", kratio(x, si, bi, ri));
+                else if (x->run[bi]->kind == GH_BASELINE)
+                    fprintf(md, " - |");
+            if (x->run[ri]->kind != GH_BASELINE && deepgemm_ratio(x, si, ri) > 0)
+                fprintf(md, " %.3f (%.0f) |\n", deepgemm_ratio(x, si, ri), gh_deepgemm_tflops(x->in, sh->m, sh->n, sh->k));
+            else
+                fprintf(md, " - |\n");
+        }
+}
+
 static void csv_section(const section *x, FILE *csv)
 {
     for (int si = 0; si < x->nshapes; si++)
@@ -395,11 +480,14 @@ static void csv_section(const section *x, FILE *csv)
             fprintf(csv, "%s,%s,%s,%d,%d,%d,%s,%s,", gh_dtype_name(x->in),
                     gh_layout_name(x->layout), x->wgrad ? "f32+=" : "bf16", sh->m, sh->n, sh->k, x->run[ri]->name,
                     x->run[ri]->kind == GH_BASELINE ? "baseline" : "under-test");
-            if (c->state == CELL_TIMED)
-                fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.3e,ok\n", c->tm.median_us, c->tm.min_us,
+            if (c->state == CELL_TIMED && c->tm.kernel_us > 0)
+                fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.3e,ok,%.3f,%d\n", c->tm.median_us, c->tm.min_us,
+                        c->tm.max_us, c->tflops, c->gbps, c->diff, c->tm.kernel_us, c->tm.kernels);
+            else if (c->state == CELL_TIMED)
+                fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.3e,ok,,\n", c->tm.median_us, c->tm.min_us,
                         c->tm.max_us, c->tflops, c->gbps, c->diff);
             else
-                fprintf(csv, ",,,,,,\"%s\"\n", c->note);
+                fprintf(csv, ",,,,,,\"%s\",,\n", c->note);
         }
 }
 
@@ -454,10 +542,16 @@ static int bench_section(bench *b, gh_dtype in, gh_layout layout, int wgrad)
     for (int si = 0; rc == GH_OK && si < x->nshapes; si++)
         rc = bench_shape(b, x, si);
     say_geomeans_of(x, ratio, "ratios");
+    if (b->o->kernel_time) {
+        say_geomeans_of(x, kratio, "kernel-time ratios");
+        say_deepgemm_geomeans(x);
+    }
     if (b->o->sustain_ms > 0)
         say_geomeans_of(x, sus_ratio, "sustained (warm, back to back) ratios");
     if (b->md)
         md_section(x, b->md);
+    if (b->md && b->o->kernel_time)
+        md_kernel_section(x, b->md);
     if (b->csv)
         csv_section(x, b->csv);
     return rc;
@@ -481,6 +575,10 @@ static void md_header(const bench *b, FILE *md)
             b->o->reps, b->o->warmup, b->timer.flush_bytes >> 20,
             b->o->verify ? "Every result was verified against the reference before timing."
                          : "Results were NOT verified (--no-verify).");
+    if (b->o->kernel_time)
+        fprintf(md, "- Kernel time (--kernel-time): for the same runs, the GPU time of the kernels each run "
+                    "launched, from CUPTI's activity records (start to end of each kernel, summed per run), "
+                    "median over the runs: what a profiler reports, as DeepGEMM's numbers in DESIGN.md were taken.\n");
 }
 
 static int open_outputs(bench *b)
@@ -496,7 +594,8 @@ static int open_outputs(bench *b)
     if (b->md)
         md_header(b, b->md);
     if (b->csv)
-        fprintf(b->csv, "dtype,layout,out,m,n,k,runner,kind,median_us,min_us,max_us,tflops,gbps,diff,status\n");
+        fprintf(b->csv, "dtype,layout,out,m,n,k,runner,kind,median_us,min_us,max_us,tflops,gbps,diff,status,"
+                        "kernel_us,kernels\n");
     return GH_OK;
 }
 
@@ -508,11 +607,13 @@ static int start(bench *b)
     gh_device_str(&d, b->card, sizeof b->card);
     GH_CUDA(cudaStreamCreate(&b->s));
     GH_TRY(gh_timer_init(&b->timer, d.l2_bytes, b->o->warmup, b->o->reps));
+    if (b->o->kernel_time)
+        GH_TRY(gh_timer_kernel_time(&b->timer));
     gh_cublaslt_version(lt, sizeof lt);
     gh_now_str(date, sizeof date);
     printf("dgk-bench  %s\n  %s, %s, seed 0x%016llx, shapes %s, %d warm-up + %d timed runs, "
-           "interleaved across runners, L2 flush %zu MB\n", b->card, lt, date, (unsigned long long)b->o->seed, b->o->shapes,
-           b->o->warmup, b->o->reps, b->timer.flush_bytes >> 20);
+           "interleaved across runners, L2 flush %zu MB%s\n", b->card, lt, date, (unsigned long long)b->o->seed, b->o->shapes,
+           b->o->warmup, b->o->reps, b->timer.flush_bytes >> 20, b->o->kernel_time ? ", kernel time from CUPTI" : "");
     return open_outputs(b);
 }
 

@@ -258,6 +258,20 @@ static void test_opts(void)
     gh_opts_default(&o);
     expect(gh_opts_parse(&o, 7, benchish) == 0 && o.bench_only && strcmp(o.bench_only, "--reps") == 0,
            "the first bench-only flag is recorded (the check programs refuse it)");
+    char *kt[] = {"x", "--kernel-time"};
+    gh_opts_default(&o);
+    expect(o.kernel_time == 0, "no kernel time by default");
+    expect(gh_opts_parse(&o, 2, kt) == 0 && o.kernel_time && o.bench_only && strcmp(o.bench_only, "--kernel-time") == 0,
+           "--kernel-time turns kernel time on and is bench-only");
+}
+
+/* The DeepGEMM table dgk-bench sets kernel time beside (DESIGN.md "Performance anchors"). */
+static void test_anchors(void)
+{
+    expect(gh_deepgemm_tflops(GH_E4M3, 4096, 7168, 16384) == 1467, "DeepGEMM FP8 4096x7168x16384: 1467");
+    expect(gh_deepgemm_tflops(GH_BF16, 4096, 576, 7168) == 660, "DeepGEMM BF16 4096x576x7168: 660");
+    expect(gh_deepgemm_tflops(GH_BF16, 1, 2112, 7168) == 0, "no DeepGEMM BF16 number at M = 1");
+    expect(gh_deepgemm_tflops(GH_E4M3, 4096, 7168, 4096) == 0, "a shape not in the table: 0");
 }
 
 static void test_names(void)
@@ -294,6 +308,7 @@ int main(void)
     test_registry();
     test_opts();
     test_names();
+    test_anchors();
     printf("gh-host-check: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

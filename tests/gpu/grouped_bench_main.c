@@ -6,8 +6,10 @@
  * there is no ratio for dgk-bench's interleaving to protect. TFLOPS count valid rows only (2 * sum(valid rows) * N *
  * K); GB/s count valid rows of A and D, every group's B, scales and group metadata
  * once each. There is no cuBLASLt grouped baseline: DeepGEMM's FP8 numbers measured
- * on an H100 (shared/DESIGN.md "Performance anchors") are printed beside ours. --md
- * and --csv write the same numbers under a header naming the card and the date. */
+ * on an H100 (shared/DESIGN.md "Performance anchors") are printed beside ours; with
+ * --kernel-time also our kernel time from CUPTI (harness_ktime.c), which is what those
+ * numbers are (the profiler's kernel time). --md and --csv write the same numbers under
+ * a header naming the card and the date. */
 #include "grouped.h"
 
 #include <math.h>
@@ -27,6 +29,9 @@ static const char usage[] =
     "  --sustain MS             also run each point back to back for about MS (after as\n"
     "                           long untimed): time per call at the card's power limit,\n"
     "                           with energy, power and SM clock from NVML\n"
+    "  --kernel-time            also each run's kernel time from CUPTI (what a profiler\n"
+    "                           reports, as DeepGEMM's numbers were taken) and its ratio\n"
+    "                           to DeepGEMM's\n"
     "  --seed N                 input seed (default fresh)\n"
     "  --no-verify              time without checking results first\n"
     "  --list                   list the registered runners and exit\n";
@@ -37,6 +42,7 @@ typedef struct point {
     gh_sustained sus;  /* --sustain (calls 0: not run) */
     double sus_tflops;
     double tflops, gbps, diff, deepgemm;
+    double ktflops;    /* --kernel-time: TFLOPS by kernel time */
     int64_t valid_rows;
     char note[200];
 } point;
@@ -51,6 +57,8 @@ typedef struct bench {
     int case_no, dead;
     double log_ratio; /* sum of log(ours / DeepGEMM) over the points that have both */
     int nratio;
+    double log_kratio; /* the same with our kernel time (--kernel-time) */
+    int nkratio;
 } bench;
 
 /* --- timing ---------------------------------------------------------------------------- */
@@ -70,13 +78,22 @@ static int time_runner(gh_timer *t, const gg_runner *r, const gg_problem *p, con
     int reps = t->reps < 1024 ? t->reps : 1024;
     for (int i = 0; i < t->warmup; i++)
         GH_TRY(run_once(r, p, b, s));
+    if (t->kernel_time)
+        GH_TRY(gh_ktime_begin());
     for (int i = 0; i < reps; i++) {
         GH_CUDA(cudaMemsetAsync(t->flush, i & 0xff, t->flush_bytes, s));
         GH_CUDA(cudaEventRecord(t->ev[2 * i], s));
-        GH_TRY(run_once(r, p, b, s));
+        if (t->kernel_time)
+            GH_TRY(gh_ktime_push((uint64_t)i + 1));
+        int rc = run_once(r, p, b, s);
+        if (t->kernel_time)
+            GH_TRY(gh_ktime_pop());
+        GH_TRY(rc);
         GH_CUDA(cudaEventRecord(t->ev[2 * i + 1], s));
     }
     GH_CUDA(cudaStreamSynchronize(s));
+    if (t->kernel_time)
+        GH_TRY(gh_ktime_end(t->kus, t->kcount, reps));
     for (int i = 0; i < reps; i++) {
         float ms = 0;
         GH_CUDA(cudaEventElapsedTime(&ms, t->ev[2 * i], t->ev[2 * i + 1]));
@@ -85,7 +102,7 @@ static int time_runner(gh_timer *t, const gg_runner *r, const gg_problem *p, con
     out->median_us = gh_median(us, reps);
     out->min_us = us[0];
     out->max_us = us[reps - 1];
-    return GH_OK;
+    return t->kernel_time ? gh_timer_kernel_median(t, 1, 0, r->name, out) : GH_OK;
 }
 
 /* A grouped runner on its problem, as gh_sustain's launch. */
@@ -138,6 +155,8 @@ static int measure(bench *b, gg_case *c, const gg_runner *r, point *pt)
     pt->timed = 1;
     pt->tflops = gg_problem_flops(&p) / (pt->tm.median_us * 1e-6) / 1e12;
     pt->gbps = gg_problem_bytes(&p) / (pt->tm.median_us * 1e-6) / 1e9;
+    if (pt->tm.kernel_us > 0)
+        pt->ktflops = gg_problem_flops(&p) / (pt->tm.kernel_us * 1e-6) / 1e12;
     if (b->o->sustain_ms > 0) {
         grouped_call call = {r, &p, &buf};
         GH_TRY(gh_sustain(grouped_launch, &call, b->s, pt->tm.median_us, b->o->sustain_ms, &pt->sus));
@@ -182,6 +201,16 @@ static void print_point(bench *b, const gg_spec *s, const gg_runner *r, const po
     } else
         printf("  %6s  %6s", "-", "-");
     printf("   [%.1f..%.1f] diff %.1e\n", pt->tm.min_us, pt->tm.max_us, pt->diff);
+    if (pt->tm.kernel_us > 0) {
+        printf("%s %7s  %-24s %10.2f %8.1f %8s", cols, "", "  kernel time", pt->tm.kernel_us, pt->ktflops, "");
+        if (pt->deepgemm > 0) {
+            printf("  %6.0f  x%.3f", pt->deepgemm, pt->ktflops / pt->deepgemm);
+            b->log_kratio += log(pt->ktflops / pt->deepgemm);
+            b->nkratio++;
+        } else
+            printf("  %6s  %6s", "-", "-");
+        printf("   %d kernel%s\n", pt->tm.kernels, pt->tm.kernels == 1 ? "" : "s");
+    }
     if (pt->sus.calls) {
         printf("%s %7lld  %-24s %10.2f %8.1f %8s", cols, (long long)pt->valid_rows, r->name, pt->sus.us, pt->sus_tflops,
                "warm");
@@ -193,14 +222,14 @@ static void print_point(bench *b, const gg_spec *s, const gg_runner *r, const po
     fflush(stdout);
 }
 
-static void md_point(FILE *md, const gg_spec *s, const gg_runner *r, const point *pt)
+static void md_point(const bench *b, FILE *md, const gg_spec *s, const gg_runner *r, const point *pt)
 {
     char rows[32];
     rows_cell(s, rows, sizeof rows);
     fprintf(md, "| %s | %d | %s | %d | %d | %lld | %s |", gg_mode_name(s->mode), s->groups, rows,
             s->n, s->k, (long long)pt->valid_rows, r->name);
     if (!pt->timed) {
-        fprintf(md, " %s | | | | | |\n", pt->note);
+        fprintf(md, " %s | | | | | |%s\n", pt->note, b->o->kernel_time ? " | |" : "");
         return;
     }
     fprintf(md, " %.2f | %.1f | %.1f |", pt->tm.median_us, pt->tflops, pt->gbps);
@@ -208,18 +237,26 @@ static void md_point(FILE *md, const gg_spec *s, const gg_runner *r, const point
         fprintf(md, " %.0f | %.3f |", pt->deepgemm, pt->tflops / pt->deepgemm);
     else
         fprintf(md, " - | - |");
-    fprintf(md, " %.1e |\n", pt->diff);
+    fprintf(md, " %.1e |", pt->diff);
+    if (b->o->kernel_time && pt->deepgemm > 0)
+        fprintf(md, " %.2f | %.3f |", pt->tm.kernel_us, pt->ktflops / pt->deepgemm);
+    else if (b->o->kernel_time)
+        fprintf(md, " %.2f | - |", pt->tm.kernel_us);
+    fprintf(md, "\n");
 }
 
 static void csv_point(FILE *csv, const gg_spec *s, const gg_runner *r, const point *pt)
 {
     fprintf(csv, "%s,%d,%d,%d,%d,%d,%lld,%s,%s,", gg_mode_name(s->mode), s->groups, s->rows,
             s->max_m, s->n, s->k, (long long)pt->valid_rows, gh_dtype_name(r->in), r->name);
-    if (pt->timed)
-        fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.0f,%.3e,ok\n", pt->tm.median_us, pt->tm.min_us,
+    if (pt->timed && pt->tm.kernel_us > 0)
+        fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.0f,%.3e,ok,%.3f,%d\n", pt->tm.median_us, pt->tm.min_us,
+                pt->tm.max_us, pt->tflops, pt->gbps, pt->deepgemm, pt->diff, pt->tm.kernel_us, pt->tm.kernels);
+    else if (pt->timed)
+        fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.0f,%.3e,ok,,\n", pt->tm.median_us, pt->tm.min_us,
                 pt->tm.max_us, pt->tflops, pt->gbps, pt->deepgemm, pt->diff);
     else
-        fprintf(csv, ",,,,,%.0f,,\"%s\"\n", pt->deepgemm, pt->note);
+        fprintf(csv, ",,,,,%.0f,,\"%s\",,\n", pt->deepgemm, pt->note);
 }
 
 /* --- specs ------------------------------------------------------------------------------- */
@@ -242,7 +279,7 @@ static int bench_spec(bench *b, const gg_spec *s)
             snprintf(pt.note, sizeof pt.note, "harness: %s", gh_error());
         print_point(b, s, r, &pt);
         if (b->md)
-            md_point(b->md, s, r, &pt);
+            md_point(b, b->md, s, r, &pt);
         if (b->csv)
             csv_point(b->csv, s, r, &pt);
     }
@@ -288,9 +325,14 @@ static void md_header(const bench *b, FILE *md)
                 "rows); masked = expected rows per group / max_m (masked_m drawn 0.7-1.3x of "
                 "the expected). valid rows = the rows that count (drawn from the seed).\n\n",
             gg_alignment());
+    if (b->o->kernel_time)
+        fprintf(md, "- kernel us (--kernel-time): for the same runs, the GPU time of the kernels each run "
+                    "launched, from CUPTI's activity records, median over the runs; \"kernel / DeepGEMM\" "
+                    "compares it with DeepGEMM's profiler kernel time, the same kind of number.\n\n");
     fprintf(md, "| layout | G | rows | N | K | valid rows | runner | us | TFLOPS | GB/s | "
-                "DeepGEMM TF | ours / DeepGEMM | diff |\n");
-    fprintf(md, "|:--|--:|--:|--:|--:|--:|:--|--:|--:|--:|--:|--:|--:|\n");
+                "DeepGEMM TF | ours / DeepGEMM | diff |%s\n",
+            b->o->kernel_time ? " kernel us | kernel / DeepGEMM |" : "");
+    fprintf(md, "|:--|--:|--:|--:|--:|--:|:--|--:|--:|--:|--:|--:|--:|%s\n", b->o->kernel_time ? "--:|--:|" : "");
 }
 
 static int open_outputs(bench *b)
@@ -307,7 +349,7 @@ static int open_outputs(bench *b)
         md_header(b, b->md);
     if (b->csv)
         fprintf(b->csv, "layout,groups,rows,max_m,n,k,valid_rows,dtype,runner,median_us,min_us,"
-                        "max_us,tflops,gbps,deepgemm_tflops,diff,status\n");
+                        "max_us,tflops,gbps,deepgemm_tflops,diff,status,kernel_us,kernels\n");
     return GH_OK;
 }
 
@@ -323,6 +365,8 @@ static int start(bench *b)
         return GH_ERROR;
     }
     GH_TRY(gh_timer_init(&b->timer, d.l2_bytes, b->o->warmup, b->o->reps));
+    if (b->o->kernel_time)
+        GH_TRY(gh_timer_kernel_time(&b->timer));
     gh_now_str(date, sizeof date);
     printf("dgk-grouped-bench  %s\n  %s, seed 0x%016llx, shapes %s, %d warm-up + %d timed runs, "
            "L2 flush %zu MB; DG TF = DeepGEMM FP8 on an H100 (shared/DESIGN.md, not this run)\n",
@@ -342,6 +386,13 @@ static void summary(const bench *b)
     printf("\n== summary (card: %s)\n%s\n", b->card, line);
     if (b->md)
         fprintf(b->md, "\n%s.\n", line);
+    if (b->nkratio) {
+        snprintf(line, sizeof line, "geometric mean of ours by kernel time / DeepGEMM TFLOPS: %.3f (%d points; "
+                 "the same kind of timer as DeepGEMM's)", exp(b->log_kratio / b->nkratio), b->nkratio);
+        printf("%s\n", line);
+        if (b->md)
+            fprintf(b->md, "%s.\n", line);
+    }
 }
 
 int main(int argc, char **argv)

@@ -351,16 +351,40 @@ typedef struct gh_timer {
     int warmup, reps;
     int nev;              /* events in ev */
     cudaEvent_t *ev;      /* 2 * reps * GH_TIMER_MAX_RUNNERS events */
+    int kernel_time;      /* also kernel time from CUPTI (gh_timer_kernel_time) */
+    double *kus;          /* its per-run sums, reps * GH_TIMER_MAX_RUNNERS */
+    int *kcount;          /* kernels per run */
 } gh_timer;
 
 typedef struct gh_timing {
     double median_us, min_us, max_us;
+    double kernel_us;   /* with kernel time on: median over the runs of the summed GPU time
+                         * of the kernels each run launched (CUPTI); 0 when off */
+    int kernels;        /* kernels per run (the most any run launched) */
     int rc;             /* gh_time_runners: the runner's status (GH_OK: timed) */
     char why[160];      /* when rc != GH_OK: gh_error() as the runner failed */
 } gh_timing;
 
 int gh_timer_init(gh_timer *t, size_t l2_bytes, int warmup, int reps);
 void gh_timer_free(gh_timer *t);
+/* Turns on kernel time for later gh_time_runners calls (loads CUPTI: GH_ERROR with the
+ * reason when it cannot). */
+int gh_timer_kernel_time(gh_timer *t);
+/* After gh_ktime_end filled t->kus / t->kcount for n runners' reps runs (run i of runner
+ * j at i * n + j): runner j's median kernel time and kernel count into out; GH_ERROR if
+ * a run recorded no kernel (`name` names the runner). */
+int gh_timer_kernel_median(gh_timer *t, int n, int j, const char *name, gh_timing *out);
+
+/* --- kernel time (harness_ktime.c): CUPTI activity records, per tagged run ----------- */
+int gh_ktime_open(void);     /* dlopen libcupti, register buffers */
+int gh_ktime_enabled(void);
+int gh_ktime_begin(void);    /* start recording kernels and launch tags */
+int gh_ktime_push(uint64_t tag); /* launches until the pop belong to run `tag` (1..ntags) */
+int gh_ktime_pop(void);
+/* Stops recording; us[t - 1] = summed kernel time (us) of run t, kernels[t - 1] = its
+ * kernel count (0: none recorded). */
+int gh_ktime_end(double *us, int *kernels, int ntags);
+const char *gh_ktime_seen(void); /* "N kernel records, M launch tags" of the last timing */
 /* Times n runners of one problem (p[j], b[j]: runner j's view of it): each runs
  * `warmup` times, then `reps` rounds run each of them once (round i starting with runner
  * i mod n), each run after an L2 flush with CUDA events around the runner call alone, so
@@ -504,9 +528,10 @@ typedef struct gh_opts {
                                     for about MS per runner (0: off) */
     unsigned sections;           /* dgk-bench --sections dense|wgrad|all: GH_SECTION_* bits
                                     (FP8 NT: dense GEMMs, the weight gradient) */
+    int kernel_time;             /* --kernel-time: also each run's kernel time from CUPTI */
     const char *bench_only;      /* the first flag given that only the benchmarks read
                                     (--no-verify, --warmup, --reps, --csv, --md, --sections,
-                                    --sustain), else NULL: the check programs refuse it */
+                                    --sustain, --kernel-time), else NULL: the check programs refuse it */
 } gh_opts;
 
 enum { GH_SECTION_DENSE = 1u, GH_SECTION_WGRAD = 2u };
@@ -523,6 +548,9 @@ int gh_name_in_list(const char *list, const char *name);
 
 /* Median of n doubles (sorts v in place). */
 double gh_median(double *v, int n);
+/* DeepGEMM's TFLOPS for dense shape m x n x k with inputs `in` from DESIGN.md's anchor
+ * table (profiler kernel time, another run; harness_anchors.c), 0 when not listed. */
+double gh_deepgemm_tflops(gh_dtype in, int m, int n, int k);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,10 @@
  * inherited the clock the first had driven down (BF16 4096x7168x16384: all 30 runs of
  * ours at 1351-1355 us right after cuBLASLt's at 1181-1299,
  * tests/gpu/results/2026-11-26-H100-suite-656d0a4/; interleaved, the ratio of the two
- * medians was 0.996-1.015 over four passes, tests/gpu/results/2026-11-26-H100-interleaved/). */
+ * medians was 0.996-1.015 over four passes, tests/gpu/results/2026-11-26-H100-interleaved/).
+ * With kernel time on (gh_timer_kernel_time) each timed run is also tagged for CUPTI
+ * (harness_ktime.c), and the median of its kernels' summed GPU time is kept beside the
+ * event time: what a profiler reports, as DeepGEMM's table in DESIGN.md was taken. */
 #include "harness.h"
 
 #include <stdio.h>
@@ -37,6 +40,19 @@ int gh_timer_init(gh_timer *t, size_t l2_bytes, int warmup, int reps)
     return GH_OK;
 }
 
+int gh_timer_kernel_time(gh_timer *t)
+{
+    GH_TRY(gh_ktime_open());
+    t->kus = calloc((size_t)t->reps * GH_TIMER_MAX_RUNNERS, sizeof *t->kus);
+    t->kcount = calloc((size_t)t->reps * GH_TIMER_MAX_RUNNERS, sizeof *t->kcount);
+    if (!t->kus || !t->kcount) {
+        gh_set_error("gh_timer_kernel_time: out of host memory");
+        return GH_ERROR;
+    }
+    t->kernel_time = 1;
+    return GH_OK;
+}
+
 void gh_timer_free(gh_timer *t)
 {
     if (t->ev)
@@ -44,8 +60,12 @@ void gh_timer_free(gh_timer *t)
             if (t->ev[i])
                 cudaEventDestroy(t->ev[i]);
     free(t->ev);
+    free(t->kus);
+    free(t->kcount);
     gh_free(t->flush);
     t->ev = NULL;
+    t->kus = NULL;
+    t->kcount = NULL;
     t->flush = NULL;
 }
 
@@ -85,6 +105,29 @@ static int run_once(const gh_runner *r, const gh_problem *p, const gh_buffers *b
     return GH_OK;
 }
 
+int gh_timer_kernel_median(gh_timer *t, int n, int j, const char *name, gh_timing *out)
+{
+    double *us = malloc(sizeof(double) * (size_t)t->reps);
+    if (!us) {
+        gh_set_error("kernel time: out of host memory");
+        return GH_ERROR;
+    }
+    out->kernels = 0;
+    for (int i = 0; i < t->reps; i++) {
+        const int at = i * n + j;
+        if (t->kcount[at] == 0) {
+            free(us);
+            gh_set_error("kernel time: CUPTI recorded no kernel for %s's run %d (%s)", name, i, gh_ktime_seen());
+            return GH_ERROR;
+        }
+        us[i] = t->kus[at];
+        out->kernels = t->kcount[at] > out->kernels ? t->kcount[at] : out->kernels;
+    }
+    out->kernel_us = gh_median(us, t->reps);
+    free(us);
+    return GH_OK;
+}
+
 /* The median, min and max of runner j's timed runs (events 2 * (i * n + j) and + 1). */
 static int collect(gh_timer *t, int n, int j, const gh_runner *r, const gh_problem *p, gh_timing *out)
 {
@@ -108,13 +151,19 @@ static int collect(gh_timer *t, int n, int j, const gh_runner *r, const gh_probl
     out->min_us = us[0];
     out->max_us = us[t->reps - 1];
     free(us);
-    return GH_OK;
+    return t->kernel_time ? gh_timer_kernel_median(t, n, j, r->name, out) : GH_OK;
 }
 
-/* Runs runner j once (its warm-up or a timed run); a failure is kept in out->rc / why. */
-static void run_kept(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s, gh_timing *out)
+/* Runs runner j once (its warm-up or a timed run); a failure is kept in out->rc / why.
+ * tag > 0: a timed run, its launches tagged for kernel time. */
+static void run_kept(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s, gh_timing *out,
+                     uint64_t tag)
 {
-    out->rc = run_once(r, p, b, s);
+    out->rc = tag ? gh_ktime_push(tag) : GH_OK;
+    if (out->rc == GH_OK)
+        out->rc = run_once(r, p, b, s);
+    if (tag && gh_ktime_pop() != GH_OK && out->rc == GH_OK)
+        out->rc = GH_ERROR;
     if (out->rc != GH_OK)
         snprintf(out->why, sizeof out->why, "%s", gh_error());
 }
@@ -130,12 +179,14 @@ int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_prob
     for (int j = 0; j < n; j++) {
         memset(&out[j], 0, sizeof out[j]);
         for (int i = 0; i < t->warmup && out[j].rc == GH_OK; i++)
-            run_kept(r[j], &p[j], &b[j], s, &out[j]);
+            run_kept(r[j], &p[j], &b[j], s, &out[j], 0);
         live += out[j].rc == GH_OK;
     }
     /* round i starts with runner i mod n, so no runner always follows the same one (the
      * clock a run gets depends on the power the runs before it drew); a runner that
      * fails while timed drops out and the others keep their runs */
+    if (t->kernel_time)
+        GH_TRY(gh_ktime_begin());
     for (int i = 0; i < t->reps && live; i++)
         for (int jj = 0; jj < n; jj++) {
             const int j = (i + jj) % n;
@@ -143,11 +194,13 @@ int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_prob
                 continue;
             GH_CUDA(cudaMemsetAsync(t->flush, i & 0xff, t->flush_bytes, s));
             GH_CUDA(cudaEventRecord(t->ev[2 * (i * n + j)], s));
-            run_kept(r[j], &p[j], &b[j], s, &out[j]);
+            run_kept(r[j], &p[j], &b[j], s, &out[j], t->kernel_time ? (uint64_t)(i * n + j + 1) : 0);
             GH_CUDA(cudaEventRecord(t->ev[2 * (i * n + j) + 1], s));
             live -= out[j].rc != GH_OK;
         }
     GH_CUDA(cudaStreamSynchronize(s));
+    if (t->kernel_time)
+        GH_TRY(gh_ktime_end(t->kus, t->kcount, t->reps * n));
     trace_open(t);
     for (int j = 0; j < n; j++)
         if (out[j].rc == GH_OK)

@@ -13,8 +13,12 @@
 #   check: (the FP8 run includes dgk-fp8-ue8m0, UE8M0 byte scales, and the weight
 #          gradient's accumulate set with dgk-fp8-wgrad and cublaslt-fp8-wgrad.)
 #   bench: (the FP8 run has two sections: dense GEMMs, then the weight gradient on
-#          DeepGEMM's wgrad shapes.) Then the M = 4096 shapes once more back to back at the
-#          card's power limit (--sustain, sustained-*.log): the warm-card numbers.
+#          DeepGEMM's wgrad shapes.) Then the dense NT shapes once more with kernel time
+#          from CUPTI (--kernel-time, bench-*-kernel.md: what a profiler reports, the timer
+#          of DeepGEMM's table in DESIGN.md; a pass of its own because recording adds a
+#          little to the event times), then the M = 4096 shapes back to back at the card's
+#          power limit (--sustain, sustained-*.log): the warm-card numbers. The grouped
+#          bench reports kernel time beside its event time.
 # The grouped programs exist only once libdgk has the grouped entry points (mk/gh.mk
 # links them then); where they were not built the step says so and is skipped.
 # Logs land in $OUT (else build/gpu-logs); kernels compile into a fresh cache, and
@@ -57,13 +61,16 @@ bench() {
     run bench.log "$build/gpu/stock_overhead"
     run bench.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --md "$out/bench-bf16.md" --csv "$out/bench-bf16.csv"
     run bench.log "$build/gpu/dgk-bench" --dtype fp8 --sections all --md "$out/bench-fp8.md" --csv "$out/bench-fp8.csv"
+    run bench-kernel.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --kernel-time --md "$out/bench-bf16-kernel.md" --csv "$out/bench-bf16-kernel.csv"
+    run bench-kernel.log "$build/gpu/dgk-bench" --dtype fp8 --sections dense --kernel-time --md "$out/bench-fp8-kernel.md" --csv "$out/bench-fp8-kernel.csv"
     run sustained-bf16.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --shapes large --reps 10 --sustain 900 --no-verify
     run sustained-fp8.log "$build/gpu/dgk-bench" --dtype fp8 --sections dense --shapes large --reps 10 --sustain 900 --no-verify
-    grouped bench.log dgk-grouped-bench --md "$out/bench-grouped.md" --csv "$out/bench-grouped.csv"
+    grouped bench.log dgk-grouped-bench --kernel-time --md "$out/bench-grouped.md" --csv "$out/bench-grouped.csv"
     grouped bench.log dgk-k-grouped --bench
     grep -E -A4 "geometric mean|^SKIP  dgk-(k-)?grouped" "$out/bench.log" | tail -24
     grep -E "^\| [0-9]|k-grouped-bench:" "$out/bench.log" | tail -8
     grep -h "warm" "$out"/sustained-*.log | grep -v cublaslt
+    grep -h "DeepGEMM's table (DESIGN.md" "$out/bench-kernel.log" | sort -u
 }
 case $what in
 check) check ;;
