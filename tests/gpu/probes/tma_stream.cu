@@ -15,7 +15,11 @@
  *   c2-split  cluster of 2, B multicast, each CTA issues half of B's rows (dgk's way)
  *   c2-rank0  cluster of 2, B multicast, rank 0 issues all of B (DeepGEMM's way)
  *   c2-nosync c2-uni without the two cluster barriers (no CTA touches a peer)
+ *   -p128, -p0 B's TMA map with 128-byte or no L2 promotion instead of 256 bytes
  * `delay` cycles per stage stand in for the consumers' math (about 680 at 128 x 144 FP8).
+ * With M = 128 every CTA streams its own B tile from HBM, as the masked grouped GEMM does
+ * for groups of a few rows (run it with VARIANTS=solo,... : the cluster variants need
+ * pairs of M blocks).
  *
  * Build (device machine): nvcc -O3 -std=c++17 -arch=sm_90a -o tma_stream tma_stream.cu -lcuda
  * Run: ./tma_stream [M N K [delay ...]]   (REPS=n: n timed runs, no warm-up, for ncu) */
@@ -27,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <algorithm>
+#include <string>
 #include <vector>
 
 enum { BM = 128, BN = 144, BK = 128, THREADS = 384, CONSUMER_WARPS = 8 };
@@ -121,14 +126,15 @@ stream(const __grid_constant__ dgk_tensormap tma_a, const __grid_constant__ dgk_
         if (e_ != cudaSuccess) { fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e_)); exit(1); } \
     } while (0)
 
-static CUtensorMap map_2d(void *base, int rows, int cols, int box_rows)
+static CUtensorMap map_2d(void *base, int rows, int cols, int box_rows,
+                          CUtensorMapL2promotion promo = CU_TENSOR_MAP_L2_PROMOTION_L2_256B)
 {
     CUtensorMap m;
     cuuint64_t dims[2] = {(cuuint64_t)cols, (cuuint64_t)rows}, strides[1] = {(cuuint64_t)cols};
     cuuint32_t box[2] = {BK, (cuuint32_t)box_rows}, estr[2] = {1, 1};
     CUresult r = cuTensorMapEncodeTiled(&m, CU_TENSOR_MAP_DATA_TYPE_UINT8, 2, base, dims, strides, box, estr,
                                         CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                                        CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+                                        promo, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (r != CUDA_SUCCESS) { fprintf(stderr, "cuTensorMapEncodeTiled: %d\n", (int)r); exit(1); }
     return m;
 }
@@ -138,22 +144,26 @@ struct variant {
     const char *name;
     kernel_fn fn;
     int cluster, stages;
+    int b_promo;  /* B's L2 promotion in bytes (256: as the GEMMs) */
 };
 static const variant variants[] = {
-    {"solo-s4", stream<SOLO, 4, SYNC_BOTH>, 1, 4},
-    {"solo", stream<SOLO, 5, SYNC_BOTH>, 1, 5},
-    {"solo-s6", stream<SOLO, 6, SYNC_BOTH>, 1, 6},
-    {"c2-nosync", stream<C2_NOSYNC, 5, SYNC_BOTH>, 2, 5},
-    {"c2-uni", stream<C2_UNI, 5, SYNC_BOTH>, 2, 5},
-    {"c2-uni-tail", stream<C2_UNI, 5, TAIL>, 2, 5},
-    {"c2-split", stream<C2_SPLIT, 5, SYNC_BOTH>, 2, 5},
-    {"c2-split-tail", stream<C2_SPLIT, 5, TAIL>, 2, 5},
-    {"c2-split-s6-tail", stream<C2_SPLIT, 6, TAIL>, 2, 6},
-    {"c2-rank0", stream<C2_RANK0, 5, SYNC_BOTH>, 2, 5},
+    {"solo-s4", stream<SOLO, 4, SYNC_BOTH>, 1, 4, 256},
+    {"solo", stream<SOLO, 5, SYNC_BOTH>, 1, 5, 256},
+    {"solo-s6", stream<SOLO, 6, SYNC_BOTH>, 1, 6, 256},
+    {"c2-nosync", stream<C2_NOSYNC, 5, SYNC_BOTH>, 2, 5, 256},
+    {"c2-uni", stream<C2_UNI, 5, SYNC_BOTH>, 2, 5, 256},
+    {"c2-uni-tail", stream<C2_UNI, 5, TAIL>, 2, 5, 256},
+    {"c2-split", stream<C2_SPLIT, 5, SYNC_BOTH>, 2, 5, 256},
+    {"c2-split-tail", stream<C2_SPLIT, 5, TAIL>, 2, 5, 256},
+    {"c2-split-s6-tail", stream<C2_SPLIT, 6, TAIL>, 2, 6, 256},
+    {"c2-rank0", stream<C2_RANK0, 5, SYNC_BOTH>, 2, 5, 256},
+    {"solo-p128", stream<SOLO, 5, SYNC_BOTH>, 1, 5, 128},
+    {"solo-p0", stream<SOLO, 5, SYNC_BOTH>, 1, 5, 0},
+    {"solo-s6-p0", stream<SOLO, 6, SYNC_BOTH>, 1, 6, 0},
 };
 enum { VARIANTS = sizeof variants / sizeof variants[0] };
 
-static void launch(const variant &v, const CUtensorMap *ta, const CUtensorMap *tb, const CUtensorMap *tbh,
+static void launch(const variant &v, const CUtensorMap *ta, const CUtensorMap (*tb)[3], const CUtensorMap *tbh,
                    int m_blocks, int n_blocks, int k_blocks, int delay)
 {
     cudaLaunchConfig_t cfg = {};
@@ -168,7 +178,7 @@ static void launch(const variant &v, const CUtensorMap *ta, const CUtensorMap *t
     cfg.numAttrs = 1;
     dgk_tensormap a, b, bh;
     memcpy(&a, ta, sizeof a);
-    memcpy(&b, tb, sizeof b);
+    memcpy(&b, &tb[0][v.b_promo == 256 ? 0 : v.b_promo == 128 ? 1 : 2], sizeof b);
     memcpy(&bh, tbh, sizeof bh);
     CK(cudaLaunchKernelEx(&cfg, v.fn, a, b, bh, m_blocks, k_blocks, delay));
 }
@@ -180,7 +190,9 @@ int main(int argc, char **argv)
     std::vector<int> delays;
     for (int i = 4; i < argc; ++i) delays.push_back(atoi(argv[i]));
     if (delays.empty()) delays = {0, 680};
-    if (M % (2 * BM) || N % BN || K % BK || K < 0) { fprintf(stderr, "M %% 256, N %% 144 and K %% 128 must be 0\n"); return 2; }
+    if (M % BM || N % BN || K % BK || K < 0) { fprintf(stderr, "M %% 128, N %% 144 and K %% 128 must be 0\n"); return 2; }
+    // VARIANTS=name,name: only those (the cluster ones need an even M / 128: CTAs 2p, 2p+1 share B)
+    const char *only = getenv("VARIANTS");
     const int m_blocks = M / BM, n_blocks = N / BN, k_blocks = K / BK;
     const int KA = K > BK ? K : BK;  // K = 0 times launch, barriers and the cluster syncs alone
     unsigned char *a, *b, *flush;
@@ -190,14 +202,16 @@ int main(int argc, char **argv)
     CK(cudaMalloc(&flush, flush_bytes));
     CK(cudaMemset(a, 1, (size_t)M * KA));
     CK(cudaMemset(b, 2, (size_t)N * KA));
-    const CUtensorMap ta = map_2d(a, M, KA, BM), tb = map_2d(b, N, KA, BN), tbh = map_2d(b, N, KA, BN / 2);
+    const CUtensorMap ta = map_2d(a, M, KA, BM), tbh = map_2d(b, N, KA, BN / 2);
+    const CUtensorMap tb[3] = {map_2d(b, N, KA, BN), map_2d(b, N, KA, BN, CU_TENSOR_MAP_L2_PROMOTION_L2_128B),
+                               map_2d(b, N, KA, BN, CU_TENSOR_MAP_L2_PROMOTION_NONE)};
     for (const variant &v : variants)
         CK(cudaFuncSetAttribute(v.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, smem_bytes(v.stages)));
     cudaDeviceProp prop;
     CK(cudaGetDeviceProperties(&prop, 0));
     printf("tma_stream  %s, %d SMs; M=%d N=%d K=%d, tile %dx%d, %d CTAs\n", prop.name,
            prop.multiProcessorCount, M, N, K, BM, BN, m_blocks * n_blocks);
-    {
+    if ((m_blocks * n_blocks) % 2 == 0) {
         cudaLaunchConfig_t cfg = {};
         cudaLaunchAttribute attr[1];
         cfg.gridDim = dim3(m_blocks * n_blocks);
@@ -212,8 +226,9 @@ int main(int argc, char **argv)
         CK(cudaOccupancyMaxActiveClusters(&clusters, (void *)variants[4].fn, &cfg));
         printf("co-resident 2-CTA clusters at %d bytes of shared memory: %d\n", smem_bytes(5), clusters);
     }
-    printf("%-16s %6s %10s %10s %12s   (us: median of 20, L2 flushed; warm: no flush; GB/s into shared memory)\n",
-           "mode", "delay", "flushed", "warm", "GB/s flushed");
+    printf("%-16s %6s %10s %10s %12s %12s   (us: median of 20, L2 flushed; warm: no flush; GB/s into shared memory;\n"
+           "    B GB/s: B's bytes once / the flushed time, its HBM rate when every CTA reads its own B)\n",
+           "mode", "delay", "flushed", "warm", "GB/s flushed", "B GB/s");
     cudaEvent_t e0, e1;
     CK(cudaEventCreate(&e0));
     CK(cudaEventCreate(&e1));
@@ -222,6 +237,12 @@ int main(int argc, char **argv)
     const int reps = getenv("REPS") ? atoi(getenv("REPS")) : 20, warmup = getenv("REPS") ? 0 : 3;
     for (int d : delays)
         for (const variant &v : variants) {
+            if (only && !strstr(("," + std::string(only) + ",").c_str(), ("," + std::string(v.name) + ",").c_str()))
+                continue;
+            if (v.cluster > 1 && m_blocks % 2) {
+                fprintf(stderr, "%s: a cluster variant needs an even number of M blocks\n", v.name);
+                return 2;
+            }
             float med[2];
             for (int warm = 0; warm < 2; ++warm) {
                 std::vector<float> t;
@@ -238,7 +259,8 @@ int main(int argc, char **argv)
                 std::sort(t.begin(), t.end());
                 med[warm] = t[t.size() / 2];
             }
-            printf("%-16s %6d %10.2f %10.2f %12.0f\n", v.name, d, med[0], med[1], bytes / med[0] / 1e3);
+            printf("%-16s %6d %10.2f %10.2f %12.0f %12.0f\n", v.name, d, med[0], med[1], bytes / med[0] / 1e3,
+                   (double)N * K / med[0] / 1e3);
         }
     CK(cudaDeviceSynchronize());
     return 0;
