@@ -29,7 +29,7 @@ typedef struct opts {
     const char *output;   /* -o */
     const char *ptx;      /* --ptx */
     int stats;            /* --stats */
-    const char *kernel;   /* --kernel: emit/build only this one */
+    const char *kernel;   /* --kernel: emit/build/--dump-plan only this one */
 } opts;
 
 /* ---------------------------------------------------------------- options */
@@ -172,21 +172,27 @@ static dgkc_unit *open_unit(const opts *o, int *status)
 
 /* ---------------------------------------------------------------- subcommands */
 
+/* The index of --kernel NAME in the lowered unit, in *i; reports a name the file lacks. */
+static int find_kernel(const opts *o, dgkc_unit *u, int *i)
+{
+    int rc = dgkc_lower(u);
+    if (rc != DGKC_OK)
+        return rc;
+    *i = dgkc_kernel_index(u, o->kernel);
+    if (*i < 0) {
+        fprintf(stderr, "dgkc: error: %s has no kernel named '%s'\n", o->file, o->kernel);
+        return DGKC_EUSER;
+    }
+    return DGKC_OK;
+}
+
 /* --dump-plan of --kernel NAME only (a plan error of another kernel in the file is not
  * this one's); every kernel without --kernel. */
 static int dump_plan(const opts *o, dgkc_unit *u)
 {
-    if (!o->kernel)
-        return dgkc_dump_plan(u, o->arch, -1, stdout);
-    int rc = dgkc_lower(u);
-    if (rc != DGKC_OK)
-        return rc;
-    int i = dgkc_kernel_index(u, o->kernel);
-    if (i < 0) {
-        fprintf(stderr, "dgkc: error: %s has no kernel named '%s'\n", o->file, o->kernel);
-        return DGKC_EUSER;
-    }
-    return dgkc_dump_plan(u, o->arch, i, stdout);
+    int i = -1;
+    int rc = o->kernel ? find_kernel(o, u, &i) : DGKC_OK;
+    return rc != DGKC_OK ? rc : dgkc_dump_plan(u, o->arch, i, stdout);
 }
 
 /* The dumps asked for; 0 if all of them succeeded. */
@@ -249,14 +255,10 @@ static int emit_selected(const opts *o, dgkc_unit *u, const char **src, size_t *
         *first = dgkc_kernel_name(u, 0);
         return rc;
     }
-    int rc = dgkc_lower(u);
+    int i;
+    int rc = find_kernel(o, u, &i);
     if (rc != DGKC_OK)
         return rc;
-    int i = dgkc_kernel_index(u, o->kernel);
-    if (i < 0) {
-        fprintf(stderr, "dgkc: error: %s has no kernel named '%s'\n", o->file, o->kernel);
-        return DGKC_EUSER;
-    }
     *first = o->kernel;
     return dgkc_emit_kernel(u, o->arch, i, src, len);
 }

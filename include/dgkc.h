@@ -75,8 +75,8 @@ int dgkc_check_launch(const dgkc_unit *u, int kernel, const int *ranks, const in
                       char *msg, size_t size);
 
 /* --dump-ir / --dump-plan: run the stage and print its result to `out`. dgkc_dump_plan
- * plans and prints kernel `kernel` only (source order), or every kernel when it is -1;
- * DGKC_EARG for an index past the kernels. */
+ * plans and prints kernel `kernel` only (source order), or every kernel when it is
+ * negative; DGKC_EARG for an index past the kernels. */
 int dgkc_dump_ir(dgkc_unit *u, FILE *out);
 int dgkc_dump_plan(dgkc_unit *u, const char *arch, int kernel, FILE *out);
 

@@ -144,6 +144,11 @@ gpu-harness-emu-check: $(GH_EMU_DIR)/dgk-gemm-check $(GH_EMU_DIR)/dgk-bench
 	@grep -q 'emu-cpu-fp8-wgrad.*vs cublaslt-fp8-wgrad' $(GH_EMU_DIR)/bench-wgrad.log || \
 	  { cat $(GH_EMU_DIR)/bench-wgrad.log; echo "dgk-bench has no weight-gradient section"; exit 1; }
 	@tail -2 $(GH_EMU_DIR)/bench-wgrad.log
+	@# --kernel-time needs CUPTI: the CPU build says so and fails, it does not time without it
+	@if $(GH_EMU_DIR)/dgk-bench --shapes tiny --dtype bf16 --runner emu-cpu-bf16 --kernel-time \
+	  > $(GH_EMU_DIR)/bench-ktime.log 2>&1; then echo "--kernel-time did not fail on the CPU build"; exit 1; fi
+	@grep -q 'kernel time needs CUPTI and a GPU' $(GH_EMU_DIR)/bench-ktime.log || \
+	  { cat $(GH_EMU_DIR)/bench-ktime.log; exit 1; }
 	@# interleaved timing: a runner failing mid-run (its 4th call) is reported for that shape
 	@# only, and the runner timed beside it keeps every shape's numbers
 	$(GH_EMU_DIR)/dgk-bench --shapes tiny --dtype bf16 --runner emu-cpu-bf16,emu-fault-fails-once --no-verify \

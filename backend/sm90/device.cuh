@@ -181,6 +181,14 @@ DGK_DEV void dgk_cluster_arrive(void)
     asm volatile("barrier.cluster.arrive.release.aligned;" ::: "memory");
 }
 
+/* The arrive alone, relaxed: for a start-up sync whose barrier inits were already released
+ * to the cluster by fence.mbarrier_init (the CUTLASS way; measured by
+ * tests/gpu/probes/tma_stream.cu's -tail variants). */
+DGK_DEV void dgk_cluster_arrive_relaxed(void)
+{
+    asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
+}
+
 DGK_DEV void dgk_cluster_wait(void)
 {
     asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");

@@ -70,28 +70,40 @@ static int run_once(const gg_runner *r, const gg_problem *p, const gg_buffers *b
     return GH_OK;
 }
 
-/* harness_time.c's method on a grouped runner. */
-static int time_runner(gh_timer *t, const gg_runner *r, const gg_problem *p, const gg_buffers *b,
-                       cudaStream_t s, gh_timing *out)
+/* The timed runs of time_runner: L2 flush, events around the call, and with kernel time
+ * each run tagged i + 1 for CUPTI. */
+static int timed_runs(gh_timer *t, const gg_runner *r, const gg_problem *p, const gg_buffers *b, cudaStream_t s)
 {
-    double us[1024];
-    int reps = t->reps < 1024 ? t->reps : 1024;
-    for (int i = 0; i < t->warmup; i++)
-        GH_TRY(run_once(r, p, b, s));
-    if (t->kernel_time)
-        GH_TRY(gh_ktime_begin());
-    for (int i = 0; i < reps; i++) {
+    for (int i = 0; i < t->reps; i++) {
         GH_CUDA(cudaMemsetAsync(t->flush, i & 0xff, t->flush_bytes, s));
         GH_CUDA(cudaEventRecord(t->ev[2 * i], s));
         if (t->kernel_time)
             GH_TRY(gh_ktime_push((uint64_t)i + 1));
         int rc = run_once(r, p, b, s);
-        if (t->kernel_time)
-            GH_TRY(gh_ktime_pop());
+        if (t->kernel_time && gh_ktime_pop() != GH_OK && rc == GH_OK)
+            return GH_ERROR;
         GH_TRY(rc);
         GH_CUDA(cudaEventRecord(t->ev[2 * i + 1], s));
     }
     GH_CUDA(cudaStreamSynchronize(s));
+    return GH_OK;
+}
+
+/* harness_time.c's method on a grouped runner (start() keeps --reps within the 1024 runs
+ * the timer's events and kernel-time arrays hold). */
+static int time_runner(gh_timer *t, const gg_runner *r, const gg_problem *p, const gg_buffers *b,
+                       cudaStream_t s, gh_timing *out)
+{
+    double us[1024];
+    const int reps = t->reps;
+    for (int i = 0; i < t->warmup; i++)
+        GH_TRY(run_once(r, p, b, s));
+    if (t->kernel_time)
+        GH_TRY(gh_ktime_begin());
+    int rc = timed_runs(t, r, p, b, s);
+    if (t->kernel_time && rc != GH_OK)
+        gh_ktime_abort(); /* nothing of a failed timing reaches the next point's */
+    GH_TRY(rc);
     if (t->kernel_time)
         GH_TRY(gh_ktime_end(t->kus, t->kcount, reps));
     for (int i = 0; i < reps; i++) {

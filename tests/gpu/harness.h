@@ -378,7 +378,8 @@ int gh_timer_kernel_median(gh_timer *t, int n, int j, const char *name, gh_timin
 /* --- kernel time (harness_ktime.c): CUPTI activity records, per tagged run ----------- */
 int gh_ktime_open(void);     /* dlopen libcupti, register buffers */
 int gh_ktime_enabled(void);
-int gh_ktime_begin(void);    /* start recording kernels and launch tags */
+int gh_ktime_begin(void);    /* start recording kernels and launch tags (drops leftovers) */
+void gh_ktime_abort(void);   /* stop recording after a failed timing, keeping nothing */
 int gh_ktime_push(uint64_t tag); /* launches until the pop belong to run `tag` (1..ntags) */
 int gh_ktime_pop(void);
 /* Stops recording; us[t - 1] = summed kernel time (us) of run t, kernels[t - 1] = its

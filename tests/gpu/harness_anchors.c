@@ -1,7 +1,9 @@
 /* harness_anchors.c - DeepGEMM's dense numbers from shared/DESIGN.md ("Performance
  * anchors": NVIDIA H100 80GB HBM3, 2026-11-25, L2 flushed, the profiler's kernel time),
  * for dgk-bench to set kernel time beside. They were taken in another run: a ratio to
- * them says where we stand, the ratio to cuBLASLt in the same run says it better. */
+ * them says where we stand, the ratio to cuBLASLt in the same run says it better.
+ * FP8 1x2112x7168 is left out: the table rounds it to 2 TFLOPS, anywhere in 1.5-2.5, which
+ * is no bar to measure against (with it the FP8 geometric mean read 1.039, without 1.014). */
 #include "harness.h"
 
 typedef struct anchor {
@@ -10,7 +12,7 @@ typedef struct anchor {
 } anchor;
 
 static const anchor anchors[] = {
-    {1, 2112, 7168, 2, 0},         {64, 2112, 7168, 180, 98},      {64, 576, 7168, 56, 42},
+    {64, 2112, 7168, 180, 98},     {64, 576, 7168, 56, 42},
     {64, 7168, 16384, 284, 160},   {128, 24576, 1536, 435, 254},   {128, 7168, 16384, 551, 324},
     {4096, 2112, 7168, 1283, 759}, {4096, 576, 7168, 1006, 660},   {4096, 24576, 1536, 1296, 754},
     {4096, 32768, 512, 1014, 638}, {4096, 7168, 16384, 1467, 804}, {4096, 4096, 7168, 1432, 803},

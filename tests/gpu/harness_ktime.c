@@ -28,6 +28,7 @@ int gh_ktime_begin(void) { return GH_ERROR; }
 int gh_ktime_push(uint64_t tag) { (void)tag; return GH_ERROR; }
 int gh_ktime_pop(void) { return GH_ERROR; }
 int gh_ktime_end(double *us, int *kernels, int ntags) { (void)us, (void)kernels, (void)ntags; return GH_ERROR; }
+void gh_ktime_abort(void) {}
 const char *gh_ktime_seen(void) { return ""; }
 #else
 #include <cupti_activity.h>
@@ -64,6 +65,7 @@ static struct {
     pair *kernels, *tags;
     int nkernels, ntags, cap_kernels, cap_tags;
     int overflow;  /* more records than the arrays hold: the collection fails */
+    int starved;   /* a buffer CUPTI asked for could not be allocated: records were dropped */
     char seen[64]; /* what the last timing recorded, for error messages */
 } rec;
 
@@ -74,6 +76,7 @@ static void CUPTIAPI buffer_requested(uint8_t **buffer, size_t *size, size_t *ma
     *buffer = aligned_alloc(8, BUFFER_BYTES);
     *size = *buffer ? BUFFER_BYTES : 0;
     *max_records = 0;
+    rec.starved |= *buffer == NULL;
 }
 
 static void add(pair *to, int *n, int cap, uint32_t corr, uint64_t value)
@@ -115,7 +118,7 @@ static void *open_cupti(char *tried, size_t size)
 {
     const char *home = getenv("CUDA_HOME") ? getenv("CUDA_HOME") : "/usr/local/cuda";
     const char *dirs[] = {"", "/lib64/", "/lib/", "/extras/CUPTI/lib64/"};
-    const char *names[] = {"libcupti.so", "libcupti.so.13"};
+    const char *names[] = {"libcupti.so.13", "libcupti.so"}; /* the major built against first */
     size_t used = 0;
     tried[0] = '\0';
     for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++)
@@ -129,6 +132,18 @@ static void *open_cupti(char *tried, size_t size)
                 used += (size_t)snprintf(tried + used, size - used, "%s%s", used ? ", " : "", path);
         }
     return NULL;
+}
+
+/* Undoes a half-done gh_ktime_open, so a later call starts over. */
+static int close_cupti(void)
+{
+    if (cu.lib)
+        dlclose(cu.lib);
+    free(rec.kernels);
+    free(rec.tags);
+    memset(&cu, 0, sizeof cu);
+    memset(&rec, 0, sizeof rec);
+    return GH_ERROR;
 }
 
 int gh_ktime_open(void)
@@ -150,19 +165,21 @@ int gh_ktime_open(void)
     cu.pop = (pop_fn)dlsym(cu.lib, "cuptiActivityPopExternalCorrelationId");
     if (!cu.reg || !cu.enable || !cu.disable || !cu.next || !cu.flush || !cu.push || !cu.pop) {
         gh_set_error("kernel time: libcupti lacks an activity API function (%s)", dlerror());
-        dlclose(cu.lib);
-        memset(&cu, 0, sizeof cu);
-        return GH_ERROR;
+        return close_cupti();
     }
     rec.cap_kernels = rec.cap_tags = MAX_RECORDS;
     rec.kernels = malloc(sizeof(pair) * MAX_RECORDS);
     rec.tags = malloc(sizeof(pair) * MAX_RECORDS);
     if (!rec.kernels || !rec.tags) {
         gh_set_error("kernel time: out of host memory");
-        return GH_ERROR;
+        return close_cupti();
     }
     CUptiResult r = cu.reg(buffer_requested, buffer_completed);
-    return r == CUPTI_SUCCESS ? GH_OK : fail("cuptiActivityRegisterCallbacks", r);
+    if (r != CUPTI_SUCCESS) {
+        fail("cuptiActivityRegisterCallbacks", r);
+        return close_cupti();
+    }
+    return GH_OK;
 }
 
 int gh_ktime_enabled(void)
@@ -175,15 +192,37 @@ static const CUpti_ActivityKind recorded[] = {CUPTI_ACTIVITY_KIND_CONCURRENT_KER
                                               CUPTI_ACTIVITY_KIND_DRIVER, CUPTI_ACTIVITY_KIND_RUNTIME};
 enum { RECORDED = sizeof recorded / sizeof recorded[0] };
 
+/* Stops recording and delivers what CUPTI still holds (into rec); the first failure. */
+static CUptiResult stop(void)
+{
+    CUptiResult r = cu.flush(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
+    for (int i = 0; i < RECORDED; i++) {
+        CUptiResult d = cu.disable(recorded[i]);
+        r = r == CUPTI_SUCCESS ? d : r;
+    }
+    return r;
+}
+
+/* Tags restart at 1 in every timing, so records a failed timing left behind are flushed
+ * and dropped here rather than counted toward the next one. */
 int gh_ktime_begin(void)
 {
-    rec.nkernels = rec.ntags = rec.overflow = 0;
+    stop();
+    rec.nkernels = rec.ntags = rec.overflow = rec.starved = 0;
     for (int i = 0; i < RECORDED; i++) {
         CUptiResult r = cu.enable(recorded[i]);
-        if (r != CUPTI_SUCCESS)
+        if (r != CUPTI_SUCCESS) {
+            stop();
             return fail("cuptiActivityEnable", r);
+        }
     }
     return GH_OK;
+}
+
+void gh_ktime_abort(void)
+{
+    stop();
+    rec.nkernels = rec.ntags = 0;
 }
 
 int gh_ktime_push(uint64_t tag)
@@ -210,17 +249,13 @@ static uint64_t tag_of(uint32_t corr)
 
 int gh_ktime_end(double *us, int *kernels, int ntags)
 {
-    CUptiResult r = cu.flush(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED), off = CUPTI_SUCCESS;
-    for (int i = 0; i < RECORDED; i++) {
-        CUptiResult d = cu.disable(recorded[i]);
-        off = off == CUPTI_SUCCESS ? d : off;
-    }
+    CUptiResult r = stop();
     if (r != CUPTI_SUCCESS)
-        return fail("cuptiActivityFlushAll", r);
-    if (off != CUPTI_SUCCESS)
-        return fail("cuptiActivityDisable", off);
-    if (rec.overflow) {
-        gh_set_error("kernel time: more than %d records in one timing", MAX_RECORDS);
+        return fail("cuptiActivityFlushAll / cuptiActivityDisable", r);
+    if (rec.overflow || rec.starved) {
+        gh_set_error(rec.overflow ? "kernel time: more than %d records in one timing"
+                                  : "kernel time: out of host memory for CUPTI's buffers (records dropped)",
+                     MAX_RECORDS);
         return GH_ERROR;
     }
     for (int t = 0; t < ntags; t++)

@@ -162,10 +162,33 @@ static void run_kept(const gh_runner *r, const gh_problem *p, const gh_buffers *
     out->rc = tag ? gh_ktime_push(tag) : GH_OK;
     if (out->rc == GH_OK)
         out->rc = run_once(r, p, b, s);
-    if (tag && gh_ktime_pop() != GH_OK && out->rc == GH_OK)
-        out->rc = GH_ERROR;
-    if (out->rc != GH_OK)
+    if (out->rc != GH_OK) /* the runner's own reason, before a pop could overwrite it */
         snprintf(out->why, sizeof out->why, "%s", gh_error());
+    if (tag && gh_ktime_pop() != GH_OK && out->rc == GH_OK) {
+        out->rc = GH_ERROR;
+        snprintf(out->why, sizeof out->why, "%s", gh_error());
+    }
+}
+
+/* The timed rounds: round i starts with runner i mod n, so no runner always follows the
+ * same one (the clock a run gets depends on the power the runs before it drew); a runner
+ * that fails while timed drops out and the others keep their runs. */
+static int timed_rounds(gh_timer *t, int n, const gh_runner *const *r, const gh_problem *p, const gh_buffers *b,
+                        cudaStream_t s, gh_timing *out, int live)
+{
+    for (int i = 0; i < t->reps && live; i++)
+        for (int jj = 0; jj < n; jj++) {
+            const int j = (i + jj) % n;
+            if (out[j].rc != GH_OK)
+                continue;
+            GH_CUDA(cudaMemsetAsync(t->flush, i & 0xff, t->flush_bytes, s));
+            GH_CUDA(cudaEventRecord(t->ev[2 * (i * n + j)], s));
+            run_kept(r[j], &p[j], &b[j], s, &out[j], t->kernel_time ? (uint64_t)(i * n + j + 1) : 0);
+            GH_CUDA(cudaEventRecord(t->ev[2 * (i * n + j) + 1], s));
+            live -= out[j].rc != GH_OK;
+        }
+    GH_CUDA(cudaStreamSynchronize(s));
+    return GH_OK;
 }
 
 int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_problem *p, const gh_buffers *b,
@@ -182,23 +205,12 @@ int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_prob
             run_kept(r[j], &p[j], &b[j], s, &out[j], 0);
         live += out[j].rc == GH_OK;
     }
-    /* round i starts with runner i mod n, so no runner always follows the same one (the
-     * clock a run gets depends on the power the runs before it drew); a runner that
-     * fails while timed drops out and the others keep their runs */
     if (t->kernel_time)
         GH_TRY(gh_ktime_begin());
-    for (int i = 0; i < t->reps && live; i++)
-        for (int jj = 0; jj < n; jj++) {
-            const int j = (i + jj) % n;
-            if (out[j].rc != GH_OK)
-                continue;
-            GH_CUDA(cudaMemsetAsync(t->flush, i & 0xff, t->flush_bytes, s));
-            GH_CUDA(cudaEventRecord(t->ev[2 * (i * n + j)], s));
-            run_kept(r[j], &p[j], &b[j], s, &out[j], t->kernel_time ? (uint64_t)(i * n + j + 1) : 0);
-            GH_CUDA(cudaEventRecord(t->ev[2 * (i * n + j) + 1], s));
-            live -= out[j].rc != GH_OK;
-        }
-    GH_CUDA(cudaStreamSynchronize(s));
+    int rc = timed_rounds(t, n, r, p, b, s, out, live);
+    if (t->kernel_time && rc != GH_OK)
+        gh_ktime_abort(); /* nothing of a failed timing reaches the next one */
+    GH_TRY(rc);
     if (t->kernel_time)
         GH_TRY(gh_ktime_end(t->kus, t->kcount, t->reps * n));
     trace_open(t);

@@ -66,8 +66,8 @@ stream(const __grid_constant__ dgk_tensormap tma_a, const __grid_constant__ dgk_
         dgk_fence_mbar_init();
     }
     if (SYNC && END == TAIL) {
-        asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
-        asm volatile("barrier.cluster.wait.aligned;" ::: "memory");
+        dgk_cluster_arrive_relaxed();
+        dgk_cluster_wait();
     } else if (SYNC)
         dgk_cluster_sync();
     else
@@ -223,18 +223,19 @@ int main(int argc, char **argv)
         cfg.attrs = attr;
         cfg.numAttrs = 1;
         int clusters = 0;
-        CK(cudaOccupancyMaxActiveClusters(&clusters, (void *)variants[4].fn, &cfg));
+        CK(cudaOccupancyMaxActiveClusters(&clusters, (void *)stream<C2_UNI, 5, SYNC_BOTH>, &cfg));
         printf("co-resident 2-CTA clusters at %d bytes of shared memory: %d\n", smem_bytes(5), clusters);
     }
-    printf("%-16s %6s %10s %10s %12s %12s   (us: median of 20, L2 flushed; warm: no flush; GB/s into shared memory;\n"
+    // REPS=n: n timed runs and no warm-up (for ncu, which replays each launch itself)
+    const int reps = getenv("REPS") ? atoi(getenv("REPS")) : 20, warmup = getenv("REPS") ? 0 : 3;
+    if (reps < 1) { fprintf(stderr, "REPS must be at least 1\n"); return 2; }
+    printf("%-16s %6s %10s %10s %12s %12s   (us: median of %d, L2 flushed; warm: no flush; GB/s into shared memory;\n"
            "    B GB/s: B's bytes once / the flushed time, its HBM rate when every CTA reads its own B)\n",
-           "mode", "delay", "flushed", "warm", "GB/s flushed", "B GB/s");
+           "mode", "delay", "flushed", "warm", "GB/s flushed", "B GB/s", reps);
     cudaEvent_t e0, e1;
     CK(cudaEventCreate(&e0));
     CK(cudaEventCreate(&e1));
     const double bytes = (double)m_blocks * n_blocks * k_blocks * STAGE_TX;
-    // REPS=n: n timed runs and no warm-up (for ncu, which replays each launch itself)
-    const int reps = getenv("REPS") ? atoi(getenv("REPS")) : 20, warmup = getenv("REPS") ? 0 : 3;
     for (int d : delays)
         for (const variant &v : variants) {
             if (only && !strstr(("," + std::string(only) + ",").c_str(), ("," + std::string(v.name) + ",").c_str()))
