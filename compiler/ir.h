@@ -118,6 +118,7 @@ typedef struct dgk_ir_kernel {
     int sched_tensor;        /* the group_ids / group_offsets / masked tensor, -1 if none */
     int sched_offsets;       /* sched_tensor was given as group_offsets */
     int sched_split;         /* split_k S: K slices per output tile; 0 = not given */
+    int sched_skip_idle;     /* skip_idle 1 (masked): idle consumer warpgroups skip their math */
     dgk_loc sched_split_loc; /* the split_k modifier (the schedule when not given) */
     /* pipeline */
     int has_pipeline;

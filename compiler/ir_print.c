@@ -86,6 +86,8 @@ static void print_kernel(const dgk_ir_kernel *k, FILE *out)
         fprintf(out, " swizzle %d", k->sched_swizzle);
     if (k->sched_split)
         fprintf(out, " split_k %d", k->sched_split);
+    if (k->sched_skip_idle)
+        fprintf(out, " skip_idle %d", k->sched_skip_idle);
     if (k->has_pipeline)
         fprintf(out, "  pipeline %%%d .. %%%d stages %d", k->pipe_lo, k->pipe_hi, k->pipe_stages);
     fputc('\n', out);

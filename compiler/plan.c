@@ -122,6 +122,7 @@ static void plan_schedule(planner *pl)
     p->sched.loc = k->sched_loc;
     p->cluster_m = k->sched_cluster > 1 ? k->sched_cluster : 1;
     p->cluster_n = k->sched_cluster_n > 1 ? k->sched_cluster_n : 1;
+    p->sched.skip_idle = k->sched_skip_idle;
     p->b.multicast = p->cluster_m > 1;
     p->a.multicast = p->cluster_n > 1;
 }

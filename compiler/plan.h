@@ -254,6 +254,10 @@ typedef struct dgk_plan_sched {
      * when that row is >= T[g + 1]; rows from T[g + 1] to the next aligned start, and rows
      * past T[G], are padding (the partial block's store stops at T[g + 1]). */
     int offsets;
+    /* (added after v1) M_GROUPED_MASKED with `skip_idle 1`: a consumer warpgroup whose
+     * rows all lie past the group's valid rows waits for and releases each stage without
+     * mma, promotion or store, and meets the others at the tile's end (named barrier). */
+    int skip_idle;
 } dgk_plan_sched;
 
 /* (added after v1) split-K, `split_k S` on a persistent schedule. Each output block's K

@@ -79,6 +79,8 @@ static void print_groups(const dgk_plan *p, FILE *out)
     if (p->epi.out_guard_rows)
         fprintf(out, "  padding rows kept: partial blocks stored row by row via %s, %s\n", p->args[p->epi.out_ptr_arg].name,
                 p->args[p->epi.out_stride_arg].name);
+    if (p->sched.skip_idle)
+        fprintf(out, "  skip_idle: a consumer warpgroup with no valid row in its tile skips its mma and store\n");
 }
 
 void dgk_plan_print(const dgk_plan *p, FILE *out)

@@ -135,7 +135,8 @@ typedef struct dgk_sema_param {
     X(GROUP_IDS, "group_ids")                                         \
     X(GROUP_OFFSETS, "group_offsets")                                 \
     X(MASKED, "masked")                                               \
-    X(SPLIT_K, "split_k")
+    X(SPLIT_K, "split_k")                                             \
+    X(SKIP_IDLE, "skip_idle")
 
 typedef enum dgk_sched_mod_kind {
 #define X(id, s) DGK_SMOD_##id,

@@ -22,7 +22,8 @@ static const struct kind_rule {
     [DGK_SCHED_PERSISTENT] = {1, 3, TUNING | M(SPLIT_K), 0, 0, "one tile index per extent"},
     [DGK_SCHED_M_GROUPED_CONTIGUOUS] = {2, 2, TUNING | M(GROUP_IDS) | M(GROUP_OFFSETS), M(GROUP_IDS) | M(GROUP_OFFSETS),
                                         3, "(i, j, g): row block, column block, group"},
-    [DGK_SCHED_M_GROUPED_MASKED] = {3, 3, TUNING | M(MASKED), M(MASKED), 3, "(g, i, j): group, row block, column block"},
+    [DGK_SCHED_M_GROUPED_MASKED] = {3, 3, TUNING | M(MASKED) | M(SKIP_IDLE), M(MASKED), 3,
+                                    "(g, i, j): group, row block, column block"},
     [DGK_SCHED_K_GROUPED] = {3, 3, TUNING | M(GROUP_OFFSETS), M(GROUP_OFFSETS), 3,
                              "(g, i, j): group, row block, column block"},
 };
@@ -39,6 +40,8 @@ static const struct mod_rule {
     [DGK_SMOD_GROUP_OFFSETS] = {1, 0, 0, "i32 cumulative offsets, G + 1 of them"},
     [DGK_SMOD_MASKED] = {1, 0, 0, "i32 valid row count per group"},
     [DGK_SMOD_SPLIT_K] = {0, 1, 16, "the number of K slices per output tile"},
+    [DGK_SMOD_SKIP_IDLE] = {0, 0, 1, "whether a consumer warpgroup whose rows all lie past the group's valid rows skips "
+                                     "its mma and store, 0 or 1"},
 };
 
 static const char *const kind_names[] = {

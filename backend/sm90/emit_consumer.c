@@ -144,11 +144,59 @@ static void emit_consumer_setup(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_u32 phase = 0;");
 }
 
+/* Masked schedules with `skip_idle 1`: a tile's last valid row may lie in its first
+ * warpgroup's rows, and then the other warpgroups' mma (and store) would only compute rows
+ * past masked_m. They skip it (DeepGEMM's masked kernel does the same), but still wait for
+ * every stage and release it, so the pipeline's barrier phases stay in step with the other
+ * consumers. At 32 groups of 192 rows (two 128-row blocks, the second about half valid)
+ * the kernel was bound by that wgmma work (ncu: 80% SM throughput); at 20 rows per group
+ * that work costs clock in a memory-bound kernel (tests/gpu/results/2026-11-26-H100-masked-stream/).
+ * Such a tile ends with a barrier of all consumers: left alone, the skipping warpgroup
+ * ran up to STAGES blocks ahead into the next tile and from then on waited for each stage
+ * as it landed. Even with the barrier the code cost 2-9% at 6 groups of 1024 rows, where
+ * few tiles skip (tests/gpu/results/2026-11-26-H100-masked-skip/), so it is a modifier
+ * the stock entry point sets only when the expected rows leave a warpgroup idle. */
+enum { MASKED_SKIP_BARRIER = 3 }; /* named barrier ids 1 .. CONSUMERS are the epilogues' */
+
+static void emit_masked_skip(dgk_sm90_ctx *e)
+{
+    if (e->p->sched.kind != DGK_SCHED_M_GROUPED_MASKED || !e->p->sched.skip_idle)
+        return;
+    if (e->p->consumer_wgs < 2) {
+        dgk_sm90_line(e, "(void)rows_left;  // one consumer: it always holds a valid row");
+        return;
+    }
+    dgk_sm90_line(e, "// every row of this warpgroup lies past the group's valid rows: no mma and no store, but");
+    dgk_sm90_line(e, "// wait for and release every stage as the other consumers do, and meet them at the tile's end");
+    dgk_sm90_open(e, "if (consumer * WG_ROWS >= rows_left)");
+    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
+    dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
+    dgk_sm90_line(e, "release_stage(&empty_bar[stage], lane);");
+    dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "dgk_named_barrier_sync(%d, 128 * CONSUMERS);", MASKED_SKIP_BARRIER);
+    dgk_sm90_line(e, "continue;");
+    dgk_sm90_close(e, NULL);
+}
+
+/* The other side of emit_masked_skip's barrier: the warpgroups that computed a tile in
+ * which the last one skipped meet it after their store. */
+static void emit_masked_skip_join(dgk_sm90_ctx *e)
+{
+    if (e->p->sched.kind != DGK_SCHED_M_GROUPED_MASKED || !e->p->sched.skip_idle || e->p->consumer_wgs < 2)
+        return;
+    dgk_sm90_line(e, "// the last warpgroup skipped this tile: meet it, so it does not run ahead into the next");
+    dgk_sm90_line(e, "if (rows_left <= (CONSUMERS - 1) * WG_ROWS) dgk_named_barrier_sync(%d, 128 * CONSUMERS);",
+                  MASKED_SKIP_BARRIER);
+}
+
 void dgk_sm90_emit_consumer(dgk_sm90_ctx *e)
 {
     int fp8 = e->p->fp8.enabled;
     emit_consumer_setup(e);
     dgk_sm90_emit_tile_loop_open(e);
+    emit_masked_skip(e);
     if (dgk_sm90_split(e->p) && !fp8)
         dgk_sm90_line(e, "(void)k_first;  // the 16-bit mainloop counts its blocks from 0");
     if (fp8)
@@ -157,6 +205,7 @@ void dgk_sm90_emit_consumer(dgk_sm90_ctx *e)
         emit_kloop_16bit(e);
     dgk_sm90_emit_split_reduce(e);
     dgk_sm90_emit_epilogue(e);
+    emit_masked_skip_join(e);
     dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "// the last TMA store has read its staging before the CTA's shared memory goes away");
     dgk_sm90_line(e, "if (threadIdx.x %% 128 == 0) dgk_tma_store_wait<0>();");

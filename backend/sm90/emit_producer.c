@@ -120,6 +120,8 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "int stage = 0;");
     dgk_sm90_line(e, "dgk_u32 phase = 0;");
     dgk_sm90_emit_tile_loop_open(e);
+    if (e->p->sched.kind == DGK_SCHED_M_GROUPED_MASKED && e->p->sched.skip_idle)
+        dgk_sm90_line(e, "(void)rows_left;  // the producer loads whole tiles");
     dgk_sm90_emit_sb_producer_tile(e);
     if (e->p->fp8.enabled)
         dgk_sm90_line(e, "#pragma unroll 1");

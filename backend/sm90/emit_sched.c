@@ -6,8 +6,9 @@
  * are walked in groups of GROUP along one axis, the grouped axis varying fastest, so
  * CTAs running at the same time share operand tiles in L2. The grouped schedules
  * (clusters of 1) add the tile's group: contiguous reads it per tile from the group ids
- * and skips padding; masked numbers only the tiles with valid rows; k-grouped numbers the
- * tiles group after group and gives each tile its group's K blocks. */
+ * and skips padding; masked numbers only the tiles with valid rows (and, with `skip_idle`,
+ * tells how many of the tile's rows are valid); k-grouped numbers the tiles group after
+ * group and gives each tile its group's K blocks. */
 #include <stdio.h>
 
 #include "emit_internal.h"
@@ -138,9 +139,15 @@ static void emit_masked_sched(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// where a CTA's walk over the groups has got to");
     dgk_sm90_line(e, "struct group_cursor { int group, first; };");
-    dgk_sm90_line(e, "// the blocks and group of valid tile `tile` (tiles only increase); false past the last one");
+    int skip = e->p->sched.skip_idle;
+    if (skip) {
+        dgk_sm90_line(e, "// the blocks and group of valid tile `tile` (tiles only increase), and the group's valid rows from");
+        dgk_sm90_line(e, "// the block's first row on (> 0); false past the last one");
+    } else
+        dgk_sm90_line(e, "// the blocks and group of valid tile `tile` (tiles only increase); false past the last one");
     dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, int G, const int "
-                     "*__restrict__ masked_m, group_cursor &cur, int &m_block, int &n_block, int &group)");
+                     "*__restrict__ masked_m, group_cursor &cur, int &m_block, int &n_block, int &group%s)",
+                  skip ? ", int &rows_left" : "");
     dgk_sm90_line(e, "const int n_units = (N + BN - 1) / BN;");
     dgk_sm90_open(e, "for (; cur.group < G; ++cur.group)");
     dgk_sm90_line(e, "const int rows = min(max(__ldg(masked_m + cur.group), 0), M);");
@@ -149,6 +156,8 @@ static void emit_masked_sched(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "const int t = tile - cur.first;");
     emit_group_order(e);
     dgk_sm90_line(e, "group = cur.group;");
+    if (skip)
+        dgk_sm90_line(e, "rows_left = rows - m_block * BM;");
     dgk_sm90_line(e, "return true;");
     dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "cur.first += m_units * n_units;");
@@ -239,9 +248,10 @@ static void emit_masked_loop_open(dgk_sm90_ctx *e, const char *m, const char *n)
     dgk_sm90_line(e, "group_cursor cursor = {0, 0};");
     dgk_sm90_line(e, "#pragma unroll 1");
     dgk_sm90_open(e, "for (int tile = blockIdx.x;; tile += gridDim.x)");
-    dgk_sm90_line(e, "int m_block, n_block, group;");
-    dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, cursor, m_block, n_block, group))", m, n,
-                  dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb), p->args[p->sched.group_arg].name);
+    const char *rows_left = p->sched.skip_idle ? ", rows_left" : "";
+    dgk_sm90_line(e, "int m_block, n_block, group%s;", rows_left);
+    dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, cursor, m_block, n_block, group%s))", m, n,
+                  dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb), p->args[p->sched.group_arg].name, rows_left);
     dgk_sm90_line(e, "    break;  // past the last tile with valid rows");
 }
 

@@ -53,14 +53,18 @@ static const grouped_form grouped[] = {
     {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_masked", 1, 1, 0},
 };
 
+/* The masked ones (bm 0) also with skip_idle (-D SKIP=1), which stdlib/grouped.c sets for
+ * groups of few expected rows. */
 static void print_grouped(const grouped_form *f)
 {
     gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
-    for (int i = 0; i < n; i++)
-        if (!f->bm || c[i].bm == f->bm)
-            printf("%s %s -D BM=%d -D BN=%d -D N=4096 -D K=7168\n", f->file, f->kernel, c[i].bm, c[i].bn);
+    for (int skip = 0; skip <= (f->bm ? 0 : 1); skip++)
+        for (int i = 0; i < n; i++)
+            if (!f->bm || c[i].bm == f->bm)
+                printf("%s %s -D BM=%d -D BN=%d -D N=4096 -D K=7168%s\n", f->file, f->kernel, c[i].bm, c[i].bn,
+                       skip ? " -D SKIP=1" : "");
 }
 
 /* The FP8 weight gradient (dgk_gemm_fp8_wgrad_nt): f32 D accumulated into, every FP8

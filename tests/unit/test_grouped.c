@@ -205,15 +205,23 @@ END_TEST
 
 /* ---- the compiler side ---- */
 
-static dgkc_unit *lower(const char *name, const char *src)
+/* With N and K compiled in, and one more definition when `def` is not NULL ("NAME=VALUE"). */
+static dgkc_unit *lower_with(const char *name, const char *src, const char *def, const char *value)
 {
     dgkc_unit *u = dgkc_unit_new(name, src, strlen(src));
     ck_assert_ptr_nonnull(u);
     ck_assert_int_eq(dgkc_define(u, "N", "4096"), DGKC_OK);
     ck_assert_int_eq(dgkc_define(u, "K", "7168"), DGKC_OK);
+    if (def)
+        ck_assert_int_eq(dgkc_define(u, def, value), DGKC_OK);
     ck_assert_int_eq(dgkc_check(u), DGKC_OK);
     ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
     return u;
+}
+
+static dgkc_unit *lower(const char *name, const char *src)
+{
+    return lower_with(name, src, NULL, NULL);
 }
 
 static const char *emit(dgkc_unit *u, const char *kernel, const dgk_plan **plan)
@@ -295,8 +303,36 @@ START_TEST(masked_plan_and_code)
     HAS(cu, "if (tile < cur.first + m_units * n_units)");
     HAS(cu, "if (!tile_coords(tile, MMAX, 4096, G, ptr_MASK, cursor, m_block, n_block, group))");
     HAS(cu, "break;  // past the last tile with valid rows");
+    /* skip_idle 0 (the default): every warpgroup computes every tile, no valid-row count */
+    ck_assert_int_eq(p->sched.skip_idle, 0);
+    ck_assert_ptr_null(strstr(cu, "rows_left"));
     HAS(cu, "dgk_tma_load_3d(smem_a + stage * A_STAGE_BYTES, &tma_A, bar, kb * BK, m_block * BM, group);");
     HAS(cu, "dgk_tma_store_3d(&tma_D, staging + box * D_BOX_BYTES, col0 + box * D_BOX_COLS, row0, group);");
+    dgkc_unit_free(u);
+}
+END_TEST
+
+/* skip_idle 1 (-D SKIP=1): the tile walk also tells the group's valid rows from the tile's
+ * first row, and a consumer warpgroup whose rows all lie past them skips its mma and store,
+ * still releasing every stage; the producer loads whole tiles. */
+START_TEST(masked_skip_idle)
+{
+    dgkc_unit *u = lower_with("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "SKIP", "1");
+    const dgk_plan *p;
+    const char *cu = emit(u, "m_grouped_fp8_nt_masked", &p);
+    ck_assert_int_eq(p->sched.skip_idle, 1);
+    ck_assert_int_eq(p->consumer_wgs, 2);
+    HAS(cu, "if (!tile_coords(tile, MMAX, 4096, G, ptr_MASK, cursor, m_block, n_block, group, rows_left))");
+    HAS(cu, "rows_left = rows - m_block * BM;");
+    HAS(cu, "if (consumer * WG_ROWS >= rows_left) {");
+    HAS(cu, "release_stage(&empty_bar[stage], lane);\n"
+            "                    if (++stage == STAGES) { stage = 0; phase ^= 1; }\n"
+            "                }\n"
+            "                dgk_named_barrier_sync(3, 128 * CONSUMERS);\n"
+            "                continue;");
+    /* ... and the warpgroup that computed such a tile meets it there after its store */
+    HAS(cu, "if (rows_left <= (CONSUMERS - 1) * WG_ROWS) dgk_named_barrier_sync(3, 128 * CONSUMERS);");
+    HAS(cu, "(void)rows_left;  // the producer loads whole tiles");
     dgkc_unit_free(u);
 }
 END_TEST
@@ -356,6 +392,7 @@ static Suite *make_suite(void)
     tc = tcase_create("lowering");
     tcase_add_test(tc, contiguous_plan_and_code);
     tcase_add_test(tc, masked_plan_and_code);
+    tcase_add_test(tc, masked_skip_idle);
     tcase_add_test(tc, offsets_plan_and_code);
     tcase_add_test(tc, debug_build_checks_group_ids);
     tcase_set_timeout(tc, 60);
