@@ -62,21 +62,27 @@ $(GH_LIB): $(GH_OBJ)
 
 # The archives in DGK_LIBS are deliberately not prerequisites (as in mk/rt.mk): on
 # the GPU machine nothing may try to regenerate the lexer or parser. Build libdgk
-# first with `make` where the tools are, or carry build/.
+# first with `make` where the tools are, or carry build/. So that a program never keeps
+# an older libdgk than the one built (a stale binary would time the old kernels), the
+# programs that link it are relinked on every make (dgk-relink, a few seconds), except
+# with GH_PREBUILT=1.
 GH_DGK_ARCHIVES := $(filter %.a,$(DGK_LIBS))
+DGK_RELINK := $(if $(GH_PREBUILT),,dgk-relink)
+.PHONY: dgk-relink
+dgk-relink: ;
 define gh_link
 	@for a in $(GH_DGK_ARCHIVES); do test -f $$a || \
 	  { echo "$$a is missing: run make first, or carry the build/ directory"; exit 1; }; done
-	$(CC) -o $@ $^ $(GH_LDLIBS)
+	$(CC) -o $@ $(filter-out dgk-relink,$^) $(GH_LDLIBS)
 endef
 
-$(GH_DIR)/dgk-gemm-check: $(GH_OBJDIR)/check_main.o $(GH_OBJDIR)/check_selftest.o $(GH_LIB)
+$(GH_DIR)/dgk-gemm-check: $(GH_OBJDIR)/check_main.o $(GH_OBJDIR)/check_selftest.o $(GH_LIB) $(DGK_RELINK)
 	$(gh_link)
 
-$(GH_DIR)/dgk-bench: $(GH_OBJDIR)/bench_main.o $(GH_LIB)
+$(GH_DIR)/dgk-bench: $(GH_OBJDIR)/bench_main.o $(GH_LIB) $(DGK_RELINK)
 	$(gh_link)
 
-$(GH_HOST): $(GH_OBJDIR)/check_host.o $(GH_LIB)
+$(GH_HOST): $(GH_OBJDIR)/check_host.o $(GH_LIB) $(DGK_RELINK)
 	$(gh_link)
 
 gpu-harness-host-check: $(GH_HOST)
@@ -183,10 +189,10 @@ GG_NSYMBOLS := $(words $(GG_SYMBOLS))
 GG_DEFINED  := $(if $(GH_DGK_ARCHIVES),$(shell nm -g --defined-only $(GH_DGK_ARCHIVES) 2>/dev/null \
                  | awk '{print $$NF}' | grep -cxF -e $(subst $(eval) , -e ,$(strip $(GG_SYMBOLS)))),$(GG_NSYMBOLS))
 
-$(GG_CHECK): $(GH_OBJDIR)/grouped_check_main.o $(GG_OBJ) $(GH_LIB)
+$(GG_CHECK): $(GH_OBJDIR)/grouped_check_main.o $(GG_OBJ) $(GH_LIB) $(DGK_RELINK)
 	$(gh_link)
 
-$(GG_BENCH): $(GH_OBJDIR)/grouped_bench_main.o $(GG_OBJ) $(GH_LIB)
+$(GG_BENCH): $(GH_OBJDIR)/grouped_bench_main.o $(GG_OBJ) $(GH_LIB) $(DGK_RELINK)
 	$(gh_link)
 
 ifeq ($(GG_DEFINED),$(GG_NSYMBOLS))
@@ -215,7 +221,7 @@ bench-grouped: $(if $(GH_PREBUILT),,$(GG_BENCH))
 # no GPU, no dgk grouped symbols needed; part of gpu-harness-host-check.
 GG_HOST     := $(GH_DIR)/gg-host-check
 
-$(GG_HOST): $(GH_OBJDIR)/grouped_host_check.o $(GH_OBJDIR)/grouped_shapes.o $(GH_LIB)
+$(GG_HOST): $(GH_OBJDIR)/grouped_host_check.o $(GH_OBJDIR)/grouped_shapes.o $(GH_LIB) $(DGK_RELINK)
 	$(gh_link)
 
 gpu-harness-grouped-host-check: $(GG_HOST)

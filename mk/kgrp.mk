@@ -8,7 +8,7 @@
 # Logs go to $(OUT) when given, else $(BUILD)/gpu/logs (as mk/gh.mk's run targets).
 KG_PROG := $(GH_DIR)/dgk-k-grouped
 
-$(KG_PROG): $(GH_OBJDIR)/k_grouped_main.o $(GH_LIB)
+$(KG_PROG): $(GH_OBJDIR)/k_grouped_main.o $(GH_LIB) $(DGK_RELINK)
 	$(gh_link)
 
 dgk-k-grouped: $(KG_PROG)
@@ -33,7 +33,7 @@ bench-k-grouped: $(if $(GH_PREBUILT),,$(KG_PROG))
 #   make gpu-check-grouped-debug
 KG_DEBUG := $(GH_DIR)/dgk-grouped-debug
 
-$(KG_DEBUG): $(GH_OBJDIR)/grouped_debug_main.o $(GH_LIB)
+$(KG_DEBUG): $(GH_OBJDIR)/grouped_debug_main.o $(GH_LIB) $(DGK_RELINK)
 	$(gh_link)
 
 gpu-programs: $(KG_DEBUG)

@@ -2,7 +2,8 @@
 # They link the already-built $(BUILD)/lib/libdgk.a with plain $(CC): a GPU machine needs
 # gcc, make and CUDA only (no re2c, lemon or check), given a carried build/ directory.
 # The library is deliberately not a prerequisite, so nothing here regenerates the lexer or
-# parser; build it first with `make` where the tools are.
+# parser; build it first with `make` where the tools are. They relink on every make instead
+# (dgk-relink, mk/gh.mk), so they never keep an older library than the one built.
 #   make gpu-check-rt    correctness: TMA + mbarrier + cluster launch, PDL on/off
 #   make bench-rt        cold compile, disk hit, launch overhead
 #   make rt-gpu-compile  both programs' kernels through NVRTC only (no GPU needed)
@@ -13,7 +14,7 @@ RT_GPU_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g \
                  -Wall -Wextra -Werror -I. -Iinclude -I$(CUDA_HOME)/include
 RT_GPU_HDRS   := include/dgk.h runtime/cuda_api.h runtime/context.h runtime/rt.h
 
-$(BUILD)/gpu/rt_%: tests/gpu/rt_%.c $(RT_GPU_HDRS)
+$(BUILD)/gpu/rt_%: tests/gpu/rt_%.c $(RT_GPU_HDRS) $(DGK_RELINK)
 	@test -f $(LIBDGK) || { echo "$(LIBDGK) is missing: run make first, or carry the build/ directory"; exit 1; }
 	@mkdir -p $(dir $@)
 	$(CC) $(RT_GPU_CFLAGS) -o $@ $< $(LIBDGK) $(LDLIBS)
