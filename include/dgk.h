@@ -401,8 +401,8 @@ dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dg
  * count, read on the device (so the call can be captured in a CUDA graph); blocks of rows
  * past it are skipped. expected_m (> 0) is the expected valid rows per group, a hint for
  * the tile choice; when expected_m % 128 is 1..64 the kernel also skips the math of a
- * warpgroup whose 64 rows all lie past a group's count (those rows of d then keep what
- * they held, as rows of skipped blocks do).
+ * consumer warpgroup whose rows all lie past a group's count (those rows of d then keep
+ * what they held, as rows of skipped blocks do).
  * FP8 scales (f32): contiguous sa [cdiv(K, 128), M] (row stride may be padded to a
  * multiple of 4), masked sa [G, cdiv(K, 128), MMAX]; sb [G, cdiv(N, 128), cdiv(K, 128)].
  * FP8 needs K % 128 == 0. */

@@ -65,11 +65,12 @@ $(GH_LIB): $(GH_OBJ)
 # first with `make` where the tools are, or carry build/. So that a program never keeps
 # an older libdgk than the one built (a stale binary would time the old kernels), the
 # programs that link it are relinked on every make (dgk-relink, a few seconds), except
-# with GH_PREBUILT=1.
+# with GH_PREBUILT=1; where the generator tools are (re2c), dgk-relink first brings
+# libdgk up to date, so no relink can pick up the archive before (or while) it is rebuilt.
 GH_DGK_ARCHIVES := $(filter %.a,$(DGK_LIBS))
 DGK_RELINK := $(if $(GH_PREBUILT),,dgk-relink)
 .PHONY: dgk-relink
-dgk-relink: ;
+dgk-relink: $(if $(shell command -v re2c 2>/dev/null),$(LIBDGK)) ;
 define gh_link
 	@for a in $(GH_DGK_ARCHIVES); do test -f $$a || \
 	  { echo "$$a is missing: run make first, or carry the build/ directory"; exit 1; }; done

@@ -114,7 +114,9 @@ static dgk_status check_ids(const call *c, dgk_op *op, void *stream)
 
 /* Masked: the kernel's skip_idle (a warpgroup with no valid row in its tile skips its
  * math) when the expected rows per group leave the second 64-row warpgroup of their last
- * 128-row block idle. Measured on the H100 (tests/gpu/results/2026-11-26-H100-masked-skip/):
+ * 128-row block idle (the usual masked tile; at BM = 256 a warpgroup holds 128 rows and
+ * this rule is only an approximation, at BM = 64 there is one warpgroup and nothing to
+ * skip). Measured on the H100 (tests/gpu/results/2026-11-26-H100-masked-skip/):
  * 2-4% faster at 32 x 20 and 32 x 192 rows, 2-9% slower at 6 x 1024, where few tiles skip;
  * the op memo keys on it (flags), since G x expected_m alone does not tell these apart. */
 static int masked_skip_idle(int expected_m)
