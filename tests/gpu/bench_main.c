@@ -128,6 +128,13 @@ static double ratio(const section *x, int shape, int base, int run)
     return cb->tm.median_us / cr->tm.median_us;
 }
 
+/* --sustain: the ratio of the sustained times (0 when the point ran none). */
+static double sus_ratio(const section *x, int shape, int base, int run)
+{
+    const cell *cb = &x->cells[shape][base], *cr = &x->cells[shape][run];
+    return cb->sus.calls && cr->sus.calls ? cb->sus.us / cr->sus.us : 0.0;
+}
+
 /* --kernel-time: the ratio of the kernel times (0 when either has none). */
 static double kratio(const section *x, int shape, int base, int run)
 {
@@ -253,6 +260,23 @@ static int sustain_shape(bench *b, gh_case *gc, section *x, int si)
 
 /* --- printing -------------------------------------------------------------------------- */
 
+typedef double (*ratio_fn)(const section *x, int shape, int base, int run);
+
+/* One column per baseline of the section: `fmt` with the ratio rf gives for runner ri at
+ * shape si, or `none` where there is no ratio (a baseline or the runner not timed). */
+static void put_ratios(FILE *out, const section *x, ratio_fn rf, int si, int ri, const char *fmt, const char *none)
+{
+    for (int bi = 0; bi < x->nrun; bi++) {
+        if (x->run[bi]->kind != GH_BASELINE)
+            continue;
+        double r = rf(x, si, bi, ri);
+        if (r > 0)
+            fprintf(out, fmt, r);
+        else
+            fputs(none, out);
+    }
+}
+
 static void print_point(const section *x, int si, int ri)
 {
     const gh_shape *sh = &x->shapes[si];
@@ -264,22 +288,14 @@ static void print_point(const section *x, int si, int ri)
         return;
     }
     printf("%10.2f %9.1f %9.1f", c->tm.median_us, c->tflops, c->gbps);
-    for (int bi = 0; bi < x->nrun; bi++)
-        if (x->run[bi]->kind == GH_BASELINE && ratio(x, si, bi, ri) > 0)
-            printf("  x%.3f", ratio(x, si, bi, ri));
-        else if (x->run[bi]->kind == GH_BASELINE)
-            printf("  %6s", "-");
+    put_ratios(stdout, x, ratio, si, ri, "  x%.3f", "       -");
     printf("   [%.1f..%.1f]", c->tm.min_us, c->tm.max_us);
     if (c->diff > 0)
         printf(" diff %.1e", c->diff);
     printf("\n");
     if (c->tm.kernel_us > 0) {
         printf("%20s  %-22s %10.2f %9.1f %9s", "", "  kernel time", c->tm.kernel_us, c->ktflops, "");
-        for (int bi = 0; bi < x->nrun; bi++)
-            if (x->run[bi]->kind == GH_BASELINE && kratio(x, si, bi, ri) > 0)
-                printf("  x%.3f", kratio(x, si, bi, ri));
-            else if (x->run[bi]->kind == GH_BASELINE)
-                printf("  %6s", "-");
+        put_ratios(stdout, x, kratio, si, ri, "  x%.3f", "       -");
         printf("   %d kernel%s", c->tm.kernels, c->tm.kernels == 1 ? "" : "s");
         if (x->run[ri]->kind != GH_BASELINE && deepgemm_ratio(x, si, ri) > 0)
             printf(", x%.3f of DeepGEMM's table (%.0f TFLOPS)", deepgemm_ratio(x, si, ri),
@@ -300,11 +316,7 @@ static void print_sustained(const section *x, int si, int ri)
     gh_problem p = {sh->m, sh->n, sh->k, x->layout, x->in, sh->out, GH_RECIPE_NONE, sh->has_c};
     printf("%6d %6d %6d  %-22s %10.2f %9.1f %9s", sh->m, sh->n, sh->k, x->run[ri]->name, c->sus.us,
            gh_problem_flops(&p) / (c->sus.us * 1e-6) / 1e12, "warm");
-    for (int bi = 0; bi < x->nrun; bi++)
-        if (x->run[bi]->kind == GH_BASELINE && x->cells[si][bi].sus.calls)
-            printf("  x%.3f", x->cells[si][bi].sus.us / c->sus.us);
-        else if (x->run[bi]->kind == GH_BASELINE)
-            printf("  %6s", "-");
+    put_ratios(stdout, x, sus_ratio, si, ri, "  x%.3f", "       -");
     printf("   %d calls, %.2f mJ/call, %.0f W, SM %.0f MHz\n", c->sus.calls, c->sus.mj, c->sus.watts, c->sus.mhz);
     fflush(stdout);
 }
@@ -319,15 +331,6 @@ static void print_section_head(const section *x)
     printf("), [min..max] us\n");
     printf("%6s %6s %6s  %-22s %10s %9s %9s\n", "M", "N", "K", "runner", "us", "TFLOPS", "GB/s");
 }
-
-/* --sustain: the ratio of the sustained times (0 when the point ran none). */
-static double sus_ratio(const section *x, int shape, int base, int run)
-{
-    const cell *cb = &x->cells[shape][base], *cr = &x->cells[shape][run];
-    return cb->sus.calls && cr->sus.calls ? cb->sus.us / cr->sus.us : 0.0;
-}
-
-typedef double (*ratio_fn)(const section *x, int shape, int base, int run);
 
 static double geomean_of(const section *x, ratio_fn rf, int bi, int ri, int *count)
 {
@@ -420,11 +423,7 @@ static void md_row(const section *x, FILE *md, int si, int ri)
         return;
     }
     fprintf(md, " %.2f | %.1f | %.1f |", c->tm.median_us, c->tflops, c->gbps);
-    for (int bi = 0; bi < x->nrun; bi++)
-        if (x->run[bi]->kind == GH_BASELINE && ratio(x, si, bi, ri) > 0)
-            fprintf(md, " %.3f |", ratio(x, si, bi, ri));
-        else if (x->run[bi]->kind == GH_BASELINE)
-            fprintf(md, " - |");
+    put_ratios(md, x, ratio, si, ri, " %.3f |", " - |");
     fprintf(md, " %.1e |\n", c->diff);
 }
 
@@ -459,11 +458,7 @@ static void md_kernel_section(const section *x, FILE *md)
                 continue;
             fprintf(md, "| %d | %d | %d | %s | %.2f | %.1f |", sh->m, sh->n, sh->k, x->run[ri]->name, c->tm.kernel_us,
                     c->ktflops);
-            for (int bi = 0; bi < x->nrun; bi++)
-                if (x->run[bi]->kind == GH_BASELINE && kratio(x, si, bi, ri) > 0)
-                    fprintf(md, " %.3f |", kratio(x, si, bi, ri));
-                else if (x->run[bi]->kind == GH_BASELINE)
-                    fprintf(md, " - |");
+            put_ratios(md, x, kratio, si, ri, " %.3f |", " - |");
             if (x->run[ri]->kind != GH_BASELINE && deepgemm_ratio(x, si, ri) > 0)
                 fprintf(md, " %.3f (%.0f) |\n", deepgemm_ratio(x, si, ri), gh_deepgemm_tflops(x->in, sh->m, sh->n, sh->k));
             else
@@ -480,14 +475,16 @@ static void csv_section(const section *x, FILE *csv)
             fprintf(csv, "%s,%s,%s,%d,%d,%d,%s,%s,", gh_dtype_name(x->in),
                     gh_layout_name(x->layout), x->wgrad ? "f32+=" : "bf16", sh->m, sh->n, sh->k, x->run[ri]->name,
                     x->run[ri]->kind == GH_BASELINE ? "baseline" : "under-test");
-            if (c->state == CELL_TIMED && c->tm.kernel_us > 0)
-                fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.3e,ok,%.3f,%d\n", c->tm.median_us, c->tm.min_us,
-                        c->tm.max_us, c->tflops, c->gbps, c->diff, c->tm.kernel_us, c->tm.kernels);
-            else if (c->state == CELL_TIMED)
-                fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.3e,ok,,\n", c->tm.median_us, c->tm.min_us,
-                        c->tm.max_us, c->tflops, c->gbps, c->diff);
-            else
+            if (c->state != CELL_TIMED) {
                 fprintf(csv, ",,,,,,\"%s\",,\n", c->note);
+                continue;
+            }
+            fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.3e,ok,", c->tm.median_us, c->tm.min_us, c->tm.max_us,
+                    c->tflops, c->gbps, c->diff);
+            if (c->tm.kernel_us > 0) /* the kernel-time columns stay empty without --kernel-time */
+                fprintf(csv, "%.3f,%d\n", c->tm.kernel_us, c->tm.kernels);
+            else
+                fputs(",\n", csv);
         }
 }
 

@@ -195,6 +195,21 @@ static void spec_cols(const gg_spec *s, char *buf, size_t len)
     snprintf(buf, len, "%-6s %3d %9s %5d %5d", gg_mode_name(s->mode), s->groups, rows, s->n, s->k);
 }
 
+/* DeepGEMM's TFLOPS for the point and ours over it, or dashes where the table has none;
+ * the ratio is added to a geometric mean when `logs` is given. */
+static void put_vs_deepgemm(const point *pt, double tflops, double *logs, int *n)
+{
+    if (pt->deepgemm <= 0) {
+        printf("  %6s  %6s", "-", "-");
+        return;
+    }
+    printf("  %6.0f  x%.3f", pt->deepgemm, tflops / pt->deepgemm);
+    if (logs) {
+        *logs += log(tflops / pt->deepgemm);
+        (*n)++;
+    }
+}
+
 static void print_point(bench *b, const gg_spec *s, const gg_runner *r, const point *pt)
 {
     char cols[64];
@@ -206,21 +221,11 @@ static void print_point(bench *b, const gg_spec *s, const gg_runner *r, const po
         return;
     }
     printf("%10.2f %8.1f %8.1f", pt->tm.median_us, pt->tflops, pt->gbps);
-    if (pt->deepgemm > 0) {
-        printf("  %6.0f  x%.3f", pt->deepgemm, pt->tflops / pt->deepgemm);
-        b->log_ratio += log(pt->tflops / pt->deepgemm);
-        b->nratio++;
-    } else
-        printf("  %6s  %6s", "-", "-");
+    put_vs_deepgemm(pt, pt->tflops, &b->log_ratio, &b->nratio);
     printf("   [%.1f..%.1f] diff %.1e\n", pt->tm.min_us, pt->tm.max_us, pt->diff);
     if (pt->tm.kernel_us > 0) {
         printf("%s %7s  %-24s %10.2f %8.1f %8s", cols, "", "  kernel time", pt->tm.kernel_us, pt->ktflops, "");
-        if (pt->deepgemm > 0) {
-            printf("  %6.0f  x%.3f", pt->deepgemm, pt->ktflops / pt->deepgemm);
-            b->log_kratio += log(pt->ktflops / pt->deepgemm);
-            b->nkratio++;
-        } else
-            printf("  %6s  %6s", "-", "-");
+        put_vs_deepgemm(pt, pt->ktflops, &b->log_kratio, &b->nkratio);
         printf("   %d kernel%s\n", pt->tm.kernels, pt->tm.kernels == 1 ? "" : "s");
     }
     if (pt->sus.calls) {
@@ -261,14 +266,16 @@ static void csv_point(FILE *csv, const gg_spec *s, const gg_runner *r, const poi
 {
     fprintf(csv, "%s,%d,%d,%d,%d,%d,%lld,%s,%s,", gg_mode_name(s->mode), s->groups, s->rows,
             s->max_m, s->n, s->k, (long long)pt->valid_rows, gh_dtype_name(r->in), r->name);
-    if (pt->timed && pt->tm.kernel_us > 0)
-        fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.0f,%.3e,ok,%.3f,%d\n", pt->tm.median_us, pt->tm.min_us,
-                pt->tm.max_us, pt->tflops, pt->gbps, pt->deepgemm, pt->diff, pt->tm.kernel_us, pt->tm.kernels);
-    else if (pt->timed)
-        fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.0f,%.3e,ok,,\n", pt->tm.median_us, pt->tm.min_us,
-                pt->tm.max_us, pt->tflops, pt->gbps, pt->deepgemm, pt->diff);
-    else
+    if (!pt->timed) {
         fprintf(csv, ",,,,,%.0f,,\"%s\",,\n", pt->deepgemm, pt->note);
+        return;
+    }
+    fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.0f,%.3e,ok,", pt->tm.median_us, pt->tm.min_us, pt->tm.max_us,
+            pt->tflops, pt->gbps, pt->deepgemm, pt->diff);
+    if (pt->tm.kernel_us > 0) /* the kernel-time columns stay empty without --kernel-time */
+        fprintf(csv, "%.3f,%d\n", pt->tm.kernel_us, pt->tm.kernels);
+    else
+        fputs(",\n", csv);
 }
 
 /* --- specs ------------------------------------------------------------------------------- */
