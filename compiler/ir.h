@@ -32,6 +32,8 @@ enum { DGK_IR_MAX_RANK = 4, DGK_IR_MAX_ARGS = 4 };
     X(LOAD_SCALAR, "load.s", -1)   /* T[p0, p1, ..]: one element; args = indices */ \
     X(LOAD_TILE, "load.t", -1)     /* a tile slice of T; args = starts; .ext */    \
     X(ZEROS, "zeros", 0)                                                           \
+    X(FULL, "full", 1)             /* a tile of the scalar args[0] */              \
+    X(IOTA, "iota", 0)             /* i32[n]: 0 .. n-1 */                           \
     X(MMA, "mma", 2)               /* f32[M, N] = a[M, K] x b[K, N] */              \
     X(EW, "ew", -1)                /* elementwise unary/binary; .op or .fn */      \
     X(CAST, "cast", 1)                                                             \

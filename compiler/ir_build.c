@@ -285,8 +285,16 @@ static int lower_call(irb *b, const dgk_expr *e)
     if (bi == DGK_BI_KBEGIN || bi == DGK_BI_KEND)
         return lower_krange(b, e, bi == DGK_BI_KEND);
     if (bi == DGK_BI_IOTA || bi == DGK_BI_FULL) {
-        err(b, e->loc, "not lowered to the tile IR yet: builtin ", dgk_builtin_info_of(bi)->name);
-        return -1;
+        int v = -1;
+        if (bi == DGK_BI_FULL && (v = lower(b, e->u.call.args->next)) < 0)
+            return -1;
+        int id = emit(b, bi == DGK_BI_IOTA ? DGK_IR_IOTA : DGK_IR_FULL, e->loc);
+        if (id >= 0) {
+            OP(b, id)->args[0] = v;
+            OP(b, id)->nargs = bi == DGK_BI_FULL;
+            set_type(b, id, e->type);
+        }
+        return id;
     }
     if ((n = lower_args(b, e->u.call.args, args, DGK_IR_MAX_ARGS)) < 0)
         return -1;
@@ -446,6 +454,14 @@ static void lower_var(irb *b, const dgk_stmt *s)
     bind(b, s->u.var.name.sym, v);
 }
 
+/* Extent `ax` of a store's slice type (-1 when unknown), 1 when sema left no type. */
+static int64_t slice_extent(const dgk_type *t, int ax)
+{
+    if (!t || t->kind != DGK_TYPE_VALUE || ax >= t->rank)
+        return 1;
+    return t->ext[ax].known ? t->ext[ax].value : -1;
+}
+
 static void lower_store(irb *b, const dgk_stmt *s, const dgk_expr *target)
 {
     const dgk_sym *t = target->u.index.base->u.name.sym;
@@ -466,9 +482,9 @@ static void lower_store(irb *b, const dgk_stmt *s, const dgk_expr *target)
     memcpy(op->args, args, sizeof(int) * (size_t)n);
     op->args[n] = v;
     op->nargs = n + 1;
-    int r = 0;
+    int r = 0, ax = 0;
     for (sub = target->u.index.subs; sub && r < DGK_IR_MAX_RANK; sub = sub->next, r++)
-        op->ext[r] = sub->kind == DGK_SUB_POINT ? 0 : 1;
+        op->ext[r] = sub->kind == DGK_SUB_POINT ? 0 : slice_extent(target->type, ax++);
     b->k->tensors[t->index].written = 1;
 }
 

@@ -1,6 +1,7 @@
 /* plan.c - runs the planning passes over one tile-IR kernel, in dependency order:
  * mainloop match (operands, wgmma shape, FP8) -> warp roles -> epilogue -> schedule and
- * cluster -> split-K -> stages (shared-memory budget) -> kernel ABI and launch facts. */
+ * cluster -> split-K -> stages (shared-memory budget) -> kernel ABI and launch facts.
+ * A `grid` kernel without a pipeline is an elementwise kernel: plan_simt.c alone. */
 #include "planner.h"
 
 #include <stdarg.h>
@@ -29,7 +30,7 @@ static int check_shape(planner *pl)
     if (!plan_group_check(pl))
         return 0;
     if (!k->has_pipeline) {
-        plan_error(pl, k->loc, "kernel %s has no pipeline: the sm90 backend lowers GEMM-shaped kernels (a pipelined K loop feeding mma)", k->name);
+        plan_error(pl, k->loc, "kernel %s has no pipeline: the sm90 backend lowers GEMM-shaped kernels (a pipelined K loop feeding mma) and, under a `grid` schedule, elementwise ones", k->name);
         return 0;
     }
     if (pl->p->sched.kind == DGK_SCHED_K_GROUPED)
@@ -156,7 +157,10 @@ int dgk_plan_kernel(const dgk_ir_kernel *k, dgk_target target, dgk_diags *d, dgk
     if (!p)
         return 1;
     plan_init(&pl, k, p);
-    if (check_shape(&pl) && plan_mainloop(&pl)) {
+    if (!k->has_pipeline && k->sched_kind && strcmp(k->sched_kind, "grid") == 0) {
+        if (plan_simt(&pl))
+            plan_abi_finish(&pl);
+    } else if (check_shape(&pl) && plan_mainloop(&pl)) {
         plan_schedule(&pl);
         if (plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) && plan_fit_rows(&pl) &&
             plan_group_args(&pl) && plan_split(&pl) && plan_stages(&pl))

@@ -370,6 +370,48 @@ typedef struct dgk_plan_smem {
     int sb_off, sb_stage_bytes;
 } dgk_plan_smem;
 
+/* ---- elementwise kernels (added after v4) ----------------------------------------------
+ * A `grid` kernel without a pipeline (data preparation: scale layouts, quantization,
+ * masks) is lowered onto CUDA cores, not onto the GEMM's warp roles: one CTA of `threads`
+ * threads per tile of the schedule, in row-major order over its extents. The emitter walks
+ * the kernel's tile IR itself (`k`, every op in the prologue region), as one SSA program:
+ *   - a scalar op is one CTA-uniform C value;
+ *   - a tile op of n elements is a register array: thread t holds elements t, t + threads,
+ *     ... of the tile in row-major order, so same-shaped operands line up in registers;
+ *   - a tile that another op reads at other positions (a broadcast operand, a transpose,
+ *     a reduction's input) is also written to shared memory at `smem_off[op]` (bytes,
+ *     row-major, its last axis padded to `smem_ld[op]` elements against bank conflicts)
+ *     and read from there after a barrier;
+ *   - a reduction over an axis of length L into O outputs gives each output `parts[op]`
+ *     threads (a power of two, at most threads / O) that reduce strided slices into
+ *     `part_off[op]`, then combines them in a fixed order (the result is the same run to
+ *     run); a reduction to a scalar is combined by every thread.
+ * Loads read 0 past a tensor's extents, stores skip those elements. The launch grid is
+ * the product of the schedule's extents, each one `ext[i]`: a constant, a shape, or one
+ * divided by a constant (rounding up for cdiv). */
+typedef struct dgk_plan_extent {
+    dgk_plan_dim dim;     /* the dividend: a constant or a SHAPE argument */
+    int64_t div;          /* >= 1 */
+    int round_up;         /* cdiv(dim, div) rather than dim / div */
+} dgk_plan_extent;
+
+struct dgk_ir_kernel;
+
+typedef struct dgk_plan_simt {
+    const struct dgk_ir_kernel *k;
+    int threads;
+    dgk_plan_extent ext[3];
+    int next;
+    int *smem_off;        /* per IR op: byte offset of its shared copy, -1 = registers only */
+    int *smem_ld;         /* per IR op: elements between rows of that copy */
+    int *parts;           /* per IR op (REDUCE): threads per output, 1 = no partial pass */
+    int *part_off;        /* per IR op (REDUCE with parts > 1): the partials' byte offset */
+    int *ptr_arg;         /* per tensor: its DGK_ARG_PTR, -1 when the kernel never touches it */
+    int (*stride_arg)[4]; /* per tensor and axis but the last: its DGK_ARG_STRIDE */
+    dgk_plan_dim (*extent)[4]; /* per tensor and axis: its extent */
+    int *scalar_arg;      /* per parameter: its DGK_ARG_SCALAR when a scalar, else -1 */
+} dgk_plan_simt;
+
 /* ---- the plan ---------------------------------------------------------------------- */
 
 typedef struct dgk_plan {
@@ -410,6 +452,9 @@ typedef struct dgk_plan {
     dgk_plan_launch launch;
 
     dgk_plan_split split;      /* (added after v1) */
+    /* (added after v4) an elementwise kernel: the fields above for the GEMM stay zero,
+     * launch and args are set; NULL for every GEMM-shaped kernel */
+    const dgk_plan_simt *simt;
 } dgk_plan;
 
 /* Whether operand `o`'s box is fit to its row extent at launch (plan_fit_rows; the flag

@@ -98,6 +98,27 @@ int plan_arg_shape(planner *pl, int tensor, int axis, dgk_plan_dim *dim)
     return dim->arg >= 0;
 }
 
+/* Extent `axis` of `tensor` for bounds checks: as plan_arg_shape, and an extent written
+ * as an expression (`f32[cdiv(K, 128), M]`) is bound from that axis of the tensor at
+ * launch as a SHAPE argument of its own (`ext_SA_0`); the launch check has already
+ * compared it with the expression. */
+int plan_arg_extent(planner *pl, int tensor, int axis, dgk_plan_dim *dim)
+{
+    const dgk_ir_tensor *t = &pl->k->tensors[tensor];
+    const dgk_expr *e = t->ext_expr[axis];
+    if (t->ext[axis] > 0 || (e && e->kind == DGK_EXPR_NAME))
+        return plan_arg_shape(pl, tensor, axis, dim);
+    const char *sym = dgk_arena_printf(pl->a, "ext_%s_%d", t->name, axis);
+    dim->value = 0;
+    for (int i = 0; sym && i < pl->p->nargs; i++)
+        if (pl->p->args[i].kind == DGK_ARG_SHAPE && strcmp(pl->p->args[i].sym, sym) == 0)
+            return (dim->arg = i), 1;
+    dgk_kernel_arg a = {.kind = DGK_ARG_SHAPE, .param = tensor, .axis = axis, .sym = sym, .name = sym,
+                        .dtype = DGK_DT_I32, .loc = t->loc};
+    dim->arg = sym ? new_arg(pl, a) : -1;
+    return dim->arg >= 0;
+}
+
 int plan_abi_finish(planner *pl)
 {
     dgk_plan *p = pl->p;

@@ -7,6 +7,7 @@
  *   plan_pipeline.c  stages from the shared-memory budget, warp roles, registers
  *   plan_group.c     the m-grouped schedules: group variable, group subscripts, group args
  *   plan_split.c     split-K: which kernels may spread K over CTAs, the workspace argument
+ *   plan_simt.c      elementwise kernels (no pipeline): threads, shared copies, reductions
  *   plan_abi.c       kernel parameters and launch facts
  *   plan_print.c     dgkc --dump-plan */
 #ifndef DGK_PLAN_INT_H
@@ -62,12 +63,15 @@ int plan_group_point(planner *pl, int idx, dgk_loc loc, const char *tensor);
 int plan_group_args(planner *pl);
 /* plan_split.c */
 int plan_split(planner *pl);
+/* plan_simt.c */
+int plan_simt(planner *pl);
 /* plan_abi.c */
 int plan_arg_tensor(planner *pl, dgk_arg_kind kind, int tensor, dgk_tma_info tma);
 int plan_arg_shape(planner *pl, int tensor, int axis, dgk_plan_dim *dim);
 int plan_arg_scalar(planner *pl, int param);
 int plan_arg_stride(planner *pl, int tensor, int axis);
 int plan_arg_workspace(planner *pl, int axis, dgk_loc loc);
+int plan_arg_extent(planner *pl, int tensor, int axis, dgk_plan_dim *dim);
 int plan_abi_finish(planner *pl);
 
 #endif

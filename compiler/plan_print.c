@@ -2,6 +2,8 @@
  * developer sees what the planner chose and can compare plans as text. */
 #include "planner.h"
 
+#include "ir.h"
+
 static const char *major_name(dgk_major m)
 {
     return m == DGK_MAJOR_K ? "K-major" : "MN-major";
@@ -83,9 +85,42 @@ static void print_groups(const dgk_plan *p, FILE *out)
         fprintf(out, "  skip_idle: a consumer warpgroup with no valid row in its tile skips its mma and store\n");
 }
 
+/* An elementwise kernel: grid, threads, and the tiles that live in shared memory. */
+static void print_simt(const dgk_plan *p, FILE *out)
+{
+    const dgk_plan_simt *s = p->simt;
+    fprintf(out, "  elementwise: one CTA of %d threads per tile; grid", s->threads);
+    for (int i = 0; i < s->next; i++) {
+        const dgk_plan_extent *x = &s->ext[i];
+        fprintf(out, i ? " x " : " ");
+        if (x->div > 1)
+            fprintf(out, x->round_up ? "cdiv(" : "(");
+        if (x->dim.arg >= 0)
+            fprintf(out, "%s", p->args[x->dim.arg].name);
+        else
+            fprintf(out, "%lld", (long long)x->dim.value);
+        if (x->div > 1)
+            fprintf(out, x->round_up ? ", %lld)" : " / %lld)", (long long)x->div);
+    }
+    fputc('\n', out);
+    for (int i = 0; i < s->k->nops; i++) {
+        if (s->smem_off[i] >= 0)
+            fprintf(out, "  shared copy of %%%d (%s, line %d) at %d, row of %d\n", i, s->k->ops[i].name ? s->k->ops[i].name : "-",
+                    s->k->ops[i].loc.line, s->smem_off[i], s->smem_ld[i]);
+        if (s->parts[i] > 1)
+            fprintf(out, "  reduction %%%d: %d threads per output, partials at %d\n", i, s->parts[i], s->part_off[i]);
+    }
+    fprintf(out, "  launch: %d threads, %d bytes smem, grid tiles\n", p->launch.threads, p->launch.smem_bytes);
+    print_args(p, out);
+}
+
 void dgk_plan_print(const dgk_plan *p, FILE *out)
 {
     fprintf(out, "plan %s (sm_90a)\n", p->name);
+    if (p->simt) {
+        print_simt(p, out);
+        return;
+    }
     fprintf(out, "  problem:");
     print_dim("M", &p->m, p, out);
     print_dim("N", &p->n, p, out);

@@ -458,8 +458,8 @@ int dgk_k_grouped_alignment(void);
  * [cdiv(K, 128), ld] with ld = dgk_fp8_scale_stride(M, dtype) so each row is whole 16-byte
  * units for TMA; B's [cdiv(N, 128), cdiv(K, 128)], any row stride.
  * The dgk_host_ functions work on HOST memory in plain C (stdlib/fp8_host_cvt.c,
- * fp8_host_quant.c): deterministic and bit-exact, for tests and data preparation. Device
- * versions wait for dgk's elementwise (non-GEMM) kernel lowering. */
+ * fp8_host_quant.c): deterministic and bit-exact, for tests and data preparation. The
+ * device versions follow them. */
 
 /* The row stride, in elements, of an MN-major scale tensor with `mn` scales per K block
  * (M for A): mn rounded up to 16 bytes (a multiple of 4 f32 or 16 ue8m0). 0 when mn < 1
@@ -475,6 +475,23 @@ size_t dgk_fp8_scale_bytes(int64_t mn, int64_t k, dgk_dtype_id dtype);
  * overlap. */
 dgk_status dgk_host_fp8_scales_to_mn_major(const void *src, int64_t mn, int64_t kb, int64_t ld_src,
                                            dgk_dtype_id dtype, void *dst, int64_t ld_dst);
+
+/* The same on the DEVICE (stdlib/fp8_prep.dgk, elementwise kernels compiled by dgk;
+ * enqueued on `stream`, results bit for bit those of the dgk_host_ functions for finite
+ * inputs; a NaN in x gives NaN outputs instead of an error). Extents 1 .. 2^31 - 1; the
+ * last axis of every tensor contiguous, other strides free.
+ *   dgk_fp8_scales_to_mn_major: src f32 or ue8m0 [mn, kb] -> dst of the same dtype
+ *     [kb, ld], ld >= mn, padding columns zeroed (dst = dgk_fp8_scale_stride(mn, dtype)
+ *     wide for dgk_gemm_fp8_nt's SA). src and dst must not overlap.
+ *   dgk_fp8_quant_1x128: x f32 [rows, k] -> q e4m3 [rows, k] and s (f32 or ue8m0, the
+ *     scale dtype is s's) [cdiv(k, 128), lds], lds >= rows, padding zeroed.
+ *   dgk_fp8_quant_128x128: the same per 128 x 128 block, s [cdiv(rows, 128), lds],
+ *     lds >= cdiv(k, 128), padding zeroed. */
+dgk_status dgk_fp8_scales_to_mn_major(dgk_context *ctx, const dgk_tensor *src, const dgk_tensor *dst, void *stream);
+dgk_status dgk_fp8_quant_1x128(dgk_context *ctx, const dgk_tensor *x, const dgk_tensor *q, const dgk_tensor *s,
+                               void *stream);
+dgk_status dgk_fp8_quant_128x128(dgk_context *ctx, const dgk_tensor *x, const dgk_tensor *q, const dgk_tensor *s,
+                                 void *stream);
 
 /* e4m3 is OCP E4M3FN: sign, 4 exponent bits (bias 7), 3 mantissa bits, largest finite
  * 448 (0x7e), no infinities, NaN = 0x7f / 0xff. f32 -> e4m3 rounds to nearest, ties to

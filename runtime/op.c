@@ -7,6 +7,7 @@
  * and cluster shape. The launch path allocates nothing and formats no text unless it
  * fails, with one exception: a split-K kernel's workspace (workspace.c) is allocated
  * by the first launch that needs it and grown by a larger one. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,7 +291,12 @@ static dgk_status bind_arg(const dgk_kernel_arg *a, const dgk_tensor *const *par
     case DGK_ARG_TMA:
         st->argv[i] = &st->maps[i];
         return encode_map(a, t, &st->maps[i]);
-    case DGK_ARG_PTR: st->v[i].ptr = t->data; break;
+    case DGK_ARG_PTR:
+        if (t->stride[t->rank - 1] > 1)
+            return dgk_fail(DGK_ESHAPE, "dgk_op_launch: %s: the last axis must be contiguous (stride 1), not %lld",
+                            a->name, (long long)t->stride[t->rank - 1]);
+        st->v[i].ptr = t->data;
+        break;
     case DGK_ARG_SHAPE: st->v[i].i32 = (int32_t)t->shape[a->axis]; break;
     case DGK_ARG_STRIDE: st->v[i].i64 = stride_of(t, a->axis); break;
     case DGK_ARG_WORKSPACE: st->v[i].ptr = (void *)(uintptr_t)st->ws[a->axis ? 1 : 0]; break;
@@ -321,9 +327,25 @@ static int64_t dim_value(const dgk_plan_dim *d, const dgk_plan *p, const dgk_ten
 /* Persistent: one CTA per SM, whole clusters, no more than there are work units (tiles,
  * times the K slices per tile with split-K; grouped schedules count every tile, empty
  * ones included: the device skips those). */
+/* An elementwise kernel: one CTA per tile, the product of the schedule's extents. */
+static uint32_t simt_grid(const dgk_plan *p, const dgk_tensor *const *params)
+{
+    int64_t tiles = 1;
+    for (int i = 0; i < p->simt->next; i++) {
+        const dgk_plan_extent *x = &p->simt->ext[i];
+        int64_t v = dim_value(&x->dim, p, params);
+        tiles *= x->round_up ? (v + x->div - 1) / x->div : v / x->div;
+        if (tiles > INT32_MAX)
+            return UINT32_MAX; /* past the grid's limit: refused by dgk_op_launch */
+    }
+    return (uint32_t)tiles;
+}
+
 static uint32_t grid_size(const dgk_op *op, const dgk_tensor *const *params)
 {
     const dgk_plan *p = op->plan;
+    if (p->simt)
+        return simt_grid(p, params);
     int64_t m = dim_value(&p->m, p, params), n = dim_value(&p->n, p, params);
     int64_t tiles = ((m + p->bm - 1) / p->bm) * ((n + p->bn - 1) / p->bn);
     if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED || p->sched.kind == DGK_SCHED_K_GROUPED)
@@ -375,6 +397,8 @@ dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const doub
     uint32_t grid = grid_size(op, params);
     if (grid == 0)
         return DGK_OK; /* an empty problem: nothing to compute */
+    if (grid > INT32_MAX)
+        return dgk_fail(DGK_ESHAPE, "dgk_op_launch: %s needs more than 2^31 - 1 CTAs", p->name);
     if (p->split.slices < 2)
         return bind_and_launch(op, params, scalars, stream, grid);
     /* split-K: the buffers stay as bound until the kernel is queued */

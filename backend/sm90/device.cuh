@@ -634,6 +634,33 @@ DGK_DEV float dgk_round_f16(float x) { return dgk_f16_to_f32(dgk_f16{(dgk_u16)(d
 DGK_DEV float dgk_round_e4m3(float x) { return dgk_e4m3_to_f32(dgk_e4m3{(dgk_u8)(dgk_pack_e4m3x2(x, 0.0f) & 0xffu)}); }
 DGK_DEV float dgk_round_e5m2(float x) { return dgk_e5m2_to_f32(dgk_e5m2{(dgk_u8)(dgk_pack_e5m2x2(x, 0.0f) & 0xffu)}); }
 
+/* f32 -> the UE8M0 byte of the smallest power of two >= |x| (the scale-factor rounding;
+ * exact for powers of two, so a decoded byte encodes back to itself): the exponent field,
+ * plus one when any mantissa bit is set; 0 gives 0, values past 2^127 and NaN give 255.
+ * The sign is dropped. */
+DGK_DEV dgk_u32 dgk_f32_to_ue8m0(float x)
+{
+    dgk_u32 b = __float_as_uint(x) & 0x7fffffffu, e = b >> 23;
+    return e + ((b & 0x7fffffu) != 0u && e < 255u);
+}
+DGK_DEV float dgk_round_ue8m0(float x) { return dgk_ue8m0_to_f32(dgk_f32_to_ue8m0(x)); }
+
+/* Elementwise kernels: a stored element of each type as f32 (plain loads, for tensors the
+ * kernel also writes), and an f32 value rounded into one (round to nearest even; the FP8
+ * formats saturate; UE8M0 rounds up to a power of two). */
+DGK_DEV float dgk_to_f32(float x) { return x; }
+DGK_DEV float dgk_to_f32(dgk_bf16 x) { return dgk_bf16_to_f32(x); }
+DGK_DEV float dgk_to_f32(dgk_f16 x) { return dgk_f16_to_f32(x); }
+DGK_DEV float dgk_to_f32(dgk_e4m3 x) { return dgk_e4m3_to_f32(x); }
+DGK_DEV float dgk_to_f32(dgk_e5m2 x) { return dgk_e5m2_to_f32(x); }
+DGK_DEV float dgk_to_f32(dgk_ue8m0 x) { return dgk_ue8m0_to_f32(x.bits); }
+DGK_DEV void dgk_put(float *p, float x) { *p = x; }
+DGK_DEV void dgk_put(dgk_bf16 *p, float x) { p->bits = (dgk_u16)(dgk_pack_bf16x2(x, 0.0f) & 0xffffu); }
+DGK_DEV void dgk_put(dgk_f16 *p, float x) { p->bits = (dgk_u16)(dgk_pack_f16x2(x, 0.0f) & 0xffffu); }
+DGK_DEV void dgk_put(dgk_e4m3 *p, float x) { p->bits = (dgk_u8)(dgk_pack_e4m3x2(x, 0.0f) & 0xffu); }
+DGK_DEV void dgk_put(dgk_e5m2 *p, float x) { p->bits = (dgk_u8)(dgk_pack_e5m2x2(x, 0.0f) & 0xffu); }
+DGK_DEV void dgk_put(dgk_ue8m0 *p, float x) { p->bits = (dgk_u8)dgk_f32_to_ue8m0(x); }
+
 /* ---- fast math (9.7.3 ex2/rcp/tanh .approx) --------------------------------------------- */
 
 DGK_DEV float dgk_ex2(float x)

@@ -262,14 +262,16 @@ static void emit_kernel(dgk_sm90_ctx *e)
 
 int dgk_sm90_emit(const dgk_plan *p, dgk_strbuf *out, dgk_diags *d)
 {
-    int errors = dgk_sm90_check(p, d);
-    if (errors)
-        return errors;
     dgk_sm90_ctx e;
     memset(&e, 0, sizeof e);
     e.p = p;
     e.out = out;
     e.d = d;
+    if (p->simt)
+        return dgk_sm90_emit_simt(&e);
+    int errors = dgk_sm90_check(p, d);
+    if (errors)
+        return errors;
     dgk_sm90_derive(&e);
     emit_banner(&e);
     emit_namespace(&e);

@@ -13,6 +13,7 @@
  *   emit_epilogue.c  the elementwise epilogue and the staged TMA store
  *   emit_split.c     split-K: partial sums through the workspace, the last unit reduces
  *   emit_debug.c     debug builds' device-side checks of the group tensor
+ *   emit_simt.c      elementwise kernels (no pipeline): the whole kernel, from the IR
  *   emit.c           the file and kernel skeleton; dgk_sm90_emit */
 #ifndef DGK_SM90_EMIT_INTERNAL_H
 #define DGK_SM90_EMIT_INTERNAL_H
@@ -128,6 +129,9 @@ int dgk_sm90_debug_checks(const dgk_plan *p);
 void dgk_sm90_emit_debug_word(dgk_sm90_ctx *e);
 void dgk_sm90_emit_debug_helpers(dgk_sm90_ctx *e);
 void dgk_sm90_emit_debug_check(dgk_sm90_ctx *e);
+
+/* emit_simt.c: the whole file of an elementwise kernel (plan->simt); returns the errors. */
+int dgk_sm90_emit_simt(dgk_sm90_ctx *e);
 
 /* Bytes of one FP8 A scale in shared memory: 1 for UE8M0, 4 for f32 (plan fp8.sa_ue8m0). */
 int dgk_sm90_sa_bytes(const dgk_plan *p);

@@ -44,6 +44,7 @@ grouped() { # LOG PROGRAM ARGS...: run a grouped program, or say why it is skipp
 }
 check() {
     run check.log "$build/gpu/rt_gpu_test"
+    run check.log "$build/gpu/dgk-prep-check"
     for layout in NT NN TN TT; do
         run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype bf16 --layout "$layout" --no-self-test
     done
@@ -54,11 +55,12 @@ check() {
     grouped check.log dgk-grouped-check
     grouped check.log dgk-k-grouped
     grouped check.log dgk-grouped-debug
-    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|grouped-check:|grouped-debug:|PASS.*rt_|FAIL.*rt_" "$out/check.log" | tail -40
+    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|grouped-check:|grouped-debug:|PASS.*rt_|FAIL.*rt_|^(PASS|FAIL): [0-9]+ failure" "$out/check.log" | tail -40
 }
 bench() {
     run bench.log "$build/gpu/rt_bench"
     run bench.log "$build/gpu/stock_overhead"
+    run bench.log "$build/gpu/dgk-prep-check" --bench
     run bench.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --md "$out/bench-bf16.md" --csv "$out/bench-bf16.csv"
     run bench.log "$build/gpu/dgk-bench" --dtype fp8 --sections all --md "$out/bench-fp8.md" --csv "$out/bench-fp8.csv"
     run bench-kernel.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --kernel-time --md "$out/bench-bf16-kernel.md" --csv "$out/bench-bf16-kernel.csv"

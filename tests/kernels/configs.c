@@ -102,6 +102,15 @@ static void print_ue8m0(void)
     }
 }
 
+/* The elementwise preparation kernels (stdlib/fp8_prep.c), with both scale dtypes. */
+static void print_prep(void)
+{
+    static const char *const kernels[] = {"fp8_scales_to_mn_major", "fp8_quant_1x128", "fp8_quant_128x128"};
+    for (int i = 0; i < 3; i++)
+        for (int ue8m0 = 0; ue8m0 <= 1; ue8m0++)
+            printf("stdlib/fp8_prep.dgk %s -D TS=%s\n", kernels[i], ue8m0 ? "ue8m0" : "f32");
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
@@ -123,5 +132,6 @@ int main(void)
     print_wgrad();
     print_k_grouped();
     print_ue8m0();
+    print_prep();
     return 0;
 }

@@ -5,6 +5,8 @@
 #     mbarrier and setmaxnreg;
 #   - ptxas must report 0 spill bytes, no stack frame, no wgmma serialization (C7514)
 #     and no wgmma wait it injected (C7517).
+#   Elementwise kernels (fp8_prep.dgk) instead: 0 spill bytes, no wgmma or mbarrier, and
+#   the quantizers convert to e4m3 (cvt.rn.satfinite.e4m3x2.f32).
 # Examples (examples/*.dgk) build the same way when the backend lowers them; one it does
 # not lower yet must be refused with a diagnostic (exit 1), never crash the compiler.
 # Appends "kernels PASSED FAILED" to $BUILD/check-summary.txt.

@@ -195,7 +195,7 @@ START_TEST(emit_per_kernel)
 {
     const char *src =
         "kernel bad(X : f32[M, N], Y : f32[M, N]) {\n"
-        "    schedule grid (cdiv(M, 128), cdiv(N, 128)) -> (i, j);\n"
+        "    schedule persistent (cdiv(M, 128), cdiv(N, 128)) -> (i, j);\n"
         "    Y[i*128 +: 128, j*128 +: 128] = X[i*128 +: 128, j*128 +: 128];\n"
         "}\n"
         "kernel good(A : bf16[M, K], B : bf16[N, K], D : f32[M, N]) {\n"

@@ -1,0 +1,311 @@
+/* prep_check.c - dgk-prep-check: the device FP8 preparation helpers (stdlib/fp8_prep.dgk,
+ * elementwise kernels) against the host ones, bit for bit (make gpu-check; --bench adds
+ * timings). For each case: fresh random f32 inputs (per-row magnitudes spread over 2^-20
+ * .. 2^12, some all-zero blocks, ragged edges), outputs poisoned with 0xff bytes before
+ * the launch, then every byte of q and s (padding included) compared with
+ * dgk_host_fp8_quant_1x128 / _128x128, and dgk_fp8_scales_to_mn_major with
+ * dgk_host_fp8_scales_to_mn_major over a padded source. Prints PASS/FAIL lines; exits
+ * non-zero on any failure. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cuda_runtime_api.h>
+
+#include "dgk.h"
+
+static int failures;
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 11);
+}
+
+/* Uniform in [-1, 1) times a per-row power of two; every 7th 128-block of a row zero. */
+static void fill(float *x, int64_t rows, int64_t k)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        float mag = ldexpf(1.0f, (int)(rnd() % 33) - 20);
+        for (int64_t c = 0; c < k; c++)
+            x[r * k + c] = (c / 128 + r) % 7 == 3 ? 0.0f : mag * ((float)(rnd() & 0xffffff) / 8388608.0f - 1.0f);
+    }
+}
+
+static void *dev_alloc(size_t n)
+{
+    void *p = NULL;
+    if (cudaMalloc(&p, n) != cudaSuccess) {
+        printf("FAIL cudaMalloc(%zu)\n", n);
+        exit(1);
+    }
+    return p;
+}
+
+/* Compares n bytes; reports the first difference. */
+static int same_bytes(const char *what, const uint8_t *got, const uint8_t *want, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (got[i] != want[i]) {
+            printf("  %s: byte %zu is 0x%02x, host 0x%02x\n", what, i, got[i], want[i]);
+            return 0;
+        }
+    return 1;
+}
+
+typedef dgk_status (*host_quant)(const float *, int64_t, int64_t, int64_t, uint8_t *, int64_t, dgk_dtype_id, void *,
+                                 int64_t);
+typedef dgk_status (*dev_quant)(dgk_context *, const dgk_tensor *, const dgk_tensor *, const dgk_tensor *, void *);
+
+typedef struct quant_case {
+    const char *name;
+    int per_block;               /* 128x128, else 1x128 */
+    int64_t rows, k, pad;        /* s's row extent is the minimum plus pad */
+    dgk_dtype_id sdtype;
+} quant_case;
+
+static void check_quant(dgk_context *ctx, const quant_case *qc)
+{
+    int64_t rows = qc->rows, k = qc->k, kb = (k + 127) / 128;
+    int64_t srows = qc->per_block ? (rows + 127) / 128 : kb;
+    int64_t lds = (qc->per_block ? kb : rows) + qc->pad;
+    size_t es = qc->sdtype == DGK_DTYPE_F32 ? 4 : 1, xn = (size_t)(rows * k), sn = (size_t)(srows * lds) * es;
+    float *x = malloc(xn * 4);
+    uint8_t *q = malloc(xn), *q_dev = malloc(xn), *s = malloc(sn), *s_dev = malloc(sn);
+    fill(x, rows, k);
+    host_quant hq = qc->per_block ? dgk_host_fp8_quant_128x128 : dgk_host_fp8_quant_1x128;
+    dev_quant dq = qc->per_block ? dgk_fp8_quant_128x128 : dgk_fp8_quant_1x128;
+    int ok = hq(x, rows, k, k, q, k, qc->sdtype, s, lds) == DGK_OK;
+    void *dx = dev_alloc(xn * 4), *dqv = dev_alloc(xn), *ds = dev_alloc(sn);
+    cudaMemcpy(dx, x, xn * 4, cudaMemcpyHostToDevice);
+    cudaMemset(dqv, 0xff, xn);
+    cudaMemset(ds, 0xff, sn);
+    dgk_tensor tx = {dx, DGK_DTYPE_F32, 2, {rows, k}, {0}}, tq = {dqv, DGK_DTYPE_E4M3, 2, {rows, k}, {0}};
+    dgk_tensor ts = {ds, qc->sdtype, 2, {srows, lds}, {0}};
+    dgk_status st = dq(ctx, &tx, &tq, &ts, NULL);
+    if (st != DGK_OK)
+        printf("  launch: %s\n", dgk_last_error());
+    ok = ok && st == DGK_OK && cudaDeviceSynchronize() == cudaSuccess;
+    cudaMemcpy(q_dev, dqv, xn, cudaMemcpyDeviceToHost);
+    cudaMemcpy(s_dev, ds, sn, cudaMemcpyDeviceToHost);
+    ok = ok && same_bytes("q", q_dev, q, xn) && same_bytes("s", s_dev, s, sn);
+    printf("%s %s %s rows %lld k %lld lds %lld %s\n", ok ? "PASS" : "FAIL", qc->name,
+           qc->per_block ? "128x128" : "1x128", (long long)rows, (long long)k, (long long)lds,
+           qc->sdtype == DGK_DTYPE_F32 ? "f32" : "ue8m0");
+    failures += !ok;
+    cudaFree(dx), cudaFree(dqv), cudaFree(ds);
+    free(x), free(q), free(q_dev), free(s), free(s_dev);
+}
+
+static void check_mn_major(dgk_context *ctx, int64_t mn, int64_t kb, int64_t ld_src, int64_t ld, dgk_dtype_id dt)
+{
+    size_t es = dt == DGK_DTYPE_F32 ? 4 : 1, sn = (size_t)(mn * ld_src) * es, dn = (size_t)(kb * ld) * es;
+    uint8_t *src = malloc(sn), *want = malloc(dn), *got = malloc(dn);
+    for (size_t i = 0; i < sn; i++)
+        src[i] = (uint8_t)rnd();
+    int ok = dgk_host_fp8_scales_to_mn_major(src, mn, kb, ld_src, dt, want, ld) == DGK_OK;
+    void *ds = dev_alloc(sn), *dd = dev_alloc(dn);
+    cudaMemcpy(ds, src, sn, cudaMemcpyHostToDevice);
+    cudaMemset(dd, 0xff, dn);
+    dgk_tensor ts = {ds, dt, 2, {mn, kb}, {ld_src, 1}}, td = {dd, dt, 2, {kb, ld}, {0}};
+    dgk_status st = dgk_fp8_scales_to_mn_major(ctx, &ts, &td, NULL);
+    if (st != DGK_OK)
+        printf("  launch: %s\n", dgk_last_error());
+    ok = ok && st == DGK_OK && cudaDeviceSynchronize() == cudaSuccess;
+    cudaMemcpy(got, dd, dn, cudaMemcpyDeviceToHost);
+    ok = ok && same_bytes("dst", got, want, dn);
+    printf("%s scales_to_mn_major mn %lld kb %lld ld_src %lld ld %lld %s\n", ok ? "PASS" : "FAIL", (long long)mn,
+           (long long)kb, (long long)ld_src, (long long)ld, dt == DGK_DTYPE_F32 ? "f32" : "ue8m0");
+    failures += !ok;
+    cudaFree(ds), cudaFree(dd);
+    free(src), free(want), free(got);
+}
+
+/* Bad arguments are refused with a message, nothing launched. */
+static void check_refusals(dgk_context *ctx)
+{
+    float *dx = dev_alloc(256 * 4);
+    dgk_tensor x = {dx, DGK_DTYPE_F32, 2, {2, 128}, {0}}, q = {dx, DGK_DTYPE_E4M3, 2, {2, 128}, {0}};
+    dgk_tensor s_short = {dx, DGK_DTYPE_F32, 2, {1, 1}, {0}}, s_bf16 = {dx, DGK_DTYPE_BF16, 2, {1, 2}, {0}};
+    const char *what[4] = {"s narrower than rows", "bf16 scales", "q NULL", "dst narrower than mn"};
+    for (int i = 0; i < 4; i++) {
+        dgk_status st = i == 0   ? dgk_fp8_quant_1x128(ctx, &x, &q, &s_short, NULL)
+                        : i == 1 ? dgk_fp8_quant_128x128(ctx, &x, &q, &s_bf16, NULL)
+                        : i == 2 ? dgk_fp8_quant_1x128(ctx, &x, NULL, &s_short, NULL)
+                                 : dgk_fp8_scales_to_mn_major(ctx, &x, &s_short, NULL);
+        int ok = st != DGK_OK;
+        printf("%s refused: %s (%s)\n", ok ? "PASS" : "FAIL", what[i], ok ? dgk_last_error() : "accepted");
+        failures += !ok;
+    }
+    cudaFree(dx);
+}
+
+/* The elementwise lowering beyond the stock kernels: the golden test's kernel
+ * (tests/golden/emit/elementwise.dgk: reductions along rows, exp, broadcasts, iota/where,
+ * a transposed store, a runtime return, a += store) on 37 ragged rows, blocks of 8 rows
+ * returning from row LIM = 24 on; rows past that keep the poison in Y and their T. */
+static const char rownorm_src[] =
+    "kernel rownorm<BR = 8, C = 64>(X : bf16[R, C], Y : f32[C, R], T : f32[R], alpha : f32, LIM : i32[1])\n"
+    "{\n"
+    "    schedule grid (cdiv(R, BR)) -> (i);\n"
+    "    if i * BR >= LIM[0] { return; }\n"
+    "    let x = f32(X[i*BR +: BR, :]);\n"
+    "    let m = amax(x, 1);\n"
+    "    let e = exp(x - m[:, new]) * alpha;\n"
+    "    let s = sum(e, 1);\n"
+    "    let rows = i*BR + iota(BR);\n"
+    "    Y[:, i*BR +: BR] = where(rows[:, new] < R, e / s[:, new], 0)^T;\n"
+    "    T[i*BR +: BR] += s;\n"
+    "}\n";
+
+static float bf16_round(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static void check_rownorm(dgk_context *ctx)
+{
+    enum { R = 37, C = 64, LIM = 24 };
+    const float alpha = 0.75f;
+    uint16_t xb[R * C];
+    float x[R * C], y[C * R], t[R], t0[R];
+    for (int i = 0; i < R * C; i++) {
+        x[i] = bf16_round(((float)(rnd() & 0xffff) / 65536.0f - 0.5f) * 8.0f);
+        uint32_t u;
+        memcpy(&u, &x[i], 4);
+        xb[i] = (uint16_t)(u >> 16);
+    }
+    for (int r = 0; r < R; r++)
+        t0[r] = (float)r;
+    int lim = LIM;
+    void *dx = dev_alloc(sizeof xb), *dy = dev_alloc(sizeof y), *dt = dev_alloc(sizeof t), *dl = dev_alloc(4);
+    cudaMemcpy(dx, xb, sizeof xb, cudaMemcpyHostToDevice);
+    cudaMemcpy(dt, t0, sizeof t0, cudaMemcpyHostToDevice);
+    cudaMemcpy(dl, &lim, 4, cudaMemcpyHostToDevice);
+    cudaMemset(dy, 0xff, sizeof y);
+    dgk_op *op;
+    dgk_tensor tx = {dx, DGK_DTYPE_BF16, 2, {R, C}, {0}}, ty = {dy, DGK_DTYPE_F32, 2, {C, R}, {0}};
+    dgk_tensor tt = {dt, DGK_DTYPE_F32, 1, {R}, {0}}, tl = {dl, DGK_DTYPE_I32, 1, {1}, {0}};
+    const dgk_tensor *params[5] = {&tx, &ty, &tt, NULL, &tl};
+    double scalars[5] = {0, 0, 0, alpha, 0};
+    dgk_status st = dgk_op_create(ctx, "rownorm.dgk", rownorm_src, "rownorm", NULL, 0, &op);
+    if (st == DGK_OK)
+        st = dgk_op_launch(op, params, scalars, 5, NULL);
+    int ok = st == DGK_OK && cudaDeviceSynchronize() == cudaSuccess;
+    if (!ok)
+        printf("  rownorm: %s\n", dgk_last_error());
+    cudaMemcpy(y, dy, sizeof y, cudaMemcpyDeviceToHost);
+    cudaMemcpy(t, dt, sizeof t, cudaMemcpyDeviceToHost);
+    double worst = 0;
+    for (int r = 0; r < R && ok; r++) {
+        double m = -INFINITY, sum = 0, e[C];
+        for (int c = 0; c < C; c++)
+            m = fmax(m, x[r * C + c]);
+        for (int c = 0; c < C; c++)
+            sum += (e[c] = exp(x[r * C + c] - m) * alpha);
+        for (int c = 0; c < C; c++) {
+            uint32_t bits;
+            memcpy(&bits, &y[c * R + r], 4);
+            if (r >= LIM && bits != 0xffffffffu) {
+                printf("  Y[%d, %d] was written past LIM\n", c, r);
+                ok = 0;
+            }
+            if (r < LIM)
+                worst = fmax(worst, fabs(y[c * R + r] - e[c] / sum) / (e[c] / sum));
+        }
+        double want_t = r < LIM ? t0[r] + sum : t0[r];
+        worst = fmax(worst, fabs(t[r] - want_t) / fabs(want_t > 0 ? want_t : 1));
+    }
+    ok = ok && worst < 1e-5;
+    printf("%s elementwise rownorm (reduce, exp, broadcast, where, transpose, return, +=): worst rel. error %.2e\n",
+           ok ? "PASS" : "FAIL", worst);
+    failures += !ok;
+    cudaFree(dx), cudaFree(dy), cudaFree(dt), cudaFree(dl);
+}
+
+/* Median time of `reps` launches, each after an L2 flush; GB/s over the bytes moved. */
+static void bench(dgk_context *ctx, int per_block, int64_t rows, int64_t k)
+{
+    enum { REPS = 20 };
+    int64_t kb = (k + 127) / 128, srows = per_block ? (rows + 127) / 128 : kb;
+    int64_t lds = per_block ? kb : dgk_fp8_scale_stride(rows, DGK_DTYPE_F32);
+    size_t xn = (size_t)(rows * k), flush_n = 256u << 20;
+    void *dx = dev_alloc(xn * 4), *dq = dev_alloc(xn), *ds = dev_alloc((size_t)(srows * lds) * 4), *fl = dev_alloc(flush_n);
+    cudaMemset(dx, 0, xn * 4);
+    dgk_tensor tx = {dx, DGK_DTYPE_F32, 2, {rows, k}, {0}}, tq = {dq, DGK_DTYPE_E4M3, 2, {rows, k}, {0}};
+    dgk_tensor ts = {ds, DGK_DTYPE_F32, 2, {srows, lds}, {0}};
+    dev_quant fn = per_block ? dgk_fp8_quant_128x128 : dgk_fp8_quant_1x128;
+    float ms[REPS];
+    cudaEvent_t a, b;
+    cudaEventCreate(&a), cudaEventCreate(&b);
+    int ok = fn(ctx, &tx, &tq, &ts, NULL) == DGK_OK;
+    for (int r = 0; r < REPS && ok; r++) {
+        cudaMemset(fl, r, flush_n);
+        cudaEventRecord(a, NULL);
+        ok = fn(ctx, &tx, &tq, &ts, NULL) == DGK_OK;
+        cudaEventRecord(b, NULL);
+        cudaEventSynchronize(b);
+        cudaEventElapsedTime(&ms[r], a, b);
+    }
+    for (int i = 1; i < REPS; i++) /* insertion sort: REPS is small */
+        for (int j = i; j > 0 && ms[j] < ms[j - 1]; j--) {
+            float t = ms[j];
+            ms[j] = ms[j - 1], ms[j - 1] = t;
+        }
+    double us = ms[REPS / 2] * 1e3, bytes = (double)xn * 5 + (double)(srows * lds) * 4;
+    if (ok)
+        printf("bench quant %s %lld x %lld: %.1f us, %.0f GB/s (x read, q and s written; events, L2 flushed)\n",
+               per_block ? "128x128" : "1x128", (long long)rows, (long long)k, us, bytes / us * 1e-3);
+    else
+        printf("FAIL bench quant: %s\n", dgk_last_error());
+    failures += !ok;
+    cudaFree(dx), cudaFree(dq), cudaFree(ds), cudaFree(fl);
+}
+
+int main(int argc, char **argv)
+{
+    int do_bench = argc > 1 && strcmp(argv[1], "--bench") == 0;
+    if (argc > 1 && !do_bench) {
+        fprintf(stderr, "usage: dgk-prep-check [--bench]\n");
+        return 2;
+    }
+    dgk_context *ctx;
+    if (dgk_init(0, &ctx) != DGK_OK) {
+        printf("FAIL dgk_init: %s\n", dgk_last_error());
+        return 1;
+    }
+    static const quant_case cases[] = {
+        {"tiny", 0, 1, 128, 0, DGK_DTYPE_F32},        {"ragged", 0, 37, 300, 3, DGK_DTYPE_F32},
+        {"ragged", 0, 37, 300, 12, DGK_DTYPE_UE8M0},   {"activation", 0, 4096, 7168, 0, DGK_DTYPE_F32},
+        {"activation", 0, 4096, 7168, 0, DGK_DTYPE_UE8M0}, {"tiny", 1, 1, 128, 0, DGK_DTYPE_F32},
+        {"ragged", 1, 130, 257, 2, DGK_DTYPE_F32},      {"ragged", 1, 130, 257, 1, DGK_DTYPE_UE8M0},
+        {"weight", 1, 2112, 7168, 0, DGK_DTYPE_F32},    {"weight", 1, 7168, 2048, 0, DGK_DTYPE_UE8M0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_quant(ctx, &cases[i]);
+    check_mn_major(ctx, 1, 1, 1, 4, DGK_DTYPE_F32);
+    check_mn_major(ctx, 4096, 56, 60, 4096, DGK_DTYPE_F32);
+    check_mn_major(ctx, 37, 3, 5, 40, DGK_DTYPE_F32);
+    check_mn_major(ctx, 37, 3, 3, 48, DGK_DTYPE_UE8M0);
+    check_mn_major(ctx, 300, 130, 131, 304, DGK_DTYPE_F32);
+    check_refusals(ctx);
+    check_rownorm(ctx);
+    if (do_bench) {
+        bench(ctx, 0, 4096, 7168);
+        bench(ctx, 1, 7168, 7168);
+        bench(ctx, 1, 4096, 7168);
+    }
+    dgk_destroy(ctx);
+    printf("%s: %d failure%s\n", failures ? "FAIL" : "PASS", failures, failures == 1 ? "" : "s");
+    return failures ? 1 : 0;
+}
