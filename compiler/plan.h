@@ -376,8 +376,9 @@ typedef struct dgk_plan_smem {
  * threads per tile of the schedule, in row-major order over its extents. The emitter walks
  * the kernel's tile IR itself (`k`, every op in the prologue region), as one SSA program:
  *   - a scalar op is one CTA-uniform C value;
- *   - a tile op of n elements is a register array: thread t holds elements t, t + threads,
- *     ... of the tile in row-major order, so same-shaped operands line up in registers;
+ *   - a tile op of n elements is a register array: thread t holds the groups of `vec`
+ *     consecutive elements t, t + threads, ... of the tile in row-major order, so
+ *     same-shaped operands line up in registers;
  *   - a tile that another op reads at other positions (a broadcast operand, a transpose,
  *     a reduction's input) is also written to shared memory at `smem_off[op]` (bytes,
  *     row-major, its last axis padded to `smem_ld[op]` elements against bank conflicts)
@@ -385,7 +386,8 @@ typedef struct dgk_plan_smem {
  *   - a reduction over an axis of length L into O outputs gives each output `parts[op]`
  *     threads (a power of two, at most threads / O) that reduce strided slices into
  *     `part_off[op]`, then combines them in a fixed order (the result is the same run to
- *     run); a reduction to a scalar is combined by every thread.
+ *     run); a reduction to a scalar is combined by every thread. A reduction of rows that
+ *     each lie within one warp is done there (`lanes`).
  * Loads read 0 past a tensor's extents, stores skip those elements. The launch grid is
  * the product of the schedule's extents, each one `ext[i]`: a constant, a shape, or one
  * divided by a constant (rounding up for cdiv). */
@@ -400,12 +402,20 @@ struct dgk_ir_kernel;
 typedef struct dgk_plan_simt {
     const struct dgk_ir_kernel *k;
     int threads;
+    int vec;              /* elements per group: thread t holds groups t, t + threads, ...
+                           * of `vec` consecutive elements (1 or 4; 4 lets a row-contiguous
+                           * slice move as 16-byte loads and stores) */
     dgk_plan_extent ext[3];
     int next;
     int *smem_off;        /* per IR op: byte offset of its shared copy, -1 = registers only */
     int *smem_ld;         /* per IR op: elements between rows of that copy */
     int *parts;           /* per IR op (REDUCE): threads per output, 1 = no partial pass */
-    int *part_off;        /* per IR op (REDUCE with parts > 1): the partials' byte offset */
+    int *part_off;        /* per IR op (REDUCE with parts > 1): the partials' byte offset;
+                           * (REDUCE with lanes): where its outputs land */
+    int *lanes;           /* per IR op (REDUCE): when the reduced axis is the input's last and
+                           * each of its rows lies in `lanes` consecutive threads of one warp
+                           * (its length / vec divides 32), the warp reduces it in registers
+                           * with xor shuffles (no shared copy of the input); 0 otherwise */
     int *ptr_arg;         /* per tensor: its DGK_ARG_PTR, -1 when the kernel never touches it */
     int (*stride_arg)[4]; /* per tensor and axis but the last: its DGK_ARG_STRIDE */
     dgk_plan_dim (*extent)[4]; /* per tensor and axis: its extent */

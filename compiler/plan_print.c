@@ -89,7 +89,7 @@ static void print_groups(const dgk_plan *p, FILE *out)
 static void print_simt(const dgk_plan *p, FILE *out)
 {
     const dgk_plan_simt *s = p->simt;
-    fprintf(out, "  elementwise: one CTA of %d threads per tile; grid", s->threads);
+    fprintf(out, "  elementwise: one CTA of %d threads per tile, groups of %d elements; grid", s->threads, s->vec);
     for (int i = 0; i < s->next; i++) {
         const dgk_plan_extent *x = &s->ext[i];
         fprintf(out, i ? " x " : " ");
@@ -107,6 +107,9 @@ static void print_simt(const dgk_plan *p, FILE *out)
         if (s->smem_off[i] >= 0)
             fprintf(out, "  shared copy of %%%d (%s, line %d) at %d, row of %d\n", i, s->k->ops[i].name ? s->k->ops[i].name : "-",
                     s->k->ops[i].loc.line, s->smem_off[i], s->smem_ld[i]);
+        if (s->lanes[i])
+            fprintf(out, "  reduction %%%d: each row in %d lanes of a warp (xor shuffles), outputs at %d\n", i, s->lanes[i],
+                    s->part_off[i]);
         if (s->parts[i] > 1)
             fprintf(out, "  reduction %%%d: %d threads per output, partials at %d\n", i, s->parts[i], s->part_off[i]);
     }

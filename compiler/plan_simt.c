@@ -10,7 +10,7 @@
 #include "builtins.h"
 #include "../backend/sm90/sm90.h"
 
-enum { SIMT_MAX_THREADS = 512, SIMT_ALIGN = 16 };
+enum { SIMT_MAX_THREADS = 512, SIMT_MIN_THREADS = 128, SIMT_ALIGN = 16 };
 
 /* Which IR ops an elementwise kernel lowers; the others need the GEMM path. */
 static const char *const not_lowered[DGK_IR_OPCODE_COUNT] = {
@@ -55,17 +55,34 @@ static dgk_ir_type store_shape(const dgk_ir_op *op)
     return t;
 }
 
+/* Lanes per row when a warp can reduce op (a REDUCE) in registers: the last axis, of a
+ * length L that groups of vec divide, with L / vec dividing 32, so every row is whole
+ * within one warp (a row starts at a group index that is a multiple of L / vec); 0 when
+ * not. */
+static int warp_lanes(const dgk_ir_kernel *k, const dgk_plan_simt *s, const dgk_ir_op *op)
+{
+    const dgk_ir_type *in = &k->ops[op->args[0]].type;
+    if (op->opcode != DGK_IR_REDUCE || in->rank < 2 || op->axis != in->rank - 1)
+        return 0;
+    int64_t len = in->ext[in->rank - 1];
+    if (len % s->vec || 32 % (len / s->vec))
+        return 0;
+    return (int)(len / s->vec);
+}
+
 /* Marks the tile operands that a user reads at other positions than its own: those get a
  * shared copy. */
-static void mark_shared(const dgk_ir_kernel *k, int *shared)
+static void mark_shared(const dgk_ir_kernel *k, const dgk_plan_simt *s, int *shared)
 {
     for (int i = 0; i < k->nops; i++) {
         const dgk_ir_op *op = &k->ops[i];
         int first = 0, last = op->nargs;
         dgk_ir_type own = op->type;
         switch (op->opcode) {
-        case DGK_IR_TRANSPOSE:
         case DGK_IR_REDUCE:
+            shared[op->args[0]] |= !warp_lanes(k, s, op);
+            continue;
+        case DGK_IR_TRANSPOSE:
             shared[op->args[0]] = 1;
             continue;
         case DGK_IR_STORE:
@@ -106,17 +123,18 @@ static int check_ops(planner *pl)
     return !pl->nerr;
 }
 
-/* Threads per CTA: enough for the largest tile to give each thread one element, a whole
- * number of warps, at most SIMT_MAX_THREADS (larger tiles give each thread several). */
-static int pick_threads(const dgk_ir_kernel *k)
+/* Groups of 4 elements per thread once the largest tile fills SIMT_MIN_THREADS threads
+ * with them; then threads enough for the largest tile to give each thread one group, a
+ * whole number of warps, at most SIMT_MAX_THREADS (larger tiles give each thread several). */
+static void pick_threads(const dgk_ir_kernel *k, dgk_plan_simt *s)
 {
     int64_t most = 1;
     for (int i = 0; i < k->nops; i++)
         if (k->ops[i].type.rank > 0 && numel(&k->ops[i].type) > most)
             most = numel(&k->ops[i].type);
-    if (most >= SIMT_MAX_THREADS)
-        return SIMT_MAX_THREADS;
-    return (int)((most + 31) / 32 * 32);
+    s->vec = most >= 4 * SIMT_MIN_THREADS ? 4 : 1;
+    most = (most + s->vec - 1) / s->vec;
+    s->threads = most >= SIMT_MAX_THREADS ? SIMT_MAX_THREADS : (int)((most + 31) / 32 * 32);
 }
 
 static int align_up(int64_t x)
@@ -140,7 +158,11 @@ static int plan_smem(planner *pl, dgk_plan_simt *s, const int *shared)
             s->smem_off[i] = (int)off;
             off = align_up(off + numel(&op->type) / last * s->smem_ld[i] * value_bytes(op->type.dtype));
         }
-        if (op->opcode == DGK_IR_REDUCE) {
+        s->lanes[i] = warp_lanes(k, s, op);
+        if (s->lanes[i]) {
+            s->part_off[i] = (int)off; /* the outputs, one per row */
+            off = align_up(off + numel(&op->type) * value_bytes(op->type.dtype));
+        } else if (op->opcode == DGK_IR_REDUCE) {
             const dgk_ir_type *in = &k->ops[op->args[0]].type;
             int64_t outs = op->type.rank ? numel(&op->type) : 1, len = in->ext[op->axis], p = 1;
             while (p * 2 * outs <= s->threads && p * 2 <= len)
@@ -245,13 +267,14 @@ static int alloc_simt(planner *pl, dgk_plan_simt *s)
     s->smem_ld = DGK_NEW_ARRAY(pl->a, int, n);
     s->parts = DGK_NEW_ARRAY(pl->a, int, n);
     s->part_off = DGK_NEW_ARRAY(pl->a, int, n);
+    s->lanes = DGK_NEW_ARRAY(pl->a, int, n);
     s->ptr_arg = DGK_NEW_ARRAY(pl->a, int, nt);
     typedef int axis_args[4];
     typedef dgk_plan_dim axis_dims[4];
     s->stride_arg = DGK_NEW_ARRAY(pl->a, axis_args, nt);
     s->extent = DGK_NEW_ARRAY(pl->a, axis_dims, nt);
     s->scalar_arg = DGK_NEW_ARRAY(pl->a, int, nt);
-    if (!s->smem_off || !s->smem_ld || !s->parts || !s->part_off || !s->ptr_arg || !s->stride_arg || !s->extent ||
+    if (!s->smem_off || !s->smem_ld || !s->parts || !s->part_off || !s->lanes || !s->ptr_arg || !s->stride_arg || !s->extent ||
         !s->scalar_arg)
         return 0;
     for (int t = 0; t < nt; t++) {
@@ -271,8 +294,8 @@ int plan_simt(planner *pl)
     if (!s || !shared || !alloc_simt(pl, s) || !check_ops(pl))
         return 0;
     s->k = k;
-    s->threads = pick_threads(k);
-    mark_shared(k, shared);
+    pick_threads(k, s);
+    mark_shared(k, s, shared);
     if (!plan_smem(pl, s, shared) || !plan_simt_args(pl, s))
         return 0;
     p->sched.kind = DGK_SCHED_GRID;

@@ -661,6 +661,124 @@ DGK_DEV void dgk_put(dgk_e4m3 *p, float x) { p->bits = (dgk_u8)(dgk_pack_e4m3x2(
 DGK_DEV void dgk_put(dgk_e5m2 *p, float x) { p->bits = (dgk_u8)(dgk_pack_e5m2x2(x, 0.0f) & 0xffu); }
 DGK_DEV void dgk_put(dgk_ue8m0 *p, float x) { p->bits = (dgk_u8)dgk_f32_to_ue8m0(x); }
 
+/* Four consecutive elements as one 4-, 8- or 16-byte access (p aligned to it): the
+ * elementwise kernels' vector loads (`nc`: the read-only path, for tensors the kernel does
+ * not write) and stores, decoded to / encoded from f32 as dgk_load_f32 and dgk_put do. */
+DGK_DEV void dgk_ld_words(const void *p, int bytes, int nc, dgk_u32 *w)
+{
+    if (bytes == 16 && nc)
+        asm("ld.global.nc.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3]) : "l"(p));
+    else if (bytes == 16)
+        asm volatile("ld.global.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3]) : "l"(p) : "memory");
+    else if (bytes == 8 && nc)
+        asm("ld.global.nc.v2.u32 {%0, %1}, [%2];" : "=r"(w[0]), "=r"(w[1]) : "l"(p));
+    else if (bytes == 8)
+        asm volatile("ld.global.v2.u32 {%0, %1}, [%2];" : "=r"(w[0]), "=r"(w[1]) : "l"(p) : "memory");
+    else if (nc)
+        asm("ld.global.nc.u32 %0, [%1];" : "=r"(w[0]) : "l"(p));
+    else
+        asm volatile("ld.global.u32 %0, [%1];" : "=r"(w[0]) : "l"(p) : "memory");
+}
+
+DGK_DEV void dgk_st_words(void *p, int bytes, const dgk_u32 *w)
+{
+    if (bytes == 16)
+        asm volatile("st.global.v4.u32 [%0], {%1, %2, %3, %4};" ::"l"(p), "r"(w[0]), "r"(w[1]), "r"(w[2]), "r"(w[3]) : "memory");
+    else if (bytes == 8)
+        asm volatile("st.global.v2.u32 [%0], {%1, %2};" ::"l"(p), "r"(w[0]), "r"(w[1]) : "memory");
+    else
+        asm volatile("st.global.u32 [%0], %1;" ::"l"(p), "r"(w[0]) : "memory");
+}
+
+DGK_DEV void dgk_load4(const float *p, float *o, int nc)
+{
+    dgk_u32 w[4];
+    dgk_ld_words(p, 16, nc, w);
+    for (int i = 0; i < 4; i++)
+        o[i] = __uint_as_float(w[i]);
+}
+DGK_DEV void dgk_load4(const int *p, int *o, int nc)
+{
+    dgk_u32 w[4];
+    dgk_ld_words(p, 16, nc, w);
+    for (int i = 0; i < 4; i++)
+        o[i] = (int)w[i];
+}
+DGK_DEV void dgk_load4(const unsigned *p, unsigned *o, int nc) { dgk_ld_words(p, 16, nc, o); }
+DGK_DEV void dgk_load4(const dgk_bf16 *p, float *o, int nc)
+{
+    dgk_u32 w[2];
+    dgk_ld_words(p, 8, nc, w);
+    for (int i = 0; i < 4; i++)
+        o[i] = dgk_bf16_to_f32(dgk_bf16{(dgk_u16)(w[i / 2] >> (16 * (i % 2)))});
+}
+DGK_DEV void dgk_load4(const dgk_f16 *p, float *o, int nc)
+{
+    dgk_u32 w[2];
+    dgk_ld_words(p, 8, nc, w);
+    for (int i = 0; i < 4; i++)
+        o[i] = dgk_f16_to_f32(dgk_f16{(dgk_u16)(w[i / 2] >> (16 * (i % 2)))});
+}
+DGK_DEV void dgk_load4(const dgk_e4m3 *p, float *o, int nc)
+{
+    dgk_u32 w;
+    dgk_ld_words(p, 4, nc, &w);
+    for (int i = 0; i < 4; i++)
+        o[i] = dgk_e4m3_to_f32(dgk_e4m3{(dgk_u8)(w >> (8 * i))});
+}
+DGK_DEV void dgk_load4(const dgk_e5m2 *p, float *o, int nc)
+{
+    dgk_u32 w;
+    dgk_ld_words(p, 4, nc, &w);
+    for (int i = 0; i < 4; i++)
+        o[i] = dgk_e5m2_to_f32(dgk_e5m2{(dgk_u8)(w >> (8 * i))});
+}
+DGK_DEV void dgk_load4(const dgk_ue8m0 *p, float *o, int nc)
+{
+    dgk_u32 w;
+    dgk_ld_words(p, 4, nc, &w);
+    for (int i = 0; i < 4; i++)
+        o[i] = dgk_ue8m0_to_f32((w >> (8 * i)) & 0xffu);
+}
+
+DGK_DEV void dgk_put4(float *p, const float *x)
+{
+    dgk_u32 w[4] = {__float_as_uint(x[0]), __float_as_uint(x[1]), __float_as_uint(x[2]), __float_as_uint(x[3])};
+    dgk_st_words(p, 16, w);
+}
+DGK_DEV void dgk_put4(int *p, const int *x)
+{
+    dgk_u32 w[4] = {(dgk_u32)x[0], (dgk_u32)x[1], (dgk_u32)x[2], (dgk_u32)x[3]};
+    dgk_st_words(p, 16, w);
+}
+DGK_DEV void dgk_put4(unsigned *p, const unsigned *x) { dgk_st_words(p, 16, x); }
+DGK_DEV void dgk_put4(dgk_bf16 *p, const float *x)
+{
+    dgk_u32 w[2] = {dgk_pack_bf16x2(x[0], x[1]), dgk_pack_bf16x2(x[2], x[3])};
+    dgk_st_words(p, 8, w);
+}
+DGK_DEV void dgk_put4(dgk_f16 *p, const float *x)
+{
+    dgk_u32 w[2] = {dgk_pack_f16x2(x[0], x[1]), dgk_pack_f16x2(x[2], x[3])};
+    dgk_st_words(p, 8, w);
+}
+DGK_DEV void dgk_put4(dgk_e4m3 *p, const float *x)
+{
+    dgk_u32 w = (dgk_u32)dgk_pack_e4m3x2(x[0], x[1]) | ((dgk_u32)dgk_pack_e4m3x2(x[2], x[3]) << 16);
+    dgk_st_words(p, 4, &w);
+}
+DGK_DEV void dgk_put4(dgk_e5m2 *p, const float *x)
+{
+    dgk_u32 w = (dgk_u32)dgk_pack_e5m2x2(x[0], x[1]) | ((dgk_u32)dgk_pack_e5m2x2(x[2], x[3]) << 16);
+    dgk_st_words(p, 4, &w);
+}
+DGK_DEV void dgk_put4(dgk_ue8m0 *p, const float *x)
+{
+    dgk_u32 w = dgk_f32_to_ue8m0(x[0]) | (dgk_f32_to_ue8m0(x[1]) << 8) | (dgk_f32_to_ue8m0(x[2]) << 16) |
+                (dgk_f32_to_ue8m0(x[3]) << 24);
+    dgk_st_words(p, 4, &w);
+}
+
 /* ---- fast math (9.7.3 ex2/rcp/tanh .approx) --------------------------------------------- */
 
 DGK_DEV float dgk_ex2(float x)

@@ -143,7 +143,7 @@ static void operand(simt_ctx *c, char *out, int x, const dgk_ir_type *u, char id
         if (!compute_expr(c, out, op, xp))
             c->overflow = 1;
     } else if (same_shape(&op->type, u)) {
-        cat(c, out, "v%d[j]", x);
+        cat(c, out, "v%d[s]", x);
     } else {
         char flat[EXPR_MAX];
         shared_index(c, flat, x, u, idx);
@@ -241,41 +241,56 @@ static int compute_expr(simt_ctx *c, char *out, const dgk_ir_op *op, const char 
 
 /* ---- ops ---------------------------------------------------------------------------------- */
 
-/* Opens the unrolled loop over a tile of type t's elements held by this thread: inside,
- * `e` is the element and `j` its slot; closes with close_elements. */
+/* Slots per thread of a tile of n elements: groups of VEC consecutive elements, group g
+ * of the thread being tid + j * THREADS. */
+static int64_t groups_per_thread(const simt_ctx *c, const dgk_ir_type *t)
+{
+    int64_t per_pass = (int64_t)c->s->threads * c->s->vec;
+    return (numel(t) + per_pass - 1) / per_pass;
+}
+
+/* Opens the unrolled loops over a tile of type t's elements held by this thread: inside,
+ * `e` is the element (row-major), `s` its slot in the thread's array; closes with
+ * close_elements. */
 static void open_elements(simt_ctx *c, const dgk_ir_type *t)
 {
-    int64_t n = numel(t), per = (n + c->s->threads - 1) / c->s->threads;
+    int64_t n = numel(t), vec = c->s->vec;
     dgk_sm90_line(c->e, "#pragma unroll");
-    dgk_sm90_open(c->e, "for (int j = 0; j < %lld; ++j)", (long long)per);
-    dgk_sm90_line(c->e, "const int e = tid + j * THREADS;");
-    if (n % c->s->threads)
+    dgk_sm90_open(c->e, "for (int j = 0; j < %lld; ++j)", (long long)groups_per_thread(c, t));
+    if (vec > 1) {
+        dgk_sm90_line(c->e, "#pragma unroll");
+        dgk_sm90_open(c->e, "for (int v = 0; v < VEC; ++v)");
+        dgk_sm90_line(c->e, "const int s = j * VEC + v, e = (tid + j * THREADS) * VEC + v;");
+    } else {
+        dgk_sm90_line(c->e, "const int s = j, e = tid + j * THREADS;");
+    }
+    dgk_sm90_line(c->e, "(void)s, (void)e;");
+    if (n % ((int64_t)c->s->threads * vec))
         dgk_sm90_open(c->e, "if (e < %lld)", (long long)n);
 }
 
 static void close_elements(simt_ctx *c, const dgk_ir_type *t)
 {
-    if (numel(t) % c->s->threads)
+    if (numel(t) % ((int64_t)c->s->threads * c->s->vec))
+        dgk_sm90_close(c->e, NULL);
+    if (c->s->vec > 1)
         dgk_sm90_close(c->e, NULL);
     dgk_sm90_close(c->e, NULL);
 }
 
-/* Index of axis `a` of this thread's element e = tid + j * THREADS, written so the
- * compiler sees what does not change with j (tid < THREADS, j a constant once the loop
- * is unrolled): with P the elements per index of the axis, (tid + j THREADS) / P is
- * tid / P + j (THREADS / P) when P divides THREADS, and j / (P / THREADS) when THREADS
- * divides P. */
-static int thread_axis_index(simt_ctx *c, char *out, const dgk_ir_type *t, int a)
+/* (g / inner) % ext (no modulo for the first axis) for this thread's group g = tid + j *
+ * THREADS, written so the compiler sees what does not change with j (tid < THREADS, j a
+ * constant once the loops are unrolled): g / inner is tid / inner + j (THREADS / inner)
+ * when inner divides THREADS, and j / (inner / THREADS) when THREADS divides inner. */
+static int group_index(simt_ctx *c, char *out, int64_t inner, int64_t ext, int first)
 {
-    int64_t inner = 1, nt = c->s->threads, ext = t->ext[a];
-    for (int i = a + 1; i < t->rank; i++)
-        inner *= t->ext[i];
+    int64_t nt = c->s->threads;
     out[0] = 0;
     if (nt % inner == 0) {
         int64_t q = nt / inner;
         char base[64];
         snprintf(base, sizeof base, inner > 1 ? "(tid / %lld)" : "tid", (long long)inner);
-        if (a == 0)
+        if (first)
             cat(c, out, "(%s + j * %lld)", base, (long long)q);
         else if (q % ext == 0)
             cat(c, out, "(%s %% %lld)", base, (long long)ext);
@@ -285,8 +300,29 @@ static int thread_axis_index(simt_ctx *c, char *out, const dgk_ir_type *t, int a
     }
     if (inner % nt == 0) {
         cat(c, out, "(j / %lld)", (long long)(inner / nt));
-        if (a > 0)
+        if (!first)
             cat(c, out, " %% %lld", (long long)ext);
+        return 1;
+    }
+    return 0;
+}
+
+/* Index of axis `a` of this thread's element e = g * VEC + v. With P the elements per
+ * index of the axis: when VEC divides P, e / P = g / (P / VEC); the last axis, when VEC
+ * divides its extent, is (g % (ext / VEC)) * VEC + v. */
+static int thread_axis_index(simt_ctx *c, char *out, const dgk_ir_type *t, int a)
+{
+    int64_t inner = 1, vec = c->s->vec, ext = t->ext[a];
+    for (int i = a + 1; i < t->rank; i++)
+        inner *= t->ext[i];
+    if (inner % vec == 0)
+        return group_index(c, out, inner / vec, ext, a == 0);
+    if (a == t->rank - 1 && ext % vec == 0) {
+        char g[EXPR_MAX];
+        if (!group_index(c, g, 1, ext / vec, a == 0))
+            return 0;
+        out[0] = 0;
+        cat(c, out, "(%s * VEC + v)", g);
         return 1;
     }
     return 0;
@@ -311,8 +347,8 @@ static void element_indices(simt_ctx *c, const dgk_ir_type *t, char idx[][96], c
 static void declare_tile(simt_ctx *c, int id)
 {
     const dgk_ir_op *op = &c->k->ops[id];
-    int64_t per = (numel(&op->type) + c->s->threads - 1) / c->s->threads;
-    dgk_sm90_line(c->e, "%s v%d[%lld];", compute_type(op->type.dtype), id, (long long)per);
+    int64_t slots = groups_per_thread(c, &op->type) * c->s->vec;
+    dgk_sm90_line(c->e, "%s v%d[%lld];", compute_type(op->type.dtype), id, (long long)slots);
 }
 
 /* Address of tensor t's element at coordinates co[] and its bounds test. */
@@ -364,6 +400,46 @@ static const char *load_fn(const simt_ctx *c, int t)
     return written ? "*($a)" : "__ldg($a)";
 }
 
+/* Whether a slice of op (a LOAD_TILE, or a STORE's target) can move as groups of four
+ * elements: groups of 4, the tile's last axis a range of the tensor's contiguous last axis
+ * with a length a multiple of 4, a type dgk_load4 / dgk_put4 take. */
+static int vector_slice(const simt_ctx *c, const dgk_ir_op *op, int nstarts, const dgk_ir_type *shape)
+{
+    dgk_dtype t = c->k->tensors[op->tensor].dtype;
+    return c->s->vec == 4 && shape->rank > 0 && shape->ext[shape->rank - 1] % 4 == 0 && op->ext[nstarts - 1] &&
+           !op->transposed && t != DGK_DT_I64;
+}
+
+/* The run-time half: the group's first element is 4 elements aligned (the base pointer,
+ * every row stride and the last axis' start). */
+static void vector_aligned(simt_ctx *c, char *out, const dgk_ir_op *op, int nstarts)
+{
+    int t = op->tensor, bytes = 4 * dgk_dtype_bits(c->k->tensors[t].dtype) / 8;
+    out[0] = 0;
+    cat(c, out, "(unsigned long long)%s %% %d == 0 && (long long)v%d %% 4 == 0", c->p->args[c->s->ptr_arg[t]].name, bytes,
+        op->args[nstarts - 1]);
+    for (int a = 0; a + 1 < nstarts; a++)
+        cat(c, out, " && %s %% 4 == 0", c->p->args[c->s->stride_arg[t][a]].name);
+}
+
+/* Opens the loop over this thread's groups whose first element (v = 0) exists. */
+static void open_groups(simt_ctx *c, const dgk_ir_type *t)
+{
+    dgk_sm90_line(c->e, "#pragma unroll");
+    dgk_sm90_open(c->e, "for (int j = 0; j < %lld; ++j)", (long long)groups_per_thread(c, t));
+    dgk_sm90_line(c->e, "const int v = 0, s = j * VEC, e = (tid + j * THREADS) * VEC;");
+    dgk_sm90_line(c->e, "(void)v, (void)s, (void)e;");
+    if (numel(t) % ((int64_t)c->s->threads * c->s->vec))
+        dgk_sm90_open(c->e, "if (e < %lld)", (long long)numel(t));
+}
+
+static void close_groups(simt_ctx *c, const dgk_ir_type *t)
+{
+    if (numel(t) % ((int64_t)c->s->threads * c->s->vec))
+        dgk_sm90_close(c->e, NULL);
+    dgk_sm90_close(c->e, NULL);
+}
+
 static void emit_load(simt_ctx *c, int id)
 {
     const dgk_ir_op *op = &c->k->ops[id];
@@ -378,14 +454,23 @@ static void emit_load(simt_ctx *c, int id)
         slice_coords(c, op, op->nargs, idx, co);
         tensor_access(c, addr, inb, op->tensor, co);
         subst(c, val, load_fn(c, op->tensor), xs);
-        dgk_sm90_open(c->e, "if (%s)", inside);
-        open_elements(c, &op->type);
-        dgk_sm90_line(c->e, "v%d[j] = %s;", id, val);
-        close_elements(c, &op->type);
-        dgk_sm90_close(c->e, " else {  // the slice crosses an edge: elements past it read 0");
+        if (vector_slice(c, op, op->nargs, &op->type)) {
+            char al[EXPR_MAX];
+            vector_aligned(c, al, op, op->nargs);
+            dgk_sm90_open(c->e, "if (%s && %s)", inside, al);
+            open_groups(c, &op->type);
+            dgk_sm90_line(c->e, "dgk_load4(%s, &v%d[s], %d);", addr, id, !c->k->tensors[op->tensor].written);
+            close_groups(c, &op->type);
+        } else {
+            dgk_sm90_open(c->e, "if (%s)", inside);
+            open_elements(c, &op->type);
+            dgk_sm90_line(c->e, "v%d[s] = %s;", id, val);
+            close_elements(c, &op->type);
+        }
+        dgk_sm90_close(c->e, " else {  // the slice crosses an edge (or is not aligned): elements past it read 0");
         c->e->indent++;
         open_elements(c, &op->type);
-        dgk_sm90_line(c->e, "v%d[j] = %s ? %s : 0;", id, inb, val);
+        dgk_sm90_line(c->e, "v%d[s] = %s ? %s : 0;", id, inb, val);
         close_elements(c, &op->type);
         dgk_sm90_close(c->e, NULL);
         return;
@@ -450,11 +535,28 @@ static void emit_store(simt_ctx *c, int id)
     slice_coords(c, op, n, idx, co);
     tensor_access(c, addr, inb, op->tensor, co);
     operand(c, v, stored_value(c, op), &shape, idx);
-    dgk_sm90_open(c->e, "if (%s)", inside);
-    open_elements(c, &shape);
-    store_stmt(c, op, addr, v);
-    close_elements(c, &shape);
-    dgk_sm90_close(c->e, " else {  // the slice crosses an edge: elements past it are not stored");
+    if (op->op == DGK_OP_ASSIGN && vector_slice(c, op, n, &shape)) {
+        char al[EXPR_MAX];
+        const char *ct = compute_type(c->k->tensors[op->tensor].dtype);
+        vector_aligned(c, al, op, n);
+        dgk_sm90_open(c->e, "if (%s && %s)", inside, al);
+        open_groups(c, &shape);
+        dgk_sm90_line(c->e, "%s four[4];", ct);
+        dgk_sm90_line(c->e, "#pragma unroll");
+        dgk_sm90_open(c->e, "for (int v = 0; v < VEC; ++v)");
+        dgk_sm90_line(c->e, "const int s = j * VEC + v, e = (tid + j * THREADS) * VEC + v;");
+        dgk_sm90_line(c->e, "(void)s, (void)e;");
+        dgk_sm90_line(c->e, "four[v] = %s;", v);
+        dgk_sm90_close(c->e, NULL);
+        dgk_sm90_line(c->e, "dgk_put4(%s, four);", addr);
+        close_groups(c, &shape);
+    } else {
+        dgk_sm90_open(c->e, "if (%s)", inside);
+        open_elements(c, &shape);
+        store_stmt(c, op, addr, v);
+        close_elements(c, &shape);
+    }
+    dgk_sm90_close(c->e, " else {  // the slice crosses an edge (or is not aligned): elements past it are not stored");
     c->e->indent++;
     open_elements(c, &shape);
     dgk_sm90_open(c->e, "if (%s)", inb);
@@ -484,7 +586,7 @@ static int emit_compute(simt_ctx *c, int id)
     case DGK_IR_ZEROS: snprintf(out, sizeof out, "0"); break;
     case DGK_IR_RESHAPE:
     case DGK_IR_ACC_INIT:
-        snprintf(out, sizeof out, c->k->ops[op->args[0]].type.rank ? "v%d[j]" : "v%d", op->args[0]);
+        snprintf(out, sizeof out, c->k->ops[op->args[0]].type.rank ? "v%d[s]" : "v%d", op->args[0]);
         break;
     case DGK_IR_TRANSPOSE: {
         char tidx[DGK_IR_MAX_RANK][96];
@@ -506,7 +608,7 @@ static int emit_compute(simt_ctx *c, int id)
         dgk_error(c->e->d, op->loc, "the elementwise backend has no form for this operation on %s",
                   dgk_dtype_name(op->type.dtype));
     if (tile) {
-        dgk_sm90_line(c->e, "v%d[j] = %s;", id, out);
+        dgk_sm90_line(c->e, "v%d[s] = %s;", id, out);
         close_elements(c, &op->type);
     } else {
         dgk_sm90_line(c->e, "const %s v%d = %s;", compute_type(op->type.dtype), id, out);
@@ -526,8 +628,48 @@ static void reduce_index(simt_ctx *c, char *out, const dgk_ir_op *op, const char
     shared_index(c, out, op->args[0], in, idx);
 }
 
+/* A reduction of the input's last axis whose rows each lie in `lanes` consecutive threads
+ * of one warp: each thread reduces its group, xor shuffles over the row's lanes (a fixed
+ * tree), the row's first lane writes the result to shared memory, from where the output
+ * tile is read in its own layout. */
+static void emit_warp_reduce(simt_ctx *c, int id)
+{
+    const dgk_ir_op *op = &c->k->ops[id];
+    const dgk_ir_op *in = &c->k->ops[op->args[0]];
+    int integer = !is_float(op->type.dtype), lanes = c->s->lanes[id];
+    const char *ct = compute_type(op->type.dtype);
+    char comb[EXPR_MAX], other[EXPR_MAX], cur[EXPR_MAX];
+    const char *xs[2] = {"acc", cur};
+    dgk_sm90_line(c->e, "// each row of v%d in %d lanes of one warp: xor shuffles, the row's first lane writes", op->args[0],
+                  lanes);
+    dgk_sm90_line(c->e, "#pragma unroll");
+    dgk_sm90_open(c->e, "for (int j = 0; j < %lld; ++j)", (long long)groups_per_thread(c, &in->type));
+    dgk_sm90_line(c->e, "const int g = tid + j * THREADS;");
+    dgk_sm90_line(c->e, "const bool here = g * VEC < %lld;", (long long)numel(&in->type));
+    dgk_sm90_line(c->e, "%s acc = %s;", ct, reduce_init[op->fn][integer]);
+    snprintf(cur, sizeof cur, "v%d[j * VEC + v]", op->args[0]);
+    subst(c, comb, reduce_fmt[op->fn][integer], xs);
+    dgk_sm90_line(c->e, "#pragma unroll");
+    dgk_sm90_line(c->e, "for (int v = 0; v < VEC; ++v) if (here) acc = %s;", comb);
+    snprintf(cur, sizeof cur, "__shfl_xor_sync(0xffffffffu, acc, m)");
+    subst(c, other, reduce_fmt[op->fn][integer], xs);
+    dgk_sm90_line(c->e, "#pragma unroll");
+    dgk_sm90_line(c->e, "for (int m = %d; m > 0; m /= 2) acc = %s;", lanes / 2, other);
+    dgk_sm90_line(c->e, "if (here && g %% %d == 0) ((%s *)(smem + %d))[g / %d] = acc;", lanes, ct, c->s->part_off[id], lanes);
+    dgk_sm90_close(c->e, NULL);
+    dgk_sm90_line(c->e, "__syncthreads();");
+    declare_tile(c, id);
+    open_elements(c, &op->type);
+    dgk_sm90_line(c->e, "v%d[s] = ((const %s *)(smem + %d))[e];", id, ct, c->s->part_off[id]);
+    close_elements(c, &op->type);
+}
+
 static void emit_reduce(simt_ctx *c, int id)
 {
+    if (c->s->lanes[id]) {
+        emit_warp_reduce(c, id);
+        return;
+    }
     const dgk_ir_op *op = &c->k->ops[id];
     const dgk_ir_op *in = &c->k->ops[op->args[0]];
     int integer = !is_float(op->type.dtype), parts = c->s->parts[id];
@@ -589,7 +731,7 @@ static void emit_reduce(simt_ctx *c, int id)
         dgk_sm90_line(c->e, "v%d = acc;", id);
         dgk_sm90_close(c->e, NULL);
     } else {
-        dgk_sm90_line(c->e, "v%d[j] = acc;", id);
+        dgk_sm90_line(c->e, "v%d[s] = acc;", id);
         close_elements(c, &op->type);
     }
 }
@@ -603,7 +745,7 @@ static void emit_share(simt_ctx *c, int id)
     open_elements(c, &op->type);
     element_indices(c, &op->type, idx, "e");
     shared_index(c, flat, id, &op->type, idx);
-    dgk_sm90_line(c->e, "((%s *)(smem + %d))[%s] = v%d[j];", compute_type(op->type.dtype), c->s->smem_off[id], flat, id);
+    dgk_sm90_line(c->e, "((%s *)(smem + %d))[%s] = v%d[s];", compute_type(op->type.dtype), c->s->smem_off[id], flat, id);
     close_elements(c, &op->type);
     dgk_sm90_line(c->e, "__syncthreads();");
 }
@@ -758,7 +900,7 @@ int dgk_sm90_emit_simt(dgk_sm90_ctx *e)
     emit_signature(&c);
     dgk_sm90_line(e, "{");
     e->indent++;
-    dgk_sm90_line(e, "enum { THREADS = %d };", c.s->threads);
+    dgk_sm90_line(e, "enum { THREADS = %d, VEC = %d };  // a thread holds groups of VEC consecutive elements", c.s->threads, c.s->vec);
     if (p->launch.smem_bytes)
         dgk_sm90_line(e, "extern __shared__ __align__(16) dgk_u8 smem[];");
     dgk_sm90_line(e, "const int tid = threadIdx.x;");

@@ -233,8 +233,28 @@ static void check_rownorm(dgk_context *ctx)
     cudaFree(dx), cudaFree(dy), cudaFree(dt), cudaFree(dl);
 }
 
+extern const char dgk_stdlib_fp8_prep[]; /* libdgk's embedded stdlib/fp8_prep.dgk */
+
+/* One timed call: the stock entry point, or (br > 0) fp8_quant_1x128 compiled with -D BR=br,
+ * a tile the entry point does not use (the sweep that picked its default). */
+static dgk_status quant_call(dgk_context *ctx, int per_block, int br, const dgk_tensor *x, const dgk_tensor *q,
+                             const dgk_tensor *s)
+{
+    if (br <= 0)
+        return (per_block ? dgk_fp8_quant_128x128 : dgk_fp8_quant_1x128)(ctx, x, q, s, NULL);
+    static dgk_op *ops[1024];
+    char def[32];
+    snprintf(def, sizeof def, "BR=%d", br);
+    const char *defs[2] = {"TS=f32", def};
+    dgk_status st = ops[br & 1023] ? DGK_OK
+                                   : dgk_op_create(ctx, "stdlib/fp8_prep.dgk", dgk_stdlib_fp8_prep, "fp8_quant_1x128",
+                                                   defs, 2, &ops[br & 1023]);
+    const dgk_tensor *params[3] = {x, q, s};
+    return st != DGK_OK ? st : dgk_op_launch(ops[br & 1023], params, NULL, 3, NULL);
+}
+
 /* Median time of `reps` launches, each after an L2 flush; GB/s over the bytes moved. */
-static void bench(dgk_context *ctx, int per_block, int64_t rows, int64_t k)
+static void bench(dgk_context *ctx, int per_block, int br, int64_t rows, int64_t k)
 {
     enum { REPS = 20 };
     int64_t kb = (k + 127) / 128, srows = per_block ? (rows + 127) / 128 : kb;
@@ -244,15 +264,14 @@ static void bench(dgk_context *ctx, int per_block, int64_t rows, int64_t k)
     cudaMemset(dx, 0, xn * 4);
     dgk_tensor tx = {dx, DGK_DTYPE_F32, 2, {rows, k}, {0}}, tq = {dq, DGK_DTYPE_E4M3, 2, {rows, k}, {0}};
     dgk_tensor ts = {ds, DGK_DTYPE_F32, 2, {srows, lds}, {0}};
-    dev_quant fn = per_block ? dgk_fp8_quant_128x128 : dgk_fp8_quant_1x128;
     float ms[REPS];
     cudaEvent_t a, b;
     cudaEventCreate(&a), cudaEventCreate(&b);
-    int ok = fn(ctx, &tx, &tq, &ts, NULL) == DGK_OK;
+    int ok = quant_call(ctx, per_block, br, &tx, &tq, &ts) == DGK_OK;
     for (int r = 0; r < REPS && ok; r++) {
         cudaMemset(fl, r, flush_n);
         cudaEventRecord(a, NULL);
-        ok = fn(ctx, &tx, &tq, &ts, NULL) == DGK_OK;
+        ok = quant_call(ctx, per_block, br, &tx, &tq, &ts) == DGK_OK;
         cudaEventRecord(b, NULL);
         cudaEventSynchronize(b);
         cudaEventElapsedTime(&ms[r], a, b);
@@ -264,8 +283,9 @@ static void bench(dgk_context *ctx, int per_block, int64_t rows, int64_t k)
         }
     double us = ms[REPS / 2] * 1e3, bytes = (double)xn * 5 + (double)(srows * lds) * 4;
     if (ok)
-        printf("bench quant %s %lld x %lld: %.1f us, %.0f GB/s (x read, q and s written; events, L2 flushed)\n",
-               per_block ? "128x128" : "1x128", (long long)rows, (long long)k, us, bytes / us * 1e-3);
+        printf("bench quant %s%s%.0d %lld x %lld: %.1f us, %.0f GB/s (x read, q and s written; events, L2 flushed)\n",
+               per_block ? "128x128" : "1x128", br > 0 ? " BR=" : "", br > 0 ? br : 0, (long long)rows, (long long)k, us,
+               bytes / us * 1e-3);
     else
         printf("FAIL bench quant: %s\n", dgk_last_error());
     failures += !ok;
@@ -301,9 +321,11 @@ int main(int argc, char **argv)
     check_refusals(ctx);
     check_rownorm(ctx);
     if (do_bench) {
-        bench(ctx, 0, 4096, 7168);
-        bench(ctx, 1, 7168, 7168);
-        bench(ctx, 1, 4096, 7168);
+        bench(ctx, 0, 0, 4096, 7168);
+        bench(ctx, 1, 0, 7168, 7168);
+        bench(ctx, 1, 0, 4096, 7168);
+        for (int br = 16; br <= 128; br *= 2) /* the 1x128 kernel's row blocks */
+            bench(ctx, 0, br, 4096, 7168);
     }
     dgk_destroy(ctx);
     printf("%s: %d failure%s\n", failures ? "FAIL" : "PASS", failures, failures == 1 ? "" : "s");

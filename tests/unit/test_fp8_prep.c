@@ -3,6 +3,8 @@
  * context, so every check ran and passed), and the lowering of their elementwise
  * kernels (stdlib/fp8_prep.dgk): the plan, and the generated code's shape. The GPU check
  * (tests/gpu/prep_check.c) compares their results with the host helpers'. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compiler/plan.h"
@@ -79,9 +81,9 @@ static dgkc_unit *prep_unit(const char *ts)
     return u;
 }
 
-/* The per-block quantizer: 512 threads, the abs tile in shared memory for both reductions,
- * the grid over (row blocks, scale columns), and a generated kernel with the fast interior
- * path and the e4m3 / ue8m0 conversions. */
+/* The per-block quantizer: 512 threads in groups of 4 elements, the row maxima by warp
+ * shuffles, the grid over (row blocks, scale columns), and a generated kernel with the
+ * fast interior path, vector loads and the e4m3 / ue8m0 conversions. */
 START_TEST(quant_kernels_lower)
 {
     for (int ue = 0; ue <= 1; ue++) {
@@ -98,12 +100,28 @@ START_TEST(quant_kernels_lower)
         ck_assert_int_eq(p->simt->ext[0].round_up, 1);
         ck_assert_int_eq(p->simt->ext[1].div, 1);
         ck_assert_int_eq(p->launch.grid, DGK_GRID_TILES);
-        ck_assert_int_gt(p->launch.smem_bytes, 128 * 129 * 4);
+        ck_assert_int_eq(p->simt->vec, 4);
+        /* each 128-wide row lies in one warp (32 lanes x 4): amax over rows by shuffles,
+         * no shared copy of the 64 KB tile; the 128 row maxima are shared for the last amax */
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(dgkc_dump_plan(u, "sm_90a", i, f), DGKC_OK);
+        fclose(f);
+        ck_assert_ptr_nonnull(strstr(text, "each row in 32 lanes of a warp"));
+        const char *first = strstr(text, "shared copy of");
+        ck_assert_ptr_nonnull(first);
+        ck_assert_ptr_null(strstr(first + 1, "shared copy of"));
+        free(text);
+        ck_assert_int_lt(p->launch.smem_bytes, 4096);
         const char *cu = NULL;
         ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", i, &cu, NULL), DGKC_OK);
         ck_assert_ptr_nonnull(strstr(cu, "__launch_bounds__(512)"));
         ck_assert_ptr_nonnull(strstr(cu, "dgk_put(ptr_Q"));  /* the e4m3 rounding is the store's */
         ck_assert_ptr_nonnull(strstr(cu, "the slice crosses an edge"));
+        ck_assert_ptr_nonnull(strstr(cu, "dgk_load4(ptr_X"));
+        ck_assert_ptr_nonnull(strstr(cu, "__shfl_xor_sync"));
         ck_assert_ptr_nonnull(strstr(cu, ue ? "dgk_round_ue8m0" : "(float)"));
         ck_assert_ptr_null(strstr(cu, "wgmma"));
         dgkc_unit_free(u);

@@ -9,7 +9,7 @@ update(
     const float *__restrict__ ptr_X,
     float *ptr_Y)
 {
-    enum { THREADS = 128 };
+    enum { THREADS = 128, VEC = 1 };  // a thread holds groups of VEC consecutive elements
     const int tid = threadIdx.x;
     const int v0 = M;  // M
     const int v1 = 128LL;
@@ -19,14 +19,16 @@ update(
     float v4[1];
     #pragma unroll
     for (int j = 0; j < 1; ++j) {
-        const int e = tid + j * THREADS;
-        v4[j] = 0;
+        const int s = j, e = tid + j * THREADS;
+        (void)s, (void)e;
+        v4[s] = 0;
     }
     float v5[1];
     #pragma unroll
     for (int j = 0; j < 1; ++j) {
-        const int e = tid + j * THREADS;
-        v5[j] = v4[j];
+        const int s = j, e = tid + j * THREADS;
+        (void)s, (void)e;
+        v5[s] = v4[s];
     }
     const int v6 = 128LL;
     const int v7 = (v3) * (v6);
@@ -35,14 +37,16 @@ update(
     if ((long long)v7 >= 0 && (long long)v7 + 128 <= (long long)M) {
         #pragma unroll
         for (int j = 0; j < 1; ++j) {
-            const int e = tid + j * THREADS;
-            v8[j] = dgk_load_f32((ptr_X + ((long long)v7 + (tid + j * 128))));
+            const int s = j, e = tid + j * THREADS;
+            (void)s, (void)e;
+            v8[s] = dgk_load_f32((ptr_X + ((long long)v7 + (tid + j * 128))));
         }
-    } else {  // the slice crosses an edge: elements past it read 0
+    } else {  // the slice crosses an edge (or is not aligned): elements past it read 0
         #pragma unroll
         for (int j = 0; j < 1; ++j) {
-            const int e = tid + j * THREADS;
-            v8[j] = (unsigned long long)((long long)v7 + (tid + j * 128)) < (unsigned long long)M ? dgk_load_f32((ptr_X + ((long long)v7 + (tid + j * 128)))) : 0;
+            const int s = j, e = tid + j * THREADS;
+            (void)s, (void)e;
+            v8[s] = (unsigned long long)((long long)v7 + (tid + j * 128)) < (unsigned long long)M ? dgk_load_f32((ptr_X + ((long long)v7 + (tid + j * 128)))) : 0;
         }
     }
     const int v10 = 2LL;
@@ -53,15 +57,17 @@ update(
     if ((long long)v13 >= 0 && (long long)v13 + 128 <= (long long)M) {
         #pragma unroll
         for (int j = 0; j < 1; ++j) {
-            const int e = tid + j * THREADS;
-            dgk_put(ptr_Y + ((long long)v13 + (tid + j * 128)), ((v5[j]) + (v8[j])) * (v10));
+            const int s = j, e = tid + j * THREADS;
+            (void)s, (void)e;
+            dgk_put(ptr_Y + ((long long)v13 + (tid + j * 128)), ((v5[s]) + (v8[s])) * (v10));
         }
-    } else {  // the slice crosses an edge: elements past it are not stored
+    } else {  // the slice crosses an edge (or is not aligned): elements past it are not stored
         #pragma unroll
         for (int j = 0; j < 1; ++j) {
-            const int e = tid + j * THREADS;
+            const int s = j, e = tid + j * THREADS;
+            (void)s, (void)e;
             if ((unsigned long long)((long long)v13 + (tid + j * 128)) < (unsigned long long)M) {
-                dgk_put(ptr_Y + ((long long)v13 + (tid + j * 128)), ((v5[j]) + (v8[j])) * (v10));
+                dgk_put(ptr_Y + ((long long)v13 + (tid + j * 128)), ((v5[s]) + (v8[s])) * (v10));
             }
         }
     }
