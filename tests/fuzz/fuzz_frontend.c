@@ -1,8 +1,9 @@
 /* fuzz_frontend.c - libFuzzer target for the front end (built by tests/fuzz/run.sh with
  * clang -fsanitize=fuzzer,address,undefined). Each input is a .dgk source: it goes
  * through every public front-end entry point (token dump, parse + check, AST dump,
- * diagnostics rendering) so a crash, leak, hang or sanitizer report anywhere in the
- * lexer, parser, AST printer, checker or diagnostic printer is found. */
+ * diagnostics rendering; for a checked program also the tile IR, the plans and the
+ * emitted CUDA C) so a crash, leak, hang or sanitizer report anywhere in the lexer,
+ * parser, AST printer, checker, lowering or diagnostic printer is found. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,8 +25,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 0 && (data[0] & 1))
         dgkc_dump_tokens(u, sink);
     dgkc_define(u, "BM", "128");
-    dgkc_check(u);
+    int checked = dgkc_check(u) == DGKC_OK;
     dgkc_dump_ast(u, sink);
+    /* a checked program also goes through the back half: tile IR, planning (GEMM and
+     * elementwise kernels) and CUDA C emission, whose errors must be diagnostics too */
+    if (checked && size > 0 && (data[0] & 2)) {
+        dgkc_dump_ir(u, sink);
+        dgkc_dump_plan(u, "sm_90a", -1, sink);
+    } else if (checked) {
+        const char *src = NULL;
+        size_t len = 0;
+        if (dgkc_emit(u, "sm_90a", &src, &len) == DGKC_OK && src)
+            fwrite(src, 1, len, sink);
+    }
     dgkc_print_diagnostics(u, sink);
     dgkc_unit_free(u);
     return 0;

@@ -1,5 +1,6 @@
 #!/bin/sh
-# run.sh - builds the front-end fuzzer and runs it.
+# run.sh - builds the compiler fuzzer (front end, and for checked programs the lowering
+# and emission) and runs it.
 #   sh tests/fuzz/run.sh SECONDS
 # Builds build/fuzz/fuzz_frontend with clang -fsanitize=fuzzer,address,undefined from
 # the front-end sources (dsl/, compiler/, backend/ and the generated lexer/parser, all
@@ -15,13 +16,13 @@ mkdir -p "$out/obj" || exit 2
 summary() { echo "fuzz $1 $2" >> build/check-summary.txt; }
 fail() { echo "fuzz: $*"; summary 0 1; exit 1; }
 
-make --no-print-directory build/gen/lexer.c build/gen/parser.c >/dev/null 2>&1 || fail "cannot generate the lexer/parser"
+make --no-print-directory build/gen/lexer.c build/gen/parser.c build/gen/devhdr_sm90.c >/dev/null 2>&1 || fail "cannot generate the lexer/parser/device header"
 CC=${FUZZ_CC:-clang}
 FLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer
        -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
        -I. -Iinclude -Ibuild/gen -Idsl -Icompiler"
 rm -f "$out"/obj/*.o "$out/libfe.a"
-for src in dsl/*.c compiler/*.c backend/*.c backend/*/*.c build/gen/lexer.c build/gen/parser.c; do
+for src in dsl/*.c compiler/*.c backend/*.c backend/*/*.c build/gen/lexer.c build/gen/parser.c build/gen/devhdr_sm90.c; do
     [ -f "$src" ] || continue
     [ "$src" = compiler/dgkc_main.c ] && continue
     obj=$out/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
