@@ -202,6 +202,13 @@ static int tensor_dtype_ok(dgk_dtype t)
            t == DGK_DT_UE8M0 || t == DGK_DT_I32 || t == DGK_DT_U32 || t == DGK_DT_I64;
 }
 
+/* The scalar dtypes the launch binds (runtime/op.c: f32, i64, the others as i32) and the
+ * emitted kernel reads as they are. */
+static int scalar_dtype_ok(dgk_dtype t)
+{
+    return t == DGK_DT_F32 || t == DGK_DT_I32 || t == DGK_DT_U32 || t == DGK_DT_I64;
+}
+
 /* Arguments in order of first use: each tensor's pointer, row strides and extents, the
  * scalars. */
 static int plan_simt_args(planner *pl, dgk_plan_simt *s)
@@ -213,8 +220,16 @@ static int plan_simt_args(planner *pl, dgk_plan_simt *s)
     s->next = k->nsched;
     for (int i = 0; i < k->nops; i++) {
         const dgk_ir_op *op = &k->ops[i];
-        if (op->opcode == DGK_IR_PARAM && s->scalar_arg[op->param] < 0)
+        if (op->opcode == DGK_IR_PARAM && s->scalar_arg[op->param] < 0) {
+            if (!scalar_dtype_ok(k->tensors[op->param].dtype)) {
+                plan_error(pl, k->tensors[op->param].loc,
+                           "an elementwise kernel takes scalar parameters of f32, i32, u32 or i64 (what the launch "
+                           "passes), not %s: take an f32 and cast it inside",
+                           dgk_dtype_name(k->tensors[op->param].dtype));
+                return 0;
+            }
             s->scalar_arg[op->param] = plan_arg_scalar(pl, op->param);
+        }
         int t = op->tensor;
         if (op->opcode == DGK_IR_SHAPE && !plan_arg_extent(pl, t, op->axis, &s->extent[t][op->axis]))
             return 0;
