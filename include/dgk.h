@@ -478,7 +478,7 @@ dgk_status dgk_host_fp8_scales_to_mn_major(const void *src, int64_t mn, int64_t 
 
 /* The same on the DEVICE (stdlib/fp8_prep.dgk, elementwise kernels compiled by dgk;
  * enqueued on `stream`, results bit for bit those of the dgk_host_ functions for finite
- * inputs; a NaN in x gives NaN outputs instead of an error). Extents 1 .. 2^31 - 1; the
+ * inputs; a NaN in x gives NaN outputs instead of an error). Extents 1 .. 2^31 - 129; the
  * last axis of every tensor contiguous, other strides free.
  *   dgk_fp8_scales_to_mn_major: src f32 or ue8m0 [mn, kb] -> dst of the same dtype
  *     [kb, ld], ld >= mn, padding columns zeroed (dst = dgk_fp8_scale_stride(mn, dtype)
