@@ -439,13 +439,14 @@ static void store_stmt(simt_ctx *c, const dgk_ir_op *op, const char *addr, const
 }
 
 /* The op whose value a store writes: a cast to the tensor's own float format is left to
- * dgk_put, which rounds the same way (rounding twice to one format is rounding once). */
+ * dgk_put, which rounds the same way (rounding twice to one format is rounding once).
+ * Not for `+=`: there the cast rounds the addend, before the sum is rounded. */
 static int stored_value(const simt_ctx *c, const dgk_ir_op *store)
 {
     int v = store->args[store->nargs - 1];
     const dgk_ir_op *op = &c->k->ops[v];
     dgk_dtype t = c->k->tensors[store->tensor].dtype;
-    if (op->opcode == DGK_IR_CAST && op->type.dtype == t && is_float(t) &&
+    if (store->op == DGK_OP_ASSIGN && op->opcode == DGK_IR_CAST && op->type.dtype == t && is_float(t) &&
         c->k->ops[op->args[0]].type.rank == op->type.rank && is_float(c->k->ops[op->args[0]].type.dtype))
         return op->args[0];
     return v;

@@ -1,6 +1,7 @@
 /* test_simt.c - elementwise kernels (plan_simt.c, emit_simt.c) on small sources written
  * here: the generated code keeps global loads and stores of one tensor in program order
- * across threads, reductions start from their type's identity, integer builtins compile,
+ * across threads, `+=` keeps the cast of its addend, reductions start from their type's
+ * identity, integer builtins compile,
  * and what the launch or the generated names cannot take is an error at the source.
  * NVRTC compiles the generated code (no GPU needed). */
 #include <nvrtc.h>
@@ -10,6 +11,8 @@
 
 #include "dgkc.h"
 #include "check_main.h"
+
+static void compiles(const char *cu);
 
 /* Emits the one kernel of `src`; NULL (with the diagnostics in *diag) when it fails. */
 static const char *emit(const char *src, char *diag, size_t n)
@@ -106,6 +109,27 @@ START_TEST(same_slice_in_place_needs_no_barrier)
                              "    X[i*128 +: 128] += 1.0;\n"
                              "}\n");
     ck_assert_ptr_null(strstr(cu, "__syncthreads"));
+}
+END_TEST
+
+/* `Y += bf16(x)` rounds x to bf16 before the sum (then the sum to bf16): with Y = 1 and
+ * x = 2^-8 + 2^-17 that gives 1, not 1 + 2^-7. Only `Y = bf16(x)` leaves the rounding to
+ * the store. */
+START_TEST(accumulating_store_keeps_the_cast)
+{
+    const char *cu = emit_ok("kernel k(X : f32[M], Y : bf16[M])\n"
+                             "{\n"
+                             "    schedule grid (cdiv(M, 128)) -> (i);\n"
+                             "    Y[i*128 +: 128] += bf16(X[i*128 +: 128]);\n"
+                             "}\n");
+    ck_assert_ptr_nonnull(strstr(cu, "dgk_round_bf16("));
+    cu = emit_ok("kernel k(X : f32[M], Y : bf16[M])\n"
+                 "{\n"
+                 "    schedule grid (cdiv(M, 128)) -> (i);\n"
+                 "    Y[i*128 +: 128] = bf16(X[i*128 +: 128]);\n"
+                 "}\n");
+    ck_assert_ptr_null(strstr(cu, "dgk_round_bf16("));
+    compiles(cu);
 }
 END_TEST
 
@@ -234,6 +258,7 @@ static Suite *make_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("types_and_names");
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, accumulating_store_keeps_the_cast);
     tcase_add_test(tc, integer_reductions_start_from_their_identity);
     tcase_add_test(tc, integer_builtins_compile);
     tcase_add_test(tc, parameter_names_of_generated_locals_are_errors);
