@@ -87,33 +87,44 @@ static void mark_shared(const dgk_ir_kernel *k, int *shared)
     }
 }
 
+/* The tile an op computes, or for a store the slice it writes (a scalar stored into a
+ * slice writes every element of it). */
+static dgk_ir_type tile_of(const dgk_ir_op *op)
+{
+    return op->opcode == DGK_IR_STORE ? store_shape(op) : op->type;
+}
+
 static int check_ops(planner *pl)
 {
     const dgk_ir_kernel *k = pl->k;
     for (int i = 0; i < k->nops; i++) {
         const dgk_ir_op *op = &k->ops[i];
+        dgk_ir_type t = tile_of(op);
         if (not_lowered[op->opcode]) {
             plan_error(pl, op->loc, "not lowered in an elementwise kernel: %s", not_lowered[op->opcode]);
             continue;
         }
-        for (int a = 0; a < op->type.rank; a++)
-            if (op->type.ext[a] <= 0)
+        for (int a = 0; a < t.rank; a++)
+            if (t.ext[a] <= 0)
                 plan_error(pl, op->loc, "internal: a tile extent is not known at compile time");
-        if (op->type.rank > 0 && numel(&op->type) > (int64_t)1 << 20)
+        if (t.rank > 0 && numel(&t) > (int64_t)1 << 20)
             plan_error(pl, op->loc, "a tile of %lld elements is too large for one CTA (at most 1048576)",
-                       (long long)numel(&op->type));
+                       (long long)numel(&t));
     }
     return !pl->nerr;
 }
 
-/* Threads per CTA: enough for the largest tile to give each thread one element, a whole
- * number of warps, at most SIMT_MAX_THREADS (larger tiles give each thread several). */
+/* Threads per CTA: enough for the largest tile (or stored slice) to give each thread one
+ * element, a whole number of warps, at most SIMT_MAX_THREADS (larger tiles give each
+ * thread several). */
 static int pick_threads(const dgk_ir_kernel *k)
 {
     int64_t most = 1;
-    for (int i = 0; i < k->nops; i++)
-        if (k->ops[i].type.rank > 0 && numel(&k->ops[i].type) > most)
-            most = numel(&k->ops[i].type);
+    for (int i = 0; i < k->nops; i++) {
+        dgk_ir_type t = tile_of(&k->ops[i]);
+        if (t.rank > 0 && numel(&t) > most)
+            most = numel(&t);
+    }
     if (most >= SIMT_MAX_THREADS)
         return SIMT_MAX_THREADS;
     return (int)((most + 31) / 32 * 32);

@@ -2,13 +2,15 @@
  * here: the generated code keeps global loads and stores of one tensor in program order
  * across threads, `+=` keeps the cast of its addend, reductions start from their type's
  * identity, integer builtins compile,
- * and what the launch or the generated names cannot take is an error at the source.
+ * stored slices count as tiles (threads, size limit), and what the launch or the
+ * generated names cannot take is an error at the source.
  * NVRTC compiles the generated code (no GPU needed). */
 #include <nvrtc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/plan.h"
 #include "dgkc.h"
 #include "check_main.h"
 
@@ -247,6 +249,36 @@ START_TEST(narrow_scalar_parameters_are_errors)
 }
 END_TEST
 
+/* A store of a scalar into a slice writes the whole slice: it counts for the thread
+ * count (a fill gets a thread per element, not one warp looping over 512) and for the
+ * limit on a tile's size (a slice of 2^22 elements is an error, not a 131072-iteration
+ * unrolled loop). */
+START_TEST(stored_slices_count_as_tiles)
+{
+    const char *fill = "kernel k(Y : f32[M])\n"
+                       "{\n"
+                       "    schedule grid (cdiv(M, 512)) -> (i);\n"
+                       "    Y[i*512 +: 512] = 0.0;\n"
+                       "}\n";
+    dgkc_unit *u = dgkc_unit_new("t.dgk", fill, strlen(fill));
+    ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", 0), DGKC_OK);
+    const dgk_plan *p = dgkc_kernel_plan(u, 0);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_nonnull(p->simt);
+    ck_assert_int_eq(p->simt->threads, 512);
+    dgkc_unit_free(u);
+    char diag[4096];
+    ck_assert_ptr_null(emit("kernel k(Y : f32[M])\n"
+                            "{\n"
+                            "    schedule grid (cdiv(M, 4194304)) -> (i);\n"
+                            "    Y[i*4194304 +: 4194304] = 0.0;\n"
+                            "}\n",
+                            diag, sizeof diag));
+    ck_assert_msg(strstr(diag, "t.dgk:4:5: error: a tile of 4194304 elements is too large for one CTA") != NULL,
+                  "diagnostics: %s", diag);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("simt");
@@ -263,6 +295,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, integer_builtins_compile);
     tcase_add_test(tc, parameter_names_of_generated_locals_are_errors);
     tcase_add_test(tc, narrow_scalar_parameters_are_errors);
+    tcase_add_test(tc, stored_slices_count_as_tiles);
     suite_add_tcase(s, tc);
     return s;
 }
