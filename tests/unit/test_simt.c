@@ -279,6 +279,31 @@ START_TEST(stored_slices_count_as_tiles)
 }
 END_TEST
 
+/* A long chain of elementwise ops, each with a broadcast operand read from shared memory,
+ * is written into expressions of bounded length (it was an "internal: expression too long"
+ * error at 70 links). */
+START_TEST(long_chains_are_split)
+{
+    static char src[8192], expr[8192];
+    strcpy(expr, "x");
+    for (int i = 0; i < 70; i++) {
+        char next[8192];
+        snprintf(next, sizeof next, "(%s * b[:, new] + 1.0)", expr);
+        strcpy(expr, next);
+    }
+    snprintf(src, sizeof src,
+             "kernel k(X : f32[M, 64], B : f32[M], Y : f32[M, 64])\n"
+             "{\n"
+             "    schedule grid (cdiv(M, 8)) -> (i);\n"
+             "    let x = X[i*8 +: 8, :];\n"
+             "    let b = B[i*8 +: 8];\n"
+             "    Y[i*8 +: 8, :] = %s;\n"
+             "}\n",
+             expr);
+    compiles(emit_ok(src));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("simt");
@@ -296,6 +321,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, parameter_names_of_generated_locals_are_errors);
     tcase_add_test(tc, narrow_scalar_parameters_are_errors);
     tcase_add_test(tc, stored_slices_count_as_tiles);
+    tcase_add_test(tc, long_chains_are_split);
     suite_add_tcase(s, tc);
     return s;
 }
