@@ -23,6 +23,7 @@ typedef struct simt_ctx {
     const dgk_plan_simt *s;
     const dgk_ir_kernel *k;
     int overflow;          /* an expression did not fit EXPR_MAX */
+    int unshared;          /* a tile was read across threads without a shared copy */
     char *inl;             /* per op: computed inside its one user's expression, no array */
     int *since;            /* the loads and stores emitted since the last barrier (op ids) */
     int nsince;
@@ -150,6 +151,8 @@ static void operand(simt_ctx *c, char *out, int x, const dgk_ir_type *u, char id
         cat(c, out, "v%d[j]", x);
     } else {
         char flat[EXPR_MAX];
+        if (c->s->smem_off[x] < 0)
+            c->unshared = 1; /* a planner gap (mark_shared): never read smem + -1 */
         shared_index(c, flat, x, u, idx);
         cat(c, out, "((const %s *)(smem + %d))[%s]", compute_type(op->type.dtype), c->s->smem_off[x], flat);
     }
@@ -440,13 +443,14 @@ static void store_stmt(simt_ctx *c, const dgk_ir_op *op, const char *addr, const
 
 /* The op whose value a store writes: a cast to the tensor's own float format is left to
  * dgk_put, which rounds the same way (rounding twice to one format is rounding once).
- * Not for `+=`: there the cast rounds the addend, before the sum is rounded. */
+ * Not for `+=`: there the cast rounds the addend, before the sum is rounded. Nor for a
+ * cast the store reads from its shared copy (a broadcast): its operand has none. */
 static int stored_value(const simt_ctx *c, const dgk_ir_op *store)
 {
     int v = store->args[store->nargs - 1];
     const dgk_ir_op *op = &c->k->ops[v];
     dgk_dtype t = c->k->tensors[store->tensor].dtype;
-    if (store->op == DGK_OP_ASSIGN && op->opcode == DGK_IR_CAST && op->type.dtype == t && is_float(t) &&
+    if (store->op == DGK_OP_ASSIGN && c->s->smem_off[v] < 0 && op->opcode == DGK_IR_CAST && op->type.dtype == t && is_float(t) &&
         c->k->ops[op->args[0]].type.rank == op->type.rank && is_float(c->k->ops[op->args[0]].type.dtype))
         return op->args[0];
     return v;
@@ -925,6 +929,10 @@ int dgk_sm90_emit_simt(dgk_sm90_ctx *e)
     }
     if (c.overflow) {
         dgk_error(e->d, p->loc, "internal: an expression of kernel %s is too long for the elementwise emitter", p->name);
+        errors++;
+    }
+    if (c.unshared) {
+        dgk_error(e->d, p->loc, "internal: kernel %s reads a tile across threads that the plan gave no shared copy", p->name);
         errors++;
     }
     free(c.inl);

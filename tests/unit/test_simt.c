@@ -135,6 +135,22 @@ START_TEST(accumulating_store_keeps_the_cast)
 }
 END_TEST
 
+/* A cast stored through a broadcast (a [64] value into a [1, 64] slice) is read from the
+ * cast's shared copy: its operand has none (the store read `smem + -1`). */
+START_TEST(broadcast_store_of_a_cast_reads_its_copy)
+{
+    const char *cu = emit_ok("kernel k(X : f32[M, 64], Y : bf16[M, 64])\n"
+                             "{\n"
+                             "    schedule grid (M) -> (i);\n"
+                             "    let x = X[i, :] * 2.0;\n"
+                             "    Y[i +: 1, :] = bf16(x);\n"
+                             "}\n");
+    ck_assert_ptr_null(strstr(cu, "smem + -"));
+    ck_assert_ptr_nonnull(strstr(cu, "dgk_round_bf16("));
+    compiles(cu);
+}
+END_TEST
+
 static char *nvrtc_log(nvrtcProgram prog)
 {
     size_t n = 0;
@@ -316,6 +332,7 @@ static Suite *make_suite(void)
     tc = tcase_create("types_and_names");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, accumulating_store_keeps_the_cast);
+    tcase_add_test(tc, broadcast_store_of_a_cast_reads_its_copy);
     tcase_add_test(tc, integer_reductions_start_from_their_identity);
     tcase_add_test(tc, integer_builtins_compile);
     tcase_add_test(tc, parameter_names_of_generated_locals_are_errors);
