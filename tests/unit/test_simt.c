@@ -300,12 +300,14 @@ END_TEST
  * error at 70 links). */
 START_TEST(long_chains_are_split)
 {
-    static char src[8192], expr[8192];
+    static char src[8192], expr[4096];
     strcpy(expr, "x");
-    for (int i = 0; i < 70; i++) {
-        char next[8192];
-        snprintf(next, sizeof next, "(%s * b[:, new] + 1.0)", expr);
-        strcpy(expr, next);
+    for (int i = 0; i < 70; i++) { /* expr = (expr * b[:, new] + 1.0) */
+        size_t n = strlen(expr);
+        ck_assert_uint_lt(n + 32, sizeof expr);
+        memmove(expr + 1, expr, n + 1);
+        expr[0] = '(';
+        strcat(expr, " * b[:, new] + 1.0)");
     }
     snprintf(src, sizeof src,
              "kernel k(X : f32[M, 64], B : f32[M], Y : f32[M, 64])\n"
