@@ -104,34 +104,45 @@ static void mark_shared(const dgk_ir_kernel *k, const dgk_plan_simt *s, int *sha
     }
 }
 
+/* The tile an op computes, or for a store the slice it writes (a scalar stored into a
+ * slice writes every element of it). */
+static dgk_ir_type tile_of(const dgk_ir_op *op)
+{
+    return op->opcode == DGK_IR_STORE ? store_shape(op) : op->type;
+}
+
 static int check_ops(planner *pl)
 {
     const dgk_ir_kernel *k = pl->k;
     for (int i = 0; i < k->nops; i++) {
         const dgk_ir_op *op = &k->ops[i];
+        dgk_ir_type t = tile_of(op);
         if (not_lowered[op->opcode]) {
             plan_error(pl, op->loc, "not lowered in an elementwise kernel: %s", not_lowered[op->opcode]);
             continue;
         }
-        for (int a = 0; a < op->type.rank; a++)
-            if (op->type.ext[a] <= 0)
+        for (int a = 0; a < t.rank; a++)
+            if (t.ext[a] <= 0)
                 plan_error(pl, op->loc, "internal: a tile extent is not known at compile time");
-        if (op->type.rank > 0 && numel(&op->type) > (int64_t)1 << 20)
+        if (t.rank > 0 && numel(&t) > (int64_t)1 << 20)
             plan_error(pl, op->loc, "a tile of %lld elements is too large for one CTA (at most 1048576)",
-                       (long long)numel(&op->type));
+                       (long long)numel(&t));
     }
     return !pl->nerr;
 }
 
-/* Groups of 4 elements per thread once the largest tile fills SIMT_MIN_THREADS threads
- * with them; then threads enough for the largest tile to give each thread one group, a
- * whole number of warps, at most SIMT_MAX_THREADS (larger tiles give each thread several). */
+/* Groups of 4 elements per thread once the largest tile (or stored slice) fills
+ * SIMT_MIN_THREADS threads with them; then threads enough for it to give each thread one
+ * group, a whole number of warps, at most SIMT_MAX_THREADS (larger tiles give each thread
+ * several). */
 static void pick_threads(const dgk_ir_kernel *k, dgk_plan_simt *s)
 {
     int64_t most = 1;
-    for (int i = 0; i < k->nops; i++)
-        if (k->ops[i].type.rank > 0 && numel(&k->ops[i].type) > most)
-            most = numel(&k->ops[i].type);
+    for (int i = 0; i < k->nops; i++) {
+        dgk_ir_type t = tile_of(&k->ops[i]);
+        if (t.rank > 0 && numel(&t) > most)
+            most = numel(&t);
+    }
     s->vec = most >= 4 * SIMT_MIN_THREADS ? 4 : 1;
     most = (most + s->vec - 1) / s->vec;
     s->threads = most >= SIMT_MAX_THREADS ? SIMT_MAX_THREADS : (int)((most + 31) / 32 * 32);
@@ -224,6 +235,13 @@ static int tensor_dtype_ok(dgk_dtype t)
            t == DGK_DT_UE8M0 || t == DGK_DT_I32 || t == DGK_DT_U32 || t == DGK_DT_I64;
 }
 
+/* The scalar dtypes the launch binds (runtime/op.c: f32, i64, the others as i32) and the
+ * emitted kernel reads as they are. */
+static int scalar_dtype_ok(dgk_dtype t)
+{
+    return t == DGK_DT_F32 || t == DGK_DT_I32 || t == DGK_DT_U32 || t == DGK_DT_I64;
+}
+
 /* Arguments in order of first use: each tensor's pointer, row strides and extents, the
  * scalars. */
 static int plan_simt_args(planner *pl, dgk_plan_simt *s)
@@ -235,8 +253,16 @@ static int plan_simt_args(planner *pl, dgk_plan_simt *s)
     s->next = k->nsched;
     for (int i = 0; i < k->nops; i++) {
         const dgk_ir_op *op = &k->ops[i];
-        if (op->opcode == DGK_IR_PARAM && s->scalar_arg[op->param] < 0)
+        if (op->opcode == DGK_IR_PARAM && s->scalar_arg[op->param] < 0) {
+            if (!scalar_dtype_ok(k->tensors[op->param].dtype)) {
+                plan_error(pl, k->tensors[op->param].loc,
+                           "an elementwise kernel takes scalar parameters of f32, i32, u32 or i64 (what the launch "
+                           "passes), not %s: take an f32 and cast it inside",
+                           dgk_dtype_name(k->tensors[op->param].dtype));
+                return 0;
+            }
             s->scalar_arg[op->param] = plan_arg_scalar(pl, op->param);
+        }
         int t = op->tensor;
         if (op->opcode == DGK_IR_SHAPE && !plan_arg_extent(pl, t, op->axis, &s->extent[t][op->axis]))
             return 0;

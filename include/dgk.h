@@ -478,8 +478,10 @@ dgk_status dgk_host_fp8_scales_to_mn_major(const void *src, int64_t mn, int64_t 
 
 /* The same on the DEVICE (stdlib/fp8_prep.dgk, elementwise kernels compiled by dgk;
  * enqueued on `stream`, results bit for bit those of the dgk_host_ functions for finite
- * inputs; a NaN in x gives NaN outputs instead of an error). Extents 1 .. 2^31 - 1; the
- * last axis of every tensor contiguous, other strides free.
+ * inputs; where those reject a NaN or inf in x, these do not check: a NaN is skipped by
+ * the block's amax, so its q is NaN and the block's scale comes from the other elements;
+ * an inf makes the block's scale infinite, so its q are 0, NaN where x is inf). Extents
+ * 1 .. 2^31 - 129; the last axis of every tensor contiguous, other strides free.
  *   dgk_fp8_scales_to_mn_major: src f32 or ue8m0 [mn, kb] -> dst of the same dtype
  *     [kb, ld], ld >= mn, padding columns zeroed (dst = dgk_fp8_scale_stride(mn, dtype)
  *     wide for dgk_gemm_fp8_nt's SA). src and dst must not overlap.

@@ -324,9 +324,6 @@ static int64_t dim_value(const dgk_plan_dim *d, const dgk_plan *p, const dgk_ten
     return params[a->param]->shape[a->axis];
 }
 
-/* Persistent: one CTA per SM, whole clusters, no more than there are work units (tiles,
- * times the K slices per tile with split-K; grouped schedules count every tile, empty
- * ones included: the device skips those). */
 /* An elementwise kernel: one CTA per tile, the product of the schedule's extents. */
 static uint32_t simt_grid(const dgk_plan *p, const dgk_tensor *const *params)
 {
@@ -341,6 +338,9 @@ static uint32_t simt_grid(const dgk_plan *p, const dgk_tensor *const *params)
     return (uint32_t)tiles;
 }
 
+/* Persistent: one CTA per SM, whole clusters, no more than there are work units (tiles,
+ * times the K slices per tile with split-K; grouped schedules count every tile, empty
+ * ones included: the device skips those). */
 static uint32_t grid_size(const dgk_op *op, const dgk_tensor *const *params)
 {
     const dgk_plan *p = op->plan;

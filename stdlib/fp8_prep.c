@@ -32,12 +32,17 @@ static dgk_status check_null(const char *fn, const dgk_tensor *const *ts, const 
     return DGK_OK;
 }
 
-/* The kernels bind extents as 32-bit shapes. */
+/* The kernels bind extents as 32-bit shapes and compute with them in i32 (the DSL's
+ * scalars): cdiv(K, 128) adds 127 to K, a row block's last index is up to 31 past LS, so
+ * an extent leaves 128 of headroom below 2^31 (else cdiv wraps negative and the grid
+ * coordinates and the padding test go wrong). */
+enum { EXTENT_MAX = INT32_MAX - BLOCK };
+
 static dgk_status check_i32(const char *fn, const dgk_tensor *t, const char *name)
 {
     for (int i = 0; i < t->rank; i++)
-        if (t->shape[i] < 1 || t->shape[i] > INT32_MAX)
-            return dgk_fail(DGK_ESHAPE, "%s: %s's extent %d is %lld; these kernels take 1 .. 2^31 - 1", fn, name, i,
+        if (t->shape[i] < 1 || t->shape[i] > EXTENT_MAX)
+            return dgk_fail(DGK_ESHAPE, "%s: %s's extent %d is %lld; these kernels take 1 .. 2^31 - 129", fn, name, i,
                             (long long)t->shape[i]);
     return DGK_OK;
 }

@@ -13,6 +13,12 @@ echo "== make gpu-harness-host-check"
 $make --no-print-directory gpu-harness-host-check > build/gh-host-check.log 2>&1 || { echo "== gpu-harness-host-check FAILED"; status=1; }
 tail -n 3 build/gh-host-check.log
 sed -n 's/^gh-host-check: \([0-9]*\) passed, \([0-9]*\) failed$/harness \1 \2/p' build/gh-host-check.log >> build/check-summary.txt
+# elementwise kernels' generated code run on the CPU (fibers), against plain loops and the
+# host FP8 helpers: no GPU needed
+echo "== make simt-emu-check"
+$make --no-print-directory simt-emu-check > build/simt-emu-check.log 2>&1 || { echo "== simt-emu-check FAILED"; status=1; }
+tail -n 1 build/simt-emu-check.log
+echo "simt-emu $(grep -c '^PASS' build/simt-emu-check.log) $(grep -c '^FAIL' build/simt-emu-check.log)" >> build/check-summary.txt
 total_p=0
 total_f=0
 for f in build/check-summary.txt build/asan/check-summary.txt; do

@@ -4,16 +4,18 @@
  * holds elements tid, tid + THREADS, ... (row-major), filled by an unrolled loop; a tile
  * the plan gave a shared copy is written there and a barrier follows. Loads past a
  * tensor's extents read 0, stores skip them. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../compiler/builtins.h"
+#include "../../compiler/ident.h"
 #include "../../compiler/ir.h"
 #include "emit_internal.h"
 
-enum { EXPR_MAX = 4096 };
+enum { EXPR_MAX = 4096, INLINE_MAX = 12 };
 
 typedef struct simt_ctx {
     dgk_sm90_ctx *e;
@@ -21,7 +23,10 @@ typedef struct simt_ctx {
     const dgk_plan_simt *s;
     const dgk_ir_kernel *k;
     int overflow;          /* an expression did not fit EXPR_MAX */
+    int unshared;          /* a tile was read across threads without a shared copy */
     char *inl;             /* per op: computed inside its one user's expression, no array */
+    int *since;            /* the loads and stores emitted since the last barrier (op ids) */
+    int nsince;
 } simt_ctx;
 
 static int compute_expr(simt_ctx *c, char *out, const dgk_ir_op *op, const char *const *x);
@@ -146,6 +151,8 @@ static void operand(simt_ctx *c, char *out, int x, const dgk_ir_type *u, char id
         cat(c, out, "v%d[s]", x);
     } else {
         char flat[EXPR_MAX];
+        if (c->s->smem_off[x] < 0)
+            c->unshared = 1; /* a planner gap (mark_shared): never read smem + -1 */
         shared_index(c, flat, x, u, idx);
         cat(c, out, "((const %s *)(smem + %d))[%s]", compute_type(op->type.dtype), c->s->smem_off[x], flat);
     }
@@ -169,7 +176,7 @@ static const char *const fn_fmt[DGK_BI_COUNT][2] = {
     [DGK_BI_MIN] = {"fminf($a, $b)", "min($a, $b)"},
     [DGK_BI_MAX] = {"fmaxf($a, $b)", "max($a, $b)"},
     [DGK_BI_ABS] = {"fabsf($a)", "abs($a)"},
-    [DGK_BI_RELU] = {"dgk_relu($a)", "max($a, 0)"},
+    [DGK_BI_RELU] = {"dgk_relu($a)", "$a > 0 ? $a : 0"},
     [DGK_BI_EXP] = {"dgk_exp($a)", NULL},
     [DGK_BI_EXP2] = {"dgk_ex2($a)", NULL},
     [DGK_BI_LOG] = {"__logf($a)", NULL},
@@ -183,17 +190,28 @@ static const char *const fn_fmt[DGK_BI_COUNT][2] = {
     [DGK_BI_WHERE] = {"$a ? $b : $c", "$a ? $b : $c"},
 };
 
-/* A reduction: combine, and the start value, per [0] float / [1] integer. */
+/* A reduction: combine per [0] float / [1] integer. */
 static const char *const reduce_fmt[DGK_BI_COUNT][2] = {
     [DGK_BI_SUM] = {"$a + $b", "$a + $b"},
     [DGK_BI_AMAX] = {"fmaxf($a, $b)", "max($a, $b)"},
     [DGK_BI_AMIN] = {"fminf($a, $b)", "min($a, $b)"},
 };
-static const char *const reduce_init[DGK_BI_COUNT][2] = {
-    [DGK_BI_SUM] = {"0.0f", "0"},
-    [DGK_BI_AMAX] = {"-__int_as_float(0x7f800000)", "(-2147483647 - 1)"},
-    [DGK_BI_AMIN] = {"__int_as_float(0x7f800000)", "2147483647"},
-};
+
+/* A reduction's start value, its identity in the type it computes in: the smallest value
+ * for amax and the largest for amin (0 and UINT_MAX for u32, the 64-bit bounds for i64). */
+static const char *reduce_init(int fn, dgk_dtype t)
+{
+    static const char *const f32[] = {"0.0f", "-__int_as_float(0x7f800000)", "__int_as_float(0x7f800000)"};
+    static const char *const i32[] = {"0", "(-2147483647 - 1)", "2147483647"};
+    static const char *const u32[] = {"0u", "0u", "4294967295u"};
+    static const char *const i64[] = {"0LL", "(-9223372036854775807LL - 1)", "9223372036854775807LL"};
+    int k = fn == DGK_BI_AMAX ? 1 : fn == DGK_BI_AMIN ? 2 : 0;
+    if (is_float(t))
+        return f32[k];
+    if (t == DGK_DT_I64)
+        return i64[k];
+    return dgk_dtype_info_of(t)->cls == DGK_DTC_UINT ? u32[k] : i32[k];
+}
 
 /* Casts on the computed value: floats round through their format and come back as f32. */
 static const char *const cast_fmt[DGK_DT_COUNT] = {
@@ -229,6 +247,8 @@ static int compute_expr(simt_ctx *c, char *out, const dgk_ir_op *op, const char 
         fmt = cast_fmt[op->type.dtype];
     else if (op->opcode == DGK_IR_SELECT)
         fmt = "$a ? $b : $c";
+    else if (op->fn == DGK_BI_ABS && dgk_dtype_info_of(op->type.dtype)->cls == DGK_DTC_UINT)
+        fmt = "$a"; /* CUDA's abs has no unsigned overload: the call would be ambiguous */
     else if (op->fn >= 0)
         fmt = fn_fmt[op->fn][integer];
     else
@@ -240,6 +260,14 @@ static int compute_expr(simt_ctx *c, char *out, const dgk_ir_op *op, const char 
 }
 
 /* ---- ops ---------------------------------------------------------------------------------- */
+
+/* A CTA barrier at the top level of the kernel (never under a condition that differs
+ * between threads); it also orders every global load and store made before it. */
+static void barrier(simt_ctx *c)
+{
+    dgk_sm90_line(c->e, "__syncthreads();");
+    c->nsince = 0;
+}
 
 /* Slots per thread of a tile of n elements: groups of VEC consecutive elements, group g
  * of the thread being tid + j * THREADS. */
@@ -499,13 +527,15 @@ static void store_stmt(simt_ctx *c, const dgk_ir_op *op, const char *addr, const
 }
 
 /* The op whose value a store writes: a cast to the tensor's own float format is left to
- * dgk_put, which rounds the same way (rounding twice to one format is rounding once). */
+ * dgk_put, which rounds the same way (rounding twice to one format is rounding once).
+ * Not for `+=`: there the cast rounds the addend, before the sum is rounded. Nor for a
+ * cast the store reads from its shared copy (a broadcast): its operand has none. */
 static int stored_value(const simt_ctx *c, const dgk_ir_op *store)
 {
     int v = store->args[store->nargs - 1];
     const dgk_ir_op *op = &c->k->ops[v];
     dgk_dtype t = c->k->tensors[store->tensor].dtype;
-    if (op->opcode == DGK_IR_CAST && op->type.dtype == t && is_float(t) &&
+    if (store->op == DGK_OP_ASSIGN && c->s->smem_off[v] < 0 && op->opcode == DGK_IR_CAST && op->type.dtype == t && is_float(t) &&
         c->k->ops[op->args[0]].type.rank == op->type.rank && is_float(c->k->ops[op->args[0]].type.dtype))
         return op->args[0];
     return v;
@@ -646,7 +676,7 @@ static void emit_warp_reduce(simt_ctx *c, int id)
     dgk_sm90_open(c->e, "for (int j = 0; j < %lld; ++j)", (long long)groups_per_thread(c, &in->type));
     dgk_sm90_line(c->e, "const int g = tid + j * THREADS;");
     dgk_sm90_line(c->e, "const bool here = g * VEC < %lld;", (long long)numel(&in->type));
-    dgk_sm90_line(c->e, "%s acc = %s;", ct, reduce_init[op->fn][integer]);
+    dgk_sm90_line(c->e, "%s acc = %s;", ct, reduce_init(op->fn, op->type.dtype));
     snprintf(cur, sizeof cur, "v%d[j * VEC + v]", op->args[0]);
     subst(c, comb, reduce_fmt[op->fn][integer], xs);
     dgk_sm90_line(c->e, "#pragma unroll");
@@ -657,7 +687,7 @@ static void emit_warp_reduce(simt_ctx *c, int id)
     dgk_sm90_line(c->e, "for (int m = %d; m > 0; m /= 2) acc = %s;", lanes / 2, other);
     dgk_sm90_line(c->e, "if (here && g %% %d == 0) ((%s *)(smem + %d))[g / %d] = acc;", lanes, ct, c->s->part_off[id], lanes);
     dgk_sm90_close(c->e, NULL);
-    dgk_sm90_line(c->e, "__syncthreads();");
+    barrier(c);
     declare_tile(c, id);
     open_elements(c, &op->type);
     dgk_sm90_line(c->e, "v%d[s] = ((const %s *)(smem + %d))[e];", id, ct, c->s->part_off[id]);
@@ -682,7 +712,7 @@ static void emit_reduce(simt_ctx *c, int id)
                       (long long)len);
         dgk_sm90_open(c->e, "for (int w = tid; w < %lld; w += THREADS)", (long long)outs * parts);
         dgk_sm90_line(c->e, "const int o = w / %d, part = w %% %d;", parts, parts);
-        dgk_sm90_line(c->e, "%s acc = %s;", ct, reduce_init[op->fn][integer]);
+        dgk_sm90_line(c->e, "%s acc = %s;", ct, reduce_init(op->fn, op->type.dtype));
         reduce_index(c, flat, op, "o");
         src[0] = 0;
         cat(c, src, "((const %s *)(smem + %d))[%s]", ct, c->s->smem_off[op->args[0]], flat);
@@ -690,7 +720,7 @@ static void emit_reduce(simt_ctx *c, int id)
         dgk_sm90_line(c->e, "for (int l = part; l < %lld; l += %d) acc = %s;", (long long)len, parts, comb);
         dgk_sm90_line(c->e, "((%s *)(smem + %d))[w] = acc;", ct, c->s->part_off[id]);
         dgk_sm90_close(c->e, NULL);
-        dgk_sm90_line(c->e, "__syncthreads();");
+        barrier(c);
         /* a fixed tree over each output's partials: log2(parts) steps, not parts serial ones */
         dgk_sm90_open(c->e, "for (int half = %d; half > 0; half /= 2)", parts / 2);
         dgk_sm90_open(c->e, "for (int w = tid; w < %lld * half; w += THREADS)", (long long)outs);
@@ -724,7 +754,7 @@ static void emit_reduce(simt_ctx *c, int id)
         open_elements(c, &op->type);
         dgk_sm90_line(c->e, "const int o = e;");
     }
-    dgk_sm90_line(c->e, "%s acc = %s;", ct, reduce_init[op->fn][integer]);
+    dgk_sm90_line(c->e, "%s acc = %s;", ct, reduce_init(op->fn, op->type.dtype));
     dgk_sm90_line(c->e, "for (int l = 0; l < %lld; ++l) acc = %s;", (long long)len, comb);
     if (op->type.rank == 0) {
         dgk_sm90_line(c->e, "(void)o;");
@@ -747,7 +777,7 @@ static void emit_share(simt_ctx *c, int id)
     shared_index(c, flat, id, &op->type, idx);
     dgk_sm90_line(c->e, "((%s *)(smem + %d))[%s] = v%d[s];", compute_type(op->type.dtype), c->s->smem_off[id], flat, id);
     close_elements(c, &op->type);
-    dgk_sm90_line(c->e, "__syncthreads();");
+    barrier(c);
 }
 
 /* A schedule variable: its index in row-major order over the extents, from blockIdx.x. */
@@ -785,6 +815,75 @@ static void emit_scalar_leaf(simt_ctx *c, int id)
     }
 }
 
+/* ---- ordering of global memory ---------------------------------------------------------- */
+
+/* Whether scalar ops a and b compute the same value (the same start written twice). */
+static int same_value(const simt_ctx *c, int a, int b)
+{
+    const dgk_ir_op *x = &c->k->ops[a], *y = &c->k->ops[b];
+    if (a == b)
+        return 1;
+    if (x->opcode != y->opcode || x->type.rank || y->type.rank)
+        return 0;
+    switch (x->opcode) {
+    case DGK_IR_CONST: return x->is_float == y->is_float && (x->is_float ? x->fimm == y->fimm : x->imm == y->imm);
+    case DGK_IR_SHAPE: return x->tensor == y->tensor && x->axis == y->axis;
+    case DGK_IR_TILE_COORD: return x->axis == y->axis;
+    case DGK_IR_PARAM: return x->param == y->param;
+    case DGK_IR_SCALAR:
+        if (x->op != y->op || x->fn != y->fn || x->nargs != y->nargs)
+            return 0;
+        for (int i = 0; i < x->nargs; i++)
+            if (!same_value(c, x->args[i], y->args[i]))
+                return 0;
+        return 1;
+    default: return 0; /* a load: memory may have changed in between */
+    }
+}
+
+static int is_store(const dgk_ir_op *op)
+{
+    return op->opcode == DGK_IR_STORE;
+}
+
+/* Whether accesses a and b of one tensor touch each address from the same thread: two
+ * stores of single elements (both by thread 0), or two slices with the same starts and
+ * extents (element e of both is thread e % THREADS's). */
+static int same_thread(const simt_ctx *c, const dgk_ir_op *a, const dgk_ir_op *b)
+{
+    int na = a->nargs - is_store(a), nb = b->nargs - is_store(b), tile_a = 0, tile_b = 0;
+    for (int i = 0; i < na; i++)
+        tile_a |= a->ext[i] != 0;
+    for (int i = 0; i < nb; i++)
+        tile_b |= b->ext[i] != 0;
+    if (!tile_a && !tile_b && is_store(a) && is_store(b))
+        return 1;
+    if (!tile_a || !tile_b || na != nb)
+        return 0;
+    for (int i = 0; i < na; i++)
+        if (a->ext[i] != b->ext[i] || !same_value(c, a->args[i], b->args[i]))
+            return 0;
+    return 1;
+}
+
+/* Before load or store `id`: a barrier when an earlier access of its tensor since the
+ * last one, either of them a store, may touch an address of it from another thread (a
+ * store then a load of what it wrote, a load then a store over what it read, two stores
+ * to one address), so the CTA's accesses happen in program order. */
+static void order_access(simt_ctx *c, int id)
+{
+    const dgk_ir_op *op = &c->k->ops[id];
+    for (int i = 0; i < c->nsince; i++) {
+        const dgk_ir_op *prev = &c->k->ops[c->since[i]];
+        if (prev->tensor == op->tensor && (is_store(prev) || is_store(op)) && !same_thread(c, prev, op)) {
+            dgk_sm90_line(c->e, "// %s is written and read by different threads: in program order", c->k->tensors[op->tensor].name);
+            barrier(c);
+            break;
+        }
+    }
+    c->since[c->nsince++] = id;
+}
+
 /* An elementwise tile op with one user that reads it at the same positions is written
  * into that user's expression instead of an array of its own: a chain such as
  * `e4m3(x / s)` into a store keeps one array live, not three. */
@@ -792,9 +891,11 @@ static void find_inline(simt_ctx *c)
 {
     const dgk_ir_kernel *k = c->k;
     int *uses = calloc((size_t)k->nops, sizeof *uses), *user = calloc((size_t)k->nops, sizeof *user);
-    if (!uses || !user) {
+    int *size = calloc((size_t)k->nops, sizeof *size);
+    if (!uses || !user || !size) {
         free(uses);
         free(user);
+        free(size);
         return;
     }
     for (int i = 0; i < k->nops; i++) {
@@ -816,9 +917,18 @@ static void find_inline(simt_ctx *c)
         }
         c->inl[i] = (char)(pure && op->type.rank > 0 && uses[i] == 1 && reader && c->s->smem_off[i] < 0 &&
                            same_shape(&op->type, &ut));
+        /* the ops written into one expression, this one and its inlined operands: a long
+         * chain gets an array every INLINE_MAX ops, so its text stays within EXPR_MAX */
+        size[i] = 1;
+        for (int a = 0; a < op->nargs; a++)
+            if (c->inl[op->args[a]])
+                size[i] += size[op->args[a]];
+        if (size[i] > INLINE_MAX)
+            c->inl[i] = 0;
     }
     free(uses);
     free(user);
+    free(size);
 }
 
 static int emit_op(simt_ctx *c, int id)
@@ -832,8 +942,14 @@ static int emit_op(simt_ctx *c, int id)
     case DGK_IR_PARAM: emit_scalar_leaf(c, id); return 1;
     case DGK_IR_TILE_COORD: emit_coord(c, id); return 1;
     case DGK_IR_LOAD_SCALAR:
-    case DGK_IR_LOAD_TILE: emit_load(c, id); break;
-    case DGK_IR_STORE: emit_store(c, id); return 1;
+    case DGK_IR_LOAD_TILE:
+        order_access(c, id);
+        emit_load(c, id);
+        break;
+    case DGK_IR_STORE:
+        order_access(c, id);
+        emit_store(c, id);
+        return 1;
     case DGK_IR_REDUCE: emit_reduce(c, id); break;
     case DGK_IR_RETURN:
         if (op->nargs)
@@ -852,6 +968,53 @@ static int emit_op(simt_ctx *c, int id)
 }
 
 /* ---- the file ------------------------------------------------------------------------------ */
+
+/* Names the generated body declares (the element loops' e, j, s, v and the groups' g,
+ * here, four; the reductions' o, l, w, q, m, acc, half, part; tid, THREADS, VEC, smem; the
+ * values v0, v1, ...) or calls (dgk_): a
+ * kernel parameter of such a name (a shape symbol such as `e`, a scalar) would be hidden
+ * by the local inside a loop and read wrong, or collide with it. */
+static int name_taken(const char *s)
+{
+    static const char *const taken[] = {"e",   "j",    "s",    "v",    "g",   "here",    "four", "o",   "l",
+                                        "w",   "q",    "m",    "acc",  "half", "part", "tid", "THREADS", "VEC", "smem"};
+    if (strncmp(s, "dgk_", 4) == 0 || (s[0] == 'v' && isdigit((unsigned char)s[1])))
+        return 1;
+    for (size_t i = 0; i < sizeof taken / sizeof *taken; i++)
+        if (strcmp(s, taken[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The kernel parameters as C names, each once, each of a type the kernel can take
+ * (dgk_sm90_check does this for the GEMM path, which this one does not run). */
+static int check_args(const simt_ctx *c)
+{
+    const dgk_plan *p = c->p;
+    int errors = 0;
+    if (!dgk_is_c_ident(p->name)) {
+        dgk_error(c->e->d, p->loc, "kernel name is not a C identifier");
+        errors++;
+    }
+    for (int i = 0; i < p->nargs; i++) {
+        const dgk_kernel_arg *a = &p->args[i];
+        const char *why = NULL;
+        if (!dgk_is_c_ident(a->name))
+            why = "is not a C identifier";
+        else if (name_taken(a->name))
+            why = "collides with a name the elementwise emitter generates; rename it";
+        else if ((a->kind == DGK_ARG_PTR || a->kind == DGK_ARG_SCALAR) && !dgk_sm90_ctype(a->dtype))
+            why = "has a dtype SM90 kernels cannot take";
+        for (int j = 0; j < i && !why; j++)
+            if (strcmp(a->name, p->args[j].name) == 0)
+                why = "is the name of another kernel parameter";
+        if (why) {
+            dgk_error(c->e->d, a->loc, "kernel parameter '%s' %s", a->name ? a->name : "(null)", why);
+            errors++;
+        }
+    }
+    return errors;
+}
 
 static void emit_signature(simt_ctx *c)
 {
@@ -879,34 +1042,72 @@ static void emit_signature(simt_ctx *c)
     c->e->indent--;
 }
 
+static int emit_file(simt_ctx *c);
+
 int dgk_sm90_emit_simt(dgk_sm90_ctx *e)
 {
     const dgk_plan *p = e->p;
     simt_ctx c = {.e = e, .p = p, .s = p->simt, .k = p->simt->k};
-    int errors = 0;
+    int errors = check_args(&c);
+    if (errors)
+        return errors;
     c.inl = calloc((size_t)(c.k->nops ? c.k->nops : 1), 1);
-    if (!c.inl) {
+    c.since = calloc((size_t)(c.k->nops ? c.k->nops : 1), sizeof *c.since);
+    if (!c.inl || !c.since) {
+        free(c.inl);
+        free(c.since);
         dgk_error(e->d, p->loc, "out of memory while writing kernel %s", p->name);
         return 1;
     }
     find_inline(&c);
+    size_t start = e->out->len;
+    errors = emit_file(&c);
+    if (c.overflow && !errors && !e->out->failed && e->out->data) {
+        /* operands long enough (shared reads of rank-4 tiles) to overflow even a bounded
+         * chain: again with every tile op in an array of its own */
+        e->out->len = start;
+        e->out->data[start] = 0;
+        memset(c.inl, 0, (size_t)(c.k->nops ? c.k->nops : 1));
+        c.overflow = c.nsince = 0;
+        errors = emit_file(&c);
+    }
+    if (c.overflow) {
+        dgk_error(e->d, p->loc, "internal: an expression of kernel %s is too long for the elementwise emitter", p->name);
+        errors++;
+    }
+    if (c.unshared) {
+        dgk_error(e->d, p->loc, "internal: kernel %s reads a tile across threads that the plan gave no shared copy", p->name);
+        errors++;
+    }
+    free(c.inl);
+    free(c.since);
+    return errors;
+}
+
+/* The whole file; returns the ops that had no form. */
+static int emit_file(simt_ctx *c)
+{
+    dgk_sm90_ctx *e = c->e;
+    const dgk_plan *p = c->p;
+    int errors = 0;
     const char *src = p->loc.src && p->loc.src->name ? p->loc.src->name : "(no source)";
     dgk_sm90_line(e, "// %s - generated by dgk from %s for sm_90a; do not edit.", p->name, src);
     dgk_sm90_line(e, "// Elementwise kernel: one CTA of %d threads per tile of the %d-D grid, %d bytes of shared memory.",
-                  c.s->threads, c.k->nsched, p->launch.smem_bytes);
+                  c->s->threads, c->k->nsched, p->launch.smem_bytes);
     dgk_sm90_line(e, "#include \"" DGK_SM90_HEADER_NAME "\"");
     dgk_sm90_line(e, "%s", "");
     dgk_sm90_loc(e, p->loc, "kernel");
-    emit_signature(&c);
+    emit_signature(c);
     dgk_sm90_line(e, "{");
     e->indent++;
-    dgk_sm90_line(e, "enum { THREADS = %d, VEC = %d };  // a thread holds groups of VEC consecutive elements", c.s->threads, c.s->vec);
+    dgk_sm90_line(e, "enum { THREADS = %d, VEC = %d };  // a thread holds groups of VEC consecutive elements", c->s->threads,
+                  c->s->vec);
     if (p->launch.smem_bytes)
         dgk_sm90_line(e, "extern __shared__ __align__(16) dgk_u8 smem[];");
     dgk_sm90_line(e, "const int tid = threadIdx.x;");
     dgk_loc last = {0};
-    for (int i = 0; i < c.k->nops; i++) {
-        const dgk_ir_op *op = &c.k->ops[i];
+    for (int i = 0; i < c->k->nops; i++) {
+        const dgk_ir_op *op = &c->k->ops[i];
         if (op->loc.line != last.line && op->type.rank > 0) {
             dgk_sm90_loc(e, op->loc, dgk_ir_opcode_name(op->opcode));
             last = op->loc;
@@ -914,15 +1115,10 @@ int dgk_sm90_emit_simt(dgk_sm90_ctx *e)
             dgk_sm90_loc(e, op->loc, "store");
             last = op->loc;
         }
-        if (!emit_op(&c, i))
+        if (!emit_op(c, i))
             errors++;
     }
     e->indent--;
     dgk_sm90_line(e, "}");
-    if (c.overflow) {
-        dgk_error(e->d, p->loc, "internal: an expression of kernel %s is too long for the elementwise emitter", p->name);
-        errors++;
-    }
-    free(c.inl);
     return errors;
 }

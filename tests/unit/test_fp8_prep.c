@@ -3,6 +3,7 @@
  * context, so every check ran and passed), and the lowering of their elementwise
  * kernels (stdlib/fp8_prep.dgk): the plan, and the generated code's shape. The GPU check
  * (tests/gpu/prep_check.c) compares their results with the host helpers'. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,12 @@ START_TEST(bad_arguments_are_named)
     ck_assert_int_eq(dgk_fp8_quant_128x128(NULL, &x, &q, &s, NULL), DGK_ESHAPE);
     ck_msg_has("s must be [cdiv(rows, 128), lds] = [1, >= 3]");
     ck_assert_int_eq(dgk_fp8_quant_128x128(NULL, &huge, &q, &s, NULL), DGK_ESHAPE);
-    ck_msg_has("these kernels take 1 .. 2^31 - 1");
+    ck_msg_has("these kernels take 1 .. 2^31 - 129");
+    /* cdiv(k, 128) is computed in i32 in the kernel: k + 127 must not wrap */
+    dgk_tensor wide = t2(DGK_DTYPE_F32, 1, INT32_MAX - 100), wide_q = t2(DGK_DTYPE_E4M3, 1, INT32_MAX - 100);
+    dgk_tensor wide_s = t2(DGK_DTYPE_F32, ((int64_t)INT32_MAX - 100 + 127) / 128, 4);
+    ck_assert_int_eq(dgk_fp8_quant_1x128(NULL, &wide, &wide_q, &wide_s, NULL), DGK_ESHAPE);
+    ck_msg_has("x's extent 1 is 2147483547");
     dgk_tensor src = t2(DGK_DTYPE_UE8M0, 37, 3), dst = t2(DGK_DTYPE_F32, 3, 48), thin = t2(DGK_DTYPE_UE8M0, 3, 36);
     ck_assert_int_eq(dgk_fp8_scales_to_mn_major(NULL, &src, &dst, NULL), DGK_EDTYPE);
     ck_msg_has("dst must be the dtype of src");

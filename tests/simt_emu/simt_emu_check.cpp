@@ -1,0 +1,245 @@
+/* simt_emu_check.cpp - runs generated elementwise kernels on the CPU (tests/gpu/emu:
+ * a fiber per thread, barriers honoured, blocks one after another) and compares them
+ * with plain loops: kernels.dgk's index-math shapes (to 1e-3 relative), and the stock
+ * FP8 preparation (stdlib/fp8_prep.dgk, both scale dtypes) bit for bit with the host
+ * helpers on ragged shapes. Races cannot show here (threads run in turn between
+ * barriers); the GPU check (tests/gpu/prep_check.c) covers the hardware.
+ *   make simt-emu-check   (mk/rev1.mk: emits the .cu with dgkc, builds, runs) */
+#include "dgk_sm90.cuh"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <vector>
+
+#include "dgk.h"
+
+alignas(16) dgk_u8 smem[232448]; /* every kernel's `extern __shared__ smem[]` */
+
+#include "kernels.cu"
+#define fp8_scales_to_mn_major fp8_scales_to_mn_major_f32
+#define fp8_quant_1x128 fp8_quant_1x128_f32
+#define fp8_quant_128x128 fp8_quant_128x128_f32
+#include "prep_f32.cu"
+#undef fp8_scales_to_mn_major
+#undef fp8_quant_1x128
+#undef fp8_quant_128x128
+#define fp8_scales_to_mn_major fp8_scales_to_mn_major_ue8m0
+#define fp8_quant_1x128 fp8_quant_1x128_ue8m0
+#define fp8_quant_128x128 fp8_quant_128x128_ue8m0
+#include "prep_ue8m0.cu"
+
+static int failures;
+
+static float rnd(void)
+{
+    return (float)(rand() % 2001 - 1000) / 100.0f;
+}
+
+static void expect(const char *kernel, const char *what, int a, int b, float got, float want)
+{
+    if (fabsf(got - want) > 1e-3f * (1 + fabsf(want)) && failures++ < 10)
+        printf("FAIL %s %s[%d, %d]: %g, want %g\n", kernel, what, a, b, got, want);
+}
+
+static void report(const char *name, int before)
+{
+    printf("%s %s\n", failures == before ? "PASS" : "FAIL", name);
+}
+
+static void rows_max_case(void)
+{
+    int M = 7, before = failures;
+    std::vector<float> X(M * 1000), Y(M * 1000, -7.f);
+    for (auto &v : X) v = rnd();
+    emu_launch(dim3((M + 2) / 3), dim3(512), [&] { rows_max(M, X.data(), 1000, Y.data(), 1000); });
+    for (int r = 0; r < M; r++) {
+        float m = -INFINITY;
+        for (int c = 0; c < 1000; c++) m = fmaxf(m, X[r * 1000 + c]);
+        for (int c = 0; c < 1000; c++) expect("rows_max", "Y", r, c, Y[r * 1000 + c], (X[r * 1000 + c] - m) * 2);
+    }
+    report("rows_max M 7", before);
+}
+
+static void rank3_case(void)
+{
+    int M = 5, before = failures;
+    std::vector<float> X(M * 32), Y(M * 32, -7.f);
+    for (auto &v : X) v = rnd();
+    emu_launch(dim3((M + 1) / 2), dim3(64), [&] { rank3(M, X.data(), 32, 8, Y.data(), 32, 8); });
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < 4; b++) {
+            float s = 0;
+            for (int c = 0; c < 8; c++) s += X[a * 32 + b * 8 + c];
+            for (int c = 0; c < 8; c++) expect("rank3", "Y", a * 4 + b, c, Y[a * 32 + b * 8 + c], X[a * 32 + b * 8 + c] - s);
+        }
+    report("rank3 M 5", before);
+}
+
+static void rank4_case(void)
+{
+    int A = 3, B = 2, before = failures;
+    std::vector<float> X(A * B * 32), Y(A * B * 32, -7.f), Z(A * B, -7.f);
+    for (auto &v : X) v = rnd() + 20.f;
+    emu_launch(dim3(A * B), dim3(32), [&] { rank4(A, B, X.data(), B * 32, 32, 8, Y.data(), B * 32, 32, 8, Z.data(), B); });
+    for (int a = 0; a < A; a++)
+        for (int b = 0; b < B; b++) {
+            float t = 0;
+            for (int r = 0; r < 4; r++) {
+                const float *x = &X[(a * B + b) * 32 + r * 8];
+                float s = 0;
+                for (int c = 0; c < 8; c++) s += x[c];
+                t += s;
+                for (int c = 0; c < 8; c++) expect("rank4", "Y", (a * B + b) * 4 + r, c, Y[(a * B + b) * 32 + r * 8 + c], x[c] / s);
+            }
+            expect("rank4", "Z", a, b, Z[a * B + b], t);
+        }
+    report("rank4 A 3 B 2", before);
+}
+
+static void cols_case(void)
+{
+    int M = 12, before = failures;
+    std::vector<float> X(M * 7), Y(M * 7, -7.f), T(7 * M, -7.f);
+    for (auto &v : X) v = rnd();
+    emu_launch(dim3((M + 4) / 5), dim3(64), [&] { cols(M, X.data(), 7, Y.data(), 7, T.data(), M); });
+    for (int blk = 0; blk * 5 < M; blk++)
+        for (int c = 0; c < 7; c++) {
+            float s = 0;
+            for (int r = blk * 5; r < blk * 5 + 5 && r < M; r++) s += X[r * 7 + c];
+            for (int r = blk * 5; r < blk * 5 + 5 && r < M; r++) {
+                expect("cols", "Y", r, c, Y[r * 7 + c], X[r * 7 + c] - s);
+                expect("cols", "T", c, r, T[c * M + r], X[r * 7 + c] - s);
+            }
+        }
+    report("cols M 12", before);
+}
+
+static void wide_case(void)
+{
+    int M = 10, N = 1500, gi = (M + 3) / 4, gj = (N + 1023) / 1024, before = failures;
+    std::vector<float> X(M * N), Y(M * N, -7.f), C(N, 0.5f), Cref(N, 0.5f), Yref(M * N, -7.f);
+    std::vector<int> Rw(M, -5);
+    for (auto &v : X) v = rnd();
+    emu_launch(dim3(gi * gj), dim3(512), [&] { wide(M, N, X.data(), N, Y.data(), N, C.data(), Rw.data()); });
+    auto x = [&](int r, int c) { return r >= 0 && r < M && c < N ? X[r * N + c] : 0.f; };
+    for (int i = 0; i < gi; i++)
+        for (int jj = 0; jj < gj; jj++) {
+            static float rmin[4], csum[1024];
+            for (int a = 0; a < 4; a++) {
+                rmin[a] = INFINITY;
+                for (int b = 0; b < 1024; b++) rmin[a] = fminf(rmin[a], x(4 * i - 1 + a, 1024 * jj + b));
+            }
+            for (int b = 0; b < 1024; b++) {
+                csum[b] = 0;
+                for (int a = 0; a < 4; a++) csum[b] += x(4 * i - 1 + a, 1024 * jj + b);
+            }
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 1024; b++) {
+                    int r = 4 * i - 1 + a, c = 1024 * jj + b;
+                    if (r >= 0 && r < M && c < N) Yref[r * N + c] = x(r, c) * rmin[a] + csum[b];
+                }
+            for (int b = 0; b < 1024 && 1024 * jj + b < N; b++) Cref[1024 * jj + b] += csum[b];
+        }
+    for (int k = 0; k < M * N; k++) expect("wide", "Y", k / N, k % N, Y[k], Yref[k]);
+    for (int k = 0; k < N; k++) expect("wide", "C", 0, k, C[k], Cref[k]);
+    for (int k = 0; k < M; k++) expect("wide", "Rw", 0, k, (float)Rw[k], (float)k);
+    report("wide M 10 N 1500", before);
+}
+
+/* x: mostly small values, some large, tiny, zero. */
+static float rndx(void)
+{
+    int r = rand();
+    float v = (float)((r % 20001) - 10000) * 1e-3f;
+    if (r % 97 == 0) v *= 1e6f;
+    if (r % 89 == 0) v *= 1e-30f;
+    if (r % 83 == 0) v = 0;
+    return v;
+}
+
+static void same_bytes(const char *what, const std::vector<uint8_t> &dev, const std::vector<uint8_t> &host)
+{
+    size_t i = 0;
+    while (i < dev.size() && dev[i] == host[i]) i++;
+    if (i < dev.size()) {
+        printf("FAIL %s: byte %zu of %zu is %02x, the host's %02x\n", what, i, dev.size(), dev[i], host[i]);
+        failures++;
+    } else {
+        printf("PASS %s\n", what);
+    }
+}
+
+static void quant_case(int per_block, int ue, int rows, int k, int pad)
+{
+    int kb = (k + 127) / 128, srows = per_block ? (rows + 127) / 128 : kb, lds = (per_block ? kb : rows) + pad;
+    size_t es = ue ? 1 : 4;
+    std::vector<float> x((size_t)rows * k);
+    for (auto &v : x) v = rndx();
+    std::vector<uint8_t> q(x.size(), 0xaa), qh(x.size(), 0xaa), s(srows * lds * es, 0xaa), sh(srows * lds * es, 0xaa);
+    dgk_dtype_id sd = ue ? DGK_DTYPE_UE8M0 : DGK_DTYPE_F32;
+    dgk_status st = per_block ? dgk_host_fp8_quant_128x128(x.data(), rows, k, k, qh.data(), k, sd, sh.data(), lds)
+                              : dgk_host_fp8_quant_1x128(x.data(), rows, k, k, qh.data(), k, sd, sh.data(), lds);
+    if (st != DGK_OK) {
+        printf("FAIL the host quantizer: %s\n", dgk_last_error());
+        failures++;
+        return;
+    }
+    dgk_e4m3 *dq = (dgk_e4m3 *)q.data();
+    if (per_block) {
+        dim3 g(srows * lds);
+        if (ue) emu_launch(g, dim3(512), [&] { fp8_quant_128x128_ue8m0(rows, lds, x.data(), k, k, dq, k, (dgk_ue8m0 *)s.data(), lds, srows); });
+        else emu_launch(g, dim3(512), [&] { fp8_quant_128x128_f32(rows, lds, x.data(), k, k, dq, k, (float *)s.data(), lds, srows); });
+    } else {
+        dim3 g((lds + 31) / 32 * kb);
+        if (ue) emu_launch(g, dim3(512), [&] { fp8_quant_1x128_ue8m0(lds, k, x.data(), k, rows, dq, k, (dgk_ue8m0 *)s.data(), lds, kb); });
+        else emu_launch(g, dim3(512), [&] { fp8_quant_1x128_f32(lds, k, x.data(), k, rows, dq, k, (float *)s.data(), lds, kb); });
+    }
+    char w[128];
+    snprintf(w, sizeof w, "fp8_quant_%s %s rows %d k %d lds %d: q", per_block ? "128x128" : "1x128", ue ? "ue8m0" : "f32", rows, k, lds);
+    same_bytes(w, q, qh);
+    snprintf(w, sizeof w, "fp8_quant_%s %s rows %d k %d lds %d: s", per_block ? "128x128" : "1x128", ue ? "ue8m0" : "f32", rows, k, lds);
+    same_bytes(w, s, sh);
+}
+
+static void mn_major_case(int ue, int mn, int kb, int ld_src, int ld)
+{
+    size_t es = ue ? 1 : 4;
+    std::vector<uint8_t> src((size_t)mn * ld_src * es), d((size_t)kb * ld * es, 0xaa), h((size_t)kb * ld * es, 0xaa);
+    for (size_t i = 0; i < src.size(); i++) src[i] = (uint8_t)rand();
+    if (!ue) /* finite f32 scales */
+        for (size_t i = 3; i < src.size(); i += 4) src[i] &= 0x3f;
+    dgk_dtype_id sd = ue ? DGK_DTYPE_UE8M0 : DGK_DTYPE_F32;
+    if (dgk_host_fp8_scales_to_mn_major(src.data(), mn, kb, ld_src, sd, h.data(), ld) != DGK_OK) {
+        printf("FAIL the host layout: %s\n", dgk_last_error());
+        failures++;
+        return;
+    }
+    dim3 g((ld + 127) / 128 * kb);
+    if (ue) emu_launch(g, dim3(128), [&] { fp8_scales_to_mn_major_ue8m0(ld, kb, (const dgk_ue8m0 *)src.data(), ld_src, mn, (dgk_ue8m0 *)d.data(), ld); });
+    else emu_launch(g, dim3(128), [&] { fp8_scales_to_mn_major_f32(ld, kb, (const float *)src.data(), ld_src, mn, (float *)d.data(), ld); });
+    char w[128];
+    snprintf(w, sizeof w, "fp8_scales_to_mn_major %s mn %d kb %d ld_src %d ld %d", ue ? "ue8m0" : "f32", mn, kb, ld_src, ld);
+    same_bytes(w, d, h);
+}
+
+int main(void)
+{
+    srand(1);
+    rows_max_case();
+    rank3_case();
+    rank4_case();
+    cols_case();
+    wide_case();
+    for (int ue = 0; ue <= 1; ue++) {
+        quant_case(0, ue, 37, 300, 3);
+        quant_case(0, ue, 1, 1, 0);
+        quant_case(0, ue, 65, 128, 31);
+        quant_case(1, ue, 130, 257, 2);
+        quant_case(1, ue, 1, 1, 0);
+        quant_case(1, ue, 200, 100, 5);
+        mn_major_case(ue, 37, 3, 5, 48);
+        mn_major_case(ue, 300, 2, 2, 300);
+    }
+    printf("simt-emu-check: %s\n", failures ? "FAILED" : "all passed");
+    return failures ? 1 : 0;
+}
