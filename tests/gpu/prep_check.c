@@ -233,6 +233,146 @@ static void check_rownorm(dgk_context *ctx)
     cudaFree(dx), cudaFree(dy), cudaFree(dt), cudaFree(dl);
 }
 
+/* Small elementwise kernels whose results only a GPU can show (a review's cases): a CTA's
+ * loads and stores of one tensor in program order across threads (store then load, load
+ * then an overlapping store), `+=` rounding its addend first, a cast stored through a
+ * broadcast, an unsigned reduction's identity. Each runs on the inputs set by `init`
+ * (n words of 32 bits per tensor, at most 2 tensors) and `check` reads them back. */
+typedef struct small_case {
+    const char *name, *kernel, *src;
+    int64_t m;                       /* the shape symbol M */
+    void (*init)(uint32_t *a, uint32_t *b, int64_t m);
+    int (*check)(const uint32_t *a, const uint32_t *b, const uint32_t *a0, int64_t m);
+    dgk_dtype_id da, db;
+    int ranks;                       /* b is [M, 64] when 2 */
+} small_case;
+
+static uint32_t f32_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static void init_raw(uint32_t *x, uint32_t *y, int64_t m)
+{
+    memset(x, 0, (size_t)m * 4);
+    memset(y, 0xff, (size_t)m * 4);
+}
+static int check_raw(const uint32_t *x, const uint32_t *y, const uint32_t *x0, int64_t m)
+{
+    for (int64_t k = 0; k < m; k++)
+        if (y[k] != (k % 128 == 64 ? f32_bits(5.0f) : 0u))
+            return 0;
+    return 1;
+}
+static void init_war(uint32_t *x, uint32_t *y, int64_t m)
+{
+    for (int64_t k = 0; k < m; k++)
+        x[k] = f32_bits((float)k);
+}
+static int check_war(const uint32_t *x, const uint32_t *y, const uint32_t *x0, int64_t m)
+{
+    for (int64_t k = 0; k < m; k++) {
+        int64_t t = k % 256 - 1;
+        uint32_t want = t >= 0 && t < 128 ? f32_bits((float)(k - 1)) : x0[k];
+        if (x[k] != want)
+            return 0;
+    }
+    return 1;
+}
+static void init_acc_cast(uint32_t *y, uint32_t *x, int64_t m)
+{
+    for (int64_t k = 0; k < m; k++) {
+        ((uint16_t *)y)[k] = 0x3f80; /* bf16 1.0 */
+        x[k] = f32_bits(0.0039138794f);  /* 2^-8 + 2^-17: bf16 rounds it to 2^-8, 1 + 2^-8 to 1 */
+    }
+}
+static int check_acc_cast(const uint32_t *y, const uint32_t *x, const uint32_t *y0, int64_t m)
+{
+    for (int64_t k = 0; k < m; k++)
+        if (((const uint16_t *)y)[k] != 0x3f80)
+            return 0;
+    return 1;
+}
+static void init_bcast(uint32_t *x, uint32_t *y, int64_t m)
+{
+    for (int64_t k = 0; k < m * 64; k++)
+        x[k] = f32_bits((float)(rnd() % 2001) / 1000.0f - 1.0f);
+    memset(y, 0xff, (size_t)(m * 64) * 2);
+}
+static int check_bcast(const uint32_t *x, const uint32_t *y, const uint32_t *x0, int64_t m)
+{
+    for (int64_t k = 0; k < m * 64; k++) {
+        float f;
+        memcpy(&f, &x[k], 4);
+        uint32_t want = f32_bits(bf16_round(2.0f * f)) >> 16;
+        if (((const uint16_t *)y)[k] != want)
+            return 0;
+    }
+    return 1;
+}
+static void init_umax(uint32_t *x, uint32_t *y, int64_t m)
+{
+    for (int64_t k = 0; k < m; k++)
+        x[k] = (uint32_t)k;
+    y[0] = 0xffffffffu;
+}
+static int check_umax(const uint32_t *x, const uint32_t *y, const uint32_t *x0, int64_t m)
+{
+    return y[0] == 255u;
+}
+
+static const small_case small_cases[] = {
+    {"store then load (raw)", "raw",
+     "kernel raw(X : f32[M], Y : f32[M]) { schedule grid (cdiv(M, 128)) -> (i); X[i*128 + 64] = 5.0; "
+     "Y[i*128 +: 128] = X[i*128 +: 128]; }",
+     128 * 4096, init_raw, check_raw, DGK_DTYPE_F32, DGK_DTYPE_F32, 1},
+    {"load then overlapping store (war)", "war",
+     "kernel war(X : f32[M]) { schedule grid (cdiv(M, 256)) -> (i); let x = X[i*256 +: 128]; "
+     "X[i*256 + 1 +: 128] = x * 1.0; }",
+     256 * 4096, init_war, check_war, DGK_DTYPE_F32, DGK_DTYPE_NONE, 1},
+    {"+= rounds its addend", "acc",
+     "kernel acc(Y : bf16[M], X : f32[M]) { schedule grid (cdiv(M, 128)) -> (i); "
+     "Y[i*128 +: 128] += bf16(X[i*128 +: 128]); }",
+     512, init_acc_cast, check_acc_cast, DGK_DTYPE_BF16, DGK_DTYPE_F32, 1},
+    {"cast stored through a broadcast", "bc",
+     "kernel bc(X : f32[M, 64], Y : bf16[M, 64]) { schedule grid (M) -> (i); Y[i +: 1, :] = bf16(X[i, :] * 2.0); }",
+     300, init_bcast, check_bcast, DGK_DTYPE_F32, DGK_DTYPE_BF16, 2},
+    {"u32 amax", "um",
+     "kernel um(X : u32[M], Y : u32[1]) { schedule grid (1) -> (i); Y[0] = amax(X[0 +: 256], 0); }",
+     256, init_umax, check_umax, DGK_DTYPE_U32, DGK_DTYPE_U32, 1},
+};
+
+static void check_small(dgk_context *ctx, const small_case *sc)
+{
+    int64_t m = sc->m, na = sc->ranks == 2 ? m * 64 : m, nb = sc->ranks == 2 ? m * 64 : (sc->db == DGK_DTYPE_U32 ? 1 : m);
+    size_t ba = (size_t)na * 4, bb = (size_t)nb * 4;
+    uint32_t *a = calloc((size_t)na, 4), *b = calloc((size_t)nb, 4), *a0 = calloc((size_t)na, 4);
+    sc->init(a, b, m);
+    memcpy(a0, a, ba);
+    void *da = dev_alloc(ba), *db = dev_alloc(bb);
+    cudaMemcpy(da, a, ba, cudaMemcpyHostToDevice);
+    cudaMemcpy(db, b, bb, cudaMemcpyHostToDevice);
+    int64_t sa[2] = {m, 64}, sb[2] = {sc->db == DGK_DTYPE_U32 ? 1 : m, 64};
+    dgk_tensor ta = dgk_tensor_make(da, sc->da, sc->ranks, sa), tb = dgk_tensor_make(db, sc->db, sc->ranks, sb);
+    const dgk_tensor *params[2] = {&ta, &tb};
+    dgk_op *op;
+    dgk_status st = dgk_op_create(ctx, "small.dgk", sc->src, sc->kernel, NULL, 0, &op);
+    if (st == DGK_OK)
+        st = dgk_op_launch(op, params, NULL, sc->db == DGK_DTYPE_NONE ? 1 : 2, NULL);
+    int ok = st == DGK_OK && cudaDeviceSynchronize() == cudaSuccess;
+    if (!ok)
+        printf("  %s: %s\n", sc->name, dgk_last_error());
+    cudaMemcpy(a, da, ba, cudaMemcpyDeviceToHost);
+    cudaMemcpy(b, db, bb, cudaMemcpyDeviceToHost);
+    ok = ok && sc->check(a, b, a0, m);
+    printf("%s elementwise %s\n", ok ? "PASS" : "FAIL", sc->name);
+    failures += !ok;
+    cudaFree(da), cudaFree(db);
+    free(a), free(b), free(a0);
+}
+
 extern const char dgk_stdlib_fp8_prep[]; /* libdgk's embedded stdlib/fp8_prep.dgk */
 
 /* One timed call: the stock entry point, or (br > 0) fp8_quant_1x128 compiled with -D BR=br,
@@ -320,6 +460,8 @@ int main(int argc, char **argv)
     check_mn_major(ctx, 300, 130, 131, 304, DGK_DTYPE_F32);
     check_refusals(ctx);
     check_rownorm(ctx);
+    for (size_t i = 0; i < sizeof small_cases / sizeof small_cases[0]; i++)
+        check_small(ctx, &small_cases[i]);
     if (do_bench) {
         bench(ctx, 0, 0, 4096, 7168);
         bench(ctx, 1, 0, 7168, 7168);
