@@ -38,6 +38,7 @@ typedef struct arg_storage {
     union {
         void *ptr;
         int32_t i32;
+        uint32_t u32;
         int64_t i64;
         float f32;
     } v[MAX_ARGS];
@@ -292,7 +293,7 @@ static dgk_status bind_arg(const dgk_kernel_arg *a, const dgk_tensor *const *par
         st->argv[i] = &st->maps[i];
         return encode_map(a, t, &st->maps[i]);
     case DGK_ARG_PTR:
-        if (t->stride[t->rank - 1] > 1)
+        if (t->stride[t->rank - 1] != 0 && t->stride[t->rank - 1] != 1) /* 0: all dense */
             return dgk_fail(DGK_ESHAPE, "dgk_op_launch: %s: the last axis must be contiguous (stride 1), not %lld",
                             a->name, (long long)t->stride[t->rank - 1]);
         st->v[i].ptr = t->data;
@@ -307,6 +308,8 @@ static dgk_status bind_arg(const dgk_kernel_arg *a, const dgk_tensor *const *par
             st->v[i].f32 = (float)scalars[a->param];
         else if (a->dtype == DGK_DT_I64)
             st->v[i].i64 = (int64_t)scalars[a->param];
+        else if (a->dtype == DGK_DT_U32) /* (int32_t) of 2^31 and up is undefined */
+            st->v[i].u32 = (uint32_t)scalars[a->param];
         else
             st->v[i].i32 = (int32_t)scalars[a->param];
         break;

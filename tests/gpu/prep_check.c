@@ -133,12 +133,16 @@ static void check_refusals(dgk_context *ctx)
     float *dx = dev_alloc(256 * 4);
     dgk_tensor x = {dx, DGK_DTYPE_F32, 2, {2, 128}, {0}}, q = {dx, DGK_DTYPE_E4M3, 2, {2, 128}, {0}};
     dgk_tensor s_short = {dx, DGK_DTYPE_F32, 2, {1, 1}, {0}}, s_bf16 = {dx, DGK_DTYPE_BF16, 2, {1, 2}, {0}};
-    const char *what[4] = {"s narrower than rows", "bf16 scales", "q NULL", "dst narrower than mn"};
-    for (int i = 0; i < 4; i++) {
+    dgk_tensor x_strided = x, s_ok = {dx, DGK_DTYPE_F32, 2, {1, 2}, {0}};
+    x_strided.stride[0] = 256, x_strided.stride[1] = 2; /* the last axis not contiguous */
+    const char *what[5] = {"s narrower than rows", "bf16 scales", "q NULL", "dst narrower than mn",
+                           "a last axis of stride 2 (at launch)"};
+    for (int i = 0; i < 5; i++) {
         dgk_status st = i == 0   ? dgk_fp8_quant_1x128(ctx, &x, &q, &s_short, NULL)
                         : i == 1 ? dgk_fp8_quant_128x128(ctx, &x, &q, &s_bf16, NULL)
                         : i == 2 ? dgk_fp8_quant_1x128(ctx, &x, NULL, &s_short, NULL)
-                                 : dgk_fp8_scales_to_mn_major(ctx, &x, &s_short, NULL);
+                        : i == 3 ? dgk_fp8_scales_to_mn_major(ctx, &x, &s_short, NULL)
+                                 : dgk_fp8_quant_1x128(ctx, &x_strided, &q, &s_ok, NULL);
         int ok = st != DGK_OK;
         printf("%s refused: %s (%s)\n", ok ? "PASS" : "FAIL", what[i], ok ? dgk_last_error() : "accepted");
         failures += !ok;
@@ -373,6 +377,27 @@ static void check_small(dgk_context *ctx, const small_case *sc)
     free(a), free(b), free(a0);
 }
 
+/* A u32 scalar parameter of 2^31 and above reaches the kernel as itself. */
+static void check_u32_scalar(dgk_context *ctx)
+{
+    static const char src[] = "kernel us(Y : u32[1], a : u32) { schedule grid (1) -> (i); Y[0] = a; }";
+    uint32_t *dy = dev_alloc(4), y = 0;
+    dgk_tensor ty = {dy, DGK_DTYPE_U32, 1, {1}, {0}};
+    const dgk_tensor *params[2] = {&ty, NULL};
+    double scalars[2] = {0, 3000000000.0};
+    dgk_op *op;
+    dgk_status st = dgk_op_create(ctx, "us.dgk", src, "us", NULL, 0, &op);
+    if (st == DGK_OK)
+        st = dgk_op_launch(op, params, scalars, 2, NULL);
+    int ok = st == DGK_OK && cudaDeviceSynchronize() == cudaSuccess;
+    cudaMemcpy(&y, dy, 4, cudaMemcpyDeviceToHost);
+    ok = ok && y == 3000000000u;
+    printf("%s elementwise u32 scalar 3000000000: got %u%s%s\n", ok ? "PASS" : "FAIL", y, st ? " - " : "",
+           st ? dgk_last_error() : "");
+    failures += !ok;
+    cudaFree(dy);
+}
+
 extern const char dgk_stdlib_fp8_prep[]; /* libdgk's embedded stdlib/fp8_prep.dgk */
 
 /* One timed call: the stock entry point, or (br > 0) fp8_quant_1x128 compiled with -D BR=br,
@@ -462,6 +487,7 @@ int main(int argc, char **argv)
     check_rownorm(ctx);
     for (size_t i = 0; i < sizeof small_cases / sizeof small_cases[0]; i++)
         check_small(ctx, &small_cases[i]);
+    check_u32_scalar(ctx);
     if (do_bench) {
         bench(ctx, 0, 0, 4096, 7168);
         bench(ctx, 1, 0, 7168, 7168);
