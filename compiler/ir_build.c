@@ -3,8 +3,8 @@
  * dgk_ir_kernel per kernel: tensors, and ops in three regions (prologue, mainloop,
  * epilogue). Locals are SSA bindings (a name maps to the op that computed it); a tile
  * `var` updated with `+=` becomes an accumulator (ACC_INIT / ACC_UPDATE).
- * Compile-time `if` is folded here; anything the IR cannot express yet is an error at
- * its source location, never dropped. */
+ * Compile-time `if` is folded and compile-time `for` unrolled here; anything the IR
+ * cannot express yet is an error at its source location, never dropped. */
 #include "ir.h"
 
 #include <string.h>
@@ -622,6 +622,65 @@ static void lower_if(irb *b, const dgk_stmt *s)
     err(b, s->loc, "an `if` on a runtime condition is lowered only in the form `if c { return; }`", NULL);
 }
 
+enum { MAX_UNROLL = 1024 };
+
+/* The value of a scalar integer op made of constants (literals, compile-time parameters,
+ * and + - * / % cdiv min max over them); 0 when it is not one. */
+static int ir_const(const irb *b, int id, int64_t *v)
+{
+    const dgk_ir_op *op = &b->k->ops[id];
+    int64_t x, y;
+    if (op->opcode == DGK_IR_CONST && !op->is_float)
+        return (*v = op->imm), 1;
+    if (op->opcode != DGK_IR_SCALAR || op->nargs != 2 || !ir_const(b, op->args[0], &x) || !ir_const(b, op->args[1], &y))
+        return 0;
+    if (op->fn == DGK_BI_MIN || op->fn == DGK_BI_MAX)
+        return (*v = (op->fn == DGK_BI_MIN) == (x < y) ? x : y), 1;
+    if ((op->fn == DGK_BI_CDIV || op->op == DGK_OP_DIV || op->op == DGK_OP_MOD) && y <= 0)
+        return 0;
+    if (op->fn == DGK_BI_CDIV)
+        return (*v = (x + y - 1) / y), 1;
+    if (op->fn >= 0)
+        return 0;
+    switch (op->op) {
+    case DGK_OP_ADD: *v = x + y; return 1;
+    case DGK_OP_SUB: *v = x - y; return 1;
+    case DGK_OP_MUL: *v = x * y; return 1;
+    case DGK_OP_DIV: *v = x / y; return 1;
+    case DGK_OP_MOD: *v = x % y; return 1;
+    default: return 0;
+    }
+}
+
+/* `for k in lo .. hi` with compile-time bounds is unrolled: the body is lowered once per
+ * value, k bound to that constant (SPEC 5). A runtime bound needs control flow the IR
+ * does not have yet. */
+static void lower_for(irb *b, const dgk_stmt *s)
+{
+    int lo = lower(b, s->u.loop.lo), hi = lower(b, s->u.loop.hi);
+    int64_t from, to;
+    if (lo < 0 || hi < 0)
+        return;
+    if (!ir_const(b, lo, &from) || !ir_const(b, hi, &to)) {
+        err(b, s->loc, "a `for` loop is lowered only with compile-time bounds (it is unrolled); this one's bounds are "
+                       "known only at launch", NULL);
+        return;
+    }
+    if (to - from > MAX_UNROLL) {
+        err(b, s->loc, "a `for` loop is unrolled, and this one runs more than 1024 times; make its body do more work "
+                       "per iteration", NULL);
+        return;
+    }
+    for (int64_t v = from; v < to && !b->nerr; v++) {
+        int c = const_int(b, s->u.loop.var.loc, v);
+        if (c < 0)
+            return;
+        OP(b, c)->name = s->u.loop.var.id;
+        bind(b, s->u.loop.var.sym, c);
+        lower_block(b, s->u.loop.body);
+    }
+}
+
 static void lower_stmt(irb *b, const dgk_stmt *s)
 {
     switch (s->kind) {
@@ -645,7 +704,7 @@ static void lower_stmt(irb *b, const dgk_stmt *s)
         emit(b, DGK_IR_RETURN, s->loc);
         break;
     case DGK_STMT_FOR:
-        err(b, s->loc, "`for` loops are not lowered to the tile IR yet", NULL);
+        lower_for(b, s);
         break;
     case DGK_STMT_EXPR:
         if (lower(b, s->u.expr.e) >= 0)

@@ -222,6 +222,23 @@ static void mn_major_case(int ue, int mn, int kb, int ld_src, int ld)
     same_bytes(w, d, h);
 }
 
+/* The unrolled `for`: Y[r, b] = max of X[r, b*128 .. b*128 + 127], 13 rows (the last
+ * CTA's block ragged). */
+static void blocks4_case(void)
+{
+    int M = 13, before = failures;
+    std::vector<float> X(M * 512), Y(M * 4, -7.f);
+    for (auto &v : X) v = rnd();
+    emu_launch(dim3((M + 7) / 8), dim3(256), [&] { blocks4(M, X.data(), 512, Y.data(), 4); });
+    for (int r = 0; r < M; r++)
+        for (int b = 0; b < 4; b++) {
+            float m = -INFINITY;
+            for (int c = 0; c < 128; c++) m = fmaxf(m, X[r * 512 + b * 128 + c]);
+            expect("blocks4", "Y", r, b, Y[r * 4 + b], m);
+        }
+    report("blocks4 (an unrolled for) M 13", before);
+}
+
 int main(void)
 {
     srand(1);
@@ -230,6 +247,7 @@ int main(void)
     rank4_case();
     cols_case();
     wide_case();
+    blocks4_case();
     for (int ue = 0; ue <= 1; ue++) {
         quant_case(0, ue, 37, 300, 3);
         quant_case(0, ue, 1, 1, 0);
