@@ -239,6 +239,22 @@ static void blocks4_case(void)
     report("blocks4 (an unrolled for) M 13", before);
 }
 
+/* A `new` axis in a tensor subscript and a `for` over -1 .. 1: Y = X - the row's max,
+ * 10 rows (the last CTA's tile ragged). */
+static void newaxis_case(void)
+{
+    int M = 10, before = failures;
+    std::vector<float> X(M * 8), Y(M * 8, -7.f);
+    for (auto &v : X) v = rnd();
+    emu_launch(dim3((M + 3) / 4), dim3(32), [&] { newaxis(M, X.data(), 8, Y.data(), 8); });
+    for (int r = 0; r < M; r++) {
+        float m = -INFINITY;
+        for (int c = 0; c < 8; c++) m = fmaxf(m, X[r * 8 + c]);
+        for (int c = 0; c < 8; c++) expect("newaxis", "Y", r, c, Y[r * 8 + c], X[r * 8 + c] - m);
+    }
+    report("newaxis (a new axis in a subscript, a negative for range) M 10", before);
+}
+
 int main(void)
 {
     srand(1);
@@ -248,6 +264,7 @@ int main(void)
     cols_case();
     wide_case();
     blocks4_case();
+    newaxis_case();
     for (int ue = 0; ue <= 1; ue++) {
         quant_case(0, ue, 37, 300, 3);
         quant_case(0, ue, 1, 1, 0);
