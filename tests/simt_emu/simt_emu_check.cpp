@@ -255,6 +255,49 @@ static void newaxis_case(void)
     report("newaxis (a new axis in a subscript, a negative for range) M 10", before);
 }
 
+/* Integer tiles in groups of four on a [4, 132] tile (160 threads), 9 rows. */
+static void ints_case(void)
+{
+    int M = 9, before = failures;
+    std::vector<int> A(M * 132), C(M * 132, -7);
+    std::vector<unsigned> B(M * 132), D(M, 7u);
+    for (auto &v : A) v = rand() % 2001 - 1000;
+    for (auto &v : B) v = (unsigned)rand() * 3u; /* past 2^31 too: amax of u32 */
+    emu_launch(dim3((M + 3) / 4), dim3(160), [&] { ints(M, A.data(), 132, B.data(), 132, C.data(), 132, D.data()); });
+    for (int r = 0; r < M; r++) {
+        unsigned m = 0;
+        for (int c = 0; c < 132; c++) {
+            int k = r * 132 + c;
+            m = B[k] > m ? B[k] : m;
+            if (C[k] != (int)((unsigned)A[k] * 3u - B[k]) && failures++ < 10)
+                printf("FAIL ints C[%d, %d]: %d\n", r, c, C[k]);
+        }
+        if (D[r] != m && failures++ < 10)
+            printf("FAIL ints D[%d]: %u, want %u\n", r, D[r], m);
+    }
+    report("ints M 9", before);
+}
+
+/* Rows of 16 reduced in 4 lanes, 57 rows (the second CTA's tile ragged); e4m3 bit for
+ * bit with the host converter. */
+static void lanes16_case(void)
+{
+    int M = 57, before = failures;
+    std::vector<float> X(M * 16), S(M, -7.f);
+    std::vector<dgk_e4m3> Y(M * 16, dgk_e4m3{0xaa});
+    for (auto &v : X) v = rnd() + 0.5f;
+    emu_launch(dim3((M + 39) / 40), dim3(160), [&] { lanes16(M, X.data(), 16, S.data(), Y.data(), 16); });
+    for (int r = 0; r < M; r++) {
+        float m = 0;
+        for (int c = 0; c < 16; c++) m = fmaxf(m, fabsf(X[r * 16 + c]));
+        expect("lanes16", "S", r, 0, S[r], m);
+        for (int c = 0; c < 16; c++)
+            if (Y[r * 16 + c].bits != dgk_host_f32_to_e4m3(X[r * 16 + c] / m) && failures++ < 10)
+                printf("FAIL lanes16 Y[%d, %d]: %02x\n", r, c, Y[r * 16 + c].bits);
+    }
+    report("lanes16 M 57", before);
+}
+
 int main(void)
 {
     srand(1);
@@ -265,6 +308,8 @@ int main(void)
     wide_case();
     blocks4_case();
     newaxis_case();
+    ints_case();
+    lanes16_case();
     for (int ue = 0; ue <= 1; ue++) {
         quant_case(0, ue, 37, 300, 3);
         quant_case(0, ue, 1, 1, 0);
