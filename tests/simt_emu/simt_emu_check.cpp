@@ -286,7 +286,7 @@ static void lanes16_case(void)
     std::vector<float> X(M * 16), S(M, -7.f);
     std::vector<dgk_e4m3> Y(M * 16, dgk_e4m3{0xaa});
     for (auto &v : X) v = rnd() + 0.5f;
-    emu_launch(dim3((M + 39) / 40), dim3(160), [&] { lanes16(M, X.data(), 16, S.data(), Y.data(), 16); });
+    emu_launch(dim3((M + 35) / 36), dim3(160), [&] { lanes16(M, X.data(), 16, S.data(), Y.data(), 16); });
     for (int r = 0; r < M; r++) {
         float m = 0;
         for (int c = 0; c < 16; c++) m = fmaxf(m, fabsf(X[r * 16 + c]));
