@@ -190,7 +190,7 @@ static void quant_case(int per_block, int ue, int rows, int k, int pad)
         if (ue) emu_launch(g, dim3(512), [&] { fp8_quant_128x128_ue8m0(rows, lds, x.data(), k, k, dq, k, (dgk_ue8m0 *)s.data(), lds, srows); });
         else emu_launch(g, dim3(512), [&] { fp8_quant_128x128_f32(rows, lds, x.data(), k, k, dq, k, (float *)s.data(), lds, srows); });
     } else {
-        dim3 g((lds + 31) / 32 * kb);
+        dim3 g((lds + 63) / 64 * kb); /* fp8_quant_1x128 takes BR = 64 rows a CTA */
         if (ue) emu_launch(g, dim3(512), [&] { fp8_quant_1x128_ue8m0(lds, k, x.data(), k, rows, dq, k, (dgk_ue8m0 *)s.data(), lds, kb); });
         else emu_launch(g, dim3(512), [&] { fp8_quant_1x128_f32(lds, k, x.data(), k, rows, dq, k, (float *)s.data(), lds, kb); });
     }
