@@ -26,6 +26,7 @@ typedef struct irb {
     binding *binds;
     int nbinds, capbinds;
     int nerr;
+    int64_t unroll; /* copies of the code being lowered made by the `for` loops around it */
 } irb;
 
 static const char *const opcode_names[] = {
@@ -320,21 +321,28 @@ static int lower_call(irb *b, const dgk_expr *e)
 
 /* T[subs] on a global tensor: LOAD_SCALAR when every subscript is a point, else
  * LOAD_TILE with one start per tensor axis and its extent in .ext (0 = a point, whose
- * axis the tile drops). Extents of ranges and `:` are the result type's axes in order. */
+ * axis the tile drops). Extents of ranges and `:` are the result type's axes in order.
+ * A `new` subscript selects no tensor axis: the load is made without its unit axis and
+ * reshaped to the result type. */
 static int lower_tensor_index(irb *b, const dgk_expr *e, const dgk_sym *t)
 {
-    int starts[DGK_IR_MAX_RANK], ax = 0, points = 0;
-    int is_point[DGK_IR_MAX_RANK];
-    for (const dgk_sub *s = e->u.index.subs; s; s = s->next, ax++) {
-        if (ax >= DGK_IR_MAX_RANK) {
+    int starts[DGK_IR_MAX_RANK], ax = 0, points = 0, news = 0;
+    int is_point[DGK_IR_MAX_RANK], is_new[2 * DGK_IR_MAX_RANK], nsubs = 0;
+    for (const dgk_sub *s = e->u.index.subs; s; s = s->next) {
+        if (nsubs == 2 * DGK_IR_MAX_RANK || (s->kind != DGK_SUB_NEW && ax >= DGK_IR_MAX_RANK)) {
             err(b, s->loc, "tensors of rank above 4 are not lowered yet", NULL);
             return -1;
+        }
+        if ((is_new[nsubs++] = s->kind == DGK_SUB_NEW)) {
+            news++;
+            continue;
         }
         is_point[ax] = s->kind == DGK_SUB_POINT;
         points += is_point[ax];
         starts[ax] = s->kind == DGK_SUB_ALL ? const_int(b, s->loc, 0) : lower(b, s->start);
         if (starts[ax] < 0)
             return -1;
+        ax++;
     }
     int id = emit(b, points == ax ? DGK_IR_LOAD_SCALAR : DGK_IR_LOAD_TILE, e->loc);
     if (id < 0)
@@ -344,9 +352,29 @@ static int lower_tensor_index(irb *b, const dgk_expr *e, const dgk_sym *t)
     op->nargs = ax;
     memcpy(op->args, starts, sizeof(int) * (size_t)ax);
     set_type(b, id, e->type);
+    if (news) { /* the loaded tile: the result type less the axes `new` added */
+        dgk_ir_type *ty = &op->type;
+        int r = 0, kept = 0;
+        for (int i = 0, p = 0; i < nsubs; i++) {
+            if (!is_new[i] && is_point[p++])
+                continue;
+            if (!is_new[i] && r < ty->rank)
+                ty->ext[kept++] = ty->ext[r];
+            r++;
+        }
+        ty->rank = kept;
+    }
     for (int i = 0, r = 0; i < ax; i++)
         op->ext[i] = is_point[i] ? 0 : op->type.ext[r++];
-    return id;
+    if (!news)
+        return id;
+    int rs = emit(b, DGK_IR_RESHAPE, e->loc);
+    if (rs >= 0) {
+        OP(b, rs)->args[0] = id;
+        OP(b, rs)->nargs = 1;
+        set_type(b, rs, e->type);
+    }
+    return rs;
 }
 
 /* t[:, new] on a tile value: a reshape; the result type says the new shape. */
@@ -624,37 +652,47 @@ static void lower_if(irb *b, const dgk_stmt *s)
 
 enum { MAX_UNROLL = 1024 };
 
+/* Integer arithmetic as sema folds it (sema_const.c: C semantics, cdiv rounding up); 0
+ * on overflow or a divisor it rejects, which makes the bound "not a constant". */
+static int fold(const dgk_ir_op *op, int64_t x, int64_t y, int64_t *v)
+{
+    if (op->fn == DGK_BI_MIN || op->fn == DGK_BI_MAX)
+        return (*v = (op->fn == DGK_BI_MIN) == (x < y) ? x : y), 1;
+    if (op->fn == DGK_BI_CDIV)
+        return y > 0 && (*v = x / y + (x % y > 0), 1);
+    if (op->fn >= 0)
+        return 0;
+    switch (op->op) {
+    case DGK_OP_ADD: return !__builtin_add_overflow(x, y, v);
+    case DGK_OP_SUB: return !__builtin_sub_overflow(x, y, v);
+    case DGK_OP_MUL: return !__builtin_mul_overflow(x, y, v);
+    case DGK_OP_DIV: return y != 0 && !(x == INT64_MIN && y == -1) && (*v = x / y, 1);
+    case DGK_OP_MOD: return y != 0 && !(x == INT64_MIN && y == -1) && (*v = x % y, 1);
+    default: return 0;
+    }
+}
+
 /* The value of a scalar integer op made of constants (literals, compile-time parameters,
- * and + - * / % cdiv min max over them); 0 when it is not one. */
+ * unary minus, and + - * / % cdiv min max over them); 0 when it is not one. */
 static int ir_const(const irb *b, int id, int64_t *v)
 {
     const dgk_ir_op *op = &b->k->ops[id];
     int64_t x, y;
     if (op->opcode == DGK_IR_CONST && !op->is_float)
         return (*v = op->imm), 1;
+    if (op->opcode == DGK_IR_SCALAR && op->nargs == 1 && op->fn < 0 && op->op == DGK_OP_NEG &&
+        ir_const(b, op->args[0], &x) && x != INT64_MIN)
+        return (*v = -x), 1;
     if (op->opcode != DGK_IR_SCALAR || op->nargs != 2 || !ir_const(b, op->args[0], &x) || !ir_const(b, op->args[1], &y))
         return 0;
-    if (op->fn == DGK_BI_MIN || op->fn == DGK_BI_MAX)
-        return (*v = (op->fn == DGK_BI_MIN) == (x < y) ? x : y), 1;
-    if ((op->fn == DGK_BI_CDIV || op->op == DGK_OP_DIV || op->op == DGK_OP_MOD) && y <= 0)
-        return 0;
-    if (op->fn == DGK_BI_CDIV)
-        return (*v = (x + y - 1) / y), 1;
-    if (op->fn >= 0)
-        return 0;
-    switch (op->op) {
-    case DGK_OP_ADD: *v = x + y; return 1;
-    case DGK_OP_SUB: *v = x - y; return 1;
-    case DGK_OP_MUL: *v = x * y; return 1;
-    case DGK_OP_DIV: *v = x / y; return 1;
-    case DGK_OP_MOD: *v = x % y; return 1;
-    default: return 0;
-    }
+    return fold(op, x, y, v);
 }
 
 /* `for k in lo .. hi` with compile-time bounds is unrolled: the body is lowered once per
  * value, k bound to that constant (SPEC 5). A runtime bound needs control flow the IR
- * does not have yet. */
+ * does not have yet. k is an i32 (sema), so its values must be; and a loop inside
+ * unrolled loops is copied once per their iterations too, so the copies of the innermost
+ * body (the trip counts multiplied) are what MAX_UNROLL bounds. */
 static void lower_for(irb *b, const dgk_stmt *s)
 {
     int lo = lower(b, s->u.loop.lo), hi = lower(b, s->u.loop.hi);
@@ -666,19 +704,26 @@ static void lower_for(irb *b, const dgk_stmt *s)
                        "known only at launch", NULL);
         return;
     }
-    if (to - from > MAX_UNROLL) {
-        err(b, s->loc, "a `for` loop is unrolled, and this one runs more than 1024 times; make its body do more work "
-                       "per iteration", NULL);
+    if (to > from && (from < INT32_MIN || to - 1 > INT32_MAX)) {
+        err(b, s->loc, "a `for` loop variable is an i32, and this loop's values do not fit one", NULL);
         return;
     }
+    int64_t trips = to > from ? to - from : 0, outer = b->unroll;
+    if (trips * outer > MAX_UNROLL) {
+        err(b, s->loc, "a `for` loop is unrolled, and this one runs more than 1024 times (counting the iterations "
+                       "of the loops around it); make its body do more work per iteration", NULL);
+        return;
+    }
+    b->unroll = outer * (trips ? trips : 1);
     for (int64_t v = from; v < to && !b->nerr; v++) {
         int c = const_int(b, s->u.loop.var.loc, v);
         if (c < 0)
-            return;
+            break;
         OP(b, c)->name = s->u.loop.var.id;
         bind(b, s->u.loop.var.sym, c);
         lower_block(b, s->u.loop.body);
     }
+    b->unroll = outer;
 }
 
 static void lower_stmt(irb *b, const dgk_stmt *s)
@@ -748,7 +793,7 @@ static void build_tensors(irb *b)
 
 static int build_kernel(const dgk_kernel *kn, dgk_ir_kernel *k, dgk_diags *d, dgk_arena *a)
 {
-    irb b = {.a = a, .d = d, .k = k, .info = kn->info, .region = DGK_IR_PROLOGUE};
+    irb b = {.a = a, .d = d, .k = k, .info = kn->info, .region = DGK_IR_PROLOGUE, .unroll = 1};
     k->name = kn->name.id;
     k->loc = kn->name.loc;
     k->ast = kn;

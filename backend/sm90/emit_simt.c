@@ -848,7 +848,7 @@ static int is_store(const dgk_ir_op *op)
 
 /* Whether accesses a and b of one tensor touch each address from the same thread: two
  * stores of single elements (both by thread 0), or two slices with the same starts and
- * extents (element e of both is thread e % THREADS's). */
+ * extents (element e of both is thread (e / VEC) % THREADS's, vector access or not). */
 static int same_thread(const simt_ctx *c, const dgk_ir_op *a, const dgk_ir_op *b)
 {
     int na = a->nargs - is_store(a), nb = b->nargs - is_store(b), tile_a = 0, tile_b = 0;

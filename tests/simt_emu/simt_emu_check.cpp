@@ -190,7 +190,7 @@ static void quant_case(int per_block, int ue, int rows, int k, int pad)
         if (ue) emu_launch(g, dim3(512), [&] { fp8_quant_128x128_ue8m0(rows, lds, x.data(), k, k, dq, k, (dgk_ue8m0 *)s.data(), lds, srows); });
         else emu_launch(g, dim3(512), [&] { fp8_quant_128x128_f32(rows, lds, x.data(), k, k, dq, k, (float *)s.data(), lds, srows); });
     } else {
-        dim3 g((lds + 31) / 32 * kb);
+        dim3 g((lds + 63) / 64 * kb); /* fp8_quant_1x128 takes BR = 64 rows a CTA */
         if (ue) emu_launch(g, dim3(512), [&] { fp8_quant_1x128_ue8m0(lds, k, x.data(), k, rows, dq, k, (dgk_ue8m0 *)s.data(), lds, kb); });
         else emu_launch(g, dim3(512), [&] { fp8_quant_1x128_f32(lds, k, x.data(), k, rows, dq, k, (float *)s.data(), lds, kb); });
     }
@@ -239,6 +239,65 @@ static void blocks4_case(void)
     report("blocks4 (an unrolled for) M 13", before);
 }
 
+/* A `new` axis in a tensor subscript and a `for` over -1 .. 1: Y = X - the row's max,
+ * 10 rows (the last CTA's tile ragged). */
+static void newaxis_case(void)
+{
+    int M = 10, before = failures;
+    std::vector<float> X(M * 8), Y(M * 8, -7.f);
+    for (auto &v : X) v = rnd();
+    emu_launch(dim3((M + 3) / 4), dim3(32), [&] { newaxis(M, X.data(), 8, Y.data(), 8); });
+    for (int r = 0; r < M; r++) {
+        float m = -INFINITY;
+        for (int c = 0; c < 8; c++) m = fmaxf(m, X[r * 8 + c]);
+        for (int c = 0; c < 8; c++) expect("newaxis", "Y", r, c, Y[r * 8 + c], X[r * 8 + c] - m);
+    }
+    report("newaxis (a new axis in a subscript, a negative for range) M 10", before);
+}
+
+/* Integer tiles in groups of four on a [4, 132] tile (160 threads), 9 rows. */
+static void ints_case(void)
+{
+    int M = 9, before = failures;
+    std::vector<int> A(M * 132), C(M * 132, -7);
+    std::vector<unsigned> B(M * 132), D(M, 7u);
+    for (auto &v : A) v = rand() % 2001 - 1000;
+    for (auto &v : B) v = (unsigned)rand() * 3u; /* past 2^31 too: amax of u32 */
+    emu_launch(dim3((M + 3) / 4), dim3(160), [&] { ints(M, A.data(), 132, B.data(), 132, C.data(), 132, D.data()); });
+    for (int r = 0; r < M; r++) {
+        unsigned m = 0;
+        for (int c = 0; c < 132; c++) {
+            int k = r * 132 + c;
+            m = B[k] > m ? B[k] : m;
+            if (C[k] != (int)((unsigned)A[k] * 3u - B[k]) && failures++ < 10)
+                printf("FAIL ints C[%d, %d]: %d\n", r, c, C[k]);
+        }
+        if (D[r] != m && failures++ < 10)
+            printf("FAIL ints D[%d]: %u, want %u\n", r, D[r], m);
+    }
+    report("ints M 9", before);
+}
+
+/* Rows of 16 reduced in 4 lanes, 57 rows (the second CTA's tile ragged); e4m3 bit for
+ * bit with the host converter. */
+static void lanes16_case(void)
+{
+    int M = 57, before = failures;
+    std::vector<float> X(M * 16), S(M, -7.f);
+    std::vector<dgk_e4m3> Y(M * 16, dgk_e4m3{0xaa});
+    for (auto &v : X) v = rnd() + 0.5f;
+    emu_launch(dim3((M + 35) / 36), dim3(160), [&] { lanes16(M, X.data(), 16, S.data(), Y.data(), 16); });
+    for (int r = 0; r < M; r++) {
+        float m = 0;
+        for (int c = 0; c < 16; c++) m = fmaxf(m, fabsf(X[r * 16 + c]));
+        expect("lanes16", "S", r, 0, S[r], m);
+        for (int c = 0; c < 16; c++)
+            if (Y[r * 16 + c].bits != dgk_host_f32_to_e4m3(X[r * 16 + c] / m) && failures++ < 10)
+                printf("FAIL lanes16 Y[%d, %d]: %02x\n", r, c, Y[r * 16 + c].bits);
+    }
+    report("lanes16 M 57", before);
+}
+
 int main(void)
 {
     srand(1);
@@ -248,6 +307,9 @@ int main(void)
     cols_case();
     wide_case();
     blocks4_case();
+    newaxis_case();
+    ints_case();
+    lanes16_case();
     for (int ue = 0; ue <= 1; ue++) {
         quant_case(0, ue, 37, 300, 3);
         quant_case(0, ue, 1, 1, 0);
