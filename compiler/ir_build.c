@@ -627,15 +627,19 @@ static void lower_pipeline(irb *b, const dgk_stmt *s)
     b->region = DGK_IR_EPILOGUE;
 }
 
-/* `if` with a compile-time condition keeps one branch; `if c { return; }` becomes a
- * conditional RETURN; any other runtime `if` is not lowered yet. */
+static int ir_const(const irb *b, int id, int64_t *v);
+
+/* `if` with a compile-time condition (a constant, or comparisons of constants such as an
+ * unrolled loop's `k == 0`) keeps one branch; `if c { return; }` becomes a conditional
+ * RETURN; any other runtime `if` is not lowered yet. */
 static void lower_if(irb *b, const dgk_stmt *s)
 {
     int c = lower(b, s->u.if_.cond);
+    int64_t known;
     if (c < 0)
         return;
-    if (OP(b, c)->opcode == DGK_IR_CONST) {
-        lower_block(b, OP(b, c)->imm ? s->u.if_.then_body : s->u.if_.else_body);
+    if (ir_const(b, c, &known)) {
+        lower_block(b, known ? s->u.if_.then_body : s->u.if_.else_body);
         return;
     }
     const dgk_stmt *t = s->u.if_.then_body;
@@ -650,7 +654,9 @@ static void lower_if(irb *b, const dgk_stmt *s)
     err(b, s->loc, "an `if` on a runtime condition is lowered only in the form `if c { return; }`", NULL);
 }
 
-enum { MAX_UNROLL = 1024 };
+/* Copies of an unrolled loop body: 256 copies of a small body already take NVRTC tens
+ * of seconds (1024 took 2.4 minutes). */
+enum { MAX_UNROLL = 256 };
 
 /* Integer arithmetic as sema folds it (sema_const.c: C semantics, cdiv rounding up); 0
  * on overflow or a divisor it rejects, which makes the bound "not a constant". */
@@ -668,12 +674,21 @@ static int fold(const dgk_ir_op *op, int64_t x, int64_t y, int64_t *v)
     case DGK_OP_MUL: return !__builtin_mul_overflow(x, y, v);
     case DGK_OP_DIV: return y != 0 && !(x == INT64_MIN && y == -1) && (*v = x / y, 1);
     case DGK_OP_MOD: return y != 0 && !(x == INT64_MIN && y == -1) && (*v = x % y, 1);
+    case DGK_OP_EQ: return (*v = x == y), 1;
+    case DGK_OP_NE: return (*v = x != y), 1;
+    case DGK_OP_LT: return (*v = x < y), 1;
+    case DGK_OP_LE: return (*v = x <= y), 1;
+    case DGK_OP_GT: return (*v = x > y), 1;
+    case DGK_OP_GE: return (*v = x >= y), 1;
+    case DGK_OP_LAND: return (*v = x && y), 1;
+    case DGK_OP_LOR: return (*v = x || y), 1;
     default: return 0;
     }
 }
 
-/* The value of a scalar integer op made of constants (literals, compile-time parameters,
- * unary minus, and + - * / % cdiv min max over them); 0 when it is not one. */
+/* The value of a scalar integer or bool op made of constants (literals, compile-time
+ * parameters, unary minus and !, + - * / % cdiv min max, comparisons, && ||); 0 when it
+ * is not one. */
 static int ir_const(const irb *b, int id, int64_t *v)
 {
     const dgk_ir_op *op = &b->k->ops[id];
@@ -683,6 +698,8 @@ static int ir_const(const irb *b, int id, int64_t *v)
     if (op->opcode == DGK_IR_SCALAR && op->nargs == 1 && op->fn < 0 && op->op == DGK_OP_NEG &&
         ir_const(b, op->args[0], &x) && x != INT64_MIN)
         return (*v = -x), 1;
+    if (op->opcode == DGK_IR_SCALAR && op->nargs == 1 && op->fn < 0 && op->op == DGK_OP_NOT && ir_const(b, op->args[0], &x))
+        return (*v = !x), 1;
     if (op->opcode != DGK_IR_SCALAR || op->nargs != 2 || !ir_const(b, op->args[0], &x) || !ir_const(b, op->args[1], &y))
         return 0;
     return fold(op, x, y, v);
@@ -710,7 +727,7 @@ static void lower_for(irb *b, const dgk_stmt *s)
     }
     int64_t trips = to > from ? to - from : 0, outer = b->unroll;
     if (trips * outer > MAX_UNROLL) {
-        err(b, s->loc, "a `for` loop is unrolled, and this one runs more than 1024 times (counting the iterations "
+        err(b, s->loc, "a `for` loop is unrolled, and this one runs more than 256 times (counting the iterations "
                        "of the loops around it); make its body do more work per iteration", NULL);
         return;
     }

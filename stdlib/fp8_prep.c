@@ -33,7 +33,7 @@ static dgk_status check_null(const char *fn, const dgk_tensor *const *ts, const 
 }
 
 /* The kernels bind extents as 32-bit shapes and compute with them in i32 (the DSL's
- * scalars): cdiv(K, 128) adds 127 to K, a row block's last index is up to 31 past LS, so
+ * scalars): cdiv(K, 128) adds 127 to K, a row block's last index is up to 63 past LS, so
  * an extent leaves 128 of headroom below 2^31 (else cdiv wraps negative and the grid
  * coordinates and the padding test go wrong). */
 enum { EXTENT_MAX = INT32_MAX - BLOCK };
