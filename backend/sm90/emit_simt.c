@@ -866,8 +866,57 @@ static int same_thread(const simt_ctx *c, const dgk_ir_op *a, const dgk_ir_op *b
     return 1;
 }
 
+/* A scalar start as a symbolic part plus a constant: `x + 5`, `x - 5`, `5`, `b * 128` with
+ * b an unrolled loop's constant (*sym is -1 for a constant). 0 on overflow. */
+static int split_start(const simt_ctx *c, int id, int *sym, int64_t *off)
+{
+    const dgk_ir_op *op = &c->k->ops[id];
+    int64_t x, y;
+    int sx, sy;
+    if (op->opcode == DGK_IR_CONST && !op->is_float)
+        return (*sym = -1, *off = op->imm), 1;
+    if (op->opcode != DGK_IR_SCALAR || op->fn >= 0 || op->nargs != 2 ||
+        (op->op != DGK_OP_ADD && op->op != DGK_OP_SUB && op->op != DGK_OP_MUL))
+        return (*sym = id, *off = 0), 1;
+    if (!split_start(c, op->args[0], &sx, &x) || !split_start(c, op->args[1], &sy, &y))
+        return 0;
+    if (sx < 0 && sy < 0) /* constants on both sides fold */
+        return (*sym = -1), op->op == DGK_OP_ADD   ? !__builtin_add_overflow(x, y, off)
+                            : op->op == DGK_OP_SUB ? !__builtin_sub_overflow(x, y, off)
+                                                   : !__builtin_mul_overflow(x, y, off);
+    if (op->op == DGK_OP_MUL || (sx >= 0 && sy >= 0) || (op->op == DGK_OP_SUB && sx < 0))
+        return (*sym = id, *off = 0), 1;
+    *sym = sx >= 0 ? sx : sy; /* sym + const, const + sym, sym - const */
+    if (op->op == DGK_OP_SUB)
+        return !__builtin_sub_overflow(x, y, off);
+    return !__builtin_add_overflow(x, y, off);
+}
+
+/* Whether accesses a and b of one tensor touch no common element: along some axis their
+ * starts differ by a constant at least the earlier one's length (different columns of
+ * an unrolled loop's stores, for example). */
+static int disjoint(const simt_ctx *c, const dgk_ir_op *a, const dgk_ir_op *b)
+{
+    int na = a->nargs - is_store(a), nb = b->nargs - is_store(b);
+    if (na != nb)
+        return 0;
+    for (int i = 0; i < na; i++) {
+        int sa, sb;
+        int64_t oa, ob, la = a->ext[i] ? a->ext[i] : 1, lb = b->ext[i] ? b->ext[i] : 1;
+        if (!split_start(c, a->args[i], &sa, &oa) || !split_start(c, b->args[i], &sb, &ob))
+            continue;
+        if (!((sa < 0 && sb < 0) || (sa >= 0 && sb >= 0 && same_value(c, sa, sb))))
+            continue;
+        int64_t gap;
+        if (oa <= ob ? !__builtin_sub_overflow(ob, oa, &gap) && gap >= la : !__builtin_sub_overflow(oa, ob, &gap) && gap >= lb)
+            return 1;
+    }
+    return 0;
+}
+
 /* Before load or store `id`: a barrier when an earlier access of its tensor since the
- * last one, either of them a store, may touch an address of it from another thread (a
+ * last one, either of them a store, may touch an address of it from another thread, as
+ * far as the starts show (a
  * store then a load of what it wrote, a load then a store over what it read, two stores
  * to one address), so the CTA's accesses happen in program order. */
 static void order_access(simt_ctx *c, int id)
@@ -875,7 +924,8 @@ static void order_access(simt_ctx *c, int id)
     const dgk_ir_op *op = &c->k->ops[id];
     for (int i = 0; i < c->nsince; i++) {
         const dgk_ir_op *prev = &c->k->ops[c->since[i]];
-        if (prev->tensor == op->tensor && (is_store(prev) || is_store(op)) && !same_thread(c, prev, op)) {
+        if (prev->tensor == op->tensor && (is_store(prev) || is_store(op)) && !same_thread(c, prev, op) &&
+            !disjoint(c, prev, op)) {
             dgk_sm90_line(c->e, "// %s is written and read by different threads: in program order", c->k->tensors[op->tensor].name);
             barrier(c);
             break;
