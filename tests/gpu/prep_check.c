@@ -398,6 +398,85 @@ static void check_u32_scalar(dgk_context *ctx)
     cudaFree(dy);
 }
 
+/* examples/rmsnorm_fp8.dgk (read from the repository, run from its root): RMSNorm fused
+ * with per-token FP8 quantization, against a double-precision RMSNorm: every dequantized
+ * q * s within e4m3's rounding of y (|y| 2^-4, plus s 2^-9 in the subnormal range) and
+ * every scale within 1e-5 of max(amax, 1e-4) / 448; the padding scales 0. 37 rows (the
+ * last block ragged), H = 1024. */
+static void check_rmsnorm_example(dgk_context *ctx)
+{
+    enum { R = 37, H = 1024, KB = H / 128, LS = 40 };
+    static char src[8192];
+    FILE *f = fopen("examples/rmsnorm_fp8.dgk", "r");
+    size_t n = f ? fread(src, 1, sizeof src - 1, f) : 0;
+    if (f)
+        fclose(f);
+    src[n] = 0;
+    if (!n) {
+        printf("FAIL example rmsnorm_fp8: cannot read examples/rmsnorm_fp8.dgk (run from the repository root)\n");
+        failures++;
+        return;
+    }
+    static uint16_t xb[R * H], wb[H];
+    static float x[R * H], w[H], sc[KB * LS];
+    static uint8_t q[R * H];
+    for (int i = 0; i < R * H; i++) {
+        x[i] = bf16_round(((float)(rnd() % 20001) / 10000.0f - 1.0f) * (float)(1 + i / H % 5));
+        xb[i] = (uint16_t)(f32_bits(x[i]) >> 16);
+    }
+    for (int c = 0; c < H; c++) {
+        w[c] = bf16_round(0.5f + (float)(rnd() % 1000) / 1000.0f);
+        wb[c] = (uint16_t)(f32_bits(w[c]) >> 16);
+    }
+    void *dx = dev_alloc(sizeof xb), *dw = dev_alloc(sizeof wb), *dq = dev_alloc(sizeof q), *ds = dev_alloc(sizeof sc);
+    cudaMemcpy(dx, xb, sizeof xb, cudaMemcpyHostToDevice);
+    cudaMemcpy(dw, wb, sizeof wb, cudaMemcpyHostToDevice);
+    cudaMemset(dq, 0xff, sizeof q);
+    cudaMemset(ds, 0xff, sizeof sc);
+    dgk_tensor tx = {dx, DGK_DTYPE_BF16, 2, {R, H}, {0}}, tw = {dw, DGK_DTYPE_BF16, 1, {H}, {0}};
+    dgk_tensor tq = {dq, DGK_DTYPE_E4M3, 2, {R, H}, {0}}, ts = {ds, DGK_DTYPE_F32, 2, {KB, LS}, {0}};
+    const dgk_tensor *params[5] = {&tx, &tw, &tq, &ts, NULL};
+    double scalars[5] = {0, 0, 0, 0, 1e-6};
+    dgk_op *op;
+    dgk_status st = dgk_op_create(ctx, "examples/rmsnorm_fp8.dgk", src, "rmsnorm_fp8", NULL, 0, &op);
+    if (st == DGK_OK)
+        st = dgk_op_launch(op, params, scalars, 5, NULL);
+    int ok = st == DGK_OK && cudaDeviceSynchronize() == cudaSuccess;
+    if (!ok)
+        printf("  rmsnorm_fp8: %s\n", dgk_last_error());
+    cudaMemcpy(q, dq, sizeof q, cudaMemcpyDeviceToHost);
+    cudaMemcpy(sc, ds, sizeof sc, cudaMemcpyDeviceToHost);
+    double worst = 0;
+    for (int r = 0; r < LS && ok; r++) {
+        double ss = 0;
+        for (int c = 0; r < R && c < H; c++)
+            ss += (double)x[r * H + c] * x[r * H + c];
+        double rinv = 1.0 / sqrt(ss / H + 1e-6);
+        for (int kb = 0; kb < KB; kb++) {
+            float s = sc[kb * LS + r];
+            if (r >= R) { /* padding scale */
+                ok &= s == 0.0f;
+                continue;
+            }
+            double amax = 0, y[128];
+            for (int c = 0; c < 128; c++)
+                amax = fmax(amax, fabs(y[c] = x[r * H + kb * 128 + c] * rinv * w[kb * 128 + c]));
+            double want_s = fmax(amax, 1e-4) / 448;
+            ok &= fabs(s - want_s) <= 1e-5 * want_s;
+            for (int c = 0; c < 128; c++) {
+                double err = fabs(dgk_host_e4m3_to_f32(q[r * H + kb * 128 + c]) * (double)s - y[c]);
+                double bound = fabs(y[c]) / 16 + s / 512.0;
+                worst = fmax(worst, err / bound);
+            }
+        }
+    }
+    ok = ok && worst <= 1.0;
+    printf("%s example rmsnorm_fp8 (H %d, %d rows): worst error %.2f of e4m3's rounding bound\n", ok ? "PASS" : "FAIL", H,
+           R, worst);
+    failures += !ok;
+    cudaFree(dx), cudaFree(dw), cudaFree(dq), cudaFree(ds);
+}
+
 extern const char dgk_stdlib_fp8_prep[]; /* libdgk's embedded stdlib/fp8_prep.dgk */
 
 /* One timed call: the stock entry point, or (br > 0) fp8_quant_1x128 compiled with -D BR=br,
@@ -488,6 +567,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof small_cases / sizeof small_cases[0]; i++)
         check_small(ctx, &small_cases[i]);
     check_u32_scalar(ctx);
+    check_rmsnorm_example(ctx);
     if (do_bench) {
         bench(ctx, 0, 0, 4096, 7168);
         bench(ctx, 1, 0, 7168, 7168);
