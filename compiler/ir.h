@@ -129,6 +129,35 @@ typedef struct dgk_ir_kernel {
     int pipe_stages;         /* 0 = compiler's choice */
 } dgk_ir_kernel;
 
+/* Shape helpers the planners and emitters share. */
+static inline int64_t dgk_ir_numel(const dgk_ir_type *t)
+{
+    int64_t n = 1;
+    for (int i = 0; i < t->rank; i++)
+        n *= t->ext[i];
+    return n;
+}
+
+static inline int dgk_ir_same_shape(const dgk_ir_type *a, const dgk_ir_type *b)
+{
+    if (a->rank != b->rank)
+        return 0;
+    for (int i = 0; i < a->rank; i++)
+        if (a->ext[i] != b->ext[i])
+            return 0;
+    return 1;
+}
+
+/* The shape a STORE writes: its slice's extents without the points (dtype unset). */
+static inline dgk_ir_type dgk_ir_store_shape(const dgk_ir_op *op)
+{
+    dgk_ir_type t = {.rank = 0};
+    for (int i = 0; i < op->nargs - 1; i++)
+        if (op->ext[i])
+            t.ext[t.rank++] = op->ext[i];
+    return t;
+}
+
 typedef struct dgk_ir_module {
     dgk_ir_kernel *kernels;
     int nkernels;

@@ -19,40 +19,12 @@ static const char *const not_lowered[DGK_IR_OPCODE_COUNT] = {
     [DGK_IR_ACC_UPDATE] = "updating a tile `var` is lowered only as a GEMM accumulator; bind a new `let` instead",
 };
 
-static int64_t numel(const dgk_ir_type *t)
-{
-    int64_t n = 1;
-    for (int i = 0; i < t->rank; i++)
-        n *= t->ext[i];
-    return n;
-}
-
-static int same_shape(const dgk_ir_type *a, const dgk_ir_type *b)
-{
-    if (a->rank != b->rank)
-        return 0;
-    for (int i = 0; i < a->rank; i++)
-        if (a->ext[i] != b->ext[i])
-            return 0;
-    return 1;
-}
-
 /* Bytes of one element as the kernel computes with it: floats (any width) as f32. */
 static int value_bytes(dgk_dtype t)
 {
     if (t == DGK_DT_BOOL)
         return 1;
     return t == DGK_DT_I64 ? 8 : 4;
-}
-
-/* The shape a STORE writes: the slice's extents without its points. */
-static dgk_ir_type store_shape(const dgk_ir_op *op)
-{
-    dgk_ir_type t = {.rank = 0};
-    for (int i = 0; i < op->nargs - 1; i++)
-        if (op->ext[i])
-            t.ext[t.rank++] = op->ext[i];
-    return t;
 }
 
 /* Lanes per row when a warp can reduce op (a REDUCE) in registers: the last axis, of a
@@ -87,7 +59,7 @@ static void mark_shared(const dgk_ir_kernel *k, const dgk_plan_simt *s, int *sha
             continue;
         case DGK_IR_STORE:
             first = op->nargs - 1;
-            own = store_shape(op);
+            own = dgk_ir_store_shape(op);
             break;
         case DGK_IR_EW:
         case DGK_IR_SELECT:
@@ -98,7 +70,7 @@ static void mark_shared(const dgk_ir_kernel *k, const dgk_plan_simt *s, int *sha
         }
         for (int a = first; a < last; a++) {
             const dgk_ir_type *t = &k->ops[op->args[a]].type;
-            if (t->rank > 0 && !same_shape(t, &own))
+            if (t->rank > 0 && !dgk_ir_same_shape(t, &own))
                 shared[op->args[a]] = 1;
         }
     }
@@ -108,7 +80,7 @@ static void mark_shared(const dgk_ir_kernel *k, const dgk_plan_simt *s, int *sha
  * slice writes every element of it). */
 static dgk_ir_type tile_of(const dgk_ir_op *op)
 {
-    return op->opcode == DGK_IR_STORE ? store_shape(op) : op->type;
+    return op->opcode == DGK_IR_STORE ? dgk_ir_store_shape(op) : op->type;
 }
 
 static int check_ops(planner *pl)
@@ -124,9 +96,9 @@ static int check_ops(planner *pl)
         for (int a = 0; a < t.rank; a++)
             if (t.ext[a] <= 0)
                 plan_error(pl, op->loc, "internal: a tile extent is not known at compile time");
-        if (t.rank > 0 && numel(&t) > (int64_t)1 << 20)
+        if (t.rank > 0 && dgk_ir_numel(&t) > (int64_t)1 << 20)
             plan_error(pl, op->loc, "a tile of %lld elements is too large for one CTA (at most 1048576)",
-                       (long long)numel(&t));
+                       (long long)dgk_ir_numel(&t));
     }
     return !pl->nerr;
 }
@@ -140,8 +112,8 @@ static void pick_threads(const dgk_ir_kernel *k, dgk_plan_simt *s)
     int64_t most = 1;
     for (int i = 0; i < k->nops; i++) {
         dgk_ir_type t = tile_of(&k->ops[i]);
-        if (t.rank > 0 && numel(&t) > most)
-            most = numel(&t);
+        if (t.rank > 0 && dgk_ir_numel(&t) > most)
+            most = dgk_ir_numel(&t);
     }
     s->vec = most >= 4 * SIMT_MIN_THREADS ? 4 : 1;
     most = (most + s->vec - 1) / s->vec;
@@ -167,15 +139,15 @@ static int plan_smem(planner *pl, dgk_plan_simt *s, const int *shared)
             /* a row of a multiple of 32 words would put a column in one bank */
             s->smem_ld[i] = (int)(op->type.rank > 1 && last % 32 == 0 ? last + 1 : last);
             s->smem_off[i] = (int)off;
-            off = align_up(off + numel(&op->type) / last * s->smem_ld[i] * value_bytes(op->type.dtype));
+            off = align_up(off + dgk_ir_numel(&op->type) / last * s->smem_ld[i] * value_bytes(op->type.dtype));
         }
         s->lanes[i] = warp_lanes(k, s, op);
         if (s->lanes[i]) {
             s->part_off[i] = (int)off; /* the outputs, one per row */
-            off = align_up(off + numel(&op->type) * value_bytes(op->type.dtype));
+            off = align_up(off + dgk_ir_numel(&op->type) * value_bytes(op->type.dtype));
         } else if (op->opcode == DGK_IR_REDUCE) {
             const dgk_ir_type *in = &k->ops[op->args[0]].type;
-            int64_t outs = op->type.rank ? numel(&op->type) : 1, len = in->ext[op->axis], p = 1;
+            int64_t outs = op->type.rank ? dgk_ir_numel(&op->type) : 1, len = in->ext[op->axis], p = 1;
             while (p * 2 * outs <= s->threads && p * 2 <= len)
                 p *= 2;
             s->parts[i] = (int)p;

@@ -75,14 +75,6 @@ static void subst(simt_ctx *c, char *out, const char *fmt, const char *const *x)
     }
 }
 
-static int64_t numel(const dgk_ir_type *t)
-{
-    int64_t n = 1;
-    for (int i = 0; i < t->rank; i++)
-        n *= t->ext[i];
-    return n;
-}
-
 /* Index of axis `a` of element `var` of a row-major tile of type t. */
 static void axis_index(simt_ctx *c, char *out, const dgk_ir_type *t, int a, const char *var)
 {
@@ -123,16 +115,6 @@ static void shared_index(simt_ctx *c, char *out, int x, const dgk_ir_type *u, ch
     }
 }
 
-static int same_shape(const dgk_ir_type *a, const dgk_ir_type *b)
-{
-    if (a->rank != b->rank)
-        return 0;
-    for (int i = 0; i < a->rank; i++)
-        if (a->ext[i] != b->ext[i])
-            return 0;
-    return 1;
-}
-
 /* Operand x as read by element (e, j) of a tile of type u whose indices are idx[]. */
 static void operand(simt_ctx *c, char *out, int x, const dgk_ir_type *u, char idx[][96])
 {
@@ -140,14 +122,14 @@ static void operand(simt_ctx *c, char *out, int x, const dgk_ir_type *u, char id
     out[0] = 0;
     if (op->type.rank == 0) {
         cat(c, out, "v%d", x);
-    } else if (same_shape(&op->type, u) && c->inl[x]) {
+    } else if (dgk_ir_same_shape(&op->type, u) && c->inl[x]) {
         char xs[3][EXPR_MAX];
         const char *xp[3] = {xs[0], xs[1], xs[2]};
         for (int a = 0; a < op->nargs && a < 3; a++)
             operand(c, xs[a], op->args[a], u, idx);
         if (!compute_expr(c, out, op, xp))
             c->overflow = 1;
-    } else if (same_shape(&op->type, u)) {
+    } else if (dgk_ir_same_shape(&op->type, u)) {
         cat(c, out, "v%d[s]", x);
     } else {
         char flat[EXPR_MAX];
@@ -274,7 +256,7 @@ static void barrier(simt_ctx *c)
 static int64_t groups_per_thread(const simt_ctx *c, const dgk_ir_type *t)
 {
     int64_t per_pass = (int64_t)c->s->threads * c->s->vec;
-    return (numel(t) + per_pass - 1) / per_pass;
+    return (dgk_ir_numel(t) + per_pass - 1) / per_pass;
 }
 
 /* Opens the unrolled loops over a tile of type t's elements held by this thread: inside,
@@ -282,7 +264,7 @@ static int64_t groups_per_thread(const simt_ctx *c, const dgk_ir_type *t)
  * close_elements. */
 static void open_elements(simt_ctx *c, const dgk_ir_type *t)
 {
-    int64_t n = numel(t), vec = c->s->vec;
+    int64_t n = dgk_ir_numel(t), vec = c->s->vec;
     dgk_sm90_line(c->e, "#pragma unroll");
     dgk_sm90_open(c->e, "for (int j = 0; j < %lld; ++j)", (long long)groups_per_thread(c, t));
     if (vec > 1) {
@@ -299,7 +281,7 @@ static void open_elements(simt_ctx *c, const dgk_ir_type *t)
 
 static void close_elements(simt_ctx *c, const dgk_ir_type *t)
 {
-    if (numel(t) % ((int64_t)c->s->threads * c->s->vec))
+    if (dgk_ir_numel(t) % ((int64_t)c->s->threads * c->s->vec))
         dgk_sm90_close(c->e, NULL);
     if (c->s->vec > 1)
         dgk_sm90_close(c->e, NULL);
@@ -457,13 +439,13 @@ static void open_groups(simt_ctx *c, const dgk_ir_type *t)
     dgk_sm90_open(c->e, "for (int j = 0; j < %lld; ++j)", (long long)groups_per_thread(c, t));
     dgk_sm90_line(c->e, "const int v = 0, s = j * VEC, e = (tid + j * THREADS) * VEC;");
     dgk_sm90_line(c->e, "(void)v, (void)s, (void)e;");
-    if (numel(t) % ((int64_t)c->s->threads * c->s->vec))
-        dgk_sm90_open(c->e, "if (e < %lld)", (long long)numel(t));
+    if (dgk_ir_numel(t) % ((int64_t)c->s->threads * c->s->vec))
+        dgk_sm90_open(c->e, "if (e < %lld)", (long long)dgk_ir_numel(t));
 }
 
 static void close_groups(simt_ctx *c, const dgk_ir_type *t)
 {
-    if (numel(t) % ((int64_t)c->s->threads * c->s->vec))
+    if (dgk_ir_numel(t) % ((int64_t)c->s->threads * c->s->vec))
         dgk_sm90_close(c->e, NULL);
     dgk_sm90_close(c->e, NULL);
 }
@@ -545,11 +527,8 @@ static void emit_store(simt_ctx *c, int id)
 {
     const dgk_ir_op *op = &c->k->ops[id];
     char idx[DGK_IR_MAX_RANK][96], co[DGK_IR_MAX_RANK][128], addr[EXPR_MAX], inb[EXPR_MAX], v[EXPR_MAX];
-    dgk_ir_type shape = {.rank = 0};
+    dgk_ir_type shape = dgk_ir_store_shape(op);
     int n = op->nargs - 1;
-    for (int a = 0; a < n; a++)
-        if (op->ext[a])
-            shape.ext[shape.rank++] = op->ext[a];
     if (shape.rank == 0) {
         slice_coords(c, op, n, idx, co);
         tensor_access(c, addr, inb, op->tensor, co);
@@ -675,7 +654,7 @@ static void emit_warp_reduce(simt_ctx *c, int id)
     dgk_sm90_line(c->e, "#pragma unroll");
     dgk_sm90_open(c->e, "for (int j = 0; j < %lld; ++j)", (long long)groups_per_thread(c, &in->type));
     dgk_sm90_line(c->e, "const int g = tid + j * THREADS;");
-    dgk_sm90_line(c->e, "const bool here = g * VEC < %lld;", (long long)numel(&in->type));
+    dgk_sm90_line(c->e, "const bool here = g * VEC < %lld;", (long long)dgk_ir_numel(&in->type));
     dgk_sm90_line(c->e, "%s acc = %s;", ct, reduce_init(op->fn, op->type.dtype));
     snprintf(cur, sizeof cur, "v%d[j * VEC + v]", op->args[0]);
     subst(c, comb, reduce_fmt[op->fn][integer], xs);
@@ -703,7 +682,7 @@ static void emit_reduce(simt_ctx *c, int id)
     const dgk_ir_op *op = &c->k->ops[id];
     const dgk_ir_op *in = &c->k->ops[op->args[0]];
     int integer = !is_float(op->type.dtype), parts = c->s->parts[id];
-    int64_t outs = op->type.rank ? numel(&op->type) : 1, len = in->type.ext[op->axis];
+    int64_t outs = op->type.rank ? dgk_ir_numel(&op->type) : 1, len = in->type.ext[op->axis];
     const char *ct = compute_type(op->type.dtype);
     char comb[EXPR_MAX], flat[EXPR_MAX], src[EXPR_MAX];
     const char *xs[2] = {"acc", src};
@@ -958,15 +937,9 @@ static void find_inline(simt_ctx *c)
         int pure = op->opcode == DGK_IR_EW || op->opcode == DGK_IR_CAST || op->opcode == DGK_IR_SELECT;
         int reader = u->opcode == DGK_IR_EW || u->opcode == DGK_IR_CAST || u->opcode == DGK_IR_SELECT ||
                      (u->opcode == DGK_IR_STORE && u->args[u->nargs - 1] == i);
-        dgk_ir_type ut = u->type;
-        if (u->opcode == DGK_IR_STORE) {
-            ut.rank = 0;
-            for (int a = 0; a < u->nargs - 1; a++)
-                if (u->ext[a])
-                    ut.ext[ut.rank++] = u->ext[a];
-        }
+        dgk_ir_type ut = u->opcode == DGK_IR_STORE ? dgk_ir_store_shape(u) : u->type;
         c->inl[i] = (char)(pure && op->type.rank > 0 && uses[i] == 1 && reader && c->s->smem_off[i] < 0 &&
-                           same_shape(&op->type, &ut));
+                           dgk_ir_same_shape(&op->type, &ut));
         /* the ops written into one expression, this one and its inlined operands: a long
          * chain gets an array every INLINE_MAX ops, so its text stays within EXPR_MAX */
         size[i] = 1;

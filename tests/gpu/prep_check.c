@@ -150,6 +150,21 @@ static void check_refusals(dgk_context *ctx)
     cudaFree(dx);
 }
 
+/* Compiles kernel `kernel` of `src`, launches it once and waits; 0 (the message printed)
+ * when any step fails. */
+static int run_source(dgk_context *ctx, const char *name, const char *src, const char *kernel,
+                      const dgk_tensor *const *params, const double *scalars, int n)
+{
+    dgk_op *op;
+    dgk_status st = dgk_op_create(ctx, name, src, kernel, NULL, 0, &op);
+    if (st == DGK_OK)
+        st = dgk_op_launch(op, params, scalars, n, NULL);
+    int ok = st == DGK_OK && cudaDeviceSynchronize() == cudaSuccess;
+    if (!ok)
+        printf("  %s: %s\n", kernel, st != DGK_OK ? dgk_last_error() : "the launch failed");
+    return ok;
+}
+
 /* The elementwise lowering beyond the stock kernels: the golden test's kernel
  * (tests/golden/emit/elementwise.dgk: reductions along rows, exp, broadcasts, iota/where,
  * a transposed store, a runtime return, a += store) on 37 ragged rows, blocks of 8 rows
@@ -197,17 +212,11 @@ static void check_rownorm(dgk_context *ctx)
     cudaMemcpy(dt, t0, sizeof t0, cudaMemcpyHostToDevice);
     cudaMemcpy(dl, &lim, 4, cudaMemcpyHostToDevice);
     cudaMemset(dy, 0xff, sizeof y);
-    dgk_op *op;
     dgk_tensor tx = {dx, DGK_DTYPE_BF16, 2, {R, C}, {0}}, ty = {dy, DGK_DTYPE_F32, 2, {C, R}, {0}};
     dgk_tensor tt = {dt, DGK_DTYPE_F32, 1, {R}, {0}}, tl = {dl, DGK_DTYPE_I32, 1, {1}, {0}};
     const dgk_tensor *params[5] = {&tx, &ty, &tt, NULL, &tl};
     double scalars[5] = {0, 0, 0, alpha, 0};
-    dgk_status st = dgk_op_create(ctx, "rownorm.dgk", rownorm_src, "rownorm", NULL, 0, &op);
-    if (st == DGK_OK)
-        st = dgk_op_launch(op, params, scalars, 5, NULL);
-    int ok = st == DGK_OK && cudaDeviceSynchronize() == cudaSuccess;
-    if (!ok)
-        printf("  rownorm: %s\n", dgk_last_error());
+    int ok = run_source(ctx, "rownorm.dgk", rownorm_src, "rownorm", params, scalars, 5);
     cudaMemcpy(y, dy, sizeof y, cudaMemcpyDeviceToHost);
     cudaMemcpy(t, dt, sizeof t, cudaMemcpyDeviceToHost);
     double worst = 0;
@@ -361,13 +370,7 @@ static void check_small(dgk_context *ctx, const small_case *sc)
     int64_t sa[2] = {m, 64}, sb[2] = {sc->db == DGK_DTYPE_U32 ? 1 : m, 64};
     dgk_tensor ta = dgk_tensor_make(da, sc->da, sc->ranks, sa), tb = dgk_tensor_make(db, sc->db, sc->ranks, sb);
     const dgk_tensor *params[2] = {&ta, &tb};
-    dgk_op *op;
-    dgk_status st = dgk_op_create(ctx, "small.dgk", sc->src, sc->kernel, NULL, 0, &op);
-    if (st == DGK_OK)
-        st = dgk_op_launch(op, params, NULL, sc->db == DGK_DTYPE_NONE ? 1 : 2, NULL);
-    int ok = st == DGK_OK && cudaDeviceSynchronize() == cudaSuccess;
-    if (!ok)
-        printf("  %s: %s\n", sc->name, dgk_last_error());
+    int ok = run_source(ctx, "small.dgk", sc->src, sc->kernel, params, NULL, sc->db == DGK_DTYPE_NONE ? 1 : 2);
     cudaMemcpy(a, da, ba, cudaMemcpyDeviceToHost);
     cudaMemcpy(b, db, bb, cudaMemcpyDeviceToHost);
     ok = ok && sc->check(a, b, a0, m);
@@ -385,15 +388,10 @@ static void check_u32_scalar(dgk_context *ctx)
     dgk_tensor ty = {dy, DGK_DTYPE_U32, 1, {1}, {0}};
     const dgk_tensor *params[2] = {&ty, NULL};
     double scalars[2] = {0, 3000000000.0};
-    dgk_op *op;
-    dgk_status st = dgk_op_create(ctx, "us.dgk", src, "us", NULL, 0, &op);
-    if (st == DGK_OK)
-        st = dgk_op_launch(op, params, scalars, 2, NULL);
-    int ok = st == DGK_OK && cudaDeviceSynchronize() == cudaSuccess;
+    int ok = run_source(ctx, "us.dgk", src, "us", params, scalars, 2);
     cudaMemcpy(&y, dy, 4, cudaMemcpyDeviceToHost);
     ok = ok && y == 3000000000u;
-    printf("%s elementwise u32 scalar 3000000000: got %u%s%s\n", ok ? "PASS" : "FAIL", y, st ? " - " : "",
-           st ? dgk_last_error() : "");
+    printf("%s elementwise u32 scalar 3000000000: got %u\n", ok ? "PASS" : "FAIL", y);
     failures += !ok;
     cudaFree(dy);
 }
@@ -437,13 +435,7 @@ static void check_rmsnorm_example(dgk_context *ctx)
     dgk_tensor tq = {dq, DGK_DTYPE_E4M3, 2, {R, H}, {0}}, ts = {ds, DGK_DTYPE_F32, 2, {KB, LS}, {0}};
     const dgk_tensor *params[5] = {&tx, &tw, &tq, &ts, NULL};
     double scalars[5] = {0, 0, 0, 0, 1e-6};
-    dgk_op *op;
-    dgk_status st = dgk_op_create(ctx, "examples/rmsnorm_fp8.dgk", src, "rmsnorm_fp8", NULL, 0, &op);
-    if (st == DGK_OK)
-        st = dgk_op_launch(op, params, scalars, 5, NULL);
-    int ok = st == DGK_OK && cudaDeviceSynchronize() == cudaSuccess;
-    if (!ok)
-        printf("  rmsnorm_fp8: %s\n", dgk_last_error());
+    int ok = run_source(ctx, "examples/rmsnorm_fp8.dgk", src, "rmsnorm_fp8", params, scalars, 5);
     cudaMemcpy(q, dq, sizeof q, cudaMemcpyDeviceToHost);
     cudaMemcpy(sc, ds, sizeof sc, cudaMemcpyDeviceToHost);
     double worst = 0;

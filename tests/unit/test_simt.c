@@ -13,6 +13,7 @@
 #include "compiler/plan.h"
 #include "dgkc.h"
 #include "check_main.h"
+#include "sm90_nvrtc.h"
 
 static void compiles(const char *cu);
 
@@ -178,29 +179,13 @@ START_TEST(broadcast_store_of_a_cast_reads_its_copy)
 }
 END_TEST
 
-static char *nvrtc_log(nvrtcProgram prog)
-{
-    size_t n = 0;
-    nvrtcGetProgramLogSize(prog, &n);
-    char *log = calloc(1, n + 1);
-    if (log && n)
-        nvrtcGetProgramLog(prog, log);
-    return log;
-}
-
 /* NVRTC compiles cu for sm_90a; fails the test with the log otherwise. */
 static void compiles(const char *cu)
 {
-    const char *hname, *htext;
-    ck_assert_int_eq(dgkc_device_header("sm_90a", &hname, &htext), DGKC_OK);
-    nvrtcProgram prog;
-    ck_assert_int_eq(nvrtcCreateProgram(&prog, cu, "t.cu", 1, &htext, &hname), NVRTC_SUCCESS);
-    const char *opts[] = {"-arch=sm_90a"};
-    int ok = nvrtcCompileProgram(prog, 1, opts) == NVRTC_SUCCESS;
-    char *log = nvrtc_log(prog);
-    nvrtcDestroyProgram(&prog);
-    ck_assert_msg(ok, "NVRTC failed:\n%s", log ? log : "");
-    free(log);
+    sm90_build b;
+    sm90_compile(cu, "t.cu", &b);
+    ck_assert_msg(b.ok, "NVRTC failed: %s\n%s", b.why, b.log ? b.log : "");
+    sm90_build_free(&b);
 }
 
 /* amax / amin start from the identity of the type they reduce in: 0 for amax of u32
