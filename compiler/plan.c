@@ -1,5 +1,5 @@
 /* plan.c - runs the planning passes over one tile-IR kernel, in dependency order:
- * mainloop match (operands, wgmma shape, FP8) -> warp roles -> epilogue -> schedule and
+ * mainloop match (operands, wgmma shape, FP8) -> swap-AB for short tiles -> warp roles -> epilogue -> schedule and
  * cluster -> split-K -> stages (shared-memory budget) -> kernel ABI and launch facts.
  * A `grid` kernel without a pipeline is an elementwise kernel: plan_simt.c alone. */
 #include "planner.h"
@@ -162,7 +162,7 @@ int dgk_plan_kernel(const dgk_ir_kernel *k, dgk_target target, dgk_diags *d, dgk
             plan_abi_finish(&pl);
     } else if (check_shape(&pl) && plan_mainloop(&pl)) {
         plan_schedule(&pl);
-        if (plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) && plan_fit_rows(&pl) &&
+        if (plan_swap(&pl) && plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) && plan_fit_rows(&pl) &&
             plan_group_args(&pl) && plan_split(&pl) && plan_stages(&pl))
             plan_abi_finish(&pl);
     }

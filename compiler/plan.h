@@ -465,6 +465,21 @@ typedef struct dgk_plan {
     /* (added after v4) an elementwise kernel: the fields above for the GEMM stay zero,
      * launch and args are set; NULL for every GEMM-shaped kernel */
     const dgk_plan_simt *simt;
+    /* (added after v5) swap-AB, for tiles of fewer rows than wgmma's M (BM = 8 .. 56, a
+     * multiple of 8): the operands trade places in the wgmma. Its A is the B tile, 64 of
+     * its BN rows per consumer warpgroup (consumer w owns B rows [w * wg_rows, +wg_rows),
+     * wg_rows = 64, BN = 64 or 128); its B is the A tile, all BM rows (mma.inst_n = BM).
+     * The accumulator then holds D transposed: fragment row r is tile column r of the
+     * warpgroup's slice, fragment column c is tile row c. So an FP8 promotion scales by
+     * SA per fragment column and by one SB per warpgroup, and the epilogue stores each
+     * value at (c, r): the staging boxes are {out_box_cols, BM}, wg_rows / out_box_cols of
+     * them per warpgroup. Loads are the unswapped kernel's. The masked expert GEMM with a
+     * few rows per group computed 64-row wgmmas for ~20 valid rows (ncu: the wasted tensor
+     * work cost clock in a memory-bound kernel); swapped, the waste is at most 7 rows of
+     * BM. Not combined with split-K, clusters, per-column B scales or the contiguous and
+     * k-grouped schedules (the planner says so); skip_idle is cleared (no warpgroup of a
+     * swapped tile is ever idle). */
+    int swap_ab;
 } dgk_plan;
 
 /* Whether operand `o`'s box is fit to its row extent at launch (plan_fit_rows; the flag

@@ -241,13 +241,15 @@ static int check_out_dtype(planner *pl, const dgk_ir_op *st, dgk_dtype dt)
 }
 
 /* The TMA store box: one whole swizzle span per row (128, 64 or 32 bytes) when such a
- * box divides BN, else unswizzled rows of 16 bytes. */
+ * box divides the columns a consumer warpgroup stores (BN, or with swapped operands its
+ * wg_rows columns), else unswizzled rows of 16 bytes. */
 static void choose_out_box(dgk_plan *p, int out_bytes)
 {
     static const dgk_swizzle spans[] = {DGK_SWIZZLE_128B, DGK_SWIZZLE_64B, DGK_SWIZZLE_32B};
+    int wg_cols = p->swap_ab ? p->wg_rows : p->bn;
     for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++) {
         int cols = (int)spans[i] / out_bytes;
-        if (p->bn % cols == 0) {
+        if (wg_cols % cols == 0) {
             p->epi.out_box_cols = cols;
             p->epi.out_swizzle = spans[i];
             return;
@@ -287,7 +289,9 @@ int plan_epilogue(planner *pl)
     p->epi.loc = st->loc;
     choose_out_box(p, dgk_dtype_bits(d->dtype) / 8);
     int g = p->epi.out_grouped;
-    dgk_tma_info tma = {.rank = 2 + g, .box = {p->epi.out_box_cols, p->wg_rows, g}, .swizzle = p->epi.out_swizzle};
+    /* a box per consumer warpgroup: its rows, or with swapped operands all BM rows */
+    int rows = p->swap_ab ? p->bm : p->wg_rows;
+    dgk_tma_info tma = {.rank = 2 + g, .box = {p->epi.out_box_cols, rows, g}, .swizzle = p->epi.out_swizzle};
     p->epi.out_arg = plan_arg_tensor(pl, DGK_ARG_TMA, st->tensor, tma);
     return p->epi.out_arg >= 0;
 }

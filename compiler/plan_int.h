@@ -7,6 +7,7 @@
  *   plan_pipeline.c  stages from the shared-memory budget, warp roles, registers
  *   plan_group.c     the m-grouped schedules: group variable, group subscripts, group args
  *   plan_split.c     split-K: which kernels may spread K over CTAs, the workspace argument
+ *   plan_swap.c      tiles below 64 rows: the operands swapped in the wgmma
  *   plan_simt.c      elementwise kernels (no pipeline): threads, shared copies, reductions
  *   plan_abi.c       kernel parameters and launch facts
  *   plan_print.c     dgkc --dump-plan */
@@ -63,6 +64,8 @@ int plan_group_point(planner *pl, int idx, dgk_loc loc, const char *tensor);
 int plan_group_args(planner *pl);
 /* plan_split.c */
 int plan_split(planner *pl);
+/* plan_swap.c */
+int plan_swap(planner *pl);
 /* plan_simt.c */
 int plan_simt(planner *pl);
 /* plan_abi.c */

@@ -290,8 +290,8 @@ static int check_tiles(planner *pl)
                    dgk_dtype_name(p->a.dtype), 128 / bytes, p->bk);
         return 0;
     }
-    if (p->bm % 64 || p->bm > 256) {
-        plan_error(pl, p->a.loc, "BM = %d: sm90 tiles have 64, 128 or 256 rows (wgmma M is 64 per warpgroup)", p->bm);
+    if ((p->bm >= 64 && p->bm % 64) || p->bm < 8 || p->bm > 256) {
+        plan_error(pl, p->a.loc, "BM = %d: sm90 tiles have 64, 128 or 256 rows (wgmma M is 64 per warpgroup), or 8 to 56 (operands swapped)", p->bm);
         return 0;
     }
     if (p->bn % 8 || p->bn < 8 || p->bn > 256) {

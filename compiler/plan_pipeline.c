@@ -1,6 +1,7 @@
 /* plan_pipeline.c - warp roles, register budgets and the stage count.
  * Roles: warpgroup 0 produces (TMA), one or two consumer warpgroups run wgmma. BM = 64
- * is one consumer; BM = 128 and 256 split across two, 64 or 128 rows each.
+ * is one consumer; BM = 128 and 256 split across two, 64 or 128 rows each; a swapped
+ * tile (BM < 64, plan_swap.c) splits B's rows instead, 64 per consumer (BN 64 or 128).
  * Registers: the budget and the FP8 temporaries' form come from regs.c, the rule the
  * stock heuristic uses too.
  * Stages: as many as the shared-memory budget holds, at most MAX_STAGES, or the
@@ -19,18 +20,21 @@ int plan_roles(planner *pl)
 {
     dgk_plan *p = pl->p;
     dgk_regs_fit f;
-    p->consumer_wgs = p->bm == 64 ? 1 : 2;
-    p->wg_rows = p->bm / p->consumer_wgs;
+    /* swapped operands: B's rows are split, 64 per warpgroup, and each holds all BM rows */
+    p->consumer_wgs = p->swap_ab ? p->bn / 64 : p->bm == 64 ? 1 : 2;
+    p->wg_rows = p->swap_ab ? 64 : p->bm / p->consumer_wgs;
     if (p->wg_rows % 64) {
         plan_error(pl, p->a.loc, "BM = %d does not split into warpgroups of 64 or 128 rows", p->bm);
         return 0;
     }
-    int fits = dgk_regs_fit_tile(p->consumer_wgs, p->wg_rows, p->bn, p->fp8.enabled, p->fp8.sb_per_column, &f);
+    int fits = dgk_regs_fit_tile(p->consumer_wgs, p->wg_rows, p->swap_ab ? p->bm : p->bn, p->fp8.enabled,
+                                 p->fp8.sb_per_column, &f);
     p->producer_regs = DGK_PRODUCER_REGS;
     p->consumer_regs = f.consumer_regs;
     p->fp8.overlap = f.overlap;
-    p->fp8.per_m64 = f.per_m64;
-    p->fp8.pieces = f.pieces;
+    /* a swapped tile's accumulator is small (64 x BM per warpgroup): whole temporaries */
+    p->fp8.per_m64 = p->swap_ab ? 0 : f.per_m64;
+    p->fp8.pieces = p->swap_ab ? 0 : f.pieces;
     if (!fits) {
         plan_error(pl, p->b.loc,
                    "a %d x %d %stile needs %d accumulator registers per consumer thread, more than the %d a thread has with %d consumer warpgroup%s (%d kept for addressing); use a smaller BN or BM",

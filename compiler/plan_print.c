@@ -133,6 +133,9 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
             p->consumer_wgs, p->wg_rows, p->consumer_regs);
     fprintf(out, "  wgmma: m%dn%dk%d x %d per k-step, %d k-steps per stage\n", p->mma.inst_m, p->mma.inst_n,
             p->mma.inst_k, p->mma.n_insts, p->mma.k_steps);
+    if (p->swap_ab)
+        fprintf(out, "  swap-AB: BM = %d < 64, so wgmma's A is the B tile (%d of its rows per consumer wg) and its B the A tile; the accumulator holds D transposed\n",
+                p->bm, p->wg_rows);
     print_operand("A", &p->a, p, out);
     print_operand("B", &p->b, p, out);
     if (p->fp8.enabled)

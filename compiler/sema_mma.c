@@ -143,11 +143,14 @@ static int operand_types(sema *s, dgk_expr *call, const dgk_type *ta, const dgk_
     return 1;
 }
 
-/* wgmma's instruction shape: m64 per warpgroup, n8..n256 in steps of 8, 32 bytes of K. */
+/* wgmma's instruction shape: m64 per warpgroup, n8..n256 in steps of 8, 32 bytes of K.
+ * An M extent of 8 .. 56 is lowered with the operands swapped (its rows become wgmma's N,
+ * compiler/plan_swap.c), so it needs to be a multiple of 8 only. */
 static int wgmma_shape(sema *s, dgk_expr *call, const dgk_sema_mma *m, dgk_dtype dt)
 {
-    if (m->m % 64) {
-        dgk_error(s->d, call->loc, "mma M extent %lld is not a multiple of 64 (each warpgroup's wgmma covers 64 rows)",
+    if (m->m < 64 ? m->m % 8 != 0 : m->m % 64 != 0) {
+        dgk_error(s->d, call->loc,
+                  "mma M extent %lld is not a multiple of 64 (each warpgroup's wgmma covers 64 rows), nor a multiple of 8 below 64 (computed with the operands swapped)",
                   (long long)m->m);
         return 0;
     }

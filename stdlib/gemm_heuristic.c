@@ -221,8 +221,22 @@ static double best_tile(const gemm_shape *s, int sms, int bm, int split, gemm_co
     return best_cost;
 }
 
+/* Masked groups of few rows: a tile of BM < 64 rows, computed with the operands swapped
+ * (compiler/plan_swap.c), holding a group's expected rows and the 1.3x a group may have
+ * beyond them (more rows would read the group's B a second time), else 0. */
+static int masked_swap_bm(int rows, int fp8)
+{
+    int want = (rows * 13 + 9) / 10, bm = (want + 7) / 8 * 8;
+    if (fp8 && bm < 16)
+        bm = 16; /* the planner refuses FP8 at BM = 8 (ptxas serializes it) */
+    return rows > 0 && bm <= 32 ? bm : 0;
+}
+
 gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
 {
+    int swap_bm = bm ? 0 : masked_swap_bm(s->masked_rows, s->fp8);
+    if (swap_bm)
+        return (gemm_config){swap_bm, 128, 1, 1, 1, 0};
     gemm_config best = {bm ? bm : 128, 128, 1, 1, 1, 0};
     double best_cost = best_tile(s, sm_count, bm, 1, &best);
     gemm_config split_best = best, by_split[17];

@@ -112,7 +112,9 @@ static dgk_status check_ids(const call *c, dgk_op *op, void *stream)
                     c->fn, (long long)(w >> 32), (int)(uint32_t)w, (long long)c->g - 1, (long long)c->g);
 }
 
-/* Masked: the kernel's skip_idle (a warpgroup with no valid row in its tile skips its
+/* Masked groups of 24 expected rows or fewer take a tile of fewer than 64 rows, computed
+ * with the operands swapped (gemm_heuristic.c, masked_swap_bm; the planner then drops
+ * skip_idle). Otherwise the kernel's skip_idle (a warpgroup with no valid row in its tile skips its
  * math) when the expected rows per group leave the second 64-row warpgroup of their last
  * 128-row block idle (the usual masked tile; at BM = 256 a warpgroup holds 128 rows and
  * this rule is only an approximation, at BM = 64 there is one warpgroup and nothing to
@@ -137,7 +139,8 @@ static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
     if (!ctx)
         return dgk_fail(DGK_EINVAL, "%s: ctx is NULL", c->fn);
     int64_t m = c->masked ? (int64_t)expected_m * c->g : c->m;
-    gemm_shape shape = {.m = m, .n = c->n, .k = c->k, .in_bytes = c->fp8 ? 1 : 2, .out_bytes = 2, .fp8 = c->fp8};
+    gemm_shape shape = {.m = m, .n = c->n, .k = c->k, .in_bytes = c->fp8 ? 1 : 2, .out_bytes = 2, .fp8 = c->fp8,
+                        .masked_rows = c->masked ? expected_m : 0};
     dgk_op *op;
     const stock_kernel *k = &kernels[c->fp8][c->offsets ? 2 : c->masked];
     static const char *const skip[] = {"SKIP=1"};

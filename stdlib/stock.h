@@ -47,6 +47,8 @@ typedef struct gemm_shape {
                                   * that does not divide 128 has no scale block to straddle (the
                                   * heuristic still keeps BN within two 128-column blocks: the
                                   * sources share BN with a block-scaled kernel) */
+    int masked_rows;             /* m-grouped masked: the caller's expected valid rows per group
+                                  * (few of them take a swapped tile); 0 otherwise */
 } gemm_shape;
 
 typedef struct gemm_config {

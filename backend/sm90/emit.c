@@ -160,8 +160,9 @@ void dgk_sm90_derive(dgk_sm90_ctx *e)
     e->wg_m64 = p->wg_rows / 64;
     e->out_elt_bytes = dgk_dtype_bits(p->epi.out_dtype) / 8;
     e->out_row_bytes = p->epi.out_box_cols * e->out_elt_bytes;
-    e->out_box_bytes = p->wg_rows * e->out_row_bytes;
-    e->out_boxes = p->bn / p->epi.out_box_cols;
+    /* a consumer warpgroup stores its rows x BN, or with swapped operands BM x its B rows */
+    e->out_box_bytes = (p->swap_ab ? p->bm : p->wg_rows) * e->out_row_bytes;
+    e->out_boxes = (p->swap_ab ? p->wg_rows : p->bn) / p->epi.out_box_cols;
 }
 
 /* ---- the file ---------------------------------------------------------------------- */
@@ -178,6 +179,9 @@ static void emit_banner(dgk_sm90_ctx *e)
                   p->a.major == DGK_MAJOR_K ? "K" : "M", p->b.major == DGK_MAJOR_K ? "K" : "N", p->cluster_m,
                   p->cluster_n, p->a.multicast ? " (A multicast)" : p->b.multicast ? " (B multicast)" : "",
                   dgk_sched_kind_name(p->sched.kind), p->fp8.enabled ? ", FP8 promotion per 128-wide K block" : "");
+    if (p->swap_ab)
+        dgk_sm90_line(e, "// Swap-AB: BM < 64, so wgmma's A is the B tile (%d rows per consumer) and its B the A tile (N = BM).",
+                      p->wg_rows);
     if (dgk_sm90_split(p))
         dgk_sm90_line(e, "// Split-K: up to %d K slices per tile, summed through the workspace in slice order.",
                       p->split.slices);

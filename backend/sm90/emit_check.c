@@ -106,11 +106,36 @@ static void check_regs(checker *c)
              p->consumer_wgs, 128 * (1 + p->consumer_wgs));
 }
 
+/* Swapped operands (plan.h, swap_ab): BM = 8 .. 56 is wgmma's N, B's rows its M, 64 per
+ * consumer warpgroup; what the swapped mainloop and epilogue are written for. */
+static void check_swap(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_fp8 *f = &p->fp8;
+    if (p->bm < 8 || p->bm >= 64 || p->bm % 8)
+        FAIL(c, p->tile_loc, "swap_ab with BM = %d: a swapped tile has 8 to 56 rows, a multiple of 8", p->bm);
+    if (p->wg_rows != 64 || p->wg_rows * p->consumer_wgs != p->bn)
+        FAIL(c, p->tile_loc, "swap_ab: BN = %d must split into consumer warpgroups of 64 B rows (%d x %d)", p->bn,
+             p->consumer_wgs, p->wg_rows);
+    if (p->a.major != DGK_MAJOR_K || p->b.major != DGK_MAJOR_K || p->a.multicast || p->b.multicast ||
+        p->cluster_m * p->cluster_n != 1)
+        FAIL(c, p->loc, "swap_ab takes K-major operands without clusters");
+    if (p->sched.skip_idle || p->epi.out_guard_rows || p->split.slices > 1 || p->sched.kind == DGK_SCHED_K_GROUPED ||
+        p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS)
+        FAIL(c, p->sched.loc, "swap_ab is lowered for the grid, persistent and m_grouped_masked schedules without "
+                              "skip_idle or split-K");
+    if (f->enabled && (f->sb_per_column || f->per_m64 || f->pieces || f->sb_straddle))
+        FAIL(c, f->loc, "swap_ab promotes whole temporaries with one B scale per tile (no per-column B scales, "
+                        "m64 blocks, pieces or straddling)");
+}
+
 static void check_tile(checker *c)
 {
     const dgk_plan *p = c->p;
     if (p->consumer_wgs < 1 || p->consumer_wgs > 2)
         FAIL(c, p->loc, "consumer_wgs = %d; SM90 kernels use 1 or 2 consumer warpgroups", p->consumer_wgs);
+    else if (p->swap_ab)
+        check_swap(c);
     else if (p->wg_rows * p->consumer_wgs != p->bm || (p->wg_rows != 64 && p->wg_rows != 128))
         FAIL(c, p->tile_loc, "BM = %d splits into %d consumer warpgroups of %d rows; each must own 64 or 128 rows",
              p->bm, p->consumer_wgs, p->wg_rows);
@@ -136,9 +161,10 @@ static void check_mma(checker *c)
     }
     if (m->inst_m != 64 || m->inst_k != 256 / bits)
         FAIL(c, m->loc, "wgmma shape m%dk%d; %d-bit operands need m64k%d", m->inst_m, m->inst_k, bits, 256 / bits);
-    if (m->inst_n < 8 || m->inst_n > 256 || m->inst_n % 8 || m->n_insts * m->inst_n != p->bn)
-        FAIL(c, m->loc, "wgmma N = %d x %d instructions does not cover BN = %d with N a multiple of 8 <= 256",
-             m->inst_n, m->n_insts, p->bn);
+    int wgmma_n = p->swap_ab ? p->bm : p->bn; /* swapped: the A tile's rows are wgmma's N */
+    if (m->inst_n < 8 || m->inst_n > 256 || m->inst_n % 8 || m->n_insts * m->inst_n != wgmma_n)
+        FAIL(c, m->loc, "wgmma N = %d x %d instructions does not cover %s = %d with N a multiple of 8 <= 256",
+             m->inst_n, m->n_insts, p->swap_ab ? "BM" : "BN", wgmma_n);
     if (m->inst_k > 0 && m->k_steps * m->inst_k != p->bk)
         FAIL(c, m->loc, "K_STEPS = %d wgmma of k%d do not cover BK = %d", m->k_steps, m->inst_k, p->bk);
     if (ok8 && (p->a.major != DGK_MAJOR_K || p->b.major != DGK_MAJOR_K))
@@ -343,14 +369,16 @@ static void check_epilogue(checker *c)
     if (ep->accumulate && ep->out_dtype != DGK_DT_F32 && ep->out_dtype != DGK_DT_BF16)
         FAIL(c, ep->loc, "accumulating into %s: TMA reduce-add takes f32 or bf16 outputs", dgk_dtype_name(ep->out_dtype));
     int elt = dgk_dtype_bits(ep->out_dtype) / 8, cols = ep->out_box_cols, sw = (int)ep->out_swizzle;
-    if (cols <= 0 || p->bn % cols || p->mma.inst_n % 8 || (sw && cols * elt != sw) || (!sw && (cols * elt) % 16))
-        FAIL(c, ep->loc, "output box of %d columns must divide BN = %d and be one swizzle span (%d bytes) or, "
-             "unswizzled, a multiple of 16 bytes", cols, p->bn, sw);
+    /* the columns and rows one consumer warpgroup stores (swapped: its B rows, all BM rows) */
+    int wg_cols = p->swap_ab ? p->wg_rows : p->bn, box_rows = p->swap_ab ? p->bm : p->wg_rows;
+    if (cols <= 0 || wg_cols % cols || p->mma.inst_n % 8 || (sw && cols * elt != sw) || (!sw && (cols * elt) % 16))
+        FAIL(c, ep->loc, "output box of %d columns must divide a warpgroup's %d and be one swizzle span (%d bytes) or, "
+             "unswizzled, a multiple of 16 bytes", cols, wg_cols, sw);
     if (arg_is(c, ep->out_arg, DGK_ARG_TMA)) {
         const dgk_tma_info *t = &p->args[ep->out_arg].tma;
-        if (t->box[0] != cols || t->box[1] != p->wg_rows || t->swizzle != ep->out_swizzle ||
+        if (t->box[0] != cols || t->box[1] != box_rows || t->swizzle != ep->out_swizzle ||
             t->rank != 2 + (ep->out_grouped != 0) || (ep->out_grouped && t->box[2] != 1))
-            FAIL(c, ep->loc, "the output's TMA box must be {%d, WG_ROWS = %d} with swizzle %d", cols, p->wg_rows, sw);
+            FAIL(c, ep->loc, "the output's TMA box must be {%d, %d} with swizzle %d", cols, box_rows, sw);
     }
 }
 

@@ -103,9 +103,10 @@ void dgk_sm90_emit_consumer_helpers(dgk_sm90_ctx *e)
 /* `mma_stage(DST, ...)` on the stage `stage` after waiting for it to fill. */
 void dgk_sm90_emit_issue(dgk_sm90_ctx *e, const char *dst, const char *accumulate)
 {
+    int swap = e->p->swap_ab; /* desc_a0 is over B's stage, desc_b0 over A's */
     dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
-    dgk_sm90_line(e, "mma_stage(%s, dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES),", dst);
-    dgk_sm90_line(e, "          dgk_wgmma_desc_add(desc_b0, stage * B_STAGE_BYTES), %s);", accumulate);
+    dgk_sm90_line(e, "mma_stage(%s, dgk_wgmma_desc_add(desc_a0, stage * %s_STAGE_BYTES),", dst, swap ? "B" : "A");
+    dgk_sm90_line(e, "          dgk_wgmma_desc_add(desc_b0, stage * %s_STAGE_BYTES), %s);", swap ? "A" : "B", accumulate);
 }
 
 static void emit_kloop_16bit(dgk_sm90_ctx *e)
@@ -135,11 +136,19 @@ static void emit_consumer_setup(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "float acc[WG_M64][N_INSTS][INST_N / 2];");
     if (e->p->fp8.enabled)
         dgk_sm90_emit_fp8_decls(e);
-    dgk_sm90_line(e, "// descriptors of stage 0 at this consumer's rows of A");
-    dgk_sm90_line(e, "const dgk_u64 desc_a0 = dgk_wgmma_desc(dgk_smem_u32(smem_a) + consumer * A_WG_BYTES, A_LBO, A_SBO, %d);",
-                  (int)e->p->a.swizzle);
-    dgk_sm90_line(e, "const dgk_u64 desc_b0 = dgk_wgmma_desc(dgk_smem_u32(smem_b), B_LBO, B_SBO, %d);",
-                  (int)e->p->b.swizzle);
+    if (e->p->swap_ab) {
+        dgk_sm90_line(e, "// swap-AB: wgmma's A is this consumer's rows of B, its B the whole A tile (stage 0)");
+        dgk_sm90_line(e, "const dgk_u64 desc_a0 = dgk_wgmma_desc(dgk_smem_u32(smem_b) + consumer * B_WG_BYTES, B_LBO, B_SBO, %d);",
+                      (int)e->p->b.swizzle);
+        dgk_sm90_line(e, "const dgk_u64 desc_b0 = dgk_wgmma_desc(dgk_smem_u32(smem_a), A_LBO, A_SBO, %d);",
+                      (int)e->p->a.swizzle);
+    } else {
+        dgk_sm90_line(e, "// descriptors of stage 0 at this consumer's rows of A");
+        dgk_sm90_line(e, "const dgk_u64 desc_a0 = dgk_wgmma_desc(dgk_smem_u32(smem_a) + consumer * A_WG_BYTES, A_LBO, A_SBO, %d);",
+                      (int)e->p->a.swizzle);
+        dgk_sm90_line(e, "const dgk_u64 desc_b0 = dgk_wgmma_desc(dgk_smem_u32(smem_b), B_LBO, B_SBO, %d);",
+                      (int)e->p->b.swizzle);
+    }
     dgk_sm90_line(e, "int stage = 0;");
     dgk_sm90_line(e, "dgk_u32 phase = 0;");
 }

@@ -266,12 +266,50 @@ static void emit_tma_store_body(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_tma_store_commit();");
 }
 
+/* Swapped operands (plan.h, swap_ab): fragment value (r, c) is D's element (tile row c,
+ * column r of the warpgroup's slice); each goes to the staging boxes on its own (a
+ * thread's values of one D row are 8 columns apart). */
+static const char *const store_one[DGK_DT_COUNT] = {
+    [DGK_DT_F32] = "dgk_st_shared_b32(staging_addr + staging_offset(%s, %s), __float_as_uint(x%d));",
+    [DGK_DT_BF16] = "dgk_st_shared_b16(staging_addr + staging_offset(%s, %s), (dgk_u16)dgk_pack_bf16x2(x%d, 0.0f));",
+    [DGK_DT_F16] = "dgk_st_shared_b16(staging_addr + staging_offset(%s, %s), (dgk_u16)dgk_pack_f16x2(x%d, 0.0f));",
+    [DGK_DT_E4M3] = "dgk_st_shared_u8(staging_addr + staging_offset(%s, %s), dgk_pack_e4m3x2(x%d, 0.0f) & 0xffu);",
+    [DGK_DT_E5M2] = "dgk_st_shared_u8(staging_addr + staging_offset(%s, %s), dgk_pack_e5m2x2(x%d, 0.0f) & 0xffu);",
+};
+
+static void emit_store_swapped(dgk_sm90_ctx *e)
+{
+    static const char *const at[4][2] = {{"c", "r"}, {"c + 1", "r"}, {"c", "r + 8"}, {"c + 1", "r + 8"}};
+    char m[32], n[32];
+    const dgk_plan *p = e->p;
+    dgk_sm90_open(e, "for (int g = 0; g < INST_N / 8; ++g)");
+    dgk_sm90_line(e, "const int c = 8 * g + 2 * (lane %% 4);  // the tile row of values 4g, 4g+2 (4g+1, 4g+3: c + 1)");
+    for (int v = 0; v < 4; v++) {
+        dgk_sm90_start(e, "const float x%d = epilogue_value(acc[mi][0][4 * g + %d], row0 + %s, col0 + %s, %s, %s", v, v,
+                       at[v][0], at[v][1], dgk_sm90_dim(e, &p->m, m, sizeof m), dgk_sm90_dim(e, &p->n, n, sizeof n));
+        for (int i = 0; i < p->nargs; i++)
+            if (uses_arg(&p->epi, i))
+                dgk_strbuf_printf(e->out, ", %s", p->args[i].name);
+        dgk_sm90_raw(e, ");\n");
+    }
+    for (int v = 0; v < 4; v++)
+        dgk_sm90_line(e, store_one[p->epi.out_dtype], at[v][0], at[v][1], v);
+    dgk_sm90_close(e, NULL);
+}
+
 void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e)
 {
     const dgk_plan_epilogue *ep = &e->p->epi;
+    int swap = e->p->swap_ab;
     dgk_sm90_loc(e, ep->loc, ep->accumulate ? "store: D += epilogue(acc)" : "store: D = epilogue(acc)");
-    dgk_sm90_line(e, "const int row0 = m_block * BM + consumer * WG_ROWS;  // this warpgroup's first row");
-    dgk_sm90_line(e, "const int col0 = n_block * BN;");
+    if (swap) {
+        dgk_sm90_line(e, "// swap-AB: every warpgroup holds all BM rows; its B rows are D's columns");
+        dgk_sm90_line(e, "const int row0 = m_block * BM;");
+        dgk_sm90_line(e, "const int col0 = n_block * BN + consumer * WG_ROWS;  // this warpgroup's first column");
+    } else {
+        dgk_sm90_line(e, "const int row0 = m_block * BM + consumer * WG_ROWS;  // this warpgroup's first row");
+        dgk_sm90_line(e, "const int col0 = n_block * BN;");
+    }
     dgk_sm90_line(e, "dgk_u8 *const staging = smem_d + consumer * (D_BOXES * D_BOX_BYTES);");
     dgk_sm90_line(e, "const dgk_u32 staging_addr = dgk_smem_u32(staging);");
     dgk_sm90_line(e, "// the previous tile's TMA store has finished reading the staging buffer");
@@ -281,13 +319,17 @@ void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e)
     dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
     dgk_sm90_line(e, "const int r = mi * 64 + warp * 16 + lane / 4;");
     dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_open(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
-    dgk_sm90_line(e, "#pragma unroll");
-    if (use_stmatrix(e))
-        emit_store_stmatrix(e);
-    else
-        emit_store_pairs(e);
-    dgk_sm90_close(e, NULL);
+    if (swap) {
+        emit_store_swapped(e);
+    } else {
+        dgk_sm90_open(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
+        dgk_sm90_line(e, "#pragma unroll");
+        if (use_stmatrix(e))
+            emit_store_stmatrix(e);
+        else
+            emit_store_pairs(e);
+        dgk_sm90_close(e, NULL);
+    }
     dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "// make the staging writes visible to the TMA engine, then one thread stores");
     dgk_sm90_line(e, "dgk_fence_proxy_async_smem();");

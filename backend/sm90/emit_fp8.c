@@ -179,8 +179,52 @@ static void emit_piece_helpers(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
+/* Swapped operands (plan.h, swap_ab): the fragment's columns are tile rows, so A's scales
+ * go by column: values i..i+3 of 8-column group g are (row r, col c), (r, c + 1),
+ * (r + 8, c), (r + 8, c + 1) with c = 8 g + 2 (lane % 4), and sa[2 g], sa[2 g + 1] are the
+ * scales of columns c and c + 1 (sa_base points at this thread's first column). The tile's
+ * B rows lie in one 128-row scale block (BN = 64 or 128), so one SB scales them all. */
+static void emit_swap_helpers(dgk_sm90_ctx *e)
+{
+    int ue = e->p->fp8.sa_ue8m0, bytes = dgk_sm90_sa_bytes(e->p);
+    dgk_sm90_line(e, "// swap-AB: this thread's A scales in a stage: its two columns of each 8-column group%s",
+                  ue ? " (ue8m0 bytes)" : "");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void read_sa(float (&sa)[INST_N / 4], dgk_u32 addr)");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int g = 0; g < INST_N / 8; ++g)");
+    if (ue) {
+        dgk_sm90_line(e, "sa[2 * g] = dgk_ue8m0_to_f32(dgk_ld_shared_u8(addr + 8 * g));");
+        dgk_sm90_line(e, "sa[2 * g + 1] = dgk_ue8m0_to_f32(dgk_ld_shared_u8(addr + 8 * g + 1));");
+    } else {
+        dgk_sm90_line(e, "sa[2 * g] = dgk_ld_shared_f32(addr + %d * g);", 8 * bytes);
+        dgk_sm90_line(e, "sa[2 * g + 1] = dgk_ld_shared_f32(addr + %d * g + 4);", 8 * bytes);
+    }
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_loc(e, e->p->fp8.loc, "promotion, swap-AB: acc[B row][A row] += t * SA[A row] * sb");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void promote(float (&acc)[WG_M64][N_INSTS][INST_N / 2], "
+                     "float (&t)[WG_M64][N_INSTS][INST_N / 2], const float (&sa)[INST_N / 4], float sb)");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int g = 0; g < INST_N / 8; ++g)");
+    dgk_sm90_line(e, "const float s0 = sa[2 * g] * sb, s1 = sa[2 * g + 1] * sb;");
+    dgk_sm90_line(e, "#pragma unroll");
+    dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
+    dgk_sm90_line(e, "acc[mi][0][4 * g + 0] += t[mi][0][4 * g + 0] * s0;");
+    dgk_sm90_line(e, "acc[mi][0][4 * g + 1] += t[mi][0][4 * g + 1] * s1;");
+    dgk_sm90_line(e, "acc[mi][0][4 * g + 2] += t[mi][0][4 * g + 2] * s0;");
+    dgk_sm90_line(e, "acc[mi][0][4 * g + 3] += t[mi][0][4 * g + 3] * s1;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_close(e, NULL);
+}
+
 void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e)
 {
+    if (e->p->swap_ab) {
+        emit_swap_helpers(e);
+        dgk_sm90_emit_sb_read_helper(e);
+        return;
+    }
     emit_read_sa_helper(e);
     dgk_sm90_emit_sb_read_helper(e);
     if (e->p->fp8.sb_per_column)
@@ -202,16 +246,22 @@ void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "// one m64 row block of one K block's product before scaling");
         dgk_sm90_line(e, "float tmp0[N_INSTS][INST_N / 2], sa0[WG_M64][2], sb0[2];");
     } else {
+        /* A's scales per row, or swapped per column (emit_swap_helpers) */
+        const char *sa_dims = e->p->swap_ab ? "[INST_N / 4]" : "[WG_M64][2]";
         dgk_sm90_line(e, "// one K block's product before scaling%s", e->p->fp8.overlap ? ", two alternating" : "");
-        dgk_sm90_line(e, "float tmp0[WG_M64][N_INSTS][INST_N / 2], sa0[WG_M64][2]%s;",
+        dgk_sm90_line(e, "float tmp0[WG_M64][N_INSTS][INST_N / 2], sa0%s%s;", sa_dims,
                       e->p->fp8.sb_per_column ? "" : ", sb0[2]");
+        if (e->p->fp8.overlap)
+            dgk_sm90_line(e, "float tmp1[WG_M64][N_INSTS][INST_N / 2], sa1%s%s;", sa_dims,
+                          e->p->fp8.sb_per_column ? "" : ", sb1[2]");
     }
-    if (e->p->fp8.overlap)
-        dgk_sm90_line(e, "float tmp1[WG_M64][N_INSTS][INST_N / 2], sa1[WG_M64][2]%s;",
-                      e->p->fp8.sb_per_column ? "" : ", sb1[2]");
 
-    dgk_sm90_line(e, "const dgk_u32 sa_base = dgk_smem_u32(smem_sa) + %d * (consumer * WG_ROWS + warp * 16 + lane / 4);",
-                  dgk_sm90_sa_bytes(e->p));
+    if (e->p->swap_ab)
+        dgk_sm90_line(e, "const dgk_u32 sa_base = dgk_smem_u32(smem_sa) + %d * (2 * (lane %% 4));  // this thread's first column",
+                      dgk_sm90_sa_bytes(e->p));
+    else
+        dgk_sm90_line(e, "const dgk_u32 sa_base = dgk_smem_u32(smem_sa) + %d * (consumer * WG_ROWS + warp * 16 + lane / 4);",
+                      dgk_sm90_sa_bytes(e->p));
     if (e->p->fp8.sb_per_column)
         dgk_sm90_line(e, "const dgk_u32 sb_base = dgk_smem_u32(smem_sb) + 4 * (2 * (lane %% 4));  // this thread's first column");
 }

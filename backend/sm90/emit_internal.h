@@ -45,8 +45,8 @@ typedef struct dgk_sm90_ctx {
     int wg_m64;            /* m64 row blocks per consumer warpgroup */
     int out_elt_bytes;
     int out_row_bytes;     /* bytes per staging row (one TMA box row) */
-    int out_box_bytes;     /* bytes per staging box (wg_rows rows) */
-    int out_boxes;         /* boxes per consumer warpgroup: BN / out_box_cols */
+    int out_box_bytes;     /* bytes per staging box (wg_rows rows; swapped: BM rows) */
+    int out_boxes;         /* boxes per consumer warpgroup: BN (swapped: wg_rows) / out_box_cols */
 } dgk_sm90_ctx;
 
 /* Output helpers: one indented line; a `// file:LINE` comment for a source location

@@ -111,6 +111,11 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "enum { A_WG_BYTES = %d };   // WG_ROWS rows of A", row_offset(&e->a, p->wg_rows));
     emit_operand_constants(e, &e->b, s->b_stage_bytes);
     dgk_sm90_line(e, "enum { B_INST_BYTES = %d }; // INST_N rows of B", row_offset(&e->b, p->mma.inst_n));
+    if (p->swap_ab) {
+        dgk_sm90_line(e, "// swap-AB: wgmma's A is WG_ROWS rows of B per consumer, its B all BM rows of A");
+        dgk_sm90_line(e, "enum { B_WG_BYTES = %d, B_M64_BYTES = %d, A_INST_BYTES = %d };", row_offset(&e->b, p->wg_rows),
+                      row_offset(&e->b, 64), row_offset(&e->a, p->mma.inst_n));
+    }
     dgk_sm90_line(e, "// shared memory layout (bytes from the 1024-aligned base)");
     dgk_sm90_line(e, "enum { SMEM_A = %d, SMEM_B = %d, SMEM_SA = %d, SMEM_D = %d, SMEM_BAR = %d };", s->a_off,
                   s->b_off, s->sa_off, s->epi_off, s->bar_off);

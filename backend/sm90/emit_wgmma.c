@@ -26,9 +26,12 @@ static void emit_wgmma_n(dgk_sm90_ctx *e, int inst_n)
     const dgk_plan_mma *m = &p->mma;
     int n = inst_n / 2;
     int sixteen_bit = dgk_dtype_bits(p->a.dtype) == 16;
-    const char *at = dgk_sm90_ptx_type(p->a.dtype), *bt = dgk_sm90_ptx_type(p->b.dtype);
-    dgk_sm90_line(e, "// D (%d f32 per thread) += A (%s, %s-major) * B (%s, %s-major); PTX 9.7.15.5 wgmma.mma_async", n,
-                  at, p->a.major == DGK_MAJOR_K ? "K" : "M", bt, p->b.major == DGK_MAJOR_K ? "K" : "N");
+    /* swapped operands (plan.h, swap_ab): the instruction's A is the B tile */
+    const dgk_plan_operand *oa = p->swap_ab ? &p->b : &p->a, *ob = p->swap_ab ? &p->a : &p->b;
+    const char *at = dgk_sm90_ptx_type(oa->dtype), *bt = dgk_sm90_ptx_type(ob->dtype);
+    dgk_sm90_line(e, "// D (%d f32 per thread) += A (%s, %s-major) * B (%s, %s-major); PTX 9.7.15.5 wgmma.mma_async%s", n,
+                  at, oa->major == DGK_MAJOR_K ? "K" : "M", bt, ob->major == DGK_MAJOR_K ? "K" : "N",
+                  p->swap_ab ? "; A is the B tile, B the A tile (swap-AB)" : "");
     dgk_sm90_open(e,
                   "static __device__ __forceinline__ void wgmma_m64n%dk%d(float (&d)[%d], dgk_u64 desc_a, dgk_u64 "
                   "desc_b, int scale_d)",
@@ -45,8 +48,8 @@ static void emit_wgmma_n(dgk_sm90_ctx *e, int inst_n)
         dgk_sm90_line(e, "\"%s%s%s\"", i == 0 ? "{" : "", line, i + 8 >= n ? "}, " : ", ");
     }
     if (sixteen_bit)
-        dgk_sm90_line(e, "\"%%%d, %%%d, p, 1, 1, %d, %d;\\n}\\n\"", n, n + 1, p->a.major == DGK_MAJOR_MN,
-                      p->b.major == DGK_MAJOR_MN);
+        dgk_sm90_line(e, "\"%%%d, %%%d, p, 1, 1, %d, %d;\\n}\\n\"", n, n + 1, oa->major == DGK_MAJOR_MN,
+                      ob->major == DGK_MAJOR_MN);
     else
         dgk_sm90_line(e, "\"%%%d, %%%d, p, 1, 1;\\n}\\n\"", n, n + 1);
     emit_outputs(e, n);
@@ -88,10 +91,12 @@ void dgk_sm90_emit_wgmma_group(dgk_sm90_ctx *e, const dgk_sm90_wgmma_group *g)
         dgk_sm90_line(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
         e->indent++;
     }
-    dgk_sm90_line(e, "wgmma_m64n%dk%d(%s, dgk_wgmma_desc_add(desc_a, ks * A_KSTEP_BYTES%s),", g->inst_n, e->p->mma.inst_k,
-                  t, g->over_mi ? " + mi * A_M64_BYTES" : "");
-    dgk_sm90_line(e, "                dgk_wgmma_desc_add(desc_b, ks * B_KSTEP_BYTES%s), %s);",
-                  g->over_ni ? " + ni * B_INST_BYTES" : "", g->scale_d);
+    /* the tiles behind the instruction's A and B: swapped operands read B's rows as M */
+    const char *ta = e->p->swap_ab ? "B" : "A", *tb = e->p->swap_ab ? "A" : "B";
+    dgk_sm90_line(e, "wgmma_m64n%dk%d(%s, dgk_wgmma_desc_add(desc_a, ks * %s_KSTEP_BYTES%s%s%s),", g->inst_n,
+                  e->p->mma.inst_k, t, ta, g->over_mi ? " + mi * " : "", g->over_mi ? ta : "", g->over_mi ? "_M64_BYTES" : "");
+    dgk_sm90_line(e, "                dgk_wgmma_desc_add(desc_b, ks * %s_KSTEP_BYTES%s%s%s), %s);", tb,
+                  g->over_ni ? " + ni * " : "", g->over_ni ? tb : "", g->over_ni ? "_INST_BYTES" : "", g->scale_d);
     if (g->over_ni)
         e->indent--;
     if (g->over_mi)

@@ -46,7 +46,7 @@ static void test_sets(void)
     gg_spec s[GG_MAX_SPECS];
     static const int nk[4][2] = {{6144, 7168}, {7168, 3072}, {4096, 4096}, {4096, 2048}};
     int n = gg_specs_check("full", all_modes, s, GG_MAX_SPECS);
-    expect(n == 28, "full check set: 24 DeepGEMM specs + 4 edge cases");
+    expect(n == 29, "full check set: 24 DeepGEMM specs + 5 edge cases");
     for (int j = 0; j < 4; j++) {
         int nn = nk[j][0], k = nk[j][1];
         expect(has(s, n, GG_CONTIG, 4, 8192, nn, k) && has(s, n, GG_CONTIG, 8, 4096, nn, k),
@@ -56,20 +56,21 @@ static void test_sets(void)
                "masked 32x192, 6x1024, 32x20, 6x20 at every (N, K)");
     }
     for (int i = 0; i < n; i++)
-        expect(s[i].mode == GG_CONTIG || s[i].max_m == 4096 || (s[i].edge == GG_EDGE_NONE && i == n - 1 && s[i].max_m == 40),
-               "masked max_m = 4096, but for the last edge case's 40 (below every tile's rows)");
+        expect(s[i].mode == GG_CONTIG || s[i].max_m == 4096 || (s[i].edge == GG_EDGE_NONE && i == n - 2 && s[i].max_m == 40) ||
+                   (s[i].edge == GG_EDGE_EDGES && i == n - 1 && s[i].rows == 12 && s[i].max_m == 256),
+               "masked max_m = 4096, but for the edge cases' 40 (below every tile's rows) and 256 (few rows, counts 0 and max_m)");
     expect(count_edge(s, n, GG_CONTIG, GG_EDGE_EDGES) == 1 &&
                count_edge(s, n, GG_CONTIG, GG_EDGE_ALL_PADDING) == 1 &&
-               count_edge(s, n, GG_MASKED, GG_EDGE_EDGES) == 1,
-           "full set has the three edge cases");
-    expect(gg_specs_check("quick", all_modes, s, GG_MAX_SPECS) == 10, "quick check set: 6 + 4 edges");
+               count_edge(s, n, GG_MASKED, GG_EDGE_EDGES) == 2,
+           "full set has the four edge cases");
+    expect(gg_specs_check("quick", all_modes, s, GG_MAX_SPECS) == 11, "quick check set: 6 + 5 edges");
     expect(gg_specs_bench("full", all_modes, s, GG_MAX_SPECS) == 24, "full bench set: 24, no edges");
     expect(gg_specs_bench("quick", all_modes, s, GG_MAX_SPECS) == 6, "quick bench set: 6");
     n = gg_specs_check("tiny", all_modes, s, GG_MAX_SPECS);
-    expect(n == 6, "tiny set: 2 plain + 4 edge cases");
+    expect(n == 7, "tiny set: 2 plain + 5 edge cases");
     for (int i = 0; i < n; i++)
         expect(s[i].n % 128 != 0 && s[i].k % 128 == 0, "tiny: partial N scale block, K % 128 == 0");
-    expect(gg_specs_check("full", 1u << GG_MASKED, s, GG_MAX_SPECS) == 18, "--mode masked: 16 + 2 edges");
+    expect(gg_specs_check("full", 1u << GG_MASKED, s, GG_MAX_SPECS) == 19, "--mode masked: 16 + 3 edges");
     expect(gg_specs_check("nope", all_modes, s, GG_MAX_SPECS) == -1, "unknown set is -1");
 }
 

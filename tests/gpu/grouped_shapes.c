@@ -2,7 +2,8 @@
  * (tests/generators.py: contiguous 4x8192 and 8x4096 rows; masked max 4096 rows with
  * 32x192, 6x1024, 32x20 and 6x20 expected rows; (N, K) in {(6144, 7168), (7168,
  * 3072), (4096, 4096), (4096, 2048)}), the edge cases (empty group, one 128-row
- * block, all padding, masked counts 0 and max_m, a masked max_m below the tile's rows),
+ * block, all padding, masked counts 0 and max_m, a masked max_m below the tile's rows,
+ * counts 0 and max_m with few expected rows),
  * the per-group row counts drawn from a seed, the work a grouped problem counts (valid rows only), DeepGEMM's measured
  * TFLOPS from shared/DESIGN.md, and the --mode flag. Pure host C. */
 #include "grouped.h"
@@ -61,6 +62,8 @@ static int edge_set(int tiny, unsigned modes, gg_spec *out, int count, int max)
                 make(GG_MASKED, 4, tiny ? 64 : 192, n, k, GG_EDGE_EDGES, tiny ? 256 : MASKED_MAX_M));
     /* max_m below every tile's rows: A's TMA box is fit to the 40 rows a group has */
     count = add(out, count, max, modes, make(GG_MASKED, 3, 20, n, k, GG_EDGE_NONE, 40));
+    /* few expected rows (a swapped tile of 16 rows) with counts of 0 and of max_m */
+    count = add(out, count, max, modes, make(GG_MASKED, 4, 12, n, k, GG_EDGE_EDGES, tiny ? 64 : 256));
     return count;
 }
 

@@ -36,6 +36,11 @@ case " $* " in
         grep -q "$insn" "$out.ptx" || { echo "FAIL $kernel $*: split-K without $insn in the PTX"; exit 1; }
     done ;;
 esac
+# a tile of fewer than 64 rows is computed with the operands swapped: its rows are wgmma's N
+bm=$(echo " $* " | sed -n 's/.* BM=\([0-9]*\) .*/\1/p')
+if [ -n "$bm" ] && [ "$bm" -lt 64 ]; then
+    grep -q "wgmma.mma_async.sync.aligned.m64n${bm}k" "$out.ptx" || { echo "FAIL $kernel $*: BM = $bm without a swapped m64n${bm} wgmma"; exit 1; }
+fi
 grep -q " 0 bytes stack, 0/0 bytes spill" "$out.stats" || { echo "FAIL $kernel $*: $(cat "$out.stats")"; exit 1; }
 if grep -q SERIALIZED "$out.stats"; then
     echo "FAIL $kernel $*: ptxas serialized its wgmma"

@@ -23,7 +23,7 @@ static const stock_form forms[] = {
  * may pick with any candidate tile (its reduction must fit the registers too). */
 static void print_form(const stock_form *f, int out_bytes, int has_c, int split)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++) {
@@ -57,7 +57,7 @@ static const grouped_form grouped[] = {
  * groups of few expected rows. */
 static void print_grouped(const grouped_form *f)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int skip = 0; skip <= (f->bm ? 0 : 1); skip++)
@@ -71,7 +71,7 @@ static void print_grouped(const grouped_form *f)
  * candidate tile (the planner fits the stages). */
 static void print_wgrad(void)
 {
-    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0, 1};
+    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0, 1, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
@@ -82,7 +82,7 @@ static void print_wgrad(void)
  * every FP8 candidate tile with N compiled in (M and the stacked K stay runtime). */
 static void print_k_grouped(void)
 {
-    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0, 0, 1};
+    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0, 0, 1, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
@@ -93,7 +93,7 @@ static void print_k_grouped(void)
 static void print_ue8m0(void)
 {
     for (int out = 2; out <= 4; out += 2) {
-        gemm_shape s = {4096, 4096, 7168, 1, out, 0, 1, 0, 0, 0};
+        gemm_shape s = {4096, 4096, 7168, 1, out, 0, 1, 0, 0, 0, 0};
         gemm_config c[16];
         int n = gemm_candidates(&s, c, 16);
         for (int i = 0; i < n; i++)
@@ -109,6 +109,40 @@ static void print_prep(void)
     for (int i = 0; i < 3; i++)
         for (int ue8m0 = 0; ue8m0 <= 1; ue8m0++)
             printf("stdlib/fp8_prep.dgk %s -D TS=%s\n", kernels[i], ue8m0 ? "ue8m0" : "f32");
+}
+
+/* Tiles of fewer than 64 rows (the operands swapped, compiler/plan_swap.c): the ones the
+ * heuristic picks for masked groups of 1..64 expected rows, for both masked kernels; and
+ * for the dense NT kernels, which take one when a caller forces it (DGK_GEMM_TILE), the
+ * smallest and largest BM with both BN and both outputs, and UE8M0 scales. */
+static void print_swap(void)
+{
+    int seen[64] = {0};
+    for (int fp8 = 0; fp8 <= 1; fp8++)
+        for (int rows = 1; rows <= 64; rows++) {
+            gemm_shape s = {20 * 32, 4096, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows};
+            gemm_config c = gemm_heuristic_bm(&s, 132, 0);
+            if (c.bm >= 64 || seen[c.bm] & (1 << fp8))
+                continue;
+            seen[c.bm] |= 1 << fp8;
+            if (fp8)
+                printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_masked -D BM=%d -D BN=%d -D N=4096 -D K=7168\n", c.bm, c.bn);
+            else
+                printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_masked -D BM=%d -D BN=%d -D N=4096 -D K=7168 -D SKIP=1\n",
+                       c.bm, c.bn);
+        }
+    /* FP8 from BM = 16: the planner refuses BM = 8 there */
+    static const int tiles[][3] = {{8, 64, 0}, {16, 64, 1}, {56, 128, 1}};
+    for (int t = 0; t < 3; t++)
+        for (int out = 2; out <= 4; out += 2) {
+            const char *td = out == 4 ? "f32" : "bf16";
+            int bm = tiles[t][0], bn = tiles[t][1];
+            if (tiles[t][2])
+                printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=%d -D BN=%d -D TD=%s -D N=4096 -D K=7168\n", bm, bn, td);
+            printf("stdlib/gemm_bf16.dgk gemm_bf16_nt -D BM=%d -D BN=%d -D TD=%s -D N=4096 -D K=7168 -D HAS_C=true\n",
+                   bm, bn, td);
+        }
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=16 -D BN=128 -D TD=bf16 -D TS=ue8m0 -D N=4096 -D K=7168\n");
 }
 
 int main(void)
@@ -132,6 +166,7 @@ int main(void)
     print_wgrad();
     print_k_grouped();
     print_ue8m0();
+    print_swap();
     print_prep();
     return 0;
 }

@@ -237,7 +237,7 @@ START_TEST(heuristic_choices)
     /* choices measured best or near it: 128 x 256 on the H200 sweep; 64 x 64 at
      * 64x7168x16384 (94.7 us on the H100 small-M sweep, tests/gpu/results/
      * 2026-11-26-H100-small-m-fit/, where 64 x 128 took 94.1) */
-    gemm_shape big = {4096, 4096, 7168, 2, 2, 0, 0, 0, 0, 0}, small = {64, 7168, 16384, 2, 2, 0, 0, 0, 0, 0};
+    gemm_shape big = {4096, 4096, 7168, 2, 2, 0, 0, 0, 0, 0, 0}, small = {64, 7168, 16384, 2, 2, 0, 0, 0, 0, 0, 0};
     gemm_config c = gemm_heuristic(&big, 132);
     ck_assert_int_eq(c.bm, 128);
     ck_assert_int_eq(c.bn, 256);
@@ -259,7 +259,7 @@ START_TEST(heuristic_fp8_tiles)
     static const int64_t nk[][2] = {{2112, 7168}, {576, 7168}, {24576, 1536}, {32768, 512},
                                     {7168, 16384}, {4096, 7168}, {7168, 2048}};
     for (int j = 0; j < 7; j++) {
-        gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0};
+        gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, 0};
         gemm_config c = gemm_heuristic(&big, 132);
         ck_assert_int_eq(c.bm, j <= 1 ? 128 : 256);
         ck_assert_int_eq(c.bn, j == 0 ? 192 : j == 1 ? 144 : 128);
@@ -271,8 +271,8 @@ END_TEST
 START_TEST(heuristic_candidates_respect_layout)
 {
     gemm_config c[16];
-    gemm_shape mn = {4096, 4096, 7168, 2, 2, 1, 0, 0, 0, 0}, f8 = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0, 0},
-               with_c = {4096, 4096, 7168, 2, 2, 0, 0, 1, 0, 0};
+    gemm_shape mn = {4096, 4096, 7168, 2, 2, 1, 0, 0, 0, 0, 0}, f8 = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0, 0, 0},
+               with_c = {4096, 4096, 7168, 2, 2, 0, 0, 1, 0, 0, 0};
     int n = gemm_candidates(&mn, c, 16);
     ck_assert_int_gt(n, 0);
     for (int i = 0; i < n; i++)
@@ -351,6 +351,49 @@ START_TEST(stock_kernels_take_swizzle)
 }
 END_TEST
 
+/* Masked groups of few expected rows take a swapped tile (compiler/plan_swap.c) holding
+ * 1.3x the expected rows, from BM = 16 for FP8 (BM = 8 serializes there); from 25 rows on,
+ * the dense rule's tiles of 64 rows and more. Every swapped pick plans, with skip_idle
+ * (which the entry point still passes) cleared, the B rows split 64 per warpgroup. */
+START_TEST(heuristic_masked_swap)
+{
+    for (int fp8 = 0; fp8 <= 1; fp8++)
+        for (int rows = 1; rows <= 200; rows++) {
+            gemm_shape s = {32 * rows, 4096, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows};
+            gemm_config c = gemm_heuristic_bm(&s, 132, 0);
+            if (rows > 24) {
+                ck_assert_int_ge(c.bm, 64);
+                continue;
+            }
+            ck_assert_int_eq(c.bm % 8, 0);
+            ck_assert_int_ge(10 * c.bm, 13 * rows);
+            ck_assert_int_ge(c.bm, fp8 ? 16 : 8);
+            ck_assert_int_le(c.bm, 32);
+            ck_assert_int_eq(c.bn, 128);
+            char bm[8];
+            snprintf(bm, sizeof bm, "%d", c.bm);
+            const char *file = fp8 ? "stdlib/grouped_fp8.dgk" : "stdlib/grouped_bf16.dgk";
+            const char *src = fp8 ? dgk_stdlib_grouped_fp8 : dgk_stdlib_grouped_bf16;
+            dgkc_unit *u = dgkc_unit_new(file, src, strlen(src));
+            ck_assert_ptr_nonnull(u);
+            ck_assert_int_eq(dgkc_define(u, "BM", bm), DGKC_OK);
+            ck_assert_int_eq(dgkc_define(u, "SKIP", "1"), DGKC_OK);
+            ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+            ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
+            int k = dgkc_kernel_count(u) - 1; /* the masked kernel is each file's last */
+            ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", k), DGKC_OK);
+            const dgk_plan *p = dgkc_kernel_plan(u, k);
+            ck_assert_str_eq(p->name, fp8 ? "m_grouped_fp8_nt_masked" : "m_grouped_bf16_nt_masked");
+            ck_assert_int_eq(p->swap_ab, 1);
+            ck_assert_int_eq(p->sched.skip_idle, 0);
+            ck_assert_int_eq(p->mma.inst_n, c.bm);
+            ck_assert_int_eq(p->consumer_wgs, 2);
+            ck_assert_int_eq(p->wg_rows, 64);
+            dgkc_unit_free(u);
+        }
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("launch");
@@ -372,6 +415,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, heuristic_candidates_respect_layout);
     tcase_add_test(t, heuristic_override);
     tcase_add_test(t, stock_kernels_take_swizzle);
+    tcase_add_test(t, heuristic_masked_swap);
     suite_add_tcase(s, t);
     return s;
 }
