@@ -476,9 +476,9 @@ typedef struct dgk_plan {
      * them per warpgroup. Loads are the unswapped kernel's. The masked expert GEMM with a
      * few rows per group computed 64-row wgmmas for ~20 valid rows (ncu: the wasted tensor
      * work cost clock in a memory-bound kernel); swapped, the waste is at most 7 rows of
-     * BM. Not combined with split-K, clusters, per-column B scales or the contiguous and
-     * k-grouped schedules (the planner says so); skip_idle is cleared (no warpgroup of a
-     * swapped tile is ever idle). */
+     * BM. Not combined with clusters, per-column B scales or the contiguous and k-grouped
+     * schedules (the planner says so); skip_idle is cleared (no warpgroup of a swapped tile
+     * is ever idle). With split-K a consumer's workspace slot is its wg_rows x BM values. */
     int swap_ab;
 } dgk_plan;
 

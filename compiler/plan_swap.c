@@ -34,10 +34,6 @@ static int check_swap(planner *pl)
         plan_error(pl, sched, "BM = %d (swapped operands) is not lowered with clusters; drop the cluster modifier", p->bm);
         return 0;
     }
-    if (k->sched_split > 1) {
-        plan_error(pl, k->sched_split_loc, "split_k with BM = %d (swapped operands) is not lowered; use BM = 64 or drop split_k", p->bm);
-        return 0;
-    }
     if (p->fp8.sb_per_column) {
         plan_error(pl, p->fp8.loc, "B scaled 1x128 with BM = %d (swapped operands) is not lowered; use BM = 64 or more", p->bm);
         return 0;

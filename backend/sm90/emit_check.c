@@ -120,10 +120,10 @@ static void check_swap(checker *c)
     if (p->a.major != DGK_MAJOR_K || p->b.major != DGK_MAJOR_K || p->a.multicast || p->b.multicast ||
         p->cluster_m * p->cluster_n != 1)
         FAIL(c, p->loc, "swap_ab takes K-major operands without clusters");
-    if (p->sched.skip_idle || p->epi.out_guard_rows || p->split.slices > 1 || p->sched.kind == DGK_SCHED_K_GROUPED ||
+    if (p->sched.skip_idle || p->epi.out_guard_rows || p->sched.kind == DGK_SCHED_K_GROUPED ||
         p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS)
         FAIL(c, p->sched.loc, "swap_ab is lowered for the grid, persistent and m_grouped_masked schedules without "
-                              "skip_idle or split-K");
+                              "skip_idle");
     if (f->enabled && (f->sb_per_column || f->per_m64 || f->pieces || f->sb_straddle))
         FAIL(c, f->loc, "swap_ab promotes whole temporaries with one B scale per tile (no per-column B scales, "
                         "m64 blocks, pieces or straddling)");

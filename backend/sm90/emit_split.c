@@ -81,7 +81,8 @@ static void emit_sum_helper(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_ld_global_cg_f32x4(part + 4 * (q * 128), acc[mi][ni][i], acc[mi][ni][i + 1], acc[mi][ni][i + 2], "
                      "acc[mi][ni][i + 3]);");
     close_quads(e);
-    int acc = e->p->wg_rows * e->p->bn / 128; /* accumulator registers per thread */
+    /* accumulator registers per thread: wg_rows x the wgmma N (BN; swapped, BM) / 128 */
+    int acc = e->p->wg_rows * (e->p->swap_ab ? e->p->bm : e->p->bn) / 128;
     dgk_sm90_line(e, "#pragma unroll %d", acc <= SUM_UNROLL_MAX_ACC ? 4 : 1);
     dgk_sm90_open(e, "for (int s = 1; s < splits; ++s)");
     dgk_sm90_line(e, "part += BM * BN;");
@@ -139,9 +140,10 @@ void dgk_sm90_emit_split_reduce(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "bool store_tile = true;  // split-K: only the tile's last unit stores it");
     dgk_sm90_open(e, "if (splits > 1)");
     dgk_sm90_line(e, "const long long ws_block = (long long)tile * CLUSTER + (int)cta_rank;  // this CTA's output block");
-    dgk_sm90_line(e, "float *const part = %s + ws_block * (SPLIT * BM * BN) + consumer * (WG_ROWS * BN) + "
+    /* a consumer's accumulator is WG_ROWS x BN, or swapped (plan.h) WG_ROWS B rows x BM */
+    dgk_sm90_line(e, "float *const part = %s + ws_block * (SPLIT * BM * BN) + consumer * (WG_ROWS * %s) + "
                      "4 * (threadIdx.x %% 128);",
-                  p->args[p->split.ws_arg].name);
+                  p->args[p->split.ws_arg].name, p->swap_ab ? "BM" : "BN");
     dgk_sm90_line(e, "store_partial(acc, part + (long long)slice * (BM * BN));");
     dgk_sm90_line(e, "store_tile = arrive_last(%s + ws_block * CONSUMERS + consumer, splits, consumer);",
                   p->args[p->split.counters_arg].name);

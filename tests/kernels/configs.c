@@ -114,7 +114,7 @@ static void print_prep(void)
 /* Tiles of fewer than 64 rows (the operands swapped, compiler/plan_swap.c): the ones the
  * heuristic picks for masked groups of 1..64 expected rows, for both masked kernels; and
  * for the dense NT kernels, which take one when a caller forces it (DGK_GEMM_TILE), the
- * smallest and largest BM with both BN and both outputs, and UE8M0 scales. */
+ * smallest and largest BM with both BN and both outputs, UE8M0 scales, and split-K. */
 static void print_swap(void)
 {
     int seen[64] = {0};
@@ -143,6 +143,9 @@ static void print_swap(void)
                    bm, bn, td);
         }
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=16 -D BN=128 -D TD=bf16 -D TS=ue8m0 -D N=4096 -D K=7168\n");
+    /* with split-K: the workspace slot of a consumer is its 64 B rows x BM */
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=16 -D BN=128 -D TD=bf16 -D N=4096 -D K=7168 -D SPLIT=4\n");
+    printf("stdlib/gemm_bf16.dgk gemm_bf16_nt -D BM=8 -D BN=64 -D TD=f32 -D N=4096 -D K=7168 -D HAS_C=true -D SPLIT=3\n");
 }
 
 int main(void)
