@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "builtins.h"
+#include "int_fold.h"
 #include "sema.h"
 
 typedef struct binding {
@@ -658,32 +659,22 @@ static void lower_if(irb *b, const dgk_stmt *s)
  * of seconds (1024 took 2.4 minutes). */
 enum { MAX_UNROLL = 256 };
 
-/* Integer arithmetic as sema folds it (sema_const.c: C semantics, cdiv rounding up); 0
+/* Integer arithmetic as sema folds it (int_fold.h: C semantics; cdiv rounding up); 0
  * on overflow or a divisor it rejects, which makes the bound "not a constant". */
 static int fold(const dgk_ir_op *op, int64_t x, int64_t y, int64_t *v)
 {
+    int c;
     if (op->fn == DGK_BI_MIN || op->fn == DGK_BI_MAX)
         return (*v = (op->fn == DGK_BI_MIN) == (x < y) ? x : y), 1;
     if (op->fn == DGK_BI_CDIV)
         return y > 0 && (*v = x / y + (x % y > 0), 1);
     if (op->fn >= 0)
         return 0;
-    switch (op->op) {
-    case DGK_OP_ADD: return !__builtin_add_overflow(x, y, v);
-    case DGK_OP_SUB: return !__builtin_sub_overflow(x, y, v);
-    case DGK_OP_MUL: return !__builtin_mul_overflow(x, y, v);
-    case DGK_OP_DIV: return y != 0 && !(x == INT64_MIN && y == -1) && (*v = x / y, 1);
-    case DGK_OP_MOD: return y != 0 && !(x == INT64_MIN && y == -1) && (*v = x % y, 1);
-    case DGK_OP_EQ: return (*v = x == y), 1;
-    case DGK_OP_NE: return (*v = x != y), 1;
-    case DGK_OP_LT: return (*v = x < y), 1;
-    case DGK_OP_LE: return (*v = x <= y), 1;
-    case DGK_OP_GT: return (*v = x > y), 1;
-    case DGK_OP_GE: return (*v = x >= y), 1;
-    case DGK_OP_LAND: return (*v = x && y), 1;
-    case DGK_OP_LOR: return (*v = x || y), 1;
-    default: return 0;
-    }
+    if (op->op == DGK_OP_LAND || op->op == DGK_OP_LOR)
+        return (*v = op->op == DGK_OP_LAND ? x && y : x || y), 1;
+    if (dgk_int_compare(op->op, x, y, &c))
+        return (*v = c), 1;
+    return dgk_int_arith(op->op, x, y, v);
 }
 
 /* The value of a scalar integer or bool op made of constants (literals, compile-time

@@ -6,6 +6,7 @@
  * declare parameters and shape symbols; names no kernel used are errors at the end.
  * -D errors point into a synthetic source "<command line>" holding `-D NAME=VALUE`. */
 #include "sema_int.h"
+#include "int_fold.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -69,38 +70,6 @@ static int eval_unary(sema *s, const dgk_expr *e, dgk_ct_value *v, int depth)
     }
 }
 
-/* Integer arithmetic with C semantics (division toward zero); 0 on overflow or a zero
- * divisor, which the caller turns into "not a constant". */
-static int arith(dgk_op op, int64_t x, int64_t y, int64_t *r)
-{
-    switch (op) {
-    case DGK_OP_ADD: return !__builtin_add_overflow(x, y, r);
-    case DGK_OP_SUB: return !__builtin_sub_overflow(x, y, r);
-    case DGK_OP_MUL: return !__builtin_mul_overflow(x, y, r);
-    case DGK_OP_DIV: return y != 0 && !(x == INT64_MIN && y == -1) && (*r = x / y, 1);
-    case DGK_OP_MOD: return y != 0 && !(x == INT64_MIN && y == -1) && (*r = x % y, 1);
-    case DGK_OP_SHL: return y >= 0 && y < 63 && x >= 0 && x <= (INT64_MAX >> y) && (*r = x << y, 1);
-    case DGK_OP_SHR: return y >= 0 && y < 64 && (*r = x >> y, 1);
-    case DGK_OP_BAND: return *r = x & y, 1;
-    case DGK_OP_BOR: return *r = x | y, 1;
-    case DGK_OP_BXOR: return *r = x ^ y, 1;
-    default: return 0;
-    }
-}
-
-static int compare(dgk_op op, int64_t x, int64_t y, int *r)
-{
-    switch (op) {
-    case DGK_OP_EQ: return *r = x == y, 1;
-    case DGK_OP_NE: return *r = x != y, 1;
-    case DGK_OP_LT: return *r = x < y, 1;
-    case DGK_OP_LE: return *r = x <= y, 1;
-    case DGK_OP_GT: return *r = x > y, 1;
-    case DGK_OP_GE: return *r = x >= y, 1;
-    default: return 0;
-    }
-}
-
 static int eval_binary(sema *s, const dgk_expr *e, dgk_ct_value *v, int depth)
 {
     dgk_ct_value x, y;
@@ -116,10 +85,10 @@ static int eval_binary(sema *s, const dgk_expr *e, dgk_ct_value *v, int depth)
     int b;
     if (op == DGK_OP_LAND || op == DGK_OP_LOR)
         return x.kind == DGK_CT_BOOL && bool_value(v, (int)y.i);
-    if (compare(op, xi, yi, &b))
+    if (dgk_int_compare(op, xi, yi, &b))
         return (x.kind == DGK_CT_INT || op == DGK_OP_EQ || op == DGK_OP_NE) && bool_value(v, b);
     int64_t r;
-    return x.kind == DGK_CT_INT && arith(op, xi, yi, &r) && int_value(v, r);
+    return x.kind == DGK_CT_INT && dgk_int_arith(op, xi, yi, &r) && int_value(v, r);
 }
 
 static int eval_call(sema *s, const dgk_expr *e, dgk_ct_value *v, int depth)
@@ -137,7 +106,7 @@ static int eval_call(sema *s, const dgk_expr *e, dgk_ct_value *v, int depth)
     case DGK_BI_MAX: return int_value(v, x.i > y.i ? x.i : y.i);
     case DGK_BI_CDIV: {
         int64_t q;
-        if (y.i <= 0 || !arith(DGK_OP_DIV, x.i, y.i, &q))
+        if (y.i <= 0 || !dgk_int_arith(DGK_OP_DIV, x.i, y.i, &q))
             return 0;
         return int_value(v, q + (x.i % y.i > 0));
     }
