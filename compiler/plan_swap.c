@@ -44,7 +44,7 @@ static int check_swap(planner *pl)
         return 0;
     }
     if (p->fp8.sa_ue8m0 && p->bm % 16) {
-        plan_error(pl, p->fp8.loc, "ue8m0 A scales with BM = %d: a stage's scale row of %d bytes is no TMA box (a multiple of 16 bytes); use BM = 16 or 32", p->bm, p->bm);
+        plan_error(pl, p->fp8.loc, "ue8m0 A scales with BM = %d: a stage's scale row of %d bytes is no TMA box (a multiple of 16 bytes); use BM = 16, 32 or 48", p->bm, p->bm);
         return 0;
     }
     return 1;

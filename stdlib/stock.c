@@ -82,17 +82,22 @@ dgk_status stock_extents(const char *fn, const dgk_tensor *t, const char *name, 
 
 /* ---- GEMM ops by shape ------------------------------------------------------------ */
 
-/* The launch memo entry of a stock GEMM: the exact key it was made for, and its op. */
+/* The launch memo entry of a stock GEMM: the exact key it was made for, and its op. The
+ * masked entry points' expected rows per group are part of it: the heuristic picks a
+ * swapped tile by them (gemm_heuristic.c, masked_swap_bm), and G x expected_m (m) does not
+ * tell 32 groups of 20 rows from 4 of 160. */
 typedef struct gemm_memo {
     const stock_kernel *kernel;
     int64_t m, n, k;
     uint32_t flags;
+    int masked_rows;
     dgk_op *op;
 } gemm_memo;
 
-static uint64_t memo_id(const stock_kernel *k, int64_t n, int64_t kk, uint32_t flags)
+static uint64_t memo_id(const stock_kernel *k, int64_t n, int64_t kk, uint32_t flags, int masked_rows)
 {
-    return (uint64_t)(uintptr_t)k ^ ((uint64_t)n * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)kk << 32) ^ flags;
+    return (uint64_t)(uintptr_t)k ^ ((uint64_t)n * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)kk << 32) ^ flags ^
+           ((uint64_t)(uint32_t)masked_rows * 0xc2b2ae3d27d4eb4full);
 }
 
 static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, int bm,
@@ -149,16 +154,17 @@ dgk_status stock_gemm_op(dgk_context *ctx, const stock_kernel *k, const gemm_sha
 dgk_status stock_gemm_op_bm(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, int bm, uint32_t flags,
                             const char *const *extra, int nextra, dgk_op **op)
 {
-    uint64_t id = memo_id(k, s->n, s->k, flags);
+    uint64_t id = memo_id(k, s->n, s->k, flags, s->masked_rows);
     gemm_memo *e = dgk_memo_get(ctx, id, (uint64_t)s->m);
-    if (e && e->kernel == k && e->m == s->m && e->n == s->n && e->k == s->k && e->flags == flags)
+    if (e && e->kernel == k && e->m == s->m && e->n == s->n && e->k == s->k && e->flags == flags &&
+        e->masked_rows == s->masked_rows)
         return (*op = e->op), DGK_OK;
     dgk_status st = compile_for(ctx, k, s, bm, extra, nextra, op);
     if (st != DGK_OK || e)
         return st;
     e = dgk_context_alloc(ctx, sizeof *e);
     if (e) {
-        *e = (gemm_memo){k, s->m, s->n, s->k, flags, *op};
+        *e = (gemm_memo){k, s->m, s->n, s->k, flags, s->masked_rows, *op};
         dgk_memo_put(ctx, id, (uint64_t)s->m, e, NULL);
     }
     return DGK_OK;

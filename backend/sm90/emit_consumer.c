@@ -111,6 +111,12 @@ void dgk_sm90_emit_issue(dgk_sm90_ctx *e, const char *dst, const char *accumulat
 
 static void emit_kloop_16bit(dgk_sm90_ctx *e)
 {
+    /* Swapped operands (plan.h, swap_ab) with an f32 output and K known only at launch:
+     * unless acc holds a value on the path that skips the K loop, ptxas 13.0 serializes
+     * every wgmma (C7514) once the epilogue stores acc's registers unconverted (BM = 8 ..
+     * 56, BN 64 and 128; the unswapped stores do not trip it). BM / 2 moves per tile. */
+    if (e->p->swap_ab)
+        dgk_sm90_emit_frag_loop(e, 1, "acc[mi][ni][i] = 0.0f;");
     dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
     dgk_sm90_emit_issue(e, "acc", "kb > 0");
     dgk_sm90_line(e, "// this stage's group stays in flight; the previous stage's group is done: release it");

@@ -95,7 +95,8 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "enum { BM = %d, BN = %d, BK = %d };", p->bm, p->bn, p->bk);
     dgk_sm90_loc(e, p->stages_loc, "pipeline depth");
     dgk_sm90_line(e, "enum { STAGES = %d };", p->stages);
-    dgk_sm90_line(e, "// warpgroup 0 loads; consumer w (warpgroup w + 1) owns rows [w * WG_ROWS, (w + 1) * WG_ROWS)");
+    dgk_sm90_line(e, "// warpgroup 0 loads; consumer w (warpgroup w + 1) owns %s [w * WG_ROWS, (w + 1) * WG_ROWS)",
+                  p->swap_ab ? "B rows (D columns)" : "rows");
     dgk_sm90_line(e, "enum { CONSUMERS = %d, WG_ROWS = %d, WG_M64 = %d };", p->consumer_wgs, p->wg_rows, e->wg_m64);
     dgk_sm90_line(e, "enum { PRODUCER_REGS = %d, CONSUMER_REGS = %d };", p->producer_regs, p->consumer_regs);
     dgk_sm90_loc(e, p->mma.loc, "wgmma shape");
@@ -131,7 +132,8 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
                   e->a.stage_bytes + e->b.stage_bytes + (p->fp8.enabled ? p->bm * dgk_sm90_sa_bytes(p) : 0) +
                       (p->fp8.sb_per_column ? p->bn * 4 : 0));
     dgk_sm90_emit_empty_arrivals(e);
-    dgk_sm90_loc(e, p->epi.loc, "output staging: per consumer, D_BOXES TMA boxes of WG_ROWS x D_BOX_COLS");
+    dgk_sm90_loc(e, p->epi.loc, p->swap_ab ? "output staging: per consumer, D_BOXES TMA boxes of BM x D_BOX_COLS"
+                                           : "output staging: per consumer, D_BOXES TMA boxes of WG_ROWS x D_BOX_COLS");
     dgk_sm90_line(e, "enum { D_BOX_COLS = %d, D_ROW_BYTES = %d, D_BOX_BYTES = %d, D_BOXES = %d, D_SWIZZLE = %d };",
                   p->epi.out_box_cols, e->out_row_bytes, e->out_box_bytes, e->out_boxes, (int)p->epi.out_swizzle);
     dgk_sm90_line(e, "%s", "");

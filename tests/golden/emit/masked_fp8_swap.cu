@@ -10,7 +10,7 @@ namespace masked_fp8_swap_impl {
 enum { BM = 32, BN = 128, BK = 128 };
 // tests/golden/emit/masked_fp8_swap.dgk:11: pipeline depth
 enum { STAGES = 10 };
-// warpgroup 0 loads; consumer w (warpgroup w + 1) owns rows [w * WG_ROWS, (w + 1) * WG_ROWS)
+// warpgroup 0 loads; consumer w (warpgroup w + 1) owns B rows (D columns) [w * WG_ROWS, (w + 1) * WG_ROWS)
 enum { CONSUMERS = 2, WG_ROWS = 64, WG_M64 = 1 };
 enum { PRODUCER_REGS = 40, CONSUMER_REGS = 232 };
 // tests/golden/emit/masked_fp8_swap.dgk:12: wgmma shape
@@ -35,7 +35,7 @@ enum { SMEM_SB = 206080, SB_STAGE_BYTES = 16 };  // B scales: the tile's SB valu
 enum { STAGE_TX_BYTES = 20608 };
 // a stage is free once every consumer thread of this CTA (its scale reads) released it
 enum { EMPTY_ARRIVALS = 128 * CONSUMERS };
-// tests/golden/emit/masked_fp8_swap.dgk:15: output staging: per consumer, D_BOXES TMA boxes of WG_ROWS x D_BOX_COLS
+// tests/golden/emit/masked_fp8_swap.dgk:15: output staging: per consumer, D_BOXES TMA boxes of BM x D_BOX_COLS
 enum { D_BOX_COLS = 64, D_ROW_BYTES = 128, D_BOX_BYTES = 4096, D_BOXES = 1, D_SWIZZLE = 128 };
 
 // D (16 f32 per thread) += A (e4m3, K-major) * B (e4m3, K-major); PTX 9.7.15.5 wgmma.mma_async; A is the B tile, B the A tile (swap-AB)
