@@ -223,7 +223,10 @@ static double best_tile(const gemm_shape *s, int sms, int bm, int split, gemm_co
 
 /* Masked groups of few rows: a tile of BM < 64 rows, computed with the operands swapped
  * (compiler/plan_swap.c), holding a group's expected rows and the 1.3x a group may have
- * beyond them (more rows would read the group's B a second time), else 0. */
+ * beyond them (more rows would read the group's B a second time), else 0. Measured at 32
+ * x 20 rows on the H100: 580 -> 559 us and 113 -> 105 us by kernel time at (N, K) =
+ * (6144, 7168) and (4096, 2048), 6 x 20 within 2% (tests/gpu/results/2026-11-26-H100-
+ * masked-swap/). */
 static int masked_swap_bm(int rows, int fp8)
 {
     int want = (rows * 13 + 9) / 10, bm = (want + 7) / 8 * 8;
@@ -232,11 +235,25 @@ static int masked_swap_bm(int rows, int fp8)
     return rows > 0 && bm <= 32 ? bm : 0;
 }
 
+/* The swapped tile's BN (its B rows, 64 per consumer warpgroup): 128 when the groups'
+ * tiles fill the SMs once, else 64 when that does, else 0: with fewer tiles than SMs a
+ * memory-bound kernel streams B through part of the card, and the unswapped candidates
+ * (narrow tiles such as 64 x 32) keep it all busy. G = M / rows (M = G x expected rows). */
+static int masked_swap_bn(const gemm_shape *s, int sms)
+{
+    int64_t groups = s->m / s->masked_rows;
+    for (int bn = 128; bn >= 64; bn /= 2)
+        if (groups * ((s->n + bn - 1) / bn) >= sms)
+            return bn;
+    return 0;
+}
+
 gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
 {
     int swap_bm = bm ? 0 : masked_swap_bm(s->masked_rows, s->fp8);
-    if (swap_bm)
-        return (gemm_config){swap_bm, 128, 1, 1, 1, 0};
+    int swap_bn = swap_bm ? masked_swap_bn(s, sm_count) : 0;
+    if (swap_bn)
+        return (gemm_config){swap_bm, swap_bn, 1, 1, 1, 0};
     gemm_config best = {bm ? bm : 128, 128, 1, 1, 1, 0};
     double best_cost = best_tile(s, sm_count, bm, 1, &best);
     gemm_config split_best = best, by_split[17];

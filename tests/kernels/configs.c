@@ -131,6 +131,9 @@ static void print_swap(void)
                 printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_masked -D BM=%d -D BN=%d -D N=4096 -D K=7168 -D SKIP=1\n",
                        c.bm, c.bn);
         }
+    /* few groups take BN = 64 (one consumer warpgroup) */
+    printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_masked -D BM=32 -D BN=64 -D N=4096 -D K=7168\n");
+    printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_masked -D BM=16 -D BN=64 -D N=4096 -D K=7168 -D SKIP=1\n");
     /* FP8 from BM = 16: the planner refuses BM = 8 there */
     static const int tiles[][3] = {{8, 64, 0}, {16, 64, 1}, {56, 128, 1}};
     for (int t = 0; t < 3; t++)

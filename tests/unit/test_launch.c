@@ -369,7 +369,7 @@ START_TEST(heuristic_masked_swap)
             ck_assert_int_ge(10 * c.bm, 13 * rows);
             ck_assert_int_ge(c.bm, fp8 ? 16 : 8);
             ck_assert_int_le(c.bm, 32);
-            ck_assert_int_eq(c.bn, 128);
+            ck_assert_int_eq(c.bn, 128); /* 32 groups x 32 column tiles fill 132 SMs */
             char bm[8];
             snprintf(bm, sizeof bm, "%d", c.bm);
             const char *file = fp8 ? "stdlib/grouped_fp8.dgk" : "stdlib/grouped_bf16.dgk";
@@ -391,6 +391,27 @@ START_TEST(heuristic_masked_swap)
             ck_assert_int_eq(p->wg_rows, 64);
             dgkc_unit_free(u);
         }
+}
+END_TEST
+
+/* Few groups of few rows: the swapped tile only when its tiles fill the SMs (BN = 64 to
+ * get there), else the unswapped candidates, whose narrow tiles give more of them. */
+START_TEST(heuristic_masked_swap_few_groups)
+{
+    static const struct { int groups, n, bm, bn; } want[] = {
+        {32, 4096, 32, 128}, {6, 4096, 32, 128}, {4, 4096, 32, 64}, {3, 4096, 32, 64}, {2, 4096, 0, 0}, {1, 4096, 0, 0},
+        {1, 32768, 32, 128}, {6, 2048, 32, 64},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        gemm_shape s = {20 * want[i].groups, want[i].n, 7168, 1, 2, 0, 1, 0, 0, 0, 20};
+        gemm_config c = gemm_heuristic_bm(&s, 132, 0);
+        if (want[i].bm) {
+            ck_assert_int_eq(c.bm, want[i].bm);
+            ck_assert_int_eq(c.bn, want[i].bn);
+        } else {
+            ck_assert_int_ge(c.bm, 64);
+        }
+    }
 }
 END_TEST
 
@@ -416,6 +437,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, heuristic_override);
     tcase_add_test(t, stock_kernels_take_swizzle);
     tcase_add_test(t, heuristic_masked_swap);
+    tcase_add_test(t, heuristic_masked_swap_few_groups);
     suite_add_tcase(s, t);
     return s;
 }
