@@ -22,7 +22,8 @@ static const char usage[] =
     "usage: dgk-grouped-bench [options]\n"
     "  --mode contig|masked|all grouped layouts (default all)\n"
     "  --dtype bf16|fp8|all     input dtypes (default all)\n"
-    "  --shapes tiny|quick|full spec set (default full; --quick = --shapes quick)\n"
+    "  --shapes SET             tiny|quick|full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK\n"
+    "                           [,...] (default full; --quick = --shapes quick)\n"
     "  --runner NAME[,NAME]     only these runners (default all; --list shows them)\n"
     "  --warmup N --reps N      runs before / timed runs per point (default 5 / 30)\n"
     "  --csv FILE --md FILE     also write the results as CSV / a markdown report\n"
@@ -414,6 +415,16 @@ static void summary(const bench *b)
     }
 }
 
+/* Whether --shapes names a spec set or explicit specs (checked before any GPU work). */
+static int specs_known(const char *shapes, unsigned modes)
+{
+    static gg_spec specs[GG_MAX_SPECS];
+    if (gg_specs_bench(shapes, modes, specs, GG_MAX_SPECS) >= 0)
+        return 1;
+    gh_set_error("--shapes %s: expected tiny, quick, full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK[,...]", shapes);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     gh_opts o;
@@ -423,7 +434,8 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return fputs(usage, stdout), 0;
     gh_opts_default(&o);
-    if (gg_take_mode(&argc, argv, &b.modes) != 0 || gh_opts_parse(&o, argc, argv) != 0) {
+    if (gg_take_mode(&argc, argv, &b.modes) != 0 || gh_opts_parse(&o, argc, argv) != 0 ||
+        !specs_known(o.shapes, b.modes)) {
         fprintf(stderr, "dgk-grouped-bench: %s\n%s", gh_error(), usage);
         return 2;
     }

@@ -18,7 +18,8 @@ static const char usage[] =
     "usage: dgk-grouped-check [options]\n"
     "  --mode contig|masked|all grouped layouts to check (default all)\n"
     "  --dtype bf16|fp8|all     input dtypes (default all)\n"
-    "  --shapes tiny|quick|full spec set (default full; --quick = --shapes quick)\n"
+    "  --shapes SET             tiny|quick|full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK\n"
+    "                           [,...] (default full; --quick = --shapes quick)\n"
     "  --runner NAME[,NAME]     only these runners (default all; --list shows them)\n"
     "  --seed N                 reproduce a run (default: fresh, printed)\n"
     "  --no-self-test           skip the self-tests (naive runner, planted faults)\n"
@@ -224,10 +225,21 @@ static void header(const run_state *st)
            "keep their poison; masked rows past masked_m are not checked\n");
 }
 
+/* Whether --shapes names a spec set or explicit specs (checked before any GPU work). */
+static int specs_known(const char *shapes, unsigned modes)
+{
+    static gg_spec specs[GG_MAX_SPECS];
+    if (gg_specs_check(shapes, modes, specs, GG_MAX_SPECS) >= 0)
+        return 1;
+    gh_set_error("--shapes %s: expected tiny, quick, full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK[,...]", shapes);
+    return 0;
+}
+
 static int parse(int argc, char **argv, gh_opts *o, unsigned *modes)
 {
     gh_opts_default(o);
-    if (gg_take_mode(&argc, argv, modes) != 0 || gh_opts_parse(o, argc, argv) != 0) {
+    if (gg_take_mode(&argc, argv, modes) != 0 || gh_opts_parse(o, argc, argv) != 0 ||
+        !specs_known(o->shapes, *modes)) {
         fprintf(stderr, "dgk-grouped-check: %s\n%s", gh_error(), usage);
         return -1;
     }

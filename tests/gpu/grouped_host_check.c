@@ -72,6 +72,17 @@ static void test_sets(void)
         expect(s[i].n % 128 != 0 && s[i].k % 128 == 0, "tiny: partial N scale block, K % 128 == 0");
     expect(gg_specs_check("full", 1u << GG_MASKED, s, GG_MAX_SPECS) == 19, "--mode masked: 16 + 3 edges");
     expect(gg_specs_check("nope", all_modes, s, GG_MAX_SPECS) == -1, "unknown set is -1");
+    n = gg_specs_bench("masked:2x20:4096x7168,contig:3x256:320x256", all_modes, s, GG_MAX_SPECS);
+    expect(n == 2 && s[0].mode == GG_MASKED && s[0].groups == 2 && s[0].rows == 20 && s[0].max_m == 4096 &&
+               s[0].n == 4096 && s[0].k == 7168 && s[1].mode == GG_CONTIG && s[1].groups == 3 && s[1].rows == 256,
+           "explicit specs: masked:GxROWS:NxK,contig:GxROWS:NxK");
+    expect(gg_specs_bench("masked:2x20:4096x7168", 1u << GG_CONTIG, s, GG_MAX_SPECS) == 0,
+           "explicit specs keep --mode");
+    expect(gg_specs_bench("masked:2x20:4096", all_modes, s, GG_MAX_SPECS) == -1 &&
+               gg_specs_bench("masked:0x20:4096x7168", all_modes, s, GG_MAX_SPECS) == -1 &&
+               gg_specs_bench("masked:2x20:4096x7168x", all_modes, s, GG_MAX_SPECS) == -1 &&
+               gg_specs_bench("dense:2x20:4096x7168", all_modes, s, GG_MAX_SPECS) == -1,
+           "malformed explicit specs are -1");
 }
 
 static void test_rows_spec(const gg_spec *sp, uint64_t seed)

@@ -79,8 +79,46 @@ static int known_set(const char *set)
     return strcmp(set, "tiny") == 0 || strcmp(set, "quick") == 0 || strcmp(set, "full") == 0;
 }
 
+/* One explicit spec, `masked:GxROWS:NxK` (max_m 4096) or `contig:GxROWS:NxK`; 0 when the
+ * text is not one. */
+static int parse_spec(const char *t, size_t len, gg_spec *s)
+{
+    char buf[64], mode[8], tail;
+    int g, rows, n, k;
+    if (len >= sizeof buf)
+        return 0;
+    memcpy(buf, t, len);
+    buf[len] = 0;
+    if (sscanf(buf, "%7[a-z]:%dx%d:%dx%d%c", mode, &g, &rows, &n, &k, &tail) != 5 || g < 1 || g > GG_MAX_GROUPS ||
+        rows < 1 || n < 1 || k < 1)
+        return 0;
+    int masked = strcmp(mode, "masked") == 0;
+    if (!masked && strcmp(mode, "contig") != 0)
+        return 0;
+    *s = make(masked ? GG_MASKED : GG_CONTIG, g, rows, n, k, GG_EDGE_NONE, masked ? MASKED_MAX_M : 0);
+    return !masked || rows <= MASKED_MAX_M;
+}
+
+/* A comma-separated list of explicit specs (those of `modes` only); -1 when one is not a
+ * spec or there are more than `max`. */
+static int explicit_set(const char *set, unsigned modes, gg_spec *out, int max)
+{
+    int n = 0;
+    for (const char *t = set; *t;) {
+        size_t len = strcspn(t, ",");
+        gg_spec s;
+        if (!parse_spec(t, len, &s) || n >= max)
+            return -1;
+        n = add(out, n, max, modes, s);
+        t += len + (t[len] == ',');
+    }
+    return n;
+}
+
 int gg_specs_check(const char *set, unsigned modes, gg_spec *out, int max)
 {
+    if (strchr(set, ':'))
+        return explicit_set(set, modes, out, max);
     if (!known_set(set))
         return -1;
     if (strcmp(set, "tiny") == 0)
@@ -90,6 +128,8 @@ int gg_specs_check(const char *set, unsigned modes, gg_spec *out, int max)
 
 int gg_specs_bench(const char *set, unsigned modes, gg_spec *out, int max)
 {
+    if (strchr(set, ':'))
+        return explicit_set(set, modes, out, max);
     if (!known_set(set))
         return -1;
     if (strcmp(set, "tiny") == 0)

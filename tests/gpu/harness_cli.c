@@ -84,6 +84,12 @@ static int parse_seed(gh_opts *o, const char *v)
 static int parse_shapes(gh_opts *o, const char *v)
 {
     gh_shape one;
+    /* `masked:GxROWS:NxK,...` and `contig:...` are the grouped programs' specs, which they
+     * parse themselves (gg_specs_*, an error there when malformed) */
+    if (strchr(v, ':')) {
+        o->shapes = v;
+        return 0;
+    }
     if (strcmp(v, "tiny") && strcmp(v, "quick") && strcmp(v, "full") && strcmp(v, "large") && !gh_shape_parse(v, &one)) {
         gh_set_error("--shapes %s: expected tiny, quick, large, full or one shape MxNxK", v);
         return -1;
