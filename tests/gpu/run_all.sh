@@ -45,6 +45,7 @@ grouped() { # LOG PROGRAM ARGS...: run a grouped program, or say why it is skipp
 check() {
     run check.log "$build/gpu/rt_gpu_test"
     run check.log "$build/gpu/dgk-prep-check"
+    run check.log "$build/gpu/dgk-user-check"
     for layout in NT NN TN TT; do
         run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype bf16 --layout "$layout" --no-self-test
     done
