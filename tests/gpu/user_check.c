@@ -12,15 +12,19 @@
  * dgk_host_fp8_quant_* and the reference taken from the dequantized values), every
  * element outside M x N still bit-exact poison. M != N and BM != BN, so a transposed
  * store (D^T) fails: the comparator is itself tested on every case with planted faults (a
- * tile's 8 x 8 blocks transposed, a padding column written, a row left unwritten) that
- * must fail, and the exact reference that must pass (--self-test runs only those, no GPU).
+ * tile's 8 x 8 blocks transposed, D^T, a padding column written, a row left unwritten, the
+ * last K tile dropped) that must fail, and the exact reference that must pass
+ * (--self-test runs only those, no GPU).
  * Prints PASS/FAIL per case with the worst error, then `user-check: N passed, M failed`;
- * exits non-zero on any failure. */
+ * exits non-zero on any failure (a case past 300 s, a hung kernel, counts as one and ends
+ * the run). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cuda_runtime_api.h>
 
@@ -167,7 +171,6 @@ typedef struct problem {
     float *rs, *bias;          /* F_EPI: RS [M], BIAS [N] */
     uint16_t *c16;             /* F_EPI: C [M, N] bf16 */
     double *ref, *mag;         /* [M, N]: the exact result, the sum of its terms' magnitudes */
-    double *rowmag;            /* [M]: the largest mag of the row */
     uint8_t *d0;               /* D's buffer before the launch: (M + PAD_ROWS) x ldd */
     size_t dbytes;
 } problem;
@@ -175,7 +178,7 @@ typedef struct problem {
 static void problem_free(problem *p)
 {
     free(p->a), free(p->b), free(p->a16), free(p->b16), free(p->qa), free(p->qb), free(p->sa), free(p->sb);
-    free(p->rs), free(p->bias), free(p->c16), free(p->ref), free(p->mag), free(p->rowmag), free(p->d0);
+    free(p->rs), free(p->bias), free(p->c16), free(p->ref), free(p->mag), free(p->d0);
     memset(p, 0, sizeof *p);
 }
 
@@ -234,11 +237,10 @@ static void reference_product(problem *p)
         }
 }
 
-/* The epilogue's reference: += onto D0, or relu(acc * rs + bias + C); then row magnitudes. */
+/* The epilogue's reference: += onto D0, or relu(acc * rs + bias + C). */
 static void reference_epilogue(problem *p)
 {
     for (int64_t i = 0; i < p->m; i++) {
-        p->rowmag[i] = 0;
         for (int64_t j = 0; j < p->n; j++) {
             double *r = &p->ref[i * p->n + j], *g = &p->mag[i * p->n + j];
             if (p->uc->form == F_ACC) {
@@ -250,7 +252,6 @@ static void reference_epilogue(problem *p)
                 *r = fmax(*r * p->rs[i] + p->bias[j] + c, 0.0);
                 *g = *g * fabs(p->rs[i]) + fabs(p->bias[j]) + fabs(c);
             }
-            p->rowmag[i] = fmax(p->rowmag[i], *g);
         }
     }
 }
@@ -278,8 +279,8 @@ static int problem_alloc(problem *p)
     p->kb = (k + 127) / 128, p->lds = dgk_fp8_scale_stride(m, DGK_DTYPE_F32);
     p->a = malloc((size_t)(m * k) * 4), p->b = malloc((size_t)(n * k) * 4);
     p->ref = malloc((size_t)(m * n) * 8), p->mag = malloc((size_t)(m * n) * 8);
-    p->rowmag = malloc((size_t)m * 8), p->d0 = malloc(p->dbytes);
-    int ok = p->a && p->b && p->ref && p->mag && p->rowmag && p->d0;
+    p->d0 = malloc(p->dbytes);
+    int ok = p->a && p->b && p->ref && p->mag && p->d0;
     if (fp8) {
         p->qa = malloc((size_t)(m * k)), p->qb = malloc((size_t)(n * k));
         p->sa = malloc((size_t)(p->kb * p->lds) * 4), p->sb = malloc((size_t)(((n + 127) / 128) * p->kb) * 4);
@@ -329,7 +330,7 @@ static int problem_make(problem *p, const ucase *uc)
 
 typedef struct verdict {
     int ok;
-    double worst_rel;          /* max |got - ref| / the row's magnitude */
+    double worst_rel;          /* max |got - ref| / the magnitude of its terms */
     double worst_ulp;          /* bf16 D: max |got - ref| in ulps of ref */
     int64_t bad_i, bad_j;      /* the first failing element (-1: none) */
     const char *why;
@@ -370,7 +371,12 @@ static void fail_at(verdict *v, int64_t i, int64_t j, const char *why)
     v->ok = 0;
 }
 
-/* Every element inside M x N within the bar (NaN fails), every one outside still poison. */
+/* Every element inside M x N within the bar (NaN fails), every one outside still poison.
+ * The bar is relative to the element's own magnitude, the sum of its terms' absolute values
+ * (sum |a_k b_k|, times |rs|, plus |bias|, |C| or |D0|): an accumulation-order difference
+ * stays far below it whatever the cancellation, and, unlike a row's largest magnitude, a
+ * column of small values (FP8 rows spread over 2^-4 .. 2^4) cannot hide its error behind
+ * a large one. A bf16 D adds one bf16 ulp of the reference (its rounding). */
 static verdict compare(const problem *p, const uint8_t *d)
 {
     verdict v = {1, 0, 0, -1, -1, NULL};
@@ -382,9 +388,9 @@ static verdict compare(const problem *p, const uint8_t *d)
                     fail_at(&v, i, j, "written outside M x N");
                 continue;
             }
-            double ref = p->ref[i * p->n + j], err = fabs(got_at(p, d, i, j) - ref);
-            double rel = err / (p->rowmag[i] > 0 ? p->rowmag[i] : 1.0);
-            double bound = bar * p->rowmag[i] + (p->es == 2 ? bf16_ulp(ref) : 0);
+            double ref = p->ref[i * p->n + j], mag = p->mag[i * p->n + j], err = fabs(got_at(p, d, i, j) - ref);
+            double rel = err / (mag > 0 ? mag : 1.0);
+            double bound = bar * mag + (p->es == 2 ? bf16_ulp(ref) : 0);
             if (!(err <= bound)) /* NaN (an unwritten poison) fails */
                 fail_at(&v, i, j, "differs from the reference");
             v.worst_rel = fmax(v.worst_rel, isnan(rel) ? INFINITY : rel);
@@ -408,9 +414,20 @@ static void store_at(const problem *p, uint8_t *d, int64_t i, int64_t j, double 
     }
 }
 
+/* The last K tile's share of D[i, j] (64 deep for BF16, 128 for FP8; ragged K: the rest). */
+static double last_k_tile(const problem *p, int64_t i, int64_t j)
+{
+    int64_t kt = p->uc->form == F_FP8 ? 128 : 64, k0 = (p->k - 1) / kt * kt;
+    double s = 0;
+    for (int64_t c = k0; c < p->k; c++)
+        s += (double)p->a[i * p->k + c] * p->b[j * p->k + c];
+    return p->uc->form == F_EPI ? s * p->rs[i] : s;
+}
+
 /* fault 0: none; 1: each tile's 8 x 8 blocks transposed (a swapped fragment stored as
  * itself); 2: a padding column past N written; 3: the last row left unwritten; 4: the
- * whole D transposed where it fits. */
+ * whole D transposed where it fits; 5: the last K tile dropped (before relu: a relu'd
+ * element may hide it, the others not). */
 static void plant(const problem *p, uint8_t *d, int fault)
 {
     memset(d, 0xff, p->dbytes);
@@ -424,8 +441,11 @@ static void plant(const problem *p, uint8_t *d, int fault)
             } else if (fault == 4 && j < p->m && i < p->n) {
                 si = j, sj = i;
             }
+            double x = p->ref[si * p->n + sj];
+            if (fault == 5)
+                x = x > 0 || p->uc->form != F_EPI ? x - last_k_tile(p, i, j) : x;
             if (!(fault == 3 && i == p->m - 1))
-                store_at(p, d, i, j, p->ref[si * p->n + sj]);
+                store_at(p, d, i, j, x);
         }
     if (fault == 2)
         store_at(p, d, p->m / 2, p->n, 1.0);
@@ -433,11 +453,11 @@ static void plant(const problem *p, uint8_t *d, int fault)
 
 static int self_test(const problem *p)
 {
-    static const char *names[5] = {"exact", "8x8 blocks transposed", "padding column written", "last row unwritten",
-                                   "D^T"};
+    static const char *names[6] = {"exact", "8x8 blocks transposed", "padding column written", "last row unwritten",
+                                   "D^T", "last K tile dropped"};
     uint8_t *d = malloc(p->dbytes);
     int ok = d != NULL;
-    for (int f = 0; ok && f < 5; f++) {
+    for (int f = 0; ok && f < 6; f++) {
         plant(p, d, f);
         verdict v = compare(p, d);
         if (v.ok != (f == 0)) {
@@ -536,17 +556,18 @@ static int run_device(dgk_context *ctx, const problem *p, uint8_t *d)
 
 static void report(const ucase *uc, int ok, const verdict *v, const problem *p)
 {
-    printf("%s %s: %s BM %d BN %d, M %lld N %lld K %lld, D %s ld %lld: worst rel. error %.2e (bar %.0e)", ok ? "PASS" : "FAIL",
+    printf("%s %s: %s BM %d BN %d, M %lld N %lld K %lld, D %s ld %lld: worst rel. error %.2e (bar %.0e", ok ? "PASS" : "FAIL",
            uc->name, uc->kernel, uc->bm, uc->bn, (long long)uc->m, (long long)uc->n, (long long)uc->k,
            p->es == 2 ? "bf16" : "f32", (long long)p->ldd, v->worst_rel, bar_of(uc));
     if (p->es == 2)
-        printf(", worst %.2f bf16 ulp", v->worst_ulp);
-    printf("\n");
+        printf(" + 1 bf16 ulp), worst %.2f bf16 ulp\n", v->worst_ulp);
+    else
+        printf(")\n");
     if (v->bad_i >= 0) {
         double got = got_at(p, p->d0, v->bad_i, v->bad_j); /* p->d0 holds the result by then */
         printf("  first bad D[%lld, %lld]: %s (got %.9g", (long long)v->bad_i, (long long)v->bad_j, v->why, got);
         if (v->bad_i < p->m && v->bad_j < p->n)
-            printf(", want %.9g, row magnitude %.3g", p->ref[v->bad_i * p->n + v->bad_j], p->rowmag[v->bad_i]);
+            printf(", want %.9g, magnitude %.3g", p->ref[v->bad_i * p->n + v->bad_j], p->mag[v->bad_i * p->n + v->bad_j]);
         printf(")\n");
     }
 }
@@ -558,7 +579,7 @@ static int run_case(dgk_context *ctx, const ucase *uc)
     verdict v = {0, 0, 0, -1, -1, NULL};
     int ok = problem_make(&p, uc) && self_test(&p);
     if (ok && !ctx) {
-        printf("PASS self-test %s (exact passes; 8x8-transposed, D^T, padding written, row unwritten fail)\n", uc->name);
+        printf("PASS self-test %s (exact passes; 8x8-transposed, D^T, padding written, row unwritten, last K tile dropped fail)\n", uc->name);
     } else {
         uint8_t *d = ok ? malloc(p.dbytes) : NULL;
         ok = ok && d && run_device(ctx, &p, d);
@@ -574,6 +595,37 @@ static int run_case(dgk_context *ctx, const ucase *uc)
     return ok;
 }
 
+/* A kernel that deadlocks (a lost mbarrier phase) would hang the suite: each case gets
+ * CASE_SECONDS (its NVRTC compile included), then the program says so and exits 1. */
+enum { CASE_SECONDS = 300 };
+
+static volatile sig_atomic_t passed, failed;
+
+/* Decimal digits of v at the end of buf[0 .. 11]; returns where they start. */
+static char *digits(char *end, long v)
+{
+    do
+        *--end = (char)('0' + v % 10);
+    while ((v /= 10) > 0);
+    return end;
+}
+
+static void on_alarm(int sig)
+{
+    char line[160], num[12], *p = line;
+    const char *parts[5] = {"FAIL a case ran past the time limit (a hung kernel?)\nuser-check: ", NULL, " passed, ",
+                            NULL, " failed\n"};
+    (void)sig;
+    for (int i = 0; i < 5; i++) {
+        const char *t = parts[i] ? parts[i] : digits(num + sizeof num, i == 1 ? passed : failed + 1);
+        size_t len = parts[i] ? strlen(t) : (size_t)(num + sizeof num - t);
+        memcpy(p, t, len), p += len;
+    }
+    if (write(1, line, (size_t)(p - line)) < 0)
+        _exit(1);
+    _exit(1);
+}
+
 int main(int argc, char **argv)
 {
     int self_only = argc > 1 && strcmp(argv[1], "--self-test") == 0;
@@ -586,12 +638,15 @@ int main(int argc, char **argv)
         printf("FAIL dgk_init: %s\nuser-check: 0 passed, 1 failed\n", dgk_last_error());
         return 1;
     }
-    int passed = 0, failed = 0, n = (int)(sizeof cases / sizeof cases[0]);
+    int n = (int)(sizeof cases / sizeof cases[0]);
+    signal(SIGALRM, on_alarm);
     for (int c = 0; c < n; c++) {
+        alarm(CASE_SECONDS);
         int ok = run_case(ctx, &cases[c]);
         passed += ok, failed += !ok;
         fflush(stdout);
     }
+    alarm(0);
     if (ctx)
         dgk_destroy(ctx);
     printf("user-check: %d passed, %d failed\n", passed, failed);
