@@ -91,7 +91,8 @@ static const ucase cases[] = {
     {"D += acc, f32 D (TMA reduce-add), K ragged", "uk_acc", {0}, 0, F_ACC, 50, 300, 328, 16, 128},
     {"D += acc, f32 D, decode-sized M = 5", "uk_acc", {"BM=8"}, 1, F_ACC, 5, 200, 256, 8, 128},
     {"bf16 D = relu(acc * rs + bias + C)", "uk_epi", {0}, 0, F_EPI, 70, 260, 192, 40, 128},
-    {"bf16 D = relu(acc * rs + bias + C), BN 64, K ragged", "uk_epi", {"BM=24", "BN=64"}, 2, F_EPI, 100, 136, 520, 24, 64},
+    {"bf16 D = relu(acc * rs + bias + C), BN 64, K ragged", "uk_epi", {"BM=24", "BN=64"}, 2, F_EPI,
+     100, 136, 520, 24, 64},
     {"FP8 promoted, K at launch, BN 64", "uk_fp8", {0}, 0, F_FP8, 75, 190, 1024, 32, 64},
     {"FP8 promoted, K at launch (ragged), BN 128", "uk_fp8", {"BM=48", "BN=128"}, 2, F_FP8, 33, 330, 1040, 48, 128},
     {"split-K 3, f32 D", "uk_split", {0}, 0, F_SPLIT, 60, 250, 640, 24, 128},
@@ -548,7 +549,8 @@ static int run_device(dgk_context *ctx, const problem *p, uint8_t *d)
     if (st != DGK_OK)
         printf("  %s: %s\n", p->uc->kernel, dgk_last_error());
     ok = ok && st == DGK_OK && cuda_ok(cudaGetLastError(), "launch") && cuda_ok(cudaDeviceSynchronize(), "kernel");
-    ok = ok && cuda_ok(cudaMemcpy(d, dv.buf[dv.n - 1], p->dbytes, cudaMemcpyDeviceToHost), "cudaMemcpy from the device");
+    ok = ok && cuda_ok(cudaMemcpy(d, dv.buf[dv.n - 1], p->dbytes, cudaMemcpyDeviceToHost),
+                       "cudaMemcpy from the device");
     for (int b = 0; b < dv.n; b++)
         ok &= cuda_ok(cudaFree(dv.buf[b]), "cudaFree");
     return ok;
@@ -556,8 +558,8 @@ static int run_device(dgk_context *ctx, const problem *p, uint8_t *d)
 
 static void report(const ucase *uc, int ok, const verdict *v, const problem *p)
 {
-    printf("%s %s: %s BM %d BN %d, M %lld N %lld K %lld, D %s ld %lld: worst rel. error %.2e (bar %.0e", ok ? "PASS" : "FAIL",
-           uc->name, uc->kernel, uc->bm, uc->bn, (long long)uc->m, (long long)uc->n, (long long)uc->k,
+    printf("%s %s: %s BM %d BN %d, M %lld N %lld K %lld, D %s ld %lld: worst rel. error %.2e (bar %.0e",
+           ok ? "PASS" : "FAIL", uc->name, uc->kernel, uc->bm, uc->bn, (long long)uc->m, (long long)uc->n, (long long)uc->k,
            p->es == 2 ? "bf16" : "f32", (long long)p->ldd, v->worst_rel, bar_of(uc));
     if (p->es == 2)
         printf(" + 1 bf16 ulp), worst %.2f bf16 ulp\n", v->worst_ulp);
@@ -567,7 +569,8 @@ static void report(const ucase *uc, int ok, const verdict *v, const problem *p)
         double got = got_at(p, p->d0, v->bad_i, v->bad_j); /* p->d0 holds the result by then */
         printf("  first bad D[%lld, %lld]: %s (got %.9g", (long long)v->bad_i, (long long)v->bad_j, v->why, got);
         if (v->bad_i < p->m && v->bad_j < p->n)
-            printf(", want %.9g, magnitude %.3g", p->ref[v->bad_i * p->n + v->bad_j], p->mag[v->bad_i * p->n + v->bad_j]);
+            printf(", want %.9g, magnitude %.3g", p->ref[v->bad_i * p->n + v->bad_j],
+                   p->mag[v->bad_i * p->n + v->bad_j]);
         printf(")\n");
     }
 }
@@ -579,7 +582,8 @@ static int run_case(dgk_context *ctx, const ucase *uc)
     verdict v = {0, 0, 0, -1, -1, NULL};
     int ok = problem_make(&p, uc) && self_test(&p);
     if (ok && !ctx) {
-        printf("PASS self-test %s (exact passes; 8x8-transposed, D^T, padding written, row unwritten, last K tile dropped fail)\n", uc->name);
+        printf("PASS self-test %s (exact passes; 8x8-transposed, D^T, padding written, row unwritten, "
+               "last K tile dropped fail)\n", uc->name);
     } else {
         uint8_t *d = ok ? malloc(p.dbytes) : NULL;
         ok = ok && d && run_device(ctx, &p, d);
@@ -630,7 +634,8 @@ int main(int argc, char **argv)
 {
     int self_only = argc > 1 && strcmp(argv[1], "--self-test") == 0;
     if (argc > 1 && !self_only) {
-        fprintf(stderr, "usage: dgk-user-check [--self-test]\n  --self-test: only the comparator's planted faults (no GPU)\n");
+        fprintf(stderr, "usage: dgk-user-check [--self-test]\n"
+                        "  --self-test: only the comparator's planted faults (no GPU)\n");
         return 2;
     }
     dgk_context *ctx = NULL;
