@@ -56,7 +56,7 @@ check() {
     grouped check.log dgk-grouped-check
     grouped check.log dgk-k-grouped
     grouped check.log dgk-grouped-debug
-    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|grouped-check:|grouped-debug:|PASS.*rt_|FAIL.*rt_|^(PASS|FAIL): [0-9]+ failure" "$out/check.log" | tail -40
+    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|user-check:|grouped-check:|grouped-debug:|PASS.*rt_|FAIL.*rt_|^(PASS|FAIL): [0-9]+ failure" "$out/check.log" | tail -40
 }
 bench() {
     run bench.log "$build/gpu/rt_bench"
