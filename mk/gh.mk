@@ -252,3 +252,14 @@ gpu-harness-emu-check: gpu-harness-emu-grouped-check
 
 .PHONY: gg-not-linked gpu-check-grouped bench-grouped gpu-harness-emu-grouped-check \
         gpu-harness-grouped-host-check
+
+# --- dgk-user-check: swapped GEMM tiles (swap-AB) in forms only a user's kernel reaches --
+# (+= into f32, a row/column/C-tile epilogue into bf16, FP8 with K at launch, split-K,
+# ragged M and N), compiled from its own .dgk source at run time; links libdgk and cudart
+# like dgk-prep-check (mk/gpu.mk). `dgk-user-check --self-test` tests only its comparator
+# (planted faults must fail; no GPU).
+gpu-programs: $(BUILD)/gpu/dgk-user-check
+
+$(BUILD)/gpu/dgk-user-check: tests/gpu/user_check.c $(LIBDGK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBDGK) -lcudart -lm $(LDLIBS)

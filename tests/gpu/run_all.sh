@@ -45,6 +45,7 @@ grouped() { # LOG PROGRAM ARGS...: run a grouped program, or say why it is skipp
 check() {
     run check.log "$build/gpu/rt_gpu_test"
     run check.log "$build/gpu/dgk-prep-check"
+    run check.log "$build/gpu/dgk-user-check"
     for layout in NT NN TN TT; do
         run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype bf16 --layout "$layout" --no-self-test
     done
@@ -55,7 +56,7 @@ check() {
     grouped check.log dgk-grouped-check
     grouped check.log dgk-k-grouped
     grouped check.log dgk-grouped-debug
-    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|grouped-check:|grouped-debug:|PASS.*rt_|FAIL.*rt_|^(PASS|FAIL): [0-9]+ failure" "$out/check.log" | tail -40
+    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|user-check:|grouped-check:|grouped-debug:|PASS.*rt_|FAIL.*rt_|^(PASS|FAIL): [0-9]+ failure" "$out/check.log" | tail -40
 }
 bench() {
     run bench.log "$build/gpu/rt_bench"
