@@ -372,12 +372,44 @@ static dgk_status bind_workspace(dgk_op *op, const dgk_tensor *const *params, vo
 }
 
 /* Binds the plan's arguments (the split-K buffers first) and launches. */
+/* Bytes of an element a GEMM stores (bf16, f16, f32, e4m3, e5m2). */
+static const int store_bytes[DGK_DTYPE_COUNT] = {
+    [DGK_DTYPE_F32] = 4, [DGK_DTYPE_BF16] = 2, [DGK_DTYPE_F16] = 2, [DGK_DTYPE_E4M3] = 1, [DGK_DTYPE_E5M2] = 1,
+};
+
+/* A GEMM's TMA store writes whole 16-byte pieces of a row: on the H100 a store box that
+ * crosses the output's last column also wrote the bytes after it up to the next 16-byte
+ * boundary (tests/gpu/user_check.c, a D with N = 250 f32 in rows 256 apart: columns 250
+ * and 251 came back written). A dense output's rows are a multiple of 16 bytes anyway (TMA
+ * needs that of the row stride); a view into a wider buffer whose rows are not would have
+ * its neighbours' bytes overwritten, so it is refused. */
+dgk_status dgk_op_check_store_rows(const dgk_plan *p, const dgk_tensor *const *params)
+{
+    if (p->simt || p->epi.out_arg < 0 || p->epi.out_arg >= p->nargs || p->args[p->epi.out_arg].kind != DGK_ARG_TMA)
+        return DGK_OK;
+    const dgk_kernel_arg *a = &p->args[p->epi.out_arg];
+    const dgk_tensor *t = params[a->param];
+    int64_t cols = t->shape[t->rank - 1], bytes = store_bytes[t->dtype] ? store_bytes[t->dtype] : 1;
+    if (t->rank < 2 || cols * bytes % 16 == 0 || stride_of(t, t->rank - 2) == cols)
+        return DGK_OK;
+    int64_t per16 = 16 / bytes, upto = (cols + per16 - 1) / per16 * per16;
+    return dgk_fail(DGK_EALIGN,
+                    "dgk_op_launch: %s: its rows are %lld elements (%lld bytes) inside rows %lld apart; the TMA store "
+                    "writes whole 16-byte pieces and would also overwrite columns %lld .. %lld, outside the view: make "
+                    "the last extent a multiple of %lld or pass a tensor whose rows are not wider",
+                    a->name, (long long)cols, (long long)(cols * bytes), (long long)stride_of(t, t->rank - 2),
+                    (long long)cols, (long long)upto - 1, (long long)per16);
+}
+
 static dgk_status bind_and_launch(dgk_op *op, const dgk_tensor *const *params, const double *scalars, void *stream,
                                   uint32_t grid)
 {
     const dgk_plan *p = op->plan;
     arg_storage st;
-    dgk_status s = p->split.slices > 1 ? bind_workspace(op, params, stream, &st) : DGK_OK;
+    dgk_status s = dgk_op_check_store_rows(p, params);
+    if (s != DGK_OK)
+        return s;
+    s = p->split.slices > 1 ? bind_workspace(op, params, stream, &st) : DGK_OK;
     for (int i = 0; i < p->nargs && s == DGK_OK; i++)
         s = bind_arg(&p->args[i], params, scalars, &st, i);
     if (s != DGK_OK)

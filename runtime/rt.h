@@ -126,6 +126,10 @@ dgk_status dgk_tma_check(const dgk_tma_desc *d);
  * tensor `t` (its box fit to the rows when the plan says so). */
 struct dgk_kernel_arg;
 void dgk_op_tma_desc(const struct dgk_kernel_arg *a, const dgk_tensor *t, dgk_tma_desc *d);
+/* ---- op.c: DGK_EALIGN when a GEMM's TMA-stored output is a view whose rows are not a
+ * multiple of 16 bytes (the store would write past its last column); DGK_OK otherwise. */
+struct dgk_plan;
+dgk_status dgk_op_check_store_rows(const struct dgk_plan *p, const dgk_tensor *const *params);
 
 /* ---- stats.c: the counters behind dgk_cache_stats_get. */
 typedef enum dgk_stat {

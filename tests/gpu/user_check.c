@@ -84,24 +84,31 @@ typedef struct ucase {
     form form;
     int64_t m, n, k;
     int bm, bn;                /* as compiled (for the planted faults and the report) */
+    int refused;               /* the launch must fail with DGK_EALIGN and leave D as it was */
 } ucase;
 
-/* M, N never multiples of BM, BN; M != N. K ragged (no multiple of the K tile) where noted. */
+/* M, N never multiples of BM, BN; M != N. K ragged (no multiple of the K tile) where noted.
+ * D's rows are whole 16-byte pieces (N x element size a multiple of 16) inside wider rows:
+ * the TMA store writes whole 16-byte pieces, and the runtime refuses other views (the last
+ * case). */
 static const ucase cases[] = {
-    {"D += acc, f32 D (TMA reduce-add), K ragged", "uk_acc", {0}, 0, F_ACC, 50, 300, 328, 16, 128},
-    {"D += acc, f32 D, decode-sized M = 5", "uk_acc", {"BM=8"}, 1, F_ACC, 5, 200, 256, 8, 128},
-    {"bf16 D = relu(acc * rs + bias + C)", "uk_epi", {0}, 0, F_EPI, 70, 260, 192, 40, 128},
+    {"D += acc, f32 D (TMA reduce-add), K ragged", "uk_acc", {0}, 0, F_ACC, 50, 300, 328, 16, 128, 0},
+    {"D += acc, f32 D, decode-sized M = 5", "uk_acc", {"BM=8"}, 1, F_ACC, 5, 200, 256, 8, 128, 0},
+    {"bf16 D = relu(acc * rs + bias + C)", "uk_epi", {0}, 0, F_EPI, 70, 264, 192, 40, 128, 0},
     {"bf16 D = relu(acc * rs + bias + C), BN 64, K ragged", "uk_epi", {"BM=24", "BN=64"}, 2, F_EPI,
-     100, 136, 520, 24, 64},
-    {"FP8 promoted, K at launch, BN 64", "uk_fp8", {0}, 0, F_FP8, 75, 190, 1024, 32, 64},
-    {"FP8 promoted, K at launch (ragged), BN 128", "uk_fp8", {"BM=48", "BN=128"}, 2, F_FP8, 33, 330, 1040, 48, 128},
-    {"split-K 3, f32 D", "uk_split", {0}, 0, F_SPLIT, 60, 250, 640, 24, 128},
-    {"split-K 3, f32 D, 2 K blocks (K ragged)", "uk_split", {"BM=16", "BN=64"}, 2, F_SPLIT, 9, 129, 120, 16, 64},
-    {"FP8 split-K 3, f32 D, 11 K blocks", "uk_fp8", {"BM=16", "SPLIT=3"}, 2, F_FP8, 20, 100, 1408, 16, 64},
+     100, 136, 520, 24, 64, 0},
+    {"FP8 promoted, K at launch, BN 64", "uk_fp8", {0}, 0, F_FP8, 75, 188, 1024, 32, 64, 0},
+    {"FP8 promoted, K at launch (ragged), BN 128", "uk_fp8", {"BM=48", "BN=128"}, 2, F_FP8, 33, 332, 1040, 48, 128, 0},
+    {"split-K 3, f32 D", "uk_split", {0}, 0, F_SPLIT, 60, 252, 640, 24, 128, 0},
+    {"split-K 3, f32 D, 2 K blocks (K ragged)", "uk_split", {"BM=16", "BN=64"}, 2, F_SPLIT, 9, 132, 120, 16, 64, 0},
+    {"FP8 split-K 3, f32 D, 11 K blocks", "uk_fp8", {"BM=16", "SPLIT=3"}, 2, F_FP8, 20, 100, 1408, 16, 64, 0},
     /* more tiles (or split units) than SMs: each CTA's persistent loop runs several */
-    {"D += acc, f32 D, ~7 tiles per CTA", "uk_acc", {0}, 0, F_ACC, 1000, 1800, 192, 16, 128},
-    {"split-K 3, f32 D, 504 work units", "uk_split", {0}, 0, F_SPLIT, 500, 1000, 1024, 24, 128},
-    {"FP8 promoted, BN 64, 230 tiles", "uk_fp8", {0}, 0, F_FP8, 300, 1450, 2048, 32, 64},
+    {"D += acc, f32 D, ~7 tiles per CTA", "uk_acc", {0}, 0, F_ACC, 1000, 1800, 192, 16, 128, 0},
+    {"split-K 3, f32 D, 504 work units", "uk_split", {0}, 0, F_SPLIT, 500, 1000, 1024, 24, 128, 0},
+    {"FP8 promoted, BN 64, 230 tiles", "uk_fp8", {0}, 0, F_FP8, 300, 1452, 2048, 32, 64, 0},
+    /* D's rows of 250 f32 (1000 bytes) inside rows 256 apart: the TMA store writes whole 16
+     * bytes and wrote columns 250 and 251 here before the runtime refused such views */
+    {"refused: f32 D rows of 1000 bytes in a wider view", "uk_split", {0}, 0, F_SPLIT, 60, 250, 640, 24, 128, 1},
 };
 
 enum { PAD_ROWS = 3 }; /* rows of D's buffer past M */
@@ -536,18 +543,33 @@ static int bind(dev *dv, const problem *p, int *dslot)
 }
 
 /* Compiles the case's kernel, launches it once on D's poisoned buffer, copies D back. */
-static int run_device(dgk_context *ctx, const problem *p, uint8_t *d)
+static int run_device(dgk_context *ctx, const problem *p, uint8_t *d, dgk_status *launched)
 {
     dev dv;
     memset(&dv, 0, sizeof dv);
     int dslot = 0, ok = bind(&dv, p, &dslot);
     dgk_op *op = NULL;
     dgk_status st = DGK_OK;
-    if (ok && (st = dgk_op_create(ctx, "user_check.dgk", user_src, p->uc->kernel, p->uc->defs, p->uc->ndefs, &op)) ==
-                  DGK_OK)
+    /* DGK_USER_BM=64 (or 128) compiles every case unswapped, to tell a swapped-tile fault
+     * from one of the kernel form itself */
+    const char *defs[4];
+    int ndefs = 0;
+    const char *bm = getenv("DGK_USER_BM");
+    char bm_def[32];
+    for (int i = 0; i < p->uc->ndefs; i++)
+        if (!bm || strncmp(p->uc->defs[i], "BM=", 3) != 0)
+            defs[ndefs++] = p->uc->defs[i];
+    if (bm) {
+        snprintf(bm_def, sizeof bm_def, "BM=%s", bm);
+        defs[ndefs++] = bm_def;
+    }
+    if (ok && (st = dgk_op_create(ctx, "user_check.dgk", user_src, p->uc->kernel, defs, ndefs, &op)) == DGK_OK)
         st = dgk_op_launch(op, dv.params, NULL, dslot + 1, NULL);
+    *launched = st;
     if (st != DGK_OK)
         printf("  %s: %s\n", p->uc->kernel, dgk_last_error());
+    if (p->uc->refused && st == DGK_EALIGN)
+        st = DGK_OK; /* expected: D must come back as it was */
     ok = ok && st == DGK_OK && cuda_ok(cudaGetLastError(), "launch") && cuda_ok(cudaDeviceSynchronize(), "kernel");
     ok = ok && cuda_ok(cudaMemcpy(d, dv.buf[dv.n - 1], p->dbytes, cudaMemcpyDeviceToHost),
                        "cudaMemcpy from the device");
@@ -586,7 +608,16 @@ static int run_case(dgk_context *ctx, const ucase *uc)
                "last K tile dropped fail)\n", uc->name);
     } else {
         uint8_t *d = ok ? malloc(p.dbytes) : NULL;
-        ok = ok && d && run_device(ctx, &p, d);
+        dgk_status launched = DGK_OK;
+        ok = ok && d && run_device(ctx, &p, d, &launched);
+        if (ok && uc->refused) {
+            ok = launched == DGK_EALIGN && memcmp(d, p.d0, p.dbytes) == 0;
+            printf("%s %s: %s\n", ok ? "PASS" : "FAIL", uc->name,
+                   launched != DGK_EALIGN ? "launched" : ok ? "refused, D untouched" : "refused, but D changed");
+            free(d);
+            problem_free(&p);
+            return ok;
+        }
         if (ok) {
             v = compare(&p, d);
             memcpy(p.d0, d, p.dbytes);

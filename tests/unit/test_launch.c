@@ -168,6 +168,38 @@ START_TEST(plan_fit_rows)
 }
 END_TEST
 
+/* An output view whose rows are not a multiple of 16 bytes inside wider rows is refused
+ * (the TMA store writes whole 16-byte pieces, so it would write past the view's last
+ * column); dense outputs and views of whole 16-byte rows pass. */
+START_TEST(store_rows_in_views)
+{
+    dgkc_unit *u = checked(fp8_src);
+    ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", 0), DGKC_OK);
+    const dgk_plan *p = dgkc_kernel_plan(u, 0);
+    static uint8_t buf[256];
+    const dgk_tensor *params[5] = {NULL, NULL, NULL, NULL, NULL};
+    static const struct { int64_t cols, ld; int ok; } cases[] = {
+        {250, 256, 0}, {249, 256, 0}, {248, 256, 1}, {256, 0, 1}, {7, 8, 0}, {8, 16, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t shape[2] = {64, cases[i].cols};
+        dgk_tensor d = dgk_tensor_make(buf, DGK_DTYPE_BF16, 2, shape);
+        if (cases[i].ld) {
+            d.stride[0] = cases[i].ld;
+            d.stride[1] = 1;
+        }
+        params[4] = &d;
+        dgk_status st = dgk_op_check_store_rows(p, params);
+        ck_assert_msg((st == DGK_OK) == cases[i].ok, "cols %lld ld %lld", (long long)cases[i].cols, (long long)cases[i].ld);
+        if (!cases[i].ok) {
+            ck_assert_int_eq(st, DGK_EALIGN);
+            ck_assert_ptr_nonnull(strstr(dgk_last_error(), "would also overwrite columns"));
+        }
+    }
+    dgkc_unit_free(u);
+}
+END_TEST
+
 /* A BF16 operand stored with rows TMA cannot address (not a multiple of 16 bytes) is
  * refused up front, naming the extent to pad; the same call with M padded gets as far as
  * the missing context. */
@@ -426,6 +458,7 @@ static Suite *make_suite(void)
     t = tcase_create("plan");
     tcase_add_test(t, plan_abi_of_fp8);
     tcase_add_test(t, plan_fit_rows);
+    tcase_add_test(t, store_rows_in_views);
     tcase_add_test(t, bf16_rows_must_align);
     tcase_add_test(t, emit_per_kernel);
     suite_add_tcase(s, t);
