@@ -85,6 +85,8 @@ typedef struct ucase {
     int64_t m, n, k;
     int bm, bn;                /* as compiled (for the planted faults and the report) */
     int refused;               /* the launch must fail with DGK_EALIGN and leave D as it was */
+    int pad_ab;                /* A and B are views into rows wider than K, the rest NaN: a
+                                * load that reads past K poisons the result */
 } ucase;
 
 /* M, N never multiples of BM, BN; M != N. K ragged (no multiple of the K tile) where noted.
@@ -92,23 +94,27 @@ typedef struct ucase {
  * the TMA store writes whole 16-byte pieces, and the runtime refuses other views (the last
  * case). */
 static const ucase cases[] = {
-    {"D += acc, f32 D (TMA reduce-add), K ragged", "uk_acc", {0}, 0, F_ACC, 50, 300, 328, 16, 128, 0},
-    {"D += acc, f32 D, decode-sized M = 5", "uk_acc", {"BM=8"}, 1, F_ACC, 5, 200, 256, 8, 128, 0},
-    {"bf16 D = relu(acc * rs + bias + C)", "uk_epi", {0}, 0, F_EPI, 70, 264, 192, 40, 128, 0},
+    {"D += acc, f32 D (TMA reduce-add), K ragged", "uk_acc", {0}, 0, F_ACC, 50, 300, 328, 16, 128, 0, 0},
+    {"D += acc, f32 D, decode-sized M = 5", "uk_acc", {"BM=8"}, 1, F_ACC, 5, 200, 256, 8, 128, 0, 0},
+    {"bf16 D = relu(acc * rs + bias + C)", "uk_epi", {0}, 0, F_EPI, 70, 264, 192, 40, 128, 0, 0},
     {"bf16 D = relu(acc * rs + bias + C), BN 64, K ragged", "uk_epi", {"BM=24", "BN=64"}, 2, F_EPI,
-     100, 136, 520, 24, 64, 0},
-    {"FP8 promoted, K at launch, BN 64", "uk_fp8", {0}, 0, F_FP8, 75, 188, 1024, 32, 64, 0},
-    {"FP8 promoted, K at launch (ragged), BN 128", "uk_fp8", {"BM=48", "BN=128"}, 2, F_FP8, 33, 332, 1040, 48, 128, 0},
-    {"split-K 3, f32 D", "uk_split", {0}, 0, F_SPLIT, 60, 252, 640, 24, 128, 0},
-    {"split-K 3, f32 D, 2 K blocks (K ragged)", "uk_split", {"BM=16", "BN=64"}, 2, F_SPLIT, 9, 132, 120, 16, 64, 0},
-    {"FP8 split-K 3, f32 D, 11 K blocks", "uk_fp8", {"BM=16", "SPLIT=3"}, 2, F_FP8, 20, 100, 1408, 16, 64, 0},
+     100, 136, 520, 24, 64, 0, 0},
+    {"FP8 promoted, K at launch, BN 64", "uk_fp8", {0}, 0, F_FP8, 75, 188, 1024, 32, 64, 0, 0},
+    {"FP8 promoted, K at launch (ragged), BN 128", "uk_fp8", {"BM=48", "BN=128"}, 2, F_FP8, 33, 332, 1040, 48, 128, 0, 0},
+    {"split-K 3, f32 D", "uk_split", {0}, 0, F_SPLIT, 60, 252, 640, 24, 128, 0, 0},
+    {"split-K 3, f32 D, 2 K blocks (K ragged)", "uk_split", {"BM=16", "BN=64"}, 2, F_SPLIT, 9, 132, 120, 16, 64, 0, 0},
+    {"FP8 split-K 3, f32 D, 11 K blocks", "uk_fp8", {"BM=16", "SPLIT=3"}, 2, F_FP8, 20, 100, 1408, 16, 64, 0, 0},
     /* more tiles (or split units) than SMs: each CTA's persistent loop runs several */
-    {"D += acc, f32 D, ~7 tiles per CTA", "uk_acc", {0}, 0, F_ACC, 1000, 1800, 192, 16, 128, 0},
-    {"split-K 3, f32 D, 504 work units", "uk_split", {0}, 0, F_SPLIT, 500, 1000, 1024, 24, 128, 0},
-    {"FP8 promoted, BN 64, 230 tiles", "uk_fp8", {0}, 0, F_FP8, 300, 1452, 2048, 32, 64, 0},
+    {"D += acc, f32 D, ~7 tiles per CTA", "uk_acc", {0}, 0, F_ACC, 1000, 1800, 192, 16, 128, 0, 0},
+    {"split-K 3, f32 D, 504 work units", "uk_split", {0}, 0, F_SPLIT, 500, 1000, 1024, 24, 128, 0, 0},
+    {"FP8 promoted, BN 64, 230 tiles", "uk_fp8", {0}, 0, F_FP8, 300, 1452, 2048, 32, 64, 0, 0},
     /* D's rows of 250 f32 (1000 bytes) inside rows 256 apart: the TMA store writes whole 16
      * bytes and wrote columns 250 and 251 here before the runtime refused such views */
-    {"refused: f32 D rows of 1000 bytes in a wider view", "uk_split", {0}, 0, F_SPLIT, 60, 250, 640, 24, 128, 1},
+    {"refused: f32 D rows of 1000 bytes in a wider view", "uk_split", {0}, 0, F_SPLIT, 60, 250, 640, 24, 128, 1, 0},
+    /* K = 100 bf16 (200 bytes) and K = 1032 e4m3: rows that end inside a 16-byte piece */
+    {"bf16 A, B rows of 200 bytes in NaN-padded views", "uk_split", {"SPLIT=1"}, 1, F_SPLIT, 60, 252, 100, 24, 128, 0, 1},
+    {"bf16 A, B rows of 200 bytes, unswapped", "uk_split", {"SPLIT=1", "BM=64"}, 2, F_SPLIT, 60, 252, 100, 64, 128, 0, 1},
+    {"FP8 A, B rows of 1032 bytes in NaN-padded views", "uk_fp8", {0}, 0, F_FP8, 75, 188, 1032, 32, 64, 0, 1},
 };
 
 enum { PAD_ROWS = 3 }; /* rows of D's buffer past M */
@@ -516,21 +522,47 @@ static int upload(dev *dv, int slot, const void *host, size_t bytes, dgk_dtype_i
     return 1;
 }
 
+/* Uploads a rows x k operand of `es`-byte elements as a view into rows padded to the next
+ * 16 bytes and 16 more, the padding NaN (bf16 0x7fc0, e4m3 0x7f). */
+static int upload_padded(dev *dv, int slot, const void *host, int64_t rows, int64_t k, int es, dgk_dtype_id dtype)
+{
+    int64_t ld = (k * es + 16 + 15) / 16 * 16 / es;
+    size_t bytes = (size_t)(rows * ld) * (size_t)es;
+    uint8_t *buf = malloc(bytes);
+    if (!buf)
+        return 0;
+    for (size_t i = 0; i < bytes; i += (size_t)es) {
+        buf[i] = es == 2 ? 0xc0 : 0x7f;
+        if (es == 2)
+            buf[i + 1] = 0x7f;
+    }
+    for (int64_t r = 0; r < rows; r++)
+        memcpy(buf + (size_t)(r * ld) * (size_t)es, (const uint8_t *)host + (size_t)(r * k) * (size_t)es, (size_t)(k * es));
+    int ok = upload(dv, slot, buf, bytes, dtype, 2, rows, k, ld);
+    free(buf);
+    return ok;
+}
+
 /* Binds the case's tensors in the kernel's parameter order; D's slot is returned in *dslot. */
 static int bind(dev *dv, const problem *p, int *dslot)
 {
     int64_t m = p->m, n = p->n, k = p->k;
     dgk_dtype_id dt = p->es == 2 ? DGK_DTYPE_BF16 : DGK_DTYPE_F32;
     int ok;
+    int pad = p->uc->pad_ab;
     if (p->uc->form == F_FP8) {
-        ok = upload(dv, 0, p->qa, (size_t)(m * k), DGK_DTYPE_E4M3, 2, m, k, 0) &&
+        ok = (pad ? upload_padded(dv, 0, p->qa, m, k, 1, DGK_DTYPE_E4M3)
+                  : upload(dv, 0, p->qa, (size_t)(m * k), DGK_DTYPE_E4M3, 2, m, k, 0)) &&
              upload(dv, 1, p->sa, (size_t)(p->kb * p->lds) * 4, DGK_DTYPE_F32, 2, p->kb, m, p->lds) &&
-             upload(dv, 2, p->qb, (size_t)(n * k), DGK_DTYPE_E4M3, 2, n, k, 0) &&
+             (pad ? upload_padded(dv, 2, p->qb, n, k, 1, DGK_DTYPE_E4M3)
+                  : upload(dv, 2, p->qb, (size_t)(n * k), DGK_DTYPE_E4M3, 2, n, k, 0)) &&
              upload(dv, 3, p->sb, (size_t)(((n + 127) / 128) * p->kb) * 4, DGK_DTYPE_F32, 2, (n + 127) / 128, p->kb, 0);
         *dslot = 4;
     } else {
-        ok = upload(dv, 0, p->a16, (size_t)(m * k) * 2, DGK_DTYPE_BF16, 2, m, k, 0) &&
-             upload(dv, 1, p->b16, (size_t)(n * k) * 2, DGK_DTYPE_BF16, 2, n, k, 0);
+        ok = (pad ? upload_padded(dv, 0, p->a16, m, k, 2, DGK_DTYPE_BF16)
+                  : upload(dv, 0, p->a16, (size_t)(m * k) * 2, DGK_DTYPE_BF16, 2, m, k, 0)) &&
+             (pad ? upload_padded(dv, 1, p->b16, n, k, 2, DGK_DTYPE_BF16)
+                  : upload(dv, 1, p->b16, (size_t)(n * k) * 2, DGK_DTYPE_BF16, 2, n, k, 0));
         *dslot = 2;
     }
     if (ok && p->uc->form == F_EPI) {
