@@ -311,7 +311,10 @@ typedef enum dgk_dtype_id {
 enum { DGK_MAX_RANK = 4 };
 
 /* A device tensor. Strides are in elements; the last axis must be contiguous (stride
- * 1). All strides 0 means dense row-major. */
+ * 1). All strides 0 means dense row-major. A GEMM output that is a view into wider rows
+ * must have rows of whole 16-byte pieces (its last extent times the element size a
+ * multiple of 16): its TMA store writes whole pieces, so dgk_op_launch refuses other such
+ * views (DGK_EALIGN) rather than overwrite the bytes after the view's last column. */
 typedef struct dgk_tensor {
     void *data;
     dgk_dtype_id dtype;
