@@ -18,6 +18,15 @@ int dgk_int_arith(dgk_op op, int64_t x, int64_t y, int64_t *r)
     }
 }
 
+int dgk_int_unary(dgk_op op, int64_t x, int64_t *r)
+{
+    switch (op) {
+    case DGK_OP_NEG: return x != INT64_MIN && (*r = -x, 1);
+    case DGK_OP_BNOT: return *r = ~x, 1;
+    default: return 0;
+    }
+}
+
 int dgk_int_compare(dgk_op op, int64_t x, int64_t y, int *r)
 {
     switch (op) {

@@ -13,6 +13,10 @@
  * that into "not a constant". */
 int dgk_int_arith(dgk_op op, int64_t x, int64_t y, int64_t *r);
 
+/* op x for unary - and ~. Returns 0, leaving *r alone, for any other op or on overflow
+ * (-INT64_MIN). */
+int dgk_int_unary(dgk_op op, int64_t x, int64_t *r);
+
 /* x op y for == != < <= > >=, as 0 or 1. Returns 0 for any other op. */
 int dgk_int_compare(dgk_op op, int64_t x, int64_t y, int *r);
 

@@ -678,19 +678,16 @@ static int fold(const dgk_ir_op *op, int64_t x, int64_t y, int64_t *v)
 }
 
 /* The value of a scalar integer or bool op made of constants (literals, compile-time
- * parameters, unary minus and !, + - * / % cdiv min max, comparisons, && ||); 0 when it
- * is not one. */
+ * parameters, unary - ~ and !, + - * / % << >> & | ^ cdiv min max, comparisons, && ||);
+ * 0 when it is not one. */
 static int ir_const(const irb *b, int id, int64_t *v)
 {
     const dgk_ir_op *op = &b->k->ops[id];
     int64_t x, y;
     if (op->opcode == DGK_IR_CONST && !op->is_float)
         return (*v = op->imm), 1;
-    if (op->opcode == DGK_IR_SCALAR && op->nargs == 1 && op->fn < 0 && op->op == DGK_OP_NEG &&
-        ir_const(b, op->args[0], &x) && x != INT64_MIN)
-        return (*v = -x), 1;
-    if (op->opcode == DGK_IR_SCALAR && op->nargs == 1 && op->fn < 0 && op->op == DGK_OP_NOT && ir_const(b, op->args[0], &x))
-        return (*v = !x), 1;
+    if (op->opcode == DGK_IR_SCALAR && op->nargs == 1 && op->fn < 0 && ir_const(b, op->args[0], &x))
+        return op->op == DGK_OP_NOT ? (*v = !x, 1) : dgk_int_unary(op->op, x, v);
     if (op->opcode != DGK_IR_SCALAR || op->nargs != 2 || !ir_const(b, op->args[0], &x) || !ir_const(b, op->args[1], &y))
         return 0;
     return fold(op, x, y, v);

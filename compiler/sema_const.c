@@ -63,10 +63,11 @@ static int eval_unary(sema *s, const dgk_expr *e, dgk_ct_value *v, int depth)
     if (!eval(s, e->u.unary.x, &x, depth + 1))
         return 0;
     switch (e->u.unary.op) {
-    case DGK_OP_NEG: return x.kind == DGK_CT_INT && x.i != INT64_MIN && int_value(v, -x.i);
-    case DGK_OP_BNOT: return x.kind == DGK_CT_INT && int_value(v, ~x.i);
     case DGK_OP_NOT: return x.kind == DGK_CT_BOOL && bool_value(v, !x.i);
-    default: return 0;
+    default: {
+        int64_t r;
+        return x.kind == DGK_CT_INT && dgk_int_unary(e->u.unary.op, x.i, &r) && int_value(v, r);
+    }
     }
 }
 

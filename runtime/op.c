@@ -371,7 +371,6 @@ static dgk_status bind_workspace(dgk_op *op, const dgk_tensor *const *params, vo
                               (size_t)dgk_plan_split_counter_bytes(p, m, n), (CUstream)stream, &st->ws[0], &st->ws[1]);
 }
 
-/* Binds the plan's arguments (the split-K buffers first) and launches. */
 /* Bytes of an element a GEMM stores (bf16, f16, f32, e4m3, e5m2). */
 static const int store_bytes[DGK_DTYPE_COUNT] = {
     [DGK_DTYPE_F32] = 4, [DGK_DTYPE_BF16] = 2, [DGK_DTYPE_F16] = 2, [DGK_DTYPE_E4M3] = 1, [DGK_DTYPE_E5M2] = 1,
@@ -389,6 +388,8 @@ dgk_status dgk_op_check_store_rows(const dgk_plan *p, const dgk_tensor *const *p
         return DGK_OK;
     const dgk_kernel_arg *a = &p->args[p->epi.out_arg];
     const dgk_tensor *t = params[a->param];
+    if (!t)
+        return DGK_OK; /* bind_arg reports the missing tensor by name */
     int64_t cols = t->shape[t->rank - 1], bytes = store_bytes[t->dtype] ? store_bytes[t->dtype] : 1;
     if (t->rank < 2 || cols * bytes % 16 == 0 || stride_of(t, t->rank - 2) == cols)
         return DGK_OK;
@@ -396,11 +397,12 @@ dgk_status dgk_op_check_store_rows(const dgk_plan *p, const dgk_tensor *const *p
     return dgk_fail(DGK_EALIGN,
                     "dgk_op_launch: %s: its rows are %lld elements (%lld bytes) inside rows %lld apart; the TMA store "
                     "writes whole 16-byte pieces and would also overwrite columns %lld .. %lld, outside the view: make "
-                    "the last extent a multiple of %lld or pass a tensor whose rows are not wider",
+                    "the last extent a multiple of %lld (pad the output's columns; a dense tensor needs that too)",
                     a->name, (long long)cols, (long long)(cols * bytes), (long long)stride_of(t, t->rank - 2),
                     (long long)cols, (long long)upto - 1, (long long)per16);
 }
 
+/* Binds the plan's arguments (the split-K buffers first) and launches. */
 static dgk_status bind_and_launch(dgk_op *op, const dgk_tensor *const *params, const double *scalars, void *stream,
                                   uint32_t grid)
 {

@@ -229,10 +229,12 @@ static double best_tile(const gemm_shape *s, int sms, int bm, int split, gemm_co
  * masked-swap/). */
 static int masked_swap_bm(int rows, int fp8)
 {
+    if (rows <= 0 || rows > 32)
+        return 0; /* none of these fit 32 rows (and 13 x rows must not overflow) */
     int want = (rows * 13 + 9) / 10, bm = (want + 7) / 8 * 8;
     if (fp8 && bm < 16)
         bm = 16; /* the planner refuses FP8 at BM = 8 (ptxas serializes it) */
-    return rows > 0 && bm <= 32 ? bm : 0;
+    return bm <= 32 ? bm : 0;
 }
 
 /* The swapped tile's BN (its B rows, 64 per consumer warpgroup): 128 when the groups'

@@ -258,6 +258,14 @@ static void test_opts(void)
     gh_opts_default(&o);
     expect(gh_opts_parse(&o, 7, benchish) == 0 && o.bench_only && strcmp(o.bench_only, "--reps") == 0,
            "the first bench-only flag is recorded (the check programs refuse it)");
+    char *grouped_spec[] = {"x", "--shapes", "masked:2x20:4096x7168"}, *colon[] = {"x", "--shapes", "128:256:512"};
+    gh_opts_default(&o);
+    expect(gh_opts_parse(&o, 3, grouped_spec) == -1 && gh_opts_parse(&o, 3, colon) == -1,
+           "dense programs refuse grouped specs (masked:/contig:) and other text with ':' up front");
+    gh_opts_default(&o);
+    o.grouped_specs = 1;
+    expect(gh_opts_parse(&o, 3, grouped_spec) == 0 && strcmp(o.shapes, "masked:2x20:4096x7168") == 0,
+           "the grouped programs take their specs through to gg_specs_*");
     char *kt[] = {"x", "--kernel-time"};
     gh_opts_default(&o);
     expect(o.kernel_time == 0, "no kernel time by default");

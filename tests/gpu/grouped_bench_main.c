@@ -415,13 +415,19 @@ static void summary(const bench *b)
     }
 }
 
-/* Whether --shapes names a spec set or explicit specs (checked before any GPU work). */
+/* Whether --shapes names a spec set or explicit specs, at least one of them in --mode
+ * (checked before any GPU work: a run that checks nothing must not read as a pass). */
 static int specs_known(const char *shapes, unsigned modes)
 {
     static gg_spec specs[GG_MAX_SPECS];
-    if (gg_specs_bench(shapes, modes, specs, GG_MAX_SPECS) >= 0)
+    int n = gg_specs_bench(shapes, modes, specs, GG_MAX_SPECS);
+    if (n > 0)
         return 1;
-    gh_set_error("--shapes %s: expected tiny, quick, full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK[,...]", shapes);
+    if (n == 0)
+        gh_set_error("--shapes %s: no spec of the --mode selected", shapes);
+    else
+        gh_set_error("--shapes %s: expected tiny, quick, full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK[,...]",
+                     shapes);
     return 0;
 }
 
@@ -434,6 +440,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return fputs(usage, stdout), 0;
     gh_opts_default(&o);
+    o.grouped_specs = 1;
     if (gg_take_mode(&argc, argv, &b.modes) != 0 || gh_opts_parse(&o, argc, argv) != 0 ||
         !specs_known(o.shapes, b.modes)) {
         fprintf(stderr, "dgk-grouped-bench: %s\n%s", gh_error(), usage);

@@ -83,6 +83,27 @@ static void test_sets(void)
                gg_specs_bench("masked:2x20:4096x7168x", all_modes, s, GG_MAX_SPECS) == -1 &&
                gg_specs_bench("dense:2x20:4096x7168", all_modes, s, GG_MAX_SPECS) == -1,
            "malformed explicit specs are -1");
+    expect(gg_specs_bench("masked:2x20:4096x7168,", all_modes, s, GG_MAX_SPECS) == -1 &&
+               gg_specs_bench(",masked:2x20:4096x7168", all_modes, s, GG_MAX_SPECS) == -1 &&
+               gg_specs_bench("masked:2x20:4096x7168,,contig:3x256:320x256", all_modes, s, GG_MAX_SPECS) == -1,
+           "explicit specs: an empty item (leading, doubled or trailing comma) is -1");
+    expect(gg_specs_bench("masked:2x20:4096x4294967297", all_modes, s, GG_MAX_SPECS) == -1 &&
+               gg_specs_bench("contig:2x4294967552:4096x7168", all_modes, s, GG_MAX_SPECS) == -1 &&
+               gg_specs_check("masked:2x20:99999999999x128", all_modes, s, GG_MAX_SPECS) == -1,
+           "explicit specs: a number past int is -1, not its low 32 bits");
+    expect(gg_specs_bench("masked: 2x20:4096x7168", all_modes, s, GG_MAX_SPECS) == -1 &&
+               gg_specs_bench("masked:2x+20:4096x7168", all_modes, s, GG_MAX_SPECS) == -1,
+           "explicit specs: digits only");
+    expect(gg_specs_bench("masked:64x20:128x128", all_modes, s, GG_MAX_SPECS) == 1 &&
+               gg_specs_bench("masked:65x20:128x128", all_modes, s, GG_MAX_SPECS) == -1 &&
+               gg_specs_bench("masked:2x4096:128x128", all_modes, s, GG_MAX_SPECS) == 1 &&
+               gg_specs_bench("masked:2x4097:128x128", all_modes, s, GG_MAX_SPECS) == -1,
+           "explicit specs: at most GG_MAX_GROUPS groups, masked rows at most max_m");
+    char many[64 * 24] = "";
+    for (int i = 0; i <= GG_MAX_SPECS; i++)
+        strcat(many, i ? ",contig:1x128:128x128" : "contig:1x128:128x128");
+    expect(gg_specs_bench(many, all_modes, s, GG_MAX_SPECS) == -1 && gg_specs_bench(many, all_modes, s, 3) == -1,
+           "explicit specs: more than the array holds is -1");
 }
 
 static void test_rows_spec(const gg_spec *sp, uint64_t seed)

@@ -8,6 +8,7 @@
  * TFLOPS from shared/DESIGN.md, and the --mode flag. Pure host C. */
 #include "grouped.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -79,40 +80,59 @@ static int known_set(const char *set)
     return strcmp(set, "tiny") == 0 || strcmp(set, "quick") == 0 || strcmp(set, "full") == 0;
 }
 
+/* A decimal number of 1 .. 2^31 - 1 at *t, then `sep` (0: the end of the text); advances
+ * *t past both. 0 when the text is not that (a sign, a space, no digits, too many). */
+static int number(const char **t, char sep, int *v)
+{
+    long long x = 0;
+    const char *p = *t;
+    for (; *p >= '0' && *p <= '9'; p++)
+        if ((x = x * 10 + (*p - '0')) > INT_MAX)
+            return 0;
+    if (p == *t || x < 1 || *p != sep)
+        return 0;
+    *v = (int)x;
+    *t = p + (sep != 0);
+    return 1;
+}
+
 /* One explicit spec, `masked:GxROWS:NxK` (max_m 4096) or `contig:GxROWS:NxK`; 0 when the
  * text is not one. */
 static int parse_spec(const char *t, size_t len, gg_spec *s)
 {
-    char buf[64], mode[8], tail;
+    char buf[64];
     int g, rows, n, k;
     if (len >= sizeof buf)
         return 0;
     memcpy(buf, t, len);
     buf[len] = 0;
-    if (sscanf(buf, "%7[a-z]:%dx%d:%dx%d%c", mode, &g, &rows, &n, &k, &tail) != 5 || g < 1 || g > GG_MAX_GROUPS ||
-        rows < 1 || n < 1 || k < 1)
+    int masked = strncmp(buf, "masked:", 7) == 0;
+    if (!masked && strncmp(buf, "contig:", 7) != 0)
         return 0;
-    int masked = strcmp(mode, "masked") == 0;
-    if (!masked && strcmp(mode, "contig") != 0)
+    const char *p = buf + 7;
+    if (!number(&p, 'x', &g) || !number(&p, ':', &rows) || !number(&p, 'x', &n) || !number(&p, 0, &k) ||
+        g > GG_MAX_GROUPS)
         return 0;
     *s = make(masked ? GG_MASKED : GG_CONTIG, g, rows, n, k, GG_EDGE_NONE, masked ? MASKED_MAX_M : 0);
     return !masked || rows <= MASKED_MAX_M;
 }
 
 /* A comma-separated list of explicit specs (those of `modes` only); -1 when one is not a
- * spec or there are more than `max`. */
+ * spec (an empty item included: a leading, doubled or trailing comma) or there are more
+ * than `max`. */
 static int explicit_set(const char *set, unsigned modes, gg_spec *out, int max)
 {
     int n = 0;
-    for (const char *t = set; *t;) {
+    for (const char *t = set;; t++) {
         size_t len = strcspn(t, ",");
         gg_spec s;
         if (!parse_spec(t, len, &s) || n >= max)
             return -1;
         n = add(out, n, max, modes, s);
-        t += len + (t[len] == ',');
+        t += len;
+        if (!*t)
+            return n;
     }
-    return n;
 }
 
 int gg_specs_check(const char *set, unsigned modes, gg_spec *out, int max)

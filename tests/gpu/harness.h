@@ -517,7 +517,9 @@ int gh_shapes_wgrad_bench(const char *set, gh_shape *out, int max);
 typedef struct gh_opts {
     int want_in[GH_DTYPE_COUNT]; /* --dtype bf16|fp8|all: input dtypes to run */
     unsigned layouts;            /* --layout: bits 1 << gh_layout; 0 = the program's default */
-    const char *shapes;          /* --shapes tiny|quick|full */
+    const char *shapes;          /* --shapes tiny|quick|full (or MxNxK[,...]; with grouped_specs,
+                                    text with ':' too, the grouped specs gg_specs_* parse) */
+    int grouped_specs;           /* set by the grouped programs before gh_opts_parse */
     const char *runners;         /* --runner NAME[,NAME...]: NULL = all */
     uint64_t seed;               /* --seed N (default: fresh) */
     const char *csv, *md;        /* --csv FILE, --md FILE */

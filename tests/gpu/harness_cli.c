@@ -85,8 +85,9 @@ static int parse_shapes(gh_opts *o, const char *v)
 {
     gh_shape one;
     /* `masked:GxROWS:NxK,...` and `contig:...` are the grouped programs' specs, which they
-     * parse themselves (gg_specs_*, an error there when malformed) */
-    if (strchr(v, ':')) {
+     * parse themselves (gg_specs_*, an error there when malformed); the dense programs
+     * refuse them here, before any GPU work, as any other text they cannot read */
+    if (strchr(v, ':') && o->grouped_specs) {
         o->shapes = v;
         return 0;
     }

@@ -196,6 +196,9 @@ START_TEST(store_rows_in_views)
             ck_assert_ptr_nonnull(strstr(dgk_last_error(), "would also overwrite columns"));
         }
     }
+    /* a NULL D is not this check's to report (bind_arg names the parameter): no crash */
+    params[4] = NULL;
+    ck_assert_int_eq(dgk_op_check_store_rows(p, params), DGK_OK);
     dgkc_unit_free(u);
 }
 END_TEST
@@ -426,6 +429,20 @@ START_TEST(heuristic_masked_swap)
 }
 END_TEST
 
+/* Expected rows far past the swapped tiles' 24 never take one, however large: 13 x rows
+ * must not wrap (330382100 x 13 = 2^32 + 4 in 32 bits, which read as 4 rows once). */
+START_TEST(heuristic_masked_swap_huge_rows)
+{
+    static const int rows[] = {25, 165191049, 165191050, 330382100, 2147483647};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        for (int fp8 = 0; fp8 <= 1; fp8++) {
+            gemm_shape s = {rows[i], 32768, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows[i]};
+            gemm_config c = gemm_heuristic_bm(&s, 132, 0);
+            ck_assert_msg(c.bm >= 64, "%d rows (fp8 %d): BM %d", rows[i], fp8, c.bm);
+        }
+}
+END_TEST
+
 /* Few groups of few rows: the swapped tile only when its tiles fill the SMs (BN = 64 to
  * get there), else the unswapped candidates, whose narrow tiles give more of them. */
 START_TEST(heuristic_masked_swap_few_groups)
@@ -471,6 +488,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, stock_kernels_take_swizzle);
     tcase_add_test(t, heuristic_masked_swap);
     tcase_add_test(t, heuristic_masked_swap_few_groups);
+    tcase_add_test(t, heuristic_masked_swap_huge_rows);
     suite_add_tcase(s, t);
     return s;
 }
