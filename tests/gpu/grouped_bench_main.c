@@ -23,7 +23,7 @@ static const char usage[] =
     "  --mode contig|masked|all grouped layouts (default all)\n"
     "  --dtype bf16|fp8|all     input dtypes (default all)\n"
     "  --shapes SET             tiny|quick|full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK\n"
-    "                           [,...] (default full; --quick = --shapes quick)\n"
+    "                           [,...], K a multiple of 128 (default full; --quick = --shapes quick)\n"
     "  --runner NAME[,NAME]     only these runners (default all; --list shows them)\n"
     "  --warmup N --reps N      runs before / timed runs per point (default 5 / 30)\n"
     "  --csv FILE --md FILE     also write the results as CSV / a markdown report\n"

@@ -19,7 +19,7 @@ static const char usage[] =
     "  --mode contig|masked|all grouped layouts to check (default all)\n"
     "  --dtype bf16|fp8|all     input dtypes (default all)\n"
     "  --shapes SET             tiny|quick|full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK\n"
-    "                           [,...] (default full; --quick = --shapes quick)\n"
+    "                           [,...], K a multiple of 128 (default full; --quick = --shapes quick)\n"
     "  --runner NAME[,NAME]     only these runners (default all; --list shows them)\n"
     "  --seed N                 reproduce a run (default: fresh, printed)\n"
     "  --no-self-test           skip the self-tests (naive runner, planted faults)\n"

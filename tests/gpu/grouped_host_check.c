@@ -81,7 +81,9 @@ static void test_sets(void)
     expect(gg_specs_bench("masked:2x20:4096", all_modes, s, GG_MAX_SPECS) == -1 &&
                gg_specs_bench("masked:0x20:4096x7168", all_modes, s, GG_MAX_SPECS) == -1 &&
                gg_specs_bench("masked:2x20:4096x7168x", all_modes, s, GG_MAX_SPECS) == -1 &&
-               gg_specs_bench("dense:2x20:4096x7168", all_modes, s, GG_MAX_SPECS) == -1,
+               gg_specs_bench("dense:2x20:4096x7168", all_modes, s, GG_MAX_SPECS) == -1 &&
+               gg_specs_bench("masked:2x20:4096x7100", all_modes, s, GG_MAX_SPECS) == -1 &&
+               gg_specs_bench("contig:64x300000000:4096x7168", all_modes, s, GG_MAX_SPECS) == -1,
            "malformed explicit specs are -1");
     expect(gg_specs_bench("masked:2x20:4096x7168,", all_modes, s, GG_MAX_SPECS) == -1 &&
                gg_specs_bench(",masked:2x20:4096x7168", all_modes, s, GG_MAX_SPECS) == -1 &&

@@ -114,6 +114,11 @@ static int parse_spec(const char *t, size_t len, gg_spec *s)
         g > GG_MAX_GROUPS)
         return 0;
     *s = make(masked ? GG_MASKED : GG_CONTIG, g, rows, n, k, GG_EDGE_NONE, masked ? MASKED_MAX_M : 0);
+    /* K whole 128-wide scale blocks (the cases' FP8 scale layouts and the entry points'
+     * contract); a contiguous group's 1.3 x rows plus its padding, times G, must fit an
+     * int row offset */
+    if (k % 128 != 0 || (!masked && (int64_t)rows * 2 * g > INT32_MAX / 2))
+        return 0;
     return !masked || rows <= MASKED_MAX_M;
 }
 
