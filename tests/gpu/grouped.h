@@ -51,6 +51,10 @@ int gg_alignment(void);
  * set. `modes` is a bit set of 1 << gg_mode. */
 int gg_specs_check(const char *set, unsigned modes, gg_spec *out, int max);
 int gg_specs_bench(const char *set, unsigned modes, gg_spec *out, int max);
+/* Whether --shapes `set` gives at least one spec of `modes` through `specs` (one of the two
+ * above), else 0 with the error set: checked before any GPU work, so that a run that
+ * checks nothing does not read as a pass. */
+int gg_specs_known(const char *set, unsigned modes, int (*specs)(const char *, unsigned, gg_spec *, int));
 /* Rows of each group (valid rows: contig group size, masked masked_m[g]), drawn from
  * the seed 0.7x..1.3x around spec->rows (clipped to [0, max_m] for masked), with the
  * spec's edge cases applied. Pure host arithmetic. */

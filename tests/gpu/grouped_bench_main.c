@@ -415,21 +415,6 @@ static void summary(const bench *b)
     }
 }
 
-/* Whether --shapes names a spec set or explicit specs, at least one of them in --mode
- * (checked before any GPU work: a run that checks nothing must not read as a pass). */
-static int specs_known(const char *shapes, unsigned modes)
-{
-    static gg_spec specs[GG_MAX_SPECS];
-    int n = gg_specs_bench(shapes, modes, specs, GG_MAX_SPECS);
-    if (n > 0)
-        return 1;
-    if (n == 0)
-        gh_set_error("--shapes %s: no spec of the --mode selected", shapes);
-    else
-        gh_set_error("--shapes %s: expected tiny, quick, full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK[,...]",
-                     shapes);
-    return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -442,7 +427,7 @@ int main(int argc, char **argv)
     gh_opts_default(&o);
     o.grouped_specs = 1;
     if (gg_take_mode(&argc, argv, &b.modes) != 0 || gh_opts_parse(&o, argc, argv) != 0 ||
-        !specs_known(o.shapes, b.modes)) {
+        !gg_specs_known(o.shapes, b.modes, gg_specs_bench)) {
         fprintf(stderr, "dgk-grouped-bench: %s\n%s", gh_error(), usage);
         return 2;
     }

@@ -225,28 +225,13 @@ static void header(const run_state *st)
            "keep their poison; masked rows past masked_m are not checked\n");
 }
 
-/* Whether --shapes names a spec set or explicit specs, at least one of them in --mode
- * (checked before any GPU work: a run that checks nothing must not read as a pass). */
-static int specs_known(const char *shapes, unsigned modes)
-{
-    static gg_spec specs[GG_MAX_SPECS];
-    int n = gg_specs_check(shapes, modes, specs, GG_MAX_SPECS);
-    if (n > 0)
-        return 1;
-    if (n == 0)
-        gh_set_error("--shapes %s: no spec of the --mode selected", shapes);
-    else
-        gh_set_error("--shapes %s: expected tiny, quick, full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK[,...]",
-                     shapes);
-    return 0;
-}
 
 static int parse(int argc, char **argv, gh_opts *o, unsigned *modes)
 {
     gh_opts_default(o);
     o->grouped_specs = 1;
     if (gg_take_mode(&argc, argv, modes) != 0 || gh_opts_parse(o, argc, argv) != 0 ||
-        !specs_known(o->shapes, *modes)) {
+        !gg_specs_known(o->shapes, *modes, gg_specs_check)) {
         fprintf(stderr, "dgk-grouped-check: %s\n%s", gh_error(), usage);
         return -1;
     }

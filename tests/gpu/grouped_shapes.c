@@ -162,6 +162,20 @@ int gg_specs_bench(const char *set, unsigned modes, gg_spec *out, int max)
     return deepgemm_set(set, modes, out, max);
 }
 
+int gg_specs_known(const char *set, unsigned modes, int (*specs)(const char *, unsigned, gg_spec *, int))
+{
+    static gg_spec out[GG_MAX_SPECS];
+    int n = specs(set, modes, out, GG_MAX_SPECS);
+    if (n > 0)
+        return 1;
+    if (n == 0)
+        gh_set_error("--shapes %s: no spec of the --mode selected", set);
+    else
+        gh_set_error("--shapes %s: expected tiny, quick, full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK[,...]",
+                     set);
+    return 0;
+}
+
 /* --- sizes ------------------------------------------------------------------------------ */
 
 /* Uniform in [0, 1) from (seed, g). */
