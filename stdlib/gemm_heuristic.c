@@ -250,12 +250,28 @@ static int masked_swap_bn(const gemm_shape *s, int sms)
     return 0;
 }
 
+/* Masked groups of more rows: the dense rule's tile, but 128 rows at most. A group's
+ * last row block is part empty (the counts vary around the expected rows), on average
+ * half a block, which 256-row tiles double: at 4096x2048 the dense rule's 256 x 128 took
+ * 106.5 us for 6 x 1024 rows and 133.8 us for 32 x 192 where 128 x 192 took 98.3 and 129.7
+ * (H100, kernel time, one seed: tests/gpu/results/2026-11-26-H100-masked-tiles/); the
+ * other DeepGEMM shapes already got 128 x 192. */
+static gemm_config masked_tile(const gemm_shape *s, int sm_count)
+{
+    gemm_shape dense = *s;
+    dense.masked_rows = 0;
+    gemm_config c = gemm_heuristic_bm(&dense, sm_count, 0);
+    return c.bm > 128 ? gemm_heuristic_bm(&dense, sm_count, 128) : c;
+}
+
 gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
 {
     int swap_bm = bm ? 0 : masked_swap_bm(s->masked_rows, s->fp8);
     int swap_bn = swap_bm ? masked_swap_bn(s, sm_count) : 0;
     if (swap_bn)
         return (gemm_config){swap_bm, swap_bn, 1, 1, 1, 0};
+    if (!bm && s->masked_rows > 0)
+        return masked_tile(s, sm_count);
     gemm_config best = {bm ? bm : 128, 128, 1, 1, 1, 0};
     double best_cost = best_tile(s, sm_count, bm, 1, &best);
     gemm_config split_best = best, by_split[17];

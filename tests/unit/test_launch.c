@@ -464,6 +464,31 @@ START_TEST(heuristic_masked_swap_few_groups)
 }
 END_TEST
 
+/* Masked groups of more rows take the dense rule's tile with 128 rows at most: at
+ * 4096x2048 128 x 192 where the dense rule picks 256 x 128 (both measured). */
+START_TEST(heuristic_masked_rows_cap)
+{
+    static const int64_t nk[][2] = {{6144, 7168}, {7168, 3072}, {4096, 4096}, {4096, 2048}};
+    static const int groups[][2] = {{32, 192}, {6, 1024}, {8, 512}, {2, 4096}};
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            gemm_shape s = {(int64_t)groups[i][0] * groups[i][1], nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, groups[i][1]};
+            gemm_shape dense = s;
+            dense.masked_rows = 0;
+            gemm_config c = gemm_heuristic_bm(&s, 132, 0), d = gemm_heuristic_bm(&dense, 132, 0);
+            ck_assert_int_le(c.bm, 128);
+            if (d.bm <= 128) {
+                ck_assert_int_eq(c.bm, d.bm);
+                ck_assert_int_eq(c.bn, d.bn);
+            }
+            if (i < 2 && j == 3) {
+                ck_assert_int_eq(c.bm, 128);
+                ck_assert_int_eq(c.bn, 192);
+            }
+        }
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("launch");
@@ -488,6 +513,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, stock_kernels_take_swizzle);
     tcase_add_test(t, heuristic_masked_swap);
     tcase_add_test(t, heuristic_masked_swap_few_groups);
+    tcase_add_test(t, heuristic_masked_rows_cap);
     tcase_add_test(t, heuristic_masked_swap_huge_rows);
     suite_add_tcase(s, t);
     return s;
