@@ -320,6 +320,18 @@ static int lower_call(irb *b, const dgk_expr *e)
     return id;
 }
 
+/* Op x reshaped to the type of expression e (a `new` axis). */
+static int reshape(irb *b, int x, const dgk_expr *e)
+{
+    int id = emit(b, DGK_IR_RESHAPE, e->loc);
+    if (id >= 0) {
+        OP(b, id)->args[0] = x;
+        OP(b, id)->nargs = 1;
+        set_type(b, id, e->type);
+    }
+    return id;
+}
+
 /* T[subs] on a global tensor: LOAD_SCALAR when every subscript is a point, else
  * LOAD_TILE with one start per tensor axis and its extent in .ext (0 = a point, whose
  * axis the tile drops). Extents of ranges and `:` are the result type's axes in order.
@@ -367,15 +379,7 @@ static int lower_tensor_index(irb *b, const dgk_expr *e, const dgk_sym *t)
     }
     for (int i = 0, r = 0; i < ax; i++)
         op->ext[i] = is_point[i] ? 0 : op->type.ext[r++];
-    if (!news)
-        return id;
-    int rs = emit(b, DGK_IR_RESHAPE, e->loc);
-    if (rs >= 0) {
-        OP(b, rs)->args[0] = id;
-        OP(b, rs)->nargs = 1;
-        set_type(b, rs, e->type);
-    }
-    return rs;
+    return news ? reshape(b, id, e) : id;
 }
 
 /* t[:, new] on a tile value: a reshape; the result type says the new shape. */
@@ -385,15 +389,7 @@ static int lower_index(irb *b, const dgk_expr *e)
     if (base->kind == DGK_EXPR_NAME && base->u.name.sym && base->u.name.sym->kind == DGK_SYM_TENSOR)
         return lower_tensor_index(b, e, base->u.name.sym);
     int x = lower(b, base);
-    if (x < 0)
-        return -1;
-    int id = emit(b, DGK_IR_RESHAPE, e->loc);
-    if (id >= 0) {
-        OP(b, id)->args[0] = x;
-        OP(b, id)->nargs = 1;
-        set_type(b, id, e->type);
-    }
-    return id;
+    return x < 0 ? -1 : reshape(b, x, e);
 }
 
 static int lower_simple(irb *b, const dgk_expr *e, dgk_ir_opcode opc, int nargs, const dgk_expr *const *xs)

@@ -142,17 +142,27 @@ void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e)
 
 /* ---- per tile ---------------------------------------------------------------------- */
 
-/* The call of epilogue_value for value acc[mi][ni][i + K] at local (r + dr, c + dc). */
-static void emit_value(dgk_sm90_ctx *e, int k, int dr, int dc)
+/* `const float xK = epilogue_value(ACC, row0 + ROW, col0 + COL, M, N, <params>);` */
+static void emit_call(dgk_sm90_ctx *e, int k, const char *acc, const char *row, const char *col)
 {
     char m[32], n[32];
     const dgk_plan *p = e->p;
-    dgk_sm90_start(e, "const float x%d = epilogue_value(acc[mi][ni][i + %d], row0 + r + %d, col0 + c + %d, %s, %s", k, k,
-                   dr, dc, dgk_sm90_dim(e, &p->m, m, sizeof m), dgk_sm90_dim(e, &p->n, n, sizeof n));
+    dgk_sm90_start(e, "const float x%d = epilogue_value(%s, row0 + %s, col0 + %s, %s, %s", k, acc, row, col,
+                   dgk_sm90_dim(e, &p->m, m, sizeof m), dgk_sm90_dim(e, &p->n, n, sizeof n));
     for (int i = 0; i < p->nargs; i++)
         if (uses_arg(&p->epi, i))
             dgk_strbuf_printf(e->out, ", %s", p->args[i].name);
     dgk_sm90_raw(e, ");\n");
+}
+
+/* The call of epilogue_value for value acc[mi][ni][i + K] at local (r + dr, c + dc). */
+static void emit_value(dgk_sm90_ctx *e, int k, int dr, int dc)
+{
+    char acc[32], row[16], col[16];
+    snprintf(acc, sizeof acc, "acc[mi][ni][i + %d]", k);
+    snprintf(row, sizeof row, "r + %d", dr);
+    snprintf(col, sizeof col, "c + %d", dc);
+    emit_call(e, k, acc, row, col);
 }
 
 static int use_stmatrix(const dgk_sm90_ctx *e)
@@ -280,17 +290,13 @@ static const char *const store_one[DGK_DT_COUNT] = {
 static void emit_store_swapped(dgk_sm90_ctx *e)
 {
     static const char *const at[4][2] = {{"c", "r"}, {"c + 1", "r"}, {"c", "r + 8"}, {"c + 1", "r + 8"}};
-    char m[32], n[32];
     const dgk_plan *p = e->p;
     dgk_sm90_open(e, "for (int g = 0; g < INST_N / 8; ++g)");
     dgk_sm90_line(e, "const int c = 8 * g + 2 * (lane %% 4);  // the tile row of values 4g, 4g+2 (4g+1, 4g+3: c + 1)");
     for (int v = 0; v < 4; v++) {
-        dgk_sm90_start(e, "const float x%d = epilogue_value(acc[mi][0][4 * g + %d], row0 + %s, col0 + %s, %s, %s", v, v,
-                       at[v][0], at[v][1], dgk_sm90_dim(e, &p->m, m, sizeof m), dgk_sm90_dim(e, &p->n, n, sizeof n));
-        for (int i = 0; i < p->nargs; i++)
-            if (uses_arg(&p->epi, i))
-                dgk_strbuf_printf(e->out, ", %s", p->args[i].name);
-        dgk_sm90_raw(e, ");\n");
+        char acc[32];
+        snprintf(acc, sizeof acc, "acc[mi][0][4 * g + %d]", v);
+        emit_call(e, v, acc, at[v][0], at[v][1]);
     }
     for (int v = 0; v < 4; v++)
         dgk_sm90_line(e, store_one[p->epi.out_dtype], at[v][0], at[v][1], v);
