@@ -2,8 +2,8 @@
  * on DeepGEMM's grouped shapes. Per (spec, runner): the result is first verified as
  * dgk-grouped-check does (a wrong result is reported, never timed), then timed with
  * harness_time.c's method (L2 flush before each run, CUDA events around the runner
- * alone, median of --reps), one runner after the other: with no baseline in the process
- * there is no ratio for dgk-bench's interleaving to protect. TFLOPS count valid rows only (2 * sum(valid rows) * N *
+ * alone, median of --reps), the spec's runners interleaved as dgk-bench's are (their
+ * ratios, e.g. group ids against offsets, are then not the card's clock drift). TFLOPS count valid rows only (2 * sum(valid rows) * N *
  * K); GB/s count valid rows of A and D, every group's B, scales and group metadata
  * once each. There is no cuBLASLt grouped baseline: DeepGEMM's FP8 numbers measured
  * on an H100 (shared/DESIGN.md "Performance anchors") are printed beside ours; with
@@ -64,61 +64,7 @@ typedef struct bench {
 
 /* --- timing ---------------------------------------------------------------------------- */
 
-static int run_once(const gg_runner *r, const gg_problem *p, const gg_buffers *b, cudaStream_t s)
-{
-    GH_TRY(r->fn(p, b, s));
-    GH_CUDA(cudaGetLastError());
-    return GH_OK;
-}
-
-/* The timed runs of time_runner: L2 flush, events around the call, and with kernel time
- * each run tagged i + 1 for CUPTI. */
-static int timed_runs(gh_timer *t, const gg_runner *r, const gg_problem *p, const gg_buffers *b, cudaStream_t s)
-{
-    for (int i = 0; i < t->reps; i++) {
-        GH_CUDA(cudaMemsetAsync(t->flush, i & 0xff, t->flush_bytes, s));
-        GH_CUDA(cudaEventRecord(t->ev[2 * i], s));
-        if (t->kernel_time)
-            GH_TRY(gh_ktime_push((uint64_t)i + 1));
-        int rc = run_once(r, p, b, s);
-        if (t->kernel_time && gh_ktime_pop() != GH_OK && rc == GH_OK)
-            return GH_ERROR;
-        GH_TRY(rc);
-        GH_CUDA(cudaEventRecord(t->ev[2 * i + 1], s));
-    }
-    GH_CUDA(cudaStreamSynchronize(s));
-    return GH_OK;
-}
-
-/* harness_time.c's method on a grouped runner (start() keeps --reps within the 1024 runs
- * the timer's events and kernel-time arrays hold). */
-static int time_runner(gh_timer *t, const gg_runner *r, const gg_problem *p, const gg_buffers *b,
-                       cudaStream_t s, gh_timing *out)
-{
-    double us[1024];
-    const int reps = t->reps;
-    for (int i = 0; i < t->warmup; i++)
-        GH_TRY(run_once(r, p, b, s));
-    if (t->kernel_time)
-        GH_TRY(gh_ktime_begin());
-    int rc = timed_runs(t, r, p, b, s);
-    if (t->kernel_time && rc != GH_OK)
-        gh_ktime_abort(); /* nothing of a failed timing reaches the next point's */
-    GH_TRY(rc);
-    if (t->kernel_time)
-        GH_TRY(gh_ktime_end(t->kus, t->kcount, reps));
-    for (int i = 0; i < reps; i++) {
-        float ms = 0;
-        GH_CUDA(cudaEventElapsedTime(&ms, t->ev[2 * i], t->ev[2 * i + 1]));
-        us[i] = 1000.0 * ms;
-    }
-    out->median_us = gh_median(us, reps);
-    out->min_us = us[0];
-    out->max_us = us[reps - 1];
-    return t->kernel_time ? gh_timer_kernel_median(t, 1, 0, r->name, out) : GH_OK;
-}
-
-/* A grouped runner on its problem, as gh_sustain's launch. */
+/* A grouped runner on its problem, as a gh_call's and gh_sustain's launch. */
 typedef struct grouped_call {
     const gg_runner *r;
     const gg_problem *p;
@@ -147,33 +93,70 @@ static int verify(bench *b, gg_case *c, const gg_runner *r, point *pt)
     return v.status == GH_OK && v.pass ? GH_OK : GH_UNSUPPORTED;
 }
 
-static int measure(bench *b, gg_case *c, const gg_runner *r, point *pt)
+/* Points of a spec's runners after their timing: TFLOPS, GB/s and, with --sustain, the
+ * back-to-back rate (each runner alone, after the interleaved timing). */
+static int finish_point(bench *b, const gg_runner *r, const gg_problem *p, const gg_buffers *buf, const gh_timing *tm,
+                        point *pt)
 {
-    gg_problem p;
-    gg_buffers buf;
-    memset(pt, 0, sizeof *pt);
-    pt->deepgemm = gg_deepgemm_tflops(&c->spec, r->in);
-    pt->valid_rows = c->valid_rows;
-    if (b->o->verify) {
-        int v = verify(b, c, r, pt);
-        if (v != GH_OK)
-            return v == GH_UNSUPPORTED ? GH_OK : v;
-    }
-    GH_TRY(gg_case_buffers(c, r->in, &p, &buf, b->s));
-    int rc = time_runner(&b->timer, r, &p, &buf, b->s, &pt->tm);
-    if (rc != GH_OK) {
-        snprintf(pt->note, sizeof pt->note, "error: %s", gh_error());
+    if (tm->rc != GH_OK) {
+        snprintf(pt->note, sizeof pt->note, "error: %s", tm->why);
         return GH_OK;
     }
+    pt->tm = *tm;
     pt->timed = 1;
-    pt->tflops = gg_problem_flops(&p) / (pt->tm.median_us * 1e-6) / 1e12;
-    pt->gbps = gg_problem_bytes(&p) / (pt->tm.median_us * 1e-6) / 1e9;
+    pt->tflops = gg_problem_flops(p) / (pt->tm.median_us * 1e-6) / 1e12;
+    pt->gbps = gg_problem_bytes(p) / (pt->tm.median_us * 1e-6) / 1e9;
     if (pt->tm.kernel_us > 0)
-        pt->ktflops = gg_problem_flops(&p) / (pt->tm.kernel_us * 1e-6) / 1e12;
+        pt->ktflops = gg_problem_flops(p) / (pt->tm.kernel_us * 1e-6) / 1e12;
     if (b->o->sustain_ms > 0) {
-        grouped_call call = {r, &p, &buf};
+        grouped_call call = {r, p, buf};
         GH_TRY(gh_sustain(grouped_launch, &call, b->s, pt->tm.median_us, b->o->sustain_ms, &pt->sus));
-        pt->sus_tflops = gg_problem_flops(&p) / (pt->sus.us * 1e-6) / 1e12;
+        pt->sus_tflops = gg_problem_flops(p) / (pt->sus.us * 1e-6) / 1e12;
+    }
+    return GH_OK;
+}
+
+/* Every runner of the spec is verified (a wrong result is reported, never timed), then
+ * the verified ones are timed together, interleaved (gh_time_calls: round i starts with
+ * runner i mod n), so that no runner inherits the clock another drove down: timed one
+ * after the other, the contiguous runner by offsets ran 3-14% slower than the one by
+ * ids in suite 4cdba46, and 0-2% interleaved in separate processes
+ * (tests/gpu/results/2026-11-26-H100-fp8-overlap/offsets/). */
+static int measure_all(bench *b, gg_case *c, const gg_runner *const *r, int n, point *pt)
+{
+    gg_problem p[GH_TIMER_MAX_RUNNERS];
+    gg_buffers buf[GH_TIMER_MAX_RUNNERS];
+    grouped_call ctx[GH_TIMER_MAX_RUNNERS];
+    gh_call calls[GH_TIMER_MAX_RUNNERS];
+    gh_timing tm[GH_TIMER_MAX_RUNNERS];
+    int which[GH_TIMER_MAX_RUNNERS], m = 0;
+    for (int j = 0; j < n; j++) {
+        memset(&pt[j], 0, sizeof pt[j]);
+        pt[j].deepgemm = gg_deepgemm_tflops(&c->spec, r[j]->in);
+        pt[j].valid_rows = c->valid_rows;
+        if (b->o->verify) {
+            int v = verify(b, c, r[j], &pt[j]);
+            if (v == GH_UNSUPPORTED)
+                continue;
+            GH_TRY(v);
+        }
+        GH_TRY(gg_case_buffers(c, r[j]->in, &p[j], &buf[j], b->s));
+        ctx[m] = (grouped_call){r[j], &p[j], &buf[j]};
+        calls[m] = (gh_call){.name = r[j]->name, .launch = grouped_launch, .ctx = &ctx[m]};
+        snprintf(calls[m].shape, sizeof calls[m].shape, "%s:%dx%d:%dx%d", gg_mode_name(c->spec.mode), c->spec.groups,
+                 c->spec.rows, c->spec.n, c->spec.k);
+        which[m++] = j;
+    }
+    if (m == 0)
+        return GH_OK;
+    if (gh_time_calls(&b->timer, m, calls, b->s, tm) != GH_OK) {
+        for (int q = 0; q < m; q++)
+            snprintf(pt[which[q]].note, sizeof pt[which[q]].note, "error: %s", gh_error());
+        return GH_OK;
+    }
+    for (int q = 0; q < m; q++) {
+        const int j = which[q];
+        GH_TRY(finish_point(b, r[j], &p[j], &buf[j], &tm[q], &pt[j]));
     }
     return GH_OK;
 }
@@ -283,28 +266,37 @@ static void csv_point(FILE *csv, const gg_spec *s, const gg_runner *r, const poi
 
 static int bench_spec(bench *b, const gg_spec *s)
 {
-    gg_case c;
-    int rc = GH_OK, setup = 0;
-    for (int i = 0; rc == GH_OK && i < gg_runner_count; i++) {
-        const gg_runner *r = &gg_runners[i];
-        if (r->mode != s->mode || !b->o->want_in[r->in] || !gh_name_in_list(b->o->runners, r->name))
+    const gg_runner *r[GH_TIMER_MAX_RUNNERS];
+    point pt[GH_TIMER_MAX_RUNNERS];
+    int n = 0;
+    for (int i = 0; i < gg_runner_count; i++) {
+        const gg_runner *g = &gg_runners[i];
+        if (g->mode != s->mode || !b->o->want_in[g->in] || !gh_name_in_list(b->o->runners, g->name))
             continue;
-        if (!setup++)
-            rc = gg_case_setup(&c, s, gh_seed_mix(b->o->seed, (uint64_t)b->case_no++), b->s);
-        point pt;
-        memset(&pt, 0, sizeof pt);
-        if (rc == GH_OK)
-            rc = measure(b, &c, r, &pt);
-        if (rc != GH_OK)
-            snprintf(pt.note, sizeof pt.note, "harness: %s", gh_error());
-        print_point(b, s, r, &pt);
-        if (b->md)
-            md_point(b, b->md, s, r, &pt);
-        if (b->csv)
-            csv_point(b->csv, s, r, &pt);
+        if (n == GH_TIMER_MAX_RUNNERS) {
+            gh_set_error("more than %d runners for one spec", GH_TIMER_MAX_RUNNERS);
+            return GH_ERROR;
+        }
+        r[n++] = g;
     }
-    if (setup)
-        gg_case_free(&c);
+    if (n == 0)
+        return GH_OK;
+    gg_case c;
+    int rc = gg_case_setup(&c, s, gh_seed_mix(b->o->seed, (uint64_t)b->case_no++), b->s);
+    if (rc == GH_OK)
+        rc = measure_all(b, &c, r, n, pt);
+    for (int j = 0; j < n; j++) {
+        if (rc != GH_OK) {
+            memset(&pt[j], 0, sizeof pt[j]);
+            snprintf(pt[j].note, sizeof pt[j].note, "harness: %s", gh_error());
+        }
+        print_point(b, s, r[j], &pt[j]);
+        if (b->md)
+            md_point(b, b->md, s, r[j], &pt[j]);
+        if (b->csv)
+            csv_point(b->csv, s, r[j], &pt[j]);
+    }
+    gg_case_free(&c);
     if (rc != GH_OK && cudaDeviceSynchronize() != cudaSuccess)
         b->dead = 1;
     return b->dead ? GH_ERROR : GH_OK;

@@ -395,6 +395,17 @@ const char *gh_ktime_seen(void); /* "N kernel records, M launch tags" of the las
  * caller then marks every runner of the problem failed). */
 int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_problem *p, const gh_buffers *b,
                     cudaStream_t s, gh_timing *out);
+/* One launch to time: `launch(ctx, s)` enqueues one call (GH_OK or an error); `name` and
+ * `shape` label it in GH_TIME_TRACE lines. */
+typedef int (*gh_launch_fn)(void *ctx, cudaStream_t s);
+typedef struct gh_call {
+    const char *name;
+    char shape[48];
+    gh_launch_fn launch;
+    void *ctx;
+} gh_call;
+/* gh_time_runners' method on any n launches (dgk-grouped-bench's runners of one spec). */
+int gh_time_calls(gh_timer *t, int n, const gh_call *c, cudaStream_t s, gh_timing *out);
 
 /* Sustained throughput (harness_sustain.c): the runner launched back to back for about
  * `ms` (est_us: a time per call from the flushed timing, to size the batch), after as
@@ -403,13 +414,12 @@ int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_prob
 typedef struct gh_sustained {
     int calls;         /* calls in the timed batch */
     double us;         /* mean time per call */
-    double mj, watts;  /* energy per call (mJ), mean power over the batch */
+    double mj, watts;  /* energy per call (mJ), mean power over the batch (NaN: unknown) */
     double mhz;        /* mean SM clock sampled every 2 ms during the batch */
 } gh_sustained;
 int gh_sustain_runner(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s,
                       double est_us, double ms, gh_sustained *out);
-/* The same for any launch: `launch(ctx, s)` enqueues one call (GH_OK or an error). */
-typedef int (*gh_launch_fn)(void *ctx, cudaStream_t s);
+/* The same for any launch (gh_launch_fn, above). */
 int gh_sustain(gh_launch_fn launch, void *ctx, cudaStream_t s, double est_us, double ms, gh_sustained *out);
 
 /* --- cases (harness_case.cu) ---------------------------------------------------------- */

@@ -60,14 +60,43 @@ static double energy_mj(void)
     return nv.ready > 0 && nv.energy(nv.dev, &mj) == NVML_SUCCESS ? (double)mj : NAN;
 }
 
-/* --- SM clock sampler: a thread reading NVML every 2 ms while the batch runs ------------- */
+/* --- sampler: a thread reading NVML every 2 ms while the batch runs ----------------------
+ * The SM clock is averaged over the samples. The energy counter is not read at the
+ * batch's ends: NVML refreshes it only every few tens of ms, so a difference of two
+ * reads around a short batch can hold one refresh more or less than the batch drew (a
+ * 50 ms batch once read as 1535 W on a 700 W card). The sampler keeps the host time of
+ * the counter's first and last change during the batch, and the power is the energy
+ * between those two refreshes over the time between them. */
 
 typedef struct sampler {
     pthread_t th;
     volatile int stop;
     double sum;
     int n;
+    double e_prev, e_first, e_last; /* counter values (mJ): last read, first and last changed */
+    double t_first, t_last;         /* host ms at those changes */
+    int changes;
 } sampler;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void sample_energy(sampler *s)
+{
+    double e = energy_mj(), t = now_ms();
+    if (isnan(e))
+        return;
+    if (!isnan(s->e_prev) && e != s->e_prev) {
+        if (s->changes++ == 0)
+            s->e_first = e, s->t_first = t;
+        s->e_last = e, s->t_last = t;
+    }
+    s->e_prev = e;
+}
 
 static void *sample_loop(void *arg)
 {
@@ -77,6 +106,7 @@ static void *sample_loop(void *arg)
         unsigned mhz;
         if (nv.clock(nv.dev, NVML_CLOCK_SM, &mhz) == NVML_SUCCESS)
             s->sum += mhz, s->n++;
+        sample_energy(s);
         nanosleep(&pause, NULL);
     }
     return NULL;
@@ -87,15 +117,22 @@ static int sampler_start(sampler *s)
     s->stop = 0;
     s->sum = 0;
     s->n = 0;
+    s->e_prev = NAN;
+    s->changes = 0;
     return nv.ready > 0 && pthread_create(&s->th, NULL, sample_loop, s) == 0;
 }
 
-static double sampler_stop(sampler *s, int started)
+/* Stops the thread; the mean SM clock, and the mean power (W) between the counter's
+ * first and last refresh (NaN with fewer than two refreshes in the batch). */
+static double sampler_stop(sampler *s, int started, double *watts)
 {
+    *watts = NAN;
     if (!started)
         return NAN;
     s->stop = 1;
     pthread_join(s->th, NULL);
+    if (s->changes >= 2 && s->t_last > s->t_first)
+        *watts = (s->e_last - s->e_first) / (s->t_last - s->t_first);
     return s->n ? s->sum / s->n : NAN;
 }
 
@@ -125,12 +162,10 @@ int gh_sustain(gh_launch_fn launch, void *ctx, cudaStream_t s, double est_us, do
     GH_CUDA(cudaEventCreate(&ev[0]));
     GH_CUDA(cudaEventCreate(&ev[1]));
     int sampling = sampler_start(&smp);
-    double e0 = energy_mj();
     int rc = cudaEventRecord(ev[0], s) == cudaSuccess ? launch_n(launch, ctx, s, calls) : GH_ERROR;
     if (rc == GH_OK && (cudaEventRecord(ev[1], s) != cudaSuccess || cudaStreamSynchronize(s) != cudaSuccess))
         rc = GH_ERROR;
-    double e1 = energy_mj();
-    out->mhz = sampler_stop(&smp, sampling);
+    out->mhz = sampler_stop(&smp, sampling, &out->watts);
     float batch_ms = 0;
     if (rc == GH_OK && cudaEventElapsedTime(&batch_ms, ev[0], ev[1]) != cudaSuccess)
         rc = GH_ERROR;
@@ -142,8 +177,7 @@ int gh_sustain(gh_launch_fn launch, void *ctx, cudaStream_t s, double est_us, do
     }
     out->calls = calls;
     out->us = 1000.0 * batch_ms / calls;
-    out->mj = (e1 - e0) / calls;
-    out->watts = (e1 - e0) / batch_ms;
+    out->mj = out->watts * out->us / 1000.0; /* W x us = uJ */
     return GH_OK;
 }
 

@@ -89,16 +89,15 @@ static void trace_open(const gh_timer *t)
     trace_ms = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void trace_rep(const gh_runner *r, const gh_problem *p, int i, double us)
+static void trace_rep(const gh_call *c, int i, double us)
 {
     if (trace_file)
-        fprintf(trace_file, "%.1f %s %dx%dx%d %d %.3f\n", trace_ms, r->name, p->m, p->n, p->k, i, us), fflush(trace_file);
+        fprintf(trace_file, "%.1f %s %s %d %.3f\n", trace_ms, c->name, c->shape, i, us), fflush(trace_file);
 }
 
-static int run_once(const gh_runner *r, const gh_problem *p, const gh_buffers *b,
-                    cudaStream_t s)
+static int run_once(const gh_call *c, cudaStream_t s)
 {
-    int rc = r->fn(p, b, s);
+    int rc = c->launch(c->ctx, s);
     if (rc != GH_OK)
         return rc;
     GH_CUDA(cudaGetLastError());
@@ -128,12 +127,12 @@ int gh_timer_kernel_median(gh_timer *t, int n, int j, const char *name, gh_timin
     return GH_OK;
 }
 
-/* The median, min and max of runner j's timed runs (events 2 * (i * n + j) and + 1). */
-static int collect(gh_timer *t, int n, int j, const gh_runner *r, const gh_problem *p, gh_timing *out)
+/* The median, min and max of call j's timed runs (events 2 * (i * n + j) and + 1). */
+static int collect(gh_timer *t, int n, int j, const gh_call *c, gh_timing *out)
 {
     double *us = malloc(sizeof(double) * (size_t)t->reps);
     if (!us) {
-        gh_set_error("gh_time_runners: out of host memory");
+        gh_set_error("gh_time_calls: out of host memory");
         return GH_ERROR;
     }
     for (int i = 0; i < t->reps; i++) {
@@ -145,23 +144,22 @@ static int collect(gh_timer *t, int n, int j, const gh_runner *r, const gh_probl
             return GH_ERROR;
         }
         us[i] = 1000.0 * ms;
-        trace_rep(r, p, i, us[i]);
+        trace_rep(c, i, us[i]);
     }
     out->median_us = gh_median(us, t->reps);
     out->min_us = us[0];
     out->max_us = us[t->reps - 1];
     free(us);
-    return t->kernel_time ? gh_timer_kernel_median(t, n, j, r->name, out) : GH_OK;
+    return t->kernel_time ? gh_timer_kernel_median(t, n, j, c->name, out) : GH_OK;
 }
 
-/* Runs runner j once (its warm-up or a timed run); a failure is kept in out->rc / why.
+/* Runs call j once (its warm-up or a timed run); a failure is kept in out->rc / why.
  * tag > 0: a timed run, its launches tagged for kernel time. */
-static void run_kept(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s, gh_timing *out,
-                     uint64_t tag)
+static void run_kept(const gh_call *c, cudaStream_t s, gh_timing *out, uint64_t tag)
 {
     out->rc = tag ? gh_ktime_push(tag) : GH_OK;
     if (out->rc == GH_OK)
-        out->rc = run_once(r, p, b, s);
+        out->rc = run_once(c, s);
     if (out->rc != GH_OK) /* the runner's own reason, before a pop could overwrite it */
         snprintf(out->why, sizeof out->why, "%s", gh_error());
     if (tag && gh_ktime_pop() != GH_OK && out->rc == GH_OK) {
@@ -173,8 +171,7 @@ static void run_kept(const gh_runner *r, const gh_problem *p, const gh_buffers *
 /* The timed rounds: round i starts with runner i mod n, so no runner always follows the
  * same one (the clock a run gets depends on the power the runs before it drew); a runner
  * that fails while timed drops out and the others keep their runs. */
-static int timed_rounds(gh_timer *t, int n, const gh_runner *const *r, const gh_problem *p, const gh_buffers *b,
-                        cudaStream_t s, gh_timing *out, int live)
+static int timed_rounds(gh_timer *t, int n, const gh_call *c, cudaStream_t s, gh_timing *out, int live)
 {
     for (int i = 0; i < t->reps && live; i++)
         for (int jj = 0; jj < n; jj++) {
@@ -183,7 +180,7 @@ static int timed_rounds(gh_timer *t, int n, const gh_runner *const *r, const gh_
                 continue;
             GH_CUDA(cudaMemsetAsync(t->flush, i & 0xff, t->flush_bytes, s));
             GH_CUDA(cudaEventRecord(t->ev[2 * (i * n + j)], s));
-            run_kept(r[j], &p[j], &b[j], s, &out[j], t->kernel_time ? (uint64_t)(i * n + j + 1) : 0);
+            run_kept(&c[j], s, &out[j], t->kernel_time ? (uint64_t)(i * n + j + 1) : 0);
             GH_CUDA(cudaEventRecord(t->ev[2 * (i * n + j) + 1], s));
             live -= out[j].rc != GH_OK;
         }
@@ -191,23 +188,22 @@ static int timed_rounds(gh_timer *t, int n, const gh_runner *const *r, const gh_
     return GH_OK;
 }
 
-int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_problem *p, const gh_buffers *b,
-                    cudaStream_t s, gh_timing *out)
+int gh_time_calls(gh_timer *t, int n, const gh_call *c, cudaStream_t s, gh_timing *out)
 {
     if (n < 1 || n > GH_TIMER_MAX_RUNNERS) {
-        gh_set_error("gh_time_runners: %d runners (1 .. %d)", n, GH_TIMER_MAX_RUNNERS);
+        gh_set_error("gh_time_calls: %d calls (1 .. %d)", n, GH_TIMER_MAX_RUNNERS);
         return GH_ERROR;
     }
     int live = 0;
     for (int j = 0; j < n; j++) {
         memset(&out[j], 0, sizeof out[j]);
         for (int i = 0; i < t->warmup && out[j].rc == GH_OK; i++)
-            run_kept(r[j], &p[j], &b[j], s, &out[j], 0);
+            run_kept(&c[j], s, &out[j], 0);
         live += out[j].rc == GH_OK;
     }
     if (t->kernel_time)
         GH_TRY(gh_ktime_begin());
-    int rc = timed_rounds(t, n, r, p, b, s, out, live);
+    int rc = timed_rounds(t, n, c, s, out, live);
     if (t->kernel_time && rc != GH_OK)
         gh_ktime_abort(); /* nothing of a failed timing reaches the next one */
     GH_TRY(rc);
@@ -216,6 +212,36 @@ int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_prob
     trace_open(t);
     for (int j = 0; j < n; j++)
         if (out[j].rc == GH_OK)
-            GH_TRY(collect(t, n, j, r[j], &p[j], &out[j]));
+            GH_TRY(collect(t, n, j, &c[j], &out[j]));
     return GH_OK;
+}
+
+/* A dense runner on its view of the problem, as a gh_call's launch. */
+typedef struct runner_call {
+    const gh_runner *r;
+    const gh_problem *p;
+    const gh_buffers *b;
+} runner_call;
+
+static int runner_launch(void *ctx, cudaStream_t s)
+{
+    const runner_call *rc = ctx;
+    return rc->r->fn(rc->p, rc->b, s);
+}
+
+int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_problem *p, const gh_buffers *b,
+                    cudaStream_t s, gh_timing *out)
+{
+    runner_call ctx[GH_TIMER_MAX_RUNNERS];
+    gh_call c[GH_TIMER_MAX_RUNNERS];
+    if (n < 1 || n > GH_TIMER_MAX_RUNNERS) {
+        gh_set_error("gh_time_runners: %d runners (1 .. %d)", n, GH_TIMER_MAX_RUNNERS);
+        return GH_ERROR;
+    }
+    for (int j = 0; j < n; j++) {
+        ctx[j] = (runner_call){r[j], &p[j], &b[j]};
+        c[j] = (gh_call){.name = r[j]->name, .launch = runner_launch, .ctx = &ctx[j]};
+        snprintf(c[j].shape, sizeof c[j].shape, "%dx%dx%d", p[j].m, p[j].n, p[j].k);
+    }
+    return gh_time_calls(t, n, c, s, out);
 }
