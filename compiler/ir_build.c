@@ -582,6 +582,8 @@ static void lower_schedule(irb *b, const dgk_stmt *s)
     k->sched_cluster_n = sc->mods[DGK_SMOD_CLUSTER_N].given ? (int)sc->mods[DGK_SMOD_CLUSTER_N].value : 0;
     k->sched_split = sc->mods[DGK_SMOD_SPLIT_K].given ? (int)sc->mods[DGK_SMOD_SPLIT_K].value : 0;
     k->sched_skip_idle = sc->mods[DGK_SMOD_SKIP_IDLE].given ? (int)sc->mods[DGK_SMOD_SKIP_IDLE].value : 0;
+    k->sched_dynamic = sc->mods[DGK_SMOD_DYNAMIC].given ? (int)sc->mods[DGK_SMOD_DYNAMIC].value : 0;
+    k->sched_dynamic_loc = sc->mods[DGK_SMOD_DYNAMIC].given ? sc->mods[DGK_SMOD_DYNAMIC].mod->name.loc : s->loc;
     k->sched_split_loc = sc->mods[DGK_SMOD_SPLIT_K].given ? sc->mods[DGK_SMOD_SPLIT_K].mod->name.loc : s->loc;
     k->sched_tensor = -1;
     for (int m = DGK_SMOD_GROUP_IDS; m <= DGK_SMOD_MASKED; m++)

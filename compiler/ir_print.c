@@ -88,6 +88,8 @@ static void print_kernel(const dgk_ir_kernel *k, FILE *out)
         fprintf(out, " split_k %d", k->sched_split);
     if (k->sched_skip_idle)
         fprintf(out, " skip_idle %d", k->sched_skip_idle);
+    if (k->sched_dynamic)
+        fprintf(out, " dynamic %d", k->sched_dynamic);
     if (k->has_pipeline)
         fprintf(out, "  pipeline %%%d .. %%%d stages %d", k->pipe_lo, k->pipe_hi, k->pipe_stages);
     fputc('\n', out);

@@ -124,6 +124,7 @@ static void plan_schedule(planner *pl)
     p->cluster_m = k->sched_cluster > 1 ? k->sched_cluster : 1;
     p->cluster_n = k->sched_cluster_n > 1 ? k->sched_cluster_n : 1;
     p->sched.skip_idle = k->sched_skip_idle;
+    p->sched.dynamic = k->sched_dynamic;
     p->b.multicast = p->cluster_m > 1;
     p->a.multicast = p->cluster_n > 1;
 }
@@ -140,6 +141,7 @@ static void plan_init(planner *pl, const dgk_ir_kernel *k, dgk_plan *p)
     p->stages_loc = k->pipe_loc;
     p->tile_loc = k->loc;
     p->fp8.sb_stride_arg = -1;
+    p->sched.counter_arg = -1;
 }
 
 int dgk_plan_kernel(const dgk_ir_kernel *k, dgk_target target, dgk_diags *d, dgk_arena *a, dgk_plan **out)
@@ -163,7 +165,7 @@ int dgk_plan_kernel(const dgk_ir_kernel *k, dgk_target target, dgk_diags *d, dgk
     } else if (check_shape(&pl) && plan_mainloop(&pl)) {
         plan_schedule(&pl);
         if (plan_swap(&pl) && plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) && plan_fit_rows(&pl) &&
-            plan_group_args(&pl) && plan_split(&pl) && plan_stages(&pl))
+            plan_group_args(&pl) && plan_split(&pl) && plan_dynamic(&pl) && plan_stages(&pl))
             plan_abi_finish(&pl);
     }
     if (!pl.nerr)

@@ -61,15 +61,16 @@ int plan_arg_scalar(planner *pl, int param)
     return new_arg(pl, a);
 }
 
-/* A split-K workspace buffer (axis 0: partial sums, 1: counters), bound by the runtime,
- * not by a source parameter. */
-int plan_arg_workspace(planner *pl, int axis, dgk_loc loc)
+/* A workspace buffer (axis 0: split-K's partial sums, 1: counters, split-K's or a
+ * dynamic schedule's), bound by the runtime, not by a source parameter; `name` names the
+ * kernel parameter. */
+int plan_arg_workspace(planner *pl, int axis, dgk_loc loc, const char *name)
 {
     for (int i = 0; i < pl->p->nargs; i++)
         if (pl->p->args[i].kind == DGK_ARG_WORKSPACE && pl->p->args[i].axis == axis)
             return i;
     dgk_kernel_arg a = {.kind = DGK_ARG_WORKSPACE, .param = -1, .axis = axis, .loc = loc,
-                        .dtype = axis ? DGK_DT_I32 : DGK_DT_F32, .name = axis ? "split_counters" : "split_partials"};
+                        .dtype = axis ? DGK_DT_I32 : DGK_DT_F32, .name = name};
     return new_arg(pl, a);
 }
 

@@ -64,6 +64,7 @@ int plan_group_point(planner *pl, int idx, dgk_loc loc, const char *tensor);
 int plan_group_args(planner *pl);
 /* plan_split.c */
 int plan_split(planner *pl);
+int plan_dynamic(planner *pl);
 /* plan_swap.c */
 int plan_swap(planner *pl);
 /* plan_simt.c */
@@ -73,7 +74,7 @@ int plan_arg_tensor(planner *pl, dgk_arg_kind kind, int tensor, dgk_tma_info tma
 int plan_arg_shape(planner *pl, int tensor, int axis, dgk_plan_dim *dim);
 int plan_arg_scalar(planner *pl, int param);
 int plan_arg_stride(planner *pl, int tensor, int axis);
-int plan_arg_workspace(planner *pl, int axis, dgk_loc loc);
+int plan_arg_workspace(planner *pl, int axis, dgk_loc loc, const char *name);
 int plan_arg_extent(planner *pl, int tensor, int axis, dgk_plan_dim *dim);
 int plan_abi_finish(planner *pl);
 

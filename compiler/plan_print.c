@@ -83,6 +83,9 @@ static void print_groups(const dgk_plan *p, FILE *out)
                 p->args[p->epi.out_stride_arg].name);
     if (p->sched.skip_idle)
         fprintf(out, "  skip_idle: a consumer warpgroup with no valid row in its tile skips its mma and store\n");
+    if (p->sched.dynamic)
+        fprintf(out, "  dynamic: each CTA takes its next tile from the counters %s when it starts one\n",
+                p->args[p->sched.counter_arg].name);
 }
 
 /* An elementwise kernel: grid, threads, and the tiles that live in shared memory. */
@@ -161,6 +164,8 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
             p->smem.epi_off, p->smem.epi_bytes, p->smem.bar_off, p->smem.total);
     if (p->smem.sb_stage_bytes)
         fprintf(out, "  smem: SB@%d+%d/stage\n", p->smem.sb_off, p->smem.sb_stage_bytes);
+    if (p->sched.dynamic)
+        fprintf(out, "  smem: tile@%d+4/stage\n", p->smem.tile_off);
     fprintf(out, "  launch: %d threads, %d bytes smem, cluster %d, grid %s\n", p->launch.threads, p->launch.smem_bytes,
             p->launch.cluster[0], p->launch.grid == DGK_GRID_PERSISTENT ? "persistent" : "tiles");
     print_args(p, out);

@@ -25,7 +25,7 @@ int plan_split(planner *pl)
         return 0;
     }
     p->split.slices = k->sched_split;
-    p->split.ws_arg = plan_arg_workspace(pl, 0, k->sched_split_loc);
-    p->split.counters_arg = plan_arg_workspace(pl, 1, k->sched_split_loc);
+    p->split.ws_arg = plan_arg_workspace(pl, 0, k->sched_split_loc, "split_partials");
+    p->split.counters_arg = plan_arg_workspace(pl, 1, k->sched_split_loc, "split_counters");
     return p->split.ws_arg >= 0 && p->split.counters_arg >= 0;
 }

@@ -136,7 +136,8 @@ typedef struct dgk_sema_param {
     X(GROUP_OFFSETS, "group_offsets")                                 \
     X(MASKED, "masked")                                               \
     X(SPLIT_K, "split_k")                                             \
-    X(SKIP_IDLE, "skip_idle")
+    X(SKIP_IDLE, "skip_idle")                                         \
+    X(DYNAMIC, "dynamic")
 
 typedef enum dgk_sched_mod_kind {
 #define X(id, s) DGK_SMOD_##id,

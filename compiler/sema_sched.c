@@ -20,7 +20,8 @@ static const struct kind_rule {
     [DGK_SCHED_GRID] = {1, 3, 0, 0, 0, "one tile index per extent"},
     /* split_k: only the plain persistent schedule spreads one tile's K over CTAs */
     [DGK_SCHED_PERSISTENT] = {1, 3, TUNING | M(SPLIT_K), 0, 0, "one tile index per extent"},
-    [DGK_SCHED_M_GROUPED_CONTIGUOUS] = {2, 2, TUNING | M(GROUP_IDS) | M(GROUP_OFFSETS), M(GROUP_IDS) | M(GROUP_OFFSETS),
+    [DGK_SCHED_M_GROUPED_CONTIGUOUS] = {2, 2, TUNING | M(GROUP_IDS) | M(GROUP_OFFSETS) | M(DYNAMIC),
+                                        M(GROUP_IDS) | M(GROUP_OFFSETS),
                                         3, "(i, j, g): row block, column block, group"},
     [DGK_SCHED_M_GROUPED_MASKED] = {3, 3, TUNING | M(MASKED) | M(SKIP_IDLE), M(MASKED), 3,
                                     "(g, i, j): group, row block, column block"},
@@ -42,6 +43,8 @@ static const struct mod_rule {
     [DGK_SMOD_SPLIT_K] = {0, 1, 16, "the number of K slices per output tile"},
     [DGK_SMOD_SKIP_IDLE] = {0, 0, 1, "whether a consumer warpgroup whose rows all lie past the group's valid rows skips "
                                      "its mma and store, 0 or 1"},
+    [DGK_SMOD_DYNAMIC] = {0, 0, 1, "whether CTAs take their tiles from a counter as they finish the last one "
+                                   "(1) or in a fixed stride (0)"},
 };
 
 static const char *const kind_names[] = {

@@ -1,5 +1,6 @@
-/* workspace.c - the split-K buffers of one op (workspace.h): bound per launch by op.c,
- * which takes the sizes from the plan (dgk_plan_split_*_bytes); the memory comes from
+/* workspace.c - the workspace buffers of one op (workspace.h: split-K partial sums and
+ * counters, a dynamic schedule's tile counters): bound per launch by op.c,
+ * which takes the sizes from the plan (dgk_plan_split_partial_bytes, dgk_plan_counter_bytes); the memory comes from
  * the driver table. A launch takes one uncontended lock (op.c holds it until the kernel
  * is queued) and does nothing else unless the stream changed or a buffer must grow. */
 #include "workspace.h"
@@ -49,8 +50,8 @@ static dgk_status drain(dgk_workspace *w, const dgk_cuda_api *cu)
     int ctx = other_thread(w);
     CUresult r = ctx ? cu->cuCtxSynchronize() : cu->cuStreamSynchronize(w->stream);
     if (r != CUDA_SUCCESS)
-        return dgk_cuda_fail(cu, r, ctx ? "dgk_op_launch: waiting for another thread's per-thread stream of a split-K op (cuCtxSynchronize)"
-                                        : "dgk_op_launch: waiting for the previous stream of a split-K op (cuStreamSynchronize)");
+        return dgk_cuda_fail(cu, r, ctx ? "dgk_op_launch: waiting for another thread's per-thread stream of an op with a workspace (cuCtxSynchronize)"
+                                        : "dgk_op_launch: waiting for the previous stream of an op with a workspace (cuStreamSynchronize)");
     w->used = 0;
     return DGK_OK;
 }
@@ -61,7 +62,7 @@ static dgk_status retire(dgk_workspace *w, CUdeviceptr p)
 {
     CUdeviceptr *r = realloc(w->retired, sizeof *r * (size_t)(w->nretired + 1));
     if (!r)
-        return dgk_fail(DGK_ENOMEM, "dgk_op_launch: out of memory growing the split-K workspace");
+        return dgk_fail(DGK_ENOMEM, "dgk_op_launch: out of memory growing the workspace (split-K buffers, tile counters)");
     r[w->nretired++] = p;
     w->retired = r;
     return DGK_OK;
@@ -73,10 +74,10 @@ static dgk_status grow(dgk_workspace *w, const dgk_cuda_api *cu, dgk_buffer *b, 
     CUdeviceptr p = 0;
     CUresult r = cu->cuMemAlloc(&p, need);
     if (r != CUDA_SUCCESS)
-        return dgk_cuda_fail(cu, r, "dgk_op_launch: allocating a split-K buffer (cuMemAlloc)");
+        return dgk_cuda_fail(cu, r, "dgk_op_launch: allocating a workspace buffer (split-K, tile counters) (cuMemAlloc)");
     if (zero && (r = cu->cuMemsetD8Async(p, 0, need, stream)) != CUDA_SUCCESS) {
         cu->cuMemFree(p);
-        return dgk_cuda_fail(cu, r, "dgk_op_launch: zeroing the split-K counters (cuMemsetD8Async)");
+        return dgk_cuda_fail(cu, r, "dgk_op_launch: zeroing the workspace counters (split-K, tile counters) (cuMemsetD8Async)");
     }
     dgk_status s = b->ptr ? retire(w, b->ptr) : DGK_OK;
     if (s != DGK_OK) {

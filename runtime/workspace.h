@@ -1,5 +1,6 @@
 /* workspace.h - the device buffers a split-K op (compiler/plan.h, dgk_plan_split) sums
- * its partials through: the partial sums and the arrival counters. Owned by one op,
+ * its partials through: the partial sums and the arrival counters; a dynamic schedule
+ * (dgk_plan_sched.dynamic) uses the counter buffer for its tile counters. Owned by one op,
  * allocated on the first launch that needs them, grown when a launch needs more, the
  * counters zeroed when allocated (the kernels set back to 0 every counter they use, so
  * they stay zero between launches, CUDA graph replays included), freed with the op.
@@ -38,7 +39,7 @@ void dgk_workspace_unlock(dgk_workspace *w);
  * and `counter_bytes`, in *partials and *counters. Rules (launches that may overlap must
  * not share them):
  * - a launch on another stream than the last one first waits for that stream
- *   (cuStreamSynchronize), so two streams never run one op's split-K kernels at once;
+ *   (cuStreamSynchronize), so two streams never run one op's kernels on its buffers at once;
  *   CU_STREAM_PER_THREAD from two threads is two streams, and the other thread's one
  *   cannot be named here, so that switch waits for the whole context (cuCtxSynchronize);
  * - growing allocates a new buffer and keeps the old one until the op is freed (queued

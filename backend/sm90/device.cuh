@@ -261,6 +261,15 @@ DGK_DEV int dgk_atom_add_acq_rel_gpu(int *p, int v)
     return old;
 }
 
+/* 9.7.13.5 atom.relaxed.gpu.add: a dynamic schedule's next-tile counter, through which
+ * nothing else is published (returns the old value). */
+DGK_DEV int dgk_atom_add_relaxed_gpu(int *p, int v)
+{
+    int old;
+    asm volatile("atom.relaxed.gpu.global.add.s32 %0, [%1], %2;" : "=r"(old) : "l"(p), "r"(v) : "memory");
+    return old;
+}
+
 /* 9.7.9.8 st.relaxed.gpu: a counter reset nobody in this launch reads again. */
 DGK_DEV void dgk_st_relaxed_gpu_s32(int *p, int v)
 {
@@ -536,6 +545,13 @@ DGK_DEV float dgk_ld_shared_f32(dgk_u32 addr)
 {
     float v;
     asm volatile("ld.shared.f32 %0, [%1];" : "=f"(v) : "r"(addr) : "memory");
+    return v;
+}
+
+DGK_DEV dgk_u32 dgk_ld_shared_b32(dgk_u32 addr)
+{
+    dgk_u32 v;
+    asm volatile("ld.shared.b32 %0, [%1];" : "=r"(v) : "r"(addr) : "memory");
     return v;
 }
 

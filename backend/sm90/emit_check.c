@@ -399,6 +399,23 @@ static void check_split(checker *c)
     need_arg(c, s->counters_arg, DGK_ARG_WORKSPACE, s->loc, "the split-K counters");
 }
 
+/* A dynamic schedule: the contiguous kind (the one whose loops it rewrites), no split-K
+ * (one counter buffer), the counters bound, a tile slot per stage in shared memory. */
+static void check_dynamic(checker *c)
+{
+    const dgk_plan *p = c->p;
+    if (!p->sched.dynamic)
+        return;
+    if (p->sched.kind != DGK_SCHED_M_GROUPED_CONTIGUOUS)
+        FAIL(c, p->sched.loc, "dynamic 1 is lowered for m_grouped_contiguous schedules only, not %s",
+             dgk_sched_kind_name(p->sched.kind));
+    if (p->split.slices > 1)
+        FAIL(c, p->sched.loc, "dynamic 1 cannot be combined with split_k");
+    need_arg(c, p->sched.counter_arg, DGK_ARG_WORKSPACE, p->sched.loc, "the dynamic schedule's tile counters");
+    if (p->smem.tile_off <= 0)
+        FAIL(c, p->sched.loc, "the dynamic schedule's tile slots are missing from the shared-memory layout");
+}
+
 static void check_smem(checker *c)
 {
     const dgk_plan *p = c->p;
@@ -433,6 +450,7 @@ int dgk_sm90_check(const dgk_plan *p, dgk_diags *d)
     check_fp8(&c);
     check_epilogue(&c);
     check_split(&c);
+    check_dynamic(&c);
     if (!c.errors)
         check_smem(&c);
     return c.errors;

@@ -210,7 +210,7 @@ void dgk_sm90_emit_consumer(dgk_sm90_ctx *e)
 {
     int fp8 = e->p->fp8.enabled;
     emit_consumer_setup(e);
-    dgk_sm90_emit_tile_loop_open(e);
+    dgk_sm90_emit_tile_loop_open(e, 0);
     emit_masked_skip(e);
     if (dgk_sm90_split(e->p) && !fp8)
         dgk_sm90_line(e, "(void)k_first;  // the 16-bit mainloop counts its blocks from 0");

@@ -83,6 +83,8 @@ static void emit_kblock(dgk_sm90_ctx *e)
     dgk_sm90_loc(e, p->stages_loc, "pipeline stage: wait until free, then fill");
     dgk_sm90_line(e, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);");
     dgk_sm90_line(e, "dgk_u64 *const bar = &full_bar[stage];");
+    if (p->sched.dynamic)
+        dgk_sm90_line(e, "dgk_st_shared_b32(tile_slot + 4 * stage, (dgk_u32)tile);  // published by the arrive below");
     dgk_sm90_line(e, "dgk_mbar_arrive_expect_tx(bar, %s);", fits_rows(e->p) ? "stage_tx" : "STAGE_TX_BYTES");
     emit_operand_loads(e, &e->a, "smem_a", "m_block", "BM");
     emit_operand_loads(e, &e->b, "smem_b", "n_block", "BN");
@@ -119,7 +121,7 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     emit_stage_tx(e);
     dgk_sm90_line(e, "int stage = 0;");
     dgk_sm90_line(e, "dgk_u32 phase = 0;");
-    dgk_sm90_emit_tile_loop_open(e);
+    dgk_sm90_emit_tile_loop_open(e, 1);
     if (e->p->sched.kind == DGK_SCHED_M_GROUPED_MASKED && e->p->sched.skip_idle)
         dgk_sm90_line(e, "(void)rows_left;  // the producer loads whole tiles");
     dgk_sm90_emit_sb_producer_tile(e);
@@ -132,6 +134,7 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     emit_kblock(e);
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
+    dgk_sm90_emit_dynamic_end(e);
     if (e->cluster == 1)
         dgk_sm90_line(e, "(void)cta_rank;");
     dgk_sm90_close(e, NULL);

@@ -225,12 +225,67 @@ static void emit_split_loop_open(dgk_sm90_ctx *e, const char *m, const char *n)
     dgk_sm90_line(e, "const int k_blocks = (slice + 1) * k_total / splits - k_first;  // this slice's K blocks");
 }
 
+/* A dynamic schedule (plan.h, dgk_plan_sched.dynamic). The producer takes each tile from
+ * the counter when it starts one (padding blocks too: it skips them, so the consumers
+ * never see one) and writes it into each stage's slot before it publishes the stage
+ * (emit_producer.c); the consumers wait for a tile's first stage and read the tile from
+ * its slot, -1 after the last one (dgk_sm90_emit_dynamic_end). */
+static void emit_dynamic_loop_open(dgk_sm90_ctx *e, int producer, const char *cluster_args, const char *decl,
+                                   const char *coord_args, const char *skip)
+{
+    if (producer) {
+        dgk_sm90_line(e, "const int tiles = cluster_tiles(%s);", cluster_args);
+        dgk_sm90_line(e, "int *const tile_counter = %s;  // [0] the next tile, [1] the CTAs done",
+                      e->p->args[e->p->sched.counter_arg].name);
+    }
+    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_open(e, "for (;;)");
+    if (producer) {
+        dgk_sm90_line(e, "const int tile = dgk_atom_add_relaxed_gpu(tile_counter, 1);  // the first tile no CTA has taken");
+        dgk_sm90_line(e, "if (tile >= tiles)");
+        dgk_sm90_line(e, "    break;");
+        dgk_sm90_line(e, "int m_block, n_block, %s;", decl);
+        dgk_sm90_line(e, "if (!tile_coords(tile, %s))", coord_args);
+        dgk_sm90_line(e, "    continue;  // %s", skip);
+        return;
+    }
+    dgk_sm90_line(e, "// the tile the producer loaded into this stage; -1: there are no more");
+    dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
+    dgk_sm90_line(e, "const int tile = (int)dgk_ld_shared_b32(tile_slot + 4 * stage);");
+    dgk_sm90_line(e, "if (tile < 0)");
+    dgk_sm90_line(e, "    break;");
+    dgk_sm90_line(e, "int m_block, n_block, %s;", decl);
+    dgk_sm90_line(e, "(void)tile_coords(tile, %s);  // never padding: the producer skipped those", coord_args);
+}
+
+/* The producer after its last tile (dynamic schedules): a stage whose slot says -1 ends
+ * the consumers' loop; then it counts its CTA done, and the last CTA sets both counters
+ * back to zero for the next launch (every CTA took its last tile before counting in). */
+void dgk_sm90_emit_dynamic_end(dgk_sm90_ctx *e)
+{
+    if (!e->p->sched.dynamic)
+        return;
+    dgk_sm90_line(e, "// no more tiles: tell the consumers through the next stage, with no loads in it");
+    dgk_sm90_line(e, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);");
+    dgk_sm90_line(e, "dgk_st_shared_b32(tile_slot + 4 * stage, (dgk_u32)-1);");
+    dgk_sm90_line(e, "for (int i = 0; i < %d; ++i)", dgk_sm90_full_arrivals(e->p));
+    dgk_sm90_line(e, "    dgk_mbar_arrive(&full_bar[stage]);");
+    dgk_sm90_open(e, "if (dgk_atom_add_acq_rel_gpu(tile_counter + 1, 1) == (int)gridDim.x - 1)");
+    dgk_sm90_line(e, "dgk_st_relaxed_gpu_s32(tile_counter, 0);");
+    dgk_sm90_line(e, "dgk_st_relaxed_gpu_s32(tile_counter + 1, 0);");
+    dgk_sm90_close(e, NULL);
+}
+
 /* The grouped schedules whose tiles are numbered up front (all but masked): `tiles`
  * from cluster_tiles(cluster_args), then per tile the coordinates `decl` declares from
  * tile_coords(coord_args), skipping tiles it refuses for the reason in `skip`. */
-static void emit_grouped_loop_open(dgk_sm90_ctx *e, const char *cluster_args, const char *decl,
+static void emit_grouped_loop_open(dgk_sm90_ctx *e, int producer, const char *cluster_args, const char *decl,
                                    const char *coord_args, const char *skip)
 {
+    if (e->p->sched.dynamic) {
+        emit_dynamic_loop_open(e, producer, cluster_args, decl, coord_args, skip);
+        return;
+    }
     dgk_sm90_line(e, "const int tiles = cluster_tiles(%s);", cluster_args);
     dgk_sm90_line(e, "#pragma unroll 1");
     dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
@@ -257,7 +312,7 @@ static void emit_masked_loop_open(dgk_sm90_ctx *e, const char *m, const char *n)
 
 /* `for (tile ...) {` over this CTA's cluster tiles, with m_block/n_block set. The grid is
  * persistent (a multiple of CLUSTER CTAs, striding) or one cluster per tile (one pass). */
-void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e)
+void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e, int producer)
 {
     char mb[32], nb[32], gb[32], ca[160], ta[320];
     const dgk_plan *p = e->p;
@@ -270,15 +325,15 @@ void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e)
         const char *g = dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb);
         snprintf(ca, sizeof ca, "%s, %s, %s", m, n, g);
         snprintf(ta, sizeof ta, "%s, %s, %s, m_block, n_block, group, k_first, k_blocks", m, n, gt);
-        emit_grouped_loop_open(e, ca, "group, k_first, k_blocks", ta,
+        emit_grouped_loop_open(e, producer, ca, "group, k_first, k_blocks", ta,
                                "an empty group: no loads, no mma, no store (D[g] += 0)");
     } else if (p->sched.offsets) {
         snprintf(ta, sizeof ta, "%s, %s, %s, %s, cta_rank, m_block, n_block, group, group_end", m, n, gt,
                  dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb));
-        emit_grouped_loop_open(e, ca, "group, group_end", ta, "a block of padding rows: no loads, no mma, no store");
+        emit_grouped_loop_open(e, producer, ca, "group, group_end", ta, "a block of padding rows: no loads, no mma, no store");
     } else if (dgk_sm90_grouped(p)) {
         snprintf(ta, sizeof ta, "%s, %s, %s, cta_rank, m_block, n_block, group", m, n, gt);
-        emit_grouped_loop_open(e, ca, "group", ta, "a block of padding rows: no loads, no mma, no store");
+        emit_grouped_loop_open(e, producer, ca, "group", ta, "a block of padding rows: no loads, no mma, no store");
     } else if (dgk_sm90_split(p)) {
         emit_split_loop_open(e, m, n);
     } else {

@@ -17,7 +17,8 @@ int dgk_sm90_sa_bytes(const dgk_plan *p)
 }
 
 /* Offsets, in order: A stages, B stages (1024-aligned: the 128B swizzle atom), FP8 A-scale
- * and B-scale stages, output staging (1024-aligned: TMA store boxes are swizzled), barriers. */
+ * and B-scale stages, output staging (1024-aligned: TMA store boxes are swizzled), barriers,
+ * and with a dynamic schedule each stage's tile index. */
 static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
 {
     dgk_plan_smem *s = &p->smem;
@@ -43,6 +44,10 @@ static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
     s->epi_bytes = p->consumer_wgs * e->out_boxes * e->out_box_bytes;
     s->bar_off = align_up(s->epi_off + s->epi_bytes, 8);
     s->total = s->bar_off + 2 * p->stages * 8;
+    if (p->sched.dynamic) {
+        s->tile_off = s->total;
+        s->total += p->stages * 4;
+    }
 }
 
 static int arg_ok(const dgk_plan *p, int i, dgk_arg_kind kind)
@@ -127,6 +132,8 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
     else if (p->fp8.enabled)
         dgk_sm90_line(e, "enum { SMEM_SB = %d, SB_STAGE_BYTES = %d };  // B scales: the tile's %s per stage",
                       s->sb_off, s->sb_stage_bytes, p->fp8.sb_straddle ? "two SB values (its two 128-column blocks)" : "SB value");
+    if (p->sched.dynamic)
+        dgk_sm90_line(e, "enum { SMEM_TILE = %d };  // dynamic schedule: each stage's tile (i32), -1 after the last", s->tile_off);
     dgk_sm90_line(e, "// bytes TMA delivers into one stage of one CTA (multicast chunks from peers included)");
     dgk_sm90_line(e, "enum { STAGE_TX_BYTES = %d };",
                   e->a.stage_bytes + e->b.stage_bytes + (p->fp8.enabled ? p->bm * dgk_sm90_sa_bytes(p) : 0) +
@@ -158,8 +165,10 @@ static void emit_param(dgk_sm90_ctx *e, const dgk_kernel_arg *a, int last)
         dgk_sm90_line(e, "long long %s%s", a->name, sep);
         break;
     case DGK_ARG_WORKSPACE:
-        dgk_sm90_line(e, "%s *const %s%s  // split-K %s, bound by the runtime", dgk_sm90_ctype(a->dtype), a->name, sep,
-                      a->axis ? "arrival counters" : "partial sums");
+        dgk_sm90_line(e, "%s *const %s%s  // %s, bound by the runtime", dgk_sm90_ctype(a->dtype), a->name, sep,
+                      !a->axis                ? "split-K partial sums"
+                      : e->p->sched.dynamic ? "the dynamic schedule's tile counters (next tile, CTAs done)"
+                                              : "split-K arrival counters");
         break;
     default:
         dgk_sm90_line(e, "%s %s%s", dgk_sm90_ctype(a->dtype), a->name, sep);
@@ -201,4 +210,6 @@ void dgk_sm90_emit_smem_carve(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_u8 *const smem_d = smem + SMEM_D;    // CONSUMERS x D_BOXES x D_BOX_BYTES output staging");
     dgk_sm90_line(e, "dgk_u64 *const full_bar = (dgk_u64 *)(smem + SMEM_BAR);  // stage filled by TMA");
     dgk_sm90_line(e, "dgk_u64 *const empty_bar = full_bar + STAGES;            // stage released by consumers");
+    if (e->p->sched.dynamic)
+        dgk_sm90_line(e, "const dgk_u32 tile_slot = dgk_smem_u32(smem + SMEM_TILE);  // STAGES x i32: each stage's tile");
 }

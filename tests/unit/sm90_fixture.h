@@ -169,7 +169,7 @@ static inline dgk_plan *sm90_build_plan(dgk_arena *a, const sm90_cfg *c)
             p->fp8.sb_stride_arg = sm90_add_arg(p, DGK_ARG_STRIDE, "SB_stride", DGK_DT_I64, 5);
     }
     sm90_epilogue(p, c, bias);
-    p->sched = (dgk_plan_sched){c->persistent ? DGK_SCHED_PERSISTENT : DGK_SCHED_GRID, c->group, 0, sm90_at(3, 5), 0, {0, 0}, 0, 0};
+    p->sched = (dgk_plan_sched){c->persistent ? DGK_SCHED_PERSISTENT : DGK_SCHED_GRID, c->group, 0, sm90_at(3, 5), 0, {0, 0}, 0, 0, 0, -1};
     p->launch = (dgk_plan_launch){128 * (1 + c->wgs), 0, {c->cluster_m * c->cluster_n, 1, 1},
                              c->persistent ? DGK_GRID_PERSISTENT : DGK_GRID_TILES, 0};
     dgk_sm90_plan_smem(p);

@@ -379,6 +379,99 @@ START_TEST(debug_build_checks_group_ids)
 }
 END_TEST
 
+/* `dynamic 1` (the stock contiguous kernels): the producer takes tiles from the counter
+ * workspace and hands each to the consumers through the stage's slot; -1 ends them; the
+ * last CTA resets the counters. */
+static const char *first(const char *text, const char *s)
+{
+    const char *at = strstr(text, s);
+    ck_assert_msg(at != NULL, "generated code lacks \"%s\"", s);
+    return at;
+}
+
+START_TEST(contiguous_dynamic_tiles)
+{
+    dgkc_unit *u = lower("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8);
+    const dgk_plan *p;
+    const char *cu = emit(u, "m_grouped_fp8_nt_contiguous", &p);
+    ck_assert_int_eq(p->sched.dynamic, 1);
+    ck_assert_int_eq(p->sched.counter_arg, p->nargs - 1); /* after every source parameter */
+    ck_assert_int_eq(p->args[p->sched.counter_arg].kind, DGK_ARG_WORKSPACE);
+    ck_assert_int_eq(p->args[p->sched.counter_arg].axis, 1);
+    ck_assert_str_eq(p->args[p->sched.counter_arg].name, "tile_counters");
+    ck_assert(dgk_plan_uses_workspace(p));
+    ck_assert_int_eq(dgk_plan_counter_bytes(p, 8192, 4096), 8);
+    ck_assert_int_eq(dgk_plan_split_partial_bytes(p, 8192, 4096), 0);
+    ck_assert_int_eq(p->smem.tile_off, p->smem.bar_off + 2 * p->stages * 8);
+    ck_assert_int_eq(p->smem.total, p->smem.tile_off + 4 * p->stages);
+    /* producer: take, skip padding, publish the tile with the stage, end marker, reset */
+    const char *take = first(cu, "const int tile = dgk_atom_add_relaxed_gpu(tile_counter, 1);");
+    const char *skip = first(cu, "if (!tile_coords(tile, M, 4096, ptr_GID, cta_rank, m_block, n_block, group))");
+    const char *slot = first(cu, "dgk_st_shared_b32(tile_slot + 4 * stage, (dgk_u32)tile);");
+    const char *pub = first(slot, "dgk_mbar_arrive_expect_tx(bar, ");
+    const char *end = first(cu, "dgk_st_shared_b32(tile_slot + 4 * stage, (dgk_u32)-1);");
+    const char *done = first(cu, "if (dgk_atom_add_acq_rel_gpu(tile_counter + 1, 1) == (int)gridDim.x - 1)");
+    HAS(done, "dgk_st_relaxed_gpu_s32(tile_counter, 0);");
+    HAS(done, "dgk_st_relaxed_gpu_s32(tile_counter + 1, 0);");
+    ck_assert(take < skip && skip < slot && slot < pub && pub < end && end < done);
+    /* consumers: the tile from the slot of its first stage; no stride, no padding check */
+    const char *read = first(cu, "const int tile = (int)dgk_ld_shared_b32(tile_slot + 4 * stage);");
+    ck_assert(done < read);
+    HAS(read, "(void)tile_coords(tile, M, 4096, ptr_GID, cta_rank, m_block, n_block, group);");
+    ck_assert_ptr_null(strstr(cu, "tile += gridDim.x"));
+    HAS(cu, "int *const tile_counters)");
+    dgkc_unit_free(u);
+}
+END_TEST
+
+/* `dynamic 0` is the fixed stride, the same code as no modifier; `dynamic` is refused
+ * outside m_grouped_contiguous and outside 0..1. */
+START_TEST(dynamic_0_and_refusals)
+{
+    static const char *const body = "{ schedule m_grouped_contiguous (cdiv(M, 128), cdiv(N, 128)) group_ids GID%s -> (i, j, g);"
+        " var acc = zeros(f32[128, 128]); pipeline k in 0 .. cdiv(K, 64) {"
+        " acc += mma(A[i*128 +: 128, k*64 +: 64], B[g, j*128 +: 128, k*64 +: 64]^T); }"
+        " D[i*128 +: 128, j*128 +: 128] = bf16(acc); }";
+    char src[2][1024];
+    const char *mods[2] = {"", " dynamic 0"};
+    const char *code[2];
+    dgkc_unit *u[2];
+    for (int i = 0; i < 2; i++) {
+        char b[768];
+        snprintf(b, sizeof b, body, mods[i]);
+        snprintf(src[i], sizeof src[i], "kernel c(A : bf16[M, K], B : bf16[G, N, K], GID : i32[M], D : bf16[M, N]) %s", b);
+        u[i] = lower("t.dgk", src[i]);
+        const dgk_plan *p;
+        code[i] = emit(u[i], "c", &p);
+        ck_assert_int_eq(p->sched.dynamic, 0);
+        ck_assert_int_eq(p->sched.counter_arg, -1);
+        ck_assert(!dgk_plan_uses_workspace(p));
+    }
+    ck_assert_str_eq(code[0], code[1]);
+    dgkc_unit_free(u[0]);
+    dgkc_unit_free(u[1]);
+    const char *bad[] = {
+        "kernel a(D : f32[M], O : i32[M]) { schedule m_grouped_masked (M, M, M) masked O dynamic 1 -> (g, i, j); D[i] = 0.0; }",
+        "kernel a(D : f32[M]) { schedule persistent (M) dynamic 1 -> (i); D[i] = 0.0; }",
+        "kernel a(D : f32[M], O : i32[M]) { schedule m_grouped_contiguous (M, M) group_ids O dynamic 2 -> (i, j, g); D[i] = 0.0; }",
+    };
+    const char *want[] = {"no modifier 'dynamic' for schedule m_grouped_masked", "no modifier 'dynamic' for schedule persistent",
+                          "must be at most 1, not 2"};
+    for (int i = 0; i < 3; i++) {
+        dgkc_unit *b = dgkc_unit_new("t.dgk", bad[i], strlen(bad[i]));
+        ck_assert_int_ne(dgkc_check(b), DGKC_OK);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        dgkc_print_diagnostics(b, f);
+        fclose(f);
+        ck_assert_msg(strstr(text, want[i]) != NULL, "%s", text);
+        free(text);
+        dgkc_unit_free(b);
+    }
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("grouped");
@@ -395,6 +488,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, masked_skip_idle);
     tcase_add_test(tc, offsets_plan_and_code);
     tcase_add_test(tc, debug_build_checks_group_ids);
+    tcase_add_test(tc, contiguous_dynamic_tiles);
+    tcase_add_test(tc, dynamic_0_and_refusals);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

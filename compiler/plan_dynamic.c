@@ -1,0 +1,23 @@
+/* plan_dynamic.c - `dynamic 1` on an m_grouped_contiguous schedule (SPEC.md section 6):
+ * the CTAs take their tiles from a device counter as they free up instead of in a fixed
+ * stride (dgk_plan_sched.dynamic in plan.h says how). Input: the IR schedule's dynamic
+ * value, set by plan_schedule. Output: the counter workspace argument, added here (after
+ * the other arguments, where split-K adds its own) so the kernel's ABI keeps the user's
+ * parameters first. */
+#include "plan_int.h"
+
+int plan_dynamic(planner *pl)
+{
+    dgk_plan *p = pl->p;
+    p->sched.counter_arg = -1;
+    if (!p->sched.dynamic)
+        return 1; /* dynamic 0 is the fixed stride, byte for byte */
+    if (p->split.slices > 1) {
+        /* sema allows `dynamic` on m_grouped_contiguous only, which takes no split_k */
+        plan_error(pl, pl->k->sched_dynamic_loc, "dynamic 1 with split_k is not lowered: both would count in one "
+                   "counter buffer; drop one");
+        return 0;
+    }
+    p->sched.counter_arg = plan_arg_workspace(pl, 1, pl->k->sched_dynamic_loc, "tile_counters");
+    return p->sched.counter_arg >= 0;
+}
