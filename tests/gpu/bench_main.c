@@ -51,6 +51,8 @@ typedef struct cell {
     int state;
     gh_timing tm;
     gh_sustained sus;   /* --sustain: the rounds together (calls 0: not run) */
+    int power_rounds;   /* --sustain: rounds with a power reading (NaN: too few refreshes) */
+    int power_calls;    /* and their calls, which weigh the energy per call */
     double tflops, gbps, diff;
     double ktflops;     /* --kernel-time: TFLOPS by kernel time */
     char note[160];
@@ -234,9 +236,13 @@ static int sustain_rounds(bench *b, gh_case *gc, section *x, int si)
             gh_sustained *t = &c->sus; /* sums over the rounds; sustain_shape takes the means */
             t->calls += one.calls;
             t->us += one.us * one.calls;
-            t->mj += one.mj * one.calls;
-            t->watts += one.watts;
             t->mhz += one.mhz;
+            if (isfinite(one.watts)) { /* a round short of two counter refreshes has none */
+                t->mj += one.mj * one.calls;
+                t->watts += one.watts;
+                c->power_rounds++;
+                c->power_calls += one.calls;
+            }
         }
     return GH_OK;
 }
@@ -245,14 +251,16 @@ static int sustain_shape(bench *b, gh_case *gc, section *x, int si)
 {
     int rc = sustain_rounds(b, gc, x, si);
     for (int ri = 0; ri < x->nrun; ri++) {
-        gh_sustained *t = &x->cells[si][ri].sus;
+        cell *c = &x->cells[si][ri];
+        gh_sustained *t = &c->sus;
         if (rc != GH_OK || !t->calls) {
             memset(t, 0, sizeof *t); /* nothing half-summed is printed */
             continue;
         }
         t->us /= t->calls;
-        t->mj /= t->calls;
-        t->watts /= SUSTAIN_ROUNDS;
+        /* the rounds that read a power: one without (NaN) would make the means NaN */
+        t->mj = c->power_calls ? t->mj / c->power_calls : NAN;
+        t->watts = c->power_rounds ? t->watts / c->power_rounds : NAN;
         t->mhz /= SUSTAIN_ROUNDS;
     }
     return rc;
