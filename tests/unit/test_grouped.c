@@ -424,6 +424,57 @@ START_TEST(contiguous_dynamic_tiles)
 }
 END_TEST
 
+/* The number N in the first "`before`N`after`" of `text` (-1 if absent). */
+static int count_in(const char *text, const char *before)
+{
+    const char *at = strstr(text, before);
+    return at ? atoi(at + strlen(before)) : -1;
+}
+
+/* All four stock contiguous kernels (FP8 with two full-barrier arrivals per stage, BF16
+ * with one; group ids and offsets): the end marker completes a full-barrier phase as a
+ * loaded stage does (as many arrivals as the barrier was set up for, after the stage is
+ * free), the consumers read a stage's slot only once its phase completed, the slots lie
+ * past the barriers inside the launch's shared memory, and the counters are the last
+ * argument, 8 bytes. */
+START_TEST(dynamic_stock_variants)
+{
+    static const struct {
+        const char *file, *src, *kernel;
+        int arrivals;
+    } ks[] = {
+        {"stdlib/grouped_fp8.dgk", NULL, "m_grouped_fp8_nt_contiguous", 2},
+        {"stdlib/grouped_fp8.dgk", NULL, "m_grouped_fp8_nt_contiguous_offsets", 2},
+        {"stdlib/grouped_bf16.dgk", NULL, "m_grouped_bf16_nt_contiguous", 1},
+        {"stdlib/grouped_bf16.dgk", NULL, "m_grouped_bf16_nt_contiguous_offsets", 1},
+    };
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        dgkc_unit *u = lower(ks[i].file, ks[i].arrivals == 2 ? dgk_stdlib_grouped_fp8 : dgk_stdlib_grouped_bf16);
+        const dgk_plan *p;
+        const char *cu = emit(u, ks[i].kernel, &p);
+        ck_assert_int_eq(p->sched.dynamic, 1);
+        ck_assert_int_eq(p->sched.counter_arg, p->nargs - 1);
+        ck_assert_int_eq(p->args[p->nargs - 1].kind, DGK_ARG_WORKSPACE);
+        ck_assert_int_eq(p->args[p->nargs - 1].dtype, DGK_DT_I32);
+        ck_assert_int_eq(dgk_plan_counter_bytes(p, 1, 1), 8);
+        ck_assert_int_ge(p->smem.tile_off, p->smem.bar_off + 2 * p->stages * 8);
+        ck_assert_int_eq(p->smem.tile_off % 4, 0);
+        ck_assert_int_le(p->smem.tile_off + 4 * p->stages, p->launch.smem_bytes);
+        /* the end marker: as many arrivals as the full barrier expects, on a free stage */
+        ck_assert_int_eq(count_in(cu, "dgk_mbar_init(&full_bar[s], "), ks[i].arrivals);
+        const char *wait_free = first(cu, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);\n"
+                                          "            dgk_st_shared_b32(tile_slot + 4 * stage, (dgk_u32)-1);");
+        HAS(wait_free, "dgk_mbar_arrive(&full_bar[stage]);");
+        ck_assert_int_eq(count_in(wait_free, "for (int i = 0; i < "), ks[i].arrivals);
+        /* a stage's slot is read after its full barrier's wait, never before */
+        HAS(cu, "dgk_mbar_wait(&full_bar[stage], phase);\n"
+                "            const int tile = (int)dgk_ld_shared_b32(tile_slot + 4 * stage);");
+        ck_assert_ptr_null(strstr(cu, "tile += gridDim.x"));
+        dgkc_unit_free(u);
+    }
+}
+END_TEST
+
 /* `dynamic 0` is the fixed stride, the same code as no modifier; `dynamic` is refused
  * outside m_grouped_contiguous and outside 0..1. */
 START_TEST(dynamic_0_and_refusals)
@@ -490,6 +541,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, debug_build_checks_group_ids);
     tcase_add_test(tc, contiguous_dynamic_tiles);
     tcase_add_test(tc, dynamic_0_and_refusals);
+    tcase_add_test(tc, dynamic_stock_variants);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
