@@ -336,10 +336,11 @@ dgk_status dgk_op_create(dgk_context *ctx, const char *source_name, const char *
                          const char *const *defines, int num_defines, dgk_op **out);
 /* params[p]: the tensor bound to runtime parameter p (declaration order), or NULL for a
  * scalar or a parameter the kernel does not use; scalars[p]: the value of scalar
- * parameter p (may be NULL if there are none). A `split_k` kernel also gets the op's
- * workspace, allocated by its first launch (run that one outside CUDA graph capture)
- * and grown by larger ones; one op's split launches on different streams are serialized
- * (runtime/README.md, "Split-K workspace"). */
+ * parameter p (may be NULL if there are none). A `split_k` or `dynamic 1` kernel also
+ * gets the op's workspace, allocated by its first launch (run that one outside CUDA graph
+ * capture) and grown by larger ones; one such op's launches on different streams are
+ * serialized (the host waits for the previous stream), and two captured graphs holding
+ * the op must not run at the same time (runtime/README.md, "Split-K workspace"). */
 dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const double *scalars, int num_params,
                          void *stream);
 /* The generated CUDA C (for reading and debugging). */
@@ -408,7 +409,12 @@ dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dg
  * what they held, as rows of skipped blocks do).
  * FP8 scales (f32): contiguous sa [cdiv(K, 128), M] (row stride may be padded to a
  * multiple of 4), masked sa [G, cdiv(K, 128), MMAX]; sb [G, cdiv(N, 128), cdiv(K, 128)].
- * FP8 needs K % 128 == 0. */
+ * FP8 needs K % 128 == 0.
+ * The contiguous kernels (both forms) take their tiles from device counters that belong
+ * to the op the library keeps per configuration (`dynamic 1`, dgk_op_launch): calls on
+ * different streams are serialized by the host, the first call of a configuration
+ * allocates the counters (make it outside CUDA graph capture), and two graphs holding
+ * such a call must not be replayed at the same time. */
 dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
                                                  const dgk_tensor *d, const dgk_tensor *group_ids, void *stream);
 dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
