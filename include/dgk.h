@@ -410,11 +410,10 @@ dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dg
  * FP8 scales (f32): contiguous sa [cdiv(K, 128), M] (row stride may be padded to a
  * multiple of 4), masked sa [G, cdiv(K, 128), MMAX]; sb [G, cdiv(N, 128), cdiv(K, 128)].
  * FP8 needs K % 128 == 0.
- * The contiguous kernels (both forms) take their tiles from device counters that belong
- * to the op the library keeps per configuration (`dynamic 1`, dgk_op_launch): calls on
- * different streams are serialized by the host, the first call of a configuration
- * allocates the counters (make it outside CUDA graph capture), and two graphs holding
- * such a call must not be replayed at the same time. */
+ * The contiguous kernels hand out tiles in a fixed stride here (-D DYN=0): with `dynamic
+ * 1` (-D DYN=1 on an op of one's own, dgk_op_create) they would take tiles from device
+ * counters that belong to the op, which two streams or graphs running the op at once
+ * would share (dgk_op_launch). */
 dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
                                                  const dgk_tensor *d, const dgk_tensor *group_ids, void *stream);
 dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
