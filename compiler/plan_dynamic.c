@@ -3,7 +3,9 @@
  * stride (dgk_plan_sched.dynamic in plan.h says how). Input: the IR schedule's dynamic
  * value, set by plan_schedule. Output: the counter workspace argument, added here (after
  * the other arguments, where split-K adds its own) so the kernel's ABI keeps the user's
- * parameters first. */
+ * parameters first. The emitted protocol relies on every tile having a K block (the end
+ * of a tile is a stage the consumers see): K = 0 never launches, its operands' TMA maps
+ * cannot be encoded with a zero extent (runtime/tma.c). */
 #include "plan_int.h"
 
 int plan_dynamic(planner *pl)

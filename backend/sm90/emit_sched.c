@@ -8,7 +8,9 @@
  * (clusters of 1) add the tile's group: contiguous reads it per tile from the group ids
  * and skips padding; masked numbers only the tiles with valid rows (and, with `skip_idle`,
  * tells how many of the tile's rows are valid); k-grouped numbers the tiles group after
- * group and gives each tile its group's K blocks. */
+ * group and gives each tile its group's K blocks. With `dynamic 1` (contiguous) the
+ * producer takes the tiles from a device counter instead and tells the consumers each
+ * one through shared memory. */
 #include <stdio.h>
 
 #include "emit_internal.h"
