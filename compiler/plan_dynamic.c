@@ -11,15 +11,10 @@
 int plan_dynamic(planner *pl)
 {
     dgk_plan *p = pl->p;
-    p->sched.counter_arg = -1;
     if (!p->sched.dynamic)
-        return 1; /* dynamic 0 is the fixed stride, byte for byte */
-    if (p->split.slices > 1) {
-        /* sema allows `dynamic` on m_grouped_contiguous only, which takes no split_k */
-        plan_error(pl, pl->k->sched_dynamic_loc, "dynamic 1 with split_k is not lowered: both would count in one "
-                   "counter buffer; drop one");
-        return 0;
-    }
+        return 1; /* dynamic 0 is the fixed stride, byte for byte (counter_arg stays -1) */
+    /* no split_k to share the counter buffer with: sema takes `dynamic` on
+     * m_grouped_contiguous only, which has none (emit_check.c re-validates the plan) */
     p->sched.counter_arg = plan_arg_workspace(pl, 1, pl->k->sched_dynamic_loc, "tile_counters");
     return p->sched.counter_arg >= 0;
 }

@@ -404,6 +404,14 @@ typedef struct gh_call {
     gh_launch_fn launch;
     void *ctx;
 } gh_call;
+/* A dense runner on its view of a problem as a launch: gh_runner_launch(&call, s) runs
+ * call.r->fn(call.p, call.b, s) (gh_time_runners and gh_sustain_runner use it). */
+typedef struct gh_runner_call {
+    const gh_runner *r;
+    const gh_problem *p;
+    const gh_buffers *b;
+} gh_runner_call;
+int gh_runner_launch(void *ctx, cudaStream_t s);
 /* gh_time_runners' method on any n launches (dgk-grouped-bench's runners of one spec). */
 int gh_time_calls(gh_timer *t, int n, const gh_call *c, cudaStream_t s, gh_timing *out);
 

@@ -181,24 +181,11 @@ int gh_sustain(gh_launch_fn launch, void *ctx, cudaStream_t s, double est_us, do
     return GH_OK;
 }
 
-/* A dense runner on its problem, as gh_sustain's launch. */
-typedef struct dense_call {
-    const gh_runner *r;
-    const gh_problem *p;
-    const gh_buffers *b;
-} dense_call;
-
-static int dense_launch(void *ctx, cudaStream_t s)
-{
-    const dense_call *c = ctx;
-    return c->r->fn(c->p, c->b, s);
-}
-
 int gh_sustain_runner(const gh_runner *r, const gh_problem *p, const gh_buffers *b, cudaStream_t s,
                       double est_us, double ms, gh_sustained *out)
 {
-    dense_call c = {r, p, b};
-    int rc = gh_sustain(dense_launch, &c, s, est_us, ms, out);
+    gh_runner_call c = {r, p, b};
+    int rc = gh_sustain(gh_runner_launch, &c, s, est_us, ms, out);
     if (rc != GH_OK)
         gh_set_error("sustained run of %s failed", r->name);
     return rc;

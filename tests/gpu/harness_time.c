@@ -216,31 +216,24 @@ int gh_time_calls(gh_timer *t, int n, const gh_call *c, cudaStream_t s, gh_timin
     return GH_OK;
 }
 
-/* A dense runner on its view of the problem, as a gh_call's launch. */
-typedef struct runner_call {
-    const gh_runner *r;
-    const gh_problem *p;
-    const gh_buffers *b;
-} runner_call;
-
-static int runner_launch(void *ctx, cudaStream_t s)
+int gh_runner_launch(void *ctx, cudaStream_t s)
 {
-    const runner_call *rc = ctx;
+    const gh_runner_call *rc = ctx;
     return rc->r->fn(rc->p, rc->b, s);
 }
 
 int gh_time_runners(gh_timer *t, int n, const gh_runner *const *r, const gh_problem *p, const gh_buffers *b,
                     cudaStream_t s, gh_timing *out)
 {
-    runner_call ctx[GH_TIMER_MAX_RUNNERS];
+    gh_runner_call ctx[GH_TIMER_MAX_RUNNERS];
     gh_call c[GH_TIMER_MAX_RUNNERS];
     if (n < 1 || n > GH_TIMER_MAX_RUNNERS) {
         gh_set_error("gh_time_runners: %d runners (1 .. %d)", n, GH_TIMER_MAX_RUNNERS);
         return GH_ERROR;
     }
     for (int j = 0; j < n; j++) {
-        ctx[j] = (runner_call){r[j], &p[j], &b[j]};
-        c[j] = (gh_call){.name = r[j]->name, .launch = runner_launch, .ctx = &ctx[j]};
+        ctx[j] = (gh_runner_call){r[j], &p[j], &b[j]};
+        c[j] = (gh_call){.name = r[j]->name, .launch = gh_runner_launch, .ctx = &ctx[j]};
         snprintf(c[j].shape, sizeof c[j].shape, "%dx%dx%d", p[j].m, p[j].n, p[j].k);
     }
     return gh_time_calls(t, n, c, s, out);
