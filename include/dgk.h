@@ -337,10 +337,10 @@ dgk_status dgk_op_create(dgk_context *ctx, const char *source_name, const char *
 /* params[p]: the tensor bound to runtime parameter p (declaration order), or NULL for a
  * scalar or a parameter the kernel does not use; scalars[p]: the value of scalar
  * parameter p (may be NULL if there are none). A `split_k` or `dynamic 1` kernel also
- * gets the op's workspace, allocated by its first launch (run that one outside CUDA graph
- * capture) and grown by larger ones; one such op's launches on different streams are
- * serialized (the host waits for the previous stream), and two captured graphs holding
- * the op must not run at the same time (runtime/README.md, "Split-K workspace"). */
+ * gets workspace buffers owned by the op: one set per stream (allocated by the first
+ * launch on it, grown by larger ones) and one per launch captured into a CUDA graph, so
+ * launches on different streams and graphs replayed side by side never share them
+ * (runtime/README.md, "Workspace"). */
 dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const double *scalars, int num_params,
                          void *stream);
 /* The generated CUDA C (for reading and debugging). */
@@ -410,10 +410,9 @@ dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dg
  * FP8 scales (f32): contiguous sa [cdiv(K, 128), M] (row stride may be padded to a
  * multiple of 4), masked sa [G, cdiv(K, 128), MMAX]; sb [G, cdiv(N, 128), cdiv(K, 128)].
  * FP8 needs K % 128 == 0.
- * The contiguous kernels hand out tiles in a fixed stride here (-D DYN=0): with `dynamic
- * 1` (-D DYN=1 on an op of one's own, dgk_op_create) they would take tiles from device
- * counters that belong to the op, which two streams or graphs running the op at once
- * would share (dgk_op_launch). */
+ * The contiguous kernels take their tiles from device counters as CTAs free up (`dynamic
+ * 1`), which the runtime keeps per stream and per captured launch (dgk_op_launch): two
+ * streams, or two captured graphs, may run the same shape at once. */
 dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
                                                  const dgk_tensor *d, const dgk_tensor *group_ids, void *stream);
 dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,

@@ -48,7 +48,9 @@
     X(cuMemsetD8Async, 3020)                     \
     X(cuStreamCreate, 2000)                      \
     X(cuStreamDestroy, 4000)                     \
-    X(cuStreamSynchronize, 2000)
+    X(cuStreamSynchronize, 2000)                 \
+    X(cuStreamIsCapturing, 10000)                \
+    X(cuThreadExchangeStreamCaptureMode, 10010)
 
 /* Fields are named as <cuda.h> spells the call (cuMemAlloc is cuMemAlloc_v2 there), so
  * cu->cuMemAlloc(...) reads like the driver API. */

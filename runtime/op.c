@@ -5,8 +5,9 @@
  * pointers, shape symbols, strides, scalars — after dgkc_check_launch has checked every
  * declared extent and constraint, then launches with the plan's block, shared memory
  * and cluster shape. The launch path allocates nothing and formats no text unless it
- * fails, with one exception: a split-K kernel's workspace (workspace.c) is allocated
- * by the first launch that needs it and grown by a larger one. */
+ * fails, with one exception: a split-K or dynamic kernel's workspace (workspace.c) is
+ * allocated by the first launch on a stream that needs it, grown by a larger one, and
+ * allocated afresh for each launch captured into a CUDA graph. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@ struct dgk_op {
     dgk_kernel *fn;
     const char *cuda;
     int nparams;
-    dgk_workspace ws;          /* split-K buffers (plan->split); unused otherwise */
+    dgk_workspace ws;          /* split-K buffers, dynamic tile counters; unused otherwise */
     int debug;                 /* compiled with -DDGK_DEBUG=1 (DGK_DEBUG set at creation) */
     struct dgk_op *next;
 };

@@ -164,6 +164,19 @@ int gg_case_buffers(gg_case *c, gh_dtype in, gg_problem *p, gg_buffers *b, cudaS
  * with the reference and checks the padding rows still hold the poison. GH_ERROR only
  * when the harness itself failed; the runner's failure is in v. */
 int gg_case_run(gg_case *c, const gg_runner *r, gg_verdict *v, cudaStream_t st);
+/* The parts of gg_case_run, for runs it does not cover (grouped_concurrent.c): poison D
+ * on `st`; judge D once the runner's work has finished (the verdict's status GH_OK). */
+int gg_case_poison(gg_case *c, cudaStream_t st);
+int gg_case_judge(gg_case *c, const gg_runner *r, gg_verdict *v, cudaStream_t st);
+/* One shape computed by one runner from three places at once, `rounds` times: two CUDA
+ * graphs captured one after the other on one stream (global capture mode), replayed side
+ * by side on two streams, and an eager call on a third stream, into three cases' D
+ * (grouped_concurrent.c).
+ * The cases must be set up from one spec and seed (the same op serves all three). An
+ * eager call on the capture stream runs and is judged first (the warm-up a program does
+ * before capturing; it also compiles the op outside the capture). v[0..2]: the verdicts of the first failing round, or of the last;
+ * *round: that round (-1: the first eager call). GH_ERROR when the harness failed. */
+int gg_concurrent_run(gg_case c[3], const gg_runner *r, int rounds, gg_verdict v[3], int *round);
 void gg_case_free(gg_case *c);
 /* Bytes moved once each: valid rows of A (and their scales), B of every group (and
  * scales), valid rows of D, group_ids / masked_m. */

@@ -353,16 +353,32 @@ static int judge(gg_case *c, gg_verdict *v, int fp8, cudaStream_t st)
     return GH_OK;
 }
 
-int gg_case_run(gg_case *c, const gg_runner *r, gg_verdict *v, cudaStream_t st)
+static void verdict_init(gg_verdict *v, const gg_runner *r)
 {
-    gg_problem p;
-    gg_buffers b;
     memset(v, 0, sizeof *v);
     v->first_bad_row = v->first_touched_row = -1;
     v->diff_group = -1;
     v->bar = r->in == GH_E4M3 ? 1e-3 : 1e-5;
+}
+
+int gg_case_poison(gg_case *c, cudaStream_t st)
+{
+    return gh_poison(c->d, GH_BF16, elems(c->m_rows, c->spec.n), st);
+}
+
+int gg_case_judge(gg_case *c, const gg_runner *r, gg_verdict *v, cudaStream_t st)
+{
+    verdict_init(v, r);
+    return judge(c, v, r->in == GH_E4M3, st);
+}
+
+int gg_case_run(gg_case *c, const gg_runner *r, gg_verdict *v, cudaStream_t st)
+{
+    gg_problem p;
+    gg_buffers b;
+    verdict_init(v, r);
     GH_TRY(gg_case_buffers(c, r->in, &p, &b, st));
-    GH_TRY(gh_poison(c->d, GH_BF16, elems(c->m_rows, c->spec.n), st));
+    GH_TRY(gg_case_poison(c, st));
     v->status = r->fn(&p, &b, st);
     if (v->status != GH_OK)
         return GH_OK;
@@ -374,7 +390,7 @@ int gg_case_run(gg_case *c, const gg_runner *r, gg_verdict *v, cudaStream_t st)
         gh_set_error("%s: %s", r->name, cudaGetErrorString(e));
         return GH_OK;
     }
-    return judge(c, v, r->in == GH_E4M3, st);
+    return gg_case_judge(c, r, v, st);
 }
 
 void gg_case_free(gg_case *c)

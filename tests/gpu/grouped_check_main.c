@@ -3,8 +3,9 @@
  * FP8) on DeepGEMM's grouped shapes and the edge cases. First the self-tests (a naive
  * grouped GEMM, correct and with planted faults, on the tiny specs: the verdict must
  * tell them apart), then per spec one case (fresh inputs from the run's seed, the
- * per-group reference) and every applicable runner on it. One PASS/FAIL/SKIP line per
- * (spec, runner); the last line is "grouped-check: N passed, M failed"; the exit
+ * per-group reference) and every applicable runner on it; then every contiguous runner
+ * from two CUDA graphs and a third stream at once (grouped_concurrent.c). One
+ * PASS/FAIL/SKIP line per (spec, runner); the last line is "grouped-check: N passed, M failed"; the exit
  * status is non-zero on any failure. */
 #include "grouped.h"
 
@@ -208,6 +209,51 @@ static int check_all(run_state *st)
     return GH_OK;
 }
 
+#ifndef GH_EMU
+/* Every contiguous runner from two CUDA graphs and a third stream at once
+ * (grouped_concurrent.c): dynamic tile counters must not be shared between launches. */
+static int check_concurrent(run_state *st)
+{
+    const gg_spec sp = {.mode = GG_CONTIG, .groups = 4, .rows = 256, .n = 512, .k = 512};
+    if (!(st->modes & (1u << GG_CONTIG)))
+        return GH_OK;
+    for (int i = 0; i < gg_runner_count; i++) {
+        const gg_runner *r = &gg_runners[i];
+        if (!runner_wanted(st, r, &sp))
+            continue;
+        gg_case c[3];
+        gg_verdict v[3];
+        int round = -1, rc = GH_OK;
+        uint64_t seed = gh_seed_mix(st->o->seed, 0xc0c0u + (uint64_t)i);
+        memset(c, 0, sizeof c);
+        for (int j = 0; j < 3 && rc == GH_OK; j++)
+            rc = gg_case_setup(&c[j], &sp, seed, st->s);
+        if (rc == GH_OK)
+            rc = gg_concurrent_run(c, r, 50, v, &round);
+        char what[128], why[400];
+        gg_spec_str(&sp, what, sizeof what);
+        strncat(what, " concurrent", sizeof what - strlen(what) - 1);
+        int bad = -1;
+        for (int j = 0; j < 3 && rc == GH_OK; j++)
+            if (bad < 0 && (v[j].status != GH_OK || !v[j].pass))
+                bad = j;
+        static const char *const where[] = {"graph 1", "graph 2", "eager call"};
+        if (rc != GH_OK)
+            report(&st->t, 1, what, "%-26s harness: %s", r->name, gh_error());
+        else if (bad >= 0) {
+            describe(&c[bad], &v[bad], why, sizeof why);
+            report(&st->t, 1, what, "%-26s round %d, %s: %s", r->name, round, where[bad], why);
+        } else
+            report(&st->t, 0, what, "%-26s 2 graphs + 1 stream at once, %d rounds: all correct", r->name, round + 1);
+        for (int j = 0; j < 3; j++)
+            gg_case_free(&c[j]);
+        if (rc != GH_OK && !context_alive())
+            return st->dead = 1, GH_ERROR;
+    }
+    return GH_OK;
+}
+#endif
+
 static void header(const run_state *st)
 {
     gh_device d;
@@ -264,6 +310,10 @@ int main(int argc, char **argv)
         rc = self_tests(&st);
     if (rc == GH_OK)
         rc = check_all(&st);
+#ifndef GH_EMU
+    if (rc == GH_OK)
+        rc = check_concurrent(&st);
+#endif
     if (rc != GH_OK) {
         printf("FATAL  %s; remaining cases not run\n", gh_error());
         st.t.failed++;

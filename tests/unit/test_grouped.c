@@ -239,7 +239,7 @@ static const char *emit(dgkc_unit *u, const char *kernel, const dgk_plan **plan)
 
 START_TEST(contiguous_plan_and_code)
 {
-    dgkc_unit *u = lower("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8);
+    dgkc_unit *u = lower_with("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "DYN", "0");
     const dgk_plan *p;
     const char *cu = emit(u, "m_grouped_fp8_nt_contiguous", &p);
     ck_assert_int_eq(p->sched.kind, DGK_SCHED_M_GROUPED_CONTIGUOUS);
@@ -261,7 +261,7 @@ START_TEST(contiguous_plan_and_code)
     ck_assert_str_eq(p->args[p->epi.out_ptr_arg].name, "ptr_D");
     HAS(cu, "if (last >= row0 && __ldg(ptr_GID + last) != group)");
     HAS(cu, "if (row < M && col < 4096 && __ldg(ptr_GID + row) == group)");
-    /* DYN = 0 (what the entry points compile): the fixed stride, no counters */
+    /* DYN = 0: the fixed stride, no counters */
     ck_assert_int_eq(p->sched.dynamic, 0);
     ck_assert(!dgk_plan_uses_workspace(p));
     HAS(cu, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
@@ -383,7 +383,7 @@ START_TEST(debug_build_checks_group_ids)
 }
 END_TEST
 
-/* `dynamic 1` (the stock contiguous kernels with -D DYN=1; the entry points keep 0): the
+/* `dynamic 1` (the stock contiguous kernels' default, DYN = 1): the
  * producer takes tiles from the counter workspace and hands each to the consumers through
  * the stage's slot; -1 ends them; the last CTA resets the counters. */
 static const char *first(const char *text, const char *s)
@@ -435,7 +435,7 @@ static int count_in(const char *text, const char *before)
     return at ? atoi(at + strlen(before)) : -1;
 }
 
-/* All four stock contiguous kernels with -D DYN=1 (FP8 with two full-barrier arrivals per stage, BF16
+/* All four stock contiguous kernels as the entry points compile them (DYN = 1; FP8 with two full-barrier arrivals per stage, BF16
  * with one; group ids and offsets): the end marker completes a full-barrier phase as a
  * loaded stage does (as many arrivals as the barrier was set up for, after the stage is
  * free), the consumers read a stage's slot only once its phase completed, the slots lie
@@ -453,7 +453,7 @@ START_TEST(dynamic_stock_variants)
         {"stdlib/grouped_bf16.dgk", NULL, "m_grouped_bf16_nt_contiguous_offsets", 1},
     };
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
-        dgkc_unit *u = lower_with(ks[i].file, ks[i].arrivals == 2 ? dgk_stdlib_grouped_fp8 : dgk_stdlib_grouped_bf16, "DYN", "1");
+        dgkc_unit *u = lower(ks[i].file, ks[i].arrivals == 2 ? dgk_stdlib_grouped_fp8 : dgk_stdlib_grouped_bf16);
         const dgk_plan *p;
         const char *cu = emit(u, ks[i].kernel, &p);
         ck_assert_int_eq(p->sched.dynamic, 1);

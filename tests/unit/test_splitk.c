@@ -5,6 +5,7 @@
  * stream changes, errors), and which of DeepGEMM's shapes the stock heuristic splits on
  * 132 SMs. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,17 +293,21 @@ END_TEST
 /* ---- runtime workspace, against a fake driver ----------------------------------------- */
 
 static struct fake {
-    int allocs, frees, memsets, syncs, ctx_syncs, fail_alloc;
-    CUdeviceptr next, freed[8];
+    int allocs, frees, memsets, syncs, ctx_syncs, fail_alloc, exchanges, relaxed_allocs;
+    CUdeviceptr next, freed[32];
     size_t alloc_bytes[8], memset_bytes;
     CUdeviceptr memset_ptr;
-    CUstream memset_stream, synced[8];
+    CUstream memset_stream, synced[8], capturing;
+    CUstreamCaptureStatus capture_status;
+    CUstreamCaptureMode mode;
+    CUresult query_result;
 } fk;
 
 static CUresult f_alloc(CUdeviceptr *p, size_t n)
 {
     if (fk.fail_alloc)
         return CUDA_ERROR_OUT_OF_MEMORY;
+    fk.relaxed_allocs += fk.mode == CU_STREAM_CAPTURE_MODE_RELAXED;
     fk.alloc_bytes[fk.allocs++ % 8] = n;
     *p = fk.next;
     fk.next += 0x100000;
@@ -311,7 +316,7 @@ static CUresult f_alloc(CUdeviceptr *p, size_t n)
 
 static CUresult f_free(CUdeviceptr p)
 {
-    fk.freed[fk.frees++ % 8] = p;
+    fk.freed[fk.frees++ % 32] = p;
     return CUDA_SUCCESS;
 }
 
@@ -337,6 +342,21 @@ static CUresult f_ctx_sync(void)
     return CUDA_SUCCESS;
 }
 
+static CUresult f_is_capturing(CUstream s, CUstreamCaptureStatus *st)
+{
+    *st = s == fk.capturing ? fk.capture_status : CU_STREAM_CAPTURE_STATUS_NONE;
+    return fk.query_result;
+}
+
+static CUresult f_exchange(CUstreamCaptureMode *mode)
+{
+    CUstreamCaptureMode old = fk.mode;
+    fk.mode = *mode;
+    *mode = old;
+    fk.exchanges++;
+    return CUDA_SUCCESS;
+}
+
 static CUresult f_err_name(CUresult r, const char **s)
 {
     *s = r == CUDA_ERROR_OUT_OF_MEMORY ? "CUDA_ERROR_OUT_OF_MEMORY" : "CUDA_ERROR";
@@ -356,11 +376,15 @@ static dgk_cuda_api fake_api(void)
     memset(&cu, 0, sizeof cu);
     memset(&fk, 0, sizeof fk);
     fk.next = 0x1000000;
+    fk.mode = CU_STREAM_CAPTURE_MODE_GLOBAL;
+    fk.capture_status = CU_STREAM_CAPTURE_STATUS_ACTIVE;
     cu.cuMemAlloc = f_alloc;
     cu.cuMemFree = f_free;
     cu.cuMemsetD8Async = f_memset;
     cu.cuStreamSynchronize = f_sync;
     cu.cuCtxSynchronize = f_ctx_sync;
+    cu.cuStreamIsCapturing = f_is_capturing;
+    cu.cuThreadExchangeStreamCaptureMode = f_exchange;
     cu.cuGetErrorName = f_err_name;
     cu.cuGetErrorString = f_err_string;
     return cu;
@@ -430,24 +454,45 @@ START_TEST(workspace_grows_keeping_the_old)
 }
 END_TEST
 
-START_TEST(workspace_stream_change_waits)
+/* Eager launches on different streams may run at the same time: each stream gets buffers
+ * of its own and nothing waits, until DGK_WS_STREAMS streams hold slots. */
+START_TEST(workspace_streams_get_their_own_slots)
 {
     dgk_cuda_api cu = fake_api();
     dgk_workspace w;
     dgk_workspace_init(&w);
-    CUdeviceptr part, cnt;
-    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &part, &cnt), DGK_OK);
-    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &part, &cnt), DGK_OK);
+    CUdeviceptr p1, c1, p2, c2, p, c;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &p1, &c1), DGK_OK);
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &p2, &c2), DGK_OK);
+    ck_assert(p1 != p2 && c1 != c2);
+    ck_assert_int_eq(fk.allocs, 4);
+    ck_assert_int_eq(fk.memsets, 2);
+    ck_assert(fk.memset_ptr == c2 && fk.memset_stream == S2);
+    /* back and forth: each stream finds its own buffers, nothing waits */
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &p, &c), DGK_OK);
+    ck_assert(p == p1 && c == c1);
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &p, &c), DGK_OK);
+    ck_assert(p == p2 && c == c2);
+    ck_assert_int_eq(fk.syncs + fk.ctx_syncs, 0);
+    ck_assert_int_eq(fk.allocs, 4);
+    /* more streams than slots: the least recently used slot (S1's) is taken over once
+     * S1 has finished with it; its buffers are reused */
+    for (int i = 2; i < DGK_WS_STREAMS; i++)
+        ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, (CUstream)(uintptr_t)(0x100 + i), &p, &c), DGK_OK);
+    ck_assert_int_eq(fk.syncs, 0);
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, (CUstream)0x999, &p, &c), DGK_OK);
     ck_assert_int_eq(fk.syncs, 1);
     ck_assert(fk.synced[0] == S1);
-    /* back and forth: each change waits for the other stream, staying put does not */
-    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &part, &cnt), DGK_OK);
-    ck_assert_int_eq(fk.syncs, 1);
-    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &part, &cnt), DGK_OK);
+    ck_assert(p == p1 && c == c1);
+    /* S2 still has its slot; S1 is now the one that must wait (for S2's, the oldest) */
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &p, &c), DGK_OK);
+    ck_assert(p == p2 && fk.syncs == 1);
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &p, &c), DGK_OK);
     ck_assert_int_eq(fk.syncs, 2);
-    ck_assert(fk.synced[1] == S2);
-    ck_assert_int_eq(fk.allocs, 2);
+    ck_assert(fk.synced[1] == (CUstream)0x102);
+    ck_assert_int_eq(fk.allocs, 2 * DGK_WS_STREAMS);
     dgk_workspace_free(&w, &cu);
+    ck_assert_int_eq(fk.frees, 2 * DGK_WS_STREAMS);
 }
 END_TEST
 
@@ -456,13 +501,13 @@ typedef struct bind_job {
     dgk_workspace *w;
     const dgk_cuda_api *cu;
     dgk_status s;
+    CUdeviceptr part, cnt;
 } bind_job;
 
 static void *bind_per_thread(void *arg)
 {
     bind_job *j = arg;
-    CUdeviceptr part, cnt;
-    j->s = dgk_workspace_bind(j->w, j->cu, 4096, 16, CU_STREAM_PER_THREAD, &part, &cnt);
+    j->s = dgk_workspace_bind(j->w, j->cu, 4096, 16, CU_STREAM_PER_THREAD, &j->part, &j->cnt);
     return NULL;
 }
 
@@ -471,28 +516,82 @@ START_TEST(workspace_per_thread_stream_is_per_thread)
     dgk_cuda_api cu = fake_api();
     dgk_workspace w;
     dgk_workspace_init(&w);
-    CUdeviceptr part, cnt;
-    /* the same handle from the same thread is the same stream: no wait */
+    CUdeviceptr part, cnt, p, c;
+    /* the same handle from the same thread is the same stream: one slot, no wait */
     ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, CU_STREAM_PER_THREAD, &part, &cnt), DGK_OK);
-    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, CU_STREAM_PER_THREAD, &part, &cnt), DGK_OK);
-    ck_assert_int_eq(fk.syncs + fk.ctx_syncs, 0);
-    /* from another thread it is another stream, which that thread cannot name: the
-     * whole context is waited for */
-    bind_job j = {&w, &cu, DGK_EINVAL};
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, CU_STREAM_PER_THREAD, &p, &c), DGK_OK);
+    ck_assert(p == part && c == cnt);
+    /* from another thread it is another stream: a slot of its own */
+    bind_job j = {&w, &cu, DGK_EINVAL, 0, 0};
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, bind_per_thread, &j), 0);
     ck_assert_int_eq(pthread_join(t, NULL), 0);
     ck_assert_int_eq(j.s, DGK_OK);
+    ck_assert(j.part != part && j.cnt != cnt);
+    ck_assert_int_eq(fk.syncs + fk.ctx_syncs, 0);
+    /* back in this thread: its own slot again */
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, CU_STREAM_PER_THREAD, &p, &c), DGK_OK);
+    ck_assert(p == part && c == cnt);
+    /* the other thread's slot is the least recently used: taking it over waits for the
+     * whole context, since its stream cannot be named from this thread */
+    for (int i = 2; i < DGK_WS_STREAMS; i++)
+        ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, (CUstream)(uintptr_t)(0x100 + i), &p, &c), DGK_OK);
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &p, &c), DGK_OK);
     ck_assert_int_eq(fk.ctx_syncs, 1);
     ck_assert_int_eq(fk.syncs, 0);
-    /* back in this thread: the other thread's stream again, waited for the same way */
-    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, CU_STREAM_PER_THREAD, &part, &cnt), DGK_OK);
-    ck_assert_int_eq(fk.ctx_syncs, 2);
-    /* an ordinary stream after this thread's per-thread one: a stream wait suffices */
-    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &part, &cnt), DGK_OK);
-    ck_assert_int_eq(fk.ctx_syncs, 2);
-    ck_assert_int_eq(fk.syncs, 1);
-    ck_assert(fk.synced[0] == CU_STREAM_PER_THREAD);
+    ck_assert(p == j.part);
+    dgk_workspace_free(&w, &cu);
+}
+END_TEST
+
+/* A launch captured into a CUDA graph may be replayed beside anything: buffers of its own
+ * every time, counters zeroed by a memset captured on its stream, allocated in relaxed
+ * capture mode, kept until the op is freed; the eager slots are left alone. */
+START_TEST(workspace_captured_launches_get_their_own)
+{
+    dgk_cuda_api cu = fake_api();
+    dgk_workspace w;
+    dgk_workspace_init(&w);
+    CUdeviceptr pe, ce, p1, c1, p2, c2, p, c;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &pe, &ce), DGK_OK);
+    fk.capturing = S2;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &p1, &c1), DGK_OK);
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &p2, &c2), DGK_OK);
+    ck_assert(p1 != pe && c1 != ce && p2 != p1 && c2 != c1 && p2 != pe && c2 != ce);
+    ck_assert_int_eq(fk.allocs, 6);
+    ck_assert_int_eq(fk.relaxed_allocs, 4);
+    ck_assert(fk.mode == CU_STREAM_CAPTURE_MODE_GLOBAL); /* the thread's mode put back */
+    ck_assert_int_eq(fk.exchanges, 8);
+    ck_assert_int_eq(fk.memsets, 3);
+    ck_assert(fk.memset_ptr == c2 && fk.memset_stream == S2 && fk.memset_bytes == 16);
+    /* a dynamic schedule without split-K: counters only */
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 0, 8, S2, &p, &c), DGK_OK);
+    ck_assert(p == 0 && c != 0 && fk.allocs == 7);
+    /* the capture ends: S2's eager launches find their slot as before */
+    fk.capturing = NULL;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &p, &c), DGK_OK);
+    ck_assert(p == pe && c == ce && fk.allocs == 7);
+    ck_assert_int_eq(fk.syncs + fk.ctx_syncs, 0);
+    dgk_workspace_free(&w, &cu);
+    ck_assert_int_eq(fk.frees, 7);
+}
+END_TEST
+
+START_TEST(workspace_capture_state_errors)
+{
+    dgk_cuda_api cu = fake_api();
+    dgk_workspace w;
+    dgk_workspace_init(&w);
+    CUdeviceptr p = 1, c = 1;
+    fk.capturing = S1;
+    fk.capture_status = CU_STREAM_CAPTURE_STATUS_INVALIDATED;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &p, &c), DGK_ECUDA);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "invalidated"));
+    ck_assert(p == 0 && c == 0 && fk.allocs == 0);
+    fk.query_result = CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &p, &c), DGK_ECUDA);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "cuStreamIsCapturing"));
+    ck_assert_int_eq(fk.allocs, 0);
     dgk_workspace_free(&w, &cu);
 }
 END_TEST
@@ -652,8 +751,10 @@ static Suite *make_suite(void)
     t = tcase_create("workspace");
     tcase_add_test(t, workspace_first_bind_allocates_and_zeroes_counters);
     tcase_add_test(t, workspace_grows_keeping_the_old);
-    tcase_add_test(t, workspace_stream_change_waits);
+    tcase_add_test(t, workspace_streams_get_their_own_slots);
     tcase_add_test(t, workspace_per_thread_stream_is_per_thread);
+    tcase_add_test(t, workspace_captured_launches_get_their_own);
+    tcase_add_test(t, workspace_capture_state_errors);
     tcase_add_test(t, workspace_alloc_failure_is_an_error);
     suite_add_tcase(s, t);
     t = tcase_create("heuristic");
