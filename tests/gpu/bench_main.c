@@ -28,6 +28,8 @@ static const char usage[] =
     "  --runner NAME[,NAME]     runners to time besides the cuBLASLt baselines\n"
     "                           (default all; --list shows them)\n"
     "  --warmup N --reps N      runs before / timed runs per point (default 5 / 30)\n"
+    "  --flush-mb N             the L2 flush before each run: an N MB memset (default 256;\n"
+    "                           7630 = 8e9 bytes, DeepGEMM's bench_kineto, which also cools the card)\n"
     "  --csv FILE --md FILE     also write the results as CSV / a markdown report\n"
     "  --sections dense|wgrad|all  FP8 NT: dense GEMMs, the weight gradient (f32 D += A*B,\n"
     "                           DeepGEMM's wgrad shapes), or both (default all)\n"
@@ -611,7 +613,7 @@ static int start(bench *b)
     GH_TRY(gh_device_info(&d));
     gh_device_str(&d, b->card, sizeof b->card);
     GH_CUDA(cudaStreamCreate(&b->s));
-    GH_TRY(gh_timer_init(&b->timer, d.l2_bytes, b->o->warmup, b->o->reps));
+    GH_TRY(gh_timer_init(&b->timer, d.l2_bytes, b->o->flush_mb, b->o->warmup, b->o->reps));
     if (b->o->kernel_time)
         GH_TRY(gh_timer_kernel_time(&b->timer));
     gh_cublaslt_version(lt, sizeof lt);

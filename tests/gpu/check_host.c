@@ -271,6 +271,12 @@ static void test_opts(void)
     expect(o.kernel_time == 0, "no kernel time by default");
     expect(gh_opts_parse(&o, 2, kt) == 0 && o.kernel_time && o.bench_only && strcmp(o.bench_only, "--kernel-time") == 0,
            "--kernel-time turns kernel time on and is bench-only");
+    char *fl[] = {"x", "--flush-mb", "7630"}, *fl_bad[] = {"x", "--flush-mb", "0"};
+    gh_opts_default(&o);
+    expect(o.flush_mb == 0, "the timer's default flush unless asked");
+    expect(gh_opts_parse(&o, 3, fl) == 0 && o.flush_mb == 7630 && o.bench_only && strcmp(o.bench_only, "--flush-mb") == 0,
+           "--flush-mb 7630 (DeepGEMM's 8e9 bytes) is taken and is bench-only");
+    expect(gh_opts_parse(&o, 3, fl_bad) == -1, "--flush-mb takes a positive size");
 }
 
 /* The DeepGEMM table dgk-bench sets kernel time beside (DESIGN.md "Performance anchors"). */

@@ -26,6 +26,8 @@ static const char usage[] =
     "                           [,...], K a multiple of 128 (default full; --quick = --shapes quick)\n"
     "  --runner NAME[,NAME]     only these runners (default all; --list shows them)\n"
     "  --warmup N --reps N      runs before / timed runs per point (default 5 / 30)\n"
+    "  --flush-mb N             the L2 flush before each run: an N MB memset (default 256;\n"
+    "                           7630 = 8e9 bytes, DeepGEMM's bench_kineto, which also cools the card)\n"
     "  --csv FILE --md FILE     also write the results as CSV / a markdown report\n"
     "  --sustain MS             also run each point back to back for about MS (after as\n"
     "                           long untimed): time per call at the card's power limit,\n"
@@ -376,7 +378,7 @@ static int start(bench *b)
         gh_set_error("--reps %d: at most 1024", b->o->reps);
         return GH_ERROR;
     }
-    GH_TRY(gh_timer_init(&b->timer, d.l2_bytes, b->o->warmup, b->o->reps));
+    GH_TRY(gh_timer_init(&b->timer, d.l2_bytes, b->o->flush_mb, b->o->warmup, b->o->reps));
     if (b->o->kernel_time)
         GH_TRY(gh_timer_kernel_time(&b->timer));
     gh_now_str(date, sizeof date);

@@ -347,7 +347,7 @@ enum { GH_TIMER_MAX_RUNNERS = 16 };  /* runners timed together by gh_time_runner
 
 typedef struct gh_timer {
     void *flush;          /* written before every timed run to evict L2 */
-    size_t flush_bytes;   /* max(256 MiB, 4 x L2) */
+    size_t flush_bytes;   /* max(256 MiB, 4 x L2), or as asked */
     int warmup, reps;
     int nev;              /* events in ev */
     cudaEvent_t *ev;      /* 2 * reps * GH_TIMER_MAX_RUNNERS events */
@@ -365,7 +365,8 @@ typedef struct gh_timing {
     char why[160];      /* when rc != GH_OK: gh_error() as the runner failed */
 } gh_timing;
 
-int gh_timer_init(gh_timer *t, size_t l2_bytes, int warmup, int reps);
+/* flush_mb: the flush's size in MB (2^20 bytes); 0 for max(256 MiB, 4 x L2). */
+int gh_timer_init(gh_timer *t, size_t l2_bytes, int flush_mb, int warmup, int reps);
 void gh_timer_free(gh_timer *t);
 /* Turns on kernel time for later gh_time_runners calls (loads CUPTI: GH_ERROR with the
  * reason when it cannot). */
@@ -550,9 +551,12 @@ typedef struct gh_opts {
     unsigned sections;           /* dgk-bench --sections dense|wgrad|all: GH_SECTION_* bits
                                     (FP8 NT: dense GEMMs, the weight gradient) */
     int kernel_time;             /* --kernel-time: also each run's kernel time from CUPTI */
+    int flush_mb;                /* --flush-mb N: the L2 flush's size (0: gh_timer_init's
+                                    default); 7630 (8e9 bytes) is DeepGEMM's bench_kineto, whose
+                                    memset also lets the card cool between calls */
     const char *bench_only;      /* the first flag given that only the benchmarks read
                                     (--no-verify, --warmup, --reps, --csv, --md, --sections,
-                                    --sustain, --kernel-time), else NULL: the check programs refuse it */
+                                    --sustain, --kernel-time, --flush-mb), else NULL: the check programs refuse it */
 } gh_opts;
 
 enum { GH_SECTION_DENSE = 1u, GH_SECTION_WGRAD = 2u };

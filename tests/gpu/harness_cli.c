@@ -116,6 +116,8 @@ static int with_value(gh_opts *o, const char *flag, const char *v)
         return parse_int(flag, v, 0, &o->warmup);
     if (strcmp(flag, "--reps") == 0)
         return parse_int(flag, v, 1, &o->reps);
+    if (strcmp(flag, "--flush-mb") == 0)
+        return parse_int(flag, v, 1, &o->flush_mb);
     if (strcmp(flag, "--sustain") == 0) {
         int ms;
         if (parse_int(flag, v, 0, &ms))
@@ -138,7 +140,8 @@ static int with_value(gh_opts *o, const char *flag, const char *v)
 
 /* Flags only the benchmarks read (they time runners); a check program refuses them. */
 static const char *const bench_flags[] = {"--no-verify", "--warmup", "--reps",    "--csv",
-                                          "--md",        "--sections", "--sustain", "--kernel-time"};
+                                          "--md",        "--sections", "--sustain", "--kernel-time",
+                                          "--flush-mb"};
 
 static void note_bench_flag(gh_opts *o, const char *f)
 {

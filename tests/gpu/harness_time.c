@@ -21,11 +21,13 @@
 #include <string.h>
 #include <time.h>
 
-int gh_timer_init(gh_timer *t, size_t l2_bytes, int warmup, int reps)
+int gh_timer_init(gh_timer *t, size_t l2_bytes, int flush_mb, int warmup, int reps)
 {
     t->flush_bytes = (size_t)256 << 20;
     if (t->flush_bytes < 4 * l2_bytes)
         t->flush_bytes = 4 * l2_bytes;
+    if (flush_mb > 0)
+        t->flush_bytes = (size_t)flush_mb << 20;
     t->warmup = warmup;
     t->reps = reps;
     t->nev = 2 * reps * GH_TIMER_MAX_RUNNERS;
