@@ -338,9 +338,12 @@ dgk_status dgk_op_create(dgk_context *ctx, const char *source_name, const char *
  * scalar or a parameter the kernel does not use; scalars[p]: the value of scalar
  * parameter p (may be NULL if there are none). A `split_k` or `dynamic 1` kernel also
  * gets workspace buffers owned by the op: one set per stream (allocated by the first
- * launch on it, grown by larger ones) and one per launch captured into a CUDA graph, so
- * launches on different streams and graphs replayed side by side never share them
- * (runtime/README.md, "Workspace"). */
+ * launch on it, grown by larger ones; past 8 streams a new one waits for the context,
+ * cuCtxSynchronize) and one per launch captured into a CUDA graph, so launches on
+ * different streams and graphs replayed side by side never share them. Copies of one
+ * captured graph (instantiated twice, cloned, or two child-graph nodes) do share them
+ * and must not run at the same time, and no graph holding the op may run after it is
+ * freed (runtime/README.md, "Workspace"). */
 dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const double *scalars, int num_params,
                          void *stream);
 /* The generated CUDA C (for reading and debugging). */

@@ -50,6 +50,7 @@
     X(cuStreamDestroy, 4000)                     \
     X(cuStreamSynchronize, 2000)                 \
     X(cuStreamIsCapturing, 10000)                \
+    X(cuStreamGetId, 12000)                      \
     X(cuThreadExchangeStreamCaptureMode, 10010)
 
 /* Fields are named as <cuda.h> spells the call (cuMemAlloc is cuMemAlloc_v2 there), so

@@ -41,27 +41,35 @@ static dgk_status keep(dgk_workspace *w, CUdeviceptr p)
     return DGK_OK;
 }
 
-/* cuMemAlloc is one of the calls a global-mode capture forbids on this thread; it does
- * not touch any stream, so it runs in relaxed mode and the thread's mode is put back. */
-static CUresult alloc(const dgk_cuda_api *cu, CUdeviceptr *p, size_t bytes, int capturing)
+/* cuMemAlloc is one of the calls a global-mode capture forbids: on this thread while it
+ * captures, and on every thread while another thread captures in global mode (an eager
+ * launch's first use of a stream would then fail and invalidate that other capture). It
+ * touches no stream, so it always runs in relaxed mode and the thread's mode is put back. */
+static CUresult alloc(const dgk_cuda_api *cu, CUdeviceptr *p, size_t bytes)
 {
     CUstreamCaptureMode mode = CU_STREAM_CAPTURE_MODE_RELAXED;
-    if (capturing && cu->cuThreadExchangeStreamCaptureMode(&mode) != CUDA_SUCCESS)
-        capturing = 0; /* the allocation reports what is wrong */
-    CUresult r = cu->cuMemAlloc(p, bytes);
-    if (capturing)
-        cu->cuThreadExchangeStreamCaptureMode(&mode);
+    CUresult r = cu->cuThreadExchangeStreamCaptureMode(&mode);
+    if (r != CUDA_SUCCESS)
+        return r;
+    r = cu->cuMemAlloc(p, bytes);
+    CUresult back = cu->cuThreadExchangeStreamCaptureMode(&mode);
+    if (r == CUDA_SUCCESS && back != CUDA_SUCCESS) {
+        cu->cuMemFree(*p);
+        *p = 0;
+        return back;
+    }
     return r;
 }
 
 /* A new buffer of `need` bytes in *p, zeroed on `stream` (ordered before the launch, and
  * captured with it) when `zero`. */
-static dgk_status fresh(const dgk_cuda_api *cu, CUdeviceptr *p, size_t need, int zero, CUstream stream, int capturing)
+static dgk_status fresh(const dgk_cuda_api *cu, CUdeviceptr *p, size_t need, int zero, CUstream stream)
 {
     *p = 0;
-    CUresult r = alloc(cu, p, need, capturing);
+    CUresult r = alloc(cu, p, need);
     if (r != CUDA_SUCCESS)
-        return dgk_cuda_fail(cu, r, "dgk_op_launch: allocating a workspace buffer (split-K, tile counters) (cuMemAlloc)");
+        return dgk_cuda_fail(cu, r, "dgk_op_launch: allocating a workspace buffer (split-K, tile counters) (cuMemAlloc in "
+                                    "relaxed capture mode, cuThreadExchangeStreamCaptureMode)");
     if (zero && (r = cu->cuMemsetD8Async(*p, 0, need, stream)) != CUDA_SUCCESS) {
         cu->cuMemFree(*p);
         *p = 0;
@@ -76,7 +84,7 @@ static dgk_status grow(dgk_workspace *w, const dgk_cuda_api *cu, dgk_buffer *b, 
     if (need <= b->bytes)
         return DGK_OK;
     CUdeviceptr p;
-    dgk_status s = fresh(cu, &p, need, zero, stream, 0);
+    dgk_status s = fresh(cu, &p, need, zero, stream);
     if (s == DGK_OK && b->ptr && (s = keep(w, b->ptr)) != DGK_OK)
         cu->cuMemFree(p);
     if (s == DGK_OK)
@@ -89,51 +97,57 @@ static dgk_status bind_captured(dgk_workspace *w, const dgk_cuda_api *cu, size_t
                                 CUstream stream, CUdeviceptr *partials, CUdeviceptr *counters)
 {
     dgk_status s = DGK_OK;
-    if (partial_bytes && (s = fresh(cu, partials, partial_bytes, 0, stream, 1)) == DGK_OK &&
+    if (partial_bytes && (s = fresh(cu, partials, partial_bytes, 0, stream)) == DGK_OK &&
         (s = keep(w, *partials)) != DGK_OK)
         cu->cuMemFree(*partials);
-    if (s == DGK_OK && counter_bytes && (s = fresh(cu, counters, counter_bytes, 1, stream, 1)) == DGK_OK &&
+    if (s == DGK_OK && counter_bytes && (s = fresh(cu, counters, counter_bytes, 1, stream)) == DGK_OK &&
         (s = keep(w, *counters)) != DGK_OK)
         cu->cuMemFree(*counters);
     return s;
 }
 
-/* The handle CU_STREAM_PER_THREAD is one value for a different stream in each thread. */
-static int owns(const dgk_ws_slot *sl, CUstream stream)
+/* A stream is known by the driver's id, unique for the life of the process, not by its
+ * handle: a destroyed stream's handle may come back for a new stream while the old one's
+ * work still runs (cuStreamDestroy returns at once), and CU_STREAM_PER_THREAD (and NULL
+ * under per-thread default-stream semantics) is one handle for a stream per thread. */
+static dgk_status stream_id(const dgk_cuda_api *cu, CUstream stream, unsigned long long *id)
 {
-    return sl->stream == stream && (stream != CU_STREAM_PER_THREAD || pthread_equal(sl->thread, pthread_self()));
+    CUresult r = cu->cuStreamGetId(stream, id);
+    return r == CUDA_SUCCESS ? DGK_OK
+                             : dgk_cuda_fail(cu, r, "dgk_op_launch: identifying the launch's stream (cuStreamGetId); "
+                                                    "pass a live stream of the op's context");
 }
 
-/* Waits until the slot's stream has finished with its buffers. Another thread's
- * per-thread stream cannot be named from this one: wait for the whole context instead. */
-static dgk_status drain(const dgk_ws_slot *sl, const dgk_cuda_api *cu)
+/* Waits until the slot's last stream has finished with its buffers. That stream may have
+ * been destroyed since, or be another thread's per-thread stream, so its handle cannot be
+ * waited on: wait for the whole context, which holds its work in either case. */
+static dgk_status drain(const dgk_cuda_api *cu)
 {
-    int ctx = sl->stream == CU_STREAM_PER_THREAD && !pthread_equal(sl->thread, pthread_self());
-    CUresult r = ctx ? cu->cuCtxSynchronize() : cu->cuStreamSynchronize(sl->stream);
-    if (r == CUDA_SUCCESS)
-        return DGK_OK;
-    return dgk_cuda_fail(cu, r, ctx ? "dgk_op_launch: waiting for another thread's per-thread stream to free a workspace slot (cuCtxSynchronize)"
-                                    : "dgk_op_launch: waiting for another stream to free a workspace slot (cuStreamSynchronize)");
+    CUresult r = cu->cuCtxSynchronize();
+    return r == CUDA_SUCCESS ? DGK_OK
+                             : dgk_cuda_fail(cu, r, "dgk_op_launch: waiting for the context before taking over the "
+                                                    "workspace slot of another stream (cuCtxSynchronize); more than "
+                                                    "8 streams launched the op");
 }
 
-/* The slot of `stream`: its own, a new one, or the least recently used one once its
- * stream has finished with it. */
-static dgk_status slot_for(dgk_workspace *w, const dgk_cuda_api *cu, CUstream stream, dgk_ws_slot **out)
+/* The slot of stream `id`: its own, a new one, or the least recently used one once the
+ * context has finished with it. */
+static dgk_status slot_for(dgk_workspace *w, const dgk_cuda_api *cu, unsigned long long id, dgk_ws_slot **out)
 {
     int lru = 0;
     for (int i = 0; i < w->nslots; i++) {
-        if (owns(&w->slot[i], stream))
+        if (w->slot[i].stream_id == id)
             return *out = &w->slot[i], DGK_OK;
         if (w->slot[i].last_use < w->slot[lru].last_use)
             lru = i;
     }
     if (w->nslots < DGK_WS_STREAMS) {
         *out = &w->slot[w->nslots++];
-        **out = (dgk_ws_slot){.stream = stream, .thread = pthread_self()};
+        **out = (dgk_ws_slot){.stream_id = id};
         return DGK_OK;
     }
     *out = &w->slot[lru];
-    return drain(*out, cu);
+    return drain(cu);
 }
 
 static dgk_status capturing(const dgk_cuda_api *cu, CUstream stream, int *yes)
@@ -157,11 +171,11 @@ dgk_status dgk_workspace_bind(dgk_workspace *w, const dgk_cuda_api *cu, size_t p
     dgk_status s = capturing(cu, stream, &cap);
     if (s != DGK_OK || cap)
         return s != DGK_OK ? s : bind_captured(w, cu, partial_bytes, counter_bytes, stream, partials, counters);
+    unsigned long long id;
     dgk_ws_slot *sl;
-    if ((s = slot_for(w, cu, stream, &sl)) != DGK_OK)
+    if ((s = stream_id(cu, stream, &id)) != DGK_OK || (s = slot_for(w, cu, id, &sl)) != DGK_OK)
         return s;
-    sl->stream = stream;
-    sl->thread = pthread_self();
+    sl->stream_id = id;
     sl->last_use = ++w->uses;
     if ((s = grow(w, cu, &sl->partials, partial_bytes, 0, stream)) == DGK_OK)
         s = grow(w, cu, &sl->counters, counter_bytes, 1, stream);

@@ -12,8 +12,9 @@
  * - otherwise: the buffers of its stream's slot. Launches on one stream are ordered by
  *   the stream, so they share a slot; each other stream gets a slot of its own, up to
  *   DGK_WS_STREAMS; past that, the least recently used slot is taken over after waiting
- *   for its stream (cuStreamSynchronize). CU_STREAM_PER_THREAD names a different stream
- *   in each thread, so its slots are per thread too.
+ *   for the context (cuCtxSynchronize). A stream is known by its cuStreamGetId, not its
+ *   handle: a destroyed stream's handle may name a new stream while the old one's work
+ *   still runs, and CU_STREAM_PER_THREAD names a different stream in each thread.
  * Counters are zeroed when allocated (cuMemsetD8Async on the launch's stream); the
  * kernels set back to 0 every counter they use, so they stay zero between launches. */
 #ifndef DGK_WORKSPACE_H
@@ -33,8 +34,7 @@ typedef struct dgk_buffer {
 /* The buffers of the eager launches on one stream. */
 typedef struct dgk_ws_slot {
     dgk_buffer partials, counters;
-    CUstream stream;
-    pthread_t thread;          /* the thread of the last launch: for CU_STREAM_PER_THREAD */
+    unsigned long long stream_id; /* cuStreamGetId: handles are reused, ids are not */
     unsigned long last_use;    /* for taking over the least recently used slot */
 } dgk_ws_slot;
 
@@ -57,7 +57,8 @@ void dgk_workspace_unlock(dgk_workspace *w);
  * and `counter_bytes`, in *partials and *counters (the rules above). Growing a slot's
  * buffer allocates a new one and keeps the old until the op is freed (queued launches
  * may still use it). Allocation during a capture switches this thread to relaxed capture
- * mode for the cuMemAlloc (as graph-aware allocators do). Errors name the driver call. */
+ * mode for the cuMemAlloc (as graph-aware allocators do); so does every allocation, which
+ * another thread's global-mode capture would otherwise forbid. Errors name the driver call. */
 dgk_status dgk_workspace_bind(dgk_workspace *w, const dgk_cuda_api *cu, size_t partial_bytes, size_t counter_bytes,
                               CUstream stream, CUdeviceptr *partials, CUdeviceptr *counters);
 /* Frees every buffer, kept ones included (the context must be current and the op's

@@ -297,10 +297,11 @@ static struct fake {
     CUdeviceptr next, freed[32];
     size_t alloc_bytes[8], memset_bytes;
     CUdeviceptr memset_ptr;
-    CUstream memset_stream, synced[8], capturing;
+    CUstream memset_stream, synced[8], capturing, reborn;
     CUstreamCaptureStatus capture_status;
     CUstreamCaptureMode mode;
-    CUresult query_result;
+    CUresult query_result, id_result;
+    unsigned long long generation; /* of `reborn`: a handle destroyed and created again */
 } fk;
 
 static CUresult f_alloc(CUdeviceptr *p, size_t n)
@@ -348,6 +349,23 @@ static CUresult f_is_capturing(CUstream s, CUstreamCaptureStatus *st)
     return fk.query_result;
 }
 
+/* Ids as the driver gives them: one per stream for the life of the process. A handle
+ * stays one stream unless a test destroys and recreates it (`reborn`, `generation`);
+ * CU_STREAM_PER_THREAD is a stream per thread. */
+static CUresult f_stream_id(CUstream s, unsigned long long *id)
+{
+    static _Thread_local unsigned long long per_thread;
+    static unsigned long long threads;
+    if (s == CU_STREAM_PER_THREAD) {
+        if (!per_thread)
+            per_thread = (1ull << 48) + __atomic_add_fetch(&threads, 1, __ATOMIC_RELAXED);
+        *id = per_thread;
+    } else {
+        *id = (uintptr_t)s + (s == fk.reborn ? fk.generation << 32 : 0);
+    }
+    return fk.id_result;
+}
+
 static CUresult f_exchange(CUstreamCaptureMode *mode)
 {
     CUstreamCaptureMode old = fk.mode;
@@ -384,6 +402,7 @@ static dgk_cuda_api fake_api(void)
     cu.cuStreamSynchronize = f_sync;
     cu.cuCtxSynchronize = f_ctx_sync;
     cu.cuStreamIsCapturing = f_is_capturing;
+    cu.cuStreamGetId = f_stream_id;
     cu.cuThreadExchangeStreamCaptureMode = f_exchange;
     cu.cuGetErrorName = f_err_name;
     cu.cuGetErrorString = f_err_string;
@@ -461,7 +480,7 @@ START_TEST(workspace_streams_get_their_own_slots)
     dgk_cuda_api cu = fake_api();
     dgk_workspace w;
     dgk_workspace_init(&w);
-    CUdeviceptr p1, c1, p2, c2, p, c;
+    CUdeviceptr p1, c1, p2, c2, p, c, p102 = 0, c102 = 0;
     ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &p1, &c1), DGK_OK);
     ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &p2, &c2), DGK_OK);
     ck_assert(p1 != p2 && c1 != c2);
@@ -476,27 +495,75 @@ START_TEST(workspace_streams_get_their_own_slots)
     ck_assert_int_eq(fk.syncs + fk.ctx_syncs, 0);
     ck_assert_int_eq(fk.allocs, 4);
     /* more streams than slots: the least recently used slot (S1's) is taken over once
-     * S1 has finished with it; its buffers are reused */
-    for (int i = 2; i < DGK_WS_STREAMS; i++)
+     * the context has finished with it (S1 may have been destroyed since, so it is not
+     * waited for by its handle); its buffers are reused */
+    for (int i = 2; i < DGK_WS_STREAMS; i++) {
         ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, (CUstream)(uintptr_t)(0x100 + i), &p, &c), DGK_OK);
-    ck_assert_int_eq(fk.syncs, 0);
+        if (i == 2)
+            p102 = p, c102 = c;
+    }
+    ck_assert_int_eq(fk.syncs + fk.ctx_syncs, 0);
     ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, (CUstream)0x999, &p, &c), DGK_OK);
-    ck_assert_int_eq(fk.syncs, 1);
-    ck_assert(fk.synced[0] == S1);
+    ck_assert_int_eq(fk.ctx_syncs, 1);
     ck_assert(p == p1 && c == c1);
-    /* S2 still has its slot; S1 is now the one that must wait (for S2's, the oldest) */
+    /* S2 still has its slot; S1 is now the one that must wait, and takes the slot of
+     * stream 0x102, now the least recently used */
     ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &p, &c), DGK_OK);
-    ck_assert(p == p2 && fk.syncs == 1);
+    ck_assert(p == p2 && fk.ctx_syncs == 1);
     ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &p, &c), DGK_OK);
-    ck_assert_int_eq(fk.syncs, 2);
-    ck_assert(fk.synced[1] == (CUstream)0x102);
+    ck_assert_int_eq(fk.ctx_syncs, 2);
+    ck_assert(p == p102 && c == c102);
+    ck_assert_int_eq(fk.syncs, 0);
     ck_assert_int_eq(fk.allocs, 2 * DGK_WS_STREAMS);
     dgk_workspace_free(&w, &cu);
     ck_assert_int_eq(fk.frees, 2 * DGK_WS_STREAMS);
 }
 END_TEST
 
-/* One bind from another thread, on the per-thread default stream. */
+/* cuStreamDestroy returns while the stream's work still runs, and a stream created next
+ * may get the same handle: it is another stream (another id), so it must not find the
+ * old one's buffers, which a kernel may still be using. */
+START_TEST(workspace_reused_stream_handle_is_another_stream)
+{
+    dgk_cuda_api cu = fake_api();
+    dgk_workspace w;
+    dgk_workspace_init(&w);
+    CUdeviceptr p1, c1, p, c;
+    fk.reborn = S1;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &p1, &c1), DGK_OK);
+    fk.generation = 1; /* S1 destroyed with its launch pending; a new stream, same handle */
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &p, &c), DGK_OK);
+    ck_assert(p != p1 && c != c1);
+    ck_assert_int_eq(fk.allocs, 4);
+    ck_assert(fk.memset_ptr == c && fk.memset_stream == S1);
+    /* and that new stream keeps its own slot */
+    CUdeviceptr p2, c2;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &p2, &c2), DGK_OK);
+    ck_assert(p2 == p && c2 == c && fk.allocs == 4);
+    ck_assert_int_eq(fk.syncs + fk.ctx_syncs, 0);
+    dgk_workspace_free(&w, &cu);
+    ck_assert_int_eq(fk.frees, 4);
+}
+END_TEST
+
+/* A handle the driver cannot identify is an error naming the call; nothing allocated. */
+START_TEST(workspace_stream_id_error)
+{
+    dgk_cuda_api cu = fake_api();
+    dgk_workspace w;
+    dgk_workspace_init(&w);
+    CUdeviceptr p = 1, c = 1;
+    fk.id_result = CUDA_ERROR_INVALID_HANDLE;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &p, &c), DGK_ECUDA);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "cuStreamGetId"));
+    ck_assert(p == 0 && c == 0 && fk.allocs == 0);
+    fk.id_result = CUDA_SUCCESS;
+    ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S1, &p, &c), DGK_OK);
+    ck_assert(p != 0 && c != 0);
+    dgk_workspace_free(&w, &cu);
+}
+END_TEST
+
 typedef struct bind_job {
     dgk_workspace *w;
     const dgk_cuda_api *cu;
@@ -559,9 +626,11 @@ START_TEST(workspace_captured_launches_get_their_own)
     ck_assert_int_eq(dgk_workspace_bind(&w, &cu, 4096, 16, S2, &p2, &c2), DGK_OK);
     ck_assert(p1 != pe && c1 != ce && p2 != p1 && c2 != c1 && p2 != pe && c2 != ce);
     ck_assert_int_eq(fk.allocs, 6);
-    ck_assert_int_eq(fk.relaxed_allocs, 4);
-    ck_assert(fk.mode == CU_STREAM_CAPTURE_MODE_GLOBAL); /* the thread's mode put back */
-    ck_assert_int_eq(fk.exchanges, 8);
+    /* every allocation in relaxed mode, eager ones too (another thread's global-mode
+     * capture would forbid them otherwise), and the thread's mode put back each time */
+    ck_assert_int_eq(fk.relaxed_allocs, 6);
+    ck_assert(fk.mode == CU_STREAM_CAPTURE_MODE_GLOBAL);
+    ck_assert_int_eq(fk.exchanges, 12);
     ck_assert_int_eq(fk.memsets, 3);
     ck_assert(fk.memset_ptr == c2 && fk.memset_stream == S2 && fk.memset_bytes == 16);
     /* a dynamic schedule without split-K: counters only */
@@ -752,6 +821,8 @@ static Suite *make_suite(void)
     tcase_add_test(t, workspace_first_bind_allocates_and_zeroes_counters);
     tcase_add_test(t, workspace_grows_keeping_the_old);
     tcase_add_test(t, workspace_streams_get_their_own_slots);
+    tcase_add_test(t, workspace_reused_stream_handle_is_another_stream);
+    tcase_add_test(t, workspace_stream_id_error);
     tcase_add_test(t, workspace_per_thread_stream_is_per_thread);
     tcase_add_test(t, workspace_captured_launches_get_their_own);
     tcase_add_test(t, workspace_capture_state_errors);
