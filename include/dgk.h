@@ -338,7 +338,7 @@ dgk_status dgk_op_create(dgk_context *ctx, const char *source_name, const char *
  * scalar or a parameter the kernel does not use; scalars[p]: the value of scalar
  * parameter p (may be NULL if there are none). A `split_k` or `dynamic 1` kernel also
  * gets workspace buffers owned by the op: one set per stream (allocated by the first
- * launch on it, grown by larger ones; past 8 streams a new one waits for the context,
+ * launch on it, grown by larger ones; past 64 streams a new one waits for the context,
  * cuCtxSynchronize) and one per launch captured into a CUDA graph, so launches on
  * different streams and graphs replayed side by side never share them. Copies of one
  * captured graph (instantiated twice, cloned, or two child-graph nodes) do share them

@@ -108,8 +108,12 @@ static dgk_status bind_captured(dgk_workspace *w, const dgk_cuda_api *cu, size_t
 
 /* A stream is known by the driver's id, unique for the life of the process, not by its
  * handle: a destroyed stream's handle may come back for a new stream while the old one's
- * work still runs (cuStreamDestroy returns at once), and CU_STREAM_PER_THREAD (and NULL
- * under per-thread default-stream semantics) is one handle for a stream per thread. */
+ * work still runs (cuStreamDestroy returns at once; on the H100 the next cuStreamCreate
+ * did return the same handle, with a new id: rt_gpu_test's stream_ids), and
+ * CU_STREAM_PER_THREAD (and NULL under per-thread default-stream semantics) is one handle
+ * for a stream per thread. Asked only of a stream that is not capturing: on a capturing
+ * stream cuStreamGetId fails with CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED and invalidates
+ * the capture, in any capture mode (driver 580, tests/gpu/results/2026-11-26-H100-concurrent/). */
 static dgk_status stream_id(const dgk_cuda_api *cu, CUstream stream, unsigned long long *id)
 {
     CUresult r = cu->cuStreamGetId(stream, id);
@@ -127,7 +131,7 @@ static dgk_status drain(const dgk_cuda_api *cu)
     return r == CUDA_SUCCESS ? DGK_OK
                              : dgk_cuda_fail(cu, r, "dgk_op_launch: waiting for the context before taking over the "
                                                     "workspace slot of another stream (cuCtxSynchronize); more than "
-                                                    "8 streams launched the op");
+                                                    "64 streams launched the op");
 }
 
 /* The slot of stream `id`: its own, a new one, or the least recently used one once the

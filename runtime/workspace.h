@@ -24,7 +24,10 @@
 
 #include "cuda_api.h"
 
-enum { DGK_WS_STREAMS = 8 };
+/* 64: PyTorch hands out streams from pools of 32 per priority, so a program that takes a
+ * fresh torch.cuda.Stream() per batch cycles through up to 64; slots are allocated only
+ * when a stream first uses them. */
+enum { DGK_WS_STREAMS = 64 };
 
 typedef struct dgk_buffer {
     CUdeviceptr ptr;

@@ -168,15 +168,16 @@ int gg_case_run(gg_case *c, const gg_runner *r, gg_verdict *v, cudaStream_t st);
  * on `st`; judge D once the runner's work has finished (the verdict's status GH_OK). */
 int gg_case_poison(gg_case *c, cudaStream_t st);
 int gg_case_judge(gg_case *c, const gg_runner *r, gg_verdict *v, cudaStream_t st);
-/* One shape computed by one runner from three places at once, `rounds` times: two CUDA
- * graphs captured one after the other on one stream (global capture mode), replayed side
- * by side on two streams, and an eager call on a third stream, into three cases' D
- * (grouped_concurrent.c).
- * The cases must be set up from one spec and seed (the same op serves all three). An
- * eager call on the capture stream runs and is judged first (the warm-up a program does
- * before capturing; it also compiles the op outside the capture). v[0..2]: the verdicts of the first failing round, or of the last;
- * *round: that round (-1: the first eager call). GH_ERROR when the harness failed. */
-int gg_concurrent_run(gg_case c[3], const gg_runner *r, int rounds, gg_verdict v[3], int *round);
+/* One shape computed by one runner from GG_CONCURRENT places at once, `rounds` times: two
+ * CUDA graphs captured one after the other on one stream (global capture mode), replayed
+ * side by side on two streams, and eager calls on two more streams, into the cases' D,
+ * all released together by one event (grouped_concurrent.c). The cases must be set up
+ * from one spec and seed (the same op serves all). An eager call on the capture stream
+ * runs and is judged first (the warm-up a program does before capturing; it also
+ * compiles the op outside the capture). v[]: the verdicts of the first failing round, or
+ * of the last; *round: that round (-1: the warm-up). GH_ERROR when the harness failed. */
+enum { GG_CONCURRENT = 4 };
+int gg_concurrent_run(gg_case c[GG_CONCURRENT], const gg_runner *r, int rounds, gg_verdict v[GG_CONCURRENT], int *round);
 void gg_case_free(gg_case *c);
 /* Bytes moved once each: valid rows of A (and their scales), B of every group (and
  * scales), valid rows of D, group_ids / masked_m. */

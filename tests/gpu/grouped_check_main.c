@@ -4,7 +4,7 @@
  * grouped GEMM, correct and with planted faults, on the tiny specs: the verdict must
  * tell them apart), then per spec one case (fresh inputs from the run's seed, the
  * per-group reference) and every applicable runner on it; then every contiguous runner
- * from two CUDA graphs and a third stream at once (grouped_concurrent.c). One
+ * from two CUDA graphs and two more streams at once (grouped_concurrent.c). One
  * PASS/FAIL/SKIP line per (spec, runner); the last line is "grouped-check: N passed, M failed"; the exit
  * status is non-zero on any failure. */
 #include "grouped.h"
@@ -210,7 +210,7 @@ static int check_all(run_state *st)
 }
 
 #ifndef GH_EMU
-/* Every contiguous runner from two CUDA graphs and a third stream at once
+/* Every contiguous runner from two CUDA graphs and two more streams at once
  * (grouped_concurrent.c): dynamic tile counters must not be shared between launches. */
 static int check_concurrent(run_state *st)
 {
@@ -221,12 +221,12 @@ static int check_concurrent(run_state *st)
         const gg_runner *r = &gg_runners[i];
         if (!runner_wanted(st, r, &sp))
             continue;
-        gg_case c[3];
-        gg_verdict v[3];
+        gg_case c[GG_CONCURRENT];
+        gg_verdict v[GG_CONCURRENT];
         int round = -1, rc = GH_OK;
         uint64_t seed = gh_seed_mix(st->o->seed, 0xc0c0u + (uint64_t)i);
         memset(c, 0, sizeof c);
-        for (int j = 0; j < 3 && rc == GH_OK; j++)
+        for (int j = 0; j < GG_CONCURRENT && rc == GH_OK; j++)
             rc = gg_case_setup(&c[j], &sp, seed, st->s);
         if (rc == GH_OK)
             rc = gg_concurrent_run(c, r, 50, v, &round);
@@ -234,18 +234,23 @@ static int check_concurrent(run_state *st)
         gg_spec_str(&sp, what, sizeof what);
         strncat(what, " concurrent", sizeof what - strlen(what) - 1);
         int bad = -1;
-        for (int j = 0; j < 3 && rc == GH_OK; j++)
+        for (int j = 0; j < GG_CONCURRENT && rc == GH_OK; j++)
             if (bad < 0 && (v[j].status != GH_OK || !v[j].pass))
                 bad = j;
-        static const char *const where[] = {"graph 1", "graph 2", "eager call"};
+        static const char *const where[GG_CONCURRENT] = {"graph 1", "graph 2", "eager stream 1", "eager stream 2"};
         if (rc != GH_OK)
             report(&st->t, 1, what, "%-26s harness: %s", r->name, gh_error());
         else if (bad >= 0) {
             describe(&c[bad], &v[bad], why, sizeof why);
-            report(&st->t, 1, what, "%-26s round %d, %s: %s", r->name, round, where[bad], why);
+            char at[64];
+            if (round < 0)
+                snprintf(at, sizeof at, "the warm-up call on the capture stream");
+            else
+                snprintf(at, sizeof at, "round %d, %s", round, where[bad]);
+            report(&st->t, 1, what, "%-26s %s: %s", r->name, at, why);
         } else
-            report(&st->t, 0, what, "%-26s 2 graphs + 1 stream at once, %d rounds: all correct", r->name, round + 1);
-        for (int j = 0; j < 3; j++)
+            report(&st->t, 0, what, "%-26s 2 graphs + 2 streams at once, %d rounds: all correct", r->name, round + 1);
+        for (int j = 0; j < GG_CONCURRENT; j++)
             gg_case_free(&c[j]);
         if (rc != GH_OK && !context_alive())
             return st->dead = 1, GH_ERROR;

@@ -1,20 +1,23 @@
-/* grouped_concurrent.c - one shape computed by one runner from three places at once
+/* grouped_concurrent.c - one shape computed by one runner from four places at once
  * (grouped.h, gg_concurrent_run): two CUDA graphs, captured on one stream, replayed side
- * by side on two streams, and an eager call on a third. The stock contiguous kernels take their tiles from
+ * by side on two streams, and eager calls on a third and a fourth. The stock contiguous kernels take their tiles from
  * device counters (`dynamic 1`); were two overlapping launches to share them, each would
  * take some of the other's tiles (left poisoned in its own D) and the counters would be
  * left non-zero for the next round. runtime/workspace.c gives each stream and each
  * captured launch its own; this is the GPU test of that. The shape is small (about 40
- * tiles), so the three kernels fit on the card together and do overlap. GPU only: the
+ * tiles), so the four kernels fit on the card together, and all four wait on one
+ * event that a host function releases once they are queued, so they do overlap. GPU only: the
  * CPU emulation has no graphs. */
 #include "grouped.h"
 
 #include <string.h>
 
-enum { NSTREAMS = 3 };
+enum { NSTREAMS = GG_CONCURRENT };
 
 typedef struct conc {
-    cudaStream_t s[NSTREAMS];
+    cudaStream_t s[NSTREAMS], gate_stream;
+    cudaEvent_t gate;          /* recorded after gate_fn: every stream waits on it */
+    volatile int open;         /* set once every launch is queued */
     cudaGraphExec_t exec[2];
     gg_problem p[NSTREAMS];
     gg_buffers b[NSTREAMS];
@@ -46,8 +49,8 @@ static int capture(conc *x, const gg_runner *r, int i)
     return cuda_ok(e, "cudaGraphInstantiate");
 }
 
-/* Judges the three cases after a round; 1 when one failed. */
-static int judge_all(gg_case c[3], const gg_runner *r, gg_verdict v[3], cudaStream_t s, int *failed)
+/* Judges the cases after a round; *failed when one failed. */
+static int judge_all(gg_case c[NSTREAMS], const gg_runner *r, gg_verdict v[NSTREAMS], cudaStream_t s, int *failed)
 {
     *failed = 0;
     for (int i = 0; i < NSTREAMS; i++) {
@@ -57,23 +60,43 @@ static int judge_all(gg_case c[3], const gg_runner *r, gg_verdict v[3], cudaStre
     return GH_OK;
 }
 
-/* One round: poison the three D, then the two graphs and the eager call queued back to
- * back on their streams, then wait for all. */
-static int one_round(conc *x, gg_case c[3], const gg_runner *r, gg_verdict v[3])
+/* Holds the gate stream (and so every stream waiting on its event) until the host has
+ * queued every launch: the kernels then become ready together and overlap, rather than
+ * the first running alone while the host queues the others. */
+static void CUDART_CB gate_fn(void *arg)
+{
+    const volatile int *open = arg;
+    while (!*open)
+        ;
+}
+
+/* One round: poison every D; close the gate; queue the two graphs and the eager calls
+ * behind it on their streams; open it; wait for all. */
+static int one_round(conc *x, gg_case c[NSTREAMS], const gg_runner *r, gg_verdict v[NSTREAMS])
 {
     for (int i = 0; i < NSTREAMS; i++)
         GH_TRY(gg_case_poison(&c[i], x->s[i]));
     GH_TRY(cuda_ok(cudaDeviceSynchronize(), "poisoning D"));
-    for (int i = 0; i < 2; i++)
-        GH_TRY(cuda_ok(cudaGraphLaunch(x->exec[i], x->s[i]), "cudaGraphLaunch"));
-    v[2].status = r->fn(&x->p[2], &x->b[2], x->s[2]);
-    if (v[2].status != GH_OK)
-        return GH_ERROR;
+    x->open = 0;
+    GH_TRY(cuda_ok(cudaLaunchHostFunc(x->gate_stream, gate_fn, (void *)&x->open), "cudaLaunchHostFunc"));
+    GH_TRY(cuda_ok(cudaEventRecord(x->gate, x->gate_stream), "cudaEventRecord"));
+    for (int i = 0; i < NSTREAMS; i++)
+        GH_TRY(cuda_ok(cudaStreamWaitEvent(x->s[i], x->gate, 0), "cudaStreamWaitEvent"));
+    int st = GH_OK;
+    for (int i = 0; i < 2 && st == GH_OK; i++)
+        st = cuda_ok(cudaGraphLaunch(x->exec[i], x->s[i]), "cudaGraphLaunch");
+    for (int i = 2; i < NSTREAMS && st == GH_OK; i++)
+        if ((v[i].status = r->fn(&x->p[i], &x->b[i], x->s[i])) != GH_OK)
+            st = GH_ERROR; /* the runner set the error */
+    x->open = 1;   /* always: a closed gate would hang the synchronize */
+    GH_TRY(st);
     return cuda_ok(cudaDeviceSynchronize(), "the concurrent round");
 }
 
-static int run(conc *x, gg_case c[3], const gg_runner *r, int rounds, gg_verdict v[3], int *round)
+static int run(conc *x, gg_case c[NSTREAMS], const gg_runner *r, int rounds, gg_verdict v[NSTREAMS], int *round)
 {
+    GH_TRY(cuda_ok(cudaStreamCreateWithFlags(&x->gate_stream, cudaStreamNonBlocking), "cudaStreamCreate"));
+    GH_TRY(cuda_ok(cudaEventCreateWithFlags(&x->gate, cudaEventDisableTiming), "cudaEventCreate"));
     for (int i = 0; i < NSTREAMS; i++) {
         GH_TRY(cuda_ok(cudaStreamCreateWithFlags(&x->s[i], cudaStreamNonBlocking), "cudaStreamCreate"));
         GH_TRY(gg_case_buffers(&c[i], r->in, &x->p[i], &x->b[i], x->s[i]));
@@ -97,12 +120,18 @@ static int run(conc *x, gg_case c[3], const gg_runner *r, int rounds, gg_verdict
     return GH_OK;
 }
 
-int gg_concurrent_run(gg_case c[3], const gg_runner *r, int rounds, gg_verdict v[3], int *round)
+int gg_concurrent_run(gg_case c[NSTREAMS], const gg_runner *r, int rounds, gg_verdict v[NSTREAMS], int *round)
 {
     conc x;
     memset(&x, 0, sizeof x);
-    memset(v, 0, 3 * sizeof *v);
+    memset(v, 0, NSTREAMS * sizeof *v);
     int st = run(&x, c, r, rounds, v, round);
+    x.open = 1;
+    cudaDeviceSynchronize(); /* nothing queued may outlive the streams and the cases' buffers */
+    if (x.gate)
+        cudaEventDestroy(x.gate);
+    if (x.gate_stream)
+        cudaStreamDestroy(x.gate_stream);
     for (int i = 0; i < 2; i++)
         if (x.exec[i])
             cudaGraphExecDestroy(x.exec[i]);

@@ -11,10 +11,13 @@
  *   - uses more than 48 KB of dynamic shared memory (the attribute must be raised);
  * and checks every output element against the host. Then two dependent kernels on one
  * stream, with programmatic dependent launch on and off: the second executes
- * griddepcontrol.wait and reads what the first wrote. Prints PASS/FAIL lines; exits
- * non-zero on any failure. */
+ * griddepcontrol.wait and reads what the first wrote. Then the stream ids the workspace
+ * keys its slots by (runtime/workspace.c): CU_STREAM_PER_THREAD must be another stream
+ * in another thread, and a stream made after one was destroyed another stream even when
+ * its handle is the same. Prints PASS/FAIL lines; exits non-zero on any failure. */
 #define _XOPEN_SOURCE 700 /* nftw with FTW_PHYS */
 #include <ftw.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,6 +328,53 @@ static void test_gpu_errors(dgk_context *ctx)
     result(1, name, "DGK_EARCH for sm_100a, one load per program, DGK_ESMEM: %s", dgk_last_error());
 }
 
+/* ---- stream ids (the workspace's slot keys) ---- */
+
+/* This thread's CU_STREAM_PER_THREAD id, with device 0's primary context current (the one
+ * dgk_init uses); 0 on any error. */
+static void *per_thread_stream_id(void *arg)
+{
+    unsigned long long *id = arg;
+    CUdevice dev;
+    CUcontext c;
+    *id = 0;
+    if (cu->cuDeviceGet(&dev, 0) != CUDA_SUCCESS || cu->cuDevicePrimaryCtxRetain(&c, dev) != CUDA_SUCCESS)
+        return NULL;
+    if (cu->cuCtxSetCurrent(c) != CUDA_SUCCESS || cu->cuStreamGetId(CU_STREAM_PER_THREAD, id) != CUDA_SUCCESS)
+        *id = 0;
+    cu->cuDevicePrimaryCtxRelease(dev);
+    return NULL;
+}
+
+static void test_stream_ids(void)
+{
+    const char *name = "stream_ids";
+    unsigned long long mine = 0, other = 0, legacy = 0, first = 0, second = 0;
+    pthread_t t;
+    per_thread_stream_id(&mine);
+    if (pthread_create(&t, NULL, per_thread_stream_id, &other) != 0 || pthread_join(t, NULL) != 0) {
+        result(0, name, "could not run a second thread");
+        return;
+    }
+    CUstream a, b;
+    TRY(name, cu->cuStreamGetId(CU_STREAM_LEGACY, &legacy) == CUDA_SUCCESS ? DGK_OK : DGK_ECUDA);
+    TRY(name, cu->cuStreamCreate(&a, CU_STREAM_NON_BLOCKING) == CUDA_SUCCESS ? DGK_OK : DGK_ECUDA);
+    cu->cuStreamGetId(a, &first);
+    cu->cuStreamDestroy(a);
+    TRY(name, cu->cuStreamCreate(&b, CU_STREAM_NON_BLOCKING) == CUDA_SUCCESS ? DGK_OK : DGK_ECUDA);
+    cu->cuStreamGetId(b, &second);
+    cu->cuStreamDestroy(b);
+    if (!mine || !other || mine == other || mine == legacy || other == legacy)
+        result(0, name, "per-thread stream ids %llu (this thread), %llu (another), legacy %llu: not three streams",
+               mine, other, legacy);
+    else if (!first || first == second)
+        result(0, name, "a stream made after another was destroyed has its id %llu (handles %s)", first,
+               a == b ? "the same" : "different");
+    else
+        result(1, name, "per-thread %llu / %llu, legacy %llu; recreated stream %llu -> %llu (handle %s)", mine, other,
+               legacy, first, second, a == b ? "reused" : "new");
+}
+
 /* --compile-only: NVRTC for every kernel, no GPU needed (checks the source anywhere). */
 static int compile_only(void)
 {
@@ -380,6 +430,7 @@ static int run_tests(void)
     test_pdl(ctx, 0);
     test_pdl(ctx, 1);
     test_gpu_errors(ctx);
+    test_stream_ids();
     dgk_destroy(ctx);
     printf("rt_gpu_test: %d failed\n", failures);
     return failures ? 1 : 0;
