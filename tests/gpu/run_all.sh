@@ -18,7 +18,9 @@
 #          of DeepGEMM's table in DESIGN.md; a pass of its own because recording adds a
 #          little to the event times), then the M = 4096 shapes back to back at the card's
 #          power limit (--sustain, sustained-*.log): the warm-card numbers. The grouped
-#          bench reports kernel time beside its event time.
+#          bench reports kernel time beside its event time. Then the M = 4096 and grouped
+#          shapes with DeepGEMM's own timing method (--flush-mb 7630 --kernel-time,
+#          bench-dgmethod.log), the method of DESIGN.md's anchor table.
 # The grouped programs exist only once libdgk has the grouped entry points (mk/gh.mk
 # links them then); where they were not built the step says so and is skipped.
 # Logs land in $OUT (else build/gpu-logs); kernels compile into a fresh cache, and
@@ -66,6 +68,11 @@ bench() {
     run bench.log "$build/gpu/dgk-bench" --dtype fp8 --sections all --md "$out/bench-fp8.md" --csv "$out/bench-fp8.csv"
     run bench-kernel.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --kernel-time --md "$out/bench-bf16-kernel.md" --csv "$out/bench-bf16-kernel.csv"
     run bench-kernel.log "$build/gpu/dgk-bench" --dtype fp8 --sections dense --kernel-time --md "$out/bench-fp8-kernel.md" --csv "$out/bench-fp8-kernel.csv"
+    # DeepGEMM's timing method (its bench_kineto: an 8e9-byte memset before each run), the
+    # one DESIGN.md's anchor table was taken with: the M = 4096 shapes and the grouped ones
+    run bench-dgmethod.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --shapes large --kernel-time --flush-mb 7630 --md "$out/bench-bf16-dgmethod.md"
+    run bench-dgmethod.log "$build/gpu/dgk-bench" --dtype fp8 --sections dense --shapes large --kernel-time --flush-mb 7630 --md "$out/bench-fp8-dgmethod.md"
+    grouped bench-dgmethod.log dgk-grouped-bench --kernel-time --flush-mb 7630 --md "$out/bench-grouped-dgmethod.md"
     run sustained-bf16.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --shapes large --reps 10 --sustain 900 --no-verify
     run sustained-fp8.log "$build/gpu/dgk-bench" --dtype fp8 --sections dense --shapes large --reps 10 --sustain 900 --no-verify
     grouped bench.log dgk-grouped-bench --kernel-time --md "$out/bench-grouped.md" --csv "$out/bench-grouped.csv"
@@ -74,6 +81,7 @@ bench() {
     grep -E "^\| [0-9]|k-grouped-bench:" "$out/bench.log" | tail -8
     grep -h "warm" "$out"/sustained-*.log | grep -v cublaslt
     grep -h "DeepGEMM's table (DESIGN.md" "$out/bench-kernel.log" | sort -u
+    grep -h -E "DeepGEMM's table \(DESIGN.md|by kernel time / DeepGEMM" "$out/bench-dgmethod.log" | sort -u
 }
 case $what in
 check) check ;;
