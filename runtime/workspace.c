@@ -92,18 +92,22 @@ static dgk_status grow(dgk_workspace *w, const dgk_cuda_api *cu, dgk_buffer *b, 
     return s;
 }
 
+/* A new buffer of `need` bytes (none for 0) that the op keeps until it is freed. */
+static dgk_status fresh_kept(dgk_workspace *w, const dgk_cuda_api *cu, CUdeviceptr *p, size_t need, int zero,
+                             CUstream stream)
+{
+    dgk_status s = need ? fresh(cu, p, need, zero, stream) : DGK_OK;
+    if (s == DGK_OK && need && (s = keep(w, *p)) != DGK_OK)
+        cu->cuMemFree(*p);
+    return s;
+}
+
 /* A captured launch: buffers of its own, kept with the op. */
 static dgk_status bind_captured(dgk_workspace *w, const dgk_cuda_api *cu, size_t partial_bytes, size_t counter_bytes,
                                 CUstream stream, CUdeviceptr *partials, CUdeviceptr *counters)
 {
-    dgk_status s = DGK_OK;
-    if (partial_bytes && (s = fresh(cu, partials, partial_bytes, 0, stream)) == DGK_OK &&
-        (s = keep(w, *partials)) != DGK_OK)
-        cu->cuMemFree(*partials);
-    if (s == DGK_OK && counter_bytes && (s = fresh(cu, counters, counter_bytes, 1, stream)) == DGK_OK &&
-        (s = keep(w, *counters)) != DGK_OK)
-        cu->cuMemFree(*counters);
-    return s;
+    dgk_status s = fresh_kept(w, cu, partials, partial_bytes, 0, stream);
+    return s == DGK_OK ? fresh_kept(w, cu, counters, counter_bytes, 1, stream) : s;
 }
 
 /* A stream is known by the driver's id, unique for the life of the process, not by its
@@ -134,8 +138,8 @@ static dgk_status drain(const dgk_cuda_api *cu)
                                                     "64 streams launched the op");
 }
 
-/* The slot of stream `id`: its own, a new one, or the least recently used one once the
- * context has finished with it. */
+/* The slot of stream `id`: its own, a new one, or the least recently used one, taken
+ * over once the context has finished with it. */
 static dgk_status slot_for(dgk_workspace *w, const dgk_cuda_api *cu, unsigned long long id, dgk_ws_slot **out)
 {
     int lru = 0;
@@ -150,8 +154,11 @@ static dgk_status slot_for(dgk_workspace *w, const dgk_cuda_api *cu, unsigned lo
         **out = (dgk_ws_slot){.stream_id = id};
         return DGK_OK;
     }
+    dgk_status s = drain(cu);
+    if (s == DGK_OK)
+        w->slot[lru].stream_id = id;
     *out = &w->slot[lru];
-    return drain(cu);
+    return s;
 }
 
 static dgk_status capturing(const dgk_cuda_api *cu, CUstream stream, int *yes)
@@ -179,7 +186,6 @@ dgk_status dgk_workspace_bind(dgk_workspace *w, const dgk_cuda_api *cu, size_t p
     dgk_ws_slot *sl;
     if ((s = stream_id(cu, stream, &id)) != DGK_OK || (s = slot_for(w, cu, id, &sl)) != DGK_OK)
         return s;
-    sl->stream_id = id;
     sl->last_use = ++w->uses;
     if ((s = grow(w, cu, &sl->partials, partial_bytes, 0, stream)) == DGK_OK)
         s = grow(w, cu, &sl->counters, counter_bytes, 1, stream);

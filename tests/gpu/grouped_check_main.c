@@ -210,6 +210,33 @@ static int check_all(run_state *st)
 }
 
 #ifndef GH_EMU
+/* One PASS/FAIL line for a runner's concurrent run: the first launch that went wrong. */
+static void report_concurrent(run_state *st, const gg_runner *r, const gg_spec *sp, const gg_case *c,
+                              const gg_verdict *v, int rc, int round)
+{
+    static const char *const where[GG_CONCURRENT] = {"graph 1", "graph 2", "eager stream 1", "eager stream 2"};
+    char what[128], why[400], at[64];
+    gg_spec_str(sp, what, sizeof what);
+    strncat(what, " concurrent", sizeof what - strlen(what) - 1);
+    if (rc != GH_OK) {
+        report(&st->t, 1, what, "%-26s harness: %s", r->name, gh_error());
+        return;
+    }
+    int bad = 0;
+    while (bad < GG_CONCURRENT && v[bad].status == GH_OK && v[bad].pass)
+        bad++;
+    if (bad == GG_CONCURRENT) {
+        report(&st->t, 0, what, "%-26s 2 graphs + 2 streams at once, %d rounds: all correct", r->name, round + 1);
+        return;
+    }
+    describe(&c[bad], &v[bad], why, sizeof why);
+    if (round < 0)
+        snprintf(at, sizeof at, "the warm-up call on the capture stream");
+    else
+        snprintf(at, sizeof at, "round %d, %s", round, where[bad]);
+    report(&st->t, 1, what, "%-26s %s: %s", r->name, at, why);
+}
+
 /* Every contiguous runner from two CUDA graphs and two more streams at once
  * (grouped_concurrent.c): dynamic tile counters must not be shared between launches. */
 static int check_concurrent(run_state *st)
@@ -230,26 +257,7 @@ static int check_concurrent(run_state *st)
             rc = gg_case_setup(&c[j], &sp, seed, st->s);
         if (rc == GH_OK)
             rc = gg_concurrent_run(c, r, 50, v, &round);
-        char what[128], why[400];
-        gg_spec_str(&sp, what, sizeof what);
-        strncat(what, " concurrent", sizeof what - strlen(what) - 1);
-        int bad = -1;
-        for (int j = 0; j < GG_CONCURRENT && rc == GH_OK; j++)
-            if (bad < 0 && (v[j].status != GH_OK || !v[j].pass))
-                bad = j;
-        static const char *const where[GG_CONCURRENT] = {"graph 1", "graph 2", "eager stream 1", "eager stream 2"};
-        if (rc != GH_OK)
-            report(&st->t, 1, what, "%-26s harness: %s", r->name, gh_error());
-        else if (bad >= 0) {
-            describe(&c[bad], &v[bad], why, sizeof why);
-            char at[64];
-            if (round < 0)
-                snprintf(at, sizeof at, "the warm-up call on the capture stream");
-            else
-                snprintf(at, sizeof at, "round %d, %s", round, where[bad]);
-            report(&st->t, 1, what, "%-26s %s: %s", r->name, at, why);
-        } else
-            report(&st->t, 0, what, "%-26s 2 graphs + 2 streams at once, %d rounds: all correct", r->name, round + 1);
+        report_concurrent(st, r, &sp, c, v, rc, round);
         for (int j = 0; j < GG_CONCURRENT; j++)
             gg_case_free(&c[j]);
         if (rc != GH_OK && !context_alive())
