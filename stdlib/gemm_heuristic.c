@@ -264,6 +264,23 @@ static gemm_config masked_tile(const gemm_shape *s, int sm_count)
     return c.bm > 128 ? gemm_heuristic_bm(&dense, sm_count, 128) : c;
 }
 
+/* FP8 256 x 128 tiles over 6 waves or more run as 2-CTA clusters along N, multicasting
+ * A (DeepGEMM's pick there too). With stage releases forwarded by the producers
+ * (backend/sm90/emit_producer.c), kernel time with DeepGEMM's method on one H100:
+ * 4096x7168x16384 +1.0% (and +1.3% against the same kernel unclustered beside DeepGEMM),
+ * 4096x24576x1536 +1.4%, 4096x32768x512 +1.1%, 4096x7168x2048 -0.3% (noise);
+ * 4096x4096x7168 (3.9 waves) -0.2%, so not there; other tiles lost: 128 x 192 at
+ * 4096x2112x7168 -15%, one wave of 128 x 144 at 4096x576x7168 -5%
+ * (tests/gpu/results/2026-11-27-H100-cluster-forward/). Kernels with clusters only (the
+ * tunable dense ones, can_split). */
+static gemm_config with_cluster(const gemm_shape *s, int sms, gemm_config c)
+{
+    int64_t tiles = ((s->m + c.bm - 1) / c.bm) * ((s->n + c.bn - 1) / c.bn);
+    if (s->fp8 && s->can_split && c.bm == 256 && c.bn == 128 && c.split <= 1 && tiles >= 6 * (int64_t)sms)
+        c.cluster_n = 2;
+    return c;
+}
+
 gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
 {
     int swap_bm = bm ? 0 : masked_swap_bm(s->masked_rows, s->fp8);
@@ -290,7 +307,7 @@ gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
             split_best = by_split[split], split_cost_us = cost_of[split];
     if (best_cost >= 0 && split_cost_us >= 0 && split_cost_us < 0.9 * best_cost)
         return split_best;
-    return best;
+    return with_cluster(s, sm_count, best);
 }
 
 void gemm_tile_override(gemm_config *c)
@@ -301,10 +318,18 @@ void gemm_tile_override(gemm_config *c)
         c->bm = bm;
         c->bn = bn;
     }
-    if (cl && sscanf(cl, "%d", &cluster) == 1)
+    /* forcing a cluster along one axis drops the heuristic's along the other (a cluster
+     * is along M or along N); both forced above 1 is the compiler's error */
+    if (cl && sscanf(cl, "%d", &cluster) == 1) {
         c->cluster = cluster;
-    if (cn && sscanf(cn, "%d", &cluster) == 1)
+        if (cluster > 1 && !cn)
+            c->cluster_n = 1;
+    }
+    if (cn && sscanf(cn, "%d", &cluster) == 1) {
         c->cluster_n = cluster;
+        if (cluster > 1 && !cl)
+            c->cluster = 1;
+    }
 }
 
 void gemm_split_override(gemm_config *c)

@@ -208,9 +208,9 @@ static void emit_namespace(dgk_sm90_ctx *e)
 }
 
 /* Barrier setup: full barriers complete on the producer's one arrive plus the TMA bytes
- * (and, with FP8 128x128 B scales, a second arrive once they are in the stage);
- * empty barriers on one arrive per consumer warp of every CTA in the cluster (each
- * consumer warp releases the stage in all CTAs whose producer writes into it). */
+ * (and, with FP8 128x128 B scales, a second arrive once they are in the stage); empty
+ * barriers on this CTA's consumers' arrivals (emit_consumer.c); in a cluster, peer
+ * barriers on one arrival from each other CTA's producer (emit_producer.c). */
 static void emit_barrier_init(dgk_sm90_ctx *e)
 {
     dgk_sm90_open(e, "if (threadIdx.x == 0)");
@@ -220,6 +220,8 @@ static void emit_barrier_init(dgk_sm90_ctx *e)
     else
         dgk_sm90_line(e, "dgk_mbar_init(&full_bar[s], 1);");
     dgk_sm90_line(e, "dgk_mbar_init(&empty_bar[s], EMPTY_ARRIVALS);");
+    if (e->cluster > 1)
+        dgk_sm90_line(e, "dgk_mbar_init(&peer_bar[s], 1);  // the peer CTA's forwarded release");
     dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "dgk_fence_mbar_init();");
     dgk_sm90_close(e, NULL);
@@ -256,11 +258,8 @@ static void emit_kernel(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
     if (p->launch.pdl)
         dgk_sm90_line(e, "dgk_pdl_launch_dependents();");
-    if (e->cluster > 1) {
-        dgk_sm90_line(e, "// no CTA leaves while a peer may still multicast into it or arrive on its barriers");
-        dgk_sm90_line(e, "__syncwarp();");
-        dgk_sm90_line(e, "dgk_cluster_sync();");
-    }
+    /* a cluster's CTAs leave without a closing cluster barrier: each producer stays until
+     * its stages were released cluster-wide (emit_producer.c) */
     dgk_sm90_close(e, NULL);
 }
 

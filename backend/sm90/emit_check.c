@@ -25,6 +25,7 @@ static const char *const reserved[] = {
     "N_INSTS", "K_STEPS", "CLUSTER", "CLUSTER_M", "CLUSTER_N", "CLUSTER_MASK", "GROUP", "SMEM_A", "SMEM_B", "SMEM_SA",
     "SMEM_D", "SMEM_BAR", "SA_STAGE_BYTES", "STAGE_TX_BYTES", "EMPTY_ARRIVALS", "D_BOX_COLS", "D_ROW_BYTES",
     "D_BOX_BYTES", "D_BOXES", "D_SWIZZLE", "smem", "smem_a", "smem_b", "smem_sa", "smem_d", "full_bar", "empty_bar",
+    "peer_bar", "fills", "peer",
     "warpgroup", "consumer", "warp", "lane", "cta_rank", "k_blocks", "acc", "tmp", "stage", "phase", "tile", "tiles",
     "m_block", "n_block", "kb", "bar", "desc_a0", "desc_b0", "desc_a", "desc_b", "row0", "col0", "staging",
     "staging_addr", "sa", "sa_addr", "sb_rows", "sb_row", "sb_lo_ptr", "sb_hi_ptr",

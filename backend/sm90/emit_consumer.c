@@ -4,9 +4,10 @@
  * N_INSTS, the namespace helper mma_stage) and commit them as one group. BF16/F16: keep
  * that group in flight (wait<1>) and release the previous stage, whose group is now
  * done. FP8 with promotion: emit_fp8.c. Then the epilogue (emit_epilogue.c). A stage is
- * released by one arrive per consumer warp on its empty barrier in every CTA of the
- * cluster; with FP8 promotion by one arrive per consumer thread on its own CTA's and one
- * per warp on the other CTAs' (emit_release_helper, dgk_sm90_empty_arrivals). */
+ * released by one arrive per consumer warp on its CTA's empty barrier; with FP8
+ * promotion by one arrive per consumer thread (emit_release_helper,
+ * dgk_sm90_empty_arrivals). In a cluster the producer forwards the release to the peer
+ * CTAs (emit_producer.c). */
 #include "emit_internal.h"
 
 /* How consumers release a stage. FP8 consumers read the stage's scales with ordinary
@@ -16,31 +17,24 @@
  * scale slot racing with the other lanes' reads (also with a __syncwarp() before the
  * arrive); with one per thread, 0 hazards and no change in cycles
  * (tests/gpu/results/2026-11-26-H100-pieces/). BF16 consumers read the stage only
- * through wgmma: one arrive per warp. The other CTAs of a cluster write this CTA's stage
- * only through multicast operand tiles, which the consumers read only through wgmma, so
- * FP8 releases them per warp too. (One per thread there as well, the first FP8 multicast
- * kernels, sent 128 remote arrives per warpgroup per stage; cutting them changed no
- * timing beyond the card's noise, racecheck 0 hazards:
- * tests/gpu/results/2026-11-26-H100-multicast-release/.) Indexed [per thread][cluster]. */
+ * through wgmma: one arrive per warp. Consumers arrive on their own CTA's barrier only,
+ * also in a cluster: a remote arrive (mapa + mbarrier.arrive.shared::cluster) in the
+ * consumers' loop cost FP8 256 x 128 tiles with A multicast 10% at locked clocks
+ * (842 -> 755 us with it removed, 4096x7168x16384); the producer forwards the release
+ * to the peer CTAs instead (emit_producer.c), off the consumers' path
+ * (tests/gpu/results/2026-11-27-H100-cluster-forward/). Indexed [per thread]. */
 static const struct release_policy {
     const char *who;           /* the count's comment */
     const char *count;         /* EMPTY_ARRIVALS */
     const char *body[3];       /* release_stage(bar, lane), NULL-terminated */
-} policies[2][2] = {
-    {{"every consumer warp of this CTA", "4 * CONSUMERS", {"if (lane == 0) dgk_mbar_arrive(bar);", NULL}},
-     {"every consumer warp of every CTA in the cluster", "4 * CONSUMERS * CLUSTER",
-      {"if (lane < CLUSTER) dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);", NULL}}},
-    {{"every consumer thread of this CTA (its scale reads)", "128 * CONSUMERS",
-      {"(void)lane;", "dgk_mbar_arrive(bar);", NULL}},
-     {"every consumer thread of this CTA (its scale reads) and every consumer warp of the other CTAs in the cluster",
-      "128 * CONSUMERS + 4 * CONSUMERS * (CLUSTER - 1)",
-      {"dgk_mbar_arrive(bar);", "const dgk_u32 rank = dgk_cluster_rank();",
-       "if ((dgk_u32)lane < CLUSTER && (dgk_u32)lane != rank) dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);"}}},
+} policies[2] = {
+    {"every consumer warp of this CTA", "4 * CONSUMERS", {"if (lane == 0) dgk_mbar_arrive(bar);", NULL}},
+    {"every consumer thread of this CTA (its scale reads)", "128 * CONSUMERS", {"(void)lane;", "dgk_mbar_arrive(bar);", NULL}},
 };
 
 static const struct release_policy *release_policy(const dgk_sm90_ctx *e)
 {
-    return &policies[e->p->fp8.enabled][e->cluster > 1];
+    return &policies[e->p->fp8.enabled];
 }
 
 void dgk_sm90_emit_empty_arrivals(dgk_sm90_ctx *e)

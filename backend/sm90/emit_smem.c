@@ -43,7 +43,8 @@ static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
     s->epi_off = align_up(off, 1024);
     s->epi_bytes = p->consumer_wgs * e->out_boxes * e->out_box_bytes;
     s->bar_off = align_up(s->epi_off + s->epi_bytes, 8);
-    s->total = s->bar_off + 2 * p->stages * 8;
+    /* full and empty barriers per stage; in a cluster also the peer barriers (emit_producer.c) */
+    s->total = s->bar_off + (p->cluster_m * p->cluster_n > 1 ? 3 : 2) * p->stages * 8;
     if (p->sched.dynamic) {
         s->tile_off = s->total;
         s->total += p->stages * 4;
@@ -210,6 +211,8 @@ void dgk_sm90_emit_smem_carve(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_u8 *const smem_d = smem + SMEM_D;    // CONSUMERS x D_BOXES x D_BOX_BYTES output staging");
     dgk_sm90_line(e, "dgk_u64 *const full_bar = (dgk_u64 *)(smem + SMEM_BAR);  // stage filled by TMA");
     dgk_sm90_line(e, "dgk_u64 *const empty_bar = full_bar + STAGES;            // stage released by consumers");
+    if (e->cluster > 1)
+        dgk_sm90_line(e, "dgk_u64 *const peer_bar = empty_bar + STAGES;  // stage released in the peer CTA (its producer forwards it)");
     if (e->p->sched.dynamic)
         dgk_sm90_line(e, "const dgk_u32 tile_slot = dgk_smem_u32(smem + SMEM_TILE);  // STAGES x i32: each stage's tile");
 }

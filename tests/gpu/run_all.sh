@@ -4,7 +4,8 @@
 #   check: the runtime's GPU test (TMA, mbarrier, cluster, PDL), then dgk-gemm-check on
 #          DeepGEMM's dense shapes: BF16 in all four layouts, FP8 block-scaled NT. Each
 #          layout runs in its own process, so one crash cannot hide the others; then BF16
-#          NT and FP8 NT again with split-K forced (DGK_GEMM_SPLIT=3).
+#          NT and FP8 NT again with split-K forced (DGK_GEMM_SPLIT=3), and with 2-CTA
+#          clusters forced along M and along N (DGK_GEMM_CLUSTER=2, DGK_GEMM_CLUSTER_N=2).
 #          Then dgk-grouped-check (grouped MoE GEMMs, contiguous and masked, BF16 and FP8)
 #          and dgk-k-grouped (the K-grouped FP8 weight gradient), dgk-grouped-debug (the
 #          DGK_DEBUG=1 checks of group ids and k-grouped offsets).
@@ -55,6 +56,12 @@ check() {
     # split-K forced on every shape (the heuristic splits only the few-tile ones)
     run check.log env DGK_GEMM_SPLIT=3 "$build/gpu/dgk-gemm-check" --dtype bf16 --layout NT --no-self-test
     run check.log env DGK_GEMM_SPLIT=3 "$build/gpu/dgk-gemm-check" --dtype fp8 --runner dgk-fp8-nt --no-self-test
+    # 2-CTA clusters forced (multicast of B along M, then of A along N): the peer
+    # barriers the producers forward releases through (the heuristic picks few clusters)
+    for cl in DGK_GEMM_CLUSTER DGK_GEMM_CLUSTER_N; do
+        run check.log env $cl=2 "$build/gpu/dgk-gemm-check" --dtype bf16 --layout NT --no-self-test
+        run check.log env $cl=2 "$build/gpu/dgk-gemm-check" --dtype fp8 --runner dgk-fp8-nt --no-self-test
+    done
     grouped check.log dgk-grouped-check
     grouped check.log dgk-k-grouped
     grouped check.log dgk-grouped-debug

@@ -162,6 +162,10 @@ int main(void)
     printf("stdlib/gemm_bf16.dgk gemm_bf16_nt -D BM=128 -D BN=128 -D TD=bf16 -D N=4096 -D K=7168 -D HAS_C=true "
            "-D CLUSTER=2 -D SPLIT=3\n");
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=128 -D TD=bf16 -D N=4096 -D K=7168 -D CLUSTER=2 -D SPLIT=4\n");
+    /* the heuristic's 2-CTA cluster along N (FP8 256 x 128 over 6 waves or more: A multicast,
+     * peer barriers; 256 x 128 fits bf16 output only), f32 and UE8M0 scales */
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=256 -D BN=128 -D TD=bf16 -D N=7168 -D K=16384 -D CLUSTER_N=2\n");
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=256 -D BN=128 -D TD=bf16 -D TS=ue8m0 -D N=7168 -D K=16384 -D CLUSTER_N=2\n");
     /* split-K: every layout and tile with bf16 output; the NT forms with every output and C */
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         for (int out = 2; out <= (i == 0 || forms[i].fp8 ? 4 : 2); out += 2)

@@ -160,18 +160,18 @@ START_TEST(fp8_promotion_and_straddle)
     ck_assert_ptr_null(strstr(even, "sb_dst + 4"));
     ck_assert_int_eq(count(odd, "read_sb(sb1, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);"), 16);
     /* FP8 with multicast: every consumer thread releases its own CTA's stage (its scale
-     * reads), one lane per warp each peer's (multicast tiles, read only by wgmma) */
-    ck_assert_ptr_nonnull(strstr(odd, "enum { EMPTY_ARRIVALS = 128 * CONSUMERS + 4 * CONSUMERS * (CLUSTER - 1) };"));
-    ck_assert_ptr_nonnull(strstr(odd, "    dgk_mbar_arrive(bar);\n    const dgk_u32 rank = dgk_cluster_rank();\n"
-                                      "    if ((dgk_u32)lane < CLUSTER && (dgk_u32)lane != rank) "
-                                      "dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);"));
+     * reads) and nothing remote; the producer forwards the release to the peer */
+    ck_assert_ptr_nonnull(strstr(odd, "enum { EMPTY_ARRIVALS = 128 * CONSUMERS };"));
+    ck_assert_ptr_null(strstr(odd, "dgk_mbar_arrive_cluster(bar"));
+    ck_assert_ptr_nonnull(strstr(odd, "if (fills >= STAGES) dgk_mbar_arrive_cluster(&peer_bar[stage], cta_rank ^ 1);"));
+    ck_assert_ptr_nonnull(strstr(odd, "dgk_mbar_wait(&peer_bar[stage], phase ^ 1);"));
     ck_assert_ptr_nonnull(strstr(even, "enum { EMPTY_ARRIVALS = 128 * CONSUMERS };"));
-    /* the same along M (B multicast): one row of the release table for either axis */
+    ck_assert_ptr_null(strstr(even, "peer_bar"));
+    /* the same along M (B multicast) */
     char *mcb = emit_cfg(sample("fp8_nt_128x128_mcB"), NULL, NULL);
     ck_assert_ptr_nonnull(strstr(mcb, "dgk_tma_load_2d_mc(smem_b +"));
-    ck_assert_ptr_nonnull(strstr(mcb, "enum { EMPTY_ARRIVALS = 128 * CONSUMERS + 4 * CONSUMERS * (CLUSTER - 1) };"));
-    ck_assert_ptr_nonnull(strstr(mcb, "if ((dgk_u32)lane < CLUSTER && (dgk_u32)lane != rank) "
-                                      "dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);"));
+    ck_assert_ptr_nonnull(strstr(mcb, "enum { EMPTY_ARRIVALS = 128 * CONSUMERS };"));
+    ck_assert_ptr_nonnull(strstr(mcb, "dgk_mbar_init(&peer_bar[s], 1);"));
     free(mcb);
     ck_assert_ptr_null(strstr(odd, "dgk_load_f32(sb_"));
     ck_assert_ptr_null(strstr(even, "tmp1["));
@@ -193,8 +193,17 @@ START_TEST(multicast_and_clusters)
     ck_assert_ptr_nonnull(strstr(mca, "n_block = nu * CLUSTER_N + (int)rank;"));
     ck_assert_ptr_nonnull(strstr(mcb, "dgk_tma_load_2d_mc(smem_b +"));
     ck_assert_ptr_nonnull(strstr(mcb, "m_block = mu * CLUSTER_M + (int)rank;"));
-    ck_assert_ptr_nonnull(strstr(mcb, "dgk_mbar_arrive_cluster(bar, (dgk_u32)lane);"));
-    ck_assert_int_eq(count(mca, "dgk_cluster_sync();"), 2);
+    /* consumers release their own CTA's stage, one lane per warp; the producer forwards it
+     * to the peer once per reused stage and waits for the peer's forward */
+    ck_assert_ptr_nonnull(strstr(mcb, "enum { EMPTY_ARRIVALS = 4 * CONSUMERS };"));
+    ck_assert_ptr_null(strstr(mcb, "dgk_mbar_arrive_cluster(bar"));
+    ck_assert_ptr_nonnull(strstr(mcb, "if (fills >= STAGES) dgk_mbar_arrive_cluster(&peer_bar[stage], cta_rank ^ 1);"));
+    ck_assert_ptr_nonnull(strstr(mca, "dgk_mbar_wait(&peer_bar[stage], phase ^ 1);"));
+    ck_assert_ptr_null(strstr(none, "peer_bar"));
+    /* one cluster barrier (after the barrier inits); the producer drains its stages
+     * instead of a closing one */
+    ck_assert_int_eq(count(mca, "dgk_cluster_sync();"), 1);
+    ck_assert_ptr_nonnull(strstr(mca, "// stay until every stage this CTA filled was released cluster-wide"));
     ck_assert_int_eq(count(none, "dgk_cluster_sync();"), 0);
     ck_assert_ptr_nonnull(strstr(none, "if (lane == 0) dgk_mbar_arrive(bar);"));
     free(mca);
@@ -234,7 +243,8 @@ START_TEST(smem_layout)
     ck_assert_int_eq(p->smem.sa_stage_bytes, 512);
     ck_assert_int_eq(p->smem.epi_off % 1024, 0);
     ck_assert_int_eq(p->smem.epi_bytes, 2 * 64 * 112 * 2);
-    ck_assert_int_eq(p->smem.total, p->smem.bar_off + 2 * 6 * 8);
+    /* full, empty and (a cluster) peer barriers per stage */
+    ck_assert_int_eq(p->smem.total, p->smem.bar_off + 3 * 6 * 8);
     ck_assert_int_eq(p->launch.smem_bytes, p->smem.total);
     ck_assert_int_le(p->smem.total, DGK_SM90_SMEM_MAX);
     dgk_arena_free(&a);

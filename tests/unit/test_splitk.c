@@ -734,6 +734,29 @@ START_TEST(heuristic_splits_few_tile_shapes)
 }
 END_TEST
 
+/* FP8 256 x 128 tiles over 6 waves or more take a 2-CTA cluster along N (A multicast);
+ * fewer waves, other tiles, BF16 and kernels without clusters (can_split 0) do not. */
+START_TEST(heuristic_clusters)
+{
+    static const struct { int64_t m, n, k; int fp8, can_split, cluster_n; } cases[] = {
+        {4096, 7168, 16384, 1, 1, 2}, {4096, 24576, 1536, 1, 1, 2}, {4096, 32768, 512, 1, 1, 2},
+        {4096, 4096, 7168, 1, 1, 1},  {4096, 2112, 7168, 1, 1, 1},  {4096, 576, 7168, 1, 1, 1},
+        {128, 7168, 16384, 1, 1, 1},  {4096, 7168, 16384, 0, 1, 1}, {4096, 7168, 16384, 1, 0, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gemm_shape s = {cases[i].m, cases[i].n, cases[i].k, cases[i].fp8 ? 1 : 2, 2, 0, cases[i].fp8, 0,
+                        cases[i].can_split, 0, 0};
+        gemm_config c = gemm_heuristic(&s, 132);
+        ck_assert_msg(c.cluster_n == cases[i].cluster_n || (cases[i].cluster_n == 1 && c.cluster_n == 0),
+                      "%lld x %lld x %lld fp8 %d: cluster_n %d", (long long)cases[i].m, (long long)cases[i].n,
+                      (long long)cases[i].k, cases[i].fp8, c.cluster_n);
+        ck_assert_int_le(c.cluster, 1);
+        if (c.cluster_n == 2)
+            ck_assert(c.bm == 256 && c.bn == 128 && c.split <= 1);
+    }
+}
+END_TEST
+
 /* At N = 576 and M <= 64 the narrow 64 x 32 tile split four ways (18 column tiles x 4 = 72
  * units) is taken: on the H100 it beat the 64 x 64 split 4-6% for FP8
  * (tests/gpu/results/2026-11-26-H100-small-m-narrow/), and 6 slices by 2-4%
@@ -823,6 +846,7 @@ static Suite *make_suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("heuristic");
     tcase_add_test(t, heuristic_splits_few_tile_shapes);
+    tcase_add_test(t, heuristic_clusters);
     tcase_add_test(t, heuristic_splits_narrow_tiles);
     tcase_add_test(t, heuristic_narrow_unsplit);
     tcase_add_test(t, heuristic_no_split_without_split_k);
