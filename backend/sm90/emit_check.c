@@ -34,7 +34,7 @@ static const char *const reserved[] = {
     "col", "group_cursor", "cursor",
     "SPLIT", "splits", "k_total", "k_first", "unit", "units", "slice", "part", "ws_block",
     "store_partial", "sum_partials", "arrive_last",
-    "offsets", "group_end", "debug_check",
+    "offsets", "group_end", "debug_check", "last_group",
     /* FP8 promotion's kernel-scope temporaries and scale copies (emit_fp8.c, emit_fp8_sb.c) */
     "tmp0", "tmp1", "sa0", "sa1", "sa_base", "held0", "held1", "sb0", "sb1", "sb_dst", "sb_lo_b", "sb_hi_b", "SB_SPLIT",
     "store_tile", "tq0", "tq1", "da", "db", "stage_tx",

@@ -249,7 +249,7 @@ static void emit_tma_stores(dgk_sm90_ctx *e)
         if (e->p->sched.offsets)
             dgk_sm90_open(e, "if (last >= row0 && last >= group_end)");
         else
-            dgk_sm90_open(e, "if (last >= row0 && __ldg(%s + last) != group)", e->p->args[e->p->sched.group_arg].name);
+            dgk_sm90_open(e, "if (last >= row0 && last_group != group)");
         emit_guarded_copy(e);
         dgk_sm90_close(e, " else if (threadIdx.x % 128 == 0) {");
         e->indent++;

@@ -312,6 +312,15 @@ static void emit_masked_loop_open(dgk_sm90_ctx *e, const char *m, const char *n)
     dgk_sm90_line(e, "    break;  // past the last tile with valid rows");
 }
 
+/* Contiguous with group ids, consumers: the group of the warpgroup's last row in D, read
+ * when the tile starts. The epilogue compares it with the tile's group (does the group
+ * end inside these rows?); read there, every tile's store waited on that load. */
+static void emit_last_group(dgk_sm90_ctx *e, const char *m, const char *ids)
+{
+    dgk_sm90_line(e, "// the group of this warpgroup's last row in D (the epilogue's check), read now: the mainloop hides its latency");
+    dgk_sm90_line(e, "const int last_group = __ldg(%s + min(m_block * BM + consumer * WG_ROWS + WG_ROWS, %s) - 1);", ids, m);
+}
+
 /* `for (tile ...) {` over this CTA's cluster tiles, with m_block/n_block set. The grid is
  * persistent (a multiple of CLUSTER CTAs, striding) or one cluster per tile (one pass). */
 void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e, int producer)
@@ -336,6 +345,8 @@ void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e, int producer)
     } else if (dgk_sm90_grouped(p)) {
         snprintf(ta, sizeof ta, "%s, %s, %s, cta_rank, m_block, n_block, group", m, n, gt);
         emit_grouped_loop_open(e, producer, ca, "group", ta, "a block of padding rows: no loads, no mma, no store");
+        if (!producer && p->epi.out_guard_rows)
+            emit_last_group(e, m, gt);
     } else if (dgk_sm90_split(p)) {
         emit_split_loop_open(e, m, n);
     } else {
