@@ -96,8 +96,9 @@ static void emit_forward_release(dgk_sm90_ctx *e)
  * (one more round of the waits, forwarding as it goes): until then peers may multicast
  * into this CTA and arrive on its barriers. This replaces a closing cluster barrier of
  * all threads, which kept the producer warp's other lanes waiting beside the producer
- * thread: FP8 4096x7168x16384 with A multicast 1401 TFLOPS with it, 1466 without
- * (tests/gpu/results/2026-11-27-H100-cluster-forward/). */
+ * thread. FP8 4096x7168x16384 with A multicast, beside DeepGEMM (two calls): closing
+ * barrier and the loop-form forward 1401 TFLOPS against 1466 with both fixed; drain with
+ * the loop form 1416 against 1454 (tests/gpu/results/2026-11-27-H100-cluster-forward/). */
 static void emit_cluster_drain(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// stay until every stage this CTA filled was released cluster-wide: peers write into it until then");
