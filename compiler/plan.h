@@ -374,7 +374,7 @@ typedef struct dgk_plan_smem {
     int b_off, b_stage_bytes;
     int sa_off, sa_stage_bytes;   /* FP8 A scales; 0 bytes when not FP8 */
     int epi_off, epi_bytes;       /* output staging for the TMA store (whole BM x BN tile) */
-    int bar_off;                  /* full[stages], then empty[stages], 8 bytes each */
+    int bar_off;                  /* full[stages], then empty[stages], then (a cluster) peer[stages], 8 bytes each */
     int total;                    /* == launch.smem_bytes */
     /* (added after v1) FP8 B scales per column (fp8.sb_per_column): BN f32 per stage,
      * after the A scales; 0 bytes otherwise */

@@ -272,11 +272,14 @@ static gemm_config masked_tile(const gemm_shape *s, int sm_count)
  * 4096x4096x7168 (3.9 waves) -0.2%, so not there; other tiles lost: 128 x 192 at
  * 4096x2112x7168 -15%, one wave of 128 x 144 at 4096x576x7168 -5%
  * (tests/gpu/results/2026-11-27-H100-cluster-forward/). Kernels with clusters only (the
- * tunable dense ones, can_split). */
+ * tunable dense ones, can_split), and an even count of column tiles (cluster tiles are
+ * pairs of them). */
 static gemm_config with_cluster(const gemm_shape *s, int sms, gemm_config c)
 {
-    int64_t tiles = ((s->m + c.bm - 1) / c.bm) * ((s->n + c.bn - 1) / c.bn);
-    if (s->fp8 && s->can_split && c.bm == 256 && c.bn == 128 && c.split <= 1 && tiles >= 6 * (int64_t)sms)
+    int64_t n_tiles = (s->n + c.bn - 1) / c.bn, tiles = ((s->m + c.bm - 1) / c.bm) * n_tiles;
+    /* an odd count of column tiles would give the last cluster a CTA past N */
+    if (s->fp8 && s->can_split && c.bm == 256 && c.bn == 128 && c.split <= 1 && tiles >= 6 * (int64_t)sms &&
+        n_tiles % 2 == 0)
         c.cluster_n = 2;
     return c;
 }
@@ -318,13 +321,13 @@ void gemm_tile_override(gemm_config *c)
         c->bm = bm;
         c->bn = bn;
     }
-    /* forcing a cluster along one axis drops the heuristic's along the other (a cluster
-     * is along M or along N); both forced above 1 is the compiler's error */
-    if (cl && sscanf(cl, "%d", &cluster) == 1) {
+    /* a forced tile or cluster is the whole configuration: the heuristic's cluster (along
+     * N, with_cluster) stays only when neither the tile nor any cluster is forced; both
+     * axes forced above 1 is the compiler's error */
+    if ((e || cl) && !cn)
+        c->cluster_n = 1;
+    if (cl && sscanf(cl, "%d", &cluster) == 1)
         c->cluster = cluster;
-        if (cluster > 1 && !cn)
-            c->cluster_n = 1;
-    }
     if (cn && sscanf(cn, "%d", &cluster) == 1) {
         c->cluster_n = cluster;
         if (cluster > 1 && !cl)

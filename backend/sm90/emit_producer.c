@@ -80,15 +80,24 @@ static void emit_stage_tx(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "const dgk_u32 stage_tx = %s;", expr);
 }
 
-/* After the wait on this CTA's empty barrier: forward the release to the peer (clusters
- * are 2 CTAs, sema_sched.c; from a stage's second fill on), then wait for the peer's.
- * The one remote arrive is written straight, not as a loop over the cluster's other
- * ranks: the loop's form made FP8 4096x7168x16384 with A multicast 2.6% slower (1416 ->
- * 1454 TFLOPS written straight, same card and run; the producer runs on 40 registers). */
+/* After the wait on this CTA's empty barrier: from a stage's second fill on, forward the
+ * release to the peer (clusters are 2 CTAs, sema_sched.c) and wait for the peer's. Both
+ * only from the second fill: a first-round wait (parity phase ^ 1 on a fresh barrier)
+ * passes only while the barrier's phase 0 is open, and a peer that loads nothing into
+ * this CTA's stages (a multicast tile of one chunk, all issued by rank 0) could complete
+ * phase 0 before it, which would hang (found in review, reproduced on an H200 with a
+ * delayed producer). From the second fill on the peer is at most one forward ahead: its
+ * next one on this stage comes after its fills of the other stages, each of which waits
+ * for this CTA's forward. The one remote arrive is written straight, not as a loop over
+ * the cluster's other ranks: the loop's form made FP8 4096x7168x16384 with A multicast
+ * 2.6% slower (1416 -> 1454 TFLOPS written straight, same card and run; the producer
+ * runs on 40 registers). */
 static void emit_forward_release(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "if (fills >= STAGES) dgk_mbar_arrive_cluster(&peer_bar[stage], cta_rank ^ 1);  // our consumers released it");
+    dgk_sm90_open(e, "if (fills >= STAGES)");
+    dgk_sm90_line(e, "dgk_mbar_arrive_cluster(&peer_bar[stage], cta_rank ^ 1);  // our consumers released it");
     dgk_sm90_line(e, "dgk_mbar_wait(&peer_bar[stage], phase ^ 1);  // the peer's consumers released theirs");
+    dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "++fills;");
 }
 

@@ -742,6 +742,7 @@ START_TEST(heuristic_clusters)
         {4096, 7168, 16384, 1, 1, 2}, {4096, 24576, 1536, 1, 1, 2}, {4096, 32768, 512, 1, 1, 2},
         {4096, 4096, 7168, 1, 1, 1},  {4096, 2112, 7168, 1, 1, 1},  {4096, 576, 7168, 1, 1, 1},
         {128, 7168, 16384, 1, 1, 1},  {4096, 7168, 16384, 0, 1, 1}, {4096, 7168, 16384, 1, 0, 1},
+        {4096, 7296, 16384, 1, 1, 1}, /* 57 column tiles: odd, no pairs */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gemm_shape s = {cases[i].m, cases[i].n, cases[i].k, cases[i].fp8 ? 1 : 2, 2, 0, cases[i].fp8, 0,
@@ -754,6 +755,34 @@ START_TEST(heuristic_clusters)
         if (c.cluster_n == 2)
             ck_assert(c.bm == 256 && c.bn == 128 && c.split <= 1);
     }
+}
+END_TEST
+
+/* A forced tile or cluster is the whole configuration: the heuristic's cluster along N is
+ * dropped unless DGK_GEMM_CLUSTER_N itself is set; forcing one axis clears the other. */
+START_TEST(cluster_override)
+{
+    static const struct { const char *tile, *cl, *cn; int cluster, cluster_n; } cases[] = {
+        {NULL, NULL, NULL, 1, 2},     {"128x128", NULL, NULL, 1, 1}, {NULL, "1", NULL, 1, 1},
+        {NULL, "2", NULL, 2, 1},      {NULL, NULL, "1", 1, 1},       {"256x128", NULL, "2", 1, 2},
+        {NULL, "2", "2", 2, 2}, /* both: the compiler refuses it with its reason */
+    };
+    static const char *const names[3] = {"DGK_GEMM_TILE", "DGK_GEMM_CLUSTER", "DGK_GEMM_CLUSTER_N"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gemm_config c = {256, 128, 1, 1, 2, 0}; /* the heuristic's FP8 pick with its cluster */
+        const char *vals[3] = {cases[i].tile, cases[i].cl, cases[i].cn};
+        for (int v = 0; v < 3; v++) {
+            if (vals[v])
+                setenv(names[v], vals[v], 1);
+            else
+                unsetenv(names[v]);
+        }
+        gemm_tile_override(&c);
+        ck_assert_msg(c.cluster == cases[i].cluster && c.cluster_n == cases[i].cluster_n,
+                      "case %zu: cluster %d cluster_n %d", i, c.cluster, c.cluster_n);
+    }
+    for (int v = 0; v < 3; v++)
+        unsetenv(names[v]);
 }
 END_TEST
 
@@ -847,6 +876,7 @@ static Suite *make_suite(void)
     t = tcase_create("heuristic");
     tcase_add_test(t, heuristic_splits_few_tile_shapes);
     tcase_add_test(t, heuristic_clusters);
+    tcase_add_test(t, cluster_override);
     tcase_add_test(t, heuristic_splits_narrow_tiles);
     tcase_add_test(t, heuristic_narrow_unsplit);
     tcase_add_test(t, heuristic_no_split_without_split_k);
