@@ -11,7 +11,9 @@
  * empty barrier only; the producer, once that completes, forwards the release to each
  * peer's peer barrier with one remote arrive and then waits on its own peer barrier for
  * the peers' forwards. The remote arrives stay off the consumers' path, where they cost
- * 10% (emit_consumer.c). A stage's first fill has no release to forward. */
+ * 10% (emit_consumer.c). A stage's first fill has no release to forward.
+ * tests/unit/test_cluster_protocol.c runs a model of this protocol under random
+ * interleavings (no hang, no load into a stage still held, nothing into a CTA that left). */
 #include <stdio.h>
 #include <string.h>
 
