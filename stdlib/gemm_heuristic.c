@@ -276,10 +276,10 @@ static gemm_config masked_tile(const gemm_shape *s, int sm_count)
  * pairs of them). */
 static gemm_config with_cluster(const gemm_shape *s, int sms, gemm_config c)
 {
-    int64_t n_tiles = (s->n + c.bn - 1) / c.bn, tiles = ((s->m + c.bm - 1) / c.bm) * n_tiles;
+    int64_t n_tiles = (s->n + c.bn - 1) / c.bn;
     /* an odd count of column tiles would give the last cluster a CTA past N */
-    if (s->fp8 && s->can_split && c.bm == 256 && c.bn == 128 && c.split <= 1 && tiles >= 6 * (int64_t)sms &&
-        n_tiles % 2 == 0)
+    if (s->fp8 && s->can_split && c.bm == 256 && c.bn == 128 && c.split <= 1 &&
+        tile_count(s, c.bm, c.bn) >= 6 * (int64_t)sms && n_tiles % 2 == 0)
         c.cluster_n = 2;
     return c;
 }

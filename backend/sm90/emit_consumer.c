@@ -20,7 +20,7 @@
  * through wgmma: one arrive per warp. Consumers arrive on their own CTA's barrier only,
  * also in a cluster: a remote arrive (mapa + mbarrier.arrive.shared::cluster) in the
  * consumers' loop cost FP8 256 x 128 tiles with A multicast 10% at locked clocks
- * (842 -> 755 us with it removed, 4096x7168x16384); the producer forwards the release
+ * (843 -> 755 us with it removed, 4096x7168x16384); the producer forwards the release
  * to the peer CTAs instead (emit_producer.c), off the consumers' path
  * (tests/gpu/results/2026-11-27-H100-cluster-forward/). Indexed [per thread]. */
 static const struct release_policy {

@@ -186,6 +186,25 @@ static void update_left(model *m)
     }
 }
 
+static int thread_step(model *m, int a)
+{
+    return a % 2 ? consumer_step(m, a / 2) : producer_step(m, a / 2);
+}
+
+/* One weighted random pick among the threads (P0, C0, P1, C1) and the events in flight:
+ * the thread's step (0 when it waits) or the event's delivery. */
+static int random_move(model *m)
+{
+    unsigned x = rnd(m, m->weight[0] + m->weight[1] + m->weight[2] + m->weight[3] + 50u * (unsigned)m->nev);
+    for (int a = 0; a < 4; a++) {
+        if (x < m->weight[a])
+            return thread_step(m, a);
+        x -= m->weight[a];
+    }
+    deliver(m, (int)(x / 50u));
+    return 1;
+}
+
 /* Runs the model to the end; returns 1 when it finished, 0 when it hung (m->error set on
  * a safety violation). */
 static int run(model *m)
@@ -194,33 +213,19 @@ static int run(model *m)
         update_left(m);
         if (m->error)
             return 0;
-        if (m->c[0].left && m->c[1].left)
-            return m->nev == 0 || (m->error = "events left after both CTAs left", 0);
-        /* pick among threads and events, weighted; retry until something moves */
-        unsigned total = m->weight[0] + m->weight[1] + m->weight[2] + m->weight[3] + 50u * (unsigned)m->nev;
-        int moved = 0;
-        for (int tries = 0; tries < 64 && !moved; tries++) {
-            unsigned x = rnd(m, total);
-            for (int a = 0; a < 4 && !moved; a++) {
-                if (x < m->weight[a]) {
-                    moved = a % 2 ? consumer_step(m, a / 2) : producer_step(m, a / 2);
-                    x = total;
-                    break;
-                }
-                x -= m->weight[a];
-            }
-            if (x < total && m->nev) {
-                deliver(m, (int)(x / 50u) % m->nev);
-                moved = 1;
-            }
+        if (m->c[0].left && m->c[1].left) {
+            if (m->nev)
+                m->error = "events left after both CTAs left";
+            return m->nev == 0;
         }
-        if (!moved) { /* the random picks found nothing: try everything once */
-            for (int a = 0; a < 4 && !moved; a++)
-                moved = a % 2 ? consumer_step(m, a / 2) : producer_step(m, a / 2);
-            if (!moved && m->nev) {
-                deliver(m, 0);
-                moved = 1;
-            }
+        int moved = 0;
+        for (int tries = 0; tries < 64 && !moved; tries++)
+            moved = random_move(m);
+        for (int a = 0; a < 4 && !moved; a++) /* the random picks found nothing: try everything */
+            moved = thread_step(m, a);
+        if (!moved && m->nev) {
+            deliver(m, 0);
+            moved = 1;
         }
         if (!moved)
             return 0; /* nothing can move: hung */
