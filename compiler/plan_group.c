@@ -32,17 +32,43 @@ int plan_sched_kind(const char *name, dgk_sched_kind *kind, int *g_coord)
     return 0;
 }
 
+/* Clusters on grouped schedules: along N only, on the m-grouped ones. The two CTAs of a
+ * cluster along N take the same row block, so they always share its group and its A tile
+ * (multicast), and both compute the tile or both skip it (padding, rows past masked_m):
+ * their stage fills stay in step, which the cluster's release protocol needs
+ * (backend/sm90/emit_producer.c). Along M the two row blocks may belong to different
+ * groups, whose B tiles differ. The CTAs walk cluster tiles in a fixed stride: a dynamic
+ * schedule hands tiles to single CTAs. */
+static int plan_group_cluster(planner *pl)
+{
+    const dgk_ir_kernel *k = pl->k;
+    if (k->sched_cluster > 1) {
+        plan_error(pl, k->sched_loc, "grouped schedules take clusters along N only (`cluster_n 2`, sharing A): the two row blocks of a cluster along M may belong to different groups, whose B tiles differ; drop `cluster %d`",
+                   k->sched_cluster);
+        return 0;
+    }
+    if (k->sched_cluster_n <= 1)
+        return 1;
+    if (pl->p->sched.kind == DGK_SCHED_K_GROUPED) {
+        plan_error(pl, k->sched_loc, "k_grouped is lowered without clusters on sm90; drop `cluster_n %d`", k->sched_cluster_n);
+        return 0;
+    }
+    if (k->sched_dynamic) {
+        plan_error(pl, k->sched_dynamic_loc, "`dynamic %d` hands tiles to single CTAs, and the two CTAs of a cluster must take the same row block: use `dynamic 0` with `cluster_n %d`",
+                   k->sched_dynamic, k->sched_cluster_n);
+        return 0;
+    }
+    return 1;
+}
+
 /* The grouped schedule's modifiers as the sm90 scheduler takes them. */
 int plan_group_check(planner *pl)
 {
     const dgk_ir_kernel *k = pl->k;
     if (pl->g_coord < 0)
         return 1;
-    if (k->sched_cluster > 1 || k->sched_cluster_n > 1) {
-        plan_error(pl, k->sched_loc, "grouped schedules run without clusters on sm90 (neighbouring tiles may belong to different groups, so no operand can be multicast); drop `%s %d`",
-                   k->sched_cluster > 1 ? "cluster" : "cluster_n", k->sched_cluster > 1 ? k->sched_cluster : k->sched_cluster_n);
+    if (!plan_group_cluster(pl))
         return 0;
-    }
     pl->p->sched.offsets = k->sched_offsets && pl->p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS;
     if (k->sched_tensor < 0 || k->sched_tensor >= k->ntensors) {
         plan_error(pl, k->sched_loc, "a grouped schedule needs its group tensor (`group_ids T`, `masked T` or `group_offsets T`)");

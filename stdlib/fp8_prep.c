@@ -10,9 +10,9 @@
 #include "source.h"
 #include "stock.h"
 
-static const stock_kernel k_mn_major = {"stdlib/fp8_prep.dgk", dgk_stdlib_fp8_prep, "fp8_scales_to_mn_major", 0};
-static const stock_kernel k_quant_1x128 = {"stdlib/fp8_prep.dgk", dgk_stdlib_fp8_prep, "fp8_quant_1x128", 0};
-static const stock_kernel k_quant_128x128 = {"stdlib/fp8_prep.dgk", dgk_stdlib_fp8_prep, "fp8_quant_128x128", 0};
+static const stock_kernel k_mn_major = {"stdlib/fp8_prep.dgk", dgk_stdlib_fp8_prep, "fp8_scales_to_mn_major", 0, 0};
+static const stock_kernel k_quant_1x128 = {"stdlib/fp8_prep.dgk", dgk_stdlib_fp8_prep, "fp8_quant_1x128", 0, 0};
+static const stock_kernel k_quant_128x128 = {"stdlib/fp8_prep.dgk", dgk_stdlib_fp8_prep, "fp8_quant_128x128", 0, 0};
 
 enum { BLOCK = 128 };
 

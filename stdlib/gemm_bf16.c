@@ -13,7 +13,7 @@ typedef struct layout {
     int a_t, b_n;                /* A stored [K, M]; B stored [K, N] */
 } layout;
 
-#define LAYOUT(n, at, bn) {#n, {"stdlib/gemm_bf16.dgk", dgk_stdlib_gemm_bf16, "gemm_bf16_" #n, 1}, at, bn}
+#define LAYOUT(n, at, bn) {#n, {"stdlib/gemm_bf16.dgk", dgk_stdlib_gemm_bf16, "gemm_bf16_" #n, 1, 0}, at, bn}
 static const layout layouts[] = {LAYOUT(nt, 0, 0), LAYOUT(nn, 0, 1), LAYOUT(tn, 1, 1), LAYOUT(tt, 1, 0)};
 
 /* M, N, K from the operands (the kernel checks every extent again at launch). */

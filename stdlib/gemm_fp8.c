@@ -16,8 +16,8 @@
 #include "source.h"
 #include "stock.h"
 
-static const stock_kernel fp8_nt = {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_nt", 1};
-static const stock_kernel fp8_wgrad = {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_wgrad", 0};
+static const stock_kernel fp8_nt = {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_nt", 1, 0};
+static const stock_kernel fp8_wgrad = {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_wgrad", 0, 0};
 
 /* SA [K / 128, M], MN-major, loaded by TMA: 16-byte rows from a 16-byte-aligned base. */
 static dgk_status check_sa(const char *fn, const dgk_tensor *sa, int64_t m, int64_t k)

@@ -101,12 +101,21 @@ static const struct cost_model {
     double sm_bytes_s;           /* L2 -> one SM */
     double l2_bytes_s, l2_bytes_s_fp8; /* L2 -> all active SMs together */
     double flops_s, flops_s_fp8; /* one SM's wgmma rate at BN = 256 */
-    double flops_s_fp8_serial;   /* FP8 with BN > 128 at BM <= 128: one temporary (fitted when
-                                  * it was promoted whole; the block-scaled kernels promote it
-                                  * in pieces since, and ncu had 128 x 192 within 1.2% of the
-                                  * 256 x 128 of that day, which this rate with bn_penalty
-                                  * already gave: not refitted; the weight gradients still
-                                  * promote it whole) */
+    double flops_s_fp8_serial;   /* FP8 with BN > 128 at BM <= 128 and B scaled per column (the
+                                  * weight gradients): one temporary, promoted whole */
+    double flops_s_fp8_pieces;   /* the same tiles block-scaled, promoted in pieces. Fitted
+                                  * first as the serial rate (9.8e12), which priced 128 x 192
+                                  * level with 128 x 128 per flop; measured, 128 x 192 ran
+                                  * 8% faster than 128 x 128 at 32768x4096x4096 (1264 against
+                                  * 1166 TFLOPS, dense) and 12% in the grouped contiguous
+                                  * kernel at 4 x 8192 rows, 4096x4096 (1250 against 1113),
+                                  * where wave counts had the model pick 128 x 128; and 3.7%
+                                  * faster than 256 x 128 with its cluster at 4096x24576x1536
+                                  * (1316-1321 against 1270-1273). 10.3e12 flips those picks
+                                  * and no other of DeepGEMM's dense or grouped shapes; from
+                                  * 10.6e12 on, 4096x7168x16384 would take 128 x 192, 5.5%
+                                  * slower than 256 x 128 there (kernel time, H100,
+                                  * tests/gpu/results/2026-11-27-H100-tile-rates/) */
     double flops_s_fp8_m64;      /* FP8 at BM = 256: promoted one m64 block at a time (the
                                   * fit gave 10.2e12; an H100 sweep had 256 x 128 7-12% ahead
                                   * of 128 x 128 at 4096 x 7168 x 16384, so it is set to the
@@ -121,15 +130,14 @@ static const struct cost_model {
                                   * memset flush, so their reads also pay L2 write-backs) */
     double launch_us;
 } model = {
-    81.28e9, 9.8e12, 11.23e12, 5.6e12, 12.2e12, 9.8e12, 12.2e12, 0.4536,
+    81.28e9, 9.8e12, 11.23e12, 5.6e12, 12.2e12, 9.8e12, 10.3e12, 12.2e12, 0.4536,
     0.063e-6, 0.012e-6, 1.0e-6, 3.36e-6, 5.0e9, 47.04e9, 2.699e12, 4.0,
 };
 
 static double flops_rate(const gemm_shape *s, int bm, int bn)
 {
-    double r = !s->fp8 ? model.flops_s : bm == 256 ? model.flops_s_fp8_m64
-                                       : bn > 128  ? model.flops_s_fp8_serial
-                                                   : model.flops_s_fp8;
+    double pieces = s->sb_per_column ? model.flops_s_fp8_serial : model.flops_s_fp8_pieces;
+    double r = !s->fp8 ? model.flops_s : bm == 256 ? model.flops_s_fp8_m64 : bn > 128 ? pieces : model.flops_s_fp8;
     return r / (1.0 + model.bn_penalty * (256.0 / bn - 1.0));
 }
 

@@ -18,7 +18,7 @@
 enum { ALIGN_K = 128 };
 
 static const stock_kernel k_grouped_fp8 = {"stdlib/k_grouped_fp8.dgk", dgk_stdlib_k_grouped_fp8,
-                                           "k_grouped_fp8_wgrad", 0};
+                                           "k_grouped_fp8_wgrad", 0, 0};
 
 static const char *const FN = "dgk_k_grouped_fp8_gemm_nt_contiguous";
 

@@ -113,7 +113,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     gemm_swizzle_override(&c);
     if (bm)
         c.bm = bm;
-    char d[8][48];
+    char d[9][48];
     const char *defines[STOCK_MAX_DEFINES];
     snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
     snprintf(d[1], sizeof d[1], "BN=%d", c.bn);
@@ -121,11 +121,12 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     snprintf(d[3], sizeof d[3], "K=%lld", (long long)s->k);
     /* only kernels with split_k SPLIT take it; SPLIT=1 is the plain kernel (no define) */
     snprintf(d[4], sizeof d[4], "SPLIT=%d", c.split);
-    /* only the tunable (dense) kernels have SPLIT, CLUSTER and CLUSTER_N: grouped tiles may
-     * not share operands */
+    /* only the tunable (dense) kernels have SPLIT, CLUSTER and CLUSTER_N; the m-grouped ones
+     * have CLUSTER_N (stock.h, stock_kernel.cluster_n) */
     snprintf(d[5], sizeof d[5], "CLUSTER=%d", c.cluster);
     snprintf(d[6], sizeof d[6], "CLUSTER_N=%d", c.cluster_n);
     snprintf(d[7], sizeof d[7], "SWIZZLE=%d", c.swizzle); /* every stock GEMM kernel has it */
+    snprintf(d[8], sizeof d[8], "DYN=0");
     int n = 0;
     for (int i = 0; i < 4; i++)
         defines[n++] = d[i];
@@ -133,8 +134,10 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
         defines[n++] = d[4];
     if (k->tunable && c.cluster > 1)
         defines[n++] = d[5];
-    if (k->tunable && c.cluster_n > 1)
+    if ((k->tunable || k->cluster_n) && c.cluster_n > 1)
         defines[n++] = d[6];
+    if (k->cluster_n == 2 && c.cluster_n > 1)
+        defines[n++] = d[8];
     if (c.swizzle != 0) /* 0: the kernel's default; any other value goes to the compiler */
         defines[n++] = d[7];
     if (n + nextra > STOCK_MAX_DEFINES) /* never drop one: the kernel would differ from the key */

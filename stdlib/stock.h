@@ -16,6 +16,9 @@ typedef struct stock_kernel {
     const char *kernel;
     int tunable;                 /* the kernel has SPLIT, CLUSTER and CLUSTER_N parameters (the
                                   * dense GEMMs): split-K and clusters may be picked or forced */
+    int cluster_n;               /* 0; 1: the kernel has CLUSTER_N without being tunable (the
+                                  * m-grouped ones: clusters along N only); 2: and DYN, which a
+                                  * cluster sets to 0 (clusters walk their tiles in a fixed stride) */
 } stock_kernel;
 
 enum { STOCK_MAX_DEFINES = 12 };

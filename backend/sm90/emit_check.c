@@ -218,8 +218,9 @@ static void check_cluster(checker *c)
         FAIL(c, p->loc, "launch.cluster must be {%d, 1, 1}: the grid is 1-D", n);
 }
 
-/* Grouped schedules: the group tensor is an i32 pointer, masked and k-grouped ones know G, and no
- * cluster (tiles of one cluster could belong to different groups). */
+/* Grouped schedules: the group tensor is an i32 pointer, masked and k-grouped ones know G;
+ * clusters only along N on the m-grouped ones, in a fixed stride (compiler/plan_group.c):
+ * the two CTAs then share the row block, so its group and its stage fills. */
 static void check_groups(checker *c)
 {
     const dgk_plan *p = c->p;
@@ -229,8 +230,9 @@ static void check_groups(checker *c)
         FAIL(c, s->loc, "the group tensor must be i32, not %s", dgk_dtype_name(p->args[s->group_arg].dtype));
     if (s->kind == DGK_SCHED_M_GROUPED_MASKED || s->kind == DGK_SCHED_K_GROUPED)
         check_dim(c, &s->groups, "G");
-    if (p->cluster_m * p->cluster_n != 1)
-        FAIL(c, s->loc, "grouped schedules run without clusters (cluster %dx%d)", p->cluster_m, p->cluster_n);
+    if (p->cluster_m != 1 || (p->cluster_n != 1 && (s->kind == DGK_SCHED_K_GROUPED || s->dynamic)))
+        FAIL(c, s->loc, "grouped schedules take clusters along N only, m-grouped ones without `dynamic` (cluster %dx%d)",
+             p->cluster_m, p->cluster_n);
     if (p->epi.out_guard_rows) {
         need_arg(c, p->epi.out_ptr_arg, DGK_ARG_PTR, p->epi.loc, "the output as a pointer (padding rows)");
         need_arg(c, p->epi.out_stride_arg, DGK_ARG_STRIDE, p->epi.loc, "the output's row stride (padding rows)");

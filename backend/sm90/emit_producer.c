@@ -35,7 +35,10 @@ static void emit_operand_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const ch
     dgk_sm90_loc(e, o->op->loc, mc ? "operand tile, multicast to the cluster" : "operand tile");
     if (mc) {
         dgk_sm90_line(e, "for (int c = (int)cta_rank; c < %s_CHUNKS; c += CLUSTER)", o->name);
-        dgk_sm90_line(e, "    dgk_tma_load_2d_mc(%s, &%s, bar, %s, %s, CLUSTER_MASK);", at, o->arg->name, c0, c1);
+        if (o->op->grouped) /* [G, rows, K]: the cluster's CTAs share the tile's group */
+            dgk_sm90_line(e, "    dgk_tma_load_3d_mc(%s, &%s, bar, %s, %s, group, CLUSTER_MASK);", at, o->arg->name, c0, c1);
+        else
+            dgk_sm90_line(e, "    dgk_tma_load_2d_mc(%s, &%s, bar, %s, %s, CLUSTER_MASK);", at, o->arg->name, c0, c1);
     } else if (o->op->grouped) {
         /* [G, rows, K] (or [G, K, rows]): the tile's group is the outermost coordinate */
         if (!one)

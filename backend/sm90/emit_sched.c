@@ -5,7 +5,7 @@
  * cluster's axis (the ones that share the multicast operand). For L2 reuse, cluster tiles
  * are walked in groups of GROUP along one axis, the grouped axis varying fastest, so
  * CTAs running at the same time share operand tiles in L2. The grouped schedules
- * (clusters of 1) add the tile's group: contiguous reads it per tile from the group ids
+ * (clusters along N only: the CTAs share the row block, so its group) add the tile's group: contiguous reads it per tile from the group ids
  * and skips padding; masked numbers only the tiles with valid rows (and, with `skip_idle`,
  * tells how many of the tile's rows are valid); k-grouped numbers the tiles group after
  * group and gives each tile its group's K blocks. With `dynamic 1` (contiguous) the
@@ -70,9 +70,15 @@ static void emit_offsets_coords(dgk_sm90_ctx *e)
 
 static void emit_contiguous_sched(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "// tiles of one block each (grouped schedules use no clusters)");
-    dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N)");
-    dgk_sm90_line(e, "return ((M + BM - 1) / BM) * ((N + BN - 1) / BN);");
+    if (e->cluster > 1) {
+        dgk_sm90_line(e, "// tiles of one row block x CLUSTER_N column blocks (a cluster along N shares the row block)");
+        dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N)");
+        dgk_sm90_line(e, "return ((M + BM - 1) / BM) * ((N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N));");
+    } else {
+        dgk_sm90_line(e, "// tiles of one block each");
+        dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N)");
+        dgk_sm90_line(e, "return ((M + BM - 1) / BM) * ((N + BN - 1) / BN);");
+    }
     dgk_sm90_close(e, NULL);
     if (e->p->sched.offsets) {
         emit_offsets_coords(e);
@@ -147,16 +153,22 @@ static void emit_masked_sched(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "// the block's first row on (> 0); false past the last one");
     } else
         dgk_sm90_line(e, "// the blocks and group of valid tile `tile` (tiles only increase); false past the last one");
+    int cl = e->cluster > 1;
     dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, int G, const int "
-                     "*__restrict__ masked_m, group_cursor &cur, int &m_block, int &n_block, int &group%s)",
-                  skip ? ", int &rows_left" : "");
-    dgk_sm90_line(e, "const int n_units = (N + BN - 1) / BN;");
+                     "*__restrict__ masked_m, %sgroup_cursor &cur, int &m_block, int &n_block, int &group%s)",
+                  cl ? "dgk_u32 rank, " : "", skip ? ", int &rows_left" : "");
+    if (cl)
+        dgk_sm90_line(e, "const int n_units = (N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N);  // column blocks of a cluster");
+    else
+        dgk_sm90_line(e, "const int n_units = (N + BN - 1) / BN;");
     dgk_sm90_open(e, "for (; cur.group < G; ++cur.group)");
     dgk_sm90_line(e, "const int rows = min(max(__ldg(masked_m + cur.group), 0), M);");
     dgk_sm90_line(e, "const int m_units = (rows + BM - 1) / BM;");
     dgk_sm90_open(e, "if (tile < cur.first + m_units * n_units)");
     dgk_sm90_line(e, "const int t = tile - cur.first;");
     emit_group_order(e);
+    if (cl)
+        dgk_sm90_line(e, "n_block = n_block * CLUSTER_N + (int)rank;  // the cluster's CTAs share the row block");
     dgk_sm90_line(e, "group = cur.group;");
     if (skip)
         dgk_sm90_line(e, "rows_left = rows - m_block * BM;");
@@ -290,7 +302,10 @@ static void emit_grouped_loop_open(dgk_sm90_ctx *e, int producer, const char *cl
     }
     dgk_sm90_line(e, "const int tiles = cluster_tiles(%s);", cluster_args);
     dgk_sm90_line(e, "#pragma unroll 1");
-    dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
+    if (e->cluster > 1)
+        dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER)");
+    else
+        dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
     dgk_sm90_line(e, "int m_block, n_block, %s;", decl);
     dgk_sm90_line(e, "if (!tile_coords(tile, %s))", coord_args);
     dgk_sm90_line(e, "    continue;  // %s", skip);
@@ -304,11 +319,15 @@ static void emit_masked_loop_open(dgk_sm90_ctx *e, const char *m, const char *n)
     const dgk_plan *p = e->p;
     dgk_sm90_line(e, "group_cursor cursor = {0, 0};");
     dgk_sm90_line(e, "#pragma unroll 1");
-    dgk_sm90_open(e, "for (int tile = blockIdx.x;; tile += gridDim.x)");
+    if (e->cluster > 1)
+        dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER;; tile += gridDim.x / CLUSTER)");
+    else
+        dgk_sm90_open(e, "for (int tile = blockIdx.x;; tile += gridDim.x)");
     const char *rows_left = p->sched.skip_idle ? ", rows_left" : "";
     dgk_sm90_line(e, "int m_block, n_block, group%s;", rows_left);
-    dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, cursor, m_block, n_block, group%s))", m, n,
-                  dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb), p->args[p->sched.group_arg].name, rows_left);
+    dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, %scursor, m_block, n_block, group%s))", m, n,
+                  dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb), p->args[p->sched.group_arg].name,
+                  e->cluster > 1 ? "cta_rank, " : "", rows_left);
     dgk_sm90_line(e, "    break;  // past the last tile with valid rows");
 }
 

@@ -166,6 +166,11 @@ int main(void)
      * peer barriers; 256 x 128 fits bf16 output only), f32 and UE8M0 scales */
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=256 -D BN=128 -D TD=bf16 -D N=7168 -D K=16384 -D CLUSTER_N=2\n");
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=256 -D BN=128 -D TD=bf16 -D TS=ue8m0 -D N=7168 -D K=16384 -D CLUSTER_N=2\n");
+    /* the m-grouped kernels' cluster along N (DGK_GEMM_CLUSTER_N=2; the contiguous ones with
+     * the fixed stride it needs): A multicast, a 3-D multicast for masked */
+    printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_contiguous -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER_N=2 -D DYN=0\n");
+    printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_masked -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER_N=2\n");
+    printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_contiguous_offsets -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER_N=2 -D DYN=0\n");
     /* split-K: every layout and tile with bf16 output; the NT forms with every output and C */
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         for (int out = 2; out <= (i == 0 || forms[i].fp8 ? 4 : 2); out += 2)

@@ -255,7 +255,7 @@ END_TEST
  * the context is touched (none here), never a silently truncated key. */
 START_TEST(stock_op_key_overflow)
 {
-    static const stock_kernel k = {"stdlib/x.dgk", "", "x", 0};
+    static const stock_kernel k = {"stdlib/x.dgk", "", "x", 0, 0};
     char big[600];
     memset(big, 'A', sizeof big - 1);
     big[sizeof big - 1] = '\0';
@@ -287,8 +287,9 @@ END_TEST
  * being 7-12% faster there at 4096 x 7168 x 16384): 256 x 128, but 128 x 192 at N = 2112
  * (11 column tiles, 352 tiles in 3 waves; measured on an H100 2026-11-26 at 1204 TFLOPS
  * against 1000 for 128 x 128's 544 tiles) and 128 x 144 at N = 576 (exactly 4 column
- * tiles, one wave of 128); both straddle scale blocks; never a tile at least half empty
- * (M = 128 keeps BM <= 128). */
+ * tiles, one wave of 128), 128 x 192 at N = 24576, K = 1536 (3.7% faster than 256 x 128
+ * with its cluster, H100 2026-11-27); the N tiles that do not divide 128 straddle scale
+ * blocks; never a tile at least half empty (M = 128 keeps BM <= 128). */
 START_TEST(heuristic_fp8_tiles)
 {
     static const int64_t nk[][2] = {{2112, 7168}, {576, 7168}, {24576, 1536}, {32768, 512},
@@ -296,10 +297,25 @@ START_TEST(heuristic_fp8_tiles)
     for (int j = 0; j < 7; j++) {
         gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, 0};
         gemm_config c = gemm_heuristic(&big, 132);
-        ck_assert_int_eq(c.bm, j <= 1 ? 128 : 256);
-        ck_assert_int_eq(c.bn, j == 0 ? 192 : j == 1 ? 144 : 128);
+        ck_assert_int_eq(c.bm, j <= 2 ? 128 : 256);
+        ck_assert_int_eq(c.bn, j == 0 || j == 2 ? 192 : j == 1 ? 144 : 128);
         ck_assert_int_le(gemm_heuristic(&m128, 132).bm, 128);
     }
+}
+END_TEST
+
+/* The contiguous grouped FP8 kernels (BM = 128, the groups' alignment) at DeepGEMM's
+ * N = 4096 points: 128 x 192 for every stacked row count of 4 x 8192 or 8 x 4096 rows
+ * varied 0.7-1.3x. The block-scaled BN > 128 rate once let wave counts tip some of these
+ * to 128 x 128, 12% slower at 4 x 8192, 4096x4096 on the H100 (1113 against 1250 TFLOPS). */
+START_TEST(heuristic_grouped_contiguous_tiles)
+{
+    for (int64_t m = 28000; m <= 40000; m += 500)
+        for (int64_t k = 2048; k <= 4096; k += 2048) {
+            gemm_shape s = {m, 4096, k, 1, 2, 0, 1, 0, 0, 0, 0};
+            gemm_config c = gemm_heuristic_bm(&s, 132, 128);
+            ck_assert_msg(c.bm == 128 && c.bn == 192, "M %lld, K %lld: %d x %d", (long long)m, (long long)k, c.bm, c.bn);
+        }
 }
 END_TEST
 
@@ -508,6 +524,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, stock_op_key_overflow);
     tcase_add_test(t, heuristic_choices);
     tcase_add_test(t, heuristic_fp8_tiles);
+    tcase_add_test(t, heuristic_grouped_contiguous_tiles);
     tcase_add_test(t, heuristic_candidates_respect_layout);
     tcase_add_test(t, heuristic_override);
     tcase_add_test(t, stock_kernels_take_swizzle);
