@@ -282,8 +282,30 @@ static gemm_config masked_tile(const gemm_shape *s, int sm_count)
  * (tests/gpu/results/2026-11-27-H100-cluster-forward/). Kernels with clusters only (the
  * tunable dense ones, can_split), and an even count of column tiles (cluster tiles are
  * pairs of them). */
-static gemm_config with_cluster(const gemm_shape *s, int sms, gemm_config c)
+/* FP8 with 16 waves or more of 128 x 192 tiles runs 128 x 192 in 2-CTA clusters along M,
+ * rank 0 multicasting B's whole tile (backend/sm90/emit_producer.c), whatever the model
+ * picked (it prices no cluster). Kernel time with DeepGEMM's method on one H100, two
+ * passes, against the heuristic's pick without this rule
+ * (tests/gpu/results/2026-11-27-H100-tile-rates/clusters/): 32768x4096x4096 1407-1413
+ * against 1287-1288 TFLOPS (the model's 128 x 192 alone; 256 x 128 ran 1385-1391),
+ * 32768x4096x2048 1353-1357 / 1232-1240, 32768x7168x3072 1407-1409 / 1339-1357,
+ * 32768x6144x7168 1418-1422 / 1392-1400, 16384x6144x7168 1415-1423 / 1396-1403 (31
+ * waves), 4096x32768x512 1024-1030 / 966-1014 (41), 4096x24576x1536 1329-1338 /
+ * 1316-1322 (31). Below 16 waves it lost: 4096x7168x2048 (9 waves) 1258-1262 / 1275-1277,
+ * 4096x7168x16384 1370-1379 against 256 x 128 with its cluster 1407-1439. BF16 measured
+ * with clusters along M: no gain (0 to -1.4%), no rule. Needs an even count of row
+ * blocks (pairs) and N within 4% of whole 192-column tiles. */
+static int wide_b_cluster(const gemm_shape *s, int sms)
 {
+    int64_t m_tiles = (s->m + 127) / 128, n_tiles = (s->n + 191) / 192;
+    return s->fp8 && s->can_split && valid(s, 128, 192) && m_tiles % 2 == 0 && m_tiles * n_tiles >= 16 * (int64_t)sms &&
+           n_tiles * 192 * 100 <= s->n * 104;
+}
+
+static gemm_config with_cluster(const gemm_shape *s, int sms, int bm, gemm_config c)
+{
+    if (c.split <= 1 && (bm == 0 || bm == 128) && wide_b_cluster(s, sms))
+        return (gemm_config){128, 192, 1, 2, 1, c.swizzle};
     int64_t n_tiles = (s->n + c.bn - 1) / c.bn;
     /* an odd count of column tiles would give the last cluster a CTA past N */
     if (s->fp8 && s->can_split && c.bm == 256 && c.bn == 128 && c.split <= 1 &&
@@ -318,7 +340,7 @@ gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
             split_best = by_split[split], split_cost_us = cost_of[split];
     if (best_cost >= 0 && split_cost_us >= 0 && split_cost_us < 0.9 * best_cost)
         return split_best;
-    return with_cluster(s, sm_count, best);
+    return with_cluster(s, sm_count, bm, best);
 }
 
 void gemm_tile_override(gemm_config *c)

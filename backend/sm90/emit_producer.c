@@ -4,8 +4,8 @@
  * announce the bytes to expect (arrive.expect_tx on the full barrier), then the TMA loads
  * of the A and B tiles (and the FP8 scales: TMA, or cp.async for the few bytes of 128x128
  * B scales) into that stage. The other threads idle
- * until the end of the kernel. Multicast operands are split into chunks that the CTAs of
- * the cluster load in turn, each chunk landing in every CTA.
+ * until the end of the kernel. A multicast operand lands in every CTA of the cluster:
+ * rank 0 issues B's whole tile, the CTAs issue A's chunks in turn (emit_operand_loads).
  * In a cluster a stage may be refilled only once the consumers of every CTA released
  * it (the multicast chunks land in all of them). Consumers arrive on their own CTA's
  * empty barrier only; the producer, once that completes, forwards the release to each
@@ -20,7 +20,15 @@
 #include "emit_internal.h"
 
 /* Loads of one operand's stage tile, chunk by chunk. K-major boxes are {BK, rows},
- * MN-major boxes {rows, BK} (coordinates innermost first). */
+ * MN-major boxes {rows, BK} (coordinates innermost first). A multicast tile lands in both
+ * CTAs of the cluster; who issues its chunks was measured per operand (H100, FP8, kernel
+ * time with DeepGEMM's method, tests/gpu/results/2026-11-27-H100-tile-rates/rank0/):
+ * B (a cluster along M) is issued whole by rank 0, as DeepGEMM does: 128 x 192 with a
+ * cluster 1420-1427 TFLOPS at 32768x6144x7168 and 1408-1409 at 32768x4096x4096, against
+ * 1368-1373 and 1338-1343 with each CTA issuing half (and 1399-1406 / 1264-1276 without
+ * a cluster; at locked clocks 2.04 against 2.16 ms). A (a cluster along N) stays split:
+ * rank 0 issuing it made 256 x 128 slower (4096x7168x16384 1391-1401 against 1430-1446,
+ * 32768x4096x4096 1254-1279 against 1385-1391). */
 static void emit_operand_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const char *smem, const char *block,
                                const char *tile_rows)
 {
@@ -34,7 +42,10 @@ static void emit_operand_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const ch
     const char *c0 = o->op->major == DGK_MAJOR_K ? k : rows, *c1 = o->op->major == DGK_MAJOR_K ? rows : k;
     dgk_sm90_loc(e, o->op->loc, mc ? "operand tile, multicast to the cluster" : "operand tile");
     if (mc) {
-        dgk_sm90_line(e, "for (int c = (int)cta_rank; c < %s_CHUNKS; c += CLUSTER)", o->name);
+        if (o == &e->b) /* the comment above says why B and A differ */
+            dgk_sm90_line(e, "if (cta_rank == 0) for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
+        else
+            dgk_sm90_line(e, "for (int c = (int)cta_rank; c < %s_CHUNKS; c += CLUSTER)", o->name);
         if (o->op->grouped) /* [G, rows, K]: the cluster's CTAs share the tile's group */
             dgk_sm90_line(e, "    dgk_tma_load_3d_mc(%s, &%s, bar, %s, %s, group, CLUSTER_MASK);", at, o->arg->name, c0, c1);
         else

@@ -166,6 +166,10 @@ int main(void)
      * peer barriers; 256 x 128 fits bf16 output only), f32 and UE8M0 scales */
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=256 -D BN=128 -D TD=bf16 -D N=7168 -D K=16384 -D CLUSTER_N=2\n");
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=256 -D BN=128 -D TD=bf16 -D TS=ue8m0 -D N=7168 -D K=16384 -D CLUSTER_N=2\n");
+    /* the heuristic's 2-CTA cluster along M (FP8 128 x 192 over 16 waves or more: B
+     * multicast issued whole by rank 0), f32 and UE8M0 scales */
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=192 -D TD=bf16 -D N=6144 -D K=7168 -D CLUSTER=2\n");
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=192 -D TD=bf16 -D TS=ue8m0 -D N=6144 -D K=7168 -D CLUSTER=2\n");
     /* the m-grouped kernels' cluster along N (DGK_GEMM_CLUSTER_N=2; the contiguous ones with
      * the fixed stride it needs): A multicast, a 3-D multicast for masked */
     printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_contiguous -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER_N=2 -D DYN=0\n");

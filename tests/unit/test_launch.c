@@ -287,9 +287,10 @@ END_TEST
  * being 7-12% faster there at 4096 x 7168 x 16384): 256 x 128, but 128 x 192 at N = 2112
  * (11 column tiles, 352 tiles in 3 waves; measured on an H100 2026-11-26 at 1204 TFLOPS
  * against 1000 for 128 x 128's 544 tiles) and 128 x 144 at N = 576 (exactly 4 column
- * tiles, one wave of 128), 128 x 192 at N = 24576, K = 1536 (3.7% faster than 256 x 128
- * with its cluster, H100 2026-11-27); the N tiles that do not divide 128 straddle scale
- * blocks; never a tile at least half empty (M = 128 keeps BM <= 128). */
+ * tiles, one wave of 128), 128 x 192 at N = 24576, K = 1536 (by the model alone: these
+ * kernels take no clusters, can_split 0; with clusters see heuristic_clusters in
+ * test_splitk.c); the N tiles that do not divide 128 straddle scale blocks; never a tile
+ * at least half empty (M = 128 keeps BM <= 128). */
 START_TEST(heuristic_fp8_tiles)
 {
     static const int64_t nk[][2] = {{2112, 7168}, {576, 7168}, {24576, 1536}, {32768, 512},

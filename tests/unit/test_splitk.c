@@ -734,26 +734,36 @@ START_TEST(heuristic_splits_few_tile_shapes)
 }
 END_TEST
 
-/* FP8 256 x 128 tiles over 6 waves or more take a 2-CTA cluster along N (A multicast);
- * fewer waves, other tiles, BF16 and kernels without clusters (can_split 0) do not. */
+/* FP8 with 16 waves or more of 128 x 192 tiles takes them in 2-CTA clusters along M (B
+ * multicast); else FP8 256 x 128 tiles over 6 waves or more take a 2-CTA cluster along N
+ * (A multicast); fewer waves, other tiles, BF16 and kernels without clusters (can_split 0)
+ * take none. */
 START_TEST(heuristic_clusters)
 {
-    static const struct { int64_t m, n, k; int fp8, can_split, cluster_n; } cases[] = {
-        {4096, 7168, 16384, 1, 1, 2}, {4096, 24576, 1536, 1, 1, 1} /* 128 x 192 */, {4096, 32768, 512, 1, 1, 2},
-        {4096, 4096, 7168, 1, 1, 1},  {4096, 2112, 7168, 1, 1, 1},  {4096, 576, 7168, 1, 1, 1},
-        {128, 7168, 16384, 1, 1, 1},  {4096, 7168, 16384, 0, 1, 1}, {4096, 7168, 16384, 1, 0, 1},
-        {4096, 7296, 16384, 1, 1, 1}, /* 57 column tiles: odd, no pairs */
+    static const struct { int64_t m, n, k; int fp8, can_split, cluster, cluster_n; } cases[] = {
+        {4096, 7168, 16384, 1, 1, 1, 2}, {4096, 24576, 1536, 1, 1, 2, 1}, {4096, 32768, 512, 1, 1, 2, 1},
+        {4096, 4096, 7168, 1, 1, 1, 1},  {4096, 2112, 7168, 1, 1, 1, 1},  {4096, 576, 7168, 1, 1, 1, 1},
+        {4096, 7168, 2048, 1, 1, 1, 2},  /* 9 waves of 128 x 192: A multicast at 256 x 128 */
+        {32768, 6144, 7168, 1, 1, 2, 1}, {32768, 4096, 4096, 1, 1, 2, 1}, {16384, 6144, 7168, 1, 1, 2, 1},
+        {32768, 4096, 4096, 0, 1, 1, 1}, /* BF16 */
+        {32640, 4096, 4096, 1, 1, 1, 1}, /* 255 row blocks: odd, no pairs along M */
+        {32768, 3850, 4096, 1, 1, 1, 1}, /* 21 x 192 = 4032 columns for 3850: 4.7% waste, not taken */
+        {32768, 5000, 4096, 1, 1, 2, 1}, /* 27 x 192 = 5184 columns for 5000: 3.7% waste, taken */
+        {128, 7168, 16384, 1, 1, 1, 1},  {4096, 7168, 16384, 0, 1, 1, 1}, {4096, 7168, 16384, 1, 0, 1, 1},
+        {4096, 7296, 16384, 1, 1, 1, 1}, /* 57 column tiles of 128: odd, no pairs along N */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gemm_shape s = {cases[i].m, cases[i].n, cases[i].k, cases[i].fp8 ? 1 : 2, 2, 0, cases[i].fp8, 0,
                         cases[i].can_split, 0, 0};
         gemm_config c = gemm_heuristic(&s, 132);
-        ck_assert_msg(c.cluster_n == cases[i].cluster_n || (cases[i].cluster_n == 1 && c.cluster_n == 0),
-                      "%lld x %lld x %lld fp8 %d: cluster_n %d", (long long)cases[i].m, (long long)cases[i].n,
-                      (long long)cases[i].k, cases[i].fp8, c.cluster_n);
-        ck_assert_int_le(c.cluster, 1);
-        if (c.cluster_n == 2)
+        int cl = c.cluster > 1 ? c.cluster : 1, cn = c.cluster_n > 1 ? c.cluster_n : 1;
+        ck_assert_msg(cl == cases[i].cluster && cn == cases[i].cluster_n,
+                      "%lld x %lld x %lld fp8 %d: cluster %d, cluster_n %d", (long long)cases[i].m, (long long)cases[i].n,
+                      (long long)cases[i].k, cases[i].fp8, c.cluster, c.cluster_n);
+        if (cn == 2)
             ck_assert(c.bm == 256 && c.bn == 128 && c.split <= 1);
+        if (cl == 2)
+            ck_assert(c.bm == 128 && c.bn == 192 && c.split <= 1);
     }
 }
 END_TEST
