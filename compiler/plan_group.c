@@ -32,30 +32,35 @@ int plan_sched_kind(const char *name, dgk_sched_kind *kind, int *g_coord)
     return 0;
 }
 
-/* Clusters on grouped schedules: along N only, on the m-grouped ones. The two CTAs of a
- * cluster along N take the same row block, so they always share its group and its A tile
- * (multicast), and both compute the tile or both skip it (padding, rows past masked_m):
- * their stage fills stay in step, which the cluster's release protocol needs
- * (backend/sm90/emit_producer.c). Along M the two row blocks may belong to different
- * groups, whose B tiles differ. The CTAs walk cluster tiles in a fixed stride: a dynamic
- * schedule hands tiles to single CTAs. */
+/* Clusters on grouped schedules, on the m-grouped ones. The two CTAs of a cluster along N
+ * take the same row block, so they always share its group and its A tile (multicast), and
+ * both compute the tile or both skip it (padding, rows past masked_m): their stage fills
+ * stay in step, which the cluster's release protocol needs (backend/sm90/emit_producer.c).
+ * Along M only masked: its pair of row blocks is always of one group (B multicast), and a
+ * CTA whose block holds no valid row still runs the stages (emit_sched.c). Contiguous row
+ * blocks along M may belong to different groups, whose B tiles differ. The CTAs walk
+ * cluster tiles in a fixed stride: a dynamic schedule hands tiles to single CTAs. */
 static int plan_group_cluster(planner *pl)
 {
     const dgk_ir_kernel *k = pl->k;
-    if (k->sched_cluster > 1) {
-        plan_error(pl, k->sched_loc, "grouped schedules take clusters along N only (`cluster_n 2`, sharing A): the two row blocks of a cluster along M may belong to different groups, whose B tiles differ; drop `cluster %d`",
-                   k->sched_cluster);
+    dgk_sched_kind kind = pl->p->sched.kind;
+    int along_m = k->sched_cluster > 1, along_n = k->sched_cluster_n > 1;
+    const char *mod = along_m ? "cluster" : "cluster_n";
+    int value = along_m ? k->sched_cluster : k->sched_cluster_n;
+    if (!along_m && !along_n)
+        return 1;
+    if (kind == DGK_SCHED_K_GROUPED) {
+        plan_error(pl, k->sched_loc, "k_grouped is lowered without clusters on sm90; drop `%s %d`", mod, value);
         return 0;
     }
-    if (k->sched_cluster_n <= 1)
-        return 1;
-    if (pl->p->sched.kind == DGK_SCHED_K_GROUPED) {
-        plan_error(pl, k->sched_loc, "k_grouped is lowered without clusters on sm90; drop `cluster_n %d`", k->sched_cluster_n);
+    if (along_m && kind == DGK_SCHED_M_GROUPED_CONTIGUOUS) {
+        plan_error(pl, k->sched_loc, "m_grouped_contiguous takes clusters along N only (`cluster_n 2`, sharing A): the two row blocks of a cluster along M may belong to different groups, whose B tiles differ; drop `cluster %d`",
+                   value);
         return 0;
     }
     if (k->sched_dynamic) {
-        plan_error(pl, k->sched_dynamic_loc, "`dynamic %d` hands tiles to single CTAs, and the two CTAs of a cluster must take the same row block: use `dynamic 0` with `cluster_n %d`",
-                   k->sched_dynamic, k->sched_cluster_n);
+        plan_error(pl, k->sched_dynamic_loc, "`dynamic %d` hands tiles to single CTAs, and the two CTAs of a cluster must take tiles together: use `dynamic 0` with `%s %d`",
+                   k->sched_dynamic, mod, value);
         return 0;
     }
     return 1;

@@ -17,12 +17,12 @@ enum { ALIGN_M = 128 };
 
 /* [fp8][form]: form 0 contiguous with group ids, 1 masked, 2 contiguous with offsets */
 static const stock_kernel kernels[2][3] = {
-    {{"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_contiguous", 0, 2},
-     {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_masked", 0, 1},
-     {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_contiguous_offsets", 0, 2}},
-    {{"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous", 0, 2},
-     {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", 0, 1},
-     {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous_offsets", 0, 2}},
+    {{"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_contiguous", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_DYN},
+     {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_masked", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M},
+     {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_contiguous_offsets", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_DYN}},
+    {{"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_DYN},
+     {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M},
+     {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous_offsets", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_DYN}},
 };
 
 /* One call's tensors and the problem extents read from them. */

@@ -122,7 +122,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     /* only kernels with split_k SPLIT take it; SPLIT=1 is the plain kernel (no define) */
     snprintf(d[4], sizeof d[4], "SPLIT=%d", c.split);
     /* only the tunable (dense) kernels have SPLIT, CLUSTER and CLUSTER_N; the m-grouped ones
-     * have CLUSTER_N (stock.h, stock_kernel.cluster_n) */
+     * have some of the clusters (stock.h, stock_kernel.clusters) */
     snprintf(d[5], sizeof d[5], "CLUSTER=%d", c.cluster);
     snprintf(d[6], sizeof d[6], "CLUSTER_N=%d", c.cluster_n);
     snprintf(d[7], sizeof d[7], "SWIZZLE=%d", c.swizzle); /* every stock GEMM kernel has it */
@@ -132,11 +132,13 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
         defines[n++] = d[i];
     if (k->tunable && c.split != 1)
         defines[n++] = d[4];
-    if (k->tunable && c.cluster > 1)
+    int cluster_m = (k->tunable || (k->clusters & STOCK_CLUSTER_M)) && c.cluster > 1;
+    int cluster_n = (k->tunable || (k->clusters & STOCK_CLUSTER_N)) && c.cluster_n > 1;
+    if (cluster_m)
         defines[n++] = d[5];
-    if ((k->tunable || k->cluster_n) && c.cluster_n > 1)
+    if (cluster_n)
         defines[n++] = d[6];
-    if (k->cluster_n == 2 && c.cluster_n > 1)
+    if ((k->clusters & STOCK_CLUSTER_DYN) && (cluster_m || cluster_n))
         defines[n++] = d[8];
     if (c.swizzle != 0) /* 0: the kernel's default; any other value goes to the compiler */
         defines[n++] = d[7];

@@ -16,10 +16,16 @@ typedef struct stock_kernel {
     const char *kernel;
     int tunable;                 /* the kernel has SPLIT, CLUSTER and CLUSTER_N parameters (the
                                   * dense GEMMs): split-K and clusters may be picked or forced */
-    int cluster_n;               /* 0; 1: the kernel has CLUSTER_N without being tunable (the
-                                  * m-grouped ones: clusters along N only); 2: and DYN, which a
-                                  * cluster sets to 0 (clusters walk their tiles in a fixed stride) */
+    int clusters;                /* the cluster parameters of a kernel that is not tunable (the
+                                  * m-grouped ones), STOCK_CLUSTER_* bits */
 } stock_kernel;
+
+enum {
+    STOCK_CLUSTER_N = 1,         /* has CLUSTER_N */
+    STOCK_CLUSTER_M = 2,         /* has CLUSTER (masked: its pairs of row blocks share a group) */
+    STOCK_CLUSTER_DYN = 4,       /* has DYN, which a cluster sets to 0 (clusters walk their tiles
+                                  * in a fixed stride) */
+};
 
 enum { STOCK_MAX_DEFINES = 12 };
 

@@ -219,8 +219,8 @@ static void check_cluster(checker *c)
 }
 
 /* Grouped schedules: the group tensor is an i32 pointer, masked and k-grouped ones know G;
- * clusters only along N on the m-grouped ones, in a fixed stride (compiler/plan_group.c):
- * the two CTAs then share the row block, so its group and its stage fills. */
+ * clusters along N on the m-grouped ones in a fixed stride, along M on masked ones
+ * (compiler/plan_group.c): the two CTAs share the group and fill their stages alike. */
 static void check_groups(checker *c)
 {
     const dgk_plan *p = c->p;
@@ -230,9 +230,10 @@ static void check_groups(checker *c)
         FAIL(c, s->loc, "the group tensor must be i32, not %s", dgk_dtype_name(p->args[s->group_arg].dtype));
     if (s->kind == DGK_SCHED_M_GROUPED_MASKED || s->kind == DGK_SCHED_K_GROUPED)
         check_dim(c, &s->groups, "G");
-    if (p->cluster_m != 1 || (p->cluster_n != 1 && (s->kind == DGK_SCHED_K_GROUPED || s->dynamic)))
-        FAIL(c, s->loc, "grouped schedules take clusters along N only, m-grouped ones without `dynamic` (cluster %dx%d)",
-             p->cluster_m, p->cluster_n);
+    if ((p->cluster_m != 1 && s->kind != DGK_SCHED_M_GROUPED_MASKED) ||
+        (p->cluster_n != 1 && (s->kind == DGK_SCHED_K_GROUPED || s->dynamic)))
+        FAIL(c, s->loc, "grouped schedules take clusters along N (m-grouped, without `dynamic`) or along M (masked) only "
+             "(cluster %dx%d)", p->cluster_m, p->cluster_n);
     if (p->epi.out_guard_rows) {
         need_arg(c, p->epi.out_ptr_arg, DGK_ARG_PTR, p->epi.loc, "the output as a pointer (padding rows)");
         need_arg(c, p->epi.out_stride_arg, DGK_ARG_STRIDE, p->epi.loc, "the output's row stride (padding rows)");

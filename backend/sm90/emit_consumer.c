@@ -153,6 +153,18 @@ static void emit_consumer_setup(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_u32 phase = 0;");
 }
 
+/* Waits for each of the tile's stages and releases it, without mma: the consumers' phases
+ * stay in step with the producer's fills. */
+static void emit_stage_drain(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
+    dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
+    dgk_sm90_line(e, "release_stage(&empty_bar[stage], lane);");
+    dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
+    dgk_sm90_close(e, NULL);
+}
+
 /* Masked schedules with `skip_idle 1`: a tile's last valid row may lie in its first
  * warpgroup's rows, and then the other warpgroups' mma (and store) would only compute rows
  * past masked_m. They skip it (DeepGEMM's masked kernel does the same), but still wait for
@@ -178,13 +190,23 @@ static void emit_masked_skip(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "// every row of this warpgroup lies past the group's valid rows: no mma and no store, but");
     dgk_sm90_line(e, "// wait for and release every stage as the other consumers do, and meet them at the tile's end");
     dgk_sm90_open(e, "if (consumer * WG_ROWS >= rows_left)");
-    dgk_sm90_line(e, "#pragma unroll 1");
-    dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
-    dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
-    dgk_sm90_line(e, "release_stage(&empty_bar[stage], lane);");
-    dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
-    dgk_sm90_close(e, NULL);
+    emit_stage_drain(e);
     dgk_sm90_line(e, "dgk_named_barrier_sync(%d, 128 * CONSUMERS);", MASKED_SKIP_BARRIER);
+    dgk_sm90_line(e, "continue;");
+    dgk_sm90_close(e, NULL);
+}
+
+/* Masked in a cluster along M: the CTA whose row block lies past the group's valid rows
+ * (the peer's block holds the last of them) waits for every stage and releases it, with
+ * no mma and no store; its producer loaded the stages as the peer's did, and both
+ * consumers' releases are needed before either CTA refills a stage. */
+static void emit_masked_idle_block(dgk_sm90_ctx *e)
+{
+    if (e->p->sched.kind != DGK_SCHED_M_GROUPED_MASKED || e->p->cluster_m < 2)
+        return;
+    dgk_sm90_line(e, "// no valid row in this CTA's block: run the stages without mma or store");
+    dgk_sm90_open(e, "if (rows_left <= 0)");
+    emit_stage_drain(e);
     dgk_sm90_line(e, "continue;");
     dgk_sm90_close(e, NULL);
 }
@@ -205,6 +227,7 @@ void dgk_sm90_emit_consumer(dgk_sm90_ctx *e)
     int fp8 = e->p->fp8.enabled;
     emit_consumer_setup(e);
     dgk_sm90_emit_tile_loop_open(e, 0);
+    emit_masked_idle_block(e);
     emit_masked_skip(e);
     if (dgk_sm90_split(e->p) && !fp8)
         dgk_sm90_line(e, "(void)k_first;  // the 16-bit mainloop counts its blocks from 0");

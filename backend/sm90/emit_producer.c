@@ -186,7 +186,7 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     if (e->cluster > 1)
         dgk_sm90_line(e, "int fills = 0;  // stages filled so far: from STAGES on, each fill reuses a released stage");
     dgk_sm90_emit_tile_loop_open(e, 1);
-    if (e->p->sched.kind == DGK_SCHED_M_GROUPED_MASKED && e->p->sched.skip_idle)
+    if (e->p->sched.kind == DGK_SCHED_M_GROUPED_MASKED && (e->p->sched.skip_idle || e->p->cluster_m > 1))
         dgk_sm90_line(e, "(void)rows_left;  // the producer loads whole tiles");
     dgk_sm90_emit_sb_producer_tile(e);
     if (e->p->fp8.enabled)

@@ -5,7 +5,7 @@
  * cluster's axis (the ones that share the multicast operand). For L2 reuse, cluster tiles
  * are walked in groups of GROUP along one axis, the grouped axis varying fastest, so
  * CTAs running at the same time share operand tiles in L2. The grouped schedules
- * (clusters along N only: the CTAs share the row block, so its group) add the tile's group: contiguous reads it per tile from the group ids
+ * (clusters along N, and along M for masked: the CTAs share the group) add the tile's group: contiguous reads it per tile from the group ids
  * and skips padding; masked numbers only the tiles with valid rows (and, with `skip_idle`,
  * tells how many of the tile's rows are valid); k-grouped numbers the tiles group after
  * group and gives each tile its group's K blocks. With `dynamic 1` (contiguous) the
@@ -142,35 +142,44 @@ static void emit_k_grouped_sched(dgk_sm90_ctx *e)
 /* Masked: only tiles with valid rows are numbered, group after group (cdiv(masked_m[g],
  * BM) row blocks each, the dense L2 order inside a group), so the CTAs share the work
  * evenly and never visit an empty tile. A CTA's tiles only increase, so a cursor (the
- * group reached and its first tile) makes the walk over masked_m O(G) per CTA. */
+ * group reached and its first tile) makes the walk over masked_m O(G) per CTA. In a
+ * cluster the tiles are the cluster's: along N the pair shares the row block; along M
+ * it takes row blocks 2u and 2u + 1 of one group (sharing B), and when the group's last
+ * row block is 2u the other CTA's block has no valid row: rows_left <= 0 tells it to run
+ * the stages without mma or store (its producer still issues its loads, so both CTAs
+ * fill their stages alike, which the release protocol needs). */
 static void emit_masked_sched(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// where a CTA's walk over the groups has got to");
     dgk_sm90_line(e, "struct group_cursor { int group, first; };");
-    int skip = e->p->sched.skip_idle;
-    if (skip) {
+    int skip = e->p->sched.skip_idle, cl = e->cluster > 1, cl_m = e->p->cluster_m > 1;
+    if (skip || cl_m) {
         dgk_sm90_line(e, "// the blocks and group of valid tile `tile` (tiles only increase), and the group's valid rows from");
-        dgk_sm90_line(e, "// the block's first row on (> 0); false past the last one");
+        dgk_sm90_line(e, "// the block's first row on (%s); false past the last one", cl_m ? "<= 0: none, the peer's block holds the last" : "> 0");
     } else
         dgk_sm90_line(e, "// the blocks and group of valid tile `tile` (tiles only increase); false past the last one");
-    int cl = e->cluster > 1;
     dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, int G, const int "
                      "*__restrict__ masked_m, %sgroup_cursor &cur, int &m_block, int &n_block, int &group%s)",
-                  cl ? "dgk_u32 rank, " : "", skip ? ", int &rows_left" : "");
+                  cl ? "dgk_u32 rank, " : "", skip || cl_m ? ", int &rows_left" : "");
     if (cl)
         dgk_sm90_line(e, "const int n_units = (N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N);  // column blocks of a cluster");
     else
         dgk_sm90_line(e, "const int n_units = (N + BN - 1) / BN;");
     dgk_sm90_open(e, "for (; cur.group < G; ++cur.group)");
     dgk_sm90_line(e, "const int rows = min(max(__ldg(masked_m + cur.group), 0), M);");
-    dgk_sm90_line(e, "const int m_units = (rows + BM - 1) / BM;");
+    if (cl_m)
+        dgk_sm90_line(e, "const int m_units = (rows + BM * CLUSTER_M - 1) / (BM * CLUSTER_M);  // row blocks of a cluster");
+    else
+        dgk_sm90_line(e, "const int m_units = (rows + BM - 1) / BM;");
     dgk_sm90_open(e, "if (tile < cur.first + m_units * n_units)");
     dgk_sm90_line(e, "const int t = tile - cur.first;");
     emit_group_order(e);
-    if (cl)
+    if (e->p->cluster_n > 1)
         dgk_sm90_line(e, "n_block = n_block * CLUSTER_N + (int)rank;  // the cluster's CTAs share the row block");
+    if (cl_m)
+        dgk_sm90_line(e, "m_block = m_block * CLUSTER_M + (int)rank;  // the cluster's CTAs share the group's B tile");
     dgk_sm90_line(e, "group = cur.group;");
-    if (skip)
+    if (skip || cl_m)
         dgk_sm90_line(e, "rows_left = rows - m_block * BM;");
     dgk_sm90_line(e, "return true;");
     dgk_sm90_close(e, NULL);
@@ -323,7 +332,7 @@ static void emit_masked_loop_open(dgk_sm90_ctx *e, const char *m, const char *n)
         dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER;; tile += gridDim.x / CLUSTER)");
     else
         dgk_sm90_open(e, "for (int tile = blockIdx.x;; tile += gridDim.x)");
-    const char *rows_left = p->sched.skip_idle ? ", rows_left" : "";
+    const char *rows_left = p->sched.skip_idle || p->cluster_m > 1 ? ", rows_left" : "";
     dgk_sm90_line(e, "int m_block, n_block, group%s;", rows_left);
     dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, %scursor, m_block, n_block, group%s))", m, n,
                   dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb), p->args[p->sched.group_arg].name,

@@ -174,6 +174,9 @@ int main(void)
      * the fixed stride it needs): A multicast, a 3-D multicast for masked */
     printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_contiguous -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER_N=2 -D DYN=0\n");
     printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_masked -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER_N=2\n");
+    /* masked with a cluster along M (B multicast, a CTA with no valid row runs idle stages) */
+    printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_masked -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER=2\n");
+    printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_masked -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER=2 -D SKIP=1\n");
     printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_contiguous_offsets -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER_N=2 -D DYN=0\n");
     /* split-K: every layout and tile with bf16 output; the NT forms with every output and C */
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
