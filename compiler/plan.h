@@ -265,8 +265,9 @@ typedef struct dgk_plan_sched {
      * striding by the grid, so CTAs that finish early take more tiles (the fixed stride
      * left the average SM idle 13% of a 4096x2048 FP8 launch, waiting for the slowest).
      * It writes each stage's tile into a shared slot (smem.tile_off) before publishing
-     * the stage; the consumers read the tile there, and -1 after the last one. The last
-     * CTA to finish sets both counters back to zero. */
+     * the stage; the consumers read the tile there (with group offsets also its
+     * coordinates), and -1 after the last one. The last CTA to finish sets both counters
+     * back to zero. */
     int dynamic;
     int counter_arg;      /* DGK_ARG_WORKSPACE axis 1 when dynamic, else -1 */
 } dgk_plan_sched;
@@ -379,9 +380,10 @@ typedef struct dgk_plan_smem {
     /* (added after v1) FP8 B scales per column (fp8.sb_per_column): BN f32 per stage,
      * after the A scales; 0 bytes otherwise */
     int sb_off, sb_stage_bytes;
-    /* (added after v5) sched.dynamic: the tile of each stage, one i32 per stage after the
-     * barriers; 0 bytes otherwise */
-    int tile_off;
+    /* (added after v5) sched.dynamic: the tile of each stage after the barriers, one i32
+     * per stage; with group offsets also its m block, n block and group (16 bytes per
+     * stage, 16-byte aligned); 0 bytes otherwise */
+    int tile_off, tile_stage_bytes;
 } dgk_plan_smem;
 
 /* ---- elementwise kernels (added after v4) ----------------------------------------------

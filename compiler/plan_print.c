@@ -165,7 +165,7 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
     if (p->smem.sb_stage_bytes)
         fprintf(out, "  smem: SB@%d+%d/stage\n", p->smem.sb_off, p->smem.sb_stage_bytes);
     if (p->sched.dynamic)
-        fprintf(out, "  smem: tile@%d+4/stage\n", p->smem.tile_off);
+        fprintf(out, "  smem: tile@%d+%d/stage\n", p->smem.tile_off, p->smem.tile_stage_bytes);
     fprintf(out, "  launch: %d threads, %d bytes smem, cluster %d, grid %s\n", p->launch.threads, p->launch.smem_bytes,
             p->launch.cluster[0], p->launch.grid == DGK_GRID_PERSISTENT ? "persistent" : "tiles");
     print_args(p, out);

@@ -351,18 +351,17 @@ void gemm_tile_override(gemm_config *c)
         c->bm = bm;
         c->bn = bn;
     }
-    /* a forced tile or cluster is the whole configuration: the heuristic's cluster (along
-     * N, with_cluster) stays only when neither the tile nor any cluster is forced; both
-     * axes forced above 1 is the compiler's error */
-    if ((e || cl) && !cn)
+    /* a forced tile or cluster is the whole configuration: the heuristic's clusters (along
+     * M or N, with_cluster) stay only when neither the tile nor any cluster is forced; an
+     * axis not forced then has none. Both axes forced above 1 is the compiler's error. */
+    if ((e || cl || cn) && !cn)
         c->cluster_n = 1;
+    if ((e || cl || cn) && !cl)
+        c->cluster = 1;
     if (cl && sscanf(cl, "%d", &cluster) == 1)
         c->cluster = cluster;
-    if (cn && sscanf(cn, "%d", &cluster) == 1) {
+    if (cn && sscanf(cn, "%d", &cluster) == 1)
         c->cluster_n = cluster;
-        if (cluster > 1 && !cl)
-            c->cluster = 1;
-    }
 }
 
 void gemm_split_override(gemm_config *c)

@@ -531,6 +531,17 @@ DGK_DEV void dgk_st_shared_b32(dgk_u32 addr, dgk_u32 v)
     asm volatile("st.shared.b32 [%0], %1;" ::"r"(addr), "r"(v) : "memory");
 }
 
+DGK_DEV void dgk_st_shared_v4b32(dgk_u32 addr, dgk_u32 a, dgk_u32 b, dgk_u32 c, dgk_u32 d)
+{
+    asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};" ::"r"(addr), "r"(a), "r"(b), "r"(c), "r"(d) : "memory");
+}
+
+/* four 32-bit words of shared memory (16-byte aligned) */
+DGK_DEV void dgk_ld_shared_v4b32(dgk_u32 addr, dgk_u32 &a, dgk_u32 &b, dgk_u32 &c, dgk_u32 &d)
+{
+    asm volatile("ld.shared.v4.b32 {%0, %1, %2, %3}, [%4];" : "=r"(a), "=r"(b), "=r"(c), "=r"(d) : "r"(addr) : "memory");
+}
+
 DGK_DEV void dgk_st_shared_u8(dgk_u32 addr, dgk_u32 v)
 {
     asm volatile("st.shared.u8 [%0], %1;" ::"r"(addr), "r"(v) : "memory");

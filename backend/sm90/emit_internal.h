@@ -105,6 +105,11 @@ void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
  * nothing unless dgk_sm90_sb_staged). */
 int dgk_sm90_sb_staged(const dgk_plan *p);
 int dgk_sm90_full_arrivals(const dgk_plan *p);
+/* Bytes of a stage's tile slot under a dynamic schedule (emit_sched.c): the tile, and with
+ * group offsets its coordinates too. */
+int dgk_sm90_slot_bytes(const dgk_plan *p);
+/* The producer's store of the tile (and coordinates) into the stage's slot. */
+void dgk_sm90_emit_slot_store(dgk_sm90_ctx *e);
 /* The EMPTY_ARRIVALS constant and its comment: how many arrivals release a stage
  * (emit_consumer.c, which also emits release_stage to match). */
 void dgk_sm90_emit_empty_arrivals(dgk_sm90_ctx *e);

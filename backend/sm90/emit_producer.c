@@ -145,8 +145,7 @@ static void emit_kblock(dgk_sm90_ctx *e)
     if (e->cluster > 1)
         emit_forward_release(e);
     dgk_sm90_line(e, "dgk_u64 *const bar = &full_bar[stage];");
-    if (p->sched.dynamic)
-        dgk_sm90_line(e, "dgk_st_shared_b32(tile_slot + 4 * stage, (dgk_u32)tile);  // published by the arrive below");
+    dgk_sm90_emit_slot_store(e);
     dgk_sm90_line(e, "dgk_mbar_arrive_expect_tx(bar, %s);", fits_rows(e->p) ? "stage_tx" : "STAGE_TX_BYTES");
     emit_operand_loads(e, &e->a, "smem_a", "m_block", "BM");
     emit_operand_loads(e, &e->b, "smem_b", "n_block", "BN");

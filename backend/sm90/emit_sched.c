@@ -5,12 +5,14 @@
  * cluster's axis (the ones that share the multicast operand). For L2 reuse, cluster tiles
  * are walked in groups of GROUP along one axis, the grouped axis varying fastest, so
  * CTAs running at the same time share operand tiles in L2. The grouped schedules
- * (clusters along N, and along M for masked: the CTAs share the group) add the tile's group: contiguous reads it per tile from the group ids
- * and skips padding; masked numbers only the tiles with valid rows (and, with `skip_idle`,
- * tells how many of the tile's rows are valid); k-grouped numbers the tiles group after
- * group and gives each tile its group's K blocks. With `dynamic 1` (contiguous) the
- * producer takes the tiles from a device counter instead and tells the consumers each
- * one through shared memory. */
+ * (clusters along N, and along M for masked: the CTAs share the group) add the tile's
+ * group: contiguous reads it per tile from the group ids and skips padding, or with
+ * group offsets walks swaths of one group's row blocks and numbers no padding; masked
+ * numbers only the tiles with valid rows (and, with `skip_idle`, tells how many of the
+ * tile's rows are valid); k-grouped numbers the tiles group after group and gives each
+ * tile its group's K blocks. With `dynamic 1` (contiguous) the producer takes the tiles
+ * from a device counter instead and tells the consumers each one and its coordinates
+ * through shared memory. */
 #include <stdio.h>
 
 #include "emit_internal.h"
@@ -41,60 +43,106 @@ int dgk_sm90_grouped(const dgk_plan *p)
            p->sched.kind == DGK_SCHED_K_GROUPED;
 }
 
-/* The group_offsets form: group g's rows are align(offsets[g], BM) .. offsets[g + 1] - 1,
- * so the groups' aligned starts only increase and a block's group is the last one whose
- * start is at or before the block's first row (a binary search over G + 1 offsets; among
- * groups starting at the same row the empty ones come first). The block is padding when
- * its first row is at or past that group's end; `group_end` bounds the rows stored. */
-static void emit_offsets_coords(dgk_sm90_ctx *e)
+/* Contiguous with group_offsets: the tiles are walked swath by swath. A swath is a run of
+ * up to GROUP row blocks of one group (never two: a swath of two groups needs both
+ * groups' B tiles in L2 at once), its tiles numbered with the row block varying fastest,
+ * so the CTAs running together share each B column tile; padding blocks have no tiles.
+ * Group g's blocks are align(offsets[g], BM) / BM .. the block of row offsets[g + 1] - 1,
+ * and `group_end` bounds the rows stored. Tiles only increase per CTA (fixed stride or
+ * the dynamic counter), so a cursor (the current swath and its first tile) walks the
+ * groups once per CTA. Against the fixed swaths of GROUP blocks that straddled groups:
+ * FP8, H100, 4 x 8192 rows 6144x7168 1340-1346 -> 1356-1359 TFLOPS, 1-3% over DeepGEMM's
+ * 8 contiguous shapes, 16 groups of 2048 rows +2%, 64 of 512 rows +10%
+ * (tests/gpu/results/2026-11-27-H100-swaths/).
+ * With group ids the walk keeps fixed swaths of GROUP blocks and reads each tile's group
+ * from its first row (padding tiles skipped): the group runs are known only by reading the
+ * ids, and a producer finding each swath that way (15 loads per swath, or 8 at a time)
+ * made the kernel 1-4% slower at 4 and 8 groups (faster from 64 groups of 512 rows on). */
+static void emit_swath_cursor(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "// the blocks, group and group end (one past its last row) of tile `tile`; false when the");
-    dgk_sm90_line(e, "// block's rows are padding (past its group's end, before group 0, or past offsets[G])");
-    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
-                     "offsets, int G, dgk_u32 rank, int &m_block, int &n_block, int &group, int &group_end)");
-    emit_coords_body(e);
-    dgk_sm90_line(e, "(void)rank;");
-    if (e->p->sched.group <= 1)
-        dgk_sm90_line(e, "(void)M;");
-    dgk_sm90_line(e, "const int row = m_block * BM;");
-    dgk_sm90_line(e, "int lo = 0, hi = G - 1;");
-    dgk_sm90_open(e, "while (lo < hi)");
-    dgk_sm90_line(e, "const int mid = (lo + hi + 1) / 2;");
-    dgk_sm90_line(e, "if ((__ldg(offsets + mid) + BM - 1) / BM * BM <= row) lo = mid; else hi = mid - 1;");
-    dgk_sm90_close(e, NULL);
-    dgk_sm90_line(e, "group = lo;");
-    dgk_sm90_line(e, "group_end = __ldg(offsets + lo + 1);");
-    dgk_sm90_line(e, "return row >= (__ldg(offsets + lo) + BM - 1) / BM * BM && row < group_end;");
+    dgk_sm90_line(e, "// the swath a CTA's walk has reached: row blocks [start, end) of group `group`, whose first tile");
+    dgk_sm90_line(e, "// is `first`");
+    dgk_sm90_line(e, "struct swath_cursor { int start, end, group, first; };");
+    dgk_sm90_open(e, "static __device__ __forceinline__ int swath_tiles(const swath_cursor &cur, int n_units)");
+    dgk_sm90_line(e, "return (cur.end - cur.start) * n_units;");
     dgk_sm90_close(e, NULL);
 }
 
-static void emit_contiguous_sched(dgk_sm90_ctx *e)
+static void emit_next_swath_offsets(dgk_sm90_ctx *e)
 {
-    if (e->cluster > 1) {
-        dgk_sm90_line(e, "// tiles of one row block x CLUSTER_N column blocks (a cluster along N shares the row block)");
-        dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N)");
-        dgk_sm90_line(e, "return ((M + BM - 1) / BM) * ((N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N));");
-    } else {
-        dgk_sm90_line(e, "// tiles of one block each");
-        dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N)");
-        dgk_sm90_line(e, "return ((M + BM - 1) / BM) * ((N + BN - 1) / BN);");
-    }
+    dgk_sm90_line(e, "// moves to the swath after cur's: up to GROUP blocks of group cur.group from cur.end on, else of the");
+    dgk_sm90_line(e, "// next group with blocks; false past the last group");
+    dgk_sm90_open(e, "static __device__ __forceinline__ bool next_swath(swath_cursor &cur, int m_blocks, const int "
+                     "*__restrict__ offsets, int G)");
+    dgk_sm90_open(e, "for (; cur.group < G; ++cur.group)");
+    dgk_sm90_line(e, "const int first = (__ldg(offsets + cur.group) + BM - 1) / BM;  // the group's aligned start");
+    dgk_sm90_line(e, "const int last = min((__ldg(offsets + cur.group + 1) + BM - 1) / BM, m_blocks);  // one past its last block");
+    dgk_sm90_line(e, "const int start = max(cur.end, first);");
+    dgk_sm90_open(e, "if (start < last)");
+    dgk_sm90_line(e, "cur.start = start;");
+    dgk_sm90_line(e, "cur.end = min(start + GROUP, last);");
+    dgk_sm90_line(e, "return true;");
     dgk_sm90_close(e, NULL);
-    if (e->p->sched.offsets) {
-        emit_offsets_coords(e);
-        dgk_sm90_line(e, "%s", "");
-        return;
-    }
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "return false;");
+    dgk_sm90_close(e, NULL);
+}
+
+/* tile_coords: skip to the swath holding `tile`, then its blocks. */
+static void emit_offsets_coords(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "// the blocks and group of tile `tile`, and the group's end (one past its last row); tiles only");
+    dgk_sm90_line(e, "// increase; false past the last one");
+    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
+                     "offsets, int G, dgk_u32 rank, swath_cursor &cur, int &m_block, int &n_block, int &group, "
+                     "int &group_end)");
+    dgk_sm90_line(e, "const int m_blocks = (M + BM - 1) / BM;");
+    dgk_sm90_line(e, "const int n_units = (N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N);");
+    dgk_sm90_open(e, "while (tile >= cur.first + swath_tiles(cur, n_units))");
+    dgk_sm90_line(e, "cur.first += swath_tiles(cur, n_units);");
+    dgk_sm90_line(e, "if (!next_swath(cur, m_blocks, offsets, G))");
+    dgk_sm90_line(e, "    return false;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "const int t = tile - cur.first, size = cur.end - cur.start;");
+    dgk_sm90_line(e, "m_block = cur.start + t %% size;");
+    dgk_sm90_line(e, "n_block = t / size * CLUSTER_N + %s;", e->cluster > 1 ? "(int)rank" : "0");
+    if (e->cluster == 1)
+        dgk_sm90_line(e, "(void)rank;");
+    dgk_sm90_line(e, "group = cur.group;");
+    dgk_sm90_line(e, "group_end = min(__ldg(offsets + cur.group + 1), M);");
+    dgk_sm90_line(e, "return true;");
+    dgk_sm90_close(e, NULL);
+}
+
+/* Group ids: fixed swaths of GROUP blocks (emit_coords_body), the group read per tile. */
+static void emit_ids_coords(dgk_sm90_ctx *e)
+{
     dgk_sm90_line(e, "// the blocks and group of tile `tile`; false when its rows are padding (group id < 0)");
     dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
                      "group_ids, dgk_u32 rank, int &m_block, int &n_block, int &group)");
     emit_coords_body(e);
-    dgk_sm90_line(e, "(void)rank;");
+    if (e->cluster == 1)
+        dgk_sm90_line(e, "(void)rank;");
     if (e->p->sched.group <= 1)
         dgk_sm90_line(e, "(void)M;");
     dgk_sm90_line(e, "group = __ldg(group_ids + m_block * BM);  // all BM rows of a block share a group");
     dgk_sm90_line(e, "return group >= 0;");
     dgk_sm90_close(e, NULL);
+}
+
+static void emit_contiguous_sched(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "// tiles (group_offsets: at most this many): every row block x the column blocks of a cluster");
+    dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N)");
+    dgk_sm90_line(e, "return ((M + BM - 1) / BM) * ((N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N));");
+    dgk_sm90_close(e, NULL);
+    if (e->p->sched.offsets) {
+        emit_swath_cursor(e);
+        emit_next_swath_offsets(e);
+        emit_offsets_coords(e);
+    } else {
+        emit_ids_coords(e);
+    }
     dgk_sm90_line(e, "%s", "");
 }
 
@@ -248,13 +296,17 @@ static void emit_split_loop_open(dgk_sm90_ctx *e, const char *m, const char *n)
     dgk_sm90_line(e, "const int k_blocks = (slice + 1) * k_total / splits - k_first;  // this slice's K blocks");
 }
 
-/* A dynamic schedule (plan.h, dgk_plan_sched.dynamic). The producer takes each tile from
- * the counter when it starts one (padding blocks too: it skips them, so the consumers
- * never see one) and writes it into each stage's slot before it publishes the stage
- * (emit_producer.c); the consumers wait for a tile's first stage and read the tile from
- * its slot, -1 after the last one (dgk_sm90_emit_dynamic_end). */
+/* A dynamic schedule (plan.h, dgk_plan_sched.dynamic; contiguous only). The producer
+ * takes each tile from the counter when it starts one and writes it into each stage's
+ * slot before it publishes the stage (emit_producer.c); the consumers wait for a tile's
+ * first stage and read it from its slot (tile -1 after the last one,
+ * dgk_sm90_emit_dynamic_end). With group offsets the slot also holds the tile's block
+ * coordinates and group (`consumer_extra` derives the rest), which spares the consumers
+ * the walk over the groups. With group ids the consumers compute them (one id load): the
+ * kernel with the coordinates in the slot ran 1-2.5% slower over DeepGEMM's 8 contiguous
+ * FP8 shapes (H100, tests/gpu/results/2026-11-27-H100-swaths/). */
 static void emit_dynamic_loop_open(dgk_sm90_ctx *e, int producer, const char *cluster_args, const char *decl,
-                                   const char *coord_args, const char *skip)
+                                   const char *coord_args, const char *on_false, const char *consumer_extra)
 {
     if (producer) {
         dgk_sm90_line(e, "const int tiles = cluster_tiles(%s);", cluster_args);
@@ -269,16 +321,44 @@ static void emit_dynamic_loop_open(dgk_sm90_ctx *e, int producer, const char *cl
         dgk_sm90_line(e, "    break;");
         dgk_sm90_line(e, "int m_block, n_block, %s;", decl);
         dgk_sm90_line(e, "if (!tile_coords(tile, %s))", coord_args);
-        dgk_sm90_line(e, "    continue;  // %s", skip);
+        dgk_sm90_line(e, "    %s", on_false);
         return;
     }
-    dgk_sm90_line(e, "// the tile the producer loaded into this stage; -1: there are no more");
+    if (dgk_sm90_slot_bytes(e->p) == 4) {
+        dgk_sm90_line(e, "// the tile the producer loaded into this stage; -1: there are no more");
+        dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
+        dgk_sm90_line(e, "const int tile = (int)dgk_ld_shared_b32(tile_slot + 4 * stage);");
+        dgk_sm90_line(e, "if (tile < 0)");
+        dgk_sm90_line(e, "    break;");
+        dgk_sm90_line(e, "int m_block, n_block, %s;", decl);
+        dgk_sm90_line(e, "(void)tile_coords(tile, %s);  // never padding: the producer skipped those", coord_args);
+        return;
+    }
+    dgk_sm90_line(e, "// the tile the producer loaded into this stage and its coordinates; tile -1: there are no more");
     dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
-    dgk_sm90_line(e, "const int tile = (int)dgk_ld_shared_b32(tile_slot + 4 * stage);");
-    dgk_sm90_line(e, "if (tile < 0)");
+    dgk_sm90_line(e, "dgk_u32 slot[4];");
+    dgk_sm90_line(e, "dgk_ld_shared_v4b32(tile_slot + 16 * stage, slot[0], slot[1], slot[2], slot[3]);");
+    dgk_sm90_line(e, "if ((int)slot[0] < 0)");
     dgk_sm90_line(e, "    break;");
-    dgk_sm90_line(e, "int m_block, n_block, %s;", decl);
-    dgk_sm90_line(e, "(void)tile_coords(tile, %s);  // never padding: the producer skipped those", coord_args);
+    dgk_sm90_line(e, "const int m_block = (int)slot[1], n_block = (int)slot[2], group = (int)slot[3];");
+    if (consumer_extra)
+        dgk_sm90_line(e, "%s", consumer_extra);
+}
+
+int dgk_sm90_slot_bytes(const dgk_plan *p)
+{
+    return p->sched.offsets ? 16 : 4;
+}
+
+void dgk_sm90_emit_slot_store(dgk_sm90_ctx *e)
+{
+    if (!e->p->sched.dynamic)
+        return;
+    if (dgk_sm90_slot_bytes(e->p) == 4)
+        dgk_sm90_line(e, "dgk_st_shared_b32(tile_slot + 4 * stage, (dgk_u32)tile);  // published by the arrive below");
+    else
+        dgk_sm90_line(e, "dgk_st_shared_v4b32(tile_slot + 16 * stage, (dgk_u32)tile, (dgk_u32)m_block, (dgk_u32)n_block, "
+                         "(dgk_u32)group);  // published by the arrive below");
 }
 
 /* The producer after its last tile (dynamic schedules): a stage whose slot says -1 ends
@@ -290,7 +370,7 @@ void dgk_sm90_emit_dynamic_end(dgk_sm90_ctx *e)
         return;
     dgk_sm90_line(e, "// no more tiles: tell the consumers through the next stage, with no loads in it");
     dgk_sm90_line(e, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);");
-    dgk_sm90_line(e, "dgk_st_shared_b32(tile_slot + 4 * stage, (dgk_u32)-1);");
+    dgk_sm90_line(e, "dgk_st_shared_b32(tile_slot + %d * stage, (dgk_u32)-1);", dgk_sm90_slot_bytes(e->p));
     dgk_sm90_line(e, "for (int i = 0; i < %d; ++i)", dgk_sm90_full_arrivals(e->p));
     dgk_sm90_line(e, "    dgk_mbar_arrive(&full_bar[stage]);");
     dgk_sm90_open(e, "if (dgk_atom_add_acq_rel_gpu(tile_counter + 1, 1) == (int)gridDim.x - 1)");
@@ -299,14 +379,14 @@ void dgk_sm90_emit_dynamic_end(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
-/* The grouped schedules whose tiles are numbered up front (all but masked): `tiles`
- * from cluster_tiles(cluster_args), then per tile the coordinates `decl` declares from
- * tile_coords(coord_args), skipping tiles it refuses for the reason in `skip`. */
+/* The grouped schedules whose tiles are counted up front (all but masked): `tiles` from
+ * cluster_tiles(cluster_args) bounds them, then per tile the coordinates `decl` declares
+ * from tile_coords(coord_args), and `on_false` (a statement) where it refuses the tile. */
 static void emit_grouped_loop_open(dgk_sm90_ctx *e, int producer, const char *cluster_args, const char *decl,
-                                   const char *coord_args, const char *skip)
+                                   const char *coord_args, const char *on_false, const char *consumer_extra)
 {
     if (e->p->sched.dynamic) {
-        emit_dynamic_loop_open(e, producer, cluster_args, decl, coord_args, skip);
+        emit_dynamic_loop_open(e, producer, cluster_args, decl, coord_args, on_false, consumer_extra);
         return;
     }
     dgk_sm90_line(e, "const int tiles = cluster_tiles(%s);", cluster_args);
@@ -317,7 +397,7 @@ static void emit_grouped_loop_open(dgk_sm90_ctx *e, int producer, const char *cl
         dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
     dgk_sm90_line(e, "int m_block, n_block, %s;", decl);
     dgk_sm90_line(e, "if (!tile_coords(tile, %s))", coord_args);
-    dgk_sm90_line(e, "    continue;  // %s", skip);
+    dgk_sm90_line(e, "    %s", on_false);
 }
 
 /* The masked schedule: tiles with valid rows only, found by a cursor that walks the
@@ -365,14 +445,18 @@ void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e, int producer)
         snprintf(ca, sizeof ca, "%s, %s, %s", m, n, g);
         snprintf(ta, sizeof ta, "%s, %s, %s, m_block, n_block, group, k_first, k_blocks", m, n, gt);
         emit_grouped_loop_open(e, producer, ca, "group, k_first, k_blocks", ta,
-                               "an empty group: no loads, no mma, no store (D[g] += 0)");
+                               "continue;  // an empty group: no loads, no mma, no store (D[g] += 0)", NULL);
     } else if (p->sched.offsets) {
-        snprintf(ta, sizeof ta, "%s, %s, %s, %s, cta_rank, m_block, n_block, group, group_end", m, n, gt,
+        char ge[160];
+        snprintf(ta, sizeof ta, "%s, %s, %s, %s, cta_rank, cursor, m_block, n_block, group, group_end", m, n, gt,
                  dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb));
-        emit_grouped_loop_open(e, producer, ca, "group, group_end", ta, "a block of padding rows: no loads, no mma, no store");
+        snprintf(ge, sizeof ge, "const int group_end = min(__ldg(%s + group + 1), %s);  // one past the group's last row", gt, m);
+        if (producer || !p->sched.dynamic)
+            dgk_sm90_line(e, "swath_cursor cursor = {0, 0, 0, 0};  // before group 0's first swath");
+        emit_grouped_loop_open(e, producer, ca, "group, group_end", ta, "break;  // past the last group's blocks", ge);
     } else if (dgk_sm90_grouped(p)) {
         snprintf(ta, sizeof ta, "%s, %s, %s, cta_rank, m_block, n_block, group", m, n, gt);
-        emit_grouped_loop_open(e, producer, ca, "group", ta, "a block of padding rows: no loads, no mma, no store");
+        emit_grouped_loop_open(e, producer, ca, "group", ta, "continue;  // a block of padding rows: no loads, no mma, no store", NULL);
         if (!producer && p->epi.out_guard_rows)
             emit_last_group(e, m, gt);
     } else if (dgk_sm90_split(p)) {

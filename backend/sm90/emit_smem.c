@@ -18,7 +18,7 @@ int dgk_sm90_sa_bytes(const dgk_plan *p)
 
 /* Offsets, in order: A stages, B stages (1024-aligned: the 128B swizzle atom), FP8 A-scale
  * and B-scale stages, output staging (1024-aligned: TMA store boxes are swizzled), barriers,
- * and with a dynamic schedule each stage's tile index. */
+ * and with a dynamic schedule each stage's tile slot. */
 static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
 {
     dgk_plan_smem *s = &p->smem;
@@ -46,8 +46,9 @@ static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
     /* full and empty barriers per stage; in a cluster also the peer barriers (emit_producer.c) */
     s->total = s->bar_off + (p->cluster_m * p->cluster_n > 1 ? 3 : 2) * p->stages * 8;
     if (p->sched.dynamic) {
-        s->tile_off = s->total;
-        s->total += p->stages * 4;
+        s->tile_stage_bytes = dgk_sm90_slot_bytes(p);
+        s->tile_off = s->tile_stage_bytes == 16 ? align_up(s->total, 16) : s->total; /* v4 accesses */
+        s->total = s->tile_off + p->stages * s->tile_stage_bytes;
     }
 }
 
@@ -134,7 +135,8 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "enum { SMEM_SB = %d, SB_STAGE_BYTES = %d };  // B scales: the tile's %s per stage",
                       s->sb_off, s->sb_stage_bytes, p->fp8.sb_straddle ? "two SB values (its two 128-column blocks)" : "SB value");
     if (p->sched.dynamic)
-        dgk_sm90_line(e, "enum { SMEM_TILE = %d };  // dynamic schedule: each stage's tile (i32), -1 after the last", s->tile_off);
+        dgk_sm90_line(e, "enum { SMEM_TILE = %d };  // dynamic schedule: each stage's tile%s (i32); tile -1 after the last", s->tile_off,
+                      p->sched.offsets ? ", m block, n block, group" : "");
     dgk_sm90_line(e, "// bytes TMA delivers into one stage of one CTA (multicast chunks from peers included)");
     dgk_sm90_line(e, "enum { STAGE_TX_BYTES = %d };",
                   e->a.stage_bytes + e->b.stage_bytes + (p->fp8.enabled ? p->bm * dgk_sm90_sa_bytes(p) : 0) +
@@ -214,5 +216,6 @@ void dgk_sm90_emit_smem_carve(dgk_sm90_ctx *e)
     if (e->cluster > 1)
         dgk_sm90_line(e, "dgk_u64 *const peer_bar = empty_bar + STAGES;  // stage released in the peer CTA (its producer forwards it)");
     if (e->p->sched.dynamic)
-        dgk_sm90_line(e, "const dgk_u32 tile_slot = dgk_smem_u32(smem + SMEM_TILE);  // STAGES x i32: each stage's tile");
+        dgk_sm90_line(e, "const dgk_u32 tile_slot = dgk_smem_u32(smem + SMEM_TILE);  // STAGES slots: each stage's tile%s",
+                      e->p->sched.offsets ? " and its coordinates" : "");
 }

@@ -281,11 +281,20 @@ START_TEST(offsets_plan_and_code)
     ck_assert(p->sched.offsets && p->epi.out_guard_rows);
     ck_assert_str_eq(p->args[p->sched.group_arg].name, "ptr_OFFS");
     ck_assert_str_eq(p->args[p->sched.groups.arg].sym, "G");
-    /* a block's group: the last whose aligned start is at or before its first row */
-    HAS(cu, "if ((__ldg(offsets + mid) + BM - 1) / BM * BM <= row) lo = mid; else hi = mid - 1;");
-    HAS(cu, "group_end = __ldg(offsets + lo + 1);");
-    HAS(cu, "return row >= (__ldg(offsets + lo) + BM - 1) / BM * BM && row < group_end;");
-    HAS(cu, "if (!tile_coords(tile, M, 4096, ptr_OFFS, G, cta_rank, m_block, n_block, group, group_end))");
+    /* tiles walk swaths of one group's blocks: align(offsets[g]) / BM up to the block of the
+     * group's last row, GROUP at a time; no tiles for padding; past the last group: done */
+    HAS(cu, "const int first = (__ldg(offsets + cur.group) + BM - 1) / BM;  // the group's aligned start");
+    HAS(cu, "const int last = min((__ldg(offsets + cur.group + 1) + BM - 1) / BM, m_blocks);");
+    HAS(cu, "cur.end = min(start + GROUP, last);");
+    HAS(cu, "m_block = cur.start + t % size;");
+    HAS(cu, "if (!tile_coords(tile, M, 4096, ptr_OFFS, G, cta_rank, cursor, m_block, n_block, group, group_end))\n"
+            "                    break;  // past the last group's blocks");
+    /* the producer hands the consumers each tile's coordinates in the stage's slot */
+    HAS(cu, "dgk_st_shared_v4b32(tile_slot + 16 * stage, (dgk_u32)tile, (dgk_u32)m_block, (dgk_u32)n_block, (dgk_u32)group);");
+    HAS(cu, "const int m_block = (int)slot[1], n_block = (int)slot[2], group = (int)slot[3];");
+    HAS(cu, "const int group_end = min(__ldg(ptr_OFFS + group + 1), M);");
+    ck_assert_int_eq(p->smem.tile_off % 16, 0);
+    ck_assert_int_eq(p->smem.total, p->smem.tile_off + 16 * p->stages);
     /* the partial block stops at the group's end; no id reads, no debug id check */
     HAS(cu, "if (last >= row0 && last >= group_end)");
     HAS(cu, "if (row < M && col < 4096 && row < group_end)");
@@ -464,18 +473,24 @@ START_TEST(dynamic_stock_variants)
         ck_assert_int_eq(p->args[p->nargs - 1].kind, DGK_ARG_WORKSPACE);
         ck_assert_int_eq(p->args[p->nargs - 1].dtype, DGK_DT_I32);
         ck_assert_int_eq(dgk_plan_counter_bytes(p, 1, 1), 8);
+        /* group ids: the tile (4 bytes); offsets: the tile and its coordinates (16, v4 accesses) */
+        int slot = strstr(ks[i].kernel, "offsets") ? 16 : 4;
+        char end[160], read[200];
         ck_assert_int_ge(p->smem.tile_off, p->smem.bar_off + 2 * p->stages * 8);
-        ck_assert_int_eq(p->smem.tile_off % 4, 0);
-        ck_assert_int_le(p->smem.tile_off + 4 * p->stages, p->launch.smem_bytes);
+        ck_assert_int_eq(p->smem.tile_off % slot, 0);
+        ck_assert_int_le(p->smem.tile_off + slot * p->stages, p->launch.smem_bytes);
         /* the end marker: as many arrivals as the full barrier expects, on a free stage */
         ck_assert_int_eq(count_in(cu, "dgk_mbar_init(&full_bar[s], "), ks[i].arrivals);
-        const char *wait_free = first(cu, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);\n"
-                                          "            dgk_st_shared_b32(tile_slot + 4 * stage, (dgk_u32)-1);");
+        snprintf(end, sizeof end, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);\n"
+                                  "            dgk_st_shared_b32(tile_slot + %d * stage, (dgk_u32)-1);", slot);
+        const char *wait_free = first(cu, end);
         HAS(wait_free, "dgk_mbar_arrive(&full_bar[stage]);");
         ck_assert_int_eq(count_in(wait_free, "for (int i = 0; i < "), ks[i].arrivals);
         /* a stage's slot is read after its full barrier's wait, never before */
-        HAS(cu, "dgk_mbar_wait(&full_bar[stage], phase);\n"
-                "            const int tile = (int)dgk_ld_shared_b32(tile_slot + 4 * stage);");
+        snprintf(read, sizeof read, "dgk_mbar_wait(&full_bar[stage], phase);\n            %s",
+                 slot == 4 ? "const int tile = (int)dgk_ld_shared_b32(tile_slot + 4 * stage);"
+                           : "dgk_u32 slot[4];\n            dgk_ld_shared_v4b32(tile_slot + 16 * stage, slot[0], slot[1], slot[2], slot[3]);");
+        HAS(cu, read);
         ck_assert_ptr_null(strstr(cu, "tile += gridDim.x"));
         dgkc_unit_free(u);
     }

@@ -772,14 +772,18 @@ END_TEST
  * dropped unless DGK_GEMM_CLUSTER_N itself is set; forcing one axis clears the other. */
 START_TEST(cluster_override)
 {
-    static const struct { const char *tile, *cl, *cn; int cluster, cluster_n; } cases[] = {
-        {NULL, NULL, NULL, 1, 2},     {"128x128", NULL, NULL, 1, 1}, {NULL, "1", NULL, 1, 1},
-        {NULL, "2", NULL, 2, 1},      {NULL, NULL, "1", 1, 1},       {"256x128", NULL, "2", 1, 2},
-        {NULL, "2", "2", 2, 2}, /* both: the compiler refuses it with its reason */
+    /* the heuristic's picks with a cluster along N (256 x 128) and along M (128 x 192) */
+    static const struct { int heur_m, heur_n; const char *tile, *cl, *cn; int cluster, cluster_n; } cases[] = {
+        {1, 2, NULL, NULL, NULL, 1, 2},      {1, 2, "128x128", NULL, NULL, 1, 1}, {1, 2, NULL, "1", NULL, 1, 1},
+        {1, 2, NULL, "2", NULL, 2, 1},       {1, 2, NULL, NULL, "1", 1, 1},       {1, 2, "256x128", NULL, "2", 1, 2},
+        {1, 2, NULL, "2", "2", 2, 2}, /* both: the compiler refuses it with its reason */
+        {2, 1, NULL, NULL, NULL, 2, 1},      {2, 1, "128x192", NULL, NULL, 1, 1}, {2, 1, NULL, NULL, "2", 1, 2},
+        {2, 1, NULL, "1", NULL, 1, 1},       {2, 1, "128x192", "2", NULL, 2, 1},
     };
     static const char *const names[3] = {"DGK_GEMM_TILE", "DGK_GEMM_CLUSTER", "DGK_GEMM_CLUSTER_N"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        gemm_config c = {256, 128, 1, 1, 2, 0}; /* the heuristic's FP8 pick with its cluster */
+        gemm_config c = {cases[i].heur_n > 1 ? 256 : 128, cases[i].heur_n > 1 ? 128 : 192, 1, cases[i].heur_m,
+                         cases[i].heur_n, 0};
         const char *vals[3] = {cases[i].tile, cases[i].cl, cases[i].cn};
         for (int v = 0; v < 3; v++) {
             if (vals[v])
