@@ -419,6 +419,9 @@ static void check_dynamic(checker *c)
     need_arg(c, p->sched.counter_arg, DGK_ARG_WORKSPACE, p->sched.loc, "the dynamic schedule's tile counters");
     if (p->smem.tile_off <= 0)
         FAIL(c, p->sched.loc, "the dynamic schedule's tile slots are missing from the shared-memory layout");
+    if (p->smem.tile_stage_bytes != dgk_sm90_slot_bytes(p) || p->smem.tile_off % dgk_sm90_slot_bytes(p))
+        FAIL(c, p->sched.loc, "the dynamic schedule's tile slots must be %d bytes per stage, aligned to that (have %d at %d)",
+             dgk_sm90_slot_bytes(p), p->smem.tile_stage_bytes, p->smem.tile_off);
 }
 
 static void check_smem(checker *c)
