@@ -114,6 +114,9 @@ static dgk_status compile_op(dgk_context *ctx, const kcall *c, int busy, dgk_op 
     gemm_config cfg = gemm_heuristic(&s, props.sm_count);
     gemm_tile_override(&cfg);
     gemm_swizzle_override(&cfg);
+    dgk_status st = stock_check_clusters(&k_grouped_fp8, &cfg); /* it has none: a forced one is an error */
+    if (st != DGK_OK)
+        return st;
     char d[4][48];
     snprintf(d[0], sizeof d[0], "BM=%d", cfg.bm);
     snprintf(d[1], sizeof d[1], "BN=%d", cfg.bn);

@@ -100,6 +100,20 @@ static uint64_t memo_id(const stock_kernel *k, int64_t n, int64_t kk, uint32_t f
            ((uint64_t)(uint32_t)masked_rows * 0xc2b2ae3d27d4eb4full);
 }
 
+dgk_status stock_check_clusters(const stock_kernel *k, const gemm_config *c)
+{
+    static const struct { int bit; const char *param, *env; } axes[2] = {
+        {STOCK_CLUSTER_M, "CLUSTER (a cluster along M)", "DGK_GEMM_CLUSTER"},
+        {STOCK_CLUSTER_N, "CLUSTER_N (a cluster along N)", "DGK_GEMM_CLUSTER_N"},
+    };
+    int want[2] = {c->cluster, c->cluster_n};
+    for (int i = 0; i < 2; i++)
+        if (want[i] > 1 && !k->tunable && !(k->clusters & axes[i].bit))
+            return dgk_fail(DGK_EINVAL, "stock library: %s has no %s, but %d was asked for (%s?)", k->kernel,
+                            axes[i].param, want[i], axes[i].env);
+    return DGK_OK;
+}
+
 static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, int bm,
                               const char *const *extra, int nextra, dgk_op **op)
 {
@@ -113,6 +127,9 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     gemm_swizzle_override(&c);
     if (bm)
         c.bm = bm;
+    dgk_status st = stock_check_clusters(k, &c);
+    if (st != DGK_OK)
+        return st;
     char d[9][48];
     const char *defines[STOCK_MAX_DEFINES];
     snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
@@ -132,8 +149,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
         defines[n++] = d[i];
     if (k->tunable && c.split != 1)
         defines[n++] = d[4];
-    int cluster_m = (k->tunable || (k->clusters & STOCK_CLUSTER_M)) && c.cluster > 1;
-    int cluster_n = (k->tunable || (k->clusters & STOCK_CLUSTER_N)) && c.cluster_n > 1;
+    int cluster_m = c.cluster > 1, cluster_n = c.cluster_n > 1; /* the kernel has them: stock_check_clusters */
     if (cluster_m)
         defines[n++] = d[5];
     if (cluster_n)

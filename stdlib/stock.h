@@ -81,6 +81,9 @@ int gemm_candidates(const gemm_shape *s, gemm_config *out, int max);
 /* DGK_GEMM_TILE=BMxBN and DGK_GEMM_CLUSTER=C replace the heuristic's choice (for tuning
  * and debugging; the compiler still rejects a tile that cannot take the fast path). Read
  * on the slow path. */
+/* A cluster `c` asks for (forced: the heuristic picks them only where the kernel has them)
+ * that kernel `k` has no parameter for is an error naming the parameter, never dropped. */
+dgk_status stock_check_clusters(const stock_kernel *k, const gemm_config *c);
 void gemm_tile_override(gemm_config *c);
 /* DGK_GEMM_SPLIT=S (1..16) replaces the heuristic's K slices per tile, for kernels that
  * can split K (others ignore it: they have no split_k). Read on the slow path. */

@@ -267,6 +267,28 @@ START_TEST(stock_op_key_overflow)
 }
 END_TEST
 
+/* A forced cluster a stock kernel has no parameter for is an error naming it: contiguous
+ * grouped kernels take clusters along N only, k-grouped none, the dense ones both. */
+START_TEST(stock_clusters_checked)
+{
+    static const stock_kernel dense = {"stdlib/x.dgk", "", "dense", 1, 0},
+                              contiguous = {"stdlib/x.dgk", "", "contiguous", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_DYN},
+                              masked = {"stdlib/x.dgk", "", "masked", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M},
+                              kgrouped = {"stdlib/x.dgk", "", "kgrouped", 0, 0};
+    gemm_config along_m = {128, 192, 1, 2, 1, 0}, along_n = {128, 192, 1, 1, 2, 0}, none = {128, 192, 1, 1, 1, 0};
+    ck_assert_int_eq(stock_check_clusters(&dense, &along_m), DGK_OK);
+    ck_assert_int_eq(stock_check_clusters(&dense, &along_n), DGK_OK);
+    ck_assert_int_eq(stock_check_clusters(&masked, &along_m), DGK_OK);
+    ck_assert_int_eq(stock_check_clusters(&contiguous, &along_n), DGK_OK);
+    ck_assert_int_eq(stock_check_clusters(&kgrouped, &none), DGK_OK);
+    ck_assert_int_eq(stock_check_clusters(&contiguous, &along_m), DGK_EINVAL);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "contiguous has no CLUSTER (a cluster along M)"));
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "DGK_GEMM_CLUSTER?"));
+    ck_assert_int_eq(stock_check_clusters(&kgrouped, &along_n), DGK_EINVAL);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "kgrouped has no CLUSTER_N (a cluster along N), but 2 was asked for"));
+}
+END_TEST
+
 START_TEST(heuristic_choices)
 {
     /* choices measured best or near it: 128 x 256 on the H200 sweep; 64 x 64 at
@@ -526,6 +548,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, heuristic_choices);
     tcase_add_test(t, heuristic_fp8_tiles);
     tcase_add_test(t, heuristic_grouped_contiguous_tiles);
+    tcase_add_test(t, stock_clusters_checked);
     tcase_add_test(t, heuristic_candidates_respect_layout);
     tcase_add_test(t, heuristic_override);
     tcase_add_test(t, stock_kernels_take_swizzle);
