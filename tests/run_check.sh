@@ -19,6 +19,11 @@ echo "== make simt-emu-check"
 $make --no-print-directory simt-emu-check > build/simt-emu-check.log 2>&1 || { echo "== simt-emu-check FAILED"; status=1; }
 tail -n 1 build/simt-emu-check.log
 echo "simt-emu $(grep -c '^PASS' build/simt-emu-check.log) $(grep -c '^FAIL' build/simt-emu-check.log)" >> build/check-summary.txt
+# the grouped tile schedulers' generated code walked on the CPU over random group layouts
+echo "== make sched-walk-check"
+$make --no-print-directory sched-walk-check > build/sched-walk-check.log 2>&1 || { echo "== sched-walk-check FAILED"; status=1; }
+tail -n 1 build/sched-walk-check.log
+sed -n 's/^walk-check: \([0-9]*\) passed, \([0-9]*\) failed$/sched-walk \1 \2/p' build/sched-walk-check.log >> build/check-summary.txt
 total_p=0
 total_f=0
 for f in build/check-summary.txt build/asan/check-summary.txt; do

@@ -1,0 +1,233 @@
+/* walk_check.cpp - the grouped tile schedulers' generated code run on the CPU: the
+ * scheduling helpers dgkc emits for a kernel (its tile enums, cluster_tiles, the cursor,
+ * tile_coords), cut out of the .cu by tests/sched_walk/extract.sh and compiled here with
+ * a few host stand-ins, walked the way the CTAs walk them (each CTA of each cluster, tiles
+ * in a fixed stride, one cursor per CTA) over random group layouts, edges included. Checks
+ * that every output tile the layout has is visited exactly once, with the right group
+ * (and group end / valid rows), nothing else but the idle partner blocks a cluster along
+ * M needs, and that the contiguous walk's swaths hold one group each. No GPU. Prints a
+ * PASS / FAIL line per walk and "walk-check: P passed, F failed". */
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <tuple>
+#include <vector>
+
+#define __device__
+#define __forceinline__ inline
+#define __restrict__
+typedef unsigned int dgk_u32;
+template <class T> static inline T __ldg(const T *p) { return *p; }
+/* CUDA's integer min and max (the enums convert to int) */
+static inline int min(int a, int b) { return a < b ? a : b; }
+static inline int max(int a, int b) { return a > b ? a : b; }
+
+namespace offsets_c1 {
+#include "offsets_c1.inc"
+}
+namespace offsets_cn2 {
+#include "offsets_cn2.inc"
+}
+namespace masked_c1 {
+#include "masked_c1.inc"
+}
+namespace masked_cm2 {
+#include "masked_cm2.inc"
+}
+namespace masked_cn2 {
+#include "masked_cn2.inc"
+}
+
+static int passed, failed;
+
+static void report(bool ok, const char *what, int seed)
+{
+    if (ok)
+        ++passed;
+    else
+        ++failed;
+    if (!ok)
+        printf("FAIL  %s (seed %d)\n", what, seed);
+}
+
+static unsigned rng_state;
+static int rnd(int n) /* 0 .. n - 1 */
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return (int)((rng_state >> 8) % (unsigned)n);
+}
+
+/* rows of one group: the edges (none, one, one block, one past it) or anything */
+static int draw_rows(int big)
+{
+    static const int edges[] = {0, 1, 64, 127, 128, 129, 255, 256};
+    return rnd(3) ? rnd(big) : edges[rnd(8)];
+}
+
+typedef std::tuple<int, int, int, int> visit; /* m_block, n_block, group, extra */
+
+/* ---- contiguous with group offsets ------------------------------------------------------ */
+
+template <int BM_, int BN_, int CN, int GROUP_, class Cursor, class Coords, class Tiles>
+static void offsets_case(const char *name, int seed, Cursor cursor0, Coords coords, Tiles cluster_tiles)
+{
+    rng_state = (unsigned)seed * 2654435761u + 1;
+    int G = 1 + rnd(40), N = 64 + rnd(3000);
+    std::vector<int> offs(G + 1);
+    offs[0] = rnd(3) ? 0 : rnd(300);
+    for (int g = 0; g < G; g++)
+        offs[g + 1] = (offs[g] + BM_ - 1) / BM_ * BM_ + draw_rows(5000);
+    /* M: past the last row (trailing padding), or short of it (rows past M never visited) */
+    int M = rnd(4) ? offs[G] + rnd(400) : max(1, offs[G] - rnd(700));
+    int m_blocks = (M + BM_ - 1) / BM_, n_units = (N + BN_ * CN - 1) / (BN_ * CN);
+    std::map<visit, int> want;
+    for (int g = 0; g < G; g++) {
+        int first = (offs[g] + BM_ - 1) / BM_, last = min((offs[g + 1] + BM_ - 1) / BM_, m_blocks);
+        for (int b = first; b < last; b++)
+            for (int n = 0; n < n_units * CN; n++)
+                want[visit(b, n, g, min(offs[g + 1], M))] = 0;
+    }
+    int grids[3] = {CN, 7 * CN, 132};
+    int tiles = cluster_tiles(M, N);
+    bool ok = true;
+    for (int gi = 0; gi < 3 && ok; gi++) {
+        std::map<visit, int> got;
+        int clusters = grids[gi] / CN;
+        for (int q = 0; q < clusters; q++)
+            for (int rank = 0; rank < CN; rank++) {
+                auto cur = cursor0;
+                for (int t = q; t < tiles; t += clusters) {
+                    int mb, nb, grp, end;
+                    if (!coords(t, M, N, offs.data(), G, (dgk_u32)rank, cur, mb, nb, grp, end))
+                        break;
+                    got[visit(mb, nb, grp, end)]++;
+                }
+            }
+        ok = got.size() == want.size();
+        for (auto &kv : got)
+            ok = ok && kv.second == 1 && want.count(kv.first);
+    }
+    /* one CTA's walk, tile after tile: groups never go back (a swath mixing two groups, its
+     * rows varying fastest, would alternate them), and a swath (where the column goes back
+     * to 0; with two columns or more) spans at most GROUP blocks */
+    auto cur = cursor0;
+    int prev_group = -1, prev_n = -1, lo = 0, hi = 0;
+    for (int t = 0; t < tiles && ok; t++) {
+        int mb, nb, grp, end;
+        if (!coords(t, M, N, offs.data(), G, 0u, cur, mb, nb, grp, end))
+            break;
+        ok = grp >= prev_group;
+        if (nb < prev_n || grp != prev_group)
+            lo = hi = mb;
+        lo = min(lo, mb), hi = max(hi, mb);
+        ok = ok && (hi - lo < GROUP_ || n_units < 2); /* one column: swaths run into each other */
+        prev_group = grp, prev_n = nb;
+    }
+    char what[128];
+    snprintf(what, sizeof what, "%s G=%d N=%d M=%d", name, G, N, M);
+    report(ok, what, seed);
+}
+
+/* ---- masked ------------------------------------------------------------------------------ */
+
+/* cm: CTAs along M per cluster (their row blocks 2u, 2u + 1 of one group; a block with no
+ * valid row comes back with rows_left <= 0 and is the partner of the group's last block);
+ * cn: along N (the pair shares the row block). */
+template <int BM_, int BN_, int CM, int CN, class Coords>
+static void masked_case(const char *name, int seed, Coords coords)
+{
+    rng_state = (unsigned)seed * 40503u + 7;
+    int G = 1 + rnd(24), N = 64 + rnd(2000), MMAX = 128 * (1 + rnd(8)) + (rnd(2) ? 0 : rnd(100));
+    std::vector<int> masked(G);
+    for (int g = 0; g < G; g++)
+        masked[g] = rnd(5) ? min(draw_rows(MMAX + 1), MMAX) : (rnd(2) ? MMAX : -5); /* full, or negative */
+    int n_units = (N + BN_ * CN - 1) / (BN_ * CN);
+    std::map<visit, int> want;
+    int idle_want = 0;
+    for (int g = 0; g < G; g++) {
+        int rows = min(max(masked[g], 0), MMAX), blocks = (rows + BM_ - 1) / BM_;
+        for (int b = 0; b < blocks; b++)
+            for (int n = 0; n < n_units * CN; n++)
+                want[visit(b, n, g, rows - b * BM_)] = 0;
+        if (CM > 1 && blocks % CM)
+            idle_want += n_units; /* the odd last block's partner, once per column */
+    }
+    int grids[3] = {CM * CN, 5 * CM * CN, 132};
+    bool ok = true;
+    for (int gi = 0; gi < 3 && ok; gi++) {
+        std::map<visit, int> got;
+        int idle = 0, clusters = grids[gi] / (CM * CN);
+        for (int q = 0; q < clusters; q++)
+            for (int rank = 0; rank < CM * CN; rank++) {
+                struct { int group, first; } c0 = {0, 0};
+                decltype(c0) cur = c0;
+                for (int t = q;; t += clusters) {
+                    int mb, nb, grp, left;
+                    if (!coords(t, MMAX, N, G, masked.data(), (dgk_u32)rank, cur, mb, nb, grp, left))
+                        break;
+                    if (left <= 0) {
+                        ok = ok && CM > 1 && mb % CM != 0; /* only the partner of a last block */
+                        idle++;
+                        continue;
+                    }
+                    got[visit(mb, nb, grp, left)]++;
+                }
+            }
+        ok = ok && idle == idle_want && got.size() == want.size();
+        for (auto &kv : got)
+            ok = ok && kv.second == 1 && want.count(kv.first);
+    }
+    char what[128];
+    snprintf(what, sizeof what, "%s G=%d N=%d MMAX=%d", name, G, N, MMAX);
+    report(ok, what, seed);
+}
+
+/* adapters from the generated signatures to one form */
+template <class Cur>
+static bool off1(int t, int M, int N, const int *o, int G, dgk_u32 r, Cur &c, int &mb, int &nb, int &g, int &e)
+{
+    return offsets_c1::tile_coords(t, M, N, o, G, r, c, mb, nb, g, e);
+}
+template <class Cur>
+static bool off2(int t, int M, int N, const int *o, int G, dgk_u32 r, Cur &c, int &mb, int &nb, int &g, int &e)
+{
+    return offsets_cn2::tile_coords(t, M, N, o, G, r, c, mb, nb, g, e);
+}
+
+int main()
+{
+    for (int seed = 1; seed <= 300; seed++) {
+        offsets_case<offsets_c1::BM, offsets_c1::BN, 1, offsets_c1::GROUP>(
+            "contiguous offsets", seed, offsets_c1::swath_cursor{0, 0, 0, 0},
+            off1<offsets_c1::swath_cursor>, offsets_c1::cluster_tiles);
+        offsets_case<offsets_cn2::BM, offsets_cn2::BN, 2, offsets_cn2::GROUP>(
+            "contiguous offsets, cluster along N", seed, offsets_cn2::swath_cursor{0, 0, 0, 0},
+            off2<offsets_cn2::swath_cursor>, offsets_cn2::cluster_tiles);
+        masked_case<masked_c1::BM, masked_c1::BN, 1, 1>(
+            "masked", seed, [](int t, int M, int N, int G, const int *m, dgk_u32, auto &c, int &mb, int &nb, int &g, int &left) {
+                masked_c1::group_cursor mc = {c.group, c.first};
+                bool r = masked_c1::tile_coords(t, M, N, G, m, mc, mb, nb, g);
+                c.group = mc.group, c.first = mc.first;
+                left = r ? min(max(m[g], 0), M) - mb * masked_c1::BM : 0;
+                return r;
+            });
+        masked_case<masked_cm2::BM, masked_cm2::BN, 2, 1>(
+            "masked, cluster along M", seed, [](int t, int M, int N, int G, const int *m, dgk_u32 rank, auto &c, int &mb, int &nb, int &g, int &left) {
+                masked_cm2::group_cursor mc = {c.group, c.first};
+                bool r = masked_cm2::tile_coords(t, M, N, G, m, rank, mc, mb, nb, g, left);
+                c.group = mc.group, c.first = mc.first;
+                return r;
+            });
+        masked_case<masked_cn2::BM, masked_cn2::BN, 1, 2>(
+            "masked, cluster along N", seed, [](int t, int M, int N, int G, const int *m, dgk_u32 rank, auto &c, int &mb, int &nb, int &g, int &left) {
+                masked_cn2::group_cursor mc = {c.group, c.first};
+                bool r = masked_cn2::tile_coords(t, M, N, G, m, rank, mc, mb, nb, g);
+                c.group = mc.group, c.first = mc.first;
+                left = r ? min(max(m[g], 0), M) - mb * masked_cn2::BM : 0;
+                return r;
+            });
+    }
+    printf("walk-check: %d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
