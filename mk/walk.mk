@@ -9,10 +9,12 @@ WALK_FP8 := stdlib/grouped_fp8.dgk
 # name: kernel and definitions (the stock kernels as the entry points compile them)
 WALK_offsets_c1   := m_grouped_fp8_nt_contiguous_offsets -D BN=192 -D N=6144 -D K=7168
 WALK_offsets_cn2  := m_grouped_fp8_nt_contiguous_offsets -D BN=128 -D N=4096 -D K=7168 -D DYN=0 -D CLUSTER_N=2
+WALK_ids_c1       := m_grouped_fp8_nt_contiguous -D BN=192 -D N=6144 -D K=7168
+WALK_ids_cn2      := m_grouped_fp8_nt_contiguous -D BN=128 -D N=4096 -D K=7168 -D DYN=0 -D CLUSTER_N=2
 WALK_masked_c1    := m_grouped_fp8_nt_masked -D BN=192 -D N=6144 -D K=7168
 WALK_masked_cm2   := m_grouped_fp8_nt_masked -D BN=192 -D N=6144 -D K=7168 -D CLUSTER=2
 WALK_masked_cn2   := m_grouped_fp8_nt_masked -D BN=128 -D N=4096 -D K=7168 -D CLUSTER_N=2
-WALK_NAMES := offsets_c1 offsets_cn2 masked_c1 masked_cm2 masked_cn2
+WALK_NAMES := offsets_c1 offsets_cn2 ids_c1 ids_cn2 masked_c1 masked_cm2 masked_cn2
 
 $(WALK_DIR)/%.inc: $(WALK_FP8) $(DGKC) tests/sched_walk/extract.sh
 	@mkdir -p $(dir $@)

@@ -29,6 +29,12 @@ namespace offsets_c1 {
 namespace offsets_cn2 {
 #include "offsets_cn2.inc"
 }
+namespace ids_c1 {
+#include "ids_c1.inc"
+}
+namespace ids_cn2 {
+#include "ids_cn2.inc"
+}
 namespace masked_c1 {
 #include "masked_c1.inc"
 }
@@ -129,6 +135,51 @@ static void offsets_case(const char *name, int seed, Cursor cursor0, Coords coor
     report(ok, what, seed);
 }
 
+/* ---- contiguous with group ids: each block's group from its first row, padding skipped ---- */
+
+template <int BM_, int BN_, int CN, class Coords, class Tiles>
+static void ids_case(const char *name, int seed, Coords coords, Tiles cluster_tiles)
+{
+    rng_state = (unsigned)seed * 2246822519u + 3;
+    int G = 1 + rnd(40), N = 64 + rnd(3000);
+    std::vector<int> ids;
+    for (int g = 0; g < G; g++) {
+        int rows = draw_rows(5000), span = (rows + BM_ - 1) / BM_ * BM_;
+        for (int r = 0; r < span; r++)
+            ids.push_back(r < rows ? g : -1);
+        if (!rnd(6)) /* a whole block of padding between groups */
+            ids.insert(ids.end(), BM_, -1);
+    }
+    int M = (int)ids.size();
+    if (M == 0)
+        ids.push_back(-1), M = 1;
+    int m_blocks = (M + BM_ - 1) / BM_, n_units = (N + BN_ * CN - 1) / (BN_ * CN);
+    std::map<visit, int> want;
+    for (int b = 0; b < m_blocks; b++)
+        if (ids[(size_t)b * BM_] >= 0)
+            for (int n = 0; n < n_units * CN; n++)
+                want[visit(b, n, ids[(size_t)b * BM_], 0)] = 0;
+    int grids[3] = {CN, 7 * CN, 132}, tiles = cluster_tiles(M, N);
+    bool ok = true;
+    for (int gi = 0; gi < 3 && ok; gi++) {
+        std::map<visit, int> got;
+        int clusters = grids[gi] / CN;
+        for (int q = 0; q < clusters; q++)
+            for (int rank = 0; rank < CN; rank++)
+                for (int t = q; t < tiles; t += clusters) {
+                    int mb, nb, grp;
+                    if (coords(t, M, N, ids.data(), (dgk_u32)rank, mb, nb, grp))
+                        got[visit(mb, nb, grp, 0)]++;
+                }
+        ok = got.size() == want.size();
+        for (auto &kv : got)
+            ok = ok && kv.second == 1 && want.count(kv.first);
+    }
+    char what[128];
+    snprintf(what, sizeof what, "%s G=%d N=%d M=%d", name, G, N, M);
+    report(ok, what, seed);
+}
+
 /* ---- masked ------------------------------------------------------------------------------ */
 
 /* cm: CTAs along M per cluster (their row blocks 2u, 2u + 1 of one group; a block with no
@@ -204,6 +255,9 @@ int main()
         offsets_case<offsets_cn2::BM, offsets_cn2::BN, 2, offsets_cn2::GROUP>(
             "contiguous offsets, cluster along N", seed, offsets_cn2::swath_cursor{0, 0, 0, 0},
             off2<offsets_cn2::swath_cursor>, offsets_cn2::cluster_tiles);
+        ids_case<ids_c1::BM, ids_c1::BN, 1>("contiguous ids", seed, ids_c1::tile_coords, ids_c1::cluster_tiles);
+        ids_case<ids_cn2::BM, ids_cn2::BN, 2>("contiguous ids, cluster along N", seed, ids_cn2::tile_coords,
+                                              ids_cn2::cluster_tiles);
         masked_case<masked_c1::BM, masked_c1::BN, 1, 1>(
             "masked", seed, [](int t, int M, int N, int G, const int *m, dgk_u32, auto &c, int &mb, int &nb, int &g, int &left) {
                 masked_c1::group_cursor mc = {c.group, c.first};
