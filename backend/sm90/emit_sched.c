@@ -169,7 +169,7 @@ static void emit_group_order(dgk_sm90_ctx *e)
  * OFFS[g + 1] / BK; an empty group's tiles are skipped (D[g] += 0 needs no store). */
 static void emit_k_grouped_sched(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "// tiles: G groups of row blocks x column blocks (grouped schedules use no clusters)");
+    dgk_sm90_line(e, "// tiles: G groups of row blocks x column blocks (k_grouped takes no clusters)");
     dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N, int G)");
     dgk_sm90_line(e, "return G * ((M + BM - 1) / BM) * ((N + BN - 1) / BN);");
     dgk_sm90_close(e, NULL);

@@ -1,4 +1,4 @@
-/* walk_check.cpp - the grouped tile schedulers' generated code run on the CPU: the
+/* walk_check.cpp - the tile schedulers' generated code run on the CPU: the
  * scheduling helpers dgkc emits for a kernel (its tile enums, cluster_tiles, the cursor,
  * tile_coords), cut out of the .cu by tests/sched_walk/extract.sh and compiled here with
  * a few host stand-ins, walked the way the CTAs walk them (each CTA of each cluster, tiles
@@ -34,6 +34,18 @@ namespace ids_c1 {
 }
 namespace ids_cn2 {
 #include "ids_cn2.inc"
+}
+namespace kgrouped {
+#include "kgrouped.inc"
+}
+namespace dense_c1 {
+#include "dense_c1.inc"
+}
+namespace dense_cm2 {
+#include "dense_cm2.inc"
+}
+namespace dense_cn2 {
+#include "dense_cn2.inc"
 }
 namespace masked_c1 {
 #include "masked_c1.inc"
@@ -180,6 +192,74 @@ static void ids_case(const char *name, int seed, Coords coords, Tiles cluster_ti
     report(ok, what, seed);
 }
 
+/* ---- k-grouped: G groups of the same M x N tiles, each with its K range --------------------- */
+
+static void kgrouped_case(int seed)
+{
+    using namespace kgrouped;
+    rng_state = (unsigned)seed * 1597334677u + 11;
+    int G = 1 + rnd(20), M = 1 + rnd(3000), N = 1 + rnd(3000);
+    std::vector<int> offs(G + 1, 0);
+    for (int g = 0; g < G; g++)
+        offs[g + 1] = offs[g] + BK * (rnd(3) ? rnd(20) : 0); /* empty groups too */
+    int m_units = (M + BM - 1) / BM, n_units = (N + BN - 1) / BN;
+    std::map<visit, int> want;
+    for (int g = 0; g < G; g++)
+        if (offs[g + 1] > offs[g])
+            for (int b = 0; b < m_units; b++)
+                for (int n = 0; n < n_units; n++)
+                    want[visit(b, n, g, offs[g] / BK * 65536 + (offs[g + 1] - offs[g]) / BK)] = 0;
+    bool ok = true;
+    for (int grid : {1, 7, 132}) {
+        std::map<visit, int> got;
+        for (int q = 0; q < grid; q++)
+            for (int t = q; t < cluster_tiles(M, N, G); t += grid) {
+                int mb, nb, g, kf, kn;
+                if (tile_coords(t, M, N, offs.data(), mb, nb, g, kf, kn))
+                    got[visit(mb, nb, g, kf * 65536 + kn)]++;
+            }
+        ok = ok && got.size() == want.size();
+        for (auto &kv : got)
+            ok = ok && kv.second == 1 && want.count(kv.first);
+    }
+    char what[96];
+    snprintf(what, sizeof what, "k-grouped G=%d M=%d N=%d", G, M, N);
+    report(ok, what, seed);
+}
+
+/* ---- dense persistent GEMMs, with clusters: every block once; the blocks past M or N a
+ * cluster's partner gets (an odd count of row or column blocks) once each at most ---------- */
+
+template <int BM_, int BN_, int CM, int CN, class Coords, class Tiles>
+static void dense_case(const char *name, int seed, Coords coords, Tiles cluster_tiles)
+{
+    rng_state = (unsigned)seed * 374761393u + 5;
+    int M = 1 + rnd(20000), N = 1 + rnd(12000);
+    int m_blocks = (M + BM_ - 1) / BM_, n_blocks = (N + BN_ - 1) / BN_;
+    bool ok = true;
+    for (int grid : {CM * CN, 6 * CM * CN, 132}) {
+        std::map<visit, int> got;
+        int clusters = grid / (CM * CN), tiles = cluster_tiles(M, N);
+        for (int q = 0; q < clusters; q++)
+            for (int rank = 0; rank < CM * CN; rank++)
+                for (int t = q; t < tiles; t += clusters) {
+                    int mb, nb;
+                    coords(t, M, N, (dgk_u32)rank, mb, nb);
+                    got[visit(mb, nb, 0, 0)]++;
+                }
+        int inside = 0;
+        for (auto &kv : got) {
+            int mb = std::get<0>(kv.first), nb = std::get<1>(kv.first);
+            ok = ok && kv.second == 1 && mb >= 0 && nb >= 0 && mb < m_blocks + CM - 1 && nb < n_blocks + CN - 1;
+            inside += mb < m_blocks && nb < n_blocks;
+        }
+        ok = ok && inside == m_blocks * n_blocks;
+    }
+    char what[96];
+    snprintf(what, sizeof what, "%s M=%d N=%d", name, M, N);
+    report(ok, what, seed);
+}
+
 /* ---- masked ------------------------------------------------------------------------------ */
 
 /* cm: CTAs along M per cluster (their row blocks 2u, 2u + 1 of one group; a block with no
@@ -258,6 +338,12 @@ int main()
         ids_case<ids_c1::BM, ids_c1::BN, 1>("contiguous ids", seed, ids_c1::tile_coords, ids_c1::cluster_tiles);
         ids_case<ids_cn2::BM, ids_cn2::BN, 2>("contiguous ids, cluster along N", seed, ids_cn2::tile_coords,
                                               ids_cn2::cluster_tiles);
+        kgrouped_case(seed);
+        dense_case<dense_c1::BM, dense_c1::BN, 1, 1>("dense", seed, dense_c1::tile_coords, dense_c1::cluster_tiles);
+        dense_case<dense_cm2::BM, dense_cm2::BN, 2, 1>("dense, cluster along M", seed, dense_cm2::tile_coords,
+                                                       dense_cm2::cluster_tiles);
+        dense_case<dense_cn2::BM, dense_cn2::BN, 1, 2>("dense, cluster along N", seed, dense_cn2::tile_coords,
+                                                       dense_cn2::cluster_tiles);
         masked_case<masked_c1::BM, masked_c1::BN, 1, 1>(
             "masked", seed, [](int t, int M, int N, int G, const int *m, dgk_u32, auto &c, int &mb, int &nb, int &g, int &left) {
                 masked_c1::group_cursor mc = {c.group, c.first};

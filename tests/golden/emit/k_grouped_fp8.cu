@@ -68,7 +68,7 @@ static __device__ __forceinline__ void wgmma_m64n128k32(float (&d)[64], dgk_u64 
 
 // tests/golden/emit/k_grouped_fp8.dgk:10: k_grouped schedule, L2 groups of 8 M blocks
 enum { CLUSTER_M = 1, CLUSTER_N = 1, GROUP = 8 };
-// tiles: G groups of row blocks x column blocks (grouped schedules use no clusters)
+// tiles: G groups of row blocks x column blocks (k_grouped takes no clusters)
 static __device__ __forceinline__ int cluster_tiles(int M, int N, int G) {
     return G * ((M + BM - 1) / BM) * ((N + BN - 1) / BN);
 }
