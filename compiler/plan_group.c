@@ -37,7 +37,8 @@ int plan_sched_kind(const char *name, dgk_sched_kind *kind, int *g_coord)
  * both compute the tile or both skip it (padding, rows past masked_m): their stage fills
  * stay in step, which the cluster's release protocol needs (backend/sm90/emit_producer.c).
  * Along M only masked: its pair of row blocks is always of one group (B multicast), and a
- * CTA whose block holds no valid row still runs the stages (emit_sched.c). Contiguous row
+ * CTA whose block holds no valid row still runs the stages (emit_sched.c gives it
+ * rows_left <= 0, emit_consumer.c's emit_masked_idle_block runs them). Contiguous row
  * blocks along M may belong to different groups, whose B tiles differ. The CTAs walk
  * cluster tiles in a fixed stride: a dynamic schedule hands tiles to single CTAs. */
 static int plan_group_cluster(planner *pl)

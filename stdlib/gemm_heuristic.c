@@ -113,7 +113,7 @@ static const struct cost_model {
                                   * faster than 256 x 128 with its cluster at 4096x24576x1536
                                   * (1316-1321 against 1270-1273). 10.3e12 flips those picks
                                   * and no other of DeepGEMM's dense or grouped shapes; from
-                                  * 10.6e12 on, 4096x7168x16384 would take 128 x 192, 5.5%
+                                  * 10.39e12 on, 4096x7168x16384 would take 128 x 192, 5.5%
                                   * slower than 256 x 128 there (kernel time, H100,
                                   * tests/gpu/results/2026-11-27-H100-tile-rates/) */
     double flops_s_fp8_m64;      /* FP8 at BM = 256: promoted one m64 block at a time (the
@@ -272,16 +272,6 @@ static gemm_config masked_tile(const gemm_shape *s, int sm_count)
     return c.bm > 128 ? gemm_heuristic_bm(&dense, sm_count, 128) : c;
 }
 
-/* FP8 256 x 128 tiles over 6 waves or more run as 2-CTA clusters along N, multicasting
- * A (DeepGEMM's pick there too). With stage releases forwarded by the producers
- * (backend/sm90/emit_producer.c), kernel time with DeepGEMM's method on one H100:
- * 4096x7168x16384 +1.0% (and +1.3% against the same kernel unclustered beside DeepGEMM),
- * 4096x24576x1536 +1.4%, 4096x32768x512 +1.1%, 4096x7168x2048 -0.3% (noise);
- * 4096x4096x7168 (3.9 waves) -0.2%, so not there; other tiles lost: 128 x 192 at
- * 4096x2112x7168 -15%, one wave of 128 x 144 at 4096x576x7168 -5%
- * (tests/gpu/results/2026-11-27-H100-cluster-forward/). Kernels with clusters only (the
- * tunable dense ones, can_split), and an even count of column tiles (cluster tiles are
- * pairs of them). */
 /* FP8 with 16 waves or more of 128 x 192 tiles runs 128 x 192 in 2-CTA clusters along M,
  * rank 0 multicasting B's whole tile (backend/sm90/emit_producer.c), whatever the model
  * picked (it prices no cluster). Kernel time with DeepGEMM's method on one H100, two
@@ -302,6 +292,16 @@ static int wide_b_cluster(const gemm_shape *s, int sms)
            n_tiles * 192 * 100 <= s->n * 104;
 }
 
+/* FP8 256 x 128 tiles over 6 waves or more run as 2-CTA clusters along N, multicasting
+ * A (DeepGEMM's pick there too). With stage releases forwarded by the producers
+ * (backend/sm90/emit_producer.c), kernel time with DeepGEMM's method on one H100:
+ * 4096x7168x16384 +1.0% (and +1.3% against the same kernel unclustered beside DeepGEMM),
+ * 4096x24576x1536 +1.4%, 4096x32768x512 +1.1%, 4096x7168x2048 -0.3% (noise);
+ * 4096x4096x7168 (3.9 waves) -0.2%, so not there; other tiles lost: 128 x 192 at
+ * 4096x2112x7168 -15%, one wave of 128 x 144 at 4096x576x7168 -5%
+ * (tests/gpu/results/2026-11-27-H100-cluster-forward/). Kernels with clusters only (the
+ * tunable dense ones, can_split), and an even count of column tiles (cluster tiles are
+ * pairs of them). The cluster along M (wide_b_cluster) comes first. */
 static gemm_config with_cluster(const gemm_shape *s, int sms, int bm, gemm_config c)
 {
     if (c.split <= 1 && (bm == 0 || bm == 128) && wide_b_cluster(s, sms))
@@ -354,9 +354,10 @@ void gemm_tile_override(gemm_config *c)
     /* a forced tile or cluster is the whole configuration: the heuristic's clusters (along
      * M or N, with_cluster) stay only when neither the tile nor any cluster is forced; an
      * axis not forced then has none. Both axes forced above 1 is the compiler's error. */
-    if ((e || cl || cn) && !cn)
+    int forced = e || cl || cn;
+    if (forced && !cn)
         c->cluster_n = 1;
-    if ((e || cl || cn) && !cl)
+    if (forced && !cl)
         c->cluster = 1;
     if (cl && sscanf(cl, "%d", &cluster) == 1)
         c->cluster = cluster;

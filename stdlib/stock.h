@@ -78,12 +78,13 @@ gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm);
 /* Every tile the heuristic may pick for shapes like `s` (its M, N, K are not read):
  * what `make check-kernels` compiles. Returns how many were written (at most max). */
 int gemm_candidates(const gemm_shape *s, gemm_config *out, int max);
-/* DGK_GEMM_TILE=BMxBN and DGK_GEMM_CLUSTER=C replace the heuristic's choice (for tuning
- * and debugging; the compiler still rejects a tile that cannot take the fast path). Read
- * on the slow path. */
 /* A cluster `c` asks for (forced: the heuristic picks them only where the kernel has them)
  * that kernel `k` has no parameter for is an error naming the parameter, never dropped. */
 dgk_status stock_check_clusters(const stock_kernel *k, const gemm_config *c);
+/* DGK_GEMM_TILE=BMxBN, DGK_GEMM_CLUSTER=C and DGK_GEMM_CLUSTER_N=C replace the heuristic's
+ * choice (for tuning and debugging; the compiler still rejects a tile that cannot take the
+ * fast path): forcing any of them drops both of the heuristic's clusters but a forced one.
+ * Read on the slow path. */
 void gemm_tile_override(gemm_config *c);
 /* DGK_GEMM_SPLIT=S (1..16) replaces the heuristic's K slices per tile, for kernels that
  * can split K (others ignore it: they have no split_k). Read on the slow path. */

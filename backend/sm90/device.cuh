@@ -520,7 +520,8 @@ DGK_DEV void dgk_stmatrix_x4_trans(dgk_u32 addr, dgk_u32 r0, dgk_u32 r1, dgk_u32
                  ::"r"(addr), "r"(r0), "r"(r1), "r"(r2), "r"(r3) : "memory");
 }
 
-/* 9.7.9.10 st.shared of 2 f32 / 1 b32 / 1 b16 at a .shared::cta address. */
+/* 9.7.9.10 st.shared of 2 f32 / 1 b32 / 4 b32 (16-byte aligned) / 1 u8 / 1 b16 at a
+ * .shared::cta address. */
 DGK_DEV void dgk_st_shared_v2f32(dgk_u32 addr, float a, float b)
 {
     asm volatile("st.shared.v2.f32 [%0], {%1, %2};" ::"r"(addr), "f"(a), "f"(b) : "memory");
@@ -534,12 +535,6 @@ DGK_DEV void dgk_st_shared_b32(dgk_u32 addr, dgk_u32 v)
 DGK_DEV void dgk_st_shared_v4b32(dgk_u32 addr, dgk_u32 a, dgk_u32 b, dgk_u32 c, dgk_u32 d)
 {
     asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};" ::"r"(addr), "r"(a), "r"(b), "r"(c), "r"(d) : "memory");
-}
-
-/* four 32-bit words of shared memory (16-byte aligned) */
-DGK_DEV void dgk_ld_shared_v4b32(dgk_u32 addr, dgk_u32 &a, dgk_u32 &b, dgk_u32 &c, dgk_u32 &d)
-{
-    asm volatile("ld.shared.v4.b32 {%0, %1, %2, %3}, [%4];" : "=r"(a), "=r"(b), "=r"(c), "=r"(d) : "r"(addr) : "memory");
 }
 
 DGK_DEV void dgk_st_shared_u8(dgk_u32 addr, dgk_u32 v)
@@ -564,6 +559,12 @@ DGK_DEV dgk_u32 dgk_ld_shared_b32(dgk_u32 addr)
     dgk_u32 v;
     asm volatile("ld.shared.b32 %0, [%1];" : "=r"(v) : "r"(addr) : "memory");
     return v;
+}
+
+/* 9.7.9.8 ld.shared of 4 b32 (16-byte aligned): a dynamic schedule's tile slot. */
+DGK_DEV void dgk_ld_shared_v4b32(dgk_u32 addr, dgk_u32 &a, dgk_u32 &b, dgk_u32 &c, dgk_u32 &d)
+{
+    asm volatile("ld.shared.v4.b32 {%0, %1, %2, %3}, [%4];" : "=r"(a), "=r"(b), "=r"(c), "=r"(d) : "r"(addr) : "memory");
 }
 
 DGK_DEV dgk_u32 dgk_ld_shared_u8(dgk_u32 addr)

@@ -105,6 +105,9 @@ void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
  * nothing unless dgk_sm90_sb_staged). */
 int dgk_sm90_sb_staged(const dgk_plan *p);
 int dgk_sm90_full_arrivals(const dgk_plan *p);
+/* Masked schedules whose tile_coords also give the group's valid rows from the block on
+ * (`rows_left`): with skip_idle, and in a cluster along M (a block with none is idle). */
+int dgk_sm90_masked_rows_left(const dgk_plan *p);
 /* Bytes of a stage's tile slot under a dynamic schedule (emit_sched.c): the tile, and with
  * group offsets its coordinates too. */
 int dgk_sm90_slot_bytes(const dgk_plan *p);

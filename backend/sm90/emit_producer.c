@@ -5,7 +5,8 @@
  * of the A and B tiles (and the FP8 scales: TMA, or cp.async for the few bytes of 128x128
  * B scales) into that stage. The other threads idle
  * until the end of the kernel. A multicast operand lands in every CTA of the cluster:
- * rank 0 issues B's whole tile, the CTAs issue A's chunks in turn (emit_operand_loads).
+ * rank 0 issues every chunk of B's tile, the CTAs issue A's chunks in turn
+ * (emit_operand_loads).
  * In a cluster a stage may be refilled only once the consumers of every CTA released
  * it (the multicast chunks land in all of them). Consumers arrive on their own CTA's
  * empty barrier only; the producer, once that completes, forwards the release to each
@@ -23,7 +24,7 @@
  * MN-major boxes {rows, BK} (coordinates innermost first). A multicast tile lands in both
  * CTAs of the cluster; who issues its chunks was measured per operand (H100, FP8, kernel
  * time with DeepGEMM's method, tests/gpu/results/2026-11-27-H100-tile-rates/rank0/):
- * B (a cluster along M) is issued whole by rank 0, as DeepGEMM does: 128 x 192 with a
+ * B (a cluster along M) is issued by rank 0, every chunk of it (DeepGEMM issues it whole): 128 x 192 with a
  * cluster 1420-1427 TFLOPS at 32768x6144x7168 and 1408-1409 at 32768x4096x4096, against
  * 1368-1373 and 1338-1343 with each CTA issuing half (and 1399-1406 / 1264-1276 without
  * a cluster; at locked clocks 2.04 against 2.16 ms). A (a cluster along N) stays split:
@@ -185,7 +186,7 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     if (e->cluster > 1)
         dgk_sm90_line(e, "int fills = 0;  // stages filled so far: from STAGES on, each fill reuses a released stage");
     dgk_sm90_emit_tile_loop_open(e, 1);
-    if (e->p->sched.kind == DGK_SCHED_M_GROUPED_MASKED && (e->p->sched.skip_idle || e->p->cluster_m > 1))
+    if (dgk_sm90_masked_rows_left(e->p))
         dgk_sm90_line(e, "(void)rows_left;  // the producer loads whole tiles");
     dgk_sm90_emit_sb_producer_tile(e);
     if (e->p->fp8.enabled)

@@ -5,8 +5,8 @@
  * cluster's axis (the ones that share the multicast operand). For L2 reuse, cluster tiles
  * are walked in groups of GROUP along one axis, the grouped axis varying fastest, so
  * CTAs running at the same time share operand tiles in L2. The grouped schedules
- * (clusters along N, and along M for masked: the CTAs share the group) add the tile's
- * group: contiguous reads it per tile from the group ids and skips padding, or with
+ * (clusters along N on the m-grouped ones, along M on masked ones, none on k-grouped: the
+ * CTAs of a cluster share the group) add the tile's group: contiguous reads it per tile from the group ids and skips padding, or with
  * group offsets walks swaths of one group's row blocks and numbers no padding; masked
  * numbers only the tiles with valid rows (and, with `skip_idle`, tells how many of the
  * tile's rows are valid); k-grouped numbers the tiles group after group and gives each
@@ -51,9 +51,9 @@ int dgk_sm90_grouped(const dgk_plan *p)
  * and `group_end` bounds the rows stored. Tiles only increase per CTA (fixed stride or
  * the dynamic counter), so a cursor (the current swath and its first tile) walks the
  * groups once per CTA. Against the fixed swaths of GROUP blocks that straddled groups:
- * FP8, H100, 4 x 8192 rows 6144x7168 1340-1346 -> 1356-1359 TFLOPS, 1-3% over DeepGEMM's
- * 8 contiguous shapes, 16 groups of 2048 rows +2%, 64 of 512 rows +10%
- * (tests/gpu/results/2026-11-27-H100-swaths/).
+ * FP8, H100, 4 x 8192 rows 6144x7168 1344-1346 -> 1357-1361 TFLOPS (1347.8 -> 1362.5 with
+ * the new build run first), +1..3% on each of DeepGEMM's 8 contiguous shapes, 16 groups
+ * of 2048 rows +1.4%, 64 of 512 rows +9% (tests/gpu/results/2026-11-27-H100-swaths/).
  * With group ids the walk keeps fixed swaths of GROUP blocks and reads each tile's group
  * from its first row (padding tiles skipped): the group runs are known only by reading the
  * ids, and a producer finding each swath that way (15 loads per swath, or 8 at a time)
@@ -200,15 +200,15 @@ static void emit_masked_sched(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// where a CTA's walk over the groups has got to");
     dgk_sm90_line(e, "struct group_cursor { int group, first; };");
-    int skip = e->p->sched.skip_idle, cl = e->cluster > 1, cl_m = e->p->cluster_m > 1;
-    if (skip || cl_m) {
+    int cl = e->cluster > 1, cl_m = e->p->cluster_m > 1, left = dgk_sm90_masked_rows_left(e->p);
+    if (left) {
         dgk_sm90_line(e, "// the blocks and group of valid tile `tile` (tiles only increase), and the group's valid rows from");
         dgk_sm90_line(e, "// the block's first row on (%s); false past the last one", cl_m ? "<= 0: none, the peer's block holds the last" : "> 0");
     } else
         dgk_sm90_line(e, "// the blocks and group of valid tile `tile` (tiles only increase); false past the last one");
     dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, int G, const int "
                      "*__restrict__ masked_m, %sgroup_cursor &cur, int &m_block, int &n_block, int &group%s)",
-                  cl ? "dgk_u32 rank, " : "", skip || cl_m ? ", int &rows_left" : "");
+                  cl ? "dgk_u32 rank, " : "", left ? ", int &rows_left" : "");
     if (cl)
         dgk_sm90_line(e, "const int n_units = (N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N);  // column blocks of a cluster");
     else
@@ -227,7 +227,7 @@ static void emit_masked_sched(dgk_sm90_ctx *e)
     if (cl_m)
         dgk_sm90_line(e, "m_block = m_block * CLUSTER_M + (int)rank;  // the cluster's CTAs share the group's B tile");
     dgk_sm90_line(e, "group = cur.group;");
-    if (skip || cl_m)
+    if (left)
         dgk_sm90_line(e, "rows_left = rows - m_block * BM;");
     dgk_sm90_line(e, "return true;");
     dgk_sm90_close(e, NULL);
@@ -236,6 +236,11 @@ static void emit_masked_sched(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "return false;");
     dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "%s", "");
+}
+
+int dgk_sm90_masked_rows_left(const dgk_plan *p)
+{
+    return p->sched.kind == DGK_SCHED_M_GROUPED_MASKED && (p->sched.skip_idle || p->cluster_m > 1);
 }
 
 /* Grouped schedules: producer and consumers call the same tile_coords, so they agree on
@@ -302,9 +307,10 @@ static void emit_split_loop_open(dgk_sm90_ctx *e, const char *m, const char *n)
  * first stage and read it from its slot (tile -1 after the last one,
  * dgk_sm90_emit_dynamic_end). With group offsets the slot also holds the tile's block
  * coordinates and group (`consumer_extra` derives the rest), which spares the consumers
- * the walk over the groups. With group ids the consumers compute them (one id load): the
- * kernel with the coordinates in the slot ran 1-2.5% slower over DeepGEMM's 8 contiguous
- * FP8 shapes (H100, tests/gpu/results/2026-11-27-H100-swaths/). */
+ * the walk over the groups. With group ids the consumers compute them (one id load); the
+ * ids form with the coordinates in the slot was only measured together with the swath
+ * walk (-0.5..-2% over DeepGEMM's 8 contiguous FP8 shapes, H100,
+ * tests/gpu/results/2026-11-27-H100-swaths/sw2/), so it keeps the form measured best. */
 static void emit_dynamic_loop_open(dgk_sm90_ctx *e, int producer, const char *cluster_args, const char *decl,
                                    const char *coord_args, const char *on_false, const char *consumer_extra)
 {
@@ -381,7 +387,9 @@ void dgk_sm90_emit_dynamic_end(dgk_sm90_ctx *e)
 
 /* The grouped schedules whose tiles are counted up front (all but masked): `tiles` from
  * cluster_tiles(cluster_args) bounds them, then per tile the coordinates `decl` declares
- * from tile_coords(coord_args), and `on_false` (a statement) where it refuses the tile. */
+ * from tile_coords(coord_args), and `on_false` (a statement) where it refuses the tile.
+ * `consumer_extra` (or NULL): a line the consumers of a dynamic schedule run after reading
+ * the coordinates from the slot (emit_dynamic_loop_open); unused otherwise. */
 static void emit_grouped_loop_open(dgk_sm90_ctx *e, int producer, const char *cluster_args, const char *decl,
                                    const char *coord_args, const char *on_false, const char *consumer_extra)
 {
@@ -412,7 +420,7 @@ static void emit_masked_loop_open(dgk_sm90_ctx *e, const char *m, const char *n)
         dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER;; tile += gridDim.x / CLUSTER)");
     else
         dgk_sm90_open(e, "for (int tile = blockIdx.x;; tile += gridDim.x)");
-    const char *rows_left = p->sched.skip_idle || p->cluster_m > 1 ? ", rows_left" : "";
+    const char *rows_left = dgk_sm90_masked_rows_left(p) ? ", rows_left" : "";
     dgk_sm90_line(e, "int m_block, n_block, group%s;", rows_left);
     dgk_sm90_line(e, "if (!tile_coords(tile, %s, %s, %s, %s, %scursor, m_block, n_block, group%s))", m, n,
                   dgk_sm90_dim(e, &p->sched.groups, gb, sizeof gb), p->args[p->sched.group_arg].name,

@@ -91,20 +91,25 @@ template <int BM_, int BN_, int CN, int GROUP_, class Cursor, class Coords, clas
 static void offsets_case(const char *name, int seed, Cursor cursor0, Coords coords, Tiles cluster_tiles)
 {
     rng_state = (unsigned)seed * 2654435761u + 1;
-    int G = 1 + rnd(40), N = 64 + rnd(3000);
+    int G = rnd(40), N = 64 + rnd(3000); /* G = 0 too */
     std::vector<int> offs(G + 1);
     offs[0] = rnd(3) ? 0 : rnd(300);
     for (int g = 0; g < G; g++)
         offs[g + 1] = (offs[g] + BM_ - 1) / BM_ * BM_ + draw_rows(5000);
+    /* offsets breaking the contract (decreasing, negative): nothing visited twice, nothing
+     * past M, each block to the first group whose range reaches it past the blocks before */
+    if (G > 2 && !rnd(8))
+        offs[1 + rnd(G)] = rnd(2) ? -rnd(500) : offs[G] / 2;
     /* M: past the last row (trailing padding), or short of it (rows past M never visited) */
     int M = rnd(4) ? offs[G] + rnd(400) : max(1, offs[G] - rnd(700));
     int m_blocks = (M + BM_ - 1) / BM_, n_units = (N + BN_ * CN - 1) / (BN_ * CN);
     std::map<visit, int> want;
-    for (int g = 0; g < G; g++) {
-        int first = (offs[g] + BM_ - 1) / BM_, last = min((offs[g + 1] + BM_ - 1) / BM_, m_blocks);
+    for (int g = 0, done = 0; g < G; g++) { /* done: one past the last block given a group */
+        int first = max((offs[g] + BM_ - 1) / BM_, done), last = min((offs[g + 1] + BM_ - 1) / BM_, m_blocks);
         for (int b = first; b < last; b++)
             for (int n = 0; n < n_units * CN; n++)
                 want[visit(b, n, g, min(offs[g + 1], M))] = 0;
+        done = first < last ? last : done;
     }
     int grids[3] = {CN, 7 * CN, 132};
     int tiles = cluster_tiles(M, N);
@@ -272,7 +277,7 @@ static void masked_case(const char *name, int seed, Coords coords)
     int G = 1 + rnd(24), N = 64 + rnd(2000), MMAX = 128 * (1 + rnd(8)) + (rnd(2) ? 0 : rnd(100));
     std::vector<int> masked(G);
     for (int g = 0; g < G; g++)
-        masked[g] = rnd(5) ? min(draw_rows(MMAX + 1), MMAX) : (rnd(2) ? MMAX : -5); /* full, or negative */
+        masked[g] = rnd(5) ? min(draw_rows(MMAX + 1), MMAX) : rnd(3) ? MMAX : rnd(2) ? -5 : MMAX + 1 + rnd(300);
     int n_units = (N + BN_ * CN - 1) / (BN_ * CN);
     std::map<visit, int> want;
     int idle_want = 0;
