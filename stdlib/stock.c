@@ -130,7 +130,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     dgk_status st = stock_check_clusters(k, &c);
     if (st != DGK_OK)
         return st;
-    char d[9][48];
+    char d[8][48];
     const char *defines[STOCK_MAX_DEFINES];
     snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
     snprintf(d[1], sizeof d[1], "BN=%d", c.bn);
@@ -143,7 +143,6 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     snprintf(d[5], sizeof d[5], "CLUSTER=%d", c.cluster);
     snprintf(d[6], sizeof d[6], "CLUSTER_N=%d", c.cluster_n);
     snprintf(d[7], sizeof d[7], "SWIZZLE=%d", c.swizzle); /* every stock GEMM kernel has it */
-    snprintf(d[8], sizeof d[8], "DYN=0");
     int n = 0;
     for (int i = 0; i < 4; i++)
         defines[n++] = d[i];
@@ -155,7 +154,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     if (cluster_n)
         defines[n++] = d[6];
     if ((k->clusters & STOCK_CLUSTER_DYN) && (cluster_m || cluster_n))
-        defines[n++] = d[8];
+        defines[n++] = "DYN=0"; /* clusters walk their tiles in a fixed stride */
     if (c.swizzle != 0) /* 0: the kernel's default; any other value goes to the compiler */
         defines[n++] = d[7];
     if (n + nextra > STOCK_MAX_DEFINES) /* never drop one: the kernel would differ from the key */
