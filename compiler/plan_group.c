@@ -36,11 +36,12 @@ int plan_sched_kind(const char *name, dgk_sched_kind *kind, int *g_coord)
  * take the same row block, so they always share its group and its A tile (multicast), and
  * both compute the tile or both skip it (padding, rows past masked_m): their stage fills
  * stay in step, which the cluster's release protocol needs (backend/sm90/emit_producer.c).
- * Along M only masked: its pair of row blocks is always of one group (B multicast), and a
- * CTA whose block holds no valid row still runs the stages (emit_sched.c gives it
- * rows_left <= 0, emit_consumer.c's emit_masked_idle_block runs them). Contiguous row
- * blocks along M may belong to different groups, whose B tiles differ. The CTAs walk
- * cluster tiles in a fixed stride: a dynamic schedule hands tiles to single CTAs. */
+ * Along M (B multicast) masked and contiguous with group offsets pair row blocks of one
+ * group (contiguous: blocks of one swath, emit_sched.c); with group ids a pair may hold
+ * two groups, and then each CTA loads its own B (decided per tile). A CTA whose block
+ * holds no row of the group still runs the stages (emit_consumer.c, emit_idle_block).
+ * The CTAs walk cluster tiles in a fixed stride: a dynamic schedule hands tiles to single
+ * CTAs. */
 static int plan_group_cluster(planner *pl)
 {
     const dgk_ir_kernel *k = pl->k;
@@ -52,11 +53,6 @@ static int plan_group_cluster(planner *pl)
         return 1;
     if (kind == DGK_SCHED_K_GROUPED) {
         plan_error(pl, k->sched_loc, "k_grouped is lowered without clusters on sm90; drop `%s %d`", mod, value);
-        return 0;
-    }
-    if (along_m && kind == DGK_SCHED_M_GROUPED_CONTIGUOUS) {
-        plan_error(pl, k->sched_loc, "m_grouped_contiguous takes clusters along N only (`cluster_n 2`, sharing A): the two row blocks of a cluster along M may belong to different groups, whose B tiles differ; drop `cluster %d`",
-                   value);
         return 0;
     }
     if (k->sched_dynamic) {

@@ -292,6 +292,20 @@ static int wide_b_cluster(const gemm_shape *s, int sms)
            n_tiles * 192 * 100 <= s->n * 104;
 }
 
+/* Contiguous grouped FP8, 128 x 192 tiles: a cluster along M (B multicast by rank 0, a
+ * fixed stride instead of the dynamic counter) at K <= 4096. DeepGEMM's contiguous set,
+ * kernel time against the dynamic kernel without a cluster, two H100s (tests/gpu/results/
+ * 2026-11-27-H100-contig-cluster/, rule/, ab/ and ab2/): at K = 2048..4096 faster on both cards
+ * in both forms (group offsets, pairs of one group: +0.8..+4.8%; group ids, where a pair
+ * of two groups loads B per CTA: +1.6..+5.4%); at 6144x7168 offsets +0.3/+0.9% on one
+ * card and -2.6/-2.3% on the other, ids -1.8..+0.3%, so not there. Many waves at these
+ * sizes (>= 16 asked for, as for dense). */
+static int contig_b_cluster(const gemm_shape *s, int sms, gemm_config c)
+{
+    return s->contig_cluster_m && s->fp8 && c.bm == 128 && c.bn == 192 && c.split <= 1 && s->k <= 4096 &&
+           tile_count(s, 128, 192) >= 16 * (int64_t)sms;
+}
+
 /* FP8 256 x 128 tiles over 6 waves or more run as 2-CTA clusters along N, multicasting
  * A (DeepGEMM's pick there too). With stage releases forwarded by the producers
  * (backend/sm90/emit_producer.c), kernel time with DeepGEMM's method on one H100:
@@ -306,6 +320,8 @@ static gemm_config with_cluster(const gemm_shape *s, int sms, int bm, gemm_confi
 {
     if (c.split <= 1 && (bm == 0 || bm == 128) && wide_b_cluster(s, sms))
         return (gemm_config){128, 192, 1, 2, 1, c.swizzle};
+    if (contig_b_cluster(s, sms, c))
+        c.cluster = 2;
     int64_t n_tiles = (s->n + c.bn - 1) / c.bn;
     /* an odd count of column tiles would give the last cluster a CTA past N */
     if (s->fp8 && s->can_split && c.bm == 256 && c.bn == 128 && c.split <= 1 &&

@@ -17,12 +17,12 @@ enum { ALIGN_M = 128 };
 
 /* [fp8][form]: form 0 contiguous with group ids, 1 masked, 2 contiguous with offsets */
 static const stock_kernel kernels[2][3] = {
-    {{"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_contiguous", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_DYN},
+    {{"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_contiguous", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M | STOCK_CLUSTER_DYN},
      {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_masked", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M},
-     {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_contiguous_offsets", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_DYN}},
-    {{"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_DYN},
+     {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nt_contiguous_offsets", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M | STOCK_CLUSTER_DYN}},
+    {{"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M | STOCK_CLUSTER_DYN},
      {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M},
-     {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous_offsets", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_DYN}},
+     {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous_offsets", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M | STOCK_CLUSTER_DYN}},
 };
 
 /* One call's tensors and the problem extents read from them. */
@@ -140,7 +140,8 @@ static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
         return dgk_fail(DGK_EINVAL, "%s: ctx is NULL", c->fn);
     int64_t m = c->masked ? (int64_t)expected_m * c->g : c->m;
     gemm_shape shape = {.m = m, .n = c->n, .k = c->k, .in_bytes = c->fp8 ? 1 : 2, .out_bytes = 2, .fp8 = c->fp8,
-                        .masked_rows = c->masked ? expected_m : 0};
+                        .masked_rows = c->masked ? expected_m : 0,
+                        .contig_cluster_m = !c->masked};
     dgk_op *op;
     const stock_kernel *k = &kernels[c->fp8][c->offsets ? 2 : c->masked];
     static const char *const skip[] = {"SKIP=1"};

@@ -22,7 +22,8 @@ typedef struct stock_kernel {
 
 enum {
     STOCK_CLUSTER_N = 1,         /* has CLUSTER_N */
-    STOCK_CLUSTER_M = 2,         /* has CLUSTER (masked: its pairs of row blocks share a group) */
+    STOCK_CLUSTER_M = 2,         /* has CLUSTER (m-grouped: a pair of row blocks shares B when
+                                  * the blocks are of one group) */
     STOCK_CLUSTER_DYN = 4,       /* has DYN, which a cluster sets to 0 (clusters walk their tiles
                                   * in a fixed stride) */
 };
@@ -58,6 +59,8 @@ typedef struct gemm_shape {
                                   * sources share BN with a block-scaled kernel) */
     int masked_rows;             /* m-grouped masked: the caller's expected valid rows per group
                                   * (few of them take a swapped tile); 0 otherwise */
+    int contig_cluster_m;        /* m-grouped contiguous, whose kernel takes a cluster along M
+                                  * (group ids or offsets); 0 otherwise */
 } gemm_shape;
 
 typedef struct gemm_config {

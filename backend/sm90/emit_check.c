@@ -230,11 +230,14 @@ static void check_groups(checker *c)
         FAIL(c, s->loc, "the group tensor must be i32, not %s", dgk_dtype_name(p->args[s->group_arg].dtype));
     if (s->kind == DGK_SCHED_M_GROUPED_MASKED || s->kind == DGK_SCHED_K_GROUPED)
         check_dim(c, &s->groups, "G");
-    if ((p->cluster_m != 1 && s->kind != DGK_SCHED_M_GROUPED_MASKED) ||
-        (p->cluster_n != 1 && (s->kind == DGK_SCHED_K_GROUPED || s->dynamic)))
-        FAIL(c, s->loc, "grouped schedules take clusters along N (m-grouped, without `dynamic`) or along M (masked) only "
-             "(cluster %dx%d)", p->cluster_m, p->cluster_n);
+    if (p->cluster_m * p->cluster_n != 1 && (s->kind == DGK_SCHED_K_GROUPED || s->dynamic))
+        FAIL(c, s->loc, "grouped schedules take clusters on m-grouped kernels without `dynamic` only (cluster %dx%d)",
+             p->cluster_m, p->cluster_n);
     if (p->epi.out_guard_rows) {
+        /* the partial block's rows are copied 16 bytes at a time (emit_epilogue.c) */
+        if (p->bn * dgk_dtype_bits(p->epi.out_dtype) / 8 % 16 != 0)
+            FAIL(c, p->epi.loc, "a contiguous grouped output tile's rows must be whole 16-byte pieces (BN %d of %s)",
+                 p->bn, dgk_dtype_name(p->epi.out_dtype));
         need_arg(c, p->epi.out_ptr_arg, DGK_ARG_PTR, p->epi.loc, "the output as a pointer (padding rows)");
         need_arg(c, p->epi.out_stride_arg, DGK_ARG_STRIDE, p->epi.loc, "the output's row stride (padding rows)");
         if (s->kind != DGK_SCHED_M_GROUPED_CONTIGUOUS || p->epi.accumulate)

@@ -196,16 +196,22 @@ static void emit_masked_skip(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
-/* Masked in a cluster along M: the CTA whose row block lies past the group's valid rows
- * (the peer's block holds the last of them) waits for every stage and releases it, with
- * no mma and no store; its producer loaded the stages as the peer's did, and both
- * consumers' releases are needed before either CTA refills a stage. */
-static void emit_masked_idle_block(dgk_sm90_ctx *e)
+/* m-grouped in a cluster along M: the CTA whose row block holds no row of the tile's
+ * group (masked: past the valid rows; contiguous with offsets: past the group's end, the
+ * next group's rows or none; with group ids: padding, the peer's block holding rows)
+ * waits for every stage and releases it, with no mma and no store; its producer loaded the
+ * stages as the peer's did, and both consumers' releases are needed before either CTA
+ * refills a stage. */
+static void emit_idle_block(dgk_sm90_ctx *e)
 {
-    if (e->p->sched.kind != DGK_SCHED_M_GROUPED_MASKED || e->p->cluster_m < 2)
+    const dgk_plan *p = e->p;
+    if (p->cluster_m < 2 || !dgk_sm90_grouped(p))
         return;
-    dgk_sm90_line(e, "// no valid row in this CTA's block: run the stages without mma or store");
-    dgk_sm90_open(e, "if (rows_left <= 0)");
+    const char *cond = p->sched.kind == DGK_SCHED_M_GROUPED_MASKED ? "if (rows_left <= 0)"
+                       : dgk_sm90_b_shared_per_tile(p)              ? "if (idle)"
+                                                                    : "if (m_block * BM >= group_end)";
+    dgk_sm90_line(e, "// no row of the group in this CTA's block: run the stages without mma or store");
+    dgk_sm90_open(e, cond);
     emit_stage_drain(e);
     dgk_sm90_line(e, "continue;");
     dgk_sm90_close(e, NULL);
@@ -227,7 +233,7 @@ void dgk_sm90_emit_consumer(dgk_sm90_ctx *e)
     int fp8 = e->p->fp8.enabled;
     emit_consumer_setup(e);
     dgk_sm90_emit_tile_loop_open(e, 0);
-    emit_masked_idle_block(e);
+    emit_idle_block(e);
     emit_masked_skip(e);
     if (dgk_sm90_split(e->p) && !fp8)
         dgk_sm90_line(e, "(void)k_first;  // the 16-bit mainloop counts its blocks from 0");

@@ -108,6 +108,9 @@ int dgk_sm90_full_arrivals(const dgk_plan *p);
 /* Masked schedules whose tile_coords also give the group's valid rows from the block on
  * (`rows_left`): with skip_idle, and in a cluster along M (a block with none is idle). */
 int dgk_sm90_masked_rows_left(const dgk_plan *p);
+/* Contiguous with group ids in a cluster along M: whether B is multicast is decided per
+ * tile (`b_shared`: the pair's blocks are of one group), and a CTA may run idle. */
+int dgk_sm90_b_shared_per_tile(const dgk_plan *p);
 /* Bytes of a stage's tile slot under a dynamic schedule (emit_sched.c): the tile, and with
  * group offsets its coordinates too. */
 int dgk_sm90_slot_bytes(const dgk_plan *p);

@@ -42,7 +42,18 @@ static void emit_operand_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const ch
     const char *k = e->p->sched.kind == DGK_SCHED_K_GROUPED ? "(k_first + kb) * BK" : "kb * BK";
     const char *c0 = o->op->major == DGK_MAJOR_K ? k : rows, *c1 = o->op->major == DGK_MAJOR_K ? rows : k;
     dgk_sm90_loc(e, o->op->loc, mc ? "operand tile, multicast to the cluster" : "operand tile");
-    if (mc) {
+    if (mc && o == &e->b && dgk_sm90_b_shared_per_tile(e->p)) {
+        /* group ids along M: the pair's blocks may hold two groups (emit_sched.c) */
+        dgk_sm90_open(e, "if (b_shared)");
+        dgk_sm90_line(e, "if (cta_rank == 0) for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
+        dgk_sm90_line(e, "    dgk_tma_load_3d_mc(%s, &%s, bar, %s, %s, group, CLUSTER_MASK);", at, o->arg->name, c0, c1);
+        dgk_sm90_close(e, " else {");
+        e->indent++;
+        dgk_sm90_line(e, "// two groups in the pair: each CTA loads its own group's tile, no multicast");
+        dgk_sm90_line(e, "for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
+        dgk_sm90_line(e, "    dgk_tma_load_3d(%s, &%s, bar, %s, %s, group);", at, o->arg->name, c0, c1);
+        dgk_sm90_close(e, NULL);
+    } else if (mc) {
         if (o == &e->b) /* the comment above says why B and A differ */
             dgk_sm90_line(e, "if (cta_rank == 0) for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
         else

@@ -5,8 +5,7 @@
  * cluster's axis (the ones that share the multicast operand). For L2 reuse, cluster tiles
  * are walked in groups of GROUP along one axis, the grouped axis varying fastest, so
  * CTAs running at the same time share operand tiles in L2. The grouped schedules
- * (clusters along N on the m-grouped ones, along M on masked ones, none on k-grouped: the
- * CTAs of a cluster share the group) add the tile's group: contiguous reads it per tile from the group ids and skips padding, or with
+ * (clusters along N or M on the m-grouped ones, none on k-grouped) add the tile's group: contiguous reads it per tile from the group ids and skips padding, or with
  * group offsets walks swaths of one group's row blocks and numbers no padding; masked
  * numbers only the tiles with valid rows (and, with `skip_idle`, tells how many of the
  * tile's rows are valid); k-grouped numbers the tiles group after group and gives each
@@ -57,20 +56,27 @@ int dgk_sm90_grouped(const dgk_plan *p)
  * With group ids the walk keeps fixed swaths of GROUP blocks and reads each tile's group
  * from its first row (padding tiles skipped): the group runs are known only by reading the
  * ids, and a producer finding each swath that way (15 loads per swath, or 8 at a time)
- * made the kernel 1-4% slower at 4 and 8 groups (faster from 64 groups of 512 rows on). */
+ * made the kernel 1-4% slower at 4 and 8 groups (faster from 64 groups of 512 rows on).
+ * In a cluster along M a tile is a pair of blocks of one swath (rank r takes the pair's
+ * block r), so both CTAs share the group's B tile; swaths hold a whole number of pairs
+ * (SWATH), so only a group's last swath can end in a lone block, whose partner's block
+ * lies past the group's end and runs idle (emit_consumer.c, emit_idle_block). */
 static void emit_swath_cursor(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// the swath a CTA's walk has reached: row blocks [start, end) of group `group`, whose first tile");
     dgk_sm90_line(e, "// is `first`");
     dgk_sm90_line(e, "struct swath_cursor { int start, end, group, first; };");
+    dgk_sm90_line(e, "// blocks per swath: GROUP, a whole number of cluster pairs");
+    dgk_sm90_line(e, "enum { SWATH = (GROUP + CLUSTER_M - 1) / CLUSTER_M * CLUSTER_M };");
+    dgk_sm90_line(e, "// its tiles: pairs of blocks in a cluster along M (a group's odd last block pairs with an idle CTA)");
     dgk_sm90_open(e, "static __device__ __forceinline__ int swath_tiles(const swath_cursor &cur, int n_units)");
-    dgk_sm90_line(e, "return (cur.end - cur.start) * n_units;");
+    dgk_sm90_line(e, "return (cur.end - cur.start + CLUSTER_M - 1) / CLUSTER_M * n_units;");
     dgk_sm90_close(e, NULL);
 }
 
 static void emit_next_swath_offsets(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "// moves to the swath after cur's: up to GROUP blocks of group cur.group from cur.end on, else of the");
+    dgk_sm90_line(e, "// moves to the swath after cur's: up to SWATH blocks of group cur.group from cur.end on, else of the");
     dgk_sm90_line(e, "// next group with blocks; false past the last group");
     dgk_sm90_open(e, "static __device__ __forceinline__ bool next_swath(swath_cursor &cur, int m_blocks, const int "
                      "*__restrict__ offsets, int G)");
@@ -80,7 +86,7 @@ static void emit_next_swath_offsets(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "const int start = max(cur.end, first);");
     dgk_sm90_open(e, "if (start < last)");
     dgk_sm90_line(e, "cur.start = start;");
-    dgk_sm90_line(e, "cur.end = min(start + GROUP, last);");
+    dgk_sm90_line(e, "cur.end = min(start + SWATH, last);");
     dgk_sm90_line(e, "return true;");
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
@@ -103,9 +109,9 @@ static void emit_offsets_coords(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "if (!next_swath(cur, m_blocks, offsets, G))");
     dgk_sm90_line(e, "    return false;");
     dgk_sm90_close(e, NULL);
-    dgk_sm90_line(e, "const int t = tile - cur.first, size = cur.end - cur.start;");
-    dgk_sm90_line(e, "m_block = cur.start + t %% size;");
-    dgk_sm90_line(e, "n_block = t / size * CLUSTER_N + %s;", e->cluster > 1 ? "(int)rank" : "0");
+    dgk_sm90_line(e, "const int t = tile - cur.first, size = (cur.end - cur.start + CLUSTER_M - 1) / CLUSTER_M;");
+    dgk_sm90_line(e, "m_block = cur.start + t %% size * CLUSTER_M%s;", e->p->cluster_m > 1 ? " + (int)rank" : "");
+    dgk_sm90_line(e, "n_block = t / size * CLUSTER_N%s;", e->p->cluster_n > 1 ? " + (int)rank" : "");
     if (e->cluster == 1)
         dgk_sm90_line(e, "(void)rank;");
     dgk_sm90_line(e, "group = cur.group;");
@@ -114,9 +120,41 @@ static void emit_offsets_coords(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
+/* Group ids in a cluster along M: a cluster tile is the pair of row blocks 2u, 2u + 1
+ * (rank r takes block 2u + r), which may hold two groups (the ids are read per tile, the
+ * groups' extents are not known up front). B is multicast by rank 0 when the pair's blocks
+ * with rows are of one group (`b_shared`); when they are of two, each CTA loads its own
+ * group's B (DeepGEMM's contiguous kernel disables its multicast the same way). A CTA
+ * whose block is padding (or past M) while its peer's is not runs idle (`idle`; `group`
+ * is then the peer's, so its loads stay inside the tensors); a pair of padding blocks is
+ * skipped by both. As in the dense walk, its L2 groups count cluster tiles (GROUP pairs of
+ * blocks); the offsets walk's swaths count blocks (SWATH). Both as measured. */
+static void emit_ids_coords_cluster_m(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "// the blocks and group of cluster tile `tile` for this CTA (rank r: block 2u + r of the pair), whether");
+    dgk_sm90_line(e, "// the pair shares B (its blocks with rows are of one group) and whether this CTA's block is padding");
+    dgk_sm90_line(e, "// (idle, `group` then the peer's); false when both blocks are padding");
+    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
+                     "group_ids, dgk_u32 rank, int &m_block, int &n_block, int &group, int &b_shared, int &idle)");
+    emit_coords_body(e);
+    dgk_sm90_line(e, "const int pair = m_block - (int)rank;  // the pair's first block: it lies inside M");
+    dgk_sm90_line(e, "const int g0 = __ldg(group_ids + pair * BM);  // all BM rows of a block share a group");
+    dgk_sm90_line(e, "const int g1 = (pair + 1) * BM < M ? __ldg(group_ids + (pair + 1) * BM) : -1;");
+    dgk_sm90_line(e, "const int own = rank ? g1 : g0, peer = rank ? g0 : g1;");
+    dgk_sm90_line(e, "idle = own < 0;");
+    dgk_sm90_line(e, "group = idle ? peer : own;");
+    dgk_sm90_line(e, "b_shared = g0 < 0 || g1 < 0 || g0 == g1;");
+    dgk_sm90_line(e, "return g0 >= 0 || g1 >= 0;");
+    dgk_sm90_close(e, NULL);
+}
+
 /* Group ids: fixed swaths of GROUP blocks (emit_coords_body), the group read per tile. */
 static void emit_ids_coords(dgk_sm90_ctx *e)
 {
+    if (dgk_sm90_b_shared_per_tile(e->p)) {
+        emit_ids_coords_cluster_m(e);
+        return;
+    }
     dgk_sm90_line(e, "// the blocks and group of tile `tile`; false when its rows are padding (group id < 0)");
     dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
                      "group_ids, dgk_u32 rank, int &m_block, int &n_block, int &group)");
@@ -132,9 +170,18 @@ static void emit_ids_coords(dgk_sm90_ctx *e)
 
 static void emit_contiguous_sched(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "// tiles (group_offsets: at most this many): every row block x the column blocks of a cluster");
+    /* with offsets a cluster along M pairs blocks within a group's swaths, so groups of odd
+     * block counts can take more pairs than M / (2 BM): every block counts */
+    int pairs = dgk_sm90_b_shared_per_tile(e->p);
+    if (e->p->sched.offsets)
+        dgk_sm90_line(e, "// tiles, at most: every row block x the column blocks of a cluster");
+    else
+        dgk_sm90_line(e, "// tiles: every row block%s x the column blocks of a cluster", pairs ? " pair" : "");
     dgk_sm90_open(e, "static __device__ __forceinline__ int cluster_tiles(int M, int N)");
-    dgk_sm90_line(e, "return ((M + BM - 1) / BM) * ((N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N));");
+    if (pairs)
+        dgk_sm90_line(e, "return ((M + BM * CLUSTER_M - 1) / (BM * CLUSTER_M)) * ((N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N));");
+    else
+        dgk_sm90_line(e, "return ((M + BM - 1) / BM) * ((N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N));");
     dgk_sm90_close(e, NULL);
     if (e->p->sched.offsets) {
         emit_swath_cursor(e);
@@ -236,6 +283,11 @@ static void emit_masked_sched(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "return false;");
     dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "%s", "");
+}
+
+int dgk_sm90_b_shared_per_tile(const dgk_plan *p)
+{
+    return p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS && !p->sched.offsets && p->cluster_m > 1;
 }
 
 int dgk_sm90_masked_rows_left(const dgk_plan *p)
@@ -462,9 +514,15 @@ void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e, int producer)
         if (producer || !p->sched.dynamic)
             dgk_sm90_line(e, "swath_cursor cursor = {0, 0, 0, 0};  // before group 0's first swath");
         emit_grouped_loop_open(e, producer, ca, "group, group_end", ta, "break;  // past the last group's blocks", ge);
-    } else if (dgk_sm90_grouped(p)) {
-        snprintf(ta, sizeof ta, "%s, %s, %s, cta_rank, m_block, n_block, group", m, n, gt);
-        emit_grouped_loop_open(e, producer, ca, "group", ta, "continue;  // a block of padding rows: no loads, no mma, no store", NULL);
+    } else if (dgk_sm90_grouped(p)) { /* contiguous with group ids */
+        int pairs = dgk_sm90_b_shared_per_tile(p);
+        snprintf(ta, sizeof ta, "%s, %s, %s, cta_rank, m_block, n_block, group%s", m, n, gt, pairs ? ", b_shared, idle" : "");
+        emit_grouped_loop_open(e, producer, ca, pairs ? "group, b_shared, idle" : "group", ta,
+                               pairs ? "continue;  // a pair of padding blocks: no loads, no mma, no store"
+                                     : "continue;  // a block of padding rows: no loads, no mma, no store",
+                               NULL);
+        if (pairs)
+            dgk_sm90_line(e, producer ? "(void)idle;  // an idle CTA's stages are loaded as its peer's" : "(void)b_shared;");
         if (!producer && p->epi.out_guard_rows)
             emit_last_group(e, m, gt);
     } else if (dgk_sm90_split(p)) {

@@ -25,10 +25,13 @@ extern "C" {
 typedef enum gg_mode { GG_CONTIG, GG_MASKED, GG_MODE_COUNT } gg_mode;
 
 /* Edge cases a spec may ask for on top of the drawn sizes:
- *   contig: EDGES = group 0 empty (0 rows), group 1 exactly one 128-row block;
+ *   contig: EDGES = a whole block of padding first, then group 0 empty (0 rows), group 1
+ *           exactly one 128-row block;
  *           ALL_PADDING = every row of A/D is padding (group_ids all -1);
+ *           EXACT = every group exactly ROWS rows, nothing drawn (`contig-exact:` specs:
+ *           with ROWS a multiple of 128, no group has a partial block);
  *   masked: EDGES = masked_m[0] = 0, masked_m[1] = max_m. */
-typedef enum gg_edge { GG_EDGE_NONE, GG_EDGE_EDGES, GG_EDGE_ALL_PADDING } gg_edge;
+typedef enum gg_edge { GG_EDGE_NONE, GG_EDGE_EDGES, GG_EDGE_ALL_PADDING, GG_EDGE_EXACT } gg_edge;
 
 typedef struct gg_spec {
     gg_mode mode;

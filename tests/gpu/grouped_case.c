@@ -29,11 +29,13 @@ static int check_spec(const gg_spec *s)
     return GH_OK;
 }
 
-/* Offsets and spans of the groups; all-padding groups span `rows` rounded up. */
+/* Offsets and spans of the groups; all-padding groups span `rows` rounded up. The
+ * contiguous edge case starts with a whole block of padding: with group ids in a cluster
+ * along M its pair has an idle first CTA, which still multicasts the peer's B. */
 static void lay_out(gg_case *c)
 {
     const gg_spec *s = &c->spec;
-    int64_t at = 0, align = gg_alignment();
+    int64_t align = gg_alignment(), at = s->mode == GG_CONTIG && s->edge == GG_EDGE_EDGES ? align : 0;
     c->valid_rows = 0;
     for (int g = 0; g < s->groups; g++) {
         int64_t want = s->edge == GG_EDGE_ALL_PADDING ? s->rows : c->rows[g];
@@ -71,11 +73,14 @@ static int make_ids(gg_case *c)
 }
 
 /* The same layout as offsets [G + 1] (dgk's group_offsets form): group g's rows are
- * align(offs[g]) .. offs[g + 1] - 1, so offs[g + 1] = off[g] + rows[g]; an all-padding
- * case is all zeros (every row at or past offs[G]). */
+ * align(offs[g]) .. offs[g + 1] - 1, so offs[0] = off[0] (rows before it are padding) and
+ * offs[g + 1] = off[g] + rows[g]; an all-padding case is all zeros (every row at or past
+ * offs[G]). */
 static int make_offsets(gg_case *c)
 {
     int offs[GG_MAX_GROUPS + 1] = {0};
+    if (c->spec.edge != GG_EDGE_ALL_PADDING && c->spec.groups > 0)
+        offs[0] = (int)c->off[0];
     for (int g = 0; g < c->spec.groups; g++)
         offs[g + 1] = c->spec.edge == GG_EDGE_ALL_PADDING ? 0 : (int)(c->off[g] + c->rows[g]);
     return upload_ints(&c->offs, offs, (size_t)c->spec.groups + 1);
@@ -294,23 +299,30 @@ static int first_touched(const gg_case *c, int64_t row0, int64_t rows, int64_t *
     return GH_OK;
 }
 
-/* Contiguous: the padding rows of every group must still hold the poison. */
+/* `rows` padding rows at `row0` must still hold the poison. */
+static int check_padding_rows(gg_case *c, gg_verdict *v, int64_t row0, int64_t rows, cudaStream_t st)
+{
+    if (rows == 0)
+        return GH_OK;
+    gh_compare m;
+    size_t cnt = elems(rows, c->spec.n);
+    GH_TRY(gh_compare_ref(d_rows(c, row0), GH_BF16, c->ref + elems(row0, c->spec.n), cnt, &m, st));
+    if (m.unwritten == cnt)
+        return GH_OK;
+    if (v->padding_touched == 0)
+        GH_TRY(first_touched(c, row0, rows, &v->first_touched_row));
+    v->padding_touched += cnt - m.unwritten;
+    return GH_OK;
+}
+
+/* Contiguous: the padding rows before the first group and after every group's valid rows
+ * must still hold the poison. */
 static int check_padding(gg_case *c, gg_verdict *v, cudaStream_t st)
 {
-    for (int g = 0; g < c->spec.groups; g++) {
-        int64_t row0 = c->off[g] + c->rows[g], rows = c->span[g] - c->rows[g];
-        if (rows == 0)
-            continue;
-        gh_compare m;
-        size_t cnt = elems(rows, c->spec.n);
-        GH_TRY(gh_compare_ref(d_rows(c, row0), GH_BF16, c->ref + elems(row0, c->spec.n), cnt, &m,
-                              st));
-        if (m.unwritten == cnt)
-            continue;
-        if (v->padding_touched == 0)
-            GH_TRY(first_touched(c, row0, rows, &v->first_touched_row));
-        v->padding_touched += cnt - m.unwritten;
-    }
+    if (c->spec.groups > 0)
+        GH_TRY(check_padding_rows(c, v, 0, c->off[0], st));
+    for (int g = 0; g < c->spec.groups; g++)
+        GH_TRY(check_padding_rows(c, v, c->off[g] + c->rows[g], c->span[g] - c->rows[g], st));
     return GH_OK;
 }
 

@@ -101,6 +101,10 @@ static void test_sets(void)
                gg_specs_bench("masked:2x4096:128x128", all_modes, s, GG_MAX_SPECS) == 1 &&
                gg_specs_bench("masked:2x4097:128x128", all_modes, s, GG_MAX_SPECS) == -1,
            "explicit specs: at most GG_MAX_GROUPS groups, masked rows at most max_m");
+    expect(gg_specs_bench("contig-exact:4x8192:6144x7168", all_modes, s, GG_MAX_SPECS) == 1 && s[0].mode == GG_CONTIG &&
+               s[0].edge == GG_EDGE_EXACT && s[0].groups == 4 && s[0].rows == 8192 &&
+               gg_specs_bench("masked-exact:4x20:6144x7168", all_modes, s, GG_MAX_SPECS) == -1,
+           "explicit specs: contig-exact: takes every group at ROWS rows (contiguous only)");
     char many[64 * 24] = "";
     for (int i = 0; i <= GG_MAX_SPECS; i++)
         strcat(many, i ? ",contig:1x128:128x128" : "contig:1x128:128x128");
@@ -138,6 +142,12 @@ static void test_rows(void)
     for (int g = 0; g < c.groups; g++)
         differ += a[g] != b[g];
     expect(differ > 0, "other seeds draw other sizes");
+    gg_spec x = {GG_CONTIG, 8, 4096, 0, 4096, 2048, GG_EDGE_EXACT};
+    int exact_ok = 1;
+    gg_draw_rows(&x, 3, b);
+    for (int g = 0; g < x.groups; g++)
+        exact_ok &= b[g] == 4096;
+    expect(exact_ok, "contig-exact: every group exactly ROWS rows");
     int spread = 0;
     for (int g = 1; g < c.groups; g++)
         spread += a[g] != a[0];

@@ -96,8 +96,8 @@ static int number(const char **t, char sep, int *v)
     return 1;
 }
 
-/* One explicit spec, `masked:GxROWS:NxK` (max_m 4096) or `contig:GxROWS:NxK`; 0 when the
- * text is not one. */
+/* One explicit spec, `masked:GxROWS:NxK` (max_m 4096), `contig:GxROWS:NxK` or
+ * `contig-exact:GxROWS:NxK` (every group ROWS rows, not drawn); 0 when the text is not one. */
 static int parse_spec(const char *t, size_t len, gg_spec *s)
 {
     char buf[64];
@@ -106,14 +106,15 @@ static int parse_spec(const char *t, size_t len, gg_spec *s)
         return 0;
     memcpy(buf, t, len);
     buf[len] = 0;
-    int masked = strncmp(buf, "masked:", 7) == 0;
-    if (!masked && strncmp(buf, "contig:", 7) != 0)
+    int masked = strncmp(buf, "masked:", 7) == 0, exact = strncmp(buf, "contig-exact:", 13) == 0;
+    if (!masked && !exact && strncmp(buf, "contig:", 7) != 0)
         return 0;
-    const char *p = buf + 7;
+    const char *p = buf + (exact ? 13 : 7);
     if (!number(&p, 'x', &g) || !number(&p, ':', &rows) || !number(&p, 'x', &n) || !number(&p, 0, &k) ||
         g > GG_MAX_GROUPS)
         return 0;
-    *s = make(masked ? GG_MASKED : GG_CONTIG, g, rows, n, k, GG_EDGE_NONE, masked ? MASKED_MAX_M : 0);
+    *s = make(masked ? GG_MASKED : GG_CONTIG, g, rows, n, k, exact ? GG_EDGE_EXACT : GG_EDGE_NONE,
+              masked ? MASKED_MAX_M : 0);
     /* K whole 128-wide scale blocks (the cases' FP8 scale layouts and the entry points'
      * contract); a contiguous group's 1.3 x rows plus its padding, times G, must fit an
      * int row offset */
@@ -171,7 +172,7 @@ int gg_specs_known(const char *set, unsigned modes, int (*specs)(const char *, u
     if (n == 0)
         gh_set_error("--shapes %s: no spec of the --mode selected", set);
     else
-        gh_set_error("--shapes %s: expected tiny, quick, full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK[,...]",
+        gh_set_error("--shapes %s: expected tiny, quick, full, or specs masked:GxROWS:NxK / contig:GxROWS:NxK / contig-exact:GxROWS:NxK[,...]",
                      set);
     return 0;
 }
@@ -187,7 +188,7 @@ static double uniform(uint64_t seed, int g)
 void gg_draw_rows(const gg_spec *s, uint64_t seed, int *rows)
 {
     for (int g = 0; g < s->groups; g++) {
-        int r = (int)lround(s->rows * (0.7 + 0.6 * uniform(seed, g)));
+        int r = s->edge == GG_EDGE_EXACT ? s->rows : (int)lround(s->rows * (0.7 + 0.6 * uniform(seed, g)));
         if (s->mode == GG_MASKED)
             r = r < 0 ? 0 : r > s->max_m ? s->max_m : r;
         rows[g] = r;
@@ -208,7 +209,7 @@ const char *gg_mode_name(gg_mode m)
 
 void gg_spec_str(const gg_spec *s, char *buf, size_t len)
 {
-    static const char *const edge[] = {"", " edges", " all-padding"};
+    static const char *const edge[] = {"", " edges", " all-padding", " exact"};
     if (s->mode == GG_CONTIG)
         snprintf(buf, len, "contig G=%d m~%d N=%d K=%d%s", s->groups, s->rows, s->n, s->k,
                  edge[s->edge]);

@@ -7,7 +7,7 @@
 #          NT and FP8 NT again with split-K forced (DGK_GEMM_SPLIT=3), and with 2-CTA
 #          clusters forced along M and along N (DGK_GEMM_CLUSTER=2, DGK_GEMM_CLUSTER_N=2).
 #          Then dgk-grouped-check (grouped MoE GEMMs, contiguous and masked, BF16 and FP8;
-#          again with clusters forced along N, and along M for masked) and dgk-k-grouped (the K-grouped FP8 weight gradient), dgk-grouped-debug (the
+#          again with clusters forced along N and along M) and dgk-k-grouped (the K-grouped FP8 weight gradient), dgk-grouped-debug (the
 #          DGK_DEBUG=1 checks of group ids and k-grouped offsets).
 #   bench: the runtime's timings, then dgk-bench for BF16 NT and FP8 NT against cuBLASLt,
 #          then dgk-grouped-bench (DeepGEMM's grouped shapes, DeepGEMM's numbers beside).
@@ -63,10 +63,11 @@ check() {
         run check.log env $cl=2 "$build/gpu/dgk-gemm-check" --dtype fp8 --runner dgk-fp8-nt --no-self-test
     done
     grouped check.log dgk-grouped-check
-    # the m-grouped kernels' clusters forced, along N and along M (masked only), with a
-    # 128 x 192 tile (the swapped tiles of few masked rows take no cluster: an error)
-    run check.log env DGK_GEMM_TILE=128x192 DGK_GEMM_CLUSTER_N=2 "$build/gpu/dgk-grouped-check" --no-self-test
-    run check.log env DGK_GEMM_TILE=128x192 DGK_GEMM_CLUSTER=2 "$build/gpu/dgk-grouped-check" --mode masked --no-self-test
+    # the m-grouped kernels' clusters forced, along N and along M, with a 128 x 192 tile
+    # (the swapped tiles of few masked rows take no cluster: an error)
+    for cl in DGK_GEMM_CLUSTER_N DGK_GEMM_CLUSTER; do
+        run check.log env DGK_GEMM_TILE=128x192 $cl=2 "$build/gpu/dgk-grouped-check" --no-self-test
+    done
     grouped check.log dgk-k-grouped
     grouped check.log dgk-grouped-debug
     grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|user-check:|grouped-check:|grouped-debug:|PASS.*rt_|FAIL.*rt_|^(PASS|FAIL): [0-9]+ failure" "$out/check.log" | tail -40

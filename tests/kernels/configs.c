@@ -23,7 +23,7 @@ static const stock_form forms[] = {
  * may pick with any candidate tile (its reduction must fit the registers too). */
 static void print_form(const stock_form *f, int out_bytes, int has_c, int split)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c, 0, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c, 0, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++) {
@@ -57,7 +57,7 @@ static const grouped_form grouped[] = {
  * groups of few expected rows. */
 static void print_grouped(const grouped_form *f)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int skip = 0; skip <= (f->bm ? 0 : 1); skip++)
@@ -71,7 +71,7 @@ static void print_grouped(const grouped_form *f)
  * candidate tile (the planner fits the stages). */
 static void print_wgrad(void)
 {
-    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0, 1, 0};
+    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0, 1, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
@@ -82,7 +82,7 @@ static void print_wgrad(void)
  * every FP8 candidate tile with N compiled in (M and the stacked K stay runtime). */
 static void print_k_grouped(void)
 {
-    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0, 0, 1, 0};
+    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0, 0, 1, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
@@ -93,7 +93,7 @@ static void print_k_grouped(void)
 static void print_ue8m0(void)
 {
     for (int out = 2; out <= 4; out += 2) {
-        gemm_shape s = {4096, 4096, 7168, 1, out, 0, 1, 0, 0, 0, 0};
+        gemm_shape s = {4096, 4096, 7168, 1, out, 0, 1, 0, 0, 0, 0, 0};
         gemm_config c[16];
         int n = gemm_candidates(&s, c, 16);
         for (int i = 0; i < n; i++)
@@ -120,7 +120,7 @@ static void print_swap(void)
     int seen[64] = {0};
     for (int fp8 = 0; fp8 <= 1; fp8++)
         for (int rows = 1; rows <= 64; rows++) {
-            gemm_shape s = {20 * 32, 4096, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows};
+            gemm_shape s = {20 * 32, 4096, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows, 0};
             gemm_config c = gemm_heuristic_bm(&s, 132, 0);
             if (c.bm >= 64 || seen[c.bm] & (1 << fp8))
                 continue;
@@ -178,6 +178,14 @@ int main(void)
     printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_masked -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER=2\n");
     printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_masked -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER=2 -D SKIP=1\n");
     printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_contiguous_offsets -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER_N=2 -D DYN=0\n");
+    /* contiguous with offsets and a cluster along M (the heuristic's pick for FP8 at K <=
+     * 4096: B multicast, the partner of a group's odd last block idle); BF16 when forced */
+    printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_contiguous_offsets -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER=2 -D DYN=0\n");
+    printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_contiguous_offsets -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER=2 -D DYN=0\n");
+    /* group ids with a cluster along M (the heuristic's pick for FP8 at K <= 4096; B
+     * multicast per tile when the pair is of one group) */
+    printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_contiguous -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER=2 -D DYN=0\n");
+    printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_contiguous -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER=2 -D DYN=0\n");
     /* split-K: every layout and tile with bf16 output; the NT forms with every output and C */
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         for (int out = 2; out <= (i == 0 || forms[i].fp8 ? 4 : 2); out += 2)

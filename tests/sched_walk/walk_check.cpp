@@ -5,8 +5,10 @@
  * in a fixed stride, one cursor per CTA) over random group layouts, edges included. Checks
  * that every output tile the layout has is visited exactly once, with the right group
  * (and group end / valid rows), nothing else but the idle partner blocks a cluster along
- * M needs, and that the contiguous walk's swaths hold one group each. No GPU. Prints a
- * PASS / FAIL line per walk and "walk-check: P passed, F failed". */
+ * M needs (masked, contiguous; with group ids also whether the pair shares B), that a
+ * cluster's CTAs agree on each contiguous tile, and that the contiguous walk's swaths
+ * hold one group each. No GPU. Prints a FAIL line per failed walk and "walk-check: P
+ * passed, F failed". */
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -29,11 +31,17 @@ namespace offsets_c1 {
 namespace offsets_cn2 {
 #include "offsets_cn2.inc"
 }
+namespace offsets_cm2 {
+#include "offsets_cm2.inc"
+}
 namespace ids_c1 {
 #include "ids_c1.inc"
 }
 namespace ids_cn2 {
 #include "ids_cn2.inc"
+}
+namespace ids_cm2 {
+#include "ids_cm2.inc"
 }
 namespace kgrouped {
 #include "kgrouped.inc"
@@ -87,7 +95,10 @@ typedef std::tuple<int, int, int, int> visit; /* m_block, n_block, group, extra 
 
 /* ---- contiguous with group offsets ------------------------------------------------------ */
 
-template <int BM_, int BN_, int CN, int GROUP_, class Cursor, class Coords, class Tiles>
+/* cm: CTAs along M per cluster (row blocks 2u, 2u + 1 of one swath; the partner past a
+ * group's odd last block comes back with m_block * BM >= group end and is idle); cn: along
+ * N (the pair shares the row block). */
+template <int BM_, int BN_, int CM, int CN, int GROUP_, class Cursor, class Coords, class Tiles>
 static void offsets_case(const char *name, int seed, Cursor cursor0, Coords coords, Tiles cluster_tiles)
 {
     rng_state = (unsigned)seed * 2654435761u + 1;
@@ -104,30 +115,51 @@ static void offsets_case(const char *name, int seed, Cursor cursor0, Coords coor
     int M = rnd(4) ? offs[G] + rnd(400) : max(1, offs[G] - rnd(700));
     int m_blocks = (M + BM_ - 1) / BM_, n_units = (N + BN_ * CN - 1) / (BN_ * CN);
     std::map<visit, int> want;
+    int idle_want = 0;
     for (int g = 0, done = 0; g < G; g++) { /* done: one past the last block given a group */
         int first = max((offs[g] + BM_ - 1) / BM_, done), last = min((offs[g + 1] + BM_ - 1) / BM_, m_blocks);
         for (int b = first; b < last; b++)
             for (int n = 0; n < n_units * CN; n++)
                 want[visit(b, n, g, min(offs[g + 1], M))] = 0;
+        if (CM > 1 && first < last && (last - first) % CM)
+            idle_want += n_units; /* the odd last block's partner, once per column */
         done = first < last ? last : done;
     }
-    int grids[3] = {CN, 7 * CN, 132};
+    int grids[3] = {CM * CN, 7 * CM * CN, 132};
     int tiles = cluster_tiles(M, N);
     bool ok = true;
     for (int gi = 0; gi < 3 && ok; gi++) {
         std::map<visit, int> got;
-        int clusters = grids[gi] / CN;
-        for (int q = 0; q < clusters; q++)
-            for (int rank = 0; rank < CN; rank++) {
-                auto cur = cursor0;
-                for (int t = q; t < tiles; t += clusters) {
-                    int mb, nb, grp, end;
-                    if (!coords(t, M, N, offs.data(), G, (dgk_u32)rank, cur, mb, nb, grp, end))
-                        break;
-                    got[visit(mb, nb, grp, end)]++;
+        int idle = 0, clusters = grids[gi] / (CM * CN);
+        for (int q = 0; q < clusters; q++) {
+            /* the cluster's CTAs walk in step, each with its cursor: they must agree on each
+             * tile (or the end), its group and group end, and the block of the shared axis */
+            Cursor curs[CM * CN];
+            for (auto &c : curs)
+                c = cursor0;
+            for (int t = q; t < tiles; t += clusters) {
+                bool more[CM * CN];
+                int mb[CM * CN], nb[CM * CN], grp[CM * CN], end[CM * CN];
+                for (int rank = 0; rank < CM * CN; rank++)
+                    more[rank] = coords(t, M, N, offs.data(), G, (dgk_u32)rank, curs[rank], mb[rank], nb[rank],
+                                        grp[rank], end[rank]);
+                for (int rank = 1; rank < CM * CN; rank++)
+                    ok = ok && more[rank] == more[0] &&
+                         (!more[0] || (grp[rank] == grp[0] && end[rank] == end[0] &&
+                                       (CM > 1 ? nb[rank] == nb[0] : mb[rank] == mb[0])));
+                if (!more[0])
+                    break;
+                for (int rank = 0; rank < CM * CN; rank++) {
+                    if (CM > 1 && mb[rank] * BM_ >= end[rank]) {
+                        ok = ok && rank != 0; /* only the partner of a group's last block */
+                        idle++;
+                        continue;
+                    }
+                    got[visit(mb[rank], nb[rank], grp[rank], end[rank])]++;
                 }
             }
-        ok = got.size() == want.size();
+        }
+        ok = ok && idle == idle_want && got.size() == want.size();
         for (auto &kv : got)
             ok = ok && kv.second == 1 && want.count(kv.first);
     }
@@ -189,6 +221,73 @@ static void ids_case(const char *name, int seed, Coords coords, Tiles cluster_ti
                         got[visit(mb, nb, grp, 0)]++;
                 }
         ok = got.size() == want.size();
+        for (auto &kv : got)
+            ok = ok && kv.second == 1 && want.count(kv.first);
+    }
+    char what[128];
+    snprintf(what, sizeof what, "%s G=%d N=%d M=%d", name, G, N, M);
+    report(ok, what, seed);
+}
+
+/* contiguous with group ids in a cluster along M: the pair of blocks 2u, 2u + 1 may hold two
+ * groups; B is shared only when its blocks with rows are of one group; a CTA whose block is
+ * padding (or past M) is idle and carries the peer's group; a pair of padding is skipped. */
+template <int BM_, int BN_, class Coords, class Tiles>
+static void ids_cm_case(const char *name, int seed, Coords coords, Tiles cluster_tiles)
+{
+    rng_state = (unsigned)seed * 2246822519u + 3;
+    int G = 1 + rnd(40), N = 64 + rnd(3000);
+    std::vector<int> ids;
+    for (int g = 0; g < G; g++) {
+        int rows = draw_rows(900), span = (rows + BM_ - 1) / BM_ * BM_;
+        for (int r = 0; r < span; r++)
+            ids.push_back(r < rows ? g : -1);
+        if (!rnd(4)) /* whole blocks of padding between groups */
+            ids.insert(ids.end(), (size_t)BM_ * (1 + rnd(3)), -1);
+    }
+    int M = (int)ids.size();
+    if (M == 0)
+        ids.push_back(-1), M = 1;
+    int m_blocks = (M + BM_ - 1) / BM_, n_units = (N + BN_ - 1) / BN_;
+    auto id_of = [&](int b) { return b < m_blocks ? ids[(size_t)b * BM_] : -1; };
+    std::map<visit, int> want;
+    int idle_want = 0;
+    for (int b = 0; b < m_blocks; b++)
+        if (id_of(b) >= 0) {
+            int peer = id_of(b ^ 1);
+            int shared = peer < 0 || peer == id_of(b);
+            for (int n = 0; n < n_units; n++)
+                want[visit(b, n, id_of(b), shared)] = 0;
+            idle_want += peer < 0 ? n_units : 0;
+        }
+    int grids[3] = {2, 14, 132}, tiles = cluster_tiles(M, N);
+    bool ok = true;
+    for (int gi = 0; gi < 3 && ok; gi++) {
+        std::map<visit, int> got;
+        int idle_got = 0, clusters = grids[gi] / 2;
+        for (int q = 0; q < clusters; q++)
+            for (int t = q; t < tiles; t += clusters) {
+                /* both CTAs of the pair: the same answer, column and shared-B decision */
+                bool more[2];
+                int mb[2], nb[2], grp[2], shared[2], idle[2];
+                for (int rank = 0; rank < 2; rank++)
+                    more[rank] = coords(t, M, N, ids.data(), (dgk_u32)rank, mb[rank], nb[rank], grp[rank],
+                                        shared[rank], idle[rank]);
+                ok = ok && more[0] == more[1] && (!more[0] || (nb[0] == nb[1] && shared[0] == shared[1] &&
+                                                              mb[1] == mb[0] + 1 && !(idle[0] && idle[1])));
+                if (!more[0])
+                    continue;
+                for (int rank = 0; rank < 2; rank++) {
+                    if (idle[rank]) { /* own block padding, the peer's not: its group and a shared B */
+                        ok = ok && id_of(mb[rank]) < 0 && grp[rank] == id_of(mb[rank] ^ 1) && grp[rank] >= 0 &&
+                             shared[rank];
+                        idle_got++;
+                        continue;
+                    }
+                    got[visit(mb[rank], nb[rank], grp[rank], shared[rank])]++;
+                }
+            }
+        ok = ok && idle_got == idle_want && got.size() == want.size();
         for (auto &kv : got)
             ok = ok && kv.second == 1 && want.count(kv.first);
     }
@@ -330,19 +429,29 @@ static bool off2(int t, int M, int N, const int *o, int G, dgk_u32 r, Cur &c, in
 {
     return offsets_cn2::tile_coords(t, M, N, o, G, r, c, mb, nb, g, e);
 }
+template <class Cur>
+static bool offm2(int t, int M, int N, const int *o, int G, dgk_u32 r, Cur &c, int &mb, int &nb, int &g, int &e)
+{
+    return offsets_cm2::tile_coords(t, M, N, o, G, r, c, mb, nb, g, e);
+}
 
 int main()
 {
     for (int seed = 1; seed <= 300; seed++) {
-        offsets_case<offsets_c1::BM, offsets_c1::BN, 1, offsets_c1::GROUP>(
+        offsets_case<offsets_c1::BM, offsets_c1::BN, 1, 1, offsets_c1::GROUP>(
             "contiguous offsets", seed, offsets_c1::swath_cursor{0, 0, 0, 0},
             off1<offsets_c1::swath_cursor>, offsets_c1::cluster_tiles);
-        offsets_case<offsets_cn2::BM, offsets_cn2::BN, 2, offsets_cn2::GROUP>(
+        offsets_case<offsets_cn2::BM, offsets_cn2::BN, 1, 2, offsets_cn2::GROUP>(
             "contiguous offsets, cluster along N", seed, offsets_cn2::swath_cursor{0, 0, 0, 0},
             off2<offsets_cn2::swath_cursor>, offsets_cn2::cluster_tiles);
+        offsets_case<offsets_cm2::BM, offsets_cm2::BN, 2, 1, offsets_cm2::GROUP>(
+            "contiguous offsets, cluster along M", seed, offsets_cm2::swath_cursor{0, 0, 0, 0},
+            offm2<offsets_cm2::swath_cursor>, offsets_cm2::cluster_tiles);
         ids_case<ids_c1::BM, ids_c1::BN, 1>("contiguous ids", seed, ids_c1::tile_coords, ids_c1::cluster_tiles);
         ids_case<ids_cn2::BM, ids_cn2::BN, 2>("contiguous ids, cluster along N", seed, ids_cn2::tile_coords,
                                               ids_cn2::cluster_tiles);
+        ids_cm_case<ids_cm2::BM, ids_cm2::BN>("contiguous ids, cluster along M", seed, ids_cm2::tile_coords,
+                                              ids_cm2::cluster_tiles);
         kgrouped_case(seed);
         dense_case<dense_c1::BM, dense_c1::BN, 1, 1>("dense", seed, dense_c1::tile_coords, dense_c1::cluster_tiles);
         dense_case<dense_cm2::BM, dense_cm2::BN, 2, 1>("dense, cluster along M", seed, dense_cm2::tile_coords,

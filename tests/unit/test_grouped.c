@@ -264,6 +264,10 @@ START_TEST(contiguous_plan_and_code)
     HAS(cu, "if (last >= row0 && last_group != group)");
     ck_assert_ptr_null(strstr(cu, "__ldg(ptr_GID + last)"));
     HAS(cu, "if (row < M && col < 4096 && __ldg(ptr_GID + row) == group)");
+    /* 16 bytes (8 bf16) per copy */
+    HAS(cu, "constexpr int CHUNK = 8;  // elements per 16-byte copy");
+    HAS(cu, "*reinterpret_cast<uint4 *>(out + (long long)row * stride_D_0 + col) =");
+    HAS(cu, "*reinterpret_cast<const uint4 *>(staging + staging_offset(r, c));");
     /* DYN = 0: the fixed stride, no counters */
     ck_assert_int_eq(p->sched.dynamic, 0);
     ck_assert(!dgk_plan_uses_workspace(p));
@@ -282,11 +286,13 @@ START_TEST(offsets_plan_and_code)
     ck_assert_str_eq(p->args[p->sched.group_arg].name, "ptr_OFFS");
     ck_assert_str_eq(p->args[p->sched.groups.arg].sym, "G");
     /* tiles walk swaths of one group's blocks: align(offsets[g]) / BM up to the block of the
-     * group's last row, GROUP at a time; no tiles for padding; past the last group: done */
+     * group's last row, SWATH (GROUP, whole cluster pairs) at a time; no tiles for padding;
+     * past the last group: done */
     HAS(cu, "const int first = (__ldg(offsets + cur.group) + BM - 1) / BM;  // the group's aligned start");
     HAS(cu, "const int last = min((__ldg(offsets + cur.group + 1) + BM - 1) / BM, m_blocks);");
-    HAS(cu, "cur.end = min(start + GROUP, last);");
-    HAS(cu, "m_block = cur.start + t % size;");
+    HAS(cu, "enum { SWATH = (GROUP + CLUSTER_M - 1) / CLUSTER_M * CLUSTER_M };");
+    HAS(cu, "cur.end = min(start + SWATH, last);");
+    HAS(cu, "m_block = cur.start + t % size * CLUSTER_M;");
     HAS(cu, "if (!tile_coords(tile, M, 4096, ptr_OFFS, G, cta_rank, cursor, m_block, n_block, group, group_end))\n"
             "                    break;  // past the last group's blocks");
     /* the producer hands the consumers each tile's coordinates in the stage's slot */
@@ -297,7 +303,7 @@ START_TEST(offsets_plan_and_code)
     ck_assert_int_eq(p->smem.total, p->smem.tile_off + 16 * p->stages);
     /* the partial block stops at the group's end; no id reads, no debug id check */
     HAS(cu, "if (last >= row0 && last >= group_end)");
-    HAS(cu, "if (row < M && col < 4096 && row < group_end)");
+    HAS(cu, "if (row < group_end && col < 4096)");
     ck_assert_ptr_null(strstr(cu, "DGK_DEBUG"));
     dgkc_unit_free(u);
 }

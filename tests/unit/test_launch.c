@@ -267,19 +267,22 @@ START_TEST(stock_op_key_overflow)
 }
 END_TEST
 
-/* A forced cluster a stock kernel has no parameter for is an error naming it: contiguous
- * grouped kernels take clusters along N only, k-grouped none, the dense ones both. */
+/* A forced cluster a stock kernel has no parameter for is an error naming it: a kernel
+ * with only CLUSTER_N (as the contiguous ones had) refuses one along M, k-grouped any; the
+ * dense ones and the m-grouped ones take both. */
 START_TEST(stock_clusters_checked)
 {
     static const stock_kernel dense = {"stdlib/x.dgk", "", "dense", 1, 0},
                               contiguous = {"stdlib/x.dgk", "", "contiguous", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_DYN},
                               masked = {"stdlib/x.dgk", "", "masked", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M},
+                              offsets = {"stdlib/x.dgk", "", "offsets", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M | STOCK_CLUSTER_DYN},
                               kgrouped = {"stdlib/x.dgk", "", "kgrouped", 0, 0};
     gemm_config along_m = {128, 192, 1, 2, 1, 0}, along_n = {128, 192, 1, 1, 2, 0}, none = {128, 192, 1, 1, 1, 0};
     ck_assert_int_eq(stock_check_clusters(&dense, &along_m), DGK_OK);
     ck_assert_int_eq(stock_check_clusters(&dense, &along_n), DGK_OK);
     ck_assert_int_eq(stock_check_clusters(&masked, &along_m), DGK_OK);
     ck_assert_int_eq(stock_check_clusters(&contiguous, &along_n), DGK_OK);
+    ck_assert_int_eq(stock_check_clusters(&offsets, &along_m), DGK_OK);
     ck_assert_int_eq(stock_check_clusters(&kgrouped, &none), DGK_OK);
     ck_assert_int_eq(stock_check_clusters(&contiguous, &along_m), DGK_EINVAL);
     ck_assert_ptr_nonnull(strstr(dgk_last_error(), "contiguous has no CLUSTER (a cluster along M)"));
@@ -294,7 +297,7 @@ START_TEST(heuristic_choices)
     /* choices measured best or near it: 128 x 256 on the H200 sweep; 64 x 64 at
      * 64x7168x16384 (94.7 us on the H100 small-M sweep, tests/gpu/results/
      * 2026-11-26-H100-small-m-fit/, where 64 x 128 took 94.1) */
-    gemm_shape big = {4096, 4096, 7168, 2, 2, 0, 0, 0, 0, 0, 0}, small = {64, 7168, 16384, 2, 2, 0, 0, 0, 0, 0, 0};
+    gemm_shape big = {4096, 4096, 7168, 2, 2, 0, 0, 0, 0, 0, 0, 0}, small = {64, 7168, 16384, 2, 2, 0, 0, 0, 0, 0, 0, 0};
     gemm_config c = gemm_heuristic(&big, 132);
     ck_assert_int_eq(c.bm, 128);
     ck_assert_int_eq(c.bn, 256);
@@ -318,7 +321,7 @@ START_TEST(heuristic_fp8_tiles)
     static const int64_t nk[][2] = {{2112, 7168}, {576, 7168}, {24576, 1536}, {32768, 512},
                                     {7168, 16384}, {4096, 7168}, {7168, 2048}};
     for (int j = 0; j < 7; j++) {
-        gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, 0};
+        gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, 0, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, 0, 0};
         gemm_config c = gemm_heuristic(&big, 132);
         ck_assert_int_eq(c.bm, j <= 2 ? 128 : 256);
         ck_assert_int_eq(c.bn, j == 0 || j == 2 ? 192 : j == 1 ? 144 : 128);
@@ -335,18 +338,41 @@ START_TEST(heuristic_grouped_contiguous_tiles)
 {
     for (int64_t m = 28000; m <= 40000; m += 500)
         for (int64_t k = 2048; k <= 4096; k += 2048) {
-            gemm_shape s = {m, 4096, k, 1, 2, 0, 1, 0, 0, 0, 0};
+            gemm_shape s = {m, 4096, k, 1, 2, 0, 1, 0, 0, 0, 0, 0};
             gemm_config c = gemm_heuristic_bm(&s, 132, 128);
             ck_assert_msg(c.bm == 128 && c.bn == 192, "M %lld, K %lld: %d x %d", (long long)m, (long long)k, c.bm, c.bn);
         }
 }
 END_TEST
 
+/* Contiguous grouped FP8 (either form): a cluster along M with many waves at K <= 4096,
+ * none at 6144x7168 (slower there on one H100), none for other kernels or BF16
+ * (contig_cluster_m / fp8 unset), none with few tiles. */
+START_TEST(heuristic_grouped_contiguous_cluster)
+{
+    static const struct { int64_t m, n, k; int fp8, contig, cluster; } cases[] = {
+        {30526, 4096, 4096, 1, 1, 2}, {35032, 4096, 4096, 1, 1, 2}, {36082, 7168, 3072, 1, 1, 2},
+        {30012, 4096, 2048, 1, 1, 2}, {35310, 6144, 7168, 1, 1, 1}, {30526, 4096, 4096, 1, 0, 1},
+        {30526, 4096, 4096, 0, 1, 1}, {2048, 4096, 4096, 1, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gemm_shape s = {.m = cases[i].m, .n = cases[i].n, .k = cases[i].k, .in_bytes = cases[i].fp8 ? 1 : 2,
+                        .out_bytes = 2, .fp8 = cases[i].fp8, .contig_cluster_m = cases[i].contig};
+        gemm_config c = gemm_heuristic_bm(&s, 132, 128);
+        ck_assert_msg(c.cluster == cases[i].cluster && c.cluster_n == 1, "%lldx%lldx%lld fp8 %d contiguous %d: cluster %d x %d",
+                      (long long)cases[i].m, (long long)cases[i].n, (long long)cases[i].k, cases[i].fp8,
+                      cases[i].contig, c.cluster, c.cluster_n);
+        if (c.cluster == 2)
+            ck_assert(c.bm == 128 && c.bn == 192);
+    }
+}
+END_TEST
+
 START_TEST(heuristic_candidates_respect_layout)
 {
     gemm_config c[16];
-    gemm_shape mn = {4096, 4096, 7168, 2, 2, 1, 0, 0, 0, 0, 0}, f8 = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0, 0, 0},
-               with_c = {4096, 4096, 7168, 2, 2, 0, 0, 1, 0, 0, 0};
+    gemm_shape mn = {4096, 4096, 7168, 2, 2, 1, 0, 0, 0, 0, 0, 0}, f8 = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0, 0, 0, 0},
+               with_c = {4096, 4096, 7168, 2, 2, 0, 0, 1, 0, 0, 0, 0};
     int n = gemm_candidates(&mn, c, 16);
     ck_assert_int_gt(n, 0);
     for (int i = 0; i < n; i++)
@@ -433,7 +459,7 @@ START_TEST(heuristic_masked_swap)
 {
     for (int fp8 = 0; fp8 <= 1; fp8++)
         for (int rows = 1; rows <= 200; rows++) {
-            gemm_shape s = {32 * rows, 4096, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows};
+            gemm_shape s = {32 * rows, 4096, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows, 0};
             gemm_config c = gemm_heuristic_bm(&s, 132, 0);
             if (rows > 24) {
                 ck_assert_int_ge(c.bm, 64);
@@ -475,7 +501,7 @@ START_TEST(heuristic_masked_swap_huge_rows)
     static const int rows[] = {25, 165191049, 165191050, 330382100, 2147483647};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         for (int fp8 = 0; fp8 <= 1; fp8++) {
-            gemm_shape s = {rows[i], 32768, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows[i]};
+            gemm_shape s = {rows[i], 32768, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows[i], 0};
             gemm_config c = gemm_heuristic_bm(&s, 132, 0);
             ck_assert_msg(c.bm >= 64, "%d rows (fp8 %d): BM %d", rows[i], fp8, c.bm);
         }
@@ -491,7 +517,7 @@ START_TEST(heuristic_masked_swap_few_groups)
         {1, 32768, 32, 128}, {6, 2048, 32, 64},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        gemm_shape s = {20 * want[i].groups, want[i].n, 7168, 1, 2, 0, 1, 0, 0, 0, 20};
+        gemm_shape s = {20 * want[i].groups, want[i].n, 7168, 1, 2, 0, 1, 0, 0, 0, 20, 0};
         gemm_config c = gemm_heuristic_bm(&s, 132, 0);
         if (want[i].bm) {
             ck_assert_int_eq(c.bm, want[i].bm);
@@ -511,7 +537,7 @@ START_TEST(heuristic_masked_rows_cap)
     static const int groups[][2] = {{32, 192}, {6, 1024}, {8, 512}, {2, 4096}};
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) {
-            gemm_shape s = {(int64_t)groups[i][0] * groups[i][1], nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, groups[i][1]};
+            gemm_shape s = {(int64_t)groups[i][0] * groups[i][1], nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, groups[i][1], 0};
             gemm_shape dense = s;
             dense.masked_rows = 0;
             gemm_config c = gemm_heuristic_bm(&s, 132, 0), d = gemm_heuristic_bm(&dense, 132, 0);
@@ -548,6 +574,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, heuristic_choices);
     tcase_add_test(t, heuristic_fp8_tiles);
     tcase_add_test(t, heuristic_grouped_contiguous_tiles);
+    tcase_add_test(t, heuristic_grouped_contiguous_cluster);
     tcase_add_test(t, stock_clusters_checked);
     tcase_add_test(t, heuristic_candidates_respect_layout);
     tcase_add_test(t, heuristic_override);

@@ -301,7 +301,7 @@ masked_fp8_cluster_m(
             int m_block, n_block, group, rows_left;
             if (!tile_coords(tile, MMAX, N, G, ptr_MASK, cta_rank, cursor, m_block, n_block, group, rows_left))
                 break;  // past the last tile with valid rows
-            // no valid row in this CTA's block: run the stages without mma or store
+            // no row of the group in this CTA's block: run the stages without mma or store
             if (rows_left <= 0) {
                 #pragma unroll 1
                 for (int kb = 0; kb < k_blocks; ++kb) {
