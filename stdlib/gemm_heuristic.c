@@ -293,17 +293,19 @@ static int wide_b_cluster(const gemm_shape *s, int sms)
 }
 
 /* Contiguous grouped FP8, 128 x 192 tiles: a cluster along M (B multicast by rank 0, a
- * fixed stride instead of the dynamic counter) at K <= 4096. DeepGEMM's contiguous set,
- * kernel time against the dynamic kernel without a cluster, two H100s (tests/gpu/results/
- * 2026-11-27-H100-contig-cluster/, rule/, ab/ and ab2/): at K = 2048..4096 faster on both cards
- * in both forms (group offsets, pairs of one group: +0.8..+4.8%; group ids, where a pair
- * of two groups loads B per CTA: +1.6..+5.4%); at 6144x7168 offsets +0.3/+0.9% on one
- * card and -2.6/-2.3% on the other, ids -1.8..+0.3%, so not there. Many waves at these
- * sizes (>= 16 asked for, as for dense). */
+ * fixed stride instead of the dynamic counter). DeepGEMM's contiguous set, kernel time
+ * against the dynamic kernel without a cluster (tests/gpu/results/
+ * 2026-11-27-H100-contig-cluster/): with group ids (pairs of blocks 2u, 2u + 1 in swaths
+ * of GROUP blocks; a pair of two groups loads B per CTA) +2.2..+9.7% on all 8 shapes, 4 x
+ * 8192 6144x7168 1400 -> 1432 TFLOPS (ids-swath/), and +1.5..+4% at the three shapes
+ * another card ran (swath-pairs/). With group offsets (pairs of one group's swath; a
+ * group's odd last block pairs with an idle CTA) +0.8..+4.8% at K = 2048..4096 on two
+ * cards, but at 6144x7168 +0.3/+0.9% on one and -2.6/-2.3% on the other (rule/, ab/,
+ * ab2/), so only at K <= 4096. Many waves at these sizes (>= 16 asked for, as dense). */
 static int contig_b_cluster(const gemm_shape *s, int sms, gemm_config c)
 {
-    return s->contig_cluster_m && s->fp8 && c.bm == 128 && c.bn == 192 && c.split <= 1 && s->k <= 4096 &&
-           tile_count(s, 128, 192) >= 16 * (int64_t)sms;
+    return s->contig_cluster_m && s->fp8 && c.bm == 128 && c.bn == 192 && c.split <= 1 &&
+           (s->contig_cluster_m == 1 || s->k <= 4096) && tile_count(s, 128, 192) >= 16 * (int64_t)sms;
 }
 
 /* FP8 256 x 128 tiles over 6 waves or more run as 2-CTA clusters along N, multicasting

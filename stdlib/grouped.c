@@ -141,7 +141,7 @@ static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
     int64_t m = c->masked ? (int64_t)expected_m * c->g : c->m;
     gemm_shape shape = {.m = m, .n = c->n, .k = c->k, .in_bytes = c->fp8 ? 1 : 2, .out_bytes = 2, .fp8 = c->fp8,
                         .masked_rows = c->masked ? expected_m : 0,
-                        .contig_cluster_m = !c->masked};
+                        .contig_cluster_m = c->masked ? 0 : c->offsets ? 2 : 1};
     dgk_op *op;
     const stock_kernel *k = &kernels[c->fp8][c->offsets ? 2 : c->masked];
     static const char *const skip[] = {"SKIP=1"};

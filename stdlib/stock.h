@@ -59,8 +59,8 @@ typedef struct gemm_shape {
                                   * sources share BN with a block-scaled kernel) */
     int masked_rows;             /* m-grouped masked: the caller's expected valid rows per group
                                   * (few of them take a swapped tile); 0 otherwise */
-    int contig_cluster_m;        /* m-grouped contiguous, whose kernel takes a cluster along M
-                                  * (group ids or offsets); 0 otherwise */
+    int contig_cluster_m;        /* m-grouped contiguous, whose kernel takes a cluster along M:
+                                  * 1 with group ids, 2 with group offsets; 0 otherwise */
 } gemm_shape;
 
 typedef struct gemm_config {

@@ -16,7 +16,9 @@
 
 #include "emit_internal.h"
 
-static void emit_coords_body(dgk_sm90_ctx *e)
+/* The walk over cluster tiles in L2 groups of `group` (an enum of the generated code)
+ * units along the grouped axis. */
+static void emit_coords_body_in(dgk_sm90_ctx *e, const char *group)
 {
     const dgk_plan_sched *s = &e->p->sched;
     if (s->group > 1)
@@ -26,14 +28,19 @@ static void emit_coords_body(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "const int mu = tile / n_units, nu = tile %% n_units;");
     } else {
         const char *g = s->group_axis == 0 ? "m" : "n", *o = s->group_axis == 0 ? "n" : "m";
-        dgk_sm90_line(e, "const int per_group = GROUP * %s_units;", o);
-        dgk_sm90_line(e, "const int first = tile / per_group * GROUP;");
-        dgk_sm90_line(e, "const int size = min(%s_units - first, GROUP);", g);
+        dgk_sm90_line(e, "const int per_group = %s * %s_units;", group, o);
+        dgk_sm90_line(e, "const int first = tile / per_group * %s;", group);
+        dgk_sm90_line(e, "const int size = min(%s_units - first, %s);", g, group);
         dgk_sm90_line(e, "const int in_group = tile %% per_group;");
         dgk_sm90_line(e, "const int %su = first + in_group %% size, %su = in_group / size;", g, o);
     }
     dgk_sm90_line(e, "m_block = mu * CLUSTER_M%s;", e->p->cluster_m > 1 ? " + (int)rank" : "");
     dgk_sm90_line(e, "n_block = nu * CLUSTER_N%s;", e->p->cluster_n > 1 ? " + (int)rank" : "");
+}
+
+static void emit_coords_body(dgk_sm90_ctx *e)
+{
+    emit_coords_body_in(e, "GROUP");
 }
 
 int dgk_sm90_grouped(const dgk_plan *p)
@@ -127,16 +134,22 @@ static void emit_offsets_coords(dgk_sm90_ctx *e)
  * group's B (DeepGEMM's contiguous kernel disables its multicast the same way). A CTA
  * whose block is padding (or past M) while its peer's is not runs idle (`idle`; `group`
  * is then the peer's, so its loads stay inside the tensors); a pair of padding blocks is
- * skipped by both. As in the dense walk, its L2 groups count cluster tiles (GROUP pairs of
- * blocks); the offsets walk's swaths count blocks (SWATH). Both as measured. */
+ * skipped by both. Its L2 swaths hold GROUP row blocks (GROUP / 2 pairs), as the offsets
+ * walk's: swaths of GROUP pairs (as the dense walk counts cluster tiles) ran 1.7-2.4%
+ * slower (tests/gpu/results/2026-11-27-H100-contig-cluster/swath-pairs/). */
 static void emit_ids_coords_cluster_m(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// the blocks and group of cluster tile `tile` for this CTA (rank r: block 2u + r of the pair), whether");
     dgk_sm90_line(e, "// the pair shares B (its blocks with rows are of one group) and whether this CTA's block is padding");
     dgk_sm90_line(e, "// (idle, `group` then the peer's); false when both blocks are padding");
+    if (e->p->sched.group > 1) {
+        dgk_sm90_line(e, "// pairs per L2 swath: GROUP row blocks, as the offsets walk's swaths (GROUP pairs, twice");
+        dgk_sm90_line(e, "// the blocks, ran 1.7-2.4%% slower on the H100)");
+        dgk_sm90_line(e, "enum { SWATH_PAIRS = GROUP / CLUSTER_M > 0 ? GROUP / CLUSTER_M : 1 };");
+    }
     dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
                      "group_ids, dgk_u32 rank, int &m_block, int &n_block, int &group, int &b_shared, int &idle)");
-    emit_coords_body(e);
+    emit_coords_body_in(e, "SWATH_PAIRS");
     dgk_sm90_line(e, "const int pair = m_block - (int)rank;  // the pair's first block: it lies inside M");
     dgk_sm90_line(e, "const int g0 = __ldg(group_ids + pair * BM);  // all BM rows of a block share a group");
     dgk_sm90_line(e, "const int g1 = (pair + 1) * BM < M ? __ldg(group_ids + (pair + 1) * BM) : -1;");

@@ -182,8 +182,8 @@ int main(void)
      * 4096: B multicast, the partner of a group's odd last block idle); BF16 when forced */
     printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_contiguous_offsets -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER=2 -D DYN=0\n");
     printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_contiguous_offsets -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER=2 -D DYN=0\n");
-    /* group ids with a cluster along M (the heuristic's pick for FP8 at K <= 4096; B
-     * multicast per tile when the pair is of one group) */
+    /* group ids with a cluster along M (the heuristic's pick for FP8; B multicast per tile
+     * when the pair is of one group) */
     printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_contiguous -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER=2 -D DYN=0\n");
     printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_contiguous -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER=2 -D DYN=0\n");
     /* split-K: every layout and tile with bf16 output; the NT forms with every output and C */

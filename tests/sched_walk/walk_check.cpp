@@ -186,22 +186,31 @@ static void offsets_case(const char *name, int seed, Cursor cursor0, Coords coor
 
 /* ---- contiguous with group ids: each block's group from its first row, padding skipped ---- */
 
+/* A group-id layout of G groups (rows drawn below `big`, each padded to whole blocks),
+ * with whole blocks of padding (1 .. max_gap) between groups one time in `gap_odds`; at
+ * least one row. */
+static std::vector<int> draw_ids(int G, int bm, int big, int gap_odds, int max_gap)
+{
+    std::vector<int> ids;
+    for (int g = 0; g < G; g++) {
+        int rows = draw_rows(big), span = (rows + bm - 1) / bm * bm;
+        for (int r = 0; r < span; r++)
+            ids.push_back(r < rows ? g : -1);
+        if (!rnd(gap_odds))
+            ids.insert(ids.end(), (size_t)bm * (1 + rnd(max_gap)), -1);
+    }
+    if (ids.empty())
+        ids.push_back(-1);
+    return ids;
+}
+
 template <int BM_, int BN_, int CN, class Coords, class Tiles>
 static void ids_case(const char *name, int seed, Coords coords, Tiles cluster_tiles)
 {
     rng_state = (unsigned)seed * 2246822519u + 3;
     int G = 1 + rnd(40), N = 64 + rnd(3000);
-    std::vector<int> ids;
-    for (int g = 0; g < G; g++) {
-        int rows = draw_rows(5000), span = (rows + BM_ - 1) / BM_ * BM_;
-        for (int r = 0; r < span; r++)
-            ids.push_back(r < rows ? g : -1);
-        if (!rnd(6)) /* a whole block of padding between groups */
-            ids.insert(ids.end(), BM_, -1);
-    }
+    std::vector<int> ids = draw_ids(G, BM_, 5000, 6, 1);
     int M = (int)ids.size();
-    if (M == 0)
-        ids.push_back(-1), M = 1;
     int m_blocks = (M + BM_ - 1) / BM_, n_units = (N + BN_ * CN - 1) / (BN_ * CN);
     std::map<visit, int> want;
     for (int b = 0; b < m_blocks; b++)
@@ -237,17 +246,8 @@ static void ids_cm_case(const char *name, int seed, Coords coords, Tiles cluster
 {
     rng_state = (unsigned)seed * 2246822519u + 3;
     int G = 1 + rnd(40), N = 64 + rnd(3000);
-    std::vector<int> ids;
-    for (int g = 0; g < G; g++) {
-        int rows = draw_rows(900), span = (rows + BM_ - 1) / BM_ * BM_;
-        for (int r = 0; r < span; r++)
-            ids.push_back(r < rows ? g : -1);
-        if (!rnd(4)) /* whole blocks of padding between groups */
-            ids.insert(ids.end(), (size_t)BM_ * (1 + rnd(3)), -1);
-    }
+    std::vector<int> ids = draw_ids(G, BM_, 900, 4, 3); /* small groups, many gaps: many odd pairs */
     int M = (int)ids.size();
-    if (M == 0)
-        ids.push_back(-1), M = 1;
     int m_blocks = (M + BM_ - 1) / BM_, n_units = (N + BN_ - 1) / BN_;
     auto id_of = [&](int b) { return b < m_blocks ? ids[(size_t)b * BM_] : -1; };
     std::map<visit, int> want;

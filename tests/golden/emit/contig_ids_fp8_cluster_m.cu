@@ -104,12 +104,15 @@ static __device__ __forceinline__ int cluster_tiles(int M, int N) {
 // the blocks and group of cluster tile `tile` for this CTA (rank r: block 2u + r of the pair), whether
 // the pair shares B (its blocks with rows are of one group) and whether this CTA's block is padding
 // (idle, `group` then the peer's); false when both blocks are padding
+// pairs per L2 swath: GROUP row blocks, as the offsets walk's swaths (GROUP pairs, twice
+// the blocks, ran 1.7-2.4% slower on the H100)
+enum { SWATH_PAIRS = GROUP / CLUSTER_M > 0 ? GROUP / CLUSTER_M : 1 };
 static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ group_ids, dgk_u32 rank, int &m_block, int &n_block, int &group, int &b_shared, int &idle) {
     const int m_units = (M + BM * CLUSTER_M - 1) / (BM * CLUSTER_M);
     const int n_units = (N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N);
-    const int per_group = GROUP * n_units;
-    const int first = tile / per_group * GROUP;
-    const int size = min(m_units - first, GROUP);
+    const int per_group = SWATH_PAIRS * n_units;
+    const int first = tile / per_group * SWATH_PAIRS;
+    const int size = min(m_units - first, SWATH_PAIRS);
     const int in_group = tile % per_group;
     const int mu = first + in_group % size, nu = in_group / size;
     m_block = mu * CLUSTER_M + (int)rank;
