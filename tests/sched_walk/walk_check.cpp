@@ -95,79 +95,90 @@ typedef std::tuple<int, int, int, int> visit; /* m_block, n_block, group, extra 
 
 /* ---- contiguous with group offsets ------------------------------------------------------ */
 
-/* cm: CTAs along M per cluster (row blocks 2u, 2u + 1 of one swath; the partner past a
- * group's odd last block comes back with m_block * BM >= group end and is idle); cn: along
- * N (the pair shares the row block). */
-template <int BM_, int BN_, int CM, int CN, int GROUP_, class Cursor, class Coords, class Tiles>
-static void offsets_case(const char *name, int seed, Cursor cursor0, Coords coords, Tiles cluster_tiles)
+/* A group-offsets layout: G + 1 offsets (G = 0 too; the first one may leave leading
+ * padding), sometimes breaking the contract (decreasing, negative: nothing may be visited
+ * twice or past M, each block goes to the first group whose range reaches it past the
+ * blocks before), and M past the last row (trailing padding) or short of it. */
+static std::vector<int> draw_offsets(int bm, int G, int &M)
 {
-    rng_state = (unsigned)seed * 2654435761u + 1;
-    int G = rnd(40), N = 64 + rnd(3000); /* G = 0 too */
     std::vector<int> offs(G + 1);
     offs[0] = rnd(3) ? 0 : rnd(300);
     for (int g = 0; g < G; g++)
-        offs[g + 1] = (offs[g] + BM_ - 1) / BM_ * BM_ + draw_rows(5000);
-    /* offsets breaking the contract (decreasing, negative): nothing visited twice, nothing
-     * past M, each block to the first group whose range reaches it past the blocks before */
+        offs[g + 1] = (offs[g] + bm - 1) / bm * bm + draw_rows(5000);
     if (G > 2 && !rnd(8))
         offs[1 + rnd(G)] = rnd(2) ? -rnd(500) : offs[G] / 2;
-    /* M: past the last row (trailing padding), or short of it (rows past M never visited) */
-    int M = rnd(4) ? offs[G] + rnd(400) : max(1, offs[G] - rnd(700));
-    int m_blocks = (M + BM_ - 1) / BM_, n_units = (N + BN_ * CN - 1) / (BN_ * CN);
+    M = rnd(4) ? offs[G] + rnd(400) : max(1, offs[G] - rnd(700));
+    return offs;
+}
+
+/* The tiles an offsets layout has, with their group and group end; `idle` gets the idle
+ * partners a cluster of `cm` along M needs (a group's odd last block, once per column). */
+static std::map<visit, int> offsets_want(const std::vector<int> &offs, int M, int bm, int n_units, int cm, int cn,
+                                         int &idle)
+{
+    int G = (int)offs.size() - 1, m_blocks = (M + bm - 1) / bm;
     std::map<visit, int> want;
-    int idle_want = 0;
+    idle = 0;
     for (int g = 0, done = 0; g < G; g++) { /* done: one past the last block given a group */
-        int first = max((offs[g] + BM_ - 1) / BM_, done), last = min((offs[g + 1] + BM_ - 1) / BM_, m_blocks);
+        int first = max((offs[g] + bm - 1) / bm, done), last = min((offs[g + 1] + bm - 1) / bm, m_blocks);
         for (int b = first; b < last; b++)
-            for (int n = 0; n < n_units * CN; n++)
+            for (int n = 0; n < n_units * cn; n++)
                 want[visit(b, n, g, min(offs[g + 1], M))] = 0;
-        if (CM > 1 && first < last && (last - first) % CM)
-            idle_want += n_units; /* the odd last block's partner, once per column */
+        if (cm > 1 && first < last && (last - first) % cm)
+            idle += n_units;
         done = first < last ? last : done;
     }
-    int grids[3] = {CM * CN, 7 * CM * CN, 132};
-    int tiles = cluster_tiles(M, N);
+    return want;
+}
+
+/* One grid's walk: each cluster's CTAs walk in step, each with its cursor; they must agree
+ * on each tile (or the end), its group and group end, and the block of the shared axis.
+ * Returns whether they did and the idle partners only where a group's odd last block is;
+ * fills `got` and counts `idle`. */
+template <int BM_, int CM, int CN, class Cursor, class Coords>
+static bool offsets_walk(const std::vector<int> &offs, int M, int N, int clusters, int tiles, Cursor cursor0,
+                         Coords coords, std::map<visit, int> &got, int &idle)
+{
+    int G = (int)offs.size() - 1;
     bool ok = true;
-    for (int gi = 0; gi < 3 && ok; gi++) {
-        std::map<visit, int> got;
-        int idle = 0, clusters = grids[gi] / (CM * CN);
-        for (int q = 0; q < clusters; q++) {
-            /* the cluster's CTAs walk in step, each with its cursor: they must agree on each
-             * tile (or the end), its group and group end, and the block of the shared axis */
-            Cursor curs[CM * CN];
-            for (auto &c : curs)
-                c = cursor0;
-            for (int t = q; t < tiles; t += clusters) {
-                bool more[CM * CN];
-                int mb[CM * CN], nb[CM * CN], grp[CM * CN], end[CM * CN];
-                for (int rank = 0; rank < CM * CN; rank++)
-                    more[rank] = coords(t, M, N, offs.data(), G, (dgk_u32)rank, curs[rank], mb[rank], nb[rank],
-                                        grp[rank], end[rank]);
-                for (int rank = 1; rank < CM * CN; rank++)
-                    ok = ok && more[rank] == more[0] &&
-                         (!more[0] || (grp[rank] == grp[0] && end[rank] == end[0] &&
-                                       (CM > 1 ? nb[rank] == nb[0] : mb[rank] == mb[0])));
-                if (!more[0])
-                    break;
-                for (int rank = 0; rank < CM * CN; rank++) {
-                    if (CM > 1 && mb[rank] * BM_ >= end[rank]) {
-                        ok = ok && rank != 0; /* only the partner of a group's last block */
-                        idle++;
-                        continue;
-                    }
-                    got[visit(mb[rank], nb[rank], grp[rank], end[rank])]++;
+    for (int q = 0; q < clusters; q++) {
+        Cursor curs[CM * CN];
+        for (auto &c : curs)
+            c = cursor0;
+        for (int t = q; t < tiles; t += clusters) {
+            bool more[CM * CN];
+            int mb[CM * CN], nb[CM * CN], grp[CM * CN], end[CM * CN];
+            for (int rank = 0; rank < CM * CN; rank++)
+                more[rank] = coords(t, M, N, offs.data(), G, (dgk_u32)rank, curs[rank], mb[rank], nb[rank], grp[rank],
+                                    end[rank]);
+            for (int rank = 1; rank < CM * CN; rank++)
+                ok = ok && more[rank] == more[0] &&
+                     (!more[0] || (grp[rank] == grp[0] && end[rank] == end[0] &&
+                                   (CM > 1 ? nb[rank] == nb[0] : mb[rank] == mb[0])));
+            if (!more[0])
+                break;
+            for (int rank = 0; rank < CM * CN; rank++) {
+                if (CM > 1 && mb[rank] * BM_ >= end[rank]) {
+                    ok = ok && rank != 0; /* only the partner of a group's last block */
+                    idle++;
+                    continue;
                 }
+                got[visit(mb[rank], nb[rank], grp[rank], end[rank])]++;
             }
         }
-        ok = ok && idle == idle_want && got.size() == want.size();
-        for (auto &kv : got)
-            ok = ok && kv.second == 1 && want.count(kv.first);
     }
-    /* one CTA's walk, tile after tile: groups never go back (a swath mixing two groups, its
-     * rows varying fastest, would alternate them), and a swath (where the column goes back
-     * to 0; with two columns or more) spans at most GROUP blocks */
-    auto cur = cursor0;
-    int prev_group = -1, prev_n = -1, lo = 0, hi = 0;
+    return ok;
+}
+
+/* One CTA's walk, tile after tile: groups never go back (a swath mixing two groups, its
+ * rows varying fastest, would alternate them), and a swath (where the column goes back to
+ * 0; with two columns or more) spans at most GROUP blocks. */
+template <int GROUP_, class Cursor, class Coords>
+static bool offsets_swaths(const std::vector<int> &offs, int M, int N, int n_units, int tiles, Cursor cur,
+                           Coords coords)
+{
+    int G = (int)offs.size() - 1, prev_group = -1, prev_n = -1, lo = 0, hi = 0;
+    bool ok = true;
     for (int t = 0; t < tiles && ok; t++) {
         int mb, nb, grp, end;
         if (!coords(t, M, N, offs.data(), G, 0u, cur, mb, nb, grp, end))
@@ -179,6 +190,31 @@ static void offsets_case(const char *name, int seed, Cursor cursor0, Coords coor
         ok = ok && (hi - lo < GROUP_ || n_units < 2); /* one column: swaths run into each other */
         prev_group = grp, prev_n = nb;
     }
+    return ok;
+}
+
+/* cm: CTAs along M per cluster (row blocks 2u, 2u + 1 of one swath; the partner past a
+ * group's odd last block comes back with m_block * BM >= group end and is idle); cn: along
+ * N (the pair shares the row block). */
+template <int BM_, int BN_, int CM, int CN, int GROUP_, class Cursor, class Coords, class Tiles>
+static void offsets_case(const char *name, int seed, Cursor cursor0, Coords coords, Tiles cluster_tiles)
+{
+    rng_state = (unsigned)seed * 2654435761u + 1;
+    int G = rnd(40), N = 64 + rnd(3000), M;
+    std::vector<int> offs = draw_offsets(BM_, G, M);
+    int n_units = (N + BN_ * CN - 1) / (BN_ * CN), idle_want, tiles = cluster_tiles(M, N);
+    std::map<visit, int> want = offsets_want(offs, M, BM_, n_units, CM, CN, idle_want);
+    int grids[3] = {CM * CN, 7 * CM * CN, 132};
+    bool ok = true;
+    for (int gi = 0; gi < 3 && ok; gi++) {
+        std::map<visit, int> got;
+        int idle = 0;
+        ok = offsets_walk<BM_, CM, CN>(offs, M, N, grids[gi] / (CM * CN), tiles, cursor0, coords, got, idle);
+        ok = ok && idle == idle_want && got.size() == want.size();
+        for (auto &kv : got)
+            ok = ok && kv.second == 1 && want.count(kv.first);
+    }
+    ok = ok && offsets_swaths<GROUP_>(offs, M, N, n_units, tiles, cursor0, coords);
     char what[128];
     snprintf(what, sizeof what, "%s G=%d N=%d M=%d", name, G, N, M);
     report(ok, what, seed);
