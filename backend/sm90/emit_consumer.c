@@ -211,7 +211,7 @@ static void emit_idle_block(dgk_sm90_ctx *e)
                        : dgk_sm90_b_shared_per_tile(p)              ? "if (idle)"
                                                                     : "if (m_block * BM >= group_end)";
     dgk_sm90_line(e, "// no row of the group in this CTA's block: run the stages without mma or store");
-    dgk_sm90_open(e, cond);
+    dgk_sm90_open(e, "%s", cond);
     emit_stage_drain(e);
     dgk_sm90_line(e, "continue;");
     dgk_sm90_close(e, NULL);
