@@ -219,8 +219,9 @@ static void check_cluster(checker *c)
 }
 
 /* Grouped schedules: the group tensor is an i32 pointer, masked and k-grouped ones know G;
- * clusters along N on the m-grouped ones in a fixed stride, along M on masked ones
- * (compiler/plan_group.c): the two CTAs share the group and fill their stages alike. */
+ * clusters (along N or M) only on the m-grouped ones, in a fixed stride
+ * (compiler/plan_group.c): the two CTAs walk the same cluster tiles and fill their stages
+ * alike. */
 static void check_groups(checker *c)
 {
     const dgk_plan *p = c->p;

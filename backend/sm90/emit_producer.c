@@ -20,16 +20,41 @@
 
 #include "emit_internal.h"
 
-/* Loads of one operand's stage tile, chunk by chunk. K-major boxes are {BK, rows},
- * MN-major boxes {rows, BK} (coordinates innermost first). A multicast tile lands in both
- * CTAs of the cluster; who issues its chunks was measured per operand (H100, FP8, kernel
- * time with DeepGEMM's method, tests/gpu/results/2026-11-27-H100-tile-rates/rank0/):
- * B (a cluster along M) is issued by rank 0, every chunk of it (DeepGEMM issues it whole): 128 x 192 with a
- * cluster 1420-1427 TFLOPS at 32768x6144x7168 and 1408-1409 at 32768x4096x4096, against
- * 1368-1373 and 1338-1343 with each CTA issuing half (and 1399-1406 / 1264-1276 without
- * a cluster; at locked clocks 2.04 against 2.16 ms). A (a cluster along N) stays split:
- * rank 0 issuing it made 256 x 128 slower (4096x7168x16384 1391-1401 against 1430-1446,
+/* Loads of one operand's stage tile, chunk by chunk (emit_operand_loads). K-major boxes
+ * are {BK, rows}, MN-major boxes {rows, BK} (coordinates innermost first).
+ * A multicast tile lands in both CTAs of the cluster; who issues its chunks was measured
+ * per operand (H100, FP8, kernel time with DeepGEMM's method,
+ * tests/gpu/results/2026-11-27-H100-tile-rates/rank0/): B (a cluster along M) is issued by
+ * rank 0, every chunk of it (DeepGEMM issues it whole): 128 x 192 with a cluster
+ * 1420-1427 TFLOPS at 32768x6144x7168 and 1408-1409 at 32768x4096x4096, against 1368-1373
+ * and 1338-1343 with each CTA issuing half (and 1399-1406 / 1264-1276 without a cluster;
+ * at locked clocks 2.04 against 2.16 ms). A (a cluster along N) stays split: rank 0
+ * issuing it made 256 x 128 slower (4096x7168x16384 1391-1401 against 1430-1446,
  * 32768x4096x4096 1254-1279 against 1385-1391). */
+static void emit_mc_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const char *at, const char *c0, const char *c1)
+{
+    if (o == &e->b) /* the comment above says why B and A differ */
+        dgk_sm90_line(e, "if (cta_rank == 0) for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
+    else
+        dgk_sm90_line(e, "for (int c = (int)cta_rank; c < %s_CHUNKS; c += CLUSTER)", o->name);
+    if (o->op->grouped) /* [G, rows, K]: the cluster's CTAs share the tile's group */
+        dgk_sm90_line(e, "    dgk_tma_load_3d_mc(%s, &%s, bar, %s, %s, group, CLUSTER_MASK);", at, o->arg->name, c0, c1);
+    else
+        dgk_sm90_line(e, "    dgk_tma_load_2d_mc(%s, &%s, bar, %s, %s, CLUSTER_MASK);", at, o->arg->name, c0, c1);
+}
+
+/* This CTA's loads of the tile; `one`: a single chunk, no loop. */
+static void emit_own_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const char *at, const char *c0, const char *c1,
+                           int one)
+{
+    if (!one)
+        dgk_sm90_line(e, "for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
+    if (o->op->grouped) /* [G, rows, K] (or [G, K, rows]): the tile's group is the outermost coordinate */
+        dgk_sm90_line(e, "%sdgk_tma_load_3d(%s, &%s, bar, %s, %s, group);", one ? "" : "    ", at, o->arg->name, c0, c1);
+    else
+        dgk_sm90_line(e, "%sdgk_tma_load_2d(%s, &%s, bar, %s, %s);", one ? "" : "    ", at, o->arg->name, c0, c1);
+}
+
 static void emit_operand_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const char *smem, const char *block,
                                const char *tile_rows)
 {
@@ -42,37 +67,23 @@ static void emit_operand_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const ch
     const char *k = e->p->sched.kind == DGK_SCHED_K_GROUPED ? "(k_first + kb) * BK" : "kb * BK";
     const char *c0 = o->op->major == DGK_MAJOR_K ? k : rows, *c1 = o->op->major == DGK_MAJOR_K ? rows : k;
     dgk_sm90_loc(e, o->op->loc, mc ? "operand tile, multicast to the cluster" : "operand tile");
-    if (mc && o == &e->b && dgk_sm90_b_shared_per_tile(e->p)) {
-        /* group ids along M: the pair's blocks may hold two groups (emit_sched.c) */
-        dgk_sm90_open(e, "if (b_shared)");
-        dgk_sm90_line(e, "if (cta_rank == 0) for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
-        dgk_sm90_line(e, "    dgk_tma_load_3d_mc(%s, &%s, bar, %s, %s, group, CLUSTER_MASK);", at, o->arg->name, c0, c1);
-        dgk_sm90_close(e, " else {");
-        e->indent++;
-        dgk_sm90_line(e, "// two groups in the pair: each CTA loads its own group's tile, no multicast");
-        dgk_sm90_line(e, "for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
-        dgk_sm90_line(e, "    dgk_tma_load_3d(%s, &%s, bar, %s, %s, group);", at, o->arg->name, c0, c1);
-        dgk_sm90_close(e, NULL);
-    } else if (mc) {
-        if (o == &e->b) /* the comment above says why B and A differ */
-            dgk_sm90_line(e, "if (cta_rank == 0) for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
-        else
-            dgk_sm90_line(e, "for (int c = (int)cta_rank; c < %s_CHUNKS; c += CLUSTER)", o->name);
-        if (o->op->grouped) /* [G, rows, K]: the cluster's CTAs share the tile's group */
-            dgk_sm90_line(e, "    dgk_tma_load_3d_mc(%s, &%s, bar, %s, %s, group, CLUSTER_MASK);", at, o->arg->name, c0, c1);
-        else
-            dgk_sm90_line(e, "    dgk_tma_load_2d_mc(%s, &%s, bar, %s, %s, CLUSTER_MASK);", at, o->arg->name, c0, c1);
-    } else if (o->op->grouped) {
-        /* [G, rows, K] (or [G, K, rows]): the tile's group is the outermost coordinate */
-        if (!one)
-            dgk_sm90_line(e, "for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
-        dgk_sm90_line(e, "%sdgk_tma_load_3d(%s, &%s, bar, %s, %s, group);", one ? "" : "    ", at, o->arg->name, c0, c1);
-    } else if (one) {
-        dgk_sm90_line(e, "dgk_tma_load_2d(%s, &%s, bar, %s, %s);", at, o->arg->name, c0, c1);
-    } else {
-        dgk_sm90_line(e, "for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
-        dgk_sm90_line(e, "    dgk_tma_load_2d(%s, &%s, bar, %s, %s);", at, o->arg->name, c0, c1);
+    if (!mc) {
+        emit_own_loads(e, o, at, c0, c1, one);
+        return;
     }
+    /* group ids along M: the pair's blocks may hold two groups, so B is multicast only when
+     * they share one (b_shared, emit_sched.c), else each CTA loads its own group's tile */
+    if (!(o == &e->b && dgk_sm90_b_shared_per_tile(e->p))) {
+        emit_mc_loads(e, o, at, c0, c1);
+        return;
+    }
+    dgk_sm90_open(e, "if (b_shared)");
+    emit_mc_loads(e, o, at, c0, c1);
+    dgk_sm90_close(e, " else {");
+    e->indent++;
+    dgk_sm90_line(e, "// two groups in the pair: each CTA loads its own group's tile, no multicast");
+    emit_own_loads(e, o, at, c0, c1, 0);
+    dgk_sm90_close(e, NULL);
 }
 
 static void emit_prefetch_descs(dgk_sm90_ctx *e)

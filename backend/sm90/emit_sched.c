@@ -5,8 +5,9 @@
  * cluster's axis (the ones that share the multicast operand). For L2 reuse, cluster tiles
  * are walked in groups of GROUP along one axis, the grouped axis varying fastest, so
  * CTAs running at the same time share operand tiles in L2. The grouped schedules
- * (clusters along N or M on the m-grouped ones, none on k-grouped) add the tile's group: contiguous reads it per tile from the group ids and skips padding, or with
- * group offsets walks swaths of one group's row blocks and numbers no padding; masked
+ * (clusters along N or M on the m-grouped ones, none on k-grouped) add the tile's group:
+ * contiguous reads it per tile from the group ids and skips padding, or with group
+ * offsets walks swaths of one group's row blocks and numbers no padding; masked
  * numbers only the tiles with valid rows (and, with `skip_idle`, tells how many of the
  * tile's rows are valid); k-grouped numbers the tiles group after group and gives each
  * tile its group's K blocks. With `dynamic 1` (contiguous) the producer takes the tiles

@@ -93,6 +93,15 @@ static int draw_rows(int big)
 
 typedef std::tuple<int, int, int, int> visit; /* m_block, n_block, group, extra */
 
+/* Every tile the layout has visited exactly once, and nothing else. */
+static bool visits_match(const std::map<visit, int> &got, const std::map<visit, int> &want)
+{
+    bool ok = got.size() == want.size();
+    for (auto &kv : got)
+        ok = ok && kv.second == 1 && want.count(kv.first);
+    return ok;
+}
+
 /* ---- contiguous with group offsets ------------------------------------------------------ */
 
 /* A group-offsets layout: G + 1 offsets (G = 0 too; the first one may leave leading
@@ -210,9 +219,7 @@ static void offsets_case(const char *name, int seed, Cursor cursor0, Coords coor
         std::map<visit, int> got;
         int idle = 0;
         ok = offsets_walk<BM_, CM, CN>(offs, M, N, grids[gi] / (CM * CN), tiles, cursor0, coords, got, idle);
-        ok = ok && idle == idle_want && got.size() == want.size();
-        for (auto &kv : got)
-            ok = ok && kv.second == 1 && want.count(kv.first);
+        ok = ok && idle == idle_want && visits_match(got, want);
     }
     ok = ok && offsets_swaths<GROUP_>(offs, M, N, n_units, tiles, cursor0, coords);
     char what[128];
@@ -265,9 +272,7 @@ static void ids_case(const char *name, int seed, Coords coords, Tiles cluster_ti
                     if (coords(t, M, N, ids.data(), (dgk_u32)rank, mb, nb, grp))
                         got[visit(mb, nb, grp, 0)]++;
                 }
-        ok = got.size() == want.size();
-        for (auto &kv : got)
-            ok = ok && kv.second == 1 && want.count(kv.first);
+        ok = visits_match(got, want);
     }
     char what[128];
     snprintf(what, sizeof what, "%s G=%d N=%d M=%d", name, G, N, M);
@@ -323,9 +328,7 @@ static void ids_cm_case(const char *name, int seed, Coords coords, Tiles cluster
                     got[visit(mb[rank], nb[rank], grp[rank], shared[rank])]++;
                 }
             }
-        ok = ok && idle_got == idle_want && got.size() == want.size();
-        for (auto &kv : got)
-            ok = ok && kv.second == 1 && want.count(kv.first);
+        ok = ok && idle_got == idle_want && visits_match(got, want);
     }
     char what[128];
     snprintf(what, sizeof what, "%s G=%d N=%d M=%d", name, G, N, M);
@@ -358,9 +361,7 @@ static void kgrouped_case(int seed)
                 if (tile_coords(t, M, N, offs.data(), mb, nb, g, kf, kn))
                     got[visit(mb, nb, g, kf * 65536 + kn)]++;
             }
-        ok = ok && got.size() == want.size();
-        for (auto &kv : got)
-            ok = ok && kv.second == 1 && want.count(kv.first);
+        ok = ok && visits_match(got, want);
     }
     char what[96];
     snprintf(what, sizeof what, "k-grouped G=%d M=%d N=%d", G, M, N);
@@ -445,9 +446,7 @@ static void masked_case(const char *name, int seed, Coords coords)
                     got[visit(mb, nb, grp, left)]++;
                 }
             }
-        ok = ok && idle == idle_want && got.size() == want.size();
-        for (auto &kv : got)
-            ok = ok && kv.second == 1 && want.count(kv.first);
+        ok = ok && idle == idle_want && visits_match(got, want);
     }
     char what[128];
     snprintf(what, sizeof what, "%s G=%d N=%d MMAX=%d", name, G, N, MMAX);
