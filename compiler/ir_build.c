@@ -584,6 +584,9 @@ static void lower_schedule(irb *b, const dgk_stmt *s)
     k->sched_skip_idle = sc->mods[DGK_SMOD_SKIP_IDLE].given ? (int)sc->mods[DGK_SMOD_SKIP_IDLE].value : 0;
     k->sched_dynamic = sc->mods[DGK_SMOD_DYNAMIC].given ? (int)sc->mods[DGK_SMOD_DYNAMIC].value : 0;
     k->sched_dynamic_loc = sc->mods[DGK_SMOD_DYNAMIC].given ? sc->mods[DGK_SMOD_DYNAMIC].mod->name.loc : s->loc;
+    k->sched_tail_split = sc->mods[DGK_SMOD_TAIL_SPLIT].given ? (int)sc->mods[DGK_SMOD_TAIL_SPLIT].value : 0;
+    k->sched_tail_split_loc =
+        sc->mods[DGK_SMOD_TAIL_SPLIT].given ? sc->mods[DGK_SMOD_TAIL_SPLIT].mod->name.loc : s->loc;
     k->sched_split_loc = sc->mods[DGK_SMOD_SPLIT_K].given ? sc->mods[DGK_SMOD_SPLIT_K].mod->name.loc : s->loc;
     k->sched_tensor = -1;
     for (int m = DGK_SMOD_GROUP_IDS; m <= DGK_SMOD_MASKED; m++)

@@ -66,8 +66,8 @@ typedef struct dgk_plan_dim {
  *   SCALAR  a runtime scalar parameter `param`, passed as its dtype's C type
  *   WORKSPACE (added after v1) a device buffer the runtime owns and binds itself (param
  *           -1), for split-K (dgk_plan_split): `axis` 0 the f32 partial sums
- *           (dgk_plan_split_partial_bytes), `axis` 1 the i32 arrival counters
- *           (dgk_plan_counter_bytes: split-K's, or a dynamic schedule's two tile
+ *           (dgk_plan_partial_bytes), `axis` 1 the i32 arrival counters
+ *           (dgk_plan_counter_bytes: split-K's or tail_split's, or a dynamic schedule's two tile
  *           counters; all zero between launches) */
 #define DGK_ARG_KINDS(X)                                                                                  \
     X(TMA, "tma") X(PTR, "ptr") X(SHAPE, "shape") X(STRIDE, "stride") X(SCALAR, "scalar")                \
@@ -289,9 +289,16 @@ typedef struct dgk_plan_sched {
  *               the buffer when it allocates it, each kernel sets back the ones it used.
  *               A separate buffer, so a launch with fewer blocks never leaves partial
  *               sums where a later, larger launch expects zero counters.
- * slices 0 or 1: no split (no workspace arguments). */
+ * slices 0 or 1: no split (no workspace arguments).
+ *
+ * (added after v1) `tail_split 1` on a masked schedule (tail = 1, slices 0): the tiles
+ * of the last, partial wave (tiles % CTAs of them; the device counts the tiles from
+ * masked_m) are each cut by K into min(CTAs / tail tiles, TAIL_RUNS) slices, one CTA per
+ * slice, and reduced as above (slot [tail tile][slice]). The buffers:
+ *     partials  f32 [CTAs][BM * BN]; counters i32 [CTAs][consumer_wgs]. */
 typedef struct dgk_plan_split {
     int slices;           /* S, 2..16; 0 = no split */
+    int tail;             /* tail_split 1: the last wave's tiles split by K (masked only) */
     int ws_arg;           /* DGK_ARG_WORKSPACE axis 0: the partial sums (f32) */
     int counters_arg;     /* DGK_ARG_WORKSPACE axis 1: the counters (i32) */
     dgk_loc loc;          /* the split_k modifier */
@@ -524,18 +531,36 @@ static inline int64_t dgk_plan_split_counter_bytes(const dgk_plan *p, int64_t m,
     return p->split.slices < 2 ? 0 : dgk_plan_split_blocks(p, m, n) * p->consumer_wgs * 4;
 }
 
-/* Bytes of the i32 counter buffer (WORKSPACE axis 1) a launch needs: split-K's arrival
- * counters, or a dynamic schedule's two tile counters (the schedules that take `dynamic`
- * have no split_k). */
-static inline int64_t dgk_plan_counter_bytes(const dgk_plan *p, int64_t m, int64_t n)
+/* tail_split: the partial-sum and counter bytes of a launch of `grid` CTAs. */
+static inline int64_t dgk_plan_tail_partial_bytes(const dgk_plan *p, int64_t grid)
 {
-    return dgk_plan_split_counter_bytes(p, m, n) + (p->sched.dynamic ? 8 : 0);
+    return p->split.tail ? grid * p->bm * p->bn * 4 : 0;
 }
 
-/* Whether a launch binds the workspace buffers (split-K, a dynamic schedule). */
+static inline int64_t dgk_plan_tail_counter_bytes(const dgk_plan *p, int64_t grid)
+{
+    return p->split.tail ? grid * p->consumer_wgs * 4 : 0;
+}
+
+/* Bytes of the f32 partial-sum buffer (WORKSPACE axis 0) a launch of M x N on `grid`
+ * CTAs needs: split-K's or tail_split's (never both: tail_split is masked only). */
+static inline int64_t dgk_plan_partial_bytes(const dgk_plan *p, int64_t m, int64_t n, int64_t grid)
+{
+    return dgk_plan_split_partial_bytes(p, m, n) + dgk_plan_tail_partial_bytes(p, grid);
+}
+
+/* Bytes of the i32 counter buffer (WORKSPACE axis 1) a launch needs: split-K's or
+ * tail_split's arrival counters, or a dynamic schedule's two tile counters (the
+ * schedules that take `dynamic` have neither). */
+static inline int64_t dgk_plan_counter_bytes(const dgk_plan *p, int64_t m, int64_t n, int64_t grid)
+{
+    return dgk_plan_split_counter_bytes(p, m, n) + dgk_plan_tail_counter_bytes(p, grid) + (p->sched.dynamic ? 8 : 0);
+}
+
+/* Whether a launch binds the workspace buffers (split-K, tail_split, a dynamic schedule). */
 static inline int dgk_plan_uses_workspace(const dgk_plan *p)
 {
-    return p->split.slices > 1 || p->sched.dynamic;
+    return p->split.slices > 1 || p->split.tail || p->sched.dynamic;
 }
 
 /* K slices per tile of a launch with K (the kernel's `splits`): S, but at most the K

@@ -158,6 +158,9 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
     if (p->split.slices > 1)
         fprintf(out, "  split-K: %d slices per tile (at most; never more than K blocks), partials via %s, counters via %s\n",
                 p->split.slices, p->args[p->split.ws_arg].name, p->args[p->split.counters_arg].name);
+    if (p->split.tail)
+        fprintf(out, "  tail_split: each tile of the last partial wave cut by K over the idle CTAs, partials via %s, counters via %s\n",
+                p->args[p->split.ws_arg].name, p->args[p->split.counters_arg].name);
     print_epilogue(p, out);
     fprintf(out, "  smem: A@%d+%d/stage B@%d+%d/stage SA@%d+%d/stage epi@%d (%d) bar@%d total %d\n", p->smem.a_off,
             p->smem.a_stage_bytes, p->smem.b_off, p->smem.b_stage_bytes, p->smem.sa_off, p->smem.sa_stage_bytes,

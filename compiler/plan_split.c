@@ -6,11 +6,34 @@
  * mainloop match (plan_mainloop.c) only accepts operand tiles whose K start is k * BK. */
 #include "plan_int.h"
 
+/* tail_split 1 (masked schedules; sema allows it nowhere else): the last partial wave's
+ * tiles are reduced like split-K's. What it is not lowered with, and why. */
+static int plan_tail_split(planner *pl)
+{
+    const dgk_ir_kernel *k = pl->k;
+    dgk_plan *p = pl->p;
+    p->split.loc = k->sched_tail_split_loc;
+    const char *why = p->cluster_m > 1 || p->cluster_n > 1
+                          ? "clusters: a CTA's K slice of a tail tile would have to be its peer's too"
+                          : p->epi.accumulate ? "an accumulating store (`D += ...`): the slices' sum must be formed first"
+                                              : NULL;
+    if (why) {
+        plan_error(pl, k->sched_tail_split_loc, "tail_split 1 is not lowered with %s; drop tail_split or the other", why);
+        return 0;
+    }
+    p->split.tail = 1;
+    p->split.ws_arg = plan_arg_workspace(pl, 0, k->sched_tail_split_loc, "split_partials");
+    p->split.counters_arg = plan_arg_workspace(pl, 1, k->sched_tail_split_loc, "split_counters");
+    return p->split.ws_arg >= 0 && p->split.counters_arg >= 0;
+}
+
 int plan_split(planner *pl)
 {
     const dgk_ir_kernel *k = pl->k;
     dgk_plan *p = pl->p;
     p->split.loc = k->sched_split_loc;
+    if (k->sched_tail_split)
+        return plan_tail_split(pl);
     if (k->sched_split <= 1)
         return 1; /* split_k 1 is the plain kernel, byte for byte */
     if (p->sched.kind != DGK_SCHED_PERSISTENT) {

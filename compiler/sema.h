@@ -137,6 +137,7 @@ typedef struct dgk_sema_param {
     X(MASKED, "masked")                                               \
     X(SPLIT_K, "split_k")                                             \
     X(SKIP_IDLE, "skip_idle")                                         \
+    X(TAIL_SPLIT, "tail_split")                                       \
     X(DYNAMIC, "dynamic")
 
 typedef enum dgk_sched_mod_kind {

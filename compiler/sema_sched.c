@@ -23,7 +23,7 @@ static const struct kind_rule {
     [DGK_SCHED_M_GROUPED_CONTIGUOUS] = {2, 2, TUNING | M(GROUP_IDS) | M(GROUP_OFFSETS) | M(DYNAMIC),
                                         M(GROUP_IDS) | M(GROUP_OFFSETS),
                                         3, "(i, j, g): row block, column block, group"},
-    [DGK_SCHED_M_GROUPED_MASKED] = {3, 3, TUNING | M(MASKED) | M(SKIP_IDLE), M(MASKED), 3,
+    [DGK_SCHED_M_GROUPED_MASKED] = {3, 3, TUNING | M(MASKED) | M(SKIP_IDLE) | M(TAIL_SPLIT), M(MASKED), 3,
                                     "(g, i, j): group, row block, column block"},
     [DGK_SCHED_K_GROUPED] = {3, 3, TUNING | M(GROUP_OFFSETS), M(GROUP_OFFSETS), 3,
                              "(g, i, j): group, row block, column block"},
@@ -43,6 +43,8 @@ static const struct mod_rule {
     [DGK_SMOD_SPLIT_K] = {0, 1, 16, "the number of K slices per output tile"},
     [DGK_SMOD_SKIP_IDLE] = {0, 0, 1, "whether a consumer warpgroup whose rows all lie past the group's valid rows skips "
                                      "its mma and store, 0 or 1"},
+    [DGK_SMOD_TAIL_SPLIT] = {0, 0, 1, "whether each tile of the last, partial wave of CTAs is cut by K over the "
+                                      "CTAs it would leave idle, 0 or 1"},
     [DGK_SMOD_DYNAMIC] = {0, 0, 1, "whether CTAs take their tiles from a counter as they finish the last one "
                                    "(1) or in a fixed stride (0)"},
 };

@@ -16,11 +16,12 @@ WALK_ids_cm2      := m_grouped_fp8_nt_contiguous -D BN=192 -D N=6144 -D K=7168 -
 WALK_masked_c1    := m_grouped_fp8_nt_masked -D BN=192 -D N=6144 -D K=7168
 WALK_masked_cm2   := m_grouped_fp8_nt_masked -D BN=192 -D N=6144 -D K=7168 -D CLUSTER=2
 WALK_masked_cn2   := m_grouped_fp8_nt_masked -D BN=128 -D N=4096 -D K=7168 -D CLUSTER_N=2
+WALK_masked_tail  := m_grouped_fp8_nt_masked -D BN=192 -D N=6144 -D K=7168 -D TAIL=1
 WALK_kgrouped     := k_grouped_fp8_wgrad -D N=7168
 WALK_dense_c1     := gemm_fp8_nt -D BM=128 -D BN=192 -D N=6144 -D K=7168
 WALK_dense_cm2    := gemm_fp8_nt -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER=2
 WALK_dense_cn2    := gemm_fp8_nt -D BM=256 -D BN=128 -D N=7168 -D K=16384 -D CLUSTER_N=2
-WALK_NAMES := offsets_c1 offsets_cn2 offsets_cm2 ids_c1 ids_cn2 ids_cm2 masked_c1 masked_cm2 masked_cn2 kgrouped dense_c1 dense_cm2 dense_cn2
+WALK_NAMES := offsets_c1 offsets_cn2 offsets_cm2 ids_c1 ids_cn2 ids_cm2 masked_c1 masked_cm2 masked_cn2 masked_tail kgrouped dense_c1 dense_cm2 dense_cn2
 # the source each walk's kernel is in
 WALK_SRC = $(if $(filter kgrouped,$*),stdlib/k_grouped_fp8.dgk,$(if $(filter dense_%,$*),stdlib/gemm_fp8.dgk,$(WALK_FP8)))
 

@@ -363,13 +363,15 @@ static uint32_t grid_size(const dgk_op *op, const dgk_tensor *const *params)
     return (uint32_t)(tiles < sms ? tiles : sms);
 }
 
-/* Split-K / a dynamic schedule: the op's partial-sum and counter buffers, big enough for this launch. */
-static dgk_status bind_workspace(dgk_op *op, const dgk_tensor *const *params, void *stream, arg_storage *st)
+/* Split-K, tail_split, a dynamic schedule: the op's partial-sum and counter buffers, big
+ * enough for this launch of `grid` CTAs. */
+static dgk_status bind_workspace(dgk_op *op, const dgk_tensor *const *params, void *stream, arg_storage *st,
+                                 uint32_t grid)
 {
     const dgk_plan *p = op->plan;
     int64_t m = dim_value(&p->m, p, params), n = dim_value(&p->n, p, params);
-    return dgk_workspace_bind(&op->ws, op->ctx->cu, (size_t)dgk_plan_split_partial_bytes(p, m, n),
-                              (size_t)dgk_plan_counter_bytes(p, m, n), (CUstream)stream, &st->ws[0], &st->ws[1]);
+    return dgk_workspace_bind(&op->ws, op->ctx->cu, (size_t)dgk_plan_partial_bytes(p, m, n, grid),
+                              (size_t)dgk_plan_counter_bytes(p, m, n, grid), (CUstream)stream, &st->ws[0], &st->ws[1]);
 }
 
 /* Bytes of an element a GEMM stores (bf16, f16, f32, e4m3, e5m2). */
@@ -412,7 +414,7 @@ static dgk_status bind_and_launch(dgk_op *op, const dgk_tensor *const *params, c
     dgk_status s = dgk_op_check_store_rows(p, params);
     if (s != DGK_OK)
         return s;
-    s = dgk_plan_uses_workspace(p) ? bind_workspace(op, params, stream, &st) : DGK_OK;
+    s = dgk_plan_uses_workspace(p) ? bind_workspace(op, params, stream, &st, grid) : DGK_OK;
     for (int i = 0; i < p->nargs && s == DGK_OK; i++)
         s = bind_arg(&p->args[i], params, scalars, &st, i);
     if (s != DGK_OK)
@@ -439,7 +441,7 @@ dgk_status dgk_op_launch(dgk_op *op, const dgk_tensor *const *params, const doub
         return dgk_fail(DGK_ESHAPE, "dgk_op_launch: %s needs more than 2^31 - 1 CTAs", p->name);
     if (!dgk_plan_uses_workspace(p))
         return bind_and_launch(op, params, scalars, stream, grid);
-    /* split-K, a dynamic schedule: the buffers stay as bound until the kernel is queued */
+    /* split-K, tail_split, a dynamic schedule: the buffers stay as bound until the kernel is queued */
     dgk_workspace_lock(&op->ws);
     s = bind_and_launch(op, params, scalars, stream, grid);
     dgk_workspace_unlock(&op->ws);

@@ -1,6 +1,6 @@
 /* workspace.c - the workspace buffers of one op (workspace.h: split-K partial sums and
  * counters, a dynamic schedule's tile counters): bound per launch by op.c, which takes
- * the sizes from the plan (dgk_plan_split_partial_bytes, dgk_plan_counter_bytes); the
+ * the sizes from the plan (dgk_plan_partial_bytes, dgk_plan_counter_bytes); the
  * memory comes from the driver table. An eager launch takes one uncontended lock (op.c
  * holds it until the kernel is queued), asks whether its stream is capturing, finds its
  * stream's slot and does nothing else unless a buffer must grow. */

@@ -8,6 +8,7 @@
  * (DGK_DEBUG=1, runtime/README.md) the contiguous kernels also check every group id and
  * the entry point waits for the kernel and reports the first bad one. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "runtime/rt.h"
 #include "source.h"
@@ -127,6 +128,22 @@ static int masked_skip_idle(int expected_m)
     return last > 0 && last <= 64;
 }
 
+/* Masked: whether each tile of the last, partial wave is cut by K over the CTAs it would
+ * leave idle (tail_split; gemm_shape.tail_split: 1 the rule's, 2 asked for, 0 none). Taken
+ * where it measured faster on the H100 (tests/gpu/results/2026-11-27-H100-tail-split/): FP8
+ * with K >= 6144 (the last slice of a tile to finish adds up the others' partial sums,
+ * 3-6 us: worth it against long tiles only; 6 x 1024 rows at 6144x7168 1.0-1.9% faster,
+ * 8 x 512 at 6144x7168 1.3% on average; at K = 4096 1% slower, at 2048 2-4%) and no
+ * skip_idle (32 x 192 rows: 1-2% slower). Not BF16: its 128 x 128 kernel spills with the
+ * reduction. DGK_GEMM_TAIL=0/1 overrides. */
+static int masked_tail_split(const call *c, int skip_idle)
+{
+    const char *e = getenv("DGK_GEMM_TAIL");
+    if (e && *e)
+        return atoi(e) != 0 ? 2 : 0;
+    return c->fp8 && c->k >= 6144 && !skip_idle;
+}
+
 /* Validates, then compiles (first use) and launches. `expected_m` is 0 for contiguous. */
 static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
 {
@@ -146,7 +163,9 @@ static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
     const stock_kernel *k = &kernels[c->fp8][c->offsets ? 2 : c->masked];
     static const char *const skip[] = {"SKIP=1"};
     int skip_idle = c->masked && masked_skip_idle(expected_m);
-    s = stock_gemm_op_bm(ctx, k, &shape, c->masked ? 0 : ALIGN_M, (uint32_t)skip_idle, skip, skip_idle, &op);
+    shape.tail_split = c->masked ? masked_tail_split(c, skip_idle) : 0;
+    s = stock_gemm_op_bm(ctx, k, &shape, c->masked ? 0 : ALIGN_M, (uint32_t)(skip_idle | shape.tail_split << 1), skip,
+                         skip_idle, &op);
     if (s != DGK_OK)
         return s;
     if (c->fp8) {

@@ -157,6 +157,8 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
         defines[n++] = "DYN=0"; /* clusters walk their tiles in a fixed stride */
     if (c.swizzle != 0) /* 0: the kernel's default; any other value goes to the compiler */
         defines[n++] = d[7];
+    if (s->tail_split == 2 || (s->tail_split == 1 && !cluster_m && !cluster_n))
+        defines[n++] = "TAIL=1";
     if (n + nextra > STOCK_MAX_DEFINES) /* never drop one: the kernel would differ from the key */
         return dgk_fail(DGK_EINVAL, "stock library: %s needs %d definitions, more than %d", k->kernel, n + nextra,
                         STOCK_MAX_DEFINES);

@@ -61,6 +61,9 @@ typedef struct gemm_shape {
                                   * (few of them take a swapped tile); 0 otherwise */
     int contig_cluster_m;        /* m-grouped contiguous, whose kernel takes a cluster along M:
                                   * 1 with group ids, 2 with group offsets; 0 otherwise */
+    int tail_split;              /* m-grouped masked, -D TAIL=1 (tail_split): 1 the rule's choice,
+                                  * dropped for a cluster (DGK_GEMM_CLUSTER*: tail_split takes none);
+                                  * 2 asked for (DGK_GEMM_TAIL=1), a cluster then an error; 0 none */
 } gemm_shape;
 
 typedef struct gemm_config {

@@ -100,8 +100,8 @@ const char *dgk_sm90_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *dim, char *b
     return buf;
 }
 
-/* `const int k_blocks = ...;` (split-K: `k_total` and the slice count `splits`; the
- * tile loop sets k_blocks per unit; k_grouped: set per tile by tile_coords). With K
+/* `const int k_blocks = ...;` (split-K: `k_total` and the slice count `splits`, tail_split:
+ * `k_total`; the tile loop sets k_blocks per unit; k_grouped: set per tile by tile_coords). With K
  * compiled in, NVVM unrolls an FP8 K loop (promotion included) completely — hundreds of wgmma and 20-30 s compiles — so its bound is hidden
  * behind dgk_opaque. A 16-bit K loop is not unrolled that way, so it keeps the plain
  * bound (both forms timed the same at K = 16384 on an H100, tests/gpu/results/). */
@@ -117,7 +117,7 @@ void dgk_sm90_emit_kblocks(dgk_sm90_ctx *e, char *buf, int n)
         dgk_sm90_line(e, "const int %s = dgk_opaque((%s + BK - 1) / BK);  // K blocks per tile", name, k);
     else
         dgk_sm90_line(e, "const int %s = (%s + BK - 1) / BK;  // K blocks per tile", name, k);
-    if (dgk_sm90_split(e->p))
+    if (e->p->split.slices > 1)
         dgk_sm90_line(e, "const int splits = min(SPLIT, max(k_total, 1));  // K slices per tile: none of them empty");
 }
 
@@ -182,9 +182,11 @@ static void emit_banner(dgk_sm90_ctx *e)
     if (p->swap_ab)
         dgk_sm90_line(e, "// Swap-AB: BM < 64, so wgmma's A is the B tile (%d rows per consumer) and its B the A tile (N = BM).",
                       p->wg_rows);
-    if (dgk_sm90_split(p))
+    if (p->split.slices > 1)
         dgk_sm90_line(e, "// Split-K: up to %d K slices per tile, summed through the workspace in slice order.",
                       p->split.slices);
+    if (p->split.tail)
+        dgk_sm90_line(e, "// tail_split: each tile of the last partial wave cut by K over the CTAs it would leave idle, summed through the workspace.");
     dgk_sm90_line(e, "#include \"" DGK_SM90_HEADER_NAME "\"");
     dgk_sm90_line(e, "%s", "");
     dgk_sm90_emit_debug_word(e);

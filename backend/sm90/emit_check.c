@@ -33,7 +33,8 @@ static const char *const reserved[] = {
     "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row",
     "col", "group_cursor", "cursor",
     "SPLIT", "splits", "k_total", "k_first", "unit", "units", "slice", "part", "ws_block",
-    "store_partial", "sum_partials", "arrive_last",
+    "store_partial", "sum_partials", "arrive_last", "ws_slot",
+    "TAIL_RUNS", "masked_tiles", "tail_unit", "it", "tail_tile",
     "offsets", "group_end", "debug_check", "last_group",
     /* FP8 promotion's kernel-scope temporaries and scale copies (emit_fp8.c, emit_fp8_sb.c) */
     "tmp0", "tmp1", "sa0", "sa1", "sa_base", "held0", "held1", "sb0", "sb1", "sb_dst", "sb_lo_b", "sb_hi_b", "SB_SPLIT",

@@ -110,9 +110,13 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "enum { INST_N = %d, N_INSTS = %d, K_STEPS = %d };", p->mma.inst_n, p->mma.n_insts,
                   p->mma.k_steps);
     dgk_sm90_line(e, "enum { CLUSTER = %d };", e->cluster);
-    if (dgk_sm90_split(p)) {
+    if (p->split.slices > 1) {
         dgk_sm90_loc(e, p->split.loc, "split_k: K slices per tile (at most; never more than the K blocks)");
         dgk_sm90_line(e, "enum { SPLIT = %d };", p->split.slices);
+    }
+    if (p->split.tail) {
+        dgk_sm90_loc(e, p->split.loc, "tail_split: a tail tile is cut into at most this many K slices");
+        dgk_sm90_line(e, "enum { TAIL_RUNS = %d };", DGK_SM90_TAIL_RUNS);
     }
     emit_operand_constants(e, &e->a, s->a_stage_bytes);
     dgk_sm90_line(e, "enum { A_M64_BYTES = %d };  // 64 rows of A", row_offset(&e->a, 64));

@@ -27,7 +27,7 @@
 
 int dgk_sm90_split(const dgk_plan *p)
 {
-    return p->split.slices > 1;
+    return p->split.slices > 1 || p->split.tail;
 }
 
 /* The loops over this thread's accumulator values, four at a time; q is the quad's index
@@ -139,14 +139,21 @@ void dgk_sm90_emit_split_reduce(dgk_sm90_ctx *e)
     dgk_sm90_loc(e, p->split.loc, "split-K: publish this slice's partial; the tile's last unit sums them in slice order");
     dgk_sm90_line(e, "bool store_tile = true;  // split-K: only the tile's last unit stores it");
     dgk_sm90_open(e, "if (splits > 1)");
-    dgk_sm90_line(e, "const long long ws_block = (long long)tile * CLUSTER + (int)cta_rank;  // this CTA's output block");
     /* a consumer's accumulator is WG_ROWS x BN, or swapped (plan.h) WG_ROWS B rows x BM */
-    dgk_sm90_line(e, "float *const part = %s + ws_block * (SPLIT * BM * BN) + consumer * (WG_ROWS * %s) + "
-                     "4 * (threadIdx.x %% 128);",
-                  p->args[p->split.ws_arg].name, p->swap_ab ? "BM" : "BN");
+    const char *wg_cols = p->swap_ab ? "BM" : "BN";
+    if (p->split.tail) {
+        dgk_sm90_line(e, "const long long ws_slot = (long long)tail_tile * splits;  // the tail tile's first slot (plan.h)");
+        dgk_sm90_line(e, "float *const part = %s + ws_slot * (BM * BN) + consumer * (WG_ROWS * %s) + 4 * (threadIdx.x %% 128);",
+                      p->args[p->split.ws_arg].name, wg_cols);
+    } else {
+        dgk_sm90_line(e, "const long long ws_block = (long long)tile * CLUSTER + (int)cta_rank;  // this CTA's output block");
+        dgk_sm90_line(e, "float *const part = %s + ws_block * (SPLIT * BM * BN) + consumer * (WG_ROWS * %s) + "
+                         "4 * (threadIdx.x %% 128);",
+                      p->args[p->split.ws_arg].name, wg_cols);
+    }
     dgk_sm90_line(e, "store_partial(acc, part + (long long)slice * (BM * BN));");
-    dgk_sm90_line(e, "store_tile = arrive_last(%s + ws_block * CONSUMERS + consumer, splits, consumer);",
-                  p->args[p->split.counters_arg].name);
+    dgk_sm90_line(e, "store_tile = arrive_last(%s + %s * CONSUMERS + consumer, splits, consumer);",
+                  p->args[p->split.counters_arg].name, p->split.tail ? "tail_tile" : "ws_block");
     dgk_sm90_line(e, "if (store_tile)");
     dgk_sm90_line(e, "    sum_partials(acc, part, splits);  // else a later unit of this tile sums and stores it");
     dgk_sm90_close(e, NULL);

@@ -7,7 +7,7 @@
 #          NT and FP8 NT again with split-K forced (DGK_GEMM_SPLIT=3), and with 2-CTA
 #          clusters forced along M and along N (DGK_GEMM_CLUSTER=2, DGK_GEMM_CLUSTER_N=2).
 #          Then dgk-grouped-check (grouped MoE GEMMs, contiguous and masked, BF16 and FP8;
-#          again with clusters forced along N and along M) and dgk-k-grouped (the K-grouped FP8 weight gradient), dgk-grouped-debug (the
+#          again with clusters forced along N and along M, and masked FP8 with tail_split forced) and dgk-k-grouped (the K-grouped FP8 weight gradient), dgk-grouped-debug (the
 #          DGK_DEBUG=1 checks of group ids and k-grouped offsets).
 #   bench: the runtime's timings, then dgk-bench for BF16 NT and FP8 NT against cuBLASLt,
 #          then dgk-grouped-bench (DeepGEMM's grouped shapes, DeepGEMM's numbers beside).
@@ -68,6 +68,9 @@ check() {
     for cl in DGK_GEMM_CLUSTER_N DGK_GEMM_CLUSTER; do
         run check.log env DGK_GEMM_TILE=128x192 $cl=2 "$build/gpu/dgk-grouped-check" --no-self-test
     done
+    # tail_split forced on every masked FP8 shape (the heuristic takes it at K >= 6144
+    # without skip_idle), edge cases included: masked counts of 0 and max_m
+    run check.log env DGK_GEMM_TAIL=1 "$build/gpu/dgk-grouped-check" --mode masked --dtype fp8 --no-self-test
     grouped check.log dgk-k-grouped
     grouped check.log dgk-grouped-debug
     grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|user-check:|grouped-check:|grouped-debug:|PASS.*rt_|FAIL.*rt_|^(PASS|FAIL): [0-9]+ failure" "$out/check.log" | tail -40

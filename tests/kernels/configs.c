@@ -23,7 +23,7 @@ static const stock_form forms[] = {
  * may pick with any candidate tile (its reduction must fit the registers too). */
 static void print_form(const stock_form *f, int out_bytes, int has_c, int split)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c, 0, 0, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c, 0, 0, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++) {
@@ -54,24 +54,26 @@ static const grouped_form grouped[] = {
 };
 
 /* The masked ones (bm 0) also with skip_idle (-D SKIP=1), which stdlib/grouped.c sets for
- * groups of few expected rows. */
+ * groups of few expected rows, and the FP8 masked one with tail_split (-D TAIL=1), which it
+ * sets for the others at K >= 6144. */
 static void print_grouped(const grouped_form *f)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0, 0, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0, 0, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
-    for (int skip = 0; skip <= (f->bm ? 0 : 1); skip++)
+    static const char *const mods[] = {"", " -D SKIP=1", " -D TAIL=1"};
+    for (int m = 0; m < (f->bm ? 1 : f->fp8 ? 3 : 2); m++)
         for (int i = 0; i < n; i++)
             if (!f->bm || c[i].bm == f->bm)
                 printf("%s %s -D BM=%d -D BN=%d -D N=4096 -D K=7168%s\n", f->file, f->kernel, c[i].bm, c[i].bn,
-                       skip ? " -D SKIP=1" : "");
+                       mods[m]);
 }
 
 /* The FP8 weight gradient (dgk_gemm_fp8_wgrad_nt): f32 D accumulated into, every FP8
  * candidate tile (the planner fits the stages). */
 static void print_wgrad(void)
 {
-    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0, 1, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0, 1, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
@@ -82,7 +84,7 @@ static void print_wgrad(void)
  * every FP8 candidate tile with N compiled in (M and the stacked K stay runtime). */
 static void print_k_grouped(void)
 {
-    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0, 0, 1, 0, 0};
+    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0, 0, 1, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
@@ -93,7 +95,7 @@ static void print_k_grouped(void)
 static void print_ue8m0(void)
 {
     for (int out = 2; out <= 4; out += 2) {
-        gemm_shape s = {4096, 4096, 7168, 1, out, 0, 1, 0, 0, 0, 0, 0};
+        gemm_shape s = {4096, 4096, 7168, 1, out, 0, 1, 0, 0, 0, 0, 0, 0};
         gemm_config c[16];
         int n = gemm_candidates(&s, c, 16);
         for (int i = 0; i < n; i++)
@@ -120,7 +122,7 @@ static void print_swap(void)
     int seen[64] = {0};
     for (int fp8 = 0; fp8 <= 1; fp8++)
         for (int rows = 1; rows <= 64; rows++) {
-            gemm_shape s = {20 * 32, 4096, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows, 0};
+            gemm_shape s = {20 * 32, 4096, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows, 0, 0};
             gemm_config c = gemm_heuristic_bm(&s, 132, 0);
             if (c.bm >= 64 || seen[c.bm] & (1 << fp8))
                 continue;

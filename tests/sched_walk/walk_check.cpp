@@ -6,8 +6,9 @@
  * that every output tile the layout has is visited exactly once, with the right group
  * (and group end / valid rows), nothing else but the idle partner blocks a cluster along
  * M needs (masked, contiguous; with group ids also whether the pair shares B), that a
- * cluster's CTAs agree on each contiguous tile, and that the contiguous walk's swaths
- * hold one group each. No GPU. Prints a FAIL line per failed walk and "walk-check: P
+ * cluster's CTAs agree on each contiguous tile, that the contiguous walk's swaths
+ * hold one group each, and that the masked tail_split units cover each tile's K blocks
+ * exactly once, in slices that agree on their count, order and workspace slots. No GPU. Prints a FAIL line per failed walk and "walk-check: P
  * passed, F failed". */
 #include <algorithm>
 #include <cstdio>
@@ -24,6 +25,8 @@ template <class T> static inline T __ldg(const T *p) { return *p; }
 /* CUDA's integer min and max (the enums convert to int) */
 static inline int min(int a, int b) { return a < b ? a : b; }
 static inline int max(int a, int b) { return a > b ? a : b; }
+/* the launch as tail_unit reads it (set per CTA by the walk) */
+static struct { unsigned x; } gridDim, blockIdx;
 
 namespace offsets_c1 {
 #include "offsets_c1.inc"
@@ -63,6 +66,9 @@ namespace masked_cm2 {
 }
 namespace masked_cn2 {
 #include "masked_cn2.inc"
+}
+namespace masked_tail {
+#include "masked_tail.inc"
 }
 
 static int passed, failed;
@@ -453,6 +459,76 @@ static void masked_case(const char *name, int seed, Coords coords)
     report(ok, what, seed);
 }
 
+/* tail_split: every CTA's units (tail_unit, then tile_coords on its cursor) over random
+ * layouts, K block counts and grids. Each tile's K blocks [0, k_total) must be covered once;
+ * a tile's units agree on `splits`, its slices are 0 .. splits - 1 in K order; only tiles
+ * of the last partial wave (number `tiles / grid * grid` on) are sliced, each slice on its
+ * own CTA with slot tail_tile * splits + slice below the grid (the partial-sum buffer's
+ * size), tail_tile below the grid (the counters'). */
+struct tail_unit_seen {
+    int k_first, k_blocks, slice, splits, slot;
+};
+
+static bool tail_units_ok(const std::vector<tail_unit_seen> &u, int k_total, int grid)
+{
+    std::vector<tail_unit_seen> s = u;
+    std::sort(s.begin(), s.end(), [](const tail_unit_seen &a, const tail_unit_seen &b) { return a.slice < b.slice; });
+    int next = 0;
+    for (size_t i = 0; i < s.size(); i++) {
+        if (s[i].splits != (int)s.size() || s[i].slice != (int)i || s[i].k_first != next || s[i].k_blocks < 0)
+            return false;
+        if (s.size() > 1 && (s[i].slot < 0 || s[i].slot >= grid))
+            return false;
+        next += s[i].k_blocks;
+    }
+    return next == k_total;
+}
+
+static void masked_tail_case(int seed)
+{
+    using namespace masked_tail;
+    rng_state = (unsigned)seed * 69069u + 11;
+    int G = 1 + rnd(24), N = 64 + rnd(2000), MMAX = 128 * (1 + rnd(8)) + (rnd(2) ? 0 : rnd(100));
+    int k_total = rnd(4) ? 1 + rnd(80) : 1 + rnd(4);
+    std::vector<int> masked(G);
+    for (int g = 0; g < G; g++)
+        masked[g] = rnd(5) ? min(draw_rows(MMAX + 1), MMAX) : rnd(3) ? MMAX : rnd(2) ? -5 : MMAX + 1 + rnd(300);
+    int n_units = (N + BN - 1) / BN, tiles_want = 0;
+    for (int g = 0; g < G; g++)
+        tiles_want += (min(max(masked[g], 0), MMAX) + BM - 1) / BM * n_units;
+    int grids[4] = {1, 1 + rnd(20), 132, 1 + rnd(400)};
+    bool ok = masked_tiles(MMAX, N, G, masked.data()) == tiles_want;
+    for (int gi = 0; gi < 4 && ok; gi++) {
+        int grid = grids[gi], tiles = masked_tiles(MMAX, N, G, masked.data());
+        std::map<visit, std::vector<tail_unit_seen>> got;
+        std::map<int, int> slots;
+        for (int cta = 0; cta < grid && ok; cta++) {
+            gridDim.x = (unsigned)grid, blockIdx.x = (unsigned)cta;
+            group_cursor cur = {0, 0};
+            for (int it = 0;; ++it) {
+                int tile, k_first, k_blocks, tail_tile, slice, splits, mb, nb, grp;
+                if (!tail_unit(it, tiles, k_total, tile, k_first, k_blocks, tail_tile, slice, splits))
+                    break;
+                if (!tile_coords(tile, MMAX, N, G, masked.data(), cur, mb, nb, grp)) {
+                    ok = false; /* a unit the walk has no tile for */
+                    break;
+                }
+                bool tail = tile >= tiles / grid * grid;
+                int slot = tail_tile * splits + slice;
+                if ((!tail && splits != 1) || tail_tile >= grid || (splits > 1 && slots[slot]++))
+                    ok = false;
+                got[visit(mb, nb, grp, 0)].push_back({k_first, k_blocks, slice, splits, splits > 1 ? slot : 0});
+            }
+        }
+        ok = ok && (int)got.size() == tiles_want;
+        for (auto &t : got)
+            ok = ok && tail_units_ok(t.second, k_total, grid);
+    }
+    char what[128];
+    snprintf(what, sizeof what, "masked tail_split G=%d N=%d MMAX=%d k_total=%d", G, N, MMAX, k_total);
+    report(ok, what, seed);
+}
+
 /* adapters from the generated signatures to one form */
 template <class Cur>
 static bool off1(int t, int M, int N, const int *o, int G, dgk_u32 r, Cur &c, int &mb, int &nb, int &g, int &e)
@@ -508,6 +584,7 @@ int main()
                 c.group = mc.group, c.first = mc.first;
                 return r;
             });
+        masked_tail_case(seed);
         masked_case<masked_cn2::BM, masked_cn2::BN, 1, 2>(
             "masked, cluster along N", seed, [](int t, int M, int N, int G, const int *m, dgk_u32 rank, auto &c, int &mb, int &nb, int &g, int &left) {
                 masked_cn2::group_cursor mc = {c.group, c.first};

@@ -337,6 +337,38 @@ END_TEST
 /* skip_idle 1 (-D SKIP=1): the tile walk also tells the group's valid rows from the tile's
  * first row, and a consumer warpgroup whose rows all lie past them skips its mma and store,
  * still releasing every stage; the producer loads whole tiles. */
+/* tail_split 1 (-D TAIL=1): the units are the whole waves' tiles, then K slices of the
+ * tail's tiles (tail_unit); a sliced tile's partial sums go through the workspace, one slot
+ * per CTA and one counter per tail tile and consumer, sized from the launch's CTAs. */
+START_TEST(masked_tail_split)
+{
+    dgkc_unit *u = lower_with("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "TAIL", "1");
+    const dgk_plan *p;
+    const char *cu = emit(u, "m_grouped_fp8_nt_masked", &p);
+    ck_assert_int_eq(p->split.tail, 1);
+    ck_assert_int_eq(p->split.slices, 0);
+    ck_assert(dgk_plan_uses_workspace(p));
+    ck_assert_int_eq(p->args[p->split.ws_arg].kind, DGK_ARG_WORKSPACE);
+    ck_assert_int_eq(p->args[p->split.counters_arg].kind, DGK_ARG_WORKSPACE);
+    ck_assert_int_eq(dgk_plan_partial_bytes(p, 4096, 4096, 132), 132LL * 128 * 128 * 4);
+    ck_assert_int_eq(dgk_plan_counter_bytes(p, 4096, 4096, 132), 132 * 2 * 4);
+    ck_assert_int_eq(dgk_plan_partial_bytes(p, 4096, 4096, 7), 7LL * 128 * 128 * 4);
+    HAS(cu, "const int tiles = masked_tiles(MMAX, 4096, G, ptr_MASK);");
+    HAS(cu, "if (!tail_unit(it, tiles, k_total, tile, k_first, k_blocks, tail_tile, slice, splits))");
+    HAS(cu, "splits = tail ? max(min(min(ctas / tail, TAIL_RUNS), k_total), 1) : 1;");
+    HAS(cu, "const long long ws_slot = (long long)tail_tile * splits;");
+    HAS(cu, "store_tile = arrive_last(split_counters + tail_tile * CONSUMERS + consumer, splits, consumer);");
+    HAS(cu, "for (int kb = k_first; kb < k_first + k_blocks; ++kb)");
+    /* without it: no workspace, the plain tile loop */
+    dgkc_unit *u0 = lower("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8);
+    const char *cu0 = emit(u0, "m_grouped_fp8_nt_masked", &p);
+    ck_assert(!dgk_plan_uses_workspace(p));
+    ck_assert_ptr_null(strstr(cu0, "tail_unit"));
+    dgkc_unit_free(u0);
+    dgkc_unit_free(u);
+}
+END_TEST
+
 START_TEST(masked_skip_idle)
 {
     dgkc_unit *u = lower_with("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "SKIP", "1");
@@ -422,7 +454,7 @@ START_TEST(contiguous_dynamic_tiles)
     ck_assert_int_eq(p->args[p->sched.counter_arg].axis, 1);
     ck_assert_str_eq(p->args[p->sched.counter_arg].name, "tile_counters");
     ck_assert(dgk_plan_uses_workspace(p));
-    ck_assert_int_eq(dgk_plan_counter_bytes(p, 8192, 4096), 8);
+    ck_assert_int_eq(dgk_plan_counter_bytes(p, 8192, 4096, 132), 8);
     ck_assert_int_eq(dgk_plan_split_partial_bytes(p, 8192, 4096), 0);
     ck_assert_int_eq(p->smem.tile_off, p->smem.bar_off + 2 * p->stages * 8);
     ck_assert_int_eq(p->smem.total, p->smem.tile_off + 4 * p->stages);
@@ -478,7 +510,7 @@ START_TEST(dynamic_stock_variants)
         ck_assert_int_eq(p->sched.counter_arg, p->nargs - 1);
         ck_assert_int_eq(p->args[p->nargs - 1].kind, DGK_ARG_WORKSPACE);
         ck_assert_int_eq(p->args[p->nargs - 1].dtype, DGK_DT_I32);
-        ck_assert_int_eq(dgk_plan_counter_bytes(p, 1, 1), 8);
+        ck_assert_int_eq(dgk_plan_counter_bytes(p, 1, 1, 132), 8);
         /* group ids: the tile (4 bytes); offsets: the tile and its coordinates (16, v4 accesses) */
         int slot = strstr(ks[i].kernel, "offsets") ? 16 : 4;
         char end[160], read[200];
@@ -565,6 +597,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, contiguous_plan_and_code);
     tcase_add_test(tc, masked_plan_and_code);
     tcase_add_test(tc, masked_skip_idle);
+    tcase_add_test(tc, masked_tail_split);
     tcase_add_test(tc, offsets_plan_and_code);
     tcase_add_test(tc, debug_build_checks_group_ids);
     tcase_add_test(tc, contiguous_dynamic_tiles);
