@@ -1,4 +1,4 @@
-// dg_vs_dgk_masked.cu - a same-run baseline for the m-grouped FP8 GEMMs: DeepGEMM's SM90
+// dg_vs_dgk_grouped.cu - a same-run baseline for the m-grouped FP8 GEMMs: DeepGEMM's SM90
 // FP8 1D2D kernel in its MGroupedMasked form (or, with -DCONTIG=1, MGroupedContiguous:
 // rows stacked, an id per row, -1 for padding) from its header, instantiated here with the
 // config given by -D: SG groups, SN, SK, CBM, CBN, CST stages, CMC cluster size, CMCA
@@ -15,7 +15,7 @@
 // does not carry. Build (here, with the CUDA toolkit), then run the binary on the GPU:
 //   nvcc -O3 -std=c++20 -gencode arch=compute_90a,code=sm_90a --expt-relaxed-constexpr \
 //     --expt-extended-lambda -I$CUTLASS/include -I$DEEPGEMM/deep_gemm/include -Iinclude \
-//     -DSG=6 -DSN=6144 -DSK=7168 tests/gpu/probes/dg_vs_dgk_masked.cu build/lib/libdgk.a \
+//     -DSG=6 -DSN=6144 -DSK=7168 tests/gpu/probes/dg_vs_dgk_grouped.cu build/lib/libdgk.a \
 //     -lcuda -lnvrtc -ldl -lpthread
 //   ./a.out EXPECTED_M SEED CASE_NO [REPS]       (EXPECTED_M: rows per group)
 #include <deep_gemm/impls/sm90_fp8_gemm_1d2d.cuh>
