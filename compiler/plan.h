@@ -293,15 +293,17 @@ typedef struct dgk_plan_sched {
  *
  * (added after v1) `tail_split 1` on a masked schedule (tail = 1, slices 0): the tiles
  * of the last, partial wave (tiles % CTAs of them; the device counts the tiles from
- * masked_m) are each cut by K into min(CTAs / tail tiles, TAIL_RUNS) slices, one CTA per
- * slice, and reduced as above (slot [tail tile][slice]). The buffers:
+ * masked_m) are each cut by K into min(CTAs / tail tiles, TAIL_SLICES, K blocks) slices,
+ * one CTA per slice, and reduced as above (slot [tail tile][slice]). Whether a tile is in
+ * the tail depends on all groups' valid rows and the grid, so its bits may differ from
+ * one launch to another with other masked_m (as accurate either way). The buffers:
  *     partials  f32 [CTAs][BM * BN]; counters i32 [CTAs][consumer_wgs]. */
 typedef struct dgk_plan_split {
     int slices;           /* S, 2..16; 0 = no split */
     int tail;             /* tail_split 1: the last wave's tiles split by K (masked only) */
     int ws_arg;           /* DGK_ARG_WORKSPACE axis 0: the partial sums (f32) */
     int counters_arg;     /* DGK_ARG_WORKSPACE axis 1: the counters (i32) */
-    dgk_loc loc;          /* the split_k modifier */
+    dgk_loc loc;          /* the split_k (or tail_split) modifier */
 } dgk_plan_split;
 
 /* ---- epilogue: a small elementwise SSA program per accumulator element ------------ */

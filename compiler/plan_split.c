@@ -1,7 +1,8 @@
-/* plan_split.c - split-K (`split_k S`, SPEC.md section 6): decides whether a kernel may
- * spread each output tile's K reduction over S work units and, if so, adds the workspace
- * argument the units sum their partials through (dgk_plan_split in plan.h says how).
- * Input: the IR schedule's split_k value and the epilogue plan (run after plan_epilogue).
+/* plan_split.c - split-K (`split_k S`) and tail_split (`tail_split 1`, masked schedules),
+ * SPEC.md section 6: decides whether a kernel may spread an output tile's K reduction
+ * over work units and, if so, adds the workspace arguments the units sum their partials
+ * through (dgk_plan_split in plan.h says how). Input: the IR schedule's split_k and
+ * tail_split values and the epilogue plan (run after plan_epilogue).
  * Output: plan->split. The pipeline is the K reduction by construction here: the
  * mainloop match (plan_mainloop.c) only accepts operand tiles whose K start is k * BK. */
 #include "plan_int.h"
@@ -13,12 +14,16 @@ static int plan_tail_split(planner *pl)
     const dgk_ir_kernel *k = pl->k;
     dgk_plan *p = pl->p;
     p->split.loc = k->sched_tail_split_loc;
-    const char *why = p->cluster_m > 1 || p->cluster_n > 1
-                          ? "clusters: a CTA's K slice of a tail tile would have to be its peer's too"
-                          : p->epi.accumulate ? "an accumulating store (`D += ...`): the slices' sum must be formed first"
-                                              : NULL;
-    if (why) {
-        plan_error(pl, k->sched_tail_split_loc, "tail_split 1 is not lowered with %s; drop tail_split or the other", why);
+    if (p->cluster_m > 1 || p->cluster_n > 1) {
+        plan_error(pl, k->sched_tail_split_loc, "tail_split 1 is not lowered with a cluster (a CTA's K slice of a tail "
+                   "tile would have to be its peer's too); drop tail_split or the %s modifier",
+                   p->cluster_m > 1 ? "cluster" : "cluster_n");
+        return 0;
+    }
+    if (p->epi.accumulate) {
+        plan_error(pl, k->sched_tail_split_loc, "tail_split 1 with an accumulating store (`D += ...`) is not lowered: "
+                   "the sum of a tile's K slices must be formed before the epilogue runs once per tile; drop "
+                   "tail_split or store with `=`");
         return 0;
     }
     p->split.tail = 1;

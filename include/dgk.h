@@ -336,8 +336,8 @@ dgk_status dgk_op_create(dgk_context *ctx, const char *source_name, const char *
                          const char *const *defines, int num_defines, dgk_op **out);
 /* params[p]: the tensor bound to runtime parameter p (declaration order), or NULL for a
  * scalar or a parameter the kernel does not use; scalars[p]: the value of scalar
- * parameter p (may be NULL if there are none). A `split_k` or `dynamic 1` kernel also
- * gets workspace buffers owned by the op: one set per stream (allocated by the first
+ * parameter p (may be NULL if there are none). A `split_k`, `tail_split 1` or `dynamic 1`
+ * kernel also gets workspace buffers owned by the op: one set per stream (allocated by the first
  * launch on it, grown by larger ones; past 64 streams a new one waits for the context,
  * cuCtxSynchronize) and one per launch captured into a CUDA graph, so launches on
  * different streams and graphs replayed side by side never share them. Copies of one
@@ -415,7 +415,11 @@ dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dg
  * FP8 needs K % 128 == 0.
  * The contiguous kernels take their tiles from device counters as CTAs free up (`dynamic
  * 1`), which the runtime keeps per stream and per captured launch (dgk_op_launch): two
- * streams, or two captured graphs, may run the same shape at once. */
+ * streams, or two captured graphs, may run the same shape at once. The FP8 masked kernel
+ * at K >= 6144 (unless expected_m % 128 is 1..64) cuts the tiles of its last partial wave
+ * by K (`tail_split 1`) and sums their slices through such buffers too, with the same
+ * rules; which tiles are cut depends on all groups' counts, so a group's result may
+ * differ in its last bits between calls with other masked_m (as accurate either way). */
 dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
                                                  const dgk_tensor *d, const dgk_tensor *group_ids, void *stream);
 dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,

@@ -1,4 +1,4 @@
-/* workspace.c - the workspace buffers of one op (workspace.h: split-K partial sums and
+/* workspace.c - the workspace buffers of one op (workspace.h: split-K and tail_split partial sums and
  * counters, a dynamic schedule's tile counters): bound per launch by op.c, which takes
  * the sizes from the plan (dgk_plan_partial_bytes, dgk_plan_counter_bytes); the
  * memory comes from the driver table. An eager launch takes one uncontended lock (op.c
@@ -35,7 +35,7 @@ static dgk_status keep(dgk_workspace *w, CUdeviceptr p)
 {
     CUdeviceptr *k = realloc(w->kept, sizeof *k * (size_t)(w->nkept + 1));
     if (!k)
-        return dgk_fail(DGK_ENOMEM, "dgk_op_launch: out of memory keeping a workspace buffer (split-K, tile counters)");
+        return dgk_fail(DGK_ENOMEM, "dgk_op_launch: out of memory keeping a workspace buffer (split-K, tail_split, tile counters)");
     k[w->nkept++] = p;
     w->kept = k;
     return DGK_OK;
@@ -68,12 +68,12 @@ static dgk_status fresh(const dgk_cuda_api *cu, CUdeviceptr *p, size_t need, int
     *p = 0;
     CUresult r = alloc(cu, p, need);
     if (r != CUDA_SUCCESS)
-        return dgk_cuda_fail(cu, r, "dgk_op_launch: allocating a workspace buffer (split-K, tile counters) (cuMemAlloc in "
+        return dgk_cuda_fail(cu, r, "dgk_op_launch: allocating a workspace buffer (split-K, tail_split, tile counters) (cuMemAlloc in "
                                     "relaxed capture mode, cuThreadExchangeStreamCaptureMode)");
     if (zero && (r = cu->cuMemsetD8Async(*p, 0, need, stream)) != CUDA_SUCCESS) {
         cu->cuMemFree(*p);
         *p = 0;
-        return dgk_cuda_fail(cu, r, "dgk_op_launch: zeroing the workspace counters (split-K, tile counters) (cuMemsetD8Async)");
+        return dgk_cuda_fail(cu, r, "dgk_op_launch: zeroing the workspace counters (split-K, tail_split, tile counters) (cuMemsetD8Async)");
     }
     return DGK_OK;
 }

@@ -135,7 +135,7 @@ static int masked_skip_idle(int expected_m)
  * 3-6 us: worth it against long tiles only; 6 x 1024 rows at 6144x7168 1.0-1.9% faster,
  * 8 x 512 at 6144x7168 1.3% on average; at K = 4096 1% slower, at 2048 2-4%) and no
  * skip_idle (32 x 192 rows: 1-2% slower). Not BF16: its 128 x 128 kernel spills with the
- * reduction. DGK_GEMM_TAIL=0/1 overrides. */
+ * reduction (correct when forced, checked on the H100). DGK_GEMM_TAIL=0/1 overrides. */
 static int masked_tail_split(const call *c, int skip_idle)
 {
     const char *e = getenv("DGK_GEMM_TAIL");

@@ -186,7 +186,8 @@ static void emit_banner(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "// Split-K: up to %d K slices per tile, summed through the workspace in slice order.",
                       p->split.slices);
     if (p->split.tail)
-        dgk_sm90_line(e, "// tail_split: each tile of the last partial wave cut by K over the CTAs it would leave idle, summed through the workspace.");
+        dgk_sm90_line(e, "// tail_split: each tile of the last partial wave cut by K over the CTAs it would leave idle, "
+                         "summed through the workspace.");
     dgk_sm90_line(e, "#include \"" DGK_SM90_HEADER_NAME "\"");
     dgk_sm90_line(e, "%s", "");
     dgk_sm90_emit_debug_word(e);

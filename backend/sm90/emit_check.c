@@ -34,7 +34,7 @@ static const char *const reserved[] = {
     "col", "group_cursor", "cursor",
     "SPLIT", "splits", "k_total", "k_first", "unit", "units", "slice", "part", "ws_block",
     "store_partial", "sum_partials", "arrive_last", "ws_slot",
-    "TAIL_RUNS", "masked_tiles", "tail_unit", "it", "tail_tile",
+    "TAIL_SLICES", "masked_tiles", "tail_unit", "it", "tail_tile",
     "offsets", "group_end", "debug_check", "last_group",
     /* FP8 promotion's kernel-scope temporaries and scale copies (emit_fp8.c, emit_fp8_sb.c) */
     "tmp0", "tmp1", "sa0", "sa1", "sa_base", "held0", "held1", "sb0", "sb1", "sb_dst", "sb_lo_b", "sb_hi_b", "SB_SPLIT",
@@ -409,6 +409,26 @@ static void check_split(checker *c)
     need_arg(c, s->counters_arg, DGK_ARG_WORKSPACE, s->loc, "the split-K counters");
 }
 
+/* tail_split: a masked schedule (the loop it rewrites), no cluster (plan_split.c), no
+ * split_k (one slot per CTA), a store, the workspace bound. */
+static void check_tail(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_split *s = &p->split;
+    if (!s->tail)
+        return;
+    if (p->sched.kind != DGK_SCHED_M_GROUPED_MASKED)
+        FAIL(c, s->loc, "tail_split needs the m_grouped_masked schedule, not %s", dgk_sched_kind_name(p->sched.kind));
+    if (p->cluster_m > 1 || p->cluster_n > 1)
+        FAIL(c, s->loc, "tail_split is lowered without clusters");
+    if (s->slices > 1)
+        FAIL(c, s->loc, "tail_split cannot be combined with split_k");
+    if (p->epi.accumulate)
+        FAIL(c, s->loc, "tail_split cannot feed an accumulating store (`D += ...`)");
+    need_arg(c, s->ws_arg, DGK_ARG_WORKSPACE, s->loc, "the tail_split partial sums");
+    need_arg(c, s->counters_arg, DGK_ARG_WORKSPACE, s->loc, "the tail_split counters");
+}
+
 /* A dynamic schedule: the contiguous kind (the one whose loops it rewrites), no split-K
  * (one counter buffer), the counters bound, a tile slot per stage in shared memory. */
 static void check_dynamic(checker *c)
@@ -463,6 +483,7 @@ int dgk_sm90_check(const dgk_plan *p, dgk_diags *d)
     check_fp8(&c);
     check_epilogue(&c);
     check_split(&c);
+    check_tail(&c);
     check_dynamic(&c);
     if (!c.errors)
         check_smem(&c);

@@ -11,7 +11,7 @@
  *   emit_fp8.c       FP8 promotion (per-128-K scaling on CUDA cores)
  *   emit_fp8_sb.c    FP8 128x128-block B scales: the producer's copies, the consumers' reads
  *   emit_epilogue.c  the elementwise epilogue and the staged TMA store
- *   emit_split.c     split-K: partial sums through the workspace, the last unit reduces
+ *   emit_split.c     split-K and tail_split: partial sums through the workspace, the last unit reduces
  *   emit_debug.c     debug builds' device-side checks of the group tensor
  *   emit_simt.c      elementwise kernels (no pipeline): the whole kernel, from the IR
  *   emit.c           the file and kernel skeleton; dgk_sm90_emit */
@@ -133,7 +133,7 @@ int dgk_sm90_split(const dgk_plan *p);
 /* tail_split: a tail tile is cut into at most this many K slices. Its last slice to
  * finish reads the others' partial sums (BM x BN floats each) back from L2: 3-6 us for
  * 2-3 of them at 128 x 192 on the H100, more than shorter slices save. */
-enum { DGK_SM90_TAIL_RUNS = 4 };
+enum { DGK_SM90_TAIL_SLICES = 4 };
 void dgk_sm90_emit_split_helpers(dgk_sm90_ctx *e);
 void dgk_sm90_emit_split_reduce(dgk_sm90_ctx *e);
 

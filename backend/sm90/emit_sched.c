@@ -248,19 +248,10 @@ static void emit_k_grouped_sched(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "%s", "");
 }
 
-/* Masked: only tiles with valid rows are numbered, group after group (cdiv(masked_m[g],
- * BM) row blocks each, the dense L2 order inside a group), so the CTAs share the work
- * evenly and never visit an empty tile. A CTA's tiles only increase, so a cursor (the
- * group reached and its first tile) makes the walk over masked_m O(G) per CTA. In a
- * cluster the tiles are the cluster's: along N the pair shares the row block; along M
- * it takes row blocks 2u and 2u + 1 of one group (sharing B), and when the group's last
- * row block is 2u the other CTA's block has no valid row: rows_left <= 0 tells it to run
- * the stages without mma or store (its producer still issues its loads, so both CTAs
- * fill their stages alike, which the release protocol needs). */
 /* tail_split (plan.h; clusters are refused with it, plan_split.c): the tiles of whole
  * waves, one CTA each in a fixed stride; then the tail's tiles, each cut by K into
- * `splits` = min(CTAs / tail tiles, TAIL_RUNS) slices of balanced length, one CTA per
- * slice (CTA c: tail tile c / splits, slice c % splits). A slice never crosses a tile:
+ * `splits` = min(CTAs / tail tiles, TAIL_SLICES, K blocks) slices of balanced length, one
+ * CTA per slice (CTA c: tail tile c / splits, slice c % splits). A slice never crosses a tile:
  * runs that did (a CTA finishing one tile's K and starting the next one's) paid two
  * reductions in series and made the kernel no faster (H100, 6 groups x 1024 rows). */
 static void emit_tail_unit(dgk_sm90_ctx *e)
@@ -275,7 +266,7 @@ static void emit_tail_unit(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "tile = it * ctas + cta;");
     dgk_sm90_line(e, "return true;");
     dgk_sm90_close(e, NULL);
-    dgk_sm90_line(e, "splits = tail ? max(min(min(ctas / tail, TAIL_RUNS), k_total), 1) : 1;");
+    dgk_sm90_line(e, "splits = tail ? max(min(min(ctas / tail, TAIL_SLICES), k_total), 1) : 1;");
     dgk_sm90_line(e, "if (it > waves || cta >= tail * splits)");
     dgk_sm90_line(e, "    return false;");
     dgk_sm90_line(e, "tail_tile = cta / splits, slice = cta %% splits;");
@@ -300,6 +291,15 @@ static void emit_masked_tiles(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "%s", "");
 }
 
+/* Masked: only tiles with valid rows are numbered, group after group (cdiv(masked_m[g],
+ * BM) row blocks each, the dense L2 order inside a group), so the CTAs share the work
+ * evenly and never visit an empty tile. A CTA's tiles only increase, so a cursor (the
+ * group reached and its first tile) makes the walk over masked_m O(G) per CTA. In a
+ * cluster the tiles are the cluster's: along N the pair shares the row block; along M
+ * it takes row blocks 2u and 2u + 1 of one group (sharing B), and when the group's last
+ * row block is 2u the other CTA's block has no valid row: rows_left <= 0 tells it to run
+ * the stages without mma or store (its producer still issues its loads, so both CTAs
+ * fill their stages alike, which the release protocol needs). */
 static void emit_masked_sched(dgk_sm90_ctx *e)
 {
     dgk_sm90_line(e, "// where a CTA's walk over the groups has got to");

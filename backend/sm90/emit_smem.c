@@ -116,7 +116,7 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
     }
     if (p->split.tail) {
         dgk_sm90_loc(e, p->split.loc, "tail_split: a tail tile is cut into at most this many K slices");
-        dgk_sm90_line(e, "enum { TAIL_RUNS = %d };", DGK_SM90_TAIL_RUNS);
+        dgk_sm90_line(e, "enum { TAIL_SLICES = %d };", DGK_SM90_TAIL_SLICES);
     }
     emit_operand_constants(e, &e->a, s->a_stage_bytes);
     dgk_sm90_line(e, "enum { A_M64_BYTES = %d };  // 64 rows of A", row_offset(&e->a, 64));

@@ -1,6 +1,8 @@
-/* emit_split.c - split-K (plan->split, `split_k S`): the reduction of a tile's K slices
- * across work units. Each unit's consumer warpgroup writes its FP32 accumulators (FP8:
- * after promotion) to its workspace slot [block][slice], in accumulator-fragment order
+/* emit_split.c - split-K (plan->split, `split_k S`) and tail_split (the last partial
+ * wave's tiles of a masked schedule, plan.h): the reduction of a tile's K slices across
+ * work units. Each unit's consumer warpgroup writes its FP32 accumulators (FP8: after
+ * promotion) to its workspace slot (split-K: [block][slice]; tail_split: [tail tile *
+ * splits + slice]), in accumulator-fragment order
  * (16-byte stores, a warpgroup's 128 threads side by side, so every store instruction
  * writes 2 KiB contiguously) in the partial-sum buffer, then counts itself in on the
  * block's counter for that warpgroup (the counter buffer, plan.h dgk_plan_split). The
@@ -121,7 +123,8 @@ void dgk_sm90_emit_split_helpers(dgk_sm90_ctx *e)
 {
     if (!dgk_sm90_split(e->p))
         return;
-    dgk_sm90_loc(e, e->p->split.loc, "split-K: partial sums through the workspace");
+    dgk_sm90_loc(e, e->p->split.loc, e->p->split.tail ? "tail_split: partial sums through the workspace"
+                                                       : "split-K: partial sums through the workspace");
     emit_store_helper(e);
     emit_sum_helper(e);
     emit_arrive_helper(e);
@@ -136,8 +139,11 @@ void dgk_sm90_emit_split_reduce(dgk_sm90_ctx *e)
     const dgk_plan *p = e->p;
     if (!dgk_sm90_split(p))
         return;
-    dgk_sm90_loc(e, p->split.loc, "split-K: publish this slice's partial; the tile's last unit sums them in slice order");
-    dgk_sm90_line(e, "bool store_tile = true;  // split-K: only the tile's last unit stores it");
+    const char *what = p->split.tail ? "tail_split" : "split-K";
+    char note[128];
+    snprintf(note, sizeof note, "%s: publish this slice's partial; the tile's last unit sums them in slice order", what);
+    dgk_sm90_loc(e, p->split.loc, note);
+    dgk_sm90_line(e, "bool store_tile = true;  // %s: only the tile's last unit stores it", what);
     dgk_sm90_open(e, "if (splits > 1)");
     /* a consumer's accumulator is WG_ROWS x BN, or swapped (plan.h) WG_ROWS B rows x BM */
     const char *wg_cols = p->swap_ab ? "BM" : "BN";

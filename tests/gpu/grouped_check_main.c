@@ -238,13 +238,10 @@ static void report_concurrent(run_state *st, const gg_runner *r, const gg_spec *
     report(&st->t, 1, what, "%-26s %s: %s", r->name, at, why);
 }
 
-/* Every contiguous runner from two CUDA graphs and two more streams at once
- * (grouped_concurrent.c): dynamic tile counters must not be shared between launches. */
-static int check_concurrent(run_state *st)
+/* One shape, every runner of its mode: four copies of the case, computed at once. */
+static int check_concurrent_spec(run_state *st, const gg_spec *spec)
 {
-    const gg_spec sp = {.mode = GG_CONTIG, .groups = 4, .rows = 256, .n = 512, .k = 512};
-    if (!(st->modes & (1u << GG_CONTIG)))
-        return GH_OK;
+    const gg_spec sp = *spec;
     for (int i = 0; i < gg_runner_count; i++) {
         const gg_runner *r = &gg_runners[i];
         if (!runner_wanted(st, r, &sp))
@@ -263,6 +260,24 @@ static int check_concurrent(run_state *st)
             gg_case_free(&c[j]);
         if (rc != GH_OK && !context_alive())
             return st->dead = 1, GH_ERROR;
+    }
+    return GH_OK;
+}
+
+/* Every contiguous runner, and every masked one at a K where the FP8 kernel cuts its tail
+ * tiles by K (tail_split: each of these few tiles is a tail tile), from two CUDA graphs
+ * and two more streams at once (grouped_concurrent.c): the workspace counters must not be
+ * shared between launches. */
+static int check_concurrent(run_state *st)
+{
+    static const gg_spec specs[2] = {
+        {.mode = GG_CONTIG, .groups = 4, .rows = 256, .n = 512, .k = 512},
+        {.mode = GG_MASKED, .groups = 6, .rows = 200, .max_m = 512, .n = 512, .k = 6144},
+    };
+    for (int s = 0; s < 2; s++) {
+        int rc = (st->modes & (1u << specs[s].mode)) ? check_concurrent_spec(st, &specs[s]) : GH_OK;
+        if (rc != GH_OK)
+            return rc;
     }
     return GH_OK;
 }

@@ -8,8 +8,8 @@
  * M needs (masked, contiguous; with group ids also whether the pair shares B), that a
  * cluster's CTAs agree on each contiguous tile, that the contiguous walk's swaths
  * hold one group each, and that the masked tail_split units cover each tile's K blocks
- * exactly once, in slices that agree on their count, order and workspace slots. No GPU. Prints a FAIL line per failed walk and "walk-check: P
- * passed, F failed". */
+ * exactly once, in slices that agree on their count, order and workspace slots. No GPU.
+ * Prints a FAIL line per failed walk and "walk-check: P passed, F failed". */
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>

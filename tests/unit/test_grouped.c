@@ -224,6 +224,26 @@ static dgkc_unit *lower(const char *name, const char *src)
     return lower_with(name, src, NULL, NULL);
 }
 
+/* With N and K compiled in and `n` more definitions "NAME=VALUE". */
+static dgkc_unit *lower_defs(const char *name, const char *src, const char *const *defs, int n)
+{
+    dgkc_unit *u = dgkc_unit_new(name, src, strlen(src));
+    ck_assert_ptr_nonnull(u);
+    ck_assert_int_eq(dgkc_define(u, "N", "4096"), DGKC_OK);
+    ck_assert_int_eq(dgkc_define(u, "K", "7168"), DGKC_OK);
+    for (int i = 0; i < n; i++) {
+        char def[32];
+        snprintf(def, sizeof def, "%s", defs[i]);
+        char *eq = strchr(def, '=');
+        ck_assert_ptr_nonnull(eq);
+        *eq = '\0';
+        ck_assert_int_eq(dgkc_define(u, def, eq + 1), DGKC_OK);
+    }
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
+    return u;
+}
+
 static const char *emit(dgkc_unit *u, const char *kernel, const dgk_plan **plan)
 {
     const char *src = NULL;
@@ -334,9 +354,6 @@ START_TEST(masked_plan_and_code)
 }
 END_TEST
 
-/* skip_idle 1 (-D SKIP=1): the tile walk also tells the group's valid rows from the tile's
- * first row, and a consumer warpgroup whose rows all lie past them skips its mma and store,
- * still releasing every stage; the producer loads whole tiles. */
 /* tail_split 1 (-D TAIL=1): the units are the whole waves' tiles, then K slices of the
  * tail's tiles (tail_unit); a sliced tile's partial sums go through the workspace, one slot
  * per CTA and one counter per tail tile and consumer, sized from the launch's CTAs. */
@@ -355,10 +372,11 @@ START_TEST(masked_tail_split)
     ck_assert_int_eq(dgk_plan_partial_bytes(p, 4096, 4096, 7), 7LL * 128 * 128 * 4);
     HAS(cu, "const int tiles = masked_tiles(MMAX, 4096, G, ptr_MASK);");
     HAS(cu, "if (!tail_unit(it, tiles, k_total, tile, k_first, k_blocks, tail_tile, slice, splits))");
-    HAS(cu, "splits = tail ? max(min(min(ctas / tail, TAIL_RUNS), k_total), 1) : 1;");
+    HAS(cu, "splits = tail ? max(min(min(ctas / tail, TAIL_SLICES), k_total), 1) : 1;");
     HAS(cu, "const long long ws_slot = (long long)tail_tile * splits;");
     HAS(cu, "store_tile = arrive_last(split_counters + tail_tile * CONSUMERS + consumer, splits, consumer);");
     HAS(cu, "for (int kb = k_first; kb < k_first + k_blocks; ++kb)");
+    HAS(cu, "float *const part = split_partials + ws_slot * (BM * BN) + consumer * (WG_ROWS * BN) + 4 * (threadIdx.x % 128);");
     /* without it: no workspace, the plain tile loop */
     dgkc_unit *u0 = lower("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8);
     const char *cu0 = emit(u0, "m_grouped_fp8_nt_masked", &p);
@@ -369,6 +387,31 @@ START_TEST(masked_tail_split)
 }
 END_TEST
 
+/* tail_split with skip_idle: a warpgroup idle in a tile skips before the reduction (in
+ * every slice of that tile alike, so its counter is never touched); with a swapped tile a
+ * consumer's slot part is its B rows x BM. */
+START_TEST(masked_tail_split_with)
+{
+    static const char *const skip[] = {"TAIL=1", "SKIP=1"};
+    dgkc_unit *u = lower_defs("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, skip, 2);
+    const dgk_plan *p;
+    const char *cu = emit(u, "m_grouped_fp8_nt_masked", &p);
+    ck_assert(p->split.tail && p->sched.skip_idle);
+    const char *idle = strstr(cu, "if (consumer * WG_ROWS >= rows_left) {"), *reduce = strstr(cu, "arrive_last(split_counters");
+    ck_assert(idle && reduce && idle < reduce);
+    dgkc_unit_free(u);
+    static const char *const swap[] = {"TAIL=1", "BM=16", "BN=128"};
+    u = lower_defs("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, swap, 3);
+    cu = emit(u, "m_grouped_fp8_nt_masked", &p);
+    ck_assert(p->split.tail && p->swap_ab);
+    HAS(cu, "float *const part = split_partials + ws_slot * (BM * BN) + consumer * (WG_ROWS * BM) + 4 * (threadIdx.x % 128);");
+    dgkc_unit_free(u);
+}
+END_TEST
+
+/* skip_idle 1 (-D SKIP=1): the tile walk also tells the group's valid rows from the tile's
+ * first row, and a consumer warpgroup whose rows all lie past them skips its mma and store,
+ * still releasing every stage; the producer loads whole tiles. */
 START_TEST(masked_skip_idle)
 {
     dgkc_unit *u = lower_with("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "SKIP", "1");
@@ -598,6 +641,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, masked_plan_and_code);
     tcase_add_test(tc, masked_skip_idle);
     tcase_add_test(tc, masked_tail_split);
+    tcase_add_test(tc, masked_tail_split_with);
     tcase_add_test(tc, offsets_plan_and_code);
     tcase_add_test(tc, debug_build_checks_group_ids);
     tcase_add_test(tc, contiguous_dynamic_tiles);

@@ -17,7 +17,7 @@ enum { PRODUCER_REGS = 40, CONSUMER_REGS = 232 };
 enum { INST_N = 192, N_INSTS = 1, K_STEPS = 4 };
 enum { CLUSTER = 1 };
 // tests/golden/emit/masked_fp8_tail.dgk:10: tail_split: a tail tile is cut into at most this many K slices
-enum { TAIL_RUNS = 4 };
+enum { TAIL_SLICES = 4 };
 // tests/golden/emit/masked_fp8_tail.dgk:13: operand tile, K-major
 enum { A_CHUNK_ROWS = 128, A_CHUNKS = 1, A_CHUNK_BYTES = 16384, A_STAGE_BYTES = 16384 };
 enum { A_LBO = 0, A_SBO = 1024, A_KSTEP_BYTES = 32 };
@@ -134,7 +134,7 @@ static __device__ __forceinline__ bool tail_unit(int it, int tiles, int k_total,
         tile = it * ctas + cta;
         return true;
     }
-    splits = tail ? max(min(min(ctas / tail, TAIL_RUNS), k_total), 1) : 1;
+    splits = tail ? max(min(min(ctas / tail, TAIL_SLICES), k_total), 1) : 1;
     if (it > waves || cta >= tail * splits)
         return false;
     tail_tile = cta / splits, slice = cta % splits;
@@ -224,7 +224,7 @@ static __device__ __forceinline__ void promote_piece(float (&acc)[N_INSTS][INST_
     }
 }
 
-// tests/golden/emit/masked_fp8_tail.dgk:10: split-K: partial sums through the workspace
+// tests/golden/emit/masked_fp8_tail.dgk:10: tail_split: partial sums through the workspace
 // this thread's accumulators to its workspace slot; `part` already points at the thread's first quad
 static __device__ __forceinline__ void store_partial(const float (&acc)[WG_M64][N_INSTS][INST_N / 2], float *part) {
     #pragma unroll
@@ -483,8 +483,8 @@ masked_fp8_tail(
                 }
                 default: __trap();  // unreachable: every value the tiles give is listed
             }
-            // tests/golden/emit/masked_fp8_tail.dgk:10: split-K: publish this slice's partial; the tile's last unit sums them in slice order
-            bool store_tile = true;  // split-K: only the tile's last unit stores it
+            // tests/golden/emit/masked_fp8_tail.dgk:10: tail_split: publish this slice's partial; the tile's last unit sums them in slice order
+            bool store_tile = true;  // tail_split: only the tile's last unit stores it
             if (splits > 1) {
                 const long long ws_slot = (long long)tail_tile * splits;  // the tail tile's first slot (plan.h)
                 float *const part = split_partials + ws_slot * (BM * BN) + consumer * (WG_ROWS * BN) + 4 * (threadIdx.x % 128);
