@@ -129,19 +129,14 @@ static int masked_skip_idle(int expected_m)
 }
 
 /* Masked: whether each tile of the last, partial wave is cut by K over the CTAs it would
- * leave idle (tail_split; gemm_shape.tail_split: 1 the rule's, 2 asked for, 0 none). Taken
- * where it measured faster on the H100 (tests/gpu/results/2026-11-27-H100-tail-split/): FP8
- * with K >= 6144 (the last slice of a tile to finish adds up the others' partial sums,
- * 3-6 us: worth it against long tiles only; 6 x 1024 rows at 6144x7168 1.0-1.9% faster,
- * 8 x 512 at 6144x7168 1.3% on average; at K = 4096 1% slower, at 2048 2-4%) and no
- * skip_idle (32 x 192 rows: 1-2% slower). Not BF16: its 128 x 128 kernel spills with the
- * reduction (correct when forced, checked on the H100). DGK_GEMM_TAIL=0/1 overrides. */
+ * leave idle (tail_split; gemm_shape.tail_split: 1 the rule's, gemm_masked_tail_split; 2
+ * asked for by DGK_GEMM_TAIL=1; 0 none or DGK_GEMM_TAIL=0). */
 static int masked_tail_split(const call *c, int skip_idle)
 {
     const char *e = getenv("DGK_GEMM_TAIL");
     if (e && *e)
         return atoi(e) != 0 ? 2 : 0;
-    return c->fp8 && c->k >= 6144 && !skip_idle;
+    return gemm_masked_tail_split(c->fp8, c->k, skip_idle);
 }
 
 /* Validates, then compiles (first use) and launches. `expected_m` is 0 for contiguous. */

@@ -114,24 +114,10 @@ dgk_status stock_check_clusters(const stock_kernel *k, const gemm_config *c)
     return DGK_OK;
 }
 
-static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, int bm,
-                              const char *const *extra, int nextra, dgk_op **op)
+int stock_config_defines(const stock_kernel *k, const gemm_shape *s, const gemm_config *cfg, char (*d)[48],
+                         const char **defines)
 {
-    dgk_device_props props;
-    dgk_device_props_get(ctx, &props);
-    gemm_shape sk = *s;
-    sk.can_split = k->tunable; /* split-K and clusters are parameters of the tunable kernels only */
-    gemm_config c = gemm_heuristic_bm(&sk, props.sm_count, bm);
-    gemm_tile_override(&c);
-    gemm_split_override(&c);
-    gemm_swizzle_override(&c);
-    if (bm)
-        c.bm = bm;
-    dgk_status st = stock_check_clusters(k, &c);
-    if (st != DGK_OK)
-        return st;
-    char d[8][48];
-    const char *defines[STOCK_MAX_DEFINES];
+    const gemm_config c = *cfg;
     snprintf(d[0], sizeof d[0], "BM=%d", c.bm);
     snprintf(d[1], sizeof d[1], "BN=%d", c.bn);
     snprintf(d[2], sizeof d[2], "N=%lld", (long long)s->n);
@@ -157,8 +143,32 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
         defines[n++] = "DYN=0"; /* clusters walk their tiles in a fixed stride */
     if (c.swizzle != 0) /* 0: the kernel's default; any other value goes to the compiler */
         defines[n++] = d[7];
+    /* the rule's tail_split gives way to a forced cluster; asked for, both go to the
+     * compiler, which refuses the pair with the reason */
     if (s->tail_split == 2 || (s->tail_split == 1 && !cluster_m && !cluster_n))
         defines[n++] = "TAIL=1";
+    return n;
+}
+
+static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gemm_shape *s, int bm,
+                              const char *const *extra, int nextra, dgk_op **op)
+{
+    dgk_device_props props;
+    dgk_device_props_get(ctx, &props);
+    gemm_shape sk = *s;
+    sk.can_split = k->tunable; /* split-K and clusters are parameters of the tunable kernels only */
+    gemm_config c = gemm_heuristic_bm(&sk, props.sm_count, bm);
+    gemm_tile_override(&c);
+    gemm_split_override(&c);
+    gemm_swizzle_override(&c);
+    if (bm)
+        c.bm = bm;
+    dgk_status st = stock_check_clusters(k, &c);
+    if (st != DGK_OK)
+        return st;
+    char d[STOCK_CONFIG_DEFINES][48];
+    const char *defines[STOCK_MAX_DEFINES];
+    int n = stock_config_defines(k, s, &c, d, defines);
     if (n + nextra > STOCK_MAX_DEFINES) /* never drop one: the kernel would differ from the key */
         return dgk_fail(DGK_EINVAL, "stock library: %s needs %d definitions, more than %d", k->kernel, n + nextra,
                         STOCK_MAX_DEFINES);

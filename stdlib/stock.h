@@ -99,6 +99,17 @@ void gemm_split_override(gemm_config *c);
  * kernel has SWIZZLE; 0 keeps the kernel's default, a value it cannot take is the
  * compiler's error). For tuning. */
 void gemm_swizzle_override(gemm_config *c);
+/* The m-grouped masked rule for tail_split (gemm_shape.tail_split 1): FP8 with K >= 6144,
+ * without skip_idle (stdlib/gemm_heuristic.c says why). */
+int gemm_masked_tail_split(int fp8, int64_t k, int skip_idle);
+
+/* The definitions the stock kernel `k` is compiled with for shape `s` and config `c`
+ * (BM, BN, N, K, then SPLIT, CLUSTER*, DYN=0, SWIZZLE, TAIL=1 where they apply), at most
+ * STOCK_CONFIG_DEFINES of them, into `defines` (pointing into `d` or at literals); returns
+ * how many. The heuristic's TAIL=1 (s->tail_split 1) gives way to a cluster. */
+enum { STOCK_CONFIG_DEFINES = 10 };
+int stock_config_defines(const stock_kernel *k, const gemm_shape *s, const gemm_config *c, char (*d)[48],
+                         const char **defines);
 
 /* The op of stock GEMM kernel `k` for shape `s`: from the context's memo when this
  * exact (kernel, M, N, K, flags) was seen, else the heuristic's tile (or DGK_GEMM_TILE),

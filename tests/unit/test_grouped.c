@@ -10,6 +10,7 @@
 #include "dgk.h"
 #include "dgkc.h"
 #include "stdlib/source.h"
+#include "stdlib/stock.h"
 #include "check_main.h"
 
 #define ck_msg_has(s) ck_assert_msg(strstr(dgk_last_error(), (s)) != NULL, \
@@ -387,6 +388,48 @@ START_TEST(masked_tail_split)
 }
 END_TEST
 
+/* The stock masked rule for tail_split and the definitions it becomes: FP8, K >= 6144,
+ * not skip_idle; the rule's TAIL=1 gives way to a (forced) cluster, an asked-for one
+ * stays (and the compiler then refuses the pair, plan_split.c). */
+static int has_define(const char *const *defs, int n, const char *want)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(defs[i], want) == 0)
+            return 1;
+    return 0;
+}
+
+START_TEST(masked_tail_rule)
+{
+    ck_assert(gemm_masked_tail_split(1, 7168, 0));
+    ck_assert(gemm_masked_tail_split(1, 6144, 0));
+    ck_assert(!gemm_masked_tail_split(1, 4096, 0));
+    ck_assert(!gemm_masked_tail_split(1, 7168, 1));
+    ck_assert(!gemm_masked_tail_split(0, 7168, 0));
+    const stock_kernel k = {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", 0,
+                            STOCK_CLUSTER_N | STOCK_CLUSTER_M};
+    gemm_shape s = {6144, 6144, 7168, 1, 2, 0, 1, 0, 0, 0, 1024, 0, 1};
+    gemm_config c = {128, 192, 1, 1, 1, 0};
+    char d[STOCK_CONFIG_DEFINES][48];
+    const char *defs[STOCK_CONFIG_DEFINES];
+    int n = stock_config_defines(&k, &s, &c, d, defs);
+    ck_assert(has_define(defs, n, "TAIL=1") && has_define(defs, n, "BN=192") && has_define(defs, n, "K=7168"));
+    c.cluster = 2; /* DGK_GEMM_CLUSTER=2 */
+    n = stock_config_defines(&k, &s, &c, d, defs);
+    ck_assert(!has_define(defs, n, "TAIL=1") && has_define(defs, n, "CLUSTER=2"));
+    s.tail_split = 2; /* DGK_GEMM_TAIL=1 as well: both go to the compiler */
+    n = stock_config_defines(&k, &s, &c, d, defs);
+    ck_assert(has_define(defs, n, "TAIL=1") && has_define(defs, n, "CLUSTER=2"));
+    c.cluster = 1, c.cluster_n = 2, s.tail_split = 1;
+    n = stock_config_defines(&k, &s, &c, d, defs);
+    ck_assert(!has_define(defs, n, "TAIL=1") && has_define(defs, n, "CLUSTER_N=2"));
+    s.tail_split = 0, c.cluster_n = 1;
+    n = stock_config_defines(&k, &s, &c, d, defs);
+    ck_assert(!has_define(defs, n, "TAIL=1"));
+    ck_assert_int_le(n, STOCK_CONFIG_DEFINES);
+}
+END_TEST
+
 /* tail_split with skip_idle: a warpgroup idle in a tile skips before the reduction (in
  * every slice of that tile alike, so its counter is never touched); with a swapped tile a
  * consumer's slot part is its B rows x BM. */
@@ -642,6 +685,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, masked_skip_idle);
     tcase_add_test(tc, masked_tail_split);
     tcase_add_test(tc, masked_tail_split_with);
+    tcase_add_test(tc, masked_tail_rule);
     tcase_add_test(tc, offsets_plan_and_code);
     tcase_add_test(tc, debug_build_checks_group_ids);
     tcase_add_test(tc, contiguous_dynamic_tiles);
