@@ -401,7 +401,7 @@ void gemm_swizzle_override(gemm_config *c)
 
 /* Taken where it measured faster on the H100 (tests/gpu/results/2026-11-27-H100-tail-split/):
  * FP8 with K >= 6144 (the last slice of a tile to finish adds up the others' partial sums,
- * 3-6 us: worth it against long tiles only; 6 x 1024 rows at 6144x7168 1.0-1.9% faster,
+ * 3-6 us: worth it against long tiles only; 6 x 1024 rows at 6144x7168 0.5-2.1% faster,
  * 8 x 512 at 6144x7168 1.3% on average; at K = 4096 1% slower, at 2048 2-4%) and no
  * skip_idle (32 x 192 rows: 1-2% slower). Not BF16: its 128 x 128 kernel spills with the
  * reduction (correct when forced, checked on the H100). */
