@@ -399,6 +399,14 @@ void gemm_swizzle_override(gemm_config *c)
         c->swizzle = g;
 }
 
+void gemm_tail_override(gemm_shape *s)
+{
+    const char *e = getenv("DGK_GEMM_TAIL");
+    int t;
+    if (s->masked_rows > 0 && e && sscanf(e, "%d", &t) == 1)
+        s->tail_split = t ? 2 : 0;
+}
+
 /* Taken where it measured faster on the H100 (tests/gpu/results/2026-11-27-H100-tail-split/):
  * FP8 with K >= 6144 (the last slice of a tile to finish adds up the others' partial sums,
  * 3-6 us: worth it against long tiles only; 6 x 1024 rows at 6144x7168 0.5-2.1% faster,

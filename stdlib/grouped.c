@@ -8,7 +8,6 @@
  * (DGK_DEBUG=1, runtime/README.md) the contiguous kernels also check every group id and
  * the entry point waits for the kernel and reports the first bad one. */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "runtime/rt.h"
 #include "source.h"
@@ -128,17 +127,6 @@ static int masked_skip_idle(int expected_m)
     return last > 0 && last <= 64;
 }
 
-/* Masked: whether each tile of the last, partial wave is cut by K over the CTAs it would
- * leave idle (tail_split; gemm_shape.tail_split: 1 the rule's, gemm_masked_tail_split; 2
- * asked for by DGK_GEMM_TAIL=1; 0 none or DGK_GEMM_TAIL=0). */
-static int masked_tail_split(const call *c, int skip_idle)
-{
-    const char *e = getenv("DGK_GEMM_TAIL");
-    if (e && *e)
-        return atoi(e) != 0 ? 2 : 0;
-    return gemm_masked_tail_split(c->fp8, c->k, skip_idle);
-}
-
 /* Validates, then compiles (first use) and launches. `expected_m` is 0 for contiguous. */
 static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
 {
@@ -158,8 +146,10 @@ static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
     const stock_kernel *k = &kernels[c->fp8][c->offsets ? 2 : c->masked];
     static const char *const skip[] = {"SKIP=1"};
     int skip_idle = c->masked && masked_skip_idle(expected_m);
-    shape.tail_split = c->masked ? masked_tail_split(c, skip_idle) : 0;
-    s = stock_gemm_op_bm(ctx, k, &shape, c->masked ? 0 : ALIGN_M, (uint32_t)(skip_idle | shape.tail_split << 1), skip,
+    /* masked: each tile of the last partial wave cut by K (tail_split), where the rule takes
+     * it; a function of the kernel, K and skip_idle, so the memo's key already tells it */
+    shape.tail_split = c->masked && gemm_masked_tail_split(c->fp8, c->k, skip_idle);
+    s = stock_gemm_op_bm(ctx, k, &shape, c->masked ? 0 : ALIGN_M, (uint32_t)skip_idle, skip,
                          skip_idle, &op);
     if (s != DGK_OK)
         return s;

@@ -158,6 +158,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     gemm_shape sk = *s;
     sk.can_split = k->tunable; /* split-K and clusters are parameters of the tunable kernels only */
     gemm_config c = gemm_heuristic_bm(&sk, props.sm_count, bm);
+    gemm_tail_override(&sk);
     gemm_tile_override(&c);
     gemm_split_override(&c);
     gemm_swizzle_override(&c);
@@ -168,7 +169,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
         return st;
     char d[STOCK_CONFIG_DEFINES][48];
     const char *defines[STOCK_MAX_DEFINES];
-    int n = stock_config_defines(k, s, &c, d, defines);
+    int n = stock_config_defines(k, &sk, &c, d, defines);
     if (n + nextra > STOCK_MAX_DEFINES) /* never drop one: the kernel would differ from the key */
         return dgk_fail(DGK_EINVAL, "stock library: %s needs %d definitions, more than %d", k->kernel, n + nextra,
                         STOCK_MAX_DEFINES);

@@ -102,6 +102,10 @@ void gemm_swizzle_override(gemm_config *c);
 /* The m-grouped masked rule for tail_split (gemm_shape.tail_split 1): FP8 with K >= 6144,
  * without skip_idle (stdlib/gemm_heuristic.c says why). */
 int gemm_masked_tail_split(int fp8, int64_t k, int skip_idle);
+/* DGK_GEMM_TAIL=0/1 replaces the rule's choice for the m-grouped masked kernels
+ * (masked_rows > 0): 1 asks for tail_split (gemm_shape.tail_split 2, a forced cluster then
+ * being the compiler's error), 0 drops it. For tuning; read on the slow path. */
+void gemm_tail_override(gemm_shape *s);
 
 /* The definitions the stock kernel `k` is compiled with for shape `s` and config `c`
  * (BM, BN, N, K, then SPLIT, CLUSTER*, DYN=0, SWIZZLE, TAIL=1 where they apply), at most

@@ -206,25 +206,6 @@ END_TEST
 
 /* ---- the compiler side ---- */
 
-/* With N and K compiled in, and one more definition when `def` is not NULL ("NAME=VALUE"). */
-static dgkc_unit *lower_with(const char *name, const char *src, const char *def, const char *value)
-{
-    dgkc_unit *u = dgkc_unit_new(name, src, strlen(src));
-    ck_assert_ptr_nonnull(u);
-    ck_assert_int_eq(dgkc_define(u, "N", "4096"), DGKC_OK);
-    ck_assert_int_eq(dgkc_define(u, "K", "7168"), DGKC_OK);
-    if (def)
-        ck_assert_int_eq(dgkc_define(u, def, value), DGKC_OK);
-    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
-    ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
-    return u;
-}
-
-static dgkc_unit *lower(const char *name, const char *src)
-{
-    return lower_with(name, src, NULL, NULL);
-}
-
 /* With N and K compiled in and `n` more definitions "NAME=VALUE". */
 static dgkc_unit *lower_defs(const char *name, const char *src, const char *const *defs, int n)
 {
@@ -243,6 +224,20 @@ static dgkc_unit *lower_defs(const char *name, const char *src, const char *cons
     ck_assert_int_eq(dgkc_check(u), DGKC_OK);
     ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
     return u;
+}
+
+/* With N and K compiled in, and one more definition NAME=VALUE when `def` is not NULL. */
+static dgkc_unit *lower_with(const char *name, const char *src, const char *def, const char *value)
+{
+    char d[48];
+    snprintf(d, sizeof d, "%s=%s", def ? def : "", value ? value : "");
+    const char *defs[1] = {d};
+    return lower_defs(name, src, defs, def ? 1 : 0);
+}
+
+static dgkc_unit *lower(const char *name, const char *src)
+{
+    return lower_with(name, src, NULL, NULL);
 }
 
 static const char *emit(dgkc_unit *u, const char *kernel, const dgk_plan **plan)

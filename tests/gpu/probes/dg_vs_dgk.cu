@@ -14,16 +14,8 @@
 //   ./a.out M REPS
 // Used for tests/gpu/results/2026-11-27-H100-cluster-forward/ (DeepGEMM 54e2261).
 #include <deep_gemm/impls/sm90_fp8_gemm_1d2d.cuh>
-#include <cuda.h>
-#include <cuda_fp8.h>
 #include <cuda_bf16.h>
-#include <cstdio>
-#include <cstdlib>
-#include <vector>
-#include <algorithm>
-extern "C" {
-#include "dgk.h"
-}
+#include "dg_probe.cuh"
 #ifndef SN
 #define SN 7168
 #endif
@@ -52,23 +44,7 @@ using namespace deep_gemm;
 static auto kern = &sm90_fp8_gemm_1d2d_impl<cute::UMMA::Major::K, 0, SN, SK, 1, CBM, CBN, 128, 128, 128, SWD, CST, 128, NMATH,
                                             CMC, (bool)CMCA, 132, GemmType::Normal, cutlass::bfloat16_t,
                                             epilogue::transform::EpilogueIdentity>;
-#define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("%s:%d %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e_)); exit(1); } } while (0)
-#define CD(x) do { CUresult r_ = (x); if (r_ != CUDA_SUCCESS) { printf("%s:%d %s: %d\n", __FILE__, __LINE__, #x, (int)r_); exit(1); } } while (0)
-#define CG(x) do { dgk_status s_ = (x); if (s_ != DGK_OK) { printf("%s: %s\n", #x, dgk_last_error()); exit(1); } } while (0)
 
-__global__ void fill_fp8(__nv_fp8_e4m3 *p, size_t n, uint32_t seed) {
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
-        uint32_t h = (uint32_t)i * 2654435761u ^ seed; h ^= h >> 15; h *= 2246822519u; h ^= h >> 13;
-        float v = ((h & 0xffff) / 65535.0f * 2.0f - 1.0f) * 448.0f;
-        p[i] = __nv_fp8_e4m3(v);
-    }
-}
-__global__ void fill_scale(float *p, size_t n, uint32_t seed) {
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
-        uint32_t h = (uint32_t)i * 2246822519u ^ seed; h ^= h >> 13; h *= 2654435761u; h ^= h >> 16;
-        p[i] = (0.5f + (h & 1023) / 1023.0f) / 448.0f;
-    }
-}
 // sampled reference: D[r, c] in double
 __global__ void ref_sample(const __nv_fp8_e4m3 *A, const float *SA, int lda_sa, const __nv_fp8_e4m3 *B, const float *SB,
                            const __nv_bfloat16 *D, int M, int N, int K, double *err, int samples) {
@@ -84,19 +60,6 @@ __global__ void ref_sample(const __nv_fp8_e4m3 *A, const float *SA, int lda_sa, 
     double d = (double)__bfloat162float(D[(size_t)r * N + c]);
     err[s] = fabs(d - acc) / (fabs(acc) + 1e-2);
 }
-static CUtensorMap tmap2d(CUtensorMapDataType dt, void *p, uint64_t inner, uint64_t outer, uint64_t stride_bytes, uint32_t bi, uint32_t bo,
-                          CUtensorMapSwizzle sw) {
-    CUtensorMap m;
-    cuuint64_t dims[2] = {inner, outer}, strides[1] = {stride_bytes};
-    cuuint32_t box[2] = {bi, bo}, es[2] = {1, 1};
-    CD(cuTensorMapEncodeTiled(&m, dt, 2, p, dims, strides, box, es, CU_TENSOR_MAP_INTERLEAVE_NONE, sw,
-                              CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE));
-    return m;
-}
-static CUtensorMapSwizzle swmode(int m) {
-    return m == 128 ? CU_TENSOR_MAP_SWIZZLE_128B : m == 64 ? CU_TENSOR_MAP_SWIZZLE_64B : m == 32 ? CU_TENSOR_MAP_SWIZZLE_32B : CU_TENSOR_MAP_SWIZZLE_NONE;
-}
-static int align_up(int a, int b) { return (a + b - 1) / b * b; }
 
 int main(int argc, char **argv) {
     const int M = argc > 1 ? atoi(argv[1]) : 4096, N = SN, K = SK, reps = argc > 2 ? atoi(argv[2]) : 20;
@@ -111,10 +74,7 @@ int main(int argc, char **argv) {
     fill_scale<<<256, 256>>>(SA, (size_t)kb * ld_sa, 3); fill_scale<<<256, 256>>>(SB, (size_t)(N / 128 + 1) * kb, 4);
     CK(cudaDeviceSynchronize());
     // DeepGEMM's kernel and its launch
-    const int smem_cd = align_up(CBM * CBN * 2, 1024), smem_bar = 16 * 8 * 2;
-    const int per_stage = CBM * 128 + CBN * 128 + align_up(CBM * 4, 128);
-    const int extra_sfb = align_up(kb * 4 * (128 % CBN == 0 ? 1 : 2), 8);
-    const int smem = smem_cd + smem_bar + extra_sfb + CST * per_stage;
+    const int smem = dg_smem_bytes(CBM, CBN, CST, kb);
     CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     CUtensorMap ta = tmap2d(CU_TENSOR_MAP_DATA_TYPE_UINT8, A, K, M, K, 128, CBM, CU_TENSOR_MAP_SWIZZLE_128B);
     CUtensorMap tb = tmap2d(CU_TENSOR_MAP_DATA_TYPE_UINT8, B, K, N, K, 128, CBN, CU_TENSOR_MAP_SWIZZLE_128B);
@@ -144,23 +104,9 @@ int main(int argc, char **argv) {
     ref_sample<<<16, 256>>>(A, SA, ld_sa, B, SB, D2, M, N, K, err, 4096); CK(cudaMemcpy(h.data(), err, 4096 * 8, cudaMemcpyDeviceToHost));
     for (double v : h) e2 = std::max(e2, v != v ? 1e30 : v);
     // timing: interleaved, flushed
-    cudaEvent_t ev[4]; for (auto &e : ev) CK(cudaEventCreate(&e));
-    std::vector<float> t1, t2;
-    for (int i = 0; i < 3 + reps; ++i) {
-        for (int w = 0; w < 2; ++w) {
-            int which = (i + w) % 2;
-            CK(cudaMemsetAsync(flush, i & 0xff, flush_bytes));
-            CK(cudaEventRecord(ev[0]));
-            if (which == 0) launch_dg(); else launch_dgk();
-            CK(cudaEventRecord(ev[1]));
-            CK(cudaEventSynchronize(ev[1]));
-            float ms; CK(cudaEventElapsedTime(&ms, ev[0], ev[1]));
-            if (i >= 3) (which == 0 ? t1 : t2).push_back(ms * 1000);
-        }
-    }
-    std::sort(t1.begin(), t1.end()); std::sort(t2.begin(), t2.end());
+    double m1, m2;
+    time_interleaved(launch_dg, launch_dgk, reps, flush, flush_bytes, m1, m2);
     double fl = 2.0 * M * N * K;
-    double m1 = t1[t1.size() / 2], m2 = t2[t2.size() / 2];
     printf("%dx%dx%d DG(bm %d bn %d st %d mc %d onA %d smem %d) %.2f us %.1f TF maxrel %.2e | dgk %.2f us %.1f TF maxrel %.2e | dgk/DG speed %.3f\n",
            M, N, K, CBM, CBN, CST, CMC, CMCA, smem, m1, fl / m1 / 1e6, e1, m2, fl / m2 / 1e6, e2, m1 / m2);
     return 0;

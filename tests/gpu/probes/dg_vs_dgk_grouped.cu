@@ -19,17 +19,9 @@
 //     -lcuda -lnvrtc -ldl -lpthread
 //   ./a.out EXPECTED_M SEED CASE_NO [REPS]       (EXPECTED_M: rows per group)
 #include <deep_gemm/impls/sm90_fp8_gemm_1d2d.cuh>
-#include <cuda.h>
-#include <cuda_fp8.h>
 #include <cuda_bf16.h>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
-#include <vector>
-#include <algorithm>
-extern "C" {
-#include "dgk.h"
-}
+#include "dg_probe.cuh"
 #ifndef SG
 #define SG 6
 #endif
@@ -66,9 +58,6 @@ static auto kern = &sm90_fp8_gemm_1d2d_impl<cute::UMMA::Major::K, 0, SN, SK, SG,
                                             CMC, (bool)CMCA, 132, CONTIG ? GemmType::MGroupedContiguous : GemmType::MGroupedMasked,
                                             cutlass::bfloat16_t,
                                             epilogue::transform::EpilogueIdentity>;
-#define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("%s:%d %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e_)); exit(1); } } while (0)
-#define CD(x) do { CUresult r_ = (x); if (r_ != CUDA_SUCCESS) { printf("%s:%d %s: %d\n", __FILE__, __LINE__, #x, (int)r_); exit(1); } } while (0)
-#define CG(x) do { dgk_status s_ = (x); if (s_ != DGK_OK) { printf("%s: %s\n", #x, dgk_last_error()); exit(1); } } while (0)
 
 // the bench's draw (harness_rand.cu gh_seed_mix, grouped_shapes.c gg_draw_rows)
 static uint64_t mix64(uint64_t z) {
@@ -84,19 +73,6 @@ static int draw_rows(int expected, uint64_t case_seed, int g) {
     return r < 0 ? 0 : r > MMAX && !CONTIG ? MMAX : r;  // masked: at most the room per group
 }
 
-__global__ void fill_fp8(__nv_fp8_e4m3 *p, size_t n, uint32_t seed) {
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
-        uint32_t h = (uint32_t)i * 2654435761u ^ seed; h ^= h >> 15; h *= 2246822519u; h ^= h >> 13;
-        float v = ((h & 0xffff) / 65535.0f * 2.0f - 1.0f) * 448.0f;
-        p[i] = __nv_fp8_e4m3(v);
-    }
-}
-__global__ void fill_scale(float *p, size_t n, uint32_t seed) {
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
-        uint32_t h = (uint32_t)i * 2246822519u ^ seed; h ^= h >> 13; h *= 2654435761u; h ^= h >> 16;
-        p[i] = (0.5f + (h & 1023) / 1023.0f) / 448.0f;
-    }
-}
 // sampled reference over valid rows: D row a_row0[g] + r, column c, in double; SA holds
 // group g's scale of row r and K block kb at (g * sa_group + kb) * sa_ld + sa_row0[g] + r
 // (masked: [G, kb, MMAX]; contiguous: [kb, M])
@@ -118,19 +94,6 @@ __global__ void ref_sample(const __nv_fp8_e4m3 *A, const float *SA, const __nv_f
     double d = (double)__bfloat162float(D[row * N + c]);
     err[s] = fabs(d - acc) / (fabs(acc) + 1e-2);
 }
-static CUtensorMap tmap2d(CUtensorMapDataType dt, void *p, uint64_t inner, uint64_t outer, uint64_t stride_bytes, uint32_t bi, uint32_t bo,
-                          CUtensorMapSwizzle sw) {
-    CUtensorMap m;
-    cuuint64_t dims[2] = {inner, outer}, strides[1] = {stride_bytes};
-    cuuint32_t box[2] = {bi, bo}, es[2] = {1, 1};
-    CD(cuTensorMapEncodeTiled(&m, dt, 2, p, dims, strides, box, es, CU_TENSOR_MAP_INTERLEAVE_NONE, sw,
-                              CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE));
-    return m;
-}
-static CUtensorMapSwizzle swmode(int m) {
-    return m == 128 ? CU_TENSOR_MAP_SWIZZLE_128B : m == 64 ? CU_TENSOR_MAP_SWIZZLE_64B : m == 32 ? CU_TENSOR_MAP_SWIZZLE_32B : CU_TENSOR_MAP_SWIZZLE_NONE;
-}
-static int align_up(int a, int b) { return (a + b - 1) / b * b; }
 struct row_layout {  // where each group's rows are (device arrays) and how SA is laid out
     int *rows, *a_row0, *sa_row0;
     int sa_group;
@@ -181,10 +144,7 @@ int main(int argc, char **argv) {
     fill_scale<<<256, 256>>>(SA, sa_n, 3); fill_scale<<<256, 256>>>(SB, (size_t)G * nb * kb, 4);
     CK(cudaDeviceSynchronize());
     // DeepGEMM's kernel and its launch (shared memory as its heuristic sizes it)
-    const int smem_cd = align_up(CBM * CBN * 2, 1024), smem_bar = 16 * 8 * 2;
-    const int per_stage = CBM * 128 + CBN * 128 + align_up(CBM * 4, 128);
-    const int extra_sfb = align_up(kb * 4 * (128 % CBN == 0 ? 1 : 2), 8);
-    const int smem = smem_cd + smem_bar + extra_sfb + CST * per_stage;
+    const int smem = dg_smem_bytes(CBM, CBN, CST, kb);
     CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     const uint64_t sa_inner = CONTIG ? M : MMAX, sa_outer = CONTIG ? kb : (uint64_t)kb * G;
     CUtensorMap ta = tmap2d(CU_TENSOR_MAP_DATA_TYPE_UINT8, A, K, M, K, 128, CBM, CU_TENSOR_MAP_SWIZZLE_128B);
@@ -220,23 +180,9 @@ int main(int argc, char **argv) {
     launch_dg(); launch_dgk(); CK(cudaDeviceSynchronize());
     double e1 = max_err(A, SA, B, SB, D1, lay, err), e2 = max_err(A, SA, B, SB, D2, lay, err);
     // timing: interleaved, flushed
-    cudaEvent_t ev[2]; for (auto &e : ev) CK(cudaEventCreate(&e));
-    std::vector<float> t1, t2;
-    for (int i = 0; i < 3 + reps; ++i) {
-        for (int w = 0; w < 2; ++w) {
-            int which = (i + w) % 2;
-            CK(cudaMemsetAsync(flush, i & 0xff, flush_bytes));
-            CK(cudaEventRecord(ev[0]));
-            if (which == 0) launch_dg(); else launch_dgk();
-            CK(cudaEventRecord(ev[1]));
-            CK(cudaEventSynchronize(ev[1]));
-            float ms; CK(cudaEventElapsedTime(&ms, ev[0], ev[1]));
-            if (i >= 3) (which == 0 ? t1 : t2).push_back(ms * 1000);
-        }
-    }
-    std::sort(t1.begin(), t1.end()); std::sort(t2.begin(), t2.end());
+    double m1, m2;
+    time_interleaved(launch_dg, launch_dgk, reps, flush, flush_bytes, m1, m2);
     double fl = 2.0 * valid * N * K;
-    double m1 = t1[t1.size() / 2], m2 = t2[t2.size() / 2];
     printf("%s %dx%d %dx%d valid %lld blocks %lld | DG(bm %d bn %d st %d mc %d onA %d) %.2f us %.1f TF maxrel %.2e | "
            "dgk %.2f us %.1f TF maxrel %.2e | dgk/DG speed %.3f\n",
            CONTIG ? "contig" : "masked", G, expected, N, K, valid, blocks, CBM, CBN, CST, CMC, CMCA, m1, fl / m1 / 1e6, e1, m2,
