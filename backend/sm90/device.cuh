@@ -157,6 +157,19 @@ DGK_DEV void dgk_mbar_wait(dgk_u64 *bar, dgk_u32 parity)
                  ::"r"(dgk_smem_u32(bar)), "r"(parity) : "memory");
 }
 
+/* 9.7.13.15.16 mbarrier.try_wait.parity once, without the loop: nonzero when the phase
+ * with parity `parity` has completed (else 0 after the hardware's time limit). Issued
+ * ahead of independent work and read after it, its latency hides under that work. */
+DGK_DEV int dgk_mbar_try(dgk_u64 *bar, dgk_u32 parity)
+{
+    dgk_u32 done;
+    asm volatile("{\n\t.reg .pred p;\n\t"
+                 "mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n\t"
+                 "selp.u32 %0, 1, 0, p;\n\t}"
+                 : "=r"(done) : "r"(dgk_smem_u32(bar)), "r"(parity) : "memory");
+    return (int)done;
+}
+
 /* 9.7.13.4 fence.proxy.async: orders this thread's generic-proxy shared-memory writes
  * (st.shared, stmatrix) before later async-proxy reads (TMA store, wgmma). */
 DGK_DEV void dgk_fence_proxy_async_smem(void)

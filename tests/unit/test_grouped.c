@@ -425,6 +425,40 @@ START_TEST(masked_tail_rule)
 }
 END_TEST
 
+/* fp8.early_wait (plan.h): FP8 tiles promoted in pieces try the next stage's full barrier
+ * before the last piece's promotion, in clusters only (along M or N); unclustered ones and
+ * other promotion forms keep the plain wait at the loop's top. */
+START_TEST(early_wait_in_clusters)
+{
+    static const struct {
+        const char *defs[3];
+        int n, early;
+    } cases[] = {
+        {{"BN=192", "DYN=0", "CLUSTER=2"}, 3, 1},
+        {{"BN=192", "DYN=0", "CLUSTER_N=2"}, 3, 1},
+        {{"BN=192", "DYN=0"}, 2, 0},
+        {{"BN=128", "DYN=0", "CLUSTER=2"}, 3, 0}, /* two temporaries (overlap), no pieces */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dgkc_unit *u = lower_defs("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, cases[i].defs, cases[i].n);
+        const dgk_plan *p;
+        const char *cu = emit(u, "m_grouped_fp8_nt_contiguous", &p);
+        ck_assert_msg(p->fp8.early_wait == cases[i].early, "case %zu", i);
+        ck_assert_int_eq(strstr(cu, "ready = kb + 1 < k_blocks && dgk_mbar_try(&full_bar[stage], phase);") != NULL,
+                         cases[i].early);
+        ck_assert_int_eq(strstr(cu, "if (!ready) dgk_mbar_wait(&full_bar[stage], phase);") != NULL, cases[i].early);
+        if (cases[i].early) {
+            /* tried after the stage is released and advanced, before the last promotion */
+            const char *rel = strstr(cu, "release_stage(&empty_bar[stage], lane);\n");
+            const char *try_ = strstr(cu, "dgk_mbar_try(");
+            const char *last = strstr(try_ ? try_ : cu, "promote_piece(acc[0], 1, tq1");
+            ck_assert(rel && try_ && last && rel < try_ && try_ < last);
+        }
+        dgkc_unit_free(u);
+    }
+}
+END_TEST
+
 /* tail_split with skip_idle: a warpgroup idle in a tile skips before the reduction (in
  * every slice of that tile alike, so its counter is never touched); with a swapped tile a
  * consumer's slot part is its B rows x BM. */
@@ -686,6 +720,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, contiguous_dynamic_tiles);
     tcase_add_test(tc, dynamic_0_and_refusals);
     tcase_add_test(tc, dynamic_stock_variants);
+    tcase_add_test(tc, early_wait_in_clusters);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

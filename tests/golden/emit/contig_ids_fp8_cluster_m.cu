@@ -404,9 +404,10 @@ contig_ids_fp8_cluster_m(
             switch (sb_split) {
                 case 128: {
                     constexpr int SB_SPLIT = 128;
+                    int ready = 0;  // the next stage's full barrier was seen complete
                     #pragma unroll 1
                     for (int kb = 0; kb < k_blocks; ++kb) {
-                        dgk_mbar_wait(&full_bar[stage], phase);
+                        if (!ready) dgk_mbar_wait(&full_bar[stage], phase);
                         read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);
                         read_sb(sb0, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);
                         const dgk_u64 da = dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES);
@@ -418,17 +419,19 @@ contig_ids_fp8_cluster_m(
                         promote_piece(acc[0], 0, tq0, sa0[0][0], sa0[0][1], sb0[0], sb0[1], SB_SPLIT);
                         dgk_wgmma_wait<0>();
                         release_stage(&empty_bar[stage], lane);
+                        if (++stage == STAGES) { stage = 0; phase ^= 1; }
+                        ready = kb + 1 < k_blocks && dgk_mbar_try(&full_bar[stage], phase);
                         fence_piece(tq1);
                         promote_piece(acc[0], 1, tq1, sa0[0][0], sa0[0][1], sb0[0], sb0[1], SB_SPLIT);
-                        if (++stage == STAGES) { stage = 0; phase ^= 1; }
                     }
                     break;
                 }
                 case 64: {
                     constexpr int SB_SPLIT = 64;
+                    int ready = 0;  // the next stage's full barrier was seen complete
                     #pragma unroll 1
                     for (int kb = 0; kb < k_blocks; ++kb) {
-                        dgk_mbar_wait(&full_bar[stage], phase);
+                        if (!ready) dgk_mbar_wait(&full_bar[stage], phase);
                         read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);
                         read_sb(sb0, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);
                         const dgk_u64 da = dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES);
@@ -440,9 +443,10 @@ contig_ids_fp8_cluster_m(
                         promote_piece(acc[0], 0, tq0, sa0[0][0], sa0[0][1], sb0[0], sb0[1], SB_SPLIT);
                         dgk_wgmma_wait<0>();
                         release_stage(&empty_bar[stage], lane);
+                        if (++stage == STAGES) { stage = 0; phase ^= 1; }
+                        ready = kb + 1 < k_blocks && dgk_mbar_try(&full_bar[stage], phase);
                         fence_piece(tq1);
                         promote_piece(acc[0], 1, tq1, sa0[0][0], sa0[0][1], sb0[0], sb0[1], SB_SPLIT);
-                        if (++stage == STAGES) { stage = 0; phase ^= 1; }
                     }
                     break;
                 }
