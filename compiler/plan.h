@@ -202,12 +202,15 @@ typedef struct dgk_plan_fp8 {
      * is the number of pieces per K block, 2 per m64 block; 0 = not used. The registers
      * are those of the one temporary. */
     int pieces;
-    /* (added after v4) with pieces in a cluster: after a K block's last wait, the next
-     * stage's full barrier is tried once before that block's last piece is promoted, and
-     * the loop's own wait is skipped when it had completed, so the try's latency hides
-     * under the promotion (DeepGEMM's compiled loop does the same). Only in clusters: on
-     * the H100 it took 0.5-0.9% off 128 x 192 tiles in a 2-CTA cluster and added 1-6%
-     * without one (tests/gpu/results/2026-11-27-H100-early-wait/). */
+    /* (added after v4) with pieces in a cluster: once a K block's stage is released, the
+     * next stage's full barrier is tried with one try_wait (which may suspend the thread
+     * briefly) before that block's last piece is promoted, and the loop's own wait is
+     * skipped when it had completed, so the wait's latency hides under the promotion
+     * (DeepGEMM's compiled loop does the same). Only in clusters: on the H100 it took
+     * 0.5-0.9% off 128 x 192 tiles in a 2-CTA cluster and added 1-6% without one
+     * (tests/gpu/results/2026-11-27-H100-early-wait/). Measured on 128 x 192 only (the
+     * stock kernels' clustered pieces tile); other clustered pieces tiles follow the rule
+     * untimed. */
     int early_wait;
 } dgk_plan_fp8;
 

@@ -35,6 +35,7 @@ int plan_roles(planner *pl)
     /* a swapped tile's accumulator is small (64 x BM per warpgroup): whole temporaries */
     p->fp8.per_m64 = p->swap_ab ? 0 : f.per_m64;
     p->fp8.pieces = p->swap_ab ? 0 : f.pieces;
+    /* faster only in clusters (plan.h, fp8.early_wait) */
     p->fp8.early_wait = p->fp8.pieces && (p->cluster_m > 1 || p->cluster_n > 1);
     if (!fits) {
         plan_error(pl, p->b.loc,

@@ -412,11 +412,7 @@ static void emit_kloop_per_m64(dgk_sm90_ctx *e)
 
 /* fp8.pieces: per K block, piece u (m64 block u / 2, half u % 2) goes into tq[u % 2]; its
  * wgmmas are issued, then the previous piece is waited for (wait_group 1) and promoted. The
- * stage is released once the last piece's wgmmas are done, before that piece's promotion.
- * With fp8.early_wait the next stage's full barrier is tried once right there, and the
- * loop's wait is skipped when that try saw it complete: the try's latency then hides under
- * the last promotion instead of following it (ptxas cannot hoist the loop-top wait across
- * the back edge; DeepGEMM's unrolled loop gets the same from it). */
+ * stage is released once the last piece's wgmmas are done, before that piece's promotion. */
 static void emit_promote_piece(dgk_sm90_ctx *e, int u)
 {
     dgk_sm90_line(e, "fence_piece(tq%d);", u % 2);
@@ -424,6 +420,12 @@ static void emit_promote_piece(dgk_sm90_ctx *e, int u)
                   dgk_sm90_sb_args(e, 0));
 }
 
+/* With fp8.early_wait, after the stage is released and `stage` advanced, the next stage's
+ * full barrier is tried once and the loop-top wait skipped when that try saw it complete:
+ * the try's latency then hides under the last promotion instead of following it (ptxas
+ * cannot hoist the loop-top wait across the back edge; DeepGEMM's unrolled loop gets the
+ * same placement from it). Trying before the advance would ask about the stage just
+ * consumed. */
 static void emit_kloop_pieces(dgk_sm90_ctx *e)
 {
     int pieces = e->p->fp8.pieces, early = e->p->fp8.early_wait;
@@ -431,7 +433,7 @@ static void emit_kloop_pieces(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "int ready = 0;  // the next stage's full barrier was seen complete");
     dgk_sm90_line(e, "#pragma unroll 1");
     dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
-    dgk_sm90_line(e, early ? "if (!ready) dgk_mbar_wait(&full_bar[stage], phase);" : "dgk_mbar_wait(&full_bar[stage], phase);");
+    dgk_sm90_line(e, "%sdgk_mbar_wait(&full_bar[stage], phase);", early ? "if (!ready) " : "");
     dgk_sm90_line(e, "read_sa(sa0, sa_base + stage * SA_STAGE_BYTES);");
     dgk_sm90_emit_sb_read(e, 0);
     dgk_sm90_line(e, "const dgk_u64 da = dgk_wgmma_desc_add(desc_a0, stage * A_STAGE_BYTES);");
@@ -448,7 +450,8 @@ static void emit_kloop_pieces(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "release_stage(&empty_bar[stage], lane);");
     if (early) {
         emit_advance(e);
-        /* not past the tile's last block: the next stage is then the next tile's */
+        /* not after the tile's last block: each tile's loop starts with ready = 0, so that
+         * try would be thrown away (and a try_wait on an unfilled stage can suspend) */
         dgk_sm90_line(e, "ready = kb + 1 < k_blocks && dgk_mbar_try(&full_bar[stage], phase);");
         emit_promote_piece(e, pieces - 1);
     } else {

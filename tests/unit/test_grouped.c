@@ -425,34 +425,58 @@ START_TEST(masked_tail_rule)
 }
 END_TEST
 
+/* Occurrences of `needle` in `s`. */
+static int count_of(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *at = strstr(s, needle); at; at = strstr(at + 1, needle))
+        n++;
+    return n;
+}
+
 /* fp8.early_wait (plan.h): FP8 tiles promoted in pieces try the next stage's full barrier
  * before the last piece's promotion, in clusters only (along M or N); unclustered ones and
- * other promotion forms keep the plain wait at the loop's top. */
+ * other promotion forms keep the plain wait at the loop's top. Where it is on, every K
+ * loop copy (one per sb_split value) starts each tile with `ready = 0` (a real wait), and
+ * tries only after releasing the stage and advancing to the next one: a try before the
+ * advance would ask about the stage just consumed and pass at once. */
 START_TEST(early_wait_in_clusters)
 {
     static const struct {
-        const char *defs[3];
+        const char *file, *src, *kernel, *defs[3];
         int n, early;
     } cases[] = {
-        {{"BN=192", "DYN=0", "CLUSTER=2"}, 3, 1},
-        {{"BN=192", "DYN=0", "CLUSTER_N=2"}, 3, 1},
-        {{"BN=192", "DYN=0"}, 2, 0},
-        {{"BN=128", "DYN=0", "CLUSTER=2"}, 3, 0}, /* two temporaries (overlap), no pieces */
+        {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous", {"BN=192", "DYN=0", "CLUSTER=2"}, 3, 1},
+        {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous", {"BN=192", "DYN=0", "CLUSTER_N=2"}, 3, 1},
+        {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous", {"BN=192", "DYN=0"}, 2, 0},
+        /* two temporaries (overlap), no pieces */
+        {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous", {"BN=128", "DYN=0", "CLUSTER=2"}, 3, 0},
+        {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", {"BN=192", "CLUSTER=2"}, 2, 1},
+        {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", {"BN=192"}, 1, 0},
+        {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_nt", {"BM=128", "BN=192", "CLUSTER_N=2"}, 3, 1},
+        /* one m64 block at a time (per_m64): keeps its wait, measured slower with the try */
+        {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_nt", {"BM=256", "BN=128", "CLUSTER=2"}, 3, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        dgkc_unit *u = lower_defs("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, cases[i].defs, cases[i].n);
+        dgkc_unit *u = lower_defs(cases[i].file, cases[i].src, cases[i].defs, cases[i].n);
         const dgk_plan *p;
-        const char *cu = emit(u, "m_grouped_fp8_nt_contiguous", &p);
+        const char *cu = emit(u, cases[i].kernel, &p);
         ck_assert_msg(p->fp8.early_wait == cases[i].early, "case %zu", i);
-        ck_assert_int_eq(strstr(cu, "ready = kb + 1 < k_blocks && dgk_mbar_try(&full_bar[stage], phase);") != NULL,
-                         cases[i].early);
-        ck_assert_int_eq(strstr(cu, "if (!ready) dgk_mbar_wait(&full_bar[stage], phase);") != NULL, cases[i].early);
-        if (cases[i].early) {
-            /* tried after the stage is released and advanced, before the last promotion */
-            const char *rel = strstr(cu, "release_stage(&empty_bar[stage], lane);\n");
-            const char *try_ = strstr(cu, "dgk_mbar_try(");
-            const char *last = strstr(try_ ? try_ : cu, "promote_piece(acc[0], 1, tq1");
-            ck_assert(rel && try_ && last && rel < try_ && try_ < last);
+        int loops = count_of(cu, "int ready = 0;");
+        ck_assert_msg(cases[i].early ? loops >= 1 : loops == 0, "case %zu: %d", i, loops);
+        ck_assert_int_eq(count_of(cu, "if (!ready) dgk_mbar_wait(&full_bar[stage], phase);"), loops);
+        ck_assert_int_eq(count_of(cu, "ready = kb + 1 < k_blocks && dgk_mbar_try(&full_bar[stage], phase);"), loops);
+        /* inside the tile loop: after the per-tile zeroing of the accumulator */
+        const char *zero = strstr(cu, "acc[mi][ni][i] = 0.0f;");
+        for (const char *decl = strstr(cu, "int ready = 0;"); decl; decl = strstr(decl + 1, "int ready = 0;")) {
+            const char *top = strstr(decl, "if (!ready) dgk_mbar_wait(&full_bar[stage], phase);");
+            const char *rel = strstr(top, "release_stage(&empty_bar[stage], lane);");
+            const char *adv = strstr(rel, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
+            const char *try_ = strstr(rel, "dgk_mbar_try(");
+            const char *last = strstr(rel, "promote_piece(acc[0], 1, tq1");
+            ck_assert_msg(zero && zero < decl, "case %zu: ready declared outside the tile loop", i);
+            ck_assert_msg(top && top - decl < 320, "case %zu: ready not reset right before its K loop", i);
+            ck_assert_msg(adv && try_ && last && adv < try_ && try_ < last, "case %zu: release, advance, try, promote out of order", i);
         }
         dgkc_unit_free(u);
     }
