@@ -300,12 +300,15 @@ static int wide_b_cluster(const gemm_shape *s, int sms)
  * 8192 6144x7168 1400 -> 1432 TFLOPS (ids-swath/), and +1.5..+4% at the three shapes
  * another card ran (swath-pairs/). With group offsets (pairs of one group's swath; a
  * group's odd last block pairs with an idle CTA) +0.8..+4.8% at K = 2048..4096 on two
- * cards, but at 6144x7168 +0.3/+0.9% on one and -2.6/-2.3% on the other (rule/, ab/,
- * ab2/), so only at K <= 4096. Many waves at these sizes (>= 16 asked for, as dense). */
+ * cards; at 6144x7168 it was +0.3/+0.9% on one and -2.6/-2.3% on the other (rule/, ab/,
+ * ab2/) until clustered tiles took the early wait (plan.h fp8.early_wait), after which
+ * it ran +2.0..+2.4% there in three rounds (4 x 8192 2305 -> 2255 us, 8 x 4096 2198 ->
+ * 2155; tests/gpu/results/2026-11-27-H100-early-wait/offsets-cluster/): so at every K,
+ * like the ids form. Many waves at these sizes (>= 16 asked for, as dense). */
 static int contig_b_cluster(const gemm_shape *s, int sms, gemm_config c)
 {
     return s->contig_cluster_m && s->fp8 && c.bm == 128 && c.bn == 192 && c.split <= 1 &&
-           (s->contig_cluster_m == 1 || s->k <= 4096) && tile_count(s, 128, 192) >= 16 * (int64_t)sms;
+           tile_count(s, 128, 192) >= 16 * (int64_t)sms;
 }
 
 /* FP8 256 x 128 tiles over 6 waves or more run as 2-CTA clusters along N, multicasting
