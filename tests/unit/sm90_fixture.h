@@ -153,7 +153,8 @@ static inline dgk_plan *sm90_build_plan(dgk_arena *a, const sm90_cfg *c)
     sm90_operand(p, &p->a, c->ab, c->a_major, c->bm, c->no_multicast ? 1 : c->cluster_n);
     sm90_operand(p, &p->b, c->ab, c->b_major, c->bn, c->no_multicast ? 1 : c->cluster_m);
     if (c->fp8_promote) {
-        p->fp8 = (dgk_plan_fp8){1, 0, 0, -1, 0, 128, 128, 128 % c->bn != 0, sm90_at(6, 9), c->fp8_overlap, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        p->fp8 = (dgk_plan_fp8){.enabled = 1, .sb_stride_arg = -1, .block_k = 128, .block_n = 128,
+                                .sb_straddle = 128 % c->bn != 0, .loc = sm90_at(6, 9), .overlap = c->fp8_overlap};
         p->fp8.sa_arg = sm90_add_arg(p, DGK_ARG_TMA, "tma_SA", DGK_DT_F32, 4);
         sm90_tma(p, p->fp8.sa_arg, c->bm, 1, DGK_SWIZZLE_NONE);
         p->fp8.sb_arg = sm90_add_arg(p, DGK_ARG_PTR, "ptr_SB", DGK_DT_F32, 5);
