@@ -515,6 +515,10 @@ typedef struct dgk_plan {
      * schedules (the planner says so); skip_idle is cleared (no warpgroup of a swapped tile
      * is ever idle). With split-K a consumer's workspace slot is its wg_rows x BM values. */
     int swap_ab;
+    /* (added after v6) `l2_stream 1` (persistent schedules): the producer loads A's and B's
+     * tiles (not the scales) with the L2 evict_first policy, for launches whose tiles all
+     * run at once (each K block read in one pass, then never again); plan_l2.c. 0: unhinted. */
+    int l2_stream;
 } dgk_plan;
 
 /* Whether operand `o`'s box is fit to its row extent at launch (plan_fit_rows; the flag

@@ -64,6 +64,7 @@ int plan_group_point(planner *pl, int idx, dgk_loc loc, const char *tensor);
 int plan_group_args(planner *pl);
 /* plan_split.c */
 int plan_split(planner *pl);
+void plan_l2(planner *pl);
 int plan_dynamic(planner *pl);
 /* plan_swap.c */
 int plan_swap(planner *pl);

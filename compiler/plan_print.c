@@ -153,6 +153,8 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
                 p->fp8.early_wait ? "; the next stage's wait tried before the last piece's promotion" : "");
     fprintf(out, "  schedule: %s, L2 group %d along %s; cluster %dx%d\n", dgk_sched_kind_name(p->sched.kind), p->sched.group,
             p->sched.group_axis ? "N" : "M", p->cluster_m, p->cluster_n);
+    if (p->l2_stream)
+        fprintf(out, "  L2: A and B loaded with evict_first (l2_stream 1)\n");
     if (p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS || p->sched.kind == DGK_SCHED_M_GROUPED_MASKED ||
         p->sched.kind == DGK_SCHED_K_GROUPED)
         print_groups(p, out);

@@ -138,7 +138,8 @@ typedef struct dgk_sema_param {
     X(SPLIT_K, "split_k")                                             \
     X(SKIP_IDLE, "skip_idle")                                         \
     X(TAIL_SPLIT, "tail_split")                                       \
-    X(DYNAMIC, "dynamic")
+    X(DYNAMIC, "dynamic")                                             \
+    X(L2_STREAM, "l2_stream")
 
 typedef enum dgk_sched_mod_kind {
 #define X(id, s) DGK_SMOD_##id,

@@ -19,7 +19,7 @@ static const struct kind_rule {
 } kinds[DGK_SCHED_COUNT] = {
     [DGK_SCHED_GRID] = {1, 3, 0, 0, 0, "one tile index per extent"},
     /* split_k: only the plain persistent schedule spreads one tile's K over CTAs */
-    [DGK_SCHED_PERSISTENT] = {1, 3, TUNING | M(SPLIT_K), 0, 0, "one tile index per extent"},
+    [DGK_SCHED_PERSISTENT] = {1, 3, TUNING | M(SPLIT_K) | M(L2_STREAM), 0, 0, "one tile index per extent"},
     [DGK_SCHED_M_GROUPED_CONTIGUOUS] = {2, 2, TUNING | M(GROUP_IDS) | M(GROUP_OFFSETS) | M(DYNAMIC),
                                         M(GROUP_IDS) | M(GROUP_OFFSETS),
                                         3, "(i, j, g): row block, column block, group"},
@@ -47,6 +47,8 @@ static const struct mod_rule {
                                       "CTAs it would leave idle, 0 or 1"},
     [DGK_SMOD_DYNAMIC] = {0, 0, 1, "whether CTAs take their tiles from a counter as they finish the last one "
                                    "(1) or in a fixed stride (0)"},
+    [DGK_SMOD_L2_STREAM] = {0, 0, 1, "whether A's and B's tiles are loaded with the L2 evict_first policy (1: "
+                                     "for launches whose tiles all run at once) or unhinted (0)"},
 };
 
 static const char *const kind_names[] = {

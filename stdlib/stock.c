@@ -143,6 +143,8 @@ int stock_config_defines(const stock_kernel *k, const gemm_shape *s, const gemm_
         defines[n++] = "DYN=0"; /* clusters walk their tiles in a fixed stride */
     if (c.swizzle != 0) /* 0: the kernel's default; any other value goes to the compiler */
         defines[n++] = d[7];
+    if (k->tunable && c.l2_stream)
+        defines[n++] = "L2=1";
     /* the rule's tail_split gives way to a forced cluster; asked for, both go to the
      * compiler, which refuses the pair with the reason */
     if (s->tail_split == 2 || (s->tail_split == 1 && !cluster_m && !cluster_n))
@@ -164,6 +166,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     gemm_swizzle_override(&c);
     if (bm)
         c.bm = bm;
+    gemm_l2_rule(&sk, props.sm_count, &c); /* on the final tile, split and clusters */
     dgk_status st = stock_check_clusters(k, &c);
     if (st != DGK_OK)
         return st;

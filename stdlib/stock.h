@@ -73,6 +73,9 @@ typedef struct gemm_config {
     int cluster_n;               /* CTAs per cluster along N sharing A by multicast (0 or 1: none) */
     int swizzle;                 /* row blocks per L2 group of the tile walk (-D SWIZZLE; 0: the
                                   * kernel's default) */
+    int l2_stream;               /* -D L2=1 (the tunable kernels' l2_stream): A and B loaded with
+                                  * L2 evict_first, for a launch whose tiles all run at once
+                                  * (gemm_l2_rule) */
 } gemm_config;
 
 /* Picks BM and BN from a cost model (gemm_heuristic.c), and, for a kernel that can
@@ -99,6 +102,11 @@ void gemm_split_override(gemm_config *c);
  * kernel has SWIZZLE; 0 keeps the kernel's default, a value it cannot take is the
  * compiler's error). For tuning. */
 void gemm_swizzle_override(gemm_config *c);
+/* Sets c->l2_stream for shape `s` on `sm_count` SMs: 1 when the launch's work units (tiles
+ * x K slices, in CTAs) all run at once, each K block of A and B then read in one pass
+ * (compiler/plan_l2.c says what it gains and costs). DGK_GEMM_L2=0/1 replaces the rule's
+ * choice (for tuning; read on the slow path). */
+void gemm_l2_rule(const gemm_shape *s, int sm_count, gemm_config *c);
 /* The m-grouped masked rule for tail_split (gemm_shape.tail_split 1): FP8 with K >= 6144,
  * without skip_idle (stdlib/gemm_heuristic.c says why). */
 int gemm_masked_tail_split(int fp8, int64_t k, int skip_idle);

@@ -395,6 +395,17 @@ DGK_DEV void dgk_tma_load_2d_mc(void *dst, const dgk_tensormap *desc, dgk_u64 *b
                  : "memory");
 }
 
+/* Multicast with an L2 eviction policy (the mask, then the policy). */
+DGK_DEV void dgk_tma_load_2d_mc_hint(void *dst, const dgk_tensormap *desc, dgk_u64 *bar, int c0, int c1,
+                                     dgk_u16 cta_mask, dgk_u64 policy)
+{
+    asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.multicast::cluster"
+                 ".L2::cache_hint [%0], [%1, {%3, %4}], [%2], %5, %6;"
+                 ::"r"(dgk_smem_u32(dst)), "l"(desc), "r"(dgk_smem_u32(bar)), "r"(c0), "r"(c1), "h"(cta_mask),
+                   "l"(policy)
+                 : "memory");
+}
+
 DGK_DEV void dgk_tma_load_3d_mc(void *dst, const dgk_tensormap *desc, dgk_u64 *bar, int c0, int c1, int c2,
                                 dgk_u16 cta_mask)
 {

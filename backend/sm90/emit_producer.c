@@ -39,11 +39,14 @@ static void emit_mc_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const char *a
         dgk_sm90_line(e, "for (int c = (int)cta_rank; c < %s_CHUNKS; c += CLUSTER)", o->name);
     if (o->op->grouped) /* [G, rows, K]: the cluster's CTAs share the tile's group */
         dgk_sm90_line(e, "    dgk_tma_load_3d_mc(%s, &%s, bar, %s, %s, group, CLUSTER_MASK);", at, o->arg->name, c0, c1);
+    else if (e->p->l2_stream)
+        dgk_sm90_line(e, "    dgk_tma_load_2d_mc_hint(%s, &%s, bar, %s, %s, CLUSTER_MASK, l2_first);", at, o->arg->name, c0, c1);
     else
         dgk_sm90_line(e, "    dgk_tma_load_2d_mc(%s, &%s, bar, %s, %s, CLUSTER_MASK);", at, o->arg->name, c0, c1);
 }
 
-/* This CTA's loads of the tile; `one`: a single chunk, no loop. */
+/* This CTA's loads of the tile; `one`: a single chunk, no loop. With l2_stream (plan.h)
+ * A and B carry the policy l2_first, as the multicast ones above. */
 static void emit_own_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const char *at, const char *c0, const char *c1,
                            int one)
 {
@@ -51,6 +54,8 @@ static void emit_own_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const char *
         dgk_sm90_line(e, "for (int c = 0; c < %s_CHUNKS; ++c)", o->name);
     if (o->op->grouped) /* [G, rows, K] (or [G, K, rows]): the tile's group is the outermost coordinate */
         dgk_sm90_line(e, "%sdgk_tma_load_3d(%s, &%s, bar, %s, %s, group);", one ? "" : "    ", at, o->arg->name, c0, c1);
+    else if (e->p->l2_stream)
+        dgk_sm90_line(e, "%sdgk_tma_load_2d_hint(%s, &%s, bar, %s, %s, l2_first);", one ? "" : "    ", at, o->arg->name, c0, c1);
     else
         dgk_sm90_line(e, "%sdgk_tma_load_2d(%s, &%s, bar, %s, %s);", one ? "" : "    ", at, o->arg->name, c0, c1);
 }
@@ -202,6 +207,8 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     if (e->cluster > 1)
         dgk_sm90_line(e, "constexpr dgk_u16 CLUSTER_MASK = (1u << CLUSTER) - 1;");
     dgk_sm90_emit_kblocks(e, kb, sizeof kb);
+    if (e->p->l2_stream) /* plan.h, l2_stream */
+        dgk_sm90_line(e, "const dgk_u64 l2_first = dgk_l2_policy_evict_first();  // A and B: read in one pass");
     emit_stage_tx(e);
     dgk_sm90_line(e, "int stage = 0;");
     dgk_sm90_line(e, "dgk_u32 phase = 0;");

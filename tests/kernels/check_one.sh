@@ -36,6 +36,14 @@ case " $* " in
         grep -q "$insn" "$out.ptx" || { echo "FAIL $kernel $*: split-K without $insn in the PTX"; exit 1; }
     done ;;
 esac
+# l2_stream: A's and B's loads carry the evict_first policy; without it no load has a hint
+case " $* " in
+*" L2=1 "*)
+    grep -q "createpolicy.fractional.L2::evict_first" "$out.ptx" && grep -q "cp.async.bulk.tensor.*L2::cache_hint" "$out.ptx" ||
+        { echo "FAIL $kernel $*: L2=1 without evict_first loads in the PTX"; exit 1; } ;;
+*)
+    ! grep -q "L2::cache_hint" "$out.ptx" || { echo "FAIL $kernel $*: a cache hint without L2=1"; exit 1; } ;;
+esac
 # a tile of fewer than 64 rows is computed with the operands swapped: its rows are wgmma's N
 bm=$(echo " $* " | sed -n 's/.* BM=\([0-9]*\) .*/\1/p')
 if [ -n "$bm" ] && [ "$bm" -lt 64 ]; then

@@ -37,6 +37,23 @@ static void print_form(const stock_form *f, int out_bytes, int has_c, int split)
     }
 }
 
+/* l2_stream (-D L2=1, the stock rule's for launches whose tiles all run at once): every
+ * candidate tile of the two NT kernels, then with split-K and with a cluster along M (B
+ * multicast with the policy). */
+static void print_l2(void)
+{
+    for (int i = 0; i < 5; i += 4) {
+        gemm_shape s = {4096, 4096, 7168, forms[i].in_bytes, 2, 0, forms[i].fp8, 0, 0, 0, 0, 0, 0};
+        gemm_config c[16];
+        int n = gemm_candidates(&s, c, 16);
+        for (int t = 0; t < n; t++)
+            printf("%s %s -D BM=%d -D BN=%d -D N=576 -D K=7168 -D L2=1\n", forms[i].file, forms[i].kernel, c[t].bm, c[t].bn);
+    }
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=64 -D BN=64 -D N=4096 -D K=7168 -D SPLIT=2 -D L2=1\n");
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=144 -D N=576 -D K=7168 -D CLUSTER=2 -D L2=1\n");
+    printf("stdlib/gemm_bf16.dgk gemm_bf16_nt -D BM=64 -D BN=64 -D N=4096 -D K=7168 -D SPLIT=3 -D L2=1\n");
+}
+
 /* The m-grouped kernels (stdlib/grouped.c): bf16 output, no C; contiguous ones with
  * BM = 128 only (the groups' row alignment), masked ones with any candidate tile. */
 typedef struct grouped_form {
@@ -195,6 +212,7 @@ int main(void)
                 print_form(&forms[i], out, c, forms[i].fp8 ? 4 : 3);
     for (size_t i = 0; i < sizeof grouped / sizeof grouped[0]; i++)
         print_grouped(&grouped[i]);
+    print_l2();
     print_wgrad();
     print_k_grouped();
     print_ue8m0();
