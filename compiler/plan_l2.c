@@ -14,7 +14,7 @@
  * (stdlib/gemm_heuristic.c). It is a modifier, not a decision the kernel makes per
  * launch: a hinted load with the evict_normal priority is not the unhinted one (FP8
  * 4096x2112x7168 25% slower), and choosing per launch between hinted and plain loads in
- * the producer cost the kernels that took the plain ones 2.5-4% (FP8 4096x2112x7168,
+ * the producer cost the kernels that took the plain ones 2.5-4.4% (FP8 4096x2112x7168,
  * 4096x4096x7168). */
 #include "plan_int.h"
 

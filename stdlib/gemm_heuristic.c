@@ -402,12 +402,24 @@ void gemm_swizzle_override(gemm_config *c)
         c->swizzle = g;
 }
 
+/* The kernel walks cluster tiles (row and column blocks rounded up to the cluster) times
+ * min(S, K blocks) slices. The runtime's grid counts the tiles before that rounding
+ * (runtime/op.c grid_size), so a cluster forced over an odd number of blocks may launch a
+ * few CTAs fewer than this counts and run its last tiles in a second pass: slower, never
+ * wrong (the heuristic's own clusters do not meet that case). */
 void gemm_l2_rule(const gemm_shape *s, int sm_count, gemm_config *c)
 {
     int64_t cm = c->cluster > 1 ? c->cluster : 1, cn = c->cluster_n > 1 ? c->cluster_n : 1;
+    int64_t bk = s->in_bytes > 0 ? 128 / s->in_bytes : 64, k_blocks = (s->k + bk - 1) / bk;
     int64_t slices = c->split > 1 ? c->split : 1;
+    if (slices > k_blocks)
+        slices = k_blocks > 0 ? k_blocks : 1;
     int64_t ctas = (s->m + c->bm * cm - 1) / (c->bm * cm) * ((s->n + c->bn * cn - 1) / (c->bn * cn)) * slices * cm * cn;
     c->l2_stream = ctas <= sm_count;
+}
+
+void gemm_l2_override(gemm_config *c)
+{
     const char *e = getenv("DGK_GEMM_L2");
     int v;
     if (e && sscanf(e, "%d", &v) == 1)

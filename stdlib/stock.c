@@ -124,8 +124,8 @@ int stock_config_defines(const stock_kernel *k, const gemm_shape *s, const gemm_
     snprintf(d[3], sizeof d[3], "K=%lld", (long long)s->k);
     /* only kernels with split_k SPLIT take it; SPLIT=1 is the plain kernel (no define) */
     snprintf(d[4], sizeof d[4], "SPLIT=%d", c.split);
-    /* only the tunable (dense) kernels have SPLIT, CLUSTER and CLUSTER_N; the m-grouped ones
-     * have some of the clusters (stock.h, stock_kernel.clusters) */
+    /* only the tunable (dense) kernels have SPLIT, CLUSTER, CLUSTER_N and L2; the m-grouped
+     * ones have some of the clusters (stock.h, stock_kernel.clusters) */
     snprintf(d[5], sizeof d[5], "CLUSTER=%d", c.cluster);
     snprintf(d[6], sizeof d[6], "CLUSTER_N=%d", c.cluster_n);
     snprintf(d[7], sizeof d[7], "SWIZZLE=%d", c.swizzle); /* every stock GEMM kernel has it */
@@ -167,6 +167,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     if (bm)
         c.bm = bm;
     gemm_l2_rule(&sk, props.sm_count, &c); /* on the final tile, split and clusters */
+    gemm_l2_override(&c);
     dgk_status st = stock_check_clusters(k, &c);
     if (st != DGK_OK)
         return st;

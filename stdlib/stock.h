@@ -14,8 +14,9 @@ typedef struct stock_kernel {
     const char *source_name;     /* "stdlib/gemm_bf16.dgk", for diagnostics */
     const char *source;
     const char *kernel;
-    int tunable;                 /* the kernel has SPLIT, CLUSTER and CLUSTER_N parameters (the
-                                  * dense GEMMs): split-K and clusters may be picked or forced */
+    int tunable;                 /* the kernel has SPLIT, CLUSTER, CLUSTER_N and L2 parameters
+                                  * (the dense GEMMs): split-K, clusters and the L2 policy may be
+                                  * picked or forced */
     int clusters;                /* the cluster parameters of a kernel that is not tunable (the
                                   * m-grouped ones), STOCK_CLUSTER_* bits */
 } stock_kernel;
@@ -104,9 +105,10 @@ void gemm_split_override(gemm_config *c);
 void gemm_swizzle_override(gemm_config *c);
 /* Sets c->l2_stream for shape `s` on `sm_count` SMs: 1 when the launch's work units (tiles
  * x K slices, in CTAs) all run at once, each K block of A and B then read in one pass
- * (compiler/plan_l2.c says what it gains and costs). DGK_GEMM_L2=0/1 replaces the rule's
- * choice (for tuning; read on the slow path). */
+ * (compiler/plan_l2.c says what it gains and costs). */
 void gemm_l2_rule(const gemm_shape *s, int sm_count, gemm_config *c);
+/* DGK_GEMM_L2=0/1 replaces the rule's choice (for tuning; read on the slow path). */
+void gemm_l2_override(gemm_config *c);
 /* The m-grouped masked rule for tail_split (gemm_shape.tail_split 1): FP8 with K >= 6144,
  * without skip_idle (stdlib/gemm_heuristic.c says why). */
 int gemm_masked_tail_split(int fp8, int64_t k, int skip_idle);

@@ -38,20 +38,22 @@ static void print_form(const stock_form *f, int out_bytes, int has_c, int split)
 }
 
 /* l2_stream (-D L2=1, the stock rule's for launches whose tiles all run at once): every
- * candidate tile of the two NT kernels, then with split-K and with a cluster along M (B
- * multicast with the policy). */
+ * candidate tile of the dense kernels with bf16 output (N = 576, where the rule takes it
+ * at M = 4096), then with split-K, with a cluster along M (B multicast with the policy)
+ * and along N (A multicast). */
 static void print_l2(void)
 {
-    for (int i = 0; i < 5; i += 4) {
-        gemm_shape s = {4096, 4096, 7168, forms[i].in_bytes, 2, 0, forms[i].fp8, 0, 0, 0, 0, 0, 0};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        gemm_shape s = {4096, 576, 7168, forms[i].in_bytes, 2, forms[i].b_mn_major, forms[i].fp8, 0, 0, 0, 0, 0, 0};
         gemm_config c[16];
         int n = gemm_candidates(&s, c, 16);
         for (int t = 0; t < n; t++)
             printf("%s %s -D BM=%d -D BN=%d -D N=576 -D K=7168 -D L2=1\n", forms[i].file, forms[i].kernel, c[t].bm, c[t].bn);
     }
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=64 -D BN=64 -D N=4096 -D K=7168 -D SPLIT=2 -D L2=1\n");
-    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=144 -D N=576 -D K=7168 -D CLUSTER=2 -D L2=1\n");
     printf("stdlib/gemm_bf16.dgk gemm_bf16_nt -D BM=64 -D BN=64 -D N=4096 -D K=7168 -D SPLIT=3 -D L2=1\n");
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=144 -D N=576 -D K=7168 -D CLUSTER=2 -D L2=1\n");
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=256 -D BN=128 -D N=7168 -D K=16384 -D CLUSTER_N=2 -D L2=1\n");
 }
 
 /* The m-grouped kernels (stdlib/grouped.c): bf16 output, no C; contiguous ones with

@@ -85,7 +85,10 @@ START_TEST(l2_stream_per_kernel)
         ck_assert_msg(!strstr(cu, "dgk_tma_load_2d(smem_a") && !strstr(cu, "dgk_tma_load_2d(smem_b") &&
                           !strstr(cu, "dgk_tma_load_2d_mc(smem_b"),
                       "case %d: an unhinted operand load", _i);
-        ck_assert_msg(!strstr(cu, "_hint(smem_sa") && !strstr(cu, "_hint(smem_sb"), "case %d: scales hinted", _i);
+        /* the A scales of FP8 kernels come by TMA too, unhinted (B's by cp.async) */
+        ck_assert_msg(!strstr(cu, "_hint(smem_sa"), "case %d: scales hinted", _i);
+        if (strstr(c->kernel, "fp8"))
+            ck_assert_int_eq(count_of(cu, "dgk_tma_load_2d(smem_sa"), 1);
     }
     /* --dump-plan says so */
     char *text = NULL;
@@ -140,8 +143,8 @@ START_TEST(l2_stream_refusals)
 }
 END_TEST
 
-/* The stock rule: on the final tile, split and cluster, whether the launch's CTAs fit on
- * the SMs; DGK_GEMM_L2 replaces it; only the tunable (dense) kernels get -D L2=1. */
+/* The stock rule: on the final tile, split (at most one slice per K block) and clusters
+ * (along M and N), whether the launch's CTAs fit on the SMs. */
 START_TEST(l2_stock_rule)
 {
     static const struct {
@@ -156,29 +159,50 @@ START_TEST(l2_stock_rule)
         {64, 4096, {64, 64, 3, 1, 1, 0, 0}, 132, 0},     /* x 3 */
         {4096, 576, {128, 144, 1, 2, 1, 0, 0}, 132, 1},  /* 16 clusters of 2 x 4 */
         {4160, 576, {128, 144, 1, 2, 1, 0, 0}, 132, 0},  /* 17 x 2 x 4 = 136 CTAs */
+        {1024, 4224, {256, 128, 1, 1, 2, 0, 0}, 132, 0}, /* 4 x 17 clusters of 2 along N: 136 */
+        {4224, 576, {128, 144, 1, 1, 1, 0, 0}, 132, 1},  /* 33 x 4: exactly the SMs */
+        {64, 4096, {64, 64, 4, 1, 1, 0, 0}, 132, 1},     /* K = 256: 2 K blocks, so 2 slices */
     };
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        gemm_shape s = {rules[i].m, rules[i].n, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0};
+        gemm_shape s = {rules[i].m, rules[i].n, rules[i].c.split == 4 ? 256 : 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0};
         gemm_config c = rules[i].c;
         gemm_l2_rule(&s, rules[i].sms, &c);
         ck_assert_msg(c.l2_stream == rules[i].want, "rule %zu: %d", i, c.l2_stream);
     }
+}
+END_TEST
+
+/* DGK_GEMM_L2 replaces the rule's choice both ways; without it the choice stands. */
+START_TEST(l2_override)
+{
     gemm_shape s = {4096, 4096, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0};
     gemm_config c = {256, 128, 1, 1, 1, 0, 0};
+    gemm_l2_rule(&s, 132, &c);
     setenv("DGK_GEMM_L2", "1", 1);
+    gemm_l2_override(&c);
+    ck_assert_int_eq(c.l2_stream, 1);
+    s.m = 64;
     gemm_l2_rule(&s, 132, &c);
     ck_assert_int_eq(c.l2_stream, 1);
     setenv("DGK_GEMM_L2", "0", 1);
-    s.m = 64;
-    gemm_l2_rule(&s, 132, &c);
+    gemm_l2_override(&c);
     ck_assert_int_eq(c.l2_stream, 0);
     unsetenv("DGK_GEMM_L2");
-    /* the defines: L2=1 for a tunable kernel only */
+    gemm_l2_rule(&s, 132, &c);
+    gemm_l2_override(&c);
+    ck_assert_int_eq(c.l2_stream, 1);
+}
+END_TEST
+
+/* The defines: L2=1 for a tunable kernel only. */
+START_TEST(l2_defines)
+{
+    gemm_shape s = {64, 4096, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0};
+    gemm_config c = {64, 64, 1, 1, 1, 0, 1};
     const stock_kernel dense = {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_nt", 1, 0};
     const stock_kernel masked = {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", 0, 0};
     char d[STOCK_CONFIG_DEFINES][48];
     const char *defs[STOCK_CONFIG_DEFINES];
-    c.l2_stream = 1;
     int n = stock_config_defines(&dense, &s, &c, d, defs), found = 0;
     for (int i = 0; i < n; i++)
         found += strcmp(defs[i], "L2=1") == 0;
@@ -192,11 +216,15 @@ END_TEST
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("l2");
-    TCase *tc = tcase_create("l2");
+    TCase *tc = tcase_create("modifier");
     tcase_add_loop_test(tc, l2_stream_per_kernel, 0, (int)(sizeof cases / sizeof cases[0]));
     tcase_add_test(tc, l2_stream_refusals);
-    tcase_add_test(tc, l2_stock_rule);
     tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("stock");
+    tcase_add_test(tc, l2_stock_rule);
+    tcase_add_test(tc, l2_override);
+    tcase_add_test(tc, l2_defines);
     suite_add_tcase(s, tc);
     return s;
 }
