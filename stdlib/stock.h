@@ -118,7 +118,7 @@ int gemm_masked_tail_split(int fp8, int64_t k, int skip_idle);
 void gemm_tail_override(gemm_shape *s);
 
 /* The definitions the stock kernel `k` is compiled with for shape `s` and config `c`
- * (BM, BN, N, K, then SPLIT, CLUSTER*, DYN=0, SWIZZLE, TAIL=1 where they apply), at most
+ * (BM, BN, N, K, then SPLIT, CLUSTER*, DYN=0, SWIZZLE, L2=1, TAIL=1 where they apply), at most
  * STOCK_CONFIG_DEFINES of them, into `defines` (pointing into `d` or at literals); returns
  * how many. The heuristic's TAIL=1 (s->tail_split 1) gives way to a cluster. */
 enum { STOCK_CONFIG_DEFINES = 10 };
