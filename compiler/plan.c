@@ -125,6 +125,7 @@ static void plan_schedule(planner *pl)
     p->cluster_n = k->sched_cluster_n > 1 ? k->sched_cluster_n : 1;
     p->sched.skip_idle = k->sched_skip_idle;
     p->sched.dynamic = k->sched_dynamic;
+    p->l2_stream = k->sched_l2_stream; /* persistent only (sema_sched.c) */
     p->b.multicast = p->cluster_m > 1;
     p->a.multicast = p->cluster_n > 1;
 }
@@ -165,10 +166,8 @@ int dgk_plan_kernel(const dgk_ir_kernel *k, dgk_target target, dgk_diags *d, dgk
     } else if (check_shape(&pl) && plan_mainloop(&pl)) {
         plan_schedule(&pl);
         if (plan_swap(&pl) && plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) && plan_fit_rows(&pl) &&
-            plan_group_args(&pl) && plan_split(&pl) && plan_dynamic(&pl) && plan_stages(&pl)) {
-            plan_l2(&pl);
+            plan_group_args(&pl) && plan_split(&pl) && plan_dynamic(&pl) && plan_stages(&pl))
             plan_abi_finish(&pl);
-        }
     }
     if (!pl.nerr)
         *out = p;

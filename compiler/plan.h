@@ -517,7 +517,8 @@ typedef struct dgk_plan {
     int swap_ab;
     /* (added after v6) `l2_stream 1` (persistent schedules): the producer loads A's and B's
      * tiles (not the scales) with the L2 evict_first policy, for launches whose tiles all
-     * run at once (each K block read in one pass, then never again); plan_l2.c. 0: unhinted. */
+     * run at once (each K block read in one pass, then never again); stdlib/gemm_heuristic.c
+     * gemm_l2_rule says when and what it measured. 0: unhinted. */
     int l2_stream;
 } dgk_plan;
 

@@ -8,7 +8,6 @@
  *   plan_group.c     the m-grouped schedules: group variable, group subscripts, group args
  *   plan_split.c     split-K: which kernels may spread K over CTAs, the workspace argument
  *   plan_swap.c      tiles below 64 rows: the operands swapped in the wgmma
- *   plan_l2.c        the L2 eviction policy of the operand loads (l2_stream)
  *   plan_simt.c      elementwise kernels (no pipeline): threads, shared copies, reductions
  *   plan_abi.c       kernel parameters and launch facts
  *   plan_print.c     dgkc --dump-plan */
@@ -66,8 +65,6 @@ int plan_group_args(planner *pl);
 /* plan_split.c */
 int plan_split(planner *pl);
 int plan_dynamic(planner *pl);
-/* plan_l2.c */
-void plan_l2(planner *pl);
 /* plan_swap.c */
 int plan_swap(planner *pl);
 /* plan_simt.c */

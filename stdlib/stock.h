@@ -105,7 +105,7 @@ void gemm_split_override(gemm_config *c);
 void gemm_swizzle_override(gemm_config *c);
 /* Sets c->l2_stream for shape `s` on `sm_count` SMs: 1 when the launch's work units (tiles
  * x K slices, in CTAs) all run at once, each K block of A and B then read in one pass
- * (compiler/plan_l2.c says what it gains and costs). */
+ * (gemm_heuristic.c says what it gains and costs). */
 void gemm_l2_rule(const gemm_shape *s, int sm_count, gemm_config *c);
 /* DGK_GEMM_L2=0/1 replaces the rule's choice (for tuning; read on the slow path). */
 void gemm_l2_override(gemm_config *c);

@@ -12,6 +12,7 @@
 #include "stdlib/source.h"
 #include "stdlib/stock.h"
 #include "check_main.h"
+#include "dgkc_fixture.h"
 
 #define ck_msg_has(s) ck_assert_msg(strstr(dgk_last_error(), (s)) != NULL, \
                                     "message \"%s\" lacks \"%s\"", dgk_last_error(), (s))
@@ -206,24 +207,14 @@ END_TEST
 
 /* ---- the compiler side ---- */
 
-/* With N and K compiled in and `n` more definitions "NAME=VALUE". */
+/* With N and K compiled in and `n` (at most 6) more definitions "NAME=VALUE". */
 static dgkc_unit *lower_defs(const char *name, const char *src, const char *const *defs, int n)
 {
-    dgkc_unit *u = dgkc_unit_new(name, src, strlen(src));
-    ck_assert_ptr_nonnull(u);
-    ck_assert_int_eq(dgkc_define(u, "N", "4096"), DGKC_OK);
-    ck_assert_int_eq(dgkc_define(u, "K", "7168"), DGKC_OK);
-    for (int i = 0; i < n; i++) {
-        char def[32];
-        snprintf(def, sizeof def, "%s", defs[i]);
-        char *eq = strchr(def, '=');
-        ck_assert_ptr_nonnull(eq);
-        *eq = '\0';
-        ck_assert_int_eq(dgkc_define(u, def, eq + 1), DGKC_OK);
-    }
-    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
-    ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
-    return u;
+    const char *all[8] = {"N=4096", "K=7168"};
+    ck_assert_int_le(n, 6);
+    for (int i = 0; i < n; i++)
+        all[2 + i] = defs[i];
+    return fixture_lower(name, src, all, 2 + n);
 }
 
 /* With N and K compiled in, and one more definition NAME=VALUE when `def` is not NULL. */
@@ -425,14 +416,6 @@ START_TEST(masked_tail_rule)
 }
 END_TEST
 
-/* Occurrences of `needle` in `s`. */
-static int count_of(const char *s, const char *needle)
-{
-    int n = 0;
-    for (const char *at = strstr(s, needle); at; at = strstr(at + 1, needle))
-        n++;
-    return n;
-}
 
 /* fp8.early_wait (plan.h): FP8 tiles promoted in pieces try the next stage's full barrier
  * before the last piece's promotion, in clusters only (along M or N); unclustered ones and

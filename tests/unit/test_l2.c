@@ -1,5 +1,5 @@
 /* test_l2.c - the L2 eviction policy of the operand loads without a GPU: the schedule
- * modifier `l2_stream` (persistent schedules; compiler/plan_l2.c, plan.h l2_stream), the
+ * modifier `l2_stream` (persistent schedules; compiler/plan.c, plan.h l2_stream), the
  * producer code it makes (A and B loaded with evict_first, the scales never), the
  * refusals, and the stock rule that asks for it (stdlib/gemm_heuristic.c gemm_l2_rule:
  * when a launch's tiles all run at once) with its -D L2=1. */
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "dgkc_fixture.h"
 #include "compiler/plan.h"
 #include "dgkc.h"
 #include "stdlib/source.h"
@@ -22,27 +23,10 @@ typedef struct l2_case {
 
 static dgkc_unit *lower(const l2_case *c)
 {
-    dgkc_unit *u = dgkc_unit_new(c->file, c->src, strlen(c->src));
-    ck_assert_ptr_nonnull(u);
-    for (int i = 0; i < 6 && c->defs[i]; i++) {
-        char def[48];
-        snprintf(def, sizeof def, "%s", c->defs[i]);
-        char *eq = strchr(def, '=');
-        ck_assert_ptr_nonnull(eq);
-        *eq = '\0';
-        ck_assert_int_eq(dgkc_define(u, def, eq + 1), DGKC_OK);
-    }
-    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
-    ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
-    return u;
-}
-
-static int count_of(const char *s, const char *needle)
-{
     int n = 0;
-    for (const char *at = strstr(s, needle); at; at = strstr(at + 1, needle))
+    while (n < 6 && c->defs[n])
         n++;
-    return n;
+    return fixture_lower(c->file, c->src, c->defs, n);
 }
 
 #define FP8 "stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_nt"
