@@ -342,25 +342,24 @@ static uint32_t simt_grid(const dgk_plan *p, const dgk_tensor *const *params)
     return (uint32_t)tiles;
 }
 
-/* Persistent: one CTA per SM, whole clusters, no more than there are work units (tiles,
- * times the K slices per tile with split-K; grouped schedules count every tile, empty
- * ones included: the device skips those). */
+/* Persistent: one CTA per SM, whole clusters, no more than the work takes
+ * (dgk_plan_work_ctas; grouped schedules count every tile, empty ones included: the device
+ * skips those). A grid schedule (no clusters): one CTA per tile. */
 static uint32_t grid_size(const dgk_op *op, const dgk_tensor *const *params)
 {
     const dgk_plan *p = op->plan;
     if (p->simt)
         return simt_grid(p, params);
-    int64_t m = dim_value(&p->m, p, params), n = dim_value(&p->n, p, params);
-    int64_t tiles = ((m + p->bm - 1) / p->bm) * ((n + p->bn - 1) / p->bn);
-    if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED || p->sched.kind == DGK_SCHED_K_GROUPED)
-        tiles *= dim_value(&p->sched.groups, p, params); /* masked: M is the rows per group; k: D is [G, M, N] */
-    tiles *= dgk_plan_split_slices(p, dim_value(&p->k, p, params));
-    int64_t cl = p->launch.cluster[0] > 0 ? p->launch.cluster[0] : 1;
-    tiles = (tiles + cl - 1) / cl * cl;
+    int64_t groups = p->sched.kind == DGK_SCHED_M_GROUPED_MASKED || p->sched.kind == DGK_SCHED_K_GROUPED
+                         ? dim_value(&p->sched.groups, p, params)
+                         : 1;
+    int64_t ctas = dgk_plan_work_ctas(p, dim_value(&p->m, p, params), dim_value(&p->n, p, params),
+                                      dim_value(&p->k, p, params), groups);
     if (p->launch.grid == DGK_GRID_TILES)
-        return (uint32_t)tiles;
+        return (uint32_t)ctas;
+    int64_t cl = p->launch.cluster[0] > 0 ? p->launch.cluster[0] : 1;
     int64_t sms = op->ctx->props.sm_count / cl * cl;
-    return (uint32_t)(tiles < sms ? tiles : sms);
+    return (uint32_t)(ctas < sms ? ctas : sms);
 }
 
 /* Split-K, tail_split, a dynamic schedule: the op's partial-sum and counter buffers, big

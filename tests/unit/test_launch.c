@@ -2,6 +2,7 @@
  * dgkc_check_launch (declared extents, shape symbols, `where` constraints), per-kernel
  * planning and emission (a kernel the backend cannot lower does not take its file's other
  * kernels down), the plan's kernel ABI, and the stock GEMM tile heuristic. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -554,6 +555,63 @@ START_TEST(heuristic_masked_rows_cap)
 }
 END_TEST
 
+/* The CTAs a persistent launch can occupy (dgk_plan_work_ctas, which sizes the runtime's
+ * grid) count blocks as the kernel's tile walk does: rounded up to the cluster along each
+ * axis. 3 x 5 blocks in a cluster along M are 2 x 5 cluster tiles, 20 CTAs (counting the
+ * blocks first and rounding after gave 16: a second round of tiles on four clusters). */
+static const dgk_plan *stock_plan(dgkc_unit **u, const char *name, const char *src, const char *kernel,
+                                  const char *const *defs, int n)
+{
+    *u = dgkc_unit_new(name, src, strlen(src));
+    ck_assert_ptr_nonnull(*u);
+    for (int i = 0; i < n; i++) {
+        char d[32];
+        snprintf(d, sizeof d, "%s", defs[i]);
+        char *eq = strchr(d, '=');
+        *eq = '\0';
+        ck_assert_int_eq(dgkc_define(*u, d, eq + 1), DGKC_OK);
+    }
+    ck_assert_int_eq(dgkc_check(*u), DGKC_OK);
+    ck_assert_int_eq(dgkc_lower(*u), DGKC_OK);
+    int k = dgkc_kernel_index(*u, kernel);
+    ck_assert_int_ge(k, 0);
+    ck_assert_int_eq(dgkc_plan_kernel(*u, "sm_90a", k), DGKC_OK);
+    return dgkc_kernel_plan(*u, k);
+}
+
+START_TEST(plan_work_ctas)
+{
+    static const struct {
+        const char *kernel;
+        const char *defs[4];
+        int64_t m, n, k, groups, ctas;
+    } rows[] = {
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "CLUSTER=1"}, 300, 640, 2048, 1, 3 * 5},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "CLUSTER=2"}, 300, 640, 2048, 1, 4 * 5},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "CLUSTER_N=2"}, 300, 640, 2048, 1, 3 * 6},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "CLUSTER=2"}, 256, 640, 2048, 1, 2 * 5},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "SPLIT=3"}, 300, 640, 2048, 1, 3 * 5 * 3},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "SPLIT=3"}, 300, 640, 256, 1, 3 * 5 * 2}, /* 2 K blocks */
+        {"m_grouped_fp8_nt_contiguous_offsets", {"BM=128", "BN=128", "CLUSTER=2", "DYN=0"}, 384, 640, 2048, 1, 3 * 2 * 5},
+        {"m_grouped_fp8_nt_masked", {"BM=128", "BN=128"}, 300, 640, 2048, 4, 4 * 3 * 5},
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        int n = 0;
+        while (n < 4 && rows[r].defs[n])
+            n++;
+        dgkc_unit *u;
+        const int grouped = rows[r].kernel[0] == 'm';
+        const dgk_plan *p = stock_plan(&u, grouped ? "stdlib/grouped_fp8.dgk" : "stdlib/gemm_fp8.dgk",
+                                       grouped ? dgk_stdlib_grouped_fp8 : dgk_stdlib_gemm_fp8, rows[r].kernel, rows[r].defs, n);
+        ck_assert_msg(dgk_plan_work_ctas(p, rows[r].m, rows[r].n, rows[r].k, rows[r].groups) == rows[r].ctas,
+                      "row %zu: %lld CTAs, want %lld", r,
+                      (long long)dgk_plan_work_ctas(p, rows[r].m, rows[r].n, rows[r].k, rows[r].groups),
+                      (long long)rows[r].ctas);
+        dgkc_unit_free(u);
+    }
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("launch");
@@ -568,6 +626,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, store_rows_in_views);
     tcase_add_test(t, bf16_rows_must_align);
     tcase_add_test(t, emit_per_kernel);
+    tcase_add_test(t, plan_work_ctas);
     suite_add_tcase(s, t);
     t = tcase_create("heuristic");
     tcase_add_test(t, stock_op_key_overflow);
