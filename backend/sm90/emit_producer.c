@@ -162,6 +162,35 @@ static void emit_cluster_drain(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
+/* The K block's FP8 A scales, one per tile row (`kb` the absolute K block). In a cluster
+ * along N both CTAs have the tile's rows, so rank 0 loads their scales for both by
+ * multicast, as it loads A's chunks (the forwarded release already lets it write into the
+ * peer's stage); DeepGEMM does the same, and loading them per CTA cost its own kernel
+ * 0.5%. Ours, FP8 4096x7168x16384 (256 x 128, cluster_n 2) beside DeepGEMM, two cards:
+ * 0.962-0.970 -> 0.980-0.981 on one, 0.977-0.981 -> 0.980-0.981 on the other; the other
+ * clustered M = 4096 shapes within 0.5% (tests/gpu/results/2026-11-27-H100-release-paths/,
+ * sa-multicast/ and dg-ablation/). */
+static void emit_sa_load(dgk_sm90_ctx *e, const char *kb)
+{
+    const dgk_plan *p = e->p;
+    const char *sa = p->args[p->fp8.sa_arg].name;
+    int mc = e->cluster > 1 && p->cluster_n > 1;
+    dgk_sm90_loc(e, p->fp8.loc, p->fp8.sa_ue8m0 ? "A scales of this K block: BM ue8m0 bytes"
+                                                 : "A scales of this K block: BM f32 values");
+    if (mc)
+        dgk_sm90_line(e, "// the cluster's CTAs share the tile's rows: rank 0 multicasts their scales");
+    if (p->fp8.sa_grouped && mc)
+        dgk_sm90_line(e, "if (cta_rank == 0) dgk_tma_load_3d_mc(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s, "
+                         "group, CLUSTER_MASK);", sa, kb);
+    else if (p->fp8.sa_grouped)
+        dgk_sm90_line(e, "dgk_tma_load_3d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s, group);", sa, kb);
+    else if (mc)
+        dgk_sm90_line(e, "if (cta_rank == 0) dgk_tma_load_2d_mc(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s, "
+                         "CLUSTER_MASK);", sa, kb);
+    else
+        dgk_sm90_line(e, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s);", sa, kb);
+}
+
 static void emit_kblock(dgk_sm90_ctx *e)
 {
     const dgk_plan *p = e->p;
@@ -177,16 +206,8 @@ static void emit_kblock(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_mbar_arrive_expect_tx(bar, %s);", fits_rows(e->p) ? "stage_tx" : "STAGE_TX_BYTES");
     emit_operand_loads(e, &e->a, "smem_a", "m_block", "BM");
     emit_operand_loads(e, &e->b, "smem_b", "n_block", "BN");
-    if (p->fp8.enabled) {
-        dgk_sm90_loc(e, p->fp8.loc, p->fp8.sa_ue8m0 ? "A scales of this K block: BM ue8m0 bytes"
-                                                     : "A scales of this K block: BM f32 values");
-        if (p->fp8.sa_grouped)
-            dgk_sm90_line(e, "dgk_tma_load_3d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s, group);",
-                          p->args[p->fp8.sa_arg].name, kb);
-        else
-            dgk_sm90_line(e, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s);",
-                          p->args[p->fp8.sa_arg].name, kb);
-    }
+    if (p->fp8.enabled)
+        emit_sa_load(e, kb);
     dgk_sm90_emit_sb_copy(e, kb);
     if (p->fp8.sb_per_column) {
         dgk_sm90_loc(e, p->fp8.loc, "B scales of this K block: BN f32 values");

@@ -141,7 +141,10 @@ START_TEST(fp8_promotion_and_straddle)
     ck_assert_ptr_nonnull(strstr(even, "acc[ni][i + 0] += t[ni][i + 0] * s0;"));
     ck_assert_ptr_null(strstr(even, "sb_split"));
     ck_assert_ptr_nonnull(strstr(odd, "const int sb_split = 128 - n_block * BN % 128;"));
-    ck_assert_ptr_nonnull(strstr(odd, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &tma_SA"));
+    /* A scales: per CTA, or in a cluster along N (A multicast) by rank 0 for both */
+    ck_assert_ptr_nonnull(strstr(even, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &tma_SA"));
+    ck_assert_ptr_nonnull(strstr(odd, "if (cta_rank == 0) dgk_tma_load_2d_mc(smem_sa + stage * SA_STAGE_BYTES, &tma_SA"));
+    ck_assert_ptr_null(strstr(odd, "dgk_tma_load_2d(smem_sa"));
     ck_assert_ptr_nonnull(strstr(odd, "STAGE_TX_BYTES = 31232"));   /* 16384 A + 14336 B + 512 SA */
     /* overlapped promotion: two temporaries, a branch-free steady state, then the tail */
     ck_assert_ptr_nonnull(strstr(odd, "for (; kb + 2 < k_blocks; kb += 2)"));

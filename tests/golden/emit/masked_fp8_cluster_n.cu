@@ -255,7 +255,8 @@ masked_fp8_cluster_n(
                     // tests/golden/emit/masked_fp8_cluster_n.dgk:13: operand tile
                     dgk_tma_load_3d(smem_b + stage * B_STAGE_BYTES, &tma_B, bar, kb * BK, n_block * BN, group);
                     // tests/golden/emit/masked_fp8_cluster_n.dgk:13: A scales of this K block: BM f32 values
-                    dgk_tma_load_3d(smem_sa + stage * SA_STAGE_BYTES, &tma_SA, bar, m_block * BM, kb, group);
+                    // the cluster's CTAs share the tile's rows: rank 0 multicasts their scales
+                    if (cta_rank == 0) dgk_tma_load_3d_mc(smem_sa + stage * SA_STAGE_BYTES, &tma_SA, bar, m_block * BM, kb, group, CLUSTER_MASK);
                     // tests/golden/emit/masked_fp8_cluster_n.dgk:13: B scale of this K block: the tile's SB value
                     const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;
                     dgk_cp_async_4(sb_dst, sb_lo_ptr + kb);
