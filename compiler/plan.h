@@ -593,14 +593,15 @@ static inline int64_t dgk_plan_split_slices(const dgk_plan *p, int64_t k)
 /* CTAs a persistent launch of M x N x K (and `groups` groups: masked, k-grouped) can
  * occupy: the kernel's cluster_tiles() (backend/sm90/emit_sched.c) times the CTAs of a
  * cluster, i.e. blocks rounded up to the cluster along each axis (dgk_plan_split_blocks);
- * an m-grouped contiguous walk with a cluster along M may pair any row block (with group
- * offsets a group of an odd block count takes a pair of its own), so there every row block
- * counts a whole cluster. Times the groups and the K slices per tile. The runtime launches
- * min(this, the SMs in whole clusters). */
+ * an m-grouped contiguous walk with group offsets and a cluster along M may pair any row
+ * block (a group of an odd block count takes a pair of its own), so there every row block
+ * counts a whole cluster; with group ids the pairs are fixed (blocks 2u, 2u + 1). Times the
+ * groups and the K slices per tile. The runtime launches min(this, the SMs in whole
+ * clusters). */
 static inline int64_t dgk_plan_work_ctas(const dgk_plan *p, int64_t m, int64_t n, int64_t k, int64_t groups)
 {
     int64_t ctas = dgk_plan_split_blocks(p, m, n);
-    if (p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS && p->cluster_m > 1)
+    if (p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS && p->sched.offsets && p->cluster_m > 1)
         ctas = (m + p->bm - 1) / p->bm * p->cluster_m * ((n + p->bn - 1) / p->bn); /* no cluster along N too */
     if (p->sched.kind == DGK_SCHED_M_GROUPED_MASKED || p->sched.kind == DGK_SCHED_K_GROUPED)
         ctas *= groups; /* masked: M is the rows per group; k-grouped: D is [G, M, N] */

@@ -418,10 +418,8 @@ void gemm_swizzle_override(gemm_config *c)
  * choosing per launch between hinted and plain loads in the producer cost the kernels
  * that took the plain ones 2.5-4.4% (FP8 4096x2112x7168, 4096x4096x7168).
  * The kernel walks cluster tiles (row and column blocks rounded up to the cluster) times
- * min(S, K blocks) slices. The runtime's grid counts the tiles before that rounding
- * (runtime/op.c grid_size), so a cluster forced over an odd number of blocks may launch a
- * few CTAs fewer than this counts and run its last tiles in a second pass: slower, never
- * wrong (the heuristic's own clusters do not meet that case). */
+ * min(S, K blocks) slices, which is what the runtime's grid counts too
+ * (dgk_plan_work_ctas). */
 void gemm_l2_rule(const gemm_shape *s, int sm_count, gemm_config *c)
 {
     int64_t cm = c->cluster > 1 ? c->cluster : 1, cn = c->cluster_n > 1 ? c->cluster_n : 1;

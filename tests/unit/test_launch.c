@@ -558,7 +558,8 @@ END_TEST
 /* The CTAs a persistent launch can occupy (dgk_plan_work_ctas, which sizes the runtime's
  * grid) count blocks as the kernel's tile walk does: rounded up to the cluster along each
  * axis. 3 x 5 blocks in a cluster along M are 2 x 5 cluster tiles, 20 CTAs (counting the
- * blocks first and rounding after gave 16: a second round of tiles on four clusters). */
+ * blocks first and rounding after gave 16: a second round of tiles on four clusters). The
+ * contiguous walk pairs fixed blocks with group ids, any block with group offsets. */
 static const dgk_plan *stock_plan(dgkc_unit **u, const char *name, const char *src, const char *kernel,
                                   const char *const *defs, int n)
 {
@@ -593,6 +594,7 @@ START_TEST(plan_work_ctas)
         {"gemm_fp8_nt", {"BM=128", "BN=128", "SPLIT=3"}, 300, 640, 2048, 1, 3 * 5 * 3},
         {"gemm_fp8_nt", {"BM=128", "BN=128", "SPLIT=3"}, 300, 640, 256, 1, 3 * 5 * 2}, /* 2 K blocks */
         {"m_grouped_fp8_nt_contiguous_offsets", {"BM=128", "BN=128", "CLUSTER=2", "DYN=0"}, 384, 640, 2048, 1, 3 * 2 * 5},
+        {"m_grouped_fp8_nt_contiguous", {"BM=128", "BN=128", "CLUSTER=2", "DYN=0"}, 384, 640, 2048, 1, 4 * 5},
         {"m_grouped_fp8_nt_masked", {"BM=128", "BN=128"}, 300, 640, 2048, 4, 4 * 3 * 5},
     };
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
