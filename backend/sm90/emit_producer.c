@@ -6,7 +6,7 @@
  * B scales) into that stage. The other threads idle
  * until the end of the kernel. A multicast operand lands in every CTA of the cluster:
  * rank 0 issues every chunk of B's tile, the CTAs issue A's chunks in turn
- * (emit_operand_loads).
+ * (emit_operand_loads), and rank 0 the FP8 A scales with A (emit_sa_load).
  * In a cluster a stage may be refilled only once the consumers of every CTA released
  * it (the multicast chunks land in all of them). Consumers arrive on their own CTA's
  * empty barrier only; the producer, once that completes, forwards the release to each
