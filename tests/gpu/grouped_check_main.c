@@ -4,7 +4,8 @@
  * grouped GEMM, correct and with planted faults, on the tiny specs: the verdict must
  * tell them apart), then per spec one case (fresh inputs from the run's seed, the
  * per-group reference) and every applicable runner on it; then every contiguous runner
- * from two CUDA graphs and two more streams at once (grouped_concurrent.c). One
+ * from two CUDA graphs and two more streams at once (grouped_concurrent.c; not with
+ * --no-concurrent, for runs under compute-sanitizer). One
  * PASS/FAIL/SKIP line per (spec, runner); the last line is "grouped-check: N passed, M failed"; the exit
  * status is non-zero on any failure. */
 #include "grouped.h"
@@ -25,6 +26,8 @@ static const char usage[] =
     "  --runner NAME[,NAME]     only these runners (default all; --list shows them)\n"
     "  --seed N                 reproduce a run (default: fresh, printed)\n"
     "  --no-self-test           skip the self-tests (naive runner, planted faults)\n"
+    "  --no-concurrent          skip the runs from two CUDA graphs and two streams at once (slow\n"
+    "                           under compute-sanitizer)\n"
     "  --list                   list the registered runners and exit\n";
 
 typedef struct tally {
@@ -301,6 +304,22 @@ static void header(const run_state *st)
 }
 
 
+/* Removes --no-concurrent from argv (the shared option parser does not know it); returns
+ * whether it was there. */
+static int take_no_concurrent(int *argc, char **argv)
+{
+    int out = 1, found = 0;
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--no-concurrent") == 0)
+            found = 1;
+        else
+            argv[out++] = argv[i];
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return found;
+}
+
 static int parse(int argc, char **argv, gh_opts *o, unsigned *modes)
 {
     gh_opts_default(o);
@@ -325,6 +344,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return fputs(usage, stdout), 0;
+    int concurrent = !take_no_concurrent(&argc, argv);
     if (parse(argc, argv, &o, &st.modes) != 0)
         return 2;
     if (o.list)
@@ -340,8 +360,10 @@ int main(int argc, char **argv)
     if (rc == GH_OK)
         rc = check_all(&st);
 #ifndef GH_EMU
-    if (rc == GH_OK)
+    if (rc == GH_OK && concurrent)
         rc = check_concurrent(&st);
+#else
+    (void)concurrent; /* the emulator has no streams to run at once */
 #endif
     if (rc != GH_OK) {
         printf("FATAL  %s; remaining cases not run\n", gh_error());
