@@ -590,8 +590,8 @@ static inline int64_t dgk_plan_split_slices(const dgk_plan *p, int64_t k)
     return kb < p->split.slices ? kb : p->split.slices;
 }
 
-/* CTAs a persistent launch of M x N x K (and `groups` groups: masked, k-grouped) can
- * occupy: the kernel's cluster_tiles() (backend/sm90/emit_sched.c) times the CTAs of a
+/* CTAs a persistent launch of M x N x K (and `groups` groups, sched.groups: counted for
+ * masked and k-grouped schedules) can occupy: the kernel's cluster_tiles() (backend/sm90/emit_sched.c) times the CTAs of a
  * cluster, i.e. blocks rounded up to the cluster along each axis (dgk_plan_split_blocks);
  * an m-grouped contiguous walk with group offsets and a cluster along M may pair any row
  * block (a group of an odd block count takes a pair of its own), so there every row block

@@ -350,11 +350,8 @@ static uint32_t grid_size(const dgk_op *op, const dgk_tensor *const *params)
     const dgk_plan *p = op->plan;
     if (p->simt)
         return simt_grid(p, params);
-    int64_t groups = p->sched.kind == DGK_SCHED_M_GROUPED_MASKED || p->sched.kind == DGK_SCHED_K_GROUPED
-                         ? dim_value(&p->sched.groups, p, params)
-                         : 1;
     int64_t ctas = dgk_plan_work_ctas(p, dim_value(&p->m, p, params), dim_value(&p->n, p, params),
-                                      dim_value(&p->k, p, params), groups);
+                                      dim_value(&p->k, p, params), dim_value(&p->sched.groups, p, params));
     if (p->launch.grid == DGK_GRID_TILES)
         return (uint32_t)ctas;
     int64_t cl = p->launch.cluster[0] > 0 ? p->launch.cluster[0] : 1;

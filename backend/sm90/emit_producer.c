@@ -173,22 +173,14 @@ static void emit_cluster_drain(dgk_sm90_ctx *e)
 static void emit_sa_load(dgk_sm90_ctx *e, const char *kb)
 {
     const dgk_plan *p = e->p;
-    const char *sa = p->args[p->fp8.sa_arg].name;
-    int mc = e->cluster > 1 && p->cluster_n > 1;
+    int mc = p->cluster_n > 1, grouped = p->fp8.sa_grouped;
     dgk_sm90_loc(e, p->fp8.loc, p->fp8.sa_ue8m0 ? "A scales of this K block: BM ue8m0 bytes"
                                                  : "A scales of this K block: BM f32 values");
     if (mc)
         dgk_sm90_line(e, "// the cluster's CTAs share the tile's rows: rank 0 multicasts their scales");
-    if (p->fp8.sa_grouped && mc)
-        dgk_sm90_line(e, "if (cta_rank == 0) dgk_tma_load_3d_mc(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s, "
-                         "group, CLUSTER_MASK);", sa, kb);
-    else if (p->fp8.sa_grouped)
-        dgk_sm90_line(e, "dgk_tma_load_3d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s, group);", sa, kb);
-    else if (mc)
-        dgk_sm90_line(e, "if (cta_rank == 0) dgk_tma_load_2d_mc(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s, "
-                         "CLUSTER_MASK);", sa, kb);
-    else
-        dgk_sm90_line(e, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s);", sa, kb);
+    dgk_sm90_line(e, "%sdgk_tma_load_%s%s(smem_sa + stage * SA_STAGE_BYTES, &%s, bar, m_block * BM, %s%s%s);",
+                  mc ? "if (cta_rank == 0) " : "", grouped ? "3d" : "2d", mc ? "_mc" : "", p->args[p->fp8.sa_arg].name, kb,
+                  grouped ? ", group" : "", mc ? ", CLUSTER_MASK" : "");
 }
 
 static void emit_kblock(dgk_sm90_ctx *e)

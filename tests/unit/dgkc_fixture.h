@@ -1,6 +1,6 @@
 /* dgkc_fixture.h - what the compiler-side Check tests share: a source lowered to tile IR
- * with "NAME=VALUE" definitions, and counting a string in emitted code. Used by
- * tests/unit/test_grouped.c and tests/unit/test_l2.c. */
+ * with "NAME=VALUE" definitions, its diagnostics as text, and counting a string in emitted
+ * code. Used by tests/unit/test_grouped.c, test_l2.c and test_launch.c. */
 #ifndef DGK_DGKC_FIXTURE_H
 #define DGK_DGKC_FIXTURE_H
 
@@ -26,6 +26,18 @@ static inline dgkc_unit *fixture_lower(const char *name, const char *src, const 
     ck_assert_int_eq(dgkc_check(u), DGKC_OK);
     ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
     return u;
+}
+
+/* The unit's diagnostics as printed (free() it). */
+static inline char *fixture_diagnostics(const dgkc_unit *u)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(f);
+    dgkc_print_diagnostics(u, f);
+    fclose(f);
+    return text;
 }
 
 /* Occurrences of `needle` in `s`. */

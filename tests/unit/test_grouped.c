@@ -693,11 +693,7 @@ START_TEST(dynamic_0_and_refusals)
     for (int i = 0; i < 3; i++) {
         dgkc_unit *b = dgkc_unit_new("t.dgk", bad[i], strlen(bad[i]));
         ck_assert_int_ne(dgkc_check(b), DGKC_OK);
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-        dgkc_print_diagnostics(b, f);
-        fclose(f);
+        char *text = fixture_diagnostics(b);
         ck_assert_msg(strstr(text, want[i]) != NULL, "%s", text);
         free(text);
         dgkc_unit_free(b);

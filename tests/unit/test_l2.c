@@ -107,11 +107,7 @@ static char *refusal(const char *sched)
     dgkc_unit *u = dgkc_unit_new("t.dgk", src, strlen(src));
     ck_assert_ptr_nonnull(u);
     ck_assert_int_ne(dgkc_check(u), DGKC_OK);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    dgkc_print_diagnostics(u, f);
-    fclose(f);
+    char *text = fixture_diagnostics(u);
     dgkc_unit_free(u);
     return text;
 }

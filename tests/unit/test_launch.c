@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "dgkc_fixture.h"
 #include "compiler/plan.h"
 #include "dgkc.h"
 #include "runtime/rt.h"
@@ -563,17 +564,7 @@ END_TEST
 static const dgk_plan *stock_plan(dgkc_unit **u, const char *name, const char *src, const char *kernel,
                                   const char *const *defs, int n)
 {
-    *u = dgkc_unit_new(name, src, strlen(src));
-    ck_assert_ptr_nonnull(*u);
-    for (int i = 0; i < n; i++) {
-        char d[32];
-        snprintf(d, sizeof d, "%s", defs[i]);
-        char *eq = strchr(d, '=');
-        *eq = '\0';
-        ck_assert_int_eq(dgkc_define(*u, d, eq + 1), DGKC_OK);
-    }
-    ck_assert_int_eq(dgkc_check(*u), DGKC_OK);
-    ck_assert_int_eq(dgkc_lower(*u), DGKC_OK);
+    *u = fixture_lower(name, src, defs, n);
     int k = dgkc_kernel_index(*u, kernel);
     ck_assert_int_ge(k, 0);
     ck_assert_int_eq(dgkc_plan_kernel(*u, "sm_90a", k), DGKC_OK);
