@@ -130,6 +130,26 @@ static void plan_schedule(planner *pl)
     p->a.multicast = p->cluster_n > 1;
 }
 
+/* dgk_plan_fp8.sb_tile: whether the tile's B-scale rows come by one bulk copy per tile.
+ * A bulk copy moves multiples of 16 bytes from 16-byte aligned addresses, so the row of
+ * K/128 f32 values must be such a multiple (K % 512 == 0); its base and strides are
+ * checked at launch. Runs after plan_split (the slices copy parts of a row) and before
+ * plan_stages (the ring of slots takes shared memory). Never fails. */
+static int plan_sb_tile(planner *pl)
+{
+    dgk_plan *p = pl->p;
+    dgk_plan_fp8 *f = &p->fp8;
+    if (!f->enabled || f->sb_per_column || f->sb_ue8m0 || p->k.arg >= 0 || p->k.value <= 0 || p->k.value % 512 ||
+        p->split.slices > 1 || p->split.tail || p->sched.kind == DGK_SCHED_K_GROUPED || p->cluster_n > 1)
+        return 1;
+    f->sb_tile = 1;
+    p->args[f->sb_arg].align = 16;
+    p->args[f->sb_stride_arg].align = 16;
+    if (f->sb_grouped)
+        p->args[f->sb_group_stride_arg].align = 16;
+    return 1;
+}
+
 static void plan_init(planner *pl, const dgk_ir_kernel *k, dgk_plan *p)
 {
     pl->k = k;
@@ -166,7 +186,7 @@ int dgk_plan_kernel(const dgk_ir_kernel *k, dgk_target target, dgk_diags *d, dgk
     } else if (check_shape(&pl) && plan_mainloop(&pl)) {
         plan_schedule(&pl);
         if (plan_swap(&pl) && plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) && plan_fit_rows(&pl) &&
-            plan_group_args(&pl) && plan_split(&pl) && plan_dynamic(&pl) && plan_stages(&pl))
+            plan_group_args(&pl) && plan_split(&pl) && plan_dynamic(&pl) && plan_sb_tile(&pl) && plan_stages(&pl))
             plan_abi_finish(&pl);
     }
     if (!pl.nerr)

@@ -104,6 +104,10 @@ typedef struct dgk_kernel_arg {
     dgk_dtype dtype;     /* element dtype (TMA, PTR), scalar dtype (SCALAR), i32 (SHAPE), i64 (STRIDE) */
     dgk_tma_info tma;    /* TMA only */
     dgk_loc loc;         /* the parameter's declaration */
+    /* PTR: the address, STRIDE: the stride in bytes, must be a multiple of this many bytes
+     * (checked at launch; 0: no requirement). Set where the kernel copies rows of the tensor
+     * with cp.async.bulk (dgk_plan_fp8.sb_tile). */
+    int align;
 } dgk_kernel_arg;
 
 /* ---- launch facts ---------------------------------------------------------------- */
@@ -212,6 +216,16 @@ typedef struct dgk_plan_fp8 {
      * stock kernels' clustered pieces tile); other clustered pieces tiles follow the rule
      * untimed. */
     int early_wait;
+    /* (added after v5) 128x128 B scales, f32, K a multiple of 512 and a compile-time
+     * constant, no split and no cluster along N: the producer copies the tile's whole SB
+     * row(s) (K/128 values, two rows when straddling) with one cp.async.bulk each, at the
+     * tile's first K block, counted in that stage's transaction bytes, into a ring of
+     * per-tile slots, instead of a cp.async and a second full-barrier arrival per stage.
+     * The SB address and row strides must then be multiples of 16 bytes (`align` on its
+     * arguments). Not with a cluster along N: there it made the 256 x 128 kernel 2-7%
+     * slower (cause not found), elsewhere 0.3-5% faster
+     * (tests/gpu/results/2026-11-27-H100-sb-rows/). 0 = per stage. */
+    int sb_tile;
 } dgk_plan_fp8;
 
 /* The wgmma instruction: m{inst_m}n{inst_n}k{inst_k}, operand dtypes from a and b (they

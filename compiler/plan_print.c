@@ -37,6 +37,8 @@ static void print_args(const dgk_plan *p, FILE *out)
                 fprintf(out, r ? ", %d" : "%d", a->tma.box[r]);
             fprintf(out, "] swizzle %dB%s", (int)a->tma.swizzle, a->tma.fit_rows ? " fit rows" : "");
         }
+        if (a->align)
+            fprintf(out, a->kind == DGK_ARG_STRIDE ? " (in bytes: a multiple of %d)" : " (address: a multiple of %d bytes)", a->align);
         fputc('\n', out);
     }
 }
@@ -145,6 +147,7 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
         fprintf(out, "  fp8 promotion: SA via %s, SB via %s%s%s%s%s%s%s%s%s\n", p->args[p->fp8.sa_arg].name, p->args[p->fp8.sb_arg].name,
                 p->fp8.sb_straddle ? " (tile may straddle two B scale blocks)" : "",
                 p->fp8.sb_per_column ? " (one B scale per column and K block, staged with A's)"
+                : p->fp8.sb_tile     ? " (the tile's rows copied once per tile by cp.async.bulk)"
                                      : " (copied into each stage by cp.async)",
                 p->fp8.sa_ue8m0 ? ", SA ue8m0 bytes" : "", p->fp8.sb_ue8m0 ? ", SB ue8m0 bytes" : "",
                 p->fp8.overlap ? ", overlapped with the next block's wgmma" : "",

@@ -227,6 +227,22 @@ static int64_t stride_of(const dgk_tensor *t, int axis)
     return s;
 }
 
+dgk_status dgk_op_check_align(const dgk_kernel_arg *a, const dgk_tensor *t)
+{
+    if (a->align <= 0)
+        return DGK_OK;
+    if (a->kind == DGK_ARG_PTR && (uintptr_t)t->data % (uintptr_t)a->align)
+        return dgk_fail(DGK_EALIGN, "dgk_op_launch: %s: the kernel copies rows of it with cp.async.bulk, so its address must be a multiple of %d bytes, not %p",
+                        a->name, a->align, t->data);
+    if (a->kind != DGK_ARG_STRIDE)
+        return DGK_OK;
+    int64_t bytes = stride_of(t, a->axis) * (dgk_dtype_bits((dgk_dtype)t->dtype) / 8);
+    if (bytes % a->align)
+        return dgk_fail(DGK_EALIGN, "dgk_op_launch: %s: the kernel copies rows of that tensor with cp.async.bulk, so its axis-%d stride must be a multiple of %d bytes, not %lld",
+                        a->name, a->axis, a->align, (long long)bytes);
+    return DGK_OK;
+}
+
 void dgk_op_tma_desc(const dgk_kernel_arg *a, const dgk_tensor *t, dgk_tma_desc *d)
 {
     memset(d, 0, sizeof *d);
@@ -289,6 +305,8 @@ static dgk_status bind_arg(const dgk_kernel_arg *a, const dgk_tensor *const *par
     const dgk_tensor *t = own ? NULL : params[a->param];
     if (!own && !t)
         return dgk_fail(DGK_EINVAL, "dgk_op_launch: the kernel reads parameter %d (%s), which is NULL", a->param, a->name);
+    if (!own && dgk_op_check_align(a, t) != DGK_OK)
+        return DGK_EALIGN;
     switch (a->kind) {
     case DGK_ARG_TMA:
         st->argv[i] = &st->maps[i];

@@ -321,6 +321,15 @@ DGK_DEV void dgk_setmaxnreg_dec(void)
     asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(N));
 }
 
+/* 9.7.9.25.4.1 cp.async.bulk (not a tensor copy): `bytes` contiguous bytes from global to
+ * this CTA's shared memory, counted on `bar` as transaction bytes. `dst`, `src` and `bytes`
+ * must be multiples of 16. */
+DGK_DEV void dgk_bulk_load(dgk_u32 dst, const void *src, dgk_u32 bytes, dgk_u64 *bar)
+{
+    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];"
+                 ::"r"(dst), "l"(src), "r"(bytes), "r"(dgk_smem_u32(bar)) : "memory");
+}
+
 /* ---- TMA: tensor copies (9.7.9.25 cp.async.bulk.tensor) ------------------------------ */
 
 /* 9.7.9.23 createpolicy: an L2 eviction policy for the .L2::cache_hint forms.

@@ -38,6 +38,7 @@ static const char *const reserved[] = {
     "offsets", "group_end", "debug_check", "last_group",
     /* FP8 promotion's kernel-scope temporaries and scale copies (emit_fp8.c, emit_fp8_sb.c) */
     "tmp0", "tmp1", "sa0", "sa1", "sa_base", "held0", "held1", "sb0", "sb1", "sb_dst", "sb_lo_b", "sb_hi_b", "SB_SPLIT",
+    "sb_ring", "sb_slot", "sb_at", "SB_SLOTS", "SB_SLOT_BYTES", "SB_ROW_BYTES",
     "store_tile", "tq0", "tq1", "da", "db", "stage_tx",
     /* helpers at namespace scope: a parameter of that name would hide them in the kernel */
     "cluster_tiles", "tile_coords", "staging_offset", "epilogue_value", "mma_stage", "mma_m64", "fence_frag",
@@ -297,6 +298,24 @@ static void check_scale_dtypes(checker *c)
         FAIL(c, f->loc, "BM = %d ue8m0 A scales are a TMA row of %d bytes, not a multiple of 16", p->bm, p->bm);
 }
 
+/* fp8.sb_tile: one bulk copy of a whole row per tile (16-byte multiples, aligned; every
+ * tile takes all K blocks, which the ring's slot count relies on). */
+static void check_sb_tile(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_fp8 *f = &p->fp8;
+    if (f->sb_ue8m0 || p->k.arg >= 0 || p->k.value <= 0 || p->k.value % 512)
+        FAIL(c, f->loc, "B scale rows copied per tile need f32 scales and K a constant multiple of 512");
+    if (dgk_sm90_split(p) || p->sched.kind == DGK_SCHED_K_GROUPED)
+        FAIL(c, f->loc, "B scale rows copied per tile need every tile to take all K blocks (no split, not k-grouped)");
+    if (arg_is(c, f->sb_arg, DGK_ARG_PTR) && p->args[f->sb_arg].align % 16)
+        FAIL(c, f->loc, "B scale rows copied per tile need the scale tensor's address checked for 16-byte alignment");
+    if (f->sb_stride_arg < 0 || (arg_is(c, f->sb_stride_arg, DGK_ARG_STRIDE) && p->args[f->sb_stride_arg].align % 16))
+        FAIL(c, f->loc, "B scale rows copied per tile need the row stride checked for 16-byte multiples");
+    if (f->sb_grouped && arg_is(c, f->sb_group_stride_arg, DGK_ARG_STRIDE) && p->args[f->sb_group_stride_arg].align % 16)
+        FAIL(c, f->loc, "B scale rows copied per tile need the group stride checked for 16-byte multiples");
+}
+
 static void check_fp8(checker *c)
 {
     const dgk_plan *p = c->p;
@@ -334,7 +353,9 @@ static void check_fp8(checker *c)
         FAIL(c, f->loc, "BN = %d does not divide 128, so tiles straddle B scale blocks: set sb_straddle", p->bn);
     if (f->sb_straddle && span > 256)
         FAIL(c, f->loc, "BN = %d tiles can cover three 128-column B scale blocks; at most two are supported", p->bn);
-    if (p->smem.sb_stage_bytes < 8)
+    if (f->sb_tile)
+        check_sb_tile(c);
+    else if (p->smem.sb_stage_bytes < 8)
         FAIL(c, f->loc, "the B scale stage holds %d bytes, less than a tile's two scale words", p->smem.sb_stage_bytes);
 }
 

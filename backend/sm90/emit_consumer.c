@@ -232,7 +232,9 @@ void dgk_sm90_emit_consumer(dgk_sm90_ctx *e)
 {
     int fp8 = e->p->fp8.enabled;
     emit_consumer_setup(e);
+    dgk_sm90_emit_sb_ring_decl(e);
     dgk_sm90_emit_tile_loop_open(e, 0);
+    dgk_sm90_emit_sb_ring_take(e);
     emit_idle_block(e);
     emit_masked_skip(e);
     if (dgk_sm90_split(e->p) && !fp8)

@@ -1,10 +1,11 @@
 /* emit_fp8_sb.c - FP8 B scales per 128x128 block (`SB[j * BN / 128, k]`): how they reach
  * the promotion. A tile needs one f32 per K block, two when it straddles two 128-column
- * scale blocks (BN = 144, 160, 192, ...). They are too small for TMA (a box row is at
- * least 16 bytes), so the producer thread copies them with cp.async into a 16-byte slot
- * of the stage beside the A scales, and a cp.async arrive makes the stage's full barrier
- * wait for them as it waits for the TMA bytes. The consumers then read them from shared
- * memory with the A scales, before releasing the stage.
+ * scale blocks (BN = 144, 160, 192, ...). With fp8.sb_tile the producer copies the tile's
+ * whole rows once (emit_fp8_sb_tile.c). Otherwise they go per stage: too small for TMA (a
+ * box row is at least 16 bytes), the producer thread copies them with cp.async into a
+ * 16-byte slot of the stage beside the A scales, and a cp.async arrive makes the stage's
+ * full barrier wait for them as it waits for the TMA bytes. Either way the consumers read
+ * them from shared memory with the A scales, before releasing the stage.
  * Earlier the consumers loaded them from global one or two K blocks ahead into register
  * slots. Staging them was within noise on its own (H100 A/B), but it frees the registers
  * that 128 x 192 FP8 tiles need and keeps global loads out of the promotion.
@@ -29,7 +30,7 @@ static const char *sb_stride(const dgk_sm90_ctx *e, char *buf, int n)
 }
 
 /* The tile's SB rows (sb_lo_ptr, and sb_hi_ptr when straddling), at K block 0. */
-static void emit_pointers(dgk_sm90_ctx *e)
+void dgk_sm90_emit_sb_pointers(dgk_sm90_ctx *e)
 {
     const dgk_plan_fp8 *f = &e->p->fp8;
     char nb[32], sbuf[32];
@@ -55,15 +56,17 @@ void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e)
 {
     if (!dgk_sm90_sb_staged(e->p))
         return;
-    dgk_sm90_loc(e, e->p->fp8.loc, "this tile's B scale rows, copied into each stage");
-    emit_pointers(e);
+    dgk_sm90_loc(e, e->p->fp8.loc, e->p->fp8.sb_tile ? "this tile's B scale rows, copied once into its slot"
+                                                      : "this tile's B scale rows, copied into each stage");
+    dgk_sm90_emit_sb_pointers(e);
+    dgk_sm90_emit_sb_ring_take(e);
 }
 
 /* In the producer, before it waits for the stage: UE8M0 scale bytes are loaded here. */
 void dgk_sm90_emit_sb_prefetch(dgk_sm90_ctx *e, const char *kb)
 {
     const dgk_plan_fp8 *f = &e->p->fp8;
-    if (!dgk_sm90_sb_staged(e->p) || !f->sb_ue8m0)
+    if (!dgk_sm90_sb_staged(e->p) || !f->sb_ue8m0 || e->p->fp8.sb_tile)
         return;
     dgk_sm90_loc(e, f->loc, "B scale bytes of this K block, loaded while the stage may still be in use");
     dgk_sm90_line(e, "const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + %s);", kb);
@@ -75,7 +78,7 @@ void dgk_sm90_emit_sb_prefetch(dgk_sm90_ctx *e, const char *kb)
 void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb)
 {
     const dgk_plan_fp8 *f = &e->p->fp8;
-    if (!dgk_sm90_sb_staged(e->p))
+    if (!dgk_sm90_sb_staged(e->p) || e->p->fp8.sb_tile)
         return;
     dgk_sm90_loc(e, f->loc, f->sb_straddle ? "B scales of this K block: the tile's two SB values"
                                            : "B scale of this K block: the tile's SB value");
@@ -97,7 +100,7 @@ void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb)
  * B scales the cp.async arrive (or, for UE8M0 bytes, a plain arrive after storing them). */
 int dgk_sm90_full_arrivals(const dgk_plan *p)
 {
-    return dgk_sm90_sb_staged(p) ? 2 : 1;
+    return dgk_sm90_sb_staged(p) && !p->fp8.sb_tile ? 2 : 1;
 }
 
 void dgk_sm90_emit_sb_read_helper(dgk_sm90_ctx *e)
@@ -111,6 +114,12 @@ void dgk_sm90_emit_sb_read_helper(dgk_sm90_ctx *e)
     else
         dgk_sm90_line(e, "// the tile's B scale in a stage, as sb[0] and sb[1]%s", f->sb_ue8m0 ? " (a ue8m0 byte)" : "");
     dgk_sm90_open(e, "static __device__ __forceinline__ void read_sb(float (&sb)[2], dgk_u32 addr)");
+    if (e->p->fp8.sb_tile) {
+        dgk_sm90_line(e, "sb[0] = dgk_ld_shared_f32(addr);");
+        dgk_sm90_line(e, f->sb_straddle ? "sb[1] = dgk_ld_shared_f32(addr + SB_ROW_BYTES);" : "sb[1] = sb[0];");
+        dgk_sm90_close(e, NULL);
+        return;
+    }
     if (f->sb_ue8m0)
         dgk_sm90_line(e, "sb[0] = dgk_ue8m0_to_f32(dgk_ld_shared_u8(addr));");
     else
@@ -127,6 +136,8 @@ void dgk_sm90_emit_sb_read_helper(dgk_sm90_ctx *e)
 /* Per consumer tile: where the split falls. */
 void dgk_sm90_emit_sb_consumer_tile(dgk_sm90_ctx *e)
 {
+    if (e->p->fp8.sb_tile)
+        dgk_sm90_line(e, "dgk_u32 sb_at = sb_slot;  // the next K block's B scales");
     if (!dgk_sm90_sb_staged(e->p) || !e->p->fp8.sb_straddle)
         return;
     dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
@@ -136,7 +147,9 @@ void dgk_sm90_emit_sb_consumer_tile(dgk_sm90_ctx *e)
 /* Read the B scales of the block in `stage` into sbN (next to read_sa). */
 void dgk_sm90_emit_sb_read(dgk_sm90_ctx *e, int n)
 {
-    if (dgk_sm90_sb_staged(e->p))
+    if (e->p->fp8.sb_tile)
+        dgk_sm90_line(e, "read_sb(sb%d, sb_at);  sb_at += 4;", n);
+    else if (dgk_sm90_sb_staged(e->p))
         dgk_sm90_line(e, "read_sb(sb%d, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);", n);
 }
 

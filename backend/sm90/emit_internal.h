@@ -105,6 +105,16 @@ void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
  * nothing unless dgk_sm90_sb_staged). */
 int dgk_sm90_sb_staged(const dgk_plan *p);
 int dgk_sm90_full_arrivals(const dgk_plan *p);
+void dgk_sm90_emit_sb_pointers(dgk_sm90_ctx *e);
+/* emit_fp8_sb_tile.c: with fp8.sb_tile, the tile's B-scale rows in a ring of slots (each
+ * does nothing without it). */
+int dgk_sm90_sb_ring_slots(const dgk_plan *p);
+int dgk_sm90_sb_ring_row_bytes(const dgk_plan *p);
+int dgk_sm90_sb_ring_slot_bytes(const dgk_plan *p);
+void dgk_sm90_emit_sb_ring_decl(dgk_sm90_ctx *e);
+void dgk_sm90_emit_sb_ring_take(dgk_sm90_ctx *e);
+const char *dgk_sm90_sb_ring_tx(const dgk_sm90_ctx *e);
+void dgk_sm90_emit_sb_ring_load(dgk_sm90_ctx *e);
 /* Masked schedules whose tile_coords also give the group's valid rows from the block on
  * (`rows_left`): with skip_idle, and in a cluster along M (a block with none is idle). */
 int dgk_sm90_masked_rows_left(const dgk_plan *p);

@@ -195,11 +195,13 @@ static void emit_kblock(dgk_sm90_ctx *e)
         emit_forward_release(e);
     dgk_sm90_line(e, "dgk_u64 *const bar = &full_bar[stage];");
     dgk_sm90_emit_slot_store(e);
-    dgk_sm90_line(e, "dgk_mbar_arrive_expect_tx(bar, %s);", fits_rows(e->p) ? "stage_tx" : "STAGE_TX_BYTES");
+    dgk_sm90_line(e, "dgk_mbar_arrive_expect_tx(bar, %s%s);", fits_rows(e->p) ? "stage_tx" : "STAGE_TX_BYTES",
+                  dgk_sm90_sb_ring_tx(e));
     emit_operand_loads(e, &e->a, "smem_a", "m_block", "BM");
     emit_operand_loads(e, &e->b, "smem_b", "n_block", "BN");
     if (p->fp8.enabled)
         emit_sa_load(e, kb);
+    dgk_sm90_emit_sb_ring_load(e);
     dgk_sm90_emit_sb_copy(e, kb);
     if (p->fp8.sb_per_column) {
         dgk_sm90_loc(e, p->fp8.loc, "B scales of this K block: BN f32 values");
@@ -227,6 +229,7 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_u32 phase = 0;");
     if (e->cluster > 1)
         dgk_sm90_line(e, "int fills = 0;  // stages filled so far: from STAGES on, each fill reuses a released stage");
+    dgk_sm90_emit_sb_ring_decl(e);
     dgk_sm90_emit_tile_loop_open(e, 1);
     if (dgk_sm90_masked_rows_left(e->p))
         dgk_sm90_line(e, "(void)rows_left;  // the producer loads whole tiles");

@@ -37,8 +37,11 @@ static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
         /* per column: a row of BN values; per 128x128 block: the tile's one or two values
          * (a 16-byte slot, copied by the producer with cp.async) */
         s->sb_off = off;
-        s->sb_stage_bytes = p->fp8.sb_per_column ? align_up(p->bn * 4, 128) : 16;
-        off += p->stages * s->sb_stage_bytes;
+        s->sb_stage_bytes = p->fp8.sb_tile ? 0 : p->fp8.sb_per_column ? align_up(p->bn * 4, 128) : 16;
+        if (p->fp8.sb_tile) /* emit_fp8_sb_tile.c: a ring of per-tile slots instead */
+            off += dgk_sm90_sb_ring_slots(p) * dgk_sm90_sb_ring_slot_bytes(p);
+        else
+            off += p->stages * s->sb_stage_bytes;
     }
     s->epi_off = align_up(off, 1024);
     s->epi_bytes = p->consumer_wgs * e->out_boxes * e->out_box_bytes;
@@ -135,6 +138,9 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
     if (p->fp8.sb_per_column)
         dgk_sm90_line(e, "enum { SMEM_SB = %d, SB_STAGE_BYTES = %d };  // B scales: BN f32 per stage", s->sb_off,
                       s->sb_stage_bytes);
+    else if (p->fp8.sb_tile)
+        dgk_sm90_line(e, "enum { SMEM_SB = %d, SB_SLOTS = %d, SB_SLOT_BYTES = %d, SB_ROW_BYTES = %d };  // B scales: a ring of per-tile slots",
+                      s->sb_off, dgk_sm90_sb_ring_slots(p), dgk_sm90_sb_ring_slot_bytes(p), dgk_sm90_sb_ring_row_bytes(p));
     else if (p->fp8.enabled)
         dgk_sm90_line(e, "enum { SMEM_SB = %d, SB_STAGE_BYTES = %d };  // B scales: the tile's %s per stage",
                       s->sb_off, s->sb_stage_bytes, p->fp8.sb_straddle ? "two SB values (its two 128-column blocks)" : "SB value");
@@ -212,6 +218,8 @@ void dgk_sm90_emit_smem_carve(dgk_sm90_ctx *e)
                       e->p->fp8.sa_ue8m0 ? "ue8m0" : "f32");
     if (e->p->fp8.sb_per_column)
         dgk_sm90_line(e, "dgk_u8 *const smem_sb = smem + SMEM_SB;  // STAGES x BN f32 B scales");
+    else if (e->p->fp8.sb_tile)
+        dgk_sm90_line(e, "dgk_u8 *const smem_sb = smem + SMEM_SB;  // SB_SLOTS x SB_SLOT_BYTES: a tile's B scale rows each");
     else if (e->p->fp8.enabled)
         dgk_sm90_line(e, "dgk_u8 *const smem_sb = smem + SMEM_SB;  // STAGES x SB_STAGE_BYTES: the tile's B scales");
     dgk_sm90_line(e, "dgk_u8 *const smem_d = smem + SMEM_D;    // CONSUMERS x D_BOXES x D_BOX_BYTES output staging");

@@ -605,6 +605,87 @@ START_TEST(plan_work_ctas)
 }
 END_TEST
 
+/* fp8.sb_tile (the tile's B-scale rows by one cp.async.bulk per tile): taken with f32
+ * 128x128 B scales, K a constant multiple of 512, every tile taking all K blocks and no
+ * cluster along N; the SB arguments then carry the 16-byte requirement the launch checks,
+ * and the emitted producer copies rows, not per-stage values. Each row fails when its
+ * condition is dropped from the rule. */
+START_TEST(fp8_sb_tile_rule)
+{
+    static const struct {
+        const char *kernel;
+        const char *defs[5];
+        int tile;
+    } rows[] = {
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168"}, 1},
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168"}, 1},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "CLUSTER=2"}, 1},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7296"}, 0},              /* 57 K blocks: rows of 228 bytes */
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168"}, 0},                        /* K at launch */
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "CLUSTER_N=2"}, 0},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "SPLIT=2"}, 0},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "TS=ue8m0"}, 0},
+        {"m_grouped_fp8_nt_contiguous", {"BM=128", "BN=128", "N=4096", "K=7168"}, 1},
+        {"m_grouped_fp8_nt_masked", {"BM=128", "BN=128", "N=4096", "K=7168"}, 1},
+        {"m_grouped_fp8_nt_masked", {"BM=128", "BN=128", "N=4096", "K=7168", "TAIL=1"}, 0},
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        int n = 0;
+        while (n < 5 && rows[r].defs[n])
+            n++;
+        dgkc_unit *u;
+        const int grouped = rows[r].kernel[0] == 'm';
+        const dgk_plan *p = stock_plan(&u, grouped ? "stdlib/grouped_fp8.dgk" : "stdlib/gemm_fp8.dgk",
+                                       grouped ? dgk_stdlib_grouped_fp8 : dgk_stdlib_gemm_fp8, rows[r].kernel, rows[r].defs, n);
+        ck_assert_msg(p->fp8.sb_tile == rows[r].tile, "row %zu: sb_tile %d", r, p->fp8.sb_tile);
+        ck_assert_int_eq(p->args[p->fp8.sb_arg].align, rows[r].tile ? 16 : 0);
+        ck_assert_int_eq(p->args[p->fp8.sb_stride_arg].align, rows[r].tile ? 16 : 0);
+        if (p->fp8.sb_grouped)
+            ck_assert_int_eq(p->args[p->fp8.sb_group_stride_arg].align, rows[r].tile ? 16 : 0);
+        const char *cu = NULL;
+        ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, rows[r].kernel), &cu, NULL), DGKC_OK);
+        ck_assert_msg((strstr(cu, "dgk_bulk_load(sb_slot, sb_lo_ptr, SB_ROW_BYTES, bar);") != NULL) == rows[r].tile, "row %zu", r);
+        ck_assert_msg((strstr(cu, "+ (kb == 0 ? SB_SLOT_BYTES : 0));") != NULL) == rows[r].tile, "row %zu", r);
+        ck_assert_msg((strstr(cu, "dgk_mbar_init(&full_bar[s], 2);") == NULL) == rows[r].tile, "row %zu", r);
+        ck_assert_msg((count_of(cu, "read_sb(sb0, sb_at);  sb_at += 4;") > 0) == rows[r].tile, "row %zu", r);
+        if (strcmp(rows[r].defs[1], "BN=144") == 0) /* straddling: two rows a tile */
+            ck_assert_ptr_nonnull(strstr(cu, "dgk_bulk_load(sb_slot + SB_ROW_BYTES, sb_hi_ptr, SB_ROW_BYTES, bar);"));
+        dgkc_unit_free(u);
+    }
+}
+END_TEST
+
+/* The launch refuses a B-scale tensor the per-tile row copy cannot read: an address or a
+ * row stride (a group stride, grouped) not a multiple of 16 bytes, naming the argument. */
+START_TEST(sb_rows_must_align)
+{
+    static _Alignas(16) uint8_t buf[64];
+    dgkc_unit *u;
+    const char *defs[] = {"BM=128", "BN=128", "N=4096", "K=7168"};
+    const dgk_plan *p = stock_plan(&u, "stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", defs, 4);
+    const dgk_kernel_arg *ptr = &p->args[p->fp8.sb_arg], *row = &p->args[p->fp8.sb_stride_arg],
+                         *grp = &p->args[p->fp8.sb_group_stride_arg];
+    dgk_tensor sb = dgk_tensor_make(buf, DGK_DTYPE_F32, 3, (int64_t[]){2, 32, 56}); /* [G, N/128, K/128] */
+    ck_assert_int_eq(dgk_op_check_align(ptr, &sb), DGK_OK);
+    ck_assert_int_eq(dgk_op_check_align(row, &sb), DGK_OK);
+    ck_assert_int_eq(dgk_op_check_align(grp, &sb), DGK_OK);
+    dgk_tensor off = dgk_tensor_make(buf + 4, DGK_DTYPE_F32, 3, (int64_t[]){2, 32, 56});
+    ck_assert_int_eq(dgk_op_check_align(ptr, &off), DGK_EALIGN);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "ptr_SB"));
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "its address must be a multiple of 16 bytes"));
+    /* rows of 57 values (228 bytes): a view into a wider buffer */
+    dgk_tensor view = sb;
+    view.stride[0] = 32 * 57, view.stride[1] = 57, view.stride[2] = 1;
+    ck_assert_int_eq(dgk_op_check_align(row, &view), DGK_EALIGN);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "axis-1 stride must be a multiple of 16 bytes, not 228"));
+    view.stride[1] = 56, view.stride[0] = 32 * 56 + 1;
+    ck_assert_int_eq(dgk_op_check_align(row, &view), DGK_OK);
+    ck_assert_int_eq(dgk_op_check_align(grp, &view), DGK_EALIGN);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "axis-0 stride"));
+    dgkc_unit_free(u);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("launch");
@@ -620,6 +701,8 @@ static Suite *make_suite(void)
     tcase_add_test(t, bf16_rows_must_align);
     tcase_add_test(t, emit_per_kernel);
     tcase_add_test(t, plan_work_ctas);
+    tcase_add_test(t, fp8_sb_tile_rule);
+    tcase_add_test(t, sb_rows_must_align);
     suite_add_tcase(s, t);
     t = tcase_create("heuristic");
     tcase_add_test(t, stock_op_key_overflow);
