@@ -223,7 +223,8 @@ typedef struct dgk_plan_fp8 {
      * per-tile slots, instead of a cp.async and a second full-barrier arrival per stage.
      * The SB address and row strides must then be multiples of 16 bytes (`align` on its
      * arguments). Not with a cluster along N: there it made the 256 x 128 kernel 2-7%
-     * slower (cause not found), elsewhere 0.3-5% faster
+     * slower (ncu: 42% more DRAM traffic, A and B reread), elsewhere FP8 +0.6% and grouped
+     * +0.5% (geomeans; up to +5% at M <= 128, -0.3% at 128 x 192 with M = 32768)
      * (tests/gpu/results/2026-11-27-H100-sb-rows/). 0 = per stage. */
     int sb_tile;
 } dgk_plan_fp8;

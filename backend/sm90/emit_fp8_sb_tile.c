@@ -8,9 +8,10 @@
  * full-barrier arrival. DeepGEMM loads a tile's B scales once too (its math warps, into
  * shared memory), and its kernel made to copy them per stage as ours did ran 1% slower.
  * Measured on the H100 (tests/gpu/results/2026-11-27-H100-sb-rows/): FP8 dense shapes
- * 0.3-5% faster (most at M <= 128, one tile per CTA), grouped contiguous and masked 0-2%
- * faster; with a cluster along N (A multicast, 256 x 128) 2-7% slower, so the planner
- * keeps those per stage. Two other ways were slower everywhere: the consumers loading the
+ * +0.6% (geomean; up to +4% at M <= 128, one tile per CTA; -0.3% at 128 x 192 with
+ * M = 32768), grouped contiguous and masked +0.5%; with a cluster along N (A multicast,
+ * 256 x 128) 2-7% slower, with 42% more DRAM traffic (A and B reread from DRAM), so the
+ * planner keeps those per stage. Two other ways were slower everywhere: the consumers loading the
  * tile's row at its start (latency on every tile), and the producer thread issuing one
  * cp.async per K block at the tile's start. */
 #include "emit_internal.h"
