@@ -4,8 +4,9 @@
  * .. 2^12, some all-zero blocks, ragged edges), outputs poisoned with 0xff bytes before
  * the launch, then every byte of q and s (padding included) compared with
  * dgk_host_fp8_quant_1x128 / _128x128, and dgk_fp8_scales_to_mn_major with
- * dgk_host_fp8_scales_to_mn_major over a padded source. Prints PASS/FAIL lines; exits
- * non-zero on any failure. */
+ * dgk_host_fp8_scales_to_mn_major over a padded source; bad arguments refused, among them
+ * an FP8 GEMM's misaligned B scales. Prints PASS/FAIL lines; exits non-zero on any
+ * failure. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -148,6 +149,37 @@ static void check_refusals(dgk_context *ctx)
         failures += !ok;
     }
     cudaFree(dx);
+}
+
+/* The FP8 GEMM copies SB's rows whole when K % 512 == 0 (cp.async.bulk): an SB that is
+ * not 16-byte aligned is refused at launch naming it, and D is left as it was. */
+static void check_sb_alignment(dgk_context *ctx)
+{
+    enum { M = 128, N = 128, K = 512 };
+    uint8_t *buf = dev_alloc(2 * M * K + 4 * (K / 128) * M + 64 + 2 * M * N);
+    uint8_t *da = buf, *db = da + M * K, *dsa = db + N * K, *dsb = dsa + 4 * (K / 128) * M, *dd = dsb + 64;
+    cudaMemset(buf, 0, (size_t)(dd - buf));
+    cudaMemset(dd, 0xff, 2 * M * N);
+    dgk_tensor a = {da, DGK_DTYPE_E4M3, 2, {M, K}, {0}}, b = {db, DGK_DTYPE_E4M3, 2, {N, K}, {0}};
+    dgk_tensor sa = {dsa, DGK_DTYPE_F32, 2, {K / 128, M}, {0}}, d = {dd, DGK_DTYPE_BF16, 2, {M, N}, {0}};
+    dgk_tensor sb = {dsb + 4, DGK_DTYPE_F32, 2, {1, K / 128}, {0}};
+    dgk_status st = dgk_gemm_fp8_nt(ctx, &a, &sa, &b, &sb, &d, NULL);
+    int ok = st == DGK_EALIGN && strstr(dgk_last_error(), "ptr_SB") != NULL;
+    uint8_t *got = malloc(2 * M * N);
+    cudaDeviceSynchronize();
+    cudaMemcpy(got, dd, 2 * M * N, cudaMemcpyDeviceToHost);
+    for (int i = 0; ok && i < 2 * M * N; i++)
+        ok = got[i] == 0xff;
+    printf("%s refused: dgk_gemm_fp8_nt with SB 4 bytes past a 16-byte boundary, K = 512 (at launch; D untouched) (%s)\n",
+           ok ? "PASS" : "FAIL", st != DGK_OK ? dgk_last_error() : "accepted");
+    failures += !ok;
+    sb.data = dsb;
+    st = dgk_gemm_fp8_nt(ctx, &a, &sa, &b, &sb, &d, NULL);
+    ok = st == DGK_OK && cudaDeviceSynchronize() == cudaSuccess;
+    printf("%s accepted: the same call with SB aligned%s%s\n", ok ? "PASS" : "FAIL", ok ? "" : ": ", ok ? "" : dgk_last_error());
+    failures += !ok;
+    free(got);
+    cudaFree(buf);
 }
 
 /* Compiles kernel `kernel` of `src`, launches it once and waits; 0 (the message printed)
@@ -555,6 +587,7 @@ int main(int argc, char **argv)
     check_mn_major(ctx, 37, 3, 3, 48, DGK_DTYPE_UE8M0);
     check_mn_major(ctx, 300, 130, 131, 304, DGK_DTYPE_F32);
     check_refusals(ctx);
+    check_sb_alignment(ctx);
     check_rownorm(ctx);
     for (size_t i = 0; i < sizeof small_cases / sizeof small_cases[0]; i++)
         check_small(ctx, &small_cases[i]);
