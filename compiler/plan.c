@@ -133,14 +133,19 @@ static void plan_schedule(planner *pl)
 /* dgk_plan_fp8.sb_tile: whether the tile's B-scale rows come by one bulk copy per tile.
  * A bulk copy moves multiples of 16 bytes from 16-byte aligned addresses, so the row of
  * K/128 f32 values must be such a multiple (K % 512 == 0); its base and strides are
- * checked at launch. Runs after plan_split (the slices copy parts of a row) and before
- * plan_stages (the ring of slots takes shared memory). Never fails. */
+ * checked at launch. Past K = 32768 the rows (and the ring of 2 or more slots) would take
+ * shared memory the stages need, so those keep the per-stage copy (16 bytes a stage). Runs
+ * after plan_split (the slices copy parts of a row) and before plan_stages (the ring takes
+ * shared memory). Never fails. */
+enum { SB_TILE_MAX_ROW_BYTES = 1024 }; /* K <= 32768: a slot of at most 2 KiB, straddling */
+
 static int plan_sb_tile(planner *pl)
 {
     dgk_plan *p = pl->p;
     dgk_plan_fp8 *f = &p->fp8;
     if (!f->enabled || f->sb_per_column || f->sb_ue8m0 || p->k.arg >= 0 || p->k.value <= 0 || p->k.value % 512 ||
-        p->split.slices > 1 || p->split.tail || p->sched.kind == DGK_SCHED_K_GROUPED || p->cluster_n > 1)
+        p->k.value / 128 * 4 > SB_TILE_MAX_ROW_BYTES || p->split.slices > 1 || p->split.tail ||
+        p->sched.kind == DGK_SCHED_K_GROUPED || p->cluster_n > 1)
         return 1;
     f->sb_tile = 1;
     p->args[f->sb_arg].align = 16;

@@ -216,8 +216,8 @@ typedef struct dgk_plan_fp8 {
      * stock kernels' clustered pieces tile); other clustered pieces tiles follow the rule
      * untimed. */
     int early_wait;
-    /* (added after v5) 128x128 B scales, f32, K a multiple of 512 and a compile-time
-     * constant, no split and no cluster along N: the producer copies the tile's whole SB
+    /* (added after v5) 128x128 B scales, f32, K a multiple of 512 up to 32768 and a
+     * compile-time constant, no split and no cluster along N: the producer copies the tile's whole SB
      * row(s) (K/128 values, two rows when straddling) with one cp.async.bulk each, at the
      * tile's first K block, counted in that stage's transaction bytes, into a ring of
      * per-tile slots, instead of a cp.async and a second full-barrier arrival per stage.

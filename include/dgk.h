@@ -387,9 +387,9 @@ dgk_status dgk_gemm_bf16_tt(dgk_context *ctx, const dgk_tensor *a, const dgk_ten
  * worth 2^(e - 127); e = 0 reads as 0 and e = 255 as +inf) when sa and sb are both
  * DGK_DTYPE_UE8M0. SA is loaded by TMA: its data 16-byte aligned and its row stride a
  * multiple of 16 bytes (M padded to dgk_fp8_scale_stride(M, dtype): 4 f32, 16 ue8m0).
- * With f32 scales and K % 512 == 0 the kernel copies SB's rows whole (cp.async.bulk), so
- * SB's data must then be 16-byte aligned and its row stride a multiple of 16 bytes (as a
- * dense SB is); otherwise DGK_EALIGN names the argument. */
+ * With f32 scales and K % 512 == 0 (K <= 32768) the kernel may copy SB's rows whole
+ * (cp.async.bulk), so SB's data must be 16-byte aligned and its row stride a multiple of
+ * 16 bytes (as a dense SB is); otherwise DGK_EALIGN names the argument. */
 dgk_status dgk_gemm_fp8_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa, const dgk_tensor *b,
                            const dgk_tensor *sb, const dgk_tensor *d, void *stream);
 
@@ -415,8 +415,8 @@ dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dg
  * what they held, as rows of skipped blocks do).
  * FP8 scales (f32): contiguous sa [cdiv(K, 128), M] (row stride may be padded to a
  * multiple of 4), masked sa [G, cdiv(K, 128), MMAX]; sb [G, cdiv(N, 128), cdiv(K, 128)]
- * (16-byte aligned, its strides multiples of 16 bytes when K % 512 == 0, as for
- * dgk_gemm_fp8_nt's SB). FP8 needs K % 128 == 0.
+ * (16-byte aligned, its strides multiples of 16 bytes when K % 512 == 0 and K <= 32768,
+ * as for dgk_gemm_fp8_nt's SB). FP8 needs K % 128 == 0.
  * The contiguous kernels take their tiles from device counters as CTAs free up (`dynamic
  * 1`), which the runtime keeps per stream and per captured launch (dgk_op_launch): two
  * streams, or two captured graphs, may run the same shape at once. The FP8 masked kernel

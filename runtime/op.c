@@ -232,14 +232,14 @@ dgk_status dgk_op_check_align(const dgk_kernel_arg *a, const dgk_tensor *t)
     if (a->align <= 0)
         return DGK_OK;
     if (a->kind == DGK_ARG_PTR && (uintptr_t)t->data % (uintptr_t)a->align)
-        return dgk_fail(DGK_EALIGN, "dgk_op_launch: %s: the kernel copies rows of it with cp.async.bulk, so its address must be a multiple of %d bytes, not %p",
-                        a->name, a->align, t->data);
+        return dgk_fail(DGK_EALIGN, "dgk_op_launch: %s: the kernel copies rows of it with cp.async.bulk, so its address must be a multiple of %d bytes, not %p: allocate or slice the tensor on a %d-byte boundary",
+                        a->name, a->align, t->data, a->align);
     if (a->kind != DGK_ARG_STRIDE)
         return DGK_OK;
     int64_t bytes = stride_of(t, a->axis) * (dgk_dtype_bits((dgk_dtype)t->dtype) / 8);
     if (bytes % a->align)
-        return dgk_fail(DGK_EALIGN, "dgk_op_launch: %s: the kernel copies rows of that tensor with cp.async.bulk, so its axis-%d stride must be a multiple of %d bytes, not %lld",
-                        a->name, a->axis, a->align, (long long)bytes);
+        return dgk_fail(DGK_EALIGN, "dgk_op_launch: %s: the kernel copies rows of that tensor with cp.async.bulk, so its axis-%d stride must be a multiple of %d bytes, not %lld: pad the rows to a multiple of %d bytes",
+                        a->name, a->axis, a->align, (long long)bytes, a->align);
     return DGK_OK;
 }
 

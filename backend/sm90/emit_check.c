@@ -308,11 +308,11 @@ static void check_sb_tile(checker *c)
         FAIL(c, f->loc, "B scale rows copied per tile need f32 scales and K a constant multiple of 512");
     if (dgk_sm90_split(p) || p->sched.kind == DGK_SCHED_K_GROUPED)
         FAIL(c, f->loc, "B scale rows copied per tile need every tile to take all K blocks (no split, not k-grouped)");
-    if (arg_is(c, f->sb_arg, DGK_ARG_PTR) && p->args[f->sb_arg].align % 16)
+    if (arg_is(c, f->sb_arg, DGK_ARG_PTR) && (p->args[f->sb_arg].align < 16 || p->args[f->sb_arg].align % 16))
         FAIL(c, f->loc, "B scale rows copied per tile need the scale tensor's address checked for 16-byte alignment");
-    if (f->sb_stride_arg < 0 || (arg_is(c, f->sb_stride_arg, DGK_ARG_STRIDE) && p->args[f->sb_stride_arg].align % 16))
+    if (f->sb_stride_arg < 0 || (arg_is(c, f->sb_stride_arg, DGK_ARG_STRIDE) && (p->args[f->sb_stride_arg].align < 16 || p->args[f->sb_stride_arg].align % 16)))
         FAIL(c, f->loc, "B scale rows copied per tile need the row stride checked for 16-byte multiples");
-    if (f->sb_grouped && arg_is(c, f->sb_group_stride_arg, DGK_ARG_STRIDE) && p->args[f->sb_group_stride_arg].align % 16)
+    if (f->sb_grouped && arg_is(c, f->sb_group_stride_arg, DGK_ARG_STRIDE) && (p->args[f->sb_group_stride_arg].align < 16 || p->args[f->sb_group_stride_arg].align % 16))
         FAIL(c, f->loc, "B scale rows copied per tile need the group stride checked for 16-byte multiples");
 }
 

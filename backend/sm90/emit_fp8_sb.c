@@ -66,7 +66,7 @@ void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e)
 void dgk_sm90_emit_sb_prefetch(dgk_sm90_ctx *e, const char *kb)
 {
     const dgk_plan_fp8 *f = &e->p->fp8;
-    if (!dgk_sm90_sb_staged(e->p) || !f->sb_ue8m0 || e->p->fp8.sb_tile)
+    if (!dgk_sm90_sb_staged(e->p) || !f->sb_ue8m0) /* sb_tile is never ue8m0 */
         return;
     dgk_sm90_loc(e, f->loc, "B scale bytes of this K block, loaded while the stage may still be in use");
     dgk_sm90_line(e, "const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + %s);", kb);

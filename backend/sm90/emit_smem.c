@@ -16,6 +16,22 @@ int dgk_sm90_sa_bytes(const dgk_plan *p)
     return p->fp8.sa_ue8m0 ? 1 : 4;
 }
 
+/* B scales per stage: per column a row of BN values; per 128x128 block the tile's one or
+ * two values (a 16-byte slot the producer fills with cp.async); none with fp8.sb_tile. */
+static int sb_stage_bytes(const dgk_plan *p)
+{
+    return p->fp8.sb_tile ? 0 : p->fp8.sb_per_column ? align_up(p->bn * 4, 128) : 16;
+}
+
+/* All the B scales' shared memory: the stages' slots, or the ring of per-tile slots
+ * (emit_fp8_sb_tile.c). */
+static int sb_bytes(const dgk_plan *p)
+{
+    if (p->fp8.sb_tile)
+        return dgk_sm90_sb_ring_slots(p) * dgk_sm90_sb_ring_slot_bytes(p);
+    return p->stages * sb_stage_bytes(p);
+}
+
 /* Offsets, in order: A stages, B stages (1024-aligned: the 128B swizzle atom), FP8 A-scale
  * and B-scale stages, output staging (1024-aligned: TMA store boxes are swizzled), barriers,
  * and with a dynamic schedule each stage's tile slot. */
@@ -34,14 +50,9 @@ static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
         off += p->stages * s->sa_stage_bytes;
     }
     if (p->fp8.enabled) {
-        /* per column: a row of BN values; per 128x128 block: the tile's one or two values
-         * (a 16-byte slot, copied by the producer with cp.async) */
         s->sb_off = off;
-        s->sb_stage_bytes = p->fp8.sb_tile ? 0 : p->fp8.sb_per_column ? align_up(p->bn * 4, 128) : 16;
-        if (p->fp8.sb_tile) /* emit_fp8_sb_tile.c: a ring of per-tile slots instead */
-            off += dgk_sm90_sb_ring_slots(p) * dgk_sm90_sb_ring_slot_bytes(p);
-        else
-            off += p->stages * s->sb_stage_bytes;
+        s->sb_stage_bytes = sb_stage_bytes(p);
+        off += sb_bytes(p);
     }
     s->epi_off = align_up(off, 1024);
     s->epi_bytes = p->consumer_wgs * e->out_boxes * e->out_box_bytes;

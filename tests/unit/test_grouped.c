@@ -607,32 +607,31 @@ static int count_in(const char *text, const char *before)
     return at ? atoi(at + strlen(before)) : -1;
 }
 
-/* All four stock contiguous kernels as the entry points compile them (DYN = 1; one
- * full-barrier arrival per stage: K = 7168 makes the FP8 ones copy their B scale rows per
- * tile, fp8.sb_tile, and with K at launch they take two, counted below; group ids and
- * offsets): the end marker completes a full-barrier phase as a
- * loaded stage does (as many arrivals as the barrier was set up for, after the stage is
- * free), the consumers read a stage's slot only once its phase completed, the slots lie
- * past the barriers inside the launch's shared memory, and the counters are the last
- * argument, 8 bytes. */
+/* The four stock contiguous kernels as the entry points compile them (DYN = 1; group ids
+ * and offsets; N and K compiled in), and the FP8 two again with K given at launch. Full
+ * barriers take one arrival per stage, except FP8 with K at launch: two (its B scales
+ * copied per stage; with K = 7168 they come once per tile, fp8.sb_tile). The end marker
+ * completes a full-barrier phase as a loaded stage does (as many arrivals as the barrier
+ * was set up for, after the stage is free), the consumers read a stage's slot only once
+ * its phase completed, the slots lie past the barriers inside the launch's shared memory,
+ * and the counters are the last argument, 8 bytes. */
 START_TEST(dynamic_stock_variants)
 {
     static const struct {
-        const char *file, *src, *kernel;
-        int arrivals;
+        const char *file, *kernel;
+        int k_at_launch, arrivals;
     } ks[] = {
-        {"stdlib/grouped_fp8.dgk", NULL, "m_grouped_fp8_nt_contiguous", 1},
-        {"stdlib/grouped_fp8.dgk", NULL, "m_grouped_fp8_nt_contiguous_offsets", 1},
-        {"stdlib/grouped_bf16.dgk", NULL, "m_grouped_bf16_nt_contiguous", 1},
-        {"stdlib/grouped_bf16.dgk", NULL, "m_grouped_bf16_nt_contiguous_offsets", 1},
-        {"stdlib/grouped_fp8.dgk", NULL, "m_grouped_fp8_nt_contiguous", 2},
-        {"stdlib/grouped_fp8.dgk", NULL, "m_grouped_fp8_nt_contiguous_offsets", 2},
+        {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous", 0, 1},
+        {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous_offsets", 0, 1},
+        {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_contiguous", 0, 1},
+        {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_contiguous_offsets", 0, 1},
+        {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous", 1, 2},
+        {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous_offsets", 1, 2},
     };
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
-        const int fp8 = strstr(ks[i].kernel, "fp8") != NULL;
-        const char *src = fp8 ? dgk_stdlib_grouped_fp8 : dgk_stdlib_grouped_bf16;
-        const char *k_at_launch[1] = {"N=4096"};
-        dgkc_unit *u = i < 4 ? lower(ks[i].file, src) : fixture_lower(ks[i].file, src, k_at_launch, 1);
+        const char *src = strstr(ks[i].kernel, "fp8") ? dgk_stdlib_grouped_fp8 : dgk_stdlib_grouped_bf16;
+        const char *n_only[1] = {"N=4096"};
+        dgkc_unit *u = ks[i].k_at_launch ? fixture_lower(ks[i].file, src, n_only, 1) : lower(ks[i].file, src);
         const dgk_plan *p;
         const char *cu = emit(u, ks[i].kernel, &p);
         ck_assert_int_eq(p->sched.dynamic, 1);

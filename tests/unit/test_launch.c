@@ -609,7 +609,9 @@ END_TEST
  * 128x128 B scales, K a constant multiple of 512, every tile taking all K blocks and no
  * cluster along N; the SB arguments then carry the 16-byte requirement the launch checks,
  * and the emitted producer copies rows, not per-stage values. Each row fails when its
- * condition is dropped from the rule. */
+ * condition is dropped from the rule (K at launch: both `k.arg >= 0` and `k.value <= 0`
+ * must go, a shape symbol's value being 0), and K = 65536 (rows of 2 KiB) stays per
+ * stage. */
 START_TEST(fp8_sb_tile_rule)
 {
     static const struct {
@@ -628,6 +630,8 @@ START_TEST(fp8_sb_tile_rule)
         {"m_grouped_fp8_nt_contiguous", {"BM=128", "BN=128", "N=4096", "K=7168"}, 1},
         {"m_grouped_fp8_nt_masked", {"BM=128", "BN=128", "N=4096", "K=7168"}, 1},
         {"m_grouped_fp8_nt_masked", {"BM=128", "BN=128", "N=4096", "K=7168", "TAIL=1"}, 0},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=32768"}, 1},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=65536"}, 0},
     };
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         int n = 0;
@@ -655,8 +659,45 @@ START_TEST(fp8_sb_tile_rule)
 }
 END_TEST
 
+/* With fp8.sb_tile both sides take a ring slot per tile in the same order: the consumers
+ * before any path that runs a tile's stages without mma (an idle CTA of a cluster, a
+ * warpgroup skipping rows past masked_m), which would otherwise fall a slot behind. */
+START_TEST(fp8_sb_ring_taken_before_skips)
+{
+    static const struct {
+        const char *kernel;
+        const char *defs[5];
+        const char *skip;
+    } rows[] = {
+        {"m_grouped_fp8_nt_masked", {"BM=128", "BN=128", "N=4096", "K=7168", "SKIP=1"}, "if (consumer * WG_ROWS >= rows_left)"},
+        {"m_grouped_fp8_nt_masked", {"BM=128", "BN=128", "N=4096", "K=7168", "CLUSTER=2"}, "if (rows_left <= 0)"},
+        {"m_grouped_fp8_nt_contiguous", {"BM=128", "BN=128", "N=4096", "K=7168", "CLUSTER=2"}, "if (idle)"},
+        {"m_grouped_fp8_nt_contiguous_offsets", {"BM=128", "BN=128", "N=4096", "K=7168", "CLUSTER=2"},
+         "if (m_block * BM >= group_end)"},
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        dgkc_unit *u;
+        char dyn[] = "DYN=0";
+        const char *defs[6];
+        memcpy(defs, rows[r].defs, sizeof rows[r].defs);
+        defs[5] = dyn;
+        const dgk_plan *p = stock_plan(&u, "stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, rows[r].kernel, defs,
+                                       strstr(rows[r].kernel, "contiguous") ? 6 : 5);
+        ck_assert_int_eq(p->fp8.sb_tile, 1);
+        const char *cu = NULL;
+        ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, rows[r].kernel), &cu, NULL), DGKC_OK);
+        const char *consumers = strstr(cu, "dgk_setmaxnreg_inc<CONSUMER_REGS>();");
+        ck_assert_ptr_nonnull(consumers);
+        const char *take = strstr(consumers, "if (++sb_ring == SB_SLOTS) sb_ring = 0;"), *skip = strstr(consumers, rows[r].skip);
+        ck_assert_msg(take && skip && take < skip, "row %zu: the consumers' slot is taken after `%s`", r, rows[r].skip);
+        dgkc_unit_free(u);
+    }
+}
+END_TEST
+
 /* The launch refuses a B-scale tensor the per-tile row copy cannot read: an address or a
- * row stride (a group stride, grouped) not a multiple of 16 bytes, naming the argument. */
+ * row stride (a group stride, grouped) not a multiple of 16 bytes, naming the argument.
+ * (That bind_arg applies the check is shown on the GPU: dgk-prep-check's refusal case.) */
 START_TEST(sb_rows_must_align)
 {
     static _Alignas(16) uint8_t buf[64];
@@ -702,6 +743,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, emit_per_kernel);
     tcase_add_test(t, plan_work_ctas);
     tcase_add_test(t, fp8_sb_tile_rule);
+    tcase_add_test(t, fp8_sb_ring_taken_before_skips);
     tcase_add_test(t, sb_rows_must_align);
     suite_add_tcase(s, t);
     t = tcase_create("heuristic");
