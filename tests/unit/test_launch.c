@@ -571,6 +571,18 @@ static const dgk_plan *stock_plan(dgkc_unit **u, const char *name, const char *s
     return dgkc_kernel_plan(*u, k);
 }
 
+/* The FP8 stock kernel `kernel` (gemm_fp8.dgk, or grouped_fp8.dgk for the m_grouped_*
+ * ones) with the definitions of `defs` up to the first NULL (at most `max`). */
+static const dgk_plan *stock_fp8_plan(dgkc_unit **u, const char *kernel, const char *const *defs, int max)
+{
+    int n = 0;
+    while (n < max && defs[n])
+        n++;
+    const int grouped = strncmp(kernel, "m_grouped", 9) == 0;
+    return stock_plan(u, grouped ? "stdlib/grouped_fp8.dgk" : "stdlib/gemm_fp8.dgk",
+                      grouped ? dgk_stdlib_grouped_fp8 : dgk_stdlib_gemm_fp8, kernel, defs, n);
+}
+
 START_TEST(plan_work_ctas)
 {
     static const struct {
@@ -589,13 +601,8 @@ START_TEST(plan_work_ctas)
         {"m_grouped_fp8_nt_masked", {"BM=128", "BN=128"}, 300, 640, 2048, 4, 4 * 3 * 5},
     };
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
-        int n = 0;
-        while (n < 4 && rows[r].defs[n])
-            n++;
         dgkc_unit *u;
-        const int grouped = rows[r].kernel[0] == 'm';
-        const dgk_plan *p = stock_plan(&u, grouped ? "stdlib/grouped_fp8.dgk" : "stdlib/gemm_fp8.dgk",
-                                       grouped ? dgk_stdlib_grouped_fp8 : dgk_stdlib_gemm_fp8, rows[r].kernel, rows[r].defs, n);
+        const dgk_plan *p = stock_fp8_plan(&u, rows[r].kernel, rows[r].defs, 4);
         ck_assert_msg(dgk_plan_work_ctas(p, rows[r].m, rows[r].n, rows[r].k, rows[r].groups) == rows[r].ctas,
                       "row %zu: %lld CTAs, want %lld", r,
                       (long long)dgk_plan_work_ctas(p, rows[r].m, rows[r].n, rows[r].k, rows[r].groups),
@@ -634,13 +641,8 @@ START_TEST(fp8_sb_tile_rule)
         {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=65536"}, 0},
     };
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
-        int n = 0;
-        while (n < 5 && rows[r].defs[n])
-            n++;
         dgkc_unit *u;
-        const int grouped = rows[r].kernel[0] == 'm';
-        const dgk_plan *p = stock_plan(&u, grouped ? "stdlib/grouped_fp8.dgk" : "stdlib/gemm_fp8.dgk",
-                                       grouped ? dgk_stdlib_grouped_fp8 : dgk_stdlib_gemm_fp8, rows[r].kernel, rows[r].defs, n);
+        const dgk_plan *p = stock_fp8_plan(&u, rows[r].kernel, rows[r].defs, 5);
         ck_assert_msg(p->fp8.sb_tile == rows[r].tile, "row %zu: sb_tile %d", r, p->fp8.sb_tile);
         ck_assert_int_eq(p->args[p->fp8.sb_arg].align, rows[r].tile ? 16 : 0);
         ck_assert_int_eq(p->args[p->fp8.sb_stride_arg].align, rows[r].tile ? 16 : 0);
@@ -677,12 +679,10 @@ START_TEST(fp8_sb_ring_taken_before_skips)
     };
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         dgkc_unit *u;
-        char dyn[] = "DYN=0";
-        const char *defs[6];
+        const char *defs[7] = {NULL};
         memcpy(defs, rows[r].defs, sizeof rows[r].defs);
-        defs[5] = dyn;
-        const dgk_plan *p = stock_plan(&u, "stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, rows[r].kernel, defs,
-                                       strstr(rows[r].kernel, "contiguous") ? 6 : 5);
+        defs[5] = strstr(rows[r].kernel, "contiguous") ? "DYN=0" : NULL; /* fixed tiles: the cluster's idle path */
+        const dgk_plan *p = stock_fp8_plan(&u, rows[r].kernel, defs, 6);
         ck_assert_int_eq(p->fp8.sb_tile, 1);
         const char *cu = NULL;
         ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, rows[r].kernel), &cu, NULL), DGKC_OK);
@@ -703,7 +703,7 @@ START_TEST(sb_rows_must_align)
     static _Alignas(16) uint8_t buf[64];
     dgkc_unit *u;
     const char *defs[] = {"BM=128", "BN=128", "N=4096", "K=7168"};
-    const dgk_plan *p = stock_plan(&u, "stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", defs, 4);
+    const dgk_plan *p = stock_fp8_plan(&u, "m_grouped_fp8_nt_masked", defs, 4);
     const dgk_kernel_arg *ptr = &p->args[p->fp8.sb_arg], *row = &p->args[p->fp8.sb_stride_arg],
                          *grp = &p->args[p->fp8.sb_group_stride_arg];
     dgk_tensor sb = dgk_tensor_make(buf, DGK_DTYPE_F32, 3, (int64_t[]){2, 32, 56}); /* [G, N/128, K/128] */
