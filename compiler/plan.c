@@ -130,6 +130,8 @@ static void plan_schedule(planner *pl)
     p->a.multicast = p->cluster_n > 1;
 }
 
+enum { SB_TILE_MAX_ROW_BYTES = 1024 }; /* K <= 32768: a slot of at most 2 KiB, straddling */
+
 /* dgk_plan_fp8.sb_tile: whether the tile's B-scale rows come by one bulk copy per tile.
  * A bulk copy moves multiples of 16 bytes from 16-byte aligned addresses, so the row of
  * K/128 f32 values must be such a multiple (K % 512 == 0); its base and strides are
@@ -137,8 +139,6 @@ static void plan_schedule(planner *pl)
  * shared memory the stages need, so those keep the per-stage copy (16 bytes a stage). Runs
  * after plan_split (the slices copy parts of a row) and before plan_stages (the ring takes
  * shared memory). Never fails. */
-enum { SB_TILE_MAX_ROW_BYTES = 1024 }; /* K <= 32768: a slot of at most 2 KiB, straddling */
-
 static int plan_sb_tile(planner *pl)
 {
     dgk_plan *p = pl->p;

@@ -217,9 +217,9 @@ typedef struct dgk_plan_fp8 {
      * untimed. */
     int early_wait;
     /* (added after v5) 128x128 B scales, f32, K a multiple of 512 up to 32768 and a
-     * compile-time constant, no split and no cluster along N: the producer copies the tile's whole SB
-     * row(s) (K/128 values, two rows when straddling) with one cp.async.bulk each, at the
-     * tile's first K block, counted in that stage's transaction bytes, into a ring of
+     * compile-time constant, no split and no cluster along N: the producer copies the
+     * tile's whole SB row(s) (K/128 values, two rows when straddling) with one
+     * cp.async.bulk each, at the tile's first K block, counted in that stage's transaction bytes, into a ring of
      * per-tile slots, instead of a cp.async and a second full-barrier arrival per stage.
      * The SB address and row strides must then be multiples of 16 bytes (`align` on its
      * arguments). Not with a cluster along N: there it made the 256 x 128 kernel 2-7%
@@ -606,13 +606,13 @@ static inline int64_t dgk_plan_split_slices(const dgk_plan *p, int64_t k)
 }
 
 /* CTAs a persistent launch of M x N x K (and `groups` groups, sched.groups: counted for
- * masked and k-grouped schedules) can occupy: the kernel's cluster_tiles() (backend/sm90/emit_sched.c) times the CTAs of a
- * cluster, i.e. blocks rounded up to the cluster along each axis (dgk_plan_split_blocks);
- * an m-grouped contiguous walk with group offsets and a cluster along M may pair any row
- * block (a group of an odd block count takes a pair of its own), so there every row block
- * counts a whole cluster; with group ids the pairs are fixed (blocks 2u, 2u + 1). Times the
- * groups and the K slices per tile. The runtime launches min(this, the SMs in whole
- * clusters). */
+ * masked and k-grouped schedules) can occupy: the kernel's cluster_tiles()
+ * (backend/sm90/emit_sched.c) times the CTAs of a cluster, i.e. blocks rounded up to the
+ * cluster along each axis (dgk_plan_split_blocks); an m-grouped contiguous walk with
+ * group offsets and a cluster along M may pair any row block (a group of an odd block
+ * count takes a pair of its own), so there every row block counts a whole cluster; with
+ * group ids the pairs are fixed (blocks 2u, 2u + 1). Times the groups and the K slices
+ * per tile. The runtime launches min(this, the SMs in whole clusters). */
 static inline int64_t dgk_plan_work_ctas(const dgk_plan *p, int64_t m, int64_t n, int64_t k, int64_t groups)
 {
     int64_t ctas = dgk_plan_split_blocks(p, m, n);

@@ -298,6 +298,15 @@ static void check_scale_dtypes(checker *c)
         FAIL(c, f->loc, "BM = %d ue8m0 A scales are a TMA row of %d bytes, not a multiple of 16", p->bm, p->bm);
 }
 
+/* Whether argument i (of `kind`) is checked at launch for 16-byte multiples. */
+static int checked_16(const checker *c, int i, dgk_arg_kind kind)
+{
+    if (!arg_is(c, i, kind))
+        return 1; /* a missing argument is need_arg's to report */
+    int align = c->p->args[i].align;
+    return align >= 16 && align % 16 == 0;
+}
+
 /* fp8.sb_tile: one bulk copy of a whole row per tile (16-byte multiples, aligned; every
  * tile takes all K blocks, which the ring's slot count relies on). */
 static void check_sb_tile(checker *c)
@@ -308,11 +317,11 @@ static void check_sb_tile(checker *c)
         FAIL(c, f->loc, "B scale rows copied per tile need f32 scales and K a constant multiple of 512");
     if (dgk_sm90_split(p) || p->sched.kind == DGK_SCHED_K_GROUPED)
         FAIL(c, f->loc, "B scale rows copied per tile need every tile to take all K blocks (no split, not k-grouped)");
-    if (arg_is(c, f->sb_arg, DGK_ARG_PTR) && (p->args[f->sb_arg].align < 16 || p->args[f->sb_arg].align % 16))
+    if (!checked_16(c, f->sb_arg, DGK_ARG_PTR))
         FAIL(c, f->loc, "B scale rows copied per tile need the scale tensor's address checked for 16-byte alignment");
-    if (f->sb_stride_arg < 0 || (arg_is(c, f->sb_stride_arg, DGK_ARG_STRIDE) && (p->args[f->sb_stride_arg].align < 16 || p->args[f->sb_stride_arg].align % 16)))
+    if (f->sb_stride_arg < 0 || !checked_16(c, f->sb_stride_arg, DGK_ARG_STRIDE))
         FAIL(c, f->loc, "B scale rows copied per tile need the row stride checked for 16-byte multiples");
-    if (f->sb_grouped && arg_is(c, f->sb_group_stride_arg, DGK_ARG_STRIDE) && (p->args[f->sb_group_stride_arg].align < 16 || p->args[f->sb_group_stride_arg].align % 16))
+    if (f->sb_grouped && !checked_16(c, f->sb_group_stride_arg, DGK_ARG_STRIDE))
         FAIL(c, f->loc, "B scale rows copied per tile need the group stride checked for 16-byte multiples");
 }
 

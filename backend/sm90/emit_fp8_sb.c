@@ -133,7 +133,8 @@ void dgk_sm90_emit_sb_read_helper(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
-/* Per consumer tile: where the split falls. */
+/* Per consumer tile: with sb_tile the walk through the tile's slot starts; where the
+ * split falls. */
 void dgk_sm90_emit_sb_consumer_tile(dgk_sm90_ctx *e)
 {
     if (e->p->fp8.sb_tile)
@@ -144,7 +145,8 @@ void dgk_sm90_emit_sb_consumer_tile(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
 }
 
-/* Read the B scales of the block in `stage` into sbN (next to read_sa). */
+/* Read the B scales of the block in `stage` (with sb_tile: the next K block's in the
+ * tile's slot) into sbN (next to read_sa). */
 void dgk_sm90_emit_sb_read(dgk_sm90_ctx *e, int n)
 {
     if (e->p->fp8.sb_tile)

@@ -11,9 +11,10 @@
  * +0.6% (geomean; up to +4% at M <= 128, one tile per CTA; -0.3% at 128 x 192 with
  * M = 32768), grouped contiguous and masked +0.5%; with a cluster along N (A multicast,
  * 256 x 128) 2-7% slower, with 42% more DRAM traffic (A and B reread from DRAM), so the
- * planner keeps those per stage. Two other ways were slower everywhere: the consumers loading the
- * tile's row at its start (latency on every tile), and the producer thread issuing one
- * cp.async per K block at the tile's start. */
+ * planner keeps those per stage. Slower overall, not kept: the consumers loading the
+ * tile's row at its start (faster at M <= 128, up to 5% slower at M = 4096), or
+ * prefetching the next tile's by cp.async; the producer thread issuing one cp.async per
+ * K block at the tile's start; the producer copying the next tile's rows a tile ahead. */
 #include "emit_internal.h"
 
 static int k_blocks(const dgk_plan *p)
