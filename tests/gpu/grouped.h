@@ -30,7 +30,8 @@ typedef enum gg_mode { GG_CONTIG, GG_MASKED, GG_MODE_COUNT } gg_mode;
  *           ALL_PADDING = every row of A/D is padding (group_ids all -1);
  *           EXACT = every group exactly ROWS rows, nothing drawn (`contig-exact:` specs:
  *           with ROWS a multiple of 128, no group has a partial block);
- *   masked: EDGES = masked_m[0] = 0, masked_m[1] = max_m. */
+ *   masked: EDGES = masked_m[0] = 0, masked_m[1] = max_m;
+ *           EXACT = masked_m[g] = ROWS for every group (`masked-exact:` specs). */
 typedef enum gg_edge { GG_EDGE_NONE, GG_EDGE_EDGES, GG_EDGE_ALL_PADDING, GG_EDGE_EXACT } gg_edge;
 
 typedef struct gg_spec {

@@ -103,8 +103,11 @@ static void test_sets(void)
            "explicit specs: at most GG_MAX_GROUPS groups, masked rows at most max_m");
     expect(gg_specs_bench("contig-exact:4x8192:6144x7168", all_modes, s, GG_MAX_SPECS) == 1 && s[0].mode == GG_CONTIG &&
                s[0].edge == GG_EDGE_EXACT && s[0].groups == 4 && s[0].rows == 8192 &&
-               gg_specs_bench("masked-exact:4x20:6144x7168", all_modes, s, GG_MAX_SPECS) == -1,
-           "explicit specs: contig-exact: takes every group at ROWS rows (contiguous only)");
+               gg_specs_bench("masked-exact:4x20:6144x7168", all_modes, s, GG_MAX_SPECS) == 1 && s[0].mode == GG_MASKED &&
+               s[0].edge == GG_EDGE_EXACT && s[0].rows == 20 && s[0].max_m == 4096 &&
+               gg_specs_bench("masked-exact:4x4097:6144x7168", all_modes, s, GG_MAX_SPECS) == -1 &&
+               gg_specs_bench("exact:4x20:6144x7168", all_modes, s, GG_MAX_SPECS) == -1,
+           "explicit specs: contig-exact: and masked-exact: take every group at ROWS rows");
     char many[64 * 24] = "";
     for (int i = 0; i <= GG_MAX_SPECS; i++)
         strcat(many, i ? ",contig:1x128:128x128" : "contig:1x128:128x128");
@@ -148,6 +151,11 @@ static void test_rows(void)
     for (int g = 0; g < x.groups; g++)
         exact_ok &= b[g] == 4096;
     expect(exact_ok, "contig-exact: every group exactly ROWS rows");
+    gg_spec y = {GG_MASKED, 6, 1024, 4096, 6144, 7168, GG_EDGE_EXACT};
+    gg_draw_rows(&y, 3, b);
+    for (int g = 0; g < y.groups; g++)
+        exact_ok &= b[g] == 1024;
+    expect(exact_ok, "masked-exact: masked_m = expected_m for every group");
     int spread = 0;
     for (int g = 1; g < c.groups; g++)
         spread += a[g] != a[0];
@@ -177,6 +185,12 @@ static void test_anchors_and_work(void)
     expect(gg_deepgemm_tflops(&m, GH_E4M3) == 756, "DeepGEMM masked 32x192 (4096, 2048): 756");
     expect(gg_deepgemm_tflops(&c, GH_BF16) == 0, "no DeepGEMM BF16 numbers");
     expect(gg_deepgemm_tflops(&none, GH_E4M3) == 0, "no number for masked 6x20");
+    gg_spec me = {GG_MASKED, 6, 1024, 4096, 6144, 7168, GG_EDGE_EXACT};
+    gg_spec ce = {GG_CONTIG, 4, 8192, 0, 6144, 7168, GG_EDGE_EXACT};
+    gg_spec medge = {GG_MASKED, 6, 1024, 4096, 6144, 7168, GG_EDGE_EDGES};
+    expect(gg_deepgemm_tflops(&me, GH_E4M3) == 1428 && gg_deepgemm_tflops(&ce, GH_E4M3) == 0 &&
+               gg_deepgemm_tflops(&medge, GH_E4M3) == 0,
+           "masked-exact takes the masked anchor; contig-exact and edge cases none");
     gg_problem p = {GG_MASKED, GH_E4M3, 2, 256, 512, 4096, 100, 150};
     expect(gg_problem_flops(&p) == 2.0 * 150 * 256 * 512, "flops count valid rows only");
     double bytes = 150.0 * 512 + 2.0 * 256 * 512 + 2.0 * 150 * 256 + 4.0 * 2 +

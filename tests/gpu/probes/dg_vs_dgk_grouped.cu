@@ -7,8 +7,9 @@
 // contiguous shapes), against dgk_m_grouped_gemm_fp8_nt_masked / _contiguous (the stock
 // heuristic, or DGK_GEMM_* overrides) on the same inputs. The rows per group are drawn as
 // dgk-grouped-bench draws them (grouped_shapes.c gg_draw_rows: expected x U(0.7, 1.3),
-// from the bench's seed and the spec's index in its --shapes list); contiguous groups
-// start at multiples of 128 rows. Interleaved runs, each after an 8e9-byte memset
+// from the bench's seed and the spec's index in its --shapes list), or with -DEXACT=1 every
+// group EXPECTED_M rows (the bench's masked-exact: specs); contiguous groups start at
+// multiples of 128 rows. Interleaved runs, each after an 8e9-byte memset
 // (DeepGEMM's bench_kineto), CUDA events, medians; both outputs checked on 4096 sampled
 // valid elements against a double-precision dot product.
 // Not built by make: it needs DeepGEMM's and CUTLASS's headers, which the repository
@@ -49,6 +50,9 @@
 #ifndef CONTIG
 #define CONTIG 0
 #endif
+#ifndef EXACT
+#define EXACT 0
+#endif
 constexpr int MMAX = 4096;  // masked: room per group
 constexpr uint32_t NMATH = CBM <= 64 ? 128 : 256;
 constexpr int swz(int bytes) { return bytes % 128 == 0 ? 128 : bytes % 64 == 0 ? 64 : bytes % 32 == 0 ? 32 : 16; }
@@ -69,7 +73,7 @@ static uint64_t mix64(uint64_t z) {
 static uint64_t seed_mix(uint64_t seed, uint64_t label) { return mix64(seed ^ mix64(label + 0x632be59bd9b4e019ull)); }
 static int draw_rows(int expected, uint64_t case_seed, int g) {
     double u = (double)(seed_mix(case_seed, 0x6700u + (uint64_t)g) >> 11) * 0x1p-53;
-    int r = (int)lround(expected * (0.7 + 0.6 * u));
+    int r = EXACT ? expected : (int)lround(expected * (0.7 + 0.6 * u));
     return r < 0 ? 0 : r > MMAX && !CONTIG ? MMAX : r;  // masked: at most the room per group
 }
 
