@@ -258,6 +258,24 @@ static int masked_swap_bn(const gemm_shape *s, int sms)
     return 0;
 }
 
+/* FP8 masked groups of 160-192 expected rows (two row blocks, the second at most half full:
+ * the kernel's skip_idle), K >= 6144: a 2-CTA cluster along M, the pair taking a group's two
+ * blocks of one column tile and rank 0 multicasting its B tile (DeepGEMM's pick there too);
+ * 128 x 192 tiles, the ones measured (the one 128 x 128 point was level).
+ * Unclustered, the fixed stride of an even CTA count gave every second block (the cheap,
+ * half-idle one) to the same CTAs, and each B tile was read for both blocks. H100, kernel
+ * time, 128 x 192 tiles, against the same kernel unclustered
+ * (tests/gpu/results/2026-11-27-H100-masked-rows/): with masked_m = expected_m +0.1% to
+ * +17.8% over 17 points at K = 6144-8192 (32 x 192 rows at 6144x7168 +11.9%), with rows
+ * drawn 0.7-1.3x -3.0% to +4.7% (+0.6% on average; 160 rows drawn put a sixth of the groups
+ * in one block, whose pair then idles: fewer expected rows are not taken); at K = 2048 it
+ * lost 1-3%, and with more blocks per group (16 x 320, 8 x 512, 8 x 704 rows) up to 20%. */
+static int masked_pair_cluster(const gemm_shape *s, gemm_config c)
+{
+    return s->fp8 && s->k >= 6144 && s->masked_rows >= 160 && s->masked_rows <= 192 && c.bm == 128 && c.bn == 192 &&
+           c.split <= 1;
+}
+
 /* Masked groups of more rows: the dense rule's tile, but 128 rows at most. A group's
  * last row block is part empty (the counts vary around the expected rows), on average
  * half a block, which 256-row tiles double: at 4096x2048 the dense rule's 256 x 128 took
@@ -269,7 +287,11 @@ static gemm_config masked_tile(const gemm_shape *s, int sm_count)
     gemm_shape dense = *s;
     dense.masked_rows = 0;
     gemm_config c = gemm_heuristic_bm(&dense, sm_count, 0);
-    return c.bm > 128 ? gemm_heuristic_bm(&dense, sm_count, 128) : c;
+    if (c.bm > 128)
+        c = gemm_heuristic_bm(&dense, sm_count, 128);
+    if (masked_pair_cluster(s, c))
+        c.cluster = 2;
+    return c;
 }
 
 /* FP8 with 16 waves or more of 128 x 192 tiles runs 128 x 192 in 2-CTA clusters along M,
@@ -439,21 +461,22 @@ void gemm_l2_override(gemm_config *c)
         c->l2_stream = v != 0;
 }
 
-void gemm_tail_override(gemm_shape *s)
+void gemm_tail_override(gemm_shape *s, gemm_config *c)
 {
     const char *e = getenv("DGK_GEMM_TAIL");
     int t;
     if (s->masked_rows > 0 && e && sscanf(e, "%d", &t) == 1)
-        s->tail_split = t ? 2 : 0;
+        s->tail_split = t != 0;
+    if (s->tail_split) /* tail_split takes no cluster: the heuristic's (masked_pair_cluster) gives way */
+        c->cluster = c->cluster_n = 1;
 }
 
-/* Taken where it measured faster on the H100 (tests/gpu/results/2026-11-27-H100-tail-split/):
- * FP8 with K >= 6144 (the last slice of a tile to finish adds up the others' partial sums,
- * 3-6 us: worth it against long tiles only; 6 x 1024 rows at 6144x7168 0.5-2.1% faster,
- * 8 x 512 at 6144x7168 1.3% on average; at K = 4096 1% slower, at 2048 2-4%) and no
- * skip_idle (32 x 192 rows: 1-2% slower). Not BF16: its 128 x 128 kernel spills with the
- * reduction (correct when forced, checked on the H100). */
-int gemm_masked_tail_split(int fp8, int64_t k, int skip_idle)
-{
-    return fp8 && k >= 6144 && !skip_idle;
-}
+/* No stock rule takes tail_split (the masked kernels' last partial wave cut by K). It was
+ * taken for FP8 at K >= 6144 without skip_idle when it ran 0.5-2.1% faster at 6 x 1024 rows,
+ * 6144x7168 (tests/gpu/results/2026-11-27-H100-tail-split/); since the B scales are copied
+ * once per tile (fp8.sb_tile, which a K-split kernel cannot take) and the kernels changed
+ * around it, the same kernels without it ran faster at 12 of 15 FP8 points with K >= 6144
+ * (6 x 1024, 8 x 512, 4 x 1536 rows, rows exact and drawn, K = 6272 too, where sb_tile does
+ * not apply), +1.5% on average, from -2.2% to +3.5% (H100, kernel time,
+ * tests/gpu/results/2026-11-27-H100-masked-rows/). The language keeps it; DGK_GEMM_TAIL=1
+ * forces it on the stock kernels. */

@@ -146,9 +146,6 @@ static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
     const stock_kernel *k = &kernels[c->fp8][c->offsets ? 2 : c->masked];
     static const char *const skip[] = {"SKIP=1"};
     int skip_idle = c->masked && masked_skip_idle(expected_m);
-    /* masked: each tile of the last partial wave cut by K (tail_split), where the rule takes
-     * it; a function of the kernel, K and skip_idle, so the memo's key already tells it */
-    shape.tail_split = c->masked && gemm_masked_tail_split(c->fp8, c->k, skip_idle);
     s = stock_gemm_op_bm(ctx, k, &shape, c->masked ? 0 : ALIGN_M, (uint32_t)skip_idle, skip, skip_idle, &op);
     if (s != DGK_OK)
         return s;

@@ -145,9 +145,9 @@ int stock_config_defines(const stock_kernel *k, const gemm_shape *s, const gemm_
         defines[n++] = d[7];
     if (k->tunable && c.l2_stream)
         defines[n++] = "L2=1";
-    /* the rule's tail_split gives way to a forced cluster; asked for, both go to the
-     * compiler, which refuses the pair with the reason */
-    if (s->tail_split == 2 || (s->tail_split == 1 && !cluster_m && !cluster_n))
+    /* asked for (DGK_GEMM_TAIL=1); with a cluster both go to the compiler, which refuses
+     * the pair with the reason */
+    if (s->tail_split)
         defines[n++] = "TAIL=1";
     return n;
 }
@@ -160,7 +160,7 @@ static dgk_status compile_for(dgk_context *ctx, const stock_kernel *k, const gem
     gemm_shape sk = *s;
     sk.can_split = k->tunable; /* split-K and clusters are parameters of the tunable kernels only */
     gemm_config c = gemm_heuristic_bm(&sk, props.sm_count, bm);
-    gemm_tail_override(&sk);
+    gemm_tail_override(&sk, &c);
     gemm_tile_override(&c);
     gemm_split_override(&c);
     gemm_swizzle_override(&c);

@@ -62,9 +62,9 @@ typedef struct gemm_shape {
                                   * (few of them take a swapped tile); 0 otherwise */
     int contig_cluster_m;        /* m-grouped contiguous, whose kernel takes a cluster along M:
                                   * 1 with group ids, 2 with group offsets; 0 otherwise */
-    int tail_split;              /* m-grouped masked, -D TAIL=1 (tail_split): 1 the rule's choice,
-                                  * dropped for a cluster (DGK_GEMM_CLUSTER*: tail_split takes none);
-                                  * 2 asked for (DGK_GEMM_TAIL=1), a cluster then an error; 0 none */
+    int tail_split;              /* m-grouped masked, -D TAIL=1 (tail_split): 1 asked for
+                                  * (DGK_GEMM_TAIL=1; no stock rule takes it, gemm_heuristic.c
+                                  * says why), a cluster then the compiler's error; 0 none */
 } gemm_shape;
 
 typedef struct gemm_config {
@@ -109,18 +109,16 @@ void gemm_swizzle_override(gemm_config *c);
 void gemm_l2_rule(const gemm_shape *s, int sm_count, gemm_config *c);
 /* DGK_GEMM_L2=0/1 replaces the rule's choice (for tuning; read on the slow path). */
 void gemm_l2_override(gemm_config *c);
-/* The m-grouped masked rule for tail_split (gemm_shape.tail_split 1): FP8 with K >= 6144,
- * without skip_idle (stdlib/gemm_heuristic.c says why). */
-int gemm_masked_tail_split(int fp8, int64_t k, int skip_idle);
-/* DGK_GEMM_TAIL=0/1 replaces the rule's choice for the m-grouped masked kernels
- * (masked_rows > 0): 1 asks for tail_split (gemm_shape.tail_split 2, a forced cluster then
- * being the compiler's error), 0 drops it. For tuning; read on the slow path. */
-void gemm_tail_override(gemm_shape *s);
+/* DGK_GEMM_TAIL=1 asks the m-grouped masked kernels (masked_rows > 0) for tail_split
+ * (gemm_shape.tail_split 1), which takes no cluster: the heuristic's in `c` is dropped (call
+ * it before gemm_tile_override; a cluster forced there is then the compiler's error); 0 or
+ * unset: none. For tuning; read on the slow path. */
+void gemm_tail_override(gemm_shape *s, gemm_config *c);
 
 /* The definitions the stock kernel `k` is compiled with for shape `s` and config `c`
  * (BM, BN, N, K, then SPLIT, CLUSTER*, DYN=0, SWIZZLE, L2=1, TAIL=1 where they apply), at most
  * STOCK_CONFIG_DEFINES of them, into `defines` (pointing into `d` or at literals); returns
- * how many. The heuristic's TAIL=1 (s->tail_split 1) gives way to a cluster. */
+ * how many. */
 enum { STOCK_CONFIG_DEFINES = 10 };
 int stock_config_defines(const stock_kernel *k, const gemm_shape *s, const gemm_config *c, char (*d)[48],
                          const char **defines);

@@ -68,8 +68,8 @@ check() {
     for cl in DGK_GEMM_CLUSTER_N DGK_GEMM_CLUSTER; do
         run check.log env DGK_GEMM_TILE=128x192 $cl=2 "$build/gpu/dgk-grouped-check" --no-self-test
     done
-    # tail_split forced on every masked FP8 shape (the heuristic takes it at K >= 6144
-    # without skip_idle), edge cases included: masked counts of 0 and max_m
+    # tail_split forced on every masked FP8 shape (no stock rule takes it; forced, it
+    # replaces the heuristic's cluster), edge cases included: masked counts of 0 and max_m
     run check.log env DGK_GEMM_TAIL=1 "$build/gpu/dgk-grouped-check" --mode masked --dtype fp8 --no-self-test
     grouped check.log dgk-k-grouped
     grouped check.log dgk-grouped-debug

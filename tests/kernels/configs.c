@@ -73,8 +73,8 @@ static const grouped_form grouped[] = {
 };
 
 /* The masked ones (bm 0) also with skip_idle (-D SKIP=1), which stdlib/grouped.c sets for
- * groups of few expected rows, and the FP8 masked one with tail_split (-D TAIL=1), which it
- * sets for the others at K >= 6144. */
+ * groups of few expected rows, and the FP8 masked one with tail_split (-D TAIL=1), which
+ * DGK_GEMM_TAIL=1 forces (no stock rule takes it). */
 static void print_grouped(const grouped_form *f)
 {
     gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0, 0, 0, 0, 0};
@@ -195,8 +195,10 @@ int main(void)
      * the fixed stride it needs): A multicast, a 3-D multicast for masked */
     printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_contiguous -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER_N=2 -D DYN=0\n");
     printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_masked -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER_N=2\n");
-    /* masked with a cluster along M (B multicast, a CTA with no valid row runs idle stages) */
+    /* masked with a cluster along M (B multicast, a CTA with no valid row runs idle stages);
+     * with skip_idle, the heuristic's pick for FP8 groups of 160-192 rows at K >= 6144 */
     printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_masked -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER=2\n");
+    printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_masked -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER=2 -D SKIP=1\n");
     printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_masked -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER=2 -D SKIP=1\n");
     printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_contiguous_offsets -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER_N=2 -D DYN=0\n");
     /* contiguous with offsets and a cluster along M (the heuristic's pick for FP8 at K <=

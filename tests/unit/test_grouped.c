@@ -374,9 +374,9 @@ START_TEST(masked_tail_split)
 }
 END_TEST
 
-/* The stock masked rule for tail_split and the definitions it becomes: FP8, K >= 6144,
- * not skip_idle; the rule's TAIL=1 gives way to a (forced) cluster, an asked-for one
- * stays (and the compiler then refuses the pair, plan_split.c). */
+/* tail_split on the stock masked kernels only when asked for (DGK_GEMM_TAIL=1: no rule
+ * takes it); asked for with a cluster, both go to the compiler, which refuses the pair
+ * (plan_split.c). */
 static int has_define(const char *const *defs, int n, const char *want)
 {
     for (int i = 0; i < n; i++)
@@ -387,32 +387,38 @@ static int has_define(const char *const *defs, int n, const char *want)
 
 START_TEST(masked_tail_rule)
 {
-    ck_assert(gemm_masked_tail_split(1, 7168, 0));
-    ck_assert(gemm_masked_tail_split(1, 6144, 0));
-    ck_assert(!gemm_masked_tail_split(1, 4096, 0));
-    ck_assert(!gemm_masked_tail_split(1, 7168, 1));
-    ck_assert(!gemm_masked_tail_split(0, 7168, 0));
     const stock_kernel k = {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", 0,
                             STOCK_CLUSTER_N | STOCK_CLUSTER_M};
-    gemm_shape s = {6144, 6144, 7168, 1, 2, 0, 1, 0, 0, 0, 1024, 0, 1};
+    gemm_shape s = {6144, 6144, 7168, 1, 2, 0, 1, 0, 0, 0, 1024, 0, 0};
     gemm_config c = {128, 192, 1, 1, 1, 0, 0};
     char d[STOCK_CONFIG_DEFINES][48];
     const char *defs[STOCK_CONFIG_DEFINES];
     int n = stock_config_defines(&k, &s, &c, d, defs);
-    ck_assert(has_define(defs, n, "TAIL=1") && has_define(defs, n, "BN=192") && has_define(defs, n, "K=7168"));
-    c.cluster = 2; /* DGK_GEMM_CLUSTER=2 */
+    ck_assert(!has_define(defs, n, "TAIL=1") && has_define(defs, n, "BN=192") && has_define(defs, n, "K=7168"));
+    setenv("DGK_GEMM_TAIL", "1", 1);
+    c.cluster = 2; /* the heuristic's (32 x 192 rows at K >= 6144) gives way */
+    gemm_tail_override(&s, &c);
+    ck_assert_int_eq(s.tail_split, 1);
+    ck_assert_int_eq(c.cluster, 1);
     n = stock_config_defines(&k, &s, &c, d, defs);
-    ck_assert(!has_define(defs, n, "TAIL=1") && has_define(defs, n, "CLUSTER=2"));
-    s.tail_split = 2; /* DGK_GEMM_TAIL=1 as well: both go to the compiler */
+    ck_assert(has_define(defs, n, "TAIL=1"));
+    c.cluster = 2; /* DGK_GEMM_CLUSTER=2 as well: both go to the compiler */
     n = stock_config_defines(&k, &s, &c, d, defs);
     ck_assert(has_define(defs, n, "TAIL=1") && has_define(defs, n, "CLUSTER=2"));
-    c.cluster = 1, c.cluster_n = 2, s.tail_split = 1;
+    c.cluster = 1, c.cluster_n = 2;
     n = stock_config_defines(&k, &s, &c, d, defs);
-    ck_assert(!has_define(defs, n, "TAIL=1") && has_define(defs, n, "CLUSTER_N=2"));
-    s.tail_split = 0, c.cluster_n = 1;
-    n = stock_config_defines(&k, &s, &c, d, defs);
-    ck_assert(!has_define(defs, n, "TAIL=1"));
+    ck_assert(has_define(defs, n, "TAIL=1") && has_define(defs, n, "CLUSTER_N=2"));
     ck_assert_int_le(n, STOCK_CONFIG_DEFINES);
+    setenv("DGK_GEMM_TAIL", "0", 1);
+    gemm_tail_override(&s, &c);
+    ck_assert_int_eq(s.tail_split, 0);
+    gemm_shape dense = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0, 0, 0, 0, 0};
+    setenv("DGK_GEMM_TAIL", "1", 1);
+    gemm_config dc = {256, 128, 1, 1, 2, 0, 0};
+    gemm_tail_override(&dense, &dc); /* masked kernels only */
+    ck_assert_int_eq(dc.cluster_n, 2);
+    ck_assert_int_eq(dense.tail_split, 0);
+    unsetenv("DGK_GEMM_TAIL");
 }
 END_TEST
 

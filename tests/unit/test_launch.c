@@ -556,6 +556,32 @@ START_TEST(heuristic_masked_rows_cap)
 }
 END_TEST
 
+/* FP8 masked groups of 160-192 expected rows at K >= 6144 take a 2-CTA cluster along M
+ * with 128 x 192 tiles (gemm_heuristic.c masked_pair_cluster); not with other tiles (32 x 160
+ * rows at 2048x8192 take 128 x 128), at shorter K, with more or fewer rows per group, or in
+ * BF16. */
+START_TEST(heuristic_masked_pair_cluster)
+{
+    static const struct { int groups, rows; int64_t n, k; int fp8, cluster; } cases[] = {
+        {32, 192, 6144, 7168, 1, 2}, {32, 160, 4096, 7168, 1, 2}, {64, 192, 7168, 6144, 1, 2},
+        {8, 192, 2048, 8192, 1, 2},  {32, 160, 2048, 8192, 1, 1}, {32, 192, 4096, 4096, 1, 1}, {32, 192, 4096, 2048, 1, 1},
+        {32, 128, 6144, 7168, 1, 1}, {32, 159, 6144, 7168, 1, 1}, {32, 193, 6144, 7168, 1, 1}, {16, 320, 6144, 7168, 1, 1},
+        {6, 1024, 6144, 7168, 1, 1}, {32, 192, 6144, 7168, 0, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gemm_shape s = {.m = (int64_t)cases[i].groups * cases[i].rows, .n = cases[i].n, .k = cases[i].k,
+                        .in_bytes = cases[i].fp8 ? 1 : 2, .out_bytes = 2, .fp8 = cases[i].fp8,
+                        .masked_rows = cases[i].rows};
+        gemm_config c = gemm_heuristic_bm(&s, 132, 0);
+        ck_assert_msg(c.cluster == cases[i].cluster && c.cluster_n == 1, "%d x %d rows, %lldx%lld fp8 %d: cluster %d x %d",
+                      cases[i].groups, cases[i].rows, (long long)cases[i].n, (long long)cases[i].k, cases[i].fp8,
+                      c.cluster, c.cluster_n);
+        if (c.cluster == 2)
+            ck_assert(c.bm == 128 && c.split <= 1);
+    }
+}
+END_TEST
+
 /* The CTAs a persistent launch can occupy (dgk_plan_work_ctas, which sizes the runtime's
  * grid) count blocks as the kernel's tile walk does: rounded up to the cluster along each
  * axis. 3 x 5 blocks in a cluster along M are 2 x 5 cluster tiles, 20 CTAs (counting the
@@ -759,6 +785,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, heuristic_masked_swap);
     tcase_add_test(t, heuristic_masked_swap_few_groups);
     tcase_add_test(t, heuristic_masked_rows_cap);
+    tcase_add_test(t, heuristic_masked_pair_cluster);
     tcase_add_test(t, heuristic_masked_swap_huge_rows);
     suite_add_tcase(s, t);
     return s;
