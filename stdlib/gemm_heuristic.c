@@ -265,9 +265,9 @@ static int masked_swap_bn(const gemm_shape *s, int sms)
  * Unclustered, the fixed stride of an even CTA count gave every second block (the cheap,
  * half-idle one) to the same CTAs, and each B tile was read for both blocks. H100, kernel
  * time, 128 x 192 tiles, against the same kernel unclustered
- * (tests/gpu/results/2026-11-27-H100-masked-rows/): with masked_m = expected_m +0.1% to
- * +17.8% over 17 points at K = 6144-8192 (32 x 192 rows at 6144x7168 +11.9%), with rows
- * drawn 0.7-1.3x -3.0% to +4.7% (+0.6% on average; 160 rows drawn put a sixth of the groups
+ * (tests/gpu/results/2026-11-27-H100-masked-rows/, 21 points each at K = 6144-8192): with
+ * masked_m = expected_m +0.1% to +17.8% (+8.5% on average; 32 x 192 rows at 6144x7168
+ * +11.9%), with rows drawn 0.7-1.3x -3.0% to +4.7% (+0.8%; 160 rows drawn put a sixth of the groups
  * in one block, whose pair then idles: fewer expected rows are not taken); at K = 2048 it
  * lost 1-3%, and with more blocks per group (16 x 320, 8 x 512, 8 x 704 rows) up to 20%. */
 static int masked_pair_cluster(const gemm_shape *s, gemm_config c)
@@ -475,8 +475,8 @@ void gemm_tail_override(gemm_shape *s, gemm_config *c)
  * taken for FP8 at K >= 6144 without skip_idle when it ran 0.5-2.1% faster at 6 x 1024 rows,
  * 6144x7168 (tests/gpu/results/2026-11-27-H100-tail-split/); since the B scales are copied
  * once per tile (fp8.sb_tile, which a K-split kernel cannot take) and the kernels changed
- * around it, the same kernels without it ran faster at 12 of 15 FP8 points with K >= 6144
+ * around it, the same kernels without it ran faster at 14 of 18 FP8 points with K >= 6144
  * (6 x 1024, 8 x 512, 4 x 1536 rows, rows exact and drawn, K = 6272 too, where sb_tile does
- * not apply), +1.5% on average, from -2.2% to +3.5% (H100, kernel time,
+ * not apply), +1.8% on average, from -2.2% to +3.5% (H100, kernel time,
  * tests/gpu/results/2026-11-27-H100-masked-rows/). The language keeps it; DGK_GEMM_TAIL=1
  * forces it on the stock kernels. */

@@ -96,9 +96,21 @@ static int number(const char **t, char sep, int *v)
     return 1;
 }
 
-/* One explicit spec, `masked:GxROWS:NxK` (max_m 4096), `contig:GxROWS:NxK`, or with
- * `-exact` (`contig-exact:`, `masked-exact:`) every group ROWS rows, not drawn; 0 when the
- * text is not one. */
+/* The explicit specs' prefixes: the layout, and whether every group has exactly ROWS rows
+ * (not drawn 0.7-1.3x). */
+static const struct {
+    const char *prefix;
+    gg_mode mode;
+    gg_edge edge;
+} spec_prefixes[] = {
+    {"masked:", GG_MASKED, GG_EDGE_NONE},
+    {"masked-exact:", GG_MASKED, GG_EDGE_EXACT},
+    {"contig:", GG_CONTIG, GG_EDGE_NONE},
+    {"contig-exact:", GG_CONTIG, GG_EDGE_EXACT},
+};
+
+/* One explicit spec, PREFIXGxROWS:NxK (spec_prefixes; masked max_m 4096); 0 when the text
+ * is not one. */
 static int parse_spec(const char *t, size_t len, gg_spec *s)
 {
     char buf[64];
@@ -107,17 +119,17 @@ static int parse_spec(const char *t, size_t len, gg_spec *s)
         return 0;
     memcpy(buf, t, len);
     buf[len] = 0;
-    int masked_exact = strncmp(buf, "masked-exact:", 13) == 0;
-    int masked = masked_exact || strncmp(buf, "masked:", 7) == 0;
-    int exact = masked_exact || strncmp(buf, "contig-exact:", 13) == 0;
-    if (!masked && !exact && strncmp(buf, "contig:", 7) != 0)
+    size_t i = 0, nprefix = sizeof spec_prefixes / sizeof spec_prefixes[0];
+    while (i < nprefix && strncmp(buf, spec_prefixes[i].prefix, strlen(spec_prefixes[i].prefix)) != 0)
+        i++;
+    if (i == nprefix)
         return 0;
-    const char *p = buf + (exact ? 13 : 7);
+    int masked = spec_prefixes[i].mode == GG_MASKED;
+    const char *p = buf + strlen(spec_prefixes[i].prefix);
     if (!number(&p, 'x', &g) || !number(&p, ':', &rows) || !number(&p, 'x', &n) || !number(&p, 0, &k) ||
         g > GG_MAX_GROUPS)
         return 0;
-    *s = make(masked ? GG_MASKED : GG_CONTIG, g, rows, n, k, exact ? GG_EDGE_EXACT : GG_EDGE_NONE,
-              masked ? MASKED_MAX_M : 0);
+    *s = make(spec_prefixes[i].mode, g, rows, n, k, spec_prefixes[i].edge, masked ? MASKED_MAX_M : 0);
     /* K whole 128-wide scale blocks (the cases' FP8 scale layouts and the entry points'
      * contract); a contiguous group's 1.3 x rows plus its padding, times G, must fit an
      * int row offset */
