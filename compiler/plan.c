@@ -43,6 +43,25 @@ static int check_shape(planner *pl)
     return 1;
 }
 
+/* dgk_plan_fp8.sb_tma: in a cluster along N (A multicast, where the per-tile row copy of
+ * sb_tile made the CTAs drift apart and lost 2-7%), the B scale of each K block comes by
+ * TMA with the stage's operands instead of by the producer thread's 4-byte cp.async and
+ * a second full-barrier arrival. H100, 4096x7168x16384 (256 x 128) beside DeepGEMM:
+ * dgk/DG 0.981-0.982 -> 0.984-0.985; FP8 28 shapes level (1.0001), the four shapes with
+ * a cluster along N -0.3..+1.0%; taken everywhere in place of sb_tile the one-tile shapes
+ * lost up to 4.5% (tests/gpu/results/2026-11-27-H100-sb-tma/). f32 128x128 scales, not
+ * grouped, no tile straddling two scale blocks, K a compile-time multiple of 512 (the
+ * rows a multiple of 16 bytes, which TMA needs of the row stride; the runtime's encode
+ * checks the tensor itself). */
+static int plan_sb_tma(planner *pl)
+{
+    const dgk_plan *p = pl->p;
+    const dgk_plan_fp8 *f = &p->fp8;
+    int64_t k = pl->k->tensors[pl->k->ops[pl->a_load].tensor].ext[pl->k_axis_a];
+    return p->cluster_n > 1 && !f->sb_per_column && !f->sb_ue8m0 && !f->sb_grouped && !f->sb_straddle && k > 0 &&
+           k % 512 == 0;
+}
+
 static int plan_operand_args(planner *pl)
 {
     dgk_plan *p = pl->p;
@@ -69,6 +88,12 @@ static int plan_operand_args(planner *pl)
         if (p->fp8.sb_per_column) {
             /* one row of BN scales per stage, like SA's */
             p->fp8.sb_arg = plan_arg_tensor(pl, DGK_ARG_TMA, sb, (dgk_tma_info){.rank = 2, .box = {p->bn, 1}});
+            return !pl->nerr;
+        }
+        if (plan_sb_tma(pl)) {
+            p->fp8.sb_tma = 1;
+            p->fp8.sb_arg = plan_arg_tensor(pl, DGK_ARG_TMA, sb, (dgk_tma_info){.rank = 2, .box = {4, 1}});
+            p->fp8.sb_stride_arg = -1;
             return !pl->nerr;
         }
         p->fp8.sb_arg = plan_arg_tensor(pl, DGK_ARG_PTR, sb, (dgk_tma_info){0});
@@ -143,7 +168,7 @@ static int plan_sb_tile(planner *pl)
 {
     dgk_plan *p = pl->p;
     dgk_plan_fp8 *f = &p->fp8;
-    if (!f->enabled || f->sb_per_column || f->sb_ue8m0 || p->k.arg >= 0 || p->k.value <= 0 || p->k.value % 512 ||
+    if (!f->enabled || f->sb_per_column || f->sb_ue8m0 || f->sb_tma || p->k.arg >= 0 || p->k.value <= 0 || p->k.value % 512 ||
         p->k.value / 128 * 4 > SB_TILE_MAX_ROW_BYTES || p->split.slices > 1 || p->split.tail ||
         p->sched.kind == DGK_SCHED_K_GROUPED || p->cluster_n > 1)
         return 1;

@@ -198,6 +198,13 @@ typedef struct dgk_plan_fp8 {
      * sb_ue8m0 is never set with sb_per_column. */
     int sa_ue8m0;
     int sb_ue8m0;
+    /* (added after v5) the B scale of each K block comes by TMA with the stage's operands
+     * (plan.c, plan_sb_tma): `sb_arg` is then a DGK_ARG_TMA over SB with box {4, 1} (the
+     * four f32 values of K blocks kb & ~3 .. +3: a TMA box starts on a 16-byte boundary
+     * of the row), counted in the stage's bytes, in a 128-byte slot per stage (a TMA
+     * destination is 128-byte aligned); the consumers read word kb % 4. sb_stride_arg is
+     * -1. Never with sb_tile, sb_ue8m0, sb_grouped or sb_straddle. */
+    int sb_tma;
     /* (added after v3) with one temporary (none of overlap, per_m64, sb_per_column) and BN a
      * multiple of 16: the temporary is held as two pieces, each one m64 row block x one
      * half of BN (a wgmma of N = BN / 2), and a K block is worked through piece by piece:

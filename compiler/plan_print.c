@@ -148,6 +148,7 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
                 p->fp8.sb_straddle ? " (tile may straddle two B scale blocks)" : "",
                 p->fp8.sb_per_column ? " (one B scale per column and K block, staged with A's)"
                 : p->fp8.sb_tile     ? " (the tile's rows copied once per tile by cp.async.bulk)"
+                : p->fp8.sb_tma      ? " (four K blocks' values loaded into each stage by TMA)"
                                      : " (copied into each stage by cp.async)",
                 p->fp8.sa_ue8m0 ? ", SA ue8m0 bytes" : "", p->fp8.sb_ue8m0 ? ", SB ue8m0 bytes" : "",
                 p->fp8.overlap ? ", overlapped with the next block's wgmma" : "",

@@ -29,7 +29,7 @@ static const char *const reserved[] = {
     "warpgroup", "consumer", "warp", "lane", "cta_rank", "k_blocks", "acc", "tmp", "stage", "phase", "tile", "tiles",
     "m_block", "n_block", "kb", "bar", "desc_a0", "desc_b0", "desc_a", "desc_b", "row0", "col0", "staging",
     "staging_addr", "sa", "sa_addr", "sb_rows", "sb_row", "sb_lo_ptr", "sb_hi_ptr",
-    "sb_split", "sb_lo", "sb_hi", "SMEM_SB", "SB_STAGE_BYTES", "smem_sb", "sb_base", "mi", "ni", "ks", "i", "c", "r",
+    "sb_split", "sb_lo", "sb_hi", "sb_kb", "SMEM_SB", "SB_STAGE_BYTES", "smem_sb", "sb_base", "mi", "ni", "ks", "i", "c", "r",
     "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row",
     "col", "group_cursor", "cursor",
     "SPLIT", "splits", "k_total", "k_first", "unit", "units", "slice", "part", "ws_block",
@@ -325,6 +325,24 @@ static void check_sb_tile(checker *c)
         FAIL(c, f->loc, "B scale rows copied per tile need the group stride checked for 16-byte multiples");
 }
 
+/* fp8.sb_tma: a TMA box of four f32 per stage (plan.h), into 128-byte aligned slots. */
+static void check_sb_tma(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_fp8 *f = &p->fp8;
+    need_arg(c, f->sb_arg, DGK_ARG_TMA, f->loc, "the B scale tensor");
+    if (arg_is(c, f->sb_arg, DGK_ARG_TMA)) {
+        const dgk_tma_info *t = &p->args[f->sb_arg].tma;
+        if (t->rank != 2 || t->box[0] != 4 || t->box[1] != 1 || t->swizzle != DGK_SWIZZLE_NONE)
+            FAIL(c, f->loc, "B scales loaded per stage by TMA need a box of {4, 1} f32 without swizzle");
+    }
+    if (f->sb_ue8m0 || f->sb_grouped || f->sb_straddle || f->sb_tile || f->sb_stride_arg >= 0)
+        FAIL(c, f->loc, "B scales loaded per stage by TMA are f32, not grouped, one 128-column block per tile, "
+             "and neither copied per tile nor given a stride");
+    if (p->smem.sb_off % 128 || p->smem.sb_stage_bytes % 128 || p->smem.sb_stage_bytes < 16)
+        FAIL(c, f->loc, "B scales loaded per stage by TMA need 128-byte aligned slots of 16 bytes or more");
+}
+
 static void check_fp8(checker *c)
 {
     const dgk_plan *p = c->p;
@@ -342,7 +360,10 @@ static void check_fp8(checker *c)
         check_sb_per_column(c);
         return;
     }
-    need_arg(c, f->sb_arg, DGK_ARG_PTR, f->loc, "the B scale tensor");
+    if (f->sb_tma)
+        check_sb_tma(c);
+    else
+        need_arg(c, f->sb_arg, DGK_ARG_PTR, f->loc, "the B scale tensor");
     if (f->sb_stride_arg >= 0)
         need_arg(c, f->sb_stride_arg, DGK_ARG_STRIDE, f->loc, "the B scale stride");
     if (arg_is(c, f->sa_arg, DGK_ARG_TMA)) {

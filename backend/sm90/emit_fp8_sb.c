@@ -12,7 +12,13 @@
  * UE8M0 scales are bytes, which cp.async (4 bytes at least) cannot copy without reading
  * past the tensor: the producer thread loads them itself, before it waits for the stage to
  * be free (so the load's latency hides behind that wait), stores them into the slot and
- * arrives on the full barrier in place of the cp.async arrive. */
+ * arrives on the full barrier in place of the cp.async arrive.
+ * With fp8.sb_tma (clusters along N, plan.c) the producer loads them by TMA with the
+ * stage's operands instead: a box of the four values of K blocks kb & ~3 .. +3 (a box
+ * starts on a 16-byte boundary of the row: a TMA load at a K block not a multiple of 4
+ * stopped the kernel with an illegal instruction on the H100), counted in the stage's
+ * bytes, so the full barrier takes one arrival; the consumers count their K blocks
+ * (sb_kb) and read word sb_kb % 4. */
 #include <stdio.h>
 
 #include "emit_internal.h"
@@ -38,6 +44,8 @@ void dgk_sm90_emit_sb_pointers(dgk_sm90_ctx *e)
     const char *sbt = dgk_sm90_ctype(e->p->args[f->sb_arg].dtype);  /* float, or dgk_ue8m0 bytes */
     dgk_sm90_line(e, "const int sb_rows = (%s + 127) / 128;", dgk_sm90_dim(e, &e->p->n, nb, sizeof nb));
     dgk_sm90_line(e, "const int sb_row = min(n_block * BN / 128, sb_rows - 1);");
+    if (f->sb_tma)
+        return; /* the TMA load names the row */
     if (f->sb_grouped) {
         dgk_sm90_line(e, "// this tile's group's B scales");
         dgk_sm90_line(e, "const %s *const sb_group = %s + (long long)group * %s;", sbt, sbp,
@@ -82,6 +90,11 @@ void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb)
         return;
     dgk_sm90_loc(e, f->loc, f->sb_straddle ? "B scales of this K block: the tile's two SB values"
                                            : "B scale of this K block: the tile's SB value");
+    if (f->sb_tma) {
+        dgk_sm90_line(e, "dgk_tma_load_2d(smem_sb + stage * SB_STAGE_BYTES, &%s, bar, (%s) & ~3, sb_row);  // K blocks kb & ~3 .. + 3",
+                      e->p->args[f->sb_arg].name, kb);
+        return;
+    }
     dgk_sm90_line(e, "const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;");
     if (f->sb_ue8m0) {
         dgk_sm90_line(e, "dgk_st_shared_u8(sb_dst, sb_lo_b);");
@@ -97,10 +110,11 @@ void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb)
 }
 
 /* The full barrier's arrivals per phase: the producer's arrive.expect_tx, and with staged
- * B scales the cp.async arrive (or, for UE8M0 bytes, a plain arrive after storing them). */
+ * B scales the cp.async arrive (or, for UE8M0 bytes, a plain arrive after storing them);
+ * scales that come by TMA (sb_tile, sb_tma) are counted in the expected bytes. */
 int dgk_sm90_full_arrivals(const dgk_plan *p)
 {
-    return dgk_sm90_sb_staged(p) && !p->fp8.sb_tile ? 2 : 1;
+    return dgk_sm90_sb_staged(p) && !p->fp8.sb_tile && !p->fp8.sb_tma ? 2 : 1;
 }
 
 void dgk_sm90_emit_sb_read_helper(dgk_sm90_ctx *e)
@@ -139,6 +153,9 @@ void dgk_sm90_emit_sb_consumer_tile(dgk_sm90_ctx *e)
 {
     if (e->p->fp8.sb_tile)
         dgk_sm90_line(e, "dgk_u32 sb_at = sb_slot;  // the next K block's B scales");
+    if (e->p->fp8.sb_tma)
+        dgk_sm90_line(e, "int sb_kb = %s;  // the next K block: its scale is word sb_kb %% 4 of its stage's four",
+                      dgk_sm90_split(e->p) ? "k_first" : "0");
     if (!dgk_sm90_sb_staged(e->p) || !e->p->fp8.sb_straddle)
         return;
     dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
@@ -151,6 +168,8 @@ void dgk_sm90_emit_sb_read(dgk_sm90_ctx *e, int n)
 {
     if (e->p->fp8.sb_tile)
         dgk_sm90_line(e, "read_sb(sb%d, sb_at);  sb_at += 4;", n);
+    else if (e->p->fp8.sb_tma)
+        dgk_sm90_line(e, "read_sb(sb%d, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES + 4 * (sb_kb & 3));  ++sb_kb;", n);
     else if (dgk_sm90_sb_staged(e->p))
         dgk_sm90_line(e, "read_sb(sb%d, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);", n);
 }

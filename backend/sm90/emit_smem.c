@@ -17,10 +17,16 @@ int dgk_sm90_sa_bytes(const dgk_plan *p)
 }
 
 /* B scales per stage: per column a row of BN values; per 128x128 block the tile's one or
- * two values (a 16-byte slot the producer fills with cp.async); none with fp8.sb_tile. */
+ * two values (a 16-byte slot the producer fills with cp.async; with fp8.sb_tma a
+ * 128-byte one, a TMA destination's alignment, for four values); none with fp8.sb_tile. */
+enum { SB_TMA_BOX_BYTES = 16 }; /* plan.h, dgk_plan_fp8.sb_tma: four f32 */
 static int sb_stage_bytes(const dgk_plan *p)
 {
-    return p->fp8.sb_tile ? 0 : p->fp8.sb_per_column ? align_up(p->bn * 4, 128) : 16;
+    if (p->fp8.sb_tile)
+        return 0;
+    if (p->fp8.sb_per_column)
+        return align_up(p->bn * 4, 128);
+    return p->fp8.sb_tma ? 128 : 16;
 }
 
 /* All the B scales' shared memory: the stages' slots, or the ring of per-tile slots
@@ -161,7 +167,7 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "// bytes TMA delivers into one stage of one CTA (multicast chunks from peers included)");
     dgk_sm90_line(e, "enum { STAGE_TX_BYTES = %d };",
                   e->a.stage_bytes + e->b.stage_bytes + (p->fp8.enabled ? p->bm * dgk_sm90_sa_bytes(p) : 0) +
-                      (p->fp8.sb_per_column ? p->bn * 4 : 0));
+                      (p->fp8.sb_per_column ? p->bn * 4 : 0) + (p->fp8.sb_tma ? SB_TMA_BOX_BYTES : 0));
     dgk_sm90_emit_empty_arrivals(e);
     dgk_sm90_loc(e, p->epi.loc, p->swap_ab ? "output staging: per consumer, D_BOXES TMA boxes of BM x D_BOX_COLS"
                                            : "output staging: per consumer, D_BOXES TMA boxes of WG_ROWS x D_BOX_COLS");

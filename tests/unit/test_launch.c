@@ -671,6 +671,11 @@ START_TEST(fp8_sb_tile_rule)
         const dgk_plan *p = stock_fp8_plan(&u, rows[r].kernel, rows[r].defs, 5);
         ck_assert_msg(p->fp8.sb_tile == rows[r].tile, "row %zu: sb_tile %d", r, p->fp8.sb_tile);
         ck_assert_int_eq(p->args[p->fp8.sb_arg].align, rows[r].tile ? 16 : 0);
+        if (p->fp8.sb_tma) { /* a cluster along N: per stage by TMA (fp8_sb_tma_rule), no stride argument */
+            ck_assert_int_eq(p->fp8.sb_stride_arg, -1);
+            dgkc_unit_free(u);
+            continue;
+        }
         ck_assert_int_eq(p->args[p->fp8.sb_stride_arg].align, rows[r].tile ? 16 : 0);
         if (p->fp8.sb_grouped)
             ck_assert_int_eq(p->args[p->fp8.sb_group_stride_arg].align, rows[r].tile ? 16 : 0);
@@ -682,6 +687,60 @@ START_TEST(fp8_sb_tile_rule)
         ck_assert_msg((count_of(cu, "read_sb(sb0, sb_at);  sb_at += 4;") > 0) == rows[r].tile, "row %zu", r);
         if (strcmp(rows[r].defs[1], "BN=144") == 0) /* straddling: two rows a tile */
             ck_assert_ptr_nonnull(strstr(cu, "dgk_bulk_load(sb_slot + SB_ROW_BYTES, sb_hi_ptr, SB_ROW_BYTES, bar);"));
+        dgkc_unit_free(u);
+    }
+}
+END_TEST
+
+/* fp8.sb_tma (the B scales per stage by TMA, a box of four K blocks' values): taken in a
+ * cluster along N with f32 scales, not grouped, one 128-column scale block per tile and K
+ * a constant multiple of 512; SB is then a TMA argument with box {4, 1} and no stride, the
+ * producer loads at (kb & ~3, sb_row) into 128-byte slots counted in the stage's bytes
+ * (one full-barrier arrival), and the consumers read word sb_kb % 4, counting from the
+ * slice's first K block under split-K. Each row fails when its condition is dropped. */
+START_TEST(fp8_sb_tma_rule)
+{
+    static const struct {
+        const char *kernel;
+        const char *defs[6];
+        int tma;
+    } rows[] = {
+        {"gemm_fp8_nt", {"BM=256", "BN=128", "N=7168", "K=16384", "CLUSTER_N=2"}, 1},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "CLUSTER_N=2"}, 1},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "CLUSTER_N=2", "SPLIT=2"}, 1},
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7296", "CLUSTER_N=2"}, 0}, /* rows of 228 bytes */
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "CLUSTER_N=2"}, 0},           /* K at launch */
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "CLUSTER_N=2", "TS=ue8m0"}, 0},
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168", "CLUSTER_N=2"}, 0},  /* straddles */
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168"}, 0},                /* sb_tile */
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "CLUSTER=2"}, 0},   /* sb_tile */
+        {"m_grouped_fp8_nt_masked", {"BM=128", "BN=128", "N=4096", "K=7168", "CLUSTER_N=2"}, 0}, /* grouped */
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        dgkc_unit *u;
+        const dgk_plan *p = stock_fp8_plan(&u, rows[r].kernel, rows[r].defs, 6);
+        ck_assert_msg(p->fp8.sb_tma == rows[r].tma, "row %zu: sb_tma %d", r, p->fp8.sb_tma);
+        const dgk_kernel_arg *sb = &p->args[p->fp8.sb_arg];
+        ck_assert_int_eq(sb->kind, rows[r].tma ? DGK_ARG_TMA : DGK_ARG_PTR);
+        ck_assert_int_eq(p->fp8.sb_stride_arg < 0, rows[r].tma);
+        if (rows[r].tma) {
+            ck_assert_int_eq(sb->tma.rank, 2);
+            ck_assert_int_eq(sb->tma.box[0], 4);
+            ck_assert_int_eq(sb->tma.box[1], 1);
+        }
+        const char *cu = NULL;
+        ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, rows[r].kernel), &cu, NULL), DGKC_OK);
+        ck_assert_msg((strstr(cu, "dgk_tma_load_2d(smem_sb + stage * SB_STAGE_BYTES, &tma_SB, bar, (kb) & ~3, sb_row);") !=
+                       NULL) == rows[r].tma, "row %zu", r);
+        ck_assert_msg((strstr(cu, "+ 4 * (sb_kb & 3));  ++sb_kb;") != NULL) == rows[r].tma, "row %zu", r);
+        ck_assert_msg((strstr(cu, "SB_STAGE_BYTES = 128 }") != NULL) == rows[r].tma, "row %zu", r);
+        ck_assert_msg((strstr(cu, "dgk_cp_async_4(sb_dst") == NULL) == (rows[r].tma || p->fp8.sb_tile || p->fp8.sb_ue8m0),
+                      "row %zu", r);
+        if (rows[r].tma) {
+            ck_assert_ptr_nonnull(strstr(cu, "dgk_mbar_init(&full_bar[s], 1);"));
+            ck_assert_ptr_nonnull(strstr(cu, p->split.slices > 1 ? "int sb_kb = k_first;" : "int sb_kb = 0;"));
+            ck_assert_ptr_null(strstr(cu, "ptr_SB"));
+        }
         dgkc_unit_free(u);
     }
 }
@@ -769,6 +828,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, emit_per_kernel);
     tcase_add_test(t, plan_work_ctas);
     tcase_add_test(t, fp8_sb_tile_rule);
+    tcase_add_test(t, fp8_sb_tma_rule);
     tcase_add_test(t, fp8_sb_ring_taken_before_skips);
     tcase_add_test(t, sb_rows_must_align);
     suite_add_tcase(s, t);
