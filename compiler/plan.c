@@ -43,8 +43,8 @@ static int check_shape(planner *pl)
     return 1;
 }
 
-/* dgk_plan_fp8.sb_tma: in a cluster along N (A multicast, where the per-tile row copy of
- * sb_tile made the CTAs drift apart and lost 2-7%), the B scale of each K block comes by
+/* dgk_plan_fp8.sb_tma: in a cluster along N (A multicast, where sb_tile's per-tile row copy
+ * lost 2-7%, tests/gpu/results/2026-11-27-H100-sb-rows/), the B scale of each K block comes by
  * TMA with the stage's operands instead of by the producer thread's 4-byte cp.async and
  * a second full-barrier arrival. H100, 4096x7168x16384 (256 x 128) beside DeepGEMM:
  * dgk/DG 0.981-0.982 -> 0.984-0.985; FP8 28 shapes level (1.0001), the four shapes with
