@@ -198,7 +198,7 @@ typedef struct dgk_plan_fp8 {
      * sb_ue8m0 is never set with sb_per_column. */
     int sa_ue8m0;
     int sb_ue8m0;
-    /* (added after v5) the B scale of each K block comes by TMA with the stage's operands
+    /* (added after v6) the B scale of each K block comes by TMA with the stage's operands
      * (plan.c, plan_sb_tma): `sb_arg` is then a DGK_ARG_TMA over SB with box {4, 1} (the
      * four f32 values of K blocks kb & ~3 .. +3: a TMA box starts on a 16-byte boundary
      * of the row), counted in the stage's bytes, in a 128-byte slot per stage (a TMA
