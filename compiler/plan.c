@@ -51,15 +51,14 @@ static int check_shape(planner *pl)
  * a cluster along N -0.3..+1.0%; taken everywhere in place of sb_tile the one-tile shapes
  * lost up to 4.5% (tests/gpu/results/2026-11-27-H100-sb-tma/). f32 128x128 scales, not
  * grouped, no tile straddling two scale blocks, K a compile-time multiple of 512 (the
- * rows a multiple of 16 bytes, which TMA needs of the row stride; the runtime's encode
- * checks the tensor itself). */
+ * rows a multiple of 16 bytes, which TMA needs of the row stride; the launch checks the
+ * tensor's own, `align`). Runs before plan_sb_tile, which a cluster along N never takes. */
 static int plan_sb_tma(planner *pl)
 {
     const dgk_plan *p = pl->p;
     const dgk_plan_fp8 *f = &p->fp8;
     int64_t k = pl->k->tensors[pl->k->ops[pl->a_load].tensor].ext[pl->k_axis_a];
-    return p->cluster_n > 1 && !f->sb_per_column && !f->sb_ue8m0 && !f->sb_grouped && !f->sb_straddle && k > 0 &&
-           k % 512 == 0;
+    return p->cluster_n > 1 && !f->sb_ue8m0 && !f->sb_grouped && !f->sb_straddle && k > 0 && k % 512 == 0;
 }
 
 static int plan_operand_args(planner *pl)
@@ -92,7 +91,8 @@ static int plan_operand_args(planner *pl)
         }
         if (plan_sb_tma(pl)) {
             p->fp8.sb_tma = 1;
-            p->fp8.sb_arg = plan_arg_tensor(pl, DGK_ARG_TMA, sb, (dgk_tma_info){.rank = 2, .box = {4, 1}});
+            p->fp8.sb_arg = plan_arg_tensor(pl, DGK_ARG_TMA, sb, (dgk_tma_info){.rank = 2, .box = {DGK_SB_TMA_BOX, 1}});
+            p->args[p->fp8.sb_arg].align = 16; /* its address and row stride, checked at launch */
             p->fp8.sb_stride_arg = -1;
             return !pl->nerr;
         }
@@ -168,7 +168,7 @@ static int plan_sb_tile(planner *pl)
 {
     dgk_plan *p = pl->p;
     dgk_plan_fp8 *f = &p->fp8;
-    if (!f->enabled || f->sb_per_column || f->sb_ue8m0 || f->sb_tma || p->k.arg >= 0 || p->k.value <= 0 || p->k.value % 512 ||
+    if (!f->enabled || f->sb_per_column || f->sb_ue8m0 || p->k.arg >= 0 || p->k.value <= 0 || p->k.value % 512 ||
         p->k.value / 128 * 4 > SB_TILE_MAX_ROW_BYTES || p->split.slices > 1 || p->split.tail ||
         p->sched.kind == DGK_SCHED_K_GROUPED || p->cluster_n > 1)
         return 1;

@@ -156,13 +156,14 @@ typedef struct dgk_plan_operand {
  * SA: f32 [K/128, M], M contiguous (MN-major), one row of BM values loaded by TMA into
  *     each stage (kernel param `sa_arg`, a TMA with box {BM, 1}).
  * SB: f32 [cdiv(N, 128), K/128] (kernel param `sb_arg`, a PTR); the producer copies the
- *     tile's value(s) into each stage (cp.async). A BN tile may straddle two 128-column
+ *     tile's value(s) into each stage (cp.async), or its rows once per tile (sb_tile), or
+ *     loads them with the stage by TMA (sb_tma, sb_arg then a TMA). A BN tile may straddle two 128-column
  *     scale blocks when 128 % BN != 0 (BN = 112, 144, 160, 192, ...): `sb_straddle` says
  *     the emitter must select per column. */
 typedef struct dgk_plan_fp8 {
     int enabled;
     int sa_arg;           /* DGK_ARG_TMA over SA */
-    int sb_arg;           /* DGK_ARG_PTR to SB */
+    int sb_arg;           /* DGK_ARG_PTR to SB (DGK_ARG_TMA with sb_per_column or sb_tma) */
     int sb_stride_arg;    /* DGK_ARG_STRIDE of SB's axis 0 (elements between scale rows), or -1 when sb_stride is constant */
     int64_t sb_stride;    /* when constant: usually K / 128 */
     int block_k;          /* 128 */
@@ -198,13 +199,6 @@ typedef struct dgk_plan_fp8 {
      * sb_ue8m0 is never set with sb_per_column. */
     int sa_ue8m0;
     int sb_ue8m0;
-    /* (added after v6) the B scale of each K block comes by TMA with the stage's operands
-     * (plan.c, plan_sb_tma): `sb_arg` is then a DGK_ARG_TMA over SB with box {4, 1} (the
-     * four f32 values of K blocks kb & ~3 .. +3: a TMA box starts on a 16-byte boundary
-     * of the row), counted in the stage's bytes, in a 128-byte slot per stage (a TMA
-     * destination is 128-byte aligned); the consumers read word kb % 4. sb_stride_arg is
-     * -1. Never with sb_tile, sb_ue8m0, sb_grouped or sb_straddle. */
-    int sb_tma;
     /* (added after v3) with one temporary (none of overlap, per_m64, sb_per_column) and BN a
      * multiple of 16: the temporary is held as two pieces, each one m64 row block x one
      * half of BN (a wgmma of N = BN / 2), and a K block is worked through piece by piece:
@@ -234,7 +228,20 @@ typedef struct dgk_plan_fp8 {
      * +0.5% (geomeans; up to +5% at M <= 128, -0.3% at 128 x 192 with M = 32768)
      * (tests/gpu/results/2026-11-27-H100-sb-rows/). 0 = per stage. */
     int sb_tile;
+    /* (added after v6) the B scale of each K block comes by TMA with the stage's operands
+     * (plan.c, plan_sb_tma; in a cluster along N, where sb_tile is not taken): `sb_arg` is
+     * then a DGK_ARG_TMA over SB with box {DGK_SB_TMA_BOX, 1}, the values of K blocks
+     * kb & ~3 .. + 3 (a box at K block kb itself, not on a 16-byte boundary of the row,
+     * stopped the kernel with an illegal instruction on the H100), counted in the stage's
+     * bytes, in a 128-byte slot per stage (a TMA destination's alignment); the consumers
+     * count the K blocks they read (sb_kb, from the tile's or slice's first) and read word
+     * sb_kb % 4. sb_stride_arg is -1; SB's address and row stride must be multiples of
+     * 16 bytes (`align` on its argument, checked at launch). Never with sb_tile, sb_ue8m0,
+     * sb_grouped, sb_straddle or a k-grouped schedule. */
+    int sb_tma;
 } dgk_plan_fp8;
+
+enum { DGK_SB_TMA_BOX = 4 }; /* dgk_plan_fp8.sb_tma: B scales (f32) per TMA box, 16 bytes */
 
 /* The wgmma instruction: m{inst_m}n{inst_n}k{inst_k}, operand dtypes from a and b (they
  * may differ for fp8: e4m3 x e5m2), f32 accumulators. */

@@ -38,7 +38,10 @@ static void print_args(const dgk_plan *p, FILE *out)
             fprintf(out, "] swizzle %dB%s", (int)a->tma.swizzle, a->tma.fit_rows ? " fit rows" : "");
         }
         if (a->align)
-            fprintf(out, a->kind == DGK_ARG_STRIDE ? " (in bytes: a multiple of %d)" : " (address: a multiple of %d bytes)", a->align);
+            fprintf(out, a->kind == DGK_ARG_STRIDE ? " (in bytes: a multiple of %d)"
+                         : a->kind == DGK_ARG_TMA  ? " (address and row strides: multiples of %d bytes)"
+                                                   : " (address: a multiple of %d bytes)",
+                    a->align);
         fputc('\n', out);
     }
 }

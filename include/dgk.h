@@ -387,9 +387,10 @@ dgk_status dgk_gemm_bf16_tt(dgk_context *ctx, const dgk_tensor *a, const dgk_ten
  * worth 2^(e - 127); e = 0 reads as 0 and e = 255 as +inf) when sa and sb are both
  * DGK_DTYPE_UE8M0. SA is loaded by TMA: its data 16-byte aligned and its row stride a
  * multiple of 16 bytes (M padded to dgk_fp8_scale_stride(M, dtype): 4 f32, 16 ue8m0).
- * With f32 scales and K % 512 == 0 (K <= 32768) the kernel may copy SB's rows whole
- * (cp.async.bulk), so SB's data must be 16-byte aligned and its row stride a multiple of
- * 16 bytes (as a dense SB is); otherwise DGK_EALIGN names the argument. */
+ * With f32 scales and K % 512 == 0 the kernel may copy SB's rows whole (cp.async.bulk,
+ * K <= 32768) or load them by TMA (a cluster along N), so SB's data must be 16-byte
+ * aligned and its row stride a multiple of 16 bytes (as a dense SB is); otherwise
+ * DGK_EALIGN names the argument. */
 dgk_status dgk_gemm_fp8_nt(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa, const dgk_tensor *b,
                            const dgk_tensor *sb, const dgk_tensor *d, void *stream);
 

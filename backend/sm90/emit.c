@@ -211,7 +211,8 @@ static void emit_namespace(dgk_sm90_ctx *e)
 }
 
 /* Barrier setup: full barriers complete on the producer's one arrive plus the TMA bytes
- * (and, with FP8 128x128 B scales, a second arrive once they are in the stage); empty
+ * (and, with FP8 128x128 B scales copied per stage by cp.async or stored by the producer,
+ * a second arrive once they are in the stage, dgk_sm90_full_arrivals); empty
  * barriers on this CTA's consumers' arrivals (emit_consumer.c); in a cluster, peer
  * barriers on one arrival from each other CTA's producer (emit_producer.c). */
 static void emit_barrier_init(dgk_sm90_ctx *e)

@@ -333,12 +333,16 @@ static void check_sb_tma(checker *c)
     need_arg(c, f->sb_arg, DGK_ARG_TMA, f->loc, "the B scale tensor");
     if (arg_is(c, f->sb_arg, DGK_ARG_TMA)) {
         const dgk_tma_info *t = &p->args[f->sb_arg].tma;
-        if (t->rank != 2 || t->box[0] != 4 || t->box[1] != 1 || t->swizzle != DGK_SWIZZLE_NONE)
-            FAIL(c, f->loc, "B scales loaded per stage by TMA need a box of {4, 1} f32 without swizzle");
+        if (t->rank != 2 || t->box[0] != DGK_SB_TMA_BOX || t->box[1] != 1 || t->swizzle != DGK_SWIZZLE_NONE)
+            FAIL(c, f->loc, "B scales loaded per stage by TMA need a box of {%d, 1} f32 without swizzle", DGK_SB_TMA_BOX);
+        if (p->args[f->sb_arg].align != 16)
+            FAIL(c, f->loc, "B scales loaded per stage by TMA need their address and row stride checked for 16-byte multiples");
     }
     if (f->sb_ue8m0 || f->sb_grouped || f->sb_straddle || f->sb_tile || f->sb_stride_arg >= 0)
         FAIL(c, f->loc, "B scales loaded per stage by TMA are f32, not grouped, one 128-column block per tile, "
              "and neither copied per tile nor given a stride");
+    if (p->sched.kind == DGK_SCHED_K_GROUPED) /* its producer walks k_first + kb, the consumers' count would not */
+        FAIL(c, f->loc, "B scales loaded per stage by TMA are not lowered with the k_grouped schedule");
     if (p->smem.sb_off % 128 || p->smem.sb_stage_bytes % 128 || p->smem.sb_stage_bytes < 16)
         FAIL(c, f->loc, "B scales loaded per stage by TMA need 128-byte aligned slots of 16 bytes or more");
 }

@@ -1,10 +1,11 @@
 /* emit_fp8_sb.c - FP8 B scales per 128x128 block (`SB[j * BN / 128, k]`): how they reach
  * the promotion. A tile needs one f32 per K block, two when it straddles two 128-column
  * scale blocks (BN = 144, 160, 192, ...). With fp8.sb_tile the producer copies the tile's
- * whole rows once (emit_fp8_sb_tile.c). Otherwise they go per stage: too small for TMA (a
- * box row is at least 16 bytes), the producer thread copies them with cp.async into a
- * 16-byte slot of the stage beside the A scales, and a cp.async arrive makes the stage's
- * full barrier wait for them as it waits for the TMA bytes. Either way the consumers read
+ * whole rows once (emit_fp8_sb_tile.c); with fp8.sb_tma it loads a box of four K blocks'
+ * values by TMA with each stage (below). Otherwise they go per stage by the producer
+ * thread: it copies them with cp.async into a 16-byte slot of the stage beside the A
+ * scales, and a cp.async arrive makes the stage's full barrier wait for them as it waits
+ * for the TMA bytes. Either way the consumers read
  * them from shared memory with the A scales, before releasing the stage.
  * Earlier the consumers loaded them from global one or two K blocks ahead into register
  * slots. Staging them was within noise on its own (H100 A/B), but it frees the registers
@@ -14,11 +15,11 @@
  * be free (so the load's latency hides behind that wait), stores them into the slot and
  * arrives on the full barrier in place of the cp.async arrive.
  * With fp8.sb_tma (clusters along N, plan.c) the producer loads them by TMA with the
- * stage's operands instead: a box of the four values of K blocks kb & ~3 .. +3 (a box
- * starts on a 16-byte boundary of the row: a TMA load at a K block not a multiple of 4
- * stopped the kernel with an illegal instruction on the H100), counted in the stage's
- * bytes, so the full barrier takes one arrival; the consumers count their K blocks
- * (sb_kb) and read word sb_kb % 4. */
+ * stage's operands instead: a box of the values of K blocks kb & ~3 .. + 3 (DGK_SB_TMA_BOX;
+ * a box at K block kb itself, not on a 16-byte boundary of the row, stopped the kernel with
+ * an illegal instruction on the H100, compute-sanitizer on that UTMALDG), counted in the
+ * stage's bytes, so the full barrier takes one arrival; the consumers count their K
+ * blocks (sb_kb) and read word sb_kb % 4. */
 #include <stdio.h>
 
 #include "emit_internal.h"
@@ -64,7 +65,8 @@ void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e)
 {
     if (!dgk_sm90_sb_staged(e->p))
         return;
-    dgk_sm90_loc(e, e->p->fp8.loc, e->p->fp8.sb_tile ? "this tile's B scale rows, copied once into its slot"
+    dgk_sm90_loc(e, e->p->fp8.loc, e->p->fp8.sb_tile  ? "this tile's B scale rows, copied once into its slot"
+                                   : e->p->fp8.sb_tma ? "this tile's B scale row, loaded with each stage by TMA"
                                                       : "this tile's B scale rows, copied into each stage");
     dgk_sm90_emit_sb_pointers(e);
     dgk_sm90_emit_sb_ring_take(e);
@@ -88,13 +90,14 @@ void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb)
     const dgk_plan_fp8 *f = &e->p->fp8;
     if (!dgk_sm90_sb_staged(e->p) || e->p->fp8.sb_tile)
         return;
-    dgk_sm90_loc(e, f->loc, f->sb_straddle ? "B scales of this K block: the tile's two SB values"
-                                           : "B scale of this K block: the tile's SB value");
     if (f->sb_tma) {
-        dgk_sm90_line(e, "dgk_tma_load_2d(smem_sb + stage * SB_STAGE_BYTES, &%s, bar, (%s) & ~3, sb_row);  // K blocks kb & ~3 .. + 3",
-                      e->p->args[f->sb_arg].name, kb);
+        dgk_sm90_loc(e, f->loc, "B scales of this K block and its neighbours: the box holding the tile's SB value");
+        dgk_sm90_line(e, "dgk_tma_load_2d(smem_sb + stage * SB_STAGE_BYTES, &%s, bar, (%s) & ~%d, sb_row);  // K blocks kb & ~%d .. + %d",
+                      e->p->args[f->sb_arg].name, kb, DGK_SB_TMA_BOX - 1, DGK_SB_TMA_BOX - 1, DGK_SB_TMA_BOX - 1);
         return;
     }
+    dgk_sm90_loc(e, f->loc, f->sb_straddle ? "B scales of this K block: the tile's two SB values"
+                                           : "B scale of this K block: the tile's SB value");
     dgk_sm90_line(e, "const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;");
     if (f->sb_ue8m0) {
         dgk_sm90_line(e, "dgk_st_shared_u8(sb_dst, sb_lo_b);");
@@ -154,8 +157,8 @@ void dgk_sm90_emit_sb_consumer_tile(dgk_sm90_ctx *e)
     if (e->p->fp8.sb_tile)
         dgk_sm90_line(e, "dgk_u32 sb_at = sb_slot;  // the next K block's B scales");
     if (e->p->fp8.sb_tma)
-        dgk_sm90_line(e, "int sb_kb = %s;  // the next K block: its scale is word sb_kb %% 4 of its stage's four",
-                      dgk_sm90_split(e->p) ? "k_first" : "0");
+        dgk_sm90_line(e, "int sb_kb = %s;  // the next K block: its scale is word sb_kb %% %d of its stage's box",
+                      dgk_sm90_split(e->p) ? "k_first" : "0", DGK_SB_TMA_BOX);
     if (!dgk_sm90_sb_staged(e->p) || !e->p->fp8.sb_straddle)
         return;
     dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
@@ -169,7 +172,8 @@ void dgk_sm90_emit_sb_read(dgk_sm90_ctx *e, int n)
     if (e->p->fp8.sb_tile)
         dgk_sm90_line(e, "read_sb(sb%d, sb_at);  sb_at += 4;", n);
     else if (e->p->fp8.sb_tma)
-        dgk_sm90_line(e, "read_sb(sb%d, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES + 4 * (sb_kb & 3));  ++sb_kb;", n);
+        dgk_sm90_line(e, "read_sb(sb%d, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES + 4 * (sb_kb & %d));  ++sb_kb;", n,
+                      DGK_SB_TMA_BOX - 1);
     else if (dgk_sm90_sb_staged(e->p))
         dgk_sm90_line(e, "read_sb(sb%d, dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES);", n);
 }

@@ -2,8 +2,8 @@
  * to the consumers (setmaxnreg.dec), and one elected thread of its first warp walks the
  * tile sequence issuing, per K block: wait until the stage is free (empty barrier),
  * announce the bytes to expect (arrive.expect_tx on the full barrier), then the TMA loads
- * of the A and B tiles (and the FP8 scales: TMA, or cp.async for the few bytes of 128x128
- * B scales) into that stage. The other threads idle
+ * of the A and B tiles (and the FP8 scales: TMA; 128x128 B scales by TMA with the stage
+ * or per tile, else by cp.async, emit_fp8_sb.c) into that stage. The other threads idle
  * until the end of the kernel. A multicast operand lands in every CTA of the cluster:
  * rank 0 issues every chunk of B's tile, the CTAs issue A's chunks in turn
  * (emit_operand_loads), and rank 0 the FP8 A scales with A (emit_sa_load).

@@ -18,8 +18,8 @@ int dgk_sm90_sa_bytes(const dgk_plan *p)
 
 /* B scales per stage: per column a row of BN values; per 128x128 block the tile's one or
  * two values (a 16-byte slot the producer fills with cp.async; with fp8.sb_tma a
- * 128-byte one, a TMA destination's alignment, for four values); none with fp8.sb_tile. */
-enum { SB_TMA_BOX_BYTES = 16 }; /* plan.h, dgk_plan_fp8.sb_tma: four f32 */
+ * 128-byte one, a TMA destination's alignment, for a box of DGK_SB_TMA_BOX values); none
+ * with fp8.sb_tile. */
 static int sb_stage_bytes(const dgk_plan *p)
 {
     if (p->fp8.sb_tile)
@@ -160,14 +160,17 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
                       s->sb_off, dgk_sm90_sb_ring_slots(p), dgk_sm90_sb_ring_slot_bytes(p), dgk_sm90_sb_ring_row_bytes(p));
     else if (p->fp8.enabled)
         dgk_sm90_line(e, "enum { SMEM_SB = %d, SB_STAGE_BYTES = %d };  // B scales: the tile's %s per stage",
-                      s->sb_off, s->sb_stage_bytes, p->fp8.sb_straddle ? "two SB values (its two 128-column blocks)" : "SB value");
+                      s->sb_off, s->sb_stage_bytes,
+                      p->fp8.sb_tma        ? "SB values of four K blocks (a TMA box)"
+                      : p->fp8.sb_straddle ? "two SB values (its two 128-column blocks)"
+                                           : "SB value");
     if (p->sched.dynamic)
         dgk_sm90_line(e, "enum { SMEM_TILE = %d };  // dynamic schedule: each stage's tile%s (i32); tile -1 after the last", s->tile_off,
                       p->sched.offsets ? ", m block, n block, group" : "");
     dgk_sm90_line(e, "// bytes TMA delivers into one stage of one CTA (multicast chunks from peers included)");
     dgk_sm90_line(e, "enum { STAGE_TX_BYTES = %d };",
                   e->a.stage_bytes + e->b.stage_bytes + (p->fp8.enabled ? p->bm * dgk_sm90_sa_bytes(p) : 0) +
-                      (p->fp8.sb_per_column ? p->bn * 4 : 0) + (p->fp8.sb_tma ? SB_TMA_BOX_BYTES : 0));
+                      (p->fp8.sb_per_column ? p->bn * 4 : 0) + (p->fp8.sb_tma ? DGK_SB_TMA_BOX * 4 : 0));
     dgk_sm90_emit_empty_arrivals(e);
     dgk_sm90_loc(e, p->epi.loc, p->swap_ab ? "output staging: per consumer, D_BOXES TMA boxes of BM x D_BOX_COLS"
                                            : "output staging: per consumer, D_BOXES TMA boxes of WG_ROWS x D_BOX_COLS");

@@ -69,7 +69,7 @@ START_TEST(l2_stream_per_kernel)
         ck_assert_msg(!strstr(cu, "dgk_tma_load_2d(smem_a") && !strstr(cu, "dgk_tma_load_2d(smem_b") &&
                           !strstr(cu, "dgk_tma_load_2d_mc(smem_b"),
                       "case %d: an unhinted operand load", _i);
-        /* the A scales of FP8 kernels come by TMA too, unhinted (B's by cp.async) */
+        /* the A scales of FP8 kernels come by TMA too, unhinted (B's per tile, by cp.async or by TMA) */
         ck_assert_msg(!strstr(cu, "_hint(smem_sa"), "case %d: scales hinted", _i);
         if (strstr(c->kernel, "fp8"))
             ck_assert_int_eq(count_of(cu, "dgk_tma_load_2d(smem_sa"), 1);

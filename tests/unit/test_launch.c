@@ -657,7 +657,7 @@ START_TEST(fp8_sb_tile_rule)
         {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "CLUSTER=2"}, 1},
         {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7296"}, 0},              /* 57 K blocks: rows of 228 bytes */
         {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168"}, 0},                        /* K at launch */
-        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "CLUSTER_N=2"}, 0},
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168", "CLUSTER_N=2"}, 0}, /* straddles: not sb_tma either */
         {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "SPLIT=2"}, 0},
         {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "TS=ue8m0"}, 0},
         {"m_grouped_fp8_nt_contiguous", {"BM=128", "BN=128", "N=4096", "K=7168"}, 1},
@@ -670,12 +670,8 @@ START_TEST(fp8_sb_tile_rule)
         dgkc_unit *u;
         const dgk_plan *p = stock_fp8_plan(&u, rows[r].kernel, rows[r].defs, 5);
         ck_assert_msg(p->fp8.sb_tile == rows[r].tile, "row %zu: sb_tile %d", r, p->fp8.sb_tile);
+        ck_assert_int_eq(p->fp8.sb_tma, 0);
         ck_assert_int_eq(p->args[p->fp8.sb_arg].align, rows[r].tile ? 16 : 0);
-        if (p->fp8.sb_tma) { /* a cluster along N: per stage by TMA (fp8_sb_tma_rule), no stride argument */
-            ck_assert_int_eq(p->fp8.sb_stride_arg, -1);
-            dgkc_unit_free(u);
-            continue;
-        }
         ck_assert_int_eq(p->args[p->fp8.sb_stride_arg].align, rows[r].tile ? 16 : 0);
         if (p->fp8.sb_grouped)
             ck_assert_int_eq(p->args[p->fp8.sb_group_stride_arg].align, rows[r].tile ? 16 : 0);
@@ -685,7 +681,7 @@ START_TEST(fp8_sb_tile_rule)
         ck_assert_msg((strstr(cu, "+ (kb == 0 ? SB_SLOT_BYTES : 0));") != NULL) == rows[r].tile, "row %zu", r);
         ck_assert_msg((strstr(cu, "dgk_mbar_init(&full_bar[s], 2);") == NULL) == rows[r].tile, "row %zu", r);
         ck_assert_msg((count_of(cu, "read_sb(sb0, sb_at);  sb_at += 4;") > 0) == rows[r].tile, "row %zu", r);
-        if (strcmp(rows[r].defs[1], "BN=144") == 0) /* straddling: two rows a tile */
+        if (rows[r].tile && strcmp(rows[r].defs[1], "BN=144") == 0) /* straddling: two rows a tile */
             ck_assert_ptr_nonnull(strstr(cu, "dgk_bulk_load(sb_slot + SB_ROW_BYTES, sb_hi_ptr, SB_ROW_BYTES, bar);"));
         dgkc_unit_free(u);
     }
@@ -723,7 +719,10 @@ START_TEST(fp8_sb_tma_rule)
         const dgk_kernel_arg *sb = &p->args[p->fp8.sb_arg];
         ck_assert_int_eq(sb->kind, rows[r].tma ? DGK_ARG_TMA : DGK_ARG_PTR);
         ck_assert_int_eq(p->fp8.sb_stride_arg < 0, rows[r].tma);
+        if (p->cluster_n > 1)
+            ck_assert_int_eq(p->fp8.sb_tile, 0); /* never per tile in a cluster along N */
         if (rows[r].tma) {
+            ck_assert_int_eq(sb->align, 16);
             ck_assert_int_eq(sb->tma.rank, 2);
             ck_assert_int_eq(sb->tma.box[0], 4);
             ck_assert_int_eq(sb->tma.box[1], 1);
@@ -743,6 +742,31 @@ START_TEST(fp8_sb_tma_rule)
         }
         dgkc_unit_free(u);
     }
+}
+END_TEST
+
+/* The launch refuses a B-scale tensor the per-stage TMA load cannot read (fp8.sb_tma): an
+ * address or a row stride not a multiple of 16 bytes, saying why, before the encoder. */
+START_TEST(sb_tma_must_align)
+{
+    static _Alignas(16) uint8_t buf[56 * 130 * 4 + 16];
+    dgkc_unit *u;
+    const char *defs[] = {"BM=256", "BN=128", "N=7168", "K=16384", "CLUSTER_N=2"};
+    const dgk_plan *p = stock_fp8_plan(&u, "gemm_fp8_nt", defs, 5);
+    ck_assert_int_eq(p->fp8.sb_tma, 1);
+    const dgk_kernel_arg *arg = &p->args[p->fp8.sb_arg];
+    dgk_tensor sb = dgk_tensor_make(buf, DGK_DTYPE_F32, 2, (int64_t[]){56, 128}); /* [N/128, K/128] */
+    ck_assert_int_eq(dgk_op_check_align(arg, &sb), DGK_OK);
+    dgk_tensor off = dgk_tensor_make(buf + 4, DGK_DTYPE_F32, 2, (int64_t[]){56, 128});
+    ck_assert_int_eq(dgk_op_check_align(arg, &off), DGK_EALIGN);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "tma_SB: the kernel loads it by TMA, so its address must be a multiple of 16 bytes"));
+    dgk_tensor view = sb; /* rows of 129 values: a view into a wider buffer */
+    view.stride[0] = 129, view.stride[1] = 1;
+    ck_assert_int_eq(dgk_op_check_align(arg, &view), DGK_EALIGN);
+    ck_assert_ptr_nonnull(strstr(dgk_last_error(), "axis-0 stride must be a multiple of 16 bytes, not 516"));
+    view.stride[0] = 132;
+    ck_assert_int_eq(dgk_op_check_align(arg, &view), DGK_OK);
+    dgkc_unit_free(u);
 }
 END_TEST
 
@@ -831,6 +855,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, fp8_sb_tma_rule);
     tcase_add_test(t, fp8_sb_ring_taken_before_skips);
     tcase_add_test(t, sb_rows_must_align);
+    tcase_add_test(t, sb_tma_must_align);
     suite_add_tcase(s, t);
     t = tcase_create("heuristic");
     tcase_add_test(t, stock_op_key_overflow);

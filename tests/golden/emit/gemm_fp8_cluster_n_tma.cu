@@ -27,7 +27,7 @@ enum { B_INST_BYTES = 16384 }; // INST_N rows of B
 // shared memory layout (bytes from the 1024-aligned base)
 enum { SMEM_A = 0, SMEM_B = 98304, SMEM_SA = 147456, SMEM_D = 151552, SMEM_BAR = 217088 };
 enum { SA_STAGE_BYTES = 1024 };
-enum { SMEM_SB = 150528, SB_STAGE_BYTES = 128 };  // B scales: the tile's SB value per stage
+enum { SMEM_SB = 150528, SB_STAGE_BYTES = 128 };  // B scales: the tile's SB values of four K blocks (a TMA box) per stage
 // bytes TMA delivers into one stage of one CTA (multicast chunks from peers included)
 enum { STAGE_TX_BYTES = 50192 };
 // a stage is free once every consumer thread of this CTA (its scale reads) released it
@@ -241,7 +241,7 @@ gemm_fp8_cluster_n_tma(
             for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER) {
                 int m_block, n_block;
                 tile_coords(tile, M, N, cta_rank, m_block, n_block);
-                // tests/golden/emit/gemm_fp8_cluster_n_tma.dgk:12: this tile's B scale rows, copied into each stage
+                // tests/golden/emit/gemm_fp8_cluster_n_tma.dgk:12: this tile's B scale row, loaded with each stage by TMA
                 const int sb_rows = (N + 127) / 128;
                 const int sb_row = min(n_block * BN / 128, sb_rows - 1);
                 #pragma unroll 1
@@ -263,7 +263,7 @@ gemm_fp8_cluster_n_tma(
                     // tests/golden/emit/gemm_fp8_cluster_n_tma.dgk:12: A scales of this K block: BM f32 values
                     // the cluster's CTAs share the tile's rows: rank 0 multicasts their scales
                     if (cta_rank == 0) dgk_tma_load_2d_mc(smem_sa + stage * SA_STAGE_BYTES, &tma_SA, bar, m_block * BM, kb, CLUSTER_MASK);
-                    // tests/golden/emit/gemm_fp8_cluster_n_tma.dgk:12: B scale of this K block: the tile's SB value
+                    // tests/golden/emit/gemm_fp8_cluster_n_tma.dgk:12: B scales of this K block and its neighbours: the box holding the tile's SB value
                     dgk_tma_load_2d(smem_sb + stage * SB_STAGE_BYTES, &tma_SB, bar, (kb) & ~3, sb_row);  // K blocks kb & ~3 .. + 3
                     if (++stage == STAGES) { stage = 0; phase ^= 1; }
                 }
@@ -309,7 +309,7 @@ gemm_fp8_cluster_n_tma(
                     #pragma unroll
                     for (int i = 0; i < INST_N / 2; ++i)
                         acc[mi][ni][i] = 0.0f;
-            int sb_kb = 0;  // the next K block: its scale is word sb_kb % 4 of its stage's four
+            int sb_kb = 0;  // the next K block: its scale is word sb_kb % 4 of its stage's box
             #pragma unroll 1
             for (int kb = 0; kb < k_blocks; ++kb) {
                 dgk_mbar_wait(&full_bar[stage], phase);
