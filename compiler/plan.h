@@ -157,9 +157,9 @@ typedef struct dgk_plan_operand {
  *     each stage (kernel param `sa_arg`, a TMA with box {BM, 1}).
  * SB: f32 [cdiv(N, 128), K/128] (kernel param `sb_arg`, a PTR); the producer copies the
  *     tile's value(s) into each stage (cp.async), or its rows once per tile (sb_tile), or
- *     loads them with the stage by TMA (sb_tma, sb_arg then a TMA). A BN tile may straddle two 128-column
- *     scale blocks when 128 % BN != 0 (BN = 112, 144, 160, 192, ...): `sb_straddle` says
- *     the emitter must select per column. */
+ *     loads them with the stage by TMA (sb_tma, sb_arg then a TMA). A BN tile may straddle
+ *     two 128-column scale blocks when 128 % BN != 0 (BN = 112, 144, 160, 192, ...):
+ *     `sb_straddle` says the emitter must select per column. */
 typedef struct dgk_plan_fp8 {
     int enabled;
     int sa_arg;           /* DGK_ARG_TMA over SA */
@@ -220,8 +220,9 @@ typedef struct dgk_plan_fp8 {
     /* (added after v5) 128x128 B scales, f32, K a multiple of 512 up to 32768 and a
      * compile-time constant, no split and no cluster along N: the producer copies the
      * tile's whole SB row(s) (K/128 values, two rows when straddling) with one
-     * cp.async.bulk each, at the tile's first K block, counted in that stage's transaction bytes, into a ring of
-     * per-tile slots, instead of a cp.async and a second full-barrier arrival per stage.
+     * cp.async.bulk each, at the tile's first K block, counted in that stage's transaction
+     * bytes, into a ring of per-tile slots, instead of a cp.async and a second full-barrier
+     * arrival per stage.
      * The SB address and row strides must then be multiples of 16 bytes (`align` on its
      * arguments). Not with a cluster along N: there it made the 256 x 128 kernel 2-7%
      * slower (ncu: 42% more DRAM traffic, A and B reread), elsewhere FP8 +0.6% and grouped

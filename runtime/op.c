@@ -227,39 +227,42 @@ static int64_t stride_of(const dgk_tensor *t, int axis)
     return s;
 }
 
-/* A TMA argument with `align` (the FP8 B scales loaded per stage, dgk_plan_fp8.sb_tma):
- * TMA needs its address and every stride but the innermost's in multiples of 16 bytes;
- * checked here so the refusal says why (the encoder would only name the field). */
-static dgk_status check_tma_align(const dgk_kernel_arg *a, const dgk_tensor *t)
+/* The refusals of an argument with `align`, saying what the kernel does with the tensor
+ * (`how`) and so why (a TMA encoder would only name the field). */
+static dgk_status address_aligned(const dgk_kernel_arg *a, const dgk_tensor *t, const char *how)
 {
     if ((uintptr_t)t->data % (uintptr_t)a->align)
-        return dgk_fail(DGK_EALIGN, "dgk_op_launch: %s: the kernel loads it by TMA, so its address must be a multiple of %d bytes, not %p: allocate or slice the tensor on a %d-byte boundary",
-                        a->name, a->align, t->data, a->align);
-    int64_t esize = dgk_dtype_bits((dgk_dtype)t->dtype) / 8;
-    for (int axis = 0; axis < t->rank - 1; axis++) {
-        int64_t bytes = stride_of(t, axis) * esize;
-        if (bytes % a->align)
-            return dgk_fail(DGK_EALIGN, "dgk_op_launch: %s: the kernel loads it by TMA, so its axis-%d stride must be a multiple of %d bytes, not %lld: pad the rows to a multiple of %d bytes",
-                            a->name, axis, a->align, (long long)bytes, a->align);
-    }
+        return dgk_fail(DGK_EALIGN, "dgk_op_launch: %s: the kernel %s, so its address must be a multiple of %d bytes, not %p: allocate or slice the tensor on a %d-byte boundary",
+                        a->name, how, a->align, t->data, a->align);
     return DGK_OK;
 }
 
+static dgk_status stride_aligned(const dgk_kernel_arg *a, const dgk_tensor *t, int axis, const char *how)
+{
+    int64_t bytes = stride_of(t, axis) * (dgk_dtype_bits((dgk_dtype)t->dtype) / 8);
+    if (bytes % a->align)
+        return dgk_fail(DGK_EALIGN, "dgk_op_launch: %s: the kernel %s, so its axis-%d stride must be a multiple of %d bytes, not %lld: pad the rows to a multiple of %d bytes",
+                        a->name, how, axis, a->align, (long long)bytes, a->align);
+    return DGK_OK;
+}
+
+/* PTR and STRIDE arguments with `align`: rows copied by cp.async.bulk (dgk_plan_fp8.sb_tile).
+ * A TMA argument with it (the FP8 B scales loaded per stage, sb_tma): TMA needs its
+ * address and every stride but the innermost's in multiples of 16 bytes. */
 dgk_status dgk_op_check_align(const dgk_kernel_arg *a, const dgk_tensor *t)
 {
     if (a->align <= 0)
         return DGK_OK;
-    if (a->kind == DGK_ARG_TMA)
-        return check_tma_align(a, t);
-    if (a->kind == DGK_ARG_PTR && (uintptr_t)t->data % (uintptr_t)a->align)
-        return dgk_fail(DGK_EALIGN, "dgk_op_launch: %s: the kernel copies rows of it with cp.async.bulk, so its address must be a multiple of %d bytes, not %p: allocate or slice the tensor on a %d-byte boundary",
-                        a->name, a->align, t->data, a->align);
-    if (a->kind != DGK_ARG_STRIDE)
-        return DGK_OK;
-    int64_t bytes = stride_of(t, a->axis) * (dgk_dtype_bits((dgk_dtype)t->dtype) / 8);
-    if (bytes % a->align)
-        return dgk_fail(DGK_EALIGN, "dgk_op_launch: %s: the kernel copies rows of that tensor with cp.async.bulk, so its axis-%d stride must be a multiple of %d bytes, not %lld: pad the rows to a multiple of %d bytes",
-                        a->name, a->axis, a->align, (long long)bytes, a->align);
+    if (a->kind == DGK_ARG_TMA) {
+        dgk_status s = address_aligned(a, t, "loads it by TMA");
+        for (int axis = 0; s == DGK_OK && axis < t->rank - 1; axis++)
+            s = stride_aligned(a, t, axis, "loads it by TMA");
+        return s;
+    }
+    if (a->kind == DGK_ARG_PTR)
+        return address_aligned(a, t, "copies rows of it with cp.async.bulk");
+    if (a->kind == DGK_ARG_STRIDE)
+        return stride_aligned(a, t, a->axis, "copies rows of that tensor with cp.async.bulk");
     return DGK_OK;
 }
 

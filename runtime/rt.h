@@ -131,7 +131,8 @@ void dgk_op_tma_desc(const struct dgk_kernel_arg *a, const dgk_tensor *t, dgk_tm
 struct dgk_plan;
 dgk_status dgk_op_check_store_rows(const struct dgk_plan *p, const dgk_tensor *const *params);
 /* ---- op.c: DGK_EALIGN when tensor `t` breaks argument `a`'s alignment (dgk_kernel_arg.
- * align: the kernel copies its rows with cp.async.bulk); DGK_OK otherwise. */
+ * align: the kernel copies its rows with cp.async.bulk, or loads it by TMA); DGK_OK
+ * otherwise. */
 dgk_status dgk_op_check_align(const struct dgk_kernel_arg *a, const dgk_tensor *t);
 
 /* ---- stats.c: the counters behind dgk_cache_stats_get. */

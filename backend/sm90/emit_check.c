@@ -335,7 +335,7 @@ static void check_sb_tma(checker *c)
         const dgk_tma_info *t = &p->args[f->sb_arg].tma;
         if (t->rank != 2 || t->box[0] != DGK_SB_TMA_BOX || t->box[1] != 1 || t->swizzle != DGK_SWIZZLE_NONE)
             FAIL(c, f->loc, "B scales loaded per stage by TMA need a box of {%d, 1} f32 without swizzle", DGK_SB_TMA_BOX);
-        if (p->args[f->sb_arg].align != 16)
+        if (!checked_16(c, f->sb_arg, DGK_ARG_TMA))
             FAIL(c, f->loc, "B scales loaded per stage by TMA need their address and row stride checked for 16-byte multiples");
     }
     if (f->sb_ue8m0 || f->sb_grouped || f->sb_straddle || f->sb_tile || f->sb_stride_arg >= 0)

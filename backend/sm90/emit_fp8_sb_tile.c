@@ -11,8 +11,9 @@
  * +0.6% (geomean; up to +4% at M <= 128, one tile per CTA; -0.3% at 128 x 192 with
  * M = 32768), grouped contiguous and masked +0.5%; with a cluster along N (A multicast,
  * 256 x 128) 2-7% slower, with 42% more DRAM traffic (A and B reread from DRAM), so the
- * planner keeps those per stage (by TMA with the stage where it can, fp8.sb_tma). Slower overall, not kept: the consumers loading the
- * tile's row at its start (faster at M <= 128, up to 5% slower at M = 4096), or
+ * planner keeps those per stage (by TMA with the stage where it can, fp8.sb_tma). Slower
+ * overall, not kept: the consumers loading the tile's row at its start (faster at
+ * M <= 128, up to 5% slower at M = 4096), or
  * prefetching the next tile's by cp.async; the producer thread issuing one cp.async per
  * K block at the tile's start; the producer copying the next tile's rows a tile ahead. */
 #include "emit_internal.h"
