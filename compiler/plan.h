@@ -240,6 +240,11 @@ typedef struct dgk_plan_fp8 {
      * 16 bytes (`align` on its argument, checked at launch). Never with sb_tile, sb_ue8m0,
      * sb_grouped, sb_straddle or a k-grouped schedule. */
     int sb_tma;
+    /* (added after v6) with per_m64: the consumers' K loop is unrolled by this factor
+     * (`#pragma unroll`; the trip count stays opaque to the compiler, so a remainder
+     * loop follows). Set by plan_pipeline.c (plan_unroll) when a work unit runs many K
+     * blocks; 0 = not unrolled. */
+    int unroll;
 } dgk_plan_fp8;
 
 enum { DGK_SB_TMA_BOX = 4 }; /* dgk_plan_fp8.sb_tma: B scales (f32) per TMA box, 16 bytes */

@@ -54,10 +54,29 @@ static int smem_for(dgk_plan *p, int stages)
     return dgk_sm90_plan_smem(p);
 }
 
+/* fp8.unroll. The 256 x 128 per-m64 loop unrolled by 8 (DeepGEMM unrolls its loop so):
+ * ptxas then issues the next K block's full-barrier try among the last promotion's
+ * FFMAs, which the loop's back edge kept it from. FP8 4096 x 7168 x K, 2-CTA clusters
+ * along N, kernel time with DeepGEMM's method, three rounds on one H100: K = 4096 -0.1%,
+ * 8192 +0.3%, 12288 +0.9%, 16384 +0.7%, 24576 +1.1%, 32768 +1.3%; beside DeepGEMM's
+ * kernel at 16384 0.983 -> 0.992. Fewer K blocks lost: 4096x7168x2048 -1.1%,
+ * 4096x4096x7168 (56 blocks) -0.5%, and unrolling by 2 or 4 gained less (2: 0.979 of
+ * DeepGEMM) (tests/gpu/results/2026-11-28-H100-unroll/). Hence at 96 K blocks per work
+ * unit and more, with K a compile-time constant (the stock kernels'), no split. */
+enum { UNROLL = 8, UNROLL_MIN_KBLOCKS = 96 };
+
+static void plan_unroll(dgk_plan *p)
+{
+    int64_t k_blocks = p->k.arg < 0 && p->bk > 0 ? p->k.value / p->bk : 0;
+    int whole = p->split.slices <= 1 && !p->split.tail && p->sched.kind != DGK_SCHED_K_GROUPED;
+    p->fp8.unroll = p->fp8.per_m64 && whole && k_blocks >= UNROLL_MIN_KBLOCKS ? UNROLL : 0;
+}
+
 int plan_stages(planner *pl)
 {
     dgk_plan *p = pl->p;
     int want = pl->k->pipe_stages;
+    plan_unroll(p);
     if (want) {
         int bytes = smem_for(p, want);
         if (want < MIN_STAGES) {

@@ -146,8 +146,11 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
                 p->bm, p->wg_rows);
     print_operand("A", &p->a, p, out);
     print_operand("B", &p->b, p, out);
+    char unroll[48] = "";
+    if (p->fp8.unroll)
+        snprintf(unroll, sizeof unroll, "; the K loop unrolled by %d", p->fp8.unroll);
     if (p->fp8.enabled)
-        fprintf(out, "  fp8 promotion: SA via %s, SB via %s%s%s%s%s%s%s%s%s\n", p->args[p->fp8.sa_arg].name, p->args[p->fp8.sb_arg].name,
+        fprintf(out, "  fp8 promotion: SA via %s, SB via %s%s%s%s%s%s%s%s%s%s\n", p->args[p->fp8.sa_arg].name, p->args[p->fp8.sb_arg].name,
                 p->fp8.sb_straddle ? " (tile may straddle two B scale blocks)" : "",
                 p->fp8.sb_per_column ? " (one B scale per column and K block, staged with A's)"
                 : p->fp8.sb_tile     ? " (the tile's rows copied once per tile by cp.async.bulk)"
@@ -157,7 +160,8 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
                 p->fp8.overlap ? ", overlapped with the next block's wgmma" : "",
                 p->fp8.per_m64 ? ", one m64 row block at a time" : "",
                 p->fp8.pieces ? ", in pieces of m64 x BN/2, each promoted while the next one's wgmma runs" : "",
-                p->fp8.early_wait ? "; the next stage's wait tried before the last piece's promotion" : "");
+                p->fp8.early_wait ? "; the next stage's wait tried before the last piece's promotion" : "",
+                unroll);
     fprintf(out, "  schedule: %s, L2 group %d along %s; cluster %dx%d\n", dgk_sched_kind_name(p->sched.kind), p->sched.group,
             p->sched.group_axis ? "N" : "M", p->cluster_m, p->cluster_n);
     if (p->l2_stream)

@@ -384,10 +384,11 @@ static void emit_kloop_overlap(dgk_sm90_ctx *e)
 }
 
 /* fp8.per_m64: per K block, each m64 row block in turn is multiplied into the one-block
- * temporary, waited for and promoted; the stage is released after the last block's wait. */
+ * temporary, waited for and promoted; the stage is released after the last block's wait.
+ * With fp8.unroll the K loop is unrolled (plan_pipeline.c says when and why). */
 static void emit_kloop_per_m64(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_line(e, "#pragma unroll %d", e->p->fp8.unroll ? e->p->fp8.unroll : 1);
     dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
     dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
     dgk_sm90_line(e, "#pragma unroll");

@@ -745,6 +745,44 @@ START_TEST(fp8_sb_tma_rule)
 }
 END_TEST
 
+/* fp8.unroll (plan_pipeline.c): the per-m64 K loop (BM = 256) is unrolled by 8 when a work
+ * unit runs at least 96 K blocks of a compile-time K, without split-K; every other loop
+ * keeps `#pragma unroll 1`. Each row fails when its condition is dropped. */
+START_TEST(fp8_unroll_rule)
+{
+    static const struct {
+        const char *defs[6];
+        int unroll;
+    } rows[] = {
+        {{"BM=256", "BN=128", "N=7168", "K=16384", "CLUSTER_N=2"}, 8},
+        {{"BM=256", "BN=128", "N=7168", "K=12288"}, 8},            /* 96 K blocks, no cluster */
+        {{"BM=256", "BN=128", "N=7168", "K=12160", "CLUSTER_N=2"}, 0}, /* 95 */
+        {{"BM=256", "BN=128", "N=7168", "CLUSTER_N=2"}, 0},            /* K at launch */
+        {{"BM=256", "BN=128", "N=7168", "K=16384", "SPLIT=2"}, 0},     /* 64 per slice */
+        {{"BM=128", "BN=128", "N=7168", "K=16384", "CLUSTER_N=2"}, 0}, /* not per_m64 */
+        {{"BM=256", "BN=128", "N=7168", "K=32768", "TS=ue8m0"}, 8},
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        dgkc_unit *u;
+        const dgk_plan *p = stock_fp8_plan(&u, "gemm_fp8_nt", rows[r].defs, 6);
+        ck_assert_msg(p->fp8.unroll == rows[r].unroll, "row %zu: unroll %d", r, p->fp8.unroll);
+        ck_assert_int_eq(p->fp8.per_m64, p->bm == 256);
+        const char *cu = NULL;
+        ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, "gemm_fp8_nt"), &cu, NULL), DGKC_OK);
+        const char *loop = p->fp8.per_m64 ? strstr(cu, "mma_m64(tmp0,") : NULL;
+        if (loop) { /* the pragma two lines above the K loop's first mma */
+            const char *pragma = NULL;
+            for (const char *q = cu; (q = strstr(q, "#pragma unroll ")) && q < loop; q++)
+                pragma = q;
+            ck_assert_ptr_nonnull(pragma);
+            ck_assert_msg(strncmp(pragma, rows[r].unroll ? "#pragma unroll 8\n" : "#pragma unroll 1\n", 17) == 0,
+                          "row %zu: %.20s", r, pragma);
+        }
+        dgkc_unit_free(u);
+    }
+}
+END_TEST
+
 /* The launch refuses a B-scale tensor the per-stage TMA load cannot read (fp8.sb_tma): an
  * address or a row stride not a multiple of 16 bytes, saying why, before the encoder. */
 START_TEST(sb_tma_must_align)
@@ -856,6 +894,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, fp8_sb_ring_taken_before_skips);
     tcase_add_test(t, sb_rows_must_align);
     tcase_add_test(t, sb_tma_must_align);
+    tcase_add_test(t, fp8_unroll_rule);
     suite_add_tcase(s, t);
     t = tcase_create("heuristic");
     tcase_add_test(t, stock_op_key_overflow);
