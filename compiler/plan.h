@@ -240,10 +240,11 @@ typedef struct dgk_plan_fp8 {
      * 16 bytes (`align` on its argument, checked at launch). Never with sb_tile, sb_ue8m0,
      * sb_grouped, sb_straddle or a k-grouped schedule. */
     int sb_tma;
-    /* (added after v6) with per_m64: the consumers' K loop is unrolled by this factor
-     * (`#pragma unroll`; the trip count stays opaque to the compiler, so a remainder
-     * loop follows). Set by plan_pipeline.c (plan_unroll) when a work unit runs many K
-     * blocks; 0 = not unrolled. */
+    /* (added after v6) the consumers' K loop unrolled by this factor (`#pragma unroll`;
+     * the trip count stays opaque to the compiler, so a remainder loop follows): with
+     * per_m64 when a work unit runs many K blocks, and in a one-wave launch (l2_stream)
+     * whose tile would take pieces, which then holds its one temporary whole instead.
+     * plan_pipeline.c (plan_unroll) says when and why; 0 = not unrolled. */
     int unroll;
 } dgk_plan_fp8;
 

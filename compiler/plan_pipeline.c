@@ -34,7 +34,7 @@ int plan_roles(planner *pl)
     p->fp8.overlap = f.overlap;
     /* a swapped tile's accumulator is small (64 x BM per warpgroup): whole temporaries */
     p->fp8.per_m64 = p->swap_ab ? 0 : f.per_m64;
-    p->fp8.pieces = p->swap_ab ? 0 : f.pieces;
+    p->fp8.pieces = p->swap_ab ? 0 : f.pieces; /* plan_unroll may drop them again */
     /* faster only in clusters (plan.h, fp8.early_wait) */
     p->fp8.early_wait = p->fp8.pieces && (p->cluster_m > 1 || p->cluster_n > 1);
     if (!fits) {
@@ -54,22 +54,37 @@ static int smem_for(dgk_plan *p, int stages)
     return dgk_sm90_plan_smem(p);
 }
 
-/* fp8.unroll. The 256 x 128 per-m64 loop unrolled by 8 (DeepGEMM unrolls its loop so):
- * ptxas then issues the next K block's full-barrier try among the last promotion's
- * FFMAs, which the loop's back edge kept it from. FP8 4096 x 7168 x K, 2-CTA clusters
- * along N, kernel time with DeepGEMM's method, three rounds on one H100: K = 4096 -0.1%,
- * 8192 +0.3%, 12288 +0.9%, 16384 +0.7%, 24576 +1.1%, 32768 +1.3%; beside DeepGEMM's
- * kernel at 16384 0.983 -> 0.992. Fewer K blocks lost: 4096x7168x2048 -1.1%,
- * 4096x4096x7168 (56 blocks) -0.5%, and unrolling by 2 or 4 gained less (2: 0.979 of
- * DeepGEMM) (tests/gpu/results/2026-11-28-H100-unroll/). Hence at 96 K blocks per work
- * unit and more, with K a compile-time constant (the stock kernels'), no split. */
-enum { UNROLL = 8, UNROLL_MIN_KBLOCKS = 96 };
+/* fp8.unroll, and the loop form of one-wave launches.
+ * (1) The 256 x 128 per-m64 loop unrolled by 8 (DeepGEMM unrolls its loop so): ptxas
+ * then issues the next K block's full-barrier try among the last promotion's FFMAs,
+ * which the loop's back edge kept it from. FP8 4096 x 7168 x K, 2-CTA clusters along N,
+ * kernel time with DeepGEMM's method, three rounds on one H100: K = 4096 -0.1%, 8192
+ * +0.3%, 12288 +0.9%, 16384 +0.7%, 24576 +1.1%, 32768 +1.3%; beside DeepGEMM's kernel at
+ * 16384 0.983 -> 0.992. Fewer K blocks lost: 4096x7168x2048 -1.1%, 4096x4096x7168 (56
+ * blocks) -0.5%, and unrolling by 2 or 4 gained less (2: 0.979 of DeepGEMM). Hence at 96
+ * K blocks per work unit and more, with K a compile-time constant (the stock kernels'),
+ * no split.
+ * (2) A launch whose tiles all run at once (l2_stream, stdlib/gemm_heuristic.c) of tiles
+ * in pieces: one whole temporary per K block instead (DeepGEMM's form), its loop unrolled
+ * by 8. Two H100s, two rounds each: 4096x576x7168 (56 K blocks) +1.2% and +1.3% (0.992 ->
+ * 1.003x and 1.012 -> 1.025x of per-tensor cuBLASLt); 128x24576x1536 (12 blocks) -1.7%,
+ * hence at 32 K blocks and more; the FP8 set level (0.9999). Over several waves the
+ * pieces stay ahead (4096x2112x7168 -2.0%, 32768x6144x7168 -0.7%, contiguous grouped
+ * -1.1..-1.3%), and unrolling the pieces' loop lost 0.5-1.9%.
+ * (tests/gpu/results/2026-11-28-H100-unroll/) */
+enum { UNROLL = 8, UNROLL_MIN_KBLOCKS = 96, ONE_WAVE_MIN_KBLOCKS = 32 };
 
 static void plan_unroll(dgk_plan *p)
 {
     int64_t k_blocks = p->k.arg < 0 && p->bk > 0 ? p->k.value / p->bk : 0;
     int whole = p->split.slices <= 1 && !p->split.tail && p->sched.kind != DGK_SCHED_K_GROUPED;
-    p->fp8.unroll = p->fp8.per_m64 && whole && k_blocks >= UNROLL_MIN_KBLOCKS ? UNROLL : 0;
+    dgk_plan_fp8 *f = &p->fp8;
+    f->unroll = f->per_m64 && whole && k_blocks >= UNROLL_MIN_KBLOCKS ? UNROLL : 0;
+    if (f->pieces && p->l2_stream && whole && k_blocks >= ONE_WAVE_MIN_KBLOCKS) {
+        f->pieces = 0; /* the one temporary whole, in the pieces' registers */
+        f->early_wait = 0;
+        f->unroll = UNROLL;
+    }
 }
 
 int plan_stages(planner *pl)

@@ -307,10 +307,11 @@ static void emit_advance(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
 }
 
-/* One temporary: issue, wait for it, release the stage, promote. */
+/* One temporary: issue, wait for it, release the stage, promote (the loop unrolled with
+ * fp8.unroll: plan_pipeline.c). */
 static void emit_kloop_serial(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_line(e, "#pragma unroll %d", e->p->fp8.unroll ? e->p->fp8.unroll : 1);
     dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
     emit_issue_block(e, 0);
     dgk_sm90_line(e, "dgk_wgmma_wait<0>();");

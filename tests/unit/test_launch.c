@@ -746,37 +746,44 @@ START_TEST(fp8_sb_tma_rule)
 END_TEST
 
 /* fp8.unroll (plan_pipeline.c): the per-m64 K loop (BM = 256) is unrolled by 8 when a work
- * unit runs at least 96 K blocks of a compile-time K, without split-K; every other loop
- * keeps `#pragma unroll 1`. Each row fails when its condition is dropped. */
+ * unit runs at least 96 K blocks of a compile-time K, without split-K; a one-wave launch
+ * (L2=1, l2_stream) of a tile in pieces holds its temporary whole instead and unrolls the
+ * loop by 8 from 32 K blocks. Every other loop keeps `#pragma unroll 1`, and only K loops
+ * are unrolled by 8. Each row fails when its condition is dropped. */
 START_TEST(fp8_unroll_rule)
 {
     static const struct {
         const char *defs[6];
-        int unroll;
+        int unroll, pieces;
     } rows[] = {
-        {{"BM=256", "BN=128", "N=7168", "K=16384", "CLUSTER_N=2"}, 8},
-        {{"BM=256", "BN=128", "N=7168", "K=12288"}, 8},            /* 96 K blocks, no cluster */
-        {{"BM=256", "BN=128", "N=7168", "K=12160", "CLUSTER_N=2"}, 0}, /* 95 */
-        {{"BM=256", "BN=128", "N=7168", "CLUSTER_N=2"}, 0},            /* K at launch */
-        {{"BM=256", "BN=128", "N=7168", "K=16384", "SPLIT=2"}, 0},     /* 64 per slice */
-        {{"BM=128", "BN=128", "N=7168", "K=16384", "CLUSTER_N=2"}, 0}, /* not per_m64 */
-        {{"BM=256", "BN=128", "N=7168", "K=32768", "TS=ue8m0"}, 8},
+        {{"BM=256", "BN=128", "N=7168", "K=16384", "CLUSTER_N=2"}, 8, 0},
+        {{"BM=256", "BN=128", "N=7168", "K=12288"}, 8, 0},                /* 96 K blocks, no cluster */
+        {{"BM=256", "BN=128", "N=7168", "K=12160", "CLUSTER_N=2"}, 0, 0}, /* 95 */
+        {{"BM=256", "BN=128", "N=7168", "CLUSTER_N=2"}, 0, 0},            /* K at launch */
+        {{"BM=256", "BN=128", "N=7168", "K=16384", "SPLIT=2"}, 0, 0},     /* 64 per slice */
+        {{"BM=256", "BN=128", "N=7168", "K=32768", "TS=ue8m0"}, 8, 0},
+        {{"BM=128", "BN=192", "N=6144", "K=16384", "CLUSTER=2"}, 0, 2},   /* pieces, many waves */
+        {{"BM=128", "BN=144", "N=576", "K=7168", "L2=1"}, 8, 0},          /* one wave: whole */
+        {{"BM=128", "BN=144", "N=576", "K=4096", "L2=1"}, 8, 0},          /* 32 K blocks */
+        {{"BM=128", "BN=144", "N=576", "K=3968", "L2=1"}, 0, 2},          /* 31 */
+        {{"BM=128", "BN=144", "N=576", "K=7168", "L2=1", "SPLIT=2"}, 0, 2},
+        {{"BM=128", "BN=144", "N=576", "K=7168"}, 0, 2},                  /* not one wave */
     };
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         dgkc_unit *u;
         const dgk_plan *p = stock_fp8_plan(&u, "gemm_fp8_nt", rows[r].defs, 6);
         ck_assert_msg(p->fp8.unroll == rows[r].unroll, "row %zu: unroll %d", r, p->fp8.unroll);
+        ck_assert_msg(p->fp8.pieces == rows[r].pieces, "row %zu: pieces %d", r, p->fp8.pieces);
         ck_assert_int_eq(p->fp8.per_m64, p->bm == 256);
+        if (!p->fp8.pieces)
+            ck_assert_int_eq(p->fp8.early_wait, 0);
         const char *cu = NULL;
         ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, "gemm_fp8_nt"), &cu, NULL), DGKC_OK);
-        const char *loop = p->fp8.per_m64 ? strstr(cu, "mma_m64(tmp0,") : NULL;
-        if (loop) { /* the pragma two lines above the K loop's first mma */
-            const char *pragma = NULL;
-            for (const char *q = cu; (q = strstr(q, "#pragma unroll ")) && q < loop; q++)
-                pragma = q;
-            ck_assert_ptr_nonnull(pragma);
-            ck_assert_msg(strncmp(pragma, rows[r].unroll ? "#pragma unroll 8\n" : "#pragma unroll 1\n", 17) == 0,
-                          "row %zu: %.20s", r, pragma);
+        const char *u8 = strstr(cu, "#pragma unroll 8\n");
+        ck_assert_msg((u8 != NULL) == (rows[r].unroll == 8), "row %zu", r);
+        for (; u8; u8 = strstr(u8 + 1, "#pragma unroll 8\n")) { /* each a K loop (two where a tile straddles B-scale blocks) */
+            const char *next = strchr(u8, '\n') + 1;
+            ck_assert_msg(strncmp(next + strspn(next, " "), "for (int kb = 0; kb < k_blocks; ++kb)", 37) == 0, "row %zu", r);
         }
         dgkc_unit_free(u);
     }
