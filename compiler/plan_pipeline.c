@@ -1,9 +1,11 @@
-/* plan_pipeline.c - warp roles, register budgets and the stage count.
+/* plan_pipeline.c - warp roles, register budgets, the FP8 K loop's unroll and the stage
+ * count.
  * Roles: warpgroup 0 produces (TMA), one or two consumer warpgroups run wgmma. BM = 64
  * is one consumer; BM = 128 and 256 split across two, 64 or 128 rows each; a swapped
  * tile (BM < 64, plan_swap.c) splits B's rows instead, 64 per consumer (BN 64 or 128).
  * Registers: the budget and the FP8 temporaries' form come from regs.c, the rule the
  * stock heuristic uses too.
+ * Unroll: plan_unroll, once K, split-K and l2_stream are known.
  * Stages: as many as the shared-memory budget holds, at most MAX_STAGES, or the
  * pipeline's `stages S` if it fits. */
 #include "plan_int.h"
@@ -74,8 +76,9 @@ static int smem_for(dgk_plan *p, int stages)
  * (tests/gpu/results/2026-11-28-H100-unroll/) */
 enum { UNROLL = 8, UNROLL_MIN_KBLOCKS = 96, ONE_WAVE_MIN_KBLOCKS = 32 };
 
-static void plan_unroll(dgk_plan *p)
+int plan_unroll(planner *pl)
 {
+    dgk_plan *p = pl->p;
     int64_t k_blocks = p->k.arg < 0 && p->bk > 0 ? p->k.value / p->bk : 0;
     int whole = p->split.slices <= 1 && !p->split.tail && p->sched.kind != DGK_SCHED_K_GROUPED;
     dgk_plan_fp8 *f = &p->fp8;
@@ -85,13 +88,13 @@ static void plan_unroll(dgk_plan *p)
         f->early_wait = 0;
         f->unroll = UNROLL;
     }
+    return 1;
 }
 
 int plan_stages(planner *pl)
 {
     dgk_plan *p = pl->p;
     int want = pl->k->pipe_stages;
-    plan_unroll(p);
     if (want) {
         int bytes = smem_for(p, want);
         if (want < MIN_STAGES) {
