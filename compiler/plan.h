@@ -244,7 +244,7 @@ typedef struct dgk_plan_fp8 {
      * the trip count stays opaque to the compiler, so a remainder loop follows): with
      * per_m64 when a work unit runs many K blocks, and in a one-wave launch (l2_stream)
      * whose tile would take pieces, which then holds its one temporary whole instead.
-     * plan_pipeline.c (plan_unroll) says when and why; 0 = not unrolled. */
+     * plan_pipeline.c (plan_loop_form) says when and why; 0 = not unrolled. */
     int unroll;
 } dgk_plan_fp8;
 
@@ -554,7 +554,9 @@ typedef struct dgk_plan {
     /* (added after v6) `l2_stream 1` (persistent schedules): the producer loads A's and B's
      * tiles (not the scales) with the L2 evict_first policy, for launches whose tiles all
      * run at once (each K block read in one pass, then never again); stdlib/gemm_heuristic.c
-     * gemm_l2_rule says when and what it measured. 0: unhinted. */
+     * gemm_l2_rule says when and what it measured. The planner takes it for a one-wave
+     * launch: FP8 tiles in pieces then hold their temporary whole (fp8.unroll,
+     * plan_pipeline.c). 0: unhinted. */
     int l2_stream;
 } dgk_plan;
 

@@ -56,7 +56,7 @@ int plan_mainloop(planner *pl);
 int plan_epilogue(planner *pl);
 /* plan_pipeline.c */
 int plan_roles(planner *pl);
-int plan_unroll(planner *pl);
+int plan_loop_form(planner *pl);
 int plan_stages(planner *pl);
 /* plan_group.c */
 int plan_sched_kind(const char *name, dgk_sched_kind *kind, int *g_coord);

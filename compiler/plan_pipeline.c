@@ -1,11 +1,12 @@
-/* plan_pipeline.c - warp roles, register budgets, the FP8 K loop's unroll and the stage
+/* plan_pipeline.c - warp roles, register budgets, the FP8 K loop's form and the stage
  * count.
  * Roles: warpgroup 0 produces (TMA), one or two consumer warpgroups run wgmma. BM = 64
  * is one consumer; BM = 128 and 256 split across two, 64 or 128 rows each; a swapped
  * tile (BM < 64, plan_swap.c) splits B's rows instead, 64 per consumer (BN 64 or 128).
  * Registers: the budget and the FP8 temporaries' form come from regs.c, the rule the
  * stock heuristic uses too.
- * Unroll: plan_unroll, once K, split-K and l2_stream are known.
+ * The FP8 loop form (pieces or one temporary, early wait, unroll): plan_loop_form, once
+ * K, split-K and l2_stream are known.
  * Stages: as many as the shared-memory budget holds, at most MAX_STAGES, or the
  * pipeline's `stages S` if it fits. */
 #include "plan_int.h"
@@ -36,9 +37,7 @@ int plan_roles(planner *pl)
     p->fp8.overlap = f.overlap;
     /* a swapped tile's accumulator is small (64 x BM per warpgroup): whole temporaries */
     p->fp8.per_m64 = p->swap_ab ? 0 : f.per_m64;
-    p->fp8.pieces = p->swap_ab ? 0 : f.pieces; /* plan_unroll may drop them again */
-    /* faster only in clusters (plan.h, fp8.early_wait) */
-    p->fp8.early_wait = p->fp8.pieces && (p->cluster_m > 1 || p->cluster_n > 1);
+    p->fp8.pieces = p->swap_ab ? 0 : f.pieces; /* plan_loop_form may drop them again */
     if (!fits) {
         plan_error(pl, p->b.loc,
                    "a %d x %d %stile needs %d accumulator registers per consumer thread, more than the %d a thread has with %d consumer warpgroup%s (%d kept for addressing); use a smaller BN or BM",
@@ -56,38 +55,44 @@ static int smem_for(dgk_plan *p, int stages)
     return dgk_sm90_plan_smem(p);
 }
 
-/* fp8.unroll, and the loop form of one-wave launches.
+/* plan_loop_form: fp8.unroll, the temporary's form in one-wave launches, fp8.early_wait.
  * (1) The 256 x 128 per-m64 loop unrolled by 8 (DeepGEMM unrolls its loop so): ptxas
  * then issues the next K block's full-barrier try among the last promotion's FFMAs,
  * which the loop's back edge kept it from. FP8 4096 x 7168 x K, 2-CTA clusters along N,
  * kernel time with DeepGEMM's method, three rounds on one H100: K = 4096 -0.1%, 8192
  * +0.3%, 12288 +0.9%, 16384 +0.7%, 24576 +1.1%, 32768 +1.3%; beside DeepGEMM's kernel at
- * 16384 0.983 -> 0.992. Fewer K blocks lost: 4096x7168x2048 -1.1%, 4096x4096x7168 (56
- * blocks) -0.5%, and unrolling by 2 or 4 gained less (2: 0.979 of DeepGEMM). Hence at 96
- * K blocks per work unit and more, with K a compile-time constant (the stock kernels'),
- * no split.
+ * 16384 0.983 -> 0.991-0.992. Fewer K blocks lost (another H100): 4096x7168x2048 (16
+ * blocks) -1.1%, 4096x4096x7168 (56, no cluster) -0.5%; unrolling by 4 gained less at
+ * 16384 (+0.5%), by 2 lost (-0.6%; 0.978-0.979 of DeepGEMM). Hence at 96 K blocks per
+ * work unit and more, with K a compile-time constant (the stock kernels'), no split.
+ * Timed on gemm_fp8_nt only; other 256 x 128 kernels (masked, user) follow untimed.
  * (2) A launch whose tiles all run at once (l2_stream, stdlib/gemm_heuristic.c) of tiles
  * in pieces: one whole temporary per K block instead (DeepGEMM's form), its loop unrolled
- * by 8. Two H100s, two rounds each: 4096x576x7168 (56 K blocks) +1.2% and +1.3% (0.992 ->
- * 1.003x and 1.012 -> 1.025x of per-tensor cuBLASLt); 128x24576x1536 (12 blocks) -1.7%,
- * hence at 32 K blocks and more; the FP8 set level (0.9999). Over several waves the
+ * by 8. Two shapes of the FP8 set have such tiles: 4096x576x7168 (128 x 144, 56 K blocks)
+ * +1.2% and +1.3% on two H100s, two rounds each (0.992 -> 1.003x and 1.012 -> 1.025x of
+ * per-tensor cuBLASLt), 128x24576x1536 (128 x 192, 12 blocks) -1.7%; the set level
+ * (0.9999). Hence from 32 K blocks, a threshold between the two, not timed itself; other
+ * tiles and clustered ones (whose early wait goes) follow untimed. Over several waves the
  * pieces stay ahead (4096x2112x7168 -2.0%, 32768x6144x7168 -0.7%, contiguous grouped
- * -1.1..-1.3%), and unrolling the pieces' loop lost 0.5-1.9%.
+ * -0.8..-2.4%), yet a kernel that sets `l2_stream 1` there itself (or DGK_GEMM_L2=1)
+ * takes the whole form too; unrolling the pieces' loop by 8 lost 1.0% (six dense shapes'
+ * geometric mean, up to 1.9%) and 1.3-2.0% on contiguous grouped.
  * (tests/gpu/results/2026-11-28-H100-unroll/) */
 enum { UNROLL = 8, UNROLL_MIN_KBLOCKS = 96, ONE_WAVE_MIN_KBLOCKS = 32 };
 
-int plan_unroll(planner *pl)
+int plan_loop_form(planner *pl)
 {
     dgk_plan *p = pl->p;
-    int64_t k_blocks = p->k.arg < 0 && p->bk > 0 ? p->k.value / p->bk : 0;
-    int whole = p->split.slices <= 1 && !p->split.tail && p->sched.kind != DGK_SCHED_K_GROUPED;
+    int64_t k_blocks = p->k.arg < 0 && p->bk > 0 ? (p->k.value + p->bk - 1) / p->bk : 0;
+    int unsplit = p->split.slices <= 1 && !p->split.tail && p->sched.kind != DGK_SCHED_K_GROUPED;
     dgk_plan_fp8 *f = &p->fp8;
-    f->unroll = f->per_m64 && whole && k_blocks >= UNROLL_MIN_KBLOCKS ? UNROLL : 0;
-    if (f->pieces && p->l2_stream && whole && k_blocks >= ONE_WAVE_MIN_KBLOCKS) {
+    f->unroll = f->per_m64 && unsplit && k_blocks >= UNROLL_MIN_KBLOCKS ? UNROLL : 0;
+    if (f->pieces && p->l2_stream && unsplit && k_blocks >= ONE_WAVE_MIN_KBLOCKS) {
         f->pieces = 0; /* the one temporary whole, in the pieces' registers */
-        f->early_wait = 0;
         f->unroll = UNROLL;
     }
+    /* faster only in clusters (plan.h, fp8.early_wait) */
+    f->early_wait = f->pieces && (p->cluster_m > 1 || p->cluster_n > 1);
     return 1;
 }
 

@@ -347,12 +347,27 @@ static void check_sb_tma(checker *c)
         FAIL(c, f->loc, "B scales loaded per stage by TMA need 128-byte aligned slots of 16 bytes or more");
 }
 
+/* The K loop's form (compiler/plan_pipeline.c plan_loop_form): at most one of overlap,
+ * per_m64 and pieces; the unroll is lowered in the per-m64 and one-temporary loops, the
+ * early try in the pieces' loop only. */
+static void check_loop_form(checker *c)
+{
+    const dgk_plan_fp8 *f = &c->p->fp8;
+    if ((f->overlap != 0) + (f->per_m64 != 0) + (f->pieces != 0) > 1)
+        FAIL(c, f->loc, "the FP8 K loop takes one form: overlap, per-m64 or pieces, not several");
+    if (f->unroll < 0 || (f->unroll && (f->overlap || f->pieces || f->sb_per_column)))
+        FAIL(c, f->loc, "the FP8 K loop is unrolled (%d) only in the per-m64 and one-temporary forms", f->unroll);
+    if (f->early_wait && !f->pieces)
+        FAIL(c, f->loc, "the FP8 K loop's early try is lowered for pieces only");
+}
+
 static void check_fp8(checker *c)
 {
     const dgk_plan *p = c->p;
     const dgk_plan_fp8 *f = &p->fp8;
     if (!f->enabled)
         return;
+    check_loop_form(c);
     if (dgk_dtype_bits(p->a.dtype) != 8)
         FAIL(c, f->loc, "FP8 promotion needs 8-bit operands, not %s", dgk_dtype_name(p->a.dtype));
     if (f->block_k != 128 || f->block_n != (f->sb_per_column ? 1 : 128) || p->bk != 128)

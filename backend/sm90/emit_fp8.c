@@ -307,11 +307,19 @@ static void emit_advance(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
 }
 
+/* The K loop's pragma: not unrolled, or fp8.unroll (compiler/plan_pipeline.c, plan_loop_form) */
+static void emit_kloop_pragma(dgk_sm90_ctx *e)
+{
+    if (e->p->fp8.unroll)
+        dgk_sm90_line(e, "// unrolled, so that ptxas can issue the next stage's wait under this block's promotion");
+    dgk_sm90_line(e, "#pragma unroll %d", e->p->fp8.unroll ? e->p->fp8.unroll : 1);
+}
+
 /* One temporary: issue, wait for it, release the stage, promote (the loop unrolled with
  * fp8.unroll: plan_pipeline.c). */
 static void emit_kloop_serial(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "#pragma unroll %d", e->p->fp8.unroll ? e->p->fp8.unroll : 1);
+    emit_kloop_pragma(e);
     dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
     emit_issue_block(e, 0);
     dgk_sm90_line(e, "dgk_wgmma_wait<0>();");
@@ -389,7 +397,7 @@ static void emit_kloop_overlap(dgk_sm90_ctx *e)
  * With fp8.unroll the K loop is unrolled (plan_pipeline.c says when and why). */
 static void emit_kloop_per_m64(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "#pragma unroll %d", e->p->fp8.unroll ? e->p->fp8.unroll : 1);
+    emit_kloop_pragma(e);
     dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
     dgk_sm90_line(e, "dgk_mbar_wait(&full_bar[stage], phase);");
     dgk_sm90_line(e, "#pragma unroll");

@@ -745,43 +745,52 @@ START_TEST(fp8_sb_tma_rule)
 }
 END_TEST
 
-/* fp8.unroll (plan_pipeline.c): the per-m64 K loop (BM = 256) is unrolled by 8 when a work
- * unit runs at least 96 K blocks of a compile-time K, without split-K; a one-wave launch
- * (L2=1, l2_stream) of a tile in pieces holds its temporary whole instead and unrolls the
- * loop by 8 from 32 K blocks. Every other loop keeps `#pragma unroll 1`, and only K loops
- * are unrolled by 8. Each row fails when its condition is dropped. */
+/* fp8.unroll (plan_pipeline.c, plan_loop_form): the per-m64 K loop (BM = 256) is unrolled by 8 when a work
+ * unit runs at least 96 K blocks of a compile-time K, without split-K or tail_split; a
+ * one-wave launch (L2=1, l2_stream) of a tile in pieces holds its temporary whole instead
+ * (no early wait either) and unrolls the loop by 8 from 32 K blocks. No other loop is
+ * unrolled by 8, and only K loops are. Each row fails when its condition is dropped from
+ * the rule, but K at launch: its k.value is 0, so `k.arg < 0` alone is not seen; the
+ * k-grouped exclusion has no row (the stock k-grouped kernel has per-column B scales, so
+ * neither per_m64 nor pieces, and K at launch). */
 START_TEST(fp8_unroll_rule)
 {
     static const struct {
+        const char *kernel;
         const char *defs[6];
         int unroll, pieces;
     } rows[] = {
-        {{"BM=256", "BN=128", "N=7168", "K=16384", "CLUSTER_N=2"}, 8, 0},
-        {{"BM=256", "BN=128", "N=7168", "K=12288"}, 8, 0},                /* 96 K blocks, no cluster */
-        {{"BM=256", "BN=128", "N=7168", "K=12160", "CLUSTER_N=2"}, 0, 0}, /* 95 */
-        {{"BM=256", "BN=128", "N=7168", "CLUSTER_N=2"}, 0, 0},            /* K at launch */
-        {{"BM=256", "BN=128", "N=7168", "K=16384", "SPLIT=2"}, 0, 0},     /* 64 per slice */
-        {{"BM=256", "BN=128", "N=7168", "K=32768", "TS=ue8m0"}, 8, 0},
-        {{"BM=128", "BN=192", "N=6144", "K=16384", "CLUSTER=2"}, 0, 2},   /* pieces, many waves */
-        {{"BM=128", "BN=144", "N=576", "K=7168", "L2=1"}, 8, 0},          /* one wave: whole */
-        {{"BM=128", "BN=144", "N=576", "K=4096", "L2=1"}, 8, 0},          /* 32 K blocks */
-        {{"BM=128", "BN=144", "N=576", "K=3968", "L2=1"}, 0, 2},          /* 31 */
-        {{"BM=128", "BN=144", "N=576", "K=7168", "L2=1", "SPLIT=2"}, 0, 2},
-        {{"BM=128", "BN=144", "N=576", "K=7168"}, 0, 2},                  /* not one wave */
+        {"gemm_fp8_nt", {"BM=256", "BN=128", "N=7168", "K=16384", "CLUSTER_N=2"}, 8, 0},
+        {"gemm_fp8_nt", {"BM=256", "BN=128", "N=7168", "K=12288"}, 8, 0},                /* 96 K blocks, no cluster */
+        {"gemm_fp8_nt", {"BM=256", "BN=128", "N=7168", "K=12160", "CLUSTER_N=2"}, 0, 0}, /* 95 */
+        {"gemm_fp8_nt", {"BM=256", "BN=128", "N=7168", "CLUSTER_N=2"}, 0, 0},            /* K at launch */
+        {"gemm_fp8_nt", {"BM=256", "BN=128", "N=7168", "K=16384", "SPLIT=2"}, 0, 0},     /* 64 per slice */
+        {"gemm_fp8_nt", {"BM=256", "BN=128", "N=7168", "K=32768", "TS=ue8m0"}, 8, 0},
+        {"m_grouped_fp8_nt_masked", {"BM=256", "BN=128", "N=7168", "K=16384"}, 8, 0},
+        {"m_grouped_fp8_nt_masked", {"BM=256", "BN=128", "N=7168", "K=16384", "TAIL=1"}, 0, 0}, /* tail_split */
+        {"gemm_fp8_nt", {"BM=128", "BN=192", "N=6144", "K=16384", "CLUSTER=2"}, 0, 2},   /* pieces, not per_m64, no L2 */
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168", "L2=1"}, 8, 0},          /* one wave: whole */
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168", "L2=1", "CLUSTER=2"}, 8, 0}, /* early wait dropped */
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=4096", "L2=1"}, 8, 0},          /* 32 K blocks */
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=3968", "L2=1"}, 0, 2},          /* 31 */
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168", "L2=1", "SPLIT=2"}, 0, 2},
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168"}, 0, 2},                  /* not one wave */
+        {"gemm_fp8_nt", {"BM=128", "BN=128", "N=7168", "K=7168", "L2=1"}, 0, 0},         /* one wave, not in pieces */
     };
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         dgkc_unit *u;
-        const dgk_plan *p = stock_fp8_plan(&u, "gemm_fp8_nt", rows[r].defs, 6);
+        const dgk_plan *p = stock_fp8_plan(&u, rows[r].kernel, rows[r].defs, 6);
         ck_assert_msg(p->fp8.unroll == rows[r].unroll, "row %zu: unroll %d", r, p->fp8.unroll);
         ck_assert_msg(p->fp8.pieces == rows[r].pieces, "row %zu: pieces %d", r, p->fp8.pieces);
         ck_assert_int_eq(p->fp8.per_m64, p->bm == 256);
         if (!p->fp8.pieces)
-            ck_assert_int_eq(p->fp8.early_wait, 0);
+            ck_assert_msg(p->fp8.early_wait == 0, "row %zu: early_wait without pieces", r);
         const char *cu = NULL;
-        ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, "gemm_fp8_nt"), &cu, NULL), DGKC_OK);
+        ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, rows[r].kernel), &cu, NULL), DGKC_OK);
         const char *u8 = strstr(cu, "#pragma unroll 8\n");
         ck_assert_msg((u8 != NULL) == (rows[r].unroll == 8), "row %zu", r);
-        for (; u8; u8 = strstr(u8 + 1, "#pragma unroll 8\n")) { /* each a K loop (two where a tile straddles B-scale blocks) */
+        /* each a K loop: one, or one per sb_split value where a tile straddles B-scale blocks */
+        for (; u8; u8 = strstr(u8 + 1, "#pragma unroll 8\n")) {
             const char *next = strchr(u8, '\n') + 1;
             ck_assert_msg(strncmp(next + strspn(next, " "), "for (int kb = 0; kb < k_blocks; ++kb)", 37) == 0, "row %zu", r);
         }

@@ -315,6 +315,17 @@ static void reserved_wgmma(dgk_plan *p)
     p->args[0].name = "wgmma_m64n128k32";
 }
 
+/* fp8.unroll and fp8.early_wait belong to other loop forms than the overlap one */
+static void unrolled_overlap(dgk_plan *p)
+{
+    p->fp8.unroll = 8;
+}
+
+static void early_without_pieces(dgk_plan *p)
+{
+    p->fp8.early_wait = 1;
+}
+
 static void expect_error(const char *cfg, tweak_fn t, const char *msg)
 {
     char *diag = NULL;
@@ -337,6 +348,8 @@ START_TEST(rejects_what_the_fast_path_cannot_take)
     expect_error("fp8_nt_128x128", reserved_slot, "collides with a name the SM90 emitter generates");
     expect_error("bf16_nt_128x256", reserved_helper, "collides with a name the SM90 emitter generates");
     expect_error("bf16_nt_128x256", reserved_wgmma, "collides with a name the SM90 emitter generates");
+    expect_error("fp8_nt_128x112_mcA", unrolled_overlap, "unrolled (8) only in the per-m64 and one-temporary forms");
+    expect_error("fp8_nt_128x128", early_without_pieces, "early try is lowered for pieces only");
 }
 END_TEST
 
