@@ -21,4 +21,7 @@ gpu-check:
 bench:
 	@BUILD=$(BUILD) sh tests/gpu/run_all.sh bench
 
-.PHONY: gpu-programs gpu-check bench
+bars:
+	@BUILD=$(BUILD) sh tests/gpu/run_all.sh bars
+
+.PHONY: gpu-programs gpu-check bench bars

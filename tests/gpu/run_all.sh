@@ -1,5 +1,5 @@
 #!/bin/sh
-# run_all.sh check|bench|all - the GPU suites (`make gpu-check`, `make bench`) from
+# run_all.sh check|bench|bars|all - the GPU suites (`make gpu-check`, `make bench`) from
 # prebuilt programs (make all gpu-programs, then carry build/ to the GPU machine).
 #   check: the runtime's GPU test (TMA, mbarrier, cluster, PDL), then dgk-gemm-check on
 #          DeepGEMM's dense shapes: BF16 in all four layouts, FP8 block-scaled NT. Each
@@ -98,10 +98,26 @@ bench() {
     grep -h "DeepGEMM's table (DESIGN.md" "$out/bench-kernel.log" | sort -u
     grep -h -E "DeepGEMM's table \(DESIGN.md|by kernel time / DeepGEMM" "$out/bench-dgmethod.log" | sort -u
 }
+# The open issues' bars on this card in a minute, DeepGEMM's timing method: FP8
+# 4096x7168x16384 (>= 1450 TFLOPS) and 4096x576x7168 (>= 1.0x of cuBLASLt) beside
+# cuBLASLt, contiguous FP8 4 x 8192 6144x7168 (>= 1400), three rounds each, the card's
+# name and serial first: cards differ by ~4.5%, so a bar is a number per card.
+bars() {
+    nvidia-smi --query-gpu=name,serial,clocks.max.sm,power.limit --format=csv > "$out/bars.log" 2>&1 || true
+    for r in 1 2 3; do
+        run bars.log "$build/gpu/dgk-bench" --dtype fp8 --sections dense --kernel-time --flush-mb 7630 --seed "$r" --reps 15 \
+            --runner dgk-fp8-nt --shapes 4096x7168x16384,4096x576x7168
+        grouped bars.log dgk-grouped-bench --dtype fp8 --mode contig --kernel-time --flush-mb 7630 --seed "$r" --reps 20 \
+            --shapes contig:4x8192:6144x7168
+    done
+    grep -A1 -E "^ +4096 .*(dgk-fp8-nt|cublaslt-fp8-tensor) " "$out/bars.log" | grep -v "^--"
+    grep -E "^contig .*kernel time" "$out/bars.log"
+}
 case $what in
 check) check ;;
 bench) bench ;;
+bars) bars ;;
 all) check; bench ;;
-*) echo "usage: run_all.sh check|bench|all" >&2; exit 2 ;;
+*) echo "usage: run_all.sh check|bench|bars|all" >&2; exit 2 ;;
 esac
 exit $status
