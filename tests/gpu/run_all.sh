@@ -22,6 +22,7 @@
 #          bench reports kernel time beside its event time. Then the M = 4096 and grouped
 #          shapes with DeepGEMM's own timing method (--flush-mb 7630 --kernel-time,
 #          bench-dgmethod.log), the method of DESIGN.md's anchor table.
+#   bars:  the open issues' bars on this card in about a minute (bars.log; see bars() below).
 # The grouped programs exist only once libdgk has the grouped entry points (mk/gh.mk
 # links them then); where they were not built the step says so and is skipped.
 # Logs land in $OUT (else build/gpu-logs); kernels compile into a fresh cache, and
