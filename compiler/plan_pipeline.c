@@ -78,8 +78,8 @@ static int smem_for(dgk_plan *p, int stages)
  * takes the whole form too; unrolling the pieces' loop by 8 lost 1.0% (six dense shapes'
  * geometric mean, up to 1.9%) and 1.3-2.0% on contiguous grouped.
  * (tests/gpu/results/2026-11-28-H100-unroll/) The price is compile time (NVRTC, cold, this
- * machine): 256 x 128 at K = 16384 0.25 -> 1.37 s, one-wave 128 x 144 at N = 576 (four
- * copies of its loop, one per sb_split) 0.34 -> 2.30 s; by 4, 0.58 s and 1.25 s, for less
+ * machine): 256 x 128 at K = 16384 0.25 -> 1.3-1.6 s, one-wave 128 x 144 at N = 576 (four
+ * copies of its loop, one per sb_split) 0.35 -> 2.3-2.4 s; by 4, 0.57 s and 1.1 s, for less
  * speed (0.989-0.992 of DeepGEMM against 0.993-0.994; 0.998x of cuBLASLt against 1.003x). */
 enum { UNROLL = 8, UNROLL_MIN_KBLOCKS = 96, ONE_WAVE_MIN_KBLOCKS = 32 };
 
