@@ -228,7 +228,11 @@ $(GG_HOST): $(GH_OBJDIR)/grouped_host_check.o $(GH_OBJDIR)/grouped_shapes.o $(GH
 gpu-harness-grouped-host-check: $(GG_HOST)
 	$(GG_HOST)
 
-gpu-harness-host-check: gpu-harness-grouped-host-check
+gpu-harness-host-check: gpu-harness-grouped-host-check gpu-bars-summary-check
+
+# run_all.sh bars' summary (tests/gpu/bars_summary.awk) on recorded logs: no GPU needed.
+gpu-bars-summary-check:
+	@sh tests/gpu/bars_summary_check.sh
 
 # Under the CPU emulation: the naive grouped runner stands in for dgk (emu/emu_grouped.def);
 # the self-tests (planted faults must FAIL) and the tiny specs must pass; a short bench.
@@ -251,7 +255,7 @@ gpu-harness-emu-grouped-check: $(GH_EMU_DIR)/dgk-grouped-check $(GH_EMU_DIR)/dgk
 gpu-harness-emu-check: gpu-harness-emu-grouped-check
 
 .PHONY: gg-not-linked gpu-check-grouped bench-grouped gpu-harness-emu-grouped-check \
-        gpu-harness-grouped-host-check
+        gpu-harness-grouped-host-check gpu-bars-summary-check
 
 # --- dgk-user-check: swapped GEMM tiles (swap-AB) in forms only a user's kernel reaches --
 # (+= into f32, a row/column/C-tile epilogue into bf16, FP8 with K at launch, split-K,

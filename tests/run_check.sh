@@ -13,6 +13,7 @@ echo "== make gpu-harness-host-check"
 $make --no-print-directory gpu-harness-host-check > build/gh-host-check.log 2>&1 || { echo "== gpu-harness-host-check FAILED"; status=1; }
 tail -n 3 build/gh-host-check.log
 sed -n 's/^gh-host-check: \([0-9]*\) passed, \([0-9]*\) failed$/harness \1 \2/p' build/gh-host-check.log >> build/check-summary.txt
+sed -n 's/^bars-summary-check: \([0-9]*\) passed, \([0-9]*\) failed$/bars-summary \1 \2/p' build/gh-host-check.log >> build/check-summary.txt
 # elementwise kernels' generated code run on the CPU (fibers), against plain loops and the
 # host FP8 helpers: no GPU needed
 echo "== make simt-emu-check"

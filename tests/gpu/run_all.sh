@@ -102,7 +102,8 @@ bench() {
 # The open issues' bars on this card in a minute, DeepGEMM's timing method: FP8
 # 4096x7168x16384 (>= 1450 TFLOPS) and 4096x576x7168 (>= 1.0x of cuBLASLt) beside
 # cuBLASLt, contiguous FP8 4 x 8192 6144x7168 (>= 1400), three rounds each, the card's
-# name and serial first: cards differ by ~4.5%, so a bar is a number per card.
+# name and serial first: cards differ by ~4.5%, so a bar is a number per card. Then per
+# bar the median of the rounds and whether it is met (bars_summary.awk, bars-summary.txt).
 bars() {
     nvidia-smi --query-gpu=name,serial,clocks.max.sm,power.limit --format=csv > "$out/bars.log" 2>&1 || true
     for r in 1 2 3; do
@@ -111,8 +112,7 @@ bars() {
         grouped bars.log dgk-grouped-bench --dtype fp8 --mode contig --kernel-time --flush-mb 7630 --seed "$r" --reps 20 \
             --shapes contig:4x8192:6144x7168
     done
-    grep -A1 -E "^ +4096 .*(dgk-fp8-nt|cublaslt-fp8-tensor) " "$out/bars.log" | grep -v "^--"
-    grep -E "^contig .*kernel time" "$out/bars.log"
+    awk -f "$(dirname "$0")/bars_summary.awk" "$out/bars.log" | tee "$out/bars-summary.txt"
 }
 case $what in
 check) check ;;

@@ -1,0 +1,68 @@
+# bars_summary.awk - the open issues' bars from a `run_all.sh bars` log (bars.log): per bar
+# the median over the log's runs of the kernel time the benches report, the range, and
+# whether the bar is met on this card. The benches print each runner's line, then its
+# "kernel time" line (CUPTI); only the kernel-time numbers count (DeepGEMM's timer).
+#   awk -f tests/gpu/bars_summary.awk bars.log
+# Bars: issue 5 FP8 4096x7168x16384 >= 1450 TFLOPS and 4096x576x7168 >= 1.0x of per-tensor
+# cuBLASLt; issue 6 contiguous FP8 4 x 8192 rows 6144x7168 >= 1400 TFLOPS (either form).
+
+function median(list,    v, n, i, j, t) {
+    n = split(list, v, " ")
+    for (i = 2; i <= n; i++)                        # insertion sort: a few runs per bar
+        for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+            t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+        }
+    lo = v[1]; hi = v[n]
+    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+
+function add(key, value) {
+    runs[key] = runs[key] (runs[key] == "" ? "" : " ") value
+}
+
+# one bar: its median, range and verdict, or why it has no numbers
+function bar(key, what, unit, fmt, limit,    m) {
+    if (runs[key] == "") {
+        printf "  %s: no kernel-time numbers in the log\n", what
+        missing++
+        return
+    }
+    m = median(runs[key])
+    line = "  %s: " fmt "%s (" fmt ".." fmt ", %d runs): bar >= " fmt "%s: %s\n"
+    printf line, what, m, unit, lo, hi, split(runs[key], unused, " "), limit, unit, (m >= limit ? "met" : "NOT met")
+    if (m < limit)
+        unmet++
+}
+
+# a runner's line sets which numbers the next "kernel time" line holds
+/^ +[0-9]+ +[0-9]+ +[0-9]+ +[a-z0-9-]+ / {
+    shape = $1 "x" $2 "x" $3
+    cur = ""
+    if ($4 == "dgk-fp8-nt" && (shape == "4096x7168x16384" || shape == "4096x576x7168"))
+        cur = shape
+    next
+}
+/^ +kernel time / {
+    if (cur == "4096x7168x16384")
+        add("big", $4)
+    else if (cur == "4096x576x7168")
+        add("576", substr($5, 2))                   # "x1.007": cuBLASLt's time over ours
+    cur = ""
+    next
+}
+$1 == "contig" && $2 == 4 && $3 == 8192 && $4 == 6144 && $5 == 7168 {
+    if ($6 != "kernel")
+        form = $7 == "dgk-grouped-fp8-contig" ? "ids" : $7 == "dgk-grouped-fp8-contig-offsets" ? "offsets" : ""
+    else if (form != "")
+        add("contig-" form, $9)
+    next
+}
+
+END {
+    print "bars (kernel time, median over the runs in the log):"
+    bar("big", "FP8 4096x7168x16384 (issue 5)", " TFLOPS", "%.1f", 1450)
+    bar("576", "FP8 4096x576x7168 vs per-tensor cuBLASLt (issue 5)", "x", "%.3f", 1.0)
+    bar("contig-ids", "contiguous FP8 4 x 8192 6144x7168, group ids (issue 6)", " TFLOPS", "%.1f", 1400)
+    bar("contig-offsets", "contiguous FP8 4 x 8192 6144x7168, group offsets (issue 6)", " TFLOPS", "%.1f", 1400)
+    printf "bars: %d met, %d not met, %d without numbers\n", 4 - unmet - missing, unmet, missing
+}
