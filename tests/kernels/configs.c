@@ -189,6 +189,9 @@ int main(void)
      * peer barriers; 256 x 128 fits bf16 output only), f32 and UE8M0 scales */
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=256 -D BN=128 -D TD=bf16 -D N=7168 -D K=16384 -D CLUSTER_N=2\n");
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=256 -D BN=128 -D TD=bf16 -D TS=ue8m0 -D N=7168 -D K=16384 -D CLUSTER_N=2\n");
+    /* 256 x 128 without a cluster at 128 K blocks: the B scales copied per tile (sb_tile)
+     * and the K loop unrolled by 8 (fp8.unroll), the form of M = 1024-2048 at K = 16384 */
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=256 -D BN=128 -D TD=bf16 -D N=4096 -D K=16384\n");
     /* the heuristic's 2-CTA cluster along M (FP8 128 x 192 over 16 waves or more: B
      * multicast issued whole by rank 0), f32 and UE8M0 scales */
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=192 -D TD=bf16 -D N=6144 -D K=7168 -D CLUSTER=2\n");
