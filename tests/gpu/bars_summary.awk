@@ -8,14 +8,14 @@
 # each of DeepGEMM's six masked anchors at or above its number in DESIGN.md (the bench's
 # "x" ratio to it on the kernel-time line).
 
-function median(list,    v, n, i, j, t) {
+# the runs of `list` (space-separated numbers) into v[1..n], ascending; returns n
+function sorted(list, v,    n, i, j, t) {
     n = split(list, v, " ")
     for (i = 2; i <= n; i++)                        # insertion sort: a few runs per bar
         for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
             t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
         }
-    lo = v[1]; hi = v[n]
-    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    return n
 }
 
 function add(key, value) {
@@ -23,15 +23,16 @@ function add(key, value) {
 }
 
 # one bar: its median, range and verdict, or why it has no numbers
-function bar(key, what, unit, fmt, limit,    m) {
+function bar(key, what, unit, fmt, limit,    v, n, m, line) {
     if (runs[key] == "") {
         printf "  %s: no kernel-time numbers in the log\n", what
         missing++
         return
     }
-    m = median(runs[key])
+    n = sorted(runs[key], v)
+    m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
     line = "  %s: " fmt "%s (" fmt ".." fmt ", %d runs): bar >= " fmt "%s: %s\n"
-    printf line, what, m, unit, lo, hi, split(runs[key], unused, " "), limit, unit, (m >= limit ? "met" : "NOT met")
+    printf line, what, m, unit, v[1], v[n], n, limit, unit, (m >= limit ? "met" : "NOT met")
     if (m < limit)
         unmet++
 }
