@@ -100,6 +100,22 @@ static int64_t k_blocks(const gemm_shape *s)
 static const struct cost_model {
     double sm_bytes_s;           /* L2 -> one SM */
     double l2_bytes_s, l2_bytes_s_fp8; /* L2 -> all active SMs together */
+    double l2_bytes_s_fp8_big;   /* the same, block-scaled FP8 whose A and B both exceed half
+                                  * of l2_fit_bytes (l2_rate). Measured (the FP8 tile sweep of
+                                  * tests/gpu/results/2026-11-28-H100-bars/tile-sweep/fit/),
+                                  * 128 x 128 runs at 0.84-0.88 of 128 x 192's or 256 x 128's
+                                  * speed on such shapes (2048x7168x16384, 4096x7168x16384,
+                                  * 8192x4096x7168) and level with them or ahead where the
+                                  * operands fit (4096x4096x2048 / 4096, 2048x7168x2048): its
+                                  * traffic per flop, a third above 256 x 128's, then binds.
+                                  * On that sweep 7.6e12..8.6e12 all flip 2048x7168x16384 from
+                                  * 128 x 128 to 128 x 192 (the pick 14.7% slower than the
+                                  * best, now the best) and no other pick of it or of the
+                                  * earlier sweeps (l2-fit/l2fit.txt). Timed old against new
+                                  * (2026-11-28-H100-l2-fit/): dense 2048x7168x16384 387 ->
+                                  * 339 us; contiguous (3 of the 9 grouped picks it flips on
+                                  * a grid of 2700 shapes) 2-16% faster */
+    double l2_fit_bytes;         /* the L2 of an H100 / H200 (50 MB) */
     double flops_s, flops_s_fp8; /* one SM's wgmma rate at BN = 256 */
     double flops_s_fp8_serial;   /* FP8 with BN > 128 at BM <= 128 and B scaled per column (the
                                   * weight gradients): one temporary, promoted whole */
@@ -130,7 +146,7 @@ static const struct cost_model {
                                   * memset flush, so their reads also pay L2 write-backs) */
     double launch_us;
 } model = {
-    81.28e9, 9.8e12, 11.23e12, 5.6e12, 12.2e12, 9.8e12, 10.3e12, 12.2e12, 0.4536,
+    81.28e9, 9.8e12, 11.23e12, 8.0e12, 50e6, 5.6e12, 12.2e12, 9.8e12, 10.3e12, 12.2e12, 0.4536,
     0.063e-6, 0.012e-6, 1.0e-6, 3.36e-6, 5.0e9, 47.04e9, 2.699e12, 4.0,
 };
 
@@ -139,6 +155,21 @@ static double flops_rate(const gemm_shape *s, int bm, int bn)
     double pieces = s->sb_per_column ? model.flops_s_fp8_serial : model.flops_s_fp8_pieces;
     double r = !s->fp8 ? model.flops_s : bm == 256 ? model.flops_s_fp8_m64 : bn > 128 ? pieces : model.flops_s_fp8;
     return r / (1.0 + model.bn_penalty * (256.0 / bn - 1.0));
+}
+
+/* L2 -> the active SMs. Block-scaled FP8 whose operands both exceed half the L2 streams at
+ * l2_bytes_s_fp8_big (see the table). A masked group is its own GEMM (its rows, its B):
+ * there the rows are a group's (group_rows; with all G x rows, 8 x 512 rows at 4096x7168
+ * took 128 x 192 and ran 5% slower). Not the weight gradients (B per column, BN > 128
+ * promoted serially): their 128 x 192 ran 3% slower to 2% faster than 128 x 128 on such
+ * shapes, so they keep the one rate (tests/gpu/results/2026-11-28-H100-l2-fit/). */
+static double l2_rate(const gemm_shape *s)
+{
+    if (!s->fp8)
+        return model.l2_bytes_s;
+    int64_t rows = s->group_rows > 0 ? s->group_rows : s->m;
+    double smaller = (double)(rows < s->n ? rows : s->n) * (double)s->k * s->in_bytes;
+    return !s->sb_per_column && 2 * smaller > model.l2_fit_bytes ? model.l2_bytes_s_fp8_big : model.l2_bytes_s_fp8;
 }
 
 /* Estimated microseconds for the whole GEMM with tile bm x bn, K cut into `split` slices
@@ -157,7 +188,7 @@ static double cost(const gemm_shape *s, int bm, int bn, int split, int sms, doub
     double rows_a = s->m < bm ? (double)s->m : bm, rows_b = s->n < bn ? (double)s->n : bn;
     double bytes = (rows_a + rows_b) * 128.0, flops = 2.0 * bm * bn * kb_k;
     double t = bytes / model.sm_bytes_s;
-    double tl2 = active * bytes / (s->fp8 ? model.l2_bytes_s_fp8 : model.l2_bytes_s);
+    double tl2 = active * bytes / l2_rate(s);
     double tf = flops / flops_rate(s, bm, bn);
     t = t > tl2 ? t : tl2;
     t = t > tf ? t : tf;
@@ -286,6 +317,7 @@ static gemm_config masked_tile(const gemm_shape *s, int sm_count)
 {
     gemm_shape dense = *s;
     dense.masked_rows = 0;
+    dense.group_rows = s->masked_rows;
     gemm_config c = gemm_heuristic_bm(&dense, sm_count, 0);
     if (c.bm > 128)
         c = gemm_heuristic_bm(&dense, sm_count, 128);

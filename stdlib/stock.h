@@ -65,6 +65,8 @@ typedef struct gemm_shape {
     int tail_split;              /* m-grouped masked, -D TAIL=1 (tail_split): 1 asked for
                                   * (DGK_GEMM_TAIL=1; no stock rule takes it, gemm_heuristic.c
                                   * says why), a cluster then the compiler's error; 0 none */
+    int64_t group_rows;          /* m-grouped masked: one group's expected rows (the rows that
+                                  * share one B: the L2 rule of gemm_heuristic.c); 0: all m */
 } gemm_shape;
 
 typedef struct gemm_config {

@@ -21,7 +21,7 @@ launch (flops_m64,flops_serial,flops,flops_fp8,bn_penalty,launch), the last one 
 import collections, csv, glob, math, os, sys
 
 SMS = 132
-START = dict(flops_m64=12.2e12, bn_penalty=0.4536, flops_serial=9.8e12, sm_bytes=81.28e9, l2=9.8e12, l2_fp8=11.23e12,
+START = dict(flops_m64=12.2e12, bn_penalty=0.4536, flops_serial=9.8e12, sm_bytes=81.28e9, l2=9.8e12, l2_fp8=11.23e12, l2_fp8_big=8.0e12,
              flops=5.6e12, flops_fp8=12.2e12, flops_pieces=10.3e12, floor=0.063e-6, narrow=0.012e-6, prologue=1e-6,
              split_fixed=3.36e-6, write=5.0e9, read=47.04e9, hbm=2.699e12, launch=4.0)  # the constants in the C table now
 ROOTS = ['tests/gpu/results/2026-11-26-H100-small-m-32', 'tests/gpu/results/2026-11-26-H200-heuristic/large',
@@ -60,7 +60,9 @@ def model(p, dtype, M, N, K, bm, bn, split):
     # C cost's flops_s_fp8_pieces; flops_serial is the weight gradients' rate, not swept here)
     rate = (p['flops'] if not fp8 else p['flops_m64'] if bm == 256 else p['flops_pieces'] if bn > 128 else p['flops_fp8'])
     rate /= 1 + p['bn_penalty'] * (256.0 / bn - 1)
-    t = max(nbytes / p['sm_bytes'], active * nbytes / (p['l2_fp8'] if fp8 else p['l2']), flops / rate, p['floor'])
+    # block-scaled FP8 whose operands both exceed half the L2 (the C l2_rate; the sweeps are dense)
+    l2 = p['l2'] if not fp8 else p['l2_fp8_big'] if 2 * min(M, N) * K > 50e6 else p['l2_fp8']
+    t = max(nbytes / p['sm_bytes'], active * nbytes / l2, flops / rate, p['floor'])
     if bn < 64:
         t += p['narrow']
     unit = kb * t + p['prologue']
