@@ -6,8 +6,8 @@ with it (plain Python 3, no packages).
     python3 tools/fit_heuristic.py [--hold KEY,KEY...] [RESULTS_DIR ...]
 
 Reads every sweep-<dtype>-<BMxBN[cC][sS]>.csv below each RESULTS_DIR (cluster sweeps
-are skipped; default: the H100 small-M sweep with 64 x 32 tiles of 2026-11-26 and the
-H200 large-shape sweeps), models each point's time as the C code does (cost() there mirrors model()
+are skipped; default: the H100 small-M sweep with 64 x 32 tiles of 2026-11-26, the
+H200 large-shape sweeps and the two H100 FP8 tile sweeps of 2026-11-28, 18 and 48 shapes), models each point's time as the C code does (cost() there mirrors model()
 here) and picks per shape as the C code does (pick() mirrors gemm_heuristic_bm's rules:
 no tile at least half empty, split-K only below one wave of tiles with 64x32 to 128x128
 tiles, the fewest slices within 5% of the best split, taken only when 10% ahead of the
@@ -25,7 +25,8 @@ START = dict(flops_m64=12.2e12, bn_penalty=0.4536, flops_serial=9.8e12, sm_bytes
              flops=5.6e12, flops_fp8=12.2e12, flops_pieces=10.3e12, floor=0.063e-6, narrow=0.012e-6, prologue=1e-6,
              split_fixed=3.36e-6, write=5.0e9, read=47.04e9, hbm=2.699e12, launch=4.0)  # the constants in the C table now
 ROOTS = ['tests/gpu/results/2026-11-26-H100-small-m-32', 'tests/gpu/results/2026-11-26-H200-heuristic/large',
-         'tests/gpu/results/2026-11-26-H200-heuristic/large-fp8']
+         'tests/gpu/results/2026-11-26-H200-heuristic/large-fp8',
+         'tests/gpu/results/2026-11-28-H100-bars/tile-sweep/fit', 'tests/gpu/results/2026-11-28-H100-l2-fit/sweep48']
 
 
 def spec(c):
