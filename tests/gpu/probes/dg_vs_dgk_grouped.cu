@@ -18,7 +18,8 @@
 //     --expt-extended-lambda -I$CUTLASS/include -I$DEEPGEMM/deep_gemm/include -Iinclude \
 //     -DSG=6 -DSN=6144 -DSK=7168 tests/gpu/probes/dg_vs_dgk_grouped.cu build/lib/libdgk.a \
 //     -lcuda -lnvrtc -ldl -lpthread
-//   ./a.out EXPECTED_M SEED CASE_NO [REPS]       (EXPECTED_M: rows per group)
+//   ./a.out EXPECTED_M SEED CASE_NO [REPS [SUSTAIN_MS]]   (EXPECTED_M: rows per group;
+//   SUSTAIN_MS > 0: also each kernel back to back, twice in turn, with NVML energy per call)
 #include <deep_gemm/impls/sm90_fp8_gemm_1d2d.cuh>
 #include <cuda_bf16.h>
 #include <cmath>
@@ -120,7 +121,8 @@ static int *upload(const std::vector<int> &v) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 4) { printf("usage: %s EXPECTED_M SEED CASE_NO [REPS]\n", argv[0]); return 2; }
+    if (argc < 4) { printf("usage: %s EXPECTED_M SEED CASE_NO [REPS [SUSTAIN_MS]]\n", argv[0]); return 2; }
+    const int sustain_ms = argc > 5 ? atoi(argv[5]) : 0;
     const int G = SG, N = SN, K = SK, expected = atoi(argv[1]), reps = argc > 4 ? atoi(argv[4]) : 20;
     const uint64_t case_seed = seed_mix(strtoull(argv[2], nullptr, 0), strtoull(argv[3], nullptr, 0));
     const int kb = K / 128, nb = (N + 127) / 128;
@@ -191,5 +193,16 @@ int main(int argc, char **argv) {
            "dgk %.2f us %.1f TF maxrel %.2e | dgk/DG speed %.3f\n",
            CONTIG ? "contig" : "masked", G, expected, N, K, valid, blocks, CBM, CBN, CST, CMC, CMCA, m1, fl / m1 / 1e6, e1, m2,
            fl / m2 / 1e6, e2, m1 / m2);
+    if (sustain_ms > 0) {
+        const nvml_fns nv = nvml_open_probe();
+        for (int round = 0; round < 2; ++round)
+            for (int which = 0; which < 2; ++which) {
+                double us, mj; unsigned mhz;
+                if (which == 0) sustain(launch_dg, nv, sustain_ms, us, mj, mhz);
+                else sustain(launch_dgk, nv, sustain_ms, us, mj, mhz);
+                printf("back to back %s: %.2f us %.1f TF, %.1f mJ/call, %.0f W, SM %u MHz\n", which ? "dgk" : "DG",
+                       us, fl / us / 1e6, mj, mj / us * 1e3, mhz);
+            }
+    }
     return 0;
 }
