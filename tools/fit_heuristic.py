@@ -7,7 +7,8 @@ with it (plain Python 3, no packages).
 
 Reads every sweep-<dtype>-<BMxBN[cC][sS]>.csv below each RESULTS_DIR (cluster sweeps
 are skipped; default: the H100 small-M sweep with 64 x 32 tiles of 2026-11-26, the
-H200 large-shape sweeps and the two H100 FP8 tile sweeps of 2026-11-28, 18 and 48 shapes), models each point's time as the C code does (cost() there mirrors model()
+H200 large-shape sweeps and the two H100 FP8 tile sweeps of 2026-11-28, 18 and 48
+shapes), models each point's time as the C code does (cost() there mirrors model()
 here) and picks per shape as the C code does (pick() mirrors gemm_heuristic_bm's rules:
 no tile at least half empty, split-K only below one wave of tiles with 64x32 to 128x128
 tiles, the fewest slices within 5% of the best split, taken only when 10% ahead of the

@@ -2,8 +2,8 @@
 // dg_vs_dgk_grouped.cu: m-grouped): error checks, random FP8 inputs and scales, 2-D TMA
 // maps, DeepGEMM's shared-memory size for its SM90 FP8 1D2D kernel, the interleaved,
 // flushed timing of two launches (DeepGEMM's bench_kineto flush: an 8e9-byte memset
-// before each run; CUDA events; medians), and a launch run back to back with its energy
-// per call from NVML (at the card's power cap, speed is work per joule).
+// before each run; CUDA events; medians), and a launch (a lambda) as the harness's
+// gh_launch_fn, for gh_sustain's back-to-back runs with NVML energy (harness_sustain.c).
 #pragma once
 #include <cuda.h>
 #include <cuda_fp8.h>
@@ -11,11 +11,10 @@
 #include <cstdlib>
 #include <vector>
 #include <algorithm>
-#include <chrono>
-#include <dlfcn.h>
 extern "C" {
 #include "dgk.h"
 }
+#include "../harness.h"
 
 #define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("%s:%d %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e_)); exit(1); } } while (0)
 #define CD(x) do { CUresult r_ = (x); if (r_ != CUDA_SUCCESS) { printf("%s:%d %s: %d\n", __FILE__, __LINE__, #x, (int)r_); exit(1); } } while (0)
@@ -76,50 +75,9 @@ static void time_interleaved(A launch_a, B launch_b, int reps, void *flush, size
     for (auto &e : ev) CK(cudaEventDestroy(e));
 }
 
-// NVML through dlopen (the toolkit here has no nvml.h): the current device's total energy
-// in mJ and its SM clock; energy -1 when NVML is missing
-struct nvml_fns {
-    void *dev = nullptr;
-    int (*energy)(void *, unsigned long long *) = nullptr;
-    int (*clock)(void *, int, unsigned *) = nullptr;
-};
-static nvml_fns nvml_open_probe() {
-    nvml_fns f;
-    void *h = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!h) return f;
-    auto init = (int (*)(void))dlsym(h, "nvmlInit_v2");
-    auto by_bus = (int (*)(const char *, void **))dlsym(h, "nvmlDeviceGetHandleByPciBusId_v2");
-    f.energy = (int (*)(void *, unsigned long long *))dlsym(h, "nvmlDeviceGetTotalEnergyConsumption");
-    f.clock = (int (*)(void *, int, unsigned *))dlsym(h, "nvmlDeviceGetClockInfo");
-    char bus[64]; int dev = 0;
-    if (!init || !by_bus || !f.energy || !f.clock || init() != 0 || cudaGetDevice(&dev) != cudaSuccess ||
-        cudaDeviceGetPCIBusId(bus, sizeof bus, dev) != cudaSuccess || by_bus(bus, &f.dev) != 0)
-        f.dev = nullptr;
-    return f;
-}
-// `launch` back to back for `ms` untimed, then for `ms` timed: microseconds and mJ per call
-// and the SM clock (MHz) at the end
+// a lambda `launch()` as a gh_launch_fn (ctx: the lambda; the probes launch on stream 0)
 template <class L>
-static void sustain(L launch, const nvml_fns &nv, int ms, double &us, double &mj, unsigned &mhz) {
-    auto run_for = [&](long long &calls) {
-        calls = 0;
-        const auto t0 = std::chrono::steady_clock::now();
-        while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(ms)) {
-            for (int i = 0; i < 8; ++i) launch();
-            calls += 8;
-            CK(cudaDeviceSynchronize());
-        }
-    };
-    long long calls;
-    run_for(calls);
-    unsigned long long e0 = 0, e1 = 0;
-    if (nv.dev) nv.energy(nv.dev, &e0);
-    const auto t0 = std::chrono::steady_clock::now();
-    run_for(calls);
-    const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (nv.dev) nv.energy(nv.dev, &e1);
-    mhz = 0;
-    if (nv.dev) nv.clock(nv.dev, 1, &mhz);
-    us = sec * 1e6 / calls;
-    mj = nv.dev ? (double)(e1 - e0) / calls : -1;
+static int as_launch_fn(void *ctx, cudaStream_t) {
+    (*static_cast<L *>(ctx))();
+    return GH_OK;
 }

@@ -16,10 +16,11 @@
 // does not carry. Build (here, with the CUDA toolkit), then run the binary on the GPU:
 //   nvcc -O3 -std=c++20 -gencode arch=compute_90a,code=sm_90a --expt-relaxed-constexpr \
 //     --expt-extended-lambda -I$CUTLASS/include -I$DEEPGEMM/deep_gemm/include -Iinclude \
-//     -DSG=6 -DSN=6144 -DSK=7168 tests/gpu/probes/dg_vs_dgk_grouped.cu build/lib/libdgk.a \
-//     -lcuda -lnvrtc -ldl -lpthread
+//     -DSG=6 -DSN=6144 -DSK=7168 tests/gpu/probes/dg_vs_dgk_grouped.cu build/gpu/libgh.a \
+//     build/lib/libdgk.a -lcuda -lnvrtc -ldl -lpthread
 //   ./a.out EXPECTED_M SEED CASE_NO [REPS [SUSTAIN_MS]]   (EXPECTED_M: rows per group;
-//   SUSTAIN_MS > 0: also each kernel back to back, twice in turn, with NVML energy per call)
+//   SUSTAIN_MS > 0: also each kernel back to back, twice in turn, with NVML energy per call:
+//   the harness's gh_sustain, so link build/gpu/libgh.a)
 #include <deep_gemm/impls/sm90_fp8_gemm_1d2d.cuh>
 #include <cuda_bf16.h>
 #include <cmath>
@@ -193,16 +194,14 @@ int main(int argc, char **argv) {
            "dgk %.2f us %.1f TF maxrel %.2e | dgk/DG speed %.3f\n",
            CONTIG ? "contig" : "masked", G, expected, N, K, valid, blocks, CBM, CBN, CST, CMC, CMCA, m1, fl / m1 / 1e6, e1, m2,
            fl / m2 / 1e6, e2, m1 / m2);
-    if (sustain_ms > 0) {
-        const nvml_fns nv = nvml_open_probe();
-        for (int round = 0; round < 2; ++round)
-            for (int which = 0; which < 2; ++which) {
-                double us, mj; unsigned mhz;
-                if (which == 0) sustain(launch_dg, nv, sustain_ms, us, mj, mhz);
-                else sustain(launch_dgk, nv, sustain_ms, us, mj, mhz);
-                printf("back to back %s: %.2f us %.1f TF, %.1f mJ/call, %.0f W, SM %u MHz\n", which ? "dgk" : "DG",
-                       us, fl / us / 1e6, mj, mj / us * 1e3, mhz);
-            }
-    }
+    for (int round = 0; sustain_ms > 0 && round < 2; ++round)
+        for (int which = 0; which < 2; ++which) {
+            gh_sustained r;
+            int rc = which == 0 ? gh_sustain(as_launch_fn<decltype(launch_dg)>, &launch_dg, 0, m1, sustain_ms, &r)
+                                : gh_sustain(as_launch_fn<decltype(launch_dgk)>, &launch_dgk, 0, m2, sustain_ms, &r);
+            if (rc != GH_OK) { printf("back to back: %s\n", gh_error()); return 1; }
+            printf("back to back %s: %.2f us %.1f TF, %.1f mJ/call, %.0f W, SM %.0f MHz (%d calls)\n", which ? "dgk" : "DG",
+                   r.us, fl / r.us / 1e6, r.mj, r.watts, r.mhz, r.calls);
+        }
     return 0;
 }
