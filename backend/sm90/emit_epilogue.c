@@ -113,6 +113,22 @@ static void emit_fn_params(dgk_sm90_ctx *e)
     }
 }
 
+/* Whether op i is the program's last op and a cast to D's dtype in a plain store (`D =`).
+ * Every store path packs the value into D's dtype with the same round-to-nearest
+ * conversion (cvt.rn, the one round_fn goes through), which gives the same bits from the
+ * cast's rounded value as from the unrounded one: the cast need not round first. (`D +=`
+ * keeps it, as the SIMT lowering does: the cast's rounding is the addend's.) Rounding
+ * twice cost each thread a conversion per element that ptxas kept (FP8 256 x 128: 192
+ * F2FP per tile's epilogue, 64 without); without it FP8 4096x24576x1536 ran 3.6-3.8%
+ * faster, 4096x576x7168 2.1%, DeepGEMM's 28 dense FP8 shapes 0.8-1.1% by geometric mean
+ * (kernel time, H100, tests/gpu/results/2026-11-28-H100-epilogue-round/). */
+static int store_rounds(const dgk_plan_epilogue *ep, int i)
+{
+    const dgk_epi_op *op = &ep->ops[i];
+    return i == ep->nops - 1 && op->op == DGK_EPI_CAST && op->dtype == ep->out_dtype && round_fn[op->dtype] &&
+           !ep->accumulate;
+}
+
 void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e)
 {
     const dgk_plan_epilogue *ep = &e->p->epi;
@@ -125,6 +141,10 @@ void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e)
     for (int i = 0; i < ep->nops; i++) {
         const dgk_epi_op *op = &ep->ops[i];
         dgk_sm90_loc(e, op->loc, dgk_epi_op_name(op->op));
+        if (store_rounds(ep, i)) {
+            dgk_sm90_line(e, "const float v%d = v%d;  // the store rounds to %s", i, op->a, dgk_dtype_name(op->dtype));
+            continue;
+        }
         dgk_sm90_start(e, "const float v%d = ", i);
         emit_rhs(e, op);
         dgk_sm90_raw(e, ";\n");

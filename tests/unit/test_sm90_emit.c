@@ -240,6 +240,41 @@ START_TEST(epilogue_paths)
 }
 END_TEST
 
+/* `D = bf16(...)` into a bf16 D: the store's pack rounds, so the cast does not round
+ * first (rounding twice cost a conversion per element). A cast to another dtype than D's,
+ * or into `D +=`, keeps its rounding. */
+static void cast_to(dgk_plan *p, dgk_dtype t)
+{
+    dgk_plan_epilogue *ep = &p->epi;
+    ep->ops[ep->nops] = (dgk_epi_op){.op = DGK_EPI_CAST, .a = ep->nops - 1, .dtype = t, .loc = ep->ops[0].loc};
+    ep->nops++;
+}
+static void cast_bf16(dgk_plan *p) { cast_to(p, DGK_DT_BF16); }
+static void cast_f16(dgk_plan *p) { cast_to(p, DGK_DT_F16); }
+static void cast_bf16_accumulate(dgk_plan *p)
+{
+    cast_to(p, DGK_DT_BF16);
+    p->epi.accumulate = 1;
+}
+
+START_TEST(store_rounds_a_final_cast)
+{
+    char *same = emit_cfg(sample("fp8_nt_128x128"), cast_bf16, NULL);
+    char *other = emit_cfg(sample("fp8_nt_128x128"), cast_f16, NULL);
+    char *acc = emit_cfg(sample("fp8_nt_128x128"), cast_bf16_accumulate, NULL);
+    ck_assert_ptr_nonnull(same);
+    ck_assert_ptr_nonnull(other);
+    ck_assert_ptr_nonnull(acc);
+    ck_assert_ptr_nonnull(strstr(same, "const float v1 = v0;  // the store rounds to bf16"));
+    ck_assert_ptr_null(strstr(same, "dgk_round_bf16("));
+    ck_assert_ptr_nonnull(strstr(other, "const float v1 = dgk_round_f16(v0);"));
+    ck_assert_ptr_nonnull(strstr(acc, "const float v1 = dgk_round_bf16(v0);"));
+    free(same);
+    free(other);
+    free(acc);
+}
+END_TEST
+
 START_TEST(smem_layout)
 {
     dgk_arena a;
@@ -365,6 +400,7 @@ static Suite *make_suite(void)
     tcase_add_test(lower, fp8_promotion_and_straddle);
     tcase_add_test(lower, multicast_and_clusters);
     tcase_add_test(lower, epilogue_paths);
+    tcase_add_test(lower, store_rounds_a_final_cast);
     tcase_add_test(lower, smem_layout);
     suite_add_tcase(s, lower);
     TCase *check = tcase_create("validation");

@@ -225,7 +225,7 @@ static __device__ __forceinline__ float epilogue_value(float acc, int row, int c
     // tests/golden/emit/contig_ids_fp8_cluster_m.dgk:12: acc
     const float v0 = acc;
     // tests/golden/emit/contig_ids_fp8_cluster_m.dgk:17: cast
-    const float v1 = dgk_round_bf16(v0);
+    const float v1 = v0;  // the store rounds to bf16
     return v1;
 }
 
