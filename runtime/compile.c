@@ -1,6 +1,7 @@
 /* compile.c - dgk_compile: the cache in front of the compilers. A request is checked,
  * keyed (program.c), then served from memory (cache_mem.c), else from disk
- * (cache_disk.c), else compiled (nvrtc.c, or nvcc.c under DGK_USE_NVCC), dumped (dump.c)
+ * (cache_disk.c), else compiled (nvrtc.c, or nvcc.c under DGK_USE_NVCC; its source first
+ * through DGK_SOURCE_FILTER's command, source_filter.c), dumped (dump.c)
  * and stored in both layers; whichever way it came, it must define the requested kernel. DGK_PRINT_COMPILE reports each step
  * on stderr: the one place the runtime prints, because the user asked. */
 #include <stdio.h>
@@ -93,17 +94,39 @@ static dgk_status from_disk(const dgk_program *p, const uint8_t key[16], const d
     return DGK_OK;
 }
 
+/* The disk cache serves NVRTC builds of unfiltered sources only: its key cannot name the
+ * nvcc version, nor what a source filter does. */
+static int on_disk(const dgk_env *env)
+{
+    return !env->nvcc[0] && !env->source_filter[0];
+}
+
+/* Compile (the source through DGK_SOURCE_FILTER first, if set). */
+static dgk_status compile_source(const dgk_program *p, const uint8_t key[16], const dgk_env *env, dgk_build *b)
+{
+    dgk_program q = *p;
+    char *filtered = NULL;
+    if (env->source_filter[0]) {
+        dgk_status s = dgk_filter_source(p, env, &filtered);
+        if (s != DGK_OK)
+            return s;
+        q.source = filtered;
+    }
+    dgk_status s = env->nvcc[0] ? dgk_nvcc_compile(&q, key, env, b) : dgk_nvrtc_compile(&q, key, env, b);
+    if (s == DGK_OK && env->dump_dir)
+        s = dgk_dump(env, &q, b);
+    free(filtered);
+    return s;
+}
+
 /* Compile, check, dump, store on disk. Returns the new binary in b->bin. */
 static dgk_status build(const dgk_program *p, const uint8_t key[16], const dgk_env *env,
                         dgk_build *b)
 {
-    dgk_status s = env->nvcc[0] ? dgk_nvcc_compile(p, key, env, b)
-                                : dgk_nvrtc_compile(p, key, env, b);
+    dgk_status s = compile_source(p, key, env, b);
     if (s == DGK_OK && env->print_compile)
         print_compiled(p, b);
-    if (s == DGK_OK && env->dump_dir)
-        s = dgk_dump(env, p, b);
-    if (s == DGK_OK && !env->disable_cache && !env->nvcc[0])
+    if (s == DGK_OK && !env->disable_cache && on_disk(env))
         s = dgk_disk_store(env->cache_dir, b->bin);
     return s;
 }
@@ -127,7 +150,7 @@ dgk_status dgk_compile_keyed(const dgk_program *p, const uint8_t key[16], const 
         set_origin(origin, DGK_ORIGIN_MEMORY);
         return checked(p, b, out);
     }
-    dgk_status s = lookup && !env->nvcc[0] ? from_disk(p, key, env, &b) : DGK_OK;
+    dgk_status s = lookup && on_disk(env) ? from_disk(p, key, env, &b) : DGK_OK;
     if (s != DGK_OK)
         return s;
     set_origin(origin, b ? DGK_ORIGIN_DISK : DGK_ORIGIN_COMPILED);
@@ -150,7 +173,11 @@ static dgk_status checked_key(const char *fn, const dgk_program *prog, dgk_env *
     if (s != DGK_OK)
         return s;
     dgk_env_read(env);
-    dgk_program_key(prog, dgk_compiler_id(env), key);
+    /* a filtered build is another build of the same program: its key names the filter */
+    char id[1200];
+    snprintf(id, sizeof id, "%s%s%s", dgk_compiler_id(env), env->source_filter[0] ? " filtered by " : "",
+             env->source_filter);
+    dgk_program_key(prog, id, key);
     return DGK_OK;
 }
 

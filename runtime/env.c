@@ -56,6 +56,8 @@ void dgk_env_read(dgk_env *e)
     e->print_compile = flag("DGK_PRINT_COMPILE");
     e->debug = flag("DGK_DEBUG");
     nvcc_path(e, e->nvcc, sizeof e->nvcc);
+    const char *filter = getenv("DGK_SOURCE_FILTER");
+    snprintf(e->source_filter, sizeof e->source_filter, "%s", filter ? filter : "");
 }
 
 const char *dgk_env_driver_path(void)

@@ -30,6 +30,7 @@ typedef struct dgk_env {
     char nvcc[1024];        /* DGK_USE_NVCC: the nvcc to run; "" for NVRTC */
     const char *cuda_home;  /* CUDA_HOME, else /usr/local/cuda */
     int debug;              /* DGK_DEBUG: .dgk kernels built with -DDGK_DEBUG=1 (op.c) */
+    char source_filter[1024]; /* DGK_SOURCE_FILTER: the command each source goes through; "" for none */
 } dgk_env;
 
 void dgk_env_read(dgk_env *e);
@@ -101,6 +102,9 @@ dgk_status dgk_mkdirs(const char *path);
 /* ---- spawn.c: runs argv[0] (a path) with stdout and stderr into `log_path`; returns
  * the exit status, or -1 with the message set. */
 int dgk_spawn(char *const argv[], const char *log_path);
+
+/* ---- source_filter.c: DGK_SOURCE_FILTER. *out: the rewritten source (malloc'd). */
+dgk_status dgk_filter_source(const dgk_program *p, const dgk_env *env, char **out);
 
 /* ---- cache_mem.c: the process-wide map key -> binary. get returns a new reference. */
 dgk_binary *dgk_mem_get(const uint8_t key[16]);

@@ -64,6 +64,7 @@ static inline void rt_setup(void)
     unsetenv("DGK_DUMP_SASS");
     unsetenv("DGK_PRINT_COMPILE");
     unsetenv("DGK_USE_NVCC");
+    unsetenv("DGK_SOURCE_FILTER");
 }
 
 static inline void rt_teardown(void)

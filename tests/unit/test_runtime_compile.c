@@ -2,7 +2,7 @@
  * read from the real log (registers, spills, the wgmma serialization warning), headers
  * passed by name, compile errors and missing entries reported with their text, the cache
  * key's sensitivity to every input, and the knobs that change how a compile runs:
- * DGK_DUMP_DIR, DGK_PRINT_COMPILE, DGK_USE_NVCC. Needs NVRTC, no GPU. */
+ * DGK_DUMP_DIR, DGK_PRINT_COMPILE, DGK_USE_NVCC, DGK_SOURCE_FILTER. Needs NVRTC, no GPU. */
 #include <fcntl.h>
 
 #include "rt_fixture.h"
@@ -376,6 +376,59 @@ START_TEST(test_use_nvcc)
 }
 END_TEST
 
+/* A shell script at rt_dir/NAME with `body`, executable; its path in path. */
+static void write_script(const char *name, const char *body, char *path, size_t size)
+{
+    snprintf(path, size, "%s/%s", rt_dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "#!/bin/sh\n%s\n", body);
+    fclose(f);
+    ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
+/* A source that compiles only once the filter has replaced its marker. */
+static const char filter_src[] =
+    "extern \"C\" __global__ void dgk_test_add(float *x, float v, int n)\n"
+    "{\n"
+    "    int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+    "    if (i < n)\n"
+    "        x[i] += FILTER_ME;\n"
+    "}\n";
+
+START_TEST(test_source_filter)
+{
+    char filter[600], failing[600], plain[512], filtered[512];
+    write_script("filter.sh", "sed -i 's/FILTER_ME/v/' \"$1\"", filter, sizeof filter);
+    write_script("failing.sh", "echo 'cannot rewrite this kernel'; exit 3", failing, sizeof failing);
+    dgk_program p = rt_tiny(DGK_ARCH_SM90A);
+    p.source = filter_src;
+    /* Unfiltered, the marker is a compile error; filtered, the kernel compiles with NVRTC. */
+    dgk_binary *b = NULL;
+    ck_assert_int_eq(dgk_compile(&p, &b, NULL), DGK_ECOMPILE);
+    ck_assert_int_eq(dgk_cache_path(&p, plain, sizeof plain), DGK_OK);
+    setenv("DGK_SOURCE_FILTER", filter, 1);
+    b = compile_ok(&p, DGK_ORIGIN_COMPILED);
+    ck_assert_uint_eq(rt_stats().nvrtc_compiles, 2);
+    ck_assert_int_gt(dgk_report_find(dgk_binary_report(b), "dgk_test_add")->registers, 0);
+    dgk_binary_release(b);
+    /* Keyed apart from the unfiltered source, kept in memory, never on disk. */
+    ck_assert_int_eq(dgk_cache_path(&p, filtered, sizeof filtered), DGK_OK);
+    ck_assert_str_ne(plain, filtered);
+    b = compile_ok(&p, DGK_ORIGIN_MEMORY);
+    dgk_binary_release(b);
+    ck_assert_uint_eq(rt_stats().disk_writes, 0);
+    /* A command that fails is a compile error quoting its output; a missing one names itself. */
+    setenv("DGK_SOURCE_FILTER", failing, 1);
+    ck_assert_int_eq(dgk_compile(&p, &b, NULL), DGK_ECOMPILE);
+    ck_msg_has("exited 3 on kernel dgk_test_add");
+    ck_msg_has("cannot rewrite this kernel");
+    setenv("DGK_SOURCE_FILTER", "/nonexistent/filter", 1);
+    ck_assert_int_eq(dgk_compile(&p, &b, NULL), DGK_EIO);
+    ck_msg_has("cannot run /nonexistent/filter");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("runtime_compile");
@@ -401,6 +454,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, test_dump_dir);
     tcase_add_test(t, test_print_compile);
     tcase_add_test(t, test_use_nvcc);
+    tcase_add_test(t, test_source_filter);
     suite_add_tcase(s, t);
     return s;
 }
