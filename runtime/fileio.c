@@ -107,3 +107,12 @@ dgk_status dgk_path(char *buf, size_t size, const char *fmt, ...)
         return dgk_fail(DGK_EIO, "path too long: %.200s...", buf);
     return DGK_OK;
 }
+
+dgk_status dgk_temp_dir(char *buf, size_t size, const char *what, const char *knob)
+{
+    const char *tmp = getenv("TMPDIR");
+    dgk_status s = dgk_path(buf, size, "%s/dgk-%s-XXXXXX", tmp && tmp[0] ? tmp : "/tmp", what);
+    if (s == DGK_OK && !mkdtemp(buf))
+        s = dgk_fail(DGK_EIO, "%s: cannot create a work directory from %s: %s", knob, buf, strerror(errno));
+    return s;
+}

@@ -19,10 +19,7 @@ typedef struct workdir {
 
 static dgk_status make_workdir(const dgk_program *p, workdir *w)
 {
-    const char *tmp = getenv("TMPDIR");
-    dgk_status s = dgk_path(w->dir, sizeof w->dir, "%s/dgk-nvcc-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (s == DGK_OK && !mkdtemp(w->dir))
-        s = dgk_fail(DGK_EIO, "DGK_USE_NVCC: cannot create a work directory from %s", w->dir);
+    dgk_status s = dgk_temp_dir(w->dir, sizeof w->dir, "nvcc", "DGK_USE_NVCC");
     if (s == DGK_OK)
         s = dgk_path(w->src, sizeof w->src, "%s/dgk_kernel.cu", w->dir);
     if (s == DGK_OK)

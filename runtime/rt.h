@@ -98,6 +98,8 @@ dgk_status dgk_read_file(const char *path, char **data, size_t *len);
 dgk_status dgk_path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* mkdir -p */
 dgk_status dgk_mkdirs(const char *path);
+/* A fresh directory $TMPDIR/dgk-WHAT-XXXXXX (/tmp without TMPDIR) into buf; errors name `knob`. */
+dgk_status dgk_temp_dir(char *buf, size_t size, const char *what, const char *knob);
 
 /* ---- spawn.c: runs argv[0] (a path) with stdout and stderr into `log_path`; returns
  * the exit status, or -1 with the message set. */

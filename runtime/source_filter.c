@@ -19,10 +19,7 @@ typedef struct filter_dir {
 
 static dgk_status make_dir(filter_dir *f)
 {
-    const char *tmp = getenv("TMPDIR");
-    dgk_status s = dgk_path(f->dir, sizeof f->dir, "%s/dgk-filter-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (s == DGK_OK && !mkdtemp(f->dir))
-        s = dgk_fail(DGK_EIO, "DGK_SOURCE_FILTER: cannot create a work directory from %s", f->dir);
+    dgk_status s = dgk_temp_dir(f->dir, sizeof f->dir, "filter", "DGK_SOURCE_FILTER");
     if (s == DGK_OK)
         s = dgk_path(f->src, sizeof f->src, "%s/dgk_kernel.cu", f->dir);
     if (s == DGK_OK)

@@ -426,6 +426,13 @@ START_TEST(test_source_filter)
     setenv("DGK_SOURCE_FILTER", "/nonexistent/filter", 1);
     ck_assert_int_eq(dgk_compile(&p, &b, NULL), DGK_EIO);
     ck_msg_has("cannot run /nonexistent/filter");
+    /* No room for its work directory: an error naming the knob. */
+    setenv("DGK_SOURCE_FILTER", filter, 1);
+    setenv("TMPDIR", "/nonexistent", 1);
+    dgk_cache_clear_memory();
+    ck_assert_int_eq(dgk_compile(&p, &b, NULL), DGK_EIO);
+    ck_msg_has("DGK_SOURCE_FILTER: cannot create a work directory from /nonexistent/dgk-filter-");
+    unsetenv("TMPDIR");
 }
 END_TEST
 
