@@ -18,7 +18,6 @@
 
 enum { MAX_CTAS = 1024, MAX_TILES = 64, SLOTS = 32 };
 
-struct rec { const unsigned long long *p; };
 static const unsigned long long *at(const std::vector<unsigned long long> &ts, int cta, int it) {
     return ts.data() + ((size_t)cta * MAX_TILES + it) * SLOTS;
 }
