@@ -139,6 +139,8 @@ static const struct cost_model {
     double bn_penalty;           /* the rate divides by 1 + bn_penalty * (256 / BN - 1) */
     double kblock_floor, narrow; /* per K block: least time; extra for BN < 64 */
     double prologue;             /* per work unit: pipeline fill, epilogue */
+    double prologue_fp8_256, prologue_fp8_192, prologue_fp8_160; /* the same for block-scaled
+                                  * FP8 tiles of those forms (tile_prologue) */
     double split_fixed;          /* per split unit: fences, counter, fixup */
     double split_write_bytes_s, split_read_bytes_s; /* partials, per SM */
     double hbm_bytes_s;          /* every operand read once (fitted well under the H100's
@@ -147,8 +149,35 @@ static const struct cost_model {
     double launch_us;
 } model = {
     81.28e9, 9.8e12, 11.23e12, 8.0e12, 50e6, 5.6e12, 12.2e12, 9.8e12, 10.3e12, 12.2e12, 0.4536,
-    0.063e-6, 0.012e-6, 1.0e-6, 3.36e-6, 5.0e9, 47.04e9, 2.699e12, 4.0,
+    0.063e-6, 0.012e-6, 1.0e-6, 1.8e-6, 1.2e-6, 0.8e-6, 3.36e-6, 5.0e9, 47.04e9, 2.699e12, 4.0,
 };
+
+/* Per work unit. Block-scaled FP8 tiles ramp up at each tile's start by form: per-tile
+ * timelines (tests/gpu/probes/timeline/) put the K loop's excess over its long-K rate at
+ * ~3500-3800 cycles per tile for 256 x 128 in its cluster, 840-1340 for 128 x 192, 300-1000
+ * for 128 x 160 and ~700 for 128 x 128 (tests/gpu/results/2026-11-28-H100-epilogue-round/
+ * timeline/kseries*, two H100s); with one constant for every form the model priced 256 x
+ * 128 below 128 x 160 at 4096x7168 for K <= 4096, where 128 x 160 ran 2.5-8.4% faster
+ * (2026-11-28-H100-suite-71c458c/tiles-7168/; 5.3-6.7% at K = 2048 on three cards). At 4
+ * K blocks or fewer the stages hold most of a tile and 256 x 128 measured best
+ * (4096x32768x512), so the one constant stays there; so it does for grouped shapes and
+ * the weight gradients (not swept). Per-form values fitted on tools/fit_heuristic.py's
+ * sweeps: the 2026-11-28 FP8 tile sweep 1.23 -> 0.48% regret, the 48-shape one 0.71 ->
+ * 0.59%, small M unchanged; the H200 sets 0.55 -> 1.21% and 0.44 -> 0.50%: 4096x7168x2048
+ * to 128 x 160, 23% slower there with 2026-11-26's kernels (128 x 144 / 160 then ran 115-130
+ * us against 94 for 128 x 128), and 4096x24576x1536, which the cluster rule takes as 128 x
+ * 192 whatever the model says. On a grid of 2700 shapes 16 dense FP8 picks change, listed
+ * in tiles-7168/prologue/; of DeepGEMM's dense and grouped sets only 4096x7168x2048. */
+static double tile_prologue(const gemm_shape *s, int bm, int bn, int64_t kblocks)
+{
+    if (!s->fp8 || s->sb_per_column || s->contig_cluster_m || s->group_rows > 0 || kblocks <= 4)
+        return model.prologue;
+    if (bm == 256)
+        return model.prologue_fp8_256;
+    if (bn == 192)
+        return model.prologue_fp8_192;
+    return bn == 160 ? model.prologue_fp8_160 : model.prologue;
+}
 
 static double flops_rate(const gemm_shape *s, int bm, int bn)
 {
@@ -195,7 +224,7 @@ static double cost(const gemm_shape *s, int bm, int bn, int split, int sms, doub
     t = t > model.kblock_floor ? t : model.kblock_floor;
     if (bn < 64)
         t += model.narrow; /* narrow wgmma: A re-read from shared memory per instruction */
-    double unit = (double)kblocks * t + model.prologue;
+    double unit = (double)kblocks * t + tile_prologue(s, bm, bn, kblocks);
     double hbm = (((double)s->m * s->k + (double)s->n * s->k) * s->in_bytes + (double)s->m * s->n * s->out_bytes);
     if (split > 1) {
         double slot = (double)bm * bn * 4.0;

@@ -24,7 +24,8 @@ import collections, csv, glob, math, os, sys
 SMS = 132
 START = dict(flops_m64=12.2e12, bn_penalty=0.4536, flops_serial=9.8e12, sm_bytes=81.28e9, l2=9.8e12, l2_fp8=11.23e12, l2_fp8_big=8.0e12,
              flops=5.6e12, flops_fp8=12.2e12, flops_pieces=10.3e12, floor=0.063e-6, narrow=0.012e-6, prologue=1e-6,
-             split_fixed=3.36e-6, write=5.0e9, read=47.04e9, hbm=2.699e12, launch=4.0)  # the constants in the C table now
+             split_fixed=3.36e-6, write=5.0e9, read=47.04e9, hbm=2.699e12, launch=4.0,
+             prologue_fp8_256=1.8e-6, prologue_fp8_192=1.2e-6, prologue_fp8_160=0.8e-6)  # the constants in the C table now
 ROOTS = ['tests/gpu/results/2026-11-26-H100-small-m-32', 'tests/gpu/results/2026-11-26-H200-heuristic/large',
          'tests/gpu/results/2026-11-26-H200-heuristic/large-fp8',
          'tests/gpu/results/2026-11-28-H100-bars/tile-sweep/fit', 'tests/gpu/results/2026-11-28-H100-l2-fit/sweep48']
@@ -50,6 +51,18 @@ def load(root):
     return points
 
 
+def tile_prologue(p, fp8, bm, bn, kb):
+    """The C tile_prologue: block-scaled FP8 tiles of more than 4 K blocks ramp by form (the
+    sweeps are dense: no group rows, no contiguous cluster)."""
+    if not fp8 or kb <= 4:
+        return p['prologue']
+    if bm == 256:
+        return p['prologue_fp8_256']
+    if bn == 192:
+        return p['prologue_fp8_192']
+    return p['prologue_fp8_160'] if bn == 160 else p['prologue']
+
+
 def model(p, dtype, M, N, K, bm, bn, split):
     """The C cost(): (microseconds, the estimate before the HBM floor)."""
     fp8 = dtype == 'fp8'
@@ -67,7 +80,7 @@ def model(p, dtype, M, N, K, bm, bn, split):
     t = max(nbytes / p['sm_bytes'], active * nbytes / l2, flops / rate, p['floor'])
     if bn < 64:
         t += p['narrow']
-    unit = kb * t + p['prologue']
+    unit = kb * t + tile_prologue(p, fp8, bm, bn, kb)
     hbm = (M * K + N * K) * inb + M * N * 2
     if split > 1:
         slot = bm * bn * 4.0
