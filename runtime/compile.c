@@ -10,9 +10,13 @@
 
 #include "rt.h"
 
-const char *dgk_compiler_id(const dgk_env *env)
+void dgk_compile_key(const dgk_program *p, const dgk_env *env, uint8_t key[16])
 {
-    return env->nvcc[0] ? "nvcc" : dgk_nvrtc_id();
+    /* a filtered build is another build of the same program: its key names the filter */
+    char id[1200];
+    snprintf(id, sizeof id, "%s%s%s", env->nvcc[0] ? "nvcc" : dgk_nvrtc_id(), env->source_filter[0] ? " filtered by " : "",
+             env->source_filter);
+    dgk_program_key(p, id, key);
 }
 
 /* ".entry NAME(" or ".entry NAME" then white space, in PTX text. */
@@ -173,11 +177,7 @@ static dgk_status checked_key(const char *fn, const dgk_program *prog, dgk_env *
     if (s != DGK_OK)
         return s;
     dgk_env_read(env);
-    /* a filtered build is another build of the same program: its key names the filter */
-    char id[1200];
-    snprintf(id, sizeof id, "%s%s%s", dgk_compiler_id(env), env->source_filter[0] ? " filtered by " : "",
-             env->source_filter);
-    dgk_program_key(prog, id, key);
+    dgk_compile_key(prog, env, key);
     return DGK_OK;
 }
 

@@ -141,7 +141,7 @@ dgk_status dgk_kernel_get(dgk_context *ctx, const dgk_program *p, dgk_kernel **o
     dgk_env env;
     uint8_t key[16];
     dgk_env_read(&env);
-    dgk_program_key(p, dgk_compiler_id(&env), key);
+    dgk_compile_key(p, &env, key);
     pthread_mutex_lock(&ctx->lock);
     *out = find(ctx, key, p->kernel);
     pthread_mutex_unlock(&ctx->lock);

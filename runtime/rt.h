@@ -73,7 +73,9 @@ void dgk_program_key(const dgk_program *p, const char *compiler, uint8_t key[16]
 void dgk_key_hex(const uint8_t key[16], char hex[33]);
 
 /* ---- compile.c: dgk_compile once the program is checked and its key computed. */
-const char *dgk_compiler_id(const dgk_env *env);
+/* The program's cache key under `env`: the compiler (NVRTC with its version, or nvcc) and
+ * any DGK_SOURCE_FILTER command are part of it. */
+void dgk_compile_key(const dgk_program *p, const dgk_env *env, uint8_t key[16]);
 dgk_status dgk_compile_keyed(const dgk_program *p, const uint8_t key[16], const dgk_env *env,
                              dgk_binary **out, dgk_origin *origin);
 
