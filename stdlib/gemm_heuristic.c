@@ -167,7 +167,9 @@ static const struct cost_model {
  * to 128 x 160, 23% slower there with 2026-11-26's kernels (128 x 144 / 160 then ran 115-130
  * us against 94 for 128 x 128), and 4096x24576x1536, which the cluster rule takes as 128 x
  * 192 whatever the model says. On a grid of 2700 shapes 16 dense FP8 picks change, listed
- * in tiles-7168/prologue/; of DeepGEMM's dense and grouped sets only 4096x7168x2048. */
+ * in tiles-7168/prologue/; of DeepGEMM's dense and grouped sets only 4096x7168x2048. As
+ * stock picks against the one constant (2026-11-28-H100-prologue-picks/): 13 of the 16
+ * faster, +4.4% by geometric mean, 4096x7168x2048 +3.4%; 192x16384x2048 3.3% slower. */
 static double tile_prologue(const gemm_shape *s, int bm, int bn, int64_t kblocks)
 {
     if (!s->fp8 || s->sb_per_column || s->contig_cluster_m || s->group_rows > 0 || kblocks <= 4)
