@@ -68,8 +68,8 @@ static int smem_for(dgk_plan *p, int stages)
  * Timed on gemm_fp8_nt only; other 256 x 128 kernels (masked, user) follow untimed.
  * (2) A launch whose tiles all run at once (l2_stream, stdlib/gemm_heuristic.c) of tiles
  * in pieces: one whole temporary per K block instead (DeepGEMM's form), its loop unrolled
- * by 8. Two shapes of the FP8 set have such tiles: 4096x576x7168 (128 x 144, 56 K blocks)
- * +1.2% and +1.3% on two H100s, two rounds each (0.992 -> 1.003x and 1.012 -> 1.025x of
+ * (by 8 when timed here; by 2 since, item 3). Two shapes of the FP8 set have such tiles:
+ * 4096x576x7168 (128 x 144, 56 K blocks) +1.2% and +1.3% on two H100s, two rounds each (0.992 -> 1.003x and 1.012 -> 1.025x of
  * per-tensor cuBLASLt), 128x24576x1536 (128 x 192, 12 blocks) -1.7%; the set level
  * (0.9999). Hence from 32 K blocks, a threshold between the two, not timed itself; other
  * tiles and clustered ones (whose early wait goes) follow untimed. Over several waves the
@@ -78,10 +78,22 @@ static int smem_for(dgk_plan *p, int stages)
  * takes the whole form too; unrolling the pieces' loop by 8 lost 1.0% (six dense shapes'
  * geometric mean, up to 1.9%) and 1.3-2.0% on contiguous grouped.
  * (tests/gpu/results/2026-11-28-H100-unroll/) The price is compile time (NVRTC, cold, this
- * machine): 256 x 128 at K = 16384 0.25 -> 1.3-1.6 s, one-wave 128 x 144 at N = 576 (four
- * copies of its loop, one per sb_split) 0.35 -> 2.3-2.4 s; by 4, 0.57 s and 1.1 s, for less
- * speed (0.989-0.992 of DeepGEMM against 0.993-0.994; 0.998x of cuBLASLt against 1.003x). */
-enum { UNROLL = 8, UNROLL_MIN_KBLOCKS = 96, ONE_WAVE_MIN_KBLOCKS = 32 };
+ * machine): 256 x 128 at K = 16384 0.25 -> 1.3-1.6 s; by 4, 0.57 s, for less speed
+ * (0.989-0.992 of DeepGEMM against 0.993-0.994).
+ * (3) The one-wave loop is unrolled by 2 (by 4 with UE8M0 scales), not 8: a kernel that
+ * runs once per SM fetches its code once, and 4096x576x7168's by 8 (70 KB: four copies of
+ * the loop, one per sb_split; 25 KB by 2) lost 1.0-1.1 us of its 27 when its code was not
+ * in the SMs' instruction caches (another kernel run between calls, as in a model;
+ * dgk-bench --cold-code), cuBLASLt's 0.1 us. Kernel time, us, medians of 20, against
+ * per-tensor cuBLASLt in the same runs (tests/gpu/results/2026-11-28-H100-cold-code/):
+ * f32 scales, code cached / not, by 8: 26.95 / 28.03, by 4: 27.06 / 27.45, by 2: 27.10 /
+ * 27.26, by 1: 27.59 / 27.74 (one H100, two rounds); by 8 against 2 on another, three
+ * rounds: 26.68 / 27.69 against 26.69 / 26.82 (cold 0.998x of cuBLASLt against 1.030x).
+ * UE8M0 scales (their decode is more work per K block), three rounds on a third: by 8
+ * 28.08 / 29.05, by 4 28.24 / 28.52, by 2 29.00 / 29.23. A long kernel pays the fetch once
+ * in many tiles: the FP8 set's geometric mean moved 0.3% with the caches emptied. */
+enum { UNROLL = 8, UNROLL_MIN_KBLOCKS = 96, ONE_WAVE_UNROLL = 2, ONE_WAVE_UNROLL_UE8M0 = 4,
+       ONE_WAVE_MIN_KBLOCKS = 32 };
 
 int plan_loop_form(planner *pl)
 {
@@ -92,7 +104,7 @@ int plan_loop_form(planner *pl)
     f->unroll = f->per_m64 && unsplit && k_blocks >= UNROLL_MIN_KBLOCKS ? UNROLL : 0;
     if (f->pieces && p->l2_stream && unsplit && k_blocks >= ONE_WAVE_MIN_KBLOCKS) {
         f->pieces = 0; /* the one temporary whole, in the pieces' registers */
-        f->unroll = UNROLL;
+        f->unroll = f->sa_ue8m0 || f->sb_ue8m0 ? ONE_WAVE_UNROLL_UE8M0 : ONE_WAVE_UNROLL;
     }
     /* faster only in clusters (plan.h, fp8.early_wait) */
     f->early_wait = f->pieces && (p->cluster_m > 1 || p->cluster_n > 1);

@@ -147,7 +147,8 @@ gpu-harness-emu-check: $(GH_EMU_DIR)/dgk-gemm-check $(GH_EMU_DIR)/dgk-bench
 	  --reps 2 --sustain 1 --md $(GH_EMU_DIR)/bench.md --csv $(GH_EMU_DIR)/bench.csv > $(GH_EMU_DIR)/bench.log
 	@tail -2 $(GH_EMU_DIR)/bench.log
 	$(GH_EMU_DIR)/dgk-bench --shapes tiny --dtype fp8 --sections wgrad --runner emu-cpu-fp8-wgrad --warmup 1 \
-	  --reps 2 --md $(GH_EMU_DIR)/bench-wgrad.md > $(GH_EMU_DIR)/bench-wgrad.log
+	  --reps 2 --cold-code --md $(GH_EMU_DIR)/bench-wgrad.md > $(GH_EMU_DIR)/bench-wgrad.log
+	@grep -q "Cold code" $(GH_EMU_DIR)/bench-wgrad.md || { echo "--cold-code: not in the report"; exit 1; }
 	@grep -q 'emu-cpu-fp8-wgrad.*vs cublaslt-fp8-wgrad' $(GH_EMU_DIR)/bench-wgrad.log || \
 	  { cat $(GH_EMU_DIR)/bench-wgrad.log; echo "dgk-bench has no weight-gradient section"; exit 1; }
 	@tail -2 $(GH_EMU_DIR)/bench-wgrad.log
@@ -248,7 +249,7 @@ gpu-harness-emu-grouped-check: $(GH_EMU_DIR)/dgk-grouped-check $(GH_EMU_DIR)/dgk
 	$(GH_EMU_DIR)/dgk-grouped-check --shapes tiny > $(GH_EMU_DIR)/grouped.log || \
 	  { cat $(GH_EMU_DIR)/grouped.log; exit 1; }
 	@tail -1 $(GH_EMU_DIR)/grouped.log
-	$(GH_EMU_DIR)/dgk-grouped-bench --shapes tiny --warmup 1 --reps 2 \
+	$(GH_EMU_DIR)/dgk-grouped-bench --shapes tiny --warmup 1 --reps 2 --cold-code \
 	  --md $(GH_EMU_DIR)/bench-grouped.md --csv $(GH_EMU_DIR)/bench-grouped.csv > $(GH_EMU_DIR)/bench-grouped.log
 	@tail -2 $(GH_EMU_DIR)/bench-grouped.log
 

@@ -30,6 +30,10 @@ static const char usage[] =
     "  --warmup N --reps N      runs before / timed runs per point (default 5 / 30)\n"
     "  --flush-mb N             the L2 flush before each run: an N MB memset (default 256;\n"
     "                           7630 = 8e9 bytes, DeepGEMM's bench_kineto, which also cools the card)\n"
+    "  --cold-code              before each run also empty the SMs' instruction caches\n"
+    "                           (a kernel of ~384 KB of code on every SM): kernels start\n"
+    "                           with their code uncached, as after other work in a model\n"
+    "                           (DeepGEMM's method leaves it cached)\n"
     "  --csv FILE --md FILE     also write the results as CSV / a markdown report\n"
     "  --sections dense|wgrad|all  FP8 NT: dense GEMMs, the weight gradient (f32 D += A*B,\n"
     "                           DeepGEMM's wgrad shapes), or both (default all)\n"
@@ -582,6 +586,10 @@ static void md_header(const bench *b, FILE *md)
             b->o->reps, b->o->warmup, b->timer.flush_bytes >> 20,
             b->o->verify ? "Every result was verified against the reference before timing."
                          : "Results were NOT verified (--no-verify).");
+    if (b->o->cold_code)
+        fprintf(md, "- Cold code (--cold-code): before each timed run's flush a kernel of ~384 KB of "
+                    "straight-line code ran on every SM, so each run started with its code out of the SMs' "
+                    "instruction caches and L2, as after other kernels in a model.\n");
     if (b->o->kernel_time)
         fprintf(md, "- Kernel time (--kernel-time): for the same runs, the GPU time of the kernels each run "
                     "launched, from CUPTI's activity records (start to end of each kernel, summed per run), "
@@ -614,13 +622,16 @@ static int start(bench *b)
     gh_device_str(&d, b->card, sizeof b->card);
     GH_CUDA(cudaStreamCreate(&b->s));
     GH_TRY(gh_timer_init(&b->timer, d.l2_bytes, b->o->flush_mb, b->o->warmup, b->o->reps));
+    if (b->o->cold_code)
+        gh_timer_cold_code(&b->timer, d.sms);
     if (b->o->kernel_time)
         GH_TRY(gh_timer_kernel_time(&b->timer));
     gh_cublaslt_version(lt, sizeof lt);
     gh_now_str(date, sizeof date);
     printf("dgk-bench  %s\n  %s, %s, seed 0x%016llx, shapes %s, %d warm-up + %d timed runs, "
-           "interleaved across runners, L2 flush %zu MB%s\n", b->card, lt, date, (unsigned long long)b->o->seed, b->o->shapes,
-           b->o->warmup, b->o->reps, b->timer.flush_bytes >> 20, b->o->kernel_time ? ", kernel time from CUPTI" : "");
+           "interleaved across runners, L2 flush %zu MB%s%s\n", b->card, lt, date, (unsigned long long)b->o->seed, b->o->shapes,
+           b->o->warmup, b->o->reps, b->timer.flush_bytes >> 20, b->o->cold_code ? " after emptying the instruction caches" : "",
+           b->o->kernel_time ? ", kernel time from CUPTI" : "");
     return open_outputs(b);
 }
 

@@ -277,6 +277,11 @@ static void test_opts(void)
     expect(gh_opts_parse(&o, 3, fl) == 0 && o.flush_mb == 7630 && o.bench_only && strcmp(o.bench_only, "--flush-mb") == 0,
            "--flush-mb 7630 (DeepGEMM's 8e9 bytes) is taken and is bench-only");
     expect(gh_opts_parse(&o, 3, fl_bad) == -1, "--flush-mb takes a positive size");
+    char *cc[] = {"x", "--cold-code"};
+    gh_opts_default(&o);
+    expect(o.cold_code == 0, "code stays cached between runs unless asked (DeepGEMM's method)");
+    expect(gh_opts_parse(&o, 2, cc) == 0 && o.cold_code && o.bench_only && strcmp(o.bench_only, "--cold-code") == 0,
+           "--cold-code is taken and is bench-only");
 }
 
 /* The DeepGEMM table dgk-bench sets kernel time beside (DESIGN.md "Performance anchors"). */

@@ -30,6 +30,10 @@ static const char usage[] =
     "  --warmup N --reps N      runs before / timed runs per point (default 5 / 30)\n"
     "  --flush-mb N             the L2 flush before each run: an N MB memset (default 256;\n"
     "                           7630 = 8e9 bytes, DeepGEMM's bench_kineto, which also cools the card)\n"
+    "  --cold-code              before each run also empty the SMs' instruction caches\n"
+    "                           (a kernel of ~384 KB of code on every SM): kernels start\n"
+    "                           with their code uncached, as after other work in a model\n"
+    "                           (DeepGEMM's method leaves it cached)\n"
     "  --csv FILE --md FILE     also write the results as CSV / a markdown report\n"
     "  --sustain MS             also run each point back to back for about MS (after as\n"
     "                           long untimed): time per call at the card's power limit,\n"
@@ -341,6 +345,10 @@ static void md_header(const bench *b, FILE *md)
                 "rows); masked = expected rows per group / max_m (masked_m drawn 0.7-1.3x of "
                 "the expected). valid rows = the rows that count (drawn from the seed).\n\n",
             gg_alignment());
+    if (b->o->cold_code)
+        fprintf(md, "- Cold code (--cold-code): before each timed run's flush a kernel of ~384 KB of "
+                    "straight-line code ran on every SM, so each run started with its code out of the SMs' "
+                    "instruction caches and L2, as after other kernels in a model.\n");
     if (b->o->kernel_time)
         fprintf(md, "- kernel us (--kernel-time): for the same runs, the GPU time of the kernels each run "
                     "launched, from CUPTI's activity records, median over the runs; \"kernel / DeepGEMM\" "
@@ -381,13 +389,15 @@ static int start(bench *b)
         return GH_ERROR;
     }
     GH_TRY(gh_timer_init(&b->timer, d.l2_bytes, b->o->flush_mb, b->o->warmup, b->o->reps));
+    if (b->o->cold_code)
+        gh_timer_cold_code(&b->timer, d.sms);
     if (b->o->kernel_time)
         GH_TRY(gh_timer_kernel_time(&b->timer));
     gh_now_str(date, sizeof date);
     printf("dgk-grouped-bench  %s\n  %s, seed 0x%016llx, shapes %s, %d warm-up + %d timed runs, "
-           "L2 flush %zu MB; DG TF = DeepGEMM FP8 on an H100 (shared/DESIGN.md, not this run)\n",
+           "L2 flush %zu MB%s; DG TF = DeepGEMM FP8 on an H100 (shared/DESIGN.md, not this run)\n",
            b->card, date, (unsigned long long)b->o->seed, b->o->shapes, b->o->warmup, b->o->reps,
-           b->timer.flush_bytes >> 20);
+           b->timer.flush_bytes >> 20, b->o->cold_code ? " after emptying the instruction caches" : "");
     return open_outputs(b);
 }
 

@@ -354,6 +354,8 @@ typedef struct gh_timer {
     int kernel_time;      /* also kernel time from CUPTI (gh_timer_kernel_time) */
     double *kus;          /* its per-run sums, reps * GH_TIMER_MAX_RUNNERS */
     int *kcount;          /* kernels per run */
+    int cold_code_sms;    /* > 0 (gh_timer_cold_code): before each timed run, empty the
+                           * instruction caches of this many SMs (harness_icache.cu) */
 } gh_timer;
 
 typedef struct gh_timing {
@@ -368,6 +370,12 @@ typedef struct gh_timing {
 /* flush_mb: the flush's size in MB (2^20 bytes); 0 for max(256 MiB, 4 x L2). */
 int gh_timer_init(gh_timer *t, size_t l2_bytes, int flush_mb, int warmup, int reps);
 void gh_timer_free(gh_timer *t);
+/* --cold-code: before each timed run (and its L2 flush) a kernel of more code than an SM's
+ * instruction caches hold runs on all `sms` SMs, so each timed kernel starts with its code
+ * out of cache, as after other work in a model (harness_icache.cu). */
+void gh_timer_cold_code(gh_timer *t, int sms);
+/* The instruction caches of `sms` SMs emptied by running ~384 KB of code on each. */
+int gh_icache_evict(int sms, cudaStream_t s);
 /* Turns on kernel time for later gh_time_runners calls (loads CUPTI: GH_ERROR with the
  * reason when it cannot). */
 int gh_timer_kernel_time(gh_timer *t);
@@ -554,9 +562,12 @@ typedef struct gh_opts {
     int flush_mb;                /* --flush-mb N: the L2 flush's size (0: gh_timer_init's
                                     default); 7630 (8e9 bytes) is DeepGEMM's bench_kineto, whose
                                     memset also lets the card cool between calls */
+    int cold_code;               /* --cold-code: each timed run starts with its code out of the
+                                    SMs' instruction caches (gh_timer_cold_code) */
     const char *bench_only;      /* the first flag given that only the benchmarks read
                                     (--no-verify, --warmup, --reps, --csv, --md, --sections,
-                                    --sustain, --kernel-time, --flush-mb), else NULL: the check programs refuse it */
+                                    --sustain, --kernel-time, --flush-mb, --cold-code), else NULL:
+                                    the check programs refuse it */
 } gh_opts;
 
 enum { GH_SECTION_DENSE = 1u, GH_SECTION_WGRAD = 2u };

@@ -141,7 +141,7 @@ static int with_value(gh_opts *o, const char *flag, const char *v)
 /* Flags only the benchmarks read (they time runners); a check program refuses them. */
 static const char *const bench_flags[] = {"--no-verify", "--warmup", "--reps",    "--csv",
                                           "--md",        "--sections", "--sustain", "--kernel-time",
-                                          "--flush-mb"};
+                                          "--flush-mb",  "--cold-code"};
 
 static void note_bench_flag(gh_opts *o, const char *f)
 {
@@ -163,6 +163,8 @@ int gh_opts_parse(gh_opts *o, int argc, char **argv)
             o->list = 1;
         else if (strcmp(f, "--kernel-time") == 0)
             o->kernel_time = 1;
+        else if (strcmp(f, "--cold-code") == 0)
+            o->cold_code = 1;
         else if (strcmp(f, "--quick") == 0)
             o->shapes = "quick";
         else if (i + 1 >= argc) {

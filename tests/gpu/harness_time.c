@@ -30,6 +30,7 @@ int gh_timer_init(gh_timer *t, size_t l2_bytes, int flush_mb, int warmup, int re
         t->flush_bytes = (size_t)flush_mb << 20;
     t->warmup = warmup;
     t->reps = reps;
+    t->cold_code_sms = 0;
     t->nev = 2 * reps * GH_TIMER_MAX_RUNNERS;
     t->ev = calloc((size_t)t->nev, sizeof(cudaEvent_t));
     if (!t->ev) {
@@ -40,6 +41,11 @@ int gh_timer_init(gh_timer *t, size_t l2_bytes, int flush_mb, int warmup, int re
     for (int i = 0; i < t->nev; i++)
         GH_CUDA(cudaEventCreate(&t->ev[i]));
     return GH_OK;
+}
+
+void gh_timer_cold_code(gh_timer *t, int sms)
+{
+    t->cold_code_sms = sms;
 }
 
 int gh_timer_kernel_time(gh_timer *t)
@@ -180,6 +186,8 @@ static int timed_rounds(gh_timer *t, int n, const gh_call *c, cudaStream_t s, gh
             const int j = (i + jj) % n;
             if (out[j].rc != GH_OK)
                 continue;
+            if (t->cold_code_sms > 0)
+                GH_TRY(gh_icache_evict(t->cold_code_sms, s));
             GH_CUDA(cudaMemsetAsync(t->flush, i & 0xff, t->flush_bytes, s));
             GH_CUDA(cudaEventRecord(t->ev[2 * (i * n + j)], s));
             run_kept(&c[j], s, &out[j], t->kernel_time ? (uint64_t)(i * n + j + 1) : 0);

@@ -806,8 +806,9 @@ END_TEST
 /* fp8.unroll (plan_pipeline.c, plan_loop_form): the per-m64 K loop (BM = 256) is unrolled by 8 when a work
  * unit runs at least 96 K blocks of a compile-time K, without split-K or tail_split; a
  * one-wave launch (L2=1, l2_stream) of a tile in pieces holds its temporary whole instead
- * (no early wait either) and unrolls the loop by 8 from 32 K blocks. No other loop is
- * unrolled by 8, and only K loops are. Each row fails when its condition is dropped from
+ * (no early wait either) and unrolls the loop by 2 from 32 K blocks, by 4 with UE8M0 scales
+ * (by 8 its code cost more than it gained where it started uncached). No other loop is
+ * unrolled, and only K loops are. Each row fails when its condition is dropped from
  * the rule, but K at launch: its k.value is 0, so `k.arg < 0` alone is not seen; the
  * k-grouped exclusion has no row (the stock k-grouped kernel has per-column B scales, so
  * neither per_m64 nor pieces, and K at launch). */
@@ -827,9 +828,10 @@ START_TEST(fp8_unroll_rule)
         {"m_grouped_fp8_nt_masked", {"BM=256", "BN=128", "N=7168", "K=16384"}, 8, 0},
         {"m_grouped_fp8_nt_masked", {"BM=256", "BN=128", "N=7168", "K=16384", "TAIL=1"}, 0, 0}, /* tail_split */
         {"gemm_fp8_nt", {"BM=128", "BN=192", "N=6144", "K=16384", "CLUSTER=2"}, 0, 2},   /* pieces, not per_m64, no L2 */
-        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168", "L2=1"}, 8, 0},          /* one wave: whole */
-        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168", "L2=1", "CLUSTER=2"}, 8, 0}, /* early wait dropped */
-        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=4096", "L2=1"}, 8, 0},          /* 32 K blocks */
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168", "L2=1"}, 2, 0},          /* one wave: whole */
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168", "L2=1", "CLUSTER=2"}, 2, 0}, /* early wait dropped */
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168", "L2=1", "TS=ue8m0"}, 4, 0},  /* UE8M0 scales */
+        {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=4096", "L2=1"}, 2, 0},          /* 32 K blocks */
         {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=3968", "L2=1"}, 0, 2},          /* 31 */
         {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168", "L2=1", "SPLIT=2"}, 0, 2},
         {"gemm_fp8_nt", {"BM=128", "BN=144", "N=576", "K=7168"}, 0, 2},                  /* not one wave */
@@ -845,12 +847,17 @@ START_TEST(fp8_unroll_rule)
             ck_assert_msg(p->fp8.early_wait == 0, "row %zu: early_wait without pieces", r);
         const char *cu = NULL;
         ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, rows[r].kernel), &cu, NULL), DGKC_OK);
-        const char *u8 = strstr(cu, "#pragma unroll 8\n");
-        ck_assert_msg((u8 != NULL) == (rows[r].unroll == 8), "row %zu", r);
-        /* each a K loop: one, or one per sb_split value where a tile straddles B-scale blocks */
-        for (; u8; u8 = strstr(u8 + 1, "#pragma unroll 8\n")) {
-            const char *next = strchr(u8, '\n') + 1;
-            ck_assert_msg(strncmp(next + strspn(next, " "), "for (int kb = 0; kb < k_blocks; ++kb)", 37) == 0, "row %zu", r);
+        for (int by = 2; by <= 8; by++) {
+            char pragma[32];
+            snprintf(pragma, sizeof pragma, "#pragma unroll %d\n", by);
+            const char *at = strstr(cu, pragma);
+            ck_assert_msg((at != NULL) == (rows[r].unroll == by), "row %zu: unroll %d", r, by);
+            /* each a K loop: one, or one per sb_split value where a tile straddles B-scale blocks */
+            for (; at; at = strstr(at + 1, pragma)) {
+                const char *next = strchr(at, '\n') + 1;
+                ck_assert_msg(strncmp(next + strspn(next, " "), "for (int kb = 0; kb < k_blocks; ++kb)", 37) == 0,
+                              "row %zu", r);
+            }
         }
         dgkc_unit_free(u);
     }
