@@ -11,9 +11,19 @@
  * slots. Staging them was within noise on its own (H100 A/B), but it frees the registers
  * that 128 x 192 FP8 tiles need and keeps global loads out of the promotion.
  * UE8M0 scales are bytes, which cp.async (4 bytes at least) cannot copy without reading
- * past the tensor: the producer thread loads them itself, before it waits for the stage to
- * be free (so the load's latency hides behind that wait), stores them into the slot and
- * arrives on the full barrier in place of the cp.async arrive.
+ * past the tensor: a thread loads them itself, before it waits for the stage to be free
+ * (so the load's latency hides behind that wait in steady state), stores them into the
+ * slot and arrives on the full barrier in place of the cp.async arrive. In a one-wave
+ * launch (l2_stream: every CTA runs one tile, as the stock heuristic sets it) that thread
+ * is the producer warpgroup's second warp (dgk_sm90_sb_bytes_warp): in the TMA thread the
+ * first load of the tile's rows, a miss with the stages all free (no wait to hide it),
+ * held back the next stages' TMA loads behind its store, which cost the UE8M0 kernels
+ * 0.3-0.9 us per launch against f32 scales (H100; 4-8% at M <= 128, 3% at 4096x576x7168,
+ * tests/gpu/results/2026-11-28-H100-cold-code/final/set.csv). The warp took that back
+ * (M <= 128 one-wave shapes +1.4..+6.7%), but over many tiles, where a tile's first miss
+ * hides behind the previous tile, it cost 0.6-3.3% (4096x32768x512, 4096x24576x1536; the
+ * cause not measured), hence one wave only (cold-code/bytes-warp/). A dynamic schedule
+ * hands tiles to the TMA thread alone, so there that thread keeps the bytes too.
  * With fp8.sb_tma (clusters along N, plan.c) the producer loads them by TMA with the
  * stage's operands instead: a box of the values of K blocks kb & ~3 .. + 3 (DGK_SB_TMA_BOX;
  * a box at K block kb itself, not on a 16-byte boundary of the row, stopped the kernel with
@@ -27,6 +37,11 @@
 int dgk_sm90_sb_staged(const dgk_plan *p)
 {
     return p->fp8.enabled && !p->fp8.sb_per_column;
+}
+
+int dgk_sm90_sb_bytes_warp(const dgk_plan *p)
+{
+    return dgk_sm90_sb_staged(p) && p->fp8.sb_ue8m0 && p->l2_stream && !p->sched.dynamic;
 }
 
 static const char *sb_stride(const dgk_sm90_ctx *e, char *buf, int n)
@@ -63,7 +78,7 @@ void dgk_sm90_emit_sb_pointers(dgk_sm90_ctx *e)
 
 void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e)
 {
-    if (!dgk_sm90_sb_staged(e->p))
+    if (!dgk_sm90_sb_staged(e->p) || dgk_sm90_sb_bytes_warp(e->p))
         return;
     dgk_sm90_loc(e, e->p->fp8.loc, e->p->fp8.sb_tile  ? "this tile's B scale rows, copied once into its slot"
                                    : e->p->fp8.sb_tma ? "this tile's B scale row, loaded with each stage by TMA"
@@ -72,16 +87,65 @@ void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e)
     dgk_sm90_emit_sb_ring_take(e);
 }
 
-/* In the producer, before it waits for the stage: UE8M0 scale bytes are loaded here. */
-void dgk_sm90_emit_sb_prefetch(dgk_sm90_ctx *e, const char *kb)
+/* Before the wait for the stage: UE8M0 scale bytes are loaded here (by the bytes warp, or
+ * by the TMA thread under a dynamic schedule). */
+static void emit_sb_byte_loads(dgk_sm90_ctx *e, const char *kb)
 {
     const dgk_plan_fp8 *f = &e->p->fp8;
-    if (!dgk_sm90_sb_staged(e->p) || !f->sb_ue8m0) /* sb_tile is never ue8m0 */
-        return;
     dgk_sm90_loc(e, f->loc, "B scale bytes of this K block, loaded while the stage may still be in use");
     dgk_sm90_line(e, "const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + %s);", kb);
     if (f->sb_straddle)
         dgk_sm90_line(e, "const dgk_u32 sb_hi_b = dgk_ldg_u8(sb_hi_ptr + %s);", kb);
+}
+
+/* The TMA thread's part of the UE8M0 bytes: only where no bytes warp takes them. */
+void dgk_sm90_emit_sb_prefetch(dgk_sm90_ctx *e, const char *kb)
+{
+    if (dgk_sm90_sb_staged(e->p) && e->p->fp8.sb_ue8m0 && !dgk_sm90_sb_bytes_warp(e->p)) /* sb_tile is never ue8m0 */
+        emit_sb_byte_loads(e, kb);
+}
+
+/* The stored bytes, and the stage's second arrival. */
+static void emit_sb_byte_stores(dgk_sm90_ctx *e)
+{
+    dgk_sm90_line(e, "const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;");
+    dgk_sm90_line(e, "dgk_st_shared_u8(sb_dst, sb_lo_b);");
+    if (e->p->fp8.sb_straddle)
+        dgk_sm90_line(e, "dgk_st_shared_u8(sb_dst + 4, sb_hi_b);");
+    dgk_sm90_line(e, "dgk_mbar_arrive(bar);  // the stage's second arrival (release: the bytes are visible)");
+}
+
+/* The bytes warp's walk (dgk_sm90_sb_bytes_warp): the TMA thread's tiles and K blocks, per
+ * K block the byte loads, the wait for the stage, the stores and the arrival. It waits on
+ * this CTA's empty barrier only: the bytes are its own CTA's, never multicast. */
+void dgk_sm90_emit_sb_bytes_warp(dgk_sm90_ctx *e)
+{
+    char kbuf[32];
+    const char *kb = e->p->sched.kind == DGK_SCHED_K_GROUPED ? "k_first + kb" : "kb";
+    dgk_sm90_line(e, "// the UE8M0 B-scale bytes: loaded and stored by this warp, so that the TMA thread never waits on a load");
+    dgk_sm90_line(e, "const dgk_u32 cta_rank = %s;", e->cluster > 1 ? "dgk_cluster_rank()" : "0");
+    dgk_sm90_emit_kblocks(e, kbuf, sizeof kbuf);
+    dgk_sm90_line(e, "int stage = 0;");
+    dgk_sm90_line(e, "dgk_u32 phase = 0;");
+    dgk_sm90_emit_tile_loop_open(e, 1);
+    if (dgk_sm90_masked_rows_left(e->p))
+        dgk_sm90_line(e, "(void)rows_left;");
+    dgk_sm90_loc(e, e->p->fp8.loc, "this tile's B scale rows, their bytes stored into each stage");
+    dgk_sm90_emit_sb_pointers(e);
+    dgk_sm90_line(e, "#pragma unroll 1");
+    if (dgk_sm90_split(e->p))
+        dgk_sm90_open(e, "for (int kb = k_first; kb < k_first + k_blocks; ++kb)");
+    else
+        dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
+    emit_sb_byte_loads(e, kb);
+    dgk_sm90_loc(e, e->p->stages_loc, "pipeline stage: wait until free, then store the bytes");
+    dgk_sm90_line(e, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);");
+    dgk_sm90_line(e, "dgk_u64 *const bar = &full_bar[stage];");
+    emit_sb_byte_stores(e);
+    dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "(void)cta_rank;");
 }
 
 /* In the producer, after the stage's TMA loads; `kb` is the absolute K block. */
@@ -96,16 +160,15 @@ void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb)
                       e->p->args[f->sb_arg].name, kb, DGK_SB_TMA_BOX - 1, DGK_SB_TMA_BOX - 1, DGK_SB_TMA_BOX - 1);
         return;
     }
+    if (dgk_sm90_sb_bytes_warp(e->p))
+        return; /* the bytes warp stores them */
     dgk_sm90_loc(e, f->loc, f->sb_straddle ? "B scales of this K block: the tile's two SB values"
                                            : "B scale of this K block: the tile's SB value");
-    dgk_sm90_line(e, "const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;");
     if (f->sb_ue8m0) {
-        dgk_sm90_line(e, "dgk_st_shared_u8(sb_dst, sb_lo_b);");
-        if (f->sb_straddle)
-            dgk_sm90_line(e, "dgk_st_shared_u8(sb_dst + 4, sb_hi_b);");
-        dgk_sm90_line(e, "dgk_mbar_arrive(bar);  // the stage's second arrival (release: the bytes are visible)");
+        emit_sb_byte_stores(e);
         return;
     }
+    dgk_sm90_line(e, "const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;");
     dgk_sm90_line(e, "dgk_cp_async_4(sb_dst, sb_lo_ptr + %s);", kb);
     if (f->sb_straddle)
         dgk_sm90_line(e, "dgk_cp_async_4(sb_dst + 4, sb_hi_ptr + %s);", kb);

@@ -21,7 +21,9 @@
 #          power limit (--sustain, sustained-*.log): the warm-card numbers. The grouped
 #          bench reports kernel time beside its event time. Then the M = 4096 and grouped
 #          shapes with DeepGEMM's own timing method (--flush-mb 7630 --kernel-time,
-#          bench-dgmethod.log), the method of DESIGN.md's anchor table.
+#          bench-dgmethod.log), the method of DESIGN.md's anchor table; and the FP8 dense
+#          set with it and --cold-code (bench-cold.log: each kernel starts with its code out
+#          of the SMs' instruction caches, as after other kernels in a model).
 #   bars:  the open issues' bars on this card in a minute or two (bars.log, bars-summary.txt;
 #          see bars() below).
 # The grouped programs exist only once libdgk has the grouped entry points (mk/gh.mk
@@ -90,6 +92,7 @@ bench() {
     run bench-dgmethod.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --shapes large --kernel-time --flush-mb 7630 --md "$out/bench-bf16-dgmethod.md"
     run bench-dgmethod.log "$build/gpu/dgk-bench" --dtype fp8 --sections dense --shapes large --kernel-time --flush-mb 7630 --md "$out/bench-fp8-dgmethod.md"
     grouped bench-dgmethod.log dgk-grouped-bench --kernel-time --flush-mb 7630 --md "$out/bench-grouped-dgmethod.md"
+    run bench-cold.log "$build/gpu/dgk-bench" --dtype fp8 --sections dense --kernel-time --flush-mb 7630 --cold-code --md "$out/bench-fp8-cold.md"
     run sustained-bf16.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --shapes large --reps 10 --sustain 900 --no-verify
     run sustained-fp8.log "$build/gpu/dgk-bench" --dtype fp8 --sections dense --shapes large --reps 10 --sustain 900 --no-verify
     grouped bench.log dgk-grouped-bench --kernel-time --md "$out/bench-grouped.md" --csv "$out/bench-grouped.csv"
@@ -99,6 +102,7 @@ bench() {
     grep -h "warm" "$out"/sustained-*.log | grep -v cublaslt
     grep -h "DeepGEMM's table (DESIGN.md" "$out/bench-kernel.log" | sort -u
     grep -h -E "DeepGEMM's table \(DESIGN.md|by kernel time / DeepGEMM" "$out/bench-dgmethod.log" | sort -u
+    grep -h -A4 "geometric mean of kernel-time ratios" "$out/bench-cold.log" | grep dgk
 }
 # The open issues' bars on this card in a minute or two, DeepGEMM's timing method: FP8
 # 4096x7168x16384 (>= 1450 TFLOPS) and 4096x576x7168 (>= 1.0x of cuBLASLt) beside

@@ -3,8 +3,8 @@
  * alignment; a consistent call gets as far as the NULL context; the weight gradient's
  * TMA-read scale rows too), and the lowering of
  * stock gemm_fp8_nt with -D TS=ue8m0 for every candidate tile: A scales staged as BM
- * bytes by TMA, B scales read as bytes, both widened with dgk_ue8m0_to_f32; and the
- * planner's refusal of UE8M0 1x128 B scales (the weight-gradient form). */
+ * bytes by TMA, B scales read as bytes, both widened with dgk_ue8m0_to_f32, the B-scale
+ * bytes loaded and stored by a warp of their own; and the planner's refusal of UE8M0 1x128 B scales (the weight-gradient form). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +203,87 @@ START_TEST(code_reads_bytes)
 }
 END_TEST
 
+/* The text between `from` and the next `to` (a static buffer), for asserting what one part
+ * of the generated kernel holds. */
+static const char *between(const char *cu, const char *from, const char *to)
+{
+    static char part[16384];
+    const char *a = strstr(cu, from), *b = a ? strstr(a, to) : NULL;
+    ck_assert_msg(a && b, "no \"%s\" .. \"%s\" in the generated code", from, to);
+    size_t n = (size_t)(b - a) < sizeof part - 1 ? (size_t)(b - a) : sizeof part - 1;
+    memcpy(part, a, n);
+    part[n] = 0;
+    return part;
+}
+
+/* In a one-wave launch (L2=1) the B-scale bytes are loaded and stored by the producer
+ * warpgroup's second warp, never by the TMA thread, whose first load of the tile's rows
+ * would hold back the next stages' TMA loads (emit_fp8_sb.c); the full barrier still takes
+ * the bytes' arrival. Over several waves (no L2=1) and under a dynamic schedule (tiles
+ * handed to the TMA thread alone) that thread keeps them. */
+START_TEST(byte_scales_have_their_own_warp)
+{
+    dgkc_unit *u = lower("gemm_fp8_nt", 128, 144, "ue8m0");
+    const char *cu = NULL;
+    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, "gemm_fp8_nt"), &cu, NULL), DGKC_OK);
+    ck_assert_ptr_null(strstr(cu, "dgk_warp_id() == 1"));
+    HAS(cu, "const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + kb);");
+    dgkc_unit_free(u);
+
+    u = dgkc_unit_new("stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, strlen(dgk_stdlib_gemm_fp8));
+    const char *defs[][2] = {{"BM", "128"}, {"BN", "144"}, {"TS", "ue8m0"}, {"L2", "1"}, {"M", "4096"}, {"N", "576"},
+                             {"K", "7168"}};
+    for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
+        ck_assert_int_eq(dgkc_define(u, defs[i][0], defs[i][1]), DGKC_OK);
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
+    ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", dgkc_kernel_index(u, "gemm_fp8_nt")), DGKC_OK);
+    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, "gemm_fp8_nt"), &cu, NULL), DGKC_OK);
+    HAS(cu, "dgk_mbar_init(&full_bar[s], 2);");
+    const char *tma = between(cu, "if (dgk_warp_id() == 0 && dgk_elect_one())", "} else if (dgk_warp_id() == 1");
+    ck_assert_ptr_null(strstr(tma, "dgk_ldg_u8"));
+    ck_assert_ptr_null(strstr(tma, "dgk_st_shared_u8"));
+    ck_assert_ptr_null(strstr(tma, "dgk_mbar_arrive(bar)"));
+    HAS(tma, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES");
+    const char *bytes = between(cu, "} else if (dgk_warp_id() == 1 && dgk_elect_one())", "} else {");
+    const char *order[] = {"const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + kb);", "const dgk_u32 sb_hi_b = dgk_ldg_u8(sb_hi_ptr + kb);",
+                           "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);", "dgk_st_shared_u8(sb_dst, sb_lo_b);",
+                           "dgk_st_shared_u8(sb_dst + 4, sb_hi_b);", "dgk_mbar_arrive(bar);",
+                           "if (++stage == STAGES) { stage = 0; phase ^= 1; }"};
+    const char *at = bytes;
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+        at = strstr(at, order[i]);
+        ck_assert_msg(at != NULL, "the bytes warp lacks, in order, \"%s\"", order[i]);
+    }
+    ck_assert_ptr_null(strstr(bytes, "dgk_tma_load"));
+    dgkc_unit_free(u);
+
+    static const char dyn[] =
+        "kernel g<BM = 128, BN = 128>(\n"
+        "    A : e4m3[M, K], SA : ue8m0[cdiv(K, 128), M] scales(A, 1, 128),\n"
+        "    B : e4m3[G, N, K], SB : ue8m0[G, cdiv(N, 128), cdiv(K, 128)] scales(B, 128, 128),\n"
+        "    GID : i32[M], D : bf16[M, N])\n"
+        "{\n"
+        "    schedule m_grouped_contiguous (cdiv(M, BM), cdiv(N, BN)) group_ids GID dynamic 1 -> (i, j, g);\n"
+        "    var acc = zeros(f32[BM, BN]);\n"
+        "    pipeline k in 0 .. cdiv(K, 128) {\n"
+        "        acc += mma(A[i*BM +: BM, k*128 +: 128], B[g, j*BN +: BN, k*128 +: 128]^T)\n"
+        "               * SA[k, i*BM +: BM][:, new] * SB[g, j*BN / 128, k];\n"
+        "    }\n"
+        "    D[i*BM +: BM, j*BN +: BN] = bf16(acc);\n"
+        "}\n";
+    u = dgkc_unit_new("g.dgk", dyn, strlen(dyn));
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
+    ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", 0), DGKC_OK);
+    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", 0, &cu, NULL), DGKC_OK);
+    ck_assert_ptr_null(strstr(cu, "dgk_warp_id() == 1"));
+    HAS(cu, "const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + kb);");
+    HAS(cu, "dgk_mbar_arrive(bar);  // the stage's second arrival");
+    dgkc_unit_free(u);
+}
+END_TEST
+
 static const char wgrad_ue8m0[] =
     "kernel w<BM = 128, BN = 128>(\n"
     "    A : e4m3[M, K], SA : ue8m0[cdiv(K, 128), M] scales(A, 1, 128),\n"
@@ -250,6 +331,7 @@ static Suite *make_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, every_candidate_lowers);
     tcase_add_test(tc, code_reads_bytes);
+    tcase_add_test(tc, byte_scales_have_their_own_warp);
     tcase_add_test(tc, ue8m0_per_column_b_scales_are_refused);
     suite_add_tcase(s, tc);
     return s;
