@@ -246,6 +246,12 @@ typedef struct dgk_plan_fp8 {
      * whose tile would take pieces, which then holds its one temporary whole instead.
      * plan_pipeline.c (plan_loop_form) says when and why; 0 = not unrolled. */
     int unroll;
+    /* (added after v6) UE8M0 B-scale bytes (sb_ue8m0, staged per stage) loaded and stored
+     * by one thread of the producer warpgroup's second warp, which arrives on the stage's
+     * full barrier in the TMA thread's place: in a one-wave launch (l2_stream) of a
+     * persistent schedule. plan_pipeline.c (plan_loop_form) says why; 0 = the TMA thread
+     * loads them. */
+    int sb_bytes_warp;
 } dgk_plan_fp8;
 
 enum { DGK_SB_TMA_BOX = 4 }; /* dgk_plan_fp8.sb_tma: B scales (f32) per TMA box, 16 bytes */

@@ -55,7 +55,8 @@ static int smem_for(dgk_plan *p, int stages)
     return dgk_sm90_plan_smem(p);
 }
 
-/* plan_loop_form: fp8.unroll, the temporary's form in one-wave launches, fp8.early_wait.
+/* plan_loop_form: fp8.unroll, the temporary's form in one-wave launches, fp8.early_wait,
+ * fp8.sb_bytes_warp.
  * (1) The 256 x 128 per-m64 loop unrolled by 8 (DeepGEMM unrolls its loop so): ptxas
  * then issues the next K block's full-barrier try among the last promotion's FFMAs,
  * which the loop's back edge kept it from. FP8 4096 x 7168 x K, 2-CTA clusters along N,
@@ -68,7 +69,7 @@ static int smem_for(dgk_plan *p, int stages)
  * Timed on gemm_fp8_nt only; other 256 x 128 kernels (masked, user) follow untimed.
  * (2) A launch whose tiles all run at once (l2_stream, stdlib/gemm_heuristic.c) of tiles
  * in pieces: one whole temporary per K block instead (DeepGEMM's form), its loop unrolled
- * (by 8 when timed here; by 2 since, item 3). Two shapes of the FP8 set have such tiles:
+ * (by 8 when timed here; by 2 since, (3)). Two shapes of the FP8 set have such tiles:
  * 4096x576x7168 (128 x 144, 56 K blocks) +1.2% and +1.3% on two H100s, two rounds each (0.992 -> 1.003x and 1.012 -> 1.025x of
  * per-tensor cuBLASLt), 128x24576x1536 (128 x 192, 12 blocks) -1.7%; the set level
  * (0.9999). Hence from 32 K blocks, a threshold between the two, not timed itself; other
@@ -90,8 +91,21 @@ static int smem_for(dgk_plan *p, int stages)
  * 27.26, by 1: 27.59 / 27.74 (one H100, two rounds); by 8 against 2 on another, three
  * rounds: 26.68 / 27.69 against 26.69 / 26.82 (cold 0.998x of cuBLASLt against 1.030x).
  * UE8M0 scales (their decode is more work per K block), three rounds on a third: by 8
- * 28.08 / 29.05, by 4 28.24 / 28.52, by 2 29.00 / 29.23. A long kernel pays the fetch once
- * in many tiles: the FP8 set's geometric mean moved 0.3% with the caches emptied. */
+ * 28.08 / 29.05, by 4 28.24 / 28.52, by 2 29.00 / 29.23 (timed before (4) moved their
+ * bytes out of the TMA thread). A long kernel pays the fetch once in many tiles: the FP8
+ * set's geometric mean moved 0.3% with the caches emptied.
+ * (4) UE8M0 B scales are bytes, which neither TMA nor cp.async copies here, so a thread
+ * loads each K block's and stores it into the stage (backend/sm90/emit_fp8_sb.c). In the
+ * TMA thread the first load of the tile's rows, a miss with every stage free at the
+ * launch's start (no wait to hide it), held the next stages' TMA loads behind its store:
+ * UE8M0 kernels ran 0.3-0.9 us slower than f32 at every short shape (4-8% at M <= 128).
+ * One thread of the producer warpgroup's second warp takes the bytes instead: in every
+ * launch, M <= 128 +1.4..+6.7%, but M = 4096 multi-wave shapes -1.2..-3.3% (there a tile's
+ * first miss hides behind the previous tile; why the warp costs them was not measured);
+ * in one-wave launches (l2_stream, the stock rule's) only, the FP8 set's UE8M0 runner
+ * 1.065x -> 1.083x of per-tensor cuBLASLt, M = 4096 level (H100s,
+ * tests/gpu/results/2026-11-28-H100-cold-code/bytes-warp/). l2_stream is taken only by
+ * persistent schedules (sema_sched.c); the emitter walks the persistent tiles only. */
 enum { UNROLL = 8, UNROLL_MIN_KBLOCKS = 96, ONE_WAVE_UNROLL = 2, ONE_WAVE_UNROLL_UE8M0 = 4,
        ONE_WAVE_MIN_KBLOCKS = 32 };
 
@@ -108,6 +122,8 @@ int plan_loop_form(planner *pl)
     }
     /* faster only in clusters (plan.h, fp8.early_wait) */
     f->early_wait = f->pieces && (p->cluster_m > 1 || p->cluster_n > 1);
+    f->sb_bytes_warp = f->enabled && f->sb_ue8m0 && !f->sb_per_column && p->l2_stream &&
+                       p->sched.kind == DGK_SCHED_PERSISTENT; /* (4) */
     return 1;
 }
 

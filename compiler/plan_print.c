@@ -150,18 +150,19 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
     if (p->fp8.unroll)
         snprintf(unroll, sizeof unroll, "; the K loop unrolled by %d", p->fp8.unroll);
     if (p->fp8.enabled)
-        fprintf(out, "  fp8 promotion: SA via %s, SB via %s%s%s%s%s%s%s%s%s%s\n", p->args[p->fp8.sa_arg].name, p->args[p->fp8.sb_arg].name,
+        fprintf(out, "  fp8 promotion: SA via %s, SB via %s%s%s%s%s%s%s%s%s%s%s\n", p->args[p->fp8.sa_arg].name, p->args[p->fp8.sb_arg].name,
                 p->fp8.sb_straddle ? " (tile may straddle two B scale blocks)" : "",
                 p->fp8.sb_per_column ? " (one B scale per column and K block, staged with A's)"
                 : p->fp8.sb_tile     ? " (the tile's rows copied once per tile by cp.async.bulk)"
                 : p->fp8.sb_tma      ? " (four K blocks' values loaded into each stage by TMA)"
+                : p->fp8.sb_ue8m0    ? " (its bytes loaded and stored into each stage by a producer thread)"
                                      : " (copied into each stage by cp.async)",
                 p->fp8.sa_ue8m0 ? ", SA ue8m0 bytes" : "", p->fp8.sb_ue8m0 ? ", SB ue8m0 bytes" : "",
                 p->fp8.overlap ? ", overlapped with the next block's wgmma" : "",
                 p->fp8.per_m64 ? ", one m64 row block at a time" : "",
                 p->fp8.pieces ? ", in pieces of m64 x BN/2, each promoted while the next one's wgmma runs" : "",
                 p->fp8.early_wait ? "; the next stage's wait tried before the last piece's promotion" : "",
-                unroll);
+                unroll, p->fp8.sb_bytes_warp ? "; SB bytes stored by the producer's second warp" : "");
     fprintf(out, "  schedule: %s, L2 group %d along %s; cluster %dx%d\n", dgk_sched_kind_name(p->sched.kind), p->sched.group,
             p->sched.group_axis ? "N" : "M", p->cluster_m, p->cluster_n);
     if (p->l2_stream)

@@ -211,8 +211,8 @@ static void emit_namespace(dgk_sm90_ctx *e)
 }
 
 /* Barrier setup: full barriers complete on the producer's one arrive plus the TMA bytes
- * (and, with FP8 128x128 B scales copied per stage by cp.async or stored by the producer,
- * a second arrive once they are in the stage, dgk_sm90_full_arrivals); empty
+ * (and, with FP8 128x128 B scales copied per stage by cp.async or stored by a producer
+ * thread, a second arrive once they are in the stage, dgk_sm90_full_arrivals); empty
  * barriers on this CTA's consumers' arrivals (emit_consumer.c); in a cluster, peer
  * barriers on one arrival from each other CTA's producer (emit_producer.c). */
 static void emit_barrier_init(dgk_sm90_ctx *e)
@@ -220,7 +220,7 @@ static void emit_barrier_init(dgk_sm90_ctx *e)
     dgk_sm90_open(e, "if (threadIdx.x == 0)");
     dgk_sm90_open(e, "for (int s = 0; s < STAGES; ++s)");
     if (dgk_sm90_full_arrivals(e->p) == 2)
-        dgk_sm90_line(e, "dgk_mbar_init(&full_bar[s], 2);  // the producer's arrive.expect_tx, then its B-scale arrive");
+        dgk_sm90_line(e, "dgk_mbar_init(&full_bar[s], 2);  // the TMA thread's arrive.expect_tx and the B scales' arrive");
     else
         dgk_sm90_line(e, "dgk_mbar_init(&full_bar[s], 1);");
     dgk_sm90_line(e, "dgk_mbar_init(&empty_bar[s], EMPTY_ARRIVALS);");

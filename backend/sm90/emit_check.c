@@ -359,6 +359,9 @@ static void check_loop_form(checker *c)
         FAIL(c, f->loc, "the FP8 K loop is unrolled (%d) only in the per-m64 and one-temporary forms", f->unroll);
     if (f->early_wait && !f->pieces)
         FAIL(c, f->loc, "the FP8 K loop's early try is lowered for pieces only");
+    /* the bytes warp walks the persistent schedule's tiles (emit_fp8_sb.c) */
+    if (f->sb_bytes_warp && (!f->sb_ue8m0 || f->sb_per_column || c->p->sched.kind != DGK_SCHED_PERSISTENT))
+        FAIL(c, f->loc, "UE8M0 B-scale bytes are stored by their own warp only for 128x128 B scales under a persistent schedule");
 }
 
 static void check_fp8(checker *c)

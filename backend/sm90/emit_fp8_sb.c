@@ -13,17 +13,10 @@
  * UE8M0 scales are bytes, which cp.async (4 bytes at least) cannot copy without reading
  * past the tensor: a thread loads them itself, before it waits for the stage to be free
  * (so the load's latency hides behind that wait in steady state), stores them into the
- * slot and arrives on the full barrier in place of the cp.async arrive. In a one-wave
- * launch (l2_stream: every CTA runs one tile, as the stock heuristic sets it) that thread
- * is the producer warpgroup's second warp (dgk_sm90_sb_bytes_warp): in the TMA thread the
- * first load of the tile's rows, a miss with the stages all free (no wait to hide it),
- * held back the next stages' TMA loads behind its store, which cost the UE8M0 kernels
- * 0.3-0.9 us per launch against f32 scales (H100; 4-8% at M <= 128, 3% at 4096x576x7168,
- * tests/gpu/results/2026-11-28-H100-cold-code/final/set.csv). The warp took that back
- * (M <= 128 one-wave shapes +1.4..+6.7%), but over many tiles, where a tile's first miss
- * hides behind the previous tile, it cost 0.6-3.3% (4096x32768x512, 4096x24576x1536; the
- * cause not measured), hence one wave only (cold-code/bytes-warp/). A dynamic schedule
- * hands tiles to the TMA thread alone, so there that thread keeps the bytes too.
+ * slot and arrives on the full barrier in place of the cp.async arrive. With
+ * fp8.sb_bytes_warp (one-wave launches, plan_pipeline.c says why) that thread is one of
+ * the producer warpgroup's second warp, walking the TMA thread's tiles (persistent
+ * schedules only), else the TMA thread itself.
  * With fp8.sb_tma (clusters along N, plan.c) the producer loads them by TMA with the
  * stage's operands instead: a box of the values of K blocks kb & ~3 .. + 3 (DGK_SB_TMA_BOX;
  * a box at K block kb itself, not on a 16-byte boundary of the row, stopped the kernel with
@@ -41,7 +34,7 @@ int dgk_sm90_sb_staged(const dgk_plan *p)
 
 int dgk_sm90_sb_bytes_warp(const dgk_plan *p)
 {
-    return dgk_sm90_sb_staged(p) && p->fp8.sb_ue8m0 && p->l2_stream && !p->sched.dynamic;
+    return p->fp8.sb_bytes_warp;
 }
 
 static const char *sb_stride(const dgk_sm90_ctx *e, char *buf, int n)
@@ -88,7 +81,7 @@ void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e)
 }
 
 /* Before the wait for the stage: UE8M0 scale bytes are loaded here (by the bytes warp, or
- * by the TMA thread under a dynamic schedule). */
+ * else by the TMA thread). */
 static void emit_sb_byte_loads(dgk_sm90_ctx *e, const char *kb)
 {
     const dgk_plan_fp8 *f = &e->p->fp8;
@@ -115,21 +108,19 @@ static void emit_sb_byte_stores(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "dgk_mbar_arrive(bar);  // the stage's second arrival (release: the bytes are visible)");
 }
 
-/* The bytes warp's walk (dgk_sm90_sb_bytes_warp): the TMA thread's tiles and K blocks, per
- * K block the byte loads, the wait for the stage, the stores and the arrival. It waits on
- * this CTA's empty barrier only: the bytes are its own CTA's, never multicast. */
+/* The bytes warp's walk (fp8.sb_bytes_warp, a persistent schedule: emit_check.c): the TMA
+ * thread's tiles (or split-K units) and K blocks, per K block the byte loads, the wait for
+ * the stage, the stores and the arrival. It waits on this CTA's empty barrier only: the
+ * bytes are its own CTA's, never multicast. */
 void dgk_sm90_emit_sb_bytes_warp(dgk_sm90_ctx *e)
 {
     char kbuf[32];
-    const char *kb = e->p->sched.kind == DGK_SCHED_K_GROUPED ? "k_first + kb" : "kb";
     dgk_sm90_line(e, "// the UE8M0 B-scale bytes: loaded and stored by this warp, so that the TMA thread never waits on a load");
     dgk_sm90_line(e, "const dgk_u32 cta_rank = %s;", e->cluster > 1 ? "dgk_cluster_rank()" : "0");
     dgk_sm90_emit_kblocks(e, kbuf, sizeof kbuf);
     dgk_sm90_line(e, "int stage = 0;");
     dgk_sm90_line(e, "dgk_u32 phase = 0;");
     dgk_sm90_emit_tile_loop_open(e, 1);
-    if (dgk_sm90_masked_rows_left(e->p))
-        dgk_sm90_line(e, "(void)rows_left;");
     dgk_sm90_loc(e, e->p->fp8.loc, "this tile's B scale rows, their bytes stored into each stage");
     dgk_sm90_emit_sb_pointers(e);
     dgk_sm90_line(e, "#pragma unroll 1");
@@ -137,7 +128,7 @@ void dgk_sm90_emit_sb_bytes_warp(dgk_sm90_ctx *e)
         dgk_sm90_open(e, "for (int kb = k_first; kb < k_first + k_blocks; ++kb)");
     else
         dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
-    emit_sb_byte_loads(e, kb);
+    emit_sb_byte_loads(e, "kb");
     dgk_sm90_loc(e, e->p->stages_loc, "pipeline stage: wait until free, then store the bytes");
     dgk_sm90_line(e, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);");
     dgk_sm90_line(e, "dgk_u64 *const bar = &full_bar[stage];");

@@ -104,9 +104,8 @@ void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
 /* emit_fp8_sb.c: B scales per 128x128 block staged through shared memory (each does
  * nothing unless dgk_sm90_sb_staged). */
 int dgk_sm90_sb_staged(const dgk_plan *p);
-/* UE8M0 B-scale bytes loaded and stored by the producer warpgroup's second warp instead of
- * the TMA thread (one-wave launches, l2_stream; not under a dynamic schedule);
- * dgk_sm90_emit_sb_bytes_warp its code. */
+/* fp8.sb_bytes_warp: UE8M0 B-scale bytes loaded and stored by the producer warpgroup's
+ * second warp instead of the TMA thread; dgk_sm90_emit_sb_bytes_warp its code. */
 int dgk_sm90_sb_bytes_warp(const dgk_plan *p);
 void dgk_sm90_emit_sb_bytes_warp(dgk_sm90_ctx *e);
 int dgk_sm90_full_arrivals(const dgk_plan *p);

@@ -3,10 +3,9 @@
  * tile sequence issuing, per K block: wait until the stage is free (empty barrier),
  * announce the bytes to expect (arrive.expect_tx on the full barrier), then the TMA loads
  * of the A and B tiles (and the FP8 scales: TMA; 128x128 B scales by TMA with the stage
- * or per tile, else by cp.async, emit_fp8_sb.c) into that stage. In a one-wave launch
- * with UE8M0 B scales one thread of its second warp loads and stores their bytes
- * (emit_fp8_sb.c). The other
- * threads idle until the end of the kernel. A multicast operand lands in every CTA of the cluster:
+ * or per tile, else by cp.async, emit_fp8_sb.c) into that stage. With fp8.sb_bytes_warp
+ * one thread of its second warp loads and stores the UE8M0 B-scale bytes (emit_fp8_sb.c).
+ * The other threads idle until the end of the kernel. A multicast operand lands in every CTA of the cluster:
  * rank 0 issues every chunk of B's tile, the CTAs issue A's chunks in turn
  * (emit_operand_loads), and rank 0 the FP8 A scales with A (emit_sa_load).
  * In a cluster a stage may be refilled only once the consumers of every CTA released
@@ -218,7 +217,13 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     char kb[32];
     dgk_sm90_line(e, "// producer: one thread issues every TMA load");
     dgk_sm90_line(e, "dgk_setmaxnreg_dec<PRODUCER_REGS>();");
-    dgk_sm90_open(e, "if (dgk_warp_id() == 0 && dgk_elect_one())");
+    if (dgk_sm90_sb_bytes_warp(e->p)) {
+        /* dgk_warp_id() shuffles over the whole warp: read once, before warp 0's lanes part */
+        dgk_sm90_line(e, "const int producer_warp = dgk_warp_id();");
+        dgk_sm90_open(e, "if (producer_warp == 0 && dgk_elect_one())");
+    } else {
+        dgk_sm90_open(e, "if (dgk_warp_id() == 0 && dgk_elect_one())");
+    }
     emit_prefetch_descs(e);
     dgk_sm90_line(e, "const dgk_u32 cta_rank = %s;", e->cluster > 1 ? "dgk_cluster_rank()" : "0");
     if (e->cluster > 1)
@@ -251,7 +256,7 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     else
         dgk_sm90_line(e, "(void)cta_rank;");
     if (dgk_sm90_sb_bytes_warp(e->p)) {
-        dgk_sm90_close(e, " else if (dgk_warp_id() == 1 && dgk_elect_one()) {");
+        dgk_sm90_close(e, " else if (producer_warp == 1 && dgk_elect_one()) {");
         e->indent++;
         dgk_sm90_emit_sb_bytes_warp(e);
     }

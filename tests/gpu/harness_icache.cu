@@ -37,7 +37,8 @@ __global__ void icache_evict_k(float *sink, float x)
 
 int gh_icache_evict(int sms, cudaStream_t s)
 {
-    /* four one-warp blocks per SM, so every SM runs the code whatever the block placement */
+    /* four one-warp blocks per SM: the block scheduler spreads them over the SMs (not a
+     * guarantee that each runs one; the 576 kernel's 1 us, cold-code/, says they did) */
     GH_LAUNCH(icache_evict_k, 4 * (sms > 0 ? sms : 1), 32, s, (float *)NULL, 1.0f);
     GH_CUDA(cudaGetLastError());
     return GH_OK;

@@ -102,7 +102,7 @@ bench() {
     grep -h "warm" "$out"/sustained-*.log | grep -v cublaslt
     grep -h "DeepGEMM's table (DESIGN.md" "$out/bench-kernel.log" | sort -u
     grep -h -E "DeepGEMM's table \(DESIGN.md|by kernel time / DeepGEMM" "$out/bench-dgmethod.log" | sort -u
-    grep -h -A4 "geometric mean of kernel-time ratios" "$out/bench-cold.log" | grep dgk
+    grep -h -A4 "geometric mean of kernel-time ratios" "$out/bench-cold.log" | grep dgk | sort -u
 }
 # The open issues' bars on this card in a minute or two, DeepGEMM's timing method: FP8
 # 4096x7168x16384 (>= 1450 TFLOPS) and 4096x576x7168 (>= 1.0x of cuBLASLt) beside

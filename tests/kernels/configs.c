@@ -55,6 +55,10 @@ static void print_l2(void)
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=144 -D N=576 -D K=7168 -D CLUSTER=2 -D L2=1\n");
     /* the one-wave loop form (one whole temporary, unrolled) with UE8M0 scales */
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=144 -D TS=ue8m0 -D N=576 -D K=7168 -D L2=1\n");
+    /* ... whose B-scale bytes have a warp of their own (fp8.sb_bytes_warp): in clusters and split */
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=144 -D TS=ue8m0 -D N=576 -D K=7168 -D CLUSTER=2 -D L2=1\n");
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=128 -D BN=144 -D TS=ue8m0 -D N=576 -D K=7168 -D CLUSTER_N=2 -D L2=1\n");
+    printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=64 -D BN=64 -D TS=ue8m0 -D N=4096 -D K=7168 -D SPLIT=2 -D L2=1\n");
     printf("stdlib/gemm_fp8.dgk gemm_fp8_nt -D BM=256 -D BN=128 -D N=7168 -D K=16384 -D CLUSTER_N=2 -D L2=1\n");
 }
 

@@ -203,8 +203,8 @@ START_TEST(code_reads_bytes)
 }
 END_TEST
 
-/* The text between `from` and the next `to` (a static buffer), for asserting what one part
- * of the generated kernel holds. */
+/* The text between `from` and the next `to`, for asserting what one part of the generated
+ * kernel holds (a static buffer: the next call overwrites it). */
 static const char *between(const char *cu, const char *from, const char *to)
 {
     static char part[16384];
@@ -216,71 +216,75 @@ static const char *between(const char *cu, const char *from, const char *to)
     return part;
 }
 
-/* In a one-wave launch (L2=1) the B-scale bytes are loaded and stored by the producer
- * warpgroup's second warp, never by the TMA thread, whose first load of the tile's rows
- * would hold back the next stages' TMA loads (emit_fp8_sb.c); the full barrier still takes
- * the bytes' arrival. Over several waves (no L2=1) and under a dynamic schedule (tiles
- * handed to the TMA thread alone) that thread keeps them. */
-START_TEST(byte_scales_have_their_own_warp)
+/* The stock kernel specialized with `defs` (name, value pairs), planned for sm_90a. */
+static dgkc_unit *lower_defs(const char *const (*defs)[2], size_t n)
 {
-    dgkc_unit *u = lower("gemm_fp8_nt", 128, 144, "ue8m0");
-    const char *cu = NULL;
-    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, "gemm_fp8_nt"), &cu, NULL), DGKC_OK);
-    ck_assert_ptr_null(strstr(cu, "dgk_warp_id() == 1"));
-    HAS(cu, "const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + kb);");
-    dgkc_unit_free(u);
-
-    u = dgkc_unit_new("stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, strlen(dgk_stdlib_gemm_fp8));
-    const char *defs[][2] = {{"BM", "128"}, {"BN", "144"}, {"TS", "ue8m0"}, {"L2", "1"}, {"M", "4096"}, {"N", "576"},
-                             {"K", "7168"}};
-    for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
+    dgkc_unit *u = dgkc_unit_new("stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, strlen(dgk_stdlib_gemm_fp8));
+    ck_assert_ptr_nonnull(u);
+    for (size_t i = 0; i < n; i++)
         ck_assert_int_eq(dgkc_define(u, defs[i][0], defs[i][1]), DGKC_OK);
     ck_assert_int_eq(dgkc_check(u), DGKC_OK);
     ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
     ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", dgkc_kernel_index(u, "gemm_fp8_nt")), DGKC_OK);
+    return u;
+}
+
+/* In a one-wave launch (L2=1) the B-scale bytes are loaded and stored by one thread of the
+ * producer warpgroup's second warp (fp8.sb_bytes_warp), never by the TMA thread, whose
+ * first load of the tile's rows would hold back the next stages' TMA loads
+ * (plan_pipeline.c); the full barrier still takes the bytes' arrival, and in a cluster the
+ * warp touches its own CTA's barriers only. Over several waves (no L2=1) the TMA thread
+ * keeps them, and f32 scales (copied per tile by TMA) have no such warp. */
+START_TEST(byte_scales_have_their_own_warp)
+{
+    dgkc_unit *u = lower("gemm_fp8_nt", 128, 144, "ue8m0");
+    const char *cu = NULL;
+    ck_assert_int_eq(dgkc_kernel_plan(u, dgkc_kernel_index(u, "gemm_fp8_nt"))->fp8.sb_bytes_warp, 0);
     ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", dgkc_kernel_index(u, "gemm_fp8_nt"), &cu, NULL), DGKC_OK);
-    HAS(cu, "dgk_mbar_init(&full_bar[s], 2);");
-    const char *tma = between(cu, "if (dgk_warp_id() == 0 && dgk_elect_one())", "} else if (dgk_warp_id() == 1");
-    ck_assert_ptr_null(strstr(tma, "dgk_ldg_u8"));
-    ck_assert_ptr_null(strstr(tma, "dgk_st_shared_u8"));
-    ck_assert_ptr_null(strstr(tma, "dgk_mbar_arrive(bar)"));
-    HAS(tma, "dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES");
-    const char *bytes = between(cu, "} else if (dgk_warp_id() == 1 && dgk_elect_one())", "} else {");
-    const char *order[] = {"const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + kb);", "const dgk_u32 sb_hi_b = dgk_ldg_u8(sb_hi_ptr + kb);",
-                           "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);", "dgk_st_shared_u8(sb_dst, sb_lo_b);",
-                           "dgk_st_shared_u8(sb_dst + 4, sb_hi_b);", "dgk_mbar_arrive(bar);",
-                           "if (++stage == STAGES) { stage = 0; phase ^= 1; }"};
-    const char *at = bytes;
-    for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
-        at = strstr(at, order[i]);
-        ck_assert_msg(at != NULL, "the bytes warp lacks, in order, \"%s\"", order[i]);
-    }
-    ck_assert_ptr_null(strstr(bytes, "dgk_tma_load"));
+    ck_assert_ptr_null(strstr(cu, "producer_warp"));
+    HAS(cu, "const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + kb);");
     dgkc_unit_free(u);
 
-    static const char dyn[] =
-        "kernel g<BM = 128, BN = 128>(\n"
-        "    A : e4m3[M, K], SA : ue8m0[cdiv(K, 128), M] scales(A, 1, 128),\n"
-        "    B : e4m3[G, N, K], SB : ue8m0[G, cdiv(N, 128), cdiv(K, 128)] scales(B, 128, 128),\n"
-        "    GID : i32[M], D : bf16[M, N])\n"
-        "{\n"
-        "    schedule m_grouped_contiguous (cdiv(M, BM), cdiv(N, BN)) group_ids GID dynamic 1 -> (i, j, g);\n"
-        "    var acc = zeros(f32[BM, BN]);\n"
-        "    pipeline k in 0 .. cdiv(K, 128) {\n"
-        "        acc += mma(A[i*BM +: BM, k*128 +: 128], B[g, j*BN +: BN, k*128 +: 128]^T)\n"
-        "               * SA[k, i*BM +: BM][:, new] * SB[g, j*BN / 128, k];\n"
-        "    }\n"
-        "    D[i*BM +: BM, j*BN +: BN] = bf16(acc);\n"
-        "}\n";
-    u = dgkc_unit_new("g.dgk", dyn, strlen(dyn));
-    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
-    ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
-    ck_assert_int_eq(dgkc_plan_kernel(u, "sm_90a", 0), DGKC_OK);
-    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", 0, &cu, NULL), DGKC_OK);
-    ck_assert_ptr_null(strstr(cu, "dgk_warp_id() == 1"));
-    HAS(cu, "const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + kb);");
-    HAS(cu, "dgk_mbar_arrive(bar);  // the stage's second arrival");
+    static const char *const f32[][2] = {{"BM", "128"}, {"BN", "144"}, {"L2", "1"}, {"M", "4096"}, {"N", "576"}, {"K", "7168"}};
+    u = lower_defs(f32, sizeof f32 / sizeof *f32);
+    ck_assert_int_eq(dgkc_kernel_plan(u, dgkc_kernel_index(u, "gemm_fp8_nt"))->fp8.sb_bytes_warp, 0);
     dgkc_unit_free(u);
+
+    static const char *const one_wave[][2] = {{"BM", "128"}, {"BN", "144"}, {"TS", "ue8m0"}, {"L2", "1"},
+                                              {"M", "4096"}, {"N", "576"}, {"K", "7168"}, {"CLUSTER", "1"}};
+    for (int cluster = 1; cluster <= 2; cluster++) {
+        const char *defs[8][2];
+        memcpy(defs, one_wave, sizeof defs);
+        defs[7][1] = cluster == 2 ? "2" : "1";
+        u = lower_defs((const char *const (*)[2])defs, 8);
+        int k = dgkc_kernel_index(u, "gemm_fp8_nt");
+        ck_assert_int_eq(dgkc_kernel_plan(u, k)->fp8.sb_bytes_warp, 1);
+        ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", k, &cu, NULL), DGKC_OK);
+        HAS(cu, "dgk_mbar_init(&full_bar[s], 2);");
+        HAS(cu, "const int producer_warp = dgk_warp_id();");
+        const char *tma = between(cu, "if (producer_warp == 0 && dgk_elect_one())", "} else if (producer_warp == 1");
+        ck_assert_ptr_null(strstr(tma, "dgk_ldg_u8"));
+        ck_assert_ptr_null(strstr(tma, "dgk_st_shared_u8"));
+        ck_assert_ptr_null(strstr(tma, "dgk_mbar_arrive(bar)"));
+        HAS(tma, "dgk_tma_load_2d");
+        if (cluster == 2)
+            HAS(tma, "dgk_mbar_arrive_cluster(&peer_bar[stage], cta_rank ^ 1);");
+        const char *bytes = between(cu, "} else if (producer_warp == 1 && dgk_elect_one())", "} else {");
+        const char *order[] = {"const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + kb);",
+                               "const dgk_u32 sb_hi_b = dgk_ldg_u8(sb_hi_ptr + kb);",
+                               "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);", "dgk_st_shared_u8(sb_dst, sb_lo_b);",
+                               "dgk_st_shared_u8(sb_dst + 4, sb_hi_b);", "dgk_mbar_arrive(bar);",
+                               "if (++stage == STAGES) { stage = 0; phase ^= 1; }"};
+        const char *at = bytes;
+        for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+            at = strstr(at, order[i]);
+            ck_assert_msg(at != NULL, "cluster %d: the bytes warp lacks, in order, \"%s\"", cluster, order[i]);
+        }
+        ck_assert_ptr_null(strstr(bytes, "dgk_tma_load"));
+        ck_assert_ptr_null(strstr(bytes, "peer_bar"));
+        ck_assert_ptr_null(strstr(bytes, "arrive_cluster"));
+        dgkc_unit_free(u);
+    }
 }
 END_TEST
 

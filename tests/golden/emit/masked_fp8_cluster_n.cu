@@ -200,7 +200,7 @@ masked_fp8_cluster_n(
     dgk_u64 *const peer_bar = empty_bar + STAGES;  // stage released in the peer CTA (its producer forwards it)
     if (threadIdx.x == 0) {
         for (int s = 0; s < STAGES; ++s) {
-            dgk_mbar_init(&full_bar[s], 2);  // the producer's arrive.expect_tx, then its B-scale arrive
+            dgk_mbar_init(&full_bar[s], 2);  // the TMA thread's arrive.expect_tx and the B scales' arrive
             dgk_mbar_init(&empty_bar[s], EMPTY_ARRIVALS);
             dgk_mbar_init(&peer_bar[s], 1);  // the peer CTA's forwarded release
         }

@@ -183,7 +183,7 @@ masked_fp8_swap(
     dgk_u64 *const empty_bar = full_bar + STAGES;            // stage released by consumers
     if (threadIdx.x == 0) {
         for (int s = 0; s < STAGES; ++s) {
-            dgk_mbar_init(&full_bar[s], 2);  // the producer's arrive.expect_tx, then its B-scale arrive
+            dgk_mbar_init(&full_bar[s], 2);  // the TMA thread's arrive.expect_tx and the B scales' arrive
             dgk_mbar_init(&empty_bar[s], EMPTY_ARRIVALS);
         }
         dgk_fence_mbar_init();
