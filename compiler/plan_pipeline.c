@@ -70,14 +70,15 @@ static int smem_for(dgk_plan *p, int stages)
  * (2) A launch whose tiles all run at once (l2_stream, stdlib/gemm_heuristic.c) of tiles
  * in pieces: one whole temporary per K block instead (DeepGEMM's form), its loop unrolled
  * (by 8 when timed here; by 2 since, (3)). Two shapes of the FP8 set have such tiles:
- * 4096x576x7168 (128 x 144, 56 K blocks) +1.2% and +1.3% on two H100s, two rounds each (0.992 -> 1.003x and 1.012 -> 1.025x of
- * per-tensor cuBLASLt), 128x24576x1536 (128 x 192, 12 blocks) -1.7%; the set level
- * (0.9999). Hence from 32 K blocks, a threshold between the two, not timed itself; other
- * tiles and clustered ones (whose early wait goes) follow untimed. Over several waves the
- * pieces stay ahead (4096x2112x7168 -2.0%, 32768x6144x7168 -0.7%, contiguous grouped
- * -0.8..-2.4%), yet a kernel that sets `l2_stream 1` there itself (or DGK_GEMM_L2=1)
- * takes the whole form too; unrolling the pieces' loop by 8 lost 1.0% (six dense shapes'
- * geometric mean, up to 1.9%) and 1.3-2.0% on contiguous grouped.
+ * 4096x576x7168 (128 x 144, 56 K blocks) +1.2% and +1.3% on two H100s, two rounds each
+ * (0.992 -> 1.003x and 1.012 -> 1.025x of per-tensor cuBLASLt), 128x24576x1536 (128 x
+ * 192, 12 blocks) -1.7%; the set level (0.9999). Hence from 32 K blocks, a threshold
+ * between the two, not timed itself; other tiles and clustered ones (whose early wait
+ * goes) follow untimed. Over several waves the pieces stay ahead (4096x2112x7168 -2.0%,
+ * 32768x6144x7168 -0.7%, contiguous grouped -0.8..-2.4%), yet a kernel that sets
+ * `l2_stream 1` there itself (or DGK_GEMM_L2=1) takes the whole form too; unrolling the
+ * pieces' loop by 8 lost 1.0% (six dense shapes' geometric mean, up to 1.9%) and 1.3-2.0%
+ * on contiguous grouped.
  * (tests/gpu/results/2026-11-28-H100-unroll/) The price is compile time (NVRTC, cold, this
  * machine): 256 x 128 at K = 16384 0.25 -> 1.3-1.6 s; by 4, 0.57 s, for less speed
  * (0.989-0.992 of DeepGEMM against 0.993-0.994).
@@ -98,10 +99,11 @@ static int smem_for(dgk_plan *p, int stages)
  * loads each K block's and stores it into the stage (backend/sm90/emit_fp8_sb.c). In the
  * TMA thread the first load of the tile's rows, a miss with every stage free at the
  * launch's start (no wait to hide it), held the next stages' TMA loads behind its store:
- * UE8M0 kernels ran 0.3-0.9 us slower than f32 at every short shape (4-8% at M <= 128).
- * One thread of the producer warpgroup's second warp takes the bytes instead: in every
- * launch, M <= 128 +1.4..+6.7%, but M = 4096 multi-wave shapes -1.2..-3.3% (there a tile's
- * first miss hides behind the previous tile; why the warp costs them was not measured);
+ * UE8M0 kernels ran up to 0.9 us slower than f32 at short shapes (1.1-8.4% at M <= 128,
+ * N <= 7168). One thread of the producer warpgroup's second warp takes the bytes instead:
+ * in every launch, M <= 128 and N <= 7168 +1.4..+6.7%, but M = 4096 multi-wave shapes
+ * -1.2..-3.3% (there a tile's first miss hides behind the previous tile; why the warp
+ * costs them was not measured);
  * in one-wave launches (l2_stream, the stock rule's) only, the FP8 set's UE8M0 runner
  * 1.065x -> 1.083x of per-tensor cuBLASLt, M = 4096 level (H100s,
  * tests/gpu/results/2026-11-28-H100-cold-code/bytes-warp/). l2_stream is taken only by

@@ -32,11 +32,6 @@ int dgk_sm90_sb_staged(const dgk_plan *p)
     return p->fp8.enabled && !p->fp8.sb_per_column;
 }
 
-int dgk_sm90_sb_bytes_warp(const dgk_plan *p)
-{
-    return p->fp8.sb_bytes_warp;
-}
-
 static const char *sb_stride(const dgk_sm90_ctx *e, char *buf, int n)
 {
     const dgk_plan_fp8 *f = &e->p->fp8;
@@ -71,7 +66,7 @@ void dgk_sm90_emit_sb_pointers(dgk_sm90_ctx *e)
 
 void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e)
 {
-    if (!dgk_sm90_sb_staged(e->p) || dgk_sm90_sb_bytes_warp(e->p))
+    if (!dgk_sm90_sb_staged(e->p) || e->p->fp8.sb_bytes_warp)
         return;
     dgk_sm90_loc(e, e->p->fp8.loc, e->p->fp8.sb_tile  ? "this tile's B scale rows, copied once into its slot"
                                    : e->p->fp8.sb_tma ? "this tile's B scale row, loaded with each stage by TMA"
@@ -94,7 +89,7 @@ static void emit_sb_byte_loads(dgk_sm90_ctx *e, const char *kb)
 /* The TMA thread's part of the UE8M0 bytes: only where no bytes warp takes them. */
 void dgk_sm90_emit_sb_prefetch(dgk_sm90_ctx *e, const char *kb)
 {
-    if (dgk_sm90_sb_staged(e->p) && e->p->fp8.sb_ue8m0 && !dgk_sm90_sb_bytes_warp(e->p)) /* sb_tile is never ue8m0 */
+    if (dgk_sm90_sb_staged(e->p) && e->p->fp8.sb_ue8m0 && !e->p->fp8.sb_bytes_warp) /* sb_tile is never ue8m0 */
         emit_sb_byte_loads(e, kb);
 }
 
@@ -123,11 +118,7 @@ void dgk_sm90_emit_sb_bytes_warp(dgk_sm90_ctx *e)
     dgk_sm90_emit_tile_loop_open(e, 1);
     dgk_sm90_loc(e, e->p->fp8.loc, "this tile's B scale rows, their bytes stored into each stage");
     dgk_sm90_emit_sb_pointers(e);
-    dgk_sm90_line(e, "#pragma unroll 1");
-    if (dgk_sm90_split(e->p))
-        dgk_sm90_open(e, "for (int kb = k_first; kb < k_first + k_blocks; ++kb)");
-    else
-        dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
+    dgk_sm90_emit_producer_kloop_open(e);
     emit_sb_byte_loads(e, "kb");
     dgk_sm90_loc(e, e->p->stages_loc, "pipeline stage: wait until free, then store the bytes");
     dgk_sm90_line(e, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);");
@@ -151,7 +142,7 @@ void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb)
                       e->p->args[f->sb_arg].name, kb, DGK_SB_TMA_BOX - 1, DGK_SB_TMA_BOX - 1, DGK_SB_TMA_BOX - 1);
         return;
     }
-    if (dgk_sm90_sb_bytes_warp(e->p))
+    if (e->p->fp8.sb_bytes_warp)
         return; /* the bytes warp stores them */
     dgk_sm90_loc(e, f->loc, f->sb_straddle ? "B scales of this K block: the tile's two SB values"
                                            : "B scale of this K block: the tile's SB value");

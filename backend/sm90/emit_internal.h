@@ -105,9 +105,10 @@ void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
  * nothing unless dgk_sm90_sb_staged). */
 int dgk_sm90_sb_staged(const dgk_plan *p);
 /* fp8.sb_bytes_warp: UE8M0 B-scale bytes loaded and stored by the producer warpgroup's
- * second warp instead of the TMA thread; dgk_sm90_emit_sb_bytes_warp its code. */
-int dgk_sm90_sb_bytes_warp(const dgk_plan *p);
+ * second warp instead of the TMA thread; this its code. */
 void dgk_sm90_emit_sb_bytes_warp(dgk_sm90_ctx *e);
+/* emit_producer.c: the producers' K-block loop header (the TMA thread's, the bytes warp's). */
+void dgk_sm90_emit_producer_kloop_open(dgk_sm90_ctx *e);
 int dgk_sm90_full_arrivals(const dgk_plan *p);
 void dgk_sm90_emit_sb_pointers(dgk_sm90_ctx *e);
 /* emit_fp8_sb_tile.c: with fp8.sb_tile, the tile's B-scale rows in a ring of slots (each

@@ -5,8 +5,8 @@
  * of the A and B tiles (and the FP8 scales: TMA; 128x128 B scales by TMA with the stage
  * or per tile, else by cp.async, emit_fp8_sb.c) into that stage. With fp8.sb_bytes_warp
  * one thread of its second warp loads and stores the UE8M0 B-scale bytes (emit_fp8_sb.c).
- * The other threads idle until the end of the kernel. A multicast operand lands in every CTA of the cluster:
- * rank 0 issues every chunk of B's tile, the CTAs issue A's chunks in turn
+ * The other threads idle until the end of the kernel. A multicast operand lands in every
+ * CTA of the cluster: rank 0 issues every chunk of B's tile, the CTAs issue A's chunks in turn
  * (emit_operand_loads), and rank 0 the FP8 A scales with A (emit_sa_load).
  * In a cluster a stage may be refilled only once the consumers of every CTA released
  * it (the multicast chunks land in all of them). Consumers arrive on their own CTA's
@@ -212,12 +212,24 @@ static void emit_kblock(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
 }
 
+/* The producers' loop over the K blocks of the tile (or of the split-K unit): the TMA
+ * thread's and the bytes warp's (emit_fp8_sb.c), which must walk the same stages. */
+void dgk_sm90_emit_producer_kloop_open(dgk_sm90_ctx *e)
+{
+    if (e->p->fp8.enabled)
+        dgk_sm90_line(e, "#pragma unroll 1");
+    if (dgk_sm90_split(e->p))
+        dgk_sm90_open(e, "for (int kb = k_first; kb < k_first + k_blocks; ++kb)");
+    else
+        dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
+}
+
 void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
 {
     char kb[32];
     dgk_sm90_line(e, "// producer: one thread issues every TMA load");
     dgk_sm90_line(e, "dgk_setmaxnreg_dec<PRODUCER_REGS>();");
-    if (dgk_sm90_sb_bytes_warp(e->p)) {
+    if (e->p->fp8.sb_bytes_warp) {
         /* dgk_warp_id() shuffles over the whole warp: read once, before warp 0's lanes part */
         dgk_sm90_line(e, "const int producer_warp = dgk_warp_id();");
         dgk_sm90_open(e, "if (producer_warp == 0 && dgk_elect_one())");
@@ -241,12 +253,7 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     if (dgk_sm90_masked_rows_left(e->p))
         dgk_sm90_line(e, "(void)rows_left;  // the producer loads whole tiles");
     dgk_sm90_emit_sb_producer_tile(e);
-    if (e->p->fp8.enabled)
-        dgk_sm90_line(e, "#pragma unroll 1");
-    if (dgk_sm90_split(e->p))
-        dgk_sm90_open(e, "for (int kb = k_first; kb < k_first + k_blocks; ++kb)");
-    else
-        dgk_sm90_open(e, "for (int kb = 0; kb < k_blocks; ++kb)");
+    dgk_sm90_emit_producer_kloop_open(e);
     emit_kblock(e);
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
@@ -255,7 +262,7 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
         emit_cluster_drain(e);
     else
         dgk_sm90_line(e, "(void)cta_rank;");
-    if (dgk_sm90_sb_bytes_warp(e->p)) {
+    if (e->p->fp8.sb_bytes_warp) {
         dgk_sm90_close(e, " else if (producer_warp == 1 && dgk_elect_one()) {");
         e->indent++;
         dgk_sm90_emit_sb_bytes_warp(e);
