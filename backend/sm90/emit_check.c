@@ -35,13 +35,13 @@ static const char *const reserved[] = {
     "SPLIT", "splits", "k_total", "k_first", "unit", "units", "slice", "part", "ws_block",
     "store_partial", "sum_partials", "arrive_last", "ws_slot",
     "TAIL_SLICES", "masked_tiles", "tail_unit", "it", "tail_tile",
-    "offsets", "group_end", "debug_check", "last_group",
+    "offsets", "group_end", "debug_check", "last_group", "next_g0", "next_g1", "has_rows",
     /* FP8 promotion's kernel-scope temporaries and scale copies (emit_fp8.c, emit_fp8_sb.c) */
     "tmp0", "tmp1", "sa0", "sa1", "sa_base", "held0", "held1", "sb0", "sb1", "sb_dst", "sb_lo_b", "sb_hi_b", "SB_SPLIT",
     "sb_ring", "sb_slot", "sb_at", "SB_SLOTS", "SB_SLOT_BYTES", "SB_ROW_BYTES",
     "store_tile", "tq0", "tq1", "da", "db", "stage_tx",
     /* helpers at namespace scope: a parameter of that name would hide them in the kernel */
-    "cluster_tiles", "tile_coords", "staging_offset", "epilogue_value", "mma_stage", "mma_m64", "fence_frag",
+    "cluster_tiles", "tile_coords", "tile_coords_of", "tile_blocks", "pair_ids", "staging_offset", "epilogue_value", "mma_stage", "mma_m64", "fence_frag",
     "fence_acc", "promote", "promote_m64", "read_sa", "read_sb", "release_stage", "fence_piece", "mma_piece",
     "promote_piece",
 };

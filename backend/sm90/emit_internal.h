@@ -73,6 +73,7 @@ void dgk_sm90_emit_wgmma(dgk_sm90_ctx *e);
 void dgk_sm90_emit_constants(dgk_sm90_ctx *e);
 void dgk_sm90_emit_sched(dgk_sm90_ctx *e);
 void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e, int producer);
+void dgk_sm90_emit_next_pair_ids(dgk_sm90_ctx *e);
 void dgk_sm90_emit_dynamic_end(dgk_sm90_ctx *e);
 void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e);
 void dgk_sm90_emit_signature(dgk_sm90_ctx *e);

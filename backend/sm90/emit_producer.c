@@ -255,6 +255,7 @@ void dgk_sm90_emit_producer(dgk_sm90_ctx *e)
     dgk_sm90_emit_sb_producer_tile(e);
     dgk_sm90_emit_producer_kloop_open(e);
     emit_kblock(e);
+    dgk_sm90_emit_next_pair_ids(e);
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
     dgk_sm90_emit_dynamic_end(e);

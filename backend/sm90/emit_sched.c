@@ -140,25 +140,41 @@ static void emit_offsets_coords(dgk_sm90_ctx *e)
  * slower (tests/gpu/results/2026-11-27-H100-contig-cluster/swath-pairs/). */
 static void emit_ids_coords_cluster_m(dgk_sm90_ctx *e)
 {
-    dgk_sm90_line(e, "// the blocks and group of cluster tile `tile` for this CTA (rank r: block 2u + r of the pair), whether");
-    dgk_sm90_line(e, "// the pair shares B (its blocks with rows are of one group) and whether this CTA's block is padding");
-    dgk_sm90_line(e, "// (idle, `group` then the peer's); false when both blocks are padding");
     if (e->p->sched.group > 1) {
         dgk_sm90_line(e, "// pairs per L2 swath: GROUP row blocks, as the offsets walk's swaths (GROUP pairs, twice");
         dgk_sm90_line(e, "// the blocks, ran 1.7-2.4%% slower on the H100)");
         dgk_sm90_line(e, "enum { SWATH_PAIRS = GROUP / CLUSTER_M > 0 ? GROUP / CLUSTER_M : 1 };");
     }
-    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
-                     "group_ids, dgk_u32 rank, int &m_block, int &n_block, int &group, int &b_shared, int &idle)");
+    dgk_sm90_line(e, "// the row block (rank r: block 2u + r of the pair) and column block of cluster tile `tile`");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void tile_blocks(int tile, int M, int N, dgk_u32 rank, int &m_block, "
+                     "int &n_block)");
     emit_coords_body_in(e, "SWATH_PAIRS");
-    dgk_sm90_line(e, "const int pair = m_block - (int)rank;  // the pair's first block: it lies inside M");
-    dgk_sm90_line(e, "const int g0 = __ldg(group_ids + pair * BM);  // all BM rows of a block share a group");
-    dgk_sm90_line(e, "const int g1 = (pair + 1) * BM < M ? __ldg(group_ids + (pair + 1) * BM) : -1;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "// the blocks and group of cluster tile `tile` for this CTA from its pair's group ids g0, g1 (-1:");
+    dgk_sm90_line(e, "// padding or past M), whether the pair shares B (its blocks with rows are of one group) and whether");
+    dgk_sm90_line(e, "// this CTA's block is padding (idle, `group` then the peer's); false when both blocks are padding");
+    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords_of(int tile, int M, int N, int g0, int g1, dgk_u32 rank, "
+                     "int &m_block, int &n_block, int &group, int &b_shared, int &idle)");
+    dgk_sm90_line(e, "tile_blocks(tile, M, N, rank, m_block, n_block);");
     dgk_sm90_line(e, "const int own = rank ? g1 : g0, peer = rank ? g0 : g1;");
     dgk_sm90_line(e, "idle = own < 0;");
     dgk_sm90_line(e, "group = idle ? peer : own;");
     dgk_sm90_line(e, "b_shared = g0 < 0 || g1 < 0 || g0 == g1;");
     dgk_sm90_line(e, "return g0 >= 0 || g1 >= 0;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_line(e, "// the group ids of cluster tile `tile`'s pair of row blocks (all BM rows of a block share one)");
+    dgk_sm90_open(e, "static __device__ __forceinline__ void pair_ids(int tile, int M, int N, const int *__restrict__ group_ids, "
+                     "int &g0, int &g1)");
+    dgk_sm90_line(e, "int pair, n_block;");
+    dgk_sm90_line(e, "tile_blocks(tile, M, N, 0, pair, n_block);  // rank 0: the pair's first block, inside M");
+    dgk_sm90_line(e, "g0 = __ldg(group_ids + pair * BM);");
+    dgk_sm90_line(e, "g1 = (pair + 1) * BM < M ? __ldg(group_ids + (pair + 1) * BM) : -1;");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_open(e, "static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ "
+                     "group_ids, dgk_u32 rank, int &m_block, int &n_block, int &group, int &b_shared, int &idle)");
+    dgk_sm90_line(e, "int g0, g1;");
+    dgk_sm90_line(e, "pair_ids(tile, M, N, group_ids, g0, g1);");
+    dgk_sm90_line(e, "return tile_coords_of(tile, M, N, g0, g1, rank, m_block, n_block, group, b_shared, idle);");
     dgk_sm90_close(e, NULL);
 }
 
@@ -519,6 +535,48 @@ static void emit_grouped_loop_open(dgk_sm90_ctx *e, int producer, const char *cl
     dgk_sm90_line(e, "    %s", on_false);
 }
 
+/* The producer's tile loop with group ids in a cluster along M (fixed stride): it reads
+ * the next tile's pair of ids during this tile's first K block, after that block's loads
+ * are issued (dgk_sm90_emit_next_pair_ids), into registers, and takes that tile's
+ * coordinates from them (tile_coords_of). Read at the tile switch, the
+ * ids (each pair's first read of them, often a miss) held the producer there: it issued
+ * the next tile's first stage about 600 cycles later than the dense kernel's producer,
+ * whose coordinates need no load, and the consumers waited for it (tile phases, H200,
+ * tests/gpu/results/2026-11-28-H200-tile-switch/). The consumers still read the ids at
+ * the switch: they wait for that first stage anyway (loading theirs a tile ahead gained
+ * nothing, tests/gpu/results/2026-11-28-H100-contig-probes/). */
+static void emit_pairs_producer_loop_open(dgk_sm90_ctx *e, const char *cluster_args, const char *coord_args,
+                                          const char *m, const char *n)
+{
+    dgk_sm90_line(e, "const int tiles = cluster_tiles(%s);", cluster_args);
+    dgk_sm90_line(e, "int next_g0 = -2, next_g1 = -1;  // the next tile's pair ids, read during this tile (-2: not read)");
+    dgk_sm90_line(e, "#pragma unroll 1");
+    dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER)");
+    dgk_sm90_line(e, "int m_block, n_block, group, b_shared, idle;");
+    dgk_sm90_line(e, "const bool has_rows = next_g0 == -2 ? tile_coords(tile, %s)", coord_args);
+    dgk_sm90_line(e, "    : tile_coords_of(tile, %s, %s, next_g0, next_g1, cta_rank, m_block, n_block, group, b_shared, idle);", m, n);
+    dgk_sm90_line(e, "next_g0 = -2;  // read again in this tile's first K block (dgk_sm90_emit_next_pair_ids)");
+    dgk_sm90_line(e, "if (!has_rows)");
+    dgk_sm90_line(e, "    continue;  // a pair of padding blocks: no loads, no mma, no store");
+}
+
+/* The producer's first K block of a tile, after its loads (group ids in a cluster along M):
+ * the next tile's pair ids, whose load nothing waits for until that tile (see
+ * emit_pairs_producer_loop_open). Against reading them at the switch (H200, two cards,
+ * tests/gpu/results/2026-11-28-H200-tile-switch/): 4 x 8192 rows 6144x7168 +0.5% (12 of
+ * 12 alternated runs faster, here or read right after the coordinates), 8 x 4096 rows at
+ * K = 3072 / 4096 0.1-0.4% slower in most runs (run-to-run spread ~0.3%). */
+void dgk_sm90_emit_next_pair_ids(dgk_sm90_ctx *e)
+{
+    char mb[32], nb[32];
+    const dgk_plan *p = e->p;
+    if (!dgk_sm90_b_shared_per_tile(p))
+        return;
+    dgk_sm90_line(e, "if (kb == 0 && tile + gridDim.x / CLUSTER < tiles)  // the next tile's pair ids: used there, not waited for here");
+    dgk_sm90_line(e, "    pair_ids(tile + gridDim.x / CLUSTER, %s, %s, %s, next_g0, next_g1);", dgk_sm90_dim(e, &p->m, mb, sizeof mb),
+                  dgk_sm90_dim(e, &p->n, nb, sizeof nb), p->args[p->sched.group_arg].name);
+}
+
 /* tail_split (plan.h): the loop counts this CTA's units (`it`) and tail_unit maps the
  * count to the unit; carrying the run's position from unit to unit instead (a second
  * loop variable set in branches) made ptxas move the consumers' wgmma descriptors out of
@@ -595,10 +653,13 @@ void dgk_sm90_emit_tile_loop_open(dgk_sm90_ctx *e, int producer)
     } else if (dgk_sm90_grouped(p)) { /* contiguous with group ids */
         int pairs = dgk_sm90_b_shared_per_tile(p);
         snprintf(ta, sizeof ta, "%s, %s, %s, cta_rank, m_block, n_block, group%s", m, n, gt, pairs ? ", b_shared, idle" : "");
-        emit_grouped_loop_open(e, producer, ca, pairs ? "group, b_shared, idle" : "group", ta,
-                               pairs ? "continue;  // a pair of padding blocks: no loads, no mma, no store"
-                                     : "continue;  // a block of padding rows: no loads, no mma, no store",
-                               NULL);
+        if (pairs && producer)
+            emit_pairs_producer_loop_open(e, ca, ta, m, n);
+        else
+            emit_grouped_loop_open(e, producer, ca, pairs ? "group, b_shared, idle" : "group", ta,
+                                   pairs ? "continue;  // a pair of padding blocks: no loads, no mma, no store"
+                                         : "continue;  // a block of padding rows: no loads, no mma, no store",
+                                   NULL);
         if (pairs)
             dgk_sm90_line(e, producer ? "(void)idle;  // an idle CTA's stages are loaded as its peer's" : "(void)b_shared;");
         if (!producer && p->epi.out_guard_rows)

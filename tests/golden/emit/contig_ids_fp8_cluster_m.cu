@@ -101,13 +101,11 @@ enum { CLUSTER_M = 2, CLUSTER_N = 1, GROUP = 16 };
 static __device__ __forceinline__ int cluster_tiles(int M, int N) {
     return ((M + BM * CLUSTER_M - 1) / (BM * CLUSTER_M)) * ((N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N));
 }
-// the blocks and group of cluster tile `tile` for this CTA (rank r: block 2u + r of the pair), whether
-// the pair shares B (its blocks with rows are of one group) and whether this CTA's block is padding
-// (idle, `group` then the peer's); false when both blocks are padding
 // pairs per L2 swath: GROUP row blocks, as the offsets walk's swaths (GROUP pairs, twice
 // the blocks, ran 1.7-2.4% slower on the H100)
 enum { SWATH_PAIRS = GROUP / CLUSTER_M > 0 ? GROUP / CLUSTER_M : 1 };
-static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ group_ids, dgk_u32 rank, int &m_block, int &n_block, int &group, int &b_shared, int &idle) {
+// the row block (rank r: block 2u + r of the pair) and column block of cluster tile `tile`
+static __device__ __forceinline__ void tile_blocks(int tile, int M, int N, dgk_u32 rank, int &m_block, int &n_block) {
     const int m_units = (M + BM * CLUSTER_M - 1) / (BM * CLUSTER_M);
     const int n_units = (N + BN * CLUSTER_N - 1) / (BN * CLUSTER_N);
     const int per_group = SWATH_PAIRS * n_units;
@@ -117,14 +115,29 @@ static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const
     const int mu = first + in_group % size, nu = in_group / size;
     m_block = mu * CLUSTER_M + (int)rank;
     n_block = nu * CLUSTER_N;
-    const int pair = m_block - (int)rank;  // the pair's first block: it lies inside M
-    const int g0 = __ldg(group_ids + pair * BM);  // all BM rows of a block share a group
-    const int g1 = (pair + 1) * BM < M ? __ldg(group_ids + (pair + 1) * BM) : -1;
+}
+// the blocks and group of cluster tile `tile` for this CTA from its pair's group ids g0, g1 (-1:
+// padding or past M), whether the pair shares B (its blocks with rows are of one group) and whether
+// this CTA's block is padding (idle, `group` then the peer's); false when both blocks are padding
+static __device__ __forceinline__ bool tile_coords_of(int tile, int M, int N, int g0, int g1, dgk_u32 rank, int &m_block, int &n_block, int &group, int &b_shared, int &idle) {
+    tile_blocks(tile, M, N, rank, m_block, n_block);
     const int own = rank ? g1 : g0, peer = rank ? g0 : g1;
     idle = own < 0;
     group = idle ? peer : own;
     b_shared = g0 < 0 || g1 < 0 || g0 == g1;
     return g0 >= 0 || g1 >= 0;
+}
+// the group ids of cluster tile `tile`'s pair of row blocks (all BM rows of a block share one)
+static __device__ __forceinline__ void pair_ids(int tile, int M, int N, const int *__restrict__ group_ids, int &g0, int &g1) {
+    int pair, n_block;
+    tile_blocks(tile, M, N, 0, pair, n_block);  // rank 0: the pair's first block, inside M
+    g0 = __ldg(group_ids + pair * BM);
+    g1 = (pair + 1) * BM < M ? __ldg(group_ids + (pair + 1) * BM) : -1;
+}
+static __device__ __forceinline__ bool tile_coords(int tile, int M, int N, const int *__restrict__ group_ids, dgk_u32 rank, int &m_block, int &n_block, int &group, int &b_shared, int &idle) {
+    int g0, g1;
+    pair_ids(tile, M, N, group_ids, g0, g1);
+    return tile_coords_of(tile, M, N, g0, g1, rank, m_block, n_block, group, b_shared, idle);
 }
 
 #ifdef DGK_DEBUG
@@ -297,10 +310,14 @@ contig_ids_fp8_cluster_m(
             dgk_u32 phase = 0;
             int fills = 0;  // stages filled so far: from STAGES on, each fill reuses a released stage
             const int tiles = cluster_tiles(M, N);
+            int next_g0 = -2, next_g1 = -1;  // the next tile's pair ids, read during this tile (-2: not read)
             #pragma unroll 1
             for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER) {
                 int m_block, n_block, group, b_shared, idle;
-                if (!tile_coords(tile, M, N, ptr_GID, cta_rank, m_block, n_block, group, b_shared, idle))
+                const bool has_rows = next_g0 == -2 ? tile_coords(tile, M, N, ptr_GID, cta_rank, m_block, n_block, group, b_shared, idle)
+                    : tile_coords_of(tile, M, N, next_g0, next_g1, cta_rank, m_block, n_block, group, b_shared, idle);
+                next_g0 = -2;  // read again in this tile's first K block (dgk_sm90_emit_next_pair_ids)
+                if (!has_rows)
                     continue;  // a pair of padding blocks: no loads, no mma, no store
                 (void)idle;  // an idle CTA's stages are loaded as its peer's
                 // tests/golden/emit/contig_ids_fp8_cluster_m.dgk:14: this tile's B scale rows, copied into each stage
@@ -341,6 +358,8 @@ contig_ids_fp8_cluster_m(
                     dgk_cp_async_4(sb_dst + 4, sb_hi_ptr + kb);
                     dgk_cp_async_mbar_arrive(bar);  // the stage's second arrival: once the copies landed
                     if (++stage == STAGES) { stage = 0; phase ^= 1; }
+                    if (kb == 0 && tile + gridDim.x / CLUSTER < tiles)  // the next tile's pair ids: used there, not waited for here
+                        pair_ids(tile + gridDim.x / CLUSTER, M, N, ptr_GID, next_g0, next_g1);
                 }
             }
             // stay until every stage this CTA filled was released cluster-wide: peers write into it until then
