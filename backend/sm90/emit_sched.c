@@ -512,6 +512,19 @@ void dgk_sm90_emit_dynamic_end(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
+/* A fixed-stride tile loop's head: `tiles`, the loop over this CTA's (cluster) tiles and
+ * the coordinates `decl` declares (set by the caller's tile_coords). */
+static void emit_stride_loop_head(dgk_sm90_ctx *e, const char *cluster_args, const char *decl)
+{
+    dgk_sm90_line(e, "const int tiles = cluster_tiles(%s);", cluster_args);
+    dgk_sm90_line(e, "#pragma unroll 1");
+    if (e->cluster > 1)
+        dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER)");
+    else
+        dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
+    dgk_sm90_line(e, "int m_block, n_block, %s;", decl);
+}
+
 /* The grouped schedules whose tiles are counted up front (all but masked): `tiles` from
  * cluster_tiles(cluster_args) bounds them, then per tile the coordinates `decl` declares
  * from tile_coords(coord_args), and `on_false` (a statement) where it refuses the tile.
@@ -524,13 +537,7 @@ static void emit_grouped_loop_open(dgk_sm90_ctx *e, int producer, const char *cl
         emit_dynamic_loop_open(e, producer, cluster_args, decl, coord_args, on_false, consumer_extra);
         return;
     }
-    dgk_sm90_line(e, "const int tiles = cluster_tiles(%s);", cluster_args);
-    dgk_sm90_line(e, "#pragma unroll 1");
-    if (e->cluster > 1)
-        dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER)");
-    else
-        dgk_sm90_open(e, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
-    dgk_sm90_line(e, "int m_block, n_block, %s;", decl);
+    emit_stride_loop_head(e, cluster_args, decl);
     dgk_sm90_line(e, "if (!tile_coords(tile, %s))", coord_args);
     dgk_sm90_line(e, "    %s", on_false);
 }
@@ -548,11 +555,8 @@ static void emit_grouped_loop_open(dgk_sm90_ctx *e, int producer, const char *cl
 static void emit_pairs_producer_loop_open(dgk_sm90_ctx *e, const char *cluster_args, const char *coord_args,
                                           const char *m, const char *n)
 {
-    dgk_sm90_line(e, "const int tiles = cluster_tiles(%s);", cluster_args);
     dgk_sm90_line(e, "int next_g0 = -2, next_g1 = -1;  // the next tile's pair ids, read during this tile (-2: not read)");
-    dgk_sm90_line(e, "#pragma unroll 1");
-    dgk_sm90_open(e, "for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER)");
-    dgk_sm90_line(e, "int m_block, n_block, group, b_shared, idle;");
+    emit_stride_loop_head(e, cluster_args, "group, b_shared, idle");
     dgk_sm90_line(e, "const bool has_rows = next_g0 == -2 ? tile_coords(tile, %s)", coord_args);
     dgk_sm90_line(e, "    : tile_coords_of(tile, %s, %s, next_g0, next_g1, cta_rank, m_block, n_block, group, b_shared, idle);", m, n);
     dgk_sm90_line(e, "next_g0 = -2;  // read again in this tile's first K block (dgk_sm90_emit_next_pair_ids)");

@@ -309,8 +309,8 @@ contig_ids_fp8_cluster_m(
             int stage = 0;
             dgk_u32 phase = 0;
             int fills = 0;  // stages filled so far: from STAGES on, each fill reuses a released stage
-            const int tiles = cluster_tiles(M, N);
             int next_g0 = -2, next_g1 = -1;  // the next tile's pair ids, read during this tile (-2: not read)
+            const int tiles = cluster_tiles(M, N);
             #pragma unroll 1
             for (int tile = blockIdx.x / CLUSTER; tile < tiles; tile += gridDim.x / CLUSTER) {
                 int m_block, n_block, group, b_shared, idle;
