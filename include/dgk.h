@@ -469,7 +469,16 @@ dgk_status dgk_k_grouped_fp8_gemm_nt_contiguous(dgk_context *ctx, const dgk_tens
                                                 const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
                                                 const int *ks, int num_groups, const dgk_tensor *offsets,
                                                 void *stream);
-/* The K alignment of each group in the k-grouped layout: 128. */
+/* K-grouped BF16 weight gradient (DeepGEMM's k_grouped_bf16_gemm_tn_contiguous): the
+ * same stacking as above with both operands stored K-outer, a bf16 [K, M] and b bf16
+ * [K, N] (rows of M and N elements, each a multiple of 8 for TMA), and D[g] += A_g^T @ B_g
+ * (d f32 [G, M, N], accumulated into). ks and offsets as above: the host copy must be
+ * multiples of dgk_k_grouped_alignment() (128, as DeepGEMM asks of both forms); a debug
+ * build's device check asks multiples of 64 of the device offsets (the kernel's K block). */
+dgk_status dgk_k_grouped_bf16_gemm_tn_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                                 const dgk_tensor *d, const int *ks, int num_groups,
+                                                 const dgk_tensor *offsets, void *stream);
+/* The K alignment of each group in the k-grouped layouts: 128. */
 int dgk_k_grouped_alignment(void);
 
 /* ==== FP8 scale layouts and host quantization helpers ====================================

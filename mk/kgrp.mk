@@ -1,4 +1,4 @@
-# mk/kgrp.mk - the K-grouped FP8 weight gradient on the GPU (tests/gpu/k_grouped_main.c,
+# mk/kgrp.mk - the K-grouped FP8 and BF16 weight gradients on the GPU (tests/gpu/k_grouped_main.c,
 # see tests/gpu/README-grouped.md): one program, dgk-k-grouped, built beside the grouped
 # harness with nvcc/cc only, linked with libgh.a and libdgk.
 #   make dgk-k-grouped          build $(BUILD)/gpu/dgk-k-grouped (part of gpu-programs)

@@ -3,6 +3,8 @@
  * them (first letter A, second B): A "N" is [M, K], "T" is [K, M]; B "T" is [N, K],
  * "N" is [K, N]. N and K are compiled into the kernel, M stays a runtime value; the
  * memo makes a repeated shape a lookup plus a launch. */
+#include <stdio.h>
+
 #include "runtime/rt.h"
 #include "source.h"
 #include "stock.h"
@@ -27,18 +29,6 @@ static int problem(const layout *l, const dgk_tensor *a, const dgk_tensor *b, in
     return 1;
 }
 
-/* TMA reads a tensor row by row from 16-byte-aligned row starts: a BF16 operand's rows
- * must be a multiple of 8 elements. Checked here to name the extent to pad. */
-static dgk_status rows_aligned(const layout *l, const char *name, const dgk_tensor *t, const char *rows_of)
-{
-    int64_t row = t->stride[t->rank - 1] != 0 ? t->stride[0] : t->shape[1];
-    if (row % 8 == 0)
-        return DGK_OK;
-    return dgk_fail(DGK_EALIGN,
-                    "dgk_gemm_bf16_%s: %s is stored [%lld, %lld] with rows of %lld elements; TMA needs 16-byte rows, so %s must be a multiple of 8 (pad it)",
-                    l->name, name, (long long)t->shape[0], (long long)t->shape[1], (long long)row, rows_of);
-}
-
 static dgk_status gemm(const layout *l, dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
                        const dgk_tensor *c, const dgk_tensor *d, void *stream)
 {
@@ -51,9 +41,11 @@ static dgk_status gemm(const layout *l, dgk_context *ctx, const dgk_tensor *a, c
         return dgk_fail(DGK_EDTYPE, "dgk_gemm_bf16_%s: d must be bf16 or f32", l->name);
     if (c && c->dtype != d->dtype)
         return dgk_fail(DGK_EDTYPE, "dgk_gemm_bf16_%s: c must have d's dtype", l->name);
-    dgk_status st = rows_aligned(l, "a", a, l->a_t ? "M" : "K");
+    char fn[32];
+    snprintf(fn, sizeof fn, "dgk_gemm_bf16_%s", l->name);
+    dgk_status st = stock_rows_16b(fn, "a", a, l->a_t ? "M" : "K");
     if (st == DGK_OK)
-        st = rows_aligned(l, "b", b, l->b_n ? "N" : "K");
+        st = stock_rows_16b(fn, "b", b, l->b_n ? "N" : "K");
     if (st != DGK_OK)
         return st;
     if (!ctx)

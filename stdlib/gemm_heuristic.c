@@ -38,16 +38,16 @@ static int fits_registers(const gemm_shape *s, int bm, int bn)
     return dgk_regs_fit_tile(bm == 64 ? 1 : 2, wg_rows, bn, s->fp8, s->sb_per_column, &f);
 }
 
-/* Three stages of operands (and their scale rows: A's, and B's when per column, 128-byte
- * aligned as the planner lays them out) plus the whole output tile staged for the TMA
- * store must fit the 227 KB a CTA may use (the planner then fits as many stages as it
- * can). */
+/* Three stages (s->min_stages when more) of operands (and their scale rows: A's, and B's
+ * when per column, 128-byte aligned as the planner lays them out) plus the whole output
+ * tile staged for the TMA store must fit the 227 KB a CTA may use (the planner then fits
+ * as many stages as it can). */
 static int fits_smem(const gemm_shape *s, int bm, int bn)
 {
-    int bk = 128 / s->in_bytes;
+    int bk = 128 / s->in_bytes, stages = s->min_stages > 3 ? s->min_stages : 3;
     int64_t stage = (int64_t)(bm + bn) * bk * s->in_bytes + (s->fp8 ? bm * 4 : 0) +
                     (s->sb_per_column ? (bn * 4 + 127) / 128 * 128 : 0);
-    return 3 * stage + (int64_t)bm * bn * s->out_bytes + 1024 <= 232448;
+    return stages * stage + (int64_t)bm * bn * s->out_bytes + 1024 <= 232448;
 }
 
 static int gcd(int a, int b)

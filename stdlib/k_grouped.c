@@ -1,7 +1,10 @@
-/* k_grouped.c - the K-grouped FP8 weight gradient for Mixture-of-Experts (dgk.h, stock
- * library section): dgk_k_grouped_fp8_gemm_nt_contiguous, kernel k_grouped_fp8_wgrad in
- * stdlib/k_grouped_fp8.dgk. The tokens of all groups are stacked along K; group g owns
- * K indices offsets[g] .. offsets[g + 1] - 1 and D[g] += A_g @ B_g^T.
+/* k_grouped.c - the K-grouped weight gradients for Mixture-of-Experts (dgk.h, stock
+ * library section): dgk_k_grouped_fp8_gemm_nt_contiguous (kernel k_grouped_fp8_wgrad in
+ * stdlib/k_grouped_fp8.dgk, D[g] += A_g @ B_g^T with DeepSeek's 1x128 scales) and
+ * dgk_k_grouped_bf16_gemm_tn_contiguous (k_grouped_bf16_wgrad in k_grouped_bf16.dgk,
+ * D[g] += A_g^T @ B_g, both operands stored K-outer). The tokens of all groups are
+ * stacked along K; group g owns K indices offsets[g] .. offsets[g + 1] - 1. The two
+ * forms share everything but their operands (the table `forms`).
  * The caller passes the per-group K both ways, as DeepGEMM's entry point does: `ks` on
  * the host (validated here: non-negative multiples of 128 summing to the stacked K; it
  * also gives the tile heuristic the number of non-empty groups, so nothing is read back
@@ -17,26 +20,43 @@
 
 enum { ALIGN_K = 128 };
 
-static const stock_kernel k_grouped_fp8 = {"stdlib/k_grouped_fp8.dgk", dgk_stdlib_k_grouped_fp8,
-                                           "k_grouped_fp8_wgrad", 0, 0};
+/* One entry point's kernel and operands. */
+typedef struct kg_form {
+    const char *fn;              /* the entry point, for messages */
+    stock_kernel kernel;
+    int fp8;                     /* e4m3 A [M, K], B [N, K] with f32 scales sa, sb; else bf16
+                                  * A [K, M], B [K, N] and no scales */
+    int device_align;            /* the kernel's BK: what its DGK_DEBUG check asks of the device
+                                  * offsets (the host copy must be multiples of ALIGN_K) */
+    int min_stages;              /* gemm_shape.min_stages. BF16: 4, which leaves out 128 x 192
+                                  * (3 stages beside its f32 staging): on an H200 128 x 128 (5)
+                                  * ran DeepGEMM's six k-grouped shapes level to 12% faster on
+                                  * the same draws (tests/gpu/results/2026-11-28-H200-k-grouped-bf16/) */
+} kg_form;
 
-static const char *const FN = "dgk_k_grouped_fp8_gemm_nt_contiguous";
+static const kg_form fp8_nt = {"dgk_k_grouped_fp8_gemm_nt_contiguous",
+                               {"stdlib/k_grouped_fp8.dgk", dgk_stdlib_k_grouped_fp8, "k_grouped_fp8_wgrad", 0, 0},
+                               1, 128, 0};
+static const kg_form bf16_tn = {"dgk_k_grouped_bf16_gemm_tn_contiguous",
+                                {"stdlib/k_grouped_bf16.dgk", dgk_stdlib_k_grouped_bf16, "k_grouped_bf16_wgrad", 0, 0},
+                                0, 64, 4};
 
-/* One call's tensors and extents. */
+/* One call's form, tensors and extents. */
 typedef struct kcall {
+    const kg_form *f;
     const dgk_tensor *a, *sa, *b, *sb, *d, *offsets;
     const int *ks;
     int g;
-    int64_t m, n, k;             /* k: the stacked K (a's extent 1) */
+    int64_t m, n, k;             /* k: the stacked K */
 } kcall;
 
 static dgk_status check_null(const kcall *c)
 {
-    const void *ps[7] = {c->a, c->sa, c->b, c->sb, c->d, c->offsets, c->ks};
-    const char *names[7] = {"a", "sa", "b", "sb", "d", "offsets", "ks"};
-    for (int i = 0; i < 7; i++)
+    const void *ps[7] = {c->a, c->b, c->d, c->offsets, c->ks, c->sa, c->sb};
+    const char *names[7] = {"a", "b", "d", "offsets", "ks", "sa", "sb"};
+    for (int i = 0; i < (c->f->fp8 ? 7 : 5); i++)
         if (!ps[i])
-            return dgk_fail(DGK_EINVAL, "%s: %s is NULL", FN, names[i]);
+            return dgk_fail(DGK_EINVAL, "%s: %s is NULL", c->f->fn, names[i]);
     return DGK_OK;
 }
 
@@ -45,35 +65,56 @@ static dgk_status check_null(const kcall *c)
 
 static dgk_status check_dtypes(const kcall *c)
 {
+    const char *fn = c->f->fn;
     dgk_status s;
-    if ((s = stock_want(FN, c->a, "a", DGK_DTYPE_E4M3, "e4m3", 2, "[M, K]")) ||
-        (s = stock_want(FN, c->b, "b", DGK_DTYPE_E4M3, "e4m3", 2, "[N, K]")) ||
-        (s = stock_want(FN, c->sa, "sa", DGK_DTYPE_F32, F32_SCALES, 2, "[K / 128, M]")) ||
-        (s = stock_want(FN, c->sb, "sb", DGK_DTYPE_F32, F32_SCALES, 2, "[K / 128, N]")) ||
-        (s = stock_want(FN, c->d, "d", DGK_DTYPE_F32, "f32 (the gradients are accumulated into it)", 3, "[G, M, N]")))
+    if (c->f->fp8) {
+        if ((s = stock_want(fn, c->a, "a", DGK_DTYPE_E4M3, "e4m3", 2, "[M, K]")) ||
+            (s = stock_want(fn, c->b, "b", DGK_DTYPE_E4M3, "e4m3", 2, "[N, K]")) ||
+            (s = stock_want(fn, c->sa, "sa", DGK_DTYPE_F32, F32_SCALES, 2, "[K / 128, M]")) ||
+            (s = stock_want(fn, c->sb, "sb", DGK_DTYPE_F32, F32_SCALES, 2, "[K / 128, N]")))
+            return s;
+    } else if ((s = stock_want(fn, c->a, "a", DGK_DTYPE_BF16, "bf16", 2, "[K, M]")) ||
+               (s = stock_want(fn, c->b, "b", DGK_DTYPE_BF16, "bf16", 2, "[K, N]"))) {
         return s;
-    return stock_want(FN, c->offsets, "offsets", DGK_DTYPE_I32, "i32", 1, "[G + 1]");
+    }
+    if ((s = stock_want(fn, c->d, "d", DGK_DTYPE_F32, "f32 (the gradients are accumulated into it)", 3, "[G, M, N]")))
+        return s;
+    return stock_want(fn, c->offsets, "offsets", DGK_DTYPE_I32, "i32", 1, "[G + 1]");
+}
+
+/* The scales of the FP8 form: one row per 128 of K, read by TMA. */
+static dgk_status check_scales(const kcall *c)
+{
+    const char *fn = c->f->fn;
+    int64_t kb = c->k / ALIGN_K;
+    int64_t sa2[2] = {kb, c->m}, sb2[2] = {kb, c->n};
+    dgk_status s;
+    if ((s = stock_extents(fn, c->sa, "sa", "[K / 128, M]", sa2)) ||
+        (s = stock_extents(fn, c->sb, "sb", "[K / 128, N] (one scale per column and 128 of K)", sb2)) ||
+        (s = stock_tma_rows(fn, "sa", c->sa)))
+        return s;
+    return stock_tma_rows(fn, "sb", c->sb);
 }
 
 static dgk_status check_extents(kcall *c)
 {
-    c->m = c->a->shape[0];
-    c->k = c->a->shape[1];
-    c->n = c->b->shape[0];
+    const char *fn = c->f->fn;
+    int fp8 = c->f->fp8;
+    c->m = c->a->shape[fp8 ? 0 : 1];
+    c->k = c->a->shape[fp8 ? 1 : 0];
+    c->n = c->b->shape[fp8 ? 0 : 1];
     if (c->k % ALIGN_K)
-        return dgk_fail(DGK_ESHAPE, "%s: the stacked K = %lld is not a multiple of 128 (each group's K is)", FN,
+        return dgk_fail(DGK_ESHAPE, "%s: the stacked K = %lld is not a multiple of 128 (each group's K is)", fn,
                         (long long)c->k);
-    int64_t kb = c->k / ALIGN_K;
-    int64_t b2[2] = {c->n, c->k}, sa2[2] = {kb, c->m}, sb2[2] = {kb, c->n}, d3[3] = {c->g, c->m, c->n};
+    int64_t b2[2] = {fp8 ? c->n : c->k, fp8 ? c->k : c->n}, d3[3] = {c->g, c->m, c->n};
     int64_t offs[1] = {(int64_t)c->g + 1};
     dgk_status s;
-    if ((s = stock_extents(FN, c->b, "b", "[N, K] with a's K", b2)) ||
-        (s = stock_extents(FN, c->sa, "sa", "[K / 128, M]", sa2)) ||
-        (s = stock_extents(FN, c->sb, "sb", "[K / 128, N] (one scale per column and 128 of K)", sb2)) ||
-        (s = stock_extents(FN, c->d, "d", "[G, M, N] with G = num_groups", d3)) ||
-        (s = stock_tma_rows(FN, "sa", c->sa)) || (s = stock_tma_rows(FN, "sb", c->sb)))
+    if ((s = stock_extents(fn, c->b, "b", fp8 ? "[N, K] with a's K" : "[K, N] with a's K", b2)) ||
+        (s = stock_extents(fn, c->d, "d", "[G, M, N] with G = num_groups", d3)) ||
+        (s = fp8 ? check_scales(c) : stock_rows_16b(fn, "a", c->a, "M")) ||
+        (s = fp8 ? DGK_OK : stock_rows_16b(fn, "b", c->b, "N")))
         return s;
-    return stock_extents(FN, c->offsets, "offsets", "[G + 1] (the cumulative offsets 0, ks[0], ks[0] + ks[1], ...)", offs);
+    return stock_extents(fn, c->offsets, "offsets", "[G + 1] (the cumulative offsets 0, ks[0], ks[0] + ks[1], ...)", offs);
 }
 
 /* The host copy of the group sizes: each a multiple of 128 (a K block never straddles two
@@ -85,13 +126,13 @@ static dgk_status check_ks(const kcall *c, int *busy)
     *busy = 0;
     for (int g = 0; g < c->g; g++) {
         if (c->ks[g] < 0 || c->ks[g] % ALIGN_K)
-            return dgk_fail(DGK_ESHAPE, "%s: ks[%d] = %d must be a non-negative multiple of 128 (group K ranges are aligned to the 128-wide scale blocks)",
-                            FN, g, c->ks[g]);
+            return dgk_fail(DGK_ESHAPE, "%s: ks[%d] = %d must be a non-negative multiple of 128 (dgk_k_grouped_alignment(): group K ranges are aligned to the 128-wide scale blocks of the FP8 form, and both forms share it)",
+                            c->f->fn, g, c->ks[g]);
         sum += c->ks[g];
         *busy += c->ks[g] > 0;
     }
     if (sum != c->k)
-        return dgk_fail(DGK_ESHAPE, "%s: the group sizes ks add up to %lld, but a and b hold K = %lld stacked columns", FN,
+        return dgk_fail(DGK_ESHAPE, "%s: the group sizes ks add up to %lld, but a and b hold K = %lld stacked along K", c->f->fn,
                         (long long)sum, (long long)c->k);
     return DGK_OK;
 }
@@ -109,12 +150,13 @@ static dgk_status compile_op(dgk_context *ctx, const kcall *c, int busy, dgk_op 
     dgk_device_props props;
     dgk_device_props_get(ctx, &props);
     int64_t per_group = c->k / (busy > 0 ? busy : 1);
-    gemm_shape s = {.m = c->m * (busy > 0 ? busy : 1), .n = c->n, .k = per_group, .in_bytes = 1, .out_bytes = 4,
-                    .fp8 = 1, .sb_per_column = 1};
+    gemm_shape s = {.m = c->m * (busy > 0 ? busy : 1), .n = c->n, .k = per_group, .in_bytes = c->f->fp8 ? 1 : 2,
+                    .out_bytes = 4, .b_mn_major = !c->f->fp8, .fp8 = c->f->fp8, .sb_per_column = c->f->fp8,
+                    .min_stages = c->f->min_stages};
     gemm_config cfg = gemm_heuristic(&s, props.sm_count);
     gemm_tile_override(&cfg);
     gemm_swizzle_override(&cfg);
-    dgk_status st = stock_check_clusters(&k_grouped_fp8, &cfg); /* it has none: a forced one is an error */
+    dgk_status st = stock_check_clusters(&c->f->kernel, &cfg); /* it has none: a forced one is an error */
     if (st != DGK_OK)
         return st;
     char d[4][48];
@@ -123,12 +165,12 @@ static dgk_status compile_op(dgk_context *ctx, const kcall *c, int busy, dgk_op 
     snprintf(d[2], sizeof d[2], "N=%lld", (long long)c->n);
     snprintf(d[3], sizeof d[3], "SWIZZLE=%d", cfg.swizzle);
     const char *defines[4] = {d[0], d[1], d[2], d[3]};
-    return stock_op(ctx, &k_grouped_fp8, defines, cfg.swizzle ? 4 : 3, op);
+    return stock_op(ctx, &c->f->kernel, defines, cfg.swizzle ? 4 : 3, op);
 }
 
 static dgk_status get_op(dgk_context *ctx, const kcall *c, int busy, dgk_op **op)
 {
-    uint64_t id = (uint64_t)(uintptr_t)&k_grouped_fp8 ^ ((uint64_t)c->n * 0x9e3779b97f4a7c15ull);
+    uint64_t id = (uint64_t)(uintptr_t)c->f ^ ((uint64_t)c->n * 0x9e3779b97f4a7c15ull);
     uint64_t cls = (uint64_t)c->m * 1024u + (uint64_t)busy;
     kg_memo *e = dgk_memo_get(ctx, id, cls);
     if (e && e->m == c->m && e->n == c->n && e->busy == busy)
@@ -153,8 +195,8 @@ static dgk_status check_offsets(const kcall *c, dgk_op *op, void *stream)
     dgk_status s = dgk_op_debug_word(op, stream, &w);
     if (s != DGK_OK || w == DGK_DEBUG_NONE)
         return s;
-    return dgk_fail(DGK_EINVAL, "%s: offsets[%lld] = %d on the device is invalid: the offsets must not decrease, be multiples of 128 and lie in 0 .. K = %lld [DGK_DEBUG check]",
-                    FN, (long long)(w >> 32), (int)(uint32_t)w, (long long)c->k);
+    return dgk_fail(DGK_EINVAL, "%s: offsets[%lld] = %d on the device is invalid: the offsets must not decrease, be multiples of %d and lie in 0 .. K = %lld [DGK_DEBUG check]",
+                    c->f->fn, (long long)(w >> 32), (int)(uint32_t)w, c->f->device_align, (long long)c->k);
 }
 
 int dgk_k_grouped_alignment(void)
@@ -162,26 +204,42 @@ int dgk_k_grouped_alignment(void)
     return ALIGN_K;
 }
 
+/* Both entry points: checks, then the memoized op and the launch. `params` are the
+ * kernel's tensor arguments in order. */
+static dgk_status k_grouped(dgk_context *ctx, kcall *c, const dgk_tensor *const *params, int n_params, void *stream)
+{
+    dgk_status s;
+    if (c->g <= 0)
+        return dgk_fail(DGK_EINVAL, "%s: num_groups = %d must be positive", c->f->fn, c->g);
+    int busy;
+    if ((s = check_null(c)) || (s = check_dtypes(c)) || (s = check_extents(c)) || (s = check_ks(c, &busy)))
+        return s;
+    if (!ctx)
+        return dgk_fail(DGK_EINVAL, "%s: ctx is NULL", c->f->fn);
+    if (busy == 0 || c->m == 0 || c->n == 0)
+        return DGK_OK; /* every group empty (or D empty): D += 0 */
+    dgk_op *op;
+    if ((s = get_op(ctx, c, busy, &op)) != DGK_OK)
+        return s;
+    s = dgk_op_launch(op, params, NULL, n_params, stream);
+    return s != DGK_OK || !dgk_op_is_debug(op) ? s : check_offsets(c, op, stream);
+}
+
 dgk_status dgk_k_grouped_fp8_gemm_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
                                                 const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
                                                 const int *ks, int num_groups, const dgk_tensor *offsets,
                                                 void *stream)
 {
-    kcall c = {.a = a, .sa = sa, .b = b, .sb = sb, .d = d, .offsets = offsets, .ks = ks, .g = num_groups};
-    dgk_status s;
-    if (num_groups <= 0)
-        return dgk_fail(DGK_EINVAL, "%s: num_groups = %d must be positive", FN, num_groups);
-    int busy;
-    if ((s = check_null(&c)) || (s = check_dtypes(&c)) || (s = check_extents(&c)) || (s = check_ks(&c, &busy)))
-        return s;
-    if (!ctx)
-        return dgk_fail(DGK_EINVAL, "%s: ctx is NULL", FN);
-    if (busy == 0 || c.m == 0 || c.n == 0)
-        return DGK_OK; /* every group empty (or D empty): D += 0 */
-    dgk_op *op;
-    if ((s = get_op(ctx, &c, busy, &op)) != DGK_OK)
-        return s;
+    kcall c = {.f = &fp8_nt, .a = a, .sa = sa, .b = b, .sb = sb, .d = d, .offsets = offsets, .ks = ks, .g = num_groups};
     const dgk_tensor *params[6] = {a, sa, b, sb, d, offsets};
-    s = dgk_op_launch(op, params, NULL, 6, stream);
-    return s != DGK_OK || !dgk_op_is_debug(op) ? s : check_offsets(&c, op, stream);
+    return k_grouped(ctx, &c, params, 6, stream);
+}
+
+dgk_status dgk_k_grouped_bf16_gemm_tn_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                                 const dgk_tensor *d, const int *ks, int num_groups,
+                                                 const dgk_tensor *offsets, void *stream)
+{
+    kcall c = {.f = &bf16_tn, .a = a, .b = b, .d = d, .offsets = offsets, .ks = ks, .g = num_groups};
+    const dgk_tensor *params[4] = {a, b, d, offsets};
+    return k_grouped(ctx, &c, params, 4, stream);
 }

@@ -7,6 +7,7 @@ extern const char dgk_stdlib_gemm_bf16[];
 extern const char dgk_stdlib_gemm_fp8[];
 extern const char dgk_stdlib_grouped_bf16[];
 extern const char dgk_stdlib_grouped_fp8[];
+extern const char dgk_stdlib_k_grouped_bf16[];
 extern const char dgk_stdlib_k_grouped_fp8[];
 extern const char dgk_stdlib_fp8_prep[];
 

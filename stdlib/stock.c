@@ -224,3 +224,13 @@ dgk_status stock_tma_rows(const char *fn, const char *name, const dgk_tensor *t)
                         (long long)dgk_fp8_scale_stride(t->shape[1], t->dtype));
     return DGK_OK;
 }
+
+dgk_status stock_rows_16b(const char *fn, const char *name, const dgk_tensor *t, const char *rows_of)
+{
+    int64_t row = row_stride(t);
+    if (row % 8 == 0)
+        return DGK_OK;
+    return dgk_fail(DGK_EALIGN,
+                    "%s: %s is stored [%lld, %lld] with rows of %lld elements; TMA needs 16-byte rows, so %s must be a multiple of 8 (pad it)",
+                    fn, name, (long long)t->shape[0], (long long)t->shape[1], (long long)row, rows_of);
+}

@@ -45,6 +45,9 @@ dgk_status stock_extents(const char *fn, const dgk_tensor *t, const char *name, 
  * must be a multiple of 16 bytes; the message gives the padded stride
  * (dgk_fp8_scale_stride). */
 dgk_status stock_tma_rows(const char *fn, const char *name, const dgk_tensor *t);
+/* A 2-D BF16 operand read by TMA row by row from 16-byte-aligned row starts: its rows must
+ * be a multiple of 8 elements; the message names the extent (`rows_of`) to pad. */
+dgk_status stock_rows_16b(const char *fn, const char *name, const dgk_tensor *t, const char *rows_of);
 
 /* A GEMM tile configuration and the shape facts the heuristic reads. */
 typedef struct gemm_shape {
@@ -67,6 +70,8 @@ typedef struct gemm_shape {
                                   * says why), a cluster then the compiler's error; 0 none */
     int64_t group_rows;          /* m-grouped masked: one group's expected rows (the rows that
                                   * share one B: the L2 rule of gemm_heuristic.c); 0: all m */
+    int min_stages;              /* pipeline stages a tile must leave room for beside its staged
+                                  * output (fits_smem); 0: 3 */
 } gemm_shape;
 
 typedef struct gemm_config {

@@ -7,7 +7,7 @@
 #          NT and FP8 NT again with split-K forced (DGK_GEMM_SPLIT=3), and with 2-CTA
 #          clusters forced along M and along N (DGK_GEMM_CLUSTER=2, DGK_GEMM_CLUSTER_N=2).
 #          Then dgk-grouped-check (grouped MoE GEMMs, contiguous and masked, BF16 and FP8;
-#          again with clusters forced along N and along M, and masked FP8 with tail_split forced) and dgk-k-grouped (the K-grouped FP8 weight gradient), dgk-grouped-debug (the
+#          again with clusters forced along N and along M, and masked FP8 with tail_split forced) and dgk-k-grouped (the K-grouped FP8 and BF16 weight gradients), dgk-grouped-debug (the
 #          DGK_DEBUG=1 checks of group ids and k-grouped offsets).
 #   bench: the runtime's timings, then dgk-bench for BF16 NT and FP8 NT against cuBLASLt,
 #          then dgk-grouped-bench (DeepGEMM's grouped shapes, DeepGEMM's numbers beside).
@@ -76,6 +76,7 @@ check() {
     # replaces the heuristic's cluster), edge cases included: masked counts of 0 and max_m
     run check.log env DGK_GEMM_TAIL=1 "$build/gpu/dgk-grouped-check" --mode masked --dtype fp8 --no-self-test
     grouped check.log dgk-k-grouped
+    grouped check.log dgk-k-grouped --dtype bf16
     grouped check.log dgk-grouped-debug
     grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|user-check:|grouped-check:|grouped-debug:|PASS.*rt_|FAIL.*rt_|^(PASS|FAIL): [0-9]+ failure" "$out/check.log" | tail -40
 }
@@ -97,8 +98,9 @@ bench() {
     run sustained-fp8.log "$build/gpu/dgk-bench" --dtype fp8 --sections dense --shapes large --reps 10 --sustain 900 --no-verify
     grouped bench.log dgk-grouped-bench --kernel-time --md "$out/bench-grouped.md" --csv "$out/bench-grouped.csv"
     grouped bench.log dgk-k-grouped --bench
+    grouped bench.log dgk-k-grouped --bench --dtype bf16
     grep -E -A4 "geometric mean|^SKIP  dgk-(k-)?grouped" "$out/bench.log" | tail -24
-    grep -E "^\| [0-9]|k-grouped-bench:" "$out/bench.log" | tail -8
+    grep -E "^\| [0-9]|k-grouped-bench:" "$out/bench.log" | tail -16
     grep -h "warm" "$out"/sustained-*.log | grep -v cublaslt
     grep -h "DeepGEMM's table (DESIGN.md" "$out/bench-kernel.log" | sort -u
     grep -h -E "DeepGEMM's table \(DESIGN.md|by kernel time / DeepGEMM" "$out/bench-dgmethod.log" | sort -u

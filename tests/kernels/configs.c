@@ -23,7 +23,7 @@ static const stock_form forms[] = {
  * may pick with any candidate tile (its reduction must fit the registers too). */
 static void print_form(const stock_form *f, int out_bytes, int has_c, int split)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c, 0, 0, 0, 0, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, out_bytes, f->b_mn_major, f->fp8, has_c, 0, 0, 0, 0, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++) {
@@ -44,7 +44,7 @@ static void print_form(const stock_form *f, int out_bytes, int has_c, int split)
 static void print_l2(void)
 {
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
-        gemm_shape s = {4096, 576, 7168, forms[i].in_bytes, 2, forms[i].b_mn_major, forms[i].fp8, 0, 0, 0, 0, 0, 0, 0};
+        gemm_shape s = {4096, 576, 7168, forms[i].in_bytes, 2, forms[i].b_mn_major, forms[i].fp8, 0, 0, 0, 0, 0, 0, 0, 0};
         gemm_config c[16];
         int n = gemm_candidates(&s, c, 16);
         for (int t = 0; t < n; t++)
@@ -83,7 +83,7 @@ static const grouped_form grouped[] = {
  * DGK_GEMM_TAIL=1 forces (no stock rule takes it). */
 static void print_grouped(const grouped_form *f)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0, 0, 0, 0, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0, 0, 0, 0, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     static const char *const mods[] = {"", " -D SKIP=1", " -D TAIL=1"};
@@ -98,7 +98,7 @@ static void print_grouped(const grouped_form *f)
  * candidate tile (the planner fits the stages). */
 static void print_wgrad(void)
 {
-    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0, 1, 0, 0, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
@@ -109,18 +109,30 @@ static void print_wgrad(void)
  * every FP8 candidate tile with N compiled in (M and the stacked K stay runtime). */
 static void print_k_grouped(void)
 {
-    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0, 0, 1, 0, 0, 0, 0};
+    gemm_shape s = {4096, 7168, 4096, 1, 4, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
         printf("stdlib/k_grouped_fp8.dgk k_grouped_fp8_wgrad -D BM=%d -D BN=%d -D N=7168\n", c[i].bm, c[i].bn);
 }
 
+/* The K-grouped BF16 weight gradient (dgk_k_grouped_bf16_gemm_tn_contiguous): every BF16
+ * candidate tile for its operands (B stored [K, N]), f32 output with 4 stages beside it
+ * (stdlib/k_grouped.c), N compiled in. */
+static void print_k_grouped_bf16(void)
+{
+    gemm_shape s = {4096, 7168, 4096, 2, 4, 1, 0, 0, 0, 0, 0, 0, 0, 0, 4};
+    gemm_config c[16];
+    int n = gemm_candidates(&s, c, 16);
+    for (int i = 0; i < n; i++)
+        printf("stdlib/k_grouped_bf16.dgk k_grouped_bf16_wgrad -D BM=%d -D BN=%d -D N=7168\n", c[i].bm, c[i].bn);
+}
+
 /* dgk_gemm_fp8_nt with UE8M0 scales (-D TS=ue8m0): every FP8 candidate tile, both outputs. */
 static void print_ue8m0(void)
 {
     for (int out = 2; out <= 4; out += 2) {
-        gemm_shape s = {4096, 4096, 7168, 1, out, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+        gemm_shape s = {4096, 4096, 7168, 1, out, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
         gemm_config c[16];
         int n = gemm_candidates(&s, c, 16);
         for (int i = 0; i < n; i++)
@@ -147,7 +159,7 @@ static void print_swap(void)
     int seen[64] = {0};
     for (int fp8 = 0; fp8 <= 1; fp8++)
         for (int rows = 1; rows <= 64; rows++) {
-            gemm_shape s = {20 * 32, 4096, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows, 0, 0, 0};
+            gemm_shape s = {20 * 32, 4096, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows, 0, 0, 0, 0};
             gemm_config c = gemm_heuristic_bm(&s, 132, 0);
             if (c.bm >= 64 || seen[c.bm] & (1 << fp8))
                 continue;
@@ -228,6 +240,7 @@ int main(void)
     print_l2();
     print_wgrad();
     print_k_grouped();
+    print_k_grouped_bf16();
     print_ue8m0();
     print_swap();
     print_prep();

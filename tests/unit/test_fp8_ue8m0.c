@@ -160,7 +160,7 @@ static dgkc_unit *lower(const char *kernel, int bm, int bn, const char *ts)
  * than the f32 form (the A scale stages shrink to BM bytes). */
 START_TEST(every_candidate_lowers)
 {
-    gemm_shape s = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     ck_assert_int_ge(n, 3);

@@ -142,7 +142,7 @@ static dgkc_unit *lower(int bm, int bn)
  * for the wider ones (128 x 144 .. 128 x 192). */
 START_TEST(every_candidate_lowers)
 {
-    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0, 1, 0, 0, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, 1, 4, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     ck_assert_int_ge(n, 3);
@@ -229,7 +229,7 @@ START_TEST(heuristic_wide_tiles)
         int bm, bn;
     } want[] = {{576, 7168, 128, 160}, {2112, 7168, 128, 192}, {7168, 16384, 128, 128}, {4096, 7168, 128, 128}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        gemm_shape s = {want[i].m, 4096, want[i].k, 1, 4, 0, 1, 0, 0, 1, 0, 0, 0, 0};
+        gemm_shape s = {want[i].m, 4096, want[i].k, 1, 4, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0};
         gemm_config c = gemm_heuristic(&s, 132);
         ck_assert_msg(c.bm == want[i].bm && c.bn == want[i].bn && c.split == 1, "%lld x 4096 x %lld: %d x %d",
                       (long long)want[i].m, (long long)want[i].k, c.bm, c.bn);

@@ -1,8 +1,8 @@
-/* test_k_grouped.c - the K-grouped FP8 weight gradient without a GPU: the argument checks
- * of dgk_k_grouped_fp8_gemm_nt_contiguous (each failure names the argument; a consistent
- * call gets as far as the NULL context, so every check ran and passed), and the
- * compiler's lowering of kbegin/kend (the k_grouped plan and the generated per-group K
- * range, stacked-K loads and 3-D reduce-add). */
+/* test_k_grouped.c - the K-grouped weight gradients without a GPU: the argument checks
+ * of dgk_k_grouped_fp8_gemm_nt_contiguous and dgk_k_grouped_bf16_gemm_tn_contiguous (each
+ * failure names the argument; a consistent call gets as far as the NULL context, so every
+ * check ran and passed), and the compiler's lowering of kbegin/kend (the k_grouped plan and
+ * the generated per-group K range, stacked-K loads and 3-D reduce-add) for both kernels. */
 #include <string.h>
 
 #include "compiler/plan.h"
@@ -182,6 +182,89 @@ START_TEST(group_sizes_are_checked_on_the_host)
 }
 END_TEST
 
+/* ---- the BF16 form: A [K, M], B [K, N], no scales ---- */
+
+typedef struct bargs {
+    dgk_tensor a, b, d, offs;
+    int *ks;
+    int g;
+} bargs;
+
+static bargs bf16_consistent(void)
+{
+    bargs x = {t2(DGK_DTYPE_BF16, KT, M), t2(DGK_DTYPE_BF16, KT, N), t3(DGK_DTYPE_F32, G, M, N),
+               t1(DGK_DTYPE_I32, G + 1), ks, G};
+    return x;
+}
+
+static dgk_status bf16_call(const bargs *x)
+{
+    return dgk_k_grouped_bf16_gemm_tn_contiguous(NULL, &x->a, &x->b, &x->d, x->ks, x->g, &x->offs, NULL);
+}
+
+START_TEST(bf16_consistent_call_reaches_the_context_check)
+{
+    bargs x = bf16_consistent();
+    ck_assert_int_eq(bf16_call(&x), DGK_EINVAL);
+    ck_msg_has("dgk_k_grouped_bf16_gemm_tn_contiguous: ctx is NULL");
+    ck_assert_int_eq(dgk_k_grouped_bf16_gemm_tn_contiguous(NULL, &x.a, NULL, &x.d, ks, G, &x.offs, NULL), DGK_EINVAL);
+    ck_msg_has("dgk_k_grouped_bf16_gemm_tn_contiguous: b is NULL");
+    x.g = -1;
+    ck_assert_int_eq(bf16_call(&x), DGK_EINVAL);
+    ck_msg_has("num_groups = -1 must be positive");
+}
+END_TEST
+
+/* The operands are K-outer: a [K, M], b [K, N]; the FP8 form's [M, K] is refused by its
+ * extents, a wrong dtype by name. */
+START_TEST(bf16_operands_are_checked)
+{
+    bargs x = bf16_consistent();
+    x.a.dtype = DGK_DTYPE_E4M3;
+    ck_assert_int_eq(bf16_call(&x), DGK_EDTYPE);
+    ck_msg_has("a must be bf16");
+    x = bf16_consistent();
+    x.b = t2(DGK_DTYPE_BF16, N, KT);
+    ck_assert_int_eq(bf16_call(&x), DGK_ESHAPE);
+    ck_msg_has("b must be [K, N] with a's K");
+    x = bf16_consistent();
+    x.d = t3(DGK_DTYPE_F32, G, N, M);
+    ck_assert_int_eq(bf16_call(&x), DGK_ESHAPE);
+    ck_msg_has("d must be [G, M, N] with G = num_groups");
+    x = bf16_consistent();
+    x.a = t2(DGK_DTYPE_BF16, KT + 64, M);
+    x.b = t2(DGK_DTYPE_BF16, KT + 64, N);
+    ck_assert_int_eq(bf16_call(&x), DGK_ESHAPE);
+    ck_msg_has("the stacked K = 1088 is not a multiple of 128");
+    int bad[G] = {256, 64, 64, 640};
+    x = bf16_consistent();
+    x.ks = bad;
+    ck_assert_int_eq(bf16_call(&x), DGK_ESHAPE);
+    ck_msg_has("ks[1] = 64 must be a non-negative multiple of 128");
+}
+END_TEST
+
+/* TMA reads the K-outer operands row by row: rows of M (N) elements, multiples of 8. */
+START_TEST(bf16_rows_must_suit_tma)
+{
+    bargs x = bf16_consistent();
+    x.a = t2(DGK_DTYPE_BF16, KT, 260);
+    x.d = t3(DGK_DTYPE_F32, G, 260, N);
+    ck_assert_int_eq(bf16_call(&x), DGK_EALIGN);
+    ck_msg_has("a is stored [1024, 260] with rows of 260 elements");
+    ck_msg_has("M must be a multiple of 8");
+    int64_t stride[2] = {264, 1};
+    memcpy(x.a.stride, stride, sizeof stride);
+    ck_assert_int_eq(bf16_call(&x), DGK_EINVAL);
+    ck_msg_has("ctx is NULL");
+    x = bf16_consistent();
+    x.b = t2(DGK_DTYPE_BF16, KT, 390);
+    x.d = t3(DGK_DTYPE_F32, G, M, 390);
+    ck_assert_int_eq(bf16_call(&x), DGK_EALIGN);
+    ck_msg_has("N must be a multiple of 8");
+}
+END_TEST
+
 /* ---- the compiler side ---- */
 
 #define HAS(text, s) ck_assert_msg(strstr((text), (s)) != NULL, "generated code lacks \"%s\"", (s))
@@ -227,6 +310,37 @@ START_TEST(k_grouped_plan_and_code)
 }
 END_TEST
 
+/* The BF16 kernel: both operands MN-major (K-outer) at the stacked K offset, no scales,
+ * D[g] accumulated; the debug check asks the device offsets for multiples of its BK. */
+START_TEST(k_grouped_bf16_plan_and_code)
+{
+    const char *src = dgk_stdlib_k_grouped_bf16;
+    dgkc_unit *u = dgkc_unit_new("stdlib/k_grouped_bf16.dgk", src, strlen(src));
+    ck_assert_ptr_nonnull(u);
+    ck_assert_int_eq(dgkc_define(u, "N", "7168"), DGKC_OK);
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    ck_assert_int_eq(dgkc_lower(u), DGKC_OK);
+    int i = dgkc_kernel_index(u, "k_grouped_bf16_wgrad");
+    ck_assert_int_ge(i, 0);
+    const char *cu = NULL;
+    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", i, &cu, NULL), DGKC_OK);
+    const dgk_plan *p = dgkc_kernel_plan(u, i);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(p->sched.kind, DGK_SCHED_K_GROUPED);
+    ck_assert_str_eq(p->args[p->sched.group_arg].name, "ptr_OFFS");
+    ck_assert(!p->fp8.enabled);
+    ck_assert(p->a.major == DGK_MAJOR_MN && p->b.major == DGK_MAJOR_MN);
+    ck_assert(p->epi.out_grouped && p->epi.accumulate && !p->epi.out_guard_rows);
+    ck_assert_int_eq(p->bk, 64);
+    HAS(cu, "k_first = __ldg(offsets + group) / BK;");
+    HAS(cu, "return k_blocks > 0;");
+    HAS(cu, "(k_first + kb) * BK");
+    HAS(cu, "dgk_tma_reduce_add_3d(&tma_D, staging + box * D_BOX_BYTES, col0 + box * D_BOX_COLS, row0, group);");
+    HAS(cu, "if (o < 0 || o % BK != 0 || o > k || (g > 0 && o < __ldg(offsets + g - 1)))");
+    dgkc_unit_free(u);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("k_grouped");
@@ -237,9 +351,13 @@ static Suite *make_suite(void)
     tcase_add_test(tc, extents_must_agree);
     tcase_add_test(tc, scale_rows_must_suit_tma);
     tcase_add_test(tc, group_sizes_are_checked_on_the_host);
+    tcase_add_test(tc, bf16_consistent_call_reaches_the_context_check);
+    tcase_add_test(tc, bf16_operands_are_checked);
+    tcase_add_test(tc, bf16_rows_must_suit_tma);
     suite_add_tcase(s, tc);
     tc = tcase_create("lowering");
     tcase_add_test(tc, k_grouped_plan_and_code);
+    tcase_add_test(tc, k_grouped_bf16_plan_and_code);
     suite_add_tcase(s, tc);
     return s;
 }

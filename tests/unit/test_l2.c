@@ -144,7 +144,7 @@ START_TEST(l2_stock_rule)
         {64, 4096, {64, 64, 4, 1, 1, 0, 0}, 132, 1},     /* K = 256: 2 K blocks, so 2 slices */
     };
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        gemm_shape s = {rules[i].m, rules[i].n, rules[i].c.split == 4 ? 256 : 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0};
+        gemm_shape s = {rules[i].m, rules[i].n, rules[i].c.split == 4 ? 256 : 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
         gemm_config c = rules[i].c;
         gemm_l2_rule(&s, rules[i].sms, &c);
         ck_assert_msg(c.l2_stream == rules[i].want, "rule %zu: %d", i, c.l2_stream);
@@ -155,7 +155,7 @@ END_TEST
 /* DGK_GEMM_L2 replaces the rule's choice both ways; without it the choice stands. */
 START_TEST(l2_override)
 {
-    gemm_shape s = {4096, 4096, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0};
+    gemm_shape s = {4096, 4096, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
     gemm_config c = {256, 128, 1, 1, 1, 0, 0};
     gemm_l2_rule(&s, 132, &c);
     setenv("DGK_GEMM_L2", "1", 1);
@@ -177,7 +177,7 @@ END_TEST
 /* The defines: L2=1 for a tunable kernel only. */
 START_TEST(l2_defines)
 {
-    gemm_shape s = {64, 4096, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0};
+    gemm_shape s = {64, 4096, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
     gemm_config c = {64, 64, 1, 1, 1, 0, 1};
     const stock_kernel dense = {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_nt", 1, 0};
     const stock_kernel masked = {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", 0, 0};

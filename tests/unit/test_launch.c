@@ -299,7 +299,7 @@ START_TEST(heuristic_choices)
     /* choices measured best or near it: 128 x 256 on the H200 sweep; 64 x 64 at
      * 64x7168x16384 (94.7 us on the H100 small-M sweep, tests/gpu/results/
      * 2026-11-26-H100-small-m-fit/, where 64 x 128 took 94.1) */
-    gemm_shape big = {4096, 4096, 7168, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0}, small = {64, 7168, 16384, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    gemm_shape big = {4096, 4096, 7168, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, small = {64, 7168, 16384, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     gemm_config c = gemm_heuristic(&big, 132);
     ck_assert_int_eq(c.bm, 128);
     ck_assert_int_eq(c.bn, 256);
@@ -325,7 +325,7 @@ START_TEST(heuristic_fp8_tiles)
     static const int64_t nk[][2] = {{2112, 7168}, {576, 7168}, {24576, 1536}, {32768, 512},
                                     {7168, 16384}, {4096, 7168}, {7168, 2048}};
     for (int j = 0; j < 7; j++) {
-        gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+        gemm_shape big = {4096, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}, m128 = {128, nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
         gemm_config c = gemm_heuristic(&big, 132);
         ck_assert_int_eq(c.bm, j <= 2 || j == 6 ? 128 : 256);
         ck_assert_int_eq(c.bn, j == 0 || j == 2 ? 192 : j == 1 ? 144 : j == 6 ? 160 : 128);
@@ -342,7 +342,7 @@ START_TEST(heuristic_grouped_contiguous_tiles)
 {
     for (int64_t m = 28000; m <= 40000; m += 500)
         for (int64_t k = 2048; k <= 4096; k += 2048) {
-            gemm_shape s = {m, 4096, k, 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+            gemm_shape s = {m, 4096, k, 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
             gemm_config c = gemm_heuristic_bm(&s, 132, 128);
             ck_assert_msg(c.bm == 128 && c.bn == 192, "M %lld, K %lld: %d x %d", (long long)m, (long long)k, c.bm, c.bn);
         }
@@ -428,8 +428,8 @@ END_TEST
 START_TEST(heuristic_candidates_respect_layout)
 {
     gemm_config c[16];
-    gemm_shape mn = {4096, 4096, 7168, 2, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0}, f8 = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0},
-               with_c = {4096, 4096, 7168, 2, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+    gemm_shape mn = {4096, 4096, 7168, 2, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0}, f8 = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},
+               with_c = {4096, 4096, 7168, 2, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0};
     int n = gemm_candidates(&mn, c, 16);
     ck_assert_int_gt(n, 0);
     for (int i = 0; i < n; i++)
@@ -516,7 +516,7 @@ START_TEST(heuristic_masked_swap)
 {
     for (int fp8 = 0; fp8 <= 1; fp8++)
         for (int rows = 1; rows <= 200; rows++) {
-            gemm_shape s = {32 * rows, 4096, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows, 0, 0, 0};
+            gemm_shape s = {32 * rows, 4096, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows, 0, 0, 0, 0};
             gemm_config c = gemm_heuristic_bm(&s, 132, 0);
             if (rows > 24) {
                 ck_assert_int_ge(c.bm, 64);
@@ -558,7 +558,7 @@ START_TEST(heuristic_masked_swap_huge_rows)
     static const int rows[] = {25, 165191049, 165191050, 330382100, 2147483647};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         for (int fp8 = 0; fp8 <= 1; fp8++) {
-            gemm_shape s = {rows[i], 32768, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows[i], 0, 0, 0};
+            gemm_shape s = {rows[i], 32768, 7168, fp8 ? 1 : 2, 2, 0, fp8, 0, 0, 0, rows[i], 0, 0, 0, 0};
             gemm_config c = gemm_heuristic_bm(&s, 132, 0);
             ck_assert_msg(c.bm >= 64, "%d rows (fp8 %d): BM %d", rows[i], fp8, c.bm);
         }
@@ -574,7 +574,7 @@ START_TEST(heuristic_masked_swap_few_groups)
         {1, 32768, 32, 128}, {6, 2048, 32, 64},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        gemm_shape s = {20 * want[i].groups, want[i].n, 7168, 1, 2, 0, 1, 0, 0, 0, 20, 0, 0, 0};
+        gemm_shape s = {20 * want[i].groups, want[i].n, 7168, 1, 2, 0, 1, 0, 0, 0, 20, 0, 0, 0, 0};
         gemm_config c = gemm_heuristic_bm(&s, 132, 0);
         if (want[i].bm) {
             ck_assert_int_eq(c.bm, want[i].bm);
@@ -596,7 +596,7 @@ START_TEST(heuristic_masked_rows_cap)
     static const int groups[][2] = {{32, 192}, {6, 1024}, {8, 512}, {2, 4096}};
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) {
-            gemm_shape s = {(int64_t)groups[i][0] * groups[i][1], nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, groups[i][1], 0, 0, 0};
+            gemm_shape s = {(int64_t)groups[i][0] * groups[i][1], nk[j][0], nk[j][1], 1, 2, 0, 1, 0, 0, 0, groups[i][1], 0, 0, 0, 0};
             gemm_shape dense = s;
             dense.masked_rows = 0;
             dense.group_rows = groups[i][1];

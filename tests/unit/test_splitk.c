@@ -711,7 +711,7 @@ START_TEST(heuristic_splits_few_tile_shapes)
 {
     for (size_t i = 0; i < sizeof picks / sizeof picks[0]; i++) {
         const pick *t = &picks[i];
-        gemm_shape s = {t->m, t->n, t->k, t->fp8 ? 1 : 2, 2, 0, t->fp8, 0, 1, 0, 0, 0, 0, 0};
+        gemm_shape s = {t->m, t->n, t->k, t->fp8 ? 1 : 2, 2, 0, t->fp8, 0, 1, 0, 0, 0, 0, 0, 0};
         gemm_shape plain = s;
         plain.can_split = 0;
         gemm_config c = gemm_heuristic(&s, 132), c0 = gemm_heuristic(&plain, 132);
@@ -755,7 +755,7 @@ START_TEST(heuristic_clusters)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gemm_shape s = {cases[i].m, cases[i].n, cases[i].k, cases[i].fp8 ? 1 : 2, 2, 0, cases[i].fp8, 0,
-                        cases[i].can_split, 0, 0, 0, 0, 0};
+                        cases[i].can_split, 0, 0, 0, 0, 0, 0};
         gemm_config c = gemm_heuristic(&s, 132);
         int cl = c.cluster > 1 ? c.cluster : 1, cn = c.cluster_n > 1 ? c.cluster_n : 1;
         ck_assert_msg(cl == cases[i].cluster && cn == cases[i].cluster_n,
@@ -808,7 +808,7 @@ END_TEST
 START_TEST(heuristic_splits_narrow_tiles)
 {
     for (int64_t m = 1; m <= 64; m += 63) {
-        gemm_shape s = {m, 576, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0};
+        gemm_shape s = {m, 576, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
         gemm_config c = gemm_heuristic(&s, 132);
         ck_assert_int_eq(c.bm, 64);
         ck_assert_int_eq(c.bn, 32);
@@ -824,7 +824,7 @@ START_TEST(heuristic_narrow_unsplit)
 {
     for (int64_t m = 1; m <= 64; m += 63)
         for (int64_t n = 2112; n <= 4096; n += 4096 - 2112) {
-            gemm_shape s = {m, n, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0};
+            gemm_shape s = {m, n, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
             gemm_config c = gemm_heuristic(&s, 132);
             ck_assert_msg(c.bm == 64 && c.bn == 32 && c.split == 1, "%lld x %lld: %d x %d split %d", (long long)m,
                           (long long)n, c.bm, c.bn, c.split);
@@ -835,7 +835,7 @@ END_TEST
 /* Kernels that cannot split (grouped, weight gradient) never get a split. */
 START_TEST(heuristic_no_split_without_split_k)
 {
-    gemm_shape s = {64, 576, 7168, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    gemm_shape s = {64, 576, 7168, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     ck_assert_int_eq(gemm_heuristic(&s, 132).split, 1);
     ck_assert_int_eq(gemm_heuristic_bm(&s, 132, 128).split, 1);
 }
