@@ -420,12 +420,16 @@ dgk_status dgk_gemm_fp8_wgrad_nt(dgk_context *ctx, const dgk_tensor *a, const dg
  * as for dgk_gemm_fp8_nt's SB). FP8 needs K % 128 == 0.
  * The contiguous kernels take their tiles from device counters as CTAs free up (`dynamic
  * 1`), which the runtime keeps per stream and per captured launch (dgk_op_launch): two
- * streams, or two captured graphs, may run the same shape at once. The FP8 masked kernel
- * at K >= 6144 (unless expected_m % 128 is 1..64) cuts the tiles of its last partial wave
- * by K (`tail_split 1`) and sums their slices through such buffers too, with the same
- * rules; which tiles are cut depends on all groups' counts, so a group's result may
- * differ in its last bits between calls with other masked_m (as accurate either way). */
+ * streams, or two captured graphs, may run the same shape at once. With DGK_GEMM_TAIL=1
+ * (no stock rule takes it) the masked kernels cut the tiles of their last partial wave by
+ * K (`tail_split 1`) and sum their slices through such buffers too, with the same rules;
+ * which tiles are cut depends on all groups' counts, so a group's result may then differ
+ * in its last bits between calls with other masked_m (as accurate either way).
+ * dgk_m_grouped_gemm_bf16_nn_contiguous (DeepGEMM's m_grouped_bf16_gemm_nn_contiguous):
+ * the contiguous form with b stored [G, K, N] (N a multiple of 8: TMA reads its rows). */
 dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                                 const dgk_tensor *d, const dgk_tensor *group_ids, void *stream);
+dgk_status dgk_m_grouped_gemm_bf16_nn_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
                                                  const dgk_tensor *d, const dgk_tensor *group_ids, void *stream);
 dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
                                                 const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
@@ -471,7 +475,7 @@ dgk_status dgk_k_grouped_fp8_gemm_nt_contiguous(dgk_context *ctx, const dgk_tens
                                                 void *stream);
 /* K-grouped BF16 weight gradient (DeepGEMM's k_grouped_bf16_gemm_tn_contiguous): the
  * same stacking as above with both operands stored K-outer, a bf16 [K, M] and b bf16
- * [K, N] (rows of M and N elements, each a multiple of 8 for TMA), and D[g] += A_g^T @ B_g
+ * [K, N] (row strides multiples of 8 elements for TMA: pad M / N), and D[g] += A_g^T @ B_g
  * (d f32 [G, M, N], accumulated into). ks and offsets as above: the host copy must be
  * multiples of dgk_k_grouped_alignment() (128, as DeepGEMM asks of both forms); a debug
  * build's device check asks multiples of 64 of the device offsets (the kernel's K block). */

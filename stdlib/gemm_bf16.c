@@ -3,19 +3,18 @@
  * them (first letter A, second B): A "N" is [M, K], "T" is [K, M]; B "T" is [N, K],
  * "N" is [K, N]. N and K are compiled into the kernel, M stays a runtime value; the
  * memo makes a repeated shape a lookup plus a launch. */
-#include <stdio.h>
-
 #include "runtime/rt.h"
 #include "source.h"
 #include "stock.h"
 
 typedef struct layout {
     const char *name;            /* "nt" */
+    const char *fn;              /* "dgk_gemm_bf16_nt", for messages */
     stock_kernel kernel;
     int a_t, b_n;                /* A stored [K, M]; B stored [K, N] */
 } layout;
 
-#define LAYOUT(n, at, bn) {#n, {"stdlib/gemm_bf16.dgk", dgk_stdlib_gemm_bf16, "gemm_bf16_" #n, 1, 0}, at, bn}
+#define LAYOUT(n, at, bn) {#n, "dgk_gemm_bf16_" #n, {"stdlib/gemm_bf16.dgk", dgk_stdlib_gemm_bf16, "gemm_bf16_" #n, 1, 0}, at, bn}
 static const layout layouts[] = {LAYOUT(nt, 0, 0), LAYOUT(nn, 0, 1), LAYOUT(tn, 1, 1), LAYOUT(tt, 1, 0)};
 
 /* M, N, K from the operands (the kernel checks every extent again at launch). */
@@ -41,11 +40,9 @@ static dgk_status gemm(const layout *l, dgk_context *ctx, const dgk_tensor *a, c
         return dgk_fail(DGK_EDTYPE, "dgk_gemm_bf16_%s: d must be bf16 or f32", l->name);
     if (c && c->dtype != d->dtype)
         return dgk_fail(DGK_EDTYPE, "dgk_gemm_bf16_%s: c must have d's dtype", l->name);
-    char fn[32];
-    snprintf(fn, sizeof fn, "dgk_gemm_bf16_%s", l->name);
-    dgk_status st = stock_rows_16b(fn, "a", a, l->a_t ? "M" : "K");
+    dgk_status st = stock_rows_16b(l->fn, "a", a, l->a_t ? "M" : "K");
     if (st == DGK_OK)
-        st = stock_rows_16b(fn, "b", b, l->b_n ? "N" : "K");
+        st = stock_rows_16b(l->fn, "b", b, l->b_n ? "N" : "K");
     if (st != DGK_OK)
         return st;
     if (!ctx)

@@ -1,5 +1,6 @@
 /* grouped.c - the m-grouped MoE GEMM entry points (dgk.h, stock library section):
- * dgk_m_grouped_gemm_{bf16,fp8}_nt_{contiguous,contiguous_offsets,masked}, kernels from
+ * dgk_m_grouped_gemm_{bf16,fp8}_nt_{contiguous,contiguous_offsets,masked} and
+ * dgk_m_grouped_gemm_bf16_nn_contiguous (B stored [G, K, N]), kernels from
  * stdlib/grouped_bf16.dgk and stdlib/grouped_fp8.dgk. Each checks its tensors (dtypes,
  * ranks, consistent extents) before it touches the context, so a bad call fails the same
  * way with or without a GPU, then gets the op from the stock cache (N and K compiled in,
@@ -25,11 +26,17 @@ static const stock_kernel kernels[2][3] = {
      {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_contiguous_offsets", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M | STOCK_CLUSTER_DYN}},
 };
 
+/* BF16 contiguous with B stored [G, K, N] (DeepGEMM's nn form; FP8 wgmma reads only
+ * K-major operands on sm_90, so there is no FP8 nn). */
+static const stock_kernel bf16_nn = {"stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "m_grouped_bf16_nn_contiguous", 0,
+                                     STOCK_CLUSTER_N | STOCK_CLUSTER_M | STOCK_CLUSTER_DYN};
+
 /* One call's tensors and the problem extents read from them. */
 typedef struct call {
     const char *fn;
     int fp8, masked;
     int offsets;                 /* contiguous with offsets [G + 1] instead of group ids */
+    int b_kn;                    /* B stored [G, K, N] (bf16_nn) instead of [G, N, K] */
     const dgk_tensor *a, *sa, *b, *sb, *d, *groups;
     const char *groups_name;     /* "group_ids" or "masked_m" */
     int64_t g, m, n, k;          /* m: all rows (contiguous) or rows per group (masked) */
@@ -52,7 +59,7 @@ static dgk_status check_dtypes(const call *c)
     int r = c->masked ? 3 : 2;
     dgk_status s;
     if ((s = stock_want(c->fn, c->a, "a", in, in_name, r, c->masked ? "[G, MMAX, K]" : "[M, K]")) ||
-        (s = stock_want(c->fn, c->b, "b", in, in_name, 3, "[G, N, K]")) ||
+        (s = stock_want(c->fn, c->b, "b", in, in_name, 3, c->b_kn ? "[G, K, N]" : "[G, N, K]")) ||
         (s = stock_want(c->fn, c->d, "d", DGK_DTYPE_BF16, "bf16", r, c->masked ? "[G, MMAX, N]" : "[M, N]")) ||
         (s = stock_want(c->fn, c->groups, c->groups_name, DGK_DTYPE_I32, "i32", 1, c->masked ? "[G]" : c->offsets ? "[G + 1]" : "[M]")))
         return s;
@@ -68,20 +75,24 @@ static dgk_status check_extents(call *c)
 {
     const int64_t *as = c->a->shape;
     c->g = c->b->shape[0];
-    c->n = c->b->shape[1];
+    c->n = c->b->shape[c->b_kn ? 2 : 1];
     c->m = as[c->masked];
     c->k = as[1 + c->masked];
     int64_t kb = (c->k + 127) / 128, nb = (c->n + 127) / 128;
-    int64_t a3[3] = {c->g, c->m, c->k}, b3[3] = {c->g, c->n, c->k}, d3[3] = {c->g, c->m, c->n};
+    int64_t a3[3] = {c->g, c->m, c->k}, b3[3] = {c->g, c->b_kn ? c->k : c->n, c->b_kn ? c->n : c->k},
+            d3[3] = {c->g, c->m, c->n};
     int64_t sa3[3] = {c->g, kb, c->m}, sb3[3] = {c->g, nb, kb};
     int64_t groups[1] = {c->masked ? c->g : c->offsets ? c->g + 1 : c->m};
     const char *groups_layout = c->masked ? "[G]" : c->offsets ? "[G + 1] with G = b's extent 0" : "[M]";
     dgk_status s;
     if ((c->masked && (s = stock_extents(c->fn, c->a, "a", "[G, MMAX, K] with G = b's extent 0", a3))) ||
-        (s = stock_extents(c->fn, c->b, "b", "[G, N, K] with a's K", b3)) ||
+        (s = stock_extents(c->fn, c->b, "b", c->b_kn ? "[G, K, N] with a's K" : "[G, N, K] with a's K", b3)) ||
         (s = stock_extents(c->fn, c->d, "d", c->masked ? "[G, MMAX, N]" : "[M, N]", c->masked ? d3 : d3 + 1)) ||
         (s = stock_extents(c->fn, c->groups, c->groups_name, groups_layout, groups)))
         return s;
+    if (c->b_kn && c->n % 8)
+        return dgk_fail(DGK_EALIGN, "%s: b is stored [G, K, N] with rows of N = %lld elements; TMA needs 16-byte rows, so N must be a multiple of 8 (pad it)",
+                        c->fn, (long long)c->n);
     if (!c->fp8)
         return DGK_OK;
     if (c->k % 128)
@@ -139,11 +150,11 @@ static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
     if (!ctx)
         return dgk_fail(DGK_EINVAL, "%s: ctx is NULL", c->fn);
     int64_t m = c->masked ? (int64_t)expected_m * c->g : c->m;
-    gemm_shape shape = {.m = m, .n = c->n, .k = c->k, .in_bytes = c->fp8 ? 1 : 2, .out_bytes = 2, .fp8 = c->fp8,
+    gemm_shape shape = {.m = m, .n = c->n, .k = c->k, .in_bytes = c->fp8 ? 1 : 2, .out_bytes = 2, .b_mn_major = c->b_kn, .fp8 = c->fp8,
                         .masked_rows = c->masked ? expected_m : 0,
                         .contig_cluster_m = c->masked ? 0 : c->offsets ? 2 : 1};
     dgk_op *op;
-    const stock_kernel *k = &kernels[c->fp8][c->offsets ? 2 : c->masked];
+    const stock_kernel *k = c->b_kn ? &bf16_nn : &kernels[c->fp8][c->offsets ? 2 : c->masked];
     static const char *const skip[] = {"SKIP=1"};
     int skip_idle = c->masked && masked_skip_idle(expected_m);
     s = stock_gemm_op_bm(ctx, k, &shape, c->masked ? 0 : ALIGN_M, (uint32_t)skip_idle, skip, skip_idle, &op);
@@ -185,6 +196,14 @@ dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous(dgk_context *ctx, const dgk_ten
                                                  const dgk_tensor *d, const dgk_tensor *group_ids, void *stream)
 {
     call c = {.fn = "dgk_m_grouped_gemm_bf16_nt_contiguous", .a = a, .b = b, .d = d, .groups = group_ids,
+              .groups_name = "group_ids"};
+    return run(ctx, &c, 0, stream);
+}
+
+dgk_status dgk_m_grouped_gemm_bf16_nn_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                                 const dgk_tensor *d, const dgk_tensor *group_ids, void *stream)
+{
+    call c = {.fn = "dgk_m_grouped_gemm_bf16_nn_contiguous", .b_kn = 1, .a = a, .b = b, .d = d, .groups = group_ids,
               .groups_name = "group_ids"};
     return run(ctx, &c, 0, stream);
 }

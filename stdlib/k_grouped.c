@@ -4,7 +4,7 @@
  * dgk_k_grouped_bf16_gemm_tn_contiguous (k_grouped_bf16_wgrad in k_grouped_bf16.dgk,
  * D[g] += A_g^T @ B_g, both operands stored K-outer). The tokens of all groups are
  * stacked along K; group g owns K indices offsets[g] .. offsets[g + 1] - 1. The two
- * forms share everything but their operands (the table `forms`).
+ * forms share everything but their operands (kg_form: fp8_nt, bf16_tn).
  * The caller passes the per-group K both ways, as DeepGEMM's entry point does: `ks` on
  * the host (validated here: non-negative multiples of 128 summing to the stacked K; it
  * also gives the tile heuristic the number of non-empty groups, so nothing is read back
@@ -20,41 +20,42 @@
 
 enum { ALIGN_K = 128 };
 
-/* One entry point's kernel and operands. */
+/* One entry point: its kernel, its operands' dtype and layout, and the checks only it
+ * has (the FP8 form's scales, the BF16 form's row alignment). */
+typedef struct kcall kcall;
 typedef struct kg_form {
     const char *fn;              /* the entry point, for messages */
     stock_kernel kernel;
-    int fp8;                     /* e4m3 A [M, K], B [N, K] with f32 scales sa, sb; else bf16
-                                  * A [K, M], B [K, N] and no scales */
-    int device_align;            /* the kernel's BK: what its DGK_DEBUG check asks of the device
-                                  * offsets (the host copy must be multiples of ALIGN_K) */
+    dgk_dtype_id in;             /* A's and B's dtype */
+    const char *in_name;
+    int in_bytes;
+    int k_outer;                 /* A [K, M] and B [K, N] (else [M, K] and [N, K]) */
+    const char *a_layout, *b_layout;
+    dgk_status (*check_more)(const kcall *c);  /* after the shared extents; sets nothing */
+    int nulls;                   /* how many of kcall's pointers it takes (check_null's order) */
+    int device_align;            /* the kernel's BK (k_grouped_fp8.dgk 128, k_grouped_bf16.dgk 64):
+                                  * what its DGK_DEBUG check asks of the device offsets (the host
+                                  * copy must be multiples of ALIGN_K) */
     int min_stages;              /* gemm_shape.min_stages. BF16: 4, which leaves out 128 x 192
                                   * (3 stages beside its f32 staging): on an H200 128 x 128 (5)
                                   * ran DeepGEMM's six k-grouped shapes level to 12% faster on
                                   * the same draws (tests/gpu/results/2026-11-28-H200-k-grouped-bf16/) */
 } kg_form;
 
-static const kg_form fp8_nt = {"dgk_k_grouped_fp8_gemm_nt_contiguous",
-                               {"stdlib/k_grouped_fp8.dgk", dgk_stdlib_k_grouped_fp8, "k_grouped_fp8_wgrad", 0, 0},
-                               1, 128, 0};
-static const kg_form bf16_tn = {"dgk_k_grouped_bf16_gemm_tn_contiguous",
-                                {"stdlib/k_grouped_bf16.dgk", dgk_stdlib_k_grouped_bf16, "k_grouped_bf16_wgrad", 0, 0},
-                                0, 64, 4};
-
 /* One call's form, tensors and extents. */
-typedef struct kcall {
+struct kcall {
     const kg_form *f;
     const dgk_tensor *a, *sa, *b, *sb, *d, *offsets;
     const int *ks;
     int g;
     int64_t m, n, k;             /* k: the stacked K */
-} kcall;
+};
 
 static dgk_status check_null(const kcall *c)
 {
     const void *ps[7] = {c->a, c->b, c->d, c->offsets, c->ks, c->sa, c->sb};
     const char *names[7] = {"a", "b", "d", "offsets", "ks", "sa", "sb"};
-    for (int i = 0; i < (c->f->fp8 ? 7 : 5); i++)
+    for (int i = 0; i < c->f->nulls; i++)
         if (!ps[i])
             return dgk_fail(DGK_EINVAL, "%s: %s is NULL", c->f->fn, names[i]);
     return DGK_OK;
@@ -63,63 +64,75 @@ static dgk_status check_null(const kcall *c)
 /* ue8m0 B scales 1x128 are not lowered on sm90 (plan_mainloop.c), so the kernel is f32 */
 #define F32_SCALES "f32 (this kernel reads f32 scales; ue8m0 ones are taken by dgk_gemm_fp8_nt only)"
 
-static dgk_status check_dtypes(const kcall *c)
-{
-    const char *fn = c->f->fn;
-    dgk_status s;
-    if (c->f->fp8) {
-        if ((s = stock_want(fn, c->a, "a", DGK_DTYPE_E4M3, "e4m3", 2, "[M, K]")) ||
-            (s = stock_want(fn, c->b, "b", DGK_DTYPE_E4M3, "e4m3", 2, "[N, K]")) ||
-            (s = stock_want(fn, c->sa, "sa", DGK_DTYPE_F32, F32_SCALES, 2, "[K / 128, M]")) ||
-            (s = stock_want(fn, c->sb, "sb", DGK_DTYPE_F32, F32_SCALES, 2, "[K / 128, N]")))
-            return s;
-    } else if ((s = stock_want(fn, c->a, "a", DGK_DTYPE_BF16, "bf16", 2, "[K, M]")) ||
-               (s = stock_want(fn, c->b, "b", DGK_DTYPE_BF16, "bf16", 2, "[K, N]"))) {
-        return s;
-    }
-    if ((s = stock_want(fn, c->d, "d", DGK_DTYPE_F32, "f32 (the gradients are accumulated into it)", 3, "[G, M, N]")))
-        return s;
-    return stock_want(fn, c->offsets, "offsets", DGK_DTYPE_I32, "i32", 1, "[G + 1]");
-}
-
-/* The scales of the FP8 form: one row per 128 of K, read by TMA. */
+/* The FP8 form's scales: f32 [K / 128, M] and [K / 128, N], one row per 128 of K, read by TMA. */
 static dgk_status check_scales(const kcall *c)
 {
     const char *fn = c->f->fn;
     int64_t kb = c->k / ALIGN_K;
     int64_t sa2[2] = {kb, c->m}, sb2[2] = {kb, c->n};
     dgk_status s;
-    if ((s = stock_extents(fn, c->sa, "sa", "[K / 128, M]", sa2)) ||
+    if ((s = stock_want(fn, c->sa, "sa", DGK_DTYPE_F32, F32_SCALES, 2, "[K / 128, M]")) ||
+        (s = stock_want(fn, c->sb, "sb", DGK_DTYPE_F32, F32_SCALES, 2, "[K / 128, N]")) ||
+        (s = stock_extents(fn, c->sa, "sa", "[K / 128, M]", sa2)) ||
         (s = stock_extents(fn, c->sb, "sb", "[K / 128, N] (one scale per column and 128 of K)", sb2)) ||
         (s = stock_tma_rows(fn, "sa", c->sa)))
         return s;
     return stock_tma_rows(fn, "sb", c->sb);
 }
 
-static dgk_status check_extents(kcall *c)
+/* The BF16 form's K-outer operands: TMA reads rows of M and N elements. */
+static dgk_status check_rows(const kcall *c)
 {
-    const char *fn = c->f->fn;
-    int fp8 = c->f->fp8;
-    c->m = c->a->shape[fp8 ? 0 : 1];
-    c->k = c->a->shape[fp8 ? 1 : 0];
-    c->n = c->b->shape[fp8 ? 0 : 1];
-    if (c->k % ALIGN_K)
-        return dgk_fail(DGK_ESHAPE, "%s: the stacked K = %lld is not a multiple of 128 (each group's K is)", fn,
-                        (long long)c->k);
-    int64_t b2[2] = {fp8 ? c->n : c->k, fp8 ? c->k : c->n}, d3[3] = {c->g, c->m, c->n};
-    int64_t offs[1] = {(int64_t)c->g + 1};
-    dgk_status s;
-    if ((s = stock_extents(fn, c->b, "b", fp8 ? "[N, K] with a's K" : "[K, N] with a's K", b2)) ||
-        (s = stock_extents(fn, c->d, "d", "[G, M, N] with G = num_groups", d3)) ||
-        (s = fp8 ? check_scales(c) : stock_rows_16b(fn, "a", c->a, "M")) ||
-        (s = fp8 ? DGK_OK : stock_rows_16b(fn, "b", c->b, "N")))
-        return s;
-    return stock_extents(fn, c->offsets, "offsets", "[G + 1] (the cumulative offsets 0, ks[0], ks[0] + ks[1], ...)", offs);
+    dgk_status s = stock_rows_16b(c->f->fn, "a", c->a, "M");
+    return s != DGK_OK ? s : stock_rows_16b(c->f->fn, "b", c->b, "N");
 }
 
-/* The host copy of the group sizes: each a multiple of 128 (a K block never straddles two
- * groups: its scales are one row of sa / sb), all adding up to the stacked K. Returns the
- * number of non-empty groups through *busy. */
+static const kg_form fp8_nt = {
+    .fn = "dgk_k_grouped_fp8_gemm_nt_contiguous",
+    .kernel = {"stdlib/k_grouped_fp8.dgk", dgk_stdlib_k_grouped_fp8, "k_grouped_fp8_wgrad", 0, 0},
+    .in = DGK_DTYPE_E4M3, .in_name = "e4m3", .in_bytes = 1, .k_outer = 0, .a_layout = "[M, K]", .b_layout = "[N, K]",
+    .check_more = check_scales, .nulls = 7, .device_align = 128, .min_stages = 0};
+static const kg_form bf16_tn = {
+    .fn = "dgk_k_grouped_bf16_gemm_tn_contiguous",
+    .kernel = {"stdlib/k_grouped_bf16.dgk", dgk_stdlib_k_grouped_bf16, "k_grouped_bf16_wgrad", 0, 0},
+    .in = DGK_DTYPE_BF16, .in_name = "bf16", .in_bytes = 2, .k_outer = 1, .a_layout = "[K, M]", .b_layout = "[K, N]",
+    .check_more = check_rows, .nulls = 5, .device_align = 64, .min_stages = 4};
+
+static dgk_status check_dtypes(const kcall *c)
+{
+    const kg_form *f = c->f;
+    dgk_status s;
+    if ((s = stock_want(f->fn, c->a, "a", f->in, f->in_name, 2, f->a_layout)) ||
+        (s = stock_want(f->fn, c->b, "b", f->in, f->in_name, 2, f->b_layout)) ||
+        (s = stock_want(f->fn, c->d, "d", DGK_DTYPE_F32, "f32 (the gradients are accumulated into it)", 3, "[G, M, N]")))
+        return s;
+    return stock_want(f->fn, c->offsets, "offsets", DGK_DTYPE_I32, "i32", 1, "[G + 1]");
+}
+
+static dgk_status check_extents(kcall *c)
+{
+    const kg_form *f = c->f;
+    c->m = c->a->shape[f->k_outer];
+    c->k = c->a->shape[!f->k_outer];
+    c->n = c->b->shape[f->k_outer];
+    if (c->k % ALIGN_K)
+        return dgk_fail(DGK_ESHAPE, "%s: the stacked K = %lld is not a multiple of 128 (each group's K is)", f->fn,
+                        (long long)c->k);
+    int64_t b2[2] = {f->k_outer ? c->k : c->n, f->k_outer ? c->n : c->k}, d3[3] = {c->g, c->m, c->n};
+    int64_t offs[1] = {(int64_t)c->g + 1};
+    char b_want[32];
+    snprintf(b_want, sizeof b_want, "%s with a's K", f->b_layout);
+    dgk_status s;
+    if ((s = stock_extents(f->fn, c->b, "b", b_want, b2)) ||
+        (s = stock_extents(f->fn, c->d, "d", "[G, M, N] with G = num_groups", d3)) || (s = f->check_more(c)))
+        return s;
+    return stock_extents(f->fn, c->offsets, "offsets", "[G + 1] (the cumulative offsets 0, ks[0], ks[0] + ks[1], ...)", offs);
+}
+
+/* The host copy of the group sizes: each a multiple of 128 (the FP8 form's K block never
+ * straddles two groups: its scales are one row of sa / sb; the BF16 form asks the same, as
+ * DeepGEMM does), all adding up to the stacked K. Returns the number of non-empty groups
+ * through *busy. */
 static dgk_status check_ks(const kcall *c, int *busy)
 {
     int64_t sum = 0;
@@ -150,8 +163,9 @@ static dgk_status compile_op(dgk_context *ctx, const kcall *c, int busy, dgk_op 
     dgk_device_props props;
     dgk_device_props_get(ctx, &props);
     int64_t per_group = c->k / (busy > 0 ? busy : 1);
-    gemm_shape s = {.m = c->m * (busy > 0 ? busy : 1), .n = c->n, .k = per_group, .in_bytes = c->f->fp8 ? 1 : 2,
-                    .out_bytes = 4, .b_mn_major = !c->f->fp8, .fp8 = c->f->fp8, .sb_per_column = c->f->fp8,
+    int fp8 = c->f->in == DGK_DTYPE_E4M3;
+    gemm_shape s = {.m = c->m * (busy > 0 ? busy : 1), .n = c->n, .k = per_group, .in_bytes = c->f->in_bytes,
+                    .out_bytes = 4, .b_mn_major = c->f->k_outer, .fp8 = fp8, .sb_per_column = fp8,
                     .min_stages = c->f->min_stages};
     gemm_config cfg = gemm_heuristic(&s, props.sm_count);
     gemm_tile_override(&cfg);
@@ -187,7 +201,8 @@ static dgk_status get_op(dgk_context *ctx, const kcall *c, int busy, dgk_op **op
 }
 
 /* Debug builds (DGK_DEBUG=1 when the op was made): the kernel checked the device offsets
- * (non-decreasing multiples of 128 within K); wait for it and report the first bad one.
+ * (non-decreasing multiples of its BK, device_align, within K); wait for it and report the
+ * first bad one.
  * Release builds return at once. */
 static dgk_status check_offsets(const kcall *c, dgk_op *op, void *stream)
 {

@@ -93,6 +93,7 @@ typedef struct gg_buffers {
     const int *offsets;    /* contig only: the same layout as i32 [G + 1] offsets, group g's
                               rows align(offsets[g], 128) .. offsets[g + 1] - 1 */
     const int *masked_m;   /* masked only */
+    const void *b_kn;      /* BF16 only: B stored [G, K, N] (dgk's nn form) */
 } gg_buffers;
 
 typedef int (*gg_runner_fn)(const gg_problem *p, const gg_buffers *b, cudaStream_t s);
@@ -136,6 +137,7 @@ typedef struct gg_case {
     void *a16, *b16, *d;
     float *ref;                   /* [m_rows, N]; valid rows only, the rest 0 */
     void *a8, *b8;                /* FP8 inputs, made on first use */
+    void *b16_kn;                 /* B stored [G, K, N] (the nn runners'), made on first use */
     float *sa, *sb;
     int64_t sa_ld;
     int quant_ready;

@@ -202,6 +202,12 @@ int gg_case_buffers(gg_case *c, gh_dtype in, gg_problem *p, gg_buffers *b, cudaS
     if (in == GH_BF16) {
         b->a = c->a16;
         b->b = c->b16;
+        if (!c->b16_kn && s->mode == GG_CONTIG) { /* ready before any stream's runner reads it */
+            GH_TRY(gh_malloc(&c->b16_kn, (size_t)(s->groups * s->n * s->k * 2)));
+            GH_TRY(gh_transpose_bf16(c->b16, c->b16_kn, s->groups, s->n, s->k, st));
+            GH_CUDA(cudaStreamSynchronize(st));
+        }
+        b->b_kn = c->b16_kn;
         return GH_OK;
     }
     if (!c->quant_ready)
@@ -407,7 +413,7 @@ int gg_case_run(gg_case *c, const gg_runner *r, gg_verdict *v, cudaStream_t st)
 
 void gg_case_free(gg_case *c)
 {
-    void *bufs[] = {c->ids, c->offs, c->masked_m, c->a16, c->b16, c->d, c->ref, c->a8, c->b8, c->sa, c->sb, c->ref_q};
+    void *bufs[] = {c->ids, c->offs, c->masked_m, c->a16, c->b16, c->d, c->ref, c->a8, c->b8, c->sa, c->sb, c->ref_q, c->b16_kn};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         gh_free(bufs[i]);
     memset(c, 0, sizeof *c);

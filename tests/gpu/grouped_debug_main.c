@@ -6,8 +6,9 @@
  *      "group_ids[130] = -4", for BF16 and for FP8;
  *   3. a bad id on a block's first row, row 384 = 4 (= G): "group_ids[384] = 4";
  *   4. valid ids again: DGK_OK (the recorded word was reset);
- *   5. the K-grouped weight gradient with device offsets {0, 128, 200, 384} (host ks fine):
- *      "offsets[2] = 200" reported; valid offsets before and after: DGK_OK.
+ *   5. the K-grouped weight gradients, FP8 and BF16, with device offsets {0, 128, 200, 384}
+ *      (host ks fine): "offsets[2] = 200" reported (not a multiple of the kernel's BK, 128 /
+ *      64); valid offsets before and after: DGK_OK.
  * After every call the guard region after D must still hold its poison (never a wild
  * write, with bad ids either). Exit status 0 when all of that held. */
 #include <stdio.h>
@@ -134,35 +135,49 @@ static int expect_good(dbg *x, int fp8, const char *what)
 
 /* K-grouped: the device offsets are checked in debug builds even though the host copy
  * ks passed its checks (a captured graph may be replayed with other offsets). G = 3,
- * M = N = 256, ks = {128, 0, 256}; inputs are all ones (values do not matter here). */
+ * M = N = 256, ks = {128, 0, 256}; FP8 inputs are all ones, BF16 ones random (values do
+ * not matter here); the BF16 form's a [K, M] and b [K, N] are the same sizes (M = N). */
 enum { KG = 3, KM = 256, KN = 256, KK = 384 };
 
-static int k_grouped_case(dbg *x, const int *offs, const char *needle, const char *what)
+static dgk_status k_grouped_call(dbg *x, int bf16, void *a, void *b, float *sa, float *sb, float *d, int *o)
 {
     static int ks[KG] = {128, 0, 256};
+    dgk_tensor D = gh_dense(d, DGK_DTYPE_F32, 3, KG, KM, KN), O = gh_dense(o, DGK_DTYPE_I32, 1, KG + 1, 0, 0);
+    if (bf16) {
+        dgk_tensor A = gh_dense(a, DGK_DTYPE_BF16, 2, KK, KM, 0), B = gh_dense(b, DGK_DTYPE_BF16, 2, KK, KN, 0);
+        return dgk_k_grouped_bf16_gemm_tn_contiguous(x->ctx, &A, &B, &D, ks, KG, &O, x->s);
+    }
+    dgk_tensor A = gh_dense(a, DGK_DTYPE_E4M3, 2, KM, KK, 0), B = gh_dense(b, DGK_DTYPE_E4M3, 2, KN, KK, 0);
+    dgk_tensor SA = gh_dense(sa, DGK_DTYPE_F32, 2, KK / 128, KM, 0), SB = gh_dense(sb, DGK_DTYPE_F32, 2, KK / 128, KN, 0);
+    return dgk_k_grouped_fp8_gemm_nt_contiguous(x->ctx, &A, &SA, &B, &SB, &D, ks, KG, &O, x->s);
+}
+
+static int k_grouped_case(dbg *x, int bf16, const int *offs, const char *needle, const char *what)
+{
     void *a, *b;
     float *sa, *sb, *d;
     int *o;
     float ones[KK / 128 * KN];
     for (size_t i = 0; i < sizeof ones / sizeof ones[0]; i++)
         ones[i] = 1.0f;
-    GH_TRY(gh_malloc(&a, KM * KK));
-    GH_TRY(gh_malloc(&b, KN * KK));
+    GH_TRY(gh_malloc(&a, KM * KK * 2));
+    GH_TRY(gh_malloc(&b, KN * KK * 2));
     GH_TRY(gh_malloc((void **)&sa, sizeof ones));
     GH_TRY(gh_malloc((void **)&sb, sizeof ones));
     GH_TRY(gh_malloc((void **)&d, (KG * KM * KN + GUARD) * 4));
     GH_TRY(gh_malloc((void **)&o, (KG + 1) * 4));
     GH_CUDA(cudaMemset(a, 0x38, KM * KK)); /* e4m3 1.0 */
     GH_CUDA(cudaMemset(b, 0x38, KN * KK));
+    if (bf16) {
+        GH_TRY(gh_fill_random(a, GH_BF16, KM * KK, 5, x->s));
+        GH_TRY(gh_fill_random(b, GH_BF16, KN * KK, 6, x->s));
+    }
     GH_CUDA(cudaMemcpy(sa, ones, sizeof ones, cudaMemcpyHostToDevice));
     GH_CUDA(cudaMemcpy(sb, ones, sizeof ones, cudaMemcpyHostToDevice));
     GH_CUDA(cudaMemcpy(o, offs, (KG + 1) * 4, cudaMemcpyHostToDevice));
     GH_TRY(gh_poison(d, GH_F32, KG * KM * KN + GUARD, x->s));
     GH_TRY(gh_fill_random(d, GH_F32, KG * KM * KN, 7, x->s));
-    dgk_tensor A = gh_dense(a, DGK_DTYPE_E4M3, 2, KM, KK, 0), B = gh_dense(b, DGK_DTYPE_E4M3, 2, KN, KK, 0);
-    dgk_tensor SA = gh_dense(sa, DGK_DTYPE_F32, 2, KK / 128, KM, 0), SB = gh_dense(sb, DGK_DTYPE_F32, 2, KK / 128, KN, 0);
-    dgk_tensor D = gh_dense(d, DGK_DTYPE_F32, 3, KG, KM, KN), O = gh_dense(o, DGK_DTYPE_I32, 1, KG + 1, 0, 0);
-    dgk_status st = dgk_k_grouped_fp8_gemm_nt_contiguous(x->ctx, &A, &SA, &B, &SB, &D, ks, KG, &O, x->s);
+    dgk_status st = k_grouped_call(x, bf16, a, b, sa, sb, d, o);
     if (st == DGK_OK)
         GH_CUDA(cudaStreamSynchronize(x->s));
     char why[512];
@@ -193,9 +208,12 @@ static int run(dbg *x)
     GH_TRY(expect_good(x, 0, "bf16 valid ids after a reported error: DGK_OK"));
     GH_TRY(expect_good(x, 1, "fp8 valid ids: DGK_OK, D correct"));
     GH_TRY(expect_bad(x, 1, rows2, ids2, 2, "group_ids[130] = -4", "fp8 ids -4 (row 130) and 9 (row 300)"));
-    GH_TRY(k_grouped_case(x, good, NULL, "k-grouped valid device offsets: DGK_OK"));
-    GH_TRY(k_grouped_case(x, bad, "offsets[2] = 200", "k-grouped device offset 200 (not a multiple of 128) reported"));
-    GH_TRY(k_grouped_case(x, good, NULL, "k-grouped valid offsets after a reported error: DGK_OK"));
+    GH_TRY(k_grouped_case(x, 0, good, NULL, "k-grouped valid device offsets: DGK_OK"));
+    GH_TRY(k_grouped_case(x, 0, bad, "offsets[2] = 200", "k-grouped device offset 200 (not a multiple of 128) reported"));
+    GH_TRY(k_grouped_case(x, 0, good, NULL, "k-grouped valid offsets after a reported error: DGK_OK"));
+    GH_TRY(k_grouped_case(x, 1, good, NULL, "k-grouped bf16 valid device offsets: DGK_OK"));
+    GH_TRY(k_grouped_case(x, 1, bad, "offsets[2] = 200 on the device is invalid: the offsets must not decrease, be multiples of 64", "k-grouped bf16 device offset 200 (not a multiple of 64) reported"));
+    GH_TRY(k_grouped_case(x, 1, good, NULL, "k-grouped bf16 valid offsets after a reported error: DGK_OK"));
     return GH_OK;
 }
 

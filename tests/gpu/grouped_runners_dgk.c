@@ -17,6 +17,8 @@ dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous(dgk_context *ctx, const dgk_ten
 dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
                                                 const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
                                                 const dgk_tensor *group_ids, void *stream);
+dgk_status dgk_m_grouped_gemm_bf16_nn_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
+                                                 const dgk_tensor *d, const dgk_tensor *group_ids, void *stream);
 dgk_status dgk_m_grouped_gemm_bf16_nt_masked(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
                                              const dgk_tensor *d, const dgk_tensor *masked_m, int expected_m,
                                              void *stream);
@@ -72,6 +74,20 @@ int gg_dgk_bf16_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
     dgk_tensor D = gh_dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
     dgk_tensor ids = gh_dense(b->group_ids, DGK_DTYPE_I32, 1, p->m_rows, 0, 0);
     return done(dgk_m_grouped_gemm_bf16_nt_contiguous(ctx, &A, &B, &D, &ids, s));
+}
+
+/* The nn form: B stored [G, K, N] (the case's transposed copy, gg_case_buffers). */
+int gg_dgk_bf16_nn_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s);
+int gg_dgk_bf16_nn_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s)
+{
+    dgk_context *ctx = gh_dgk_context();
+    if (!ctx)
+        return GH_ERROR;
+    dgk_tensor A = gh_dense(b->a, DGK_DTYPE_BF16, 2, p->m_rows, p->k, 0);
+    dgk_tensor B = gh_dense(b->b_kn, DGK_DTYPE_BF16, 3, p->groups, p->k, p->n);
+    dgk_tensor D = gh_dense(b->d, DGK_DTYPE_BF16, 2, p->m_rows, p->n, 0);
+    dgk_tensor ids = gh_dense(b->group_ids, DGK_DTYPE_I32, 1, p->m_rows, 0, 0);
+    return done(dgk_m_grouped_gemm_bf16_nn_contiguous(ctx, &A, &B, &D, &ids, s));
 }
 
 int gg_dgk_fp8_contig(const gg_problem *p, const gg_buffers *b, cudaStream_t s);

@@ -340,6 +340,9 @@ int gh_scales_to_ue8m0(const float *src, int64_t rows, int64_t cols, int64_t src
                        int64_t dst_ld, cudaStream_t s);
 /* f32 copy of n BF16 elements (the self-test's reference side). */
 int gh_bf16_to_f32(const void *x16, size_t n, float *x, cudaStream_t s);
+/* dst [batch][cols][rows] = src [batch][rows][cols] transposed, BF16 (a grouped B stored
+ * [G, K, N] from [G, N, K] for the nn runners). */
+int gh_transpose_bf16(const void *src, void *dst, int64_t batch, int64_t rows, int64_t cols, cudaStream_t s);
 
 /* --- timing (harness_time.cu) --------------------------------------------------------- */
 

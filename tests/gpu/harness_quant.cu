@@ -288,6 +288,26 @@ extern "C" int gh_scales_to_ue8m0(const float *src, int64_t rows, int64_t cols, 
     return GH_OK;
 }
 
+/* dst[b][c][r] = src[b][r][c] over `batch` rows x cols matrices */
+__global__ void transpose_bf16_k(const __nv_bfloat16 *src, __nv_bfloat16 *dst, size_t batch, size_t rows, size_t cols)
+{
+    size_t n = batch * rows * cols, stride = (size_t)gridDim.x * blockDim.x;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        size_t b = i / (rows * cols), r = i / cols % rows, c = i % cols;
+        dst[(b * cols + c) * rows + r] = src[i];
+    }
+}
+
+extern "C" int gh_transpose_bf16(const void *src, void *dst, int64_t batch, int64_t rows, int64_t cols,
+                                 cudaStream_t s)
+{
+    size_t n = (size_t)(batch * rows * cols);
+    GH_LAUNCH(transpose_bf16_k, grid_for(n), 256, s, (const __nv_bfloat16 *)src, (__nv_bfloat16 *)dst, (size_t)batch,
+              (size_t)rows, (size_t)cols);
+    GH_CUDA(cudaGetLastError());
+    return GH_OK;
+}
+
 extern "C" int gh_bf16_to_f32(const void *x16, size_t n, float *x, cudaStream_t s)
 {
     GH_LAUNCH(bf16_to_f32_k, grid_for(n), 256, s, (const __nv_bfloat16 *)x16, n, x);

@@ -100,7 +100,7 @@ bench() {
     grouped bench.log dgk-k-grouped --bench
     grouped bench.log dgk-k-grouped --bench --dtype bf16
     grep -E -A4 "geometric mean|^SKIP  dgk-(k-)?grouped" "$out/bench.log" | tail -24
-    grep -E "^\| [0-9]|k-grouped-bench:" "$out/bench.log" | tail -16
+    grep -E "^\| [0-9]|^(FP8|BF16) form|k-grouped-bench" "$out/bench.log" | tail -18
     grep -h "warm" "$out"/sustained-*.log | grep -v cublaslt
     grep -h "DeepGEMM's table (DESIGN.md" "$out/bench-kernel.log" | sort -u
     grep -h -E "DeepGEMM's table \(DESIGN.md|by kernel time / DeepGEMM" "$out/bench-dgmethod.log" | sort -u

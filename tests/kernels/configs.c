@@ -67,15 +67,17 @@ static void print_l2(void)
 typedef struct grouped_form {
     const char *file, *kernel;
     int in_bytes, fp8, bm;       /* bm: the fixed BM, 0 = any */
+    int b_mn_major;              /* B stored [G, K, N] (the nn form) */
 } grouped_form;
 
 static const grouped_form grouped[] = {
-    {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_contiguous", 2, 0, 128},
-    {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_contiguous_offsets", 2, 0, 128},
-    {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_masked", 2, 0, 0},
-    {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous", 1, 1, 128},
-    {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous_offsets", 1, 1, 128},
-    {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_masked", 1, 1, 0},
+    {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_contiguous", 2, 0, 128, 0},
+    {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nn_contiguous", 2, 0, 128, 1},
+    {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_contiguous_offsets", 2, 0, 128, 0},
+    {"stdlib/grouped_bf16.dgk", "m_grouped_bf16_nt_masked", 2, 0, 0, 0},
+    {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous", 1, 1, 128, 0},
+    {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_contiguous_offsets", 1, 1, 128, 0},
+    {"stdlib/grouped_fp8.dgk", "m_grouped_fp8_nt_masked", 1, 1, 0, 0},
 };
 
 /* The masked ones (bm 0) also with skip_idle (-D SKIP=1), which stdlib/grouped.c sets for
@@ -83,7 +85,8 @@ static const grouped_form grouped[] = {
  * DGK_GEMM_TAIL=1 forces (no stock rule takes it). */
 static void print_grouped(const grouped_form *f)
 {
-    gemm_shape s = {4096, 4096, 7168, f->in_bytes, 2, 0, f->fp8, 0, 0, 0, 0, 0, 0, 0, 0};
+    gemm_shape s = {.m = 4096, .n = 4096, .k = 7168, .in_bytes = f->in_bytes, .out_bytes = 2, .b_mn_major = f->b_mn_major,
+                    .fp8 = f->fp8};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     static const char *const mods[] = {"", " -D SKIP=1", " -D TAIL=1"};
@@ -121,7 +124,7 @@ static void print_k_grouped(void)
  * (stdlib/k_grouped.c), N compiled in. */
 static void print_k_grouped_bf16(void)
 {
-    gemm_shape s = {4096, 7168, 4096, 2, 4, 1, 0, 0, 0, 0, 0, 0, 0, 0, 4};
+    gemm_shape s = {.m = 4096, .n = 7168, .k = 4096, .in_bytes = 2, .out_bytes = 4, .b_mn_major = 1, .min_stages = 4};
     gemm_config c[16];
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)

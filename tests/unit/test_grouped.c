@@ -205,6 +205,28 @@ START_TEST(offsets_form_is_checked)
 }
 END_TEST
 
+/* The nn form: B stored [G, K, N] (BF16 only); its own extents and row check. */
+START_TEST(nn_form_is_checked)
+{
+    args x = contiguous(DGK_DTYPE_BF16);
+    dgk_tensor bkn = t3(DGK_DTYPE_BF16, G, K, N);
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nn_contiguous(NULL, &x.a, &bkn, &x.d, &x.ids, NULL), DGK_EINVAL);
+    ck_msg_has("dgk_m_grouped_gemm_bf16_nn_contiguous: ctx is NULL");
+    /* the nt form's B [G, N, K] (N != K here) is refused by its extents */
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nn_contiguous(NULL, &x.a, &x.b, &x.d, &x.ids, NULL), DGK_ESHAPE);
+    ck_msg_has("b must be [G, K, N] with a's K");
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nn_contiguous(NULL, &x.a, NULL, &x.d, &x.ids, NULL), DGK_EINVAL);
+    ck_msg_has("b is NULL");
+    dgk_tensor b8 = t3(DGK_DTYPE_E4M3, G, K, N);
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nn_contiguous(NULL, &x.a, &b8, &x.d, &x.ids, NULL), DGK_EDTYPE);
+    ck_msg_has("b must be bf16");
+    /* N = 260: rows of 520 bytes, not whole 16-byte units for TMA */
+    dgk_tensor b_odd = t3(DGK_DTYPE_BF16, G, K, 260), d_odd = t2(DGK_DTYPE_BF16, MT, 260);
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nn_contiguous(NULL, &x.a, &b_odd, &d_odd, &x.ids, NULL), DGK_EALIGN);
+    ck_msg_has("rows of N = 260 elements");
+}
+END_TEST
+
 /* ---- the compiler side ---- */
 
 /* With N and K compiled in and `n` (at most 6) more definitions "NAME=VALUE". */
@@ -279,6 +301,22 @@ START_TEST(contiguous_plan_and_code)
     ck_assert_int_eq(p->sched.dynamic, 0);
     ck_assert(!dgk_plan_uses_workspace(p));
     HAS(cu, "for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x)");
+    dgkc_unit_free(u);
+}
+END_TEST
+
+/* The nn kernel: B [G, K, N] loaded N-major as a 3-D box at (n, k, group). */
+START_TEST(nn_plan_and_code)
+{
+    dgkc_unit *u = lower_with("stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "DYN", "0");
+    const dgk_plan *p;
+    const char *cu = emit(u, "m_grouped_bf16_nn_contiguous", &p);
+    ck_assert_int_eq(p->sched.kind, DGK_SCHED_M_GROUPED_CONTIGUOUS);
+    ck_assert(p->b.grouped && p->b.major == DGK_MAJOR_MN && p->a.major == DGK_MAJOR_K);
+    ck_assert_int_eq(p->args[p->b.arg].tma.rank, 3);
+    ck_assert(p->epi.out_guard_rows);
+    HAS(cu, "if (!tile_coords(tile, M, 4096, ptr_GID, cta_rank, m_block, n_block, group))");
+    HAS(cu, "&tma_B, bar, n_block * BN");
     dgkc_unit_free(u);
 }
 END_TEST
@@ -722,6 +760,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, dtypes_and_ranks_are_named);
     tcase_add_test(tc, extents_must_agree);
     tcase_add_test(tc, offsets_form_is_checked);
+    tcase_add_test(tc, nn_form_is_checked);
     suite_add_tcase(s, tc);
     tc = tcase_create("lowering");
     tcase_add_test(tc, contiguous_plan_and_code);
@@ -731,6 +770,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, masked_tail_split_with);
     tcase_add_test(tc, masked_tail_rule);
     tcase_add_test(tc, offsets_plan_and_code);
+    tcase_add_test(tc, nn_plan_and_code);
     tcase_add_test(tc, debug_build_checks_group_ids);
     tcase_add_test(tc, contiguous_dynamic_tiles);
     tcase_add_test(tc, dynamic_0_and_refusals);

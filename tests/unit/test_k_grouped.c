@@ -9,6 +9,7 @@
 #include "dgk.h"
 #include "dgkc.h"
 #include "stdlib/source.h"
+#include "stdlib/stock.h"
 #include "check_main.h"
 
 #define ck_msg_has(s) ck_assert_msg(strstr(dgk_last_error(), (s)) != NULL, \
@@ -265,6 +266,31 @@ START_TEST(bf16_rows_must_suit_tma)
 }
 END_TEST
 
+/* gemm_shape.min_stages (the BF16 form asks for 4): 128 x 192 keeps 3 stages beside its
+ * 96 KB f32 output tile, so it leaves the candidates and the six DeepGEMM shapes' picks
+ * move from 128 x 192 to 128 x 128 (k_grouped.c's compile_op shape: every group's rows
+ * stacked as M, one group's K). */
+START_TEST(bf16_tile_leaves_room_for_4_stages)
+{
+    static const int shapes[6][4] = {{4, 4096, 7168, 8192}, {4, 7168, 2048, 8192}, {8, 4096, 7168, 4096},
+                                     {8, 7168, 2048, 4096}, {16, 4096, 7168, 2048}, {16, 7168, 2048, 2048}};
+    for (int i = 0; i < 6; i++) {
+        gemm_shape s = {.m = (int64_t)shapes[i][0] * shapes[i][1], .n = shapes[i][2], .k = shapes[i][3],
+                        .in_bytes = 2, .out_bytes = 4, .b_mn_major = 1};
+        gemm_config three = gemm_heuristic(&s, 132);
+        s.min_stages = 4;
+        gemm_config four = gemm_heuristic(&s, 132);
+        ck_assert_msg(three.bm == 128 && three.bn == 192, "shape %d: 3 stages picked %dx%d", i, three.bm, three.bn);
+        ck_assert_msg(four.bm == 128 && four.bn == 128, "shape %d: 4 stages picked %dx%d", i, four.bm, four.bn);
+        gemm_config c[16];
+        int n = gemm_candidates(&s, c, 16);
+        ck_assert_int_gt(n, 0);
+        for (int j = 0; j < n; j++)
+            ck_assert_msg(!(c[j].bm == 128 && c[j].bn == 192), "128 x 192 is a candidate with 4 stages");
+    }
+}
+END_TEST
+
 /* ---- the compiler side ---- */
 
 #define HAS(text, s) ck_assert_msg(strstr((text), (s)) != NULL, "generated code lacks \"%s\"", (s))
@@ -358,6 +384,7 @@ static Suite *make_suite(void)
     tc = tcase_create("lowering");
     tcase_add_test(tc, k_grouped_plan_and_code);
     tcase_add_test(tc, k_grouped_bf16_plan_and_code);
+    tcase_add_test(tc, bf16_tile_leaves_room_for_4_stages);
     suite_add_tcase(s, tc);
     return s;
 }
