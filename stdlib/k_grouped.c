@@ -202,8 +202,7 @@ static dgk_status get_op(dgk_context *ctx, const kcall *c, int busy, dgk_op **op
 
 /* Debug builds (DGK_DEBUG=1 when the op was made): the kernel checked the device offsets
  * (non-decreasing multiples of its BK, device_align, within K); wait for it and report the
- * first bad one.
- * Release builds return at once. */
+ * first bad one. Release builds return at once. */
 static dgk_status check_offsets(const kcall *c, dgk_op *op, void *stream)
 {
     uint64_t w;
