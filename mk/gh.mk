@@ -179,10 +179,10 @@ gpu-harness-emu-check: $(GH_EMU_DIR)/dgk-gemm-check $(GH_EMU_DIR)/dgk-bench
 #   make gpu-check-grouped   run dgk-grouped-check (GG_CHECK_FLAGS), log grouped-check.log
 #   make bench-grouped       run dgk-grouped-bench (GG_BENCH_FLAGS), bench-grouped.{log,md,csv}
 GG_COMMON   := grouped_case grouped_shapes grouped_registry grouped_selftest
-GG_OBJ      := $(patsubst %,$(GH_OBJDIR)/%.o,$(GG_COMMON) grouped_runners_dgk grouped_concurrent)
+GG_OBJ      := $(patsubst %,$(GH_OBJDIR)/%.o,$(GG_COMMON) grouped_runners_dgk grouped_runners_lt grouped_concurrent)
 GG_CHECK    := $(GH_DIR)/dgk-grouped-check
 GG_BENCH    := $(GH_DIR)/dgk-grouped-bench
-GG_SYMBOLS  := dgk_m_grouped_gemm_bf16_nt_contiguous dgk_m_grouped_gemm_fp8_nt_contiguous \
+GG_SYMBOLS  := dgk_m_grouped_gemm_bf16_nt_contiguous dgk_m_grouped_gemm_fp8_nt_contiguous dgk_m_grouped_gemm_bf16_nn_contiguous \
                dgk_m_grouped_gemm_bf16_nt_masked dgk_m_grouped_gemm_fp8_nt_masked \
                dgk_m_grouped_gemm_bf16_nt_contiguous_offsets dgk_m_grouped_gemm_fp8_nt_contiguous_offsets \
                dgk_m_grouped_alignment

@@ -76,6 +76,8 @@ typedef struct gg_problem {
     int64_t m_rows;      /* rows of A and D: contig M_sum (padding included); masked max_m */
     int expected_m;      /* masked: the expected rows per group (a hint); contig: 0 */
     int64_t valid_rows;  /* rows that count: contig group_ids != -1; masked sum(masked_m) */
+    const int *rows;     /* host [groups]: each group's valid rows (masked: its masked_m) */
+    const int64_t *row0; /* host [groups]: the group's first row in A and D */
 } gg_problem;
 
 /* Device buffers, all dense (cudaMalloc'd), D bf16:

@@ -195,6 +195,8 @@ int gg_case_buffers(gg_case *c, gh_dtype in, gg_problem *p, gg_buffers *b, cudaS
     p->m_rows = s->mode == GG_CONTIG ? c->m_rows : s->max_m;
     p->expected_m = s->mode == GG_MASKED ? s->rows : 0;
     p->valid_rows = c->valid_rows;
+    p->rows = c->rows;
+    p->row0 = c->off;
     b->d = c->d;
     b->group_ids = c->ids;
     b->offsets = c->offs;

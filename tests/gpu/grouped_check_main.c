@@ -248,8 +248,8 @@ static int check_concurrent_spec(run_state *st, const gg_spec *spec)
     const gg_spec sp = *spec;
     for (int i = 0; i < gg_runner_count; i++) {
         const gg_runner *r = &gg_runners[i];
-        if (!runner_wanted(st, r, &sp))
-            continue;
+        if (!runner_wanted(st, r, &sp) || strncmp(r->name, "cublaslt-", 9) == 0)
+            continue; /* the cuBLASLt baseline shares one workspace (grouped_runners_lt.c) */
         gg_case c[GG_CONCURRENT];
         gg_verdict v[GG_CONCURRENT];
         int round = -1, rc = GH_OK;

@@ -191,7 +191,8 @@ static void test_anchors_and_work(void)
     expect(gg_deepgemm_tflops(&me, GH_E4M3) == 1428 && gg_deepgemm_tflops(&ce, GH_E4M3) == 0 &&
                gg_deepgemm_tflops(&medge, GH_E4M3) == 0,
            "masked-exact takes the masked anchor; contig-exact and edge cases none");
-    gg_problem p = {GG_MASKED, GH_E4M3, 2, 256, 512, 4096, 100, 150};
+    gg_problem p = {.mode = GG_MASKED, .in = GH_E4M3, .groups = 2, .n = 256, .k = 512, .m_rows = 4096, .expected_m = 100,
+                    .valid_rows = 150};
     expect(gg_problem_flops(&p) == 2.0 * 150 * 256 * 512, "flops count valid rows only");
     double bytes = 150.0 * 512 + 2.0 * 256 * 512 + 2.0 * 150 * 256 + 4.0 * 2 +
                    4.0 * (150.0 * 4 + 2.0 * 2 * 4);

@@ -46,7 +46,7 @@ typedef struct lt_plan {
 
 static cublasLtHandle_t lt;
 static void *workspace;
-enum { LT_SLOTS = 32 };  /* more than a k-grouped call's groups (16) */
+enum { LT_SLOTS = 64 };  /* more than a grouped call's groups (k-grouped 16, masked 32) */
 static lt_plan plans[LT_KIND_COUNT][LT_SLOTS];
 static int next_slot[LT_KIND_COUNT];  /* the entry a new plan replaces, round robin */
 
