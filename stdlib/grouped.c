@@ -70,6 +70,32 @@ static dgk_status check_dtypes(const call *c)
     return stock_want(c->fn, c->sb, "sb", DGK_DTYPE_F32, "f32", 3, "[G, cdiv(N, 128), cdiv(K, 128)]");
 }
 
+/* TMA reads every tensor row by row from 16-byte-aligned starts, so each row's bytes must
+ * be whole 16-byte units: a's (and an [G, N, K] b's) rows of K elements, d's (and an
+ * [G, K, N] b's) of N, the masked FP8 A scales' of MMAX f32, the contiguous ones' row
+ * stride (stock_tma_rows). Checked here to name the extent to pad; the launch would fail
+ * in the tensor-map encoding instead. */
+static dgk_status check_rows(const call *c)
+{
+    int in = c->fp8 ? 1 : 2;
+    const struct {
+        int64_t elems;
+        int bytes;
+        const char *extent, *whose;
+    } rows[] = {
+        {c->k, in, "K", c->b_kn ? "a's rows" : "a's and b's rows"},
+        {c->n, 2, "N", c->b_kn ? "d's and b's rows" : "d's rows"},
+        {c->fp8 && c->masked ? c->m : 0, 4, "MMAX", "sa's rows"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int per = 16 / rows[i].bytes;
+        if (rows[i].elems % per)
+            return dgk_fail(DGK_EALIGN, "%s: %s = %lld: TMA reads %s in 16-byte units, so %s must be a multiple of %d (pad it)",
+                            c->fn, rows[i].extent, (long long)rows[i].elems, rows[i].whose, rows[i].extent, per);
+    }
+    return c->fp8 && !c->masked ? stock_tma_rows(c->fn, "sa", c->sa) : DGK_OK;
+}
+
 /* G, M, N, K from a and b; every other tensor must agree. */
 static dgk_status check_extents(call *c)
 {
@@ -90,17 +116,15 @@ static dgk_status check_extents(call *c)
         (s = stock_extents(c->fn, c->d, "d", c->masked ? "[G, MMAX, N]" : "[M, N]", c->masked ? d3 : d3 + 1)) ||
         (s = stock_extents(c->fn, c->groups, c->groups_name, groups_layout, groups)))
         return s;
-    if (c->b_kn && c->n % 8)
-        return dgk_fail(DGK_EALIGN, "%s: b is stored [G, K, N] with rows of N = %lld elements; TMA needs 16-byte rows, so N must be a multiple of 8 (pad it)",
-                        c->fn, (long long)c->n);
     if (!c->fp8)
-        return DGK_OK;
+        return check_rows(c);
     if (c->k % 128)
         return dgk_fail(DGK_ESHAPE, "%s: K = %lld is not a multiple of 128 (one scale per 128 of K)", c->fn,
                         (long long)c->k);
-    if ((s = stock_extents(c->fn, c->sa, "sa", c->masked ? "[G, cdiv(K, 128), MMAX]" : "[cdiv(K, 128), M]", c->masked ? sa3 : sa3 + 1)))
+    if ((s = stock_extents(c->fn, c->sa, "sa", c->masked ? "[G, cdiv(K, 128), MMAX]" : "[cdiv(K, 128), M]", c->masked ? sa3 : sa3 + 1)) ||
+        (s = stock_extents(c->fn, c->sb, "sb", "[G, cdiv(N, 128), cdiv(K, 128)]", sb3)))
         return s;
-    return stock_extents(c->fn, c->sb, "sb", "[G, cdiv(N, 128), cdiv(K, 128)]", sb3);
+    return check_rows(c);
 }
 
 static dgk_status check(call *c)

@@ -223,7 +223,40 @@ START_TEST(nn_form_is_checked)
     /* N = 260: rows of 520 bytes, not whole 16-byte units for TMA */
     dgk_tensor b_odd = t3(DGK_DTYPE_BF16, G, K, 260), d_odd = t2(DGK_DTYPE_BF16, MT, 260);
     ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nn_contiguous(NULL, &x.a, &b_odd, &d_odd, &x.ids, NULL), DGK_EALIGN);
-    ck_msg_has("rows of N = 260 elements");
+    ck_msg_has("N = 260: TMA reads d's and b's rows in 16-byte units, so N must be a multiple of 8");
+}
+END_TEST
+
+/* TMA reads every tensor's rows in 16-byte units: the extent to pad is named up front
+ * instead of a tensor-map encoding failure at launch. */
+START_TEST(rows_must_suit_tma)
+{
+    args x = contiguous(DGK_DTYPE_BF16);
+    dgk_tensor a = t2(DGK_DTYPE_BF16, MT, 260), b = t3(DGK_DTYPE_BF16, G, N, 260);
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nt_contiguous(NULL, &a, &b, &x.d, &x.ids, NULL), DGK_EALIGN);
+    ck_msg_has("K = 260: TMA reads a's and b's rows in 16-byte units, so K must be a multiple of 8");
+    dgk_tensor bn = t3(DGK_DTYPE_BF16, G, 260, K), d = t2(DGK_DTYPE_BF16, MT, 260);
+    ck_assert_int_eq(dgk_m_grouped_gemm_bf16_nt_contiguous(NULL, &x.a, &bn, &d, &x.ids, NULL), DGK_EALIGN);
+    ck_msg_has("N = 260: TMA reads d's rows in 16-byte units");
+    /* masked FP8: the A scales [G, K / 128, MMAX] are read a row of MMAX f32 at a time */
+    args m = masked(DGK_DTYPE_E4M3);
+    m.a = t3(DGK_DTYPE_E4M3, G, 250, K);
+    m.sa = t3(DGK_DTYPE_F32, G, K / 128, 250);
+    m.d = t3(DGK_DTYPE_BF16, G, 250, N);
+    ck_assert_int_eq(fp8_m(&m, 64), DGK_EALIGN);
+    ck_msg_has("MMAX = 250: TMA reads sa's rows in 16-byte units, so MMAX must be a multiple of 4");
+    /* contiguous FP8: sa's row stride (it may be padded) */
+    args c8 = contiguous(DGK_DTYPE_E4M3);
+    c8.a = t2(DGK_DTYPE_E4M3, 130, K);
+    c8.sa = t2(DGK_DTYPE_F32, K / 128, 130);
+    c8.d = t2(DGK_DTYPE_BF16, 130, N);
+    c8.ids = t1(DGK_DTYPE_I32, 130);
+    ck_assert_int_eq(fp8_c(&c8), DGK_EALIGN);
+    ck_msg_has("sa's row stride is 130 elements");
+    int64_t stride[2] = {132, 1};
+    memcpy(c8.sa.stride, stride, sizeof stride);
+    ck_assert_int_eq(fp8_c(&c8), DGK_EINVAL);
+    ck_msg_has("ctx is NULL");
 }
 END_TEST
 
@@ -761,6 +794,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, extents_must_agree);
     tcase_add_test(tc, offsets_form_is_checked);
     tcase_add_test(tc, nn_form_is_checked);
+    tcase_add_test(tc, rows_must_suit_tma);
     suite_add_tcase(s, tc);
     tc = tcase_create("lowering");
     tcase_add_test(tc, contiguous_plan_and_code);
