@@ -70,26 +70,33 @@ static dgk_status check_dtypes(const call *c)
     return stock_want(c->fn, c->sb, "sb", DGK_DTYPE_F32, "f32", 3, "[G, cdiv(N, 128), cdiv(K, 128)]");
 }
 
+/* A tensor given without strides: its rows are its last extent long. */
+static int dense(const dgk_tensor *t)
+{
+    return t->stride[t->rank - 1] == 0;
+}
+
 /* TMA reads every tensor row by row from 16-byte-aligned starts, so each row's bytes must
  * be whole 16-byte units: a's (and an [G, N, K] b's) rows of K elements, d's (and an
  * [G, K, N] b's) of N, the masked FP8 A scales' of MMAX f32, the contiguous ones' row
- * stride (stock_tma_rows). Checked here to name the extent to pad; the launch would fail
- * in the tensor-map encoding instead. */
+ * stride (stock_tma_rows). Checked here, for dense tensors, to name the extent to pad
+ * before the op is made; a tensor with padded rows may take any extent, and its row
+ * stride is checked where the op encodes its tensor map, as before. */
 static dgk_status check_rows(const call *c)
 {
     int in = c->fp8 ? 1 : 2;
     const struct {
         int64_t elems;
-        int bytes;
+        int bytes, dense;
         const char *extent, *whose;
     } rows[] = {
-        {c->k, in, "K", c->b_kn ? "a's rows" : "a's and b's rows"},
-        {c->n, 2, "N", c->b_kn ? "d's and b's rows" : "d's rows"},
-        {c->fp8 && c->masked ? c->m : 0, 4, "MMAX", "sa's rows"},
+        {c->k, in, dense(c->a) && (c->b_kn || dense(c->b)), "K", c->b_kn ? "a's rows" : "a's and b's rows"},
+        {c->n, 2, dense(c->d) && (!c->b_kn || dense(c->b)), "N", c->b_kn ? "d's and b's rows" : "d's rows"},
+        {c->fp8 && c->masked ? c->m : 0, 4, !c->sa || dense(c->sa), "MMAX", "sa's rows"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         int per = 16 / rows[i].bytes;
-        if (rows[i].elems % per)
+        if (rows[i].dense && rows[i].elems % per)
             return dgk_fail(DGK_EALIGN, "%s: %s = %lld: TMA reads %s in 16-byte units, so %s must be a multiple of %d (pad it)",
                             c->fn, rows[i].extent, (long long)rows[i].elems, rows[i].whose, rows[i].extent, per);
     }

@@ -30,7 +30,7 @@ typedef struct kg_form {
     const char *in_name;
     int in_bytes;
     int k_outer;                 /* A [K, M] and B [K, N] (else [M, K] and [N, K]) */
-    const char *a_layout, *b_layout;
+    const char *a_layout, *b_layout, *b_extents;  /* b_extents: b_layout with a's K, for stock_extents */
     dgk_status (*check_more)(const kcall *c);  /* after the shared extents; sets nothing */
     int nulls;                   /* how many of kcall's pointers it takes (check_null's order) */
     int device_align;            /* the kernel's BK (k_grouped_fp8.dgk 128, k_grouped_bf16.dgk 64):
@@ -91,11 +91,13 @@ static const kg_form fp8_nt = {
     .fn = "dgk_k_grouped_fp8_gemm_nt_contiguous",
     .kernel = {"stdlib/k_grouped_fp8.dgk", dgk_stdlib_k_grouped_fp8, "k_grouped_fp8_wgrad", 0, 0},
     .in = DGK_DTYPE_E4M3, .in_name = "e4m3", .in_bytes = 1, .k_outer = 0, .a_layout = "[M, K]", .b_layout = "[N, K]",
+    .b_extents = "[N, K] with a's K",
     .check_more = check_scales, .nulls = 7, .device_align = 128, .min_stages = 0};
 static const kg_form bf16_tn = {
     .fn = "dgk_k_grouped_bf16_gemm_tn_contiguous",
     .kernel = {"stdlib/k_grouped_bf16.dgk", dgk_stdlib_k_grouped_bf16, "k_grouped_bf16_wgrad", 0, 0},
     .in = DGK_DTYPE_BF16, .in_name = "bf16", .in_bytes = 2, .k_outer = 1, .a_layout = "[K, M]", .b_layout = "[K, N]",
+    .b_extents = "[K, N] with a's K",
     .check_more = check_rows, .nulls = 5, .device_align = 64, .min_stages = 4};
 
 static dgk_status check_dtypes(const kcall *c)
@@ -120,10 +122,8 @@ static dgk_status check_extents(kcall *c)
                         (long long)c->k);
     int64_t b2[2] = {f->k_outer ? c->k : c->n, f->k_outer ? c->n : c->k}, d3[3] = {c->g, c->m, c->n};
     int64_t offs[1] = {(int64_t)c->g + 1};
-    char b_want[32];
-    snprintf(b_want, sizeof b_want, "%s with a's K", f->b_layout);
     dgk_status s;
-    if ((s = stock_extents(f->fn, c->b, "b", b_want, b2)) ||
+    if ((s = stock_extents(f->fn, c->b, "b", f->b_extents, b2)) ||
         (s = stock_extents(f->fn, c->d, "d", "[G, M, N] with G = num_groups", d3)) || (s = f->check_more(c)))
         return s;
     return stock_extents(f->fn, c->offsets, "offsets", "[G + 1] (the cumulative offsets 0, ks[0], ks[0] + ks[1], ...)", offs);

@@ -139,7 +139,8 @@ typedef struct gg_case {
     void *a16, *b16, *d;
     float *ref;                   /* [m_rows, N]; valid rows only, the rest 0 */
     void *a8, *b8;                /* FP8 inputs, made on first use */
-    void *b16_kn;                 /* B stored [G, K, N] (the nn runners'), made on first use */
+    void *b16_kn;                 /* B stored [G, K, N] (the nn runners'), made with the BF16
+                                     contiguous buffers: a runner may be captured in a graph */
     float *sa, *sb;
     int64_t sa_ld;
     int quant_ready;
