@@ -193,6 +193,11 @@ void gg_case_free(gg_case *c);
 double gg_problem_bytes(const gg_problem *p);
 /* 2 * valid rows * N * K. */
 double gg_problem_flops(const gg_problem *p);
+/* The work as DeepGEMM's tests count it, which its numbers in DESIGN.md (and the bars set
+ * from them) are: contiguous 2 * M_sum * N * K, every row of A (the padding that aligns
+ * each group included: the kernels compute those rows in their groups' last blocks);
+ * masked 2 * valid rows * N * K, as gg_problem_flops. */
+double gg_problem_flops_as_deepgemm(const gg_problem *p);
 
 /* DeepGEMM's FP8 TFLOPS for the spec on an H100 (shared/DESIGN.md "Performance
  * anchors"), or 0 where DESIGN.md has none. */

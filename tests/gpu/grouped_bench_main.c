@@ -5,8 +5,10 @@
  * alone, median of --reps), the spec's runners interleaved as dgk-bench's are (their
  * ratios, e.g. group ids against offsets, are then not the card's clock drift). TFLOPS count valid rows only (2 * sum(valid rows) * N *
  * K); GB/s count valid rows of A and D, every group's B, scales and group metadata
- * once each. There is no cuBLASLt grouped baseline: DeepGEMM's FP8 numbers measured
- * on an H100 (shared/DESIGN.md "Performance anchors") are printed beside ours; with
+ * once each. DeepGEMM's FP8 numbers measured on an H100 (shared/DESIGN.md "Performance
+ * anchors") are printed beside ours, the ratio by DeepGEMM's own count of the work (a
+ * contiguous problem's padding rows included, gg_problem_flops_as_deepgemm; where that
+ * count differs, a contiguous line also prints our TFLOPS by it); with
  * --kernel-time also our kernel time from CUPTI (harness_ktime.c), which is what those
  * numbers are (the profiler's kernel time). --md and --csv write the same numbers under
  * a header naming the card and the date. */
@@ -52,6 +54,8 @@ typedef struct point {
     double sus_tflops;
     double tflops, gbps, diff, deepgemm;
     double ktflops;    /* --kernel-time: TFLOPS by kernel time */
+    double dg_tflops, dg_ktflops, dg_sus_tflops; /* the same by DeepGEMM's count (gg_problem_flops_as_deepgemm) */
+    int dg_counts_more;           /* that count differs from ours (contiguous with padding rows) */
     int64_t valid_rows;
     char note[200];
 } point;
@@ -112,14 +116,20 @@ static int finish_point(bench *b, const gg_runner *r, const gg_problem *p, const
     }
     pt->tm = *tm;
     pt->timed = 1;
-    pt->tflops = gg_problem_flops(p) / (pt->tm.median_us * 1e-6) / 1e12;
+    const double flops = gg_problem_flops(p), dg_flops = gg_problem_flops_as_deepgemm(p);
+    pt->dg_counts_more = dg_flops != flops;
+    pt->tflops = flops / (pt->tm.median_us * 1e-6) / 1e12;
+    pt->dg_tflops = dg_flops / (pt->tm.median_us * 1e-6) / 1e12;
     pt->gbps = gg_problem_bytes(p) / (pt->tm.median_us * 1e-6) / 1e9;
-    if (pt->tm.kernel_us > 0)
-        pt->ktflops = gg_problem_flops(p) / (pt->tm.kernel_us * 1e-6) / 1e12;
+    if (pt->tm.kernel_us > 0) {
+        pt->ktflops = flops / (pt->tm.kernel_us * 1e-6) / 1e12;
+        pt->dg_ktflops = dg_flops / (pt->tm.kernel_us * 1e-6) / 1e12;
+    }
     if (b->o->sustain_ms > 0) {
         grouped_call call = {r, p, buf};
         GH_TRY(gh_sustain(grouped_launch, &call, b->s, pt->tm.median_us, b->o->sustain_ms, &pt->sus));
-        pt->sus_tflops = gg_problem_flops(p) / (pt->sus.us * 1e-6) / 1e12;
+        pt->sus_tflops = flops / (pt->sus.us * 1e-6) / 1e12;
+        pt->dg_sus_tflops = dg_flops / (pt->sus.us * 1e-6) / 1e12;
     }
     return GH_OK;
 }
@@ -187,8 +197,9 @@ static void spec_cols(const gg_spec *s, char *buf, size_t len)
     snprintf(buf, len, "%-6s %3d %9s %5d %5d", gg_mode_name(s->mode), s->groups, rows, s->n, s->k);
 }
 
-/* DeepGEMM's TFLOPS for the point and ours over it, or dashes where the table has none;
- * the ratio is added to a geometric mean when `logs` is given. */
+/* DeepGEMM's TFLOPS for the point and ours over it (`tflops` by DeepGEMM's count), or
+ * dashes where the table has none; the ratio is added to a geometric mean when `logs`
+ * is given. */
 static void put_vs_deepgemm(const point *pt, double tflops, double *logs, int *n)
 {
     if (pt->deepgemm <= 0) {
@@ -202,6 +213,15 @@ static void put_vs_deepgemm(const point *pt, double tflops, double *logs, int *n
     }
 }
 
+/* Ends a timed line: where DeepGEMM counts the work differently (contiguous padding
+ * rows), our TFLOPS by its count, which the "vs DG" ratio is (bars_summary.awk reads it). */
+static void put_dg_count(const point *pt, double dg_tflops)
+{
+    if (pt->dg_counts_more)
+        printf("; %.1f TFLOPS as DeepGEMM counts (every row of A)", dg_tflops);
+    printf("\n");
+}
+
 static void print_point(bench *b, const gg_spec *s, const gg_runner *r, const point *pt)
 {
     char cols[64];
@@ -213,18 +233,20 @@ static void print_point(bench *b, const gg_spec *s, const gg_runner *r, const po
         return;
     }
     printf("%10.2f %8.1f %8.1f", pt->tm.median_us, pt->tflops, pt->gbps);
-    put_vs_deepgemm(pt, pt->tflops, &b->log_ratio, &b->nratio);
-    printf("   [%.1f..%.1f] diff %.1e\n", pt->tm.min_us, pt->tm.max_us, pt->diff);
+    put_vs_deepgemm(pt, pt->dg_tflops, &b->log_ratio, &b->nratio);
+    printf("   [%.1f..%.1f] diff %.1e", pt->tm.min_us, pt->tm.max_us, pt->diff);
+    put_dg_count(pt, pt->dg_tflops);
     if (pt->tm.kernel_us > 0) {
         printf("%s %7s  %-24s %10.2f %8.1f %8s", cols, "", "  kernel time", pt->tm.kernel_us, pt->ktflops, "");
-        put_vs_deepgemm(pt, pt->ktflops, &b->log_kratio, &b->nkratio);
-        printf("   %d kernel%s\n", pt->tm.kernels, pt->tm.kernels == 1 ? "" : "s");
+        put_vs_deepgemm(pt, pt->dg_ktflops, &b->log_kratio, &b->nkratio);
+        printf("   %d kernel%s", pt->tm.kernels, pt->tm.kernels == 1 ? "" : "s");
+        put_dg_count(pt, pt->dg_ktflops);
     }
     if (pt->sus.calls) {
         printf("%s %7lld  %-24s %10.2f %8.1f %8s", cols, (long long)pt->valid_rows, r->name, pt->sus.us, pt->sus_tflops,
                "warm");
         if (pt->deepgemm > 0)
-            printf("  %6.0f  x%.3f", pt->deepgemm, pt->sus_tflops / pt->deepgemm);
+            printf("  %6.0f  x%.3f", pt->deepgemm, pt->dg_sus_tflops / pt->deepgemm);
         printf("   %d calls, %.2f mJ/call, %.0f W, SM %.0f MHz\n", pt->sus.calls, pt->sus.mj, pt->sus.watts,
                pt->sus.mhz);
     }
@@ -243,12 +265,12 @@ static void md_point(const bench *b, FILE *md, const gg_spec *s, const gg_runner
     }
     fprintf(md, " %.2f | %.1f | %.1f |", pt->tm.median_us, pt->tflops, pt->gbps);
     if (pt->deepgemm > 0)
-        fprintf(md, " %.0f | %.3f |", pt->deepgemm, pt->tflops / pt->deepgemm);
+        fprintf(md, " %.0f | %.3f |", pt->deepgemm, pt->dg_tflops / pt->deepgemm);
     else
         fprintf(md, " - | - |");
     fprintf(md, " %.1e |", pt->diff);
     if (b->o->kernel_time && pt->deepgemm > 0)
-        fprintf(md, " %.2f | %.3f |", pt->tm.kernel_us, pt->ktflops / pt->deepgemm);
+        fprintf(md, " %.2f | %.3f |", pt->tm.kernel_us, pt->dg_ktflops / pt->deepgemm);
     else if (b->o->kernel_time)
         fprintf(md, " %.2f | - |", pt->tm.kernel_us);
     fprintf(md, "\n");
@@ -259,15 +281,16 @@ static void csv_point(FILE *csv, const gg_spec *s, const gg_runner *r, const poi
     fprintf(csv, "%s,%d,%d,%d,%d,%d,%lld,%s,%s,", gg_mode_name(s->mode), s->groups, s->rows,
             s->max_m, s->n, s->k, (long long)pt->valid_rows, gh_dtype_name(r->in), r->name);
     if (!pt->timed) {
-        fprintf(csv, ",,,,,%.0f,,\"%s\",,\n", pt->deepgemm, pt->note);
+        fprintf(csv, ",,,,,%.0f,,\"%s\",,,\n", pt->deepgemm, pt->note);
         return;
     }
     fprintf(csv, "%.3f,%.3f,%.3f,%.2f,%.2f,%.0f,%.3e,ok,", pt->tm.median_us, pt->tm.min_us, pt->tm.max_us,
             pt->tflops, pt->gbps, pt->deepgemm, pt->diff);
     if (pt->tm.kernel_us > 0) /* the kernel-time columns stay empty without --kernel-time */
-        fprintf(csv, "%.3f,%d\n", pt->tm.kernel_us, pt->tm.kernels);
+        fprintf(csv, "%.3f,%d,", pt->tm.kernel_us, pt->tm.kernels);
     else
-        fputs(",\n", csv);
+        fputs(",,", csv);
+    fprintf(csv, "%.2f\n", pt->dg_tflops);
 }
 
 /* --- specs ------------------------------------------------------------------------------- */
@@ -340,7 +363,10 @@ static void md_header(const bench *b, FILE *md)
     fprintf(md, "- Reference: no cuBLASLt grouped baseline exists here; \"DeepGEMM TF\" is "
                 "DeepGEMM's FP8 grouped GEMM measured on an NVIDIA H100 80GB HBM3 on 2026-11-25 "
                 "with the profiler's kernel time (shared/DESIGN.md), not in this run: compare "
-                "with care (different timer; FP8 only; rows are drawn per run).\n");
+                "with care (different timer; FP8 only; rows are drawn per run). \"ours / DeepGEMM\" "
+                "counts our work as DeepGEMM's tests do: a contiguous problem's every row of A "
+                "(each group padded to the alignment) rather than its valid rows, so it is our "
+                "TFLOPS x (rows of A / valid rows) over DeepGEMM's.\n");
     fprintf(md, "- rows: contig = nominal rows per group (each drawn 0.7-1.3x, padded to %d "
                 "rows); masked = expected rows per group / max_m (masked_m drawn 0.7-1.3x of "
                 "the expected). valid rows = the rows that count (drawn from the seed).\n\n",
@@ -373,7 +399,7 @@ static int open_outputs(bench *b)
         md_header(b, b->md);
     if (b->csv)
         fprintf(b->csv, "layout,groups,rows,max_m,n,k,valid_rows,dtype,runner,median_us,min_us,"
-                        "max_us,tflops,gbps,deepgemm_tflops,diff,status,kernel_us,kernels\n");
+                        "max_us,tflops,gbps,deepgemm_tflops,diff,status,kernel_us,kernels,tflops_as_deepgemm\n");
     return GH_OK;
 }
 
@@ -395,7 +421,8 @@ static int start(bench *b)
         GH_TRY(gh_timer_kernel_time(&b->timer));
     gh_now_str(date, sizeof date);
     printf("dgk-grouped-bench  %s\n  %s, seed 0x%016llx, shapes %s, %d warm-up + %d timed runs, "
-           "L2 flush %zu MB%s; DG TF = DeepGEMM FP8 on an H100 (shared/DESIGN.md, not this run)\n",
+           "L2 flush %zu MB%s; DG TF = DeepGEMM FP8 on an H100 (shared/DESIGN.md, not this run), "
+           "vs DG by its count of the work (contiguous: every row of A)\n",
            b->card, date, (unsigned long long)b->o->seed, b->o->shapes, b->o->warmup, b->o->reps,
            b->timer.flush_bytes >> 20, b->o->cold_code ? " after emptying the instruction caches" : "");
     return open_outputs(b);

@@ -194,6 +194,10 @@ static void test_anchors_and_work(void)
     gg_problem p = {.mode = GG_MASKED, .in = GH_E4M3, .groups = 2, .n = 256, .k = 512, .m_rows = 4096, .expected_m = 100,
                     .valid_rows = 150};
     expect(gg_problem_flops(&p) == 2.0 * 150 * 256 * 512, "flops count valid rows only");
+    expect(gg_problem_flops_as_deepgemm(&p) == gg_problem_flops(&p), "masked: DeepGEMM counts valid rows too");
+    gg_problem q = {.mode = GG_CONTIG, .in = GH_E4M3, .groups = 2, .n = 256, .k = 512, .m_rows = 384, .valid_rows = 300};
+    expect(gg_problem_flops(&q) == 2.0 * 300 * 256 * 512 && gg_problem_flops_as_deepgemm(&q) == 2.0 * 384 * 256 * 512,
+           "contig: DeepGEMM counts every row of A (padding included), ours the valid rows");
     double bytes = 150.0 * 512 + 2.0 * 256 * 512 + 2.0 * 150 * 256 + 4.0 * 2 +
                    4.0 * (150.0 * 4 + 2.0 * 2 * 4);
     expect(gg_problem_bytes(&p) == bytes, "bytes: valid A and D rows, all B, scales, masked_m");

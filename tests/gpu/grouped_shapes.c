@@ -267,6 +267,16 @@ double gg_problem_flops(const gg_problem *p)
     return 2.0 * (double)p->valid_rows * p->n * (double)p->k;
 }
 
+/* DeepGEMM's tests count a contiguous problem's work as 2 * m * N * K with m the rows
+ * of A, each group padded to the alignment (tests/generators.py,
+ * generate_m_grouped_contiguous: m = sum(aligned_ms)), and a masked one by its valid
+ * rows (test_m_grouped_gemm_masked: valid_m = masked_m.sum()). */
+double gg_problem_flops_as_deepgemm(const gg_problem *p)
+{
+    double rows = p->mode == GG_CONTIG ? (double)p->m_rows : (double)p->valid_rows;
+    return 2.0 * rows * p->n * (double)p->k;
+}
+
 double gg_problem_bytes(const gg_problem *p)
 {
     double ib = (double)gh_dtype_bytes(p->in), kb = p->k / 128, nblk = (double)gh_cdiv(p->n, 128);

@@ -9,7 +9,11 @@
 // dgk-grouped-bench draws them (grouped_shapes.c gg_draw_rows: expected x U(0.7, 1.3),
 // from the bench's seed and the spec's index in its --shapes list), or with -DEXACT=1 every
 // group EXPECTED_M rows (the bench's masked-exact: specs); contiguous groups start at
-// multiples of 128 rows. Interleaved runs, each after an 8e9-byte memset
+// multiples of 128 rows. Inputs: uniform e4m3 bytes and scales, or with -DBENCH_DATA=1
+// the bench's (harness_rand.cu normal BF16 quantized by harness_quant.cu, A per token, B
+// per 128x128 block, as DeepGEMM's tests quantize torch.randn): the data moves the power a
+// kernel draws, and the bench's ran our kernel 3% slower than the uniform bytes on one
+// card. Interleaved runs, each after an 8e9-byte memset
 // (DeepGEMM's bench_kineto), CUDA events, medians; both outputs checked on 4096 sampled
 // valid elements against a double-precision dot product.
 // Not built by make: it needs DeepGEMM's and CUTLASS's headers, which the repository
@@ -54,6 +58,9 @@
 #endif
 #ifndef EXACT
 #define EXACT 0
+#endif
+#ifndef BENCH_DATA
+#define BENCH_DATA 0
 #endif
 constexpr int MMAX = 4096;  // masked: room per group
 constexpr uint32_t NMATH = CBM <= 64 ? 128 : 256;
@@ -121,6 +128,32 @@ static int *upload(const std::vector<int> &v) {
     return p;
 }
 
+// the bench's inputs (grouped_case.c quant_a / quant_b): normal BF16 drawn on the GPU,
+// A quantized per token into SA [kb][M] (contiguous) or [G][kb][MMAX] (masked), B per
+// 128x128 block of each group into SB [G][nb][kb]
+static void bench_inputs(__nv_fp8_e4m3 *A, float *SA, __nv_fp8_e4m3 *B, float *SB, long long M, uint64_t case_seed) {
+    const int kb = SK / 128, nb = (SN + 127) / 128;
+    void *a16, *b16;
+    CK(cudaMalloc(&a16, (size_t)M * SK * 2)); CK(cudaMalloc(&b16, (size_t)SG * SN * SK * 2));
+    if (gh_fill_random(a16, GH_BF16, (size_t)M * SK, seed_mix(case_seed, 0xa), 0) != GH_OK ||
+        gh_fill_random(b16, GH_BF16, (size_t)SG * SN * SK, seed_mix(case_seed, 0xb), 0) != GH_OK) {
+        printf("fill: %s\n", gh_error()); exit(1);
+    }
+    int rc = GH_OK;
+    if (CONTIG)
+        rc = gh_quant_1x128(a16, (int)M, SK, A, SA, M, 0, 0);
+    for (int g = 0; !CONTIG && g < SG && rc == GH_OK; ++g) {
+        const size_t row0 = (size_t)g * MMAX * SK;
+        rc = gh_quant_1x128((char *)a16 + 2 * row0, MMAX, SK, (char *)A + row0, SA + (size_t)g * kb * MMAX, MMAX, 0, 0);
+    }
+    for (int g = 0; g < SG && rc == GH_OK; ++g) {
+        const size_t row0 = (size_t)g * SN * SK;
+        rc = gh_quant_128x128((char *)b16 + 2 * row0, SN, SK, (char *)B + row0, SB + (size_t)g * nb * kb, kb, 0, 0);
+    }
+    if (rc != GH_OK) { printf("quantize: %s\n", gh_error()); exit(1); }
+    CK(cudaDeviceSynchronize()); CK(cudaFree(a16)); CK(cudaFree(b16));
+}
+
 int main(int argc, char **argv) {
     if (argc < 4) { printf("usage: %s EXPECTED_M SEED CASE_NO [REPS [SUSTAIN_MS]]\n", argv[0]); return 2; }
     const int sustain_ms = argc > 5 ? atoi(argv[5]) : 0;
@@ -147,8 +180,12 @@ int main(int argc, char **argv) {
     CK(cudaMalloc(&D1, d_n * 2)); CK(cudaMalloc(&D2, d_n * 2));
     const size_t flush_bytes = 8000000000ull;
     CK(cudaMalloc(&flush, flush_bytes)); CK(cudaMalloc(&err, 4096 * 8));
+#if BENCH_DATA
+    bench_inputs(A, SA, B, SB, M, case_seed);
+#else
     fill_fp8<<<1024, 256>>>(A, a_n, 1); fill_fp8<<<1024, 256>>>(B, b_n, 2);
     fill_scale<<<256, 256>>>(SA, sa_n, 3); fill_scale<<<256, 256>>>(SB, (size_t)G * nb * kb, 4);
+#endif
     CK(cudaDeviceSynchronize());
     // DeepGEMM's kernel and its launch (shared memory as its heuristic sizes it)
     const int smem = dg_smem_bytes(CBM, CBN, CST, kb);
@@ -190,9 +227,9 @@ int main(int argc, char **argv) {
     double m1, m2;
     time_interleaved(launch_dg, launch_dgk, reps, flush, flush_bytes, m1, m2);
     double fl = 2.0 * valid * N * K;
-    printf("%s %dx%d %dx%d valid %lld blocks %lld | DG(bm %d bn %d st %d mc %d onA %d) %.2f us %.1f TF maxrel %.2e | "
+    printf("%s%s %dx%d %dx%d valid %lld blocks %lld | DG(bm %d bn %d st %d mc %d onA %d) %.2f us %.1f TF maxrel %.2e | "
            "dgk %.2f us %.1f TF maxrel %.2e | dgk/DG speed %.3f\n",
-           CONTIG ? "contig" : "masked", G, expected, N, K, valid, blocks, CBM, CBN, CST, CMC, CMCA, m1, fl / m1 / 1e6, e1, m2,
+           CONTIG ? "contig" : "masked", BENCH_DATA ? " bench-data" : "", G, expected, N, K, valid, blocks, CBM, CBN, CST, CMC, CMCA, m1, fl / m1 / 1e6, e1, m2,
            fl / m2 / 1e6, e2, m1 / m2);
     for (int round = 0; sustain_ms > 0 && round < 2; ++round)
         for (int which = 0; which < 2; ++which) {
