@@ -128,6 +128,7 @@ static int *upload(const std::vector<int> &v) {
     return p;
 }
 
+#if BENCH_DATA
 // the bench's inputs (grouped_case.c quant_a / quant_b): normal BF16 drawn on the GPU,
 // A quantized per token into SA [kb][M] (contiguous) or [G][kb][MMAX] (masked), B per
 // 128x128 block of each group into SB [G][nb][kb]
@@ -153,6 +154,7 @@ static void bench_inputs(__nv_fp8_e4m3 *A, float *SA, __nv_fp8_e4m3 *B, float *S
     if (rc != GH_OK) { printf("quantize: %s\n", gh_error()); exit(1); }
     CK(cudaDeviceSynchronize()); CK(cudaFree(a16)); CK(cudaFree(b16));
 }
+#endif
 
 int main(int argc, char **argv) {
     if (argc < 4) { printf("usage: %s EXPECTED_M SEED CASE_NO [REPS [SUSTAIN_MS]]\n", argv[0]); return 2; }
