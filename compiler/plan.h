@@ -390,12 +390,18 @@ typedef enum dgk_epi_opcode {
     DGK_EPI_COUNT
 } dgk_epi_opcode;
 
+/* A ROW/COL vector read from a tensor of two axes, its other axis subscripted by a point
+ * (`bias[g, j*BN +: BN]`: an expert's bias row): the point is the schedule's group
+ * variable or a constant index (`imm`); arg2 is that axis's STRIDE. */
+typedef enum dgk_epi_point { DGK_EPI_POINT_NONE = 0, DGK_EPI_POINT_GROUP, DGK_EPI_POINT_CONST } dgk_epi_point;
+
 typedef struct dgk_epi_op {
     dgk_epi_opcode op;
     int a, b, c;          /* operand op indices (by arity) */
-    double imm;           /* CONST */
+    double imm;           /* CONST; ROW/COL with point CONST: the index */
     int arg, arg2;        /* SCALAR/ROW/COL/TILE: kernel params */
     dgk_dtype dtype;      /* ROW/COL/TILE: element dtype of the tensor; CAST: target */
+    dgk_epi_point point;  /* ROW/COL: the other axis's subscript (above) */
     dgk_loc loc;
 } dgk_epi_op;
 

@@ -52,7 +52,35 @@ static int push(epi_ctx *c, dgk_epi_op op)
 
 static int lower_epi(epi_ctx *c, int id);
 
-/* A tensor read in the epilogue: a vector along N (COL) or M (ROW), or a BM x BN tile. */
+/* The point subscript on axis `axis` of a vector's tensor (dgk_epi_op.point): the
+ * schedule's group variable or a constant index. Anything else is not lowered, with an
+ * error: the vector would otherwise be read from another row than the one written. */
+static int lower_point(epi_ctx *c, const dgk_ir_op *L, int axis, dgk_epi_op *e)
+{
+    planner *pl = c->pl;
+    plan_aff f = plan_affine(pl->k, L->args[axis]);
+    int is_const = f.ok && !f.kvar && !f.coord[0] && !f.coord[1] && !f.coord[2];
+    if (pl->g_coord >= 0 && plan_aff_single_coord(&f, 1) == pl->g_coord)
+        e->point = DGK_EPI_POINT_GROUP;
+    else if (is_const && f.c0 >= 0) {
+        const dgk_ir_tensor *t = &pl->k->tensors[L->tensor];
+        if (t->ext[axis] >= 0 && f.c0 >= t->ext[axis]) {
+            plan_error(pl, L->loc, "index %lld is past `%s`'s axis %d, which has %lld entries", (long long)f.c0, t->name,
+                       axis, (long long)t->ext[axis]);
+            return 0;
+        }
+        e->point = DGK_EPI_POINT_CONST, e->imm = (double)f.c0;
+    } else {
+        plan_error(pl, L->loc, "an epilogue vector's other subscript must be a constant index%s; `%s`'s axis %d is neither",
+                   pl->g_coord >= 0 ? " or the schedule's group variable" : "", pl->k->tensors[L->tensor].name, axis);
+        return 0;
+    }
+    e->arg2 = plan_arg_stride(pl, L->tensor, axis);
+    return e->arg2 >= 0;
+}
+
+/* A tensor read in the epilogue: a vector along N (COL) or M (ROW) (of a 1-D tensor, or
+ * of a 2-D one at a point of its other axis), or a BM x BN tile. */
 static int lower_read(epi_ctx *c, int id)
 {
     planner *pl = c->pl;
@@ -78,6 +106,13 @@ static int lower_read(epi_ctx *c, int id)
         }
         e.op = col ? DGK_EPI_COL : DGK_EPI_ROW;
         e.arg = plan_arg_tensor(pl, DGK_ARG_PTR, L->tensor, (dgk_tma_info){0});
+        if (L->nargs > 2) {
+            plan_error(pl, L->loc, "an epilogue vector is read from a tensor of one or two axes; `%s` has %d",
+                       pl->k->tensors[L->tensor].name, L->nargs);
+            return -1;
+        }
+        if (L->nargs == 2 && !lower_point(c, L, 1 - ax, &e))
+            return -1;
         return push(c, e);
     }
     if (n == 2 && L->nargs == 2) {

@@ -437,6 +437,13 @@ static void check_epi_ops(checker *c)
             need_arg(c, op->arg, DGK_ARG_PTR, op->loc, "an epilogue tensor read");
         if (op->op == DGK_EPI_TILE)
             need_arg(c, op->arg2, DGK_ARG_STRIDE, op->loc, "the row stride of an epilogue tile read");
+        if ((op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL) && op->point) {
+            need_arg(c, op->arg2, DGK_ARG_STRIDE, op->loc, "the stride of an epilogue vector's point axis");
+            const dgk_sched_kind k = c->p->sched.kind;
+            if (op->point == DGK_EPI_POINT_GROUP && k != DGK_SCHED_M_GROUPED_CONTIGUOUS &&
+                k != DGK_SCHED_M_GROUPED_MASKED && k != DGK_SCHED_K_GROUPED)
+                FAIL(c, op->loc, "an epilogue vector read at the tile's group needs a grouped schedule");
+        }
     }
 }
 

@@ -69,8 +69,17 @@ static void emit_rhs(dgk_sm90_ctx *e, const dgk_epi_op *op)
     case DGK_EPI_ACC: dgk_strbuf_puts(out, "acc"); break;
     case DGK_EPI_CONST: emit_const(out, op->imm); break;
     case DGK_EPI_SCALAR: dgk_strbuf_printf(out, "(float)%s", args[op->arg].name); break;
-    case DGK_EPI_ROW: dgk_strbuf_printf(out, "row < M ? dgk_load_f32(%s + row) : 0.0f", args[op->arg].name); break;
-    case DGK_EPI_COL: dgk_strbuf_printf(out, "col < N ? dgk_load_f32(%s + col) : 0.0f", args[op->arg].name); break;
+    case DGK_EPI_ROW:
+    case DGK_EPI_COL: {
+        const char *at = op->op == DGK_EPI_ROW ? "row" : "col", *bound = op->op == DGK_EPI_ROW ? "M" : "N";
+        dgk_strbuf_printf(out, "%s < %s ? dgk_load_f32(%s", at, bound, args[op->arg].name);
+        if (op->point == DGK_EPI_POINT_GROUP)
+            dgk_strbuf_printf(out, " + (long long)group * %s", args[op->arg2].name);
+        else if (op->point == DGK_EPI_POINT_CONST)
+            dgk_strbuf_printf(out, " + %lldLL * %s", (long long)op->imm, args[op->arg2].name);
+        dgk_strbuf_printf(out, " + %s) : 0.0f", at);
+        break;
+    }
     case DGK_EPI_TILE:
         dgk_strbuf_printf(out, "row < M && col < N ? dgk_load_f32(%s + (long long)row * %s + col) : 0.0f",
                           args[op->arg].name, args[op->arg2].name);
@@ -85,15 +94,29 @@ static void emit_rhs(dgk_sm90_ctx *e, const dgk_epi_op *op)
     }
 }
 
+static int has_stride2(const dgk_epi_op *op)
+{
+    return op->op == DGK_EPI_TILE || ((op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL) && op->point);
+}
+
 /* The kernel parameters the program reads, in ABI order (a bitmap over args). */
 static int uses_arg(const dgk_plan_epilogue *ep, int arg)
 {
     for (int i = 0; i < ep->nops; i++) {
         const dgk_epi_op *op = &ep->ops[i];
         int loads = op->op == DGK_EPI_SCALAR || op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL || op->op == DGK_EPI_TILE;
-        if (loads && (op->arg == arg || (op->op == DGK_EPI_TILE && op->arg2 == arg)))
+        if (loads && (op->arg == arg || (has_stride2(op) && op->arg2 == arg)))
             return 1;
     }
+    return 0;
+}
+
+/* Whether the program reads a vector at the tile's group (epilogue_value then takes it). */
+static int uses_group(const dgk_plan_epilogue *ep)
+{
+    for (int i = 0; i < ep->nops; i++)
+        if ((ep->ops[i].op == DGK_EPI_ROW || ep->ops[i].op == DGK_EPI_COL) && ep->ops[i].point == DGK_EPI_POINT_GROUP)
+            return 1;
     return 0;
 }
 
@@ -134,6 +157,8 @@ void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e)
     const dgk_plan_epilogue *ep = &e->p->epi;
     dgk_sm90_loc(e, ep->loc, "epilogue, per accumulator element at global (row, col)");
     dgk_sm90_raw(e, "static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int M, int N");
+    if (uses_group(ep))
+        dgk_sm90_raw(e, ", int group");
     emit_fn_params(e);
     dgk_sm90_raw(e, ")\n{\n");
     e->indent++;
@@ -169,6 +194,8 @@ static void emit_call(dgk_sm90_ctx *e, int k, const char *acc, const char *row, 
     const dgk_plan *p = e->p;
     dgk_sm90_start(e, "const float x%d = epilogue_value(%s, row0 + %s, col0 + %s, %s, %s", k, acc, row, col,
                    dgk_sm90_dim(e, &p->m, m, sizeof m), dgk_sm90_dim(e, &p->n, n, sizeof n));
+    if (uses_group(&p->epi))
+        dgk_sm90_raw(e, ", group");
     for (int i = 0; i < p->nargs; i++)
         if (uses_arg(&p->epi, i))
             dgk_strbuf_printf(e->out, ", %s", p->args[i].name);

@@ -8,7 +8,10 @@
 #          clusters forced along M and along N (DGK_GEMM_CLUSTER=2, DGK_GEMM_CLUSTER_N=2).
 #          Then dgk-grouped-check (grouped MoE GEMMs, contiguous and masked, BF16 and FP8;
 #          again with clusters forced along N and along M, and masked FP8 with tail_split forced) and dgk-k-grouped (the K-grouped FP8 and BF16 weight gradients), dgk-grouped-debug (the
-#          DGK_DEBUG=1 checks of group ids and k-grouped offsets).
+#          DGK_DEBUG=1 checks of group ids and k-grouped offsets). Before the dense checks,
+#          dgk-user-check and dgk-user-grouped-check run kernels of a user's own .dgk (the
+#          latter examples/moe_expert_epilogue.dgk: grouped schedules with per-expert
+#          epilogue vectors).
 #   bench: the runtime's timings, then dgk-bench for BF16 NT and FP8 NT against cuBLASLt,
 #          then dgk-grouped-bench (DeepGEMM's grouped shapes, DeepGEMM's numbers beside).
 #   check: (the FP8 run includes dgk-fp8-ue8m0, UE8M0 byte scales, and the weight
@@ -53,6 +56,7 @@ check() {
     run check.log "$build/gpu/rt_gpu_test"
     run check.log "$build/gpu/dgk-prep-check"
     run check.log "$build/gpu/dgk-user-check"
+    run check.log "$build/gpu/dgk-user-grouped-check"
     for layout in NT NN TN TT; do
         run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype bf16 --layout "$layout" --no-self-test
     done
@@ -78,7 +82,7 @@ check() {
     grouped check.log dgk-k-grouped
     grouped check.log dgk-k-grouped --dtype bf16
     grouped check.log dgk-grouped-debug
-    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|user-check:|grouped-check( \([a-z0-9]+\))?:|grouped-debug:|PASS.*rt_|FAIL.*rt_|^(PASS|FAIL): [0-9]+ failure" "$out/check.log" | tail -40
+    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|user-check:|user-grouped-check:|grouped-check( \([a-z0-9]+\))?:|grouped-debug:|PASS.*rt_|FAIL.*rt_|^(PASS|FAIL): [0-9]+ failure" "$out/check.log" | tail -40
 }
 bench() {
     run bench.log "$build/gpu/rt_bench"

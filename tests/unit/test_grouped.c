@@ -3,6 +3,7 @@
  * as the NULL context, so every check ran and passed), and the compiler's lowering of the
  * stock grouped kernels (plan facts, and the generated scheduler / 3-D TMA code, the debug
  * build's group-id check through NVRTC). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -784,6 +785,76 @@ START_TEST(dynamic_0_and_refusals)
 }
 END_TEST
 
+/* An epilogue vector read from a tensor of two axes at a point of its other axis: the
+ * tile's group (a per-expert bias row, a masked group's row weights) or a constant. The
+ * point once went unread (every group read group 0's row); now it is part of the address,
+ * and a subscript that is neither is an error, as is a constant past the axis. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot read %s (the tests run from the repository root)", path);
+    static char buf[1 << 14];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    ck_assert_uint_lt(n, sizeof buf - 1);
+    buf[n] = '\0';
+    return buf;
+}
+
+START_TEST(epilogue_vectors_at_a_point)
+{
+    const dgk_plan *p;
+    dgkc_unit *u = lower("examples/moe_expert_epilogue.dgk", read_text("examples/moe_expert_epilogue.dgk"));
+    const char *up = emit(u, "moe_up_bias_silu", &p);
+    ck_assert_int_eq(p->epi.ops[1].op, DGK_EPI_COL);
+    ck_assert_int_eq(p->epi.ops[1].point, DGK_EPI_POINT_GROUP);
+    ck_assert_str_eq(p->args[p->epi.ops[1].arg2].name, "stride_BIAS_0");
+    HAS(up, "float epilogue_value(float acc, int row, int col, int M, int N, int group, const float *__restrict__ ptr_BIAS, long long stride_BIAS_0)");
+    HAS(up, "const float v1 = col < N ? dgk_load_f32(ptr_BIAS + (long long)group * stride_BIAS_0 + col) : 0.0f;");
+    HAS(up, "epilogue_value(acc[mi][ni][i + 0], row0 + r + 0, col0 + c + 0, M, 4096, group, ptr_BIAS, stride_BIAS_0);");
+    const char *down = emit(u, "moe_down_routed", &p);
+    ck_assert_int_eq(p->epi.ops[1].op, DGK_EPI_ROW);
+    ck_assert_int_eq(p->epi.ops[1].point, DGK_EPI_POINT_GROUP);
+    HAS(down, "const float v1 = row < M ? dgk_load_f32(ptr_W + (long long)group * stride_W_0 + row) : 0.0f;");
+    dgkc_unit_free(u);
+
+    static const char *const fmt =
+        "kernel v(A : bf16[M, K], B : bf16[N, K], BIAS : f32[4, N], D : bf16[M, N]) {"
+        " schedule persistent (cdiv(M, 128), cdiv(N, 128)) -> (i, j); var acc = zeros(f32[128, 128]);"
+        " pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*128 +: 128, k*64 +: 64], B[j*128 +: 128, k*64 +: 64]^T); }"
+        " D[i*128 +: 128, j*128 +: 128] = bf16(acc + BIAS[%s, j*128 +: 128][new, :]); }";
+    char src[1024];
+    snprintf(src, sizeof src, fmt, "2");
+    u = lower("t.dgk", src);
+    const char *c2 = emit(u, "v", &p);
+    ck_assert_int_eq(p->epi.ops[1].point, DGK_EPI_POINT_CONST);
+    HAS(c2, "dgk_load_f32(ptr_BIAS + 2LL * stride_BIAS_0 + col)");
+    ck_assert_ptr_null(strstr(c2, "int group"));
+    dgkc_unit_free(u);
+    static const struct { const char *point, *want; } bad[] = {
+        {"i", "an epilogue vector's other subscript must be a constant index; `BIAS`'s axis 0 is neither"},
+        {"4", "index 4 is past `BIAS`'s axis 0, which has 4 entries"},
+    };
+    for (int i = 0; i < 2; i++) {
+        snprintf(src, sizeof src, fmt, bad[i].point);
+        const char *defs[2] = {"N=4096", "K=7168"};
+        dgkc_unit *b = dgkc_unit_new("t.dgk", src, strlen(src));
+        for (int d = 0; d < 2; d++) {
+            char name[8], value[8];
+            ck_assert_int_eq(sscanf(defs[d], "%7[^=]=%7s", name, value), 2);
+            ck_assert_int_eq(dgkc_define(b, name, value), DGKC_OK);
+        }
+        ck_assert_int_eq(dgkc_check(b), DGKC_OK);
+        ck_assert_int_eq(dgkc_lower(b), DGKC_OK);
+        ck_assert_int_ne(dgkc_plan_kernel(b, "sm_90a", dgkc_kernel_index(b, "v")), DGKC_OK);
+        char *text = fixture_diagnostics(b);
+        ck_assert_msg(strstr(text, bad[i].want) != NULL, "%s", text);
+        free(text);
+        dgkc_unit_free(b);
+    }
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("grouped");
@@ -810,6 +881,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, dynamic_0_and_refusals);
     tcase_add_test(tc, dynamic_stock_variants);
     tcase_add_test(tc, early_wait_in_clusters);
+    tcase_add_test(tc, epilogue_vectors_at_a_point);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
