@@ -391,17 +391,26 @@ typedef enum dgk_epi_opcode {
 } dgk_epi_opcode;
 
 /* A ROW/COL vector read from a tensor of two axes, its other axis subscripted by a point
- * (`bias[g, j*BN +: BN]`: an expert's bias row): the point is the schedule's group
- * variable or a constant index (`imm`); arg2 is that axis's STRIDE. */
+ * (`bias[g, j*BN +: BN]`: an expert's bias row; `w[i*BM +: BM, 3]`: a column): the point
+ * is the schedule's group variable or a constant index. arg2 is the STRIDE of the
+ * tensor's axis 0, which scales the point (point on axis 0) or the vector's index
+ * (`point_inner`: the point on axis 1, whose stride is 1). */
 typedef enum dgk_epi_point { DGK_EPI_POINT_NONE = 0, DGK_EPI_POINT_GROUP, DGK_EPI_POINT_CONST } dgk_epi_point;
 
 typedef struct dgk_epi_op {
     dgk_epi_opcode op;
     int a, b, c;          /* operand op indices (by arity) */
-    double imm;           /* CONST; ROW/COL with point CONST: the index */
+    double imm;           /* CONST */
     int arg, arg2;        /* SCALAR/ROW/COL/TILE: kernel params */
     dgk_dtype dtype;      /* ROW/COL/TILE: element dtype of the tensor; CAST: target */
-    dgk_epi_point point;  /* ROW/COL: the other axis's subscript (above) */
+    /* ROW/COL (added after v1) */
+    dgk_epi_point point;  /* the other axis's subscript (above) */
+    int point_inner;      /* the point is on axis 1 */
+    int64_t index;        /* point CONST: the index */
+    int bounded;          /* ext and point_ext hold the tensor's extents: the vector's
+                           * index and the point are checked against them (reads past
+                           * read 0), besides the index against the tile's M or N */
+    dgk_plan_dim ext, point_ext;
     dgk_loc loc;
 } dgk_epi_op;
 

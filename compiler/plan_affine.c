@@ -5,6 +5,7 @@
  * division) makes the form not ok, and the planner reports that tile. */
 #include "plan_int.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static plan_aff fail(void)
@@ -19,24 +20,30 @@ static int is_const(const plan_aff *f)
     return f->ok && !f->kvar && !f->coord[0] && !f->coord[1] && !f->coord[2];
 }
 
+/* A term that overflows int64 makes the form not ok (a subscript that large is no tile
+ * start and no index; wrapping would place it elsewhere, silently). */
 static plan_aff scale(plan_aff f, int64_t c)
 {
-    f.c0 *= c;
-    f.kvar *= c;
+    int bad = __builtin_mul_overflow(f.c0, c, &f.c0) | __builtin_mul_overflow(f.kvar, c, &f.kvar);
     for (int i = 0; i < 3; i++)
-        f.coord[i] *= c;
-    return f;
+        bad |= __builtin_mul_overflow(f.coord[i], c, &f.coord[i]);
+    return bad ? fail() : f;
+}
+
+static int add_term(int64_t *x, int64_t y, int64_t sign)
+{
+    int64_t t;
+    return __builtin_mul_overflow(sign, y, &t) || __builtin_add_overflow(*x, t, x);
 }
 
 static plan_aff add(plan_aff x, plan_aff y, int64_t sign)
 {
     if (!x.ok || !y.ok)
         return fail();
-    x.c0 += sign * y.c0;
-    x.kvar += sign * y.kvar;
+    int bad = add_term(&x.c0, y.c0, sign) | add_term(&x.kvar, y.kvar, sign);
     for (int i = 0; i < 3; i++)
-        x.coord[i] += sign * y.coord[i];
-    return x;
+        bad |= add_term(&x.coord[i], y.coord[i], sign);
+    return bad ? fail() : x;
 }
 
 static plan_aff binary(const dgk_ir_kernel *k, const dgk_ir_op *op)
@@ -57,7 +64,7 @@ static plan_aff binary(const dgk_ir_kernel *k, const dgk_ir_op *op)
         return fail();
     case DGK_OP_DIV:
         /* constant folding only: (c0) / c */
-        if (is_const(&l) && is_const(&r) && r.c0 != 0) {
+        if (is_const(&l) && is_const(&r) && r.c0 != 0 && !(r.c0 == -1 && l.c0 == INT64_MIN)) {
             l.c0 /= r.c0;
             return l;
         }

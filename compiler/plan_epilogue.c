@@ -53,30 +53,67 @@ static int push(epi_ctx *c, dgk_epi_op op)
 static int lower_epi(epi_ctx *c, int id);
 
 /* The point subscript on axis `axis` of a vector's tensor (dgk_epi_op.point): the
- * schedule's group variable or a constant index. Anything else is not lowered, with an
- * error: the vector would otherwise be read from another row than the one written. */
+ * schedule's group variable or a non-negative constant index, checked against the axis's
+ * extent when that is known here (and on the device either way). Anything else is not
+ * lowered, with an error: the vector would otherwise be read from another row. */
 static int lower_point(epi_ctx *c, const dgk_ir_op *L, int axis, dgk_epi_op *e)
 {
     planner *pl = c->pl;
+    const dgk_ir_tensor *t = &pl->k->tensors[L->tensor];
+    const dgk_loc at = pl->k->ops[L->args[axis]].loc;
     plan_aff f = plan_affine(pl->k, L->args[axis]);
     int is_const = f.ok && !f.kvar && !f.coord[0] && !f.coord[1] && !f.coord[2];
-    if (pl->g_coord >= 0 && plan_aff_single_coord(&f, 1) == pl->g_coord)
+    if (pl->g_coord >= 0 && plan_aff_single_coord(&f, 1) == pl->g_coord) {
         e->point = DGK_EPI_POINT_GROUP;
-    else if (is_const && f.c0 >= 0) {
-        const dgk_ir_tensor *t = &pl->k->tensors[L->tensor];
-        if (t->ext[axis] >= 0 && f.c0 >= t->ext[axis]) {
-            plan_error(pl, L->loc, "index %lld is past `%s`'s axis %d, which has %lld entries", (long long)f.c0, t->name,
-                       axis, (long long)t->ext[axis]);
-            return 0;
-        }
-        e->point = DGK_EPI_POINT_CONST, e->imm = (double)f.c0;
+    } else if (is_const && f.c0 < 0) {
+        plan_error(pl, at, "index %lld of `%s`'s axis %d is negative", (long long)f.c0, t->name, axis);
+        return 0;
+    } else if (is_const && t->ext[axis] >= 0 && f.c0 >= t->ext[axis]) {
+        plan_error(pl, at, "index %lld is past `%s`'s axis %d, which has %lld entries", (long long)f.c0, t->name, axis,
+                   (long long)t->ext[axis]);
+        return 0;
+    } else if (is_const) {
+        e->point = DGK_EPI_POINT_CONST;
+        e->index = f.c0;
     } else {
-        plan_error(pl, L->loc, "an epilogue vector's other subscript must be a constant index%s; `%s`'s axis %d is neither",
-                   pl->g_coord >= 0 ? " or the schedule's group variable" : "", pl->k->tensors[L->tensor].name, axis);
+        if (pl->g_coord >= 0)
+            plan_error(pl, at, "an epilogue vector's other subscript (`%s`'s axis %d) must be a constant index or the "
+                       "schedule's group variable", t->name, axis);
+        else
+            plan_error(pl, at, "an epilogue vector's other subscript (`%s`'s axis %d) must be a constant index (a "
+                       "runtime index is not lowered in a GEMM epilogue)", t->name, axis);
         return 0;
     }
-    e->arg2 = plan_arg_stride(pl, L->tensor, axis);
-    return e->arg2 >= 0;
+    e->point_inner = axis == 1;
+    e->arg2 = plan_arg_stride(pl, L->tensor, 0);
+    return e->arg2 >= 0 && plan_arg_extent(pl, L->tensor, axis, &e->point_ext);
+}
+
+/* A vector along the tile's rows (ROW) or columns (COL) on axis `ax` of a tensor of one
+ * or two axes (the other one at a point), bounded by its own extents. */
+static int lower_vector(epi_ctx *c, const dgk_ir_op *L, const dgk_ir_op *top, int ax, dgk_epi_op *e)
+{
+    planner *pl = c->pl;
+    /* its axis in the broadcast result says row or column */
+    int col = top->type.rank == 1 || (top->type.rank == 2 && top->type.ext[0] == 1);
+    plan_aff f = plan_affine(pl->k, L->args[ax]);
+    int coord = plan_aff_single_coord(&f, col ? pl->p->bn : pl->p->bm);
+    if (coord != (col ? pl->n_coord : pl->m_coord)) {
+        plan_error(pl, L->loc, "an epilogue %s vector must start at the tile's %s (a schedule variable times %d)",
+                   col ? "column" : "row", col ? "first column" : "first row", col ? pl->p->bn : pl->p->bm);
+        return 0;
+    }
+    if (L->nargs > 2) {
+        plan_error(pl, L->loc, "an epilogue vector is read from a tensor of one or two axes; `%s` has %d",
+                   pl->k->tensors[L->tensor].name, L->nargs);
+        return 0;
+    }
+    e->op = col ? DGK_EPI_COL : DGK_EPI_ROW;
+    e->arg = plan_arg_tensor(pl, DGK_ARG_PTR, L->tensor, (dgk_tma_info){0});
+    e->bounded = 1;
+    if (e->arg < 0 || !plan_arg_extent(pl, L->tensor, ax, &e->ext))
+        return 0;
+    return L->nargs == 1 || lower_point(c, L, 1 - ax, e);
 }
 
 /* A tensor read in the epilogue: a vector along N (COL) or M (ROW) (of a 1-D tensor, or
@@ -84,9 +121,11 @@ static int lower_point(epi_ctx *c, const dgk_ir_op *L, int axis, dgk_epi_op *e)
 static int lower_read(epi_ctx *c, int id)
 {
     planner *pl = c->pl;
-    int ld = id;
-    while (OPK(c, ld)->opcode == DGK_IR_RESHAPE || OPK(c, ld)->opcode == DGK_IR_TRANSPOSE)
+    int ld = id, transposed = 0;
+    while (OPK(c, ld)->opcode == DGK_IR_RESHAPE || OPK(c, ld)->opcode == DGK_IR_TRANSPOSE) {
+        transposed ^= OPK(c, ld)->opcode == DGK_IR_TRANSPOSE;
         ld = OPK(c, ld)->args[0];
+    }
     const dgk_ir_op *L = OPK(c, ld), *top = OPK(c, id);
     dgk_epi_op e = {.loc = L->loc, .a = -1, .b = -1, .c = -1};
     e.dtype = pl->k->tensors[L->tensor].dtype;
@@ -94,29 +133,15 @@ static int lower_read(epi_ctx *c, int id)
     for (int i = 0; i < L->nargs; i++)
         if (L->ext[i])
             ax = i, n++;
-    plan_aff f = ax >= 0 ? plan_affine(pl->k, L->args[ax]) : (plan_aff){0};
-    if (n == 1) {
-        /* a vector: its axis in the broadcast result says row or column */
-        int col = top->type.rank == 1 || (top->type.rank == 2 && top->type.ext[0] == 1);
-        int coord = plan_aff_single_coord(&f, col ? pl->p->bn : pl->p->bm);
-        if (coord != (col ? pl->n_coord : pl->m_coord)) {
-            plan_error(pl, L->loc, "an epilogue %s vector must start at the tile's %s (a schedule variable times %d)",
-                       col ? "column" : "row", col ? "first column" : "first row", col ? pl->p->bn : pl->p->bm);
-            return -1;
-        }
-        e.op = col ? DGK_EPI_COL : DGK_EPI_ROW;
-        e.arg = plan_arg_tensor(pl, DGK_ARG_PTR, L->tensor, (dgk_tma_info){0});
-        if (L->nargs > 2) {
-            plan_error(pl, L->loc, "an epilogue vector is read from a tensor of one or two axes; `%s` has %d",
-                       pl->k->tensors[L->tensor].name, L->nargs);
-            return -1;
-        }
-        if (L->nargs == 2 && !lower_point(c, L, 1 - ax, &e))
-            return -1;
-        return push(c, e);
-    }
+    if (n == 1)
+        return lower_vector(c, L, top, ax, &e) ? push(c, e) : -1;
     if (n == 2 && L->nargs == 2) {
-        plan_aff fr = plan_affine(pl->k, L->args[0]);
+        plan_aff fr = plan_affine(pl->k, L->args[0]), f = plan_affine(pl->k, L->args[1]);
+        if (transposed) {
+            plan_error(pl, top->loc, "a transposed tile (`^T`) is not lowered in an sm90 epilogue: read `%s` with its "
+                       "rows along the output's rows", pl->k->tensors[L->tensor].name);
+            return -1;
+        }
         if (plan_aff_single_coord(&fr, pl->p->bm) != pl->m_coord || plan_aff_single_coord(&f, pl->p->bn) != pl->n_coord) {
             plan_error(pl, L->loc, "an epilogue tile must be the output tile's block: [m * %d +: %d, n * %d +: %d]",
                        pl->p->bm, pl->p->bm, pl->p->bn, pl->p->bn);

@@ -63,10 +63,17 @@ static void print_epilogue(const dgk_plan *p, FILE *out)
             fprintf(out, " %s", dgk_dtype_name(e->dtype));
         if (e->op == DGK_EPI_SCALAR || e->op == DGK_EPI_ROW || e->op == DGK_EPI_COL || e->op == DGK_EPI_TILE)
             fprintf(out, " %s", p->args[e->arg].name);
-        if ((e->op == DGK_EPI_ROW || e->op == DGK_EPI_COL) && e->point == DGK_EPI_POINT_GROUP)
-            fprintf(out, " at group * %s", p->args[e->arg2].name);
-        if ((e->op == DGK_EPI_ROW || e->op == DGK_EPI_COL) && e->point == DGK_EPI_POINT_CONST)
-            fprintf(out, " at %g * %s", e->imm, p->args[e->arg2].name);
+        if ((e->op == DGK_EPI_ROW || e->op == DGK_EPI_COL) && e->point) {
+            char pt[32];
+            if (e->point == DGK_EPI_POINT_GROUP)
+                snprintf(pt, sizeof pt, "group");
+            else
+                snprintf(pt, sizeof pt, "%lld", (long long)e->index);
+            if (e->point_inner)
+                fprintf(out, " at %s * %s + %s", e->op == DGK_EPI_ROW ? "row" : "col", p->args[e->arg2].name, pt);
+            else
+                fprintf(out, " at %s * %s", pt, p->args[e->arg2].name);
+        }
         fputc('\n', out);
     }
 }

@@ -60,6 +60,51 @@ static void emit_const(dgk_strbuf *out, double x)
     }
 }
 
+static int same_dim(const dgk_plan_dim *a, const dgk_plan_dim *b)
+{
+    return a->arg >= 0 ? a->arg == b->arg : b->arg < 0 && a->value == b->value;
+}
+
+/* An extent inside epilogue_value: its M or N parameter when it is the tile's, else the
+ * value or the kernel parameter (passed to it: uses_arg). */
+static const char *epi_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *d, char *buf, int n)
+{
+    if (same_dim(d, &e->p->m))
+        return "M";
+    if (same_dim(d, &e->p->n))
+        return "N";
+    return dgk_sm90_dim(e, d, buf, n);
+}
+
+/* A ROW/COL vector (plan.h dgk_epi_op): `row < M [&& row < ext] [&& point < point_ext] ?
+ * load(ptr [+ point * stride0] + row, or ptr + row * stride0 + point) : 0`. */
+static void emit_vector(dgk_sm90_ctx *e, const dgk_epi_op *op)
+{
+    dgk_strbuf *out = e->out;
+    const dgk_kernel_arg *args = e->p->args;
+    const int is_row = op->op == DGK_EPI_ROW;
+    const char *at = is_row ? "row" : "col";
+    char pt[32], b0[32], b1[32];
+    if (op->point == DGK_EPI_POINT_GROUP)
+        snprintf(pt, sizeof pt, "group");
+    else
+        snprintf(pt, sizeof pt, "%lldLL", (long long)op->index);
+    dgk_strbuf_printf(out, "%s < %s", at, is_row ? "M" : "N");
+    if (op->bounded && !same_dim(&op->ext, is_row ? &e->p->m : &e->p->n))
+        dgk_strbuf_printf(out, " && %s < %s", at, epi_dim(e, &op->ext, b0, sizeof b0));
+    /* a constant index against a known extent was checked by the planner */
+    if (op->bounded && op->point && !(op->point == DGK_EPI_POINT_CONST && op->point_ext.arg < 0))
+        dgk_strbuf_printf(out, " && %s < %s", pt, epi_dim(e, &op->point_ext, b1, sizeof b1));
+    dgk_strbuf_printf(out, " ? dgk_load_f32(%s + ", args[op->arg].name);
+    if (!op->point)
+        dgk_strbuf_printf(out, "%s", at);
+    else if (op->point_inner)
+        dgk_strbuf_printf(out, "(long long)%s * %s + %s", at, args[op->arg2].name, pt);
+    else
+        dgk_strbuf_printf(out, "(long long)%s * %s + %s", pt, args[op->arg2].name, at);
+    dgk_strbuf_puts(out, ") : 0.0f");
+}
+
 /* The right-hand side of op i. */
 static void emit_rhs(dgk_sm90_ctx *e, const dgk_epi_op *op)
 {
@@ -70,16 +115,7 @@ static void emit_rhs(dgk_sm90_ctx *e, const dgk_epi_op *op)
     case DGK_EPI_CONST: emit_const(out, op->imm); break;
     case DGK_EPI_SCALAR: dgk_strbuf_printf(out, "(float)%s", args[op->arg].name); break;
     case DGK_EPI_ROW:
-    case DGK_EPI_COL: {
-        const char *at = op->op == DGK_EPI_ROW ? "row" : "col", *bound = op->op == DGK_EPI_ROW ? "M" : "N";
-        dgk_strbuf_printf(out, "%s < %s ? dgk_load_f32(%s", at, bound, args[op->arg].name);
-        if (op->point == DGK_EPI_POINT_GROUP)
-            dgk_strbuf_printf(out, " + (long long)group * %s", args[op->arg2].name);
-        else if (op->point == DGK_EPI_POINT_CONST)
-            dgk_strbuf_printf(out, " + %lldLL * %s", (long long)op->imm, args[op->arg2].name);
-        dgk_strbuf_printf(out, " + %s) : 0.0f", at);
-        break;
-    }
+    case DGK_EPI_COL: emit_vector(e, op); break;
     case DGK_EPI_TILE:
         dgk_strbuf_printf(out, "row < M && col < N ? dgk_load_f32(%s + (long long)row * %s + col) : 0.0f",
                           args[op->arg].name, args[op->arg2].name);
@@ -99,13 +135,24 @@ static int has_stride2(const dgk_epi_op *op)
     return op->op == DGK_EPI_TILE || ((op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL) && op->point);
 }
 
-/* The kernel parameters the program reads, in ABI order (a bitmap over args). */
-static int uses_arg(const dgk_plan_epilogue *ep, int arg)
+/* A vector's own extent that epilogue_value reads as a parameter of its own (not the
+ * tile's M or N, not a constant). */
+static int extent_arg(const dgk_plan *p, const dgk_epi_op *op, const dgk_plan_dim *d, int arg)
 {
+    return (op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL) && op->bounded && d->arg == arg && arg >= 0 &&
+           !same_dim(d, &p->m) && !same_dim(d, &p->n);
+}
+
+/* The kernel parameters the program reads, in ABI order (a bitmap over args). */
+static int uses_arg(const dgk_plan *p, int arg)
+{
+    const dgk_plan_epilogue *ep = &p->epi;
     for (int i = 0; i < ep->nops; i++) {
         const dgk_epi_op *op = &ep->ops[i];
         int loads = op->op == DGK_EPI_SCALAR || op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL || op->op == DGK_EPI_TILE;
         if (loads && (op->arg == arg || (has_stride2(op) && op->arg2 == arg)))
+            return 1;
+        if (extent_arg(p, op, &op->ext, arg) || (op->point && extent_arg(p, op, &op->point_ext, arg)))
             return 1;
     }
     return 0;
@@ -125,7 +172,7 @@ static void emit_fn_params(dgk_sm90_ctx *e)
     const dgk_plan *p = e->p;
     for (int i = 0; i < p->nargs; i++) {
         const dgk_kernel_arg *a = &p->args[i];
-        if (!uses_arg(&p->epi, i))
+        if (!uses_arg(p, i))
             continue;
         if (a->kind == DGK_ARG_PTR)
             dgk_strbuf_printf(e->out, ", const %s *__restrict__ %s", dgk_sm90_ctype(a->dtype), a->name);
@@ -197,7 +244,7 @@ static void emit_call(dgk_sm90_ctx *e, int k, const char *acc, const char *row, 
     if (uses_group(&p->epi))
         dgk_sm90_raw(e, ", group");
     for (int i = 0; i < p->nargs; i++)
-        if (uses_arg(&p->epi, i))
+        if (uses_arg(p, i))
             dgk_strbuf_printf(e->out, ", %s", p->args[i].name);
     dgk_sm90_raw(e, ");\n");
 }

@@ -56,7 +56,7 @@ check() {
     run check.log "$build/gpu/rt_gpu_test"
     run check.log "$build/gpu/dgk-prep-check"
     run check.log "$build/gpu/dgk-user-check"
-    run check.log "$build/gpu/dgk-user-grouped-check"
+    run check.log "$build/gpu/dgk-user-grouped-check" "$(dirname "$0")/../../examples/moe_expert_epilogue.dgk"
     for layout in NT NN TN TT; do
         run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype bf16 --layout "$layout" --no-self-test
     done

@@ -1,19 +1,25 @@
 /* user_grouped_check.c - dgk-user-grouped-check: the grouped schedules from a user's own
- * kernel, with epilogues that read the tile's group's row of a per-expert tensor: the
- * kernels of examples/moe_expert_epilogue.dgk (read at run time, from the repository root
- * or the path given), compiled with dgk_op_create and run on the GPU:
- *   moe_up_bias_silu   contiguous (group ids): D = silu(A @ B[g]^T + BIAS[g]) on groups of
- *                      300, 0, 517 and 128 rows (padding rows between them), N 384, K 256;
- *   moe_down_routed    masked: D[g] = W[g, row] * (A[g] @ B[g]^T) with 200, 0 and 512 of
- *                      512 rows valid, N 256, K 192.
+ * kernel, with epilogues that read the tile's group's entry of a per-expert tensor, on the
+ * GPU (compiled with dgk_op_create):
+ *   contiguous        examples/moe_expert_epilogue.dgk's moe_up_bias_silu (read at run
+ *                     time: the path given, else from the repository root): D = silu(A @
+ *                     B[g]^T + BIAS[g]) on groups of 300, 0, 517 and 128 rows (padding rows
+ *                     between them), N 384, K 256;
+ *   contiguous-cols   the kernel below: D = A @ B[g]^T * SC[:, 1] + BT[:, g], vectors along
+ *                     the first axis of their tensors (a point on the unit-stride axis: a
+ *                     constant and the group), both tensors views into wider rows, so a read
+ *                     at the wrong stride shows;
+ *   masked, BM 128 and BM 32 (swapped operands, another store path): the example's
+ *                     moe_down_routed, D[g] = W[g, row] * (A[g] @ B[g]^T), 200 / 0 / 512 of
+ *                     512 rows valid, N 256, K 192.
  * Fresh random BF16 inputs, D poisoned (0xff bytes); every valid row against a double
  * host reference by DeepGEMM's diff (< 1e-5), every padding row (contiguous) and every
  * row of a block past masked[g] (masked: such blocks are skipped; the rest of a block that
- * holds valid rows is computed like them, so left unchecked) still poison. Each case also checks that its comparator
- * fails the fault this test is for: the reference taken with group 0's row of the
- * per-expert tensor for every group must not pass (an epilogue that dropped the group
- * subscript read group 0's row; dgkc once did). Prints PASS/FAIL per case, then
- * `user-grouped-check: N passed, M failed`; exits non-zero on a failure. */
+ * holds valid rows is computed like them, so left unchecked) still poison. Each case also
+ * checks that its comparator fails the fault this test is for: the reference taken with
+ * group 0's entry of the per-expert tensor for every group must not pass (an epilogue that
+ * dropped the group subscript read group 0's row; dgkc once did). Prints PASS/FAIL per
+ * case, then `user-grouped-check: N passed, M failed`; exits non-zero on a failure. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,7 +30,17 @@
 
 #include "dgk.h"
 
-enum { PAD = 128 };  /* contiguous groups start at multiples of it; the kernels' BM */
+enum { PAD = 128 };  /* contiguous groups start at multiples of it (the kernels' BM there) */
+
+/* Vectors along the first axis of their tensors, at a constant and at the group. */
+static const char cols_src[] =
+    "kernel moe_cols<BM = 128, BN = 128>(A : bf16[M, K], B : bf16[G, N, K], SC : f32[N, 2], BT : f32[N, G],\n"
+    "                                     GID : i32[M], D : bf16[M, N]) {\n"
+    "    schedule m_grouped_contiguous (cdiv(M, BM), cdiv(N, BN)) group_ids GID -> (i, j, g);\n"
+    "    var acc = zeros(f32[BM, BN]);\n"
+    "    pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*BM +: BM, k*64 +: 64], B[g, j*BN +: BN, k*64 +: 64]^T); }\n"
+    "    D[i*BM +: BM, j*BN +: BN] = bf16(acc * SC[j*BN +: BN, 1][new, :] + BT[j*BN +: BN, g][new, :]);\n"
+    "}\n";
 static const double DIFF_BAR = 1e-5;
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -98,40 +114,57 @@ static int cuda_ok(cudaError_t e, const char *what)
 }
 
 /* Device copies of a case's tensors, in the kernel's parameter order. */
+enum { MAX_PARAMS = 6 };
 typedef struct dev {
-    void *buf[5];
-    dgk_tensor t[5];
-    const dgk_tensor *params[5];
+    void *buf[MAX_PARAMS];
+    dgk_tensor t[MAX_PARAMS];
+    const dgk_tensor *params[MAX_PARAMS];
     int n;
 } dev;
 
-static int put(dev *dv, const void *host, size_t bytes, dgk_dtype_id dt, int rank, const int64_t *shape)
+/* Uploads `bytes` of `host` as the next parameter, a tensor of `dt` and `shape`; ld > 0:
+ * a 2-D view whose rows are ld elements apart. */
+static int put_ld(dev *dv, const void *host, size_t bytes, dgk_dtype_id dt, int rank, const int64_t *shape, int64_t ld)
 {
     void *p = NULL;
-    if (!cuda_ok(cudaMalloc(&p, bytes), "cudaMalloc") ||
-        !cuda_ok(cudaMemcpy(p, host, bytes, cudaMemcpyHostToDevice), "cudaMemcpy to the device"))
+    if (dv->n == MAX_PARAMS || !cuda_ok(cudaMalloc(&p, bytes), "cudaMalloc"))
         return 0;
     dv->buf[dv->n] = p;
     dv->t[dv->n] = dgk_tensor_make(p, dt, rank, shape);
+    if (ld > 0)
+        dv->t[dv->n].stride[0] = ld, dv->t[dv->n].stride[1] = 1;
     dv->params[dv->n] = &dv->t[dv->n];
     dv->n++;
-    return 1;
+    return cuda_ok(cudaMemcpy(p, host, bytes, cudaMemcpyHostToDevice), "cudaMemcpy to the device");
 }
 
-/* Launches `kernel` on the bound tensors (D last) and copies D back into `d`. */
-static int run(dgk_context *ctx, const char *src, const char *kernel, dev *dv, void *d, size_t dbytes)
+static int put(dev *dv, const void *host, size_t bytes, dgk_dtype_id dt, int rank, const int64_t *shape)
+{
+    return put_ld(dv, host, bytes, dt, rank, shape, 0);
+}
+
+static int dev_free(dev *dv)
+{
+    int ok = 1;
+    for (int i = 0; i < dv->n; i++)
+        ok &= cuda_ok(cudaFree(dv->buf[i]), "cudaFree");
+    dv->n = 0;
+    return ok;
+}
+
+/* Compiles `kernel` of `src` (named `name`) with the definitions, launches it on the
+ * bound tensors (D last) and copies D back into `d`. */
+static int run(dgk_context *ctx, const char *name, const char *src, const char *kernel, const char *const *defs, int ndefs,
+               dev *dv, void *d, size_t dbytes)
 {
     dgk_op *op = NULL;
-    dgk_status st = dgk_op_create(ctx, "examples/moe_expert_epilogue.dgk", src, kernel, NULL, 0, &op);
+    dgk_status st = dgk_op_create(ctx, name, src, kernel, defs, ndefs, &op);
     if (st == DGK_OK)
         st = dgk_op_launch(op, dv->params, NULL, dv->n, NULL);
     if (st != DGK_OK)
         printf("  %s: %s\n", kernel, dgk_last_error());
-    int ok = st == DGK_OK && cuda_ok(cudaDeviceSynchronize(), "kernel") &&
-             cuda_ok(cudaMemcpy(d, dv->buf[dv->n - 1], dbytes, cudaMemcpyDeviceToHost), "cudaMemcpy from the device");
-    for (int i = 0; i < dv->n; i++)
-        ok &= cuda_ok(cudaFree(dv->buf[i]), "cudaFree");
-    return ok;
+    return st == DGK_OK && cuda_ok(cudaDeviceSynchronize(), "kernel") &&
+           cuda_ok(cudaMemcpy(d, dv->buf[dv->n - 1], dbytes, cudaMemcpyDeviceToHost), "cudaMemcpy from the device");
 }
 
 /* sum_k A[ra, k] B[g, n, k] in double from the BF16 values */
@@ -161,64 +194,100 @@ static int report(const char *what, const verdict *v)
     return ok;
 }
 
-/* moe_up_bias_silu: contiguous groups, an id per row (-1: padding). */
-static int contiguous(dgk_context *ctx, const char *src)
+/* The example (its path and text) and the source of the other kernels. */
+typedef struct sources {
+    const char *example_path, *example;
+} sources;
+
+/* A contiguous case: groups of 300, 0, 517 and 128 rows (an id per row, -1 for the
+ * padding), N 384, K 256. cols 0: the example's moe_up_bias_silu, D = silu(acc +
+ * BIAS[g]); cols 1: moe_cols, D = acc * SC[:, 1] + BT[:, g] with SC [N, 2] and BT [N, G]
+ * views into rows of 5 and G + 3 floats. */
+static int contiguous(dgk_context *ctx, const sources *src, int cols)
 {
-    enum { G = 4, N = 384, K = 256 };
+    enum { G = 4, N = 384, K = 256, SC_LD = 5, BT_LD = G + 3 };
     static const int rows[G] = {300, 0, 517, 128};
     int64_t row0[G], M = 0;
     for (int g = 0; g < G; g++)
         row0[g] = M, M += (rows[g] + PAD - 1) / PAD * PAD;
     uint16_t *a16 = malloc(sizeof *a16 * (size_t)(M * K)), *b16 = malloc(sizeof *b16 * (size_t)(G * N * K));
     double *a = malloc(sizeof *a * (size_t)(M * K)), *b = malloc(sizeof *b * (size_t)(G * N * K));
-    float *bias = malloc(sizeof *bias * G * N);
+    float *bias = malloc(sizeof *bias * G * N), *sc = malloc(sizeof *sc * N * SC_LD), *bt = malloc(sizeof *bt * N * BT_LD);
     int32_t *ids = malloc(sizeof *ids * (size_t)M);
     uint16_t *d = malloc(sizeof *d * (size_t)(M * N)), *d0 = malloc(sizeof *d0 * (size_t)(M * N));
-    int ok = a16 && b16 && a && b && bias && ids && d && d0;
+    int ok = a16 && b16 && a && b && bias && sc && bt && ids && d && d0;
     for (int64_t i = 0; ok && i < M * K; i++)
         a16[i] = bf16_of(uni(-1, 1), &a[i]);
     for (int64_t i = 0; ok && i < (int64_t)G * N * K; i++)
         b16[i] = bf16_of(uni(-1, 1), &b[i]);
     for (int i = 0; ok && i < G * N; i++)
         bias[i] = (float)uni(-4, 4);
+    for (int i = 0; ok && i < N * SC_LD; i++)
+        sc[i] = (float)uni(0.25, 2.0);
+    for (int i = 0; ok && i < N * BT_LD; i++)
+        bt[i] = (float)uni(-4, 4);
     for (int g = 0; ok && g < G; g++)
         for (int64_t r = 0; r < (rows[g] + PAD - 1) / PAD * PAD; r++)
             ids[row0[g] + r] = r < rows[g] ? g : -1;
     if (ok)
         memset(d0, 0xff, sizeof *d0 * (size_t)(M * N));
     dev dv = {0};
-    int64_t sa[2] = {M, K}, sb[3] = {G, N, K}, sbias[2] = {G, N}, sid[1] = {M}, sd[2] = {M, N};
+    int64_t sa[2] = {M, K}, sb[3] = {G, N, K}, sbias[2] = {G, N}, ssc[2] = {N, 2}, sbt[2] = {N, G}, sid[1] = {M},
+            sd[2] = {M, N};
     ok = ok && put(&dv, a16, sizeof *a16 * (size_t)(M * K), DGK_DTYPE_BF16, 2, sa) &&
-         put(&dv, b16, sizeof *b16 * (size_t)(G * N * K), DGK_DTYPE_BF16, 3, sb) &&
-         put(&dv, bias, sizeof *bias * G * N, DGK_DTYPE_F32, 2, sbias) &&
-         put(&dv, ids, sizeof *ids * (size_t)M, DGK_DTYPE_I32, 1, sid) &&
+         put(&dv, b16, sizeof *b16 * (size_t)(G * N * K), DGK_DTYPE_BF16, 3, sb);
+    if (cols)
+        ok = ok && put_ld(&dv, sc, sizeof *sc * N * SC_LD, DGK_DTYPE_F32, 2, ssc, SC_LD) &&
+             put_ld(&dv, bt, sizeof *bt * N * BT_LD, DGK_DTYPE_F32, 2, sbt, BT_LD);
+    else
+        ok = ok && put(&dv, bias, sizeof *bias * G * N, DGK_DTYPE_F32, 2, sbias);
+    ok = ok && put(&dv, ids, sizeof *ids * (size_t)M, DGK_DTYPE_I32, 1, sid) &&
          put(&dv, d0, sizeof *d0 * (size_t)(M * N), DGK_DTYPE_BF16, 2, sd) &&
-         run(ctx, src, "moe_up_bias_silu", &dv, d, sizeof *d * (size_t)(M * N));
+         (cols ? run(ctx, "user_grouped_check.c", cols_src, "moe_cols", NULL, 0, &dv, d, sizeof *d * (size_t)(M * N))
+               : run(ctx, src->example_path, src->example, "moe_up_bias_silu", NULL, 0, &dv, d, sizeof *d * (size_t)(M * N)));
+    ok &= dev_free(&dv);
     verdict v = {0};
     diff_acc got = {0}, fault = {0};
     for (int64_t r = 0; ok && r < M; r++)
         for (int64_t n = 0; n < N; n++) {
-            if (ids[r] < 0) {
+            const int g = ids[r];
+            if (g < 0) {
                 v.untouched_bad += d[r * N + n] != 0xffff;
                 continue;
             }
-            double s = dot(a, b, r, ids[r], n, N, K);
-            double want = silu(s + bias[ids[r] * N + n]), wrong = silu(s + bias[n]);
+            double s = dot(a, b, r, g, n, N, K), want, wrong;
+            if (cols)
+                want = s * sc[n * SC_LD + 1] + bt[n * BT_LD + g], wrong = s * sc[n * SC_LD + 1] + bt[n * BT_LD];
+            else
+                want = silu(s + bias[g * N + n]), wrong = silu(s + bias[n]);
             diff_add(&got, from_bf16(d[r * N + n]), want);
             diff_add(&fault, wrong, want);
         }
     v.diff = diff_of(&got);
     v.fault_diff = diff_of(&fault);
-    free(a16), free(b16), free(a), free(b), free(bias), free(ids), free(d), free(d0);
+    free(a16), free(b16), free(a), free(b), free(bias), free(sc), free(bt), free(ids), free(d), free(d0);
+    const char *what = cols ? "contiguous moe_cols (SC[:, 1], BT[:, g] in wider rows; groups of 300, 0, 517, 128 rows; N 384, K 256)"
+                            : "contiguous moe_up_bias_silu (groups of 300, 0, 517, 128 rows; N 384, K 256)";
     if (!ok) {
-        printf("FAIL contiguous moe_up_bias_silu: not run\n");
+        printf("FAIL %s: not run\n", what);
         return 0;
     }
-    return report("contiguous moe_up_bias_silu (groups of 300, 0, 517, 128 rows; N 384, K 256)", &v);
+    return report(what, &v);
 }
 
-/* moe_down_routed: masked groups of MMAX row slots, masked[g] of them valid. */
-static int masked(dgk_context *ctx, const char *src)
+static int contiguous_bias(dgk_context *ctx, const sources *src)
+{
+    return contiguous(ctx, src, 0);
+}
+
+static int contiguous_cols(dgk_context *ctx, const sources *src)
+{
+    return contiguous(ctx, src, 1);
+}
+
+/* The example's moe_down_routed compiled at BM = bm: masked groups of MMAX row slots,
+ * masked[g] of them valid. */
+static int masked(dgk_context *ctx, const sources *src, int bm)
 {
     enum { G = 3, MMAX = 512, N = 256, K = 192 };
     static const int32_t valid[G] = {200, 0, 512};
@@ -236,6 +305,9 @@ static int masked(dgk_context *ctx, const char *src)
         w[i] = (float)uni(0.1, 2.0);
     if (ok)
         memset(d0, 0xff, sizeof *d0 * (size_t)(rows * N));
+    char bm_def[16];
+    snprintf(bm_def, sizeof bm_def, "BM=%d", bm);
+    const char *defs[1] = {bm_def};
     dev dv = {0};
     int64_t sa[3] = {G, MMAX, K}, sb[3] = {G, N, K}, sw[2] = {G, MMAX}, sm[1] = {G}, sd[3] = {G, MMAX, N};
     ok = ok && put(&dv, a16, sizeof *a16 * (size_t)(rows * K), DGK_DTYPE_BF16, 3, sa) &&
@@ -243,14 +315,15 @@ static int masked(dgk_context *ctx, const char *src)
          put(&dv, w, sizeof *w * (size_t)rows, DGK_DTYPE_F32, 2, sw) &&
          put(&dv, valid, sizeof valid, DGK_DTYPE_I32, 1, sm) &&
          put(&dv, d0, sizeof *d0 * (size_t)(rows * N), DGK_DTYPE_BF16, 3, sd) &&
-         run(ctx, src, "moe_down_routed", &dv, d, sizeof *d * (size_t)(rows * N));
+         run(ctx, src->example_path, src->example, "moe_down_routed", defs, 1, &dv, d, sizeof *d * (size_t)(rows * N));
+    ok &= dev_free(&dv);
     verdict v = {0};
     diff_acc got = {0}, fault = {0};
     for (int g = 0; ok && g < G; g++)
         for (int64_t r = 0; r < MMAX; r++)
             for (int64_t n = 0; n < N; n++) {
                 int64_t at = ((int64_t)g * MMAX + r) * N + n;
-                if (r >= (valid[g] + PAD - 1) / PAD * PAD) { /* a skipped block (BM = PAD) */
+                if (r >= (valid[g] + bm - 1) / bm * bm) { /* a block past the count: skipped */
                     v.untouched_bad += d[at] != 0xffff;
                     continue;
                 }
@@ -263,11 +336,24 @@ static int masked(dgk_context *ctx, const char *src)
     v.diff = diff_of(&got);
     v.fault_diff = diff_of(&fault);
     free(a16), free(b16), free(a), free(b), free(w), free(d), free(d0);
+    char what[128];
+    snprintf(what, sizeof what, "masked moe_down_routed BM %d%s (200, 0, 512 of 512 rows; N 256, K 192)", bm,
+             bm < 64 ? ", operands swapped" : "");
     if (!ok) {
-        printf("FAIL masked moe_down_routed: not run\n");
+        printf("FAIL %s: not run\n", what);
         return 0;
     }
-    return report("masked moe_down_routed (200, 0, 512 of 512 rows; N 256, K 192)", &v);
+    return report(what, &v);
+}
+
+static int masked_128(dgk_context *ctx, const sources *src)
+{
+    return masked(ctx, src, 128);
+}
+
+static int masked_32(dgk_context *ctx, const sources *src)
+{
+    return masked(ctx, src, 32);
 }
 
 int main(int argc, char **argv)
@@ -277,8 +363,8 @@ int main(int argc, char **argv)
         printf("usage: dgk-user-grouped-check [EXAMPLE.dgk]   (default examples/moe_expert_epilogue.dgk)\n");
         return 2;
     }
-    char *src = read_file(path);
-    if (!src) {
+    char *text = read_file(path);
+    if (!text) {
         printf("FAIL cannot read %s (run from the repository root or give its path)\nuser-grouped-check: 0 passed, 1 failed\n",
                path);
         return 1;
@@ -286,15 +372,16 @@ int main(int argc, char **argv)
     dgk_context *ctx = NULL;
     if (dgk_init(0, &ctx) != DGK_OK) {
         printf("FAIL dgk_init: %s\nuser-grouped-check: 0 passed, 1 failed\n", dgk_last_error());
-        free(src);
+        free(text);
         return 1;
     }
+    const sources src = {path, text};
+    static int (*const cases[])(dgk_context *, const sources *) = {contiguous_bias, contiguous_cols, masked_128, masked_32};
     int passed = 0, failed = 0;
-    int (*cases[2])(dgk_context *, const char *) = {contiguous, masked};
-    for (int c = 0; c < 2; c++)
-        cases[c](ctx, src) ? passed++ : failed++;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        cases[c](ctx, &src) ? passed++ : failed++;
     printf("user-grouped-check: %d passed, %d failed\n", passed, failed);
     dgk_destroy(ctx);
-    free(src);
+    free(text);
     return failed ? 1 : 0;
 }

@@ -786,9 +786,12 @@ START_TEST(dynamic_0_and_refusals)
 END_TEST
 
 /* An epilogue vector read from a tensor of two axes at a point of its other axis: the
- * tile's group (a per-expert bias row, a masked group's row weights) or a constant. The
- * point once went unread (every group read group 0's row); now it is part of the address,
- * and a subscript that is neither is an error, as is a constant past the axis. */
+ * tile's group (a per-expert bias row, a masked group's row weights) or a constant, on
+ * axis 0 (the vector along the contiguous axis) or axis 1 (a column: the vector's index
+ * scaled by axis 0's stride). The point once went unread (every group read group 0's
+ * row); now it is part of the address and checked against its axis's extent, as the
+ * vector's index is against its own, and a subscript that is neither is an error, as is a
+ * negative constant or one past a known extent, and a transposed epilogue tile. */
 static char *read_text(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -809,34 +812,43 @@ START_TEST(epilogue_vectors_at_a_point)
     ck_assert_int_eq(p->epi.ops[1].op, DGK_EPI_COL);
     ck_assert_int_eq(p->epi.ops[1].point, DGK_EPI_POINT_GROUP);
     ck_assert_str_eq(p->args[p->epi.ops[1].arg2].name, "stride_BIAS_0");
-    HAS(up, "float epilogue_value(float acc, int row, int col, int M, int N, int group, const float *__restrict__ ptr_BIAS, long long stride_BIAS_0)");
-    HAS(up, "const float v1 = col < N ? dgk_load_f32(ptr_BIAS + (long long)group * stride_BIAS_0 + col) : 0.0f;");
-    HAS(up, "epilogue_value(acc[mi][ni][i + 0], row0 + r + 0, col0 + c + 0, M, 4096, group, ptr_BIAS, stride_BIAS_0);");
+    HAS(up, "float epilogue_value(float acc, int row, int col, int M, int N, int group, const float *__restrict__ ptr_BIAS, long long stride_BIAS_0, int G)");
+    HAS(up, "const float v1 = col < N && group < G ? dgk_load_f32(ptr_BIAS + (long long)group * stride_BIAS_0 + col) : 0.0f;");
+    HAS(up, "epilogue_value(acc[mi][ni][i + 0], row0 + r + 0, col0 + c + 0, M, 4096, group, ptr_BIAS, stride_BIAS_0, G);");
     const char *down = emit(u, "moe_down_routed", &p);
     ck_assert_int_eq(p->epi.ops[1].op, DGK_EPI_ROW);
     ck_assert_int_eq(p->epi.ops[1].point, DGK_EPI_POINT_GROUP);
-    HAS(down, "const float v1 = row < M ? dgk_load_f32(ptr_W + (long long)group * stride_W_0 + row) : 0.0f;");
+    HAS(down, "const float v1 = row < M && group < G ? dgk_load_f32(ptr_W + (long long)group * stride_W_0 + row) : 0.0f;");
     dgkc_unit_free(u);
 
     static const char *const fmt =
-        "kernel v(A : bf16[M, K], B : bf16[N, K], BIAS : f32[4, N], D : bf16[M, N]) {"
+        "kernel v(A : bf16[M, K], B : bf16[N, K], BIAS : f32[4, N], W : f32[M, C], S : f32, D : bf16[M, N]) {"
         " schedule persistent (cdiv(M, 128), cdiv(N, 128)) -> (i, j); var acc = zeros(f32[128, 128]);"
         " pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*128 +: 128, k*64 +: 64], B[j*128 +: 128, k*64 +: 64]^T); }"
-        " D[i*128 +: 128, j*128 +: 128] = bf16(acc + BIAS[%s, j*128 +: 128][new, :]); }";
+        " D[i*128 +: 128, j*128 +: 128] = bf16(%s); }";
     char src[1024];
-    snprintf(src, sizeof src, fmt, "2");
+    snprintf(src, sizeof src, fmt, "acc + BIAS[2, j*128 +: 128][new, :] + W[i*128 +: 128, 3][:, new]");
     u = lower("t.dgk", src);
     const char *c2 = emit(u, "v", &p);
     ck_assert_int_eq(p->epi.ops[1].point, DGK_EPI_POINT_CONST);
-    HAS(c2, "dgk_load_f32(ptr_BIAS + 2LL * stride_BIAS_0 + col)");
+    ck_assert_int_eq(p->epi.ops[1].index, 2);
+    ck_assert(!p->epi.ops[1].point_inner && p->epi.ops[3].point_inner);
+    /* a row of BIAS: the point scaled by axis 0's stride; its extent 4 is known, so no check */
+    HAS(c2, "const float v1 = col < N ? dgk_load_f32(ptr_BIAS + (long long)2LL * stride_BIAS_0 + col) : 0.0f;");
+    /* a column of W: the row scaled by axis 0's stride, the point on the unit-stride axis, checked against C */
+    HAS(c2, "const float v3 = row < M && 3LL < C ? dgk_load_f32(ptr_W + (long long)row * stride_W_0 + 3LL) : 0.0f;");
     ck_assert_ptr_null(strstr(c2, "int group"));
     dgkc_unit_free(u);
-    static const struct { const char *point, *want; } bad[] = {
-        {"i", "an epilogue vector's other subscript must be a constant index; `BIAS`'s axis 0 is neither"},
-        {"4", "index 4 is past `BIAS`'s axis 0, which has 4 entries"},
+    static const struct { const char *expr, *want; } bad[] = {
+        {"acc + BIAS[i, j*128 +: 128][new, :]",
+         "an epilogue vector's other subscript (`BIAS`'s axis 0) must be a constant index (a runtime index is not lowered in a GEMM epilogue)"},
+        {"acc + BIAS[4, j*128 +: 128][new, :]", "index 4 is past `BIAS`'s axis 0, which has 4 entries"},
+        {"acc + BIAS[0 - 1, j*128 +: 128][new, :]", "index -1 of `BIAS`'s axis 0 is negative"},
+        {"acc + W[i*128 +: 128, 4611686018427387904 * 4][:, new]", "(`W`'s axis 1) must be a constant index"},
+        {"acc + f32(D[i*128 +: 128, j*128 +: 128]^T)", "a transposed tile (`^T`) is not lowered in an sm90 epilogue"},
     };
-    for (int i = 0; i < 2; i++) {
-        snprintf(src, sizeof src, fmt, bad[i].point);
+    for (int i = 0; i < 5; i++) {
+        snprintf(src, sizeof src, fmt, bad[i].expr);
         const char *defs[2] = {"N=4096", "K=7168"};
         dgkc_unit *b = dgkc_unit_new("t.dgk", src, strlen(src));
         for (int d = 0; d < 2; d++) {

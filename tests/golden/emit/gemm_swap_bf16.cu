@@ -137,12 +137,12 @@ gemm_swap_bf16(
     const __grid_constant__ dgk_tensormap tma_A,
     const __grid_constant__ dgk_tensormap tma_B,
     const float *__restrict__ ptr_R,
+    int M,
     const float *__restrict__ ptr_CB,
+    int N,
     const float *__restrict__ ptr_C,
     long long stride_C_0,
     const __grid_constant__ dgk_tensormap tma_D,
-    int M,
-    int N,
     int K)
 {
     using namespace gemm_swap_bf16_impl;
