@@ -111,8 +111,11 @@ int plan_arg_extent(planner *pl, int tensor, int axis, dgk_plan_dim *dim)
         return plan_arg_shape(pl, tensor, axis, dim);
     const char *sym = dgk_arena_printf(pl->a, "ext_%s_%d", t->name, axis);
     dim->value = 0;
+    /* this tensor's axis, not a kernel symbol that happens to have the synthetic name (a
+     * second argument of that name is then a compile error, never a shared bound) */
     for (int i = 0; sym && i < pl->p->nargs; i++)
-        if (pl->p->args[i].kind == DGK_ARG_SHAPE && strcmp(pl->p->args[i].sym, sym) == 0)
+        if (pl->p->args[i].kind == DGK_ARG_SHAPE && strcmp(pl->p->args[i].sym, sym) == 0 &&
+            pl->p->args[i].param == tensor && pl->p->args[i].axis == axis)
             return (dim->arg = i), 1;
     dgk_kernel_arg a = {.kind = DGK_ARG_SHAPE, .param = tensor, .axis = axis, .sym = sym, .name = sym,
                         .dtype = DGK_DT_I32, .loc = t->loc};

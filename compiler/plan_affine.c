@@ -98,6 +98,8 @@ plan_aff plan_affine(const dgk_ir_kernel *k, int id)
         f.kvar = 1;
         return f;
     case DGK_IR_SCALAR:
+        if (op->fn < 0 && op->nargs == 1 && (op->op == DGK_OP_NEG || op->op == DGK_OP_SUB))
+            return scale(plan_affine(k, op->args[0]), -1); /* unary minus */
         if (op->fn >= 0 || op->nargs != 2)
             return f;
         return binary(k, op);

@@ -74,6 +74,16 @@ static void print_epilogue(const dgk_plan *p, FILE *out)
             else
                 fprintf(out, " at %s * %s", pt, p->args[e->arg2].name);
         }
+        if ((e->op == DGK_EPI_ROW || e->op == DGK_EPI_COL) && e->bounded) {
+            const dgk_plan_dim *d[2] = {&e->ext, &e->point_ext};
+            fputs(" within", out);
+            for (int k = 0; k < (e->point ? 2 : 1); k++) {
+                if (d[k]->arg >= 0)
+                    fprintf(out, " %s%s", k ? "x " : "", p->args[d[k]->arg].name);
+                else
+                    fprintf(out, " %s%lld", k ? "x " : "", (long long)d[k]->value);
+            }
+        }
         fputc('\n', out);
     }
 }

@@ -65,18 +65,19 @@ static int same_dim(const dgk_plan_dim *a, const dgk_plan_dim *b)
     return a->arg >= 0 ? a->arg == b->arg : b->arg < 0 && a->value == b->value;
 }
 
-/* An extent inside epilogue_value: its M or N parameter when it is the tile's, else the
- * value or the kernel parameter (passed to it: uses_arg). */
+/* An extent inside epilogue_value: its dgk_m or dgk_n parameter (the output's rows and
+ * columns, named apart from the kernel's symbols, which may also be passed) when it is the
+ * tile's, else the value or the kernel parameter (passed to it: uses_arg). */
 static const char *epi_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *d, char *buf, int n)
 {
     if (same_dim(d, &e->p->m))
-        return "M";
+        return "dgk_m";
     if (same_dim(d, &e->p->n))
-        return "N";
+        return "dgk_n";
     return dgk_sm90_dim(e, d, buf, n);
 }
 
-/* A ROW/COL vector (plan.h dgk_epi_op): `row < M [&& row < ext] [&& point < point_ext] ?
+/* A ROW/COL vector (plan.h dgk_epi_op): `row < dgk_m [&& row < ext] [&& point < point_ext] ?
  * load(ptr [+ point * stride0] + row, or ptr + row * stride0 + point) : 0`. */
 static void emit_vector(dgk_sm90_ctx *e, const dgk_epi_op *op)
 {
@@ -89,7 +90,7 @@ static void emit_vector(dgk_sm90_ctx *e, const dgk_epi_op *op)
         snprintf(pt, sizeof pt, "group");
     else
         snprintf(pt, sizeof pt, "%lldLL", (long long)op->index);
-    dgk_strbuf_printf(out, "%s < %s", at, is_row ? "M" : "N");
+    dgk_strbuf_printf(out, "%s < %s", at, is_row ? "dgk_m" : "dgk_n");
     if (op->bounded && !same_dim(&op->ext, is_row ? &e->p->m : &e->p->n))
         dgk_strbuf_printf(out, " && %s < %s", at, epi_dim(e, &op->ext, b0, sizeof b0));
     /* a constant index against a known extent was checked by the planner */
@@ -117,7 +118,7 @@ static void emit_rhs(dgk_sm90_ctx *e, const dgk_epi_op *op)
     case DGK_EPI_ROW:
     case DGK_EPI_COL: emit_vector(e, op); break;
     case DGK_EPI_TILE:
-        dgk_strbuf_printf(out, "row < M && col < N ? dgk_load_f32(%s + (long long)row * %s + col) : 0.0f",
+        dgk_strbuf_printf(out, "row < dgk_m && col < dgk_n ? dgk_load_f32(%s + (long long)row * %s + col) : 0.0f",
                           args[op->arg].name, args[op->arg2].name);
         break;
     case DGK_EPI_CAST:
@@ -203,13 +204,13 @@ void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e)
 {
     const dgk_plan_epilogue *ep = &e->p->epi;
     dgk_sm90_loc(e, ep->loc, "epilogue, per accumulator element at global (row, col)");
-    dgk_sm90_raw(e, "static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int M, int N");
+    dgk_sm90_raw(e, "static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n");
     if (uses_group(ep))
         dgk_sm90_raw(e, ", int group");
     emit_fn_params(e);
     dgk_sm90_raw(e, ")\n{\n");
     e->indent++;
-    dgk_sm90_line(e, "(void)row; (void)col; (void)M; (void)N;");
+    dgk_sm90_line(e, "(void)row; (void)col; (void)dgk_m; (void)dgk_n;");
     for (int i = 0; i < ep->nops; i++) {
         const dgk_epi_op *op = &ep->ops[i];
         dgk_sm90_loc(e, op->loc, dgk_epi_op_name(op->op));

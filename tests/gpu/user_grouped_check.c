@@ -11,7 +11,11 @@
  *                     at the wrong stride shows;
  *   masked, BM 128 and BM 32 (swapped operands, another store path): the example's
  *                     moe_down_routed, D[g] = W[g, row] * (A[g] @ B[g]^T), 200 / 0 / 512 of
- *                     512 rows valid, N 256, K 192.
+ *                     512 rows valid, N 256, K 192;
+ *   masked-short      the same with W [2, 150]: shorter than the groups (3) and the valid
+ *                     rows (200), so the kernel's bounds on the tensor's own extents must make
+ *                     W read 0 past them (D 0 there), where an unbounded read lands in
+ *                     another group's row or past the buffer.
  * Fresh random BF16 inputs, D poisoned (0xff bytes); every valid row against a double
  * host reference by DeepGEMM's diff (< 1e-5), every padding row (contiguous) and every
  * row of a block past masked[g] (masked: such blocks are skipped; the rest of a block that
@@ -32,14 +36,22 @@
 
 enum { PAD = 128 };  /* contiguous groups start at multiples of it (the kernels' BM there) */
 
-/* Vectors along the first axis of their tensors, at a constant and at the group. */
-static const char cols_src[] =
+/* The check's own kernels: vectors along the first axis of their tensors, at a constant and
+ * at the group (moe_cols); a per-group vector shorter than the groups and the rows (moe_short). */
+static const char own_src[] =
     "kernel moe_cols<BM = 128, BN = 128>(A : bf16[M, K], B : bf16[G, N, K], SC : f32[N, 2], BT : f32[N, G],\n"
     "                                     GID : i32[M], D : bf16[M, N]) {\n"
     "    schedule m_grouped_contiguous (cdiv(M, BM), cdiv(N, BN)) group_ids GID -> (i, j, g);\n"
     "    var acc = zeros(f32[BM, BN]);\n"
     "    pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*BM +: BM, k*64 +: 64], B[g, j*BN +: BN, k*64 +: 64]^T); }\n"
     "    D[i*BM +: BM, j*BN +: BN] = bf16(acc * SC[j*BN +: BN, 1][new, :] + BT[j*BN +: BN, g][new, :]);\n"
+    "}\n"
+    "kernel moe_short<BM = 128, BN = 128>(A : bf16[G, MMAX, K], B : bf16[G, N, K], W : f32[E, R], MASK : i32[G],\n"
+    "                                      D : bf16[G, MMAX, N]) {\n"
+    "    schedule m_grouped_masked (G, cdiv(MMAX, BM), cdiv(N, BN)) masked MASK -> (g, i, j);\n"
+    "    var acc = zeros(f32[BM, BN]);\n"
+    "    pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[g, i*BM +: BM, k*64 +: 64], B[g, j*BN +: BN, k*64 +: 64]^T); }\n"
+    "    D[g, i*BM +: BM, j*BN +: BN] = bf16(acc * W[g, i*BM +: BM][:, new]);\n"
     "}\n";
 static const double DIFF_BAR = 1e-5;
 
@@ -243,7 +255,7 @@ static int contiguous(dgk_context *ctx, const sources *src, int cols)
         ok = ok && put(&dv, bias, sizeof *bias * G * N, DGK_DTYPE_F32, 2, sbias);
     ok = ok && put(&dv, ids, sizeof *ids * (size_t)M, DGK_DTYPE_I32, 1, sid) &&
          put(&dv, d0, sizeof *d0 * (size_t)(M * N), DGK_DTYPE_BF16, 2, sd) &&
-         (cols ? run(ctx, "user_grouped_check.c", cols_src, "moe_cols", NULL, 0, &dv, d, sizeof *d * (size_t)(M * N))
+         (cols ? run(ctx, "user_grouped_check.c", own_src, "moe_cols", NULL, 0, &dv, d, sizeof *d * (size_t)(M * N))
                : run(ctx, src->example_path, src->example, "moe_up_bias_silu", NULL, 0, &dv, d, sizeof *d * (size_t)(M * N)));
     ok &= dev_free(&dv);
     verdict v = {0};
@@ -285,23 +297,24 @@ static int contiguous_cols(dgk_context *ctx, const sources *src)
     return contiguous(ctx, src, 1);
 }
 
-/* The example's moe_down_routed compiled at BM = bm: masked groups of MMAX row slots,
- * masked[g] of them valid. */
-static int masked(dgk_context *ctx, const sources *src, int bm)
+/* The example's moe_down_routed compiled at BM = bm (short: moe_short, W [W_E, W_R]):
+ * masked groups of MMAX row slots, masked[g] of them valid. */
+static int masked(dgk_context *ctx, const sources *src, int bm, int short_w)
 {
-    enum { G = 3, MMAX = 512, N = 256, K = 192 };
+    enum { G = 3, MMAX = 512, N = 256, K = 192, W_E = 2, W_R = 150 };
+    const int64_t w_e = short_w ? W_E : G, w_r = short_w ? W_R : MMAX;
     static const int32_t valid[G] = {200, 0, 512};
     const int64_t rows = (int64_t)G * MMAX;
     uint16_t *a16 = malloc(sizeof *a16 * (size_t)(rows * K)), *b16 = malloc(sizeof *b16 * (size_t)(G * N * K));
     double *a = malloc(sizeof *a * (size_t)(rows * K)), *b = malloc(sizeof *b * (size_t)(G * N * K));
-    float *w = malloc(sizeof *w * (size_t)rows);
+    float *w = malloc(sizeof *w * (size_t)(w_e * w_r));
     uint16_t *d = malloc(sizeof *d * (size_t)(rows * N)), *d0 = malloc(sizeof *d0 * (size_t)(rows * N));
     int ok = a16 && b16 && a && b && w && d && d0;
     for (int64_t i = 0; ok && i < rows * K; i++)
         a16[i] = bf16_of(uni(-1, 1), &a[i]);
     for (int64_t i = 0; ok && i < (int64_t)G * N * K; i++)
         b16[i] = bf16_of(uni(-1, 1), &b[i]);
-    for (int64_t i = 0; ok && i < rows; i++)
+    for (int64_t i = 0; ok && i < w_e * w_r; i++)
         w[i] = (float)uni(0.1, 2.0);
     if (ok)
         memset(d0, 0xff, sizeof *d0 * (size_t)(rows * N));
@@ -309,13 +322,14 @@ static int masked(dgk_context *ctx, const sources *src, int bm)
     snprintf(bm_def, sizeof bm_def, "BM=%d", bm);
     const char *defs[1] = {bm_def};
     dev dv = {0};
-    int64_t sa[3] = {G, MMAX, K}, sb[3] = {G, N, K}, sw[2] = {G, MMAX}, sm[1] = {G}, sd[3] = {G, MMAX, N};
+    int64_t sa[3] = {G, MMAX, K}, sb[3] = {G, N, K}, sw[2] = {w_e, w_r}, sm[1] = {G}, sd[3] = {G, MMAX, N};
     ok = ok && put(&dv, a16, sizeof *a16 * (size_t)(rows * K), DGK_DTYPE_BF16, 3, sa) &&
          put(&dv, b16, sizeof *b16 * (size_t)(G * N * K), DGK_DTYPE_BF16, 3, sb) &&
-         put(&dv, w, sizeof *w * (size_t)rows, DGK_DTYPE_F32, 2, sw) &&
+         put(&dv, w, sizeof *w * (size_t)(w_e * w_r), DGK_DTYPE_F32, 2, sw) &&
          put(&dv, valid, sizeof valid, DGK_DTYPE_I32, 1, sm) &&
          put(&dv, d0, sizeof *d0 * (size_t)(rows * N), DGK_DTYPE_BF16, 3, sd) &&
-         run(ctx, src->example_path, src->example, "moe_down_routed", defs, 1, &dv, d, sizeof *d * (size_t)(rows * N));
+         (short_w ? run(ctx, "user_grouped_check.c", own_src, "moe_short", defs, 1, &dv, d, sizeof *d * (size_t)(rows * N))
+                  : run(ctx, src->example_path, src->example, "moe_down_routed", defs, 1, &dv, d, sizeof *d * (size_t)(rows * N)));
     ok &= dev_free(&dv);
     verdict v = {0};
     diff_acc got = {0}, fault = {0};
@@ -330,15 +344,16 @@ static int masked(dgk_context *ctx, const sources *src, int bm)
                 if (r >= valid[g])
                     continue;
                 double s = dot(a, b, (int64_t)g * MMAX + r, g, n, N, K);
-                diff_add(&got, from_bf16(d[at]), w[g * MMAX + r] * s);
-                diff_add(&fault, w[r] * s, w[g * MMAX + r] * s);
+                double wg = g < w_e && r < w_r ? w[g * w_r + r] : 0.0, w0 = r < w_r ? w[r] : 0.0;
+                diff_add(&got, from_bf16(d[at]), wg * s);
+                diff_add(&fault, w0 * s, wg * s);
             }
     v.diff = diff_of(&got);
     v.fault_diff = diff_of(&fault);
     free(a16), free(b16), free(a), free(b), free(w), free(d), free(d0);
     char what[128];
-    snprintf(what, sizeof what, "masked moe_down_routed BM %d%s (200, 0, 512 of 512 rows; N 256, K 192)", bm,
-             bm < 64 ? ", operands swapped" : "");
+    snprintf(what, sizeof what, "masked %s BM %d%s (200, 0, 512 of 512 rows; N 256, K 192)",
+             short_w ? "moe_short (W [2, 150]: 0 past it)" : "moe_down_routed", bm, bm < 64 ? ", operands swapped" : "");
     if (!ok) {
         printf("FAIL %s: not run\n", what);
         return 0;
@@ -348,12 +363,17 @@ static int masked(dgk_context *ctx, const sources *src, int bm)
 
 static int masked_128(dgk_context *ctx, const sources *src)
 {
-    return masked(ctx, src, 128);
+    return masked(ctx, src, 128, 0);
 }
 
 static int masked_32(dgk_context *ctx, const sources *src)
 {
-    return masked(ctx, src, 32);
+    return masked(ctx, src, 32, 0);
+}
+
+static int masked_short(dgk_context *ctx, const sources *src)
+{
+    return masked(ctx, src, 128, 1);
 }
 
 int main(int argc, char **argv)
@@ -376,7 +396,8 @@ int main(int argc, char **argv)
         return 1;
     }
     const sources src = {path, text};
-    static int (*const cases[])(dgk_context *, const sources *) = {contiguous_bias, contiguous_cols, masked_128, masked_32};
+    static int (*const cases[])(dgk_context *, const sources *) = {contiguous_bias, contiguous_cols, masked_128, masked_32,
+                                                                         masked_short};
     int passed = 0, failed = 0;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
         cases[c](ctx, &src) ? passed++ : failed++;

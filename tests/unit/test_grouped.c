@@ -812,14 +812,35 @@ START_TEST(epilogue_vectors_at_a_point)
     ck_assert_int_eq(p->epi.ops[1].op, DGK_EPI_COL);
     ck_assert_int_eq(p->epi.ops[1].point, DGK_EPI_POINT_GROUP);
     ck_assert_str_eq(p->args[p->epi.ops[1].arg2].name, "stride_BIAS_0");
-    HAS(up, "float epilogue_value(float acc, int row, int col, int M, int N, int group, const float *__restrict__ ptr_BIAS, long long stride_BIAS_0, int G)");
-    HAS(up, "const float v1 = col < N && group < G ? dgk_load_f32(ptr_BIAS + (long long)group * stride_BIAS_0 + col) : 0.0f;");
+    HAS(up, "float epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n, int group, const float *__restrict__ ptr_BIAS, long long stride_BIAS_0, int G)");
+    HAS(up, "const float v1 = col < dgk_n && group < G ? dgk_load_f32(ptr_BIAS + (long long)group * stride_BIAS_0 + col) : 0.0f;");
     HAS(up, "epilogue_value(acc[mi][ni][i + 0], row0 + r + 0, col0 + c + 0, M, 4096, group, ptr_BIAS, stride_BIAS_0, G);");
     const char *down = emit(u, "moe_down_routed", &p);
     ck_assert_int_eq(p->epi.ops[1].op, DGK_EPI_ROW);
     ck_assert_int_eq(p->epi.ops[1].point, DGK_EPI_POINT_GROUP);
-    HAS(down, "const float v1 = row < M && group < G ? dgk_load_f32(ptr_W + (long long)group * stride_W_0 + row) : 0.0f;");
+    HAS(down, "const float v1 = row < dgk_m && group < G ? dgk_load_f32(ptr_W + (long long)group * stride_W_0 + row) : 0.0f;");
     dgkc_unit_free(u);
+
+    /* masked, a group point on axis 1 and a vector shorter than the tile's rows: its own
+     * extent bounds it (64, not MMAX), the group its axis's (E, not G); the swapped store
+     * (BM 32) calls epilogue_value as the plain one does */
+    static const char *const masked_src =
+        "kernel m<BM = 128, BN = 128>(A : bf16[G, MMAX, K], B : bf16[G, N, K], W : f32[64, E], MASK : i32[G],"
+        " D : bf16[G, MMAX, N]) { schedule m_grouped_masked (G, cdiv(MMAX, BM), cdiv(N, BN)) masked MASK -> (g, i, j);"
+        " var acc = zeros(f32[BM, BN]); pipeline k in 0 .. cdiv(K, 64) {"
+        " acc += mma(A[g, i*BM +: BM, k*64 +: 64], B[g, j*BN +: BN, k*64 +: 64]^T); }"
+        " D[g, i*BM +: BM, j*BN +: BN] = bf16(acc * W[i*BM +: BM, g][:, new]); }";
+    for (int swapped = 0; swapped < 2; swapped++) {
+        const char *bm = swapped ? "BM=32" : "BM=128";
+        const char *defs[1] = {bm};
+        u = lower_defs("m.dgk", masked_src, defs, 1);
+        const char *mc = emit(u, "m", &p);
+        ck_assert_int_eq(p->swap_ab, swapped);
+        ck_assert(p->epi.ops[1].point == DGK_EPI_POINT_GROUP && p->epi.ops[1].point_inner);
+        HAS(mc, "const float v1 = row < dgk_m && row < 64 && group < E ? dgk_load_f32(ptr_W + (long long)row * stride_W_0 + group) : 0.0f;");
+        HAS(mc, ", MMAX, 4096, group, ptr_W, stride_W_0, E);");
+        dgkc_unit_free(u);
+    }
 
     static const char *const fmt =
         "kernel v(A : bf16[M, K], B : bf16[N, K], BIAS : f32[4, N], W : f32[M, C], S : f32, D : bf16[M, N]) {"
@@ -834,20 +855,33 @@ START_TEST(epilogue_vectors_at_a_point)
     ck_assert_int_eq(p->epi.ops[1].index, 2);
     ck_assert(!p->epi.ops[1].point_inner && p->epi.ops[3].point_inner);
     /* a row of BIAS: the point scaled by axis 0's stride; its extent 4 is known, so no check */
-    HAS(c2, "const float v1 = col < N ? dgk_load_f32(ptr_BIAS + (long long)2LL * stride_BIAS_0 + col) : 0.0f;");
+    HAS(c2, "const float v1 = col < dgk_n ? dgk_load_f32(ptr_BIAS + (long long)2LL * stride_BIAS_0 + col) : 0.0f;");
     /* a column of W: the row scaled by axis 0's stride, the point on the unit-stride axis, checked against C */
-    HAS(c2, "const float v3 = row < M && 3LL < C ? dgk_load_f32(ptr_W + (long long)row * stride_W_0 + 3LL) : 0.0f;");
+    HAS(c2, "const float v3 = row < dgk_m && 3LL < C ? dgk_load_f32(ptr_W + (long long)row * stride_W_0 + 3LL) : 0.0f;");
     ck_assert_ptr_null(strstr(c2, "int group"));
+    dgkc_unit_free(u);
+    /* extents named like the kernel's symbols are their own parameters (no clash with the
+     * output's dgk_m / dgk_n: a vector of N entries on an output of P columns) */
+    static const char *const dup_src =
+        "kernel dup(A : bf16[M, K], B : bf16[P, K], BIAS : f32[N], D : bf16[M, P]) {"
+        " schedule persistent (cdiv(M, 128), cdiv(P, 128)) -> (i, j); var acc = zeros(f32[128, 128]);"
+        " pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*128 +: 128, k*64 +: 64], B[j*128 +: 128, k*64 +: 64]^T); }"
+        " D[i*128 +: 128, j*128 +: 128] = bf16(acc + BIAS[j*128 +: 128][new, :]); }";
+    u = fixture_lower("dup.dgk", dup_src, NULL, 0);
+    const char *cd = emit(u, "dup", &p);
+    HAS(cd, "epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n, const float *__restrict__ ptr_BIAS, int N)");
+    HAS(cd, "const float v1 = col < dgk_n && col < N ? dgk_load_f32(ptr_BIAS + col) : 0.0f;");
     dgkc_unit_free(u);
     static const struct { const char *expr, *want; } bad[] = {
         {"acc + BIAS[i, j*128 +: 128][new, :]",
          "an epilogue vector's other subscript (`BIAS`'s axis 0) must be a constant index (a runtime index is not lowered in a GEMM epilogue)"},
         {"acc + BIAS[4, j*128 +: 128][new, :]", "index 4 is past `BIAS`'s axis 0, which has 4 entries"},
         {"acc + BIAS[0 - 1, j*128 +: 128][new, :]", "index -1 of `BIAS`'s axis 0 is negative"},
+        {"acc + BIAS[-2, j*128 +: 128][new, :]", "index -2 of `BIAS`'s axis 0 is negative"},
         {"acc + W[i*128 +: 128, 4611686018427387904 * 4][:, new]", "(`W`'s axis 1) must be a constant index"},
         {"acc + f32(D[i*128 +: 128, j*128 +: 128]^T)", "a transposed tile (`^T`) is not lowered in an sm90 epilogue"},
     };
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         snprintf(src, sizeof src, fmt, bad[i].expr);
         const char *defs[2] = {"N=4096", "K=7168"};
         dgkc_unit *b = dgkc_unit_new("t.dgk", src, strlen(src));

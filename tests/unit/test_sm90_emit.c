@@ -226,7 +226,7 @@ START_TEST(epilogue_paths)
 {
     char *silu = emit_cfg(sample("bf16_nt_128x256"), NULL, NULL);
     char *f32acc = emit_cfg(sample("bf16_nt_128x160_mcB"), NULL, NULL);
-    ck_assert_ptr_nonnull(strstr(silu, "const float v1 = col < N ? dgk_load_f32(ptr_bias + col) : 0.0f;"));
+    ck_assert_ptr_nonnull(strstr(silu, "const float v1 = col < dgk_n ? dgk_load_f32(ptr_bias + col) : 0.0f;"));
     ck_assert_ptr_nonnull(strstr(silu, "const float v3 = dgk_silu(v2);"));
     ck_assert_ptr_nonnull(strstr(silu, "dgk_stmatrix_x4(staging_addr"));
     ck_assert_ptr_nonnull(strstr(silu, "dgk_tma_store_2d(&tma_D"));

@@ -218,9 +218,9 @@ static __device__ __forceinline__ void promote_piece(float (&acc)[N_INSTS][INST_
 }
 
 // tests/golden/emit/contig_offsets_fp8_cluster_m.dgk:17: epilogue, per accumulator element at global (row, col)
-static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int M, int N)
+static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n)
 {
-    (void)row; (void)col; (void)M; (void)N;
+    (void)row; (void)col; (void)dgk_m; (void)dgk_n;
     // tests/golden/emit/contig_offsets_fp8_cluster_m.dgk:12: acc
     const float v0 = acc;
     // tests/golden/emit/contig_offsets_fp8_cluster_m.dgk:17: cast

@@ -112,13 +112,13 @@ static __device__ __forceinline__ void mma_stage(float (&t)[WG_M64][N_INSTS][INS
 }
 
 // gemm.dgk:8: epilogue, per accumulator element at global (row, col)
-static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int M, int N, const dgk_bf16 *__restrict__ ptr_bias)
+static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n, const dgk_bf16 *__restrict__ ptr_bias)
 {
-    (void)row; (void)col; (void)M; (void)N;
+    (void)row; (void)col; (void)dgk_m; (void)dgk_n;
     // gemm.dgk:8: acc
     const float v0 = acc;
     // gemm.dgk:8: col
-    const float v1 = col < N ? dgk_load_f32(ptr_bias + col) : 0.0f;
+    const float v1 = col < dgk_n ? dgk_load_f32(ptr_bias + col) : 0.0f;
     // gemm.dgk:8: add
     const float v2 = v0 + v1;
     // gemm.dgk:8: silu

@@ -169,9 +169,9 @@ static __device__ __forceinline__ void mma_m64(float (&t)[N_INSTS][INST_N / 2], 
 }
 
 // tests/golden/emit/gemm_fp8_256.dgk:14: epilogue, per accumulator element at global (row, col)
-static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int M, int N)
+static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n)
 {
-    (void)row; (void)col; (void)M; (void)N;
+    (void)row; (void)col; (void)dgk_m; (void)dgk_n;
     // tests/golden/emit/gemm_fp8_256.dgk:9: acc
     const float v0 = acc;
     // tests/golden/emit/gemm_fp8_256.dgk:14: cast

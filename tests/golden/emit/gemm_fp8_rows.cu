@@ -182,9 +182,9 @@ static __device__ __forceinline__ void promote_piece(float (&acc)[N_INSTS][INST_
 }
 
 // tests/golden/emit/gemm_fp8_rows.dgk:15: epilogue, per accumulator element at global (row, col)
-static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int M, int N)
+static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n)
 {
-    (void)row; (void)col; (void)M; (void)N;
+    (void)row; (void)col; (void)dgk_m; (void)dgk_n;
     // tests/golden/emit/gemm_fp8_rows.dgk:10: acc
     const float v0 = acc;
     // tests/golden/emit/gemm_fp8_rows.dgk:15: cast

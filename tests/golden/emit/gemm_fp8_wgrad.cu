@@ -141,9 +141,9 @@ static __device__ __forceinline__ void promote(float (&acc)[WG_M64][N_INSTS][INS
 }
 
 // tests/golden/emit/gemm_fp8_wgrad.dgk:14: epilogue, per accumulator element at global (row, col)
-static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int M, int N)
+static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n)
 {
-    (void)row; (void)col; (void)M; (void)N;
+    (void)row; (void)col; (void)dgk_m; (void)dgk_n;
     // tests/golden/emit/gemm_fp8_wgrad.dgk:9: acc
     const float v0 = acc;
     return v0;

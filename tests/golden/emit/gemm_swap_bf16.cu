@@ -103,21 +103,21 @@ static __device__ __forceinline__ void mma_stage(float (&t)[WG_M64][N_INSTS][INS
 }
 
 // tests/golden/emit/gemm_swap_bf16.dgk:14: epilogue, per accumulator element at global (row, col)
-static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int M, int N, const float *__restrict__ ptr_R, const float *__restrict__ ptr_CB, const float *__restrict__ ptr_C, long long stride_C_0)
+static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n, const float *__restrict__ ptr_R, const float *__restrict__ ptr_CB, const float *__restrict__ ptr_C, long long stride_C_0)
 {
-    (void)row; (void)col; (void)M; (void)N;
+    (void)row; (void)col; (void)dgk_m; (void)dgk_n;
     // tests/golden/emit/gemm_swap_bf16.dgk:10: acc
     const float v0 = acc;
     // tests/golden/emit/gemm_swap_bf16.dgk:14: row
-    const float v1 = row < M ? dgk_load_f32(ptr_R + row) : 0.0f;
+    const float v1 = row < dgk_m ? dgk_load_f32(ptr_R + row) : 0.0f;
     // tests/golden/emit/gemm_swap_bf16.dgk:14: mul
     const float v2 = v0 * v1;
     // tests/golden/emit/gemm_swap_bf16.dgk:14: col
-    const float v3 = col < N ? dgk_load_f32(ptr_CB + col) : 0.0f;
+    const float v3 = col < dgk_n ? dgk_load_f32(ptr_CB + col) : 0.0f;
     // tests/golden/emit/gemm_swap_bf16.dgk:14: add
     const float v4 = v2 + v3;
     // tests/golden/emit/gemm_swap_bf16.dgk:14: tile
-    const float v5 = row < M && col < N ? dgk_load_f32(ptr_C + (long long)row * stride_C_0 + col) : 0.0f;
+    const float v5 = row < dgk_m && col < dgk_n ? dgk_load_f32(ptr_C + (long long)row * stride_C_0 + col) : 0.0f;
     // tests/golden/emit/gemm_swap_bf16.dgk:14: add
     const float v6 = v4 + v5;
     return v6;

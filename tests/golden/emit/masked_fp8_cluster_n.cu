@@ -154,9 +154,9 @@ static __device__ __forceinline__ void promote(float (&acc)[WG_M64][N_INSTS][INS
 }
 
 // tests/golden/emit/masked_fp8_cluster_n.dgk:16: epilogue, per accumulator element at global (row, col)
-static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int M, int N)
+static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n)
 {
-    (void)row; (void)col; (void)M; (void)N;
+    (void)row; (void)col; (void)dgk_m; (void)dgk_n;
     // tests/golden/emit/masked_fp8_cluster_n.dgk:11: acc
     const float v0 = acc;
     // tests/golden/emit/masked_fp8_cluster_n.dgk:16: cast

@@ -289,9 +289,9 @@ static __device__ __forceinline__ bool arrive_last(int *counter, int splits, int
     return last;
 }
 // tests/golden/emit/masked_fp8_tail.dgk:16: epilogue, per accumulator element at global (row, col)
-static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int M, int N)
+static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n)
 {
-    (void)row; (void)col; (void)M; (void)N;
+    (void)row; (void)col; (void)dgk_m; (void)dgk_n;
     // tests/golden/emit/masked_fp8_tail.dgk:11: acc
     const float v0 = acc;
     // tests/golden/emit/masked_fp8_tail.dgk:16: cast
