@@ -3,6 +3,7 @@
  * as the NULL context, so every check ran and passed), and the compiler's lowering of the
  * stock grouped kernels (plan facts, and the generated scheduler / 3-D TMA code, the debug
  * build's group-id check through NVRTC). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -901,6 +902,76 @@ START_TEST(epilogue_vectors_at_a_point)
 }
 END_TEST
 
+/* Every form of epilogue vector on every schedule that lowers it: a row or column
+ * vector, of a 1-D tensor or of a 2-D one with the point (a constant, or the group on the
+ * grouped schedules) on either axis; the emitted read must be exactly the address and
+ * bounds that form means (the class of bug epilogue_vectors_at_a_point found twice).
+ * T's extents X0, X1 are symbols of their own, so no bound is elided. */
+START_TEST(epilogue_vector_forms)
+{
+    static const struct { const char *params, *sched, *mma, *store; int grouped; } sch[] = {
+        {"A : bf16[M, K], B : bf16[N, K], T : f32[X0, X1], V : f32[X1], D : bf16[M, N]",
+         "schedule persistent (cdiv(M, 128), cdiv(N, 128)) -> (i, j);",
+         "acc += mma(A[i*128 +: 128, k*64 +: 64], B[j*128 +: 128, k*64 +: 64]^T);",
+         "D[i*128 +: 128, j*128 +: 128] = bf16(acc + %s);", 0},
+        {"A : bf16[M, K], B : bf16[G, N, K], T : f32[X0, X1], V : f32[X1], GID : i32[M], D : bf16[M, N]",
+         "schedule m_grouped_contiguous (cdiv(M, 128), cdiv(N, 128)) group_ids GID -> (i, j, g);",
+         "acc += mma(A[i*128 +: 128, k*64 +: 64], B[g, j*128 +: 128, k*64 +: 64]^T);",
+         "D[i*128 +: 128, j*128 +: 128] = bf16(acc + %s);", 1},
+        {"A : bf16[G, MM, K], B : bf16[G, N, K], T : f32[X0, X1], V : f32[X1], MASK : i32[G], D : bf16[G, MM, N]",
+         "schedule m_grouped_masked (G, cdiv(MM, 128), cdiv(N, 128)) masked MASK -> (g, i, j);",
+         "acc += mma(A[g, i*128 +: 128, k*64 +: 64], B[g, j*128 +: 128, k*64 +: 64]^T);",
+         "D[g, i*128 +: 128, j*128 +: 128] = bf16(acc + %s);", 1},
+        {"A : bf16[KT, M], B : bf16[KT, N], T : f32[X0, X1], V : f32[X1], D : f32[G, M, N], OFFS : i32[G + 1]",
+         "schedule k_grouped (G, cdiv(M, 128), cdiv(N, 128)) group_offsets OFFS -> (g, i, j);",
+         "acc += mma(A[k*64 +: 64, i*128 +: 128]^T, B[k*64 +: 64, j*128 +: 128]);",
+         "D[g, i*128 +: 128, j*128 +: 128] += acc + %s;", 1},
+    };
+    /* expr with P for the point; the read it must lower to (P: "2LL" or "group") */
+    static const struct { const char *expr, *read; int point; } forms[] = {
+        {"V[j*128 +: 128][new, :]", "col < dgk_n && col < X1 ? dgk_load_f32(ptr_V + col) : 0.0f", 0},
+        {"T[P, j*128 +: 128][new, :]", "col < dgk_n && col < X1 && P < X0 ? dgk_load_f32(ptr_T + (long long)P * stride_T_0 + col) : 0.0f", 1},
+        {"T[j*128 +: 128, P][new, :]", "col < dgk_n && col < X0 && P < X1 ? dgk_load_f32(ptr_T + (long long)col * stride_T_0 + P) : 0.0f", 1},
+        {"T[P, i*128 +: 128][:, new]", "row < dgk_m && row < X1 && P < X0 ? dgk_load_f32(ptr_T + (long long)P * stride_T_0 + row) : 0.0f", 1},
+        {"T[i*128 +: 128, P][:, new]", "row < dgk_m && row < X0 && P < X1 ? dgk_load_f32(ptr_T + (long long)row * stride_T_0 + P) : 0.0f", 1},
+    };
+    static const char *const points[2][2] = {{"2", "2LL"}, {"g", "group"}};
+    int checked = 0;
+    for (size_t si = 0; si < sizeof sch / sizeof sch[0]; si++)
+        for (size_t fi = 0; fi < sizeof forms / sizeof forms[0]; fi++)
+            for (int pi = 0; pi < (forms[fi].point ? 1 + sch[si].grouped : 1); pi++) {
+                char expr[96], store[160], src[1024], want[256];
+                /* the point, then the expression into the store, then the kernel */
+                const char *pe = strchr(forms[fi].expr, 'P');
+                snprintf(expr, sizeof expr, "%.*s%s%s", pe ? (int)(pe - forms[fi].expr) : (int)strlen(forms[fi].expr),
+                         forms[fi].expr, pe ? points[pi][0] : "", pe ? pe + 1 : "");
+                snprintf(store, sizeof store, sch[si].store, expr);
+                const char *pipe = si == 3 ? "kbegin(g) / 64 .. kend(g) / 64" : "0 .. cdiv(K, 64)";
+                snprintf(src, sizeof src, "kernel e(%s) { %s var acc = zeros(f32[128, 128]); pipeline k in %s { %s } %s }",
+                         sch[si].params, sch[si].sched, pipe, sch[si].mma, store);
+                /* the expected read with P replaced (twice at most) */
+                const char *r = forms[fi].read;
+                size_t w = 0;
+                for (; *r && w + 8 < sizeof want; r++)
+                    if (*r == 'P' && !isalnum((unsigned char)r[1]) && r[1] != '_' &&
+                        (r == forms[fi].read || (!isalnum((unsigned char)r[-1]) && r[-1] != '_'))) {
+                        w += (size_t)snprintf(want + w, sizeof want - w, "%s", points[pi][1]);
+                    } else {
+                        want[w++] = *r;
+                    }
+                want[w] = '\0';
+                dgkc_unit *u = fixture_lower("forms.dgk", src, NULL, 0);
+                const dgk_plan *p;
+                const char *cu = emit(u, "e", &p);
+                ck_assert_msg(strstr(cu, want) != NULL, "schedule %zu, %s: want \"%s\"\n%s", si, expr, want, src);
+                ck_assert_msg((strstr(cu, "int dgk_n, int group") != NULL) == (pe && pi == 1), "schedule %zu, %s: group parameter", si, expr);
+                dgkc_unit_free(u);
+                checked++;
+            }
+    ck_assert_int_eq(checked, 4 + 4 * 4 * 2 - 4); /* persistent: no group point */
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("grouped");
@@ -928,6 +999,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, dynamic_stock_variants);
     tcase_add_test(tc, early_wait_in_clusters);
     tcase_add_test(tc, epilogue_vectors_at_a_point);
+    tcase_add_test(tc, epilogue_vector_forms);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
