@@ -414,6 +414,12 @@ typedef struct dgk_epi_op {
     dgk_loc loc;
 } dgk_epi_op;
 
+/* A ROW or COL vector read (the ops the point and bounds fields belong to). */
+static inline int dgk_epi_is_vector(const dgk_epi_op *op)
+{
+    return op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL;
+}
+
 /* The program's last op is the value stored: D[row, col] = dtype(value), or with
  * `accumulate` D[row, col] += value (the `T[...] += e` form; a TMA reduce-add, so D
  * must be f32 or bf16). D is written by TMA through kernel param `out_arg`, whose box is

@@ -15,7 +15,7 @@ static plan_aff fail(void)
     return f;
 }
 
-static int is_const(const plan_aff *f)
+int plan_aff_is_const(const plan_aff *f)
 {
     return f->ok && !f->kvar && !f->coord[0] && !f->coord[1] && !f->coord[2];
 }
@@ -57,14 +57,14 @@ static plan_aff binary(const dgk_ir_kernel *k, const dgk_ir_op *op)
     case DGK_OP_SUB:
         return add(l, r, -1);
     case DGK_OP_MUL:
-        if (is_const(&l))
+        if (plan_aff_is_const(&l))
             return scale(r, l.c0);
-        if (is_const(&r))
+        if (plan_aff_is_const(&r))
             return scale(l, r.c0);
         return fail();
     case DGK_OP_DIV:
         /* constant folding only: (c0) / c */
-        if (is_const(&l) && is_const(&r) && r.c0 != 0 && !(r.c0 == -1 && l.c0 == INT64_MIN)) {
+        if (plan_aff_is_const(&l) && plan_aff_is_const(&r) && r.c0 != 0 && !(r.c0 == -1 && l.c0 == INT64_MIN)) {
             l.c0 /= r.c0;
             return l;
         }

@@ -63,7 +63,7 @@ static int lower_point(epi_ctx *c, const dgk_ir_op *L, int axis, dgk_epi_op *e)
     const dgk_ir_op *sub = &pl->k->ops[L->args[axis]];
     const dgk_loc at = sub->opcode == DGK_IR_TILE_COORD ? L->loc : sub->loc; /* a schedule variable's is its binding's */
     plan_aff f = plan_affine(pl->k, L->args[axis]);
-    int is_const = f.ok && !f.kvar && !f.coord[0] && !f.coord[1] && !f.coord[2];
+    const int is_const = plan_aff_is_const(&f);
     if (pl->g_coord >= 0 && plan_aff_single_coord(&f, 1) == pl->g_coord) {
         e->point = DGK_EPI_POINT_GROUP;
     } else if (is_const && f.c0 < 0) {

@@ -47,6 +47,8 @@ typedef struct plan_aff {
 } plan_aff;
 
 plan_aff plan_affine(const dgk_ir_kernel *k, int op);
+/* The form is a constant (c0): no schedule or pipeline variable. */
+int plan_aff_is_const(const plan_aff *f);
 /* The start is exactly coef * (one schedule variable) (returns its index, or -1). */
 int plan_aff_single_coord(const plan_aff *f, int64_t coef);
 

@@ -63,7 +63,7 @@ static void print_epilogue(const dgk_plan *p, FILE *out)
             fprintf(out, " %s", dgk_dtype_name(e->dtype));
         if (e->op == DGK_EPI_SCALAR || e->op == DGK_EPI_ROW || e->op == DGK_EPI_COL || e->op == DGK_EPI_TILE)
             fprintf(out, " %s", p->args[e->arg].name);
-        if ((e->op == DGK_EPI_ROW || e->op == DGK_EPI_COL) && e->point) {
+        if (dgk_epi_is_vector(e) && e->point) {
             char pt[32];
             if (e->point == DGK_EPI_POINT_GROUP)
                 snprintf(pt, sizeof pt, "group");
@@ -74,7 +74,7 @@ static void print_epilogue(const dgk_plan *p, FILE *out)
             else
                 fprintf(out, " at %s * %s", pt, p->args[e->arg2].name);
         }
-        if ((e->op == DGK_EPI_ROW || e->op == DGK_EPI_COL) && e->bounded) {
+        if (dgk_epi_is_vector(e) && e->bounded) {
             const dgk_plan_dim *d[2] = {&e->ext, &e->point_ext};
             fputs(" within", out);
             for (int k = 0; k < (e->point ? 2 : 1); k++) {

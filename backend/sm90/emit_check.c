@@ -437,20 +437,18 @@ static void check_epi_ops(checker *c)
             need_arg(c, op->arg, DGK_ARG_PTR, op->loc, "an epilogue tensor read");
         if (op->op == DGK_EPI_TILE)
             need_arg(c, op->arg2, DGK_ARG_STRIDE, op->loc, "the row stride of an epilogue tile read");
-        if ((op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL) && op->bounded) {
+        if (dgk_epi_is_vector(op) && op->bounded) {
             if (op->ext.arg >= 0)
                 need_arg(c, op->ext.arg, DGK_ARG_SHAPE, op->loc, "an epilogue vector's extent");
             if (op->point && op->point_ext.arg >= 0)
                 need_arg(c, op->point_ext.arg, DGK_ARG_SHAPE, op->loc, "the extent of an epilogue vector's point axis");
         }
-        if ((op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL) && op->point) {
+        if (dgk_epi_is_vector(op) && op->point) {
             if (op->point != DGK_EPI_POINT_GROUP && (op->point != DGK_EPI_POINT_CONST || op->index < 0))
                 FAIL(c, op->loc, "epilogue op %d reads a vector at an unknown point (%d, index %lld)", i, (int)op->point,
                      (long long)op->index);
             need_arg(c, op->arg2, DGK_ARG_STRIDE, op->loc, "the stride of an epilogue vector's tensor's axis 0");
-            const dgk_sched_kind k = c->p->sched.kind;
-            if (op->point == DGK_EPI_POINT_GROUP && k != DGK_SCHED_M_GROUPED_CONTIGUOUS &&
-                k != DGK_SCHED_M_GROUPED_MASKED && k != DGK_SCHED_K_GROUPED)
+            if (op->point == DGK_EPI_POINT_GROUP && !dgk_sm90_grouped(c->p))
                 FAIL(c, op->loc, "an epilogue vector read at the tile's group needs a grouped schedule");
         }
     }

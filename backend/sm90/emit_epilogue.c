@@ -133,14 +133,14 @@ static void emit_rhs(dgk_sm90_ctx *e, const dgk_epi_op *op)
 
 static int has_stride2(const dgk_epi_op *op)
 {
-    return op->op == DGK_EPI_TILE || ((op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL) && op->point);
+    return op->op == DGK_EPI_TILE || (dgk_epi_is_vector(op) && op->point);
 }
 
 /* A vector's own extent that epilogue_value reads as a parameter of its own (not the
  * tile's M or N, not a constant). */
 static int extent_arg(const dgk_plan *p, const dgk_epi_op *op, const dgk_plan_dim *d, int arg)
 {
-    return (op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL) && op->bounded && d->arg == arg && arg >= 0 &&
+    return dgk_epi_is_vector(op) && op->bounded && d->arg == arg && arg >= 0 &&
            !same_dim(d, &p->m) && !same_dim(d, &p->n);
 }
 
@@ -163,7 +163,7 @@ static int uses_arg(const dgk_plan *p, int arg)
 static int uses_group(const dgk_plan_epilogue *ep)
 {
     for (int i = 0; i < ep->nops; i++)
-        if ((ep->ops[i].op == DGK_EPI_ROW || ep->ops[i].op == DGK_EPI_COL) && ep->ops[i].point == DGK_EPI_POINT_GROUP)
+        if (dgk_epi_is_vector(&ep->ops[i]) && ep->ops[i].point == DGK_EPI_POINT_GROUP)
             return 1;
     return 0;
 }

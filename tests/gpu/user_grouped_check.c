@@ -83,6 +83,19 @@ static double from_bf16(uint16_t h)
     return f;
 }
 
+/* n values U(-1, 1) as BF16 (h) and their exact doubles (x) */
+static void draw_bf16(uint16_t *h, double *x, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        h[i] = bf16_of(uni(-1, 1), &x[i]);
+}
+
+static void draw_f32(float *x, int64_t n, double lo, double hi)
+{
+    for (int64_t i = 0; i < n; i++)
+        x[i] = (float)uni(lo, hi);
+}
+
 /* DeepGEMM's diff: 1 - 2 sum(x y) / sum(x^2 + y^2). */
 typedef struct diff_acc {
     double xy, xx;
@@ -228,16 +241,13 @@ static int contiguous(dgk_context *ctx, const sources *src, int cols)
     int32_t *ids = malloc(sizeof *ids * (size_t)M);
     uint16_t *d = malloc(sizeof *d * (size_t)(M * N)), *d0 = malloc(sizeof *d0 * (size_t)(M * N));
     int ok = a16 && b16 && a && b && bias && sc && bt && ids && d && d0;
-    for (int64_t i = 0; ok && i < M * K; i++)
-        a16[i] = bf16_of(uni(-1, 1), &a[i]);
-    for (int64_t i = 0; ok && i < (int64_t)G * N * K; i++)
-        b16[i] = bf16_of(uni(-1, 1), &b[i]);
-    for (int i = 0; ok && i < G * N; i++)
-        bias[i] = (float)uni(-4, 4);
-    for (int i = 0; ok && i < N * SC_LD; i++)
-        sc[i] = (float)uni(0.25, 2.0);
-    for (int i = 0; ok && i < N * BT_LD; i++)
-        bt[i] = (float)uni(-4, 4);
+    if (ok) {
+        draw_bf16(a16, a, M * K);
+        draw_bf16(b16, b, (int64_t)G * N * K);
+        draw_f32(bias, G * N, -4, 4);
+        draw_f32(sc, N * SC_LD, 0.25, 2.0);
+        draw_f32(bt, N * BT_LD, -4, 4);
+    }
     for (int g = 0; ok && g < G; g++)
         for (int64_t r = 0; r < (rows[g] + PAD - 1) / PAD * PAD; r++)
             ids[row0[g] + r] = r < rows[g] ? g : -1;
@@ -310,12 +320,11 @@ static int masked(dgk_context *ctx, const sources *src, int bm, int short_w)
     float *w = malloc(sizeof *w * (size_t)(w_e * w_r));
     uint16_t *d = malloc(sizeof *d * (size_t)(rows * N)), *d0 = malloc(sizeof *d0 * (size_t)(rows * N));
     int ok = a16 && b16 && a && b && w && d && d0;
-    for (int64_t i = 0; ok && i < rows * K; i++)
-        a16[i] = bf16_of(uni(-1, 1), &a[i]);
-    for (int64_t i = 0; ok && i < (int64_t)G * N * K; i++)
-        b16[i] = bf16_of(uni(-1, 1), &b[i]);
-    for (int64_t i = 0; ok && i < w_e * w_r; i++)
-        w[i] = (float)uni(0.1, 2.0);
+    if (ok) {
+        draw_bf16(a16, a, rows * K);
+        draw_bf16(b16, b, (int64_t)G * N * K);
+        draw_f32(w, w_e * w_r, 0.1, 2.0);
+    }
     if (ok)
         memset(d0, 0xff, sizeof *d0 * (size_t)(rows * N));
     char bm_def[16];
