@@ -368,13 +368,14 @@ typedef struct dgk_plan_split {
  *   ROW      vec[row] of a 1-D tensor (PTR `arg`, `dtype`), the per-row vector (length M)
  *   COL      vec[col], the per-column vector (length N), e.g. a bias
  *   TILE     T[row, col] of a 2-D tensor (PTR `arg`, row stride from STRIDE `arg2`):
- *            a residual or C
+ *            a residual or C; or T[point, row, col] of a 3-D one (below)
+ *   ELEM     T[point] of a 1-D tensor (below): a per-group or a per-tensor scale
  *   CAST     round to `dtype` and back to f32
  *   WHERE    a != 0 ? b : c
  * Rows/columns past the tensor's extent read as 0. */
 #define DGK_EPI_OPS(X)                                                              \
     X(ACC, "acc", 0) X(CONST, "const", 0) X(SCALAR, "scalar", 0)                    \
-    X(ROW, "row", 0) X(COL, "col", 0) X(TILE, "tile", 0)                            \
+    X(ROW, "row", 0) X(COL, "col", 0) X(TILE, "tile", 0) X(ELEM, "elem", 0)         \
     X(NEG, "neg", 1) X(ABS, "abs", 1) X(EXP, "exp", 1) X(EXP2, "exp2", 1)           \
     X(LOG, "log", 1) X(SQRT, "sqrt", 1) X(RSQRT, "rsqrt", 1) X(RELU, "relu", 1)     \
     X(SILU, "silu", 1) X(SIGMOID, "sigmoid", 1) X(TANH, "tanh", 1) X(GELU, "gelu", 1) \
@@ -397,13 +398,19 @@ typedef enum dgk_epi_opcode {
  * (`point_inner`: the point on axis 1, whose stride is 1). */
 typedef enum dgk_epi_point { DGK_EPI_POINT_NONE = 0, DGK_EPI_POINT_GROUP, DGK_EPI_POINT_CONST } dgk_epi_point;
 
+/* A TILE is bounded by its own tensor's extents (`ext` its rows', `ext_cols` its
+ * columns'), besides the output's. A TILE of a 3-D tensor (`R[g, i*BM +: BM, j*BN +:
+ * BN]`) has a point on axis 0 (`point`, `index`, `point_ext` as a vector's), scaled by
+ * STRIDE `arg3`; arg2 is then the stride of axis 1, its rows. An ELEM reads a 1-D tensor
+ * at a point (`S[g]`, `S[0]`), bounded by point_ext. */
+
 typedef struct dgk_epi_op {
     dgk_epi_opcode op;
     int a, b, c;          /* operand op indices (by arity) */
     double imm;           /* CONST */
-    int arg, arg2;        /* SCALAR/ROW/COL/TILE: kernel params */
-    dgk_dtype dtype;      /* ROW/COL/TILE: element dtype of the tensor; CAST: target */
-    /* ROW/COL (added after v1) */
+    int arg, arg2;        /* SCALAR/ROW/COL/TILE/ELEM: kernel params */
+    dgk_dtype dtype;      /* ROW/COL/TILE/ELEM: element dtype of the tensor; CAST: target */
+    /* ROW/COL (added after v1); TILE and ELEM (later), above */
     dgk_epi_point point;  /* the other axis's subscript (above) */
     int point_inner;      /* the point is on axis 1 */
     int64_t index;        /* point CONST: the index */
@@ -411,6 +418,8 @@ typedef struct dgk_epi_op {
                            * index and the point are checked against them (reads past
                            * read 0), besides the index against the tile's M or N */
     dgk_plan_dim ext, point_ext;
+    dgk_plan_dim ext_cols; /* TILE: its columns' extent */
+    int arg3;             /* TILE with a point: STRIDE of axis 0 */
     dgk_loc loc;
 } dgk_epi_op;
 
@@ -418,6 +427,12 @@ typedef struct dgk_epi_op {
 static inline int dgk_epi_is_vector(const dgk_epi_op *op)
 {
     return op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL;
+}
+
+/* An op that reads a tensor through PTR `arg`. */
+static inline int dgk_epi_reads_tensor(const dgk_epi_op *op)
+{
+    return dgk_epi_is_vector(op) || op->op == DGK_EPI_TILE || op->op == DGK_EPI_ELEM;
 }
 
 /* The program's last op is the value stored: D[row, col] = dtype(value), or with

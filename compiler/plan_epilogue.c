@@ -2,7 +2,8 @@
  * that it writes the block the mainloop computed (D[m block * BM +: BM, n block * BN +:
  * BN]), and turns the stored expression into the plan's per-element program
  * (dgk_epi_op list). Builtins and operators map through tables; tensor reads become
- * ROW/COL vectors or a TILE of a same-shaped tensor (bias, residual, C). */
+ * ROW/COL vectors, a TILE of a tensor of the output's block (bias, residual, C), or an
+ * ELEM (a scale). */
 #include "plan_int.h"
 
 #include <string.h>
@@ -52,11 +53,12 @@ static int push(epi_ctx *c, dgk_epi_op op)
 
 static int lower_epi(epi_ctx *c, int id);
 
-/* The point subscript on axis `axis` of a vector's tensor (dgk_epi_op.point): the
- * schedule's group variable or a non-negative constant index, checked against the axis's
- * extent when that is known here (and on the device either way). Anything else is not
- * lowered, with an error: the vector would otherwise be read from another row. */
-static int lower_point(epi_ctx *c, const dgk_ir_op *L, int axis, dgk_epi_op *e)
+/* The point subscript on axis `axis` of a tensor read (dgk_epi_op.point): the schedule's
+ * group variable or a non-negative constant index, checked against the axis's extent
+ * when that is known here (and on the device either way: point_ext). Anything else is
+ * not lowered, with an error: the value would otherwise be read from another row. `what`
+ * names the read in the messages ("an epilogue vector's other subscript"). */
+static int lower_point(epi_ctx *c, const dgk_ir_op *L, int axis, const char *what, dgk_epi_op *e)
 {
     planner *pl = c->pl;
     const dgk_ir_tensor *t = &pl->k->tensors[L->tensor];
@@ -78,16 +80,15 @@ static int lower_point(epi_ctx *c, const dgk_ir_op *L, int axis, dgk_epi_op *e)
         e->index = f.c0;
     } else {
         if (pl->g_coord >= 0)
-            plan_error(pl, at, "an epilogue vector's other subscript (`%s`'s axis %d) must be a constant index or the "
-                       "schedule's group variable", t->name, axis);
+            plan_error(pl, at, "%s (`%s`'s axis %d) must be a constant index or the schedule's group variable", what,
+                       t->name, axis);
         else
-            plan_error(pl, at, "an epilogue vector's other subscript (`%s`'s axis %d) must be a constant index (a "
-                       "runtime index is not lowered in a GEMM epilogue)", t->name, axis);
+            plan_error(pl, at, "%s (`%s`'s axis %d) must be a constant index (a runtime index is not lowered in a "
+                       "GEMM epilogue)", what, t->name, axis);
         return 0;
     }
-    e->point_inner = axis == 1;
-    e->arg2 = plan_arg_stride(pl, L->tensor, 0);
-    return e->arg2 >= 0 && plan_arg_extent(pl, L->tensor, axis, &e->point_ext);
+    e->bounded = 1;
+    return plan_arg_extent(pl, L->tensor, axis, &e->point_ext);
 }
 
 /* A vector along the tile's rows (ROW) or columns (COL) on axis `ax` of a tensor of one
@@ -114,11 +115,62 @@ static int lower_vector(epi_ctx *c, const dgk_ir_op *L, const dgk_ir_op *top, in
     e->bounded = 1;
     if (e->arg < 0 || !plan_arg_extent(pl, L->tensor, ax, &e->ext))
         return 0;
-    return L->nargs == 1 || lower_point(c, L, 1 - ax, e);
+    if (L->nargs == 1)
+        return 1;
+    e->point_inner = ax == 0;
+    e->arg2 = plan_arg_stride(pl, L->tensor, 0);
+    return e->arg2 >= 0 && lower_point(c, L, 1 - ax, "an epilogue vector's other subscript", e);
+}
+
+/* A BM x BN tile of a 2-D tensor, or of a 3-D one at a point of axis 0 (the group's
+ * residual, `R[g, i*BM +: BM, j*BN +: BN]`), bounded by its own extents. */
+static int lower_tile(epi_ctx *c, const dgk_ir_op *L, const dgk_ir_op *top, int transposed, dgk_epi_op *e)
+{
+    planner *pl = c->pl;
+    const char *name = pl->k->tensors[L->tensor].name;
+    const int r = L->nargs - 2; /* the rows' axis */
+    if (transposed) {
+        plan_error(pl, top->loc, "a transposed tile (`^T`) is not lowered in an sm90 epilogue: read `%s` with its rows "
+                   "along the output's rows", name);
+        return 0;
+    }
+    plan_aff fr = plan_affine(pl->k, L->args[r]), fc = plan_affine(pl->k, L->args[r + 1]);
+    if (plan_aff_single_coord(&fr, pl->p->bm) != pl->m_coord || plan_aff_single_coord(&fc, pl->p->bn) != pl->n_coord) {
+        plan_error(pl, L->loc, "an epilogue tile must be the output tile's block: [%sm * %d +: %d, n * %d +: %d]",
+                   r ? "g, " : "", pl->p->bm, pl->p->bm, pl->p->bn, pl->p->bn);
+        return 0;
+    }
+    e->op = DGK_EPI_TILE;
+    e->bounded = 1;
+    e->arg = plan_arg_tensor(pl, DGK_ARG_PTR, L->tensor, (dgk_tma_info){0});
+    e->arg2 = plan_arg_stride(pl, L->tensor, r);
+    if (e->arg < 0 || e->arg2 < 0 || !plan_arg_extent(pl, L->tensor, r, &e->ext) ||
+        !plan_arg_extent(pl, L->tensor, r + 1, &e->ext_cols))
+        return 0;
+    if (!r)
+        return 1;
+    if (!lower_point(c, L, 0, "an epilogue tile's leading subscript", e))
+        return 0;
+    e->arg3 = plan_arg_stride(pl, L->tensor, 0);
+    return e->arg3 >= 0;
+}
+
+/* One element of a 1-D tensor at a point (`S[g]`: an expert's scale; `S[0]`). */
+static int lower_elem(epi_ctx *c, const dgk_ir_op *L, dgk_epi_op *e)
+{
+    planner *pl = c->pl;
+    if (L->nargs != 1) {
+        plan_error(pl, L->loc, "an epilogue reads one element of a 1-D tensor (`S[g]`, `S[0]`); `%s` has %d axes",
+                   pl->k->tensors[L->tensor].name, L->nargs);
+        return 0;
+    }
+    e->op = DGK_EPI_ELEM;
+    e->arg = plan_arg_tensor(pl, DGK_ARG_PTR, L->tensor, (dgk_tma_info){0});
+    return e->arg >= 0 && lower_point(c, L, 0, "the subscript of an epilogue element", e);
 }
 
 /* A tensor read in the epilogue: a vector along N (COL) or M (ROW) (of a 1-D tensor, or
- * of a 2-D one at a point of its other axis), or a BM x BN tile. */
+ * of a 2-D one at a point of its other axis), a BM x BN tile, or one element. */
 static int lower_read(epi_ctx *c, int id)
 {
     planner *pl = c->pl;
@@ -134,27 +186,20 @@ static int lower_read(epi_ctx *c, int id)
     for (int i = 0; i < L->nargs; i++)
         if (L->ext[i])
             ax = i, n++;
-    if (n == 1)
-        return lower_vector(c, L, top, ax, &e) ? push(c, e) : -1;
-    if (n == 2 && L->nargs == 2) {
-        plan_aff fr = plan_affine(pl->k, L->args[0]), f = plan_affine(pl->k, L->args[1]);
-        if (transposed) {
-            plan_error(pl, top->loc, "a transposed tile (`^T`) is not lowered in an sm90 epilogue: read `%s` with its "
-                       "rows along the output's rows", pl->k->tensors[L->tensor].name);
-            return -1;
-        }
-        if (plan_aff_single_coord(&fr, pl->p->bm) != pl->m_coord || plan_aff_single_coord(&f, pl->p->bn) != pl->n_coord) {
-            plan_error(pl, L->loc, "an epilogue tile must be the output tile's block: [m * %d +: %d, n * %d +: %d]",
-                       pl->p->bm, pl->p->bm, pl->p->bn, pl->p->bn);
-            return -1;
-        }
-        e.op = DGK_EPI_TILE;
-        e.arg = plan_arg_tensor(pl, DGK_ARG_PTR, L->tensor, (dgk_tma_info){0});
-        e.arg2 = plan_arg_stride(pl, L->tensor, 0);
-        return push(c, e);
+    const int tile = n == 2 && L->nargs <= 3 && L->ext[L->nargs - 2] && L->ext[L->nargs - 1];
+    int ok;
+    if (n == 0)
+        ok = lower_elem(c, L, &e);
+    else if (n == 1)
+        ok = lower_vector(c, L, top, ax, &e);
+    else if (tile)
+        ok = lower_tile(c, L, top, transposed, &e);
+    else {
+        plan_error(pl, L->loc, "this tensor read is not lowered in an sm90 epilogue (elements, vectors along M or N and "
+                   "BM x BN tiles are)");
+        return -1;
     }
-    plan_error(pl, L->loc, "this tensor read is not lowered in an sm90 epilogue (vectors along M or N and BM x BN tiles are)");
-    return -1;
+    return ok ? push(c, e) : -1;
 }
 
 static int lower_fn(epi_ctx *c, const dgk_ir_op *op, dgk_epi_op *e)
@@ -221,10 +266,20 @@ static int lower_epi_uncached(epi_ctx *c, int id)
         e.op = DGK_EPI_SCALAR;
         e.arg = plan_arg_scalar(pl, op->param);
         return push(c, e);
+    case DGK_IR_LOAD_SCALAR:
     case DGK_IR_LOAD_TILE:
     case DGK_IR_RESHAPE:
     case DGK_IR_TRANSPOSE:
         return lower_read(c, id);
+    case DGK_IR_SCALAR:
+        /* a scale computed from scalars (`SA[0] * SB[0]`) is f32 arithmetic per element;
+         * integer arithmetic (division) would not be */
+        if (!dgk_dtype_is_float(op->type.dtype)) {
+            plan_error(pl, op->loc, "integer arithmetic is not lowered in an sm90 epilogue: convert its operands with "
+                       "f32(...) first");
+            return -1;
+        }
+        return lower_compute(c, id);
     case DGK_IR_EW:
     case DGK_IR_CAST:
     case DGK_IR_SELECT:

@@ -46,6 +46,46 @@ static void print_args(const dgk_plan *p, FILE *out)
     }
 }
 
+/* A read's point: ` at POINT * STRIDE` (on axis 0), ` at row * STRIDE + POINT` (a vector
+ * along axis 0 with the point on axis 1), ` at POINT` (an element). */
+static void print_point(const dgk_plan *p, const dgk_epi_op *e, FILE *out)
+{
+    char pt[32];
+    if (e->point == DGK_EPI_POINT_GROUP)
+        snprintf(pt, sizeof pt, "group");
+    else
+        snprintf(pt, sizeof pt, "%lld", (long long)e->index);
+    if (e->op == DGK_EPI_ELEM)
+        fprintf(out, " at %s", pt);
+    else if (e->op == DGK_EPI_TILE)
+        fprintf(out, " at %s * %s", pt, p->args[e->arg3].name);
+    else if (e->point_inner)
+        fprintf(out, " at %s * %s + %s", e->op == DGK_EPI_ROW ? "row" : "col", p->args[e->arg2].name, pt);
+    else
+        fprintf(out, " at %s * %s", pt, p->args[e->arg2].name);
+}
+
+/* ` within E0 x E1 ...`: the extents the device checks a read against (a vector's own
+ * axis, a tile's rows and columns, then the point's axis). */
+static void print_bounds(const dgk_plan *p, const dgk_epi_op *e, FILE *out)
+{
+    const dgk_plan_dim *d[3];
+    int n = 0;
+    if (e->op != DGK_EPI_ELEM)
+        d[n++] = &e->ext;
+    if (e->op == DGK_EPI_TILE)
+        d[n++] = &e->ext_cols;
+    if (e->point)
+        d[n++] = &e->point_ext;
+    fputs(" within", out);
+    for (int k = 0; k < n; k++) {
+        if (d[k]->arg >= 0)
+            fprintf(out, " %s%s", k ? "x " : "", p->args[d[k]->arg].name);
+        else
+            fprintf(out, " %s%lld", k ? "x " : "", (long long)d[k]->value);
+    }
+}
+
 static void print_epilogue(const dgk_plan *p, FILE *out)
 {
     fprintf(out, "  epilogue: %s %s, TMA box %d cols swizzle %dB\n", p->epi.accumulate ? "+=" : "=",
@@ -61,29 +101,12 @@ static void print_epilogue(const dgk_plan *p, FILE *out)
             fprintf(out, " %g", e->imm);
         if (e->op == DGK_EPI_CAST)
             fprintf(out, " %s", dgk_dtype_name(e->dtype));
-        if (e->op == DGK_EPI_SCALAR || e->op == DGK_EPI_ROW || e->op == DGK_EPI_COL || e->op == DGK_EPI_TILE)
+        if (e->op == DGK_EPI_SCALAR || dgk_epi_reads_tensor(e))
             fprintf(out, " %s", p->args[e->arg].name);
-        if (dgk_epi_is_vector(e) && e->point) {
-            char pt[32];
-            if (e->point == DGK_EPI_POINT_GROUP)
-                snprintf(pt, sizeof pt, "group");
-            else
-                snprintf(pt, sizeof pt, "%lld", (long long)e->index);
-            if (e->point_inner)
-                fprintf(out, " at %s * %s + %s", e->op == DGK_EPI_ROW ? "row" : "col", p->args[e->arg2].name, pt);
-            else
-                fprintf(out, " at %s * %s", pt, p->args[e->arg2].name);
-        }
-        if (dgk_epi_is_vector(e) && e->bounded) {
-            const dgk_plan_dim *d[2] = {&e->ext, &e->point_ext};
-            fputs(" within", out);
-            for (int k = 0; k < (e->point ? 2 : 1); k++) {
-                if (d[k]->arg >= 0)
-                    fprintf(out, " %s%s", k ? "x " : "", p->args[d[k]->arg].name);
-                else
-                    fprintf(out, " %s%lld", k ? "x " : "", (long long)d[k]->value);
-            }
-        }
+        if (e->point)
+            print_point(p, e, out);
+        if (dgk_epi_reads_tensor(e) && e->bounded)
+            print_bounds(p, e, out);
         fputc('\n', out);
     }
 }

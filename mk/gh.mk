@@ -270,8 +270,8 @@ $(BUILD)/gpu/dgk-user-check: tests/gpu/user_check.c $(LIBDGK)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBDGK) -lcudart -lm $(LDLIBS)
 
 # --- dgk-user-grouped-check: the grouped schedules from a user's kernel, epilogues reading
-# the tile's group's row of a per-expert tensor (examples/moe_expert_epilogue.dgk, read at
-# run time from the repository root).
+# the tile's group's row, scale or residual tile of a per-expert tensor
+# (examples/moe_expert_epilogue.dgk, read at run time from the repository root).
 gpu-programs: $(BUILD)/gpu/dgk-user-grouped-check
 
 $(BUILD)/gpu/dgk-user-grouped-check: tests/gpu/user_grouped_check.c $(LIBDGK)

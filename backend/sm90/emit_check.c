@@ -433,23 +433,30 @@ static void check_epi_ops(checker *c)
             FAIL(c, op->loc, "epilogue op %d (%s) uses a value not defined before it", i, dgk_epi_op_name(op->op));
         if (op->op == DGK_EPI_SCALAR)
             need_arg(c, op->arg, DGK_ARG_SCALAR, op->loc, "an epilogue scalar");
-        if (op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL || op->op == DGK_EPI_TILE)
+        if (dgk_epi_reads_tensor(op))
             need_arg(c, op->arg, DGK_ARG_PTR, op->loc, "an epilogue tensor read");
         if (op->op == DGK_EPI_TILE)
             need_arg(c, op->arg2, DGK_ARG_STRIDE, op->loc, "the row stride of an epilogue tile read");
-        if (dgk_epi_is_vector(op) && op->bounded) {
-            if (op->ext.arg >= 0)
-                need_arg(c, op->ext.arg, DGK_ARG_SHAPE, op->loc, "an epilogue vector's extent");
+        if (dgk_epi_reads_tensor(op) && op->bounded) {
+            if (op->op != DGK_EPI_ELEM && op->ext.arg >= 0)
+                need_arg(c, op->ext.arg, DGK_ARG_SHAPE, op->loc, "an epilogue read's extent");
+            if (op->op == DGK_EPI_TILE && op->ext_cols.arg >= 0)
+                need_arg(c, op->ext_cols.arg, DGK_ARG_SHAPE, op->loc, "an epilogue tile's column extent");
             if (op->point && op->point_ext.arg >= 0)
-                need_arg(c, op->point_ext.arg, DGK_ARG_SHAPE, op->loc, "the extent of an epilogue vector's point axis");
+                need_arg(c, op->point_ext.arg, DGK_ARG_SHAPE, op->loc, "the extent of an epilogue read's point axis");
         }
-        if (dgk_epi_is_vector(op) && op->point) {
+        if (op->op == DGK_EPI_ELEM && !op->point)
+            FAIL(c, op->loc, "epilogue op %d reads an element at no point", i);
+        if (dgk_epi_reads_tensor(op) && op->point) {
             if (op->point != DGK_EPI_POINT_GROUP && (op->point != DGK_EPI_POINT_CONST || op->index < 0))
-                FAIL(c, op->loc, "epilogue op %d reads a vector at an unknown point (%d, index %lld)", i, (int)op->point,
+                FAIL(c, op->loc, "epilogue op %d reads a tensor at an unknown point (%d, index %lld)", i, (int)op->point,
                      (long long)op->index);
-            need_arg(c, op->arg2, DGK_ARG_STRIDE, op->loc, "the stride of an epilogue vector's tensor's axis 0");
+            if (dgk_epi_is_vector(op))
+                need_arg(c, op->arg2, DGK_ARG_STRIDE, op->loc, "the stride of an epilogue vector's tensor's axis 0");
+            if (op->op == DGK_EPI_TILE)
+                need_arg(c, op->arg3, DGK_ARG_STRIDE, op->loc, "the stride of an epilogue tile's axis 0");
             if (op->point == DGK_EPI_POINT_GROUP && !dgk_sm90_grouped(c->p))
-                FAIL(c, op->loc, "an epilogue vector read at the tile's group needs a grouped schedule");
+                FAIL(c, op->loc, "an epilogue read at the tile's group needs a grouped schedule");
         }
     }
 }

@@ -77,6 +77,38 @@ static const char *epi_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *d, char *b
     return dgk_sm90_dim(e, d, buf, n);
 }
 
+/* The point of a vector, tile or element read: `group` or the constant index. */
+static void point_text(const dgk_epi_op *op, char *pt, int n)
+{
+    if (op->point == DGK_EPI_POINT_GROUP)
+        snprintf(pt, (size_t)n, "group");
+    else
+        snprintf(pt, (size_t)n, "%lldLL", (long long)op->index);
+}
+
+/* Whether the point needs `point < point_ext` on the device: not a constant index the
+ * planner checked against a known extent. */
+static int point_bounded(const dgk_epi_op *op)
+{
+    return op->bounded && op->point && !(op->point == DGK_EPI_POINT_CONST && op->point_ext.arg < 0);
+}
+
+/* `JOIN point < point_ext` when point_bounded. */
+static void emit_point_bound(dgk_sm90_ctx *e, const dgk_epi_op *op, const char *join, const char *pt)
+{
+    char b[32];
+    if (point_bounded(op))
+        dgk_strbuf_printf(e->out, "%s%s < %s", join, pt, epi_dim(e, &op->point_ext, b, sizeof b));
+}
+
+/* ` && IDX < ext` when the read's own extent is not the output's (`tile_dim`) already. */
+static void emit_own_bound(dgk_sm90_ctx *e, const char *idx, const dgk_plan_dim *ext, const dgk_plan_dim *tile_dim)
+{
+    char b[32];
+    if (!same_dim(ext, tile_dim))
+        dgk_strbuf_printf(e->out, " && %s < %s", idx, epi_dim(e, ext, b, sizeof b));
+}
+
 /* A ROW/COL vector (plan.h dgk_epi_op): `row < dgk_m [&& row < ext] [&& point < point_ext] ?
  * load(ptr [+ point * stride0] + row, or ptr + row * stride0 + point) : 0`. */
 static void emit_vector(dgk_sm90_ctx *e, const dgk_epi_op *op)
@@ -85,17 +117,12 @@ static void emit_vector(dgk_sm90_ctx *e, const dgk_epi_op *op)
     const dgk_kernel_arg *args = e->p->args;
     const int is_row = op->op == DGK_EPI_ROW;
     const char *at = is_row ? "row" : "col";
-    char pt[32], b0[32], b1[32];
-    if (op->point == DGK_EPI_POINT_GROUP)
-        snprintf(pt, sizeof pt, "group");
-    else
-        snprintf(pt, sizeof pt, "%lldLL", (long long)op->index);
+    char pt[32];
+    point_text(op, pt, sizeof pt);
     dgk_strbuf_printf(out, "%s < %s", at, is_row ? "dgk_m" : "dgk_n");
-    if (op->bounded && !same_dim(&op->ext, is_row ? &e->p->m : &e->p->n))
-        dgk_strbuf_printf(out, " && %s < %s", at, epi_dim(e, &op->ext, b0, sizeof b0));
-    /* a constant index against a known extent was checked by the planner */
-    if (op->bounded && op->point && !(op->point == DGK_EPI_POINT_CONST && op->point_ext.arg < 0))
-        dgk_strbuf_printf(out, " && %s < %s", pt, epi_dim(e, &op->point_ext, b1, sizeof b1));
+    if (op->bounded)
+        emit_own_bound(e, at, &op->ext, is_row ? &e->p->m : &e->p->n);
+    emit_point_bound(e, op, " && ", pt);
     dgk_strbuf_printf(out, " ? dgk_load_f32(%s + ", args[op->arg].name);
     if (!op->point)
         dgk_strbuf_printf(out, "%s", at);
@@ -104,6 +131,37 @@ static void emit_vector(dgk_sm90_ctx *e, const dgk_epi_op *op)
     else
         dgk_strbuf_printf(out, "(long long)%s * %s + %s", pt, args[op->arg2].name, at);
     dgk_strbuf_puts(out, ") : 0.0f");
+}
+
+/* A TILE: `row < dgk_m && col < dgk_n [&& own extents] [&& point < point_ext] ?
+ * load(ptr [+ point * stride0] + row * stride_rows + col) : 0`. */
+static void emit_tile(dgk_sm90_ctx *e, const dgk_epi_op *op)
+{
+    dgk_strbuf *out = e->out;
+    const dgk_kernel_arg *args = e->p->args;
+    char pt[32];
+    point_text(op, pt, sizeof pt);
+    dgk_strbuf_puts(out, "row < dgk_m && col < dgk_n");
+    if (op->bounded) {
+        emit_own_bound(e, "row", &op->ext, &e->p->m);
+        emit_own_bound(e, "col", &op->ext_cols, &e->p->n);
+    }
+    emit_point_bound(e, op, " && ", pt);
+    dgk_strbuf_printf(out, " ? dgk_load_f32(%s + ", args[op->arg].name);
+    if (op->point)
+        dgk_strbuf_printf(out, "(long long)%s * %s + ", pt, args[op->arg3].name);
+    dgk_strbuf_printf(out, "(long long)row * %s + col) : 0.0f", args[op->arg2].name);
+}
+
+/* An ELEM: `[point < point_ext ?] load(ptr + point) [: 0]` (the bound as a vector's). */
+static void emit_elem(dgk_sm90_ctx *e, const dgk_epi_op *op)
+{
+    char pt[32];
+    const int bounded = point_bounded(op);
+    point_text(op, pt, sizeof pt);
+    emit_point_bound(e, op, "", pt);
+    dgk_strbuf_printf(e->out, "%sdgk_load_f32(%s + %s)%s", bounded ? " ? " : "", e->p->args[op->arg].name, pt,
+                      bounded ? " : 0.0f" : "");
 }
 
 /* The right-hand side of op i. */
@@ -117,10 +175,8 @@ static void emit_rhs(dgk_sm90_ctx *e, const dgk_epi_op *op)
     case DGK_EPI_SCALAR: dgk_strbuf_printf(out, "(float)%s", args[op->arg].name); break;
     case DGK_EPI_ROW:
     case DGK_EPI_COL: emit_vector(e, op); break;
-    case DGK_EPI_TILE:
-        dgk_strbuf_printf(out, "row < dgk_m && col < dgk_n ? dgk_load_f32(%s + (long long)row * %s + col) : 0.0f",
-                          args[op->arg].name, args[op->arg2].name);
-        break;
+    case DGK_EPI_TILE: emit_tile(e, op); break;
+    case DGK_EPI_ELEM: emit_elem(e, op); break;
     case DGK_EPI_CAST:
         if (round_fn[op->dtype])
             dgk_strbuf_printf(out, "%s(v%d)", round_fn[op->dtype], op->a);
@@ -136,11 +192,11 @@ static int has_stride2(const dgk_epi_op *op)
     return op->op == DGK_EPI_TILE || (dgk_epi_is_vector(op) && op->point);
 }
 
-/* A vector's own extent that epilogue_value reads as a parameter of its own (not the
+/* A read's own extent that epilogue_value reads as a parameter of its own (not the
  * tile's M or N, not a constant). */
 static int extent_arg(const dgk_plan *p, const dgk_epi_op *op, const dgk_plan_dim *d, int arg)
 {
-    return dgk_epi_is_vector(op) && op->bounded && d->arg == arg && arg >= 0 &&
+    return dgk_epi_reads_tensor(op) && op->bounded && d->arg == arg && arg >= 0 &&
            !same_dim(d, &p->m) && !same_dim(d, &p->n);
 }
 
@@ -150,20 +206,24 @@ static int uses_arg(const dgk_plan *p, int arg)
     const dgk_plan_epilogue *ep = &p->epi;
     for (int i = 0; i < ep->nops; i++) {
         const dgk_epi_op *op = &ep->ops[i];
-        int loads = op->op == DGK_EPI_SCALAR || op->op == DGK_EPI_ROW || op->op == DGK_EPI_COL || op->op == DGK_EPI_TILE;
-        if (loads && (op->arg == arg || (has_stride2(op) && op->arg2 == arg)))
+        int loads = op->op == DGK_EPI_SCALAR || dgk_epi_reads_tensor(op);
+        int tile_point = op->op == DGK_EPI_TILE && op->point;
+        if (loads && (op->arg == arg || (has_stride2(op) && op->arg2 == arg) || (tile_point && op->arg3 == arg)))
             return 1;
-        if (extent_arg(p, op, &op->ext, arg) || (op->point && extent_arg(p, op, &op->point_ext, arg)))
+        if (op->op != DGK_EPI_ELEM && extent_arg(p, op, &op->ext, arg))
+            return 1;
+        if ((op->op == DGK_EPI_TILE && extent_arg(p, op, &op->ext_cols, arg)) ||
+            (op->point && extent_arg(p, op, &op->point_ext, arg)))
             return 1;
     }
     return 0;
 }
 
-/* Whether the program reads a vector at the tile's group (epilogue_value then takes it). */
+/* Whether the program reads a tensor at the tile's group (epilogue_value then takes it). */
 static int uses_group(const dgk_plan_epilogue *ep)
 {
     for (int i = 0; i < ep->nops; i++)
-        if (dgk_epi_is_vector(&ep->ops[i]) && ep->ops[i].point == DGK_EPI_POINT_GROUP)
+        if (dgk_epi_reads_tensor(&ep->ops[i]) && ep->ops[i].point == DGK_EPI_POINT_GROUP)
             return 1;
     return 0;
 }

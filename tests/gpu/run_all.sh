@@ -11,7 +11,7 @@
 #          DGK_DEBUG=1 checks of group ids and k-grouped offsets). Before the dense checks,
 #          dgk-user-check and dgk-user-grouped-check run kernels of a user's own .dgk (the
 #          latter examples/moe_expert_epilogue.dgk: grouped schedules with per-expert
-#          epilogue vectors).
+#          epilogue vectors, scales and residual tiles).
 #   bench: the runtime's timings, then dgk-bench for BF16 NT and FP8 NT against cuBLASLt,
 #          then dgk-grouped-bench (DeepGEMM's grouped shapes, DeepGEMM's numbers beside).
 #   check: (the FP8 run includes dgk-fp8-ue8m0, UE8M0 byte scales, and the weight

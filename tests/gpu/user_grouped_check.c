@@ -15,7 +15,13 @@
  *   masked-short      the same with W [2, 150]: shorter than the groups (3) and the valid
  *                     rows (200), so the kernel's bounds on the tensor's own extents must make
  *                     W read 0 past them (D 0 there), where an unbounded read lands in
- *                     another group's row or past the buffer.
+ *                     another group's row or past the buffer;
+ *   masked-residual   the example's moe_down_residual, D[g] = S[g] * (A[g] @ B[g]^T) + R[g]:
+ *                     an expert's scale (`S[g]`) and the group's residual tile (a 3-D tensor
+ *                     read at the group);
+ *   contiguous-short-residual  moe_resid_short, D = S[g] * (A @ B[g]^T) + R with R of 600
+ *                     rows of 1536 (a view into random rows): the tile's own bound must make
+ *                     it read 0 past them.
  * Fresh random BF16 inputs, D poisoned (0xff bytes); every valid row against a double
  * host reference by DeepGEMM's diff (< 1e-5), every padding row (contiguous) and every
  * row of a block past masked[g] (masked: such blocks are skipped; the rest of a block that
@@ -37,7 +43,9 @@
 enum { PAD = 128 };  /* contiguous groups start at multiples of it (the kernels' BM there) */
 
 /* The check's own kernels: vectors along the first axis of their tensors, at a constant and
- * at the group (moe_cols); a per-group vector shorter than the groups and the rows (moe_short). */
+ * at the group (moe_cols); a per-group vector shorter than the groups and the rows
+ * (moe_short); a per-group scale and a residual tile with fewer rows than the output
+ * (moe_resid_short). */
 static const char own_src[] =
     "kernel moe_cols<BM = 128, BN = 128>(A : bf16[M, K], B : bf16[G, N, K], SC : f32[N, 2], BT : f32[N, G],\n"
     "                                     GID : i32[M], D : bf16[M, N]) {\n"
@@ -52,6 +60,13 @@ static const char own_src[] =
     "    var acc = zeros(f32[BM, BN]);\n"
     "    pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[g, i*BM +: BM, k*64 +: 64], B[g, j*BN +: BN, k*64 +: 64]^T); }\n"
     "    D[g, i*BM +: BM, j*BN +: BN] = bf16(acc * W[g, i*BM +: BM][:, new]);\n"
+    "}\n"
+    "kernel moe_resid_short<BM = 128, BN = 128>(A : bf16[M, K], B : bf16[G, N, K], S : f32[G], R : f32[MR, N],\n"
+    "                                            GID : i32[M], D : bf16[M, N]) {\n"
+    "    schedule m_grouped_contiguous (cdiv(M, BM), cdiv(N, BN)) group_ids GID -> (i, j, g);\n"
+    "    var acc = zeros(f32[BM, BN]);\n"
+    "    pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*BM +: BM, k*64 +: 64], B[g, j*BN +: BN, k*64 +: 64]^T); }\n"
+    "    D[i*BM +: BM, j*BN +: BN] = bf16(acc * S[g] + R[i*BM +: BM, j*BN +: BN]);\n"
     "}\n";
 static const double DIFF_BAR = 1e-5;
 
@@ -385,6 +400,94 @@ static int masked_short(dgk_context *ctx, const sources *src)
     return masked(ctx, src, 128, 1);
 }
 
+/* Tiles and elements read in the epilogue. resid 0: the example's moe_down_residual on the
+ * masked groups of masked(), D[g] = S[g] * (A[g] @ B[g]^T) + R[g] (S [G], R [G, MMAX, N]
+ * bf16, read at the group). resid 1: moe_resid_short on the contiguous groups of
+ * contiguous(), D = S[g] * (A @ B[g]^T) + R with R f32 [RROWS, N] of fewer rows than D: a
+ * view of the first RROWS rows of a buffer of M random rows, so a read past R's own extent
+ * (bounded only by D's, as dgkc once did) lands on a random value, not on 0. */
+static int reads(dgk_context *ctx, const sources *src, int resid)
+{
+    enum { G = 3, MMAX = 512, N = 256, K = 192, RROWS = 600 };
+    static const int32_t valid[G] = {200, 0, 512};
+    const int64_t rows = (int64_t)G * MMAX; /* resid 1: the same rows as groups of MMAX, padded */
+    uint16_t *a16 = malloc(sizeof *a16 * (size_t)(rows * K)), *b16 = malloc(sizeof *b16 * (size_t)(G * N * K));
+    double *a = malloc(sizeof *a * (size_t)(rows * K)), *b = malloc(sizeof *b * (size_t)(G * N * K));
+    double *rx = malloc(sizeof *rx * (size_t)(rows * N));
+    uint16_t *r16 = malloc(sizeof *r16 * (size_t)(rows * N));
+    float *s = malloc(sizeof *s * G), *r32 = malloc(sizeof *r32 * (size_t)(rows * N));
+    int32_t *ids = malloc(sizeof *ids * (size_t)rows);
+    uint16_t *d = malloc(sizeof *d * (size_t)(rows * N)), *d0 = malloc(sizeof *d0 * (size_t)(rows * N));
+    int ok = a16 && b16 && a && b && rx && r16 && s && r32 && ids && d && d0;
+    if (ok) {
+        draw_bf16(a16, a, rows * K);
+        draw_bf16(b16, b, (int64_t)G * N * K);
+        draw_f32(s, G, 0.25, 2.0);
+        draw_bf16(r16, rx, rows * N);
+        for (int64_t i = 0; i < rows * N; i++)
+            r32[i] = (float)(4 * rx[i]);
+        for (int64_t r = 0; r < rows; r++) /* contiguous: group r / MMAX, its rows past valid[] padding */
+            ids[r] = r % MMAX < valid[r / MMAX] ? (int32_t)(r / MMAX) : -1;
+        memset(d0, 0xff, sizeof *d0 * (size_t)(rows * N));
+    }
+    dev dv = {0};
+    int64_t sa3[3] = {G, MMAX, K}, sa2[2] = {rows, K}, sb[3] = {G, N, K}, ss[1] = {G}, sr3[3] = {G, MMAX, N},
+            sr2[2] = {RROWS, N}, sm[1] = {G}, sid[1] = {rows}, sd3[3] = {G, MMAX, N}, sd2[2] = {rows, N};
+    const size_t dbytes = sizeof *d * (size_t)(rows * N);
+    ok = ok && put(&dv, a16, sizeof *a16 * (size_t)(rows * K), DGK_DTYPE_BF16, resid ? 2 : 3, resid ? sa2 : sa3) &&
+         put(&dv, b16, sizeof *b16 * (size_t)(G * N * K), DGK_DTYPE_BF16, 3, sb) &&
+         put(&dv, s, sizeof *s * G, DGK_DTYPE_F32, 1, ss);
+    if (resid)
+        ok = ok && put_ld(&dv, r32, sizeof *r32 * (size_t)(rows * N), DGK_DTYPE_F32, 2, sr2, N) &&
+             put(&dv, ids, sizeof *ids * (size_t)rows, DGK_DTYPE_I32, 1, sid) &&
+             put(&dv, d0, dbytes, DGK_DTYPE_BF16, 2, sd2) &&
+             run(ctx, "user_grouped_check.c", own_src, "moe_resid_short", NULL, 0, &dv, d, dbytes);
+    else
+        ok = ok && put(&dv, r16, sizeof *r16 * (size_t)(rows * N), DGK_DTYPE_BF16, 3, sr3) &&
+             put(&dv, valid, sizeof valid, DGK_DTYPE_I32, 1, sm) && put(&dv, d0, dbytes, DGK_DTYPE_BF16, 3, sd3) &&
+             run(ctx, src->example_path, src->example, "moe_down_residual", NULL, 0, &dv, d, dbytes);
+    ok &= dev_free(&dv);
+    verdict v = {0};
+    diff_acc got = {0}, fault = {0};
+    for (int g = 0; ok && g < G; g++)
+        for (int64_t r = 0; r < MMAX; r++)
+            for (int64_t n = 0; n < N; n++) {
+                const int64_t row = (int64_t)g * MMAX + r, at = row * N + n;
+                /* untouched: masked, a block past the count (skipped); contiguous, a padding row */
+                if (resid ? r >= valid[g] : r >= (valid[g] + 127) / 128 * 128) {
+                    v.untouched_bad += d[at] != 0xffff;
+                    continue;
+                }
+                if (r >= valid[g])
+                    continue;
+                const double acc = dot(a, b, row, g, n, N, K);
+                const double res = resid ? (row < RROWS ? r32[at] : 0.0) : rx[at];
+                const double res0 = resid ? res : rx[r * N + n]; /* group 0's residual tile */
+                diff_add(&got, from_bf16(d[at]), s[g] * acc + res);
+                diff_add(&fault, s[0] * acc + res0, s[g] * acc + res);
+            }
+    v.diff = diff_of(&got);
+    v.fault_diff = diff_of(&fault);
+    free(a16), free(b16), free(a), free(b), free(rx), free(r16), free(s), free(r32), free(ids), free(d), free(d0);
+    const char *what = resid ? "contiguous moe_resid_short (S[g], R [600, N] of 1536 rows: 0 past it; groups of 200, 0, 512 rows)"
+                             : "masked moe_down_residual (S[g], R[g, i*BM +: BM, j*BN +: BN]; 200, 0, 512 of 512 rows)";
+    if (!ok) {
+        printf("FAIL %s: not run\n", what);
+        return 0;
+    }
+    return report(what, &v);
+}
+
+static int masked_residual(dgk_context *ctx, const sources *src)
+{
+    return reads(ctx, src, 0);
+}
+
+static int contiguous_short_residual(dgk_context *ctx, const sources *src)
+{
+    return reads(ctx, src, 1);
+}
+
 int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "examples/moe_expert_epilogue.dgk";
@@ -406,7 +509,8 @@ int main(int argc, char **argv)
     }
     const sources src = {path, text};
     static int (*const cases[])(dgk_context *, const sources *) = {contiguous_bias, contiguous_cols, masked_128, masked_32,
-                                                                         masked_short};
+                                                                         masked_short, masked_residual,
+                                                                         contiguous_short_residual};
     int passed = 0, failed = 0;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
         cases[c](ctx, &src) ? passed++ : failed++;
