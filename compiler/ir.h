@@ -123,6 +123,8 @@ typedef struct dgk_ir_kernel {
     int sched_skip_idle;     /* skip_idle 1 (masked): idle consumer warpgroups skip their math */
     int sched_dynamic;       /* dynamic 1 (contiguous): tiles taken from a counter as CTAs free up */
     int sched_l2_stream;     /* l2_stream 1 (persistent): operand tiles loaded with L2 evict_first */
+    int sched_store_passes;  /* store_passes P: the output tile stored in P column passes (0: not given) */
+    dgk_loc sched_store_passes_loc; /* the store_passes modifier, else the schedule */
     int sched_tail_split;    /* tail_split 1 (masked): the last partial wave's tiles cut by K */
     dgk_loc sched_tail_split_loc; /* the tail_split modifier, else the schedule */
     dgk_loc sched_dynamic_loc; /* the dynamic modifier, else the schedule */

@@ -584,6 +584,9 @@ static void lower_schedule(irb *b, const dgk_stmt *s)
     k->sched_skip_idle = sc->mods[DGK_SMOD_SKIP_IDLE].given ? (int)sc->mods[DGK_SMOD_SKIP_IDLE].value : 0;
     k->sched_dynamic = sc->mods[DGK_SMOD_DYNAMIC].given ? (int)sc->mods[DGK_SMOD_DYNAMIC].value : 0;
     k->sched_l2_stream = sc->mods[DGK_SMOD_L2_STREAM].given ? (int)sc->mods[DGK_SMOD_L2_STREAM].value : 0;
+    k->sched_store_passes = sc->mods[DGK_SMOD_STORE_PASSES].given ? (int)sc->mods[DGK_SMOD_STORE_PASSES].value : 0;
+    k->sched_store_passes_loc =
+        sc->mods[DGK_SMOD_STORE_PASSES].given ? sc->mods[DGK_SMOD_STORE_PASSES].mod->name.loc : s->loc;
     k->sched_dynamic_loc = sc->mods[DGK_SMOD_DYNAMIC].given ? sc->mods[DGK_SMOD_DYNAMIC].mod->name.loc : s->loc;
     k->sched_tail_split = sc->mods[DGK_SMOD_TAIL_SPLIT].given ? (int)sc->mods[DGK_SMOD_TAIL_SPLIT].value : 0;
     k->sched_tail_split_loc =

@@ -94,6 +94,8 @@ static void print_kernel(const dgk_ir_kernel *k, FILE *out)
         fprintf(out, " tail_split %d", k->sched_tail_split);
     if (k->sched_l2_stream)
         fprintf(out, " l2_stream %d", k->sched_l2_stream);
+    if (k->sched_store_passes)
+        fprintf(out, " store_passes %d", k->sched_store_passes);
     if (k->has_pipeline)
         fprintf(out, "  pipeline %%%d .. %%%d stages %d", k->pipe_lo, k->pipe_hi, k->pipe_stages);
     fputc('\n', out);

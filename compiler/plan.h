@@ -460,6 +460,12 @@ typedef struct dgk_plan_epilogue {
     int out_guard_rows;
     int out_ptr_arg;
     int out_stride_arg;
+    /* (added after v7) `store_passes P`: the tile is stored in P passes of BN / P columns,
+     * each staged through 1 / P of the staging buffer, written after the previous pass's
+     * TMA store has read it (emit_epilogue.c): less shared memory for the staging, more
+     * for stages (an f32 tile of 128 x 256 stages 128 KB whole, 32 KB in 4 passes). 1
+     * when not given. */
+    int passes;
 } dgk_plan_epilogue;
 
 /* ---- shared memory ----------------------------------------------------------------- */

@@ -105,6 +105,11 @@ static int lower_vector(epi_ctx *c, const dgk_ir_op *L, const dgk_ir_op *top, in
                    col ? "column" : "row", col ? "first column" : "first row", col ? pl->p->bn : pl->p->bm);
         return 0;
     }
+    if (L->ext[ax] != (col ? pl->p->bn : pl->p->bm)) {
+        plan_error(pl, L->loc, "an epilogue %s vector is %d long (the tile's %s); this one is %lld", col ? "column" : "row",
+                   col ? pl->p->bn : pl->p->bm, col ? "BN" : "BM", (long long)L->ext[ax]);
+        return 0;
+    }
     if (L->nargs > 2) {
         plan_error(pl, L->loc, "an epilogue vector is read from a tensor of one or two axes; `%s` has %d",
                    pl->k->tensors[L->tensor].name, L->nargs);
@@ -135,9 +140,10 @@ static int lower_tile(epi_ctx *c, const dgk_ir_op *L, const dgk_ir_op *top, int 
         return 0;
     }
     plan_aff fr = plan_affine(pl->k, L->args[r]), fc = plan_affine(pl->k, L->args[r + 1]);
-    if (plan_aff_single_coord(&fr, pl->p->bm) != pl->m_coord || plan_aff_single_coord(&fc, pl->p->bn) != pl->n_coord) {
+    if (plan_aff_single_coord(&fr, pl->p->bm) != pl->m_coord || plan_aff_single_coord(&fc, pl->p->bn) != pl->n_coord ||
+        L->ext[r] != pl->p->bm || L->ext[r + 1] != pl->p->bn) {
         plan_error(pl, L->loc, "an epilogue tile must be the output tile's block: [%sm * %d +: %d, n * %d +: %d]",
-                   r ? "g, " : "", pl->p->bm, pl->p->bm, pl->p->bn, pl->p->bn);
+                   r ? "a point, " : "", pl->p->bm, pl->p->bm, pl->p->bn, pl->p->bn);
         return 0;
     }
     e->op = DGK_EPI_TILE;
@@ -169,6 +175,17 @@ static int lower_elem(epi_ctx *c, const dgk_ir_op *L, dgk_epi_op *e)
     return e->arg >= 0 && lower_point(c, L, 0, "the subscript of an epilogue element", e);
 }
 
+/* The dtypes an epilogue read converts to f32 (the device header's dgk_load_f32). */
+static const dgk_dtype read_dtypes[] = {DGK_DT_F32, DGK_DT_BF16, DGK_DT_F16, DGK_DT_E4M3, DGK_DT_E5M2, DGK_DT_UE8M0, DGK_DT_I32};
+
+static int read_dtype_ok(dgk_dtype dt)
+{
+    for (size_t i = 0; i < sizeof read_dtypes / sizeof read_dtypes[0]; i++)
+        if (read_dtypes[i] == dt)
+            return 1;
+    return 0;
+}
+
 /* A tensor read in the epilogue: a vector along N (COL) or M (ROW) (of a 1-D tensor, or
  * of a 2-D one at a point of its other axis), a BM x BN tile, or one element. */
 static int lower_read(epi_ctx *c, int id)
@@ -182,6 +199,11 @@ static int lower_read(epi_ctx *c, int id)
     const dgk_ir_op *L = OPK(c, ld), *top = OPK(c, id);
     dgk_epi_op e = {.loc = L->loc, .a = -1, .b = -1, .c = -1};
     e.dtype = pl->k->tensors[L->tensor].dtype;
+    if (!read_dtype_ok(e.dtype)) {
+        plan_error(pl, L->loc, "an sm90 epilogue reads f32, bf16, f16, e4m3, e5m2, ue8m0 or i32 tensors; `%s` is %s",
+                   pl->k->tensors[L->tensor].name, dgk_dtype_name(e.dtype));
+        return -1;
+    }
     int ax = -1, n = 0;
     for (int i = 0; i < L->nargs; i++)
         if (L->ext[i])
@@ -224,6 +246,19 @@ static int lower_operator(epi_ctx *c, const dgk_ir_op *op, dgk_epi_op *e)
     return 0;
 }
 
+/* The dtypes an epilogue casts to: the float formats round through theirs, the integer
+ * ones convert toward zero (backend/sm90/emit_epilogue.c). */
+static const dgk_dtype cast_dtypes[] = {DGK_DT_F32,   DGK_DT_BF16, DGK_DT_F16, DGK_DT_E4M3, DGK_DT_E5M2,
+                                        DGK_DT_UE8M0, DGK_DT_I32,  DGK_DT_U32, DGK_DT_I64,  DGK_DT_BOOL};
+
+static int cast_dtype_ok(dgk_dtype dt)
+{
+    for (size_t i = 0; i < sizeof cast_dtypes / sizeof cast_dtypes[0]; i++)
+        if (cast_dtypes[i] == dt)
+            return 1;
+    return 0;
+}
+
 /* Elementwise ops and casts: operands first, then the op. */
 static int lower_compute(epi_ctx *c, int id)
 {
@@ -239,6 +274,10 @@ static int lower_compute(epi_ctx *c, int id)
     if (op->opcode == DGK_IR_CAST) {
         e.op = DGK_EPI_CAST;
         e.dtype = op->type.dtype;
+        if (!cast_dtype_ok(e.dtype)) {
+            plan_error(c->pl, op->loc, "a cast to %s is not lowered in an sm90 epilogue", dgk_dtype_name(e.dtype));
+            return -1;
+        }
     } else if (op->opcode == DGK_IR_SELECT) {
         e.op = DGK_EPI_WHERE;
     } else if (!(op->fn >= 0 ? lower_fn(c, op, &e) : lower_operator(c, op, &e))) {
@@ -252,6 +291,14 @@ static int lower_epi_uncached(epi_ctx *c, int id)
     planner *pl = c->pl;
     const dgk_ir_op *op = OPK(c, id);
     dgk_epi_op e = {.loc = op->loc, .a = -1, .b = -1, .c = -1};
+    /* the IR holds one iteration of the loop: a value computed in it (`s = s * S[g]`)
+     * would be read as after one iteration */
+    if (op->region == DGK_IR_MAINLOOP && op->opcode != DGK_IR_CONST && op->opcode != DGK_IR_PARAM &&
+        !(op->opcode == DGK_IR_ACC_INIT && id == pl->acc)) {
+        plan_error(pl, op->loc, "this value is computed inside the pipeline, which carries only the accumulator out of "
+                   "its loop: compute it after the pipeline");
+        return -1;
+    }
     switch (op->opcode) {
     case DGK_IR_ACC_INIT:
         if (id != pl->acc)
@@ -274,12 +321,23 @@ static int lower_epi_uncached(epi_ctx *c, int id)
     case DGK_IR_SCALAR:
         /* a scale computed from scalars (`SA[0] * SB[0]`) is f32 arithmetic per element;
          * integer arithmetic (division) would not be */
-        if (!dgk_dtype_is_float(op->type.dtype)) {
-            plan_error(pl, op->loc, "integer arithmetic is not lowered in an sm90 epilogue: convert its operands with "
-                       "f32(...) first");
-            return -1;
-        }
+        for (int i = 0; i < op->nargs; i++)
+            if (dgk_dtype_is_integer(OPK(c, op->args[i])->type.dtype)) {
+                plan_error(pl, op->loc, "integer arithmetic is not lowered in an sm90 epilogue: compute in f32 (f32(x) "
+                           "of each integer operand)");
+                return -1;
+            }
         return lower_compute(c, id);
+    case DGK_IR_SHAPE: {
+        /* a shape symbol's value: a constant, or the kernel's SHAPE argument */
+        dgk_plan_dim d;
+        if (!plan_arg_extent(pl, op->tensor, op->axis, &d))
+            return -1;
+        e.op = d.arg < 0 ? DGK_EPI_CONST : DGK_EPI_SCALAR;
+        e.imm = (double)d.value;
+        e.arg = d.arg;
+        return push(c, e);
+    }
     case DGK_IR_EW:
     case DGK_IR_CAST:
     case DGK_IR_SELECT:
@@ -410,4 +468,35 @@ int plan_epilogue(planner *pl)
     dgk_tma_info tma = {.rank = 2 + g, .box = {p->epi.out_box_cols, rows, g}, .swizzle = p->epi.out_swizzle};
     p->epi.out_arg = plan_arg_tensor(pl, DGK_ARG_TMA, st->tensor, tma);
     return p->epi.out_arg >= 0;
+}
+
+/* `store_passes P` (plan.h, epi.passes): P must split each consumer warpgroup's staging
+ * boxes evenly, on the store path that writes a warpgroup's rows box by box; the swapped
+ * store (every warpgroup holds all BM rows), the contiguous schedule's guarded copy of a
+ * group's last rows and split-K's slices read the whole staged tile, so there it is an
+ * error. */
+int plan_store_passes(planner *pl)
+{
+    dgk_plan *p = pl->p;
+    const int passes = pl->k->sched_store_passes ? pl->k->sched_store_passes : 1;
+    const dgk_loc at = pl->k->sched_store_passes_loc;
+    const int boxes = p->bn / p->epi.out_box_cols;
+    p->epi.passes = 1;
+    if (passes == 1)
+        return 1;
+    const char *why = p->swap_ab              ? "the swapped store (BM < 64) stages all its rows at once"
+                      : p->epi.out_guard_rows ? "the contiguous schedule copies a group's last rows from the whole staged tile"
+                      : p->split.slices > 1 || p->split.tail ? "split-K's slices stage the whole tile"
+                                                             : NULL;
+    if (why) {
+        plan_error(pl, at, "store_passes %d is not lowered here: %s", passes, why);
+        return 0;
+    }
+    if (boxes % passes || p->bn / passes % 16) {
+        plan_error(pl, at, "store_passes %d must divide the tile's %d TMA boxes of %d columns (BN = %d) into passes of a "
+                   "multiple of 16 columns", passes, boxes, p->epi.out_box_cols, p->bn);
+        return 0;
+    }
+    p->epi.passes = passes;
+    return 1;
 }

@@ -56,6 +56,7 @@ int plan_aff_single_coord(const plan_aff *f, int64_t coef);
 int plan_mainloop(planner *pl);
 /* plan_epilogue.c */
 int plan_epilogue(planner *pl);
+int plan_store_passes(planner *pl);
 /* plan_pipeline.c */
 int plan_roles(planner *pl);
 int plan_loop_form(planner *pl);

@@ -88,8 +88,11 @@ static void print_bounds(const dgk_plan *p, const dgk_epi_op *e, FILE *out)
 
 static void print_epilogue(const dgk_plan *p, FILE *out)
 {
-    fprintf(out, "  epilogue: %s %s, TMA box %d cols swizzle %dB\n", p->epi.accumulate ? "+=" : "=",
+    fprintf(out, "  epilogue: %s %s, TMA box %d cols swizzle %dB", p->epi.accumulate ? "+=" : "=",
             dgk_dtype_name(p->epi.out_dtype), p->epi.out_box_cols, (int)p->epi.out_swizzle);
+    if (p->epi.passes > 1)
+        fprintf(out, ", stored in %d passes of %d columns (store_passes)", p->epi.passes, p->bn / p->epi.passes);
+    fputc('\n', out);
     for (int i = 0; i < p->epi.nops; i++) {
         const dgk_epi_op *e = &p->epi.ops[i];
         fprintf(out, "    e%d = %s", i, dgk_epi_op_name(e->op));

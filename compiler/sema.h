@@ -139,7 +139,8 @@ typedef struct dgk_sema_param {
     X(SKIP_IDLE, "skip_idle")                                         \
     X(TAIL_SPLIT, "tail_split")                                       \
     X(DYNAMIC, "dynamic")                                             \
-    X(L2_STREAM, "l2_stream")
+    X(L2_STREAM, "l2_stream")                                         \
+    X(STORE_PASSES, "store_passes")
 
 typedef enum dgk_sched_mod_kind {
 #define X(id, s) DGK_SMOD_##id,

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define M(x) (1u << DGK_SMOD_##x)
-#define TUNING (M(SWIZZLE) | M(CLUSTER) | M(CLUSTER_N))
+#define TUNING (M(SWIZZLE) | M(CLUSTER) | M(CLUSTER_N) | M(STORE_PASSES))
 
 static const struct kind_rule {
     int min_ext, max_ext;
@@ -49,6 +49,8 @@ static const struct mod_rule {
                                    "(1) or in a fixed stride (0)"},
     [DGK_SMOD_L2_STREAM] = {0, 0, 1, "whether A's and B's tiles are loaded with the L2 evict_first policy (1: "
                                      "for launches whose tiles all run at once) or unhinted (0)"},
+    [DGK_SMOD_STORE_PASSES] = {0, 1, 8, "the column passes the output tile is stored in, each staged through that "
+                                        "fraction of the tile's shared memory"},
 };
 
 static const char *const kind_names[] = {

@@ -20,9 +20,9 @@
 #include "stock.h"
 
 static const gemm_config candidates[] = {
-    {64, 32, 1, 1, 1, 0, 0},   {64, 64, 1, 1, 1, 0, 0},   {64, 128, 1, 1, 1, 0, 0},  {128, 64, 1, 1, 1, 0, 0},  {128, 128, 1, 1, 1, 0, 0},
-    {128, 144, 1, 1, 1, 0, 0}, {128, 160, 1, 1, 1, 0, 0}, {128, 176, 1, 1, 1, 0, 0}, {128, 192, 1, 1, 1, 0, 0}, {128, 256, 1, 1, 1, 0, 0},
-    {256, 128, 1, 1, 1, 0, 0},
+    {64, 32, 1, 1, 1, 0, 0, 0},   {64, 64, 1, 1, 1, 0, 0, 0},   {64, 128, 1, 1, 1, 0, 0, 0},  {128, 64, 1, 1, 1, 0, 0, 0},  {128, 128, 1, 1, 1, 0, 0, 0},
+    {128, 144, 1, 1, 1, 0, 0, 0}, {128, 160, 1, 1, 1, 0, 0, 0}, {128, 176, 1, 1, 1, 0, 0, 0}, {128, 192, 1, 1, 1, 0, 0, 0}, {128, 256, 1, 1, 1, 0, 0, 0},
+    {256, 128, 1, 1, 1, 0, 0, 0},
 };
 
 /* The planner's register rule (compiler/regs.c), with the kernel's B-scale form (per
@@ -283,7 +283,7 @@ static double best_tile(const gemm_shape *s, int sms, int bm, int split, gemm_co
             continue;
         double w, t = cost(s, c.bm, c.bn, split, sms, &w);
         if (best_cost < 0 || beats(t, w, c.bm * c.bn, best_cost, best_waves, best->bm * best->bn)) {
-            *best = (gemm_config){c.bm, c.bn, split, 1, 1, 0, 0};
+            *best = (gemm_config){c.bm, c.bn, split, 1, 1, 0, 0, 0};
             best_cost = t;
             best_waves = w;
         }
@@ -409,7 +409,7 @@ static int contig_b_cluster(const gemm_shape *s, int sms, gemm_config c)
 static gemm_config with_cluster(const gemm_shape *s, int sms, int bm, gemm_config c)
 {
     if (c.split <= 1 && (bm == 0 || bm == 128) && wide_b_cluster(s, sms))
-        return (gemm_config){128, 192, 1, 2, 1, c.swizzle, 0};
+        return (gemm_config){128, 192, 1, 2, 1, c.swizzle, 0, 0};
     if (contig_b_cluster(s, sms, c))
         c.cluster = 2;
     int64_t n_tiles = (s->n + c.bn - 1) / c.bn;
@@ -425,10 +425,10 @@ gemm_config gemm_heuristic_bm(const gemm_shape *s, int sm_count, int bm)
     int swap_bm = bm ? 0 : masked_swap_bm(s->masked_rows, s->fp8);
     int swap_bn = swap_bm ? masked_swap_bn(s, sm_count) : 0;
     if (swap_bn)
-        return (gemm_config){swap_bm, swap_bn, 1, 1, 1, 0, 0};
+        return (gemm_config){swap_bm, swap_bn, 1, 1, 1, 0, 0, 0};
     if (!bm && s->masked_rows > 0)
         return masked_tile(s, sm_count);
-    gemm_config best = {bm ? bm : 128, 128, 1, 1, 1, 0, 0};
+    gemm_config best = {bm ? bm : 128, 128, 1, 1, 1, 0, 0, 0};
     double best_cost = best_tile(s, sm_count, bm, 1, &best);
     gemm_config split_best = best, by_split[17];
     double split_cost_us = -1, cost_of[17];
@@ -477,6 +477,14 @@ void gemm_split_override(gemm_config *c)
     int split;
     if (e && sscanf(e, "%d", &split) == 1)
         c->split = split; /* out of 1..16: the compiler's error says so */
+}
+
+void gemm_passes_override(gemm_config *c)
+{
+    const char *e = getenv("DGK_GEMM_PASSES");
+    int p;
+    if (e && sscanf(e, "%d", &p) == 1)
+        c->passes = p;
 }
 
 void gemm_swizzle_override(gemm_config *c)

@@ -40,6 +40,9 @@ typedef struct kg_form {
                                   * (3 stages beside its f32 staging): on an H200 128 x 128 (5)
                                   * ran DeepGEMM's six k-grouped shapes level to 12% faster on
                                   * the same draws (tests/gpu/results/2026-11-28-H200-k-grouped-bf16/) */
+    int wide_passes;             /* > 0: the kernel has PASSES (store_passes), and with M and N
+                                  * of WIDE_MIN or more takes 128 x 256 stored in this many
+                                  * passes (wide_rule) */
 } kg_form;
 
 /* One call's form, tensors and extents. */
@@ -98,7 +101,7 @@ static const kg_form bf16_tn = {
     .kernel = {"stdlib/k_grouped_bf16.dgk", dgk_stdlib_k_grouped_bf16, "k_grouped_bf16_wgrad", 0, 0},
     .in = DGK_DTYPE_BF16, .in_name = "bf16", .in_bytes = 2, .k_outer = 1, .a_layout = "[K, M]", .b_layout = "[K, N]",
     .b_extents = "[K, N] with a's K",
-    .check_more = check_rows, .nulls = 5, .device_align = 64, .min_stages = 4};
+    .check_more = check_rows, .nulls = 5, .device_align = 64, .min_stages = 4, .wide_passes = 4};
 
 static dgk_status check_dtypes(const kcall *c)
 {
@@ -156,6 +159,25 @@ typedef struct kg_memo {
     dgk_op *op;
 } kg_memo;
 
+/* The BF16 form's wide tile: 128 x 256 with its f32 tile stored in 4 passes (32 KB of
+ * staging, so 4 stages fit; whole, 128 KB leaves 2). Against the heuristic's 128 x 128 (5
+ * stages) on DeepGEMM's six k-grouped shapes, two draws each: 11 of 12 faster, +3..+14%
+ * (4 groups of M 4096, N 7168: 771 -> 795 and 772 -> 801 TFLOPS, 0.97 / 0.95 -> 0.99 of
+ * cuBLASLt), one 1.5% slower (4 x 7168 x 2048, second draw); 2 passes (3 stages) in
+ * between (H200, tests/gpu/results/2026-11-28-H200-store-passes/). The FP8 form's 128 x
+ * 192 in 2 passes (4 stages) ran slower than whole (3 stages): it keeps its tile. Shapes
+ * below WIDE_MIN were not timed: they keep the heuristic's. */
+enum { WIDE_MIN = 2048 };
+
+static void wide_rule(const kcall *c, gemm_config *cfg)
+{
+    if (c->f->wide_passes > 0 && c->m >= WIDE_MIN && c->n >= WIDE_MIN) {
+        cfg->bm = 128;
+        cfg->bn = 256;
+        cfg->passes = c->f->wide_passes;
+    }
+}
+
 /* The tile: the heuristic over the output tiles of the non-empty groups (their count
  * times one group's M, so waves are counted right); N compiled in, M and K runtime. */
 static dgk_status compile_op(dgk_context *ctx, const kcall *c, int busy, dgk_op **op)
@@ -168,18 +190,27 @@ static dgk_status compile_op(dgk_context *ctx, const kcall *c, int busy, dgk_op 
                     .out_bytes = 4, .b_mn_major = c->f->k_outer, .fp8 = fp8, .sb_per_column = fp8,
                     .min_stages = c->f->min_stages};
     gemm_config cfg = gemm_heuristic(&s, props.sm_count);
+    wide_rule(c, &cfg);
+    const int bn = cfg.bn;
     gemm_tile_override(&cfg);
+    if (cfg.bn != bn)
+        cfg.passes = 0; /* a forced tile is stored whole unless DGK_GEMM_PASSES says */
     gemm_swizzle_override(&cfg);
+    gemm_passes_override(&cfg);
     dgk_status st = stock_check_clusters(&c->f->kernel, &cfg); /* it has none: a forced one is an error */
     if (st != DGK_OK)
         return st;
-    char d[4][48];
-    snprintf(d[0], sizeof d[0], "BM=%d", cfg.bm);
-    snprintf(d[1], sizeof d[1], "BN=%d", cfg.bn);
-    snprintf(d[2], sizeof d[2], "N=%lld", (long long)c->n);
-    snprintf(d[3], sizeof d[3], "SWIZZLE=%d", cfg.swizzle);
-    const char *defines[4] = {d[0], d[1], d[2], d[3]};
-    return stock_op(ctx, &c->f->kernel, defines, cfg.swizzle ? 4 : 3, op);
+    char d[5][48];
+    int n = 0;
+    snprintf(d[n++], sizeof d[0], "BM=%d", cfg.bm);
+    snprintf(d[n++], sizeof d[0], "BN=%d", cfg.bn);
+    snprintf(d[n++], sizeof d[0], "N=%lld", (long long)c->n);
+    if (cfg.swizzle)
+        snprintf(d[n++], sizeof d[0], "SWIZZLE=%d", cfg.swizzle);
+    if (cfg.passes > 1)
+        snprintf(d[n++], sizeof d[0], "PASSES=%d", cfg.passes);
+    const char *defines[5] = {d[0], d[1], d[2], d[3], d[4]};
+    return stock_op(ctx, &c->f->kernel, defines, n, op);
 }
 
 static dgk_status get_op(dgk_context *ctx, const kcall *c, int busy, dgk_op **op)

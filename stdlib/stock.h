@@ -84,6 +84,8 @@ typedef struct gemm_config {
     int l2_stream;               /* -D L2=1 (the tunable kernels' l2_stream): A and B loaded with
                                   * L2 evict_first, for a launch whose tiles all run at once
                                   * (gemm_l2_rule) */
+    int passes;                  /* -D PASSES (store_passes) for kernels that have it: the
+                                  * output tile stored in that many column passes; 0 or 1: whole */
 } gemm_config;
 
 /* Picks BM and BN from a cost model (gemm_heuristic.c), and, for a kernel that can
@@ -110,6 +112,10 @@ void gemm_split_override(gemm_config *c);
  * kernel has SWIZZLE; 0 keeps the kernel's default, a value it cannot take is the
  * compiler's error). For tuning. */
 void gemm_swizzle_override(gemm_config *c);
+/* DGK_GEMM_PASSES=P sets the column passes the output tile is stored in, for kernels with
+ * a PASSES parameter (store_passes; a value the tile cannot take is the compiler's
+ * error). For tuning. */
+void gemm_passes_override(gemm_config *c);
 /* Sets c->l2_stream for shape `s` on `sm_count` SMs: 1 when the launch's work units (tiles
  * x K slices, in CTAs) all run at once, each K block of A and B then read in one pass
  * (gemm_heuristic.c says what it gains and costs). */

@@ -24,7 +24,7 @@ static const char *const reserved[] = {
     "BM", "BN", "BK", "STAGES", "CONSUMERS", "WG_ROWS", "WG_M64", "PRODUCER_REGS", "CONSUMER_REGS", "INST_N",
     "N_INSTS", "K_STEPS", "CLUSTER", "CLUSTER_M", "CLUSTER_N", "CLUSTER_MASK", "GROUP", "SMEM_A", "SMEM_B", "SMEM_SA",
     "SMEM_D", "SMEM_BAR", "SA_STAGE_BYTES", "STAGE_TX_BYTES", "EMPTY_ARRIVALS", "D_BOX_COLS", "D_ROW_BYTES",
-    "D_BOX_BYTES", "D_BOXES", "D_SWIZZLE", "smem", "smem_a", "smem_b", "smem_sa", "smem_d", "full_bar", "empty_bar",
+    "D_BOX_BYTES", "D_BOXES", "D_SWIZZLE", "D_PASSES", "D_PASS_BOXES", "D_PASS_COLS", "pass", "smem", "smem_a", "smem_b", "smem_sa", "smem_d", "full_bar", "empty_bar",
     "peer_bar", "fills", "peer",
     "warpgroup", "consumer", "warp", "lane", "cta_rank", "k_blocks", "acc", "tmp", "stage", "phase", "tile", "tiles",
     "m_block", "n_block", "kb", "bar", "desc_a0", "desc_b0", "desc_a", "desc_b", "row0", "col0", "staging",
@@ -431,7 +431,7 @@ static void check_epi_ops(checker *c)
         else if ((n > 0 && (op->a < 0 || op->a >= i)) || (n > 1 && (op->b < 0 || op->b >= i)) ||
                  (n > 2 && (op->c < 0 || op->c >= i)))
             FAIL(c, op->loc, "epilogue op %d (%s) uses a value not defined before it", i, dgk_epi_op_name(op->op));
-        if (op->op == DGK_EPI_SCALAR)
+        if (op->op == DGK_EPI_SCALAR && !(op->arg >= 0 && op->arg < c->p->nargs && c->p->args[op->arg].kind == DGK_ARG_SHAPE))
             need_arg(c, op->arg, DGK_ARG_SCALAR, op->loc, "an epilogue scalar");
         if (dgk_epi_reads_tensor(op))
             need_arg(c, op->arg, DGK_ARG_PTR, op->loc, "an epilogue tensor read");

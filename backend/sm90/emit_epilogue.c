@@ -25,7 +25,14 @@ static const char *const op_fmt[DGK_EPI_COUNT] = {
 /* Rounding through a narrow format, by target dtype (CAST). */
 static const char *const round_fn[DGK_DT_COUNT] = {
     [DGK_DT_BF16] = "dgk_round_bf16", [DGK_DT_F16] = "dgk_round_f16",
-    [DGK_DT_E4M3] = "dgk_round_e4m3", [DGK_DT_E5M2] = "dgk_round_e5m2",
+    [DGK_DT_E4M3] = "dgk_round_e4m3", [DGK_DT_E5M2] = "dgk_round_e5m2", [DGK_DT_UE8M0] = "dgk_round_ue8m0",
+};
+
+/* A cast to an integer type converts as C does (toward zero) and comes back as f32, as
+ * the elementwise kernels' casts do (emit_simt.c); $a is the operand. */
+static const char *const int_cast_fmt[DGK_DT_COUNT] = {
+    [DGK_DT_I32] = "(float)(int)$a", [DGK_DT_U32] = "(float)(unsigned)$a", [DGK_DT_I64] = "(float)(long long)$a",
+    [DGK_DT_BOOL] = "($a != 0.0f ? 1.0f : 0.0f)",
 };
 
 /* Writes `fmt` with $a/$b/$c replaced by v<a>, v<b>, v<c>. */
@@ -180,6 +187,8 @@ static void emit_rhs(dgk_sm90_ctx *e, const dgk_epi_op *op)
     case DGK_EPI_CAST:
         if (round_fn[op->dtype])
             dgk_strbuf_printf(out, "%s(v%d)", round_fn[op->dtype], op->a);
+        else if (int_cast_fmt[op->dtype])
+            expand(out, int_cast_fmt[op->dtype], op);
         else
             dgk_strbuf_printf(out, "v%d", op->a);
         break;
@@ -320,6 +329,19 @@ static void emit_value(dgk_sm90_ctx *e, int k, int dr, int dc)
     emit_call(e, k, acc, row, col);
 }
 
+/* store_passes (plan.h, epi.passes): a step whose columns are not this pass's is skipped
+ * (a constant test once the loops unroll), and the staging column is the pass's own. */
+static void emit_pass_skip(dgk_sm90_ctx *e)
+{
+    if (e->p->epi.passes > 1)
+        dgk_sm90_line(e, "if ((ni * INST_N + 2 * i) / D_PASS_COLS != pass) continue;");
+}
+
+static const char *pass_shift(const dgk_sm90_ctx *e)
+{
+    return e->p->epi.passes > 1 ? " - pass * D_PASS_COLS" : "";
+}
+
 static int use_stmatrix(const dgk_sm90_ctx *e)
 {
     return e->out_elt_bytes == 2 && e->p->mma.inst_n % 16 == 0 && e->p->epi.out_box_cols % 16 == 0;
@@ -331,6 +353,7 @@ static void emit_store_stmatrix(dgk_sm90_ctx *e)
 {
     const char *pack = e->p->epi.out_dtype == DGK_DT_F16 ? "dgk_pack_f16x2" : "dgk_pack_bf16x2";
     dgk_sm90_open(e, "for (int i = 0; i < INST_N / 2; i += 8)");
+    emit_pass_skip(e);
     dgk_sm90_line(e, "const int c = ni * INST_N + 2 * i + 2 * (lane %% 4);");
     emit_value(e, 0, 0, 0);
     emit_value(e, 1, 0, 1);
@@ -341,7 +364,7 @@ static void emit_store_stmatrix(dgk_sm90_ctx *e)
     emit_value(e, 6, 8, 8);
     emit_value(e, 7, 8, 9);
     dgk_sm90_line(e, "const int sr = mi * 64 + warp * 16 + (lane / 8 %% 2) * 8 + lane %% 8;");
-    dgk_sm90_line(e, "const int sc = ni * INST_N + 2 * i + (lane / 16) * 8;");
+    dgk_sm90_line(e, "const int sc = ni * INST_N + 2 * i + (lane / 16) * 8%s;", pass_shift(e));
     dgk_sm90_line(e, "dgk_stmatrix_x4(staging_addr + staging_offset(sr, sc), %s(x0, x1), %s(x2, x3), %s(x4, x5), %s(x6, x7));",
                   pack, pack, pack, pack);
     dgk_sm90_close(e, NULL);
@@ -351,25 +374,28 @@ static void emit_store_stmatrix(dgk_sm90_ctx *e)
 static void emit_store_pairs(dgk_sm90_ctx *e)
 {
     static const char *const store[DGK_DT_COUNT] = {
-        [DGK_DT_F32] = "dgk_st_shared_v2f32(staging_addr + staging_offset(%s, c), x%d, x%d);",
-        [DGK_DT_BF16] = "dgk_st_shared_b32(staging_addr + staging_offset(%s, c), dgk_pack_bf16x2(x%d, x%d));",
-        [DGK_DT_F16] = "dgk_st_shared_b32(staging_addr + staging_offset(%s, c), dgk_pack_f16x2(x%d, x%d));",
-        [DGK_DT_E4M3] = "dgk_st_shared_b16(staging_addr + staging_offset(%s, c), dgk_pack_e4m3x2(x%d, x%d));",
-        [DGK_DT_E5M2] = "dgk_st_shared_b16(staging_addr + staging_offset(%s, c), dgk_pack_e5m2x2(x%d, x%d));",
+        [DGK_DT_F32] = "dgk_st_shared_v2f32(staging_addr + staging_offset(%s, %s), x%d, x%d);",
+        [DGK_DT_BF16] = "dgk_st_shared_b32(staging_addr + staging_offset(%s, %s), dgk_pack_bf16x2(x%d, x%d));",
+        [DGK_DT_F16] = "dgk_st_shared_b32(staging_addr + staging_offset(%s, %s), dgk_pack_f16x2(x%d, x%d));",
+        [DGK_DT_E4M3] = "dgk_st_shared_b16(staging_addr + staging_offset(%s, %s), dgk_pack_e4m3x2(x%d, x%d));",
+        [DGK_DT_E5M2] = "dgk_st_shared_b16(staging_addr + staging_offset(%s, %s), dgk_pack_e5m2x2(x%d, x%d));",
     };
     const char *fmt = store[e->p->epi.out_dtype];
     dgk_sm90_open(e, "for (int i = 0; i < INST_N / 2; i += 4)");
+    emit_pass_skip(e);
     dgk_sm90_line(e, "const int c = ni * INST_N + 2 * i + 2 * (lane %% 4);");
     emit_value(e, 0, 0, 0);
     emit_value(e, 1, 0, 1);
     emit_value(e, 2, 8, 0);
     emit_value(e, 3, 8, 1);
-    dgk_sm90_line(e, fmt, "r", 0, 1);
-    dgk_sm90_line(e, fmt, "r + 8", 2, 3);
+    char sc[48];
+    snprintf(sc, sizeof sc, "c%s", pass_shift(e));
+    dgk_sm90_line(e, fmt, "r", sc, 0, 1);
+    dgk_sm90_line(e, fmt, "r + 8", sc, 2, 3);
     dgk_sm90_close(e, NULL);
 }
 
-static void emit_tma_store_body(dgk_sm90_ctx *e);
+static void emit_tma_store_body(dgk_sm90_ctx *e, const char *boxes, const char *first);
 
 /* m_grouped_contiguous, a warpgroup whose rows end the group (its padding follows in
  * the same block): its threads copy the staged rows of the group to D (rows whose id is
@@ -416,26 +442,28 @@ static void emit_tma_stores(dgk_sm90_ctx *e)
         emit_guarded_copy(e);
         dgk_sm90_close(e, " else if (threadIdx.x % 128 == 0) {");
         e->indent++;
-        emit_tma_store_body(e);
+        emit_tma_store_body(e, "D_BOXES", NULL);
         dgk_sm90_close(e, NULL);
         return;
     }
     /* split-K: a unit that is not its tile's last stores nothing (emit_split.c) */
     dgk_sm90_open(e, dgk_sm90_split(e->p) ? "if (store_tile && threadIdx.x %% 128 == 0)" : "if (threadIdx.x %% 128 == 0)");
-    emit_tma_store_body(e);
+    emit_tma_store_body(e, "D_BOXES", NULL);
     dgk_sm90_close(e, NULL);
 }
 
-/* One thread: a TMA store (or reduce-add) per staging box, then the bulk-group commit. */
-static void emit_tma_store_body(dgk_sm90_ctx *e)
+/* One thread: a TMA store (or reduce-add) per staging box (`boxes` of them, the first
+ * one D's box `first` when not NULL), then the bulk-group commit. */
+static void emit_tma_store_body(dgk_sm90_ctx *e, const char *boxes, const char *first)
 {
     const dgk_plan_epilogue *ep = &e->p->epi;
     const char *fn = ep->accumulate ? (ep->out_grouped ? "dgk_tma_reduce_add_3d" : "dgk_tma_reduce_add_2d")
                                     : (ep->out_grouped ? "dgk_tma_store_3d" : "dgk_tma_store_2d");
     dgk_sm90_line(e, "#pragma unroll");
-    dgk_sm90_line(e, "for (int box = 0; box < D_BOXES; ++box)");
-    dgk_sm90_line(e, "    %s(&%s, staging + box * D_BOX_BYTES, col0 + box * D_BOX_COLS, row0%s);", fn,
-                  e->p->args[ep->out_arg].name, ep->out_grouped ? ", group" : "");
+    dgk_sm90_line(e, "for (int box = 0; box < %s; ++box)", boxes);
+    dgk_sm90_line(e, "    %s(&%s, staging + box * D_BOX_BYTES, col0 + %s%sbox%s * D_BOX_COLS, row0%s);", fn,
+                  e->p->args[ep->out_arg].name, first ? "(" : "", first ? first : "", first ? ")" : "",
+                  ep->out_grouped ? ", group" : "");
     dgk_sm90_line(e, "dgk_tma_store_commit();");
 }
 
@@ -454,11 +482,12 @@ static void emit_store_swapped(dgk_sm90_ctx *e)
 {
     static const char *const at[4][2] = {{"c", "r"}, {"c + 1", "r"}, {"c", "r + 8"}, {"c + 1", "r + 8"}};
     const dgk_plan *p = e->p;
-    dgk_sm90_open(e, "for (int g = 0; g < INST_N / 8; ++g)");
-    dgk_sm90_line(e, "const int c = 8 * g + 2 * (lane %% 4);  // the tile row of values 4g, 4g+2 (4g+1, 4g+3: c + 1)");
+    /* dgk_-prefixed: a kernel's shape symbols (`g`) are in scope here */
+    dgk_sm90_open(e, "for (int dgk_c8 = 0; dgk_c8 < INST_N / 8; ++dgk_c8)");
+    dgk_sm90_line(e, "const int c = 8 * dgk_c8 + 2 * (lane %% 4);  // the tile row of values 4 dgk_c8 + 0, 2 (+ 1, 3: c + 1)");
     for (int v = 0; v < 4; v++) {
-        char acc[32];
-        snprintf(acc, sizeof acc, "acc[mi][0][4 * g + %d]", v);
+        char acc[40];
+        snprintf(acc, sizeof acc, "acc[mi][0][4 * dgk_c8 + %d]", v);
         emit_call(e, v, acc, at[v][0], at[v][1]);
     }
     for (int v = 0; v < 4; v++)
@@ -466,29 +495,15 @@ static void emit_store_swapped(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
-void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e)
+/* Every value of the warpgroup's tile (of the pass's columns: store_passes) into the
+ * staging boxes. */
+static void emit_stage_values(dgk_sm90_ctx *e)
 {
-    const dgk_plan_epilogue *ep = &e->p->epi;
-    int swap = e->p->swap_ab;
-    dgk_sm90_loc(e, ep->loc, ep->accumulate ? "store: D += epilogue(acc)" : "store: D = epilogue(acc)");
-    if (swap) {
-        dgk_sm90_line(e, "// swap-AB: every warpgroup holds all BM rows; its B rows are D's columns");
-        dgk_sm90_line(e, "const int row0 = m_block * BM;");
-        dgk_sm90_line(e, "const int col0 = n_block * BN + consumer * WG_ROWS;  // this warpgroup's first column");
-    } else {
-        dgk_sm90_line(e, "const int row0 = m_block * BM + consumer * WG_ROWS;  // this warpgroup's first row");
-        dgk_sm90_line(e, "const int col0 = n_block * BN;");
-    }
-    dgk_sm90_line(e, "dgk_u8 *const staging = smem_d + consumer * (D_BOXES * D_BOX_BYTES);");
-    dgk_sm90_line(e, "const dgk_u32 staging_addr = dgk_smem_u32(staging);");
-    dgk_sm90_line(e, "// the previous tile's TMA store has finished reading the staging buffer");
-    dgk_sm90_line(e, "if (threadIdx.x %% 128 == 0) dgk_tma_store_wait_read<0>();");
-    dgk_sm90_line(e, "dgk_named_barrier_sync(1 + consumer, 128);");
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int mi = 0; mi < WG_M64; ++mi)");
     dgk_sm90_line(e, "const int r = mi * 64 + warp * 16 + lane / 4;");
     dgk_sm90_line(e, "#pragma unroll");
-    if (swap) {
+    if (e->p->swap_ab) {
         emit_store_swapped(e);
     } else {
         dgk_sm90_open(e, "for (int ni = 0; ni < N_INSTS; ++ni)");
@@ -500,8 +515,45 @@ void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e)
         dgk_sm90_close(e, NULL);
     }
     dgk_sm90_close(e, NULL);
+}
+
+void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e)
+{
+    const dgk_plan_epilogue *ep = &e->p->epi;
+    const int passes = ep->passes > 1; /* plan_store_passes: not swapped, guarded or split */
+    dgk_sm90_loc(e, ep->loc, ep->accumulate ? "store: D += epilogue(acc)" : "store: D = epilogue(acc)");
+    if (e->p->swap_ab) {
+        dgk_sm90_line(e, "// swap-AB: every warpgroup holds all BM rows; its B rows are D's columns");
+        dgk_sm90_line(e, "const int row0 = m_block * BM;");
+        dgk_sm90_line(e, "const int col0 = n_block * BN + consumer * WG_ROWS;  // this warpgroup's first column");
+    } else {
+        dgk_sm90_line(e, "const int row0 = m_block * BM + consumer * WG_ROWS;  // this warpgroup's first row");
+        dgk_sm90_line(e, "const int col0 = n_block * BN;");
+    }
+    dgk_sm90_line(e, "dgk_u8 *const staging = smem_d + consumer * (%s * D_BOX_BYTES);", passes ? "D_PASS_BOXES" : "D_BOXES");
+    dgk_sm90_line(e, "const dgk_u32 staging_addr = dgk_smem_u32(staging);");
+    dgk_sm90_line(e, "// the previous tile's TMA store has finished reading the staging buffer");
+    dgk_sm90_line(e, "if (threadIdx.x %% 128 == 0) dgk_tma_store_wait_read<0>();");
+    dgk_sm90_line(e, "dgk_named_barrier_sync(1 + consumer, 128);");
+    if (passes) {
+        dgk_sm90_line(e, "#pragma unroll");
+        dgk_sm90_open(e, "for (int pass = 0; pass < D_PASSES; ++pass)");
+        dgk_sm90_open(e, "if (pass > 0)");
+        dgk_sm90_line(e, "// the previous pass's TMA store has finished reading the staging buffer");
+        dgk_sm90_line(e, "if (threadIdx.x %% 128 == 0) dgk_tma_store_wait_read<0>();");
+        dgk_sm90_line(e, "dgk_named_barrier_sync(1 + consumer, 128);");
+        dgk_sm90_close(e, NULL);
+    }
+    emit_stage_values(e);
     dgk_sm90_line(e, "// make the staging writes visible to the TMA engine, then one thread stores");
     dgk_sm90_line(e, "dgk_fence_proxy_async_smem();");
     dgk_sm90_line(e, "dgk_named_barrier_sync(1 + consumer, 128);");
-    emit_tma_stores(e);
+    if (!passes) {
+        emit_tma_stores(e);
+        return;
+    }
+    dgk_sm90_open(e, "if (threadIdx.x %% 128 == 0)");
+    emit_tma_store_body(e, "D_PASS_BOXES", "pass * D_PASS_BOXES + ");
+    dgk_sm90_close(e, NULL);
+    dgk_sm90_close(e, NULL);
 }

@@ -121,7 +121,7 @@ static void print_k_grouped(void)
 
 /* The K-grouped BF16 weight gradient (dgk_k_grouped_bf16_gemm_tn_contiguous): every BF16
  * candidate tile for its operands (B stored [K, N]), f32 output with 4 stages beside it
- * (stdlib/k_grouped.c), N compiled in. */
+ * (stdlib/k_grouped.c), N compiled in; and its wide tile in store passes. */
 static void print_k_grouped_bf16(void)
 {
     gemm_shape s = {.m = 4096, .n = 7168, .k = 4096, .in_bytes = 2, .out_bytes = 4, .b_mn_major = 1, .min_stages = 4};
@@ -129,6 +129,8 @@ static void print_k_grouped_bf16(void)
     int n = gemm_candidates(&s, c, 16);
     for (int i = 0; i < n; i++)
         printf("stdlib/k_grouped_bf16.dgk k_grouped_bf16_wgrad -D BM=%d -D BN=%d -D N=7168\n", c[i].bm, c[i].bn);
+    /* the wide tile of stdlib/k_grouped.c's wide_rule, stored in 4 passes */
+    printf("stdlib/k_grouped_bf16.dgk k_grouped_bf16_wgrad -D BM=128 -D BN=256 -D N=7168 -D PASSES=4\n");
 }
 
 /* dgk_gemm_fp8_nt with UE8M0 scales (-D TS=ue8m0): every FP8 candidate tile, both outputs. */

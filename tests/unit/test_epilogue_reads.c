@@ -23,25 +23,25 @@ static const struct {
     int grouped;
 } sch[] = {
     {"persistent",
-     "A : bf16[M, K], B : bf16[N, K], T2 : f32[X0, X1], R2 : bf16[M, N], T3 : f32[X2, X0, X1], E : f32[X2], D : bf16[M, N]",
+     "A : bf16[M, K], B : bf16[N, K], T2 : f32[X0, X1], R2 : bf16[M, N], T3 : f32[X2, X0, X1], E : f32[X2], U : u32[4], D : bf16[M, N]",
      "schedule persistent (cdiv(M, 128), cdiv(N, 128)) -> (i, j);",
      "acc += mma(A[i*128 +: 128, k*64 +: 64], B[j*128 +: 128, k*64 +: 64]^T);",
      "D[i*128 +: 128, j*128 +: 128] = bf16(acc * %s);", 0},
     {"contiguous",
-     "A : bf16[M, K], B : bf16[G, N, K], T2 : f32[X0, X1], R2 : bf16[M, N], T3 : f32[X2, X0, X1], E : f32[X2], GID : i32[M], "
+     "A : bf16[M, K], B : bf16[G, N, K], T2 : f32[X0, X1], R2 : bf16[M, N], T3 : f32[X2, X0, X1], E : f32[X2], U : u32[4], GID : i32[M], "
      "D : bf16[M, N]",
      "schedule m_grouped_contiguous (cdiv(M, 128), cdiv(N, 128)) group_ids GID -> (i, j, g);",
      "acc += mma(A[i*128 +: 128, k*64 +: 64], B[g, j*128 +: 128, k*64 +: 64]^T);",
      "D[i*128 +: 128, j*128 +: 128] = bf16(acc * %s);", 1},
     {"masked",
      "A : bf16[G, M, K], B : bf16[G, N, K], T2 : f32[X0, X1], R2 : bf16[M, N], T3 : f32[X2, X0, X1], E : f32[X2], "
-     "MASK : i32[G], D : bf16[G, M, N]",
+     "U : u32[4], MASK : i32[G], D : bf16[G, M, N]",
      "schedule m_grouped_masked (G, cdiv(M, 128), cdiv(N, 128)) masked MASK -> (g, i, j);",
      "acc += mma(A[g, i*128 +: 128, k*64 +: 64], B[g, j*128 +: 128, k*64 +: 64]^T);",
      "D[g, i*128 +: 128, j*128 +: 128] = bf16(acc * %s);", 1},
     {"k_grouped",
      "A : bf16[KT, M], B : bf16[KT, N], T2 : f32[X0, X1], R2 : bf16[M, N], T3 : f32[X2, X0, X1], E : f32[X2], "
-     "D : f32[G, M, N], OFFS : i32[G + 1]",
+     "U : u32[4], D : f32[G, M, N], OFFS : i32[G + 1]",
      "schedule k_grouped (G, cdiv(M, 128), cdiv(N, 128)) group_offsets OFFS -> (g, i, j);",
      "acc += mma(A[k*64 +: 64, i*128 +: 128]^T, B[k*64 +: 64, j*128 +: 128]);",
      "D[g, i*128 +: 128, j*128 +: 128] += acc * %s;", 1},
@@ -151,11 +151,16 @@ START_TEST(unlowered_reads_are_errors)
         {2, "E[i]", "the subscript of an epilogue element (`E`'s axis 0) must be a constant index or the schedule's group "
                     "variable"},
         {0, "E[0 - 1]", "index -1 of `E`'s axis 0 is negative"},
-        {0, "f32(X2 / 2)", "integer arithmetic is not lowered in an sm90 epilogue: convert its operands with f32(...) first"},
+        {0, "f32(X2 / 2)", "integer arithmetic is not lowered in an sm90 epilogue: compute in f32 (f32(x) of each integer operand)"},
+        {0, "where(E[0] > 0.0, acc, 0.0)", "operator > is not lowered in an sm90 epilogue"},
+        {0, "f32(i8(acc))", "a cast to i8 is not lowered in an sm90 epilogue"},
+        {0, "f32(U[0])", "an sm90 epilogue reads f32, bf16, f16, e4m3, e5m2, ue8m0 or i32 tensors; `U` is u32"},
+        {0, "T2[i*128 +: 1, j*128 +: 128]", "an epilogue tile must be the output tile's block: [m * 128 +: 128, n * 128 +: 128]"},
+        {0, "E[j*128 +: 1][new, :]", "an epilogue column vector is 128 long (the tile's BN); this one is 1"},
         {0, "T2[0, 1]", "an epilogue reads one element of a 1-D tensor (`S[g]`, `S[0]`); `T2` has 2 axes"},
         {2, "T3[j, i*128 +: 128, j*128 +: 128]", "an epilogue tile's leading subscript (`T3`'s axis 0) must be a constant "
                                                  "index or the schedule's group variable"},
-        {2, "T3[g, j*128 +: 128, i*128 +: 128]", "an epilogue tile must be the output tile's block: [g, m * 128 +: 128, n * 128 +: 128]"},
+        {2, "T3[g, j*128 +: 128, i*128 +: 128]", "an epilogue tile must be the output tile's block: [a point, m * 128 +: 128, n * 128 +: 128]"},
         {0, "T2[i*128 +: 128, j*128 +: 128]^T", "a transposed tile (`^T`) is not lowered in an sm90 epilogue"},
         {2, "T3[g, i*128 +: 128, 3][:, new]", "an epilogue vector is read from a tensor of one or two axes; `T3` has 3"},
         {2, "T3[i*128 +: 128, 0, j*128 +: 128]", "this tensor read is not lowered in an sm90 epilogue (elements, vectors "
@@ -174,6 +179,63 @@ START_TEST(unlowered_reads_are_errors)
 }
 END_TEST
 
+/* A value computed inside the pipeline is refused: the IR holds one iteration, so `s = s *
+ * S[g]` in the loop would be read as S[g] once (a review found it lowered so). A scalar
+ * computed before the pipeline is read as it is. */
+START_TEST(loop_values_are_refused)
+{
+    static const char *const fmt =
+        "kernel e(A : bf16[G, M, K], B : bf16[G, N, K], S : f32[G], MASK : i32[G], D : bf16[G, M, N]) {"
+        " schedule m_grouped_masked (G, cdiv(M, 128), cdiv(N, 128)) masked MASK -> (g, i, j);"
+        " var acc = zeros(f32[128, 128]); var s = 1.0; %s"
+        " pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[g, i*128 +: 128, k*64 +: 64], B[g, j*128 +: 128, k*64 +: 64]^T); %s }"
+        " D[g, i*128 +: 128, j*128 +: 128] = bf16(acc * s); }";
+    char src[1024];
+    snprintf(src, sizeof src, fmt, "", "s = s * S[g];");
+    dgkc_unit *b = fixture_lower("loop.dgk", src, NULL, 0);
+    ck_assert_int_ne(dgkc_plan_kernel(b, "sm_90a", dgkc_kernel_index(b, "e")), DGKC_OK);
+    char *text = fixture_diagnostics(b);
+    ck_assert_msg(strstr(text, "this value is computed inside the pipeline, which carries only the accumulator out of "
+                               "its loop: compute it after the pipeline") != NULL, "%s", text);
+    free(text);
+    dgkc_unit_free(b);
+    snprintf(src, sizeof src, fmt, "s = S[g] * 2.0;", "");
+    dgkc_unit *u = fixture_lower("before.dgk", src, NULL, 0);
+    const dgk_plan *p;
+    const char *cu = emit_e(u, &p);
+    ck_assert_msg(strstr(cu, "const float v1 = group < G ? dgk_load_f32(ptr_S + group) : 0.0f;") != NULL, "%s", cu);
+    dgkc_unit_free(u);
+}
+END_TEST
+
+/* Integer casts convert toward zero (they were dropped: `f32(i32(acc))` read as acc), a
+ * shape symbol is read as its argument, and the swapped store's loop no longer shadows a
+ * kernel symbol named g (it hid `g` from the epilogue's call: the extent read as the loop
+ * index). */
+START_TEST(casts_shapes_and_names)
+{
+    static const char *const src =
+        "kernel e(A : bf16[G, M, K], B : bf16[G, N, K], E : f32[g], MASK : i32[G], D : bf16[G, M, N]) {"
+        " schedule m_grouped_masked (G, cdiv(M, 32), cdiv(N, 128)) masked MASK -> (gg, i, j);"
+        " var acc = zeros(f32[32, 128]); pipeline k in 0 .. cdiv(K, 64) {"
+        " acc += mma(A[gg, i*32 +: 32, k*64 +: 64], B[gg, j*128 +: 128, k*64 +: 64]^T); }"
+        " D[gg, i*32 +: 32, j*128 +: 128] = bf16(f32(i32(acc)) * E[1] + f32(u32(acc)) + f32(bool(acc)) + f32(g)); }";
+    dgkc_unit *u = fixture_lower("casts.dgk", src, NULL, 0);
+    const dgk_plan *p;
+    const char *cu = emit_e(u, &p);
+    ck_assert_int_eq(p->swap_ab, 1);
+    static const char *const want[] = {
+        "const float v1 = (float)(int)v0;", "const float v3 = 1LL < g ? dgk_load_f32(ptr_E + 1LL) : 0.0f;",
+        "(float)(unsigned)v0;", "(v0 != 0.0f ? 1.0f : 0.0f);", "= (float)g;", "for (int dgk_c8 = 0; dgk_c8 < INST_N / 8; ++dgk_c8)",
+        "M, N, ptr_E, g);",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(cu, want[i]) != NULL, "want \"%s\"", want[i]);
+    ck_assert_ptr_null(strstr(cu, "for (int g "));
+    dgkc_unit_free(u);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("epilogue_reads");
@@ -181,6 +243,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, tile_and_element_forms);
     tcase_add_test(tc, known_extents_are_checked_here);
     tcase_add_test(tc, unlowered_reads_are_errors);
+    tcase_add_test(tc, loop_values_are_refused);
+    tcase_add_test(tc, casts_shapes_and_names);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

@@ -463,7 +463,7 @@ START_TEST(masked_tail_rule)
     const stock_kernel k = {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", 0,
                             STOCK_CLUSTER_N | STOCK_CLUSTER_M};
     gemm_shape s = {6144, 6144, 7168, 1, 2, 0, 1, 0, 0, 0, 1024, 0, 0, 0, 0};
-    gemm_config c = {128, 192, 1, 1, 1, 0, 0};
+    gemm_config c = {128, 192, 1, 1, 1, 0, 0, 0};
     char d[STOCK_CONFIG_DEFINES][48];
     const char *defs[STOCK_CONFIG_DEFINES];
     int n = stock_config_defines(&k, &s, &c, d, defs);
@@ -487,7 +487,7 @@ START_TEST(masked_tail_rule)
     ck_assert_int_eq(s.tail_split, 0);
     gemm_shape dense = {4096, 4096, 7168, 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
     setenv("DGK_GEMM_TAIL", "1", 1);
-    gemm_config dc = {256, 128, 1, 1, 2, 0, 0};
+    gemm_config dc = {256, 128, 1, 1, 2, 0, 0, 0};
     gemm_tail_override(&dense, &dc); /* masked kernels only */
     ck_assert_int_eq(dc.cluster_n, 2);
     ck_assert_int_eq(dense.tail_split, 0);

@@ -132,16 +132,16 @@ START_TEST(l2_stock_rule)
         gemm_config c;
         int sms, want;
     } rules[] = {
-        {4096, 576, {128, 144, 1, 1, 1, 0, 0}, 132, 1},  /* 32 x 4 = 128 tiles */
-        {4096, 576, {128, 144, 1, 1, 1, 0, 0}, 114, 0},  /* an H100 PCIe */
-        {4096, 4096, {256, 128, 1, 1, 1, 0, 0}, 132, 0}, /* 16 x 32 */
-        {64, 4096, {64, 64, 2, 1, 1, 0, 0}, 132, 1},     /* 64 tiles x 2 slices */
-        {64, 4096, {64, 64, 3, 1, 1, 0, 0}, 132, 0},     /* x 3 */
-        {4096, 576, {128, 144, 1, 2, 1, 0, 0}, 132, 1},  /* 16 clusters of 2 x 4 */
-        {4160, 576, {128, 144, 1, 2, 1, 0, 0}, 132, 0},  /* 17 x 2 x 4 = 136 CTAs */
-        {1024, 4224, {256, 128, 1, 1, 2, 0, 0}, 132, 0}, /* 4 x 17 clusters of 2 along N: 136 */
-        {4224, 576, {128, 144, 1, 1, 1, 0, 0}, 132, 1},  /* 33 x 4: exactly the SMs */
-        {64, 4096, {64, 64, 4, 1, 1, 0, 0}, 132, 1},     /* K = 256: 2 K blocks, so 2 slices */
+        {4096, 576, {128, 144, 1, 1, 1, 0, 0, 0}, 132, 1},  /* 32 x 4 = 128 tiles */
+        {4096, 576, {128, 144, 1, 1, 1, 0, 0, 0}, 114, 0},  /* an H100 PCIe */
+        {4096, 4096, {256, 128, 1, 1, 1, 0, 0, 0}, 132, 0}, /* 16 x 32 */
+        {64, 4096, {64, 64, 2, 1, 1, 0, 0, 0}, 132, 1},     /* 64 tiles x 2 slices */
+        {64, 4096, {64, 64, 3, 1, 1, 0, 0, 0}, 132, 0},     /* x 3 */
+        {4096, 576, {128, 144, 1, 2, 1, 0, 0, 0}, 132, 1},  /* 16 clusters of 2 x 4 */
+        {4160, 576, {128, 144, 1, 2, 1, 0, 0, 0}, 132, 0},  /* 17 x 2 x 4 = 136 CTAs */
+        {1024, 4224, {256, 128, 1, 1, 2, 0, 0, 0}, 132, 0}, /* 4 x 17 clusters of 2 along N: 136 */
+        {4224, 576, {128, 144, 1, 1, 1, 0, 0, 0}, 132, 1},  /* 33 x 4: exactly the SMs */
+        {64, 4096, {64, 64, 4, 1, 1, 0, 0, 0}, 132, 1},     /* K = 256: 2 K blocks, so 2 slices */
     };
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         gemm_shape s = {rules[i].m, rules[i].n, rules[i].c.split == 4 ? 256 : 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
@@ -156,7 +156,7 @@ END_TEST
 START_TEST(l2_override)
 {
     gemm_shape s = {4096, 4096, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
-    gemm_config c = {256, 128, 1, 1, 1, 0, 0};
+    gemm_config c = {256, 128, 1, 1, 1, 0, 0, 0};
     gemm_l2_rule(&s, 132, &c);
     setenv("DGK_GEMM_L2", "1", 1);
     gemm_l2_override(&c);
@@ -178,7 +178,7 @@ END_TEST
 START_TEST(l2_defines)
 {
     gemm_shape s = {64, 4096, 7168, 1, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
-    gemm_config c = {64, 64, 1, 1, 1, 0, 1};
+    gemm_config c = {64, 64, 1, 1, 1, 0, 1, 0};
     const stock_kernel dense = {"stdlib/gemm_fp8.dgk", dgk_stdlib_gemm_fp8, "gemm_fp8_nt", 1, 0};
     const stock_kernel masked = {"stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "m_grouped_fp8_nt_masked", 0, 0};
     char d[STOCK_CONFIG_DEFINES][48];

@@ -279,7 +279,7 @@ START_TEST(stock_clusters_checked)
                               masked = {"stdlib/x.dgk", "", "masked", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M},
                               offsets = {"stdlib/x.dgk", "", "offsets", 0, STOCK_CLUSTER_N | STOCK_CLUSTER_M | STOCK_CLUSTER_DYN},
                               kgrouped = {"stdlib/x.dgk", "", "kgrouped", 0, 0};
-    gemm_config along_m = {128, 192, 1, 2, 1, 0, 0}, along_n = {128, 192, 1, 1, 2, 0, 0}, none = {128, 192, 1, 1, 1, 0, 0};
+    gemm_config along_m = {128, 192, 1, 2, 1, 0, 0, 0}, along_n = {128, 192, 1, 1, 2, 0, 0, 0}, none = {128, 192, 1, 1, 1, 0, 0, 0};
     ck_assert_int_eq(stock_check_clusters(&dense, &along_m), DGK_OK);
     ck_assert_int_eq(stock_check_clusters(&dense, &along_n), DGK_OK);
     ck_assert_int_eq(stock_check_clusters(&masked, &along_m), DGK_OK);
@@ -459,7 +459,7 @@ END_TEST
 
 START_TEST(heuristic_override)
 {
-    gemm_config c = {128, 128, 1, 1, 1, 0, 0};
+    gemm_config c = {128, 128, 1, 1, 1, 0, 0, 0};
     setenv("DGK_GEMM_TILE", "64x32", 1);
     gemm_tile_override(&c);
     ck_assert_int_eq(c.bm, 64);

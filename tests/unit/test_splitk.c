@@ -784,7 +784,7 @@ START_TEST(cluster_override)
     static const char *const names[3] = {"DGK_GEMM_TILE", "DGK_GEMM_CLUSTER", "DGK_GEMM_CLUSTER_N"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gemm_config c = {cases[i].heur_n > 1 ? 256 : 128, cases[i].heur_n > 1 ? 128 : 192, 1, cases[i].heur_m,
-                         cases[i].heur_n, 0, 0};
+                         cases[i].heur_n, 0, 0, 0};
         const char *vals[3] = {cases[i].tile, cases[i].cl, cases[i].cn};
         for (int v = 0; v < 3; v++) {
             if (vals[v])
@@ -843,7 +843,7 @@ END_TEST
 
 START_TEST(heuristic_split_override)
 {
-    gemm_config c = {128, 128, 1, 1, 1, 0, 0};
+    gemm_config c = {128, 128, 1, 1, 1, 0, 0, 0};
     setenv("DGK_GEMM_SPLIT", "3", 1);
     gemm_split_override(&c);
     ck_assert_int_eq(c.split, 3);

@@ -245,12 +245,12 @@ gemm_swap_bf16(
             for (int mi = 0; mi < WG_M64; ++mi) {
                 const int r = mi * 64 + warp * 16 + lane / 4;
                 #pragma unroll
-                for (int g = 0; g < INST_N / 8; ++g) {
-                    const int c = 8 * g + 2 * (lane % 4);  // the tile row of values 4g, 4g+2 (4g+1, 4g+3: c + 1)
-                    const float x0 = epilogue_value(acc[mi][0][4 * g + 0], row0 + c, col0 + r, M, N, ptr_R, ptr_CB, ptr_C, stride_C_0);
-                    const float x1 = epilogue_value(acc[mi][0][4 * g + 1], row0 + c + 1, col0 + r, M, N, ptr_R, ptr_CB, ptr_C, stride_C_0);
-                    const float x2 = epilogue_value(acc[mi][0][4 * g + 2], row0 + c, col0 + r + 8, M, N, ptr_R, ptr_CB, ptr_C, stride_C_0);
-                    const float x3 = epilogue_value(acc[mi][0][4 * g + 3], row0 + c + 1, col0 + r + 8, M, N, ptr_R, ptr_CB, ptr_C, stride_C_0);
+                for (int dgk_c8 = 0; dgk_c8 < INST_N / 8; ++dgk_c8) {
+                    const int c = 8 * dgk_c8 + 2 * (lane % 4);  // the tile row of values 4 dgk_c8 + 0, 2 (+ 1, 3: c + 1)
+                    const float x0 = epilogue_value(acc[mi][0][4 * dgk_c8 + 0], row0 + c, col0 + r, M, N, ptr_R, ptr_CB, ptr_C, stride_C_0);
+                    const float x1 = epilogue_value(acc[mi][0][4 * dgk_c8 + 1], row0 + c + 1, col0 + r, M, N, ptr_R, ptr_CB, ptr_C, stride_C_0);
+                    const float x2 = epilogue_value(acc[mi][0][4 * dgk_c8 + 2], row0 + c, col0 + r + 8, M, N, ptr_R, ptr_CB, ptr_C, stride_C_0);
+                    const float x3 = epilogue_value(acc[mi][0][4 * dgk_c8 + 3], row0 + c + 1, col0 + r + 8, M, N, ptr_R, ptr_CB, ptr_C, stride_C_0);
                     dgk_st_shared_b32(staging_addr + staging_offset(c, r), __float_as_uint(x0));
                     dgk_st_shared_b32(staging_addr + staging_offset(c + 1, r), __float_as_uint(x1));
                     dgk_st_shared_b32(staging_addr + staging_offset(c, r + 8), __float_as_uint(x2));
