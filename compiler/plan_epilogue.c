@@ -178,13 +178,15 @@ static int lower_elem(epi_ctx *c, const dgk_ir_op *L, dgk_epi_op *e)
 /* The dtypes an epilogue read converts to f32 (the device header's dgk_load_f32). */
 static const dgk_dtype read_dtypes[] = {DGK_DT_F32, DGK_DT_BF16, DGK_DT_F16, DGK_DT_E4M3, DGK_DT_E5M2, DGK_DT_UE8M0, DGK_DT_I32};
 
-static int read_dtype_ok(dgk_dtype dt)
+/* Whether `dt` is one of the `n` dtypes of `set` (the tables of this file). */
+static int dtype_in(const dgk_dtype *set, size_t n, dgk_dtype dt)
 {
-    for (size_t i = 0; i < sizeof read_dtypes / sizeof read_dtypes[0]; i++)
-        if (read_dtypes[i] == dt)
+    for (size_t i = 0; i < n; i++)
+        if (set[i] == dt)
             return 1;
     return 0;
 }
+#define DTYPE_IN(set, dt) dtype_in((set), sizeof(set) / sizeof((set)[0]), (dt))
 
 /* A tensor read in the epilogue: a vector along N (COL) or M (ROW) (of a 1-D tensor, or
  * of a 2-D one at a point of its other axis), a BM x BN tile, or one element. */
@@ -199,7 +201,7 @@ static int lower_read(epi_ctx *c, int id)
     const dgk_ir_op *L = OPK(c, ld), *top = OPK(c, id);
     dgk_epi_op e = {.loc = L->loc, .a = -1, .b = -1, .c = -1};
     e.dtype = pl->k->tensors[L->tensor].dtype;
-    if (!read_dtype_ok(e.dtype)) {
+    if (!DTYPE_IN(read_dtypes, e.dtype)) {
         plan_error(pl, L->loc, "an sm90 epilogue reads f32, bf16, f16, e4m3, e5m2, ue8m0 or i32 tensors; `%s` is %s",
                    pl->k->tensors[L->tensor].name, dgk_dtype_name(e.dtype));
         return -1;
@@ -251,14 +253,6 @@ static int lower_operator(epi_ctx *c, const dgk_ir_op *op, dgk_epi_op *e)
 static const dgk_dtype cast_dtypes[] = {DGK_DT_F32,   DGK_DT_BF16, DGK_DT_F16, DGK_DT_E4M3, DGK_DT_E5M2,
                                         DGK_DT_UE8M0, DGK_DT_I32,  DGK_DT_U32, DGK_DT_I64,  DGK_DT_BOOL};
 
-static int cast_dtype_ok(dgk_dtype dt)
-{
-    for (size_t i = 0; i < sizeof cast_dtypes / sizeof cast_dtypes[0]; i++)
-        if (cast_dtypes[i] == dt)
-            return 1;
-    return 0;
-}
-
 /* Elementwise ops and casts: operands first, then the op. */
 static int lower_compute(epi_ctx *c, int id)
 {
@@ -274,7 +268,7 @@ static int lower_compute(epi_ctx *c, int id)
     if (op->opcode == DGK_IR_CAST) {
         e.op = DGK_EPI_CAST;
         e.dtype = op->type.dtype;
-        if (!cast_dtype_ok(e.dtype)) {
+        if (!DTYPE_IN(cast_dtypes, e.dtype)) {
             plan_error(c->pl, op->loc, "a cast to %s is not lowered in an sm90 epilogue", dgk_dtype_name(e.dtype));
             return -1;
         }
@@ -407,9 +401,8 @@ static const dgk_dtype out_dtypes[] = {DGK_DT_BF16, DGK_DT_F16, DGK_DT_F32};
 
 static int check_out_dtype(planner *pl, const dgk_ir_op *st, dgk_dtype dt)
 {
-    for (size_t i = 0; i < sizeof out_dtypes / sizeof out_dtypes[0]; i++)
-        if (out_dtypes[i] == dt)
-            return 1;
+    if (DTYPE_IN(out_dtypes, dt))
+        return 1;
     plan_error(pl, st->loc, "sm90 epilogues store bf16, f16 or f32 tiles; `%s` is %s", pl->k->tensors[st->tensor].name, dgk_dtype_name(dt));
     return 0;
 }

@@ -163,6 +163,7 @@ void dgk_sm90_derive(dgk_sm90_ctx *e)
     /* a consumer warpgroup stores its rows x BN, or with swapped operands BM x its B rows */
     e->out_box_bytes = (p->swap_ab ? p->bm : p->wg_rows) * e->out_row_bytes;
     e->out_boxes = (p->swap_ab ? p->wg_rows : p->bn) / p->epi.out_box_cols;
+    e->pass_boxes = e->out_boxes / (p->epi.passes > 1 ? p->epi.passes : 1);
 }
 
 /* ---- the file ---------------------------------------------------------------------- */

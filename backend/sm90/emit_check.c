@@ -431,7 +431,7 @@ static void check_epi_ops(checker *c)
         else if ((n > 0 && (op->a < 0 || op->a >= i)) || (n > 1 && (op->b < 0 || op->b >= i)) ||
                  (n > 2 && (op->c < 0 || op->c >= i)))
             FAIL(c, op->loc, "epilogue op %d (%s) uses a value not defined before it", i, dgk_epi_op_name(op->op));
-        if (op->op == DGK_EPI_SCALAR && !(op->arg >= 0 && op->arg < c->p->nargs && c->p->args[op->arg].kind == DGK_ARG_SHAPE))
+        if (op->op == DGK_EPI_SCALAR && !arg_is(c, op->arg, DGK_ARG_SHAPE)) /* a shape symbol's value: its SHAPE arg */
             need_arg(c, op->arg, DGK_ARG_SCALAR, op->loc, "an epilogue scalar");
         if (dgk_epi_reads_tensor(op))
             need_arg(c, op->arg, DGK_ARG_PTR, op->loc, "an epilogue tensor read");

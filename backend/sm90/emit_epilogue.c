@@ -517,6 +517,15 @@ static void emit_stage_values(dgk_sm90_ctx *e)
     dgk_sm90_close(e, NULL);
 }
 
+/* The warpgroup waits until the previous `what`'s ("tile", "pass") TMA store has read the
+ * staging buffer before writing it again. */
+static void emit_staging_free(dgk_sm90_ctx *e, const char *what)
+{
+    dgk_sm90_line(e, "// the previous %s's TMA store has finished reading the staging buffer", what);
+    dgk_sm90_line(e, "if (threadIdx.x %% 128 == 0) dgk_tma_store_wait_read<0>();");
+    dgk_sm90_line(e, "dgk_named_barrier_sync(1 + consumer, 128);");
+}
+
 void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e)
 {
     const dgk_plan_epilogue *ep = &e->p->epi;
@@ -532,16 +541,12 @@ void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e)
     }
     dgk_sm90_line(e, "dgk_u8 *const staging = smem_d + consumer * (%s * D_BOX_BYTES);", passes ? "D_PASS_BOXES" : "D_BOXES");
     dgk_sm90_line(e, "const dgk_u32 staging_addr = dgk_smem_u32(staging);");
-    dgk_sm90_line(e, "// the previous tile's TMA store has finished reading the staging buffer");
-    dgk_sm90_line(e, "if (threadIdx.x %% 128 == 0) dgk_tma_store_wait_read<0>();");
-    dgk_sm90_line(e, "dgk_named_barrier_sync(1 + consumer, 128);");
+    emit_staging_free(e, "tile");
     if (passes) {
         dgk_sm90_line(e, "#pragma unroll");
         dgk_sm90_open(e, "for (int pass = 0; pass < D_PASSES; ++pass)");
         dgk_sm90_open(e, "if (pass > 0)");
-        dgk_sm90_line(e, "// the previous pass's TMA store has finished reading the staging buffer");
-        dgk_sm90_line(e, "if (threadIdx.x %% 128 == 0) dgk_tma_store_wait_read<0>();");
-        dgk_sm90_line(e, "dgk_named_barrier_sync(1 + consumer, 128);");
+        emit_staging_free(e, "pass");
         dgk_sm90_close(e, NULL);
     }
     emit_stage_values(e);

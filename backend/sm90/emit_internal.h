@@ -47,6 +47,7 @@ typedef struct dgk_sm90_ctx {
     int out_row_bytes;     /* bytes per staging row (one TMA box row) */
     int out_box_bytes;     /* bytes per staging box (wg_rows rows; swapped: BM rows) */
     int out_boxes;         /* boxes per consumer warpgroup: BN (swapped: wg_rows) / out_box_cols */
+    int pass_boxes;        /* of them staged at once: out_boxes / store_passes (plan.h, epi.passes) */
 } dgk_sm90_ctx;
 
 /* Output helpers: one indented line; a `// file:LINE` comment for a source location

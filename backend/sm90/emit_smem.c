@@ -61,7 +61,7 @@ static void layout(dgk_plan *p, const dgk_sm90_ctx *e)
         off += sb_bytes(p);
     }
     s->epi_off = align_up(off, 1024);
-    s->epi_bytes = p->consumer_wgs * (e->out_boxes / (p->epi.passes > 1 ? p->epi.passes : 1)) * e->out_box_bytes;
+    s->epi_bytes = p->consumer_wgs * e->pass_boxes * e->out_box_bytes;
     s->bar_off = align_up(s->epi_off + s->epi_bytes, 8);
     /* full and empty barriers per stage; in a cluster also the peer barriers (emit_producer.c) */
     s->total = s->bar_off + (p->cluster_m * p->cluster_n > 1 ? 3 : 2) * p->stages * 8;
@@ -178,7 +178,7 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
                   p->epi.out_box_cols, e->out_row_bytes, e->out_box_bytes, e->out_boxes, (int)p->epi.out_swizzle);
     if (p->epi.passes > 1)
         dgk_sm90_line(e, "enum { D_PASSES = %d, D_PASS_BOXES = %d, D_PASS_COLS = %d };  // store_passes: staging for one pass",
-                      p->epi.passes, e->out_boxes / p->epi.passes, e->out_boxes / p->epi.passes * p->epi.out_box_cols);
+                      p->epi.passes, e->pass_boxes, e->pass_boxes * p->epi.out_box_cols);
     dgk_sm90_line(e, "%s", "");
 }
 

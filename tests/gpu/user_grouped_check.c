@@ -226,8 +226,16 @@ typedef struct verdict {
     int64_t untouched_bad;    /* padding / masked-off elements no longer poison */
 } verdict;
 
-static int report(const char *what, const verdict *v)
+/* A case's verdict: "not run" when it could not run (`ran` 0), else its diffs, from the
+ * sums against the reference (`got`) and of the group-0 fault (`fault`), against the bar. */
+static int report(const char *what, int ran, verdict *v, const diff_acc *got, const diff_acc *fault)
 {
+    if (!ran) {
+        printf("FAIL %s: not run\n", what);
+        return 0;
+    }
+    v->diff = diff_of(got);
+    v->fault_diff = diff_of(fault);
     int ok = v->diff < DIFF_BAR && v->untouched_bad == 0 && v->fault_diff >= DIFF_BAR;
     printf("%s %s: diff %.2e (bar %.0e), padding written %lld, group-0 fault diff %.2e (must fail)\n",
            ok ? "PASS" : "FAIL", what, v->diff, DIFF_BAR, (long long)v->untouched_bad, v->fault_diff);
@@ -300,16 +308,10 @@ static int contiguous(dgk_context *ctx, const sources *src, int cols)
             diff_add(&got, from_bf16(d[r * N + n]), want);
             diff_add(&fault, wrong, want);
         }
-    v.diff = diff_of(&got);
-    v.fault_diff = diff_of(&fault);
     free(a16), free(b16), free(a), free(b), free(bias), free(sc), free(bt), free(ids), free(d), free(d0);
     const char *what = cols ? "contiguous moe_cols (SC[:, 1], BT[:, g] in wider rows; groups of 300, 0, 517, 128 rows; N 384, K 256)"
                             : "contiguous moe_up_bias_silu (groups of 300, 0, 517, 128 rows; N 384, K 256)";
-    if (!ok) {
-        printf("FAIL %s: not run\n", what);
-        return 0;
-    }
-    return report(what, &v);
+    return report(what, ok, &v, &got, &fault);
 }
 
 static int contiguous_bias(dgk_context *ctx, const sources *src)
@@ -372,17 +374,11 @@ static int masked(dgk_context *ctx, const sources *src, int bm, int short_w)
                 diff_add(&got, from_bf16(d[at]), wg * s);
                 diff_add(&fault, w0 * s, wg * s);
             }
-    v.diff = diff_of(&got);
-    v.fault_diff = diff_of(&fault);
     free(a16), free(b16), free(a), free(b), free(w), free(d), free(d0);
     char what[128];
     snprintf(what, sizeof what, "masked %s BM %d%s (200, 0, 512 of 512 rows; N 256, K 192)",
              short_w ? "moe_short (W [2, 150]: 0 past it)" : "moe_down_routed", bm, bm < 64 ? ", operands swapped" : "");
-    if (!ok) {
-        printf("FAIL %s: not run\n", what);
-        return 0;
-    }
-    return report(what, &v);
+    return report(what, ok, &v, &got, &fault);
 }
 
 static int masked_128(dgk_context *ctx, const sources *src)
@@ -466,16 +462,10 @@ static int reads(dgk_context *ctx, const sources *src, int resid)
                 diff_add(&got, from_bf16(d[at]), s[g] * acc + res);
                 diff_add(&fault, s[0] * acc + res0, s[g] * acc + res);
             }
-    v.diff = diff_of(&got);
-    v.fault_diff = diff_of(&fault);
     free(a16), free(b16), free(a), free(b), free(rx), free(r16), free(s), free(r32), free(ids), free(d), free(d0);
     const char *what = resid ? "contiguous moe_resid_short (S[g], R [600, N] of 1536 rows: 0 past it; groups of 200, 0, 512 rows)"
                              : "masked moe_down_residual (S[g], R[g, i*BM +: BM, j*BN +: BN]; 200, 0, 512 of 512 rows)";
-    if (!ok) {
-        printf("FAIL %s: not run\n", what);
-        return 0;
-    }
-    return report(what, &v);
+    return report(what, ok, &v, &got, &fault);
 }
 
 static int masked_residual(dgk_context *ctx, const sources *src)

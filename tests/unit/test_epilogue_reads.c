@@ -5,7 +5,6 @@
  * element of a 1-D tensor at a point (`S[g]` an expert's scale, `S[0]` a per-tensor one).
  * Each must lower to exactly the address and bounds its form means; the forms that cannot
  * be lowered are errors that say why. (Vectors: test_grouped.c, epilogue_vector_forms.) */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,32 +56,6 @@ static void kernel_src(char *src, size_t n, size_t si, const char *expr)
              sch[si].sched, pipe, sch[si].mma, store);
 }
 
-static const char *emit_e(dgkc_unit *u, const dgk_plan **plan)
-{
-    const char *cu = NULL;
-    int i = dgkc_kernel_index(u, "e");
-    ck_assert_int_ge(i, 0);
-    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", i, &cu, NULL), DGKC_OK);
-    *plan = dgkc_kernel_plan(u, i);
-    ck_assert_ptr_nonnull(*plan);
-    return cu;
-}
-
-/* `text` with each standalone P replaced by `point`. */
-static void with_point(char *out, size_t n, const char *text, const char *point)
-{
-    size_t w = 0;
-    for (const char *r = text; *r && w + 8 < n; r++) {
-        int alone = (r == text || (!isalnum((unsigned char)r[-1]) && r[-1] != '_')) && !isalnum((unsigned char)r[1]) &&
-                    r[1] != '_';
-        if (*r == 'P' && alone)
-            w += (size_t)snprintf(out + w, n - w, "%s", point);
-        else
-            out[w++] = *r;
-    }
-    out[w] = '\0';
-}
-
 /* Every tile and element form on every schedule: the read's exact text, and the group
  * parameter exactly when the read is at the group. */
 START_TEST(tile_and_element_forms)
@@ -104,12 +77,12 @@ START_TEST(tile_and_element_forms)
         for (size_t fi = 0; fi < sizeof forms / sizeof forms[0]; fi++)
             for (int pi = 0; pi < (forms[fi].point ? 1 + sch[si].grouped : 1); pi++) {
                 char expr[96], want[320], src[1200];
-                with_point(expr, sizeof expr, forms[fi].expr, points[pi][0]);
-                with_point(want, sizeof want, forms[fi].read, points[pi][1]);
+                fixture_with_point(expr, sizeof expr, forms[fi].expr, points[pi][0]);
+                fixture_with_point(want, sizeof want, forms[fi].read, points[pi][1]);
                 kernel_src(src, sizeof src, si, expr);
                 dgkc_unit *u = fixture_lower("reads.dgk", src, NULL, 0);
                 const dgk_plan *p;
-                const char *cu = emit_e(u, &p);
+                const char *cu = fixture_emit(u, "e", &p);
                 ck_assert_msg(strstr(cu, want) != NULL, "%s, %s: want \"%s\"", sch[si].name, expr, want);
                 int at_group = forms[fi].point && pi == 1;
                 ck_assert_msg((strstr(cu, "int dgk_n, int group") != NULL) == at_group, "%s, %s: group parameter",
@@ -202,7 +175,7 @@ START_TEST(loop_values_are_refused)
     snprintf(src, sizeof src, fmt, "s = S[g] * 2.0;", "");
     dgkc_unit *u = fixture_lower("before.dgk", src, NULL, 0);
     const dgk_plan *p;
-    const char *cu = emit_e(u, &p);
+    const char *cu = fixture_emit(u, "e", &p);
     ck_assert_msg(strstr(cu, "const float v1 = group < G ? dgk_load_f32(ptr_S + group) : 0.0f;") != NULL, "%s", cu);
     dgkc_unit_free(u);
 }
@@ -222,15 +195,14 @@ START_TEST(casts_shapes_and_names)
         " D[gg, i*32 +: 32, j*128 +: 128] = bf16(f32(i32(acc)) * E[1] + f32(u32(acc)) + f32(bool(acc)) + f32(g)); }";
     dgkc_unit *u = fixture_lower("casts.dgk", src, NULL, 0);
     const dgk_plan *p;
-    const char *cu = emit_e(u, &p);
+    const char *cu = fixture_emit(u, "e", &p);
     ck_assert_int_eq(p->swap_ab, 1);
     static const char *const want[] = {
         "const float v1 = (float)(int)v0;", "const float v3 = 1LL < g ? dgk_load_f32(ptr_E + 1LL) : 0.0f;",
         "(float)(unsigned)v0;", "(v0 != 0.0f ? 1.0f : 0.0f);", "= (float)g;", "for (int dgk_c8 = 0; dgk_c8 < INST_N / 8; ++dgk_c8)",
         "M, N, ptr_E, g);",
     };
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-        ck_assert_msg(strstr(cu, want[i]) != NULL, "want \"%s\"", want[i]);
+    fixture_has_all(cu, want, sizeof want / sizeof want[0]);
     ck_assert_ptr_null(strstr(cu, "for (int g "));
     dgkc_unit_free(u);
 }

@@ -3,7 +3,6 @@
  * as the NULL context, so every check ran and passed), and the compiler's lowering of the
  * stock grouped kernels (plan facts, and the generated scheduler / 3-D TMA code, the debug
  * build's group-id check through NVRTC). */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,24 +287,13 @@ static dgkc_unit *lower(const char *name, const char *src)
     return lower_with(name, src, NULL, NULL);
 }
 
-static const char *emit(dgkc_unit *u, const char *kernel, const dgk_plan **plan)
-{
-    const char *src = NULL;
-    int i = dgkc_kernel_index(u, kernel);
-    ck_assert_int_ge(i, 0);
-    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", i, &src, NULL), DGKC_OK);
-    *plan = dgkc_kernel_plan(u, i);
-    ck_assert_ptr_nonnull(*plan);
-    return src;
-}
-
 #define HAS(text, s) ck_assert_msg(strstr((text), (s)) != NULL, "generated code lacks \"%s\"", (s))
 
 START_TEST(contiguous_plan_and_code)
 {
     dgkc_unit *u = lower_with("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "DYN", "0");
     const dgk_plan *p;
-    const char *cu = emit(u, "m_grouped_fp8_nt_contiguous", &p);
+    const char *cu = fixture_emit(u, "m_grouped_fp8_nt_contiguous", &p);
     ck_assert_int_eq(p->sched.kind, DGK_SCHED_M_GROUPED_CONTIGUOUS);
     ck_assert_int_eq(p->args[p->sched.group_arg].kind, DGK_ARG_PTR);
     ck_assert_str_eq(p->args[p->sched.group_arg].name, "ptr_GID");
@@ -345,7 +333,7 @@ START_TEST(nn_plan_and_code)
 {
     dgkc_unit *u = lower_with("stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16, "DYN", "0");
     const dgk_plan *p;
-    const char *cu = emit(u, "m_grouped_bf16_nn_contiguous", &p);
+    const char *cu = fixture_emit(u, "m_grouped_bf16_nn_contiguous", &p);
     ck_assert_int_eq(p->sched.kind, DGK_SCHED_M_GROUPED_CONTIGUOUS);
     ck_assert(p->b.grouped && p->b.major == DGK_MAJOR_MN && p->a.major == DGK_MAJOR_K);
     ck_assert_int_eq(p->args[p->b.arg].tma.rank, 3);
@@ -360,7 +348,7 @@ START_TEST(offsets_plan_and_code)
 {
     dgkc_unit *u = lower("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8);
     const dgk_plan *p;
-    const char *cu = emit(u, "m_grouped_fp8_nt_contiguous_offsets", &p);
+    const char *cu = fixture_emit(u, "m_grouped_fp8_nt_contiguous_offsets", &p);
     ck_assert_int_eq(p->sched.kind, DGK_SCHED_M_GROUPED_CONTIGUOUS);
     ck_assert(p->sched.offsets && p->epi.out_guard_rows);
     ck_assert_str_eq(p->args[p->sched.group_arg].name, "ptr_OFFS");
@@ -393,7 +381,7 @@ START_TEST(masked_plan_and_code)
 {
     dgkc_unit *u = lower("stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16);
     const dgk_plan *p;
-    const char *cu = emit(u, "m_grouped_bf16_nt_masked", &p);
+    const char *cu = fixture_emit(u, "m_grouped_bf16_nt_masked", &p);
     ck_assert_int_eq(p->sched.kind, DGK_SCHED_M_GROUPED_MASKED);
     ck_assert_str_eq(p->args[p->sched.group_arg].name, "ptr_MASK");
     ck_assert_int_ge(p->sched.groups.arg, 0);
@@ -421,7 +409,7 @@ START_TEST(masked_tail_split)
 {
     dgkc_unit *u = lower_with("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "TAIL", "1");
     const dgk_plan *p;
-    const char *cu = emit(u, "m_grouped_fp8_nt_masked", &p);
+    const char *cu = fixture_emit(u, "m_grouped_fp8_nt_masked", &p);
     ck_assert_int_eq(p->split.tail, 1);
     ck_assert_int_eq(p->split.slices, 0);
     ck_assert(dgk_plan_uses_workspace(p));
@@ -439,7 +427,7 @@ START_TEST(masked_tail_split)
     HAS(cu, "float *const part = split_partials + ws_slot * (BM * BN) + consumer * (WG_ROWS * BN) + 4 * (threadIdx.x % 128);");
     /* without it: no workspace, the plain tile loop */
     dgkc_unit *u0 = lower("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8);
-    const char *cu0 = emit(u0, "m_grouped_fp8_nt_masked", &p);
+    const char *cu0 = fixture_emit(u0, "m_grouped_fp8_nt_masked", &p);
     ck_assert(!dgk_plan_uses_workspace(p));
     ck_assert_ptr_null(strstr(cu0, "tail_unit"));
     dgkc_unit_free(u0);
@@ -522,7 +510,7 @@ START_TEST(early_wait_in_clusters)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         dgkc_unit *u = lower_defs(cases[i].file, cases[i].src, cases[i].defs, cases[i].n);
         const dgk_plan *p;
-        const char *cu = emit(u, cases[i].kernel, &p);
+        const char *cu = fixture_emit(u, cases[i].kernel, &p);
         ck_assert_msg(p->fp8.early_wait == cases[i].early, "case %zu", i);
         int loops = count_of(cu, "int ready = 0;");
         ck_assert_msg(cases[i].early ? loops >= 1 : loops == 0, "case %zu: %d", i, loops);
@@ -553,14 +541,14 @@ START_TEST(masked_tail_split_with)
     static const char *const skip[] = {"TAIL=1", "SKIP=1"};
     dgkc_unit *u = lower_defs("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, skip, 2);
     const dgk_plan *p;
-    const char *cu = emit(u, "m_grouped_fp8_nt_masked", &p);
+    const char *cu = fixture_emit(u, "m_grouped_fp8_nt_masked", &p);
     ck_assert(p->split.tail && p->sched.skip_idle);
     const char *idle = strstr(cu, "if (consumer * WG_ROWS >= rows_left) {"), *reduce = strstr(cu, "arrive_last(split_counters");
     ck_assert(idle && reduce && idle < reduce);
     dgkc_unit_free(u);
     static const char *const swap[] = {"TAIL=1", "BM=16", "BN=128"};
     u = lower_defs("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, swap, 3);
-    cu = emit(u, "m_grouped_fp8_nt_masked", &p);
+    cu = fixture_emit(u, "m_grouped_fp8_nt_masked", &p);
     ck_assert(p->split.tail && p->swap_ab);
     HAS(cu, "float *const part = split_partials + ws_slot * (BM * BN) + consumer * (WG_ROWS * BM) + 4 * (threadIdx.x % 128);");
     dgkc_unit_free(u);
@@ -574,7 +562,7 @@ START_TEST(masked_skip_idle)
 {
     dgkc_unit *u = lower_with("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "SKIP", "1");
     const dgk_plan *p;
-    const char *cu = emit(u, "m_grouped_fp8_nt_masked", &p);
+    const char *cu = fixture_emit(u, "m_grouped_fp8_nt_masked", &p);
     ck_assert_int_eq(p->sched.skip_idle, 1);
     ck_assert_int_eq(p->consumer_wgs, 2);
     HAS(cu, "if (!tile_coords(tile, MMAX, 4096, G, ptr_MASK, cursor, m_block, n_block, group, rows_left))");
@@ -616,7 +604,7 @@ START_TEST(debug_build_checks_group_ids)
     setenv("DGK_DISABLE_CACHE", "1", 1);
     dgkc_unit *u = lower("stdlib/grouped_bf16.dgk", dgk_stdlib_grouped_bf16);
     const dgk_plan *p;
-    const char *cu = emit(u, "m_grouped_bf16_nt_contiguous", &p);
+    const char *cu = fixture_emit(u, "m_grouped_bf16_nt_contiguous", &p);
     ck_assert_str_eq(p->args[p->sched.groups.arg].sym, "G");
     HAS(cu, "extern \"C\" __device__ dgk_u64 dgk_debug_word = 0xffffffffffffffffull;");
     HAS(cu, "if (id < -1 || id >= groups)");
@@ -628,7 +616,7 @@ START_TEST(debug_build_checks_group_ids)
     free(dbg);
     free(rel);
     /* masked kernels have no group ids to check */
-    cu = emit(u, "m_grouped_bf16_nt_masked", &p);
+    cu = fixture_emit(u, "m_grouped_bf16_nt_masked", &p);
     ck_assert_ptr_null(strstr(cu, "DGK_DEBUG"));
     dgkc_unit_free(u);
 }
@@ -648,7 +636,7 @@ START_TEST(contiguous_dynamic_tiles)
 {
     dgkc_unit *u = lower_with("stdlib/grouped_fp8.dgk", dgk_stdlib_grouped_fp8, "DYN", "1");
     const dgk_plan *p;
-    const char *cu = emit(u, "m_grouped_fp8_nt_contiguous", &p);
+    const char *cu = fixture_emit(u, "m_grouped_fp8_nt_contiguous", &p);
     ck_assert_int_eq(p->sched.dynamic, 1);
     ck_assert_int_eq(p->sched.counter_arg, p->nargs - 1); /* after every source parameter */
     ck_assert_int_eq(p->args[p->sched.counter_arg].kind, DGK_ARG_WORKSPACE);
@@ -712,7 +700,7 @@ START_TEST(dynamic_stock_variants)
         const char *n_only[1] = {"N=4096"};
         dgkc_unit *u = ks[i].k_at_launch ? fixture_lower(ks[i].file, src, n_only, 1) : lower(ks[i].file, src);
         const dgk_plan *p;
-        const char *cu = emit(u, ks[i].kernel, &p);
+        const char *cu = fixture_emit(u, ks[i].kernel, &p);
         ck_assert_int_eq(p->sched.dynamic, 1);
         ck_assert_int_eq(p->sched.counter_arg, p->nargs - 1);
         ck_assert_int_eq(p->args[p->nargs - 1].kind, DGK_ARG_WORKSPACE);
@@ -760,7 +748,7 @@ START_TEST(dynamic_0_and_refusals)
         snprintf(src[i], sizeof src[i], "kernel c(A : bf16[M, K], B : bf16[G, N, K], GID : i32[M], D : bf16[M, N]) %s", b);
         u[i] = lower("t.dgk", src[i]);
         const dgk_plan *p;
-        code[i] = emit(u[i], "c", &p);
+        code[i] = fixture_emit(u[i], "c", &p);
         ck_assert_int_eq(p->sched.dynamic, 0);
         ck_assert_int_eq(p->sched.counter_arg, -1);
         ck_assert(!dgk_plan_uses_workspace(p));
@@ -809,14 +797,14 @@ START_TEST(epilogue_vectors_at_a_point)
 {
     const dgk_plan *p;
     dgkc_unit *u = lower("examples/moe_expert_epilogue.dgk", read_text("examples/moe_expert_epilogue.dgk"));
-    const char *up = emit(u, "moe_up_bias_silu", &p);
+    const char *up = fixture_emit(u, "moe_up_bias_silu", &p);
     ck_assert_int_eq(p->epi.ops[1].op, DGK_EPI_COL);
     ck_assert_int_eq(p->epi.ops[1].point, DGK_EPI_POINT_GROUP);
     ck_assert_str_eq(p->args[p->epi.ops[1].arg2].name, "stride_BIAS_0");
     HAS(up, "float epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n, int group, const float *__restrict__ ptr_BIAS, long long stride_BIAS_0, int G)");
     HAS(up, "const float v1 = col < dgk_n && group < G ? dgk_load_f32(ptr_BIAS + (long long)group * stride_BIAS_0 + col) : 0.0f;");
     HAS(up, "epilogue_value(acc[mi][ni][i + 0], row0 + r + 0, col0 + c + 0, M, 4096, group, ptr_BIAS, stride_BIAS_0, G);");
-    const char *down = emit(u, "moe_down_routed", &p);
+    const char *down = fixture_emit(u, "moe_down_routed", &p);
     ck_assert_int_eq(p->epi.ops[1].op, DGK_EPI_ROW);
     ck_assert_int_eq(p->epi.ops[1].point, DGK_EPI_POINT_GROUP);
     HAS(down, "const float v1 = row < dgk_m && group < G ? dgk_load_f32(ptr_W + (long long)group * stride_W_0 + row) : 0.0f;");
@@ -835,7 +823,7 @@ START_TEST(epilogue_vectors_at_a_point)
         const char *bm = swapped ? "BM=32" : "BM=128";
         const char *defs[1] = {bm};
         u = lower_defs("m.dgk", masked_src, defs, 1);
-        const char *mc = emit(u, "m", &p);
+        const char *mc = fixture_emit(u, "m", &p);
         ck_assert_int_eq(p->swap_ab, swapped);
         ck_assert(p->epi.ops[1].point == DGK_EPI_POINT_GROUP && p->epi.ops[1].point_inner);
         HAS(mc, "const float v1 = row < dgk_m && row < 64 && group < E ? dgk_load_f32(ptr_W + (long long)row * stride_W_0 + group) : 0.0f;");
@@ -851,7 +839,7 @@ START_TEST(epilogue_vectors_at_a_point)
     char src[1024];
     snprintf(src, sizeof src, fmt, "acc + BIAS[2, j*128 +: 128][new, :] + W[i*128 +: 128, 3][:, new]");
     u = lower("t.dgk", src);
-    const char *c2 = emit(u, "v", &p);
+    const char *c2 = fixture_emit(u, "v", &p);
     ck_assert_int_eq(p->epi.ops[1].point, DGK_EPI_POINT_CONST);
     ck_assert_int_eq(p->epi.ops[1].index, 2);
     ck_assert(!p->epi.ops[1].point_inner && p->epi.ops[3].point_inner);
@@ -869,7 +857,7 @@ START_TEST(epilogue_vectors_at_a_point)
         " pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*128 +: 128, k*64 +: 64], B[j*128 +: 128, k*64 +: 64]^T); }"
         " D[i*128 +: 128, j*128 +: 128] = bf16(acc + BIAS[j*128 +: 128][new, :]); }";
     u = fixture_lower("dup.dgk", dup_src, NULL, 0);
-    const char *cd = emit(u, "dup", &p);
+    const char *cd = fixture_emit(u, "dup", &p);
     HAS(cd, "epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n, const float *__restrict__ ptr_BIAS, int N)");
     HAS(cd, "const float v1 = col < dgk_n && col < N ? dgk_load_f32(ptr_BIAS + col) : 0.0f;");
     dgkc_unit_free(u);
@@ -943,26 +931,16 @@ START_TEST(epilogue_vector_forms)
                 char expr[96], store[160], src[1024], want[256];
                 /* the point, then the expression into the store, then the kernel */
                 const char *pe = strchr(forms[fi].expr, 'P');
-                snprintf(expr, sizeof expr, "%.*s%s%s", pe ? (int)(pe - forms[fi].expr) : (int)strlen(forms[fi].expr),
-                         forms[fi].expr, pe ? points[pi][0] : "", pe ? pe + 1 : "");
+                fixture_with_point(expr, sizeof expr, forms[fi].expr, points[pi][0]);
                 snprintf(store, sizeof store, sch[si].store, expr);
                 const char *pipe = si == 3 ? "kbegin(g) / 64 .. kend(g) / 64" : "0 .. cdiv(K, 64)";
                 snprintf(src, sizeof src, "kernel e(%s) { %s var acc = zeros(f32[128, 128]); pipeline k in %s { %s } %s }",
                          sch[si].params, sch[si].sched, pipe, sch[si].mma, store);
                 /* the expected read with P replaced (twice at most) */
-                const char *r = forms[fi].read;
-                size_t w = 0;
-                for (; *r && w + 8 < sizeof want; r++)
-                    if (*r == 'P' && !isalnum((unsigned char)r[1]) && r[1] != '_' &&
-                        (r == forms[fi].read || (!isalnum((unsigned char)r[-1]) && r[-1] != '_'))) {
-                        w += (size_t)snprintf(want + w, sizeof want - w, "%s", points[pi][1]);
-                    } else {
-                        want[w++] = *r;
-                    }
-                want[w] = '\0';
+                fixture_with_point(want, sizeof want, forms[fi].read, points[pi][1]);
                 dgkc_unit *u = fixture_lower("forms.dgk", src, NULL, 0);
                 const dgk_plan *p;
-                const char *cu = emit(u, "e", &p);
+                const char *cu = fixture_emit(u, "e", &p);
                 ck_assert_msg(strstr(cu, want) != NULL, "schedule %zu, %s: want \"%s\"\n%s", si, expr, want, src);
                 ck_assert_msg((strstr(cu, "int dgk_n, int group") != NULL) == (pe && pi == 1), "schedule %zu, %s: group parameter", si, expr);
                 dgkc_unit_free(u);

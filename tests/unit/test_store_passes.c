@@ -19,14 +19,6 @@ static const char kgrouped[] =
     " acc += mma(A[k*64 +: 64, i*128 +: 128]^T, B[k*64 +: 64, j*BN +: BN]); }"
     " D[g, i*128 +: 128, j*BN +: BN] += acc; }";
 
-static const dgk_plan *plan_of(dgkc_unit *u, const char **cu)
-{
-    int i = dgkc_kernel_index(u, "e");
-    ck_assert_int_ge(i, 0);
-    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", i, cu, NULL), DGKC_OK);
-    return dgkc_kernel_plan(u, i);
-}
-
 /* 128 x 256 f32: whole, the staging (128 KB) leaves 2 stages; in 4 passes (32 KB), 4. */
 START_TEST(passes_free_stages)
 {
@@ -36,8 +28,8 @@ START_TEST(passes_free_stages)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *defs[2] = {"N=7168", cases[i].passes};
         dgkc_unit *u = fixture_lower("kg.dgk", kgrouped, defs, 2);
-        const char *cu;
-        const dgk_plan *p = plan_of(u, &cu);
+        const dgk_plan *p;
+        const char *cu = fixture_emit(u, "e", &p);
         ck_assert_int_eq(p->epi.passes, cases[i].want_passes);
         ck_assert_int_eq(p->smem.epi_bytes, cases[i].staging);
         ck_assert_int_eq(p->stages, cases[i].stages);
@@ -51,8 +43,7 @@ START_TEST(passes_free_stages)
                 "for (int box = 0; box < D_PASS_BOXES; ++box)",
                 "dgk_tma_reduce_add_3d(&tma_D, staging + box * D_BOX_BYTES, col0 + (pass * D_PASS_BOXES + box) * D_BOX_COLS, row0, group);",
             };
-            for (size_t w = 0; w < sizeof want / sizeof want[0]; w++)
-                ck_assert_msg(strstr(cu, want[w]) != NULL, "lacks \"%s\"", want[w]);
+            fixture_has_all(cu, want, sizeof want / sizeof want[0]);
             /* the previous pass's store has read the buffer before this pass writes it */
             const char *loop = strstr(cu, "for (int pass = 0;");
             const char *wait = strstr(loop, "dgk_tma_store_wait_read<0>();");
@@ -76,8 +67,8 @@ START_TEST(passes_with_stmatrix)
         " acc += mma(A[g, i*128 +: 128, k*64 +: 64], B[g, j*256 +: 256, k*64 +: 64]^T); }"
         " D[g, i*128 +: 128, j*256 +: 256] = bf16(acc); }";
     dgkc_unit *u = fixture_lower("m.dgk", src, NULL, 0);
-    const char *cu;
-    const dgk_plan *p = plan_of(u, &cu);
+    const dgk_plan *p;
+    const char *cu = fixture_emit(u, "e", &p);
     ck_assert_int_eq(p->epi.passes, 2);
     ck_assert_msg(strstr(cu, "const int sc = ni * INST_N + 2 * i + (lane / 16) * 8 - pass * D_PASS_COLS;") != NULL, "%s", cu);
     ck_assert_msg(strstr(cu, "dgk_stmatrix_x4(") != NULL, "stmatrix");
