@@ -216,7 +216,7 @@ int dgk_plan_kernel(const dgk_ir_kernel *k, dgk_target target, dgk_diags *d, dgk
     } else if (check_shape(&pl) && plan_mainloop(&pl)) {
         plan_schedule(&pl);
         if (plan_swap(&pl) && plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) && plan_fit_rows(&pl) &&
-            plan_group_args(&pl) && plan_split(&pl) && plan_store_passes(&pl) && plan_dynamic(&pl) && plan_sb_tile(&pl) && plan_loop_form(&pl) &&
+            plan_group_args(&pl) && plan_split(&pl) && plan_store_passes(&pl) && plan_epilogue_rows(&pl) && plan_dynamic(&pl) && plan_sb_tile(&pl) && plan_loop_form(&pl) &&
             plan_stages(&pl))
             plan_abi_finish(&pl);
     }

@@ -372,6 +372,10 @@ typedef struct dgk_plan_split {
  *   ELEM     T[point] of a 1-D tensor (below): a per-group or a per-tensor scale
  *   CAST     round to `dtype` and back to f32
  *   WHERE    a != 0 ? b : c
+ *   ROWMAX, ROWMIN, ROWSUM  (added later) the reduction of op a over the tile's BN
+ *            columns, one value per row (amax / amin / sum over axis 1): the same for
+ *            every element of a row. Columns past N hold the accumulator's 0 (the
+ *            operands' rows past the edge read 0) and take part, as in the language.
  * Rows/columns past the tensor's extent read as 0. */
 #define DGK_EPI_OPS(X)                                                              \
     X(ACC, "acc", 0) X(CONST, "const", 0) X(SCALAR, "scalar", 0)                    \
@@ -382,7 +386,8 @@ typedef struct dgk_plan_split {
     X(CAST, "cast", 1)                                                              \
     X(ADD, "add", 2) X(SUB, "sub", 2) X(MUL, "mul", 2) X(DIV, "div", 2)             \
     X(MIN, "min", 2) X(MAX, "max", 2)                                               \
-    X(CLAMP, "clamp", 3) X(WHERE, "where", 3)
+    X(CLAMP, "clamp", 3) X(WHERE, "where", 3)                                       \
+    X(ROWMAX, "rowmax", 1) X(ROWMIN, "rowmin", 1) X(ROWSUM, "rowsum", 1)
 
 typedef enum dgk_epi_opcode {
 #define X(id, s, n) DGK_EPI_##id,
@@ -393,10 +398,17 @@ typedef enum dgk_epi_opcode {
 
 /* A ROW/COL vector read from a tensor of two axes, its other axis subscripted by a point
  * (`bias[g, j*BN +: BN]`: an expert's bias row; `w[i*BM +: BM, 3]`: a column): the point
- * is the schedule's group variable or a constant index. arg2 is the STRIDE of the
+ * is the schedule's group variable, a constant index, or the tile's block index along M
+ * or N (`QS[j, i*BM +: BM]`: the scales of column block j). arg2 is the STRIDE of the
  * tensor's axis 0, which scales the point (point on axis 0) or the vector's index
  * (`point_inner`: the point on axis 1, whose stride is 1). */
-typedef enum dgk_epi_point { DGK_EPI_POINT_NONE = 0, DGK_EPI_POINT_GROUP, DGK_EPI_POINT_CONST } dgk_epi_point;
+typedef enum dgk_epi_point {
+    DGK_EPI_POINT_NONE = 0,
+    DGK_EPI_POINT_GROUP,
+    DGK_EPI_POINT_CONST,
+    DGK_EPI_POINT_MBLOCK, /* (added later) the tile's block index along M (`i` of `-> (i, j)`) */
+    DGK_EPI_POINT_NBLOCK, /* ... along N (`j`): a per-column-block value, e.g. a scale block */
+} dgk_epi_point;
 
 /* A TILE is bounded by its own tensor's extents (`ext` its rows', `ext_cols` its
  * columns'), besides the output's. A TILE of a 3-D tensor (`R[g, i*BM +: BM, j*BN +:
@@ -423,6 +435,12 @@ typedef struct dgk_epi_op {
     dgk_loc loc;
 } dgk_epi_op;
 
+/* A reduction over the tile's columns (ROWMAX, ROWMIN, ROWSUM). */
+static inline int dgk_epi_is_row_reduce(const dgk_epi_op *op)
+{
+    return op->op == DGK_EPI_ROWMAX || op->op == DGK_EPI_ROWMIN || op->op == DGK_EPI_ROWSUM;
+}
+
 /* A ROW or COL vector read (the ops the point and bounds fields belong to). */
 static inline int dgk_epi_is_vector(const dgk_epi_op *op)
 {
@@ -435,7 +453,18 @@ static inline int dgk_epi_reads_tensor(const dgk_epi_op *op)
     return dgk_epi_is_vector(op) || op->op == DGK_EPI_TILE || op->op == DGK_EPI_ELEM;
 }
 
-/* The program's last op is the value stored: D[row, col] = dtype(value), or with
+/* (added later) A row vector stored beside the tile: `V[i*BM +: BM] = s`, or `V[p,
+ * i*BM +: BM] = s` / `V[i*BM +: BM, p]` at a point, with `s` a per-row value of the
+ * program (op `value`, which reads no column: a row reduction, ROW vectors, scalars),
+ * e.g. a row's FP8 scale. `at` says where, as a ROW read of V would (op ROW, arg the PTR,
+ * arg2, point, point_inner, index, ext, point_ext, dtype V's); rows past M or V's extent
+ * are not written. */
+typedef struct dgk_epi_vstore {
+    dgk_epi_op at;
+    int value;
+} dgk_epi_vstore;
+
+/* The tile program's last op is the value stored: D[row, col] = dtype(value), or with
  * `accumulate` D[row, col] += value (the `T[...] += e` form; a TMA reduce-add, so D
  * must be f32 or bf16). D is written by TMA through kernel param `out_arg`, whose box is
  * {out_box_cols, rows per consumer warpgroup} with `out_swizzle`; the emitter stages the
@@ -466,7 +495,38 @@ typedef struct dgk_plan_epilogue {
      * for stages (an f32 tile of 128 x 256 stages 128 KB whole, 32 KB in 4 passes). 1
      * when not given. */
     int passes;
+    /* (added later) row vectors stored beside the tile (dgk_epi_vstore); their values'
+     * ops follow the tile's, which are ops 0 .. tile_nops - 1 (tile_nops 0: all nops;
+     * dgk_epi_tile_value) */
+    dgk_epi_vstore *vstores;
+    int nvstores;
+    int tile_nops;
 } dgk_plan_epilogue;
+
+/* The op whose value is stored into the tile. */
+static inline int dgk_epi_tile_value(const dgk_plan_epilogue *ep)
+{
+    return (ep->tile_nops > 0 ? ep->tile_nops : ep->nops) - 1;
+}
+
+/* Whether kernel parameter `arg` is a row vector store's tensor (written, not read). */
+static inline int dgk_epi_writes_arg(const dgk_plan_epilogue *ep, int arg)
+{
+    for (int s = 0; s < ep->nvstores; s++)
+        if (ep->vstores[s].at.arg == arg)
+            return 1;
+    return 0;
+}
+
+/* Whether the program reduces rows or stores row vectors (the epilogue's row pass,
+ * emit_epi_rows.c). */
+static inline int dgk_epi_has_rows(const dgk_plan_epilogue *ep)
+{
+    for (int i = 0; i < ep->nops; i++)
+        if (dgk_epi_is_row_reduce(&ep->ops[i]))
+            return 1;
+    return ep->nvstores > 0;
+}
 
 /* ---- shared memory ----------------------------------------------------------------- */
 

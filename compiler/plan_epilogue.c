@@ -3,17 +3,24 @@
  * BN]), and turns the stored expression into the plan's per-element program
  * (dgk_epi_op list). Builtins and operators map through tables; tensor reads become
  * ROW/COL vectors, a TILE of a tensor of the output's block (bias, residual, C), or an
- * ELEM (a scale). */
+ * ELEM (a scale); reductions over the tile's columns become ROWMAX/ROWMIN/ROWSUM, and
+ * stores of such per-row values beside the tile row vector stores (dgk_epi_vstore). */
 #include "plan_int.h"
 
 #include <string.h>
 
 #include "builtins.h"
 
+/* What an epilogue value varies with (a bit set): a row value is the same along a row
+ * (ROW vectors, row reductions), a column value along a column (COL vectors); the
+ * accumulator and tiles vary with both, constants and scalars with neither. */
+enum { SPACE_ROW = 1, SPACE_COL = 2, SPACE_TILE = 3 };
+
 typedef struct epi_ctx {
     planner *pl;
     int *memo;               /* IR op id -> epilogue op index + 1 (0 = not yet) */
     dgk_epi_op *ops;
+    unsigned char *space;    /* per op: SPACE_* bits */
     int nops, cap;
 } epi_ctx;
 
@@ -35,29 +42,53 @@ static const dgk_ir_op *OPK(const epi_ctx *c, int id)
     return &c->pl->k->ops[id];
 }
 
+/* The SPACE_* bits of `op`, whose operands are ops of c already. */
+static int space_of(const epi_ctx *c, const dgk_epi_op *op)
+{
+    switch (op->op) {
+    case DGK_EPI_ACC:
+    case DGK_EPI_TILE: return SPACE_TILE;
+    case DGK_EPI_ROW: return SPACE_ROW;
+    case DGK_EPI_COL: return SPACE_COL;
+    default: break;
+    }
+    if (dgk_epi_is_row_reduce(op))
+        return SPACE_ROW;
+    int n = dgk_epi_op_arity(op->op), xs[3] = {op->a, op->b, op->c}, bits = 0;
+    for (int i = 0; i < n; i++)
+        bits |= c->space[xs[i]];
+    return bits;
+}
+
 static int push(epi_ctx *c, dgk_epi_op op)
 {
     if (c->nops == c->cap) {
         int cap = c->cap ? c->cap * 2 : 16;
         dgk_epi_op *n = DGK_NEW_ARRAY(c->pl->a, dgk_epi_op, cap);
-        if (!n)
+        unsigned char *sp = DGK_NEW_ARRAY(c->pl->a, unsigned char, cap);
+        if (!n || !sp)
             return -1;
-        if (c->nops)
+        if (c->nops) {
             memcpy(n, c->ops, sizeof *n * (size_t)c->nops);
+            memcpy(sp, c->space, (size_t)c->nops);
+        }
         c->ops = n;
+        c->space = sp;
         c->cap = cap;
     }
     c->ops[c->nops] = op;
+    c->space[c->nops] = (unsigned char)space_of(c, &op);
     return c->nops++;
 }
 
 static int lower_epi(epi_ctx *c, int id);
 
 /* The point subscript on axis `axis` of a tensor read (dgk_epi_op.point): the schedule's
- * group variable or a non-negative constant index, checked against the axis's extent
- * when that is known here (and on the device either way: point_ext). Anything else is
- * not lowered, with an error: the value would otherwise be read from another row. `what`
- * names the read in the messages ("an epilogue vector's other subscript"). */
+ * group variable, the tile's block index along M or N (the schedule variable itself), or
+ * a non-negative constant index, checked against the axis's extent when that is known
+ * here (and on the device either way: point_ext). Anything else is not lowered, with an
+ * error: the value would otherwise be read from another row. `what` names the read in
+ * the messages ("an epilogue vector's other subscript"). */
 static int lower_point(epi_ctx *c, const dgk_ir_op *L, int axis, const char *what, dgk_epi_op *e)
 {
     planner *pl = c->pl;
@@ -66,8 +97,11 @@ static int lower_point(epi_ctx *c, const dgk_ir_op *L, int axis, const char *wha
     const dgk_loc at = sub->opcode == DGK_IR_TILE_COORD ? L->loc : sub->loc; /* a schedule variable's is its binding's */
     plan_aff f = plan_affine(pl->k, L->args[axis]);
     const int is_const = plan_aff_is_const(&f);
-    if (pl->g_coord >= 0 && plan_aff_single_coord(&f, 1) == pl->g_coord) {
+    const int coord = plan_aff_single_coord(&f, 1);
+    if (pl->g_coord >= 0 && coord == pl->g_coord) {
         e->point = DGK_EPI_POINT_GROUP;
+    } else if (coord >= 0 && (coord == pl->m_coord || coord == pl->n_coord)) {
+        e->point = coord == pl->m_coord ? DGK_EPI_POINT_MBLOCK : DGK_EPI_POINT_NBLOCK;
     } else if (is_const && f.c0 < 0) {
         plan_error(pl, at, "index %lld of `%s`'s axis %d is negative", (long long)f.c0, t->name, axis);
         return 0;
@@ -79,12 +113,9 @@ static int lower_point(epi_ctx *c, const dgk_ir_op *L, int axis, const char *wha
         e->point = DGK_EPI_POINT_CONST;
         e->index = f.c0;
     } else {
-        if (pl->g_coord >= 0)
-            plan_error(pl, at, "%s (`%s`'s axis %d) must be a constant index or the schedule's group variable", what,
-                       t->name, axis);
-        else
-            plan_error(pl, at, "%s (`%s`'s axis %d) must be a constant index (a runtime index is not lowered in a "
-                       "GEMM epilogue)", what, t->name, axis);
+        plan_error(pl, at, "%s (`%s`'s axis %d) must be a constant index, %sa schedule variable of the tile's block "
+                   "(a runtime index is not lowered in a GEMM epilogue)", what, t->name, axis,
+                   pl->g_coord >= 0 ? "the group variable or " : "");
         return 0;
     }
     e->bounded = 1;
@@ -253,6 +284,30 @@ static int lower_operator(epi_ctx *c, const dgk_ir_op *op, dgk_epi_op *e)
 static const dgk_dtype cast_dtypes[] = {DGK_DT_F32,   DGK_DT_BF16, DGK_DT_F16, DGK_DT_E4M3, DGK_DT_E5M2,
                                         DGK_DT_UE8M0, DGK_DT_I32,  DGK_DT_U32, DGK_DT_I64,  DGK_DT_BOOL};
 
+/* A row value (a reduction over the tile's columns) is indexed by row: in a tile
+ * expression it must be broadcast along the rows (`s[:, new]`); as a plain rank-1 operand
+ * it would broadcast along the columns, and beside a column vector it would mix the two
+ * indexings. Either is an error rather than a value read at the wrong index. */
+static int check_broadcast(epi_ctx *c, const dgk_ir_op *op, const int *xs)
+{
+    int bits = 0;
+    for (int i = 0; i < op->nargs && i < 3; i++) {
+        const dgk_ir_type *t = &OPK(c, op->args[i])->type;
+        bits |= c->space[xs[i]];
+        if (op->type.rank == 2 && t->rank == 1 && c->space[xs[i]] == SPACE_ROW) {
+            plan_error(c->pl, OPK(c, op->args[i])->loc, "this row value (one per row of the tile) would broadcast along "
+                       "the columns here: write it as `s[:, new]`");
+            return 0;
+        }
+    }
+    if (op->type.rank < 2 && bits == SPACE_TILE) {
+        plan_error(c->pl, op->loc, "this combines a row value with a column value as one vector; broadcast them to the "
+                   "tile first (`r[:, new]`, `v[new, :]`)");
+        return 0;
+    }
+    return 1;
+}
+
 /* Elementwise ops and casts: operands first, then the op. */
 static int lower_compute(epi_ctx *c, int id)
 {
@@ -265,6 +320,8 @@ static int lower_compute(epi_ctx *c, int id)
     e.a = xs[0];
     e.b = xs[1];
     e.c = xs[2];
+    if (!check_broadcast(c, op, xs))
+        return -1;
     if (op->opcode == DGK_IR_CAST) {
         e.op = DGK_EPI_CAST;
         e.dtype = op->type.dtype;
@@ -278,6 +335,67 @@ static int lower_compute(epi_ctx *c, int id)
         return -1;
     }
     return push(c, e);
+}
+
+static const struct { int fn; dgk_epi_opcode op; } reduce_ops[] = {
+    {DGK_BI_AMAX, DGK_EPI_ROWMAX}, {DGK_BI_AMIN, DGK_EPI_ROWMIN}, {DGK_BI_SUM, DGK_EPI_ROWSUM},
+};
+
+/* A reduction of a BM x BN tile value over its columns (axis 1): one value per row. */
+static int lower_reduce(epi_ctx *c, int id)
+{
+    planner *pl = c->pl;
+    const dgk_ir_op *op = OPK(c, id);
+    const dgk_ir_type *t = &OPK(c, op->args[0])->type;
+    dgk_epi_op e = {.loc = op->loc, .a = -1, .b = -1, .c = -1, .op = DGK_EPI_COUNT};
+    for (size_t i = 0; i < sizeof reduce_ops / sizeof reduce_ops[0]; i++)
+        if (reduce_ops[i].fn == op->fn)
+            e.op = reduce_ops[i].op;
+    if (e.op == DGK_EPI_COUNT) {
+        plan_error(pl, op->loc, "reduction %s is not lowered in an sm90 epilogue (amax, amin and sum are)",
+                   dgk_builtin_info_of((dgk_builtin)op->fn)->name);
+        return -1;
+    }
+    if (t->rank != 2 || t->ext[0] != pl->p->bm || t->ext[1] != pl->p->bn || op->axis != 1) {
+        plan_error(pl, op->loc, "an sm90 epilogue reduces a %d x %d tile over its columns (axis 1), one value per row; "
+                   "this is a reduction over axis %d of a rank-%d value", pl->p->bm, pl->p->bn, op->axis, t->rank);
+        return -1;
+    }
+    if ((e.a = lower_epi(c, op->args[0])) < 0)
+        return -1;
+    return push(c, e);
+}
+
+/* `s[:, new]` / `v[new, :]` of a computed value (not a tensor read): a row value
+ * broadcast along the rows, or a column value along the columns; the value itself. */
+static int lower_broadcast(epi_ctx *c, int id)
+{
+    planner *pl = c->pl;
+    const dgk_ir_op *op = OPK(c, id), *src = OPK(c, op->args[0]);
+    const int rows = op->type.rank == 2 && op->type.ext[1] == 1 && src->type.rank == 1;
+    const int cols = op->type.rank == 2 && op->type.ext[0] == 1 && src->type.rank == 1;
+    if (op->opcode != DGK_IR_RESHAPE || !(rows || cols)) {
+        plan_error(pl, op->loc, "an sm90 epilogue broadcasts a computed vector with `s[:, new]` (along the rows) or "
+                   "`v[new, :]` (along the columns); this %s is not lowered",
+                   op->opcode == DGK_IR_TRANSPOSE ? "transpose" : "reshape");
+        return -1;
+    }
+    int x = lower_epi(c, op->args[0]);
+    if (x < 0)
+        return -1;
+    if (c->space[x] == (rows ? SPACE_COL : SPACE_ROW)) {
+        plan_error(pl, op->loc, "this broadcasts a %s value along the %s", rows ? "column" : "row", rows ? "rows" : "columns");
+        return -1;
+    }
+    return x;
+}
+
+/* Whether a chain of reshapes and transposes from `id` ends at a tensor read. */
+static int reads_tensor(const epi_ctx *c, int id)
+{
+    while (OPK(c, id)->opcode == DGK_IR_RESHAPE || OPK(c, id)->opcode == DGK_IR_TRANSPOSE)
+        id = OPK(c, id)->args[0];
+    return OPK(c, id)->opcode == DGK_IR_LOAD_TILE || OPK(c, id)->opcode == DGK_IR_LOAD_SCALAR;
 }
 
 static int lower_epi_uncached(epi_ctx *c, int id)
@@ -307,11 +425,14 @@ static int lower_epi_uncached(epi_ctx *c, int id)
         e.op = DGK_EPI_SCALAR;
         e.arg = plan_arg_scalar(pl, op->param);
         return push(c, e);
-    case DGK_IR_LOAD_SCALAR:
-    case DGK_IR_LOAD_TILE:
     case DGK_IR_RESHAPE:
     case DGK_IR_TRANSPOSE:
+        return reads_tensor(c, id) ? lower_read(c, id) : lower_broadcast(c, id);
+    case DGK_IR_LOAD_SCALAR:
+    case DGK_IR_LOAD_TILE:
         return lower_read(c, id);
+    case DGK_IR_REDUCE:
+        return lower_reduce(c, id);
     case DGK_IR_SCALAR:
         /* a scale computed from scalars (`SA[0] * SB[0]`) is f32 arithmetic per element;
          * integer arithmetic (division) would not be */
@@ -353,13 +474,19 @@ static int lower_epi(epi_ctx *c, int id)
     return r;
 }
 
-/* The single tile STORE of the epilogue region. */
+/* Whether STORE `st` writes a vector (a row vector store) rather than a tile. */
+static int stores_vector(const planner *pl, const dgk_ir_op *st)
+{
+    return pl->k->ops[st->args[st->nargs - 1]].type.rank == 1;
+}
+
+/* The single tile STORE of the epilogue region (row vector stores may sit beside it). */
 static int find_store(planner *pl)
 {
     int found = -1;
     for (int i = 0; i < pl->k->nops; i++) {
         const dgk_ir_op *op = &pl->k->ops[i];
-        if (op->region != DGK_IR_EPILOGUE || op->opcode != DGK_IR_STORE)
+        if (op->region != DGK_IR_EPILOGUE || op->opcode != DGK_IR_STORE || stores_vector(pl, op))
             continue;
         if (found >= 0) {
             plan_error(pl, op->loc, "sm90 epilogues store one output tile; this is a second store");
@@ -370,6 +497,89 @@ static int find_store(planner *pl)
     if (found < 0)
         plan_error(pl, pl->k->loc, "kernel %s stores no output tile after its pipeline", pl->k->name);
     return found;
+}
+
+/* Whether the kernel reads tensor `t` anywhere (an operand, a scale, an epilogue read). */
+static int reads_tensor_anywhere(const planner *pl, int t)
+{
+    for (int i = 0; i < pl->k->nops; i++) {
+        const dgk_ir_op *op = &pl->k->ops[i];
+        if ((op->opcode == DGK_IR_LOAD_TILE || op->opcode == DGK_IR_LOAD_SCALAR) && op->tensor == t)
+            return 1;
+    }
+    return 0;
+}
+
+/* The dtypes a row vector store writes (the device header's dgk_put). */
+static const dgk_dtype vstore_dtypes[] = {DGK_DT_F32, DGK_DT_BF16, DGK_DT_F16, DGK_DT_E4M3, DGK_DT_E5M2, DGK_DT_UE8M0};
+
+/* `V[i*BM +: BM] = s` (or at a point of V's other axis): where, as a ROW read of V would
+ * be (lower_vector), and the value, a row value of the program. */
+static int lower_vstore(epi_ctx *c, const dgk_ir_op *st, dgk_epi_vstore *vs)
+{
+    planner *pl = c->pl;
+    const dgk_ir_tensor *t = &pl->k->tensors[st->tensor];
+    const dgk_ir_op *val = OPK(c, st->args[st->nargs - 1]);
+    if (st->op != DGK_OP_ASSIGN) {
+        plan_error(pl, st->loc, "a row vector is stored with `=` in an sm90 epilogue; `%s` is not lowered", dgk_op_spelling(st->op));
+        return 0;
+    }
+    if (!DTYPE_IN(vstore_dtypes, t->dtype)) {
+        plan_error(pl, st->loc, "an sm90 epilogue stores row vectors of f32, bf16, f16, e4m3, e5m2 or ue8m0; `%s` is %s",
+                   t->name, dgk_dtype_name(t->dtype));
+        return 0;
+    }
+    if (reads_tensor_anywhere(pl, st->tensor) || st->tensor == pl->k->ops[pl->store].tensor) {
+        plan_error(pl, st->loc, "`%s` is stored as a row vector and also read or stored as a tile by this kernel; an sm90 "
+                   "epilogue writes it only as a row vector", t->name);
+        return 0;
+    }
+    int ax = -1, n = 0;
+    for (int i = 0; i < st->nargs - 1; i++)
+        if (st->ext[i])
+            ax = i, n++;
+    if (n != 1 || st->nargs - 1 > 2) {
+        plan_error(pl, st->loc, "a row vector is stored into a slice `V[i*BM +: BM]` of a 1-D tensor, or of a 2-D one at "
+                   "a point of its other axis");
+        return 0;
+    }
+    dgk_ir_op where = *st;  /* the slice as a read of V: its starts, extents and axes */
+    where.nargs = st->nargs - 1;
+    dgk_ir_op top = {.loc = st->loc, .type = {.rank = 2, .ext = {pl->p->bm, 1}}};  /* indexed by row */
+    vs->at = (dgk_epi_op){.loc = st->loc, .a = -1, .b = -1, .c = -1, .dtype = t->dtype};
+    if (!lower_vector(c, &where, &top, ax, &vs->at))
+        return 0;
+    if ((vs->value = lower_epi(c, st->args[st->nargs - 1])) < 0)
+        return 0;
+    if (c->space[vs->value] & SPACE_COL) {
+        plan_error(pl, val->loc, "a stored row vector must be the same along each row (a reduction over the tile's "
+                   "columns, row vectors, scalars); this value varies along the columns");
+        return 0;
+    }
+    return 1;
+}
+
+/* Every row vector store of the epilogue, after the tile's program (plan.h tile_nops). */
+static int lower_vstores(epi_ctx *c)
+{
+    planner *pl = c->pl;
+    dgk_plan_epilogue *ep = &pl->p->epi;
+    int n = 0;
+    for (int i = 0; i < pl->k->nops; i++)
+        n += pl->k->ops[i].region == DGK_IR_EPILOGUE && pl->k->ops[i].opcode == DGK_IR_STORE &&
+             stores_vector(pl, &pl->k->ops[i]);
+    if (!n)
+        return 1;
+    ep->vstores = DGK_NEW_ARRAY(pl->a, dgk_epi_vstore, n);
+    if (!ep->vstores)
+        return 0;
+    for (int i = 0; i < pl->k->nops; i++) {
+        const dgk_ir_op *op = &pl->k->ops[i];
+        if (op->region == DGK_IR_EPILOGUE && op->opcode == DGK_IR_STORE && stores_vector(pl, op) &&
+            !lower_vstore(c, op, &ep->vstores[ep->nvstores++]))
+            return 0;
+    }
+    return 1;
 }
 
 static int check_store_target(planner *pl, const dgk_ir_op *st)
@@ -397,13 +607,13 @@ static int check_store_target(planner *pl, const dgk_ir_op *st)
     return 1;
 }
 
-static const dgk_dtype out_dtypes[] = {DGK_DT_BF16, DGK_DT_F16, DGK_DT_F32};
+static const dgk_dtype out_dtypes[] = {DGK_DT_BF16, DGK_DT_F16, DGK_DT_F32, DGK_DT_E4M3, DGK_DT_E5M2};
 
 static int check_out_dtype(planner *pl, const dgk_ir_op *st, dgk_dtype dt)
 {
     if (DTYPE_IN(out_dtypes, dt))
         return 1;
-    plan_error(pl, st->loc, "sm90 epilogues store bf16, f16 or f32 tiles; `%s` is %s", pl->k->tensors[st->tensor].name, dgk_dtype_name(dt));
+    plan_error(pl, st->loc, "sm90 epilogues store bf16, f16, f32, e4m3 or e5m2 tiles; `%s` is %s", pl->k->tensors[st->tensor].name, dgk_dtype_name(dt));
     return 0;
 }
 
@@ -439,10 +649,19 @@ int plan_epilogue(planner *pl)
         return 0;
     epi_ctx c = {.pl = pl};
     c.memo = DGK_NEW_ARRAY(pl->a, int, pl->k->nops);
-    if (!c.memo || lower_epi(&c, st->args[st->nargs - 1]) < 0)
+    int value = c.memo ? lower_epi(&c, st->args[st->nargs - 1]) : -1;
+    if (value < 0)
+        return 0;
+    if (value != c.nops - 1) { /* the tile's program ends at its value (plan.h tile_nops) */
+        plan_error(pl, st->loc, "internal: the stored tile's value is not its program's last op");
+        return 0;
+    }
+    const int tile_nops = c.nops;
+    if (!lower_vstores(&c))
         return 0;
     p->epi.ops = c.ops;
     p->epi.nops = c.nops;
+    p->epi.tile_nops = c.nops > tile_nops ? tile_nops : 0;
     p->epi.out_dtype = d->dtype;
     p->epi.accumulate = st->op == DGK_OP_ADD_ASSIGN;
     if (st->op != DGK_OP_ASSIGN && st->op != DGK_OP_ADD_ASSIGN) {
@@ -491,5 +710,32 @@ int plan_store_passes(planner *pl)
         return 0;
     }
     p->epi.passes = passes;
+    return 1;
+}
+
+/* Row reductions and row vector stores (the epilogue's row pass, emit_epi_rows.c) need
+ * each consumer warpgroup to hold whole rows of the final accumulator and to own the rows
+ * it writes: not so with swapped operands (a warpgroup holds a column slice of every row),
+ * split-K (a unit holds part of the sum) or the contiguous schedule's padding rows (which
+ * stay untouched). There it is an error at the first such op. */
+int plan_epilogue_rows(planner *pl)
+{
+    const dgk_plan *p = pl->p;
+    const dgk_plan_epilogue *ep = &p->epi;
+    if (!dgk_epi_has_rows(ep))
+        return 1;
+    dgk_loc at = ep->nvstores ? ep->vstores[0].at.loc : ep->loc;
+    for (int i = 0; i < ep->nops; i++)
+        if (dgk_epi_is_row_reduce(&ep->ops[i])) {
+            at = ep->ops[i].loc;
+            break;
+        }
+    const char *why = p->swap_ab                             ? "with swapped operands (BM < 64) a warpgroup holds a slice of every row"
+                      : p->split.slices > 1 || p->split.tail ? "split-K's units hold parts of the sum"
+                      : ep->out_guard_rows ? "the contiguous schedule's padding rows must stay untouched" : NULL;
+    if (why) {
+        plan_error(pl, at, "a row reduction or row vector store is not lowered here: %s", why);
+        return 0;
+    }
     return 1;
 }

@@ -57,6 +57,7 @@ int plan_mainloop(planner *pl);
 /* plan_epilogue.c */
 int plan_epilogue(planner *pl);
 int plan_store_passes(planner *pl);
+int plan_epilogue_rows(planner *pl);
 /* plan_pipeline.c */
 int plan_roles(planner *pl);
 int plan_loop_form(planner *pl);

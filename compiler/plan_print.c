@@ -53,6 +53,8 @@ static void print_point(const dgk_plan *p, const dgk_epi_op *e, FILE *out)
     char pt[32];
     if (e->point == DGK_EPI_POINT_GROUP)
         snprintf(pt, sizeof pt, "group");
+    else if (e->point == DGK_EPI_POINT_MBLOCK || e->point == DGK_EPI_POINT_NBLOCK)
+        snprintf(pt, sizeof pt, "%s block", e->point == DGK_EPI_POINT_MBLOCK ? "m" : "n");
     else
         snprintf(pt, sizeof pt, "%lld", (long long)e->index);
     if (e->op == DGK_EPI_ELEM)
@@ -110,6 +112,16 @@ static void print_epilogue(const dgk_plan *p, FILE *out)
             print_point(p, e, out);
         if (dgk_epi_reads_tensor(e) && e->bounded)
             print_bounds(p, e, out);
+        if (p->epi.nvstores > 0 && i == dgk_epi_tile_value(&p->epi))
+            fputs("  (stored into the tile)", out);
+        fputc('\n', out);
+    }
+    for (int s = 0; s < p->epi.nvstores; s++) {
+        const dgk_epi_vstore *v = &p->epi.vstores[s];
+        fprintf(out, "    row vector store: %s (%s) = e%d", p->args[v->at.arg].name, dgk_dtype_name(v->at.dtype), v->value);
+        if (v->at.point)
+            print_point(p, &v->at, out);
+        print_bounds(p, &v->at, out);
         fputc('\n', out);
     }
 }

@@ -274,6 +274,15 @@ $(BUILD)/gpu/dgk-user-check: tests/gpu/user_check.c $(LIBDGK)
 # (examples/moe_expert_epilogue.dgk, read at run time from the repository root).
 gpu-programs: $(BUILD)/gpu/dgk-user-grouped-check
 
-$(BUILD)/gpu/dgk-user-grouped-check: tests/gpu/user_grouped_check.c $(LIBDGK)
+$(BUILD)/gpu/dgk-user-grouped-check: tests/gpu/user_grouped_check.c tests/gpu/user_common.h $(LIBDGK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBDGK) -lcudart -lm $(LDLIBS)
+
+# --- dgk-quant-check: epilogues that reduce rows and store row vectors beside the tile
+# (examples/gemm_quant_fp8.dgk, read at run time from the repository root, and its own
+# kernels: K-major and UE8M0 scales, a row softmax).
+gpu-programs: $(BUILD)/gpu/dgk-quant-check
+
+$(BUILD)/gpu/dgk-quant-check: tests/gpu/quant_check.c tests/gpu/user_common.h $(LIBDGK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBDGK) -lcudart -lm $(LDLIBS)

@@ -448,7 +448,7 @@ static void check_epi_ops(checker *c)
         if (op->op == DGK_EPI_ELEM && !op->point)
             FAIL(c, op->loc, "epilogue op %d reads an element at no point", i);
         if (dgk_epi_reads_tensor(op) && op->point) {
-            if (op->point != DGK_EPI_POINT_GROUP && (op->point != DGK_EPI_POINT_CONST || op->index < 0))
+            if ((op->point == DGK_EPI_POINT_CONST && op->index < 0) || (unsigned)op->point > DGK_EPI_POINT_NBLOCK)
                 FAIL(c, op->loc, "epilogue op %d reads a tensor at an unknown point (%d, index %lld)", i, (int)op->point,
                      (long long)op->index);
             if (dgk_epi_is_vector(op))

@@ -84,11 +84,16 @@ static const char *epi_dim(const dgk_sm90_ctx *e, const dgk_plan_dim *d, char *b
     return dgk_sm90_dim(e, d, buf, n);
 }
 
-/* The point of a vector, tile or element read: `group` or the constant index. */
-static void point_text(const dgk_epi_op *op, char *pt, int n)
+/* The point of a vector, tile or element read: `group`, the constant index, or the
+ * tile's block index (row / BM, col / BN: exact for every element of the tile). */
+static void point_text(const dgk_sm90_ctx *e, const dgk_epi_op *op, char *pt, int n)
 {
     if (op->point == DGK_EPI_POINT_GROUP)
         snprintf(pt, (size_t)n, "group");
+    else if (op->point == DGK_EPI_POINT_MBLOCK)
+        snprintf(pt, (size_t)n, "(row / %d)", e->p->bm);
+    else if (op->point == DGK_EPI_POINT_NBLOCK)
+        snprintf(pt, (size_t)n, "(col / %d)", e->p->bn);
     else
         snprintf(pt, (size_t)n, "%lldLL", (long long)op->index);
 }
@@ -116,28 +121,45 @@ static void emit_own_bound(dgk_sm90_ctx *e, const char *idx, const dgk_plan_dim 
         dgk_strbuf_printf(e->out, " && %s < %s", idx, epi_dim(e, ext, b, sizeof b));
 }
 
-/* A ROW/COL vector (plan.h dgk_epi_op): `row < dgk_m [&& row < ext] [&& point < point_ext] ?
- * load(ptr [+ point * stride0] + row, or ptr + row * stride0 + point) : 0`. */
-static void emit_vector(dgk_sm90_ctx *e, const dgk_epi_op *op)
+/* A ROW/COL vector's bounds: `row < dgk_m [&& row < ext] [&& point < point_ext]` (with
+ * col and dgk_n for a COL); shared with the row vector stores (emit_epi_rows.c). */
+void dgk_sm90_epi_vector_cond(dgk_sm90_ctx *e, const dgk_epi_op *op)
 {
-    dgk_strbuf *out = e->out;
-    const dgk_kernel_arg *args = e->p->args;
     const int is_row = op->op == DGK_EPI_ROW;
     const char *at = is_row ? "row" : "col";
     char pt[32];
-    point_text(op, pt, sizeof pt);
-    dgk_strbuf_printf(out, "%s < %s", at, is_row ? "dgk_m" : "dgk_n");
+    point_text(e, op, pt, sizeof pt);
+    dgk_strbuf_printf(e->out, "%s < %s", at, is_row ? "dgk_m" : "dgk_n");
     if (op->bounded)
         emit_own_bound(e, at, &op->ext, is_row ? &e->p->m : &e->p->n);
     emit_point_bound(e, op, " && ", pt);
-    dgk_strbuf_printf(out, " ? dgk_load_f32(%s + ", args[op->arg].name);
+}
+
+/* A ROW/COL vector's element address: `ptr [+ point * stride0] + row`, or `ptr + row *
+ * stride0 + point` (the point on axis 1). */
+void dgk_sm90_epi_vector_addr(dgk_sm90_ctx *e, const dgk_epi_op *op)
+{
+    dgk_strbuf *out = e->out;
+    const dgk_kernel_arg *args = e->p->args;
+    const char *at = op->op == DGK_EPI_ROW ? "row" : "col";
+    char pt[32];
+    point_text(e, op, pt, sizeof pt);
+    dgk_strbuf_printf(out, "%s + ", args[op->arg].name);
     if (!op->point)
         dgk_strbuf_printf(out, "%s", at);
     else if (op->point_inner)
         dgk_strbuf_printf(out, "(long long)%s * %s + %s", at, args[op->arg2].name, pt);
     else
         dgk_strbuf_printf(out, "(long long)%s * %s + %s", pt, args[op->arg2].name, at);
-    dgk_strbuf_puts(out, ") : 0.0f");
+}
+
+/* A ROW/COL vector read (plan.h dgk_epi_op): `bounds ? load(address) : 0`. */
+static void emit_vector(dgk_sm90_ctx *e, const dgk_epi_op *op)
+{
+    dgk_sm90_epi_vector_cond(e, op);
+    dgk_strbuf_puts(e->out, " ? dgk_load_f32(");
+    dgk_sm90_epi_vector_addr(e, op);
+    dgk_strbuf_puts(e->out, ") : 0.0f");
 }
 
 /* A TILE: `row < dgk_m && col < dgk_n [&& own extents] [&& point < point_ext] ?
@@ -147,7 +169,7 @@ static void emit_tile(dgk_sm90_ctx *e, const dgk_epi_op *op)
     dgk_strbuf *out = e->out;
     const dgk_kernel_arg *args = e->p->args;
     char pt[32];
-    point_text(op, pt, sizeof pt);
+    point_text(e, op, pt, sizeof pt);
     dgk_strbuf_puts(out, "row < dgk_m && col < dgk_n");
     if (op->bounded) {
         emit_own_bound(e, "row", &op->ext, &e->p->m);
@@ -165,7 +187,7 @@ static void emit_elem(dgk_sm90_ctx *e, const dgk_epi_op *op)
 {
     char pt[32];
     const int bounded = point_bounded(op);
-    point_text(op, pt, sizeof pt);
+    point_text(e, op, pt, sizeof pt);
     emit_point_bound(e, op, "", pt);
     dgk_strbuf_printf(e->out, "%sdgk_load_f32(%s + %s)%s", bounded ? " ? " : "", e->p->args[op->arg].name, pt,
                       bounded ? " : 0.0f" : "");
@@ -184,6 +206,9 @@ static void emit_rhs(dgk_sm90_ctx *e, const dgk_epi_op *op)
     case DGK_EPI_COL: emit_vector(e, op); break;
     case DGK_EPI_TILE: emit_tile(e, op); break;
     case DGK_EPI_ELEM: emit_elem(e, op); break;
+    case DGK_EPI_ROWMAX:
+    case DGK_EPI_ROWMIN:
+    case DGK_EPI_ROWSUM: dgk_strbuf_printf(out, "dgk_red%d", (int)(op - e->p->epi.ops)); break;
     case DGK_EPI_CAST:
         if (round_fn[op->dtype])
             dgk_strbuf_printf(out, "%s(v%d)", round_fn[op->dtype], op->a);
@@ -265,25 +290,38 @@ static void emit_fn_params(dgk_sm90_ctx *e)
 static int store_rounds(const dgk_plan_epilogue *ep, int i)
 {
     const dgk_epi_op *op = &ep->ops[i];
-    return i == ep->nops - 1 && op->op == DGK_EPI_CAST && op->dtype == ep->out_dtype && round_fn[op->dtype] &&
+    return i == dgk_epi_tile_value(ep) && op->op == DGK_EPI_CAST && op->dtype == ep->out_dtype && round_fn[op->dtype] &&
            !ep->accumulate;
 }
 
-void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e)
+/* The row reductions among ops 0 .. ret, which a program function takes as values
+ * (`float dgk_red<j>`): the row pass computes them first (emit_epi_rows.c). */
+static int reduces_before(const dgk_plan_epilogue *ep, int j, int ret)
+{
+    return j <= ret && dgk_epi_is_row_reduce(&ep->ops[j]);
+}
+
+/* `static __device__ float NAME(acc, row, col, dgk_m, dgk_n[, group], <params>, <row
+ * reductions>)` computing ops 0 .. ret of the program and returning op ret's value:
+ * epilogue_value for the tile's (ret its value), epilogue_op<ret> for a row reduction's
+ * operand or a stored row vector (emit_epi_rows.c). */
+void dgk_sm90_emit_program_fn(dgk_sm90_ctx *e, const char *name, int ret)
 {
     const dgk_plan_epilogue *ep = &e->p->epi;
-    dgk_sm90_loc(e, ep->loc, "epilogue, per accumulator element at global (row, col)");
-    dgk_sm90_raw(e, "static __device__ __forceinline__ float epilogue_value(float acc, int row, int col, int dgk_m, int dgk_n");
+    dgk_sm90_start(e, "static __device__ __forceinline__ float %s(float acc, int row, int col, int dgk_m, int dgk_n", name);
     if (uses_group(ep))
         dgk_sm90_raw(e, ", int group");
     emit_fn_params(e);
+    for (int j = 0; j < ep->nops; j++)
+        if (reduces_before(ep, j, ret))
+            dgk_strbuf_printf(e->out, ", float dgk_red%d", j);
     dgk_sm90_raw(e, ")\n{\n");
     e->indent++;
     dgk_sm90_line(e, "(void)row; (void)col; (void)dgk_m; (void)dgk_n;");
-    for (int i = 0; i < ep->nops; i++) {
+    for (int i = 0; i <= ret; i++) {
         const dgk_epi_op *op = &ep->ops[i];
         dgk_sm90_loc(e, op->loc, dgk_epi_op_name(op->op));
-        if (store_rounds(ep, i)) {
+        if (store_rounds(ep, i) && ret == dgk_epi_tile_value(ep)) {
             dgk_sm90_line(e, "const float v%d = v%d;  // the store rounds to %s", i, op->a, dgk_dtype_name(op->dtype));
             continue;
         }
@@ -291,9 +329,17 @@ void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e)
         emit_rhs(e, op);
         dgk_sm90_raw(e, ";\n");
     }
-    dgk_sm90_line(e, "return v%d;", ep->nops - 1);
+    dgk_sm90_line(e, "return v%d;", ret);
     dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "%s", "");
+}
+
+void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e)
+{
+    const dgk_plan_epilogue *ep = &e->p->epi;
+    dgk_sm90_loc(e, ep->loc, "epilogue, per accumulator element at global (row, col)");
+    dgk_sm90_emit_program_fn(e, "epilogue_value", dgk_epi_tile_value(ep));
+    dgk_sm90_emit_row_fns(e);
     dgk_sm90_line(e, "// byte offset of this warpgroup's tile element (r, c) in its staging boxes (TMA's swizzled layout)");
     dgk_sm90_open(e, "static __device__ __forceinline__ dgk_u32 staging_offset(int r, int c)");
     dgk_sm90_line(e, "const dgk_u32 off = (dgk_u32)(r * D_ROW_BYTES + (c %% D_BOX_COLS) * %d);", e->out_elt_bytes);
@@ -304,19 +350,33 @@ void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e)
 
 /* ---- per tile ---------------------------------------------------------------------- */
 
-/* `const float xK = epilogue_value(ACC, row0 + ROW, col0 + COL, M, N, <params>);` */
-static void emit_call(dgk_sm90_ctx *e, int k, const char *acc, const char *row, const char *col)
+/* `NAME(ACC, row0 + ROW, col0 + COL, M, N[, group], <params>, <row reductions>)`, the
+ * call of dgk_sm90_emit_program_fn's function for op `ret`; a row reduction's value is
+ * this thread's for the row, dgk_red<j>[mi][HALF] (HALF 0: row r, 1: row r + 8). */
+void dgk_sm90_emit_program_call(dgk_sm90_ctx *e, const char *name, int ret, const char *acc, const char *row,
+                                const char *col, const char *half)
 {
     char m[32], n[32];
     const dgk_plan *p = e->p;
-    dgk_sm90_start(e, "const float x%d = epilogue_value(%s, row0 + %s, col0 + %s, %s, %s", k, acc, row, col,
-                   dgk_sm90_dim(e, &p->m, m, sizeof m), dgk_sm90_dim(e, &p->n, n, sizeof n));
+    dgk_strbuf_printf(e->out, "%s(%s, row0 + %s, col0 + %s, %s, %s", name, acc, row, col,
+                      dgk_sm90_dim(e, &p->m, m, sizeof m), dgk_sm90_dim(e, &p->n, n, sizeof n));
     if (uses_group(&p->epi))
         dgk_sm90_raw(e, ", group");
     for (int i = 0; i < p->nargs; i++)
         if (uses_arg(p, i))
             dgk_strbuf_printf(e->out, ", %s", p->args[i].name);
-    dgk_sm90_raw(e, ");\n");
+    for (int j = 0; j < p->epi.nops; j++)
+        if (reduces_before(&p->epi, j, ret))
+            dgk_strbuf_printf(e->out, ", dgk_red%d[mi][%s]", j, half);
+    dgk_sm90_raw(e, ")");
+}
+
+/* `const float xK = epilogue_value(...);` for the tile value at ACC, (ROW, COL). */
+static void emit_call(dgk_sm90_ctx *e, int k, const char *acc, const char *row, const char *col, const char *half)
+{
+    dgk_sm90_start(e, "const float x%d = ", k);
+    dgk_sm90_emit_program_call(e, "epilogue_value", dgk_epi_tile_value(&e->p->epi), acc, row, col, half);
+    dgk_sm90_raw(e, ";\n");
 }
 
 /* The call of epilogue_value for value acc[mi][ni][i + K] at local (r + dr, c + dc). */
@@ -326,7 +386,7 @@ static void emit_value(dgk_sm90_ctx *e, int k, int dr, int dc)
     snprintf(acc, sizeof acc, "acc[mi][ni][i + %d]", k);
     snprintf(row, sizeof row, "r + %d", dr);
     snprintf(col, sizeof col, "c + %d", dc);
-    emit_call(e, k, acc, row, col);
+    emit_call(e, k, acc, row, col, dr ? "1" : "0");
 }
 
 /* store_passes (plan.h, epi.passes): a step whose columns are not this pass's is skipped
@@ -488,7 +548,7 @@ static void emit_store_swapped(dgk_sm90_ctx *e)
     for (int v = 0; v < 4; v++) {
         char acc[40];
         snprintf(acc, sizeof acc, "acc[mi][0][4 * dgk_c8 + %d]", v);
-        emit_call(e, v, acc, at[v][0], at[v][1]);
+        emit_call(e, v, acc, at[v][0], at[v][1], "0");  /* no row reductions here (plan_epilogue_rows) */
     }
     for (int v = 0; v < 4; v++)
         dgk_sm90_line(e, store_one[p->epi.out_dtype], at[v][0], at[v][1], v);
@@ -539,6 +599,7 @@ void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e)
         dgk_sm90_line(e, "const int row0 = m_block * BM + consumer * WG_ROWS;  // this warpgroup's first row");
         dgk_sm90_line(e, "const int col0 = n_block * BN;");
     }
+    dgk_sm90_emit_epilogue_rows(e);
     dgk_sm90_line(e, "dgk_u8 *const staging = smem_d + consumer * (%s * D_BOX_BYTES);", passes ? "D_PASS_BOXES" : "D_BOXES");
     dgk_sm90_line(e, "const dgk_u32 staging_addr = dgk_smem_u32(staging);");
     emit_staging_free(e, "tile");

@@ -11,6 +11,7 @@
  *   emit_fp8.c       FP8 promotion (per-128-K scaling on CUDA cores)
  *   emit_fp8_sb.c    FP8 128x128-block B scales: the producer's copies, the consumers' reads
  *   emit_epilogue.c  the elementwise epilogue and the staged TMA store
+ *   emit_epi_rows.c  the epilogue's row pass: row reductions and row vector stores
  *   emit_split.c     split-K and tail_split: partial sums through the workspace, the last unit reduces
  *   emit_debug.c     debug builds' device-side checks of the group tensor
  *   emit_simt.c      elementwise kernels (no pipeline): the whole kernel, from the IR
@@ -102,6 +103,18 @@ void dgk_sm90_emit_fp8_helpers(dgk_sm90_ctx *e);
 void dgk_sm90_emit_fp8_decls(dgk_sm90_ctx *e);
 void dgk_sm90_emit_fp8_kloop(dgk_sm90_ctx *e);
 void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
+/* emit_epilogue.c, for the row pass: a function computing the epilogue program up to op
+ * `ret`, its call (a row reduction's value taken at dgk_red<j>[mi][half]), and a ROW/COL
+ * vector's bounds and address. */
+void dgk_sm90_emit_program_fn(dgk_sm90_ctx *e, const char *name, int ret);
+void dgk_sm90_emit_program_call(dgk_sm90_ctx *e, const char *name, int ret, const char *acc, const char *row,
+                                const char *col, const char *half);
+void dgk_sm90_epi_vector_cond(dgk_sm90_ctx *e, const dgk_epi_op *op);
+void dgk_sm90_epi_vector_addr(dgk_sm90_ctx *e, const dgk_epi_op *op);
+/* emit_epi_rows.c: the functions of the row pass (after epilogue_value), and the pass
+ * itself at the start of a tile's epilogue (both nothing without rows). */
+void dgk_sm90_emit_row_fns(dgk_sm90_ctx *e);
+void dgk_sm90_emit_epilogue_rows(dgk_sm90_ctx *e);
 
 /* emit_fp8_sb.c: B scales per 128x128 block staged through shared memory (each does
  * nothing unless dgk_sm90_sb_staged). */

@@ -192,7 +192,8 @@ static void emit_param(dgk_sm90_ctx *e, const dgk_kernel_arg *a, int last)
         dgk_sm90_line(e, "const __grid_constant__ dgk_tensormap %s%s", a->name, sep);
         break;
     case DGK_ARG_PTR:
-        dgk_sm90_line(e, "const %s *__restrict__ %s%s", dgk_sm90_ctype(a->dtype), a->name, sep);
+        dgk_sm90_line(e, "%s%s *__restrict__ %s%s", dgk_epi_writes_arg(&e->p->epi, (int)(a - e->p->args)) ? "" : "const ",
+                      dgk_sm90_ctype(a->dtype), a->name, sep);
         break;
     case DGK_ARG_SHAPE:
         dgk_sm90_line(e, "int %s%s", a->name, sep);

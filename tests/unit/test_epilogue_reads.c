@@ -119,10 +119,10 @@ END_TEST
 START_TEST(unlowered_reads_are_errors)
 {
     static const struct { size_t sched; const char *expr, *want; } bad[] = {
-        {0, "E[i]", "the subscript of an epilogue element (`E`'s axis 0) must be a constant index (a runtime index is not "
-                    "lowered in a GEMM epilogue)"},
-        {2, "E[i]", "the subscript of an epilogue element (`E`'s axis 0) must be a constant index or the schedule's group "
-                    "variable"},
+        {0, "E[i + 1]", "the subscript of an epilogue element (`E`'s axis 0) must be a constant index, a schedule variable "
+                        "of the tile's block (a runtime index is not lowered in a GEMM epilogue)"},
+        {2, "E[i + 1]", "the subscript of an epilogue element (`E`'s axis 0) must be a constant index, the group variable or "
+                        "a schedule variable of the tile's block"},
         {0, "E[0 - 1]", "index -1 of `E`'s axis 0 is negative"},
         {0, "f32(X2 / 2)", "integer arithmetic is not lowered in an sm90 epilogue: compute in f32 (f32(x) of each integer operand)"},
         {0, "where(E[0] > 0.0, acc, 0.0)", "operator > is not lowered in an sm90 epilogue"},
@@ -131,8 +131,8 @@ START_TEST(unlowered_reads_are_errors)
         {0, "T2[i*128 +: 1, j*128 +: 128]", "an epilogue tile must be the output tile's block: [m * 128 +: 128, n * 128 +: 128]"},
         {0, "E[j*128 +: 1][new, :]", "an epilogue column vector is 128 long (the tile's BN); this one is 1"},
         {0, "T2[0, 1]", "an epilogue reads one element of a 1-D tensor (`S[g]`, `S[0]`); `T2` has 2 axes"},
-        {2, "T3[j, i*128 +: 128, j*128 +: 128]", "an epilogue tile's leading subscript (`T3`'s axis 0) must be a constant "
-                                                 "index or the schedule's group variable"},
+        {2, "T3[2 * j, i*128 +: 128, j*128 +: 128]", "an epilogue tile's leading subscript (`T3`'s axis 0) must be a "
+                                                     "constant index, the group variable or a schedule variable"},
         {2, "T3[g, j*128 +: 128, i*128 +: 128]", "an epilogue tile must be the output tile's block: [a point, m * 128 +: 128, n * 128 +: 128]"},
         {0, "T2[i*128 +: 128, j*128 +: 128]^T", "a transposed tile (`^T`) is not lowered in an sm90 epilogue"},
         {2, "T3[g, i*128 +: 128, 3][:, new]", "an epilogue vector is read from a tensor of one or two axes; `T3` has 3"},

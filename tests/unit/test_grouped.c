@@ -862,8 +862,9 @@ START_TEST(epilogue_vectors_at_a_point)
     HAS(cd, "const float v1 = col < dgk_n && col < N ? dgk_load_f32(ptr_BIAS + col) : 0.0f;");
     dgkc_unit_free(u);
     static const struct { const char *expr, *want; } bad[] = {
-        {"acc + BIAS[i, j*128 +: 128][new, :]",
-         "an epilogue vector's other subscript (`BIAS`'s axis 0) must be a constant index (a runtime index is not lowered in a GEMM epilogue)"},
+        {"acc + BIAS[i + 1, j*128 +: 128][new, :]",
+         "an epilogue vector's other subscript (`BIAS`'s axis 0) must be a constant index, a schedule variable of the "
+         "tile's block (a runtime index is not lowered in a GEMM epilogue)"},
         {"acc + BIAS[4, j*128 +: 128][new, :]", "index 4 is past `BIAS`'s axis 0, which has 4 entries"},
         {"acc + BIAS[0 - 1, j*128 +: 128][new, :]", "index -1 of `BIAS`'s axis 0 is negative"},
         {"acc + BIAS[-2, j*128 +: 128][new, :]", "index -2 of `BIAS`'s axis 0 is negative"},

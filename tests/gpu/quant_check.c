@@ -1,0 +1,427 @@
+/* quant_check.c - dgk-quant-check: GEMM epilogues that reduce each row of the tile and
+ * store per-row vectors beside it (the row pass, backend/sm90/emit_epi_rows.c), from a
+ * user's own kernels compiled with dgk_op_create, on the GPU:
+ *   quant            examples/gemm_quant_fp8.dgk (read at run time: the path given, else
+ *                    from the repository root): with m = max(amax(|acc|) over the row's 128
+ *                    columns, 1e-4), Q = e4m3(acc * (448 / m)) and the scale m / 448 stored
+ *                    MN-major into QS[j, i*BM +: BM], at BM 128 (two consumer warpgroups)
+ *                    and 64 (one);
+ *   quant-kmajor     the same with QS [M, N / 128] stored at `QS[i*BM +: BM, j]`;
+ *   quant-ue8m0      the scale rounded up to a power of two and stored as a ue8m0 byte;
+ *   quant-div        the scale s = m / 448 first, Q = e4m3(acc / s): a division of every
+ *                    element by a row value;
+ *   softmax          P = softmax of each row of the tile (N = BN, one tile per row),
+ *                    L[row] = log(sum) + max (a reduction of a value that depends on another
+ *                    reduction), MN[row] = bf16(min), at BM 128 and 64.
+ * M is 300 (no multiple of BM) and N 640 (five column blocks) or 128 (softmax); K 512 /
+ * 256. Fresh random BF16 inputs; every output poisoned (0xff bytes), the scale tensors as
+ * views whose rows are wider than their extent. Checks, against a double host reference
+ * from the exact BF16 inputs:
+ *   - each scale within 1e-4 (relative) of max(amax, 1e-4) / 448 (ue8m0: the exact byte of
+ *     its power of two, except within 1e-5 of a power-of-two boundary);
+ *   - each Q element, dequantized with the kernel's own scale, within half an e4m3 step of
+ *     acc / s (|x| / 16, or 2^-10 below the normal range) plus 1e-4 of slack, and DeepGEMM's
+ *     diff of Q * s against acc < 2e-3;
+ *   - softmax: DeepGEMM's diff of P, L and MN against the reference < 1e-5;
+ *   - every element past M (rows of Q, P; entries of QS, L, MN) and in the gaps of the
+ *     views still poison.
+ * Each case also runs its comparator on a fault that must fail: the scales of column block
+ * 0 for every block (quant), the row's maximum replaced by the first row's (softmax).
+ * Prints PASS/FAIL per case, then `quant-check: N passed, M failed`; exits non-zero on a
+ * failure.
+ * --bench (after the checks): the example at M 4096, N 7168, K 7168 beside the same kernel
+ * storing bf16 without the quantization (plain_bf16: what the epilogue's row pass costs)
+ * and beside the unfused library path, dgk_gemm_bf16_nt to an f32 D then
+ * dgk_fp8_quant_1x128 (what fusing saves), and quant_div (a division per element instead
+ * of the example's multiplication): median of 30 launches each, CUDA events, runners
+ * interleaved. */
+#include "user_common.h"
+
+/* The check's own kernels: K-major scales (a point on the vector's inner axis), UE8M0
+ * scales, and a row softmax with nested reductions and two more row vectors. */
+static const char own_src[] =
+    "kernel quant_kmajor<BM = 128, BK = 64>(A : bf16[M, K], B : bf16[N, K], Q : e4m3[M, N], QS : f32[M, cdiv(N, 128)])\n"
+    "{\n"
+    "    schedule persistent (cdiv(M, BM), cdiv(N, 128)) swizzle 8 -> (i, j);\n"
+    "    var acc = zeros(f32[BM, 128]);\n"
+    "    pipeline k in 0 .. cdiv(K, BK) { acc += mma(A[i*BM +: BM, k*BK +: BK], B[j*128 +: 128, k*BK +: BK]^T); }\n"
+    "    let s = max(amax(abs(acc), 1), 1e-4) / 448.0;\n"
+    "    Q[i*BM +: BM, j*128 +: 128] = e4m3(acc / s[:, new]);\n"
+    "    QS[i*BM +: BM, j] = s;\n"
+    "}\n"
+    "kernel quant_ue8m0<BM = 128, BK = 64>(A : bf16[M, K], B : bf16[N, K], Q : e4m3[M, N], QS : ue8m0[cdiv(N, 128), M])\n"
+    "{\n"
+    "    schedule persistent (cdiv(M, BM), cdiv(N, 128)) swizzle 8 -> (i, j);\n"
+    "    var acc = zeros(f32[BM, 128]);\n"
+    "    pipeline k in 0 .. cdiv(K, BK) { acc += mma(A[i*BM +: BM, k*BK +: BK], B[j*128 +: 128, k*BK +: BK]^T); }\n"
+    "    let s = f32(ue8m0(max(amax(abs(acc), 1), 1e-4) / 448.0));\n"
+    "    Q[i*BM +: BM, j*128 +: 128] = e4m3(acc / s[:, new]);\n"
+    "    QS[j, i*BM +: BM] = ue8m0(s);\n"
+    "}\n"
+    "kernel quant_div<BM = 128, BK = 64>(A : bf16[M, K], B : bf16[N, K], Q : e4m3[M, N], QS : f32[cdiv(N, 128), M])\n"
+    "{\n"
+    "    schedule persistent (cdiv(M, BM), cdiv(N, 128)) swizzle 8 -> (i, j);\n"
+    "    var acc = zeros(f32[BM, 128]);\n"
+    "    pipeline k in 0 .. cdiv(K, BK) { acc += mma(A[i*BM +: BM, k*BK +: BK], B[j*128 +: 128, k*BK +: BK]^T); }\n"
+    "    let s = max(amax(abs(acc), 1), 1e-4) / 448.0;\n"
+    "    Q[i*BM +: BM, j*128 +: 128] = e4m3(acc / s[:, new]);\n"
+    "    QS[j, i*BM +: BM] = s;\n"
+    "}\n"
+    "kernel plain_bf16<BM = 128, BK = 64>(A : bf16[M, K], B : bf16[N, K], D : bf16[M, N])\n"
+    "{\n"
+    "    schedule persistent (cdiv(M, BM), cdiv(N, 128)) swizzle 8 -> (i, j);\n"
+    "    var acc = zeros(f32[BM, 128]);\n"
+    "    pipeline k in 0 .. cdiv(K, BK) { acc += mma(A[i*BM +: BM, k*BK +: BK], B[j*128 +: 128, k*BK +: BK]^T); }\n"
+    "    D[i*BM +: BM, j*128 +: 128] = bf16(acc);\n"
+    "}\n"
+    "kernel softmax_rows<BM = 128, BN = 128>(A : bf16[M, K], B : bf16[N, K], P : bf16[M, N], L : f32[M], MN : bf16[M])\n"
+    "{\n"
+    "    schedule persistent (cdiv(M, BM), cdiv(N, BN)) -> (i, j);\n"
+    "    var acc = zeros(f32[BM, BN]);\n"
+    "    pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*BM +: BM, k*64 +: 64], B[j*BN +: BN, k*64 +: 64]^T); }\n"
+    "    let m = amax(acc, 1);\n"
+    "    let e = exp(acc - m[:, new]);\n"
+    "    let s = sum(e, 1);\n"
+    "    P[i*BM +: BM, j*BN +: BN] = bf16(e / s[:, new]);\n"
+    "    L[i*BM +: BM] = log(s) + m;\n"
+    "    MN[i*BM +: BM] = bf16(amin(acc, 1));\n"
+    "}\n";
+
+enum { M = 300, PAD_ROWS = 4 }; /* output rows past M (poison) */
+
+/* The quant cases' kernels: the example, and the scale layouts and forms of own_src. */
+typedef enum scales { S_MN, S_KMAJOR, S_UE8M0, S_DIV } scales;
+static const char *const quant_kernels[] = {"gemm_bf16_quant_fp8", "quant_kmajor", "quant_ue8m0", "quant_div"};
+
+/* Largest-magnitude check of one dequantized element: |got - x| within half an e4m3 step
+ * of x (|x| / 16 bounds it; 2^-10 below 2^-6, e4m3's subnormals) plus 1e-4 of slack. */
+static int e4m3_close(double got, double x)
+{
+    double half = fabs(x) >= 0x1p-6 ? fabs(x) / 16 : 0x1p-10;
+    return fabs(got - x) <= half * (1 + 1e-4) + 1e-4 * fabs(x);
+}
+
+/* max(amax, 1e-4) / 448 as the kernel computes it (f32). */
+static double scale_of(double amax)
+{
+    return (double)((float)(amax > 1e-4 ? amax : 1e-4) / 448.0f);
+}
+
+/* The scale the kernel stored for row r, column block j. */
+static double stored_scale(scales sc, const void *qs, int64_t ld, int64_t r, int64_t j)
+{
+    if (sc == S_UE8M0)
+        return dgk_host_ue8m0_to_f32(((const uint8_t *)qs)[j * ld + r]);
+    return ((const float *)qs)[sc == S_KMAJOR ? r * ld + j : j * ld + r];
+}
+
+/* Whether element (r, j) of the scale buffer (index `at`) lies inside [M, NB] / [NB, M]. */
+typedef struct qshape {
+    int64_t n, k, nb, ld, rows, cols, elems; /* the scale buffer: rows x ld of elem bytes */
+    int es;
+} qshape;
+
+static int in_view(const qshape *q, scales sc, int64_t at)
+{
+    int64_t row = at / q->ld, col = at % q->ld;
+    return sc == S_KMAJOR ? row < M && col < q->nb : row < q->nb && col < M;
+}
+
+/* A quant case: quant_kernels[sc] (the example or one of own_src) at BM `bm`. */
+static int quant(dgk_context *ctx, const char *path, const char *text, scales sc, int bm)
+{
+    qshape q = {.n = 640, .k = 512, .nb = 5, .es = sc == S_UE8M0 ? 1 : 4};
+    q.ld = sc == S_KMAJOR ? q.nb + 3 : M + 12;
+    q.rows = sc == S_KMAJOR ? M + PAD_ROWS : q.nb;
+    q.elems = q.rows * q.ld;
+    const int64_t N = q.n, K = q.k, QROWS = M + PAD_ROWS;
+    uint16_t *a16 = malloc(2 * (size_t)(M * K)), *b16 = malloc(2 * (size_t)(N * K));
+    double *a = malloc(sizeof *a * (size_t)(M * K)), *b = malloc(sizeof *b * (size_t)(N * K));
+    double *acc = malloc(sizeof *acc * (size_t)(M * N)), *want = malloc(sizeof *want * (size_t)(M * q.nb));
+    uint8_t *qd = malloc((size_t)(QROWS * N)), *qsd = malloc((size_t)(q.elems * q.es));
+    uint8_t *qp = malloc((size_t)(QROWS * N)), *qsp = malloc((size_t)(q.elems * q.es));
+    int ok = a16 && b16 && a && b && acc && want && qd && qsd && qp && qsp;
+    if (ok) {
+        draw_bf16(a16, a, M * K);
+        draw_bf16(b16, b, N * K);
+        memset(qp, 0xff, (size_t)(QROWS * N));
+        memset(qsp, 0xff, (size_t)(q.elems * q.es));
+    }
+    char bm_def[16];
+    snprintf(bm_def, sizeof bm_def, "BM=%d", bm);
+    const char *defs[1] = {bm_def};
+    const dgk_dtype_id sdt = sc == S_UE8M0 ? DGK_DTYPE_UE8M0 : DGK_DTYPE_F32;
+    int64_t sa[2] = {M, K}, sb[2] = {N, K}, sq[2] = {M, N}, ss[2] = {sc == S_KMAJOR ? M : q.nb, sc == S_KMAJOR ? q.nb : M};
+    dev dv = {0};
+    const char *kernel = quant_kernels[sc];
+    ok = ok && put(&dv, a16, 2 * (size_t)(M * K), DGK_DTYPE_BF16, 2, sa) &&
+         put(&dv, b16, 2 * (size_t)(N * K), DGK_DTYPE_BF16, 2, sb) &&
+         put(&dv, qp, (size_t)(QROWS * N), DGK_DTYPE_E4M3, 2, sq) &&
+         put_ld(&dv, qsp, (size_t)(q.elems * q.es), sdt, 2, ss, q.ld) &&
+         launch(ctx, sc == S_MN ? path : "quant_check.c", sc == S_MN ? text : own_src, kernel, defs, 1, &dv) &&
+         fetch(&dv, 2, qd, (size_t)(QROWS * N)) && fetch(&dv, 3, qsd, (size_t)(q.elems * q.es));
+    ok &= dev_free(&dv);
+    int64_t bad_scale = 0, bad_q = 0, poison_bad = 0, boundary = 0, fault_bad = 0;
+    diff_acc got = {0};
+    for (int64_t r = 0; ok && r < M; r++)
+        for (int64_t n = 0; n < N; n++) {
+            double s = 0;
+            for (int64_t k = 0; k < K; k++)
+                s += a[r * K + k] * b[n * K + k];
+            acc[r * N + n] = s;
+        }
+    for (int64_t r = 0; ok && r < M; r++)
+        for (int64_t j = 0; j < q.nb; j++) {
+            double amax = 0;
+            for (int64_t n = j * 128; n < (j + 1) * 128 && n < N; n++)
+                amax = fmax(amax, fabs(acc[r * N + n]));
+            double raw = scale_of(amax), ws = raw;
+            if (sc == S_UE8M0) {
+                ws = dgk_host_ue8m0_to_f32(dgk_host_f32_to_ue8m0_ceil((float)raw));
+                double l2 = log2(raw);
+                boundary += fabs(l2 - nearbyint(l2)) < 1e-5;
+            }
+            want[r * q.nb + j] = ws;
+            double gs = stored_scale(sc, qsd, q.ld, r, j);
+            int close = sc == S_UE8M0 ? gs == ws : fabs(gs - ws) <= 1e-4 * ws;
+            bad_scale += !close && !(sc == S_UE8M0 && fabs(log2(raw) - nearbyint(log2(raw))) < 1e-5);
+            double w0 = want[r * q.nb]; /* the fault: block 0's scale for every block */
+            fault_bad += sc == S_UE8M0 ? w0 != ws : fabs(w0 - ws) > 1e-4 * ws;
+            for (int64_t n = j * 128; n < (j + 1) * 128 && n < N; n++) {
+                double x = acc[r * N + n], deq = dgk_host_e4m3_to_f32(qd[r * N + n]) * gs;
+                bad_q += !(gs > 0) || !e4m3_close(deq / gs, x / gs);
+                diff_add(&got, deq, x);
+            }
+        }
+    for (int64_t i = (int64_t)M * N; ok && i < QROWS * N; i++)
+        poison_bad += qd[i] != 0xff;
+    for (int64_t i = 0; ok && i < q.elems; i++)
+        if (!in_view(&q, sc, i))
+            for (int e = 0; e < q.es; e++)
+                poison_bad += qsd[i * q.es + e] != 0xff;
+    free(a16), free(b16), free(a), free(b), free(acc), free(want), free(qd), free(qsd), free(qp), free(qsp);
+    char what[160];
+    snprintf(what, sizeof what, "%s BM %d (%s scales; M %d, N %lld, K %lld)", kernel, bm,
+             sc == S_KMAJOR ? "K-major f32" : sc == S_UE8M0 ? "MN-major ue8m0" : "MN-major f32", M, (long long)N, (long long)K);
+    if (!ok) {
+        printf("FAIL %s: not run\n", what);
+        return 0;
+    }
+    const double d = diff_of(&got);
+    const int pass = bad_scale == 0 && bad_q == 0 && poison_bad == 0 && d < 2e-3 && fault_bad > 0;
+    printf("%s %s: scales off %lld, Q elements off %lld, Q*s diff %.2e (bar 2e-3), poison written %lld, "
+           "power-of-two boundaries %lld, block-0 fault off %lld (must be > 0)\n",
+           pass ? "PASS" : "FAIL", what, (long long)bad_scale, (long long)bad_q, d, (long long)poison_bad,
+           (long long)boundary, (long long)fault_bad);
+    return pass;
+}
+
+/* softmax_rows at BM `bm`: N = BN = 128, one column tile per row. */
+static int softmax(dgk_context *ctx, int bm)
+{
+    enum { N = 128, K = 256, ROWS = M + PAD_ROWS };
+    uint16_t *a16 = malloc(2 * (size_t)(M * K)), *b16 = malloc(2 * (size_t)(N * K));
+    double *a = malloc(sizeof *a * (size_t)(M * K)), *b = malloc(sizeof *b * (size_t)(N * K)), *x = malloc(sizeof *x * N);
+    uint16_t *p = malloc(2 * (size_t)(ROWS * N)), *mn = malloc(2 * (size_t)ROWS);
+    float *l = malloc(sizeof *l * ROWS);
+    uint8_t *poison = malloc(4 * (size_t)(ROWS * N));
+    int ok = a16 && b16 && a && b && x && p && mn && l && poison;
+    if (ok) {
+        draw_bf16(a16, a, M * K);
+        draw_bf16(b16, b, N * K);
+        memset(poison, 0xff, 4 * (size_t)(ROWS * N));
+    }
+    char bm_def[16];
+    snprintf(bm_def, sizeof bm_def, "BM=%d", bm);
+    const char *defs[1] = {bm_def};
+    int64_t sa[2] = {M, K}, sb[2] = {N, K}, sp[2] = {M, N}, sv[1] = {M};
+    dev dv = {0};
+    ok = ok && put(&dv, a16, 2 * (size_t)(M * K), DGK_DTYPE_BF16, 2, sa) &&
+         put(&dv, b16, 2 * (size_t)(N * K), DGK_DTYPE_BF16, 2, sb) &&
+         put(&dv, poison, 2 * (size_t)(ROWS * N), DGK_DTYPE_BF16, 2, sp) &&
+         put(&dv, poison, 4 * (size_t)ROWS, DGK_DTYPE_F32, 1, sv) && put(&dv, poison, 2 * (size_t)ROWS, DGK_DTYPE_BF16, 1, sv) &&
+         launch(ctx, "quant_check.c", own_src, "softmax_rows", defs, 1, &dv) && fetch(&dv, 2, p, 2 * (size_t)(ROWS * N)) &&
+         fetch(&dv, 3, l, 4 * (size_t)ROWS) && fetch(&dv, 4, mn, 2 * (size_t)ROWS);
+    ok &= dev_free(&dv);
+    diff_acc dp = {0}, dl = {0}, dmn = {0}, fault = {0};
+    int64_t poison_bad = 0;
+    double m0 = 0;
+    for (int64_t r = 0; ok && r < M; r++) {
+        double m = -INFINITY, lo = INFINITY, s = 0;
+        for (int64_t n = 0; n < N; n++) {
+            x[n] = 0;
+            for (int64_t k = 0; k < K; k++)
+                x[n] += a[r * K + k] * b[n * K + k];
+            m = fmax(m, x[n]), lo = fmin(lo, x[n]);
+        }
+        if (r == 0)
+            m0 = m;
+        for (int64_t n = 0; n < N; n++)
+            s += exp(x[n] - m);
+        for (int64_t n = 0; n < N; n++)
+            diff_add(&dp, from_bf16(p[r * N + n]), exp(x[n] - m) / s);
+        diff_add(&dl, l[r], log(s) + m);
+        diff_add(&fault, log(s) + m0, log(s) + m); /* the first row's maximum for every row */
+        diff_add(&dmn, from_bf16(mn[r]), lo);
+    }
+    for (int64_t i = (int64_t)M * N; ok && i < (int64_t)ROWS * N; i++)
+        poison_bad += p[i] != 0xffff;
+    for (int64_t i = M; ok && i < ROWS; i++) {
+        uint32_t u;
+        memcpy(&u, &l[i], 4);
+        poison_bad += (u != 0xffffffffu) + (mn[i] != 0xffff);
+    }
+    free(a16), free(b16), free(a), free(b), free(x), free(p), free(mn), free(l), free(poison);
+    char what[128];
+    snprintf(what, sizeof what, "softmax_rows BM %d (P, L = log(sum) + max, MN = min; M %d, N %d, K %d)", bm, M, N, K);
+    if (!ok) {
+        printf("FAIL %s: not run\n", what);
+        return 0;
+    }
+    const double bar = 1e-5;
+    const int pass = diff_of(&dp) < bar && diff_of(&dl) < bar && diff_of(&dmn) < bar && poison_bad == 0 &&
+                     diff_of(&fault) >= bar;
+    printf("%s %s: diff P %.2e, L %.2e, MN %.2e (bar %.0e), poison written %lld, row-0-max fault diff %.2e (must fail)\n",
+           pass ? "PASS" : "FAIL", what, diff_of(&dp), diff_of(&dl), diff_of(&dmn), bar, (long long)poison_bad,
+           diff_of(&fault));
+    return pass;
+}
+
+/* ---- --bench ----------------------------------------------------------------------- */
+
+enum { B_M = 4096, B_N = 7168, B_K = 7168, B_REPS = 30, B_RUNNERS = 4 };
+
+typedef struct bench {
+    dgk_context *ctx;
+    dgk_op *fused, *plain, *div;
+    dgk_tensor a, b, q, qs, d16, d32, qs2;
+    cudaEvent_t t0, t1;
+} bench;
+
+static int cmp_f(const void *x, const void *y)
+{
+    float a = *(const float *)x, b = *(const float *)y;
+    return (a > b) - (a < b);
+}
+
+/* One launch of runner r between the events; its time in ms, < 0 on a failure. */
+static float bench_once(bench *w, int r)
+{
+    const dgk_tensor *fused[4] = {&w->a, &w->b, &w->q, &w->qs}, *plain[3] = {&w->a, &w->b, &w->d16};
+    dgk_status st = DGK_OK;
+    cudaEventRecord(w->t0, 0);
+    if (r == 0)
+        st = dgk_op_launch(w->fused, fused, NULL, 4, NULL);
+    else if (r == 1)
+        st = dgk_op_launch(w->plain, plain, NULL, 3, NULL);
+    else if (r == 3)
+        st = dgk_op_launch(w->div, fused, NULL, 4, NULL);
+    else {
+        st = dgk_gemm_bf16_nt(w->ctx, &w->a, &w->b, NULL, &w->d32, NULL);
+        if (st == DGK_OK)
+            st = dgk_fp8_quant_1x128(w->ctx, &w->d32, &w->q, &w->qs2, NULL);
+    }
+    cudaEventRecord(w->t1, 0);
+    float ms = -1;
+    if (st != DGK_OK)
+        printf("  bench runner %d: %s\n", r, dgk_last_error());
+    else if (cuda_ok(cudaEventSynchronize(w->t1), "bench") && !cuda_ok(cudaEventElapsedTime(&ms, w->t0, w->t1), "timer"))
+        ms = -1;
+    return ms;
+}
+
+static void *dev_alloc(size_t bytes)
+{
+    void *p = NULL;
+    return cuda_ok(cudaMalloc(&p, bytes), "cudaMalloc") && cuda_ok(cudaMemset(p, 0, bytes), "cudaMemset") ? p : NULL;
+}
+
+static int run_bench(dgk_context *ctx, const char *path, const char *text)
+{
+    bench w = {.ctx = ctx};
+    const int64_t nb = B_N / 128, lds = (B_M + 3) / 4 * 4;
+    int64_t sa[2] = {B_M, B_K}, sb[2] = {B_N, B_K}, sd[2] = {B_M, B_N}, ss[2] = {nb, B_M}, ss2[2] = {nb, lds};
+    void *pa = dev_alloc(2 * (size_t)(B_M * B_K)), *pb = dev_alloc(2 * (size_t)(B_N * B_K)), *pq = dev_alloc((size_t)(B_M * B_N));
+    void *pqs = dev_alloc(4 * (size_t)(nb * lds)), *p16 = dev_alloc(2 * (size_t)(B_M * B_N)), *p32 = dev_alloc(4 * (size_t)(B_M * B_N));
+    int ok = pa && pb && pq && pqs && p16 && p32;
+    if (ok) {
+        uint16_t *h = malloc(2 * (size_t)(B_N * B_K));
+        double one;
+        for (int64_t i = 0; h && i < B_N * B_K; i++)
+            h[i] = bf16_of(uni(-1, 1), &one);
+        ok = h && cuda_ok(cudaMemcpy(pa, h, 2 * (size_t)(B_M * B_K), cudaMemcpyHostToDevice), "upload") &&
+             cuda_ok(cudaMemcpy(pb, h, 2 * (size_t)(B_N * B_K), cudaMemcpyHostToDevice), "upload");
+        free(h);
+    }
+    w.a = dgk_tensor_make(pa, DGK_DTYPE_BF16, 2, sa);
+    w.b = dgk_tensor_make(pb, DGK_DTYPE_BF16, 2, sb);
+    w.q = dgk_tensor_make(pq, DGK_DTYPE_E4M3, 2, sd);
+    w.qs = dgk_tensor_make(pqs, DGK_DTYPE_F32, 2, ss);
+    w.qs.stride[0] = lds, w.qs.stride[1] = 1;
+    w.qs2 = dgk_tensor_make(pqs, DGK_DTYPE_F32, 2, ss2);
+    w.d16 = dgk_tensor_make(p16, DGK_DTYPE_BF16, 2, sd);
+    w.d32 = dgk_tensor_make(p32, DGK_DTYPE_F32, 2, sd);
+    ok = ok && cuda_ok(cudaEventCreate(&w.t0), "event") && cuda_ok(cudaEventCreate(&w.t1), "event") &&
+         dgk_op_create(ctx, path, text, "gemm_bf16_quant_fp8", NULL, 0, &w.fused) == DGK_OK &&
+         dgk_op_create(ctx, "quant_check.c", own_src, "plain_bf16", NULL, 0, &w.plain) == DGK_OK &&
+         dgk_op_create(ctx, "quant_check.c", own_src, "quant_div", NULL, 0, &w.div) == DGK_OK;
+    if (!ok) {
+        printf("FAIL bench: setup: %s\n", dgk_last_error());
+        return 0;
+    }
+    static const char *const names[B_RUNNERS] = {"fused gemm_bf16_quant_fp8 (Q e4m3 + QS)",
+                                                 "plain_bf16 (same kernel, bf16 D, no quantization)",
+                                                 "dgk_gemm_bf16_nt f32 D + dgk_fp8_quant_1x128",
+                                                 "quant_div (acc / s: a division per element)"};
+    float t[B_RUNNERS][B_REPS];
+    for (int r = 0; r < B_RUNNERS; r++) /* warm up: compile, load, first touch */
+        ok &= bench_once(&w, r) >= 0;
+    for (int i = 0; ok && i < B_REPS; i++)
+        for (int r = 0; r < B_RUNNERS; r++)
+            ok &= (t[r][i] = bench_once(&w, r)) >= 0;
+    double flops = 2.0 * B_M * B_N * B_K;
+    for (int r = 0; ok && r < B_RUNNERS; r++) {
+        qsort(t[r], B_REPS, sizeof t[r][0], cmp_f);
+        float med = t[r][B_REPS / 2];
+        printf("bench %-52s M %d N %d K %d: %8.1f us  %6.1f TFLOPS  (%.3fx of the fused time)\n", names[r], B_M, B_N, B_K,
+               med * 1e3, flops / (med * 1e-3) / 1e12, med / t[0][B_REPS / 2]);
+    }
+    cudaFree(pa), cudaFree(pb), cudaFree(pq), cudaFree(pqs), cudaFree(p16), cudaFree(p32);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    int bench_too = argc > 1 && strcmp(argv[argc - 1], "--bench") == 0;
+    argc -= bench_too;
+    const char *path = argc > 1 ? argv[1] : "examples/gemm_quant_fp8.dgk";
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+        printf("usage: dgk-quant-check [EXAMPLE.dgk] [--bench]   (default examples/gemm_quant_fp8.dgk)\n");
+        return 2;
+    }
+    char *text = read_file(path);
+    if (!text) {
+        printf("FAIL cannot read %s (run from the repository root or give its path)\nquant-check: 0 passed, 1 failed\n", path);
+        return 1;
+    }
+    dgk_context *ctx = NULL;
+    if (dgk_init(0, &ctx) != DGK_OK) {
+        printf("FAIL dgk_init: %s\nquant-check: 0 passed, 1 failed\n", dgk_last_error());
+        free(text);
+        return 1;
+    }
+    int passed = 0, failed = 0;
+    quant(ctx, path, text, S_MN, 128) ? passed++ : failed++;
+    quant(ctx, path, text, S_MN, 64) ? passed++ : failed++;
+    quant(ctx, path, text, S_KMAJOR, 128) ? passed++ : failed++;
+    quant(ctx, path, text, S_UE8M0, 128) ? passed++ : failed++;
+    quant(ctx, path, text, S_DIV, 128) ? passed++ : failed++;
+    softmax(ctx, 128) ? passed++ : failed++;
+    softmax(ctx, 64) ? passed++ : failed++;
+    printf("quant-check: %d passed, %d failed\n", passed, failed);
+    if (bench_too && !run_bench(ctx, path, text))
+        failed++;
+    dgk_destroy(ctx);
+    free(text);
+    return failed ? 1 : 0;
+}
