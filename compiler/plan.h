@@ -372,6 +372,8 @@ typedef struct dgk_plan_split {
  *   ELEM     T[point] of a 1-D tensor (below): a per-group or a per-tensor scale
  *   CAST     round to `dtype` and back to f32
  *   WHERE    a != 0 ? b : c
+ *   LT .. NE, AND, OR, NOT  (added later) comparisons and logic: 1 or 0 (a bool as f32,
+ *            what WHERE tests), nonzero counting as true
  *   ROWMAX, ROWMIN, ROWSUM  (added later) the reduction of op a over the tile's BN
  *            columns, one value per row (amax / amin / sum over axis 1): the same for
  *            every element of a row. Columns past N hold the accumulator's 0 (the
@@ -387,6 +389,8 @@ typedef struct dgk_plan_split {
     X(ADD, "add", 2) X(SUB, "sub", 2) X(MUL, "mul", 2) X(DIV, "div", 2)             \
     X(MIN, "min", 2) X(MAX, "max", 2)                                               \
     X(CLAMP, "clamp", 3) X(WHERE, "where", 3)                                       \
+    X(LT, "lt", 2) X(LE, "le", 2) X(GT, "gt", 2) X(GE, "ge", 2) X(EQ, "eq", 2)      \
+    X(NE, "ne", 2) X(AND, "and", 2) X(OR, "or", 2) X(NOT, "not", 1)                 \
     X(ROWMAX, "rowmax", 1) X(ROWMIN, "rowmin", 1) X(ROWSUM, "rowsum", 1)
 
 typedef enum dgk_epi_opcode {

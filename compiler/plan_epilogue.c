@@ -35,6 +35,9 @@ static const struct { int fn; dgk_epi_opcode op; } builtin_ops[] = {
 static const struct { dgk_op op; int arity; dgk_epi_opcode epi; } operator_ops[] = {
     {DGK_OP_ADD, 2, DGK_EPI_ADD}, {DGK_OP_SUB, 2, DGK_EPI_SUB}, {DGK_OP_MUL, 2, DGK_EPI_MUL},
     {DGK_OP_DIV, 2, DGK_EPI_DIV}, {DGK_OP_NEG, 1, DGK_EPI_NEG}, {DGK_OP_SUB, 1, DGK_EPI_NEG},
+    {DGK_OP_LT, 2, DGK_EPI_LT},   {DGK_OP_LE, 2, DGK_EPI_LE},   {DGK_OP_GT, 2, DGK_EPI_GT},
+    {DGK_OP_GE, 2, DGK_EPI_GE},   {DGK_OP_EQ, 2, DGK_EPI_EQ},   {DGK_OP_NE, 2, DGK_EPI_NE},
+    {DGK_OP_LAND, 2, DGK_EPI_AND}, {DGK_OP_LOR, 2, DGK_EPI_OR}, {DGK_OP_NOT, 1, DGK_EPI_NOT},
 };
 
 static const dgk_ir_op *OPK(const epi_ctx *c, int id)

@@ -18,55 +18,16 @@ typedef struct checker {
 
 #define FAIL(c, loc, ...) (dgk_error((c)->d, (loc), __VA_ARGS__), (c)->errors++)
 
-/* Identifiers the generated code declares at kernel or namespace scope; a kernel
- * parameter with one of these names would collide. */
-static const char *const reserved[] = {
-    "BM", "BN", "BK", "STAGES", "CONSUMERS", "WG_ROWS", "WG_M64", "PRODUCER_REGS", "CONSUMER_REGS", "INST_N",
-    "N_INSTS", "K_STEPS", "CLUSTER", "CLUSTER_M", "CLUSTER_N", "CLUSTER_MASK", "GROUP", "SMEM_A", "SMEM_B", "SMEM_SA",
-    "SMEM_D", "SMEM_BAR", "SA_STAGE_BYTES", "STAGE_TX_BYTES", "EMPTY_ARRIVALS", "D_BOX_COLS", "D_ROW_BYTES",
-    "D_BOX_BYTES", "D_BOXES", "D_SWIZZLE", "D_PASSES", "D_PASS_BOXES", "D_PASS_COLS", "pass", "smem", "smem_a", "smem_b", "smem_sa", "smem_d", "full_bar", "empty_bar",
-    "peer_bar", "fills", "peer",
-    "warpgroup", "consumer", "warp", "lane", "cta_rank", "k_blocks", "acc", "tmp", "stage", "phase", "tile", "tiles",
-    "m_block", "n_block", "kb", "bar", "desc_a0", "desc_b0", "desc_a", "desc_b", "row0", "col0", "staging",
-    "staging_addr", "sa", "sa_addr", "sb_rows", "sb_row", "sb_lo_ptr", "sb_hi_ptr",
-    "sb_split", "sb_lo", "sb_hi", "sb_kb", "SMEM_SB", "SB_STAGE_BYTES", "smem_sb", "sb_base", "mi", "ni", "ks", "i", "c", "r",
-    "sr", "sc", "box", "acc_t", "group", "sb_group", "masked_m", "group_ids", "group_tiles", "idx", "last", "row",
-    "col", "group_cursor", "cursor",
-    "SPLIT", "splits", "k_total", "k_first", "unit", "units", "slice", "part", "ws_block",
-    "store_partial", "sum_partials", "arrive_last", "ws_slot",
-    "TAIL_SLICES", "masked_tiles", "tail_unit", "it", "tail_tile",
-    "offsets", "group_end", "debug_check", "last_group", "next_g0", "next_g1", "has_rows",
-    /* FP8 promotion's kernel-scope temporaries and scale copies (emit_fp8.c, emit_fp8_sb.c) */
-    "tmp0", "tmp1", "sa0", "sa1", "sa_base", "held0", "held1", "sb0", "sb1", "sb_dst", "sb_lo_b", "sb_hi_b", "SB_SPLIT",
-    "sb_ring", "sb_slot", "sb_at", "SB_SLOTS", "SB_SLOT_BYTES", "SB_ROW_BYTES",
-    "store_tile", "tq0", "tq1", "da", "db", "stage_tx",
-    /* helpers at namespace scope: a parameter of that name would hide them in the kernel */
-    "cluster_tiles", "tile_coords", "tile_coords_of", "tile_blocks", "pair_ids", "staging_offset", "epilogue_value", "mma_stage", "mma_m64", "fence_frag",
-    "fence_acc", "promote", "promote_m64", "read_sa", "read_sb", "release_stage", "fence_piece", "mma_piece",
-    "promote_piece",
-};
-
-static int is_reserved(const char *s)
-{
-    if (strncmp(s, "A_", 2) == 0 || strncmp(s, "B_", 2) == 0 || strncmp(s, "dgk_", 4) == 0 ||
-        strncmp(s, "s_", 2) == 0 || strncmp(s, "wgmma_", 6) == 0 || (s[0] == 'x' && isdigit((unsigned char)s[1])) ||
-        (s[0] == 'v' && isdigit((unsigned char)s[1])))
-        return 1;
-    for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
-        if (strcmp(s, reserved[i]) == 0)
-            return 1;
-    return 0;
-}
-
 static void check_args(checker *c)
 {
     const dgk_plan *p = c->p;
     for (int i = 0; i < p->nargs; i++) {
         const dgk_kernel_arg *a = &p->args[i];
+        const char *clash = a->name ? dgk_sm90_name_clash(a->name, DGK_SM90_CODE_GEMM) : NULL;
         if (!dgk_is_c_ident(a->name))
             FAIL(c, a->loc, "kernel parameter %d has no valid C name", i);
-        else if (is_reserved(a->name))
-            FAIL(c, a->loc, "kernel parameter name '%s' collides with a name the SM90 emitter generates; rename it", a->name);
+        else if (clash)
+            FAIL(c, a->loc, "kernel parameter name '%s' %s; rename it", a->name, clash);
         for (int j = 0; j < i; j++)
             if (a->name && p->args[j].name && strcmp(a->name, p->args[j].name) == 0)
                 FAIL(c, a->loc, "two kernel parameters are named '%s'", a->name);
@@ -561,6 +522,8 @@ int dgk_sm90_check(const dgk_plan *p, dgk_diags *d)
         FAIL(&c, p->loc, "plan for another target given to the SM90 emitter");
     if (!dgk_is_c_ident(p->name))
         FAIL(&c, p->loc, "kernel name is not a C identifier");
+    else if (dgk_sm90_kernel_name_clash(p->name))
+        FAIL(&c, p->loc, "kernel name '%s' %s; rename it", p->name, dgk_sm90_kernel_name_clash(p->name));
     check_args(&c);
     check_dim(&c, &p->m, "M");
     check_dim(&c, &p->n, "N");

@@ -20,6 +20,10 @@ static const char *const op_fmt[DGK_EPI_COUNT] = {
     [DGK_EPI_ADD] = "$a + $b",       [DGK_EPI_SUB] = "$a - $b",       [DGK_EPI_MUL] = "$a * $b",
     [DGK_EPI_DIV] = "$a / $b",       [DGK_EPI_MIN] = "fminf($a, $b)", [DGK_EPI_MAX] = "fmaxf($a, $b)",
     [DGK_EPI_CLAMP] = "fminf(fmaxf($a, $b), $c)", [DGK_EPI_WHERE] = "$a != 0.0f ? $b : $c",
+    [DGK_EPI_LT] = "$a < $b ? 1.0f : 0.0f",  [DGK_EPI_LE] = "$a <= $b ? 1.0f : 0.0f", [DGK_EPI_GT] = "$a > $b ? 1.0f : 0.0f",
+    [DGK_EPI_GE] = "$a >= $b ? 1.0f : 0.0f", [DGK_EPI_EQ] = "$a == $b ? 1.0f : 0.0f", [DGK_EPI_NE] = "$a != $b ? 1.0f : 0.0f",
+    [DGK_EPI_AND] = "$a != 0.0f && $b != 0.0f ? 1.0f : 0.0f", [DGK_EPI_OR] = "$a != 0.0f || $b != 0.0f ? 1.0f : 0.0f",
+    [DGK_EPI_NOT] = "$a == 0.0f ? 1.0f : 0.0f",
 };
 
 /* Rounding through a narrow format, by target dtype (CAST). */

@@ -15,6 +15,7 @@
  *   emit_split.c     split-K and tail_split: partial sums through the workspace, the last unit reduces
  *   emit_debug.c     debug builds' device-side checks of the group tensor
  *   emit_simt.c      elementwise kernels (no pipeline): the whole kernel, from the IR
+ *   emit_names.c     the C names kernel parameters may not take
  *   emit.c           the file and kernel skeleton; dgk_sm90_emit */
 #ifndef DGK_SM90_EMIT_INTERNAL_H
 #define DGK_SM90_EMIT_INTERNAL_H
@@ -61,6 +62,15 @@ void dgk_sm90_start(dgk_sm90_ctx *e, const char *fmt, ...) __attribute__((format
 /* Opens/closes a brace block: `line {` ... `}` with indentation. */
 void dgk_sm90_open(dgk_sm90_ctx *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dgk_sm90_close(dgk_sm90_ctx *e, const char *tail);
+
+/* Which emitter's code a name goes into (emit_names.c). */
+typedef enum dgk_sm90_code { DGK_SM90_CODE_GEMM, DGK_SM90_CODE_SIMT } dgk_sm90_code;
+/* Why kernel parameter (or kernel) name `s` would collide in that code ("is a C++
+ * keyword", ...), or NULL when it is free. */
+const char *dgk_sm90_name_clash(const char *s, dgk_sm90_code code);
+/* The same for a kernel's name (a global function beside the helpers): keywords, CUDA's
+ * names, reserved prefixes, the GEMM emitter's helpers; NULL when free. */
+const char *dgk_sm90_kernel_name_clash(const char *s);
 
 /* The C storage type the device header uses for a dtype ("float", "dgk_bf16", ...). */
 const char *dgk_sm90_ctype(dgk_dtype t);

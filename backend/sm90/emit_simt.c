@@ -992,23 +992,6 @@ static int emit_op(simt_ctx *c, int id)
 
 /* ---- the file ------------------------------------------------------------------------------ */
 
-/* Names the generated body declares (the element loops' e, j, s, v and the groups' g,
- * here, four; the reductions' o, l, w, q, m, acc, half, part; tid, THREADS, VEC, smem; the
- * values v0, v1, ...) or calls (dgk_): a
- * kernel parameter of such a name (a shape symbol such as `e`, a scalar) would be hidden
- * by the local inside a loop and read wrong, or collide with it. */
-static int name_taken(const char *s)
-{
-    static const char *const taken[] = {"e",   "j",    "s",    "v",    "g",   "here",    "four", "o",   "l",
-                                        "w",   "q",    "m",    "acc",  "half", "part", "tid", "THREADS", "VEC", "smem"};
-    if (strncmp(s, "dgk_", 4) == 0 || (s[0] == 'v' && isdigit((unsigned char)s[1])))
-        return 1;
-    for (size_t i = 0; i < sizeof taken / sizeof *taken; i++)
-        if (strcmp(s, taken[i]) == 0)
-            return 1;
-    return 0;
-}
-
 /* The kernel parameters as C names, each once, each of a type the kernel can take
  * (dgk_sm90_check does this for the GEMM path, which this one does not run). */
 static int check_args(const simt_ctx *c)
@@ -1018,21 +1001,25 @@ static int check_args(const simt_ctx *c)
     if (!dgk_is_c_ident(p->name)) {
         dgk_error(c->e->d, p->loc, "kernel name is not a C identifier");
         errors++;
+    } else if (dgk_sm90_kernel_name_clash(p->name)) {
+        dgk_error(c->e->d, p->loc, "kernel name '%s' %s; rename it", p->name, dgk_sm90_kernel_name_clash(p->name));
+        errors++;
     }
     for (int i = 0; i < p->nargs; i++) {
         const dgk_kernel_arg *a = &p->args[i];
-        const char *why = NULL;
+        const char *why = NULL, *clash = a->name ? dgk_sm90_name_clash(a->name, DGK_SM90_CODE_SIMT) : NULL;
         if (!dgk_is_c_ident(a->name))
             why = "is not a C identifier";
-        else if (name_taken(a->name))
-            why = "collides with a name the elementwise emitter generates; rename it";
+        else if (clash)
+            why = clash;
         else if ((a->kind == DGK_ARG_PTR || a->kind == DGK_ARG_SCALAR) && !dgk_sm90_ctype(a->dtype))
             why = "has a dtype SM90 kernels cannot take";
         for (int j = 0; j < i && !why; j++)
             if (strcmp(a->name, p->args[j].name) == 0)
                 why = "is the name of another kernel parameter";
         if (why) {
-            dgk_error(c->e->d, a->loc, "kernel parameter '%s' %s", a->name ? a->name : "(null)", why);
+            dgk_error(c->e->d, a->loc, "kernel parameter '%s' %s%s", a->name ? a->name : "(null)", why,
+                      why == clash ? "; rename it" : "");
             errors++;
         }
     }

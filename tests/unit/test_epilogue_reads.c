@@ -125,7 +125,6 @@ START_TEST(unlowered_reads_are_errors)
                         "a schedule variable of the tile's block"},
         {0, "E[0 - 1]", "index -1 of `E`'s axis 0 is negative"},
         {0, "f32(X2 / 2)", "integer arithmetic is not lowered in an sm90 epilogue: compute in f32 (f32(x) of each integer operand)"},
-        {0, "where(E[0] > 0.0, acc, 0.0)", "operator > is not lowered in an sm90 epilogue"},
         {0, "f32(i8(acc))", "a cast to i8 is not lowered in an sm90 epilogue"},
         {0, "f32(U[0])", "an sm90 epilogue reads f32, bf16, f16, e4m3, e5m2, ue8m0 or i32 tensors; `U` is u32"},
         {0, "T2[i*128 +: 1, j*128 +: 128]", "an epilogue tile must be the output tile's block: [m * 128 +: 128, n * 128 +: 128]"},
@@ -208,6 +207,27 @@ START_TEST(casts_shapes_and_names)
 }
 END_TEST
 
+/* Comparisons and logic are 1 or 0 (what `where` tests), on tiles and on scalars; they
+ * were "operator > is not lowered in an sm90 epilogue". */
+START_TEST(comparisons_and_logic)
+{
+    char src[1200];
+    kernel_src(src, sizeof src, 0, "where((acc < 1.0 || acc >= 2.0) && !(acc == 0.5) && acc != E[0] && E[1] <= 3.0 && "
+                                   "E[2] > 0.0, 1.0, 2.0)");
+    dgkc_unit *u = fixture_lower("cmp.dgk", src, NULL, 0);
+    const dgk_plan *p;
+    const char *cu = fixture_emit(u, "e", &p);
+    static const char *const want[] = {
+        "const float v2 = v0 < v1 ? 1.0f : 0.0f;", "const float v4 = v0 >= v3 ? 1.0f : 0.0f;",
+        "const float v5 = v2 != 0.0f || v4 != 0.0f ? 1.0f : 0.0f;", "const float v7 = v0 == v6 ? 1.0f : 0.0f;",
+        "const float v8 = v7 == 0.0f ? 1.0f : 0.0f;", "const float v9 = v5 != 0.0f && v8 != 0.0f ? 1.0f : 0.0f;",
+        "const float v11 = v0 != v10 ? 1.0f : 0.0f;", "<= v", " > v",
+    };
+    fixture_has_all(cu, want, sizeof want / sizeof want[0]);
+    dgkc_unit_free(u);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("epilogue_reads");
@@ -217,6 +237,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, unlowered_reads_are_errors);
     tcase_add_test(tc, loop_values_are_refused);
     tcase_add_test(tc, casts_shapes_and_names);
+    tcase_add_test(tc, comparisons_and_logic);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

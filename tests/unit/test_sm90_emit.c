@@ -381,7 +381,7 @@ START_TEST(rejects_what_the_fast_path_cannot_take)
     expect_error("bf16_nt_128x256", grouped_sched, "the group tensor");
     expect_error("bf16_nt_128x256", reserved_name, "collides with a name the SM90 emitter generates");
     expect_error("fp8_nt_128x128", reserved_slot, "collides with a name the SM90 emitter generates");
-    expect_error("bf16_nt_128x256", reserved_helper, "collides with a name the SM90 emitter generates");
+    expect_error("bf16_nt_128x256", reserved_helper, "is the name of a helper function the SM90 emitter generates");
     expect_error("bf16_nt_128x256", reserved_wgmma, "collides with a name the SM90 emitter generates");
     expect_error("fp8_nt_128x112_mcA", unrolled_overlap, "unrolled (8) only in the per-m64 and one-temporary forms");
     expect_error("fp8_nt_128x128", early_without_pieces, "early try is lowered for pieces only");
