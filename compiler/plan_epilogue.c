@@ -717,10 +717,10 @@ int plan_store_passes(planner *pl)
 }
 
 /* Row reductions and row vector stores (the epilogue's row pass, emit_epi_rows.c) need
- * each consumer warpgroup to hold whole rows of the final accumulator and to own the rows
- * it writes: not so with swapped operands (a warpgroup holds a column slice of every row),
- * split-K (a unit holds part of the sum) or the contiguous schedule's padding rows (which
- * stay untouched). There it is an error at the first such op. */
+ * each consumer warpgroup to hold whole rows of the final accumulator: not so with
+ * swapped operands (a warpgroup holds a column slice of every row) or split-K (a unit
+ * holds part of the sum). There it is an error at the first such op. (The contiguous
+ * schedule's padding rows are skipped by the row stores as by the tile's.) */
 int plan_epilogue_rows(planner *pl)
 {
     const dgk_plan *p = pl->p;
@@ -735,7 +735,7 @@ int plan_epilogue_rows(planner *pl)
         }
     const char *why = p->swap_ab                             ? "with swapped operands (BM < 64) a warpgroup holds a slice of every row"
                       : p->split.slices > 1 || p->split.tail ? "split-K's units hold parts of the sum"
-                      : ep->out_guard_rows ? "the contiguous schedule's padding rows must stay untouched" : NULL;
+                                                             : NULL;
     if (why) {
         plan_error(pl, at, "a row reduction or row vector store is not lowered here: %s", why);
         return 0;

@@ -109,6 +109,20 @@ static void emit_reduction(dgk_sm90_ctx *e, int j)
     dgk_sm90_close(e, NULL);
 }
 
+/* The m-grouped contiguous schedule: ` && row is the group's` (its id is the tile's
+ * group, or it lies before the group's end), so padding rows stay untouched as the tile
+ * store leaves them (emit_epilogue.c). */
+static void emit_group_rows(dgk_sm90_ctx *e)
+{
+    const dgk_plan *p = e->p;
+    if (p->sched.kind != DGK_SCHED_M_GROUPED_CONTIGUOUS)
+        return;
+    if (p->sched.offsets)
+        dgk_sm90_raw(e, " && row < group_end");
+    else
+        dgk_strbuf_printf(e->out, " && __ldg(%s + row) == group", p->args[p->sched.group_arg].name);
+}
+
 /* Store s: `if (bounds) dgk_put(address, epilogue_op<value>(...))` for row `row`. */
 static void emit_vstore(dgk_sm90_ctx *e, const dgk_epi_vstore *vs)
 {
@@ -117,6 +131,7 @@ static void emit_vstore(dgk_sm90_ctx *e, const dgk_epi_vstore *vs)
     dgk_sm90_loc(e, vs->at.loc, "row vector store");
     dgk_sm90_start(e, "if (");
     dgk_sm90_epi_vector_cond(e, &vs->at);
+    emit_group_rows(e);
     dgk_sm90_raw(e, ")\n");
     e->indent++;
     dgk_sm90_start(e, "dgk_put(");
@@ -128,7 +143,7 @@ static void emit_vstore(dgk_sm90_ctx *e, const dgk_epi_vstore *vs)
 }
 
 /* Lane 0 of each quad writes its two rows of each m64 block, rows past M (or the vector's
- * extent) not at all. */
+ * extent, or a contiguous group's padding rows) not at all. */
 static void emit_vstores(dgk_sm90_ctx *e)
 {
     const dgk_plan *p = e->p;

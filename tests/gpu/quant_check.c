@@ -10,6 +10,10 @@
  *   quant-ue8m0      the scale rounded up to a power of two and stored as a ue8m0 byte;
  *   quant-div        the scale s = m / 448 first, Q = e4m3(acc / s): a division of every
  *                    element by a row value;
+ *   quant-contiguous the example's epilogue on the m-grouped contiguous schedule (an expert's
+ *                    output quantized for the next GEMM), groups of 300, 0, 517 and 128 rows
+ *                    padded to 128, by group ids and by offsets: padding rows' Q and scales
+ *                    must stay untouched;
  *   softmax          P = softmax of each row of the tile (N = BN, one tile per row),
  *                    L[row] = log(sum) + max (a reduction of a value that depends on another
  *                    reduction), MN[row] = bf16(min), at BM 128 and 64.
@@ -66,6 +70,26 @@ static const char own_src[] =
     "    let s = max(amax(abs(acc), 1), 1e-4) / 448.0;\n"
     "    Q[i*BM +: BM, j*128 +: 128] = e4m3(acc / s[:, new]);\n"
     "    QS[j, i*BM +: BM] = s;\n"
+    "}\n"
+    "kernel quant_ids<BM = 128, BK = 64>(A : bf16[M, K], B : bf16[G, N, K], GID : i32[M], Q : e4m3[M, N],\n"
+    "                                    QS : f32[cdiv(N, 128), M])\n"
+    "{\n"
+    "    schedule m_grouped_contiguous (cdiv(M, BM), cdiv(N, 128)) group_ids GID -> (i, j, g);\n"
+    "    var acc = zeros(f32[BM, 128]);\n"
+    "    pipeline k in 0 .. cdiv(K, BK) { acc += mma(A[i*BM +: BM, k*BK +: BK], B[g, j*128 +: 128, k*BK +: BK]^T); }\n"
+    "    let m = max(amax(abs(acc), 1), 1e-4);\n"
+    "    Q[i*BM +: BM, j*128 +: 128] = e4m3(acc * (448.0 / m)[:, new]);\n"
+    "    QS[j, i*BM +: BM] = m / 448.0;\n"
+    "}\n"
+    "kernel quant_offsets<BM = 128, BK = 64>(A : bf16[M, K], B : bf16[G, N, K], OFFS : i32[G + 1], Q : e4m3[M, N],\n"
+    "                                        QS : f32[cdiv(N, 128), M])\n"
+    "{\n"
+    "    schedule m_grouped_contiguous (cdiv(M, BM), cdiv(N, 128)) group_offsets OFFS -> (i, j, g);\n"
+    "    var acc = zeros(f32[BM, 128]);\n"
+    "    pipeline k in 0 .. cdiv(K, BK) { acc += mma(A[i*BM +: BM, k*BK +: BK], B[g, j*128 +: 128, k*BK +: BK]^T); }\n"
+    "    let m = max(amax(abs(acc), 1), 1e-4);\n"
+    "    Q[i*BM +: BM, j*128 +: 128] = e4m3(acc * (448.0 / m)[:, new]);\n"
+    "    QS[j, i*BM +: BM] = m / 448.0;\n"
     "}\n"
     "kernel plain_bf16<BM = 128, BK = 64>(A : bf16[M, K], B : bf16[N, K], D : bf16[M, N])\n"
     "{\n"
@@ -213,6 +237,93 @@ static int quant(dgk_context *ctx, const char *path, const char *text, scales sc
            "power-of-two boundaries %lld, block-0 fault off %lld (must be > 0)\n",
            pass ? "PASS" : "FAIL", what, (long long)bad_scale, (long long)bad_q, d, (long long)poison_bad,
            (long long)boundary, (long long)fault_bad);
+    return pass;
+}
+
+/* quant_ids / quant_offsets: groups of 300, 0, 517 and 128 rows, each padded to 128 (an id
+ * of -1, or past the group's offset), N 256, K 256. Every valid row as in quant(); every
+ * padding row's Q and scales still poison. */
+static int quant_contig(dgk_context *ctx, int offsets)
+{
+    enum { G = 4, N = 256, K = 256, NB = 2, PAD = 128 };
+    static const int rows[G] = {300, 0, 517, 128};
+    int64_t row0[G], MM = 0;
+    int32_t offs[G + 1] = {0};
+    for (int g = 0; g < G; g++) {
+        row0[g] = MM, MM += (rows[g] + PAD - 1) / PAD * PAD;
+        offs[g + 1] = (int32_t)(row0[g] + rows[g]); /* align(offs[g], 128) is row0[g] */
+    }
+    uint16_t *a16 = malloc(2 * (size_t)(MM * K)), *b16 = malloc(2 * (size_t)(G * N * K));
+    double *a = malloc(sizeof *a * (size_t)(MM * K)), *b = malloc(sizeof *b * (size_t)(G * N * K));
+    int32_t *ids = malloc(sizeof *ids * (size_t)MM);
+    uint8_t *qd = malloc((size_t)(MM * N)), *qp = malloc((size_t)(MM * N));
+    float *qs = malloc(sizeof *qs * (size_t)(NB * MM)), *qsp = malloc(sizeof *qsp * (size_t)(NB * MM));
+    int ok = a16 && b16 && a && b && ids && qd && qp && qs && qsp;
+    if (ok) {
+        draw_bf16(a16, a, MM * K);
+        draw_bf16(b16, b, (int64_t)G * N * K);
+        memset(qp, 0xff, (size_t)(MM * N));
+        memset(qsp, 0xff, sizeof *qsp * (size_t)(NB * MM));
+        for (int g = 0; g < G; g++)
+            for (int64_t r = row0[g]; r < row0[g] + (rows[g] + PAD - 1) / PAD * PAD; r++)
+                ids[r] = r - row0[g] < rows[g] ? g : -1;
+    }
+    int64_t sa[2] = {MM, K}, sb[3] = {G, N, K}, sid[1] = {offsets ? G + 1 : MM}, sq[2] = {MM, N}, ss[2] = {NB, MM};
+    dev dv = {0};
+    const char *kernel = offsets ? "quant_offsets" : "quant_ids";
+    ok = ok && put(&dv, a16, 2 * (size_t)(MM * K), DGK_DTYPE_BF16, 2, sa) &&
+         put(&dv, b16, 2 * (size_t)(G * N * K), DGK_DTYPE_BF16, 3, sb) &&
+         (offsets ? put(&dv, offs, sizeof offs, DGK_DTYPE_I32, 1, sid) : put(&dv, ids, 4 * (size_t)MM, DGK_DTYPE_I32, 1, sid)) &&
+         put(&dv, qp, (size_t)(MM * N), DGK_DTYPE_E4M3, 2, sq) &&
+         put(&dv, qsp, sizeof *qsp * (size_t)(NB * MM), DGK_DTYPE_F32, 2, ss) &&
+         launch(ctx, "quant_check.c", own_src, kernel, NULL, 0, &dv) && fetch(&dv, 3, qd, (size_t)(MM * N)) &&
+         fetch(&dv, 4, qs, sizeof *qs * (size_t)(NB * MM));
+    ok &= dev_free(&dv);
+    int64_t bad_scale = 0, bad_q = 0, poison_bad = 0, fault_bad = 0;
+    diff_acc got = {0};
+    for (int64_t r = 0; ok && r < MM; r++) {
+        const int g = ids[r];
+        for (int64_t j = 0; j < NB; j++) {
+            if (g < 0) { /* padding: untouched */
+                uint32_t u;
+                memcpy(&u, &qs[j * MM + r], 4);
+                poison_bad += u != 0xffffffffu;
+                for (int64_t n = j * 128; n < (j + 1) * 128; n++)
+                    poison_bad += qd[r * N + n] != 0xff;
+                continue;
+            }
+            double x[128], amax = 0, amax0 = 0;
+            for (int64_t n = 0; n < 128; n++) {
+                double s0 = 0, s1 = 0;
+                for (int64_t k = 0; k < K; k++) {
+                    s0 += a[r * K + k] * b[((int64_t)g * N + j * 128 + n) * K + k];
+                    s1 += a[r * K + k] * b[(j * 128 + n) * K + k]; /* the fault: group 0's B */
+                }
+                x[n] = s0, amax = fmax(amax, fabs(s0)), amax0 = fmax(amax0, fabs(s1));
+            }
+            const double ws = scale_of(amax), gs = qs[j * MM + r];
+            bad_scale += !(fabs(gs - ws) <= 1e-4 * ws);
+            fault_bad += g != 0 && !(fabs(scale_of(amax0) - ws) <= 1e-4 * ws);
+            for (int64_t n = 0; n < 128; n++) {
+                const double deq = dgk_host_e4m3_to_f32(qd[r * N + j * 128 + n]) * gs;
+                bad_q += !(gs > 0) || !e4m3_close(deq / gs, x[n] / gs);
+                diff_add(&got, deq, x[n]);
+            }
+        }
+    }
+    free(a16), free(b16), free(a), free(b), free(ids), free(qd), free(qp), free(qs), free(qsp);
+    char what[160];
+    snprintf(what, sizeof what, "%s (contiguous, groups of 300, 0, 517, 128 rows padded to 128; N %d, K %d)", kernel, N, K);
+    if (!ok) {
+        printf("FAIL %s: not run\n", what);
+        return 0;
+    }
+    const double d = diff_of(&got);
+    const int pass = bad_scale == 0 && bad_q == 0 && poison_bad == 0 && d < 2e-3 && fault_bad > 0;
+    printf("%s %s: scales off %lld, Q elements off %lld, Q*s diff %.2e (bar 2e-3), padding written %lld, "
+           "group-0 fault off %lld (must be > 0)\n",
+           pass ? "PASS" : "FAIL", what, (long long)bad_scale, (long long)bad_q, d, (long long)poison_bad,
+           (long long)fault_bad);
     return pass;
 }
 
@@ -416,6 +527,8 @@ int main(int argc, char **argv)
     quant(ctx, path, text, S_KMAJOR, 128) ? passed++ : failed++;
     quant(ctx, path, text, S_UE8M0, 128) ? passed++ : failed++;
     quant(ctx, path, text, S_DIV, 128) ? passed++ : failed++;
+    quant_contig(ctx, 0) ? passed++ : failed++;
+    quant_contig(ctx, 1) ? passed++ : failed++;
     softmax(ctx, 128) ? passed++ : failed++;
     softmax(ctx, 64) ? passed++ : failed++;
     printf("quant-check: %d passed, %d failed\n", passed, failed);

@@ -170,21 +170,31 @@ START_TEST(unlowered_forms_are_errors)
 }
 END_TEST
 
-/* The contiguous schedule keeps its padding rows untouched: a row pass there is an error. */
-START_TEST(contiguous_padding_is_refused)
+/* On the contiguous schedule the row stores skip the padding rows as the tile store does:
+ * a row whose id is not the tile's group, or at or past the group's end. */
+START_TEST(contiguous_rows_skip_padding)
 {
-    static const char *const src =
-        "kernel c(A : bf16[M, K], B : bf16[G, N, K], GID : i32[M], L : f32[M], D : bf16[M, N]) {"
-        " schedule m_grouped_contiguous (cdiv(M, 128), cdiv(N, 128)) group_ids GID -> (i, j, g);"
+    static const char *const fmt =
+        "kernel c(A : bf16[M, K], B : bf16[G, N, K], T : i32[%s], L : f32[M], D : bf16[M, N]) {"
+        " schedule m_grouped_contiguous (cdiv(M, 128), cdiv(N, 128)) %s T -> (i, j, g);"
         " var acc = zeros(f32[128, 128]);"
         " pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*128 +: 128, k*64 +: 64], B[g, j*128 +: 128, k*64 +: 64]^T); }"
         " D[i*128 +: 128, j*128 +: 128] = bf16(acc); L[i*128 +: 128] = sum(acc, 1); }";
-    dgkc_unit *b = fixture_lower("c.dgk", src, NULL, 0);
-    ck_assert_int_ne(dgkc_plan_kernel(b, "sm_90a", dgkc_kernel_index(b, "c")), DGKC_OK);
-    char *text = fixture_diagnostics(b);
-    ck_assert_msg(strstr(text, "the contiguous schedule's padding rows must stay untouched") != NULL, "%s", text);
-    free(text);
-    dgkc_unit_free(b);
+    static const struct { const char *ext, *kind, *want; } forms[] = {
+        {"M", "group_ids", "if (row < dgk_m && __ldg(ptr_T + row) == group)\n"},
+        {"G + 1", "group_offsets", "if (row < dgk_m && row < group_end)\n"},
+    };
+    for (size_t f = 0; f < 2; f++) {
+        char src[1024];
+        snprintf(src, sizeof src, fmt, forms[f].ext, forms[f].kind);
+        dgkc_unit *u = fixture_lower("c.dgk", src, NULL, 0);
+        const dgk_plan *p;
+        const char *cu = fixture_emit(u, "c", &p);
+        ck_assert_int_eq(p->epi.out_guard_rows, 1);
+        ck_assert_msg(strstr(cu, forms[f].want) != NULL, "%s: lacks %s", forms[f].kind, forms[f].want);
+        ck_assert_msg(strstr(cu, "dgk_put(ptr_L + row, epilogue_op") != NULL, "%s", forms[f].kind);
+        dgkc_unit_free(u);
+    }
 }
 END_TEST
 
@@ -214,7 +224,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, reductions_and_vector_forms);
     tcase_add_test(tc, plan_printout);
     tcase_add_test(tc, unlowered_forms_are_errors);
-    tcase_add_test(tc, contiguous_padding_is_refused);
+    tcase_add_test(tc, contiguous_rows_skip_padding);
     tcase_add_test(tc, fp8_tiles);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
