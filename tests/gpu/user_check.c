@@ -5,7 +5,8 @@
  * from a row scale, a column bias and a C tile through relu, times a factor chosen by
  * comparisons (`where(c < 1.0 && !(bias > 0.75), 1.0, 0.5)`; swapped and not), FP8 promoted tiles with K a
  * launch value (BN 64 and 128), split-K with an f32 D (BF16 and FP8), and M, N that are
- * no multiples of BM, BN everywhere (edges clipped by TMA); three cases have more tiles
+ * no multiples of BM, BN everywhere (edges clipped by TMA), and a bf16 D stored in 2 and 4
+ * column passes (`store_passes`, stmatrix into a part of the staging); four cases have more tiles
  * (split-K: work units) than an H100 has SMs, so a CTA's persistent loop runs several.
  * Each case: fresh random inputs, D a strided view (row stride past N) of a buffer with
  * rows past M, all poisoned with 0xff bytes (for +=, a random D inside M x N); the result
@@ -75,9 +76,18 @@ static const char user_src[] =
     "        acc += mma(A[i*BM +: BM, k*64 +: 64], B[j*BN +: BN, k*64 +: 64]^T);\n"
     "    }\n"
     "    D[i*BM +: BM, j*BN +: BN] = acc;\n"
+    "}\n"
+    "kernel uk_pass<BM = 128, BN = 256, P = 2>(A : bf16[M, K], B : bf16[N, K], D : bf16[M, N])\n"
+    "{\n"
+    "    schedule persistent (cdiv(M, BM), cdiv(N, BN)) store_passes P -> (i, j);\n"
+    "    var acc = zeros(f32[BM, BN]);\n"
+    "    pipeline k in 0 .. cdiv(K, 64) {\n"
+    "        acc += mma(A[i*BM +: BM, k*64 +: 64], B[j*BN +: BN, k*64 +: 64]^T);\n"
+    "    }\n"
+    "    D[i*BM +: BM, j*BN +: BN] = bf16(acc);\n"
     "}\n";
 
-typedef enum form { F_ACC, F_EPI, F_FP8, F_SPLIT } form;
+typedef enum form { F_ACC, F_EPI, F_FP8, F_SPLIT, F_PASS } form;
 
 typedef struct ucase {
     const char *name, *kernel;
@@ -118,6 +128,12 @@ static const ucase cases[] = {
     {"bf16 A, B rows of 200 bytes in NaN-padded views", "uk_split", {"SPLIT=1"}, 1, F_SPLIT, 60, 252, 100, 24, 128, 0, 1},
     {"bf16 A, B rows of 200 bytes, unswapped", "uk_split", {"SPLIT=1", "BM=64"}, 2, F_SPLIT, 60, 252, 100, 64, 128, 0, 1},
     {"FP8 A, B rows of 1032 bytes in NaN-padded views", "uk_fp8", {0}, 0, F_FP8, 75, 188, 1032, 32, 64, 0, 1},
+    /* store_passes: a bf16 tile stored by stmatrix in column passes through a part of the
+     * staging (no stock kernel takes this path; the k-grouped one stores f32) */
+    {"bf16 D in 2 store passes (stmatrix), BN 256", "uk_pass", {0}, 0, F_PASS, 300, 520, 256, 128, 256, 0, 0},
+    {"bf16 D in 4 store passes, BN 256, K ragged", "uk_pass", {"P=4"}, 1, F_PASS, 200, 600, 200, 128, 256, 0, 0},
+    {"bf16 D in 2 store passes, BM 64 BN 128, 336 tiles", "uk_pass", {"BM=64", "BN=128"}, 2, F_PASS, 1000, 2600, 128,
+     64, 128, 0, 0},
 };
 
 enum { PAD_ROWS = 3 }; /* rows of D's buffer past M */
@@ -291,7 +307,7 @@ static int problem_alloc(problem *p)
 {
     int64_t m = p->m, n = p->n, k = p->k;
     int fp8 = p->uc->form == F_FP8, epi = p->uc->form == F_EPI;
-    p->es = epi ? 2 : 4;
+    p->es = epi || p->uc->form == F_PASS ? 2 : 4;
     p->ldd = (n * (int64_t)p->es + 16 + 15) / 16 * 16 / (int64_t)p->es; /* at least 16 bytes of padding */
     p->dbytes = (size_t)((m + PAD_ROWS) * p->ldd) * p->es;
     p->kb = (k + 127) / 128, p->lds = dgk_fp8_scale_stride(m, DGK_DTYPE_F32);
