@@ -130,9 +130,12 @@ static int lower_point(epi_ctx *c, const dgk_ir_op *L, int axis, const char *wha
 static int lower_vector(epi_ctx *c, const dgk_ir_op *L, const dgk_ir_op *top, int ax, dgk_epi_op *e)
 {
     planner *pl = c->pl;
-    /* its axis in the broadcast result says row or column */
-    int col = top->type.rank == 1 || (top->type.rank == 2 && top->type.ext[0] == 1);
+    /* its axis in the broadcast result says row or column; a vector not broadcast (rank 1)
+     * is a row vector when it starts at the tile's first row (`R[i*BM +: BM]`, beside a
+     * row reduction; check_broadcast refuses it as a column of the tile), else a column */
     plan_aff f = plan_affine(pl->k, L->args[ax]);
+    int col = top->type.rank == 1 ? plan_aff_single_coord(&f, pl->p->bm) != pl->m_coord
+                                  : top->type.rank == 2 && top->type.ext[0] == 1;
     int coord = plan_aff_single_coord(&f, col ? pl->p->bn : pl->p->bm);
     if (coord != (col ? pl->n_coord : pl->m_coord)) {
         plan_error(pl, L->loc, "an epilogue %s vector must start at the tile's %s (a schedule variable times %d)",
@@ -311,10 +314,28 @@ static int check_broadcast(epi_ctx *c, const dgk_ir_op *op, const int *xs)
     return 1;
 }
 
+/* Whether an arithmetic op (`opcode` EW, SCALAR or REDUCE) has an integer operand: the
+ * epilogue computes in f32, where integer arithmetic (a division, a comparison past 2^24)
+ * would not be what the language means, so it is an error (a cast, f32(x), is not). */
+static int integer_operand(epi_ctx *c, const dgk_ir_op *op)
+{
+    if (op->opcode != DGK_IR_EW && op->opcode != DGK_IR_SCALAR && op->opcode != DGK_IR_REDUCE)
+        return 0;
+    for (int i = 0; i < op->nargs; i++)
+        if (dgk_dtype_is_integer(OPK(c, op->args[i])->type.dtype)) {
+            plan_error(c->pl, op->loc, "integer arithmetic is not lowered in an sm90 epilogue: compute in f32 (f32(x) "
+                       "of each integer operand)");
+            return 1;
+        }
+    return 0;
+}
+
 /* Elementwise ops and casts: operands first, then the op. */
 static int lower_compute(epi_ctx *c, int id)
 {
     const dgk_ir_op *op = OPK(c, id);
+    if (integer_operand(c, op))
+        return -1;
     dgk_epi_op e = {.loc = op->loc, .a = -1, .b = -1, .c = -1};
     int xs[3] = {-1, -1, -1};
     for (int i = 0; i < op->nargs && i < 3; i++)
@@ -359,6 +380,8 @@ static int lower_reduce(epi_ctx *c, int id)
                    dgk_builtin_info_of((dgk_builtin)op->fn)->name);
         return -1;
     }
+    if (integer_operand(c, op))
+        return -1;
     if (t->rank != 2 || t->ext[0] != pl->p->bm || t->ext[1] != pl->p->bn || op->axis != 1) {
         plan_error(pl, op->loc, "an sm90 epilogue reduces a %d x %d tile over its columns (axis 1), one value per row; "
                    "this is a reduction over axis %d of a rank-%d value", pl->p->bm, pl->p->bn, op->axis, t->rank);
@@ -436,16 +459,6 @@ static int lower_epi_uncached(epi_ctx *c, int id)
         return lower_read(c, id);
     case DGK_IR_REDUCE:
         return lower_reduce(c, id);
-    case DGK_IR_SCALAR:
-        /* a scale computed from scalars (`SA[0] * SB[0]`) is f32 arithmetic per element;
-         * integer arithmetic (division) would not be */
-        for (int i = 0; i < op->nargs; i++)
-            if (dgk_dtype_is_integer(OPK(c, op->args[i])->type.dtype)) {
-                plan_error(pl, op->loc, "integer arithmetic is not lowered in an sm90 epilogue: compute in f32 (f32(x) "
-                           "of each integer operand)");
-                return -1;
-            }
-        return lower_compute(c, id);
     case DGK_IR_SHAPE: {
         /* a shape symbol's value: a constant, or the kernel's SHAPE argument */
         dgk_plan_dim d;
@@ -456,6 +469,7 @@ static int lower_epi_uncached(epi_ctx *c, int id)
         e.arg = d.arg;
         return push(c, e);
     }
+    case DGK_IR_SCALAR: /* a scale computed from scalars (`SA[0] * SB[0]`): f32 per element */
     case DGK_IR_EW:
     case DGK_IR_CAST:
     case DGK_IR_SELECT:
@@ -677,6 +691,13 @@ int plan_epilogue(planner *pl)
     }
     p->epi.loc = st->loc;
     choose_out_box(p, dgk_dtype_bits(d->dtype) / 8);
+    const int wg_cols = p->swap_ab ? p->wg_rows : p->bn;
+    if (wg_cols % p->epi.out_box_cols) { /* e4m3 / e5m2: boxes of whole 16-byte pieces */
+        plan_error(pl, st->loc, "%s tiles are stored in TMA boxes of %d columns (16 bytes), which must divide the %d "
+                   "columns a warpgroup stores (BN = %d): choose BN a multiple of %d", dgk_dtype_name(d->dtype),
+                   p->epi.out_box_cols, wg_cols, p->bn, p->epi.out_box_cols);
+        return 0;
+    }
     int g = p->epi.out_grouped;
     /* a box per consumer warpgroup: its rows, or with swapped operands all BM rows */
     int rows = p->swap_ab ? p->bm : p->wg_rows;
@@ -734,11 +755,21 @@ int plan_epilogue_rows(planner *pl)
             break;
         }
     const char *why = p->swap_ab                             ? "with swapped operands (BM < 64) a warpgroup holds a slice of every row"
-                      : p->split.slices > 1 || p->split.tail ? "split-K's units hold parts of the sum"
+                      : p->split.slices > 1 || p->split.tail ? "split-K's (or tail_split's) slices hold parts of the sum"
                                                              : NULL;
     if (why) {
         plan_error(pl, at, "a row reduction or row vector store is not lowered here: %s", why);
         return 0;
     }
+    /* every column block of a row computes its own value: a store not at the tile's column
+     * block would be written by each of them, the last one winning */
+    const int one_block = p->n.arg < 0 && p->n.value <= p->bn;
+    for (int s = 0; s < ep->nvstores && !one_block; s++)
+        if (ep->vstores[s].at.point != DGK_EPI_POINT_NBLOCK) {
+            plan_error(pl, ep->vstores[s].at.loc, "this row vector would be written by every column block of its rows (N "
+                       "is not known to be at most BN = %d): store it at the tile's column block (`V[j, i*BM +: BM]`) or "
+                       "give N <= %d at compile time", p->bn, p->bn);
+            return 0;
+        }
     return 1;
 }

@@ -377,6 +377,36 @@ static int out_dtype_ok(dgk_dtype t)
     return t == DGK_DT_BF16 || t == DGK_DT_F16 || t == DGK_DT_F32 || t == DGK_DT_E4M3 || t == DGK_DT_E5M2;
 }
 
+/* A tensor the epilogue reads (op i), or a row vector store's address (i < 0): its
+ * parameters, extents and point. */
+static void check_access(checker *c, const dgk_epi_op *op, int i)
+{
+    need_arg(c, op->arg, DGK_ARG_PTR, op->loc, i >= 0 ? "an epilogue tensor read" : "a row vector store's tensor");
+    if (op->op == DGK_EPI_TILE)
+        need_arg(c, op->arg2, DGK_ARG_STRIDE, op->loc, "the row stride of an epilogue tile read");
+    if (op->bounded) {
+        if (op->op != DGK_EPI_ELEM && op->ext.arg >= 0)
+            need_arg(c, op->ext.arg, DGK_ARG_SHAPE, op->loc, "an epilogue read's extent");
+        if (op->op == DGK_EPI_TILE && op->ext_cols.arg >= 0)
+            need_arg(c, op->ext_cols.arg, DGK_ARG_SHAPE, op->loc, "an epilogue tile's column extent");
+        if (op->point && op->point_ext.arg >= 0)
+            need_arg(c, op->point_ext.arg, DGK_ARG_SHAPE, op->loc, "the extent of an epilogue read's point axis");
+    }
+    if (op->op == DGK_EPI_ELEM && !op->point)
+        FAIL(c, op->loc, "epilogue op %d reads an element at no point", i);
+    if (!op->point)
+        return;
+    if ((op->point == DGK_EPI_POINT_CONST && op->index < 0) || (unsigned)op->point > DGK_EPI_POINT_NBLOCK)
+        FAIL(c, op->loc, "epilogue op %d reads a tensor at an unknown point (%d, index %lld)", i, (int)op->point,
+             (long long)op->index);
+    if (dgk_epi_is_vector(op))
+        need_arg(c, op->arg2, DGK_ARG_STRIDE, op->loc, "the stride of an epilogue vector's tensor's axis 0");
+    if (op->op == DGK_EPI_TILE)
+        need_arg(c, op->arg3, DGK_ARG_STRIDE, op->loc, "the stride of an epilogue tile's axis 0");
+    if (op->point == DGK_EPI_POINT_GROUP && !dgk_sm90_grouped(c->p))
+        FAIL(c, op->loc, "an epilogue read at the tile's group needs a grouped schedule");
+}
+
 static void check_epi_ops(checker *c)
 {
     const dgk_plan_epilogue *ep = &c->p->epi;
@@ -395,31 +425,32 @@ static void check_epi_ops(checker *c)
         if (op->op == DGK_EPI_SCALAR && !arg_is(c, op->arg, DGK_ARG_SHAPE)) /* a shape symbol's value: its SHAPE arg */
             need_arg(c, op->arg, DGK_ARG_SCALAR, op->loc, "an epilogue scalar");
         if (dgk_epi_reads_tensor(op))
-            need_arg(c, op->arg, DGK_ARG_PTR, op->loc, "an epilogue tensor read");
-        if (op->op == DGK_EPI_TILE)
-            need_arg(c, op->arg2, DGK_ARG_STRIDE, op->loc, "the row stride of an epilogue tile read");
-        if (dgk_epi_reads_tensor(op) && op->bounded) {
-            if (op->op != DGK_EPI_ELEM && op->ext.arg >= 0)
-                need_arg(c, op->ext.arg, DGK_ARG_SHAPE, op->loc, "an epilogue read's extent");
-            if (op->op == DGK_EPI_TILE && op->ext_cols.arg >= 0)
-                need_arg(c, op->ext_cols.arg, DGK_ARG_SHAPE, op->loc, "an epilogue tile's column extent");
-            if (op->point && op->point_ext.arg >= 0)
-                need_arg(c, op->point_ext.arg, DGK_ARG_SHAPE, op->loc, "the extent of an epilogue read's point axis");
-        }
-        if (op->op == DGK_EPI_ELEM && !op->point)
-            FAIL(c, op->loc, "epilogue op %d reads an element at no point", i);
-        if (dgk_epi_reads_tensor(op) && op->point) {
-            if ((op->point == DGK_EPI_POINT_CONST && op->index < 0) || (unsigned)op->point > DGK_EPI_POINT_NBLOCK)
-                FAIL(c, op->loc, "epilogue op %d reads a tensor at an unknown point (%d, index %lld)", i, (int)op->point,
-                     (long long)op->index);
-            if (dgk_epi_is_vector(op))
-                need_arg(c, op->arg2, DGK_ARG_STRIDE, op->loc, "the stride of an epilogue vector's tensor's axis 0");
-            if (op->op == DGK_EPI_TILE)
-                need_arg(c, op->arg3, DGK_ARG_STRIDE, op->loc, "the stride of an epilogue tile's axis 0");
-            if (op->point == DGK_EPI_POINT_GROUP && !dgk_sm90_grouped(c->p))
-                FAIL(c, op->loc, "an epilogue read at the tile's group needs a grouped schedule");
-        }
+            check_access(c, op, i);
     }
+}
+
+/* The row pass (emit_epi_rows.c): the tile's program within the ops, each row store a ROW
+ * vector of a PTR parameter whose value is an op, and the plans it needs (a warpgroup
+ * holding whole rows of the final sum: not swapped, not split). */
+static void check_rows(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_epilogue *ep = &p->epi;
+    if (ep->tile_nops < 0 || ep->tile_nops > ep->nops)
+        FAIL(c, ep->loc, "the tile's program has %d of the epilogue's %d ops", ep->tile_nops, ep->nops);
+    if (ep->nvstores < 0 || (ep->nvstores > 0 && !ep->vstores))
+        FAIL(c, ep->loc, "the epilogue lists %d row vector stores and none of their fields", ep->nvstores);
+    for (int s = 0; s < ep->nvstores && ep->vstores; s++) {
+        const dgk_epi_vstore *v = &ep->vstores[s];
+        if (v->value < 0 || v->value >= ep->nops)
+            FAIL(c, v->at.loc, "row vector store %d stores op %d of %d", s, v->value, ep->nops);
+        if (v->at.op != DGK_EPI_ROW)
+            FAIL(c, v->at.loc, "row vector store %d is not addressed as a row vector", s);
+        check_access(c, &v->at, -1);
+    }
+    if (dgk_epi_has_rows(ep) && (p->swap_ab || p->split.slices > 1 || p->split.tail))
+        FAIL(c, ep->loc, "row reductions and row vector stores need a warpgroup to hold whole rows of the final sum (not "
+             "with swapped operands or split-K)");
 }
 
 static void check_epilogue(checker *c)
@@ -427,6 +458,7 @@ static void check_epilogue(checker *c)
     const dgk_plan *p = c->p;
     const dgk_plan_epilogue *ep = &p->epi;
     check_epi_ops(c);
+    check_rows(c);
     need_arg(c, ep->out_arg, DGK_ARG_TMA, ep->loc, "the output tensor");
     if (!out_dtype_ok(ep->out_dtype))
         FAIL(c, ep->loc, "output dtype %s is not stored by SM90 kernels (bf16, f16, f32, e4m3, e5m2)",

@@ -3,8 +3,8 @@
  * are staged, each consumer warpgroup reduces the rows it holds and writes the row
  * vectors. In the wgmma accumulator layout a row of an m64 block lives in one quad of one
  * warp (lane l holds rows l / 4 and l / 4 + 8 of its warp's 16, two columns of every 8),
- * so a row's reduction is the thread's own values, then two xor shuffles inside the quad:
- * no shared memory, no barrier. Each thread keeps its two rows' results per m64 block in
+ * so a row's reduction is the thread's own values (of the columns before N), then two xor
+ * shuffles inside the quad: no shared memory, no barrier. Each thread keeps its two rows' results per m64 block in
  * dgk_red<j>[WG_M64][2], which epilogue_value then takes as values. The reduced operand
  * and the stored values are the program's ops, computed by functions of their own
  * (epilogue_op<i>, emitted by dgk_sm90_emit_program_fn). plan_epilogue_rows keeps this to
@@ -63,16 +63,22 @@ void dgk_sm90_emit_row_fns(dgk_sm90_ctx *e)
     }
 }
 
-/* `dgk_ACC = FN(dgk_ACC, epilogue_op<a>(acc[mi][ni][i + K], r + DR, c + DC, ...));` */
-static void emit_fold(dgk_sm90_ctx *e, const dgk_epi_op *op, const char *fn, const char *into, int k, int dr, int dc)
+/* `dgk_ACC = FN(dgk_ACC, col0 + c + DC < N ? epilogue_op<a>(acc[mi][ni][i + K], r + DR,
+ * c + DC, ...) : INIT);`. Columns past N take no part: there the accumulator holds
+ * whatever the shared memory past B's last row held (the TMA box is fit to N rows), which
+ * the tile store clips but a reduction would fold into the row's value. */
+static void emit_fold(dgk_sm90_ctx *e, const dgk_epi_op *op, size_t r, const char *into, int k, int dr, int dc)
 {
-    char name[32], acc[32], row[16], col[16];
+    char name[32], acc[32], row[16], col[16], nb[32];
     snprintf(name, sizeof name, "epilogue_op%d", op->a);
     snprintf(acc, sizeof acc, "acc[mi][ni][i + %d]", k);
     snprintf(row, sizeof row, "r + %d", dr);
     snprintf(col, sizeof col, "c + %d", dc);
-    dgk_sm90_start(e, "%s = %s(%s, ", into, fn, into);
+    dgk_sm90_start(e, "%s = %s(%s, col0 + c + %d < %s ? ", into, reductions[r].fn, into, dc,
+                   dgk_sm90_dim(e, &e->p->n, nb, sizeof nb));
     dgk_sm90_emit_program_call(e, name, op->a, acc, row, col, dr ? "1" : "0");
+    dgk_sm90_raw(e, " : ");
+    dgk_sm90_raw(e, reductions[r].init);
     dgk_sm90_raw(e, ");\n");
 }
 
@@ -93,10 +99,10 @@ static void emit_reduction(dgk_sm90_ctx *e, int j)
     dgk_sm90_line(e, "#pragma unroll");
     dgk_sm90_open(e, "for (int i = 0; i < INST_N / 2; i += 4)");
     dgk_sm90_line(e, "const int c = ni * INST_N + 2 * i + 2 * (lane %% 4);");
-    emit_fold(e, op, fn, "dgk_lo", 0, 0, 0);
-    emit_fold(e, op, fn, "dgk_lo", 1, 0, 1);
-    emit_fold(e, op, fn, "dgk_hi", 2, 8, 0);
-    emit_fold(e, op, fn, "dgk_hi", 3, 8, 1);
+    emit_fold(e, op, r, "dgk_lo", 0, 0, 0);
+    emit_fold(e, op, r, "dgk_lo", 1, 0, 1);
+    emit_fold(e, op, r, "dgk_hi", 2, 8, 0);
+    emit_fold(e, op, r, "dgk_hi", 3, 8, 1);
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
     dgk_sm90_line(e, "// the row's other columns are in the quad's other three lanes");

@@ -16,21 +16,26 @@
  *                    must stay untouched;
  *   softmax          P = softmax of each row of the tile (N = BN, one tile per row),
  *                    L[row] = log(sum) + max (a reduction of a value that depends on another
- *                    reduction), MN[row] = bf16(min), at BM 128 and 64.
- * M is 300 (no multiple of BM) and N 640 (five column blocks) or 128 (softmax); K 512 /
- * 256. Fresh random BF16 inputs; every output poisoned (0xff bytes), the scale tensors as
+ *                    reduction), MN[row] = bf16(min |acc|), at BM 128 and 64, and at N 96 < BN
+ *                    (where a column past N folded in as the TMA's 0 would make MN 0);
+ * M is 300 (no multiple of BM) and N 592 (five column blocks, the last of 80 columns: a
+ * reduction must leave out the columns past N), 80 (one block: B's TMA box is fit to N
+ * rows, so the staging past them holds stale data) or 128 and 96 (softmax, BN 128); K 512
+ * / 256. Fresh random BF16 inputs; every output poisoned (0xff bytes), the scale tensors as
  * views whose rows are wider than their extent. Checks, against a double host reference
  * from the exact BF16 inputs:
  *   - each scale within 1e-4 (relative) of max(amax, 1e-4) / 448 (ue8m0: the exact byte of
  *     its power of two, except within 1e-5 of a power-of-two boundary);
  *   - each Q element, dequantized with the kernel's own scale, within half an e4m3 step of
- *     acc / s (|x| / 16, or 2^-10 below the normal range) plus 1e-4 of slack, and DeepGEMM's
- *     diff of Q * s against acc < 2e-3;
+ *     acc / s (|x| / 16, or 2^-10 below the normal range) plus 1e-5 of the sum of its terms'
+ *     magnitudes (the f32 accumulation's share), and DeepGEMM's diff of Q * s against acc <
+ *     2e-3;
  *   - softmax: DeepGEMM's diff of P, L and MN against the reference < 1e-5;
  *   - every element past M (rows of Q, P; entries of QS, L, MN) and in the gaps of the
  *     views still poison.
  * Each case also runs its comparator on a fault that must fail: the scales of column block
- * 0 for every block (quant), the row's maximum replaced by the first row's (softmax).
+ * 0 for every block (quant; with one block, the previous row's), the row's maximum
+ * replaced by the first row's (softmax).
  * Prints PASS/FAIL per case, then `quant-check: N passed, M failed`; exits non-zero on a
  * failure.
  * --bench (after the checks): the example at M 4096, N 7168, K 7168 beside the same kernel
@@ -108,7 +113,7 @@ static const char own_src[] =
     "    let s = sum(e, 1);\n"
     "    P[i*BM +: BM, j*BN +: BN] = bf16(e / s[:, new]);\n"
     "    L[i*BM +: BM] = log(s) + m;\n"
-    "    MN[i*BM +: BM] = bf16(amin(acc, 1));\n"
+    "    MN[i*BM +: BM] = bf16(amin(abs(acc), 1));\n"
     "}\n";
 
 enum { M = 300, PAD_ROWS = 4 }; /* output rows past M (poison) */
@@ -117,12 +122,14 @@ enum { M = 300, PAD_ROWS = 4 }; /* output rows past M (poison) */
 typedef enum scales { S_MN, S_KMAJOR, S_UE8M0, S_DIV } scales;
 static const char *const quant_kernels[] = {"gemm_bf16_quant_fp8", "quant_kmajor", "quant_ue8m0", "quant_div"};
 
-/* Largest-magnitude check of one dequantized element: |got - x| within half an e4m3 step
- * of x (|x| / 16 bounds it; 2^-10 below 2^-6, e4m3's subnormals) plus 1e-4 of slack. */
-static int e4m3_close(double got, double x)
+/* One dequantized element: |got - x| within half an e4m3 step of x (|x| / 16 bounds it;
+ * 2^-10 below 2^-6, e4m3's subnormals) plus `slack`, the f32 accumulation's share: the
+ * tensor cores' sum of an element whose terms cancel can be off by more than 1e-4 of it,
+ * so the slack is relative to the sum of its terms' magnitudes, as dgk-user-check's bar. */
+static int e4m3_close(double got, double x, double slack)
 {
     double half = fabs(x) >= 0x1p-6 ? fabs(x) / 16 : 0x1p-10;
-    return fabs(got - x) <= half * (1 + 1e-4) + 1e-4 * fabs(x);
+    return fabs(got - x) <= half * (1 + 1e-4) + slack;
 }
 
 /* max(amax, 1e-4) / 448 as the kernel computes it (f32). */
@@ -151,10 +158,10 @@ static int in_view(const qshape *q, scales sc, int64_t at)
     return sc == S_KMAJOR ? row < M && col < q->nb : row < q->nb && col < M;
 }
 
-/* A quant case: quant_kernels[sc] (the example or one of own_src) at BM `bm`. */
-static int quant(dgk_context *ctx, const char *path, const char *text, scales sc, int bm)
+/* A quant case: quant_kernels[sc] (the example or one of own_src) at BM `bm`, N `cols`. */
+static int quant(dgk_context *ctx, const char *path, const char *text, scales sc, int bm, int64_t cols)
 {
-    qshape q = {.n = 640, .k = 512, .nb = 5, .es = sc == S_UE8M0 ? 1 : 4};
+    qshape q = {.n = cols, .k = 512, .nb = (cols + 127) / 128, .es = sc == S_UE8M0 ? 1 : 4};
     q.ld = sc == S_KMAJOR ? q.nb + 3 : M + 12;
     q.rows = sc == S_KMAJOR ? M + PAD_ROWS : q.nb;
     q.elems = q.rows * q.ld;
@@ -162,9 +169,10 @@ static int quant(dgk_context *ctx, const char *path, const char *text, scales sc
     uint16_t *a16 = malloc(2 * (size_t)(M * K)), *b16 = malloc(2 * (size_t)(N * K));
     double *a = malloc(sizeof *a * (size_t)(M * K)), *b = malloc(sizeof *b * (size_t)(N * K));
     double *acc = malloc(sizeof *acc * (size_t)(M * N)), *want = malloc(sizeof *want * (size_t)(M * q.nb));
+    double *mag = malloc(sizeof *mag * (size_t)(M * N));
     uint8_t *qd = malloc((size_t)(QROWS * N)), *qsd = malloc((size_t)(q.elems * q.es));
     uint8_t *qp = malloc((size_t)(QROWS * N)), *qsp = malloc((size_t)(q.elems * q.es));
-    int ok = a16 && b16 && a && b && acc && want && qd && qsd && qp && qsp;
+    int ok = a16 && b16 && a && b && acc && want && mag && qd && qsd && qp && qsp;
     if (ok) {
         draw_bf16(a16, a, M * K);
         draw_bf16(b16, b, N * K);
@@ -189,10 +197,10 @@ static int quant(dgk_context *ctx, const char *path, const char *text, scales sc
     diff_acc got = {0};
     for (int64_t r = 0; ok && r < M; r++)
         for (int64_t n = 0; n < N; n++) {
-            double s = 0;
+            double s = 0, t = 0;
             for (int64_t k = 0; k < K; k++)
-                s += a[r * K + k] * b[n * K + k];
-            acc[r * N + n] = s;
+                s += a[r * K + k] * b[n * K + k], t += fabs(a[r * K + k] * b[n * K + k]);
+            acc[r * N + n] = s, mag[r * N + n] = t;
         }
     for (int64_t r = 0; ok && r < M; r++)
         for (int64_t j = 0; j < q.nb; j++) {
@@ -209,11 +217,12 @@ static int quant(dgk_context *ctx, const char *path, const char *text, scales sc
             double gs = stored_scale(sc, qsd, q.ld, r, j);
             int close = sc == S_UE8M0 ? gs == ws : fabs(gs - ws) <= 1e-4 * ws;
             bad_scale += !close && !(sc == S_UE8M0 && fabs(log2(raw) - nearbyint(log2(raw))) < 1e-5);
-            double w0 = want[r * q.nb]; /* the fault: block 0's scale for every block */
+            /* the fault: block 0's scale for every block; with one block, the previous row's */
+            double w0 = q.nb > 1 ? want[r * q.nb] : r > 0 ? want[(r - 1) * q.nb + j] : ws;
             fault_bad += sc == S_UE8M0 ? w0 != ws : fabs(w0 - ws) > 1e-4 * ws;
             for (int64_t n = j * 128; n < (j + 1) * 128 && n < N; n++) {
                 double x = acc[r * N + n], deq = dgk_host_e4m3_to_f32(qd[r * N + n]) * gs;
-                bad_q += !(gs > 0) || !e4m3_close(deq / gs, x / gs);
+                bad_q += !(gs > 0) || !e4m3_close(deq / gs, x / gs, 1e-5 * mag[r * N + n] / gs);
                 diff_add(&got, deq, x);
             }
         }
@@ -223,7 +232,7 @@ static int quant(dgk_context *ctx, const char *path, const char *text, scales sc
         if (!in_view(&q, sc, i))
             for (int e = 0; e < q.es; e++)
                 poison_bad += qsd[i * q.es + e] != 0xff;
-    free(a16), free(b16), free(a), free(b), free(acc), free(want), free(qd), free(qsd), free(qp), free(qsp);
+    free(a16), free(b16), free(a), free(b), free(acc), free(want), free(mag), free(qd), free(qsd), free(qp), free(qsp);
     char what[160];
     snprintf(what, sizeof what, "%s BM %d (%s scales; M %d, N %lld, K %lld)", kernel, bm,
              sc == S_KMAJOR ? "K-major f32" : sc == S_UE8M0 ? "MN-major ue8m0" : "MN-major f32", M, (long long)N, (long long)K);
@@ -292,21 +301,22 @@ static int quant_contig(dgk_context *ctx, int offsets)
                     poison_bad += qd[r * N + n] != 0xff;
                 continue;
             }
-            double x[128], amax = 0, amax0 = 0;
+            double x[128], mg[128], amax = 0, amax0 = 0;
             for (int64_t n = 0; n < 128; n++) {
-                double s0 = 0, s1 = 0;
+                double s0 = 0, s1 = 0, t = 0;
                 for (int64_t k = 0; k < K; k++) {
                     s0 += a[r * K + k] * b[((int64_t)g * N + j * 128 + n) * K + k];
+                    t += fabs(a[r * K + k] * b[((int64_t)g * N + j * 128 + n) * K + k]);
                     s1 += a[r * K + k] * b[(j * 128 + n) * K + k]; /* the fault: group 0's B */
                 }
-                x[n] = s0, amax = fmax(amax, fabs(s0)), amax0 = fmax(amax0, fabs(s1));
+                x[n] = s0, mg[n] = t, amax = fmax(amax, fabs(s0)), amax0 = fmax(amax0, fabs(s1));
             }
             const double ws = scale_of(amax), gs = qs[j * MM + r];
             bad_scale += !(fabs(gs - ws) <= 1e-4 * ws);
             fault_bad += g != 0 && !(fabs(scale_of(amax0) - ws) <= 1e-4 * ws);
             for (int64_t n = 0; n < 128; n++) {
                 const double deq = dgk_host_e4m3_to_f32(qd[r * N + j * 128 + n]) * gs;
-                bad_q += !(gs > 0) || !e4m3_close(deq / gs, x[n] / gs);
+                bad_q += !(gs > 0) || !e4m3_close(deq / gs, x[n] / gs, 1e-5 * mg[n] / gs);
                 diff_add(&got, deq, x[n]);
             }
         }
@@ -327,12 +337,15 @@ static int quant_contig(dgk_context *ctx, int offsets)
     return pass;
 }
 
-/* softmax_rows at BM `bm`: N = BN = 128, one column tile per row. */
-static int softmax(dgk_context *ctx, int bm)
+/* softmax_rows at BM `bm` with N = `cols` <= BN = 128 given at compile time (one column tile per
+ * row; the row stores need N <= BN to be known): N < BN, the columns past N must take no
+ * part in the max and the sum (the accumulator holds stale values there). */
+static int softmax(dgk_context *ctx, int bm, int cols)
 {
-    enum { N = 128, K = 256, ROWS = M + PAD_ROWS };
+    enum { NMAX = 128, K = 256, ROWS = M + PAD_ROWS };
+    const int64_t N = cols;
     uint16_t *a16 = malloc(2 * (size_t)(M * K)), *b16 = malloc(2 * (size_t)(N * K));
-    double *a = malloc(sizeof *a * (size_t)(M * K)), *b = malloc(sizeof *b * (size_t)(N * K)), *x = malloc(sizeof *x * N);
+    double *a = malloc(sizeof *a * (size_t)(M * K)), *b = malloc(sizeof *b * (size_t)(N * K)), *x = malloc(sizeof *x * NMAX);
     uint16_t *p = malloc(2 * (size_t)(ROWS * N)), *mn = malloc(2 * (size_t)ROWS);
     float *l = malloc(sizeof *l * ROWS);
     uint8_t *poison = malloc(4 * (size_t)(ROWS * N));
@@ -342,16 +355,17 @@ static int softmax(dgk_context *ctx, int bm)
         draw_bf16(b16, b, N * K);
         memset(poison, 0xff, 4 * (size_t)(ROWS * N));
     }
-    char bm_def[16];
+    char bm_def[16], n_def[16];
     snprintf(bm_def, sizeof bm_def, "BM=%d", bm);
-    const char *defs[1] = {bm_def};
+    snprintf(n_def, sizeof n_def, "N=%d", cols);
+    const char *defs[2] = {bm_def, n_def};
     int64_t sa[2] = {M, K}, sb[2] = {N, K}, sp[2] = {M, N}, sv[1] = {M};
     dev dv = {0};
     ok = ok && put(&dv, a16, 2 * (size_t)(M * K), DGK_DTYPE_BF16, 2, sa) &&
          put(&dv, b16, 2 * (size_t)(N * K), DGK_DTYPE_BF16, 2, sb) &&
          put(&dv, poison, 2 * (size_t)(ROWS * N), DGK_DTYPE_BF16, 2, sp) &&
          put(&dv, poison, 4 * (size_t)ROWS, DGK_DTYPE_F32, 1, sv) && put(&dv, poison, 2 * (size_t)ROWS, DGK_DTYPE_BF16, 1, sv) &&
-         launch(ctx, "quant_check.c", own_src, "softmax_rows", defs, 1, &dv) && fetch(&dv, 2, p, 2 * (size_t)(ROWS * N)) &&
+         launch(ctx, "quant_check.c", own_src, "softmax_rows", defs, 2, &dv) && fetch(&dv, 2, p, 2 * (size_t)(ROWS * N)) &&
          fetch(&dv, 3, l, 4 * (size_t)ROWS) && fetch(&dv, 4, mn, 2 * (size_t)ROWS);
     ok &= dev_free(&dv);
     diff_acc dp = {0}, dl = {0}, dmn = {0}, fault = {0};
@@ -363,7 +377,7 @@ static int softmax(dgk_context *ctx, int bm)
             x[n] = 0;
             for (int64_t k = 0; k < K; k++)
                 x[n] += a[r * K + k] * b[n * K + k];
-            m = fmax(m, x[n]), lo = fmin(lo, x[n]);
+            m = fmax(m, x[n]), lo = fmin(lo, fabs(x[n]));
         }
         if (r == 0)
             m0 = m;
@@ -384,7 +398,8 @@ static int softmax(dgk_context *ctx, int bm)
     }
     free(a16), free(b16), free(a), free(b), free(x), free(p), free(mn), free(l), free(poison);
     char what[128];
-    snprintf(what, sizeof what, "softmax_rows BM %d (P, L = log(sum) + max, MN = min; M %d, N %d, K %d)", bm, M, N, K);
+    snprintf(what, sizeof what, "softmax_rows BM %d (P, L = log(sum) + max, MN = min |acc|; M %d, N %lld of BN 128, K %d)", bm, M,
+             (long long)N, K);
     if (!ok) {
         printf("FAIL %s: not run\n", what);
         return 0;
@@ -522,15 +537,17 @@ int main(int argc, char **argv)
         return 1;
     }
     int passed = 0, failed = 0;
-    quant(ctx, path, text, S_MN, 128) ? passed++ : failed++;
-    quant(ctx, path, text, S_MN, 64) ? passed++ : failed++;
-    quant(ctx, path, text, S_KMAJOR, 128) ? passed++ : failed++;
-    quant(ctx, path, text, S_UE8M0, 128) ? passed++ : failed++;
-    quant(ctx, path, text, S_DIV, 128) ? passed++ : failed++;
+    quant(ctx, path, text, S_MN, 128, 592) ? passed++ : failed++;
+    quant(ctx, path, text, S_MN, 64, 592) ? passed++ : failed++;
+    quant(ctx, path, text, S_MN, 128, 80) ? passed++ : failed++; /* one block, B's rows fit to N: stale past them */
+    quant(ctx, path, text, S_KMAJOR, 128, 592) ? passed++ : failed++;
+    quant(ctx, path, text, S_UE8M0, 128, 592) ? passed++ : failed++;
+    quant(ctx, path, text, S_DIV, 128, 592) ? passed++ : failed++;
     quant_contig(ctx, 0) ? passed++ : failed++;
     quant_contig(ctx, 1) ? passed++ : failed++;
-    softmax(ctx, 128) ? passed++ : failed++;
-    softmax(ctx, 64) ? passed++ : failed++;
+    softmax(ctx, 128, 128) ? passed++ : failed++;
+    softmax(ctx, 64, 128) ? passed++ : failed++;
+    softmax(ctx, 128, 96) ? passed++ : failed++;
     printf("quant-check: %d passed, %d failed\n", passed, failed);
     if (bench_too && !run_bench(ctx, path, text))
         failed++;

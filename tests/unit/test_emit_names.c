@@ -91,7 +91,7 @@ static int scan_range(const char *code, const char *s, const char *end, const dg
             prev = 'a';
         } else {
             if (!isspace((unsigned char)*s))
-                prev = *s == '>' && s > code && s[-1] == '-' ? '>' : *s == '.' ? '.' : *s;
+                prev = *s == '>' ? (s > code && s[-1] == '-' ? '>' : 'c') : *s; /* `->`, not a comparison */
             s++;
         }
     }

@@ -20,15 +20,21 @@ static const char *const dense =
     " schedule persistent (cdiv(M, BM), cdiv(N, 128)) split_k SPLIT -> (i, j); var acc = zeros(f32[BM, 128]);"
     " pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*BM +: BM, k*64 +: 64], B[j*128 +: 128, k*64 +: 64]^T); } %s }";
 
-/* `dense` with `body`, at BM `bm` and split_k `split`. */
-static dgkc_unit *lower_dense(const char *body, int bm, int split)
+/* `dense` with `body`, at BM `bm` and split_k `split`; n > 0: N given at compile time. */
+static dgkc_unit *lower_dense_n(const char *body, int bm, int split, int n)
 {
-    char src[2048], defs[2][16];
+    char src[2048], defs[3][16];
     snprintf(src, sizeof src, dense, body);
     snprintf(defs[0], sizeof defs[0], "BM=%d", bm);
     snprintf(defs[1], sizeof defs[1], "SPLIT=%d", split);
-    const char *d[2] = {defs[0], defs[1]};
-    return fixture_lower("rows.dgk", src, d, 2);
+    snprintf(defs[2], sizeof defs[2], "N=%d", n);
+    const char *d[3] = {defs[0], defs[1], defs[2]};
+    return fixture_lower("rows.dgk", src, d, n > 0 ? 3 : 2);
+}
+
+static dgkc_unit *lower_dense(const char *body, int bm, int split)
+{
+    return lower_dense_n(body, bm, split, 0);
 }
 
 /* The example's form: a row max, its scale stored MN-major at the tile's column block, the
@@ -58,8 +64,11 @@ START_TEST(quantizing_epilogue)
         "float epilogue_op6(float acc, int row, int col, int dgk_m, int dgk_n, float dgk_red2)",
         "float dgk_red2[WG_M64][2];",
         "float dgk_lo = -__int_as_float(0x7f800000), dgk_hi = -__int_as_float(0x7f800000);",
-        "dgk_lo = fmaxf(dgk_lo, epilogue_op1(acc[mi][ni][i + 0], row0 + r + 0, col0 + c + 0, M, N));",
-        "dgk_hi = fmaxf(dgk_hi, epilogue_op1(acc[mi][ni][i + 3], row0 + r + 8, col0 + c + 1, M, N));",
+        /* columns past N take no part (the accumulator holds stale values there) */
+        "dgk_lo = fmaxf(dgk_lo, col0 + c + 0 < N ? epilogue_op1(acc[mi][ni][i + 0], row0 + r + 0, col0 + c + 0, M, N) : "
+        "-__int_as_float(0x7f800000));",
+        "dgk_hi = fmaxf(dgk_hi, col0 + c + 1 < N ? epilogue_op1(acc[mi][ni][i + 3], row0 + r + 8, col0 + c + 1, M, N) : "
+        "-__int_as_float(0x7f800000));",
         "dgk_lo = fmaxf(dgk_lo, __shfl_xor_sync(0xffffffffu, dgk_lo, 1));",
         "dgk_hi = fmaxf(dgk_hi, __shfl_xor_sync(0xffffffffu, dgk_hi, 2));",
         "if (lane % 4 == 0) {",
@@ -83,11 +92,11 @@ END_TEST
  * K-major (a point on the inner axis) row vectors of each dtype, and a block point read. */
 START_TEST(reductions_and_vector_forms)
 {
-    dgkc_unit *u = lower_dense("let m = amax(acc, 1); let e = exp(acc - m[:, new]); let s = sum(e, 1);"
+    dgkc_unit *u = lower_dense_n("let m = amax(acc, 1); let e = exp(acc - m[:, new]); let s = sum(e, 1);"
                                " D[i*BM +: BM, j*128 +: 128] = bf16(e / s[:, new]);"
                                " L[i*BM +: BM] = log(s) + m; LB[i*BM +: BM] = bf16(amin(acc, 1));"
                                " QK[i*BM +: BM, j] = s; LU[i*BM +: BM] = ue8m0(m * Y[j]);",
-                               64, 1);
+                               64, 1, 96);
     const dgk_plan *p;
     const char *cu = fixture_emit(u, "e", &p);
     ck_assert_int_eq(p->epi.nvstores, 4);
@@ -95,8 +104,8 @@ START_TEST(reductions_and_vector_forms)
         "float dgk_red1[WG_M64][2];", "float dgk_red4[WG_M64][2];",
         "float dgk_lo = 0.0f, dgk_hi = 0.0f;", "dgk_lo = __fadd_rn(dgk_lo, __shfl_xor_sync(0xffffffffu, dgk_lo, 1));",
         /* sum(exp(acc - m)): its operand's function takes the max */
-        "dgk_lo = __fadd_rn(dgk_lo, epilogue_op3(acc[mi][ni][i + 0], row0 + r + 0, col0 + c + 0, M, N, ptr_Y, X0, "
-        "dgk_red1[mi][0]));",
+        "dgk_lo = __fadd_rn(dgk_lo, col0 + c + 0 < 96 ? epilogue_op3(acc[mi][ni][i + 0], row0 + r + 0, col0 + c + 0, M, "
+        "96, ptr_Y, X0, dgk_red1[mi][0]) : 0.0f);",
         "float dgk_lo = __int_as_float(0x7f800000), dgk_hi = __int_as_float(0x7f800000);",
         "dgk_lo = fminf(dgk_lo, __shfl_xor_sync(0xffffffffu, dgk_lo, 2));",
         "if (row < dgk_m)\n", "dgk_put(ptr_L + row, epilogue_op",
@@ -157,7 +166,13 @@ START_TEST(unlowered_forms_are_errors)
          "a row reduction or row vector store is not lowered here: with swapped operands (BM < 64) a warpgroup holds a "
          "slice of every row"},
         {"D[i*BM +: BM, j*128 +: 128] = bf16(acc); L[i*BM +: BM] = amax(acc, 1);", 128, 2,
-         "a row reduction or row vector store is not lowered here: split-K's units hold parts of the sum"},
+         "a row reduction or row vector store is not lowered here: split-K's (or tail_split's) slices hold parts of the sum"},
+        {"D[i*BM +: BM, j*128 +: 128] = bf16(acc); L[i*BM +: BM] = amax(acc, 1);", 128, 1,
+         "this row vector would be written by every column block of its rows (N is not known to be at most BN = 128)"},
+        {"D[i*BM +: BM, j*128 +: 128] = bf16(where(f32(I[i*BM +: BM][:, new] + 1) > 0.0, acc, 0.0));", 128, 1,
+         "integer arithmetic is not lowered in an sm90 epilogue"},
+        {"D[i*BM +: BM, j*128 +: 128] = bf16(acc * L[i*BM +: BM]);", 128, 1,
+         "this row value (one per row of the tile) would broadcast along the columns here"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         dgkc_unit *b = lower_dense(bad[i].body, bad[i].bm, bad[i].split);
@@ -175,14 +190,14 @@ END_TEST
 START_TEST(contiguous_rows_skip_padding)
 {
     static const char *const fmt =
-        "kernel c(A : bf16[M, K], B : bf16[G, N, K], T : i32[%s], L : f32[M], D : bf16[M, N]) {"
+        "kernel c(A : bf16[M, K], B : bf16[G, N, K], T : i32[%s], L : f32[NB, M], D : bf16[M, N]) {"
         " schedule m_grouped_contiguous (cdiv(M, 128), cdiv(N, 128)) %s T -> (i, j, g);"
         " var acc = zeros(f32[128, 128]);"
         " pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*128 +: 128, k*64 +: 64], B[g, j*128 +: 128, k*64 +: 64]^T); }"
-        " D[i*128 +: 128, j*128 +: 128] = bf16(acc); L[i*128 +: 128] = sum(acc, 1); }";
+        " D[i*128 +: 128, j*128 +: 128] = bf16(acc); L[j, i*128 +: 128] = sum(acc, 1); }";
     static const struct { const char *ext, *kind, *want; } forms[] = {
-        {"M", "group_ids", "if (row < dgk_m && __ldg(ptr_T + row) == group)\n"},
-        {"G + 1", "group_offsets", "if (row < dgk_m && row < group_end)\n"},
+        {"M", "group_ids", "if (row < dgk_m && (col / 128) < NB && __ldg(ptr_T + row) == group)\n"},
+        {"G + 1", "group_offsets", "if (row < dgk_m && (col / 128) < NB && row < group_end)\n"},
     };
     for (size_t f = 0; f < 2; f++) {
         char src[1024];
@@ -192,13 +207,15 @@ START_TEST(contiguous_rows_skip_padding)
         const char *cu = fixture_emit(u, "c", &p);
         ck_assert_int_eq(p->epi.out_guard_rows, 1);
         ck_assert_msg(strstr(cu, forms[f].want) != NULL, "%s: lacks %s", forms[f].kind, forms[f].want);
-        ck_assert_msg(strstr(cu, "dgk_put(ptr_L + row, epilogue_op") != NULL, "%s", forms[f].kind);
+        ck_assert_msg(strstr(cu, "dgk_put(ptr_L + (long long)(col / 128) * stride_L_0 + row, epilogue_op") != NULL, "%s",
+                      forms[f].kind);
         dgkc_unit_free(u);
     }
 }
 END_TEST
 
-/* e5m2 tiles take the pair store too; a ue8m0 tile stays an error (golden plan_out_ue8m0). */
+/* e5m2 tiles take the pair store too; a ue8m0 tile stays an error (golden plan_out_ue8m0);
+ * an FP8 tile's BN must be a multiple of its 16-byte TMA box. */
 START_TEST(fp8_tiles)
 {
     static const char *const src =
@@ -213,6 +230,18 @@ START_TEST(fp8_tiles)
     ck_assert_msg(strstr(cu, "dgk_pack_e5m2x2(x0, x1)") != NULL, "%s", cu);
     ck_assert_ptr_null(strstr(cu, "dgk_red"));
     dgkc_unit_free(u);
+    static const char *const narrow =
+        "kernel f(A : bf16[M, K], B : bf16[N, K], D : e4m3[M, N]) {"
+        " schedule persistent (cdiv(M, 128), cdiv(N, 40)) -> (i, j); var acc = zeros(f32[128, 40]);"
+        " pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[i*128 +: 128, k*64 +: 64], B[j*40 +: 40, k*64 +: 64]^T); }"
+        " D[i*128 +: 128, j*40 +: 40] = e4m3(acc); }";
+    dgkc_unit *b = fixture_lower("n.dgk", narrow, NULL, 0);
+    ck_assert_int_ne(dgkc_plan_kernel(b, "sm_90a", dgkc_kernel_index(b, "f")), DGKC_OK);
+    char *text = fixture_diagnostics(b);
+    ck_assert_msg(strstr(text, "e4m3 tiles are stored in TMA boxes of 16 columns (16 bytes), which must divide the 40 "
+                               "columns a warpgroup stores (BN = 40): choose BN a multiple of 16") != NULL, "%s", text);
+    free(text);
+    dgkc_unit_free(b);
 }
 END_TEST
 

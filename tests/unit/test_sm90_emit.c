@@ -361,6 +361,26 @@ static void early_without_pieces(dgk_plan *p)
     p->fp8.early_wait = 1;
 }
 
+/* a row vector store of an op past the program, through the output's TMA parameter */
+static void bad_row_store(dgk_plan *p)
+{
+    static dgk_epi_vstore v;
+    v = (dgk_epi_vstore){.at = {.op = DGK_EPI_ROW, .arg = p->epi.out_arg, .loc = p->epi.loc}, .value = p->epi.nops};
+    p->epi.vstores = &v;
+    p->epi.nvstores = 1;
+}
+
+/* a row reduction in a split-K plan (a unit holds part of the sum) */
+static void split_row_reduce(dgk_plan *p)
+{
+    p->split.slices = 2;
+    static dgk_epi_op ops[2];
+    ops[0] = p->epi.ops[0];
+    ops[1] = (dgk_epi_op){.op = DGK_EPI_ROWMAX, .a = 0, .b = -1, .c = -1, .loc = p->epi.loc};
+    p->epi.ops = ops;
+    p->epi.nops = 2;
+}
+
 static void expect_error(const char *cfg, tweak_fn t, const char *msg)
 {
     char *diag = NULL;
@@ -385,6 +405,9 @@ START_TEST(rejects_what_the_fast_path_cannot_take)
     expect_error("bf16_nt_128x256", reserved_wgmma, "collides with a name the SM90 emitter generates");
     expect_error("fp8_nt_128x112_mcA", unrolled_overlap, "unrolled (8) only in the per-m64 and one-temporary forms");
     expect_error("fp8_nt_128x128", early_without_pieces, "early try is lowered for pieces only");
+    expect_error("bf16_nt_128x256", bad_row_store, "row vector store 0 stores op");
+    expect_error("bf16_nt_128x256", bad_row_store, "a row vector store's tensor must be a ptr kernel parameter");
+    expect_error("bf16_nt_128x256", split_row_reduce, "row reductions and row vector stores need a warpgroup");
 }
 END_TEST
 

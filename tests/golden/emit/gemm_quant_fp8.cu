@@ -294,10 +294,10 @@ gemm_bf16_quant_fp8(
                     #pragma unroll
                     for (int i = 0; i < INST_N / 2; i += 4) {
                         const int c = ni * INST_N + 2 * i + 2 * (lane % 4);
-                        dgk_lo = fmaxf(dgk_lo, epilogue_op2(acc[mi][ni][i + 0], row0 + r + 0, col0 + c + 0, M, N));
-                        dgk_lo = fmaxf(dgk_lo, epilogue_op2(acc[mi][ni][i + 1], row0 + r + 0, col0 + c + 1, M, N));
-                        dgk_hi = fmaxf(dgk_hi, epilogue_op2(acc[mi][ni][i + 2], row0 + r + 8, col0 + c + 0, M, N));
-                        dgk_hi = fmaxf(dgk_hi, epilogue_op2(acc[mi][ni][i + 3], row0 + r + 8, col0 + c + 1, M, N));
+                        dgk_lo = fmaxf(dgk_lo, col0 + c + 0 < N ? epilogue_op2(acc[mi][ni][i + 0], row0 + r + 0, col0 + c + 0, M, N) : -__int_as_float(0x7f800000));
+                        dgk_lo = fmaxf(dgk_lo, col0 + c + 1 < N ? epilogue_op2(acc[mi][ni][i + 1], row0 + r + 0, col0 + c + 1, M, N) : -__int_as_float(0x7f800000));
+                        dgk_hi = fmaxf(dgk_hi, col0 + c + 0 < N ? epilogue_op2(acc[mi][ni][i + 2], row0 + r + 8, col0 + c + 0, M, N) : -__int_as_float(0x7f800000));
+                        dgk_hi = fmaxf(dgk_hi, col0 + c + 1 < N ? epilogue_op2(acc[mi][ni][i + 3], row0 + r + 8, col0 + c + 1, M, N) : -__int_as_float(0x7f800000));
                     }
                 }
                 // the row's other columns are in the quad's other three lanes
