@@ -314,20 +314,25 @@ static int check_broadcast(epi_ctx *c, const dgk_ir_op *op, const int *xs)
     return 1;
 }
 
-/* Whether an arithmetic op (`opcode` EW, SCALAR or REDUCE) has an integer operand: the
- * epilogue computes in f32, where integer arithmetic (a division, a comparison past 2^24)
- * would not be what the language means, so it is an error (a cast, f32(x), is not). */
+/* Whether `op` is integer arithmetic, which the epilogue (computing in f32) would not do
+ * as the language means: an op whose result is an integer (`T / 3`), a comparison of a
+ * runtime integer (`T == 16777217`), a reduction of integers. Integer literals and
+ * compile-time parameters that meet a float (`acc * 2`, `acc / BK`), shape symbols used as
+ * values (`acc * K`) and casts (`f32(x)`) are f32 values, not integer arithmetic. */
 static int integer_operand(epi_ctx *c, const dgk_ir_op *op)
 {
     if (op->opcode != DGK_IR_EW && op->opcode != DGK_IR_SCALAR && op->opcode != DGK_IR_REDUCE)
         return 0;
-    for (int i = 0; i < op->nargs; i++)
-        if (dgk_dtype_is_integer(OPK(c, op->args[i])->type.dtype)) {
-            plan_error(c->pl, op->loc, "integer arithmetic is not lowered in an sm90 epilogue: compute in f32 (f32(x) "
-                       "of each integer operand)");
-            return 1;
-        }
-    return 0;
+    int bad = op->opcode != DGK_IR_REDUCE && dgk_dtype_is_integer(op->type.dtype);
+    for (int i = 0; i < op->nargs && !bad; i++) {
+        const dgk_ir_op *x = OPK(c, op->args[i]);
+        bad = dgk_dtype_is_integer(x->type.dtype) && x->opcode != DGK_IR_CONST && x->opcode != DGK_IR_SHAPE &&
+              (op->opcode == DGK_IR_REDUCE || op->type.dtype == DGK_DT_BOOL);
+    }
+    if (bad)
+        plan_error(c->pl, op->loc, "integer arithmetic is not lowered in an sm90 epilogue: compute in f32 (f32(x) of "
+                   "each integer operand)");
+    return bad;
 }
 
 /* Elementwise ops and casts: operands first, then the op. */
@@ -762,14 +767,25 @@ int plan_epilogue_rows(planner *pl)
         return 0;
     }
     /* every column block of a row computes its own value: a store not at the tile's column
-     * block would be written by each of them, the last one winning */
+     * block would be written by each of them, the last one winning; on the masked and
+     * k-grouped schedules every group's tiles cover the same rows, so it must be at the
+     * group (and then, a vector having one point, N <= BN) */
     const int one_block = p->n.arg < 0 && p->n.value <= p->bn;
-    for (int s = 0; s < ep->nvstores && !one_block; s++)
-        if (ep->vstores[s].at.point != DGK_EPI_POINT_NBLOCK) {
-            plan_error(pl, ep->vstores[s].at.loc, "this row vector would be written by every column block of its rows (N "
-                       "is not known to be at most BN = %d): store it at the tile's column block (`V[j, i*BM +: BM]`) or "
-                       "give N <= %d at compile time", p->bn, p->bn);
+    const int per_group = p->sched.kind == DGK_SCHED_M_GROUPED_MASKED || p->sched.kind == DGK_SCHED_K_GROUPED;
+    for (int s = 0; s < ep->nvstores; s++) {
+        const dgk_epi_op *st = &ep->vstores[s].at;
+        if (per_group && st->point != DGK_EPI_POINT_GROUP) {
+            plan_error(pl, st->loc, "this row vector would be written by every group's tiles (they cover the same rows "
+                       "here): store it at the group (`V[g, i*BM +: BM]`)");
             return 0;
         }
+        if (!one_block && st->point != DGK_EPI_POINT_NBLOCK) {
+            plan_error(pl, st->loc, "this row vector would be written by every column block of its rows (the output's "
+                       "column extent is not known to be at most BN = %d): store it at the tile's column block (`V[j, "
+                       "i*BM +: BM]`)%s or give that extent <= %d at compile time", p->bn,
+                       per_group ? ", which the group's point leaves no room for," : "", p->bn);
+            return 0;
+        }
+    }
     return 1;
 }

@@ -125,6 +125,7 @@ START_TEST(unlowered_reads_are_errors)
                         "a schedule variable of the tile's block"},
         {0, "E[0 - 1]", "index -1 of `E`'s axis 0 is negative"},
         {0, "f32(X2 / 2)", "integer arithmetic is not lowered in an sm90 epilogue: compute in f32 (f32(x) of each integer operand)"},
+        {2, "where(f32(MASK[g]) > 0.0 && MASK[g] != 3, 1.0, 2.0)", "integer arithmetic is not lowered in an sm90 epilogue"},
         {0, "f32(i8(acc))", "a cast to i8 is not lowered in an sm90 epilogue"},
         {0, "f32(U[0])", "an sm90 epilogue reads f32, bf16, f16, e4m3, e5m2, ue8m0 or i32 tensors; `U` is u32"},
         {0, "T2[i*128 +: 1, j*128 +: 128]", "an epilogue tile must be the output tile's block: [m * 128 +: 128, n * 128 +: 128]"},
@@ -228,6 +229,22 @@ START_TEST(comparisons_and_logic)
 }
 END_TEST
 
+/* Integer literals, compile-time parameters and shape symbols that meet an f32 value are
+ * f32 values (the review of the integer check found `acc * 2` refused); integer arithmetic
+ * (`X2 / 2`, a comparison of an integer read) is refused: the other tests. */
+START_TEST(integer_literals_are_f32_values)
+{
+    char src[1200];
+    kernel_src(src, sizeof src, 0, "max(acc * 2 + 1, 0) / 4 * f32(X0) * (E[0] * 2)");
+    dgkc_unit *u = fixture_lower("lit.dgk", src, NULL, 0);
+    const dgk_plan *p;
+    const char *cu = fixture_emit(u, "e", &p);
+    static const char *const want[] = {"= 2.0f;", "= 1.0f;", "= 0.0f;", "= 4.0f;", "= (float)X0;"};
+    fixture_has_all(cu, want, sizeof want / sizeof want[0]);
+    dgkc_unit_free(u);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("epilogue_reads");
@@ -238,6 +255,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, loop_values_are_refused);
     tcase_add_test(tc, casts_shapes_and_names);
     tcase_add_test(tc, comparisons_and_logic);
+    tcase_add_test(tc, integer_literals_are_f32_values);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

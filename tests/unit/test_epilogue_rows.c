@@ -168,7 +168,8 @@ START_TEST(unlowered_forms_are_errors)
         {"D[i*BM +: BM, j*128 +: 128] = bf16(acc); L[i*BM +: BM] = amax(acc, 1);", 128, 2,
          "a row reduction or row vector store is not lowered here: split-K's (or tail_split's) slices hold parts of the sum"},
         {"D[i*BM +: BM, j*128 +: 128] = bf16(acc); L[i*BM +: BM] = amax(acc, 1);", 128, 1,
-         "this row vector would be written by every column block of its rows (N is not known to be at most BN = 128)"},
+         "this row vector would be written by every column block of its rows (the output's column extent is not known to "
+         "be at most BN = 128)"},
         {"D[i*BM +: BM, j*128 +: 128] = bf16(where(f32(I[i*BM +: BM][:, new] + 1) > 0.0, acc, 0.0));", 128, 1,
          "integer arithmetic is not lowered in an sm90 epilogue"},
         {"D[i*BM +: BM, j*128 +: 128] = bf16(acc * L[i*BM +: BM]);", 128, 1,
@@ -214,6 +215,38 @@ START_TEST(contiguous_rows_skip_padding)
 }
 END_TEST
 
+/* On the masked schedule every group's tiles cover the same rows: a row store must be at
+ * the group, and then (one point) N <= BN at compile time. */
+START_TEST(masked_rows_per_group)
+{
+    static const char *const fmt =
+        "kernel m(A : bf16[G, M, K], B : bf16[G, N, K], MASK : i32[G], L : f32[G, M], D : bf16[G, M, N]) {"
+        " schedule m_grouped_masked (G, cdiv(M, 128), cdiv(N, 128)) masked MASK -> (g, i, j);"
+        " var acc = zeros(f32[128, 128]);"
+        " pipeline k in 0 .. cdiv(K, 64) { acc += mma(A[g, i*128 +: 128, k*64 +: 64], B[g, j*128 +: 128, k*64 +: 64]^T); }"
+        " D[g, i*128 +: 128, j*128 +: 128] = bf16(acc); L[%s, i*128 +: 128] = amax(acc, 1); }";
+    static const struct { const char *point, *n, *want; } forms[] = {
+        {"j", NULL, "this row vector would be written by every group's tiles (they cover the same rows here)"},
+        {"g", NULL, "which the group's point leaves no room for, or give that extent <= 128 at compile time"},
+        {"g", "N=96", NULL},
+    };
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+        char src[1200];
+        snprintf(src, sizeof src, fmt, forms[f].point);
+        const char *defs[1] = {forms[f].n};
+        dgkc_unit *u = fixture_lower("m.dgk", src, defs, forms[f].n ? 1 : 0);
+        int rc = dgkc_plan_kernel(u, "sm_90a", dgkc_kernel_index(u, "m"));
+        char *text = fixture_diagnostics(u);
+        if (forms[f].want)
+            ck_assert_msg(rc != DGKC_OK && strstr(text, forms[f].want) != NULL, "%s: %s", forms[f].point, text);
+        else
+            ck_assert_msg(rc == DGKC_OK, "%s: %s", forms[f].point, text);
+        free(text);
+        dgkc_unit_free(u);
+    }
+}
+END_TEST
+
 /* e5m2 tiles take the pair store too; a ue8m0 tile stays an error (golden plan_out_ue8m0);
  * an FP8 tile's BN must be a multiple of its 16-byte TMA box. */
 START_TEST(fp8_tiles)
@@ -254,6 +287,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, plan_printout);
     tcase_add_test(tc, unlowered_forms_are_errors);
     tcase_add_test(tc, contiguous_rows_skip_padding);
+    tcase_add_test(tc, masked_rows_per_group);
     tcase_add_test(tc, fp8_tiles);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
