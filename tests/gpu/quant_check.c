@@ -146,6 +146,30 @@ static double stored_scale(scales sc, const void *qs, int64_t ld, int64_t r, int
     return ((const float *)qs)[sc == S_KMAJOR ? r * ld + j : j * ld + r];
 }
 
+/* A quant case's counts: scales and Q elements off, untouched bytes written, and how often
+ * the comparator's planted fault differs from the reference (it must). */
+typedef struct qcounts {
+    int64_t bad_scale, bad_q, poison, fault;
+} qcounts;
+
+/* Prints the case's PASS/FAIL line; 1 when it passes (ran, nothing off, diff < 2e-3, the
+ * fault caught). */
+static int quant_report(const char *what, int ran, const qcounts *n, const diff_acc *got, const char *untouched,
+                        const char *extra, const char *fault)
+{
+    if (!ran) {
+        printf("FAIL %s: not run\n", what);
+        return 0;
+    }
+    const double d = diff_of(got);
+    const int pass = n->bad_scale == 0 && n->bad_q == 0 && n->poison == 0 && d < 2e-3 && n->fault > 0;
+    printf("%s %s: scales off %lld, Q elements off %lld, Q*s diff %.2e (bar 2e-3), %s %lld%s, %s fault off %lld (must "
+           "be > 0)\n",
+           pass ? "PASS" : "FAIL", what, (long long)n->bad_scale, (long long)n->bad_q, d, untouched, (long long)n->poison,
+           extra, fault, (long long)n->fault);
+    return pass;
+}
+
 /* Whether element (r, j) of the scale buffer (index `at`) lies inside [M, NB] / [NB, M]. */
 typedef struct qshape {
     int64_t n, k, nb, ld, rows, cols, elems; /* the scale buffer: rows x ld of elem bytes */
@@ -236,17 +260,10 @@ static int quant(dgk_context *ctx, const char *path, const char *text, scales sc
     char what[160];
     snprintf(what, sizeof what, "%s BM %d (%s scales; M %d, N %lld, K %lld)", kernel, bm,
              sc == S_KMAJOR ? "K-major f32" : sc == S_UE8M0 ? "MN-major ue8m0" : "MN-major f32", M, (long long)N, (long long)K);
-    if (!ok) {
-        printf("FAIL %s: not run\n", what);
-        return 0;
-    }
-    const double d = diff_of(&got);
-    const int pass = bad_scale == 0 && bad_q == 0 && poison_bad == 0 && d < 2e-3 && fault_bad > 0;
-    printf("%s %s: scales off %lld, Q elements off %lld, Q*s diff %.2e (bar 2e-3), poison written %lld, "
-           "power-of-two boundaries %lld, block-0 fault off %lld (must be > 0)\n",
-           pass ? "PASS" : "FAIL", what, (long long)bad_scale, (long long)bad_q, d, (long long)poison_bad,
-           (long long)boundary, (long long)fault_bad);
-    return pass;
+    char extra[64];
+    snprintf(extra, sizeof extra, ", power-of-two boundaries %lld", (long long)boundary);
+    const qcounts n = {bad_scale, bad_q, poison_bad, fault_bad};
+    return quant_report(what, ok, &n, &got, "poison written", extra, q.nb == 1 ? "previous-row" : "block-0");
 }
 
 /* quant_ids / quant_offsets: groups of 300, 0, 517 and 128 rows, each padded to 128 (an id
@@ -324,17 +341,8 @@ static int quant_contig(dgk_context *ctx, int offsets)
     free(a16), free(b16), free(a), free(b), free(ids), free(qd), free(qp), free(qs), free(qsp);
     char what[160];
     snprintf(what, sizeof what, "%s (contiguous, groups of 300, 0, 517, 128 rows padded to 128; N %d, K %d)", kernel, N, K);
-    if (!ok) {
-        printf("FAIL %s: not run\n", what);
-        return 0;
-    }
-    const double d = diff_of(&got);
-    const int pass = bad_scale == 0 && bad_q == 0 && poison_bad == 0 && d < 2e-3 && fault_bad > 0;
-    printf("%s %s: scales off %lld, Q elements off %lld, Q*s diff %.2e (bar 2e-3), padding written %lld, "
-           "group-0 fault off %lld (must be > 0)\n",
-           pass ? "PASS" : "FAIL", what, (long long)bad_scale, (long long)bad_q, d, (long long)poison_bad,
-           (long long)fault_bad);
-    return pass;
+    const qcounts n = {bad_scale, bad_q, poison_bad, fault_bad};
+    return quant_report(what, ok, &n, &got, "padding written", "", "group-0");
 }
 
 /* softmax_rows at BM `bm` with N = `cols` <= BN = 128 given at compile time (one column tile per

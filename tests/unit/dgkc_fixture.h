@@ -9,6 +9,7 @@
 #include <check.h>
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dgkc.h"
@@ -86,6 +87,17 @@ static inline void fixture_with_point(char *out, size_t n, const char *text, con
             out[w++] = *r;
     }
     out[w] = '\0';
+}
+
+/* Planning kernel `kernel` of the lowered unit `u` fails with `want` among the
+ * diagnostics (`what` names the case in a failure); frees u. */
+static inline void fixture_plan_fails(dgkc_unit *u, const char *kernel, const char *want, const char *what)
+{
+    ck_assert_int_ne(dgkc_plan_kernel(u, "sm_90a", dgkc_kernel_index(u, kernel)), DGKC_OK);
+    char *text = fixture_diagnostics(u);
+    ck_assert_msg(strstr(text, want) != NULL, "%s: %s\nwant: %s", what, text, want);
+    free(text);
+    dgkc_unit_free(u);
 }
 
 #endif
