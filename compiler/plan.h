@@ -376,8 +376,8 @@ typedef struct dgk_plan_split {
  *            what WHERE tests), nonzero counting as true
  *   ROWMAX, ROWMIN, ROWSUM  (added later) the reduction of op a over the tile's BN
  *            columns, one value per row (amax / amin / sum over axis 1): the same for
- *            every element of a row. Columns past N hold the accumulator's 0 (the
- *            operands' rows past the edge read 0) and take part, as in the language.
+ *            every element of a row. Columns past N take no part (the accumulator
+ *            holds stale staging or the TMA's zeros there: emit_epi_rows.c).
  * Rows/columns past the tensor's extent read as 0. */
 #define DGK_EPI_OPS(X)                                                              \
     X(ACC, "acc", 0) X(CONST, "const", 0) X(SCALAR, "scalar", 0)                    \

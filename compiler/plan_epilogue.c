@@ -319,7 +319,7 @@ static int check_broadcast(epi_ctx *c, const dgk_ir_op *op, const int *xs)
  * runtime integer (`T == 16777217`), a reduction of integers. Integer literals and
  * compile-time parameters that meet a float (`acc * 2`, `acc / BK`), shape symbols used as
  * values (`acc * K`) and casts (`f32(x)`) are f32 values, not integer arithmetic. */
-static int integer_operand(epi_ctx *c, const dgk_ir_op *op)
+static int integer_arithmetic(epi_ctx *c, const dgk_ir_op *op)
 {
     if (op->opcode != DGK_IR_EW && op->opcode != DGK_IR_SCALAR && op->opcode != DGK_IR_REDUCE)
         return 0;
@@ -339,7 +339,7 @@ static int integer_operand(epi_ctx *c, const dgk_ir_op *op)
 static int lower_compute(epi_ctx *c, int id)
 {
     const dgk_ir_op *op = OPK(c, id);
-    if (integer_operand(c, op))
+    if (integer_arithmetic(c, op))
         return -1;
     dgk_epi_op e = {.loc = op->loc, .a = -1, .b = -1, .c = -1};
     int xs[3] = {-1, -1, -1};
@@ -385,7 +385,7 @@ static int lower_reduce(epi_ctx *c, int id)
                    dgk_builtin_info_of((dgk_builtin)op->fn)->name);
         return -1;
     }
-    if (integer_operand(c, op))
+    if (integer_arithmetic(c, op))
         return -1;
     if (t->rank != 2 || t->ext[0] != pl->p->bm || t->ext[1] != pl->p->bn || op->axis != 1) {
         plan_error(pl, op->loc, "an sm90 epilogue reduces a %d x %d tile over its columns (axis 1), one value per row; "

@@ -170,12 +170,14 @@ static int quant_report(const char *what, int ran, const qcounts *n, const diff_
     return pass;
 }
 
-/* Whether element (r, j) of the scale buffer (index `at`) lies inside [M, NB] / [NB, M]. */
+/* A quant case's extents: N, K, the column blocks, and the scale buffer (rows x ld elements
+ * of es bytes, elems in all). */
 typedef struct qshape {
-    int64_t n, k, nb, ld, rows, cols, elems; /* the scale buffer: rows x ld of elem bytes */
+    int64_t n, k, nb, ld, rows, elems;
     int es;
 } qshape;
 
+/* Whether element `at` of the scale buffer lies inside [M, NB] (K-major) / [NB, M]. */
 static int in_view(const qshape *q, scales sc, int64_t at)
 {
     int64_t row = at / q->ld, col = at % q->ld;

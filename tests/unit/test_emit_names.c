@@ -41,7 +41,7 @@ static void note(char *missing, size_t cap, const char *id)
     if (strstr(missing, word))
         return;
     size_t len = strlen(missing);
-    snprintf(missing + len, cap - len, "%s ", len ? id : word + 0);
+    snprintf(missing + len, cap - len, "%s", len ? word + 1 : word); /* " a b c " */
 }
 
 /* Scans `code` from `s` to `end` (kernel plan `p`): identifiers not refused go to
