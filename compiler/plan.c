@@ -1,5 +1,5 @@
 /* plan.c - runs the planning passes over one tile-IR kernel, in dependency order:
- * mainloop match (operands, wgmma shape, FP8) -> swap-AB for short tiles -> warp roles -> epilogue -> schedule and
+ * mainloop match (operands, wgmma shape, FP8; two accumulators) -> swap-AB for short tiles -> warp roles -> epilogue -> schedule and
  * cluster -> split-K -> stages (shared-memory budget) -> kernel ABI and launch facts.
  * A `grid` kernel without a pipeline is an elementwise kernel: plan_simt.c alone. */
 #include "planner.h"
@@ -104,12 +104,19 @@ static int plan_operand_args(planner *pl)
     return !pl->nerr;
 }
 
+/* M and K from A, N from B; with two accumulators B has both tiles' rows, so N is the
+ * output's columns (its last axis) and B's rows bound the second tile's scales. */
 static int plan_dims(planner *pl)
 {
     dgk_plan *p = pl->p;
-    int ta = pl->k->ops[pl->a_load].tensor, tb = pl->k->ops[pl->b_load].tensor;
-    return plan_arg_shape(pl, ta, pl->m_axis_a, &p->m) && plan_arg_shape(pl, tb, pl->n_axis_b, &p->n) &&
-           plan_arg_shape(pl, ta, pl->k_axis_a, &p->k);
+    int ta = pl->k->ops[pl->a_load].tensor, tb = pl->k->ops[pl->b_load].tensor, td = pl->k->ops[pl->store].tensor;
+    if (!plan_arg_shape(pl, ta, pl->m_axis_a, &p->m))
+        return 0;
+    if (!(p->dual.enabled ? plan_arg_shape(pl, td, pl->k->tensors[td].rank - 1, &p->n)
+                          : plan_arg_shape(pl, tb, pl->n_axis_b, &p->n)))
+        return 0;
+    return plan_arg_shape(pl, ta, pl->k_axis_a, &p->k) &&
+           (!p->dual.enabled || plan_arg_shape(pl, tb, pl->n_axis_b, &p->dual.b_rows));
 }
 
 /* A K-major operand loaded as one box per stage (not multicast), whose row extent is a
@@ -125,7 +132,8 @@ static int plan_fit_rows(planner *pl)
         dgk_plan_operand *o = ops[i];
         int tensor = pl->k->ops[loads[i]].tensor;
         dgk_plan_dim rows;
-        if (o->major != DGK_MAJOR_K || o->multicast || pl->k->tensors[tensor].ext[axes[i]] > 0)
+        /* two accumulators: B's stage holds two boxes, each of whole tiles (N2 >= 2 * BN) */
+        if (o->major != DGK_MAJOR_K || o->multicast || pl->k->tensors[tensor].ext[axes[i]] > 0 || (i == 1 && p->dual.enabled))
             continue;
         if (!plan_arg_shape(pl, tensor, axes[i], &rows))
             return 0;
@@ -186,6 +194,7 @@ static void plan_init(planner *pl, const dgk_ir_kernel *k, dgk_plan *p)
     pl->p = p;
     pl->sa_load = pl->sb_load = -1;
     pl->g_coord = -1;
+    pl->acc2 = -1;
     p->target = DGK_TARGET_SM90A;
     p->name = k->name;
     p->loc = k->loc;
@@ -216,7 +225,7 @@ int dgk_plan_kernel(const dgk_ir_kernel *k, dgk_target target, dgk_diags *d, dgk
     } else if (check_shape(&pl) && plan_mainloop(&pl)) {
         plan_schedule(&pl);
         if (plan_swap(&pl) && plan_roles(&pl) && plan_operand_args(&pl) && plan_epilogue(&pl) && plan_dims(&pl) && plan_fit_rows(&pl) &&
-            plan_group_args(&pl) && plan_split(&pl) && plan_store_passes(&pl) && plan_epilogue_rows(&pl) && plan_dynamic(&pl) && plan_sb_tile(&pl) && plan_loop_form(&pl) &&
+            plan_group_args(&pl) && plan_split(&pl) && plan_store_passes(&pl) && plan_epilogue_rows(&pl) && plan_dual_args(&pl) && plan_dynamic(&pl) && plan_sb_tile(&pl) && plan_loop_form(&pl) &&
             plan_stages(&pl))
             plan_abi_finish(&pl);
     }

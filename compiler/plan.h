@@ -267,6 +267,31 @@ typedef struct dgk_plan_mma {
     dgk_loc loc;          /* the mma call */
 } dgk_plan_mma;
 
+/* (added later) Two accumulators of one pipeline that share the A tile, the SwiGLU form
+ *     gate += mma(X[i*BM +: BM, k*BK +: BK], W[j*BN +: BN, k*BK +: BK]^T) [* sa * sb];
+ *     up   += mma(X[i*BM +: BM, k*BK +: BK], W[R + j*BN +: BN, k*BK +: BK]^T) [* sa * sb2];
+ * with both B tiles from the same tensor, the second `row` rows further (R: a constant,
+ * or a shape symbol times a constant plus one: `I`, `2 * I + 128`). The stage holds the
+ * two B boxes one after the other (the second at B_DUAL_BYTES), which wgmma reads as one
+ * B tile of 2 * BN rows: mma.inst_n is 2 * BN and the accumulator's columns [BN, 2 * BN)
+ * are the second's. `bn` stays the output tile's width (the schedule, the epilogue); the
+ * epilogue reads the first accumulator as ACC and the second as ACC2 (column c + BN of
+ * the wide fragment, held by the same thread). FP8: the second B tile's scale block is
+ * row (R + n0) / 128 of SB, the promotion's sb_hi from column BN on (fp8.sb_straddle is
+ * set, its split the constant BN); the planner requires BN to divide 128 and R to be a
+ * multiple of 128 (a `where` constraint for a symbol), so each B tile lies in one block.
+ * Not with swap-AB, split-K, a cluster along M (B multicast), 1x128 B scales, row
+ * reductions or row stores (plan_dual.c says so). */
+typedef struct dgk_plan_dual {
+    int enabled;
+    int64_t row_c;        /* R = row_c + row_mul * (shape argument row_arg, when >= 0) */
+    int64_t row_mul;
+    int row_arg;          /* DGK_ARG_SHAPE of R's symbol, or -1 when R is the constant row_c */
+    dgk_plan_dim b_rows;  /* B's row extent (plan.n is the output's columns, not B's rows):
+                           * bounds the second tile's scale row */
+    dgk_loc loc;          /* the second update */
+} dgk_plan_dual;
+
 /* ---- schedule -------------------------------------------------------------------- */
 
 /* Schedule kinds: the language's table (schedule.h). GRID and PERSISTENT are lowered in
@@ -378,6 +403,8 @@ typedef struct dgk_plan_split {
  *            columns, one value per row (amax / amin / sum over axis 1): the same for
  *            every element of a row. Columns past N take no part (the accumulator
  *            holds stale staging or the TMA's zeros there: emit_epi_rows.c).
+ *   ACC2     (added later) the second accumulator's element at the same (row, col), in a
+ *            kernel with two (dgk_plan_dual)
  * Rows/columns past the tensor's extent read as 0. */
 #define DGK_EPI_OPS(X)                                                              \
     X(ACC, "acc", 0) X(CONST, "const", 0) X(SCALAR, "scalar", 0)                    \
@@ -391,7 +418,8 @@ typedef struct dgk_plan_split {
     X(CLAMP, "clamp", 3) X(WHERE, "where", 3)                                       \
     X(LT, "lt", 2) X(LE, "le", 2) X(GT, "gt", 2) X(GE, "ge", 2) X(EQ, "eq", 2)      \
     X(NE, "ne", 2) X(AND, "and", 2) X(OR, "or", 2) X(NOT, "not", 1)                 \
-    X(ROWMAX, "rowmax", 1) X(ROWMIN, "rowmin", 1) X(ROWSUM, "rowsum", 1)
+    X(ROWMAX, "rowmax", 1) X(ROWMIN, "rowmin", 1) X(ROWSUM, "rowsum", 1)           \
+    X(ACC2, "acc2", 0)
 
 typedef enum dgk_epi_opcode {
 #define X(id, s, n) DGK_EPI_##id,
@@ -670,7 +698,14 @@ typedef struct dgk_plan {
      * launch: FP8 tiles in pieces then hold their temporary whole (fp8.unroll,
      * plan_pipeline.c). 0: unhinted. */
     int l2_stream;
+    dgk_plan_dual dual;        /* (added later) two accumulators sharing A (above) */
 } dgk_plan;
+
+/* The accumulator's width in columns: BN, or 2 * BN with two accumulators (dual). */
+static inline int dgk_plan_acc_cols(const dgk_plan *p)
+{
+    return p->dual.enabled ? 2 * p->bn : p->bn;
+}
 
 /* Whether operand `o`'s box is fit to its row extent at launch (plan_fit_rows; the flag
  * lives on its tensor argument, which the runtime reads). */

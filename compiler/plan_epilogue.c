@@ -50,6 +50,7 @@ static int space_of(const epi_ctx *c, const dgk_epi_op *op)
 {
     switch (op->op) {
     case DGK_EPI_ACC:
+    case DGK_EPI_ACC2:
     case DGK_EPI_TILE: return SPACE_TILE;
     case DGK_EPI_ROW: return SPACE_ROW;
     case DGK_EPI_COL: return SPACE_COL;
@@ -437,16 +438,16 @@ static int lower_epi_uncached(epi_ctx *c, int id)
     /* the IR holds one iteration of the loop: a value computed in it (`s = s * S[g]`)
      * would be read as after one iteration */
     if (op->region == DGK_IR_MAINLOOP && op->opcode != DGK_IR_CONST && op->opcode != DGK_IR_PARAM &&
-        !(op->opcode == DGK_IR_ACC_INIT && id == pl->acc)) {
+        !(op->opcode == DGK_IR_ACC_INIT && (id == pl->acc || id == pl->acc2))) {
         plan_error(pl, op->loc, "this value is computed inside the pipeline, which carries only the accumulator out of "
                    "its loop: compute it after the pipeline");
         return -1;
     }
     switch (op->opcode) {
     case DGK_IR_ACC_INIT:
-        if (id != pl->acc)
+        if (id != pl->acc && id != pl->acc2)
             break;
-        e.op = DGK_EPI_ACC;
+        e.op = id == pl->acc ? DGK_EPI_ACC : DGK_EPI_ACC2;
         return push(c, e);
     case DGK_IR_CONST:
         e.op = DGK_EPI_CONST;

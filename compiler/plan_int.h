@@ -8,6 +8,7 @@
  *   plan_group.c     the m-grouped schedules: group variable, group subscripts, group args
  *   plan_split.c     split-K: which kernels may spread K over CTAs, the workspace argument
  *   plan_swap.c      tiles below 64 rows: the operands swapped in the wgmma
+ *   plan_dual.c      two accumulators sharing the A tile (the SwiGLU form)
  *   plan_simt.c      elementwise kernels (no pipeline): threads, shared copies, reductions
  *   plan_abi.c       kernel parameters and launch facts
  *   plan_print.c     dgkc --dump-plan */
@@ -34,6 +35,11 @@ typedef struct planner {
     int n_axis_b, k_axis_b;
     int store;               /* the epilogue's STORE */
     int g_coord;             /* schedule variable naming the group (grouped schedules), else -1 */
+    /* two accumulators (plan_dual.c): the second's ACC_INIT (-1: one accumulator), and
+     * the second B tile's row offset dual_row + dual_mul * (shape symbol dual_sym) */
+    int acc2;
+    int64_t dual_row, dual_mul;
+    const char *dual_sym;
 } planner;
 
 void plan_error(planner *pl, dgk_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -70,6 +76,10 @@ int plan_group_args(planner *pl);
 /* plan_split.c */
 int plan_split(planner *pl);
 int plan_dynamic(planner *pl);
+/* plan_dual.c */
+int plan_dual_match(planner *pl, int u2);
+int plan_dual_tiles(planner *pl);
+int plan_dual_args(planner *pl);
 /* plan_swap.c */
 int plan_swap(planner *pl);
 /* plan_simt.c */

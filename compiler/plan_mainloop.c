@@ -11,21 +11,26 @@ static const dgk_ir_op *OPK(const planner *pl, int id)
     return &pl->k->ops[id];
 }
 
-/* Finds the single ACC_UPDATE in the mainloop. */
-static int find_update(planner *pl)
+/* Finds the mainloop's ACC_UPDATE, and a second one (two accumulators sharing A,
+ * plan_dual.c) in *second, else -1 there. */
+static int find_update(planner *pl, int *second)
 {
     const dgk_ir_kernel *k = pl->k;
     int found = -1;
+    *second = -1;
     for (int i = 0; i < k->nops; i++) {
         const dgk_ir_op *op = &k->ops[i];
         if (op->region != DGK_IR_MAINLOOP)
             continue;
         if (op->opcode == DGK_IR_ACC_UPDATE) {
-            if (found >= 0) {
-                plan_error(pl, op->loc, "the sm90 mainloop takes one accumulator update per pipeline; found a second");
+            if (*second >= 0) {
+                plan_error(pl, op->loc, "the sm90 mainloop takes at most two accumulator updates per pipeline (two sharing the A tile); found a third");
                 return -1;
             }
-            found = i;
+            if (found >= 0)
+                *second = i;
+            else
+                found = i;
         } else if (op->opcode == DGK_IR_STORE || op->opcode == DGK_IR_RETURN) {
             plan_error(pl, op->loc, "stores and returns inside a pipeline are not lowered on sm90; move them after the pipeline");
             return -1;
@@ -332,7 +337,8 @@ static int check_dtypes(planner *pl)
 int plan_mainloop(planner *pl)
 {
     dgk_plan *p = pl->p;
-    if ((pl->update = find_update(pl)) < 0)
+    int second;
+    if ((pl->update = find_update(pl, &second)) < 0)
         return 0;
     const dgk_ir_op *up = OPK(pl, pl->update);
     pl->acc = up->args[0];
@@ -374,6 +380,13 @@ int plan_mainloop(planner *pl)
     } else if (is_fp8(p->a.dtype)) {
         plan_error(pl, up->loc, "FP8 mma without scales is not lowered on sm90 yet; write `acc += mma(a, b) * sa * sb`");
         return 0;
+    }
+    if (second >= 0) {
+        if (!plan_dual_match(pl, second) || !plan_dual_tiles(pl))
+            return 0;
+        /* one wgmma over both B tiles; the promotion's second scale from column BN on */
+        p->mma.inst_n = 2 * p->bn;
+        p->fp8.sb_straddle = p->fp8.enabled;
     }
     return 1;
 }

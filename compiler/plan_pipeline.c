@@ -30,7 +30,7 @@ int plan_roles(planner *pl)
         plan_error(pl, p->a.loc, "BM = %d does not split into warpgroups of 64 or 128 rows", p->bm);
         return 0;
     }
-    int fits = dgk_regs_fit_tile(p->consumer_wgs, p->wg_rows, p->swap_ab ? p->bm : p->bn, p->fp8.enabled,
+    int fits = dgk_regs_fit_tile(p->consumer_wgs, p->wg_rows, p->swap_ab ? p->bm : dgk_plan_acc_cols(p), p->fp8.enabled,
                                  p->fp8.sb_per_column, &f);
     p->producer_regs = DGK_PRODUCER_REGS;
     p->consumer_regs = f.consumer_regs;
@@ -41,7 +41,7 @@ int plan_roles(planner *pl)
     if (!fits) {
         plan_error(pl, p->b.loc,
                    "a %d x %d %stile needs %d accumulator registers per consumer thread, more than the %d a thread has with %d consumer warpgroup%s (%d kept for addressing); use a smaller BN or BM",
-                   p->bm, p->bn, p->fp8.enabled ? "FP8 (promoted) " : "", f.acc, p->consumer_regs, p->consumer_wgs,
+                   p->bm, dgk_plan_acc_cols(p), p->fp8.enabled ? "FP8 (promoted) " : "", f.acc, p->consumer_regs, p->consumer_wgs,
                    p->consumer_wgs == 1 ? "" : "s", f.reserve);
         return 0;
     }

@@ -205,12 +205,23 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
                 p->bm, p->wg_rows);
     print_operand("A", &p->a, p, out);
     print_operand("B", &p->b, p, out);
+    if (p->dual.enabled) {
+        char r[96];
+        if (p->dual.row_arg < 0)
+            snprintf(r, sizeof r, "%lld", (long long)p->dual.row_c);
+        else
+            snprintf(r, sizeof r, "%lld * %s + %lld", (long long)p->dual.row_mul, p->args[p->dual.row_arg].name,
+                     (long long)p->dual.row_c);
+        fprintf(out, "  two accumulators: the second's B tile %s rows after the first's, both in one stage and one wgmma of %d columns; the epilogue's acc2 is column c + BN\n",
+                r, p->mma.inst_n);
+    }
     char unroll[48] = "";
     if (p->fp8.unroll)
         snprintf(unroll, sizeof unroll, "; the K loop unrolled by %d", p->fp8.unroll);
     if (p->fp8.enabled)
         fprintf(out, "  fp8 promotion: SA via %s, SB via %s%s%s%s%s%s%s%s%s%s%s\n", p->args[p->fp8.sa_arg].name, p->args[p->fp8.sb_arg].name,
-                p->fp8.sb_straddle ? " (tile may straddle two B scale blocks)" : "",
+                p->dual.enabled ? " (the second accumulator's from its own scale row)"
+                : p->fp8.sb_straddle ? " (tile may straddle two B scale blocks)" : "",
                 p->fp8.sb_per_column ? " (one B scale per column and K block, staged with A's)"
                 : p->fp8.sb_tile     ? " (the tile's rows copied once per tile by cp.async.bulk)"
                 : p->fp8.sb_tma      ? " (four K blocks' values loaded into each stage by TMA)"

@@ -4,7 +4,7 @@
 #                           nvcc + cc only (no re2c, lemon or check; nothing generated)
 #   make gpu-check-gemm     run dgk-gemm-check (needs a GPU)
 #   make bench-gemm         run dgk-bench (needs a GPU)
-#   make gpu-harness-host-check   the harness's host-only tests (no GPU needed)
+#   make gpu-harness-host-check   the harness's host-only tests and dgk-swiglu-check's comparator self-test (no GPU needed)
 #   make gpu-harness-emu-check    the harness run on the CPU: self-tests, the tiny
 #                           shapes with CPU runners, planted faults (no GPU; minutes)
 #
@@ -86,8 +86,9 @@ $(GH_DIR)/dgk-bench: $(GH_OBJDIR)/bench_main.o $(GH_LIB) $(DGK_RELINK)
 $(GH_HOST): $(GH_OBJDIR)/check_host.o $(GH_LIB) $(DGK_RELINK)
 	$(gh_link)
 
-gpu-harness-host-check: $(GH_HOST)
+gpu-harness-host-check: $(GH_HOST) $(GH_DIR)/dgk-swiglu-check
 	$(GH_HOST)
+	$(GH_DIR)/dgk-swiglu-check --self-test
 
 # Each run tees its log and exits with the program's status (no bash: plain sh).
 gpu-check-gemm: $(if $(GH_PREBUILT),,$(GH_CHECK))
@@ -286,3 +287,13 @@ gpu-programs: $(BUILD)/gpu/dgk-quant-check
 $(BUILD)/gpu/dgk-quant-check: tests/gpu/quant_check.c tests/gpu/user_common.h $(LIBDGK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBDGK) -lcudart -lm $(LDLIBS)
+
+# --- dgk-swiglu-check: an epilogue combining two accumulators, SwiGLU (examples/gemm_swiglu.dgk,
+# read at run time from the repository root: FP8 and BF16). Its --bench times the fused kernel
+# beside the stock GEMM of the [M, 2I] product plus an activation kernel, and beside cuBLASLt,
+# so it links libgh.a (harness_cublaslt.c) as dgk-k-grouped does; --self-test runs only its
+# comparator (H computed on the host; no GPU).
+gpu-programs: $(GH_DIR)/dgk-swiglu-check
+
+$(GH_DIR)/dgk-swiglu-check: $(GH_OBJDIR)/swiglu_check.o $(GH_LIB) $(DGK_RELINK)
+	$(gh_link)

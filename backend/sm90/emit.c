@@ -149,6 +149,10 @@ static void derive_operand(dgk_sm90_opnd *o, const dgk_plan *p, const dgk_plan_o
     }
     o->chunks = (op->rows + o->chunk_rows - 1) / o->chunk_rows;
     o->stage_bytes = o->chunks * o->chunk_bytes;
+    /* two accumulators (plan.h, dgk_plan_dual): the stage holds both B tiles, the second
+     * at B_DUAL_BYTES, and wgmma reads them as one tile of twice the rows */
+    if (op == &p->b && p->dual.enabled)
+        o->stage_bytes *= 2;
 }
 
 void dgk_sm90_derive(dgk_sm90_ctx *e)

@@ -93,6 +93,25 @@ static void check_swap(checker *c)
                         "m64 blocks, pieces or straddling)");
 }
 
+/* Two accumulators (plan.h, dgk_plan_dual): what their loads, promotion and epilogue are
+ * written for. */
+static void check_dual(checker *c)
+{
+    const dgk_plan *p = c->p;
+    const dgk_plan_dual *d = &p->dual;
+    if (!d->enabled)
+        return;
+    if (p->swap_ab || p->cluster_m > 1 || p->b.multicast || p->split.slices > 1 || p->split.tail ||
+        p->fp8.sb_per_column || p->fp8.sb_tma || dgk_plan_fits_rows(p, &p->b) || dgk_epi_has_rows(&p->epi))
+        FAIL(c, d->loc, "two accumulators are lowered without swap-AB, B multicast, split-K, per-column or TMA B scales, a fit B box and row passes");
+    if (2 * p->bn > 256)
+        FAIL(c, d->loc, "two accumulators of BN = %d: one wgmma of %d columns exceeds 256", p->bn, 2 * p->bn);
+    if (d->row_arg >= 0)
+        need_arg(c, d->row_arg, DGK_ARG_SHAPE, d->loc, "the second B tile's row offset");
+    if (p->fp8.enabled)
+        check_dim(c, &d->b_rows, "B's rows");
+}
+
 static void check_tile(checker *c)
 {
     const dgk_plan *p = c->p;
@@ -125,10 +144,11 @@ static void check_mma(checker *c)
     }
     if (m->inst_m != 64 || m->inst_k != 256 / bits)
         FAIL(c, m->loc, "wgmma shape m%dk%d; %d-bit operands need m64k%d", m->inst_m, m->inst_k, bits, 256 / bits);
-    int wgmma_n = p->swap_ab ? p->bm : p->bn; /* swapped: the A tile's rows are wgmma's N */
+    /* swapped: the A tile's rows are wgmma's N; two accumulators: both B tiles' rows */
+    int wgmma_n = p->swap_ab ? p->bm : dgk_plan_acc_cols(p);
     if (m->inst_n < 8 || m->inst_n > 256 || m->inst_n % 8 || m->n_insts * m->inst_n != wgmma_n)
         FAIL(c, m->loc, "wgmma N = %d x %d instructions does not cover %s = %d with N a multiple of 8 <= 256",
-             m->inst_n, m->n_insts, p->swap_ab ? "BM" : "BN", wgmma_n);
+             m->inst_n, m->n_insts, p->swap_ab ? "BM" : p->dual.enabled ? "2 x BN" : "BN", wgmma_n);
     if (m->inst_k > 0 && m->k_steps * m->inst_k != p->bk)
         FAIL(c, m->loc, "K_STEPS = %d wgmma of k%d do not cover BK = %d", m->k_steps, m->inst_k, p->bk);
     if (ok8 && (p->a.major != DGK_MAJOR_K || p->b.major != DGK_MAJOR_K))
@@ -364,7 +384,10 @@ static void check_fp8(checker *c)
     int span = p->bn + 128 - (low < 128 ? low : 128);
     if (!f->sb_straddle && 128 % p->bn)
         FAIL(c, f->loc, "BN = %d does not divide 128, so tiles straddle B scale blocks: set sb_straddle", p->bn);
-    if (f->sb_straddle && span > 256)
+    if (p->dual.enabled && (!f->sb_straddle || 128 % p->bn || p->dual.row_c % 128))
+        FAIL(c, f->loc, "two accumulators with FP8 scales: BN = %d must divide 128, R (%lld + a symbol) be a multiple of 128, and sb_straddle be set (the second tile's scale)",
+             p->bn, (long long)p->dual.row_c);
+    else if (f->sb_straddle && span > 256)
         FAIL(c, f->loc, "BN = %d tiles can cover three 128-column B scale blocks; at most two are supported", p->bn);
     if (f->sb_tile)
         check_sb_tile(c);
@@ -422,6 +445,8 @@ static void check_epi_ops(checker *c)
         else if ((n > 0 && (op->a < 0 || op->a >= i)) || (n > 1 && (op->b < 0 || op->b >= i)) ||
                  (n > 2 && (op->c < 0 || op->c >= i)))
             FAIL(c, op->loc, "epilogue op %d (%s) uses a value not defined before it", i, dgk_epi_op_name(op->op));
+        if (op->op == DGK_EPI_ACC2 && !c->p->dual.enabled)
+            FAIL(c, op->loc, "epilogue op %d reads a second accumulator, but the plan has one", i);
         if (op->op == DGK_EPI_SCALAR && !arg_is(c, op->arg, DGK_ARG_SHAPE)) /* a shape symbol's value: its SHAPE arg */
             need_arg(c, op->arg, DGK_ARG_SCALAR, op->loc, "an epilogue scalar");
         if (dgk_epi_reads_tensor(op))
@@ -570,6 +595,7 @@ int dgk_sm90_check(const dgk_plan *p, dgk_diags *d)
     check_cluster(&c);
     check_sched(&c);
     check_fp8(&c);
+    check_dual(&c);
     check_epilogue(&c);
     check_split(&c);
     check_tail(&c);

@@ -204,6 +204,7 @@ static void emit_rhs(dgk_sm90_ctx *e, const dgk_epi_op *op)
     const dgk_kernel_arg *args = e->p->args;
     switch (op->op) {
     case DGK_EPI_ACC: dgk_strbuf_puts(out, "acc"); break;
+    case DGK_EPI_ACC2: dgk_strbuf_puts(out, "acc2"); break;
     case DGK_EPI_CONST: emit_const(out, op->imm); break;
     case DGK_EPI_SCALAR: dgk_strbuf_printf(out, "(float)%s", args[op->arg].name); break;
     case DGK_EPI_ROW:
@@ -312,7 +313,8 @@ static int reduces_before(const dgk_plan_epilogue *ep, int j, int ret)
 void dgk_sm90_emit_program_fn(dgk_sm90_ctx *e, const char *name, int ret)
 {
     const dgk_plan_epilogue *ep = &e->p->epi;
-    dgk_sm90_start(e, "static __device__ __forceinline__ float %s(float acc, int row, int col, int dgk_m, int dgk_n", name);
+    dgk_sm90_start(e, "static __device__ __forceinline__ float %s(float acc, %sint row, int col, int dgk_m, int dgk_n", name,
+                   e->p->dual.enabled ? "float acc2, " : "");
     if (uses_group(ep))
         dgk_sm90_raw(e, ", int group");
     emit_fn_params(e);
@@ -383,11 +385,17 @@ static void emit_call(dgk_sm90_ctx *e, int k, const char *acc, const char *row, 
     dgk_sm90_raw(e, ";\n");
 }
 
-/* The call of epilogue_value for value acc[mi][ni][i + K] at local (r + dr, c + dc). */
+/* The call of epilogue_value for value acc[mi][ni][i + K] at local (r + dr, c + dc). With
+ * two accumulators (plan.h, dgk_plan_dual) the loops walk the first's columns [0, BN),
+ * and the second's value of the same element, column c + BN of the wide fragment, is
+ * this thread's value BN / 2 further (4 values per 8 columns): epilogue_value's acc2. */
 static void emit_value(dgk_sm90_ctx *e, int k, int dr, int dc)
 {
-    char acc[32], row[16], col[16];
-    snprintf(acc, sizeof acc, "acc[mi][ni][i + %d]", k);
+    char acc[80], row[16], col[16];
+    if (e->p->dual.enabled)
+        snprintf(acc, sizeof acc, "acc[mi][ni][i + %d], acc[mi][ni][i + %d + INST_N / 4]", k, k);
+    else
+        snprintf(acc, sizeof acc, "acc[mi][ni][i + %d]", k);
     snprintf(row, sizeof row, "r + %d", dr);
     snprintf(col, sizeof col, "c + %d", dc);
     emit_call(e, k, acc, row, col, dr ? "1" : "0");
@@ -408,7 +416,14 @@ static const char *pass_shift(const dgk_sm90_ctx *e)
 
 static int use_stmatrix(const dgk_sm90_ctx *e)
 {
-    return e->out_elt_bytes == 2 && e->p->mma.inst_n % 16 == 0 && e->p->epi.out_box_cols % 16 == 0;
+    return e->out_elt_bytes == 2 && e->p->bn % 16 == 0 && e->p->epi.out_box_cols % 16 == 0;
+}
+
+/* The bound of the store loops' i: every value of the fragment, or with two accumulators
+ * those of the first's columns (emit_value). */
+static const char *stored_values(const dgk_sm90_ctx *e)
+{
+    return e->p->dual.enabled ? "INST_N / 4" : "INST_N / 2";
 }
 
 /* 16 columns per step: eight values, one stmatrix.x4 of four 8x8 matrices (rows r and
@@ -416,7 +431,7 @@ static int use_stmatrix(const dgk_sm90_ctx *e)
 static void emit_store_stmatrix(dgk_sm90_ctx *e)
 {
     const char *pack = e->p->epi.out_dtype == DGK_DT_F16 ? "dgk_pack_f16x2" : "dgk_pack_bf16x2";
-    dgk_sm90_open(e, "for (int i = 0; i < INST_N / 2; i += 8)");
+    dgk_sm90_open(e, "for (int i = 0; i < %s; i += 8)", stored_values(e));
     emit_pass_skip(e);
     dgk_sm90_line(e, "const int c = ni * INST_N + 2 * i + 2 * (lane %% 4);");
     emit_value(e, 0, 0, 0);
@@ -445,7 +460,7 @@ static void emit_store_pairs(dgk_sm90_ctx *e)
         [DGK_DT_E5M2] = "dgk_st_shared_b16(staging_addr + staging_offset(%s, %s), dgk_pack_e5m2x2(x%d, x%d));",
     };
     const char *fmt = store[e->p->epi.out_dtype];
-    dgk_sm90_open(e, "for (int i = 0; i < INST_N / 2; i += 4)");
+    dgk_sm90_open(e, "for (int i = 0; i < %s; i += 4)", stored_values(e));
     emit_pass_skip(e);
     dgk_sm90_line(e, "const int c = ni * INST_N + 2 * i + 2 * (lane %% 4);");
     emit_value(e, 0, 0, 0);

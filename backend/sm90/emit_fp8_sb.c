@@ -57,7 +57,14 @@ void dgk_sm90_emit_sb_pointers(dgk_sm90_ctx *e)
         sbp = "sb_group";
     }
     dgk_sm90_line(e, "const %s *const sb_lo_ptr = %s + (long long)sb_row * %s;", sbt, sbp, stride);
-    if (f->sb_straddle) {
+    if (e->p->dual.enabled) {
+        char r[96], rows[32];
+        dgk_sm90_loc(e, e->p->dual.loc, "the second accumulator's B tile: its scale row, R / 128 rows further");
+        dgk_sm90_line(e, "const int sb_rows_b = (%s + 127) / 128;  // B's scale rows (B holds both tiles)",
+                      dgk_sm90_dim(e, &e->p->dual.b_rows, rows, sizeof rows));
+        dgk_sm90_line(e, "const %s *const sb_hi_ptr = %s + (long long)min((%s + n_block * BN) / 128, sb_rows_b - 1) * %s;",
+                      sbt, sbp, dgk_sm90_dual_row(e, r, sizeof r), stride);
+    } else if (f->sb_straddle) {
         dgk_sm90_line(e, "// the next 128-column block's row: the scales of the tile's columns past the boundary");
         dgk_sm90_line(e, "const %s *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s;", sbt, sbp,
                       stride);
@@ -204,7 +211,7 @@ void dgk_sm90_emit_sb_consumer_tile(dgk_sm90_ctx *e)
     if (e->p->fp8.sb_tma)
         dgk_sm90_line(e, "int sb_kb = %s;  // the next K block: its scale is word sb_kb %% %d of its stage's box",
                       dgk_sm90_split(e->p) ? "k_first" : "0", DGK_SB_TMA_BOX);
-    if (!dgk_sm90_sb_staged(e->p) || !e->p->fp8.sb_straddle)
+    if (!dgk_sm90_sb_staged(e->p) || !e->p->fp8.sb_straddle || e->p->dual.enabled)
         return;
     dgk_sm90_line(e, "// columns [sb_split, BN) of the tile fall in the next SB block");
     dgk_sm90_line(e, "const int sb_split = 128 - n_block * BN %% 128;");
@@ -260,6 +267,14 @@ void dgk_sm90_emit_sb_split_loops(dgk_sm90_ctx *e, void (*loop)(dgk_sm90_ctx *))
     int v[128];
     if (!e->p->fp8.sb_straddle || e->p->fp8.sb_per_column) {
         loop(e);
+        return;
+    }
+    if (e->p->dual.enabled) {
+        dgk_sm90_line(e, "{");
+        e->indent++;
+        dgk_sm90_line(e, "constexpr int SB_SPLIT = BN;  // two accumulators: the second's columns [BN, 2 * BN) take sb_hi");
+        loop(e);
+        dgk_sm90_close(e, NULL);
         return;
     }
     int n = split_values(e->p, v, 128);

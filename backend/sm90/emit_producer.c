@@ -61,13 +61,16 @@ static void emit_own_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const char *
         dgk_sm90_line(e, "%sdgk_tma_load_2d(%s, &%s, bar, %s, %s);", one ? "" : "    ", at, o->arg->name, c0, c1);
 }
 
+/* `base`: NULL, or the text of a row offset added to the tile's first row (the second B
+ * tile of two accumulators, whose stage tile `smem` names). */
 static void emit_operand_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const char *smem, const char *block,
-                               const char *tile_rows)
+                               const char *tile_rows, const char *base)
 {
-    char rows[96], at[128];
+    char rows[160], at[128];
     int mc = o->op->multicast && e->cluster > 1;
     int one = o->chunks == 1 && !mc;
-    snprintf(rows, sizeof rows, one ? "%s * %s" : "%s * %s + c * %s_CHUNK_ROWS", block, tile_rows, o->name);
+    snprintf(rows, sizeof rows, one ? "%s%s%s * %s" : "%s%s%s * %s + c * %s_CHUNK_ROWS", base ? base : "", base ? " + " : "",
+             block, tile_rows, o->name);
     snprintf(at, sizeof at, one ? "%s + stage * %s_STAGE_BYTES" : "%s + stage * %s_STAGE_BYTES + c * %s_CHUNK_BYTES",
              smem, o->name, o->name);
     const char *k = e->p->sched.kind == DGK_SCHED_K_GROUPED ? "(k_first + kb) * BK" : "kb * BK";
@@ -198,8 +201,13 @@ static void emit_kblock(dgk_sm90_ctx *e)
     dgk_sm90_emit_slot_store(e);
     dgk_sm90_line(e, "dgk_mbar_arrive_expect_tx(bar, %s%s);", fits_rows(e->p) ? "stage_tx" : "STAGE_TX_BYTES",
                   dgk_sm90_sb_ring_tx(e));
-    emit_operand_loads(e, &e->a, "smem_a", "m_block", "BM");
-    emit_operand_loads(e, &e->b, "smem_b", "n_block", "BN");
+    emit_operand_loads(e, &e->a, "smem_a", "m_block", "BM", NULL);
+    emit_operand_loads(e, &e->b, "smem_b", "n_block", "BN", NULL);
+    if (p->dual.enabled) {
+        char r[96];
+        dgk_sm90_loc(e, p->dual.loc, "the second accumulator's B tile, R rows further, after the first in the stage");
+        emit_operand_loads(e, &e->b, "smem_b + B_DUAL_BYTES", "n_block", "BN", dgk_sm90_dual_row(e, r, sizeof r));
+    }
     if (p->fp8.enabled)
         emit_sa_load(e, kb);
     dgk_sm90_emit_sb_ring_load(e);

@@ -143,6 +143,10 @@ void dgk_sm90_emit_constants(dgk_sm90_ctx *e)
     dgk_sm90_line(e, "enum { A_WG_BYTES = %d };   // WG_ROWS rows of A", row_offset(&e->a, p->wg_rows));
     emit_operand_constants(e, &e->b, s->b_stage_bytes);
     dgk_sm90_line(e, "enum { B_INST_BYTES = %d }; // INST_N rows of B", row_offset(&e->b, p->mma.inst_n));
+    if (p->dual.enabled) {
+        dgk_sm90_loc(e, p->dual.loc, "the second accumulator's B tile: BN rows after the first's in the stage");
+        dgk_sm90_line(e, "enum { B_DUAL_BYTES = %d };", e->b.stage_bytes / 2);
+    }
     if (p->swap_ab) {
         dgk_sm90_line(e, "// swap-AB: wgmma's A is WG_ROWS rows of B per consumer, its B all BM rows of A");
         dgk_sm90_line(e, "enum { B_WG_BYTES = %d, B_M64_BYTES = %d, A_INST_BYTES = %d };", row_offset(&e->b, p->wg_rows),

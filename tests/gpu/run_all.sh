@@ -9,11 +9,13 @@
 #          Then dgk-grouped-check (grouped MoE GEMMs, contiguous and masked, BF16 and FP8;
 #          again with clusters forced along N and along M, and masked FP8 with tail_split forced) and dgk-k-grouped (the K-grouped FP8 and BF16 weight gradients), dgk-grouped-debug (the
 #          DGK_DEBUG=1 checks of group ids and k-grouped offsets). Before the dense checks,
-#          dgk-user-check, dgk-user-grouped-check and dgk-quant-check run kernels of a
-#          user's own .dgk (examples/moe_expert_epilogue.dgk: grouped schedules with
+#          dgk-user-check, dgk-user-grouped-check, dgk-quant-check and dgk-swiglu-check run
+#          kernels of a user's own .dgk (examples/moe_expert_epilogue.dgk: grouped schedules with
 #          per-expert epilogue vectors, scales and residual tiles; examples/gemm_quant_fp8.dgk:
-#          row reductions and row vectors stored beside an e4m3 tile).
-#   bench: the runtime's timings, the quantizing GEMM example (dgk-quant-check --bench),
+#          row reductions and row vectors stored beside an e4m3 tile; examples/gemm_swiglu.dgk:
+#          two accumulators combined, silu(gate) * up).
+#   bench: the runtime's timings, the quantizing GEMM example (dgk-quant-check --bench), the
+#          SwiGLU example beside the stock GEMM + an activation kernel (dgk-swiglu-check --bench),
 #          then dgk-bench for BF16 NT and FP8 NT against cuBLASLt,
 #          then dgk-grouped-bench (DeepGEMM's grouped shapes, DeepGEMM's numbers beside).
 #   check: (the FP8 run includes dgk-fp8-ue8m0, UE8M0 byte scales, and the weight
@@ -60,6 +62,7 @@ check() {
     run check.log "$build/gpu/dgk-user-check"
     run check.log "$build/gpu/dgk-user-grouped-check" "$(dirname "$0")/../../examples/moe_expert_epilogue.dgk"
     run check.log "$build/gpu/dgk-quant-check" "$(dirname "$0")/../../examples/gemm_quant_fp8.dgk"
+    run check.log "$build/gpu/dgk-swiglu-check" "$(dirname "$0")/../../examples/gemm_swiglu.dgk"
     for layout in NT NN TN TT; do
         run check.log env DGK_PRINT_COMPILE=1 "$build/gpu/dgk-gemm-check" --dtype bf16 --layout "$layout" --no-self-test
     done
@@ -85,7 +88,7 @@ check() {
     grouped check.log dgk-k-grouped
     grouped check.log dgk-k-grouped --dtype bf16
     grouped check.log dgk-grouped-debug
-    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|user-check:|user-grouped-check:|quant-check:|grouped-check( \([a-z0-9]+\))?:|grouped-debug:|PASS.*rt_|FAIL.*rt_|^(PASS|FAIL): [0-9]+ failure" "$out/check.log" | tail -40
+    grep -E "^(FAIL|FATAL|SKIP  dgk-(k-)?grouped)|gemm-check:|user-check:|user-grouped-check:|quant-check:|swiglu-check:|grouped-check( \([a-z0-9]+\))?:|grouped-debug:|PASS.*rt_|FAIL.*rt_|^(PASS|FAIL): [0-9]+ failure" "$out/check.log" | tail -40
 }
 bench() {
     run bench.log "$build/gpu/rt_bench"
@@ -93,6 +96,8 @@ bench() {
     run bench.log "$build/gpu/dgk-prep-check" --bench
     # the FP8-quantizing GEMM example beside the same kernel storing bf16 and the unfused path
     run bench.log "$build/gpu/dgk-quant-check" "$(dirname "$0")/../../examples/gemm_quant_fp8.dgk" --bench
+    # the SwiGLU example beside the stock GEMM of [M, 2I] + an activation kernel, and cuBLASLt
+    run bench.log "$build/gpu/dgk-swiglu-check" "$(dirname "$0")/../../examples/gemm_swiglu.dgk" --bench
     run bench.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --md "$out/bench-bf16.md" --csv "$out/bench-bf16.csv"
     run bench.log "$build/gpu/dgk-bench" --dtype fp8 --sections all --md "$out/bench-fp8.md" --csv "$out/bench-fp8.csv"
     run bench-kernel.log "$build/gpu/dgk-bench" --dtype bf16 --layout NT --kernel-time --md "$out/bench-bf16-kernel.md" --csv "$out/bench-bf16-kernel.csv"
