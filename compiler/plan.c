@@ -105,7 +105,7 @@ static int plan_operand_args(planner *pl)
 }
 
 /* M and K from A, N from B; with two accumulators B has both tiles' rows, so N is the
- * output's columns (its last axis) and B's rows bound the second tile's scales. */
+ * output's columns (its last axis), and with FP8 B's rows bound the tiles' scale rows. */
 static int plan_dims(planner *pl)
 {
     dgk_plan *p = pl->p;
@@ -116,7 +116,7 @@ static int plan_dims(planner *pl)
                           : plan_arg_shape(pl, tb, pl->n_axis_b, &p->n)))
         return 0;
     return plan_arg_shape(pl, ta, pl->k_axis_a, &p->k) &&
-           (!p->dual.enabled || plan_arg_shape(pl, tb, pl->n_axis_b, &p->dual.b_rows));
+           (!p->dual.enabled || !p->fp8.enabled || plan_arg_shape(pl, tb, pl->n_axis_b, &p->dual.b_rows));
 }
 
 /* A K-major operand loaded as one box per stage (not multicast), whose row extent is a

@@ -23,6 +23,7 @@
 #define DGK_PLAN_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../dsl/dtype.h"
 #include "../dsl/loc.h"
@@ -270,8 +271,8 @@ typedef struct dgk_plan_mma {
 /* (added later) Two accumulators of one pipeline that share the A tile, the SwiGLU form
  *     gate += mma(X[i*BM +: BM, k*BK +: BK], W[j*BN +: BN, k*BK +: BK]^T) [* sa * sb];
  *     up   += mma(X[i*BM +: BM, k*BK +: BK], W[R + j*BN +: BN, k*BK +: BK]^T) [* sa * sb2];
- * with both B tiles from the same tensor, the second `row` rows further (R: a constant,
- * or a shape symbol times a constant plus one: `I`, `2 * I + 128`). The stage holds the
+ * with both B tiles from the same tensor, the second R rows further (R: a constant, or a
+ * shape symbol times a constant plus a constant: `I`, `2 * I + 128`). The stage holds the
  * two B boxes one after the other (the second at B_DUAL_BYTES), which wgmma reads as one
  * B tile of 2 * BN rows: mma.inst_n is 2 * BN and the accumulator's columns [BN, 2 * BN)
  * are the second's. `bn` stays the output tile's width (the schedule, the epilogue); the
@@ -287,8 +288,8 @@ typedef struct dgk_plan_dual {
     int64_t row_c;        /* R = row_c + row_mul * (shape argument row_arg, when >= 0) */
     int64_t row_mul;
     int row_arg;          /* DGK_ARG_SHAPE of R's symbol, or -1 when R is the constant row_c */
-    dgk_plan_dim b_rows;  /* B's row extent (plan.n is the output's columns, not B's rows):
-                           * bounds the second tile's scale row */
+    dgk_plan_dim b_rows;  /* FP8: B's row extent (plan.n is the output's columns, not B's
+                           * rows), which bounds both tiles' scale rows */
     dgk_loc loc;          /* the second update */
 } dgk_plan_dual;
 
@@ -700,6 +701,24 @@ typedef struct dgk_plan {
     int l2_stream;
     dgk_plan_dual dual;        /* (added later) two accumulators sharing A (above) */
 } dgk_plan;
+
+/* R of two accumulators as C text into buf: "I", "4096", "(2 * I + 128)"; names are
+ * those of the ABI (at most 255 characters, so DGK_PLAN_DUAL_ROW_MAX holds any). */
+enum { DGK_PLAN_DUAL_ROW_MAX = 320 };
+static inline const char *dgk_plan_dual_row(const dgk_plan *p, char *buf, int n)
+{
+    const dgk_plan_dual *d = &p->dual;
+    if (d->row_arg < 0)
+        snprintf(buf, (size_t)n, "%lld", (long long)d->row_c);
+    else if (d->row_c == 0 && d->row_mul == 1)
+        snprintf(buf, (size_t)n, "%s", p->args[d->row_arg].name);
+    else if (d->row_mul == 1)
+        snprintf(buf, (size_t)n, "(%s + %lld)", p->args[d->row_arg].name, (long long)d->row_c);
+    else
+        snprintf(buf, (size_t)n, "(%lld * %s + %lld)", (long long)d->row_mul, p->args[d->row_arg].name,
+                 (long long)d->row_c);
+    return buf;
+}
 
 /* The accumulator's width in columns: BN, or 2 * BN with two accumulators (dual). */
 static inline int dgk_plan_acc_cols(const dgk_plan *p)

@@ -112,33 +112,40 @@ static int same_tile(const planner *pl, int a, int b)
     return 1;
 }
 
-/* The load under RESHAPE/TRANSPOSE (the mma operand's, a scale factor's); -1 if none. */
-static int load_under(const planner *pl, int id, int *transposed)
+/* Whether an update's B tile starts off a plain `j * BN` (a constant or a shape symbol in
+ * one of its subscripts): the second tile of the pair. */
+static int b_has_offset(const planner *pl, int update)
 {
-    *transposed = 0;
-    for (;;) {
-        const dgk_ir_op *op = OPK(pl, id);
-        if (op->opcode == DGK_IR_TRANSPOSE)
-            *transposed ^= 1, id = op->args[0];
-        else if (op->opcode == DGK_IR_RESHAPE)
-            id = op->args[0];
-        else
-            return op->opcode == DGK_IR_LOAD_TILE || op->opcode == DGK_IR_LOAD_SCALAR ? id : -1;
+    int fs[4], nf = plan_factors(pl, OPK(pl, update)->args[1], fs, 0), t;
+    for (int i = 0; i < nf; i++) {
+        if (OPK(pl, fs[i])->opcode != DGK_IR_MMA)
+            continue;
+        int ld = plan_strip_to_load(pl, OPK(pl, fs[i])->args[1], &t);
+        for (int a = 0; ld >= 0 && a < OPK(pl, ld)->nargs; a++) {
+            dual_form f = form_of(pl, OPK(pl, ld)->args[a]);
+            if (f.f.ok && (f.f.c0 || f.sym))
+                return 1;
+        }
     }
+    return 0;
 }
 
-/* Flattens the second update's product into its factors: the mma and at most two scales. */
-static int factors_of(const planner *pl, int id, int *out, int n)
+/* The two updates in the order the match takes them: the one whose B tile starts at
+ * `j * BN` first, whichever the source wrote first (`up` may come before `gate`); 0 with
+ * an error when neither does. */
+int plan_dual_order(planner *pl, int *u1, int *u2)
 {
-    const dgk_ir_op *op = OPK(pl, id);
-    if (op->opcode == DGK_IR_EW && op->fn < 0 && op->op == DGK_OP_MUL && op->nargs == 2) {
-        n = factors_of(pl, op->args[0], out, n);
-        return n < 0 ? n : factors_of(pl, op->args[1], out, n);
+    int off1 = b_has_offset(pl, *u1), off2 = b_has_offset(pl, *u2);
+    if (off1 && off2) {
+        plan_error(pl, OPK(pl, *u2)->loc, "of two accumulators' B tiles one must start at `j * BN` and the other a fixed number of rows after it (`W[R + j*BN +: BN, ...]`)");
+        return 0;
     }
-    if (n == 3)
-        return -1;
-    out[n] = id;
-    return n + 1;
+    if (off1) {
+        int t = *u1;
+        *u1 = *u2;
+        *u2 = t;
+    }
+    return 1;
 }
 
 /* The B tiles' row offset R = (second's N start) - (first's): no schedule or pipeline
@@ -159,7 +166,7 @@ static int match_row(planner *pl, int b2, dgk_loc loc)
     dual_form fx = form_of(pl, x->args[n]), fy = form_of(pl, y->args[n]);
     dual_form r = add_form(fy, fx, -1);
     if (!r.f.ok || r.f.kvar || r.f.coord[0] || r.f.coord[1] || r.f.coord[2] || x->ext[n] != y->ext[n]) {
-        plan_error(pl, loc, "the second accumulator's B tile must start a fixed number of rows after the first's: `%s[R + j*BN +: BN, ...]` with R a constant or a shape symbol times a constant plus one",
+        plan_error(pl, loc, "the second accumulator's B tile must start a fixed number of rows after the first's: `%s[R + j*BN +: BN, ...]` with R a constant, or a shape symbol times a constant plus a constant",
                    name);
         return 0;
     }
@@ -176,7 +183,7 @@ static int match_scales2(planner *pl, const int *fs, int nf, int mma2, dgk_loc l
     for (int i = 0; i < nf; i++) {
         if (fs[i] == mma2)
             continue;
-        int t, ld = load_under(pl, fs[i], &t);
+        int t, ld = plan_strip_to_load(pl, fs[i], &t);
         if (ld >= 0 && pl->sa_load >= 0 && same_tile(pl, ld, pl->sa_load))
             sa++;
         else if (ld >= 0 && pl->sb_load >= 0 && OPK(pl, ld)->tensor == OPK(pl, pl->sb_load)->tensor &&
@@ -198,7 +205,7 @@ static int match_scales2(planner *pl, const int *fs, int nf, int mma2, dgk_loc l
 int plan_dual_match(planner *pl, int u2)
 {
     const dgk_ir_op *up = OPK(pl, u2);
-    int fs[3], nf = factors_of(pl, up->args[1], fs, 0), mma2 = -1;
+    int fs[4], nf = plan_factors(pl, up->args[1], fs, 0), mma2 = -1;
     for (int i = 0; i < nf; i++)
         if (OPK(pl, fs[i])->opcode == DGK_IR_MMA)
             mma2 = fs[i];
@@ -211,8 +218,8 @@ int plan_dual_match(planner *pl, int u2)
         return 0;
     }
     const dgk_ir_op *mma = OPK(pl, mma2);
-    int ta, tb, t1, a2 = load_under(pl, mma->args[0], &ta), b2 = load_under(pl, mma->args[1], &tb);
-    load_under(pl, OPK(pl, pl->mma)->args[0], &t1);
+    int ta, tb, t1, a2 = plan_strip_to_load(pl, mma->args[0], &ta), b2 = plan_strip_to_load(pl, mma->args[1], &tb);
+    plan_strip_to_load(pl, OPK(pl, pl->mma)->args[0], &t1);
     if (a2 < 0 || !same_tile(pl, a2, pl->a_load) || ta != t1) {
         plan_error(pl, mma->loc, "two accumulators in one pipeline must share the A tile: the second mma's A must be the first's (`%s` at the same subscripts)",
                    pl->k->tensors[OPK(pl, pl->a_load)->tensor].name);
@@ -265,6 +272,14 @@ int plan_dual_tiles(planner *pl)
     const dgk_plan *p = pl->p;
     if (!p->dual.enabled)
         return 1;
+    if (p->bm < 64) {
+        plan_error(pl, p->dual.loc, "two accumulators in one pipeline are not lowered with tiles of fewer than 64 rows (swapped operands); BM = %d", p->bm);
+        return 0;
+    }
+    if (p->fp8.sb_per_column) {
+        plan_error(pl, p->dual.loc, "two accumulators in one pipeline are not lowered with 1x128 B scales");
+        return 0;
+    }
     if (2 * p->bn > 256) {
         plan_error(pl, p->dual.loc, "two accumulators of BN = %d columns make one wgmma of %d columns; wgmma N is at most 256, so BN must be at most 128",
                    p->bn, 2 * p->bn);
@@ -285,23 +300,19 @@ int plan_dual_tiles(planner *pl)
     return 1;
 }
 
-/* What the dual form is not lowered with, and R's shape argument. */
+/* What the dual form is not lowered with (swapped tiles and 1x128 B scales are refused by
+ * plan_dual_tiles, before their own passes' messages), and R's shape argument. */
 int plan_dual_args(planner *pl)
 {
     dgk_plan *p = pl->p;
     if (!p->dual.enabled)
         return 1;
-    static const char *const why = "two accumulators in one pipeline are not lowered with %s";
-    if (p->swap_ab)
-        plan_error(pl, p->tile_loc, why, "tiles of fewer than 64 rows (swapped operands)");
-    else if (p->cluster_m > 1)
-        plan_error(pl, p->sched.loc, why, "a cluster along M (B multicast); use cluster_n");
+    if (p->cluster_m > 1)
+        plan_error(pl, p->sched.loc, "two accumulators in one pipeline are not lowered with a cluster along M (B multicast); use cluster_n");
     else if (p->split.slices > 1 || p->split.tail)
-        plan_error(pl, p->split.loc, why, "split-K");
-    else if (p->fp8.sb_per_column)
-        plan_error(pl, p->fp8.loc, why, "1x128 B scales");
+        plan_error(pl, p->split.loc, "two accumulators in one pipeline are not lowered with split-K");
     else if (dgk_epi_has_rows(&p->epi))
-        plan_error(pl, p->epi.loc, why, "row reductions or row vector stores in the epilogue");
+        plan_error(pl, p->epi.loc, "two accumulators in one pipeline are not lowered with row reductions or row vector stores in the epilogue");
     if (pl->nerr)
         return 0;
     if (!pl->dual_sym)

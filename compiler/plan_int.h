@@ -60,6 +60,10 @@ int plan_aff_single_coord(const plan_aff *f, int64_t coef);
 
 /* plan_mainloop.c */
 int plan_mainloop(planner *pl);
+/* The factors of a product tree (at most 4, -1 for more); the load under RESHAPE /
+ * TRANSPOSE ops (-1 if none), *transposed set when an odd number of transposes. */
+int plan_factors(const planner *pl, int id, int *out, int n);
+int plan_strip_to_load(const planner *pl, int id, int *transposed);
 /* plan_epilogue.c */
 int plan_epilogue(planner *pl);
 int plan_store_passes(planner *pl);
@@ -77,6 +81,7 @@ int plan_group_args(planner *pl);
 int plan_split(planner *pl);
 int plan_dynamic(planner *pl);
 /* plan_dual.c */
+int plan_dual_order(planner *pl, int *u1, int *u2);
 int plan_dual_match(planner *pl, int u2);
 int plan_dual_tiles(planner *pl);
 int plan_dual_args(planner *pl);

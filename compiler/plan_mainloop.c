@@ -41,13 +41,13 @@ static int find_update(planner *pl, int *second)
     return found;
 }
 
-/* Flattens a product tree into its factors (at most 4). */
-static int factors(const planner *pl, int id, int *out, int n)
+/* Flattens a product tree into its factors (at most 4; -1 for more). */
+int plan_factors(const planner *pl, int id, int *out, int n)
 {
     const dgk_ir_op *op = OPK(pl, id);
     if (op->opcode == DGK_IR_EW && op->fn < 0 && op->op == DGK_OP_MUL && op->nargs == 2) {
-        n = factors(pl, op->args[0], out, n);
-        return n < 0 ? n : factors(pl, op->args[1], out, n);
+        n = plan_factors(pl, op->args[0], out, n);
+        return n < 0 ? n : plan_factors(pl, op->args[1], out, n);
     }
     if (n == 4)
         return -1;
@@ -56,7 +56,7 @@ static int factors(const planner *pl, int id, int *out, int n)
 }
 
 /* Strips RESHAPE/TRANSPOSE around a load; returns the load's op id or -1. */
-static int strip_to_load(const planner *pl, int id, int *transposed)
+int plan_strip_to_load(const planner *pl, int id, int *transposed)
 {
     *transposed = 0;
     for (;;) {
@@ -97,7 +97,7 @@ static int tile_axes(planner *pl, const dgk_ir_op *ld, int *r, int *c)
 static int match_operand(planner *pl, int which, int id, dgk_plan_operand *o)
 {
     int t, r, c;
-    int ld = strip_to_load(pl, id, &t);
+    int ld = plan_strip_to_load(pl, id, &t);
     const char *name = which ? "B" : "A";
     if (ld < 0 || OPK(pl, ld)->opcode != DGK_IR_LOAD_TILE) {
         plan_error(pl, OPK(pl, id)->loc, "mma operand %s must be a tile slice of a tensor parameter (optionally ^T) on sm90", name);
@@ -142,6 +142,17 @@ static int match_operand(planner *pl, int which, int id, dgk_plan_operand *o)
     return 1;
 }
 
+/* The pipeline's wgmma starts each tile's accumulator at zero (scale-d 0): a `var` that
+ * starts elsewhere would silently start at zero, so it is an error. */
+static int starts_at_zero(planner *pl, int acc)
+{
+    const dgk_ir_op *init = OPK(pl, acc);
+    if (init->opcode == DGK_IR_ACC_INIT && init->nargs == 1 && OPK(pl, init->args[0])->opcode == DGK_IR_ZEROS)
+        return 1;
+    plan_error(pl, init->loc, "an sm90 accumulator starts at `zeros(...)`: add a start value in the epilogue (`D = f(acc + start)`)");
+    return 0;
+}
+
 static int is_fp8(dgk_dtype t)
 {
     return t == DGK_DT_E4M3 || t == DGK_DT_E5M2;
@@ -154,7 +165,7 @@ static int match_scales(planner *pl, const int *fs, int nf)
     for (int i = 0; i < nf; i++) {
         if (fs[i] == pl->mma)
             continue;
-        int t, ld = strip_to_load(pl, fs[i], &t);
+        int t, ld = plan_strip_to_load(pl, fs[i], &t);
         const dgk_ir_op *f = OPK(pl, fs[i]);
         if (ld < 0) {
             plan_error(pl, f->loc, "a factor of the promoted mma must be a slice of a scale tensor");
@@ -340,13 +351,17 @@ int plan_mainloop(planner *pl)
     int second;
     if ((pl->update = find_update(pl, &second)) < 0)
         return 0;
+    if (second >= 0 && !plan_dual_order(pl, &pl->update, &second))
+        return 0;
     const dgk_ir_op *up = OPK(pl, pl->update);
     pl->acc = up->args[0];
+    if (!starts_at_zero(pl, pl->acc) || (second >= 0 && !starts_at_zero(pl, OPK(pl, second)->args[0])))
+        return 0;
     if (up->op != DGK_OP_ADD_ASSIGN) {
         plan_error(pl, up->loc, "the accumulator must be updated with `+=` in the pipeline");
         return 0;
     }
-    int fs[4], nf = factors(pl, up->args[1], fs, 0);
+    int fs[4], nf = plan_factors(pl, up->args[1], fs, 0);
     pl->mma = -1;
     for (int i = 0; i < nf; i++)
         if (OPK(pl, fs[i])->opcode == DGK_IR_MMA)

@@ -40,9 +40,9 @@ int plan_roles(planner *pl)
     p->fp8.pieces = p->swap_ab ? 0 : f.pieces; /* plan_loop_form may drop them again */
     if (!fits) {
         plan_error(pl, p->b.loc,
-                   "a %d x %d %stile needs %d accumulator registers per consumer thread, more than the %d a thread has with %d consumer warpgroup%s (%d kept for addressing); use a smaller BN or BM",
-                   p->bm, dgk_plan_acc_cols(p), p->fp8.enabled ? "FP8 (promoted) " : "", f.acc, p->consumer_regs, p->consumer_wgs,
-                   p->consumer_wgs == 1 ? "" : "s", f.reserve);
+                   "a %d x %d %stile%s needs %d accumulator registers per consumer thread, more than the %d a thread has with %d consumer warpgroup%s (%d kept for addressing); use a smaller BN or BM",
+                   p->bm, p->bn, p->fp8.enabled ? "FP8 (promoted) " : "", p->dual.enabled ? " with two accumulators" : "",
+                   f.acc, p->consumer_regs, p->consumer_wgs, p->consumer_wgs == 1 ? "" : "s", f.reserve);
         return 0;
     }
     p->launch.threads = 128 * (1 + p->consumer_wgs);

@@ -206,12 +206,8 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
     print_operand("A", &p->a, p, out);
     print_operand("B", &p->b, p, out);
     if (p->dual.enabled) {
-        char r[96];
-        if (p->dual.row_arg < 0)
-            snprintf(r, sizeof r, "%lld", (long long)p->dual.row_c);
-        else
-            snprintf(r, sizeof r, "%lld * %s + %lld", (long long)p->dual.row_mul, p->args[p->dual.row_arg].name,
-                     (long long)p->dual.row_c);
+        char r[DGK_PLAN_DUAL_ROW_MAX];
+        dgk_plan_dual_row(p, r, sizeof r);
         fprintf(out, "  two accumulators: the second's B tile %s rows after the first's, both in one stage and one wgmma of %d columns; the epilogue's acc2 is column c + BN\n",
                 r, p->mma.inst_n);
     }

@@ -385,7 +385,7 @@ static void check_fp8(checker *c)
     if (!f->sb_straddle && 128 % p->bn)
         FAIL(c, f->loc, "BN = %d does not divide 128, so tiles straddle B scale blocks: set sb_straddle", p->bn);
     if (p->dual.enabled && (!f->sb_straddle || 128 % p->bn || p->dual.row_c % 128))
-        FAIL(c, f->loc, "two accumulators with FP8 scales: BN = %d must divide 128, R (%lld + a symbol) be a multiple of 128, and sb_straddle be set (the second tile's scale)",
+        FAIL(c, f->loc, "two accumulators with FP8 scales: BN = %d must divide 128, R's constant term (%lld) be a multiple of 128, and sb_straddle be set (the second tile's scale)",
              p->bn, (long long)p->dual.row_c);
     else if (f->sb_straddle && span > 256)
         FAIL(c, f->loc, "BN = %d tiles can cover three 128-column B scale blocks; at most two are supported", p->bn);

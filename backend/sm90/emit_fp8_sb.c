@@ -46,7 +46,10 @@ void dgk_sm90_emit_sb_pointers(dgk_sm90_ctx *e)
     char nb[32], sbuf[32];
     const char *sbp = e->p->args[f->sb_arg].name, *stride = sb_stride(e, sbuf, sizeof sbuf);
     const char *sbt = dgk_sm90_ctype(e->p->args[f->sb_arg].dtype);  /* float, or dgk_ue8m0 bytes */
-    dgk_sm90_line(e, "const int sb_rows = (%s + 127) / 128;", dgk_sm90_dim(e, &e->p->n, nb, sizeof nb));
+    /* B's scale rows: N's blocks, or with two accumulators those of B's rows (N is the
+     * output's columns there) */
+    const dgk_plan_dim *rows = e->p->dual.enabled ? &e->p->dual.b_rows : &e->p->n;
+    dgk_sm90_line(e, "const int sb_rows = (%s + 127) / 128;", dgk_sm90_dim(e, rows, nb, sizeof nb));
     dgk_sm90_line(e, "const int sb_row = min(n_block * BN / 128, sb_rows - 1);");
     if (f->sb_tma)
         return; /* the TMA load names the row */
@@ -58,12 +61,13 @@ void dgk_sm90_emit_sb_pointers(dgk_sm90_ctx *e)
     }
     dgk_sm90_line(e, "const %s *const sb_lo_ptr = %s + (long long)sb_row * %s;", sbt, sbp, stride);
     if (e->p->dual.enabled) {
-        char r[96], rows[32];
+        /* clamped both ways: an R that puts the tile before B's first row or past its last
+         * reads TMA's zeros, and its scale row must still lie in SB */
+        char r[DGK_PLAN_DUAL_ROW_MAX];
         dgk_sm90_loc(e, e->p->dual.loc, "the second accumulator's B tile: its scale row, R / 128 rows further");
-        dgk_sm90_line(e, "const int sb_rows_b = (%s + 127) / 128;  // B's scale rows (B holds both tiles)",
-                      dgk_sm90_dim(e, &e->p->dual.b_rows, rows, sizeof rows));
-        dgk_sm90_line(e, "const %s *const sb_hi_ptr = %s + (long long)min((%s + n_block * BN) / 128, sb_rows_b - 1) * %s;",
-                      sbt, sbp, dgk_sm90_dual_row(e, r, sizeof r), stride);
+        dgk_sm90_line(e, "const int sb_row2 = min(max((%s + n_block * BN) / 128, 0), sb_rows - 1);",
+                      dgk_plan_dual_row(e->p, r, sizeof r));
+        dgk_sm90_line(e, "const %s *const sb_hi_ptr = %s + (long long)sb_row2 * %s;", sbt, sbp, stride);
     } else if (f->sb_straddle) {
         dgk_sm90_line(e, "// the next 128-column block's row: the scales of the tile's columns past the boundary");
         dgk_sm90_line(e, "const %s *const sb_hi_ptr = %s + (long long)min(sb_row + 1, sb_rows - 1) * %s;", sbt, sbp,

@@ -16,7 +16,6 @@
  *   emit_debug.c     debug builds' device-side checks of the group tensor
  *   emit_simt.c      elementwise kernels (no pipeline): the whole kernel, from the IR
  *   emit_names.c     the C names kernel parameters may not take
- *   emit_dual.c      two accumulators sharing A: the second B tile's row offset
  *   emit.c           the file and kernel skeleton; dgk_sm90_emit */
 #ifndef DGK_SM90_EMIT_INTERNAL_H
 #define DGK_SM90_EMIT_INTERNAL_H
@@ -168,9 +167,6 @@ void dgk_sm90_emit_sb_consumer_tile(dgk_sm90_ctx *e);
 void dgk_sm90_emit_sb_read(dgk_sm90_ctx *e, int n);
 const char *dgk_sm90_sb_args(const dgk_sm90_ctx *e, int n);
 void dgk_sm90_emit_sb_split_loops(dgk_sm90_ctx *e, void (*loop)(dgk_sm90_ctx *));
-
-/* emit_dual.c: the second B tile's row offset R as C text (plan dual.enabled only). */
-const char *dgk_sm90_dual_row(const dgk_sm90_ctx *e, char *buf, int n);
 
 /* emit_split.c: split-K and tail_split (all do nothing without plan->split). */
 int dgk_sm90_split(const dgk_plan *p);

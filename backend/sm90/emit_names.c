@@ -53,6 +53,8 @@ static const char *const gemm_names[] = {
     "tmp0", "tmp1", "sa0", "sa1", "sa_base", "held0", "held1", "sb0", "sb1", "sb_dst", "sb_lo_b", "sb_hi_b", "SB_SPLIT",
     "sb_ring", "sb_slot", "sb_at", "SB_SLOTS", "SB_SLOT_BYTES", "SB_ROW_BYTES", "store_tile", "tq0", "tq1", "da", "db",
     "stage_tx",
+    /* two accumulators (plan.h dgk_plan_dual): the second's value, its scale row */
+    "acc2", "sb_row2",
 };
 
 /* The GEMM emitter's helpers at namespace scope (a kernel of such a name would make the

@@ -62,11 +62,11 @@ static void emit_own_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const char *
 }
 
 /* `base`: NULL, or the text of a row offset added to the tile's first row (the second B
- * tile of two accumulators, whose stage tile `smem` names). */
+ * tile of two accumulators, plan.h dgk_plan_dual, whose place in the stage `smem` names). */
 static void emit_operand_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const char *smem, const char *block,
                                const char *tile_rows, const char *base)
 {
-    char rows[160], at[128];
+    char rows[DGK_PLAN_DUAL_ROW_MAX + 96], at[128];
     int mc = o->op->multicast && e->cluster > 1;
     int one = o->chunks == 1 && !mc;
     snprintf(rows, sizeof rows, one ? "%s%s%s * %s" : "%s%s%s * %s + c * %s_CHUNK_ROWS", base ? base : "", base ? " + " : "",
@@ -75,7 +75,10 @@ static void emit_operand_loads(dgk_sm90_ctx *e, const dgk_sm90_opnd *o, const ch
              smem, o->name, o->name);
     const char *k = e->p->sched.kind == DGK_SCHED_K_GROUPED ? "(k_first + kb) * BK" : "kb * BK";
     const char *c0 = o->op->major == DGK_MAJOR_K ? k : rows, *c1 = o->op->major == DGK_MAJOR_K ? rows : k;
-    dgk_sm90_loc(e, o->op->loc, mc ? "operand tile, multicast to the cluster" : "operand tile");
+    if (base)
+        dgk_sm90_loc(e, e->p->dual.loc, "the second accumulator's B tile, R rows further, after the first in the stage");
+    else
+        dgk_sm90_loc(e, o->op->loc, mc ? "operand tile, multicast to the cluster" : "operand tile");
     if (!mc) {
         emit_own_loads(e, o, at, c0, c1, one);
         return;
@@ -204,9 +207,8 @@ static void emit_kblock(dgk_sm90_ctx *e)
     emit_operand_loads(e, &e->a, "smem_a", "m_block", "BM", NULL);
     emit_operand_loads(e, &e->b, "smem_b", "n_block", "BN", NULL);
     if (p->dual.enabled) {
-        char r[96];
-        dgk_sm90_loc(e, p->dual.loc, "the second accumulator's B tile, R rows further, after the first in the stage");
-        emit_operand_loads(e, &e->b, "smem_b + B_DUAL_BYTES", "n_block", "BN", dgk_sm90_dual_row(e, r, sizeof r));
+        char r[DGK_PLAN_DUAL_ROW_MAX];
+        emit_operand_loads(e, &e->b, "smem_b + B_DUAL_BYTES", "n_block", "BN", dgk_plan_dual_row(p, r, sizeof r));
     }
     if (p->fp8.enabled)
         emit_sa_load(e, kb);

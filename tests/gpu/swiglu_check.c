@@ -11,7 +11,9 @@
  * 12 bytes; 129 rows: a last row block of one row), FP8 at BM 128 (the default, BN 64),
  * BM 64 (one consumer warpgroup) and BM 256 (warpgroups of 128 rows, promoted one m64 block
  * at a time), BF16 at BM 128 BN 128 (the default), BM 64, BN 64 and BM 256 BN 64 (-D
- * overrides);
+ * overrides); and with K compiled in (-D K: FP8 then copies a tile's B scale rows once,
+ * the dense and the grouped kernel), with two CTAs along N sharing A (-D CN=2, FP8 and
+ * BF16, K at launch and compiled in), and BF16 at I 200 (a last column tile partly past I);
  *   grouped_fp8_swiglu the MoE form, m-grouped contiguous: W e4m3 [G, 2I, K] with SW [G,
  *                     2I / 128, cdiv(K, 128)], GID i32 [M]; row r of H from expert
  *                     e = GID[r]'s [Wg; Wu] = W[e] and SW[e] (both halves' blocks), rows
@@ -155,6 +157,8 @@ typedef struct scase {
     int64_t m, i, k; /* m: 0 where moe gives the rows */
     int bm, bn;
     const layout *moe; /* grouped_fp8_swiglu on these groups (fp8 only); NULL: dense */
+    int k_in;    /* K compiled in (-D K=...): FP8 then copies a tile's B scale rows once (sb_tile) */
+    int cn;      /* -D CN=cn (dense fused kernels): 2 puts two CTAs along N sharing A by multicast */
 } scase;
 
 /* The rows of layout l (its padded groups' sum); with gid, each row's id: its group, -1 for
@@ -440,17 +444,24 @@ static int run_device(dgk_context *ctx, const char *path, const char *text, cons
         return 0;
     if (g)
         memset(g, 0xff, gbytes);
-    char bm_def[16], bn_def[16];
+    char bm_def[16], bn_def[16], k_def[32], cn_def[16];
     snprintf(bm_def, sizeof bm_def, "BM=%d", c->bm);
     snprintf(bn_def, sizeof bn_def, "BN=%d", c->bn);
-    const char *defs[2] = {bm_def, bn_def};
+    snprintf(k_def, sizeof k_def, "K=%lld", (long long)c->k);
+    snprintf(cn_def, sizeof cn_def, "CN=%d", c->cn);
+    const char *defs[4] = {bm_def, bn_def};
+    int ndefs = 2;
+    if (c->k_in)
+        defs[ndefs++] = k_def;
+    if (c->cn)
+        defs[ndefs++] = cn_def;
     const char *kernel = c->moe ? "grouped_fp8_swiglu" : c->fp8 ? "gemm_fp8_swiglu" : "gemm_bf16_swiglu";
     dev dv = {0};
     int ok = bind(&dv, c, in, h, ldh, g);
     if (c->unfused)
         ok = ok && launch_unfused(ctx, c, &dv);
     else
-        ok = ok && launch(ctx, path, text, kernel, defs, 2, &dv);
+        ok = ok && launch(ctx, path, text, kernel, defs, ndefs, &dv);
     ok = ok && fetch(&dv, h_slot(c), h, 2 * (size_t)((in->m + PAD_ROWS) * ldh));
     ok &= dev_free(&dv);
     free(g);
@@ -575,14 +586,16 @@ static int run_case(dgk_context *ctx, const char *path, const char *text, const 
             const size_t used = strlen(groups);
             snprintf(groups + used, sizeof groups - used, "%s%d", e ? ", " : "", c->moe->rows[e]);
         }
-        snprintf(what, sizeof what, "grouped_fp8_swiglu BM %d BN %d (groups of %s rows padded to %d: M %lld; I %lld, K %lld, H ld %lld)",
-                 c->bm, c->bn, groups, GROUP_ALIGN, (long long)m, (long long)c->i, (long long)c->k, (long long)ldh);
+        snprintf(what, sizeof what, "grouped_fp8_swiglu BM %d BN %d%s (groups of %s rows padded to %d: M %lld; I %lld, K %lld, H ld %lld)",
+                 c->bm, c->bn, c->k_in ? " K compiled in" : "", groups, GROUP_ALIGN, (long long)m, (long long)c->i,
+                 (long long)c->k, (long long)ldh);
     } else if (c->unfused)
         snprintf(what, sizeof what, "unfused %s: dgk_gemm_%s_nt into G [M, 2I] bf16, then swiglu_act (M %lld, I %lld, K %lld)",
                  dt, dt, (long long)c->m, (long long)c->i, (long long)c->k);
     else
-        snprintf(what, sizeof what, "gemm_%s_swiglu BM %d BN %d (M %lld, I %lld, K %lld, H ld %lld)", dt, c->bm, c->bn,
-                 (long long)c->m, (long long)c->i, (long long)c->k, (long long)ldh);
+        snprintf(what, sizeof what, "gemm_%s_swiglu BM %d BN %d%s%s (M %lld, I %lld, K %lld, H ld %lld)", dt, c->bm, c->bn,
+                 c->k_in ? " K compiled in" : "", c->cn == 2 ? " CN 2" : "", (long long)c->m, (long long)c->i,
+                 (long long)c->k, (long long)ldh);
     return report(what, ok, &v, poison, faults, nfaults, bar);
 }
 
@@ -830,16 +843,23 @@ int main(int argc, char **argv)
     }
     static const layout moe_a = {4, {300, 0, 517, 128}}, moe_b = {3, {1, 129, 256}};
     static const scase cases[] = {
-        /* fp8, unfused, M, I, K, BM, BN (FP8: BN 128 would need 256 accumulator registers), groups */
-        {1, 0, 300, 256, 512, 128, 64, NULL},  {1, 0, 129, 384, 384, 128, 64, NULL},  {1, 0, 300, 256, 512, 64, 64, NULL},
-        {1, 0, 129, 384, 384, 64, 64, NULL},   {1, 0, 300, 256, 512, 256, 64, NULL},  {1, 0, 129, 384, 384, 256, 64, NULL},
-        {0, 0, 300, 256, 512, 256, 64, NULL},
-        {0, 0, 300, 256, 512, 128, 128, NULL}, {0, 0, 129, 384, 384, 128, 128, NULL}, {0, 0, 300, 256, 512, 64, 128, NULL},
-        {0, 0, 129, 384, 384, 64, 128, NULL},  {0, 0, 300, 256, 512, 128, 64, NULL},  {0, 0, 129, 384, 384, 128, 64, NULL},
-        {1, 1, 300, 256, 512, 0, 0, NULL},     {0, 1, 300, 256, 512, 0, 0, NULL},
+        /* fp8, unfused, M, I, K, BM, BN (FP8: BN 128 would need 256 accumulator registers), groups,
+         * K compiled in, CN */
+        {1, 0, 300, 256, 512, 128, 64, NULL, 0, 0},  {1, 0, 129, 384, 384, 128, 64, NULL, 0, 0},  {1, 0, 300, 256, 512, 64, 64, NULL, 0, 0},
+        {1, 0, 129, 384, 384, 64, 64, NULL, 0, 0},   {1, 0, 300, 256, 512, 256, 64, NULL, 0, 0},  {1, 0, 129, 384, 384, 256, 64, NULL, 0, 0},
+        {0, 0, 300, 256, 512, 256, 64, NULL, 0, 0},
+        {0, 0, 300, 256, 512, 128, 128, NULL, 0, 0}, {0, 0, 129, 384, 384, 128, 128, NULL, 0, 0}, {0, 0, 300, 256, 512, 64, 128, NULL, 0, 0},
+        {0, 0, 129, 384, 384, 64, 128, NULL, 0, 0},  {0, 0, 300, 256, 512, 128, 64, NULL, 0, 0},  {0, 0, 129, 384, 384, 128, 64, NULL, 0, 0},
+        {1, 1, 300, 256, 512, 0, 0, NULL, 0, 0},     {0, 1, 300, 256, 512, 0, 0, NULL, 0, 0},
         /* grouped_fp8_swiglu: M from the groups (BM 256 would straddle two groups) */
-        {1, 0, 0, 256, 512, 128, 64, &moe_a}, {1, 0, 0, 256, 512, 128, 64, &moe_b},
-        {1, 0, 0, 256, 512, 64, 64, &moe_a},  {1, 0, 0, 384, 384, 64, 64, &moe_b},
+        {1, 0, 0, 256, 512, 128, 64, &moe_a, 0, 0}, {1, 0, 0, 256, 512, 128, 64, &moe_b, 0, 0},
+        {1, 0, 0, 256, 512, 64, 64, &moe_a, 0, 0},  {1, 0, 0, 384, 384, 64, 64, &moe_b, 0, 0},
+        /* K compiled in (FP8: the tile's B scale rows copied once, sb_tile), two CTAs along N
+         * sharing A (CN 2), a last column tile partly past I (BF16 I 200) */
+        {1, 0, 300, 256, 512, 128, 64, NULL, 1, 0},   {1, 0, 0, 256, 512, 128, 64, &moe_a, 1, 0},
+        {1, 0, 300, 256, 512, 128, 64, NULL, 0, 2},   {1, 0, 129, 384, 1024, 128, 64, NULL, 1, 2},
+        {0, 0, 300, 256, 512, 128, 128, NULL, 0, 2},  {0, 0, 300, 200, 512, 128, 128, NULL, 0, 0},
+        {0, 0, 129, 200, 384, 64, 64, NULL, 1, 0},
     };
     int passed = 0, failed = 0;
     e4m3_decoder_agrees() ? passed++ : failed++;

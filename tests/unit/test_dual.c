@@ -14,13 +14,15 @@
 #include "dgkc_fixture.h"
 
 /* The example's FP8 kernel; `BODY2` is the second update, `EPI` the stored value. */
-#define FP8_HEAD                                                                                       \
+#define FP8_HEAD_NO_GATE                                                                               \
     "kernel s<BM = 128, BN = 64>(X : e4m3[M, K], SX : f32[cdiv(K, 128), M] scales(X, 1, 128),"        \
     " W : e4m3[N2, K], SW : f32[cdiv(N2, 128), cdiv(K, 128)] scales(W, 128, 128), H : bf16[M, I])"     \
     " where N2 == 2 * I, I % 128 == 0 {"                                                              \
     " schedule persistent (cdiv(M, BM), cdiv(I, BN)) swizzle 8 -> (i, j);"                            \
     " var gate = zeros(f32[BM, BN]); var up = zeros(f32[BM, BN]);"                                    \
-    " pipeline k in 0 .. cdiv(K, 128) {"                                                              \
+    " pipeline k in 0 .. cdiv(K, 128) {"
+#define FP8_HEAD                                                                                       \
+    FP8_HEAD_NO_GATE                                                                                   \
     " gate += mma(X[i*BM +: BM, k*128 +: 128], W[j*BN +: BN, k*128 +: 128]^T)"                        \
     " * SX[k, i*BM +: BM][:, new] * SW[j*BN / 128, k];"
 #define FP8_UP                                                                                         \
@@ -69,8 +71,9 @@ START_TEST(dual_fp8_plan)
         "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3",
         "dgk_tma_load_2d(smem_b + stage * B_STAGE_BYTES, &tma_W, bar, kb * BK, n_block * BN);",
         "dgk_tma_load_2d(smem_b + B_DUAL_BYTES + stage * B_STAGE_BYTES, &tma_W, bar, kb * BK, I + n_block * BN);",
-        "const int sb_rows_b = (N2 + 127) / 128;",
-        "const float *const sb_hi_ptr = ptr_SW + (long long)min((I + n_block * BN) / 128, sb_rows_b - 1) * stride_SW_0;",
+        "const int sb_rows = (N2 + 127) / 128;", /* B's scale rows bound both tiles' */
+        "const int sb_row2 = min(max((I + n_block * BN) / 128, 0), sb_rows - 1);",
+        "const float *const sb_hi_ptr = ptr_SW + (long long)sb_row2 * stride_SW_0;",
         "dgk_cp_async_4(sb_dst + 4, sb_hi_ptr + kb);",
         "constexpr int SB_SPLIT = BN;",
         "float epilogue_value(float acc, float acc2, int row, int col, int dgk_m, int dgk_n)",
@@ -96,6 +99,8 @@ START_TEST(dual_bf16_constant_row)
     ck_assert_int_eq(p->dual.row_arg, -1);
     ck_assert_int_eq(p->dual.row_c, 256);
     ck_assert(!p->fp8.enabled && !p->fp8.sb_straddle);
+    for (int i = 0; i < p->nargs; i++) /* B's rows are passed only for FP8's scale rows */
+        ck_assert(p->args[i].kind != DGK_ARG_SHAPE || p->args[i].param != 1);
     static const char *const want[] = {
         "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16",
         "&tma_W, bar, kb * BK, 256 + n_block * BN);",
@@ -158,10 +163,50 @@ START_TEST(dual_grouped)
     ck_assert(p->dual.enabled && p->b.grouped && p->fp8.sb_grouped);
     static const char *const want[] = {
         "dgk_tma_load_3d(smem_b + B_DUAL_BYTES + stage * B_STAGE_BYTES, &tma_W, bar, kb * BK, I + n_block * BN, group);",
-        "const float *const sb_hi_ptr = sb_group + (long long)min((I + n_block * BN) / 128, sb_rows_b - 1)",
+        "const float *const sb_hi_ptr = sb_group + (long long)sb_row2 * stride_SW_1;",
     };
     fixture_has_all(cu, want, sizeof want / sizeof want[0]);
     dgkc_unit_free(u);
+}
+END_TEST
+
+/* `up` written before `gate` (its B tile R rows further) plans as the pair in the other
+ * order: the epilogue still reads `gate` as ACC and `up` as ACC2. */
+START_TEST(dual_either_order)
+{
+    static const char src[] = FP8_HEAD_NO_GATE
+        " up += mma(X[i*BM +: BM, k*128 +: 128], W[I + j*BN +: BN, k*128 +: 128]^T)"
+        " * SX[k, i*BM +: BM][:, new] * SW[(I + j*BN) / 128, k];"
+        " gate += mma(X[i*BM +: BM, k*128 +: 128], W[j*BN +: BN, k*128 +: 128]^T)"
+        " * SX[k, i*BM +: BM][:, new] * SW[j*BN / 128, k]; }" SWIGLU;
+    dgkc_unit *u = fixture_lower("o.dgk", src, NULL, 0);
+    const dgk_plan *p;
+    const char *cu = fixture_emit(u, "s", &p);
+    ck_assert(p->dual.enabled);
+    ck_assert_str_eq(p->args[p->dual.row_arg].sym, "I");
+    ck_assert_int_eq(p->dual.row_mul, 1);
+    /* silu(gate) * up: op 0 the first accumulator (gate) under silu, op 2 the second */
+    ck_assert_int_eq(p->epi.ops[0].op, DGK_EPI_ACC);
+    ck_assert_int_eq(p->epi.ops[1].op, DGK_EPI_SILU);
+    ck_assert_int_eq(p->epi.ops[2].op, DGK_EPI_ACC2);
+    ck_assert_ptr_nonnull(strstr(cu, "kb * BK, I + n_block * BN);"));
+    dgkc_unit_free(u);
+}
+END_TEST
+
+/* Both B tiles off `j * BN`: which is the first is unclear, so it is an error. */
+START_TEST(dual_negative_row)
+{
+    static const char src[] =
+        "kernel n(X : bf16[M, K], W : bf16[R, K], H : bf16[M, I]) where R == 2 * I {"
+        " schedule persistent (cdiv(M, 128), cdiv(I, 64)) -> (i, j);"
+        " var g = zeros(f32[128, 64]); var u = zeros(f32[128, 64]);"
+        " pipeline k in 0 .. cdiv(K, 64) {"
+        " g += mma(X[i*128 +: 128, k*64 +: 64], W[I + j*64 +: 64, k*64 +: 64]^T);"
+        " u += mma(X[i*128 +: 128, k*64 +: 64], W[I - 64 + j*64 +: 64, k*64 +: 64]^T); }"
+        " H[i*128 +: 128, j*64 +: 64] = bf16(g * u); }";
+    dgkc_unit *u = fixture_lower("n.dgk", src, NULL, 0);
+    fixture_plan_fails(u, "n", "one must start at `j * BN` and the other a fixed number of rows after it", "both tiles offset");
 }
 END_TEST
 
@@ -181,7 +226,6 @@ static char *edited(const char *src, const char *from, const char *to)
 START_TEST(dual_refused)
 {
     static const struct { const char *from, *to, *want; } cases[] = {
-        {"W[I + j*BN +: BN, k*128", "W[I + j*BN +: BN, k*128", NULL}, /* the example itself plans */
         {"W[I + j*BN +: BN, k*128 +: 128]^T) * SX[k, i*BM +: BM][:, new] * SW[(I + j*BN) / 128, k]",
          "W[2 * j*BN +: BN, k*128 +: 128]^T) * SX[k, i*BM +: BM][:, new] * SW[(2 * j*BN) / 128, k]",
          "must start a fixed number of rows after the first's"},
@@ -192,6 +236,9 @@ START_TEST(dual_refused)
         {"schedule persistent (cdiv(M, BM), cdiv(I, BN)) swizzle 8", "schedule persistent (cdiv(M, BM), cdiv(I, BN)) swizzle 8 split_k 2",
          "not lowered with split-K"},
         {"BM = 128, BN = 64", "BM = 32, BN = 64", "not lowered with tiles of fewer than 64 rows"},
+        {"BM = 128, BN = 64", "BM = 8, BN = 32", "not lowered with tiles of fewer than 64 rows"},
+        {"var up = zeros(f32[BM, BN]);", "var up = full(f32[BM, BN], 1.0);", "accumulator starts at `zeros(...)`"},
+        {"var gate = zeros(f32[BM, BN]);", "var gate = full(f32[BM, BN], 1.0);", "accumulator starts at `zeros(...)`"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *src = edited(fp8_src, cases[i].from, cases[i].to);
@@ -281,6 +328,8 @@ static Suite *dual_suite(void)
     tcase_add_test(tc, dual_bf16_constant_row);
     tcase_add_test(tc, dual_scaled_symbol_row);
     tcase_add_test(tc, dual_grouped);
+    tcase_add_test(tc, dual_either_order);
+    tcase_add_test(tc, dual_negative_row);
     tcase_add_test(tc, dual_refused);
     tcase_add_test(tc, dual_refused_forms);
     tcase_add_test(tc, dual_refused_tensors);

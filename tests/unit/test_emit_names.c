@@ -207,7 +207,8 @@ START_TEST(example_and_golden_names_are_refused)
 {
     static const char *const files[] = {
         "examples/gemm_bias_relu.dgk", "examples/gemm_quant_fp8.dgk", "examples/moe_expert_epilogue.dgk",
-        "examples/rmsnorm_fp8.dgk", "examples/row_softmax.dgk",
+        "examples/rmsnorm_fp8.dgk", "examples/row_softmax.dgk", "examples/gemm_swiglu.dgk",
+        "tests/golden/emit/dual_fp8.dgk",
         "tests/golden/emit/contig_ids_fp8_cluster_m.dgk", "tests/golden/emit/contig_offsets_fp8_cluster_m.dgk",
         "tests/golden/emit/elementwise.dgk", "tests/golden/emit/elementwise_update.dgk",
         "tests/golden/emit/gemm_fp8_256.dgk", "tests/golden/emit/gemm_fp8_cluster_n_tma.dgk",

@@ -229,12 +229,12 @@ dual_fp8(
                 int m_block, n_block;
                 tile_coords(tile, M, I, cta_rank, m_block, n_block);
                 // tests/golden/emit/dual_fp8.dgk:14: this tile's B scale rows, copied into each stage
-                const int sb_rows = (I + 127) / 128;
+                const int sb_rows = (N2 + 127) / 128;
                 const int sb_row = min(n_block * BN / 128, sb_rows - 1);
                 const float *const sb_lo_ptr = ptr_SW + (long long)sb_row * stride_SW_0;
                 // tests/golden/emit/dual_fp8.dgk:16: the second accumulator's B tile: its scale row, R / 128 rows further
-                const int sb_rows_b = (N2 + 127) / 128;  // B's scale rows (B holds both tiles)
-                const float *const sb_hi_ptr = ptr_SW + (long long)min((I + n_block * BN) / 128, sb_rows_b - 1) * stride_SW_0;
+                const int sb_row2 = min(max((I + n_block * BN) / 128, 0), sb_rows - 1);
+                const float *const sb_hi_ptr = ptr_SW + (long long)sb_row2 * stride_SW_0;
                 #pragma unroll 1
                 for (int kb = 0; kb < k_blocks; ++kb) {
                     // tests/golden/emit/dual_fp8.dgk:13: pipeline stage: wait until free, then fill
@@ -246,7 +246,6 @@ dual_fp8(
                     // tests/golden/emit/dual_fp8.dgk:14: operand tile
                     dgk_tma_load_2d(smem_b + stage * B_STAGE_BYTES, &tma_W, bar, kb * BK, n_block * BN);
                     // tests/golden/emit/dual_fp8.dgk:16: the second accumulator's B tile, R rows further, after the first in the stage
-                    // tests/golden/emit/dual_fp8.dgk:14: operand tile
                     dgk_tma_load_2d(smem_b + B_DUAL_BYTES + stage * B_STAGE_BYTES, &tma_W, bar, kb * BK, I + n_block * BN);
                     // tests/golden/emit/dual_fp8.dgk:14: A scales of this K block: BM f32 values
                     dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &tma_SX, bar, m_block * BM, kb);
