@@ -253,6 +253,18 @@ typedef struct dgk_plan_fp8 {
      * persistent schedule. plan_pipeline.c (plan_loop_form) says why; 0 = the TMA thread
      * loads them. */
     int sb_bytes_warp;
+    /* (added later) f32 B scales staged per stage (not sb_tile, sb_tma, per column) in a
+     * kernel whose K is known only at launch: the producer thread loads the tile's value(s)
+     * for a K block before it waits for the stage to be free and stores them into the slot
+     * after, arriving on the full barrier itself (the UE8M0 bytes' path), instead of a
+     * cp.async whose arrival completes the barrier. The FP8 SwiGLU kernel with K at launch
+     * (128 x 2*64 tiles, M 4096, I 9216, K 7168, H200) ran 921 us with the cp.async copies
+     * against 787 us with no copies at all, 870 with K compiled in
+     * (tests/gpu/results/2026-11-28-H200-swiglu/probe/); with these loads 1.02-1.06x the
+     * time of K compiled in (the cp.async copies 1.06-1.09x), `sb-loads/` there. The stock
+     * kernels compile K in and keep their measured paths. 0 = cp.async (or another path
+     * above). */
+    int sb_loads;
 } dgk_plan_fp8;
 
 enum { DGK_SB_TMA_BOX = 4 }; /* dgk_plan_fp8.sb_tma: B scales (f32) per TMA box, 16 bytes */

@@ -56,7 +56,7 @@ static int smem_for(dgk_plan *p, int stages)
 }
 
 /* plan_loop_form: fp8.unroll, the temporary's form in one-wave launches, fp8.early_wait,
- * fp8.sb_bytes_warp.
+ * fp8.sb_bytes_warp, fp8.sb_loads (5: plan.h says why).
  * (1) The 256 x 128 per-m64 loop unrolled by 8 (DeepGEMM unrolls its loop so): ptxas
  * then issues the next K block's full-barrier try among the last promotion's FFMAs,
  * which the loop's back edge kept it from. FP8 4096 x 7168 x K, 2-CTA clusters along N,
@@ -126,6 +126,8 @@ int plan_loop_form(planner *pl)
     f->early_wait = f->pieces && (p->cluster_m > 1 || p->cluster_n > 1);
     f->sb_bytes_warp = f->enabled && f->sb_ue8m0 && !f->sb_per_column && p->l2_stream &&
                        p->sched.kind == DGK_SCHED_PERSISTENT; /* (4) */
+    /* (5) plan.h, fp8.sb_loads: K at launch, f32 scales per stage */
+    f->sb_loads = f->enabled && !f->sb_per_column && !f->sb_ue8m0 && !f->sb_tile && !f->sb_tma && p->k.arg >= 0;
     return 1;
 }
 

@@ -222,6 +222,7 @@ void dgk_plan_print(const dgk_plan *p, FILE *out)
                 : p->fp8.sb_tile     ? " (the tile's rows copied once per tile by cp.async.bulk)"
                 : p->fp8.sb_tma      ? " (four K blocks' values loaded into each stage by TMA)"
                 : p->fp8.sb_ue8m0    ? " (its bytes loaded and stored into each stage by a producer thread)"
+                : p->fp8.sb_loads    ? " (loaded and stored into each stage by the producer thread: K at launch)"
                                      : " (copied into each stage by cp.async)",
                 p->fp8.sa_ue8m0 ? ", SA ue8m0 bytes" : "", p->fp8.sb_ue8m0 ? ", SB ue8m0 bytes" : "",
                 p->fp8.overlap ? ", overlapped with the next block's wgmma" : "",

@@ -145,6 +145,13 @@ DGK_DEV dgk_u32 dgk_ldg_u8(const void *p)
     return __ldg((const unsigned char *)p);
 }
 
+/* One f32 from global memory through the read-only path (a B scale the producer thread
+ * stores into a stage itself, plan fp8.sb_loads). */
+DGK_DEV float dgk_ldg_f32(const float *p)
+{
+    return __ldg(p);
+}
+
 /* 9.7.13.15.16 mbarrier.try_wait.parity, looped: returns once the phase with parity
  * `parity` has completed. try_wait suspends the thread for a while in hardware, so the
  * loop does not hammer shared memory. */

@@ -86,32 +86,45 @@ void dgk_sm90_emit_sb_producer_tile(dgk_sm90_ctx *e)
     dgk_sm90_emit_sb_ring_take(e);
 }
 
-/* Before the wait for the stage: UE8M0 scale bytes are loaded here (by the bytes warp, or
- * else by the TMA thread). */
-static void emit_sb_byte_loads(dgk_sm90_ctx *e, const char *kb)
+/* Whether a producer thread loads the per-stage B scales and stores them into the slot
+ * itself: UE8M0 bytes, and f32 values with fp8.sb_loads. */
+static int sb_by_thread(const dgk_plan *p)
+{
+    return dgk_sm90_sb_staged(p) && (p->fp8.sb_ue8m0 || p->fp8.sb_loads);
+}
+
+/* Before the wait for the stage: the scales of the K block are loaded here (UE8M0 bytes by
+ * the bytes warp, or else by the TMA thread; f32 values, sb_loads, by the TMA thread). The
+ * load's latency then hides behind the wait. Loading f32 values a K block ahead instead
+ * (in the previous block's iteration) measured level: I 9216 0.8% faster, I 2048 2.7%
+ * slower (tests/gpu/results/2026-11-28-H200-swiglu/sb-loads/). */
+static void emit_sb_thread_loads(dgk_sm90_ctx *e, const char *kb)
 {
     const dgk_plan_fp8 *f = &e->p->fp8;
-    dgk_sm90_loc(e, f->loc, "B scale bytes of this K block, loaded while the stage may still be in use");
-    dgk_sm90_line(e, "const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + %s);", kb);
+    const char *fmt = f->sb_ue8m0 ? "const dgk_u32 %s = dgk_ldg_u8(%s + %s);" : "const float %s = dgk_ldg_f32(%s + %s);";
+    dgk_sm90_loc(e, f->loc, f->sb_ue8m0 ? "B scale bytes of this K block, loaded while the stage may still be in use"
+                                        : "B scales of this K block, loaded while the stage may still be in use");
+    dgk_sm90_line(e, fmt, "sb_lo_b", "sb_lo_ptr", kb);
     if (f->sb_straddle)
-        dgk_sm90_line(e, "const dgk_u32 sb_hi_b = dgk_ldg_u8(sb_hi_ptr + %s);", kb);
+        dgk_sm90_line(e, fmt, "sb_hi_b", "sb_hi_ptr", kb);
 }
 
-/* The TMA thread's part of the UE8M0 bytes: only where no bytes warp takes them. */
+/* The TMA thread's part: only where no bytes warp takes them. */
 void dgk_sm90_emit_sb_prefetch(dgk_sm90_ctx *e, const char *kb)
 {
-    if (dgk_sm90_sb_staged(e->p) && e->p->fp8.sb_ue8m0 && !e->p->fp8.sb_bytes_warp) /* sb_tile is never ue8m0 */
-        emit_sb_byte_loads(e, kb);
+    if (sb_by_thread(e->p) && !e->p->fp8.sb_bytes_warp) /* sb_tile is never ue8m0 or sb_loads */
+        emit_sb_thread_loads(e, kb);
 }
 
-/* The stored bytes, and the stage's second arrival. */
-static void emit_sb_byte_stores(dgk_sm90_ctx *e)
+/* The stored scales, and the stage's second arrival. */
+static void emit_sb_thread_stores(dgk_sm90_ctx *e)
 {
+    const char *fmt = e->p->fp8.sb_ue8m0 ? "dgk_st_shared_u8(%s, %s);" : "dgk_st_shared_b32(%s, __float_as_uint(%s));";
     dgk_sm90_line(e, "const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;");
-    dgk_sm90_line(e, "dgk_st_shared_u8(sb_dst, sb_lo_b);");
+    dgk_sm90_line(e, fmt, "sb_dst", "sb_lo_b");
     if (e->p->fp8.sb_straddle)
-        dgk_sm90_line(e, "dgk_st_shared_u8(sb_dst + 4, sb_hi_b);");
-    dgk_sm90_line(e, "dgk_mbar_arrive(bar);  // the stage's second arrival (release: the bytes are visible)");
+        dgk_sm90_line(e, fmt, "sb_dst + 4", "sb_hi_b");
+    dgk_sm90_line(e, "dgk_mbar_arrive(bar);  // the stage's second arrival (release: the scales are visible)");
 }
 
 /* The bytes warp's walk (fp8.sb_bytes_warp, a persistent schedule: emit_check.c): the TMA
@@ -130,11 +143,11 @@ void dgk_sm90_emit_sb_bytes_warp(dgk_sm90_ctx *e)
     dgk_sm90_loc(e, e->p->fp8.loc, "this tile's B scale rows, their bytes stored into each stage");
     dgk_sm90_emit_sb_pointers(e);
     dgk_sm90_emit_producer_kloop_open(e);
-    emit_sb_byte_loads(e, "kb");
+    emit_sb_thread_loads(e, "kb");
     dgk_sm90_loc(e, e->p->stages_loc, "pipeline stage: wait until free, then store the bytes");
     dgk_sm90_line(e, "dgk_mbar_wait(&empty_bar[stage], phase ^ 1);");
     dgk_sm90_line(e, "dgk_u64 *const bar = &full_bar[stage];");
-    emit_sb_byte_stores(e);
+    emit_sb_thread_stores(e);
     dgk_sm90_line(e, "if (++stage == STAGES) { stage = 0; phase ^= 1; }");
     dgk_sm90_close(e, NULL);
     dgk_sm90_close(e, NULL);
@@ -157,8 +170,8 @@ void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb)
         return; /* the bytes warp stores them */
     dgk_sm90_loc(e, f->loc, f->sb_straddle ? "B scales of this K block: the tile's two SB values"
                                            : "B scale of this K block: the tile's SB value");
-    if (f->sb_ue8m0) {
-        emit_sb_byte_stores(e);
+    if (sb_by_thread(e->p)) {
+        emit_sb_thread_stores(e);
         return;
     }
     dgk_sm90_line(e, "const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;");

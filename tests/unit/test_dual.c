@@ -74,7 +74,8 @@ START_TEST(dual_fp8_plan)
         "const int sb_rows = (N2 + 127) / 128;", /* B's scale rows bound both tiles' */
         "const int sb_row2 = min(max((I + n_block * BN) / 128, 0), sb_rows - 1);",
         "const float *const sb_hi_ptr = ptr_SW + (long long)sb_row2 * stride_SW_0;",
-        "dgk_cp_async_4(sb_dst + 4, sb_hi_ptr + kb);",
+        "const float sb_hi_b = dgk_ldg_f32(sb_hi_ptr + kb);", /* K at launch: plan.h fp8.sb_loads */
+        "dgk_st_shared_b32(sb_dst + 4, __float_as_uint(sb_hi_b));",
         "constexpr int SB_SPLIT = BN;",
         "float epilogue_value(float acc, float acc2, int row, int col, int dgk_m, int dgk_n)",
         "const float v2 = acc2;",

@@ -791,8 +791,12 @@ START_TEST(fp8_sb_tma_rule)
                        NULL) == rows[r].tma, "row %zu", r);
         ck_assert_msg((strstr(cu, "+ 4 * (sb_kb & 3));  ++sb_kb;") != NULL) == rows[r].tma, "row %zu", r);
         ck_assert_msg((strstr(cu, "SB_STAGE_BYTES = 128 }") != NULL) == rows[r].tma, "row %zu", r);
-        ck_assert_msg((strstr(cu, "dgk_cp_async_4(sb_dst") == NULL) == (rows[r].tma || p->fp8.sb_tile || p->fp8.sb_ue8m0),
+        /* no cp.async where TMA, a per-tile copy or the producer thread (UE8M0 bytes, and f32
+         * with K at launch: fp8.sb_loads) brings the scales */
+        ck_assert_msg((strstr(cu, "dgk_cp_async_4(sb_dst") == NULL) ==
+                          (rows[r].tma || p->fp8.sb_tile || p->fp8.sb_ue8m0 || p->fp8.sb_loads),
                       "row %zu", r);
+        ck_assert_int_eq(p->fp8.sb_loads, p->k.arg >= 0 && !rows[r].tma && !p->fp8.sb_ue8m0);
         if (rows[r].tma) {
             ck_assert_ptr_nonnull(strstr(cu, "dgk_mbar_init(&full_bar[s], 1);"));
             ck_assert_ptr_nonnull(strstr(cu, p->split.slices > 1 ? "int sb_kb = k_first;" : "int sb_kb = 0;"));

@@ -280,12 +280,24 @@ START_TEST(emit_split_fp8_offsets_scales)
     ck_assert_int_eq(dgkc_check(u), DGKC_OK);
     const char *cu = NULL;
     ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", 0, &cu, NULL), DGKC_OK);
-    /* the producer walks the slice's absolute K blocks, and copies their B scales */
+    /* the producer walks the slice's absolute K blocks, and loads their B scales itself
+     * (K at launch: plan.h fp8.sb_loads) */
     ck_assert_ptr_nonnull(strstr(cu, "for (int kb = k_first; kb < k_first + k_blocks; ++kb)"));
     ck_assert_ptr_nonnull(strstr(cu, "const float *const sb_lo_ptr = ptr_SB + (long long)sb_row * stride_SB_0;"));
-    ck_assert_ptr_nonnull(strstr(cu, "dgk_cp_async_4(sb_dst, sb_lo_ptr + kb);"));
+    ck_assert_ptr_nonnull(strstr(cu, "const float sb_lo_b = dgk_ldg_f32(sb_lo_ptr + kb);"));
+    ck_assert_ptr_nonnull(strstr(cu, "dgk_st_shared_b32(sb_dst, __float_as_uint(sb_lo_b));"));
+    ck_assert_ptr_null(strstr(cu, "dgk_cp_async_4("));
     ck_assert_ptr_nonnull(strstr(cu, "const int k_total = dgk_opaque((K + BK - 1) / BK);"));
     ck_assert_ptr_nonnull(strstr(cu, "sum_partials(acc, part, splits);"));
+    dgkc_unit_free(u);
+    /* K compiled in (the stock kernels' case, split-K keeps the per-stage slot): cp.async */
+    u = dgkc_unit_new("f.dgk", fp8_src, strlen(fp8_src));
+    ck_assert_int_eq(dgkc_define(u, "SPLIT", "3"), DGKC_OK);
+    ck_assert_int_eq(dgkc_define(u, "K", "7168"), DGKC_OK);
+    ck_assert_int_eq(dgkc_check(u), DGKC_OK);
+    ck_assert_int_eq(dgkc_emit_kernel(u, "sm_90a", 0, &cu, NULL), DGKC_OK);
+    ck_assert_ptr_nonnull(strstr(cu, "dgk_cp_async_4(sb_dst, sb_lo_ptr + kb);"));
+    ck_assert_ptr_null(strstr(cu, "dgk_ldg_f32("));
     dgkc_unit_free(u);
 }
 END_TEST

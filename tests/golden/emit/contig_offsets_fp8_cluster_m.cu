@@ -309,6 +309,9 @@ contig_offsets_fp8_cluster_m(
                 const float *const sb_hi_ptr = sb_group + (long long)min(sb_row + 1, sb_rows - 1) * stride_SB_1;
                 #pragma unroll 1
                 for (int kb = 0; kb < k_blocks; ++kb) {
+                    // tests/golden/emit/contig_offsets_fp8_cluster_m.dgk:14: B scales of this K block, loaded while the stage may still be in use
+                    const float sb_lo_b = dgk_ldg_f32(sb_lo_ptr + kb);
+                    const float sb_hi_b = dgk_ldg_f32(sb_hi_ptr + kb);
                     // tests/golden/emit/contig_offsets_fp8_cluster_m.dgk:13: pipeline stage: wait until free, then fill
                     dgk_mbar_wait(&empty_bar[stage], phase ^ 1);
                     if (fills >= STAGES) {
@@ -327,9 +330,9 @@ contig_offsets_fp8_cluster_m(
                     dgk_tma_load_2d(smem_sa + stage * SA_STAGE_BYTES, &tma_SA, bar, m_block * BM, kb);
                     // tests/golden/emit/contig_offsets_fp8_cluster_m.dgk:14: B scales of this K block: the tile's two SB values
                     const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;
-                    dgk_cp_async_4(sb_dst, sb_lo_ptr + kb);
-                    dgk_cp_async_4(sb_dst + 4, sb_hi_ptr + kb);
-                    dgk_cp_async_mbar_arrive(bar);  // the stage's second arrival: once the copies landed
+                    dgk_st_shared_b32(sb_dst, __float_as_uint(sb_lo_b));
+                    dgk_st_shared_b32(sb_dst + 4, __float_as_uint(sb_hi_b));
+                    dgk_mbar_arrive(bar);  // the stage's second arrival (release: the scales are visible)
                     if (++stage == STAGES) { stage = 0; phase ^= 1; }
                 }
             }
