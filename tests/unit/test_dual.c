@@ -171,6 +171,54 @@ START_TEST(dual_grouped)
 }
 END_TEST
 
+/* B stored MN-major ([K, N2], BF16): the second tile's chunks after the first's, its rows
+ * the inner coordinate; and the masked schedule with UE8M0 scales (both scale rows' bytes
+ * loaded and stored by the producer thread). */
+START_TEST(dual_mn_major_and_masked_ue8m0)
+{
+    static const char src[] =
+        "kernel mn(X : bf16[M, K], W : bf16[K, N2], H : bf16[M, I]) where N2 == 2 * I {"
+        " schedule persistent (cdiv(M, 128), cdiv(I, 128)) -> (i, j);"
+        " var g = zeros(f32[128, 128]); var u = zeros(f32[128, 128]);"
+        " pipeline k in 0 .. cdiv(K, 64) {"
+        " g += mma(X[i*128 +: 128, k*64 +: 64], W[k*64 +: 64, j*128 +: 128]);"
+        " u += mma(X[i*128 +: 128, k*64 +: 64], W[k*64 +: 64, I + j*128 +: 128]); }"
+        " H[i*128 +: 128, j*128 +: 128] = bf16(silu(g) * u); }"
+        "kernel ms(X : e4m3[G, MM, K], SX : ue8m0[G, cdiv(K, 128), MM] scales(X, 1, 128), W : e4m3[G, N2, K],"
+        " SW : ue8m0[G, cdiv(N2, 128), cdiv(K, 128)] scales(W, 128, 128), CNT : i32[G], H : bf16[G, MM, I])"
+        " where N2 == 2 * I, I % 128 == 0 {"
+        " schedule m_grouped_masked (G, cdiv(MM, 128), cdiv(I, 64)) masked CNT -> (g, i, j);"
+        " var gate = zeros(f32[128, 64]); var up = zeros(f32[128, 64]);"
+        " pipeline k in 0 .. cdiv(K, 128) {"
+        " gate += mma(X[g, i*128 +: 128, k*128 +: 128], W[g, j*64 +: 64, k*128 +: 128]^T)"
+        " * SX[g, k, i*128 +: 128][:, new] * SW[g, j*64 / 128, k];"
+        " up += mma(X[g, i*128 +: 128, k*128 +: 128], W[g, I + j*64 +: 64, k*128 +: 128]^T)"
+        " * SX[g, k, i*128 +: 128][:, new] * SW[g, (I + j*64) / 128, k]; }"
+        " H[g, i*128 +: 128, j*64 +: 64] = bf16(silu(gate) * up); }";
+    dgkc_unit *u = fixture_lower("mm.dgk", src, NULL, 0);
+    const dgk_plan *p;
+    const char *cu = fixture_emit(u, "mn", &p);
+    ck_assert(p->dual.enabled && p->b.major == DGK_MAJOR_MN);
+    ck_assert_int_eq(p->mma.inst_n, 256);
+    static const char *const want_mn[] = {
+        "enum { B_CHUNK_ROWS = 64, B_CHUNKS = 2,",
+        "enum { B_DUAL_BYTES = 16384 };",
+        "dgk_tma_load_2d(smem_b + B_DUAL_BYTES + stage * B_STAGE_BYTES + c * B_CHUNK_BYTES, &tma_W, bar, I + n_block * BN + c * B_CHUNK_ROWS, kb * BK);",
+    };
+    fixture_has_all(cu, want_mn, sizeof want_mn / sizeof want_mn[0]);
+    cu = fixture_emit(u, "ms", &p);
+    ck_assert(p->dual.enabled && p->fp8.sb_ue8m0 && p->sched.kind == DGK_SCHED_M_GROUPED_MASKED);
+    static const char *const want_ms[] = {
+        "const dgk_ue8m0 *const sb_hi_ptr = sb_group + (long long)sb_row2 * stride_SW_1;",
+        "const dgk_u32 sb_hi_b = dgk_ldg_u8(sb_hi_ptr + kb);",
+        "dgk_st_shared_u8(sb_dst + 4, sb_hi_b);",
+        "dgk_tma_load_3d(smem_b + B_DUAL_BYTES + stage * B_STAGE_BYTES, &tma_W, bar, kb * BK, I + n_block * BN, group);",
+    };
+    fixture_has_all(cu, want_ms, sizeof want_ms / sizeof want_ms[0]);
+    dgkc_unit_free(u);
+}
+END_TEST
+
 /* `up` written before `gate` (its B tile R rows further) plans as the pair in the other
  * order: the epilogue still reads `gate` as ACC and `up` as ACC2. */
 START_TEST(dual_either_order)
@@ -330,6 +378,7 @@ static Suite *dual_suite(void)
     tcase_add_test(tc, dual_scaled_symbol_row);
     tcase_add_test(tc, dual_grouped);
     tcase_add_test(tc, dual_either_order);
+    tcase_add_test(tc, dual_mn_major_and_masked_ue8m0);
     tcase_add_test(tc, dual_negative_row);
     tcase_add_test(tc, dual_refused);
     tcase_add_test(tc, dual_refused_forms);
