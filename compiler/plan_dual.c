@@ -6,7 +6,8 @@
  * second update must repeat the first's A tile and A scales, read B from the same tensor
  * R rows further (R a constant or `c * S + d` of one shape symbol S), and, with FP8, the
  * same scale tensor (sema checked that its subscript picks the second tile's block).
- * plan_dual_match runs in plan_mainloop after the first update is matched;
+ * In plan_mainloop: plan_dual_order (which update is the first: the one whose B tile starts
+ * at `j * BN`), then, after the first is matched, plan_dual_match and plan_dual_tiles;
  * plan_dual_args after the schedule, split-K and the epilogue's row pass are planned. */
 #include "plan_int.h"
 
