@@ -434,6 +434,15 @@ dgk_status dgk_m_grouped_gemm_bf16_nn_contiguous(dgk_context *ctx, const dgk_ten
 dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
                                                 const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
                                                 const dgk_tensor *group_ids, void *stream);
+/* The fused MoE up-projection (SwiGLU), contiguous with group ids: b e4m3 [G, 2I, K] holds
+ * each expert's gate rows [0, I) and up rows [I, 2I) ([Wg; Wu]), sb f32 [G, cdiv(2I, 128),
+ * cdiv(K, 128)], d bf16 [M, I] = silu(a @ Wg^T) * (a @ Wu^T) per row with its expert's
+ * weights, computed in one pass over K without the [M, 2I] product in memory. I % 128 ==
+ * 0, K % 128 == 0; a, sa, group_ids as dgk_m_grouped_gemm_fp8_nt_contiguous (padding rows
+ * of d left untouched). */
+dgk_status dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
+                                                       const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
+                                                       const dgk_tensor *group_ids, void *stream);
 dgk_status dgk_m_grouped_gemm_bf16_nt_masked(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,
                                              const dgk_tensor *d, const dgk_tensor *masked_m, int expected_m,
                                              void *stream);

@@ -142,18 +142,6 @@ static dgk_status check(call *c)
     return check_extents(c);
 }
 
-/* Debug builds (DGK_DEBUG=1 when the op was made): the kernel recorded the first group
- * id outside -1 .. G - 1; wait for it and report it. Release builds return at once. */
-static dgk_status check_ids(const call *c, dgk_op *op, void *stream)
-{
-    uint64_t w;
-    dgk_status s = dgk_op_debug_word(op, stream, &w);
-    if (s != DGK_OK || w == DGK_DEBUG_NONE)
-        return s;
-    return dgk_fail(DGK_EINVAL, "%s: group_ids[%lld] = %d is out of range: each row's group is -1 (padding) or 0 .. %lld (b holds G = %lld groups) [DGK_DEBUG check]",
-                    c->fn, (long long)(w >> 32), (int)(uint32_t)w, (long long)c->g - 1, (long long)c->g);
-}
-
 /* Masked groups of 24 expected rows or fewer take a tile of fewer than 64 rows, computed
  * with the operands swapped (gemm_heuristic.c, masked_swap_bm; the planner then drops
  * skip_idle). Otherwise the kernel's skip_idle (a warpgroup with no valid row in its tile skips its
@@ -194,11 +182,11 @@ static dgk_status run(dgk_context *ctx, call *c, int expected_m, void *stream)
     if (c->fp8) {
         const dgk_tensor *params[6] = {c->a, c->sa, c->b, c->sb, c->groups, c->d};
         s = dgk_op_launch(op, params, NULL, 6, stream);
-        return s != DGK_OK || c->masked || c->offsets || !dgk_op_is_debug(op) ? s : check_ids(c, op, stream);
+        return s != DGK_OK || c->masked || c->offsets || !dgk_op_is_debug(op) ? s : stock_check_group_ids(c->fn, op, stream, c->g);
     }
     const dgk_tensor *params[4] = {c->a, c->b, c->groups, c->d};
     s = dgk_op_launch(op, params, NULL, 4, stream);
-    return s != DGK_OK || c->masked || c->offsets || !dgk_op_is_debug(op) ? s : check_ids(c, op, stream);
+    return s != DGK_OK || c->masked || c->offsets || !dgk_op_is_debug(op) ? s : stock_check_group_ids(c->fn, op, stream, c->g);
 }
 
 dgk_status dgk_m_grouped_gemm_bf16_nt_contiguous_offsets(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *b,

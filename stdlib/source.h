@@ -10,5 +10,6 @@ extern const char dgk_stdlib_grouped_fp8[];
 extern const char dgk_stdlib_k_grouped_bf16[];
 extern const char dgk_stdlib_k_grouped_fp8[];
 extern const char dgk_stdlib_fp8_prep[];
+extern const char dgk_stdlib_moe_fp8[];
 
 #endif

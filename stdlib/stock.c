@@ -80,6 +80,16 @@ dgk_status stock_extents(const char *fn, const dgk_tensor *t, const char *name, 
     return DGK_OK;
 }
 
+dgk_status stock_check_group_ids(const char *fn, dgk_op *op, void *stream, int64_t g)
+{
+    uint64_t w;
+    dgk_status s = dgk_op_debug_word(op, stream, &w);
+    if (s != DGK_OK || w == DGK_DEBUG_NONE)
+        return s;
+    return dgk_fail(DGK_EINVAL, "%s: group_ids[%lld] = %d is out of range: each row's group is -1 (padding) or 0 .. %lld (b holds G = %lld groups) [DGK_DEBUG check]",
+                    fn, (long long)(w >> 32), (int)(uint32_t)w, (long long)g - 1, (long long)g);
+}
+
 /* ---- GEMM ops by shape ------------------------------------------------------------ */
 
 /* The launch memo entry of a stock GEMM: the exact key it was made for, and its op. The

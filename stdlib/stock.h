@@ -49,6 +49,10 @@ dgk_status stock_tma_rows(const char *fn, const char *name, const dgk_tensor *t)
  * be a multiple of 8 elements; the message names the extent (`rows_of`) to pad. */
 dgk_status stock_rows_16b(const char *fn, const char *name, const dgk_tensor *t, const char *rows_of);
 
+/* Debug builds (DGK_DEBUG=1 when the op was made): the contiguous kernel recorded the first
+ * group id outside -1 .. g - 1; waits for it and reports it. Release builds return at once. */
+dgk_status stock_check_group_ids(const char *fn, dgk_op *op, void *stream, int64_t g);
+
 /* A GEMM tile configuration and the shape facts the heuristic reads. */
 typedef struct gemm_shape {
     int64_t m, n, k;

@@ -14,6 +14,7 @@
  * overrides); and with K compiled in (-D K: FP8 then copies a tile's B scale rows once,
  * the dense and the grouped kernel), with two CTAs along N sharing A (-D CN=2, FP8 and
  * BF16, K at launch and compiled in), and BF16 at I 200 (a last column tile partly past I);
+ * the stock entry dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous on two group layouts;
  *   grouped_fp8_swiglu the MoE form, m-grouped contiguous: W e4m3 [G, 2I, K] with SW [G,
  *                     2I / 128, cdiv(K, 128)], GID i32 [M]; row r of H from expert
  *                     e = GID[r]'s [Wg; Wu] = W[e] and SW[e] (both halves' blocks), rows
@@ -62,7 +63,9 @@
  * (that GEMM, then swiglu_act), and cuBLASLt's GEMM of the same product (harness_cublaslt.c:
  * FP8 with the 1x128 / 128x128 block scales; a SKIP where the installed cuBLASLt has no
  * algorithm): median of 30 launches each, CUDA events, runners interleaved; TFLOPS counted
- * as 2 * M * 2I * K for every runner, and the fused time over each of the others. */
+ * as 2 * M * 2I * K for every runner, and the fused time over each of the others. Then the
+ * stock fused MoE entry (4 experts x 1024 rows, I 2048, K 7168) beside the stock grouped
+ * GEMM of the [M, 2I] product alone and followed by swiglu_act. */
 #include "harness.h" /* gh_cublaslt_fp8_block, gh_cublaslt_bf16: the --bench baselines */
 #include "user_common.h"
 
@@ -159,6 +162,8 @@ typedef struct scase {
     const layout *moe; /* grouped_fp8_swiglu on these groups (fp8 only); NULL: dense */
     int k_in;    /* K compiled in (-D K=...): FP8 then copies a tile's B scale rows once (sb_tile) */
     int cn;      /* -D CN=cn (dense fused kernels): 2 puts two CTAs along N sharing A by multicast */
+    int stock;   /* grouped: the stock entry dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous (stdlib/moe_fp8.dgk,
+                  * K and I compiled in) instead of the example's kernel */
 } scase;
 
 /* The rows of layout l (its padded groups' sum); with gid, each row's id: its group, -1 for
@@ -434,6 +439,16 @@ static int launch_unfused(dgk_context *ctx, const scase *c, dev *dv)
     return st == DGK_OK && cuda_ok(cudaDeviceSynchronize(), "unfused path");
 }
 
+/* The stock fused MoE entry point over the grouped case's tensors (X, SX, W, SW, GID, H). */
+static int launch_stock(dgk_context *ctx, dev *dv)
+{
+    const dgk_tensor *t = dv->t;
+    dgk_status st = dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous(ctx, &t[0], &t[1], &t[2], &t[3], &t[5], &t[4], NULL);
+    if (st != DGK_OK)
+        printf("  stock dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous: %s\n", dgk_last_error());
+    return st == DGK_OK && cuda_ok(cudaDeviceSynchronize(), "stock swiglu");
+}
+
 /* Runs case c on the GPU: H's buffer h ((m + PAD_ROWS) x ldh, poisoned) comes back. */
 static int run_device(dgk_context *ctx, const char *path, const char *text, const scase *c, const inputs *in, uint16_t *h,
                       int64_t ldh)
@@ -460,6 +475,8 @@ static int run_device(dgk_context *ctx, const char *path, const char *text, cons
     int ok = bind(&dv, c, in, h, ldh, g);
     if (c->unfused)
         ok = ok && launch_unfused(ctx, c, &dv);
+    else if (c->stock)
+        ok = ok && launch_stock(ctx, &dv);
     else
         ok = ok && launch(ctx, path, text, kernel, defs, ndefs, &dv);
     ok = ok && fetch(&dv, h_slot(c), h, 2 * (size_t)((in->m + PAD_ROWS) * ldh));
@@ -586,8 +603,9 @@ static int run_case(dgk_context *ctx, const char *path, const char *text, const 
             const size_t used = strlen(groups);
             snprintf(groups + used, sizeof groups - used, "%s%d", e ? ", " : "", c->moe->rows[e]);
         }
-        snprintf(what, sizeof what, "grouped_fp8_swiglu BM %d BN %d%s (groups of %s rows padded to %d: M %lld; I %lld, K %lld, H ld %lld)",
-                 c->bm, c->bn, c->k_in ? " K compiled in" : "", groups, GROUP_ALIGN, (long long)m, (long long)c->i,
+        snprintf(what, sizeof what, "%s BM %d BN %d%s (groups of %s rows padded to %d: M %lld; I %lld, K %lld, H ld %lld)",
+                 c->stock ? "stock dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous" : "grouped_fp8_swiglu", c->bm, c->bn,
+                 c->k_in ? " K compiled in" : "", groups, GROUP_ALIGN, (long long)m, (long long)c->i,
                  (long long)c->k, (long long)ldh);
     } else if (c->unfused)
         snprintf(what, sizeof what, "unfused %s: dgk_gemm_%s_nt into G [M, 2I] bf16, then swiglu_act (M %lld, I %lld, K %lld)",
@@ -783,6 +801,70 @@ static int spec_op(bench *w, const char *path, const char *text, const char *nam
     return dgk_op_create(w->ctx, path, text, name, defs, 3 + w->ndefs, &w->spec) == DGK_OK;
 }
 
+/* The stock fused MoE entry against the stock contiguous grouped GEMM of the [M, 2I]
+ * product alone and followed by swiglu_act: G_MOE experts of M_MOE / G_MOE rows each (the
+ * bench's X), I 2048, K 7168 (b.w as [G_MOE, 2I, K], its values the dense bench's draw);
+ * median of B_REPS, runners interleaved. */
+enum { G_MOE = 4, I_MOE = 2048, M_MOE = B_M };
+
+static float moe_once(bench *w, int r, const dgk_tensor *t)
+{
+    /* t: x, sx, w, sw, ids, h, g */
+    const dgk_tensor *act[2] = {&t[6], &t[5]};
+    cudaEventRecord(w->t0, 0);
+    dgk_status st = r == 0 ? dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous(w->ctx, &t[0], &t[1], &t[2], &t[3], &t[5], &t[4], NULL)
+                           : dgk_m_grouped_gemm_fp8_nt_contiguous(w->ctx, &t[0], &t[1], &t[2], &t[3], &t[6], &t[4], NULL);
+    if (st == DGK_OK && r == 2)
+        st = dgk_op_launch(w->act, act, NULL, 2, NULL);
+    cudaEventRecord(w->t1, 0);
+    float ms = -1;
+    if (st != DGK_OK)
+        printf("  bench moe runner %d: %s\n", r, dgk_last_error());
+    else if (!cuda_ok(cudaEventSynchronize(w->t1), "bench") || !cuda_ok(cudaEventElapsedTime(&ms, w->t0, w->t1), "timer"))
+        ms = -1;
+    return ms;
+}
+
+static int bench_moe(bench *w, const bbufs *b)
+{
+    static const char *const names[3] = {"stock fused dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous",
+                                         "dgk_m_grouped_gemm_fp8_nt_contiguous [M, 2I] alone",
+                                         "unfused: the grouped GEMM + swiglu_act"};
+    const int64_t kb = B_K / 128;
+    int32_t *ids = malloc(sizeof *ids * M_MOE);
+    void *dids = dev_alloc(sizeof *ids * M_MOE);
+    int ok = ids && dids && bench_fill(b, 1);
+    for (int64_t r = 0; ok && r < M_MOE; r++)
+        ids[r] = (int32_t)(r / (M_MOE / G_MOE));
+    ok = ok && cuda_ok(cudaMemcpy(dids, ids, sizeof *ids * M_MOE, cudaMemcpyHostToDevice), "upload");
+    int64_t sx[2] = {M_MOE, B_K}, ssx[2] = {kb, M_MOE}, sw[3] = {G_MOE, 2 * I_MOE, B_K}, ssw[3] = {G_MOE, 2 * I_MOE / 128, kb};
+    int64_t sid[1] = {M_MOE}, sh[2] = {M_MOE, I_MOE}, sg[2] = {M_MOE, 2 * I_MOE};
+    const dgk_tensor t[7] = {dgk_tensor_make(b->x, DGK_DTYPE_E4M3, 2, sx), dgk_tensor_make(b->sx, DGK_DTYPE_F32, 2, ssx),
+                             dgk_tensor_make(b->w, DGK_DTYPE_E4M3, 3, sw), dgk_tensor_make(b->sw, DGK_DTYPE_F32, 3, ssw),
+                             dgk_tensor_make(dids, DGK_DTYPE_I32, 1, sid), dgk_tensor_make(b->h, DGK_DTYPE_BF16, 2, sh),
+                             dgk_tensor_make(b->g, DGK_DTYPE_BF16, 2, sg)};
+    float tm[3][B_REPS];
+    for (int r = 0; ok && r < 3; r++)
+        ok = moe_once(w, r, t) >= 0;
+    for (int i = 0; ok && i < B_REPS; i++)
+        for (int r = 0; r < 3; r++)
+            ok &= (tm[r][i] = moe_once(w, r, t)) >= 0;
+    const double flops = 2.0 * M_MOE * (2.0 * I_MOE) * B_K;
+    float med[3] = {0, 0, 0};
+    for (int r = 0; ok && r < 3; r++) {
+        qsort(tm[r], B_REPS, sizeof tm[r][0], cmp_f);
+        med[r] = tm[r][B_REPS / 2];
+        printf("bench swiglu moe fp8 %d experts x %d rows, I %d, K %d: %-56s: %8.1f us  %6.1f TFLOPS\n", G_MOE, M_MOE / G_MOE,
+               I_MOE, B_K, names[r], med[r] * 1e3, flops / (med[r] * 1e-3) / 1e12);
+    }
+    if (ok)
+        printf("bench swiglu moe fp8: stock fused / unfused time %.3f, fused / the grouped GEMM alone %.3f\n", med[0] / med[2],
+               med[0] / med[1]);
+    free(ids);
+    cudaFree(dids);
+    return ok;
+}
+
 static int run_bench(dgk_context *ctx, const char *path, const char *text, const char *const *defs, int ndefs)
 {
     static const int64_t is[2] = {2048, B_IMAX};
@@ -805,6 +887,7 @@ static int run_bench(dgk_context *ctx, const char *path, const char *text, const
             ok = ok && bench_shape(&w);
         }
     }
+    ok = ok && bench_moe(&w, &b);
     if (!ok)
         printf("FAIL bench: %s\n", dgk_last_error());
     cudaFree(b.x), cudaFree(b.w), cudaFree(b.sx), cudaFree(b.sw), cudaFree(b.g), cudaFree(b.h);
@@ -845,21 +928,23 @@ int main(int argc, char **argv)
     static const scase cases[] = {
         /* fp8, unfused, M, I, K, BM, BN (FP8: BN 128 would need 256 accumulator registers), groups,
          * K compiled in, CN */
-        {1, 0, 300, 256, 512, 128, 64, NULL, 0, 0},  {1, 0, 129, 384, 384, 128, 64, NULL, 0, 0},  {1, 0, 300, 256, 512, 64, 64, NULL, 0, 0},
-        {1, 0, 129, 384, 384, 64, 64, NULL, 0, 0},   {1, 0, 300, 256, 512, 256, 64, NULL, 0, 0},  {1, 0, 129, 384, 384, 256, 64, NULL, 0, 0},
-        {0, 0, 300, 256, 512, 256, 64, NULL, 0, 0},
-        {0, 0, 300, 256, 512, 128, 128, NULL, 0, 0}, {0, 0, 129, 384, 384, 128, 128, NULL, 0, 0}, {0, 0, 300, 256, 512, 64, 128, NULL, 0, 0},
-        {0, 0, 129, 384, 384, 64, 128, NULL, 0, 0},  {0, 0, 300, 256, 512, 128, 64, NULL, 0, 0},  {0, 0, 129, 384, 384, 128, 64, NULL, 0, 0},
-        {1, 1, 300, 256, 512, 0, 0, NULL, 0, 0},     {0, 1, 300, 256, 512, 0, 0, NULL, 0, 0},
+        {1, 0, 300, 256, 512, 128, 64, NULL, 0, 0, 0},  {1, 0, 129, 384, 384, 128, 64, NULL, 0, 0, 0},  {1, 0, 300, 256, 512, 64, 64, NULL, 0, 0, 0},
+        {1, 0, 129, 384, 384, 64, 64, NULL, 0, 0, 0},   {1, 0, 300, 256, 512, 256, 64, NULL, 0, 0, 0},  {1, 0, 129, 384, 384, 256, 64, NULL, 0, 0, 0},
+        {0, 0, 300, 256, 512, 256, 64, NULL, 0, 0, 0},
+        {0, 0, 300, 256, 512, 128, 128, NULL, 0, 0, 0}, {0, 0, 129, 384, 384, 128, 128, NULL, 0, 0, 0}, {0, 0, 300, 256, 512, 64, 128, NULL, 0, 0, 0},
+        {0, 0, 129, 384, 384, 64, 128, NULL, 0, 0, 0},  {0, 0, 300, 256, 512, 128, 64, NULL, 0, 0, 0},  {0, 0, 129, 384, 384, 128, 64, NULL, 0, 0, 0},
+        {1, 1, 300, 256, 512, 0, 0, NULL, 0, 0, 0},     {0, 1, 300, 256, 512, 0, 0, NULL, 0, 0, 0},
         /* grouped_fp8_swiglu: M from the groups (BM 256 would straddle two groups) */
-        {1, 0, 0, 256, 512, 128, 64, &moe_a, 0, 0}, {1, 0, 0, 256, 512, 128, 64, &moe_b, 0, 0},
-        {1, 0, 0, 256, 512, 64, 64, &moe_a, 0, 0},  {1, 0, 0, 384, 384, 64, 64, &moe_b, 0, 0},
+        {1, 0, 0, 256, 512, 128, 64, &moe_a, 0, 0, 0}, {1, 0, 0, 256, 512, 128, 64, &moe_b, 0, 0, 0},
+        {1, 0, 0, 256, 512, 64, 64, &moe_a, 0, 0, 0},  {1, 0, 0, 384, 384, 64, 64, &moe_b, 0, 0, 0},
         /* K compiled in (FP8: the tile's B scale rows copied once, sb_tile), two CTAs along N
          * sharing A (CN 2), a last column tile partly past I (BF16 I 200) */
-        {1, 0, 300, 256, 512, 128, 64, NULL, 1, 0},   {1, 0, 0, 256, 512, 128, 64, &moe_a, 1, 0},
-        {1, 0, 300, 256, 512, 128, 64, NULL, 0, 2},   {1, 0, 129, 384, 1024, 128, 64, NULL, 1, 2},
-        {0, 0, 300, 256, 512, 128, 128, NULL, 0, 2},  {0, 0, 300, 200, 512, 128, 128, NULL, 0, 0},
-        {0, 0, 129, 200, 384, 64, 64, NULL, 1, 0},
+        {1, 0, 300, 256, 512, 128, 64, NULL, 1, 0, 0},   {1, 0, 0, 256, 512, 128, 64, &moe_a, 1, 0, 0},
+        {1, 0, 300, 256, 512, 128, 64, NULL, 0, 2, 0},   {1, 0, 129, 384, 1024, 128, 64, NULL, 1, 2, 0},
+        {0, 0, 300, 256, 512, 128, 128, NULL, 0, 2, 0},  {0, 0, 300, 200, 512, 128, 128, NULL, 0, 0, 0},
+        {0, 0, 129, 200, 384, 64, 64, NULL, 1, 0, 0},
+        /* the stock entry point (its kernel has the example's grouped form, K and I compiled in) */
+        {1, 0, 0, 256, 512, 128, 64, &moe_a, 1, 0, 1}, {1, 0, 0, 384, 1024, 128, 64, &moe_b, 1, 0, 1},
     };
     int passed = 0, failed = 0;
     e4m3_decoder_agrees() ? passed++ : failed++;

@@ -235,6 +235,9 @@ int main(void)
      * when the pair is of one group) */
     printf("stdlib/grouped_fp8.dgk m_grouped_fp8_nt_contiguous -D BM=128 -D BN=192 -D N=6144 -D K=7168 -D CLUSTER=2 -D DYN=0\n");
     printf("stdlib/grouped_bf16.dgk m_grouped_bf16_nt_contiguous -D BM=128 -D BN=128 -D N=4096 -D K=7168 -D CLUSTER=2 -D DYN=0\n");
+    /* the fused MoE up-projection (dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous, stdlib/
+     * grouped_swiglu.c): one tile, K and I compiled in as the entry point does */
+    printf("stdlib/moe_fp8.dgk m_grouped_fp8_swiglu_nt_contiguous -D K=7168 -D I=2048 -D N2=4096\n");
     /* split-K: every layout and tile with bf16 output; the NT forms with every output and C */
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         for (int out = 2; out <= (i == 0 || forms[i].fp8 ? 4 : 2); out += 2)

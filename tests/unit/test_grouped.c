@@ -1,5 +1,5 @@
 /* test_grouped.c - the m-grouped MoE GEMMs without a GPU: the argument checks of the
- * four stock entry points (each failure names the argument; a consistent call gets as far
+ * stock entry points (the fused SwiGLU one's too) (each failure names the argument; a consistent call gets as far
  * as the NULL context, so every check ran and passed), and the compiler's lowering of the
  * stock grouped kernels (plan facts, and the generated scheduler / 3-D TMA code, the debug
  * build's group-id check through NVRTC). */
@@ -951,6 +951,77 @@ START_TEST(epilogue_vector_forms)
 }
 END_TEST
 
+/* dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous (stdlib/grouped_swiglu.c): b holds each
+ * expert's gate and up rows [G, 2I, K], d [M, I]; every broken argument is named, a
+ * consistent call reaches the NULL context. */
+static dgk_status swiglu(const args *x)
+{
+    return dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous(NULL, &x->a, &x->sa, &x->b, &x->sb, &x->d, &x->ids, NULL);
+}
+
+static args swiglu_args(void)
+{
+    enum { I = 256 };
+    args x = {t2(DGK_DTYPE_E4M3, MT, K), t2(DGK_DTYPE_F32, K / 128, MT), t3(DGK_DTYPE_E4M3, G, 2 * I, K),
+              t3(DGK_DTYPE_F32, G, 2 * I / 128, K / 128), t2(DGK_DTYPE_BF16, MT, I), t1(DGK_DTYPE_I32, MT)};
+    return x;
+}
+
+START_TEST(swiglu_entry_checks)
+{
+    args x = swiglu_args();
+    ck_assert_int_eq(swiglu(&x), DGK_EINVAL);
+    ck_msg_has("dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous: ctx is NULL");
+    static const struct { int which; dgk_tensor t; dgk_status st; const char *want; } bad[] = {
+        {0, {0}, DGK_EDTYPE, "a must be e4m3"},
+        {2, {0}, DGK_ESHAPE, "b must be [G, 2I, K] with a's K and d's I (gate rows, then up rows): its extent 1 is 256, expected 512"},
+        {4, {0}, DGK_ESHAPE, "I = 192 (d's columns) must be a positive multiple of 128"},
+        {3, {0}, DGK_ESHAPE, "sb must be [G, cdiv(2I, 128), cdiv(K, 128)]"},
+        {5, {0}, DGK_ESHAPE, "group_ids must be [M]"},
+        {6, {0}, DGK_EINVAL, "sa is NULL"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        args y = swiglu_args();
+        dgk_tensor *ts[6] = {&y.a, &y.sa, &y.b, &y.sb, &y.d, &y.ids};
+        if (bad[i].which == 0)
+            y.a = t2(DGK_DTYPE_BF16, MT, K);
+        else if (bad[i].which == 2)
+            y.b = t3(DGK_DTYPE_E4M3, G, 256, K);
+        else if (bad[i].which == 4)
+            y.d = t2(DGK_DTYPE_BF16, MT, 192), y.b = t3(DGK_DTYPE_E4M3, G, 384, K);
+        else if (bad[i].which == 3)
+            y.sb = t3(DGK_DTYPE_F32, G, 2, K / 128 + 1);
+        else if (bad[i].which == 5)
+            y.ids = t1(DGK_DTYPE_I32, MT - 1);
+        dgk_status st = bad[i].which == 6
+                            ? dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous(NULL, &y.a, NULL, &y.b, &y.sb, &y.d, &y.ids, NULL)
+                            : swiglu(&y);
+        (void)ts;
+        ck_assert_msg(st == bad[i].st, "case %zu: status %d", i, (int)st);
+        ck_msg_has(bad[i].want);
+    }
+}
+END_TEST
+
+/* The stock kernel as the entry point compiles it: two accumulators on the contiguous
+ * schedule, the up rows I further in the expert's B, padding rows left untouched. */
+START_TEST(swiglu_stock_kernel)
+{
+    static const char *const defs[3] = {"K=7168", "I=2048", "N2=4096"};
+    dgkc_unit *u = fixture_lower("stdlib/moe_fp8.dgk", dgk_stdlib_moe_fp8, defs, 3);
+    const dgk_plan *p;
+    const char *cu = fixture_emit(u, "m_grouped_fp8_swiglu_nt_contiguous", &p);
+    ck_assert(p->dual.enabled && p->sched.kind == DGK_SCHED_M_GROUPED_CONTIGUOUS && p->epi.out_guard_rows);
+    ck_assert_int_eq(p->bm, 128);
+    ck_assert_int_eq(p->bn, 64);
+    ck_assert_int_eq(p->mma.inst_n, 128);
+    ck_assert(p->fp8.sb_tile && !p->fp8.sb_loads); /* K compiled in: the tile's scale rows once */
+    HAS(cu, "dgk_tma_load_3d(smem_b + B_DUAL_BYTES + stage * B_STAGE_BYTES, &tma_B, bar, kb * BK, 2048 + n_block * BN, group);");
+    HAS(cu, "const int sb_row2 = min(max((2048 + n_block * BN) / 128, 0), sb_rows - 1);");
+    dgkc_unit_free(u);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("grouped");
@@ -962,6 +1033,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, offsets_form_is_checked);
     tcase_add_test(tc, nn_form_is_checked);
     tcase_add_test(tc, rows_must_suit_tma);
+    tcase_add_test(tc, swiglu_entry_checks);
+    tcase_add_test(tc, swiglu_stock_kernel);
     suite_add_tcase(s, tc);
     tc = tcase_create("lowering");
     tcase_add_test(tc, contiguous_plan_and_code);
