@@ -437,9 +437,11 @@ dgk_status dgk_m_grouped_gemm_fp8_nt_contiguous(dgk_context *ctx, const dgk_tens
 /* The fused MoE up-projection (SwiGLU), contiguous with group ids: b e4m3 [G, 2I, K] holds
  * each expert's gate rows [0, I) and up rows [I, 2I) ([Wg; Wu]), sb f32 [G, cdiv(2I, 128),
  * cdiv(K, 128)], d bf16 [M, I] = silu(a @ Wg^T) * (a @ Wu^T) per row with its expert's
- * weights, computed in one pass over K without the [M, 2I] product in memory. I % 128 ==
- * 0, K % 128 == 0; a, sa, group_ids as dgk_m_grouped_gemm_fp8_nt_contiguous (padding rows
- * of d left untouched). */
+ * weights, computed in one pass over K without the [M, 2I] product in memory. I and K
+ * positive multiples of 128; a, sa, group_ids as dgk_m_grouped_gemm_fp8_nt_contiguous
+ * (padding rows of d left untouched), sb 16-byte aligned with strides of whole 16 bytes
+ * when K % 512 == 0 and K <= 32768 (its rows are then copied once per tile). Tiles are
+ * walked in a fixed stride (no device counters): calls on several streams need nothing. */
 dgk_status dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
                                                        const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
                                                        const dgk_tensor *group_ids, void *stream);

@@ -111,6 +111,8 @@ static dgk_status check_extents(call *c)
     c->n = c->b->shape[c->b_kn ? 2 : 1];
     c->m = as[c->masked];
     c->k = as[1 + c->masked];
+    if (c->k <= 0) /* K is compiled in, and a kernel's shape symbols are positive */
+        return dgk_fail(DGK_ESHAPE, "%s: K = %lld (a's columns) must be positive", c->fn, (long long)c->k);
     int64_t kb = (c->k + 127) / 128, nb = (c->n + 127) / 128;
     int64_t a3[3] = {c->g, c->m, c->k}, b3[3] = {c->g, c->b_kn ? c->k : c->n, c->b_kn ? c->n : c->k},
             d3[3] = {c->g, c->m, c->n};

@@ -5,11 +5,12 @@
  * or without a GPU, then gets the op with K and I compiled in (BM 128, the groups' row
  * alignment; BN 64, the kernel's: 2 x 128 FP8 columns would need 256 accumulator
  * registers) and launches it. No tile choice: the kernel has one tile. */
+#include <stdint.h>
+#include <stdio.h>
+
 #include "runtime/rt.h"
 #include "source.h"
 #include "stock.h"
-
-#include <stdio.h>
 
 static const char fn[] = "dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous";
 static const stock_kernel kernel = {"stdlib/moe_fp8.dgk", dgk_stdlib_moe_fp8,
@@ -45,11 +46,13 @@ static dgk_status check_extents(swiglu_call *c)
     c->k = c->a->shape[1];
     c->i = c->d->shape[1];
     const int64_t kb = (c->k + 127) / 128;
-    if (c->i <= 0 || c->i % 128)
-        return dgk_fail(DGK_ESHAPE, "%s: I = %lld (d's columns) must be a positive multiple of 128 (each half of b's rows in whole 128-row scale blocks)",
-                        fn, (long long)c->i);
-    if (c->k % 128)
-        return dgk_fail(DGK_ESHAPE, "%s: K = %lld is not a multiple of 128 (one scale per 128 of K)", fn, (long long)c->k);
+    /* the kernel's shapes are 32-bit, and 2I must be one too */
+    if (c->i <= 0 || c->i % 128 || c->i > INT32_MAX / 2)
+        return dgk_fail(DGK_ESHAPE, "%s: I = %lld (d's columns) must be a positive multiple of 128 (each half of b's rows in whole 128-row scale blocks), at most %d",
+                        fn, (long long)c->i, INT32_MAX / 2);
+    if (c->k <= 0 || c->k % 128 || c->k > INT32_MAX)
+        return dgk_fail(DGK_ESHAPE, "%s: K = %lld must be a positive multiple of 128 (one scale per 128 of K)", fn,
+                        (long long)c->k);
     const int64_t b3[3] = {c->g, 2 * c->i, c->k}, d2[2] = {c->m, c->i}, sa2[2] = {kb, c->m},
                   sb3[3] = {c->g, 2 * c->i / 128, kb}, ids[1] = {c->m};
     dgk_status s;

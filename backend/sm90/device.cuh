@@ -145,8 +145,8 @@ DGK_DEV dgk_u32 dgk_ldg_u8(const void *p)
     return __ldg((const unsigned char *)p);
 }
 
-/* One f32 from global memory through the read-only path (a B scale the producer thread
- * stores into a stage itself, plan fp8.sb_loads). */
+/* One f32 from global memory through the read-only path (ld.global.nc, by __ldg): a B
+ * scale the producer thread stores into a stage itself (plan fp8.sb_loads). */
 DGK_DEV float dgk_ldg_f32(const float *p)
 {
     return __ldg(p);

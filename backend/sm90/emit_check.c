@@ -340,9 +340,9 @@ static void check_loop_form(checker *c)
         FAIL(c, f->loc, "the FP8 K loop is unrolled (%d) only in the per-m64 and one-temporary forms", f->unroll);
     if (f->early_wait && !f->pieces)
         FAIL(c, f->loc, "the FP8 K loop's early try is lowered for pieces only");
-    /* the bytes warp walks the persistent schedule's tiles (emit_fp8_sb.c) */
     if (f->sb_loads && (f->sb_ue8m0 || f->sb_per_column || f->sb_tile || f->sb_tma))
         FAIL(c, f->loc, "sb_loads stages f32 B scales per stage by the producer thread (not UE8M0, per-column, per-tile or by TMA)");
+    /* the bytes warp walks the persistent schedule's tiles (emit_fp8_sb.c) */
     if (f->sb_bytes_warp && (!f->sb_ue8m0 || f->sb_per_column || c->p->sched.kind != DGK_SCHED_PERSISTENT))
         FAIL(c, f->loc, "UE8M0 B-scale bytes are stored by their own warp only for 128x128 B scales under a persistent schedule");
 }

@@ -5,7 +5,8 @@
  * values by TMA with each stage (below). Otherwise they go per stage by the producer
  * thread: it copies them with cp.async into a 16-byte slot of the stage beside the A
  * scales, and a cp.async arrive makes the stage's full barrier wait for them as it waits
- * for the TMA bytes. Either way the consumers read
+ * for the TMA bytes; or, in a kernel with K at launch (fp8.sb_loads, plan.h says why), it
+ * loads and stores them itself as UE8M0 bytes go (below). Either way the consumers read
  * them from shared memory with the A scales, before releasing the stage.
  * Earlier the consumers loaded them from global one or two K blocks ahead into register
  * slots. Staging them was within noise on its own (H100 A/B), but it frees the registers
@@ -182,7 +183,8 @@ void dgk_sm90_emit_sb_copy(dgk_sm90_ctx *e, const char *kb)
 }
 
 /* The full barrier's arrivals per phase: the producer's arrive.expect_tx, and with staged
- * B scales the cp.async arrive (or, for UE8M0 bytes, a plain arrive after storing them);
+ * B scales the cp.async arrive (or, where a thread loads them, UE8M0 bytes and sb_loads, a
+ * plain arrive after storing them);
  * scales that come by TMA (sb_tile, sb_tma) are counted in the expected bytes. */
 int dgk_sm90_full_arrivals(const dgk_plan *p)
 {

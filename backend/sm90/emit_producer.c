@@ -3,7 +3,8 @@
  * tile sequence issuing, per K block: wait until the stage is free (empty barrier),
  * announce the bytes to expect (arrive.expect_tx on the full barrier), then the TMA loads
  * of the A and B tiles (and the FP8 scales: TMA; 128x128 B scales by TMA with the stage
- * or per tile, else by cp.async, emit_fp8_sb.c) into that stage. With fp8.sb_bytes_warp
+ * or per tile, else by cp.async or, with K at launch, by a load and a store, emit_fp8_sb.c)
+ * into that stage. With fp8.sb_bytes_warp
  * one thread of its second warp loads and stores the UE8M0 B-scale bytes (emit_fp8_sb.c).
  * The other threads idle until the end of the kernel. A multicast operand lands in every
  * CTA of the cluster: rank 0 issues every chunk of B's tile, the CTAs issue A's chunks in turn

@@ -17,7 +17,7 @@ int dgk_sm90_sa_bytes(const dgk_plan *p)
 }
 
 /* B scales per stage: per column a row of BN values; per 128x128 block the tile's one or
- * two values (a 16-byte slot the producer fills with cp.async; with fp8.sb_tma a
+ * two values (a 16-byte slot the producer fills with cp.async or its own stores; with fp8.sb_tma a
  * 128-byte one, a TMA destination's alignment, for a box of DGK_SB_TMA_BOX values); none
  * with fp8.sb_tile. */
 static int sb_stage_bytes(const dgk_plan *p)

@@ -1,6 +1,7 @@
 /* test_grouped.c - the m-grouped MoE GEMMs without a GPU: the argument checks of the
- * stock entry points (the fused SwiGLU one's too) (each failure names the argument; a consistent call gets as far
- * as the NULL context, so every check ran and passed), and the compiler's lowering of the
+ * stock entry points, the fused SwiGLU one's included (each failure names the argument;
+ * a consistent call gets as far as the NULL context, so every check ran and passed), and
+ * the compiler's lowering of the
  * stock grouped kernels (plan facts, and the generated scheduler / 3-D TMA code, the debug
  * build's group-id check through NVRTC). */
 #include <stdio.h>
@@ -976,13 +977,15 @@ START_TEST(swiglu_entry_checks)
         {0, {0}, DGK_EDTYPE, "a must be e4m3"},
         {2, {0}, DGK_ESHAPE, "b must be [G, 2I, K] with a's K and d's I (gate rows, then up rows): its extent 1 is 256, expected 512"},
         {4, {0}, DGK_ESHAPE, "I = 192 (d's columns) must be a positive multiple of 128"},
-        {3, {0}, DGK_ESHAPE, "sb must be [G, cdiv(2I, 128), cdiv(K, 128)]"},
+        {3, {0}, DGK_ESHAPE, "sb must be [G, cdiv(2I, 128), cdiv(K, 128)]: its extent 2 is 3, expected 2"},
         {5, {0}, DGK_ESHAPE, "group_ids must be [M]"},
         {6, {0}, DGK_EINVAL, "sa is NULL"},
+        {7, {0}, DGK_ESHAPE, "K = 200 must be a positive multiple of 128"},
+        {8, {0}, DGK_ESHAPE, "K = 0 must be a positive multiple of 128"},
+        {9, {0}, DGK_ESHAPE, "must be a positive multiple of 128 (each half of b's rows in whole 128-row scale blocks), at most"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         args y = swiglu_args();
-        dgk_tensor *ts[6] = {&y.a, &y.sa, &y.b, &y.sb, &y.d, &y.ids};
         if (bad[i].which == 0)
             y.a = t2(DGK_DTYPE_BF16, MT, K);
         else if (bad[i].which == 2)
@@ -990,13 +993,17 @@ START_TEST(swiglu_entry_checks)
         else if (bad[i].which == 4)
             y.d = t2(DGK_DTYPE_BF16, MT, 192), y.b = t3(DGK_DTYPE_E4M3, G, 384, K);
         else if (bad[i].which == 3)
-            y.sb = t3(DGK_DTYPE_F32, G, 2, K / 128 + 1);
+            y.sb = t3(DGK_DTYPE_F32, G, 4, K / 128 + 1);
         else if (bad[i].which == 5)
             y.ids = t1(DGK_DTYPE_I32, MT - 1);
+        else if (bad[i].which == 7 || bad[i].which == 8) {
+            const int64_t k = bad[i].which == 7 ? 200 : 0;
+            y.a = t2(DGK_DTYPE_E4M3, MT, k), y.b = t3(DGK_DTYPE_E4M3, G, 512, k);
+        } else if (bad[i].which == 9) /* 2I would not fit the kernel's 32-bit shapes */
+            y.d = t2(DGK_DTYPE_BF16, MT, (int64_t)1 << 40);
         dgk_status st = bad[i].which == 6
                             ? dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous(NULL, &y.a, NULL, &y.b, &y.sb, &y.d, &y.ids, NULL)
                             : swiglu(&y);
-        (void)ts;
         ck_assert_msg(st == bad[i].st, "case %zu: status %d", i, (int)st);
         ck_msg_has(bad[i].want);
     }
