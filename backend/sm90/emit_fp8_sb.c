@@ -102,12 +102,17 @@ static int sb_by_thread(const dgk_plan *p)
 static void emit_sb_thread_loads(dgk_sm90_ctx *e, const char *kb)
 {
     const dgk_plan_fp8 *f = &e->p->fp8;
-    const char *fmt = f->sb_ue8m0 ? "const dgk_u32 %s = dgk_ldg_u8(%s + %s);" : "const float %s = dgk_ldg_f32(%s + %s);";
-    dgk_sm90_loc(e, f->loc, f->sb_ue8m0 ? "B scale bytes of this K block, loaded while the stage may still be in use"
-                                        : "B scales of this K block, loaded while the stage may still be in use");
-    dgk_sm90_line(e, fmt, "sb_lo_b", "sb_lo_ptr", kb);
+    if (f->sb_ue8m0) {
+        dgk_sm90_loc(e, f->loc, "B scale bytes of this K block, loaded while the stage may still be in use");
+        dgk_sm90_line(e, "const dgk_u32 sb_lo_b = dgk_ldg_u8(sb_lo_ptr + %s);", kb);
+        if (f->sb_straddle)
+            dgk_sm90_line(e, "const dgk_u32 sb_hi_b = dgk_ldg_u8(sb_hi_ptr + %s);", kb);
+        return;
+    }
+    dgk_sm90_loc(e, f->loc, "B scales of this K block, loaded while the stage may still be in use");
+    dgk_sm90_line(e, "const float sb_lo_b = dgk_ldg_f32(sb_lo_ptr + %s);", kb);
     if (f->sb_straddle)
-        dgk_sm90_line(e, fmt, "sb_hi_b", "sb_hi_ptr", kb);
+        dgk_sm90_line(e, "const float sb_hi_b = dgk_ldg_f32(sb_hi_ptr + %s);", kb);
 }
 
 /* The TMA thread's part: only where no bytes warp takes them. */
@@ -117,14 +122,15 @@ void dgk_sm90_emit_sb_prefetch(dgk_sm90_ctx *e, const char *kb)
         emit_sb_thread_loads(e, kb);
 }
 
-/* The stored scales, and the stage's second arrival. */
+/* The stored scales (bytes, or f32 bit patterns), and the stage's second arrival. */
 static void emit_sb_thread_stores(dgk_sm90_ctx *e)
 {
-    const char *fmt = e->p->fp8.sb_ue8m0 ? "dgk_st_shared_u8(%s, %s);" : "dgk_st_shared_b32(%s, __float_as_uint(%s));";
+    int ue = e->p->fp8.sb_ue8m0;
     dgk_sm90_line(e, "const dgk_u32 sb_dst = dgk_smem_u32(smem_sb) + stage * SB_STAGE_BYTES;");
-    dgk_sm90_line(e, fmt, "sb_dst", "sb_lo_b");
+    dgk_sm90_line(e, "%s", ue ? "dgk_st_shared_u8(sb_dst, sb_lo_b);" : "dgk_st_shared_b32(sb_dst, __float_as_uint(sb_lo_b));");
     if (e->p->fp8.sb_straddle)
-        dgk_sm90_line(e, fmt, "sb_dst + 4", "sb_hi_b");
+        dgk_sm90_line(e, "%s", ue ? "dgk_st_shared_u8(sb_dst + 4, sb_hi_b);"
+                                  : "dgk_st_shared_b32(sb_dst + 4, __float_as_uint(sb_hi_b));");
     dgk_sm90_line(e, "dgk_mbar_arrive(bar);  // the stage's second arrival (release: the scales are visible)");
 }
 
