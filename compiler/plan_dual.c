@@ -219,8 +219,9 @@ int plan_dual_match(planner *pl, int u2)
         return 0;
     }
     const dgk_ir_op *mma = OPK(pl, mma2);
-    int ta, tb, t1, a2 = plan_strip_to_load(pl, mma->args[0], &ta), b2 = plan_strip_to_load(pl, mma->args[1], &tb);
+    int ta, tb, t1, tb1, a2 = plan_strip_to_load(pl, mma->args[0], &ta), b2 = plan_strip_to_load(pl, mma->args[1], &tb);
     plan_strip_to_load(pl, OPK(pl, pl->mma)->args[0], &t1);
+    plan_strip_to_load(pl, OPK(pl, pl->mma)->args[1], &tb1);
     if (a2 < 0 || !same_tile(pl, a2, pl->a_load) || ta != t1) {
         plan_error(pl, mma->loc, "two accumulators in one pipeline must share the A tile: the second mma's A must be the first's (`%s` at the same subscripts)",
                    pl->k->tensors[OPK(pl, pl->a_load)->tensor].name);
@@ -229,6 +230,13 @@ int plan_dual_match(planner *pl, int u2)
     if (b2 < 0 || OPK(pl, b2)->opcode != DGK_IR_LOAD_TILE || OPK(pl, b2)->tensor != OPK(pl, pl->b_load)->tensor) {
         plan_error(pl, mma->loc, "two accumulators in one pipeline read their B tiles from one tensor (`%s`): stack the two weights as rows of one tensor",
                    pl->k->tensors[OPK(pl, pl->b_load)->tensor].name);
+        return 0;
+    }
+    /* one stage tile, one wgmma: both B tiles in the same layout (a square tile could
+     * pass the mma's shape check either way) */
+    if (tb != tb1) {
+        plan_error(pl, mma->loc, "the second mma reads its B tile %s and the first %s; two accumulators share one B layout",
+                   tb ? "transposed (`^T`)" : "untransposed", tb1 ? "transposed" : "untransposed");
         return 0;
     }
     if (!match_row(pl, b2, OPK(pl, b2)->loc) || !match_scales2(pl, fs, nf, mma2, up->loc))

@@ -365,6 +365,16 @@ START_TEST(dual_refused_tensors)
         " u += mma(X[i*128 +: 128, k*64 +: 64], W[I + j*192 +: 192, k*64 +: 64]^T); }"
         " H[i*128 +: 128, j*192 +: 192] = bf16(g * u); }";
     fixture_plan_fails(fixture_lower("w.dgk", wide, NULL, 0), "w", "BN must be at most 128", "BN 192");
+    /* a square B tile (BN = BK = 64) passes the mma's shape check untransposed too */
+    static const char layouts[] =
+        "kernel l(X : bf16[M, K], W : bf16[N2, K], H : bf16[M, I]) where N2 == 2 * I {"
+        " schedule persistent (cdiv(M, 128), cdiv(I, 64)) -> (i, j);"
+        " var g = zeros(f32[128, 64]); var u = zeros(f32[128, 64]);"
+        " pipeline k in 0 .. cdiv(K, 64) {"
+        " g += mma(X[i*128 +: 128, k*64 +: 64], W[j*64 +: 64, k*64 +: 64]^T);"
+        " u += mma(X[i*128 +: 128, k*64 +: 64], W[I + j*64 +: 64, k*64 +: 64]); }"
+        " H[i*128 +: 128, j*64 +: 64] = bf16(g * u); }";
+    fixture_plan_fails(fixture_lower("l.dgk", layouts, NULL, 0), "l", "two accumulators share one B layout", "B layouts");
 }
 END_TEST
 
