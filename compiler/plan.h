@@ -260,7 +260,7 @@ typedef struct dgk_plan_fp8 {
      * cp.async whose arrival completes the barrier. The FP8 SwiGLU kernel with K at launch
      * (128 x 2*64 tiles, M 4096, I 9216, K 7168, H200) ran 921 us with the cp.async copies
      * against 787 us with no copies at all, 870 with K compiled in
-     * (tests/gpu/results/2026-11-28-H200-swiglu/probe/); with these loads 1.005-1.05x the
+     * (tests/gpu/results/2026-11-28-H200-swiglu/probe/); with these loads 1.005-1.03x the
      * time of K compiled in (the cp.async copies 1.06-1.09x), `sb-loads/` there. The stock
      * kernels compile K in and keep cp.async where they copy per stage (split-K, K past
      * 32768 or no multiple of 512, a cluster along N that cannot take sb_tma): not

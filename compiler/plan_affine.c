@@ -2,7 +2,9 @@
  *     c0 + sum(coord[i] * schedule variable i) + kvar * pipeline variable
  * so the planner can prove that a tile starts where the generated kernel will load it
  * (`i*BM`, `k*BK`). Anything else (a shape symbol, a product of two variables, a
- * division) makes the form not ok, and the planner reports that tile. */
+ * division) makes the form not ok, and the planner reports that tile.
+ * plan_affine_sym also takes one shape symbol, `+ sym * S` (two accumulators' row offset
+ * `I + j*BN`, plan_dual.c). */
 #include "plan_int.h"
 
 #include <stdint.h>
@@ -17,14 +19,15 @@ static plan_aff fail(void)
 
 int plan_aff_is_const(const plan_aff *f)
 {
-    return f->ok && !f->kvar && !f->coord[0] && !f->coord[1] && !f->coord[2];
+    return f->ok && !f->kvar && !f->sym && !f->coord[0] && !f->coord[1] && !f->coord[2];
 }
 
 /* A term that overflows int64 makes the form not ok (a subscript that large is no tile
  * start and no index; wrapping would place it elsewhere, silently). */
 static plan_aff scale(plan_aff f, int64_t c)
 {
-    int bad = __builtin_mul_overflow(f.c0, c, &f.c0) | __builtin_mul_overflow(f.kvar, c, &f.kvar);
+    int bad = __builtin_mul_overflow(f.c0, c, &f.c0) | __builtin_mul_overflow(f.kvar, c, &f.kvar) |
+              __builtin_mul_overflow(f.sym, c, &f.sym);
     for (int i = 0; i < 3; i++)
         bad |= __builtin_mul_overflow(f.coord[i], c, &f.coord[i]);
     return bad ? fail() : f;
@@ -36,19 +39,29 @@ static int add_term(int64_t *x, int64_t y, int64_t sign)
     return __builtin_mul_overflow(sign, y, &t) || __builtin_add_overflow(*x, t, x);
 }
 
+/* x + sign * y; two different shape symbols make it not ok */
 static plan_aff add(plan_aff x, plan_aff y, int64_t sign)
 {
-    if (!x.ok || !y.ok)
+    if (!x.ok || !y.ok || (x.sym_name && y.sym_name && strcmp(x.sym_name, y.sym_name) != 0))
         return fail();
-    int bad = add_term(&x.c0, y.c0, sign) | add_term(&x.kvar, y.kvar, sign);
+    int bad = add_term(&x.c0, y.c0, sign) | add_term(&x.kvar, y.kvar, sign) | add_term(&x.sym, y.sym, sign);
     for (int i = 0; i < 3; i++)
         bad |= add_term(&x.coord[i], y.coord[i], sign);
+    if (!x.sym_name)
+        x.sym_name = y.sym_name;
     return bad ? fail() : x;
 }
 
-static plan_aff binary(const dgk_ir_kernel *k, const dgk_ir_op *op)
+plan_aff plan_aff_sub(plan_aff x, plan_aff y)
 {
-    plan_aff l = plan_affine(k, op->args[0]), r = plan_affine(k, op->args[1]);
+    return add(x, y, -1);
+}
+
+static plan_aff walk(const dgk_ir_kernel *k, int id, int syms);
+
+static plan_aff binary(const dgk_ir_kernel *k, const dgk_ir_op *op, int syms)
+{
+    plan_aff l = walk(k, op->args[0], syms), r = walk(k, op->args[1], syms);
     if (!l.ok || !r.ok)
         return fail();
     switch (op->op) {
@@ -76,6 +89,17 @@ static plan_aff binary(const dgk_ir_kernel *k, const dgk_ir_op *op)
 
 plan_aff plan_affine(const dgk_ir_kernel *k, int id)
 {
+    return walk(k, id, 0);
+}
+
+plan_aff plan_affine_sym(const dgk_ir_kernel *k, int id)
+{
+    return walk(k, id, 1);
+}
+
+/* `syms`: a shape symbol is a term (plan_affine_sym), else it fails the form */
+static plan_aff walk(const dgk_ir_kernel *k, int id, int syms)
+{
     plan_aff f = fail();
     if (id < 0 || id >= k->nops)
         return f;
@@ -97,12 +121,19 @@ plan_aff plan_affine(const dgk_ir_kernel *k, int id)
         f.ok = 1;
         f.kvar = 1;
         return f;
+    case DGK_IR_SHAPE:
+        if (!syms || !op->name)
+            return f;
+        f.ok = 1;
+        f.sym = 1;
+        f.sym_name = op->name;
+        return f;
     case DGK_IR_SCALAR:
         if (op->fn < 0 && op->nargs == 1 && (op->op == DGK_OP_NEG || op->op == DGK_OP_SUB))
-            return scale(plan_affine(k, op->args[0]), -1); /* unary minus */
+            return scale(walk(k, op->args[0], syms), -1); /* unary minus */
         if (op->fn >= 0 || op->nargs != 2)
             return f;
-        return binary(k, op);
+        return binary(k, op, syms);
     default:
         return f;
     }

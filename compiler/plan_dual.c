@@ -18,85 +18,11 @@ static const dgk_ir_op *OPK(const planner *pl, int id)
     return &pl->k->ops[id];
 }
 
-/* An index as c0 + coord terms + kvar + sym * (shape symbol `name`): plan_aff, plus one
- * shape symbol, which plan_affine refuses (a tile start must be a schedule variable's). */
-typedef struct dual_form {
-    plan_aff f;
-    int64_t sym;
-    const char *name;
-} dual_form;
-
-static dual_form fail_form(void)
+/* x and y are the same index (plan_affine_sym forms). */
+static int same_form(const plan_aff *x, const plan_aff *y)
 {
-    dual_form d;
-    memset(&d, 0, sizeof d);
-    return d;
-}
-
-static int mul_ok(int64_t *x, int64_t c)
-{
-    return !__builtin_mul_overflow(*x, c, x);
-}
-
-static dual_form scale_form(dual_form d, int64_t c)
-{
-    int ok = mul_ok(&d.f.c0, c) & mul_ok(&d.f.kvar, c) & mul_ok(&d.sym, c);
-    for (int i = 0; i < 3; i++)
-        ok &= mul_ok(&d.f.coord[i], c);
-    return ok ? d : fail_form();
-}
-
-static int add_ok(int64_t *x, int64_t y, int64_t sign)
-{
-    int64_t t;
-    return !__builtin_mul_overflow(y, sign, &t) && !__builtin_add_overflow(*x, t, x);
-}
-
-static dual_form add_form(dual_form x, dual_form y, int64_t sign)
-{
-    if (!x.f.ok || !y.f.ok || (x.name && y.name && strcmp(x.name, y.name) != 0))
-        return fail_form();
-    int ok = add_ok(&x.f.c0, y.f.c0, sign) & add_ok(&x.f.kvar, y.f.kvar, sign) & add_ok(&x.sym, y.sym, sign);
-    for (int i = 0; i < 3; i++)
-        ok &= add_ok(&x.f.coord[i], y.f.coord[i], sign);
-    if (!x.name)
-        x.name = y.name;
-    return ok ? x : fail_form();
-}
-
-static int form_const(const dual_form *d)
-{
-    return d->f.ok && !d->sym && plan_aff_is_const(&d->f);
-}
-
-static dual_form form_of(const planner *pl, int id)
-{
-    const dgk_ir_op *op = OPK(pl, id);
-    if (op->opcode == DGK_IR_SHAPE && op->name) {
-        dual_form d = fail_form();
-        d.f.ok = 1;
-        d.sym = 1;
-        d.name = op->name;
-        return d;
-    }
-    if (op->opcode == DGK_IR_SCALAR && op->fn < 0 && op->nargs == 2 &&
-        (op->op == DGK_OP_ADD || op->op == DGK_OP_SUB || op->op == DGK_OP_MUL)) {
-        dual_form l = form_of(pl, op->args[0]), r = form_of(pl, op->args[1]);
-        if (op->op != DGK_OP_MUL)
-            return add_form(l, r, op->op == DGK_OP_ADD ? 1 : -1);
-        if (form_const(&l))
-            return scale_form(r, l.f.c0);
-        return form_const(&r) ? scale_form(l, r.f.c0) : fail_form();
-    }
-    dual_form d = fail_form();
-    d.f = plan_affine(pl->k, id); /* constants, schedule and pipeline variables, their sums */
-    return d;
-}
-
-static int same_form(const dual_form *x, const dual_form *y)
-{
-    dual_form d = add_form(*x, *y, -1);
-    return form_const(&d) && d.f.c0 == 0;
+    plan_aff d = plan_aff_sub(*x, *y);
+    return plan_aff_is_const(&d) && d.c0 == 0;
 }
 
 /* Two loads read the same tile: tensor, extents, transposition and every index alike. */
@@ -106,8 +32,8 @@ static int same_tile(const planner *pl, int a, int b)
     if (x->opcode != y->opcode || x->tensor != y->tensor || x->nargs != y->nargs || x->transposed != y->transposed)
         return 0;
     for (int i = 0; i < x->nargs; i++) {
-        dual_form fx = form_of(pl, x->args[i]), fy = form_of(pl, y->args[i]);
-        if (x->ext[i] != y->ext[i] || !fx.f.ok || !same_form(&fx, &fy))
+        plan_aff fx = plan_affine_sym(pl->k, x->args[i]), fy = plan_affine_sym(pl->k, y->args[i]);
+        if (x->ext[i] != y->ext[i] || !fx.ok || !same_form(&fx, &fy))
             return 0;
     }
     return 1;
@@ -123,8 +49,8 @@ static int b_has_offset(const planner *pl, int update)
             continue;
         int ld = plan_strip_to_load(pl, OPK(pl, fs[i])->args[1], &t);
         for (int a = 0; ld >= 0 && a < OPK(pl, ld)->nargs; a++) {
-            dual_form f = form_of(pl, OPK(pl, ld)->args[a]);
-            if (f.f.ok && (f.f.c0 || f.sym))
+            plan_aff f = plan_affine_sym(pl->k, OPK(pl, ld)->args[a]);
+            if (f.ok && (f.c0 || f.sym))
                 return 1;
         }
     }
@@ -157,23 +83,22 @@ static int match_row(planner *pl, int b2, dgk_loc loc)
     int n = pl->n_axis_b, kx = pl->k_axis_b;
     const char *name = pl->k->tensors[x->tensor].name;
     for (int i = 0; i < x->nargs; i++) {
-        dual_form fx = form_of(pl, x->args[i]), fy = form_of(pl, y->args[i]);
+        plan_aff fx = plan_affine_sym(pl->k, x->args[i]), fy = plan_affine_sym(pl->k, y->args[i]);
         if (i != n && (x->ext[i] != y->ext[i] || !same_form(&fx, &fy))) {
             plan_error(pl, loc, "the second accumulator's B tile must differ from the first's in its N start only (%s axis %d: %s)",
                        name, i, i == kx ? "its K start and extent must be the first's" : "not the same subscript");
             return 0;
         }
     }
-    dual_form fx = form_of(pl, x->args[n]), fy = form_of(pl, y->args[n]);
-    dual_form r = add_form(fy, fx, -1);
-    if (!r.f.ok || r.f.kvar || r.f.coord[0] || r.f.coord[1] || r.f.coord[2] || x->ext[n] != y->ext[n]) {
+    plan_aff r = plan_aff_sub(plan_affine_sym(pl->k, y->args[n]), plan_affine_sym(pl->k, x->args[n]));
+    if (!r.ok || r.kvar || r.coord[0] || r.coord[1] || r.coord[2] || x->ext[n] != y->ext[n]) {
         plan_error(pl, loc, "the second accumulator's B tile must start a fixed number of rows after the first's: `%s[R + j*BN +: BN, ...]` with R a constant, or a shape symbol times a constant plus a constant",
                    name);
         return 0;
     }
-    pl->dual_row = r.f.c0;
+    pl->dual_row = r.c0;
     pl->dual_mul = r.sym;
-    pl->dual_sym = r.sym ? r.name : NULL;
+    pl->dual_sym = r.sym ? r.sym_name : NULL;
     return 1;
 }
 

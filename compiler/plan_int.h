@@ -50,9 +50,15 @@ typedef struct plan_aff {
     int64_t c0;              /* constant term */
     int64_t coord[3];        /* coefficient of each schedule variable */
     int64_t kvar;            /* coefficient of the pipeline variable */
+    int64_t sym;             /* plan_affine_sym: coefficient of shape symbol sym_name */
+    const char *sym_name;
 } plan_aff;
 
 plan_aff plan_affine(const dgk_ir_kernel *k, int op);
+/* The same with one shape symbol allowed as a term (sym * sym_name). */
+plan_aff plan_affine_sym(const dgk_ir_kernel *k, int op);
+/* x - y (not ok where either is, or where their shape symbols differ). */
+plan_aff plan_aff_sub(plan_aff x, plan_aff y);
 /* The form is a constant (c0): no schedule or pipeline variable. */
 int plan_aff_is_const(const plan_aff *f);
 /* The start is exactly coef * (one schedule variable) (returns its index, or -1). */

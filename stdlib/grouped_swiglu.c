@@ -4,7 +4,8 @@
  * checks its tensors before it touches the context, so a bad call fails the same way with
  * or without a GPU, then gets the op with K and I compiled in (BM 128, the groups' row
  * alignment; BN 64, the kernel's: 2 x 128 FP8 columns would need 256 accumulator
- * registers) and launches it. No tile choice: the kernel has one tile. */
+ * registers), remembered per (K, I) in the context's memo, and launches it. No tile
+ * choice: the kernel has one tile. */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -65,6 +66,36 @@ static dgk_status check_extents(swiglu_call *c)
     return stock_tma_rows(fn, "sa", c->sa);
 }
 
+/* The launch memo's entry: a repeated (K, I) is one lookup, as for the other stock
+ * entries (stock_gemm_op), not three definitions formatted and hashed per call. */
+typedef struct swiglu_memo {
+    int64_t k, i;
+    dgk_op *op;
+} swiglu_memo;
+
+/* The op with K and I compiled in (BM and BN the kernel's). */
+static dgk_status op_for(dgk_context *ctx, int64_t k, int64_t i, dgk_op **op)
+{
+    const uint64_t id = (uint64_t)(uintptr_t)&kernel ^ ((uint64_t)k * 0x9e3779b97f4a7c15ull);
+    swiglu_memo *e = dgk_memo_get(ctx, id, (uint64_t)i);
+    if (e && e->k == k && e->i == i)
+        return (*op = e->op), DGK_OK;
+    char k_def[32], i_def[32], n2_def[32];
+    snprintf(k_def, sizeof k_def, "K=%lld", (long long)k);
+    snprintf(i_def, sizeof i_def, "I=%lld", (long long)i);
+    snprintf(n2_def, sizeof n2_def, "N2=%lld", (long long)(2 * i));
+    const char *const defines[3] = {k_def, i_def, n2_def};
+    dgk_status s = stock_op(ctx, &kernel, defines, 3, op);
+    if (s != DGK_OK || e)
+        return s;
+    e = dgk_context_alloc(ctx, sizeof *e);
+    if (e) {
+        *e = (swiglu_memo){k, i, *op};
+        dgk_memo_put(ctx, id, (uint64_t)i, e, NULL);
+    }
+    return DGK_OK;
+}
+
 dgk_status dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous(dgk_context *ctx, const dgk_tensor *a, const dgk_tensor *sa,
                                                        const dgk_tensor *b, const dgk_tensor *sb, const dgk_tensor *d,
                                                        const dgk_tensor *group_ids, void *stream)
@@ -75,13 +106,8 @@ dgk_status dgk_m_grouped_gemm_fp8_swiglu_nt_contiguous(dgk_context *ctx, const d
         return s;
     if (!ctx)
         return dgk_fail(DGK_EINVAL, "%s: ctx is NULL", fn);
-    char k_def[32], i_def[32], n2_def[32];
-    snprintf(k_def, sizeof k_def, "K=%lld", (long long)c.k);
-    snprintf(i_def, sizeof i_def, "I=%lld", (long long)c.i);
-    snprintf(n2_def, sizeof n2_def, "N2=%lld", (long long)(2 * c.i));
-    const char *const defines[3] = {k_def, i_def, n2_def};
     dgk_op *op;
-    if ((s = stock_op(ctx, &kernel, defines, 3, &op)))
+    if ((s = op_for(ctx, c.k, c.i, &op)))
         return s;
     const dgk_tensor *params[6] = {a, sa, b, sb, group_ids, d};
     s = dgk_op_launch(op, params, NULL, 6, stream);

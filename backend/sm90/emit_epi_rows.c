@@ -76,7 +76,7 @@ static void emit_fold(dgk_sm90_ctx *e, const dgk_epi_op *op, size_t r, const cha
     snprintf(col, sizeof col, "c + %d", dc);
     dgk_sm90_start(e, "%s = %s(%s, col0 + c + %d < %s ? ", into, reductions[r].fn, into, dc,
                    dgk_sm90_dim(e, &e->p->n, nb, sizeof nb));
-    dgk_sm90_emit_program_call(e, name, op->a, acc, row, col, dr ? "1" : "0");
+    dgk_sm90_emit_program_call(e, name, op->a, acc, NULL, row, col, dr ? "1" : "0");
     dgk_sm90_raw(e, " : ");
     dgk_sm90_raw(e, reductions[r].init);
     dgk_sm90_raw(e, ");\n");
@@ -143,7 +143,7 @@ static void emit_vstore(dgk_sm90_ctx *e, const dgk_epi_vstore *vs)
     dgk_sm90_start(e, "dgk_put(");
     dgk_sm90_epi_vector_addr(e, &vs->at);
     dgk_sm90_raw(e, ", ");
-    dgk_sm90_emit_program_call(e, name, vs->value, "0.0f", "r", "0", "dgk_h");
+    dgk_sm90_emit_program_call(e, name, vs->value, "0.0f", NULL, "r", "0", "dgk_h");
     dgk_sm90_raw(e, ");\n");
     e->indent--;
 }

@@ -356,15 +356,16 @@ void dgk_sm90_emit_epilogue_fn(dgk_sm90_ctx *e)
 
 /* ---- per tile ---------------------------------------------------------------------- */
 
-/* `NAME(ACC, row0 + ROW, col0 + COL, M, N[, group], <params>, <row reductions>)`, the
- * call of dgk_sm90_emit_program_fn's function for op `ret`; a row reduction's value is
- * this thread's for the row, dgk_red<j>[mi][HALF] (HALF 0: row r, 1: row r + 8). */
-void dgk_sm90_emit_program_call(dgk_sm90_ctx *e, const char *name, int ret, const char *acc, const char *row,
-                                const char *col, const char *half)
+/* `NAME(ACC[, ACC2], row0 + ROW, col0 + COL, M, N[, group], <params>, <row reductions>)`,
+ * the call of dgk_sm90_emit_program_fn's function for op `ret` (ACC2, the second
+ * accumulator's value, with two accumulators only); a row reduction's value is this
+ * thread's for the row, dgk_red<j>[mi][HALF] (HALF 0: row r, 1: row r + 8). */
+void dgk_sm90_emit_program_call(dgk_sm90_ctx *e, const char *name, int ret, const char *acc, const char *acc2,
+                                const char *row, const char *col, const char *half)
 {
     char m[32], n[32];
     const dgk_plan *p = e->p;
-    dgk_strbuf_printf(e->out, "%s(%s, row0 + %s, col0 + %s, %s, %s", name, acc, row, col,
+    dgk_strbuf_printf(e->out, "%s(%s%s%s, row0 + %s, col0 + %s, %s, %s", name, acc, acc2 ? ", " : "", acc2 ? acc2 : "", row, col,
                       dgk_sm90_dim(e, &p->m, m, sizeof m), dgk_sm90_dim(e, &p->n, n, sizeof n));
     if (uses_group(&p->epi))
         dgk_sm90_raw(e, ", group");
@@ -377,11 +378,12 @@ void dgk_sm90_emit_program_call(dgk_sm90_ctx *e, const char *name, int ret, cons
     dgk_sm90_raw(e, ")");
 }
 
-/* `const float xK = epilogue_value(...);` for the tile value at ACC, (ROW, COL). */
-static void emit_call(dgk_sm90_ctx *e, int k, const char *acc, const char *row, const char *col, const char *half)
+/* `const float xK = epilogue_value(...);` for the tile value at ACC (and ACC2), (ROW, COL). */
+static void emit_call(dgk_sm90_ctx *e, int k, const char *acc, const char *acc2, const char *row, const char *col,
+                      const char *half)
 {
     dgk_sm90_start(e, "const float x%d = ", k);
-    dgk_sm90_emit_program_call(e, "epilogue_value", dgk_epi_tile_value(&e->p->epi), acc, row, col, half);
+    dgk_sm90_emit_program_call(e, "epilogue_value", dgk_epi_tile_value(&e->p->epi), acc, acc2, row, col, half);
     dgk_sm90_raw(e, ";\n");
 }
 
@@ -391,14 +393,12 @@ static void emit_call(dgk_sm90_ctx *e, int k, const char *acc, const char *row, 
  * this thread's value BN / 2 further (4 values per 8 columns): epilogue_value's acc2. */
 static void emit_value(dgk_sm90_ctx *e, int k, int dr, int dc)
 {
-    char acc[80], row[16], col[16];
-    if (e->p->dual.enabled)
-        snprintf(acc, sizeof acc, "acc[mi][ni][i + %d], acc[mi][ni][i + %d + INST_N / 4]", k, k);
-    else
-        snprintf(acc, sizeof acc, "acc[mi][ni][i + %d]", k);
+    char acc[32], acc2[48], row[16], col[16];
+    snprintf(acc, sizeof acc, "acc[mi][ni][i + %d]", k);
+    snprintf(acc2, sizeof acc2, "acc[mi][ni][i + %d + INST_N / 4]", k);
     snprintf(row, sizeof row, "r + %d", dr);
     snprintf(col, sizeof col, "c + %d", dc);
-    emit_call(e, k, acc, row, col, dr ? "1" : "0");
+    emit_call(e, k, acc, e->p->dual.enabled ? acc2 : NULL, row, col, dr ? "1" : "0");
 }
 
 /* store_passes (plan.h, epi.passes): a step whose columns are not this pass's is skipped
@@ -567,7 +567,7 @@ static void emit_store_swapped(dgk_sm90_ctx *e)
     for (int v = 0; v < 4; v++) {
         char acc[40];
         snprintf(acc, sizeof acc, "acc[mi][0][4 * dgk_c8 + %d]", v);
-        emit_call(e, v, acc, at[v][0], at[v][1], "0");  /* no row reductions here (plan_epilogue_rows) */
+        emit_call(e, v, acc, NULL, at[v][0], at[v][1], "0");  /* no row reductions here (plan_epilogue_rows) */
     }
     for (int v = 0; v < 4; v++)
         dgk_sm90_line(e, store_one[p->epi.out_dtype], at[v][0], at[v][1], v);

@@ -117,8 +117,8 @@ void dgk_sm90_emit_epilogue(dgk_sm90_ctx *e);
  * `ret`, its call (a row reduction's value taken at dgk_red<j>[mi][half]), and a ROW/COL
  * vector's bounds and address. */
 void dgk_sm90_emit_program_fn(dgk_sm90_ctx *e, const char *name, int ret);
-void dgk_sm90_emit_program_call(dgk_sm90_ctx *e, const char *name, int ret, const char *acc, const char *row,
-                                const char *col, const char *half);
+void dgk_sm90_emit_program_call(dgk_sm90_ctx *e, const char *name, int ret, const char *acc, const char *acc2,
+                                const char *row, const char *col, const char *half);
 void dgk_sm90_epi_vector_cond(dgk_sm90_ctx *e, const dgk_epi_op *op);
 void dgk_sm90_epi_vector_addr(dgk_sm90_ctx *e, const dgk_epi_op *op);
 /* emit_epi_rows.c: the functions of the row pass (after epilogue_value), and the pass
